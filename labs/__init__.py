@@ -1,0 +1,1 @@
+"""The six labs of the course, one module each; ``python -m labs`` shows the course map."""

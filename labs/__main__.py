@@ -1,0 +1,83 @@
+"""The course map: ``python -m labs``.
+
+Lists the six labs in order with their objectives, marks the ones that have a complete
+run folder under ``--out`` (default ``runs/``) as done, and says which lab is next and
+the command that runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import tomllib
+from pathlib import Path
+
+from toolkit.runs import list_runs, read_record
+
+SYLLABUS = Path(__file__).resolve().parent.parent / "course" / "syllabus.toml"
+
+
+def load_syllabus(path: Path = SYLLABUS) -> list[dict]:
+    """The labs of ``course/syllabus.toml`` in course order."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))["lab"]
+
+
+def lab_status(lab: dict, out: Path) -> dict:
+    """``{"done", "runs", "last_run", "last_accuracy", "available"}`` for one lab."""
+    runs = list_runs(lab["id"], out)
+    last = runs[-1] if runs else None
+    accuracy = None
+    if last:
+        accuracy = read_record(last).get("metrics", {}).get("accuracy")
+    available = importlib.util.find_spec(f"labs.{lab['id']}") is not None
+    return {"done": bool(runs), "runs": len(runs), "last_run": str(last) if last else None,
+            "last_accuracy": accuracy, "available": available}
+
+
+def course_map(out: Path) -> str:
+    labs = load_syllabus()
+    lines = ["kerascourse: six labs, run them in order.", ""]
+    next_lab = None
+    for number, lab in enumerate(labs, 1):
+        status = lab_status(lab, out)
+        if status["done"]:
+            mark = "[x]"
+        else:
+            mark = "[ ]"
+            next_lab = next_lab or lab
+        extra = ""
+        if status["done"]:
+            extra = f"  ({status['runs']} run(s)"
+            if status["last_accuracy"] is not None:
+                extra += f", last accuracy {100 * status['last_accuracy']:.2f}%"
+            extra += ")"
+        if not status["available"]:
+            extra += "  (not installed in this version)"
+        lines.append(f"{mark} {number}. {lab['title']}{extra}")
+        lines.append(f"      python -m labs.{lab['id']}")
+        lines += [f"      - {objective}" for objective in lab["objectives"]]
+        lines.append(f"      reference: {lab['reference']}")
+        lines.append("")
+    if next_lab:
+        lines.append(f"Next: python -m labs.{next_lab['id']}   (add --quick for a one-minute "
+                     f"check first)")
+    else:
+        lines.append("All six labs have a complete run. Package your reports with "
+                     "python -m toolkit.submit.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m labs",
+        description="The course map: the six labs in order, which are done and which is next.")
+    parser.add_argument("--out", default="runs", help="folder holding your run folders "
+                                                      "(default runs/)")
+    args = parser.parse_args(argv)
+    print(course_map(Path(args.out)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""Training callbacks that measure a run and feed its record.
+
+All of them act at epoch boundaries only: nothing here runs per batch, so none of them
+forces the accelerator to wait for the host (a per-batch ``float(loss)`` would).
+
+Example:
+    >>> callbacks = default_callbacks(run, samples_per_epoch=len(x_train))
+    >>> model.fit(x_train, y_train, validation_split=0.1, callbacks=callbacks)
+    >>> run.record["training"]  # time, samples/s, best epoch, early stop
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import keras
+
+
+def _plain(logs: dict | None) -> dict:
+    return {k: float(v) for k, v in (logs or {}).items() if _is_number(v)}
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _current_lr(model) -> float | None:
+    try:
+        lr = model.optimizer.learning_rate
+        return float(keras.ops.convert_to_numpy(lr))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Times every epoch and adds ``time_s`` and ``samples_per_s`` to its logs.
+
+    Put it first in the callback list so the callbacks after it see the figures.
+
+    Args:
+        samples_per_epoch: training samples in one epoch (default ``None``: derived from
+            ``steps * batch_size`` when Keras knows them, else throughput is left out).
+        batch_size: the batch size used, to derive samples from steps (default ``None``).
+
+    Example:
+        >>> timer = EpochTimer(samples_per_epoch=len(x_train))
+        >>> model.fit(x_train, y_train, callbacks=[timer])
+        >>> timer.total_time_s, timer.epoch_times
+    """
+
+    def __init__(self, samples_per_epoch: int | None = None, batch_size: int | None = None):
+        super().__init__()
+        self.samples_per_epoch = samples_per_epoch
+        self.batch_size = batch_size
+
+    def on_train_begin(self, logs=None):
+        self.epoch_times: list[float] = []
+        self.train_start = time.perf_counter()
+        self.total_time_s = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        elapsed = time.perf_counter() - self._epoch_start
+        self.epoch_times.append(elapsed)
+        if logs is not None:
+            logs["time_s"] = elapsed
+            samples = self._samples()
+            if samples:
+                logs["samples_per_s"] = samples / elapsed
+
+    def on_train_end(self, logs=None):
+        self.total_time_s = time.perf_counter() - self.train_start
+
+    def _samples(self) -> int | None:
+        if self.samples_per_epoch:
+            return self.samples_per_epoch
+        steps = (self.params or {}).get("steps")
+        if steps and self.batch_size:
+            return steps * self.batch_size
+        return None
+
+
+class HistoryRecorder(keras.callbacks.Callback):
+    """Appends each epoch's logs (and the learning rate) to ``run.record["history"]``.
+
+    The record is saved after every epoch, so an interrupted run keeps its curves.
+    At the end of training it fills ``run.record["training"]``.
+
+    Args:
+        run: the :class:`toolkit.runs.Run` to feed.
+        key: ``None`` (default) appends to ``record["history"]``; a name appends to
+            ``record["results"][key]["history"]`` instead (labs that train several models).
+        monitor: the metric used to report the best epoch (default ``"val_loss"``).
+    """
+
+    def __init__(self, run, key: str | None = None, monitor: str = "val_loss"):
+        super().__init__()
+        self.run = run
+        self.key = key
+        self.monitor = monitor
+
+    def _history(self) -> list:
+        if self.key is None:
+            return self.run.record.setdefault("history", [])
+        return self.run.record["results"].setdefault(self.key, {}).setdefault("history", [])
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
+        self._history().clear()
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch + 1, **_plain(logs)}
+        lr = _current_lr(self.model)
+        if lr is not None:
+            row["lr"] = lr
+        self._history().append(row)
+        self.run.save()
+
+    def on_train_end(self, logs=None):
+        history = self._history()
+        times = [row["time_s"] for row in history if "time_s" in row]
+        rates = [row["samples_per_s"] for row in history if "samples_per_s" in row]
+        lower_is_better = "loss" in self.monitor or "error" in self.monitor
+        scored = [row for row in history if self.monitor in row]
+        best = (min if lower_is_better else max)(scored, key=lambda r: r[self.monitor]) \
+            if scored else None
+        summary = {
+            "time_s": round(time.perf_counter() - self._start, 3),
+            "epochs_run": len(history),
+            "epoch_time_s": [round(t, 3) for t in times],
+            # The first epoch includes compilation: steady throughput is the median of the rest.
+            "samples_per_s": round(sorted(rates[1:] or rates)[len(rates[1:] or rates) // 2], 1)
+            if rates else None,
+            "best_epoch": best["epoch"] if best else None,
+            "monitor": self.monitor,
+            "stopped_early": bool(getattr(self.model, "stop_training", False)),
+        }
+        if self.key is None:
+            self.run.record["training"] = summary
+        else:
+            self.run.record["results"][self.key]["training"] = summary
+        self.run.save()
+
+
+class LearningCurvePlotter(keras.callbacks.Callback):
+    """Writes a learning-curve PNG (loss and metrics, train vs validation) when training ends.
+
+    Args:
+        path: where to write the PNG.
+        title: the figure title (default ``"Learning curves"``).
+    """
+
+    def __init__(self, path: Path | str, title: str = "Learning curves"):
+        super().__init__()
+        self.path = Path(path)
+        self.title = title
+
+    def on_train_begin(self, logs=None):
+        self.history: list[dict] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.history.append({"epoch": epoch + 1, **_plain(logs)})
+
+    def on_train_end(self, logs=None):
+        from toolkit.plots import learning_curves
+
+        learning_curves(self.history, self.path, title=self.title)
+
+
+def backup_dir_for(run, extra: dict | None = None) -> Path:
+    """A backup folder shared by every run of the same lab, command and settings.
+
+    BackupAndRestore needs the *same* folder on the re-run to resume, while each run gets
+    a new run folder; so the backup lives beside the run folders, keyed by the settings.
+    """
+    settings = {"command": run.record.get("command"), **(extra or {})}
+    digest = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
+    return run.dir.parent / ".backup" / digest[:12]
+
+
+def default_callbacks(run, *, monitor: str = "val_loss", patience: int | None = 3,
+                      reduce_lr: bool = True, backup: bool = True, tensorboard: bool = False,
+                      samples_per_epoch: int | None = None, batch_size: int | None = None,
+                      curves: bool = True, key: str | None = None,
+                      curve_title: str = "Learning curves") -> list[keras.callbacks.Callback]:
+    """The course's standard callback stack, in the order they must run.
+
+    Args:
+        run: the :class:`toolkit.runs.Run` whose record and folder they feed.
+        monitor: metric for early stopping / LR reduction (default ``"val_loss"``).
+        patience: EarlyStopping patience in epochs (default 3; ``None`` turns it off).
+            The best weights are restored at the end.
+        reduce_lr: halve the learning rate after ``max(1, patience // 2)`` flat epochs.
+        backup: resume an interrupted run (``BackupAndRestore``) when the same command runs again.
+        tensorboard: also write TensorBoard logs to ``<run>/tensorboard``.
+        samples_per_epoch, batch_size: for the samples/s figure (see :class:`EpochTimer`).
+        curves: write ``learning_curves.png`` (or ``learning_curves_<key>.png``) at the end.
+        key: record the history under ``results[key]`` instead of the top level.
+    """
+    callbacks: list[keras.callbacks.Callback] = [
+        EpochTimer(samples_per_epoch, batch_size),
+        HistoryRecorder(run, key=key, monitor=monitor),
+    ]
+    if patience is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor=monitor, patience=patience, restore_best_weights=True, verbose=1))
+    if reduce_lr:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, factor=0.5, patience=max(1, (patience or 2) // 2), verbose=1))
+    if backup:
+        callbacks.append(keras.callbacks.BackupAndRestore(
+            str(backup_dir_for(run, {"key": key}))))
+    if tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(str(run.path("tensorboard"))))
+    if curves:
+        name = "learning_curves.png" if key is None else f"learning_curves_{key}.png"
+        callbacks.append(LearningCurvePlotter(run.path(name), title=curve_title))
+        run.add_figure("learning_curves" if key is None else f"learning_curves_{key}", name)
+    return callbacks

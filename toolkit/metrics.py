@@ -1,0 +1,89 @@
+"""Classification metrics (scikit-learn) and inference timing.
+
+Example:
+    >>> from toolkit.metrics import classification_metrics
+    >>> classification_metrics([0, 1, 1], [0, 1, 0], ["neg", "pos"])["accuracy"]
+    0.6666666666666666
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from sklearn.metrics import (accuracy_score, confusion_matrix,
+                             precision_recall_fscore_support)
+
+
+def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int],
+                           class_names: Sequence[str]) -> dict:
+    """Accuracy, macro precision/recall/F1, per-class scores and the confusion matrix.
+
+    Args:
+        y_true: integer labels.
+        y_pred: integer predictions.
+        class_names: name of class ``i`` at position ``i``.
+
+    Returns:
+        A JSON-ready dict for the record's ``metrics`` section.
+    """
+    labels = list(range(len(class_names)))
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0)
+    macro = precision_recall_fscore_support(y_true, y_pred, labels=labels, average="macro",
+                                            zero_division=0)
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_precision": float(macro[0]), "macro_recall": float(macro[1]),
+        "macro_f1": float(macro[2]),
+        "per_class": {
+            name: {"precision": float(p), "recall": float(r), "f1": float(f),
+                   "support": int(s)}
+            for name, p, r, f, s in zip(class_names, precision, recall, f1, support)},
+        "labels": list(class_names),
+        "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+        "samples": int(len(y_true)),
+    }
+
+
+def measure_inference(predict: Callable[[np.ndarray], object], x: np.ndarray,
+                      batch_size: int = 32, *, repeats: int = 3, max_samples: int = 2048) -> dict:
+    """Time ``predict`` on batches of ``x``: latency per sample and throughput.
+
+    The first call (compilation, warm-up) is timed separately and left out of the figures.
+    ``predict`` must return something convertible to NumPy (this forces the device to finish).
+
+    Returns:
+        ``{"batch_size", "samples", "warmup_s", "latency_ms_per_sample",
+        "throughput_samples_per_s", "batch_latency_ms"}``.
+    """
+    x = x[:max_samples]
+    # Full batches only, so every call has the shape that was compiled in the warm-up.
+    chunks = [x[i:i + batch_size] for i in range(0, len(x) - batch_size + 1, batch_size)] or [x]
+    start = time.perf_counter()
+    np.asarray(predict(chunks[0]))
+    warmup = time.perf_counter() - start
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for chunk in chunks:
+            np.asarray(predict(chunk))
+        timings.append(time.perf_counter() - start)
+    best = min(timings)
+    samples = sum(len(chunk) for chunk in chunks)
+    full_batches = len(chunks)
+    return {
+        "batch_size": int(batch_size), "samples": int(samples), "warmup_s": round(warmup, 4),
+        "latency_ms_per_sample": round(1000 * best / samples, 4),
+        "throughput_samples_per_s": round(samples / best, 1),
+        "batch_latency_ms": round(1000 * best / full_batches, 3),
+    }
+
+
+def timed(function: Callable, *args, **kwargs) -> tuple[object, float]:
+    """``(result, seconds)`` of one call."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start

@@ -1,0 +1,201 @@
+"""The course's figures, drawn with matplotlib (Agg backend) and saved as PNG.
+
+Every function takes plain data (lists, NumPy arrays, record sections), writes one PNG
+and returns its path, so a lab, a notebook and a test call them the same way.
+In a notebook, :func:`show` displays a saved PNG inline.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files, not windows: works on servers, in CI and in notebooks
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+DPI = 110
+
+
+def _save(fig, path: Path | str) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def learning_curves(history: Sequence[dict], path: Path | str, *,
+                    title: str = "Learning curves") -> Path | None:
+    """Loss and every metric, train vs validation, one panel each, per epoch.
+
+    Args:
+        history: the record's per-epoch list (``{"epoch", "loss", "val_loss", ...}``).
+        path: where to write the PNG.
+    Returns:
+        The path, or ``None`` when there is nothing to plot.
+    """
+    if not history:
+        return None
+    skip = {"epoch", "time_s", "samples_per_s", "lr", "learning_rate"}
+    keys = [k for k in history[0] if k not in skip and not k.startswith("val_")]
+    keys = [k for k in keys if isinstance(history[0].get(k), (int, float))]
+    if not keys:
+        return None
+    epochs = [row.get("epoch", i + 1) for i, row in enumerate(history)]
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.6 * len(keys), 3.6), squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        ax.plot(epochs, [row.get(key) for row in history], "o-", label=f"train {key}")
+        if any(row.get(f"val_{key}") is not None for row in history):
+            ax.plot(epochs, [row.get(f"val_{key}") for row in history], "s--",
+                    label=f"validation {key}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.set_title(key.replace("_", " "))
+        ax.grid(alpha=0.3)
+        ax.legend()
+        if len(epochs) < 15:
+            ax.set_xticks(epochs)
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def confusion_matrix(matrix: Sequence[Sequence[int]], class_names: Sequence[str],
+                     path: Path | str, *, title: str = "Confusion matrix (test)",
+                     normalize: bool = True) -> Path:
+    """A confusion matrix heat map: rows are true classes, columns predictions.
+
+    With ``normalize`` each cell shows the share of its row (the per-class recall on the
+    diagonal) and the raw count beneath.
+    """
+    counts = np.asarray(matrix, dtype=float)
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    shown = shares if normalize else counts
+    size = max(4.0, 0.55 * len(class_names) + 2.5)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    image = ax.imshow(shown, cmap="Blues", vmin=0, vmax=1 if normalize else None)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04,
+                 label="share of true class" if normalize else "count")
+    ticks = range(len(class_names))
+    ax.set_xticks(ticks, class_names, rotation=45, ha="right")
+    ax.set_yticks(ticks, class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    small = len(class_names) <= 12
+    for i in ticks:
+        for j in ticks:
+            if small:
+                label = f"{shares[i, j]:.2f}\n({int(counts[i, j])})" if normalize else \
+                    f"{int(counts[i, j])}"
+                ax.text(j, i, label, ha="center", va="center", fontsize=7,
+                        color="white" if shown[i, j] > 0.5 * np.nanmax(shown) else "black")
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def misclassified_grid(images: np.ndarray, rows: Sequence[dict], path: Path | str, *,
+                       title: str = "Misclassified test images (most confident first)",
+                       columns: int = 5) -> Path | None:
+    """A grid of misclassified images, each titled ``true -> predicted (confidence)``.
+
+    Args:
+        images: the whole evaluation split, ``(N, H, W)`` or ``(N, H, W, C)``.
+        rows: error rows from :meth:`ErrorAnalysis.top_errors` (their ``index`` picks the image).
+    """
+    if not rows:
+        return None
+    count = len(rows)
+    grid_rows = int(np.ceil(count / columns))
+    fig, axes = plt.subplots(grid_rows, columns, figsize=(2.2 * columns, 2.5 * grid_rows),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, row in zip(axes.flat, rows):
+        image = np.asarray(images[row["index"]])
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+        ax.set_title(f"true {row['true']}\npred {row['predicted']} ({row['confidence']:.0%})",
+                     fontsize=8, color="crimson")
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def misclassified_table(rows: Sequence[dict], path: Path | str, *,
+                        title: str = "Misclassified sentences (most confident first)",
+                        max_rows: int = 15, wrap: int = 70) -> Path | None:
+    """A table figure of misclassified texts: text, true label, prediction, confidence."""
+    rows = list(rows)[:max_rows]
+    if not rows:
+        return None
+    cells = [[textwrap.shorten(str(r.get("text", r.get("id", ""))), wrap * 2, placeholder="…"),
+              str(r["true"]), str(r["predicted"]), f"{r['confidence']:.2f}"] for r in rows]
+    cells = [["\n".join(textwrap.wrap(c[0], wrap)) or "(empty)", *c[1:]] for c in cells]
+    heights = [c[0].count("\n") + 1 for c in cells]
+    fig, ax = plt.subplots(figsize=(11, 0.8 + 0.28 * sum(heights) + 0.25 * len(rows)))
+    ax.axis("off")
+    table = ax.table(cellText=cells, colLabels=["text", "true", "predicted", "confidence"],
+                     colWidths=[0.74, 0.09, 0.1, 0.09], loc="upper center", cellLoc="left")
+    table.auto_set_font_size(False)
+    table.set_fontsize(8)
+    for (row, _col), cell in table.get_celld().items():
+        if row == 0:
+            cell.set_text_props(weight="bold")
+            cell.set_height(0.04)
+        else:
+            cell.set_height(0.025 * heights[row - 1] + 0.01)
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def topk_bar(labels: Sequence[str], probabilities: Sequence[float], path: Path | str, *,
+             title: str = "Top predictions", image: np.ndarray | None = None) -> Path:
+    """Horizontal bars of the top-k class probabilities, with the image beside them if given."""
+    panels = 2 if image is not None else 1
+    fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels + 1, 3.2), squeeze=False)
+    if image is not None:
+        axes[0][0].imshow(np.asarray(image).astype("uint8") if np.asarray(image).max() > 1
+                          else image)
+        axes[0][0].axis("off")
+    ax = axes[0][-1]
+    order = list(range(len(labels)))[::-1]
+    ax.barh([labels[i] for i in order], [probabilities[i] for i in order], color="tab:blue")
+    for y, i in enumerate(order):
+        ax.text(min(probabilities[i] + 0.01, 0.9), y, f"{probabilities[i]:.1%}", va="center")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability")
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def bar_chart(labels: Sequence[str], values: Sequence[float], path: Path | str, *,
+              title: str, xlabel: str, annotate: str = "{:.3f}") -> Path:
+    """Horizontal bars with their values: comparison tables people would rather look at."""
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(labels) + 1.4))
+    positions = range(len(labels))
+    ax.barh(list(positions), list(values), color="tab:blue")
+    ax.set_yticks(list(positions), list(labels))
+    ax.invert_yaxis()
+    for y, value in zip(positions, values):
+        ax.text(value, y, " " + annotate.format(value), va="center", fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    return _save(fig, path)
+
+
+def show(path: Path | str | None) -> None:
+    """Display a saved PNG inline in Jupyter (does nothing outside a notebook)."""
+    if path is None:
+        return
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        display(Image(filename=str(path)))

@@ -1,0 +1,207 @@
+"""Run folders and the ``record.json`` every lab writes.
+
+A run folder is ``runs/<lab>/<YYYYmmdd-HHMMSS>/``; re-running a lab makes a new one, so
+nothing is ever overwritten. ``record.json`` is the one source of truth for a run: the
+reflection draft, the course map and the grader all read it. It is written atomically
+(a temp file, then a rename), so an interrupted run never leaves half a record.
+
+Record layout (``schema_version`` 1); a lab fills what applies to it:
+
+=================  ===========================================================================
+``lab``, ``title``  which lab; ``status``: ``running`` / ``complete`` / ``failed``
+``command``         the argv that produced the run; ``seed``; ``quick``
+``environment``     backend, Python, library versions, hardware (CPU, RAM, accelerators)
+``hyperparameters`` every setting that shapes the result
+``dataset``         name, source, citation, license, split sizes, classes
+``model``           name, parameter counts (total / trainable / non-trainable)
+``history``         per-epoch list: loss, metrics, val_*, ``time_s``, ``samples_per_s``, ``lr``
+``training``        ``time_s``, ``epochs_run``, ``samples_per_s``, ``best_epoch``, ``stopped_early``
+``inference``       ``latency_ms_per_sample``, ``throughput_samples_per_s``, ``batch_size``
+``metrics``         accuracy, macro P/R/F1, per-class scores, confusion matrix (test split)
+``reference``       published score: ``value``, ``metric``, ``split``, ``citation``, ``difference``
+``misclassified``   >= 10 samples: ``index``, ``true``, ``predicted``, ``confidence`` (+ ``text``)
+``figures``         figure key -> file name in the run folder
+``results``         lab-specific tables (sweeps, comparisons, benchmarks)
+=================  ===========================================================================
+
+Example:
+    >>> run = Run.start("lab03_cnn_mnist", title="CNN on MNIST", argv=["--quick"], seed=42,
+    ...                 out="runs", quick=True)
+    >>> run.record["hyperparameters"] = {"epochs": 2}
+    >>> run.finish()
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+RECORD_NAME = "record.json"
+
+
+def _to_json(value: Any) -> Any:
+    """NumPy scalars/arrays and Paths -> plain JSON; NaN/inf -> None (JSON has neither)."""
+    if isinstance(value, dict):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _to_json(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def write_json_atomic(path: Path | str, data: Any) -> Path:
+    """Write ``data`` as JSON through a temp file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            json.dump(_to_json(data), stream, indent=2, ensure_ascii=False)
+            stream.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_record(run_dir: Path | str) -> dict:
+    """Load ``record.json`` from a run folder."""
+    with open(Path(run_dir) / RECORD_NAME, encoding="utf-8") as stream:
+        return json.load(stream)
+
+
+def new_run_dir(lab: str, out: Path | str = "runs") -> Path:
+    """A fresh ``out/<lab>/<timestamp>/`` folder (``-2``, ``-3``… if one exists already)."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(out) / lab
+    candidate, n = base / stamp, 1
+    while True:
+        try:
+            candidate.mkdir(parents=True, exist_ok=False)
+            return candidate
+        except FileExistsError:
+            n += 1
+            candidate = base / f"{stamp}-{n}"
+
+
+def list_runs(lab: str, out: Path | str = "runs", *, complete_only: bool = True) -> list[Path]:
+    """Run folders of ``lab`` under ``out``, oldest first."""
+    base = Path(out) / lab
+    if not base.is_dir():
+        return []
+    runs = []
+    for folder in sorted(p for p in base.iterdir() if (p / RECORD_NAME).is_file()):
+        if complete_only:
+            try:
+                if read_record(folder).get("status") != "complete":
+                    continue
+            except (OSError, ValueError):
+                continue
+        runs.append(folder)
+    return runs
+
+
+def parameter_counts(model) -> dict:
+    """Total / trainable / non-trainable parameter counts of a Keras model."""
+    trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+    non_trainable = int(sum(np.prod(w.shape) for w in model.non_trainable_weights))
+    return {"total": trainable + non_trainable, "trainable": trainable,
+            "non_trainable": non_trainable}
+
+
+class Run:
+    """One run of a lab: its folder and its record.
+
+    Use :meth:`start` to create it (it seeds everything and captures the environment),
+    fill ``run.record`` step by step, call :meth:`save` whenever a step finishes (so an
+    interrupted run keeps what it measured) and :meth:`finish` at the end.
+    """
+
+    def __init__(self, directory: Path, record: dict):
+        self.dir = Path(directory)
+        self.record = record
+
+    @classmethod
+    def start(cls, lab: str, *, title: str, argv: list[str] | None, seed: int,
+              out: Path | str = "runs", quick: bool = False,
+              hyperparameters: dict | None = None) -> Run:
+        """Create the run folder, seed everything and write a first ``running`` record."""
+        from toolkit.environment import environment_info
+        from toolkit.seed import seed_everything
+
+        seed_everything(seed)
+        directory = new_run_dir(lab, out)
+        now = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        record = {
+            "schema_version": SCHEMA_VERSION, "lab": lab, "title": title,
+            "status": "running", "started_at": now, "finished_at": None,
+            "command": [sys.executable.rsplit("/", 1)[-1], "-m", f"labs.{lab}",
+                        *(argv or [])],
+            "seed": int(seed), "quick": bool(quick),
+            "environment": environment_info(),
+            "hyperparameters": dict(hyperparameters or {}),
+            "dataset": {}, "model": {}, "history": [], "training": {}, "inference": {},
+            "metrics": {}, "reference": {}, "misclassified": [], "figures": {}, "results": {},
+        }
+        run = cls(directory, record)
+        run.save()
+        return run
+
+    @property
+    def record_path(self) -> Path:
+        return self.dir / RECORD_NAME
+
+    def path(self, name: str) -> Path:
+        """A file path inside the run folder."""
+        return self.dir / name
+
+    def add_figure(self, key: str, path: Path | str | None) -> None:
+        """Register a figure written into the run folder (``None`` is ignored)."""
+        if path is not None:
+            self.record["figures"][key] = Path(path).name
+
+    def set_reference(self, *, value: float, metric: str, split: str, citation: str,
+                      source: str = "", note: str = "", measured: float | None = None) -> None:
+        """Record the published score and how far the measured one is from it.
+
+        ``value`` and ``measured`` are fractions (0.913, not 91.3).
+        """
+        measured = self.record["metrics"].get(metric) if measured is None else measured
+        self.record["reference"] = {
+            "value": value, "metric": metric, "split": split, "citation": citation,
+            "source": source, "note": note, "measured": measured,
+            "difference": None if measured is None else round(measured - value, 4),
+        }
+
+    def save(self) -> Path:
+        """Write ``record.json`` atomically."""
+        return write_json_atomic(self.record_path, self.record)
+
+    def finish(self, status: str = "complete", *, reflection: bool = True) -> Path:
+        """Mark the run finished, write the record and the reflection draft."""
+        self.record["status"] = status
+        self.record["finished_at"] = _dt.datetime.now().astimezone().isoformat(
+            timespec="seconds")
+        self.save()
+        if reflection:
+            from toolkit.reflection import write_reflection
+
+            write_reflection(self.dir, self.record)
+        return self.record_path
