@@ -79,7 +79,12 @@ class ErrorAnalysis:
         return row
 
     def top_errors(self, k: int = 25) -> list[dict]:
-        """The ``k`` misclassified samples with the largest loss (most confident mistakes)."""
+        """The ``k`` misclassified samples with the largest loss, worst first.
+
+        The loss is ``-log p(true class)``: for two classes this is the same order as the
+        confidence of the wrong prediction; for more classes it ranks the samples whose true
+        class the model found least likely first.
+        """
         wrong = self.wrong
         order = wrong[np.argsort(-self.losses[wrong], kind="stable")]
         return [self.sample(i) for i in order[:k]]

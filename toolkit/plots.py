@@ -98,7 +98,7 @@ def confusion_matrix(matrix: Sequence[Sequence[int]], class_names: Sequence[str]
 
 
 def misclassified_grid(images: np.ndarray, rows: Sequence[dict], path: Path | str, *,
-                       title: str = "Misclassified test images (most confident first)",
+                       title: str = "Misclassified test images (worst first: least probability on the true class)",
                        columns: int = 5) -> Path | None:
     """A grid of misclassified images, each titled ``true -> predicted (confidence)``.
 
@@ -110,7 +110,7 @@ def misclassified_grid(images: np.ndarray, rows: Sequence[dict], path: Path | st
         return None
     count = len(rows)
     grid_rows = int(np.ceil(count / columns))
-    fig, axes = plt.subplots(grid_rows, columns, figsize=(2.2 * columns, 2.5 * grid_rows),
+    fig, axes = plt.subplots(grid_rows, columns, figsize=(2.3 * columns, 2.9 * grid_rows),
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
@@ -126,7 +126,7 @@ def misclassified_grid(images: np.ndarray, rows: Sequence[dict], path: Path | st
 
 
 def misclassified_table(rows: Sequence[dict], path: Path | str, *,
-                        title: str = "Misclassified sentences (most confident first)",
+                        title: str = "Misclassified sentences (worst first: least probability on the true class)",
                         max_rows: int = 15, wrap: int = 70) -> Path | None:
     """A table figure of misclassified texts: text, true label, prediction, confidence."""
     rows = list(rows)[:max_rows]
