@@ -1,14 +1,21 @@
 """The ``REFLECTION.md`` draft every lab writes into its run folder.
 
-Measured facts come from ``record.json`` (task, data, model, hardware, hyperparameters,
-metrics, the published reference and the gap, times, misclassified samples, figures);
-the parts only the student can write are left as prompts. Lab-specific prompts come from
-``course/templates/<lab>.md`` when that file exists.
+Measured facts come from ``record.json``: task, dataset with split sizes, model and parameter
+count, hardware and backend, references with citations, the hyperparameter table, learning
+curves and error figures, metrics, the published score and the gap, training and inference
+time, the misclassified samples and any lab-specific result tables. What only the student can
+write is left as **TODO** prompts: the qualitative error analysis, a hypothesis, improvement
+ideas and a reflection in four parts, plus the lab's own questions from
+``course/templates/<lab>.md``. The error types and fixes the student writes into the run's
+``errors.csv`` are read back into the draft.
+
+The page itself is ``course/templates/reflection.md`` (a :class:`string.Template`), so a course
+can reword its prompts without touching code.
 
 A reflection the student already edited is never overwritten: the new draft is written
 beside it as ``REFLECTION.new.md`` and the function says so.
 
-Run it again on a run folder (e.g. after annotating ``errors.csv``):
+Write the draft again (e.g. after annotating ``errors.csv``):
     python -m toolkit.reflection runs/lab03_cnn_mnist/20261123-101500
 """
 
@@ -16,180 +23,288 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
+from collections import Counter
 from pathlib import Path
 from string import Template
 
 from toolkit.errors import CourseError
 
 REFLECTION_NAME = "REFLECTION.md"
+NEW_DRAFT_NAME = "REFLECTION.new.md"
 STAMP_NAME = ".reflection.sha256"  # hash of the draft as written: a different hash = edited
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "course" / "templates"
-
-PAGE = Template("""# Reflection: $title
-
-_Draft written by kerascourse from `record.json` on $finished. Facts in this draft were
-measured by the run; replace every **TODO** prompt with your own words._
-
-## Task, data and model
-- **Task:** $task
-- **Dataset:** $dataset
-- **Model:** $model
-- **Hardware:** $hardware; Keras backend `$backend`
-- **Seed:** $seed$quick
-
-## References
-$references
-
-## Hyperparameters
-$hyperparameters
-
-## Did the model train correctly?
-$curves
-
-## Evaluation
-$metrics
-
-## Comparison with the published score
-$comparison
-
-**TODO** If your score differs from the reference, justify the gap (data split, epochs,
-model size, preprocessing, hardware budget).
-
-## Training and inference time
-$timing
-
-## Misclassified test samples
-$misclassified
-
-$errors_figure
-
-## Error types and fixes
-$annotations
-
-## Hypothesis
-**TODO** What do the misclassified samples have in common? State a hypothesis about why the
-model fails on them and how you would test it.
-
-## Improvements
-**TODO** Two or more modelling or representation ideas that could fix these errors.
-
-## Reflection
-### Learning insights
-**TODO** What did this lab teach you that you did not know before?
-
-### Challenges and how you solved them
-**TODO**
-
-### Personal growth
-**TODO**
-
-### Critical reflection
-**TODO** What would you do differently? What questions remain open?
-$lab_prompts""")
+PAGE_TEMPLATE = "reflection.md"
+TODO = "**TODO**"  # marks a prompt the student replaces; the grader ignores lines holding it
+MAX_TABLE_ROWS = 25
+# Figures the draft places in their own sections; any other figure goes under "Other figures".
+PLACED_FIGURES = ("learning_curves", "confusion_matrix", "errors")
 
 
-def _fmt_pct(value) -> str:
-    return "n/a" if value is None else f"{100 * float(value):.2f}%"
+def _pct(value) -> str:
+    try:
+        return f"{100 * float(value):.2f}%"
+    except (TypeError, ValueError):
+        return "n/a"
 
 
-def _table(header: list[str], rows: list[list]) -> str:
+def _cell(value) -> str:
+    """One Markdown table cell: numbers rounded, structures as compact JSON, pipes escaped."""
+    if isinstance(value, float):
+        text = f"{value:.4g}"
+    elif isinstance(value, (dict, list)):
+        text = json.dumps(value, separators=(",", ":"), default=str)
+    else:
+        text = str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: list[str], rows: list[list]) -> str:
+    """A Markdown table, or ``_none recorded_`` when there are no rows."""
     if not rows:
         return "_none recorded_"
-    escape = (lambda cell: str(cell).replace("|", "\\|").replace("\n", " "))
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
-def render(record: dict, run_dir: Path | None = None) -> str:
-    """The reflection draft for ``record`` as Markdown."""
-    env = record.get("environment", {})
-    hardware = env.get("hardware", {})
-    dataset = record.get("dataset", {})
-    model = record.get("model", {})
-    metrics = record.get("metrics", {})
-    reference = record.get("reference", {})
-    training = record.get("training", {})
-    inference = record.get("inference", {})
-    figures = record.get("figures", {})
-    splits = ", ".join(f"{k} {v:,}" for k, v in dataset.get("splits", {}).items())
-    params = model.get("parameters", {})
-    refs = [c for c in (dataset.get("citation"), reference.get("citation"), model.get("citation"))
-            if c]
-    curves = figures.get("learning_curves")
-    if curves:
-        curves_text = (f"![learning curves]({curves})\n\n**TODO** Describe the curves: does "
-                       f"validation loss follow training loss, and where does it level off?")
-    else:
-        curves_text = "_This lab trains no model: there are no learning curves._"
-    metric_rows = [[name.replace("_", " "), _fmt_pct(metrics[name])]
-                   for name in ("accuracy", "macro_precision", "macro_recall", "macro_f1")
-                   if metrics.get(name) is not None]
-    confusion = figures.get("confusion_matrix")
-    metrics_text = _table(["metric (test split)", "value"], metric_rows)
-    if confusion:
-        metrics_text += f"\n\n![confusion matrix]({confusion})"
-    if reference:
-        comparison = (f"Published: **{_fmt_pct(reference.get('value'))}** "
-                      f"{reference.get('metric', '')} on the {reference.get('split', '?')} split "
-                      f"({reference.get('citation', '')}). Measured: "
-                      f"**{_fmt_pct(reference.get('measured'))}**, a difference of "
-                      f"{_fmt_pct(reference.get('difference'))}.")
-        if reference.get("note"):
-            comparison += f" Note: {reference['note']}"
-    else:
-        comparison = "_No published reference recorded for this run._"
-    timing_rows = []
-    if training.get("time_s") is not None:
-        timing_rows.append(["training time", f"{training['time_s']:.1f} s over "
-                            f"{training.get('epochs_run', '?')} epochs"])
-    if training.get("samples_per_s"):
-        timing_rows.append(["training throughput", f"{training['samples_per_s']:,.0f} samples/s"])
-    if inference.get("latency_ms_per_sample") is not None:
-        timing_rows.append(["inference latency", f"{inference['latency_ms_per_sample']:.3f} ms "
-                            f"per sample (batch {inference.get('batch_size', '?')})"])
-        timing_rows.append(["inference throughput",
-                            f"{inference.get('throughput_samples_per_s', 0):,.0f} samples/s"])
-    errors = record.get("misclassified", [])
-    error_rows = [[e.get("text", e.get("id", e.get("index"))), e.get("true"), e.get("predicted"),
-                   f"{e.get('confidence', 0):.2f}"] for e in errors[:25]]
-    errors_figure = figures.get("errors")
-    annotations = []
-    if run_dir is not None:
-        from toolkit.error_analysis import read_annotations
+def _figure(figures: dict, key: str, caption: str) -> str:
+    name = figures.get(key)
+    return f"![{caption}]({name})" if name else ""
 
-        annotations = read_annotations(Path(run_dir) / "errors.csv")
-    if annotations:
-        annotation_text = _table(["sample", "true", "predicted", "error type", "fix idea"], [
-            [a.get("text") or a.get("id"), a.get("true"), a.get("predicted"),
-             a.get("error_type", ""), a.get("fix_idea", "")] for a in annotations])
-    else:
-        annotation_text = ("**TODO** Fill the `error_type` and `fix_idea` columns of `errors.csv`, "
-                           "then run `python -m toolkit.reflection <this folder>` to bring them here.")
-    lab_prompts = ""
-    template = TEMPLATES_DIR / f"{record.get('lab', '')}.md"
-    if template.is_file():
-        lab_prompts = "\n### Lab-specific questions\n" + template.read_text(encoding="utf-8")
-    return PAGE.substitute(
+
+def _hardware(environment: dict) -> str:
+    hardware = environment.get("hardware", {}) or {}
+    parts = [str(hardware.get("device", "?"))]
+    if hardware.get("cpu_cores"):
+        parts.append(f"{hardware['cpu_cores']} CPU cores")
+    if hardware.get("ram_gb"):
+        parts.append(f"{hardware['ram_gb']} GB RAM")
+    return ", ".join(parts)
+
+
+def _dataset(dataset: dict) -> str:
+    splits = ", ".join(f"{name} {count:,}" if isinstance(count, int) else f"{name} {count}"
+                       for name, count in (dataset.get("splits") or {}).items())
+    text = f"{dataset.get('title', dataset.get('name', '?'))} ({splits or 'split sizes n/a'})"
+    classes = dataset.get("classes") or []
+    if classes:
+        text += f"; {len(classes)} classes"
+    return text
+
+
+def _model(model: dict) -> str:
+    parameters = model.get("parameters") or {}
+    text = str(model.get("name", "?"))
+    if parameters.get("total") is not None:
+        text += (f", {parameters['total']:,} parameters "
+                 f"({parameters.get('trainable', 0):,} trainable)")
+    return text
+
+
+def _references(record: dict) -> str:
+    citations = [section.get("citation") for section in
+                 (record.get("dataset") or {}, record.get("model") or {},
+                  record.get("reference") or {})]
+    citations += [ref for ref in record.get("references") or [] if isinstance(ref, str)]
+    unique = list(dict.fromkeys(c for c in citations if c))
+    return "\n".join(f"- {c}" for c in unique) if unique else "_none recorded_"
+
+
+def _curves(record: dict) -> str:
+    figures = record.get("figures") or {}
+    curve_keys = [key for key in figures if key.startswith("learning_curves")]
+    if not curve_keys and not record.get("history"):
+        return "_This lab trains no model: there are no learning curves._"
+    parts = [_figure(figures, key, key.replace("_", " ")) for key in curve_keys]
+    training = record.get("training") or {}
+    if training:
+        facts = f"Trained {training.get('epochs_run', '?')} epochs"
+        if training.get("best_epoch"):
+            facts += (f"; best epoch by {training.get('monitor', 'val_loss')}: "
+                      f"{training['best_epoch']}")
+        if training.get("stopped_early"):
+            facts += "; early stopping ended training"
+        parts.append(facts + ".")
+    parts.append(f"{TODO} Describe the learning curves: does the validation loss follow the "
+                 f"training loss, where does it level off, and is there a sign of over- or "
+                 f"underfitting?")
+    return "\n\n".join(p for p in parts if p)
+
+
+def _metrics(record: dict) -> str:
+    metrics = record.get("metrics") or {}
+    rows = [[name.replace("_", " "), _pct(metrics[name])]
+            for name in ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+            if metrics.get(name) is not None]
+    text = markdown_table([f"metric ({metrics.get('split', 'test')} split)", "value"], rows)
+    confusion = _figure(record.get("figures") or {}, "confusion_matrix", "confusion matrix")
+    return text + (f"\n\n{confusion}" if confusion else "")
+
+
+def _scalar(value) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _results(results: dict) -> str:
+    """Lab-specific result tables: a list of rows, or named entries with scalar fields."""
+    sections = []
+    for key, value in (results or {}).items():
+        rows: list[dict] = []
+        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+            rows = value
+        elif isinstance(value, dict) and value and all(isinstance(v, dict)
+                                                       for v in value.values()):
+            rows = [{"name": name, **entry} for name, entry in value.items()]
+        if rows:
+            # Per-epoch histories and other nested data stay in record.json.
+            columns = list(dict.fromkeys(c for r in rows for c, v in r.items() if _scalar(v)))
+            table = markdown_table(columns, [[r.get(c, "") for c in columns]
+                                             for r in rows[:MAX_TABLE_ROWS]])
+        elif isinstance(value, dict) and value and all(_scalar(v) for v in value.values()):
+            table = markdown_table(["measure", "value"], [[k, v] for k, v in value.items()])
+        else:
+            continue
+        sections.append(f"### {key.replace('_', ' ').capitalize()}\n{table}")
+    if not sections:
+        return ""
+    return "\n## Lab results\n" + "\n\n".join(sections) + "\n"
+
+
+def _comparison(record: dict) -> str:
+    reference = record.get("reference") or {}
+    if not reference:
+        return "_No published reference recorded for this run._"
+    text = (f"Published: **{_pct(reference.get('value'))}** {reference.get('metric', '')} on "
+            f"the {reference.get('split', '?')} split ({reference.get('citation', '')}). "
+            f"Measured here: **{_pct(reference.get('measured'))}**, a difference of "
+            f"{_pct(reference.get('difference'))}.")
+    if reference.get("note"):
+        text += f" Note: {reference['note']}"
+    if record.get("quick"):
+        text += (" This was a `--quick` run (small data, 1-2 epochs): it is not expected to "
+                 "reach the published score.")
+    return text
+
+
+def _timing(record: dict) -> str:
+    training = record.get("training") or {}
+    inference = record.get("inference") or {}
+    device = ((record.get("environment") or {}).get("hardware") or {}).get("device", "?")
+    rows = []
+    if training.get("time_s") is not None:
+        rows.append(["training time", f"{training['time_s']:.1f} s over "
+                                      f"{training.get('epochs_run', '?')} epochs on {device}"])
+    if training.get("samples_per_s"):
+        rows.append(["training throughput", f"{training['samples_per_s']:,.0f} samples/s"])
+    if inference.get("latency_ms_per_sample") is not None:
+        rows.append(["inference latency", f"{inference['latency_ms_per_sample']:.3f} ms per "
+                                          f"sample (batch {inference.get('batch_size', '?')})"])
+    if inference.get("throughput_samples_per_s"):
+        rows.append(["inference throughput",
+                     f"{inference['throughput_samples_per_s']:,.0f} samples/s"])
+    return markdown_table(["measure", "value"], rows)
+
+
+def _misclassified(record: dict) -> str:
+    errors = record.get("misclassified") or []
+    rows = [[e.get("text", e.get("id", e.get("index", ""))), e.get("true", ""),
+             e.get("predicted", ""), f"{float(e.get('confidence') or 0):.2f}"]
+            for e in errors[:MAX_TABLE_ROWS] if isinstance(e, dict)]
+    text = f"{len(errors)} misclassified test samples recorded, most confident mistakes first.\n\n"
+    text += markdown_table(["sample", "true label", "predicted", "confidence"], rows)
+    figure = _figure(record.get("figures") or {}, "errors", "misclassified samples")
+    return text + (f"\n\n{figure}" if figure else "")
+
+
+def _annotations(annotations: list[dict]) -> str:
+    if not annotations:
+        return (f"{TODO} Fill the `error_type` and `fix_idea` columns of `errors.csv` for the "
+                f"misclassified samples, then run `python -m toolkit.reflection <this folder>` "
+                f"to bring them here.")
+    counts = Counter((row.get("error_type") or "").strip() or "(no type)" for row in annotations)
+    summary = ", ".join(f"{kind} ({n})" for kind, n in counts.most_common())
+    table = markdown_table(["sample", "true", "predicted", "error type", "fix idea"], [
+        [row.get("text") or row.get("id") or row.get("index"), row.get("true"),
+         row.get("predicted"), row.get("error_type", ""), row.get("fix_idea", "")]
+        for row in annotations[:MAX_TABLE_ROWS]])
+    return f"{len(annotations)} samples annotated in `errors.csv`: {summary}.\n\n{table}"
+
+
+def _other_figures(figures: dict) -> str:
+    others = [(key, name) for key, name in figures.items()
+              if key not in PLACED_FIGURES and not key.startswith("learning_curves")]
+    if not others:
+        return ""
+    lines = [f"### {key.replace('_', ' ').capitalize()}\n![{key.replace('_', ' ')}]({name})"
+             for key, name in others]
+    return "\n## Other figures\n" + "\n\n".join(lines) + "\n"
+
+
+def lab_template(lab: str, templates_dir: Path = TEMPLATES_DIR) -> Path | None:
+    """The lab's own prompts: ``course/templates/<lab>.md``, or the one ``labNN_*.md`` file."""
+    if not lab:
+        return None
+    exact = templates_dir / f"{lab}.md"
+    if exact.is_file():
+        return exact
+    number = lab.split("_", 1)[0]
+    matches = sorted(templates_dir.glob(f"{number}_*.md")) if number.startswith("lab") else []
+    return matches[0] if len(matches) == 1 else None
+
+
+def _lab_prompts(lab: str) -> str:
+    template = lab_template(lab)
+    if template is None:
+        return ""
+    return ("\n### Lab-specific questions\n_Answer each question under it._\n\n"
+            + template.read_text(encoding="utf-8").strip() + "\n")
+
+
+def render(record: dict, run_dir: Path | str | None = None, *,
+           annotations: list[dict] | None = None) -> str:
+    """The reflection draft for ``record`` as Markdown.
+
+    Args:
+        record: the run record (``record.json``).
+        run_dir: the run folder; its ``errors.csv`` annotations are read back (default
+            ``None``: no annotations unless ``annotations`` is given).
+        annotations: annotated ``errors.csv`` rows, when they were read elsewhere (the
+            grader reads them from a zip).
+    """
+    if annotations is None:
+        annotations = []
+        if run_dir is not None:
+            from toolkit.error_analysis import read_annotations
+
+            annotations = read_annotations(Path(run_dir) / "errors.csv")
+    environment = record.get("environment") or {}
+    versions = environment.get("versions") or {}
+    command = " ".join(str(part) for part in record.get("command") or [])
+    page = Template((TEMPLATES_DIR / PAGE_TEMPLATE).read_text(encoding="utf-8"))
+    return page.substitute(
         title=record.get("title", record.get("lab", "lab")),
         finished=record.get("finished_at") or record.get("started_at", "?"),
+        quick_warning=("\n> This was a `--quick` run: small data and 1-2 epochs, to check that "
+                       "everything works. Run the lab without `--quick` for the results you "
+                       "report.\n") if record.get("quick") else "",
         task=record.get("task", record.get("title", "")),
-        dataset=f"{dataset.get('title', dataset.get('name', '?'))} ({splits or 'splits n/a'})",
-        model=f"{model.get('name', '?')}, {params.get('total', 0):,} parameters "
-              f"({params.get('trainable', 0):,} trainable)",
-        hardware=hardware.get("device", "?"), backend=env.get("backend", "?"),
-        seed=record.get("seed", "?"),
-        quick=" (**--quick run**: small data, not comparable to the reference)"
-        if record.get("quick") else "",
-        references="\n".join(f"- {c}" for c in dict.fromkeys(refs)) or "_none recorded_",
-        hyperparameters=_table(["hyperparameter", "value"], [
-            [k, v] for k, v in record.get("hyperparameters", {}).items()]),
-        curves=curves_text, metrics=metrics_text, comparison=comparison,
-        timing=_table(["measure", "value"], timing_rows),
-        misclassified=_table(["sample", "true", "predicted", "confidence"], error_rows),
-        errors_figure=f"![misclassified samples]({errors_figure})" if errors_figure else "",
-        annotations=annotation_text, lab_prompts=lab_prompts,
+        dataset=_dataset(record.get("dataset") or {}),
+        model=_model(record.get("model") or {}),
+        hardware=_hardware(environment),
+        backend=environment.get("backend", "?"), python=environment.get("python", "?"),
+        keras_version=versions.get("keras", "?"),
+        seed=record.get("seed", "?"), command=command or "?",
+        references=_references(record),
+        hyperparameters=markdown_table(["hyperparameter", "value"], [
+            [name, value] for name, value in (record.get("hyperparameters") or {}).items()]),
+        curves=_curves(record), metrics=_metrics(record),
+        results=_results(record.get("results") or {}),
+        comparison=_comparison(record), timing=_timing(record),
+        misclassified=_misclassified(record), annotations=_annotations(annotations),
+        other_figures=_other_figures(record.get("figures") or {}),
+        lab_prompts=_lab_prompts(str(record.get("lab", ""))),
     )
 
 
@@ -197,26 +312,34 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def is_edited(run_dir: Path | str) -> bool:
+    """True when ``REFLECTION.md`` differs from the draft this tool last wrote there."""
+    run_dir = Path(run_dir)
+    target, stamp = run_dir / REFLECTION_NAME, run_dir / STAMP_NAME
+    if not target.exists():
+        return False
+    written = stamp.read_text().strip() if stamp.exists() else None
+    return written != _digest(target.read_text(encoding="utf-8", errors="replace"))
+
+
 def write_reflection(run_dir: Path | str, record: dict) -> Path:
     """Write the draft into ``run_dir``; never overwrite a reflection the student edited.
 
     Returns the path written: ``REFLECTION.md``, or ``REFLECTION.new.md`` when the
-    existing ``REFLECTION.md`` differs from the draft this tool last wrote.
+    existing ``REFLECTION.md`` differs from the draft this tool last wrote (the student
+    edited it, or it came from elsewhere).
     """
     run_dir = Path(run_dir)
     text = render(record, run_dir)
+    if is_edited(run_dir):
+        draft = run_dir / NEW_DRAFT_NAME
+        draft.write_text(text, encoding="utf-8")
+        print(f"{run_dir / REFLECTION_NAME} holds your edits, so it was left as it is; the new "
+              f"draft is {draft}: copy what you need from it.")
+        return draft
     target = run_dir / REFLECTION_NAME
-    stamp = run_dir / STAMP_NAME
-    if target.exists():
-        written = stamp.read_text().strip() if stamp.exists() else None
-        if written != _digest(target.read_text(encoding="utf-8")):
-            draft = run_dir / "REFLECTION.new.md"
-            draft.write_text(text, encoding="utf-8")
-            print(f"{target} was edited by you, so it was left as it is; the new draft is "
-                  f"{draft}.")
-            return draft
     target.write_text(text, encoding="utf-8")
-    stamp.write_text(_digest(text))
+    (run_dir / STAMP_NAME).write_text(_digest(text))
     return target
 
 
@@ -224,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m toolkit.reflection",
         description="Write the REFLECTION.md draft of a run folder again (e.g. after you "
-                    "annotated errors.csv). An edited REFLECTION.md is never overwritten.")
+                    "annotated errors.csv). An edited REFLECTION.md is never overwritten: the "
+                    "new draft goes to REFLECTION.new.md.")
     parser.add_argument("run_dirs", nargs="+", help="run folders holding record.json")
     args = parser.parse_args(argv)
     from toolkit.runs import read_record
@@ -234,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
             record = read_record(run_dir)
         except (OSError, ValueError) as error:
             raise CourseError(f"{run_dir} holds no readable record.json", why=str(error),
-                              fix="pass a folder a lab wrote, e.g. runs/lab03_cnn_mnist/<time>")
+                              fix="pass a folder a lab wrote, e.g. runs/lab03_cnn_mnist/<time>"
+                              ) from None
         print(write_reflection(run_dir, record))
     return 0
 

@@ -1,0 +1,256 @@
+"""The grader's outputs: per-student feedback, the gradebook, the class summary.
+
+- ``<out>/<student>/feedback.md``: score, one row per criterion (points, status), then the
+  evidence and a feedback sentence for each, and the warnings about the submission;
+- ``<out>/gradebook.csv``: one row per student, per-criterion points, total, max;
+- ``<out>/summary.md`` and ``summary.html``: pass rate per criterion, a score histogram
+  (``score_histogram.png``), the most common missing items, the students needing review,
+  the warnings;
+- ``<out>/review.toml``: an ``overrides.toml`` entry for every "needs review", ready to copy.
+
+Pages come from ``course/templates/{feedback.md,summary.md,summary.html}`` (string.Template,
+as the reflection draft). Everything a student wrote is escaped before it reaches a page:
+``html.escape`` for both HTML and Markdown (so a ``<script>`` in a report stays text), and
+spreadsheet formulas are defused in the CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import statistics
+from collections import Counter
+from pathlib import Path
+from string import Template
+
+from toolkit.assessment import MET, MISSING, PARTIAL, REVIEW, StudentGrade
+from toolkit.reflection import TEMPLATES_DIR
+from toolkit.rubric import Rubric
+
+
+def _template(name: str) -> Template:
+    return Template((TEMPLATES_DIR / name).read_text(encoding="utf-8"))
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def md_escape(text) -> str:
+    """Student text made safe for a Markdown table cell: no HTML, no pipes, one line."""
+    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
+
+
+def md_table(header: list[str], rows: list[list]) -> str:
+    if not rows:
+        return "_none_"
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(md_escape(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def html_table(header: list[str], rows: list[list], *, numeric: tuple[int, ...] = (),
+               highlight: set[int] | None = None) -> str:
+    if not rows:
+        return "<p><em>none</em></p>"
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for index, row in enumerate(rows):
+        cells = "".join(f'<td class="num">{html.escape(str(c))}</td>' if i in numeric
+                        else f"<td>{html.escape(str(c))}</td>" for i, c in enumerate(row))
+        css = ' class="review"' if highlight and index in highlight else ""
+        body.append(f"<tr{css}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _today() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="minutes")
+
+
+# --- one student ---------------------------------------------------------------------------
+
+def feedback_text(grade: StudentGrade, rubric: Rubric) -> str:
+    rows, details = [], []
+    for result in grade.results:
+        criterion = result.criterion
+        label = criterion.title + (" (extra credit)" if criterion.extra_credit else "")
+        status = result.status + (" (instructor)" if result.overridden else "")
+        rows.append([label, f"{_points(result.points)} / {_points(criterion.points)}", status])
+        evidence = "\n".join(f"  - {md_escape(e)}" for e in result.evidence) or "  - none"
+        details.append(f"### {md_escape(label)}: {_points(result.points)} / "
+                       f"{_points(criterion.points)}, {result.status}\n"
+                       f"{md_escape(result.feedback)}\n\n- Evidence:\n{evidence}\n")
+    review = grade.needs_review
+    review_note = ""
+    if review:
+        review_note = (f"\n> **Provisional:** {len(review)} criteria need a person to look "
+                       f"({', '.join(r.criterion.id for r in review)}); their points may "
+                       f"change.\n")
+    warnings = ""
+    if grade.warnings:
+        warnings = "\n## Problems reading your submission\n" + "\n".join(
+            f"- {md_escape(w)}" for w in grade.warnings) + "\n"
+    extra = (f" ({_points(grade.base_points)} + {_points(grade.extra_points)} extra credit)"
+             if grade.extra_points else "")
+    return _template("feedback.md").substitute(
+        student=md_escape(grade.student), total=_points(grade.total),
+        max_points=_points(rubric.max_points), extra_note=extra,
+        rubric_name=md_escape(rubric.name), date=_today(), review_note=review_note,
+        table=md_table(["criterion", "points", "status"], rows),
+        details="\n".join(details), warnings=warnings)
+
+
+def write_feedback(grade: StudentGrade, rubric: Rubric, out: Path) -> Path:
+    folder = out / grade.student
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "feedback.md"
+    path.write_text(feedback_text(grade, rubric), encoding="utf-8")
+    return path
+
+
+# --- the class -----------------------------------------------------------------------------
+
+def _csv_safe(value) -> str:
+    """Defuse spreadsheet formulas: a cell starting with = + - @ is prefixed with '."""
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def write_gradebook(grades: list[StudentGrade], rubric: Rubric, path: Path) -> Path:
+    header = ["student", *[c.id for c in rubric.criteria], "extra_credit", "total", "max",
+              "needs_review", "warnings"]
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        for grade in grades:
+            writer.writerow([_csv_safe(v) for v in [
+                grade.student, *[_points(r.points) for r in grade.results],
+                _points(grade.extra_points), _points(grade.total), _points(rubric.max_points),
+                " ".join(r.criterion.id for r in grade.needs_review), len(grade.warnings)]])
+    return path
+
+
+def write_histogram(grades: list[StudentGrade], rubric: Rubric, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    top = rubric.max_points + rubric.extra_points
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    totals = [g.total for g in grades]
+    step = 0.5 if any(t % 1 for t in totals) else 1.0  # half points get their own bars
+    edges = [i * step - step / 2 for i in range(int(top / step) + 2)]
+    ax.hist(totals, bins=edges, color="tab:blue", edgecolor="white")
+    if rubric.pass_mark is not None:
+        ax.axvline(rubric.pass_mark - 0.5, color="crimson", linestyle="--",
+                   label=f"pass mark {rubric.pass_mark:g}")
+        ax.legend()
+    ax.axvline(rubric.max_points + 0.5, color="gray", linestyle=":")
+    ax.set_xlabel(f"score (max {rubric.max_points:g}, extra credit to the right of the "
+                  f"dotted line)")
+    ax.set_ylabel("students")
+    ax.set_title(f"Scores of {len(grades)} submissions")
+    ax.set_xticks(range(int(top) + 1))
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def class_tables(grades: list[StudentGrade], rubric: Rubric) -> dict[str, tuple[list, list]]:
+    """The summary's tables as ``name -> (header, rows)``, for both Markdown and HTML."""
+    count = max(1, len(grades))
+    criteria_rows = []
+    for index, criterion in enumerate(rubric.criteria):
+        statuses = Counter(g.results[index].status for g in grades)
+        criteria_rows.append([
+            criterion.id + (" (extra)" if criterion.extra_credit else ""),
+            _points(criterion.points), statuses[MET], statuses[PARTIAL], statuses[MISSING],
+            statuses[REVIEW], f"{100 * statuses[MET] / count:.0f}%"])
+    missing = Counter((r.criterion.id, item) for g in grades for r in g.results
+                      if not r.overridden for item in r.missing_items)
+    missing_rows = [[criterion, item, n] for (criterion, item), n in missing.most_common(10)]
+    review_rows = [[g.student, r.criterion.id, _points(r.points), r.evidence[0] if r.evidence
+                    else ""] for g in grades for r in g.needs_review]
+    gradebook_rows = [[g.student, _points(g.base_points), _points(g.extra_points),
+                       _points(g.total), len(g.needs_review), len(g.warnings)] for g in grades]
+    return {
+        "criteria_table": (["criterion", "points", "met", "partial", "missing",
+                            "needs review", "pass rate"], criteria_rows),
+        "missing_table": (["criterion", "missing item", "students"], missing_rows),
+        "review_table": (["student", "criterion", "provisional points", "evidence"],
+                         review_rows),
+        "gradebook_table": (["student", "points", "extra credit", "total", "needs review",
+                             "warnings"], gradebook_rows),
+    }
+
+
+def write_summary(grades: list[StudentGrade], rubric: Rubric, out: Path, *,
+                  submissions: Path, seconds: float, warnings: list[str]) -> tuple[Path, Path]:
+    write_histogram(grades, rubric, out / "score_histogram.png")
+    totals = [g.total for g in grades] or [0.0]
+    pass_mark = rubric.pass_mark if rubric.pass_mark is not None else rubric.max_points / 2
+    facts = {
+        "rubric_name": rubric.name, "count": len(grades), "date": _today(),
+        "submissions": str(submissions), "mean": f"{statistics.mean(totals):.1f}",
+        "median": _points(statistics.median(totals)), "max_points": _points(rubric.max_points),
+        "passed": sum(t >= pass_mark for t in totals), "pass_mark": _points(pass_mark),
+        "seconds": f"{seconds:.1f}", "per_submission": f"{seconds / max(1, len(grades)):.3f}",
+    }
+    tables = class_tables(grades, rubric)
+    markdown = _template("summary.md").substitute(
+        {key: md_escape(value) for key, value in facts.items()},
+        **{name: md_table(*table) for name, table in tables.items()
+           if name != "gradebook_table"},
+        warnings="\n".join(f"- {md_escape(w)}" for w in warnings) or "_none_")
+    review_students = {i for i, row in enumerate(tables["gradebook_table"][1]) if row[4]}
+    page = _template("summary.html").substitute(
+        {key: html.escape(str(value)) for key, value in facts.items()},
+        criteria_table=html_table(*tables["criteria_table"], numeric=(1, 2, 3, 4, 5, 6)),
+        missing_table=html_table(*tables["missing_table"], numeric=(2,)),
+        review_table=html_table(*tables["review_table"], numeric=(2,)),
+        gradebook_table=html_table(*tables["gradebook_table"], numeric=(1, 2, 3, 4, 5),
+                                   highlight=review_students),
+        warnings=("<ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in warnings) + "</ul>")
+        if warnings else "<p><em>none</em></p>")
+    md_path, html_path = out / "summary.md", out / "summary.html"
+    md_path.write_text(markdown, encoding="utf-8")
+    html_path.write_text(page, encoding="utf-8")
+    return md_path, html_path
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string (JSON escaping is valid TOML for these characters)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def write_review(grades: list[StudentGrade], path: Path) -> Path:
+    """``review.toml``: an override entry per "needs review", ready to copy and edit."""
+    lines = ["# Decisions the grader left to you. Copy an entry into overrides.toml, set the",
+             "# points, write a comment for the student, and grade again.", ""]
+    for grade in grades:
+        for result in grade.needs_review:
+            evidence = result.evidence[0] if result.evidence else ""
+            lines += ["[[override]]", f"student = {_toml_string(grade.student)}",
+                      f"criterion = {_toml_string(result.criterion.id)}",
+                      f"points = {_points(result.points)}  # of {_points(result.criterion.points)}"
+                      f"; provisional",
+                      f"comment = {_toml_string('')}",
+                      f"# evidence: {' '.join(evidence.split())[:300]}", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

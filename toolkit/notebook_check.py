@@ -1,0 +1,176 @@
+"""The static notebook check: did every cell run, in order, without an error?
+
+A common rubric line is "every cell of the notebook runs without error and shows the intended
+output". This check answers it from the notebook file alone: it reads the saved execution
+counts and outputs with nbformat and never executes anything, so it is safe on student files.
+The grader uses it for the ``runs`` criterion; the course's own generated notebooks, once
+executed, must pass it too.
+
+What it checks, per non-empty code cell:
+- it was executed (has an execution count);
+- execution counts increase from top to bottom (a notebook run out of order may depend on
+  state a reader cannot see: flagged for review, not failed);
+- no error output (an ``error`` output, or a traceback printed to stderr);
+- and, for the whole notebook, at least ``min_output_cells`` cells show an output.
+
+Example:
+    >>> result = check_notebook("lab03_cnn_mnist.ipynb")
+    >>> result.ok, result.problems
+    (True, [])
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+FAIL, REVIEW = "fail", "review"
+
+
+@dataclass
+class NotebookProblem:
+    """One finding: ``severity`` is ``fail`` (clearly broken) or ``review`` (a person decides)."""
+
+    severity: str
+    message: str
+    cell: int | None = None  # 1-based position among all cells
+    excerpt: str = ""
+
+    def __str__(self) -> str:
+        where = f"cell {self.cell}: " if self.cell else ""
+        return where + self.message + (f" ({self.excerpt})" if self.excerpt else "")
+
+
+@dataclass
+class NotebookCheck:
+    """The result of :func:`check_notebook`."""
+
+    path: str
+    code_cells: int = 0
+    executed_cells: int = 0
+    cells_with_outputs: int = 0
+    error_cells: int = 0
+    image_outputs: int = 0
+    problems: list[NotebookProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No problem at all: fully run, in order, with outputs, without errors."""
+        return not self.problems
+
+    @property
+    def failed(self) -> bool:
+        return any(p.severity == FAIL for p in self.problems)
+
+    @property
+    def needs_review(self) -> bool:
+        return not self.failed and any(p.severity == REVIEW for p in self.problems)
+
+    def summary(self) -> str:
+        state = "passes" if self.ok else ("fails" if self.failed else "needs review")
+        return (f"{self.path} {state} the static check: {self.executed_cells}/{self.code_cells} "
+                f"code cells executed, {self.cells_with_outputs} with outputs, "
+                f"{self.error_cells} with errors")
+
+
+def read_notebook(source) -> nbformat.NotebookNode:
+    """A notebook from a path, JSON text/bytes or a NotebookNode; ValueError when unreadable."""
+    if isinstance(source, nbformat.NotebookNode):
+        return source
+    if isinstance(source, Path):
+        source = source.read_bytes()
+    if isinstance(source, bytes):
+        source = source.decode("utf-8", errors="replace")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat warns about missing cell ids
+            return nbformat.reads(source, as_version=4)
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as error:
+        raise ValueError(f"not valid notebook JSON: {str(error)[:120]}") from None
+    except Exception as error:  # nbformat raises several unrelated types for bad files
+        raise ValueError(f"not a readable notebook: {type(error).__name__}: "
+                         f"{str(error)[:120]}") from None
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def error_excerpt(output) -> str:
+    """``ValueError: bad shape`` from an error output, ANSI colours removed."""
+    name = output.get("ename", "Error")
+    value = ANSI_ESCAPE.sub("", _text(output.get("evalue", ""))).strip()
+    return f"{name}: {value}"[:200]
+
+
+def check_notebook(source, *, path: str | None = None,
+                   min_output_cells: int = 1) -> NotebookCheck:
+    """Check a notebook's saved state without running it.
+
+    Args:
+        source: a path, the notebook JSON (str or bytes) or an ``nbformat.NotebookNode``.
+        path: the name to report (default: the path given, or ``"notebook"``).
+        min_output_cells: how many code cells must show an output (default 1: a notebook
+            whose outputs were cleared shows nothing to grade).
+
+    Returns:
+        A :class:`NotebookCheck`; a file that is not a notebook gives one ``fail`` problem.
+    """
+    if isinstance(source, str) and not source.lstrip().startswith("{"):
+        source = Path(source)  # a path, not JSON text
+    name = path or (str(source) if isinstance(source, Path) else "notebook")
+    result = NotebookCheck(path=name)
+    try:
+        notebook = read_notebook(source)
+    except (OSError, ValueError) as error:
+        result.problems.append(NotebookProblem(FAIL, f"cannot be read: {error}"))
+        return result
+    previous_count, previous_cell = 0, None
+    for position, cell in enumerate(notebook.get("cells", []), 1):
+        if cell.get("cell_type") != "code" or not _text(cell.get("source")).strip():
+            continue
+        result.code_cells += 1
+        count = cell.get("execution_count")
+        outputs = cell.get("outputs") or []
+        if count is None:
+            result.problems.append(NotebookProblem(FAIL, "code cell was not executed",
+                                                   position, _first_line(cell)))
+        else:
+            result.executed_cells += 1
+            if count <= previous_count:
+                result.problems.append(NotebookProblem(
+                    REVIEW, f"executed out of order (count {count} after {previous_count} in "
+                            f"cell {previous_cell})", position, _first_line(cell)))
+            previous_count, previous_cell = count, position
+        if outputs:
+            result.cells_with_outputs += 1
+        errors = [o for o in outputs if o.get("output_type") == "error"]
+        errors += [o for o in outputs if o.get("output_type") == "stream"
+                   and o.get("name") == "stderr"
+                   and "Traceback (most recent call last)" in _text(o.get("text"))]
+        if errors:
+            result.error_cells += 1
+            first = errors[0]
+            excerpt = (error_excerpt(first) if first.get("output_type") == "error"
+                       else ANSI_ESCAPE.sub("", _text(first.get("text"))).strip()
+                       .splitlines()[-1][:200])
+            result.problems.append(NotebookProblem(FAIL, "error output", position, excerpt))
+        result.image_outputs += sum(1 for o in outputs if any(
+            kind.startswith("image/") for kind in (o.get("data") or {})))
+    if result.code_cells == 0:
+        result.problems.append(NotebookProblem(FAIL, "no code cells"))
+    elif result.cells_with_outputs < min_output_cells:
+        result.problems.append(NotebookProblem(
+            FAIL, f"only {result.cells_with_outputs} code cell(s) show an output "
+                  f"({min_output_cells} needed): were the outputs cleared before saving?"))
+    return result
+
+
+def _first_line(cell) -> str:
+    return _text(cell.get("source")).strip().splitlines()[0][:80]

@@ -1,0 +1,325 @@
+"""A grading rubric read from TOML: criteria, points, extra credit and the evidence each needs.
+
+The file format is documented at the top of ``course/rubrics/lab_report.toml``; an instructor
+writes a new rubric by copying that file. This module only reads and checks the file: every
+mistake in it (an unknown key, points that are not a number, a malformed record condition)
+becomes one :class:`~toolkit.errors.CourseError` naming the criterion and the fix.
+
+Record conditions are a tiny comparison language, parsed here and never evaluated as code:
+``"metrics.accuracy"`` (present and not empty), ``"status == complete"``,
+``"misclassified[].true >= 10"`` (how many list items hold a ``true`` value),
+``"reference.difference abs<= 0.005"``.
+
+Example:
+    >>> rubric = load_rubric("course/rubrics/lab_report.toml")
+    >>> rubric.max_points, rubric.extra_points
+    (15.0, 2.0)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomllib
+
+from toolkit.errors import CourseError
+
+DEFAULT_RUBRIC = Path(__file__).resolve().parent.parent / "course" / "rubrics" / "lab_report.toml"
+OPERATORS = ("abs<=", "==", "!=", ">=", "<=", ">", "<")
+_CONDITION = re.compile(r"^\s*(?P<path>[A-Za-z_][\w\-]*(?:\[\])?(?:\.[A-Za-z_][\w\-]*(?:\[\])?)*)"
+                        r"\s*(?:(?P<op>abs<=|==|!=|>=|<=|>|<)\s*(?P<value>.+?))?\s*$")
+_MISSING = object()
+
+
+def is_empty(value) -> bool:
+    """``None``, ``""``, ``[]`` and ``{}`` count as not there."""
+    return value is None or value is _MISSING or (
+        isinstance(value, (str, list, dict)) and len(value) == 0)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One record condition, e.g. ``misclassified[].true >= 10``."""
+
+    text: str
+    path: str
+    op: str | None = None
+    value: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Condition:
+        match = _CONDITION.match(str(text))
+        if not match:
+            raise ValueError(f"cannot read the record condition {text!r}; write e.g. "
+                             f"'metrics.accuracy', 'status == complete' or "
+                             f"'misclassified >= 10' (operators: {' '.join(OPERATORS)})")
+        value = match["value"]
+        if value is not None:
+            value = value.strip().strip("\"'")
+            if match["op"] not in ("==", "!=") and _number(value) is None:
+                raise ValueError(f"{text!r}: {match['op']} needs a number, got {value!r}")
+        return cls(str(text), match["path"], match["op"], value)
+
+    def resolve(self, record: dict):
+        """The value at :attr:`path`; a ``name[]`` segment collects from every list item."""
+        values, collected = [record], False
+        for segment in self.path.split("."):
+            each = segment.endswith("[]")
+            name = segment[:-2] if each else segment
+            values = [v[name] for v in values if isinstance(v, dict) and name in v]
+            if each:
+                values = [item for v in values if isinstance(v, list) for item in v]
+                collected = True
+        if collected:
+            return [v for v in values if not is_empty(v)]
+        return values[0] if values else _MISSING
+
+    def check(self, record: dict) -> tuple[bool, str]:
+        """``(holds, what was found)``; the second part is the evidence shown to people."""
+        actual = self.resolve(record)
+        shown = _describe(actual)
+        if self.op is None:
+            return not is_empty(actual), f"{self.path} = {shown}"
+        if actual is _MISSING:
+            return False, f"{self.path} is missing"
+        if self.op in ("==", "!="):
+            expected_number, actual_number = _number(self.value), _number(actual)
+            if expected_number is not None and actual_number is not None:
+                equal = expected_number == actual_number
+            else:
+                equal = str(actual) == self.value
+            return equal == (self.op == "=="), f"{self.path} = {shown}"
+        size = len(actual) if isinstance(actual, (list, dict)) else _number(actual)
+        if size is None:
+            return False, f"{self.path} = {shown} (not a number)"
+        limit = float(self.value)
+        holds = {"abs<=": abs(size) <= limit, ">=": size >= limit, "<=": size <= limit,
+                 ">": size > limit, "<": size < limit}[self.op]
+        return holds, f"{self.path} = {shown}"
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _describe(value) -> str:
+    if value is _MISSING:
+        return "missing"
+    if isinstance(value, list):
+        return f"{len(value)} items"
+    if isinstance(value, dict):
+        return f"{len(value)} entries"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(frozen=True)
+class TextCheck:
+    """What to look for in what the student wrote (see the rubric file's header)."""
+
+    headings: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    min_keywords: int = 0
+    min_words: int = 0
+    numbers: int = 0
+    table_rows: int = 0
+    table_columns: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+    @property
+    def needs_judgement(self) -> bool:
+        """Keywords and word counts are proxies for meaning: failing them needs a person."""
+        return bool(self.keywords or self.min_words or self.patterns)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One piece of evidence a criterion needs; any named source can provide it."""
+
+    what: str
+    points: float
+    feedback: str = ""
+    waive_if: tuple[Condition, ...] = ()
+    record: tuple[Condition, ...] = ()
+    notebook: bool = False
+    figures: tuple[str, ...] = ()
+    annotations: int = 0
+    text: TextCheck | None = None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    title: str
+    points: float
+    requirements: tuple[Requirement, ...]
+    extra_credit: bool = False
+    feedback_met: str = ""
+    waive_if: tuple[Condition, ...] = ()
+
+
+@dataclass
+class Rubric:
+    name: str
+    criteria: list[Criterion]
+    pass_mark: float | None = None
+    path: Path | None = None
+    by_id: dict[str, Criterion] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self.by_id = {criterion.id: criterion for criterion in self.criteria}
+
+    @property
+    def max_points(self) -> float:
+        """The maximum without extra credit (15 for the course rubric)."""
+        return float(sum(c.points for c in self.criteria if not c.extra_credit))
+
+    @property
+    def extra_points(self) -> float:
+        return float(sum(c.points for c in self.criteria if c.extra_credit))
+
+
+_RUBRIC_KEYS = {"name", "pass_mark"}
+_CRITERION_KEYS = {"id", "title", "points", "extra_credit", "feedback_met", "waive_if", "require"}
+_REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebook", "figures",
+                     "annotations", "text"}
+_TEXT_KEYS = {"headings", "keywords", "min_keywords", "min_words", "numbers", "table_rows",
+              "table_columns", "patterns"}
+
+
+def _check_keys(table: dict, allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: "
+                         f"{', '.join(sorted(allowed))}")
+
+
+def _words(value, where: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"{where}: {key} must be a list of words, e.g. {key} = [\"loss\"]")
+    return tuple(v.strip() for v in value)
+
+
+def _count(value, where: str, key: str) -> int:
+    if isinstance(value, bool):
+        value = int(value)
+    if not isinstance(value, int) or value < 0:
+        raise ValueError(f"{where}: {key} must be a whole number >= 0, got {value!r}")
+    return value
+
+
+def _conditions(value, where: str) -> tuple[Condition, ...]:
+    return tuple(Condition.parse(text) for text in _words(value, where, "record conditions"))
+
+
+def _text_check(table: dict, where: str) -> TextCheck:
+    if not isinstance(table, dict):
+        raise ValueError(f"{where}: text must be a table, e.g. text = {{ keywords = [\"loss\"] }}")
+    _check_keys(table, _TEXT_KEYS, f"{where} text")
+    lists = {key: _words(table[key], where, key)
+             for key in ("headings", "keywords", "table_columns", "patterns") if key in table}
+    for pattern in lists.get("patterns", ()):
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"{where}: pattern {pattern!r} is not a regular expression "
+                             f"({error})") from None
+    counts = {key: _count(table[key], where, key)
+              for key in ("min_keywords", "min_words", "numbers", "table_rows") if key in table}
+    if lists.get("keywords") and "min_keywords" not in counts:
+        counts["min_keywords"] = 1
+    check = TextCheck(**lists, **counts)
+    if not (check.keywords or check.min_words or check.numbers or check.table_rows
+            or check.patterns):
+        raise ValueError(f"{where}: text needs something to look for (keywords, min_words, "
+                         f"numbers, table_rows or patterns)")
+    return check
+
+
+def _requirement(table: dict, default_points: float, where: str) -> Requirement:
+    _check_keys(table, _REQUIREMENT_KEYS, where)
+    if not str(table.get("what", "")).strip():
+        raise ValueError(f"{where}: every requirement needs `what` (what is needed, in words)")
+    points = table.get("points", default_points)
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+        raise ValueError(f"{where}: points must be a number >= 0")
+    requirement = Requirement(
+        what=str(table["what"]).strip(), points=float(points),
+        feedback=str(table.get("feedback", "")).strip(),
+        waive_if=_conditions(table.get("waive_if", []), where),
+        record=_conditions(table.get("record", []), where),
+        notebook=bool(table.get("notebook", False)),
+        figures=_words(table.get("figures", []), where, "figures"),
+        annotations=_count(table.get("annotations", 0), where, "annotations"),
+        text=_text_check(table["text"], where) if "text" in table else None)
+    if not (requirement.record or requirement.notebook or requirement.figures
+            or requirement.annotations or requirement.text):
+        raise ValueError(f"{where}: name at least one evidence source (record, notebook, "
+                         f"figures, annotations or text)")
+    return requirement
+
+
+def _criterion(table: dict, number: int) -> Criterion:
+    where = f"criterion {table.get('id', number)}"
+    _check_keys(table, _CRITERION_KEYS, where)
+    if not re.fullmatch(r"[A-Za-z][\w-]*", str(table.get("id", ""))):
+        raise ValueError(f"{where}: id must be a short name of letters, digits, _ or -")
+    points = table.get("points")
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+        raise ValueError(f"{where}: points must be a number > 0")
+    raw = table.get("require", [])
+    if not isinstance(raw, list) or not raw:
+        raise ValueError(f"{where}: add at least one [[criterion.require]] table")
+    requirements = [_requirement(r, points / len(raw), f"{where}, requirement {i}")
+                    for i, r in enumerate(raw, 1)]
+    total = sum(r.points for r in requirements)
+    if abs(total - points) > 1e-6:
+        raise ValueError(f"{where}: its requirements add up to {total:g} points, not {points:g}")
+    return Criterion(id=table["id"], title=str(table.get("title", table["id"])),
+                     points=float(points), requirements=tuple(requirements),
+                     extra_credit=bool(table.get("extra_credit", False)),
+                     feedback_met=str(table.get("feedback_met", "")).strip(),
+                     waive_if=_conditions(table.get("waive_if", []), where))
+
+
+def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
+    """Read and check a rubric file; any mistake becomes one CourseError."""
+    path = Path(path)
+    fix = "compare with course/rubrics/lab_report.toml, whose header documents the format"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CourseError(f"rubric {path} not found",
+                          fix="pass --rubric course/rubrics/lab_report.toml") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise CourseError(f"rubric {path} cannot be read", why=str(error), fix=fix) from None
+    try:
+        _check_keys(raw, {"rubric", "criterion"}, "top level")
+        head = raw.get("rubric", {})
+        _check_keys(head, _RUBRIC_KEYS, "[rubric]")
+        criteria = [_criterion(table, i) for i, table in enumerate(raw.get("criterion", []), 1)]
+        if not criteria:
+            raise ValueError("no [[criterion]] tables")
+        ids = [c.id for c in criteria]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"criterion id(s) used twice: {', '.join(duplicates)}")
+        pass_mark = head.get("pass_mark")
+        if pass_mark is not None and (isinstance(pass_mark, bool)
+                                      or not isinstance(pass_mark, (int, float))):
+            raise ValueError("[rubric] pass_mark must be a number")
+    except ValueError as error:
+        raise CourseError(f"rubric {path} is not valid", why=str(error), fix=fix) from None
+    return Rubric(name=str(head.get("name", path.stem)), criteria=criteria,
+                  pass_mark=None if pass_mark is None else float(pass_mark), path=path)

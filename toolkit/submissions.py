@@ -1,0 +1,398 @@
+"""Reading student submissions safely: folders, zips, notebooks, PDF, text, run folders.
+
+A submission folder holds one entry per student: a folder or a ``.zip`` (the student id is
+its name), or a single report file (``alice.pdf``, ``bob.ipynb``). Everything in it is
+untrusted data:
+
+- nothing is executed or extracted: zips are read member by member in memory; notebooks are
+  parsed with nbformat; PDF text comes from pypdf;
+- zip members with ``../`` or absolute paths, symlinks (in zips and folders), encrypted
+  members, special files, files over :data:`MAX_FILE_BYTES`, more than
+  :data:`MAX_SUBMISSION_BYTES` in all or more than :data:`MAX_FILES` files are skipped and
+  reported;
+- invalid UTF-8 is replaced and reported, broken notebook JSON and unreadable PDFs reported;
+- files are opened read-only, so a submission is byte-identical after grading.
+
+Every problem becomes a line in ``Submission.warnings``; reading never raises for a bad
+submission, so one student's broken zip never stops the class from being graded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import re
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from toolkit.notebook_check import NotebookCheck, check_notebook, read_notebook
+from toolkit.report_text import Document, markdown_document, notebook_document, plain_document
+
+MAX_FILE_BYTES = 20 * 2**20        # one file; a run folder's PNGs are well below 1 MB
+MAX_SUBMISSION_BYTES = 100 * 2**20  # all files of one student that are read
+MAX_FILES = 2000
+MAX_PDF_PAGES = 100
+TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+READ_SUFFIXES = TEXT_SUFFIXES | {".ipynb", ".pdf", ".json", ".csv"}
+SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
+SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | TEXT_SUFFIXES
+DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
+# Names the grader writes into its output folder: no student folder may take them.
+RESERVED_IDS = {"gradebook.csv", "summary.md", "summary.html", "score_histogram.png",
+                "review.toml", "overrides.toml"}
+
+
+@dataclass
+class RunFolder:
+    """A run folder inside a submission: its record and what the student added to it."""
+
+    path: str                     # folder inside the submission ("" = its top)
+    record: dict
+    annotations: list[dict] = field(default_factory=list)
+
+    def file(self, name: str) -> str:
+        return str(PurePosixPath(self.path, name)) if self.path else name
+
+
+@dataclass
+class Submission:
+    """Everything the grader may look at for one student."""
+
+    student: str
+    source: Path
+    files: dict[str, int] = field(default_factory=dict)  # path inside -> size in bytes
+    documents: list[Document] = field(default_factory=list)
+    notebooks: list[NotebookCheck] = field(default_factory=list)
+    runs: list[RunFolder] = field(default_factory=list)
+    annotation_files: dict[str, list[dict]] = field(default_factory=dict)  # errors.csv files
+    ignored: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.documents or self.notebooks or self.runs or self.annotation_files)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+
+def student_id(name: str) -> str:
+    """A file-system-safe student id from a folder or file name."""
+    cleaned = (re.sub(r"[^\w.\-]+", "_", name).strip("._") or "student")[:80]
+    return cleaned + "_" if cleaned.lower() in RESERVED_IDS else cleaned
+
+
+def discover(folder: Path | str) -> list[tuple[str, Path]]:
+    """``(student id, path)`` for each submission in ``folder``, sorted by id."""
+    entries = []
+    for entry in sorted(Path(folder).iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():
+            entries.append((student_id(entry.name), entry))  # reported when read
+        elif entry.is_dir() or entry.suffix.lower() in SUBMISSION_SUFFIXES:
+            stem = entry.name if entry.is_dir() else entry.stem
+            entries.append((student_id(stem), entry))
+    seen: dict[str, int] = {}
+    unique = []
+    for student, path in entries:
+        seen[student] = seen.get(student, 0) + 1
+        unique.append((student if seen[student] == 1 else f"{student}-{seen[student]}", path))
+    return unique
+
+
+def _safe_member_name(name: str) -> str | None:
+    """The member's relative POSIX path, or ``None`` when it escapes the archive."""
+    name = name.replace("\\", "/")
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return None
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
+
+
+def _wanted(path: str) -> bool:
+    return PurePosixPath(path).suffix.lower() in READ_SUFFIXES
+
+
+def _skipped_part(path: str) -> bool:
+    return any(part in SKIP_PARTS for part in PurePosixPath(path).parts)
+
+
+class _Budget:
+    """Counts files and bytes read for one submission against the limits."""
+
+    def __init__(self, submission: Submission):
+        self.submission, self.files, self.bytes, self.stopped = submission, 0, 0, False
+
+    def admit(self, path: str, size: int) -> bool:
+        if self.stopped:
+            return False
+        self.files += 1
+        if self.files > MAX_FILES:
+            self.submission.warn(f"more than {MAX_FILES} files: the rest were not read")
+            self.stopped = True
+            return False
+        if size > MAX_FILE_BYTES:
+            self.submission.warn(f"{path} skipped: {size:,} bytes is over the "
+                                 f"{MAX_FILE_BYTES:,}-byte limit per file")
+            return False
+        if self.bytes + size > MAX_SUBMISSION_BYTES:
+            self.submission.warn(f"more than {MAX_SUBMISSION_BYTES:,} bytes in all: {path} "
+                                 f"and the rest were not read")
+            self.stopped = True
+            return False
+        self.bytes += size
+        return True
+
+
+def _read_folder(root: Path, submission: Submission) -> dict[str, bytes]:
+    contents: dict[str, bytes] = {}
+    budget = _Budget(submission)
+    for directory, subdirs, names in os.walk(root, followlinks=False):
+        base = Path(directory)
+        for name in sorted(subdirs):
+            if (base / name).is_symlink():
+                submission.warn(f"{(base / name).relative_to(root)} is a symlink: not followed")
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_PARTS
+                            and not (base / d).is_symlink())
+        for name in sorted(names):
+            path = base / name
+            relative = path.relative_to(root).as_posix()
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                submission.warn(f"{relative} is a symlink: not followed")
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                submission.warn(f"{relative} is not a regular file: skipped")
+                continue
+            submission.files[relative] = info.st_size
+            if not _wanted(relative) or not budget.admit(relative, info.st_size):
+                continue
+            with open(path, "rb") as stream:  # read-only: grading never changes a submission
+                data = stream.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                submission.warn(f"{relative} skipped: it grew beyond the per-file limit")
+                continue
+            contents[relative] = data
+    return contents
+
+
+def _read_zip(path: Path, submission: Submission) -> dict[str, bytes]:
+    contents: dict[str, bytes] = {}
+    budget = _Budget(submission)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        submission.warn(f"{path.name} is not a readable zip file ({error})")
+        return contents
+    with archive:
+        for info in archive.infolist():
+            name = _safe_member_name(info.filename)
+            if name is None:
+                submission.warn(f"zip member {info.filename!r} points outside the archive "
+                                f"(absolute or ../ path): skipped")
+                continue
+            if info.is_dir() or _skipped_part(name):
+                continue
+            # Unix zips keep the file type in the high bits; others leave them 0.
+            file_type = stat.S_IFMT(info.external_attr >> 16)
+            if file_type == stat.S_IFLNK:
+                submission.warn(f"zip member {name} is a symlink: skipped")
+                continue
+            if file_type and file_type != stat.S_IFREG:
+                submission.warn(f"zip member {name} is not a regular file: skipped")
+                continue
+            if info.flag_bits & 0x1:
+                submission.warn(f"zip member {name} is encrypted: skipped")
+                continue
+            if name in submission.files:
+                submission.warn(f"zip member {name} appears twice: the first copy is used")
+                continue
+            submission.files[name] = info.file_size
+            if not _wanted(name) or not budget.admit(name, info.file_size):
+                continue
+            try:
+                with archive.open(info) as stream:
+                    # Read at most the limit: the size in the zip header may lie (zip bomb).
+                    data = stream.read(MAX_FILE_BYTES + 1)
+            except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError,
+                    EOFError, OSError, ValueError) as error:
+                submission.warn(f"zip member {name} cannot be read ({error})")
+                continue
+            if len(data) > MAX_FILE_BYTES or len(data) != info.file_size:
+                submission.warn(f"zip member {name} skipped: it unpacks to more bytes than "
+                                f"its header says (a zip bomb?)")
+                continue
+            contents[name] = data
+    return contents
+
+
+def decode_text(path: str, data: bytes, submission: Submission) -> str | None:
+    """UTF-8 text; invalid bytes are replaced and reported, binary files refused."""
+    if b"\x00" in data[:8192]:
+        submission.warn(f"{path} looks like a binary file, not text: skipped")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        submission.warn(f"{path} is not valid UTF-8 (first bad byte at offset {error.start}): "
+                        f"unreadable characters were replaced")
+        text = data.decode("utf-8", errors="replace")
+    return text.lstrip("\ufeff")
+
+
+def pdf_pages(path: str, data: bytes, submission: Submission) -> list[str]:
+    """The text of each page (pypdf); an unreadable PDF gives a warning and no pages."""
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed PDFs log a lot
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            submission.warn(f"{path} is password-protected: its text cannot be read")
+            return []
+        pages = []
+        for number, page in enumerate(reader.pages, 1):
+            if number > MAX_PDF_PAGES:
+                submission.warn(f"{path}: only the first {MAX_PDF_PAGES} pages were read")
+                break
+            pages.append(page.extract_text() or "")
+    except Exception as error:  # pypdf raises many types for damaged files
+        submission.warn(f"{path} cannot be read as a PDF ({type(error).__name__}: "
+                        f"{str(error)[:100]})")
+        return []
+    if not any(page.strip() for page in pages):
+        submission.warn(f"{path} holds no extractable text (a scanned PDF?): review it by hand")
+    return pages
+
+
+def read_annotations_text(text: str) -> list[dict]:
+    """Rows of an ``errors.csv`` text whose ``error_type`` or ``fix_idea`` is filled in."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return [row for row in rows if any((row.get(column) or "").strip()
+                                       for column in ("error_type", "fix_idea"))]
+
+
+def _draft_lines(record: dict, annotations: list[dict]) -> frozenset[str]:
+    """The lines the reflection draft wrote from this record: they are not the student's."""
+    from toolkit.reflection import render
+
+    try:
+        draft = render(record, annotations=annotations)
+    except Exception:  # a hand-edited record may not render; then every line counts as written
+        return frozenset()
+    return frozenset(line.strip() for line in draft.splitlines() if line.strip())
+
+
+def _folder(path: str) -> str:
+    parent = str(PurePosixPath(path).parent)
+    return "" if parent == "." else parent
+
+
+def _load_runs(contents: dict[str, bytes], submission: Submission) -> None:
+    for path, data in contents.items():
+        if PurePosixPath(path).name != "record.json":
+            continue
+        folder = _folder(path)
+        try:
+            record = json.loads(data.decode("utf-8", errors="replace"))
+        except (json.JSONDecodeError, RecursionError) as error:
+            submission.warn(f"{path} is not valid JSON ({str(error)[:80]}): its facts were "
+                            f"not used")
+            continue
+        if not isinstance(record, dict):
+            submission.warn(f"{path} is not a run record (a JSON object): not used")
+            continue
+        submission.runs.append(RunFolder(folder, record))
+
+
+def _parse(contents: dict[str, bytes], submission: Submission) -> None:
+    _load_runs(contents, submission)
+    runs_by_folder = {run.path: run for run in submission.runs}
+    for path, data in sorted(contents.items()):
+        pure = PurePosixPath(path)
+        suffix = pure.suffix.lower()
+        folder = _folder(path)
+        if pure.name in DRAFT_NAMES:
+            submission.ignored.append(f"{path} (a draft the student did not edit)")
+        elif suffix == ".csv" and pure.name.startswith("errors"):
+            text = decode_text(path, data, submission)
+            if text is not None:
+                try:
+                    annotations = read_annotations_text(text)
+                except csv.Error as error:
+                    submission.warn(f"{path} is not a readable CSV ({error})")
+                    continue
+                submission.annotation_files[path] = annotations
+                if folder in runs_by_folder:
+                    runs_by_folder[folder].annotations = annotations
+    for path, data in sorted(contents.items()):
+        pure = PurePosixPath(path)
+        suffix = pure.suffix.lower()
+        folder = _folder(path)
+        if pure.name in DRAFT_NAMES:
+            continue
+        if suffix in TEXT_SUFFIXES:
+            text = decode_text(path, data, submission)
+            if text is None:
+                continue
+            run = runs_by_folder.get(folder)
+            generated = (_draft_lines(run.record, run.annotations)
+                         if run is not None and pure.name == "REFLECTION.md" else frozenset())
+            if suffix == ".txt":
+                submission.documents.append(plain_document(path, [text], "text"))
+            else:
+                submission.documents.append(markdown_document(path, text, generated=generated))
+        elif suffix == ".pdf":
+            pages = pdf_pages(path, data, submission)
+            if pages:
+                submission.documents.append(plain_document(path, pages, "pdf"))
+        elif suffix == ".ipynb":
+            try:
+                notebook = read_notebook(data)
+            except ValueError as error:
+                submission.warn(f"{path} is a broken notebook ({error})")
+                submission.notebooks.append(check_notebook(data, path=path))
+                continue
+            submission.notebooks.append(check_notebook(notebook, path=path))
+            submission.documents.append(notebook_document(path, notebook))
+    submission.ignored += [path for path in submission.files
+                           if PurePosixPath(path).suffix.lower() not in READ_SUFFIXES
+                           | IMAGE_SUFFIXES]
+
+
+def read_submission(student: str, path: Path | str) -> Submission:
+    """Read one student's folder, zip or single file; problems become warnings."""
+    path = Path(path)
+    submission = Submission(student, path)
+    try:
+        if path.is_symlink():
+            submission.warn(f"{path.name} is a symlink: not followed")
+            return submission
+        if path.is_dir():
+            contents = _read_folder(path, submission)
+        elif path.suffix.lower() == ".zip":
+            contents = _read_zip(path, submission)
+        else:
+            size = path.stat().st_size
+            submission.files[path.name] = size
+            contents = {}
+            if _Budget(submission).admit(path.name, size):
+                with open(path, "rb") as stream:
+                    contents[path.name] = stream.read(MAX_FILE_BYTES + 1)
+        _parse(contents, submission)
+    except Exception as error:  # one broken submission must never stop the class
+        submission.warn(f"could not be read completely ({type(error).__name__}: "
+                        f"{str(error)[:120]})")
+    if submission.empty:
+        submission.warn("nothing gradable found (no report, notebook or run record)")
+    return submission
