@@ -36,6 +36,7 @@ MIN_RAM = 4 * 2**30
 NLTK_RESOURCES = {"stopwords": "corpora/stopwords", "punkt_tab": "tokenizers/punkt_tab",
                   "wordnet": "corpora/wordnet"}
 BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+SHORT_REPORT = ("python", "cpu", "keras", "gpu", "precision")  # the lines --short keeps
 
 
 @dataclass
@@ -306,21 +307,35 @@ def run_checks(data_dir: str | None = None) -> list[Finding]:
     return findings
 
 
-def print_report(findings: list[Finding], elapsed: float) -> None:
-    """One line per finding (status, check, what was found), the fix indented beneath."""
+def short_findings(findings: list[Finding]) -> list[Finding]:
+    """What ``--short`` shows (e.g. at the top of a lab notebook): Python, the CPU, Keras
+    and its backend, the accelerators, precision, and every failure."""
+    return [f for f in findings if f.name in SHORT_REPORT or f.status == "fail"]
+
+
+def print_report(findings: list[Finding], elapsed: float, *, short: bool = False) -> None:
+    """One line per finding (status, check, what was found), the fix indented beneath.
+
+    With ``short``, only :func:`short_findings` and a count of the lines left out.
+    """
     from rich.console import Console
     from rich.markup import escape
 
     console = Console(highlight=False)
     styles = {"ok": "[green] ok [/]", "warn": "[yellow]warn[/]", "fail": "[bold red]FAIL[/]"}
     console.print("[bold]kerascourse: is this machine ready for the course?[/]")
-    width = max(len(f.name) for f in findings)
-    for f in findings:
+    shown = short_findings(findings) if short else findings
+    width = max(len(f.name) for f in shown)
+    for f in shown:
         console.print(f"{styles[f.status]}  {f.name:<{width}}  {escape(f.detail)}")
         if f.fix:
             console.print(f"{'':6}{'':<{width}}  [cyan]-> {escape(f.fix)}[/]")
     fails = [f for f in findings if f.status == "fail"]
     warns = [f for f in findings if f.status == "warn"]
+    if len(shown) < len(findings):
+        hidden_warns = sum(1 for f in warns if f not in shown)
+        console.print(f"({len(findings) - len(shown)} more line(s), {hidden_warns} of them "
+                      "warnings, e.g. data to download: python -m toolkit.check shows all)")
     if fails:
         console.print(f"[bold red]Not ready[/]: fix the {len(fails)} FAIL line(s) above, then "
                       "run python -m toolkit.check again.")
@@ -337,6 +352,9 @@ def main(argv: list[str] | None = None) -> int:
                     "and GPUs, memory, disk, cached data and weights, and NLTK data. Never "
                     "downloads anything. Exit code 0 = ready, 1 = not ready.")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    parser.add_argument("--short", action="store_true",
+                        help="only Python, CPU, Keras, GPUs, precision and failures (the "
+                             "lab notebooks print this)")
     parser.add_argument("--data-dir", default=os.environ.get("KERASCOURSE_DATA"),
                         help="an extra folder holding course data (default $KERASCOURSE_DATA)")
     args = parser.parse_args(argv)
@@ -348,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"ready": ready, "seconds": round(elapsed, 2),
                           "findings": [asdict(f) for f in findings]}, indent=2))
     else:
-        print_report(findings, elapsed)
+        print_report(findings, elapsed, short=args.short)
     return 0 if ready else 1
 
 
