@@ -3,6 +3,9 @@
 Lists the six labs in order with their objectives, marks the ones that have a complete
 run folder under ``--out`` (default ``runs/``) as done, and says which lab is next and
 the command that runs it.
+
+``python -m labs notebook [LAB...] [--out DIR]`` writes the labs as Jupyter/Colab
+notebooks instead (see :mod:`toolkit.notebooks`).
 """
 
 from __future__ import annotations
@@ -69,9 +72,16 @@ def course_map(out: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["notebook"]:
+        from toolkit.cli import run_main
+        from toolkit.notebooks import main as notebook_main
+
+        return run_main(notebook_main, argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m labs",
-        description="The course map: the six labs in order, which are done and which is next.")
+        description="The course map: the six labs in order, which are done and which is next.",
+        epilog="python -m labs notebook --help: write the labs as Jupyter/Colab notebooks.")
     parser.add_argument("--out", default="runs", help="folder holding your run folders "
                                                       "(default runs/)")
     args = parser.parse_args(argv)
