@@ -292,6 +292,25 @@ def test_labs_whose_steps_do_not_fit_fail_with_a_clear_message(case, tmp_path, m
     assert "Fix:" in message
 
 
+def test_docstrings_become_markdown_sections_lists_and_commands():
+    doc = textwrap.dedent("""\
+        Lab 9: something.
+
+        What you learn
+            1. one thing, explained over
+               two lines.
+            2. another.
+
+        How to run
+            python -m labs.lab09 --quick
+            KERAS_BACKEND=jax python -m labs.lab09
+        """)
+    text = notebooks.docstring_markdown(doc)
+    assert "**What you learn**\n\n1. one thing, explained over\n   two lines.\n2. another." in text
+    assert ("**How to run**\n\n```bash\npython -m labs.lab09 --quick\n"
+            "KERAS_BACKEND=jax python -m labs.lab09\n```") in text
+
+
 def test_resolve_lab_accepts_numbers_prefixes_and_ids():
     assert notebooks.resolve_lab("3") == "lab03_cnn_mnist"
     assert notebooks.resolve_lab("03") == "lab03_cnn_mnist"

@@ -447,8 +447,44 @@ def step_markdown(number: int, step: Step) -> str:
         if not skipping:
             kept.append(line)
     text = f"## Step {number}: {summary.strip()}\n\n`{step.name}()`"
-    rest = "\n".join(kept).strip()
+    rest = docstring_markdown("\n".join(kept).strip())
     return text + (f"\n\n{rest}" if rest else "")
+
+
+COMMAND_PREFIXES = ("python ", "pip ", "$ ", "KERAS_BACKEND=", "PYTHONPATH=", "export ",
+                    "jupyter ", ">>> ")
+
+
+def docstring_markdown(doc: str) -> str:
+    """A docstring as Markdown: ``Section`` lines over an indented block become bold
+    headings, the block is dedented, and blocks of commands become ```` ``` ```` code."""
+    lines = doc.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.startswith(" "):
+            following = lines[i + 1] if i + 1 < len(lines) else ""
+            if line.strip() and following.startswith(" ") and len(line) < 60:
+                out += [f"**{line.strip().rstrip(':')}**", ""]
+            else:
+                out.append(line)
+            i += 1
+            continue
+        block = []
+        while i < len(lines) and (lines[i].startswith(" ") or not lines[i].strip()):
+            block.append(lines[i])
+            i += 1
+        while block and not block[-1].strip():
+            block.pop()
+        text = textwrap.dedent("\n".join(block))
+        commands = [t for t in text.splitlines() if t.strip()]
+        if commands and all(t.lstrip().startswith(COMMAND_PREFIXES) for t in commands):
+            out += ["```bash" if not commands[0].startswith(">>>") else "```python",
+                    text, "```", ""]
+        else:
+            out += [text, ""]
+    return "\n".join(out).strip()
 
 
 def intro_markdown(lab: dict, module: ModuleType, number: int | None) -> str:
@@ -474,7 +510,7 @@ def intro_markdown(lab: dict, module: ModuleType, number: int | None) -> str:
     ]
     about = inspect.getdoc(module)
     if about:
-        lines += ["", "## About this lab", "", about]
+        lines += ["", "## About this lab", "", docstring_markdown(about)]
     return "\n".join(lines)
 
 
