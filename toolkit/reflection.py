@@ -242,10 +242,11 @@ def _other_figures(figures: dict) -> str:
     return "\n## Other figures\n" + "\n\n".join(lines) + "\n"
 
 
-def lab_template(lab: str, templates_dir: Path = TEMPLATES_DIR) -> Path | None:
+def lab_template(lab: str, templates_dir: Path | None = None) -> Path | None:
     """The lab's own prompts: ``course/templates/<lab>.md``, or the one ``labNN_*.md`` file."""
     if not lab:
         return None
+    templates_dir = TEMPLATES_DIR if templates_dir is None else templates_dir
     exact = templates_dir / f"{lab}.md"
     if exact.is_file():
         return exact

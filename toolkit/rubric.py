@@ -135,11 +135,6 @@ class TextCheck:
     table_columns: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
 
-    @property
-    def needs_judgement(self) -> bool:
-        """Keywords and word counts are proxies for meaning: failing them needs a person."""
-        return bool(self.keywords or self.min_words or self.patterns)
-
 
 @dataclass(frozen=True)
 class Requirement:
