@@ -409,6 +409,24 @@ def assert_ran_cleanly(notebook_path: Path) -> None:
     assert not any("Traceback" in text for text in texts)
 
 
+def assert_grader_accepts(notebook_path: Path, tmp_folder: Path) -> None:
+    """The grader, given a submission holding only this notebook, says it ran to the end."""
+    import shutil
+
+    from toolkit.assessment import MET, assess_criterion
+    from toolkit.rubric import load_rubric
+    from toolkit.submissions import read_submission
+
+    student = tmp_folder / "student-1"
+    student.mkdir(parents=True)
+    shutil.copy(notebook_path, student)
+    submission = read_submission("student-1", student)
+    assert [check.ok for check in submission.notebooks] == [True]
+    runs = assess_criterion(load_rubric().by_id["runs"], submission)
+    ran = [r for r in runs.requirements if r.requirement.notebook]
+    assert ran and ran[0].status == MET, ran[0].evidence
+
+
 def differences(a, b, *, rel=1e-4, abs_=1e-6, path="") -> list[str]:
     """Where two JSON values differ, floats compared with a tolerance."""
     if isinstance(a, dict) and isinstance(b, dict):
@@ -450,6 +468,7 @@ def test_fake_lab_notebook_runs_and_matches_the_command_line(fake_lab, tmp_path)
                                             values={"OUT": "nb-runs", "SEED": 7}), path)
     notebooks.execute_notebook(path, timeout=CELL_TIMEOUT)
     assert_ran_cleanly(path)
+    assert_grader_accepts(path, tmp_path / "submissions")
     executed = nbformat.read(path, as_version=4)
     outputs = [output for output in executed.cells[-1].outputs]
     assert any("text/markdown" in output.get("data", {}) for output in outputs)
@@ -510,6 +529,7 @@ def data_dir() -> Path | None:
 def test_lab_notebook_runs_top_to_bottom_in_quick_mode(lab_id, notebook_folder, data_dir):
     path, _ = executed_lab(lab_id, notebook_folder, data_dir)
     assert_ran_cleanly(path)
+    assert_grader_accepts(path, notebook_folder / "submissions" / lab_id)
     record = only_record(path.parent / "runs", lab_id)
     assert record["status"] == "complete" and record["quick"] is True
     assert any((path.parent / "runs" / lab_id).glob("*/REFLECTION.md"))
