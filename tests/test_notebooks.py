@@ -240,6 +240,8 @@ def test_starting_values_and_full_mode(fake_lab):
                                         values={"EPOCHS": 7, "SCALES": [2.0]})
     settings = code_cells(notebook)[0]
     assert settings_args(settings) == ["--epochs", "7", "--scales", "2.0"]
+    jax = notebooks.build_notebook("lab99_fake", module=fake_lab, values={"KERAS_BACKEND": "jax"})
+    assert "KERAS_BACKEND = 'jax'" in code_cells(jax)[0]
     with pytest.raises(CourseError, match="no setting NOPE"):
         notebooks.build_notebook("lab99_fake", module=fake_lab, values={"NOPE": 1})
     lenient = notebooks.build_notebook("lab99_fake", module=fake_lab, values={"NOPE": 1},

@@ -363,7 +363,9 @@ def settings_code(lab_module: str, flags: list[Flag], values: dict[str, Any]) ->
         f"# one flag of: python -m {lab_module} --help",
         "import os",
         "",
-        *_comment_lines('KERAS_BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")',
+        *_comment_lines(f"KERAS_BACKEND = {values['KERAS_BACKEND']!r}"
+                        if values.get("KERAS_BACKEND") else
+                        'KERAS_BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")',
                         '"tensorflow", "jax" or "torch"'),
         "",
     ]
@@ -558,6 +560,7 @@ def build_notebook(lab: str | None = None, *, module: ModuleType | None = None,
     steps = notebook_steps(module)
     flags = lab_flags(module)
     start_values = {flag.variable: (False if flag.kind == "switch" else None) for flag in flags}
+    start_values["KERAS_BACKEND"] = None  # None: $KERAS_BACKEND, else tensorflow
     if "QUICK" in start_values:
         start_values["QUICK"] = bool(quick)
     for name, value in (values or {}).items():
