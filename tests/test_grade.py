@@ -321,6 +321,8 @@ def test_overrides_are_reapplied_on_every_run(graded, tmp_path, capsys):
 
 
 def test_command_line_errors_exit_2(tmp_path, capsys):
+    assert grade_main([str(tmp_path / "missing")]) == 2  # the console script's way
+    assert "not found" in capsys.readouterr().err
     assert run_main(grade_main, [str(tmp_path / "missing")]) == 2
     assert "not found" in capsys.readouterr().err
     (tmp_path / "subs").mkdir()

@@ -31,6 +31,7 @@ from pathlib import Path
 import tomllib
 
 from toolkit.assessment import MET, MISSING, PARTIAL, StudentGrade, assess
+from toolkit.cli import run_main
 from toolkit.errors import CourseError
 from toolkit.grade_report import write_feedback, write_gradebook, write_review, write_summary
 from toolkit.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
@@ -117,6 +118,11 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line (also the ``toolkit-grade`` console script): bad input exits 2."""
+    return run_main(_main, argv)
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m toolkit.grade",
         description="Grade a folder of lab reports (one folder, zip or file per student) "
@@ -159,6 +165,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from toolkit.cli import run_main
-
-    sys.exit(run_main(main))
+    sys.exit(main())

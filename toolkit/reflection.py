@@ -49,6 +49,11 @@ def _pct(value) -> str:
         return "n/a"
 
 
+def _rate(value) -> str:
+    """Throughputs: 17,042 samples/s, but 3.2 images/s stays readable."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.2g}"
+
+
 def _cell(value) -> str:
     """One Markdown table cell: numbers rounded, structures as compact JSON, pipes escaped."""
     if isinstance(value, float):
@@ -177,12 +182,15 @@ def _comparison(record: dict) -> str:
     if not reference:
         return "_No published reference recorded for this run._"
     text = (f"Published: **{_pct(reference.get('value'))}** {reference.get('metric', '')} on "
-            f"the {reference.get('split', '?')} split ({reference.get('citation', '')}). "
-            f"Measured here: **{_pct(reference.get('measured'))}**, a difference of "
-            f"{_pct(reference.get('difference'))}.")
+            f"the {reference.get('split', '?')} split ({reference.get('citation', '')}). ")
+    if reference.get("measured") is None:
+        text += "This run measured no comparable score."
+    else:
+        text += (f"Measured here: **{_pct(reference.get('measured'))}**, a difference of "
+                 f"{_pct(reference.get('difference'))}.")
     if reference.get("note"):
         text += f" Note: {reference['note']}"
-    if record.get("quick"):
+    if record.get("quick") and reference.get("measured") is not None:
         text += (" This was a `--quick` run (small data, 1-2 epochs): it is not expected to "
                  "reach the published score.")
     return text
@@ -197,18 +205,20 @@ def _timing(record: dict) -> str:
         rows.append(["training time", f"{training['time_s']:.1f} s over "
                                       f"{training.get('epochs_run', '?')} epochs on {device}"])
     if training.get("samples_per_s"):
-        rows.append(["training throughput", f"{training['samples_per_s']:,.0f} samples/s"])
+        rows.append(["training throughput", f"{_rate(training['samples_per_s'])} samples/s"])
     if inference.get("latency_ms_per_sample") is not None:
         rows.append(["inference latency", f"{inference['latency_ms_per_sample']:.3f} ms per "
                                           f"sample (batch {inference.get('batch_size', '?')})"])
     if inference.get("throughput_samples_per_s"):
         rows.append(["inference throughput",
-                     f"{inference['throughput_samples_per_s']:,.0f} samples/s"])
+                     f"{_rate(inference['throughput_samples_per_s'])} samples/s"])
     return markdown_table(["measure", "value"], rows)
 
 
 def _misclassified(record: dict) -> str:
     errors = record.get("misclassified") or []
+    if not errors:
+        return "_No misclassified samples were recorded in this run._"
     rows = [[e.get("text", e.get("id", e.get("index", ""))), e.get("true", ""),
              e.get("predicted", ""), f"{float(e.get('confidence') or 0):.2f}"]
             for e in errors[:MAX_TABLE_ROWS] if isinstance(e, dict)]
@@ -287,9 +297,9 @@ def render(record: dict, run_dir: Path | str | None = None, *,
     return page.substitute(
         title=record.get("title", record.get("lab", "lab")),
         finished=record.get("finished_at") or record.get("started_at", "?"),
-        quick_warning=("\n> This was a `--quick` run: small data and 1-2 epochs, to check that "
-                       "everything works. Run the lab without `--quick` for the results you "
-                       "report.\n") if record.get("quick") else "",
+        quick_warning=("\n> This was a `--quick` run: a reduced run that checks everything "
+                       "works. Run the lab without `--quick` for the results you report.\n")
+        if record.get("quick") else "",
         task=record.get("task", record.get("title", "")),
         dataset=_dataset(record.get("dataset") or {}),
         model=_model(record.get("model") or {}),
