@@ -415,6 +415,14 @@ def test_record_conditions():
         Condition.parse("import os")
 
 
+def test_a_draft_without_its_record_is_flagged(tmp_path, real_run):
+    student = tmp_path / "s"
+    student.mkdir()
+    shutil.copy(real_run / "REFLECTION.md", student / "REFLECTION.md")
+    submission = read_submission("s", student)
+    assert any("whose record.json is not beside it" in w for w in submission.warnings)
+
+
 def test_size_limits_stop_a_zip_bomb(tmp_path, monkeypatch):
     monkeypatch.setattr(submissions_module, "MAX_FILE_BYTES", 50_000)
     monkeypatch.setattr(submissions_module, "MAX_SUBMISSION_BYTES", 125_000)

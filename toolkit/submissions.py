@@ -43,6 +43,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 READ_SUFFIXES = TEXT_SUFFIXES | {".ipynb", ".pdf", ".json", ".csv"}
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
 SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | TEXT_SUFFIXES
+DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
 DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
 # Names the grader writes into its output folder: no student folder may take them.
 RESERVED_IDS = {"gradebook.csv", "summary.md", "summary.html", "score_histogram.png",
@@ -348,6 +349,10 @@ def _parse(contents: dict[str, bytes], submission: Submission) -> None:
             run = runs_by_folder.get(folder)
             generated = (_draft_lines(run.record, run.annotations)
                          if run is not None and pure.name == "REFLECTION.md" else frozenset())
+            if run is None and DRAFT_MARK in text:
+                submission.warn(f"{path} is a reflection draft whose record.json is not beside "
+                                f"it: the facts the draft filled in count as the student's "
+                                f"words, so check its text criteria by hand")
             if suffix == ".txt":
                 submission.documents.append(plain_document(path, [text], "text"))
             else:
