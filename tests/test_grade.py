@@ -182,6 +182,7 @@ def graded(real_run, tmp_path_factory):
                       "comparing per-class error rates.",
         "References": "Xiao et al. 2017, Fashion-MNIST, arXiv:1708.07747."})
     hostile_zip(submissions / "mallory.zip")
+    (submissions / "dave.docx").write_bytes(b"PK not gradable")
     (submissions / "symlinker").mkdir()
     (submissions / "symlinker" / "secret.md").symlink_to("/etc/hostname")
     # A zipped copy of the complete report must grade exactly like the folder.
@@ -260,6 +261,8 @@ def test_empty_pdf_symlink_and_malicious_submissions(graded):
     assert graded["code"] == 0
     book = _gradebook(out)
     assert book["empty"]["total"] == "0" and book["mallory"]["total"] == "0"
+    assert "- dave.docx: not a folder, .zip, .pdf, .ipynb, .md or .txt: not graded" in (
+        out / "summary.md").read_text()
     assert int(book["empty"]["warnings"]) == 1
     pdf = _grade(submissions, "pdf_student")
     assert pdf.result("hypothesis").status == MET
@@ -435,6 +438,14 @@ def test_size_limits_stop_a_zip_bomb(tmp_path, monkeypatch):
     text = " ".join(submission.warnings)
     assert "big.md skipped" in text and "bytes in all" in text
     assert len(submission.documents) == 3  # 3 x 40 kB fit in the 125 kB budget
+    monkeypatch.setattr(submissions_module, "MAX_FILES", 4)
+    many = tmp_path / "many"
+    many.mkdir()
+    for n in range(6):
+        (many / f"note{n}.md").write_text("# Note\n")
+    submission = read_submission("many", many)
+    assert "more than 4 files" in " ".join(submission.warnings)
+    assert len(submission.documents) == 4
 
 
 def test_static_notebook_check():

@@ -94,10 +94,12 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
     Returns the grades and the class's warning lines (``student: problem``).
     """
     start = time.perf_counter()
-    grades = [assess(read_submission(student, path), rubric)
-              for student, path in discover(submissions)]
+    entries, skipped = discover(submissions)
+    grades = [assess(read_submission(student, path), rubric) for student, path in entries]
     overrides = overrides or out / OVERRIDES_NAME
-    warnings = [f"{grade.student}: {warning}" for grade in grades for warning in grade.warnings]
+    warnings = [f"{name}: not a folder, .zip, .pdf, .ipynb, .md or .txt: not graded"
+                for name in skipped]
+    warnings += [f"{grade.student}: {warning}" for grade in grades for warning in grade.warnings]
     warnings += apply_overrides(grades, rubric, load_overrides(overrides), overrides.name)
     out.mkdir(parents=True, exist_ok=True)
     for grade in grades:

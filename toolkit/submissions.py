@@ -90,9 +90,10 @@ def student_id(name: str) -> str:
     return cleaned + "_" if cleaned.lower() in RESERVED_IDS else cleaned
 
 
-def discover(folder: Path | str) -> list[tuple[str, Path]]:
-    """``(student id, path)`` for each submission in ``folder``, sorted by id."""
-    entries = []
+def discover(folder: Path | str) -> tuple[list[tuple[str, Path]], list[str]]:
+    """``(student id, path)`` for each submission in ``folder``, sorted by name, and the
+    names of the entries that are no submission (e.g. ``alice.docx``)."""
+    entries, skipped = [], []
     for entry in sorted(Path(folder).iterdir()):
         if entry.name.startswith("."):
             continue
@@ -101,12 +102,14 @@ def discover(folder: Path | str) -> list[tuple[str, Path]]:
         elif entry.is_dir() or entry.suffix.lower() in SUBMISSION_SUFFIXES:
             stem = entry.name if entry.is_dir() else entry.stem
             entries.append((student_id(stem), entry))
+        else:
+            skipped.append(entry.name)
     seen: dict[str, int] = {}
     unique = []
     for student, path in entries:
         seen[student] = seen.get(student, 0) + 1
         unique.append((student if seen[student] == 1 else f"{student}-{seen[student]}", path))
-    return unique
+    return unique, skipped
 
 
 def _safe_member_name(name: str) -> str | None:
@@ -129,18 +132,22 @@ def _skipped_part(path: str) -> bool:
 
 
 class _Budget:
-    """Counts files and bytes read for one submission against the limits."""
+    """Counts the files listed and the bytes read for one submission against the limits."""
 
     def __init__(self, submission: Submission):
         self.submission, self.files, self.bytes, self.stopped = submission, 0, 0, False
 
-    def admit(self, path: str, size: int) -> bool:
-        if self.stopped:
-            return False
+    def list(self) -> bool:
+        """One more file seen; False once there are too many to look at."""
         self.files += 1
-        if self.files > MAX_FILES:
+        if self.files > MAX_FILES and not self.stopped:
             self.submission.warn(f"more than {MAX_FILES} files: the rest were not read")
             self.stopped = True
+        return not self.stopped
+
+    def admit(self, path: str, size: int) -> bool:
+        """May this file be read? (its size against the per-file and total limits)"""
+        if self.stopped:
             return False
         if size > MAX_FILE_BYTES:
             self.submission.warn(f"{path} skipped: {size:,} bytes is over the "
@@ -175,6 +182,8 @@ def _read_folder(root: Path, submission: Submission) -> dict[str, bytes]:
             if not stat.S_ISREG(info.st_mode):
                 submission.warn(f"{relative} is not a regular file: skipped")
                 continue
+            if not budget.list():
+                return contents
             submission.files[relative] = info.st_size
             if not _wanted(relative) or not budget.admit(relative, info.st_size):
                 continue
@@ -218,6 +227,8 @@ def _read_zip(path: Path, submission: Submission) -> dict[str, bytes]:
             if name in submission.files:
                 submission.warn(f"zip member {name} appears twice: the first copy is used")
                 continue
+            if not budget.list():
+                break
             submission.files[name] = info.file_size
             if not _wanted(name) or not budget.admit(name, info.file_size):
                 continue
