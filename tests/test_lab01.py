@@ -1,0 +1,135 @@
+"""Lab 1 (VGG16 inference) end to end with random weights, plus its failure modes.
+
+The ImageNet weights (528 MB) are never downloaded here: ``--weights none`` runs the whole
+lab, and the offline ``--weights imagenet`` path must fail at once with a useful message.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from labs import lab01_vgg16_inference as lab
+from toolkit.cli import run_main
+from toolkit.errors import CourseError
+from toolkit.notebooks import notebook_steps
+
+
+@pytest.fixture
+def photo_folder(tmp_path, request):
+    """A real photo when ../shared/data is present (else a synthetic one), awkward formats
+    the loader must convert, and three files it must skip."""
+    folder = tmp_path / "my photos"
+    folder.mkdir()
+    try:
+        shared = request.getfixturevalue("shared_data")
+        shutil.copy(shared / "sample_images" / "chelsea.png", folder / "cat.png")
+    except pytest.skip.Exception:
+        rng = np.random.default_rng(0)
+        Image.fromarray(rng.integers(0, 255, (300, 450, 3), np.uint8)).save(folder / "cat.png")
+    Image.new("L", (120, 90), 80).save(folder / "gray.jpg")
+    Image.new("RGBA", (100, 100), (0, 0, 255, 128)).save(folder / "logo.png")
+    ramp = np.linspace(0, 65535, 96 * 96).reshape(96, 96).astype(np.uint16)
+    Image.fromarray(ramp).save(folder / "scan16.png")
+    (folder / "notes.txt").write_text("hello")
+    jpeg = io.BytesIO()
+    Image.new("RGB", (300, 300), (200, 10, 10)).save(jpeg, "JPEG")
+    (folder / "broken.jpg").write_bytes(jpeg.getvalue()[:500])
+    Image.new("RGB", (10, 10)).save(folder / "tiny.png")
+    return folder
+
+
+def test_notebook_steps_follow_main():
+    steps = notebook_steps(lab)
+    assert [s.name for s in steps][:3] == ["parse_args", "load_student_photos",
+                                           "resolve_weights"]
+    assert steps[-1].name == "finish"
+
+
+def test_imagenet_weights_offline_fail_in_seconds_naming_the_file(photo_folder, tmp_path,
+                                                                  capsys):
+    code = run_main(lab.main, ["--images", str(photo_folder), "--out", str(tmp_path / "runs")])
+    message = capsys.readouterr().err
+    assert code == 2
+    assert "vgg16_weights_tf_dim_ordering_tf_kernels.h5" in message
+    assert "527.8 MB" in message and "https://storage.googleapis.com" in message
+    assert not (tmp_path / "runs").exists()  # nothing started before the weights were found
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--weights", "missing.h5"], "not found"),
+    (["--weights", "__file__"], "not an .h5"),
+    (["--images", "__nothing__"], "no readable photo"),
+])
+def test_bad_input_exits_2_with_one_line(argv, expected, photo_folder, tmp_path, capsys):
+    argv = [str(photo_folder / "notes.txt") if a == "__nothing__" else
+            __file__ if a == "__file__" else a for a in argv]
+    if "--images" not in argv:
+        argv += ["--images", str(photo_folder)]
+    code = run_main(lab.main, [*argv, "--out", str(tmp_path / "runs")])
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and expected in error and len(error.splitlines()) == 1
+
+
+def test_labels_file_accepts_names_and_indices(tmp_path):
+    names = lab.imagenet_class_names()
+    assert len(names) == 1000 and names[281] == "tabby"
+    labels = tmp_path / "labels.csv"
+    labels.write_text("file,label\nsub/cat.png,Tabby\ndog.jpg,Labrador retriever\nx.png,7\n")
+    assert lab.read_labels(labels, names) == {"cat.png": 281, "dog.jpg": 208, "x.png": 7}
+    labels.write_text("file,label\ncat.png,kitty cat\n")
+    with pytest.raises(CourseError, match="line 2: 'kitty cat' is not an ImageNet class"):
+        lab.read_labels(labels, names)
+    labels.write_text("name,class\ncat.png,tabby\n")
+    with pytest.raises(CourseError, match="no columns file and label"):
+        lab.read_labels(labels, names)
+
+
+@pytest.mark.slow
+def test_random_weights_run_writes_everything_and_says_it_is_meaningless(
+        photo_folder, tmp_path, capsys):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("file,label\ncat.png,tabby\ngray.jpg,Labrador_retriever\n")
+    out = tmp_path / "runs"
+    code = run_main(lab.main, [
+        "--weights", "none", "--images", str(photo_folder), "--labels", str(labels),
+        "--out", str(out), "--benchmark", "--benchmark-batch-sizes", "1",
+        "--precisions", "float32"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    for skipped in ("notes.txt", "broken.jpg", "tiny.png"):
+        assert f"{skipped}: skipped" in printed
+    assert "138,357,544" in printed and "RANDOM weights" in printed
+
+    run_dir = next((out / lab.LAB_ID).iterdir())
+    record = json.loads((run_dir / "record.json").read_text())
+    assert record["status"] == "complete"
+    assert record["model"]["parameters"]["total"] == lab.VGG16_PARAMETERS
+    assert "RANDOM" in record["model"]["name"] and record["warnings"]
+    loaded = {Path(item["file"]).name: item["mode"] for item in record["dataset"]["loaded"]}
+    assert loaded == {"cat.png": "RGB", "gray.jpg": "L", "logo.png": "RGBA",
+                      "scan16.png": "I;16"}
+    assert {Path(s["file"]).name for s in record["dataset"]["skipped"]} == {
+        "notes.txt", "broken.jpg", "tiny.png"}
+    predictions = record["results"]["predictions"]
+    assert len(predictions) == 4 * 3
+    assert all(0 <= row["probability"] <= 1 for row in predictions)
+    assert record["metrics"]["samples"] == 2
+    assert len(record["misclassified"]) + round(2 * record["metrics"]["accuracy"]) == 2
+    assert record["inference"]["throughput_samples_per_s"] > 0
+    assert {r["jit_compile"] for r in record["results"]["benchmark"]} == {False, True}
+    assert record["results"]["benchmark_best"]["images_per_s"] > 0
+    assert record["reference"]["value"] == 0.713 and record["reference"]["top5_value"] == 0.901
+    for key in ("architecture", "preprocessing", "gradcam", "first_layer_filters",
+                "feature_maps", "benchmark", "topk_cat", "topk_scan16"):
+        assert (run_dir / record["figures"][key]).stat().st_size > 10_000, key
+    reflection = (run_dir / "REFLECTION.md").read_text()
+    assert "RANDOM" in reflection and "meaningless" in reflection
+    assert (run_dir / "errors.csv").is_file()
+
