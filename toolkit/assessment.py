@@ -257,7 +257,7 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
         hit = next((line for line in searchable for pattern in check.patterns
                     if re.search(pattern, line.text, re.I)), None)
         if hit is None:
-            failures_judged.append("no citation-like text")
+            failures_judged.append("none of the expected patterns")
         else:
             excerpt_line = hit
     if check.min_words and words < check.min_words:
