@@ -1,0 +1,288 @@
+"""Speed of the labs next to their reference recipes: ``python -m toolkit.bench``.
+
+Every workload runs twice in the same process, on the same data and device: once the way
+the course does it ("ours") and once the way the reference recipe does it, and prints one
+table with the ratio. Nothing is downloaded: models use random weights (speed does not
+depend on the values) and data comes from the registry when present, else random arrays.
+
+=============  ================================================  ===================================
+workload       ours                                              reference in the same run
+=============  ================================================  ===================================
+vgg16          best of batch x precision x jit_compile, img/s    ``VGG16.predict``, batch 32, float32
+cnn            lab 3's CNN: time to a target test accuracy       keras.io mnist_convnet recipe
+mlp            lab 2's MLP, samples/s per epoch (fast fit)       the same model, default ``fit``
+callbacks      epoch time with the toolkit's callbacks           the same epoch without callbacks
+lstm           lab 5's LSTM, samples/s per epoch (fast fit)      the same model, default ``fit``
+bert           lab 6 training step, tokens/s, dynamic padding    fixed padding to max length, float32
+=============  ================================================  ===================================
+
+"fast fit" is :func:`fast_fit_settings`: XLA compilation, several steps per call
+(``steps_per_execution``: fewer host round trips per epoch) and a larger batch with the
+learning rate scaled to match.
+
+Examples:
+    python -m toolkit.bench --quick                 # about 3-5 minutes on a 2-core CPU
+    KERAS_BACKEND=jax python -m toolkit.bench --only vgg16 bert --json bench.json
+
+Read the ratio as "how many times faster ours is" (for the CNN: reference time / our time to
+the target accuracy). On a CPU the absolute figures are small, but the ratios still say which
+settings pay off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import keras
+import numpy as np
+
+from toolkit.environment import backend_devices, hardware_info
+
+
+@dataclass
+class BenchRow:
+    """One line of the table."""
+
+    workload: str
+    metric: str
+    ours: float | None
+    reference: float | None
+    higher_is_better: bool = True
+    ours_setting: str = ""
+    reference_setting: str = ""
+    note: str = ""
+    device: str = ""
+    backend: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.ours or not self.reference:
+            return None
+        return self.ours / self.reference if self.higher_is_better else self.reference / self.ours
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ratio": None if self.ratio is None else round(self.ratio, 3)}
+
+
+def fast_fit_settings(batch_size: int, learning_rate: float, *, scale: int = 4) -> dict:
+    """The course's fast training settings for small models.
+
+    A ``scale`` times larger batch (learning rate scaled by the same factor, the linear
+    scaling rule) gives the accelerator bigger matrices; ``steps_per_execution`` runs several
+    steps per call from Python, so the host is not the bottleneck; ``jit_compile`` fuses the
+    step into one XLA program (or torch.compile on PyTorch, where it is left off: compile
+    time dominates short runs).
+    """
+    jit = keras.config.backend() != "torch"
+    return {"batch_size": batch_size * scale, "learning_rate": learning_rate * scale,
+            "steps_per_execution": 8, "jit_compile": jit}
+
+
+def _seconds(function: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def _images_per_s(predict: Callable, x: np.ndarray, batch: int, repeats: int) -> float:
+    """Images/s of ``predict`` over ``x`` in batches of ``batch`` (after one warm-up batch)."""
+    from toolkit.metrics import measure_inference
+
+    timing = measure_inference(predict, x, batch_size=batch, repeats=repeats,
+                               max_samples=len(x))
+    return timing["throughput_samples_per_s"]
+
+
+# --- workloads --------------------------------------------------------------------------------
+
+def bench_vgg16(quick: bool) -> BenchRow:
+    """VGG16 inference: the best lab 1 setting vs plain ``predict`` at batch 32 in float32."""
+    lab01 = importlib.import_module("labs.lab01_vgg16_inference")
+    accelerated = bool(backend_devices())
+    count = 16 if quick else (2048 if accelerated else 64)
+    batches = [8] if quick else ([64, 128, 256] if accelerated else [8, 16])
+    rng = np.random.default_rng(0)
+    x = keras.applications.vgg16.preprocess_input(
+        rng.uniform(0, 255, (count, 224, 224, 3)).astype("float32"))
+    reference_model = keras.applications.VGG16(weights=None)
+    reference_batch = min(32, count)
+    reference_model.predict(x[:reference_batch], batch_size=reference_batch, verbose=0)
+    reference = count / _seconds(lambda: reference_model.predict(x, batch_size=reference_batch,
+                                                                 verbose=0))
+    precisions, _ = lab01.fast_precisions()
+    best, best_setting = 0.0, ""
+    for precision in precisions:
+        model = reference_model if precision == "float32" else \
+            lab01.build_vgg16_like(reference_model, precision)
+        model.compile(jit_compile=keras.config.backend() != "torch")
+        for batch in batches:
+            rate = _images_per_s(model.predict_on_batch, x, batch, 1 if quick else 2)
+            if rate > best:
+                best, best_setting = rate, f"{precision}, jit, batch {batch}"
+    return BenchRow("vgg16 inference", "images/s", round(best, 2), round(reference, 2),
+                    ours_setting=best_setting,
+                    reference_setting=f"VGG16.predict, batch {reference_batch}, float32",
+                    note=f"{count} random images, random weights")
+
+
+def _mlp_data(quick: bool):
+    """Fashion-MNIST when it is here (Debian package), else random images of the same shape."""
+    from toolkit.errors import CourseError
+    from toolkit.image_data import load_image_dataset, to_model_input
+
+    try:
+        data = load_image_dataset("fashion_mnist")
+        x, y, source = to_model_input(data.x_train, channels=False), data.y_train, "Fashion-MNIST"
+    except CourseError:
+        rng = np.random.default_rng(0)
+        x = rng.random((60000, 784), dtype=np.float32)
+        y = rng.integers(0, 10, 60000)
+        source = "random arrays"
+    count = 12000 if quick else len(x)
+    return x[:count], y[:count], source
+
+
+def _epoch_rate(model, x, y, *, batch_size: int, epochs: int = 2, **fit_kwargs) -> float:
+    """Samples/s of the last epoch (the first one pays for compilation)."""
+    from toolkit.callbacks import EpochTimer
+
+    timer = EpochTimer(samples_per_epoch=len(x))
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0,
+              callbacks=[timer, *fit_kwargs.pop("callbacks", [])], **fit_kwargs)
+    return len(x) / timer.epoch_times[-1]
+
+
+def bench_mlp(quick: bool) -> BenchRow:
+    """Lab 2's MLP: samples/s of one epoch with the fast settings vs default ``fit``."""
+    lab02 = importlib.import_module("labs.lab02_mlp_dropout")
+    x, y, source = _mlp_data(quick)
+
+    def model(learning_rate: float, **compile_kwargs):
+        mlp = lab02.build_mlp(784, 10, width=512, depth=2, dropout=0.2)
+        mlp.compile(optimizer=keras.optimizers.RMSprop(learning_rate),
+                    loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                    **compile_kwargs)
+        return mlp
+
+    reference = _epoch_rate(model(1e-3), x, y, batch_size=32)
+    fast = fast_fit_settings(128, 1e-3)
+    ours = _epoch_rate(model(fast["learning_rate"], jit_compile=fast["jit_compile"],
+                             steps_per_execution=fast["steps_per_execution"]),
+                       x, y, batch_size=fast["batch_size"])
+    return BenchRow("mlp epoch (lab 2)", "samples/s", round(ours), round(reference),
+                    ours_setting=f"batch {fast['batch_size']}, steps_per_execution "
+                                 f"{fast['steps_per_execution']}, jit {fast['jit_compile']}",
+                    reference_setting="default fit: batch 32", note=f"{len(x):,} {source} images")
+
+
+class _EpochClock(keras.callbacks.Callback):
+    """Wall time of each epoch, including every epoch-end hook of the callbacks before it."""
+
+    def on_train_begin(self, logs=None):
+        self.times = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.times.append(time.perf_counter() - self._start)
+
+
+def bench_callbacks(quick: bool) -> BenchRow:
+    """Epoch time with the toolkit's default callbacks vs none (target: at most 2% more).
+
+    The clock is the last callback, so it includes what the others do at each epoch's end
+    (recording history, saving the record, early stopping); the learning-curve PNG drawn
+    once at the end of training is not part of an epoch. Epoch 1 (compilation) is left out.
+    """
+    import tempfile
+
+    from toolkit.callbacks import default_callbacks
+    from toolkit.runs import Run
+
+    lab02 = importlib.import_module("labs.lab02_mlp_dropout")
+    x, y, _ = _mlp_data(quick)
+    split = int(0.9 * len(x))
+    epoch_times: dict[bool, list[float]] = {False: [], True: []}
+    with tempfile.TemporaryDirectory() as out:
+        run = Run.start("bench_callbacks", title="bench", argv=[], seed=0, out=out)
+        for with_callbacks in (False, True, False, True):  # interleaved: drift hits both
+            mlp = lab02.build_mlp(784, 10, width=512, depth=2, dropout=0.2)
+            mlp.compile("rmsprop", "sparse_categorical_crossentropy", metrics=["accuracy"])
+            clock = _EpochClock()
+            callbacks = default_callbacks(run, patience=None, samples_per_epoch=split,
+                                          backup=False) if with_callbacks else []
+            mlp.fit(x[:split], y[:split], validation_data=(x[split:], y[split:]), epochs=3,
+                    batch_size=128, verbose=0, callbacks=[*callbacks, clock])
+            epoch_times[with_callbacks] += clock.times[1:]
+    bare, full = float(np.median(epoch_times[False])), float(np.median(epoch_times[True]))
+    return BenchRow("callbacks overhead", "s per epoch (median)", round(full, 4), round(bare, 4),
+                    higher_is_better=False, ours_setting="default_callbacks (timer, history + "
+                    "record save, early stopping, LR on plateau)", reference_setting="no callbacks",
+                    note=f"overhead {100 * (full / bare - 1):+.1f}% (target <= +2%); "
+                         f"{len(epoch_times[True])} epochs each, epoch 1 left out")
+
+
+WORKLOADS: dict[str, Callable[[bool], BenchRow]] = {
+    "vgg16": bench_vgg16,
+    "mlp": bench_mlp,
+    "callbacks": bench_callbacks,
+}
+
+
+def format_table(rows: list[BenchRow]) -> str:
+    header = f"{'workload':<22} {'metric':<22} {'ours':>12} {'reference':>12} {'ratio':>7}  setting"
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        ratio = "n/a" if row.ratio is None else f"{row.ratio:.2f}x"
+        ours = "failed" if row.ours is None else f"{row.ours:,.6g}"
+        reference = "n/a" if row.reference is None else f"{row.reference:,.6g}"
+        lines.append(f"{row.workload:<22} {row.metric:<22} {ours:>12} {reference:>12} "
+                     f"{ratio:>7}  {row.ours_setting} | ref: {row.reference_setting}")
+        if row.note:
+            lines.append(f"{'':<22} note: {row.note}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m toolkit.bench", description=__doc__.split("\n\n")[0],
+        epilog="Workloads: " + ", ".join(WORKLOADS))
+    parser.add_argument("--quick", action="store_true",
+                        help="small data and few repeats: minutes on a CPU")
+    parser.add_argument("--only", nargs="+", choices=list(WORKLOADS), metavar="NAME",
+                        help="run only these workloads (" + ", ".join(WORKLOADS) + ")")
+    parser.add_argument("--json", metavar="PATH", help="also write the table as JSON")
+    args = parser.parse_args(argv)
+    hardware = hardware_info()
+    backend = keras.config.backend()
+    print(f"Benchmarking on {hardware['device']} with the {backend} backend"
+          f"{' (quick)' if args.quick else ''}\n")
+    rows = []
+    for name in args.only or list(WORKLOADS):
+        start = time.perf_counter()
+        try:
+            row = WORKLOADS[name](args.quick)
+        except Exception as error:  # one failing workload must not hide the others
+            row = BenchRow(name, "", None, None, note=f"failed: {type(error).__name__}: {error}")
+        row.device, row.backend = hardware["device"], backend
+        rows.append(row)
+        print(format_table([row]).splitlines()[-1 if not row.note else -2])
+        print(f"  ({name} took {time.perf_counter() - start:.1f} s)")
+    print("\n" + format_table(rows))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as stream:
+            json.dump({"backend": backend, "hardware": hardware, "quick": args.quick,
+                       "rows": [row.as_dict() for row in rows]}, stream, indent=2)
+        print(f"\nwrote {args.json}")
+    return 0 if all(row.ours is not None for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
