@@ -222,7 +222,8 @@ def _misclassified(record: dict) -> str:
     rows = [[e.get("text", e.get("id", e.get("index", ""))), e.get("true", ""),
              e.get("predicted", ""), f"{float(e.get('confidence') or 0):.2f}"]
             for e in errors[:MAX_TABLE_ROWS] if isinstance(e, dict)]
-    text = f"{len(errors)} misclassified test samples recorded, most confident mistakes first.\n\n"
+    text = (f"{len(errors)} misclassified test samples recorded, largest loss first (the "
+            f"model gave the true class the lowest probability).\n\n")
     text += markdown_table(["sample", "true label", "predicted", "confidence"], rows)
     figure = _figure(record.get("figures") or {}, "errors", "misclassified samples")
     return text + (f"\n\n{figure}" if figure else "")
