@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import traceback
+from pathlib import Path
 from collections.abc import Callable, Sequence
 
 from toolkit.errors import CourseError
@@ -28,8 +29,12 @@ def lab_parser(description: str, *, epochs: int | None = None, batch_size: int |
         batch_size: default for ``--batch-size``; ``None`` to leave the flag out.
         seed: default for ``--seed``.
     """
+    # `python -m labs.lab03_cnn_mnist` shows up as "lab03_cnn_mnist.py" by default: say the
+    # command the student actually types.
+    script = Path(sys.argv[0])
+    prog = f"python -m labs.{script.stem}" if script.parent.name == "labs" else None
     parser = argparse.ArgumentParser(
-        description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     if epochs is not None:
         parser.add_argument("--epochs", type=int, default=epochs,
                             help=f"training epochs (default {epochs})")
