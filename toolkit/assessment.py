@@ -333,12 +333,13 @@ def _text_evidence(check: TextCheck, submission: Submission) -> tuple[str, list[
         hits = find_keywords(code, check.keywords)
         if len(hits) >= check.min_keywords:
             return REVIEW, ["found only in code: " + quote(next(iter(hits.values())))]
-    if outcomes:
+    if check.headings and outcomes:  # the section is there, but falls short
         best = max(outcomes, key=lambda o: o.student_words)
         return MISSING, [best.evidence] if best.evidence else []
-    where = f"no heading like {', '.join(check.headings[:4])}" if check.headings else \
-        "no matching text"
-    return MISSING, [where]
+    if check.headings:
+        return MISSING, [f"no heading like {', '.join(check.headings[:4])}"]
+    wanted = ", ".join(check.keywords[:5]) or "the expected text"
+    return MISSING, [f"no paragraph or table with: {wanted}"]
 
 
 # --- putting it together -------------------------------------------------------------------
