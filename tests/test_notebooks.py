@@ -34,6 +34,8 @@ LAB_IDS = [lab["id"] for lab in notebooks.syllabus_labs()]
 CI_VALUES = {
     # No network in CI and no cached ImageNet weights: the real code path with weights=None.
     "lab01_vgg16_inference": {"WEIGHTS": "none"},
+    # CI has Fashion-MNIST (Debian) but not the MNIST training images.
+    "lab02_mlp_dropout": {"DATASET": "fashion_mnist"},
 }
 
 # A small lab that follows the lab contract: flags from lab_parser plus one of each kind,
