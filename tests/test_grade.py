@@ -285,7 +285,7 @@ def test_empty_pdf_symlink_and_malicious_submissions(graded):
     assert _hashes(submissions) == graded["before"]
     # Student text is escaped in every page.
     page = (out / "summary.html").read_text()
-    assert "<script>" not in page
+    assert "<script>" not in page and "&lt;script&gt;alert" in page  # in the review table
     feedback = (out / "mallory" / "feedback.md").read_text()
     assert "<script>" not in feedback and "&lt;script&gt;" in feedback
 

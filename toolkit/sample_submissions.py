@@ -263,7 +263,7 @@ def hostile_zip(path: Path | str) -> Path:
         link.external_attr = (0o120777 << 16)
         archive.writestr(link, "/etc/passwd")
         archive.writestr("bomb.txt", b"0" * (25 * 2**20))  # compresses to ~25 kB
-        archive.writestr("report.md", "# Report\n<script>alert('x')</script>\n"
+        archive.writestr("report.md", "# Hypothesis\n<script>alert('x')</script> my idea\n"
                          .encode() + b"\xff\xfe broken bytes\n")
         archive.writestr("broken.ipynb", "{ this is not json")
     Path(path).write_bytes(buffer.getvalue())
