@@ -30,13 +30,24 @@ from toolkit.notebook_check import check_notebook
 REPO = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = 300  # seconds one cell may take in CI; a quick notebook needs ~60-90 s in all
 LAB_IDS = [lab["id"] for lab in notebooks.syllabus_labs()]
-# Settings CI needs beyond QUICK: what makes a lab run with the data CI has.
-CI_VALUES = {
-    # No network in CI and no cached ImageNet weights: the real code path with weights=None.
-    "lab01_vgg16_inference": {"WEIGHTS": "none"},
-    # CI has Fashion-MNIST (Debian) but not the MNIST training images.
-    "lab02_mlp_dropout": {"DATASET": "fashion_mnist"},
-}
+FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+# The offline data each lab's quick notebook reads in CI: ../shared/data (or
+# $KERASCOURSE_DATA: photos, SST-2, the GloVe subset) or Debian's Fashion-MNIST.
+NEEDS = {"lab01_vgg16_inference": "shared", "lab02_mlp_dropout": "fashion",
+         "lab03_cnn_mnist": "fashion", "lab04_bag_of_words": "shared",
+         "lab05_glove_lstm": "shared", "lab06_bert_finetune": "shared"}
+
+
+def ci_values(lab_id: str, data_dir: Path | None) -> dict:
+    """The settings CI changes beyond QUICK = True: what makes a lab run offline on CI's data."""
+    values = {"OUT": "runs"}
+    if lab_id == "lab01_vgg16_inference":
+        values["WEIGHTS"] = "none"  # no ImageNet weights offline: the real path, random weights
+    if lab_id in ("lab02_mlp_dropout", "lab03_cnn_mnist"):
+        values["DATASET"] = "fashion_mnist"  # CI has no MNIST training images
+    if lab_id == "lab05_glove_lstm" and data_dir is not None:
+        values["GLOVE_FILE"] = str(data_dir / "glove_6B_50d_subset" / "glove.6B.50d.top2446.txt")
+    return values
 
 # A small lab that follows the lab contract: flags from lab_parser plus one of each kind,
 # steps with teaching docstrings, a run folder with a figure and a reflection draft.
@@ -69,6 +80,7 @@ def parse_args(argv):
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0], help="input scales")
     parser.add_argument("--shout", action="store_true", help="print in capitals")
     parser.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+    parser.add_argument("--compare", nargs="?", const="all", help="compare some or all")
     config = parser.parse_args(argv)
     config.argv = list(argv)
     return config
@@ -227,14 +239,17 @@ def test_settings_cell_builds_the_same_argv_as_the_command_line(fake_lab):
     settings = code_cells(notebook)[0]
     assert settings_args(settings) == ["--quick"]
     args = settings_args(settings, QUICK=False, EPOCHS=5, SCALES=[0.5, 2], SHOUT=True,
-                         TAG=["a", "b"], OUT="elsewhere")
+                         TAG=["a", "b"], OUT="elsewhere", COMPARE=True)
     command_line = ["--shout", "--epochs", "5", "--out", "elsewhere", "--scales", "0.5", "2",
-                    "--tag", "a", "--tag", "b"]
+                    "--compare", "--tag", "a", "--tag", "b"]
     assert sorted(args) == sorted(command_line)
     from_notebook, from_cli = fake_lab.parse_args(args), fake_lab.parse_args(command_line)
     del from_notebook.argv, from_cli.argv
     assert vars(from_notebook) == vars(from_cli)
     assert from_cli.scales == [0.5, 2.0] and from_cli.tag == ["a", "b"]
+    assert from_cli.compare == "all"
+    assert "--compare" in settings_args(settings, COMPARE="few")
+    assert fake_lab.parse_args(settings_args(settings, COMPARE="few")).compare == "few"
 
 
 def test_starting_values_and_full_mode(fake_lab):
@@ -494,7 +509,11 @@ def executed_lab(lab_id: str, folder: Path, data_dir: Path | None) -> tuple[Path
         return _executed[lab_id]
     if importlib.util.find_spec(f"labs.{lab_id}") is None:
         pytest.skip(f"labs/{lab_id}.py is not written yet")
-    values = {"OUT": "runs", **CI_VALUES.get(lab_id, {})}
+    if NEEDS[lab_id] == "shared" and data_dir is None:
+        pytest.skip("real data absent: set KERASCOURSE_DATA or place ../shared/data")
+    if NEEDS[lab_id] == "fashion" and not (FASHION_MNIST / "t10k-labels-idx1-ubyte.gz").is_file():
+        pytest.skip("Fashion-MNIST absent: apt-get install dataset-fashion-mnist")
+    values = ci_values(lab_id, data_dir)
     workdir = folder / lab_id
     workdir.mkdir()
     path = notebooks.write_notebook(lab_id, workdir, values=values)

@@ -104,7 +104,8 @@ class Flag:
 
     option: str      # "--batch-size"
     variable: str    # "BATCH_SIZE"
-    kind: str        # "switch" (on/off), "value", "values" (nargs) or "repeat" (append)
+    kind: str        # "switch" (on/off), "value", "values" (nargs), "optional" (nargs="?"
+                     # with a const: True gives the flag alone) or "repeat" (append)
     comment: str     # the flag's help text, with its default
 
 
@@ -160,6 +161,8 @@ def lab_flags(module: ModuleType) -> list[Flag]:
             kind = "switch"
         elif isinstance(action, argparse._AppendAction):
             kind = "repeat"
+        elif action.nargs == "?" and action.const is not None:
+            kind = "optional"
         elif action.nargs is not None and action.nargs != "?":
             kind = "values"
         else:
@@ -179,6 +182,8 @@ def _flag_comment(option: str, action: argparse.Action) -> str:
     if (action.default not in (None, False, argparse.SUPPRESS) and "default" not in help_text
             and action.nargs != 0):
         help_text += f" (default {action.default})"
+    if action.nargs == "?" and action.const is not None:
+        help_text += f"; True = {option} alone ({action.const})"
     return f"{option}: {help_text}".strip().rstrip(":")
 
 
@@ -373,7 +378,7 @@ def settings_code(lab_module: str, flags: list[Flag], values: dict[str, Any]) ->
     for flag in sorted(flags, key=lambda flag: flag.option != "--quick"):
         lines += _comment_lines(f"{flag.variable} = {values[flag.variable]!r}", flag.comment)
     switches = [f for f in flags if f.kind == "switch"]
-    valued = [f for f in flags if f.kind in ("value", "values")]
+    valued = [f for f in flags if f.kind in ("value", "values", "optional")]
     repeated = [f for f in flags if f.kind == "repeat"]
     lines += [
         "",
@@ -386,9 +391,14 @@ def settings_code(lab_module: str, flags: list[Flag], values: dict[str, Any]) ->
         lines += [f"for flag, on in [{pairs}]:", "    if on:", "        ARGS.append(flag)"]
     if valued:
         pairs = ",\n                    ".join(f'("{f.option}", {f.variable})' for f in valued)
-        lines += [f"for flag, value in [{pairs}]:",
-                  "    if value is not None:  # a list gives several values: --flag A B",
-                  "        ARGS += [flag, *map(str, value if isinstance(value, (list, tuple)) "
+        lines += [f"for flag, value in [{pairs}]:"]
+        if any(f.kind == "optional" for f in valued):
+            lines += ["    if value is True:  # a flag whose value may be left out",
+                      "        ARGS.append(flag)",
+                      "    elif value is not None:  # a list gives several values: --flag A B"]
+        else:
+            lines += ["    if value is not None:  # a list gives several values: --flag A B"]
+        lines += ["        ARGS += [flag, *map(str, value if isinstance(value, (list, tuple)) "
                   "else [value])]"]
     if repeated:
         pairs = ", ".join(f'("{f.option}", {f.variable})' for f in repeated)
