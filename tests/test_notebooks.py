@@ -252,6 +252,16 @@ def test_settings_cell_builds_the_same_argv_as_the_command_line(fake_lab):
     assert fake_lab.parse_args(settings_args(settings, COMPARE="few")).compare == "few"
 
 
+def test_modules_the_cells_use_are_imported_from_where_they_live(tmp_path, monkeypatch):
+    module = load_variant(tmp_path, monkeypatch, {
+        "from toolkit.plots import bar_chart, show": "from toolkit import plots\n"
+                                                     "from toolkit.plots import bar_chart",
+        '"show(evaluate(x, y, run))': '"plots.show(evaluate(x, y, run))'}, "modules")
+    imports = code_cells(notebooks.build_notebook("lab99_fake", module=module))[2]
+    assert imports.splitlines() == ["from toolkit import plots", f"from {module.__name__} import "
+                                    "parse_args, make_data, start_run, evaluate"]
+
+
 def test_starting_values_and_full_mode(fake_lab):
     notebook = notebooks.build_notebook("lab99_fake", module=fake_lab, quick=False,
                                         values={"EPOCHS": 7, "SCALES": [2.0]})

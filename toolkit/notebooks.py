@@ -324,15 +324,22 @@ def _imports(module: ModuleType, steps: list[Step]) -> str:
             needed.append(name)
         defined |= bound_here
     by_origin: dict[str, list[str]] = {}
+    module_imports = []
     for name in needed:
         value = getattr(module, name)
+        if inspect.ismodule(value):  # e.g. ``plots`` for ``plots.show(...)``
+            parent, _, last = value.__name__.rpartition(".")
+            module_imports.append(f"from {parent} import {last}" if parent and last == name
+                                  else f"import {value.__name__}" if value.__name__ == name
+                                  else f"import {value.__name__} as {name}")
+            continue
         origin = getattr(value, "__module__", None) if (inspect.isfunction(value)
                                                         or inspect.isclass(value)) else None
         if (origin is None or origin == "__main__" or getattr(
                 sys.modules.get(origin), name, None) is not value):
             origin = module.__name__  # a constant, or something only the lab module holds
         by_origin.setdefault(origin, []).append(name)
-    lines = []
+    lines = sorted(module_imports)
     for origin in sorted(by_origin, key=lambda o: (o != module.__name__, o)):
         lines.append(_wrapped_import(origin, by_origin[origin]))
     return "\n".join(lines)
