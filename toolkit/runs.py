@@ -74,6 +74,11 @@ def write_json_atomic(path: Path | str, data: Any) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             json.dump(_to_json(data), stream, indent=2, ensure_ascii=False)
             stream.write("\n")
+        # mkstemp creates the file readable by its owner only; a record is meant to be shared
+        # (submitted, graded), so give it the permissions a plain open() would have given.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
