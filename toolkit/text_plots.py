@@ -1,0 +1,154 @@
+"""Figures of the text labs (matplotlib, Agg, PNG): token counts, weights, lengths, vectors.
+
+Like :mod:`toolkit.plots`, every function takes plain data, writes one PNG and returns its
+path, so a lab, a notebook and a test call them the same way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from toolkit.plots import _save, plt
+
+
+def _bar_panel(ax, items: Sequence[tuple[str, float]], title: str, xlabel: str,
+               color: str | Sequence[str] = "tab:blue", fmt: str = "{:,.0f}") -> None:
+    labels = [label for label, _ in items]
+    values = [value for _, value in items]
+    positions = np.arange(len(items))
+    ax.barh(positions, values, color=color)
+    ax.set_yticks(positions, labels, fontsize=8)
+    ax.invert_yaxis()
+    for y, value in zip(positions, values, strict=True):
+        ax.text(value, y, " " + fmt.format(value), va="center",
+                ha="left" if value >= 0 else "right", fontsize=7)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", alpha=0.3)
+    ax.margins(x=0.18)
+
+
+def token_frequency_figure(panels: Mapping[str, Counter], path: Path | str, *, k: int = 20,
+                           title: str = "Most frequent tokens in the training texts") -> Path:
+    """One bar panel per counter: its ``k`` most frequent tokens (e.g. before / after
+    stop-word removal, or after stemming)."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 0.24 * k + 1.6),
+                             squeeze=False)
+    for ax, (name, counts) in zip(axes[0], panels.items(), strict=True):
+        _bar_panel(ax, counts.most_common(k), name, "occurrences")
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def weighted_tokens_figure(panels: Mapping[str, Sequence[tuple[str, float]]], path: Path | str,
+                           *, title: str = "Tokens with the largest weights") -> Path:
+    """One bar panel per class (or direction): tokens and their model weights, bars
+    coloured by sign (green pushes towards the class, red away from it)."""
+    columns = min(len(panels), 3)
+    rows = int(np.ceil(len(panels) / columns))
+    longest = max(len(items) for items in panels.values())
+    fig, axes = plt.subplots(rows, columns, figsize=(4.4 * columns, rows * (0.24 * longest + 1.4)),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (name, items) in zip(axes.flat, panels.items(), strict=False):  # spare axes stay off
+        ax.axis("on")
+        colors = ["tab:green" if value >= 0 else "tab:red" for _, value in items]
+        _bar_panel(ax, items, name, "weight", color=colors, fmt="{:+.2f}")
+        ax.axvline(0, color="black", linewidth=0.8)
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def scores_figure(items: Sequence[tuple[str, float]], path: Path | str, *, title: str,
+                  xlabel: str = "accuracy", references: Mapping[str, float] | None = None
+                  ) -> Path:
+    """Horizontal bars of scores (e.g. accuracy per model), with published references
+    drawn as dashed vertical lines so the gap is visible at a glance."""
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(items) + 1.8))
+    _bar_panel(ax, items, title, xlabel, fmt="{:.3f}")
+    ax.set_xlim(0, 1.12)
+    styles = ["--", ":", "-."]
+    for number, (name, value) in enumerate((references or {}).items()):
+        ax.axvline(value, color=plt.get_cmap("Dark2")(number), linestyle=styles[number % 3],
+                   label=f"{name}: {value:.3f}")
+    if references:
+        ax.legend(fontsize=7, loc="lower right")
+    return _save(fig, path)
+
+
+def length_histogram(lengths: Sequence[int], chosen_length: int, path: Path | str, *,
+                     title: str = "Tokens per training text") -> Path:
+    """Histogram of text lengths in tokens, with the chosen sequence length marked."""
+    lengths = np.asarray(lengths)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    bins = np.arange(0, lengths.max() + 2) if lengths.max() <= 120 else 60
+    ax.hist(lengths, bins=bins, color="tab:blue", alpha=0.8)
+    cut = float((lengths > chosen_length).mean())
+    ax.axvline(chosen_length, color="crimson", linestyle="--",
+               label=f"sequence length {chosen_length}: {cut:.1%} of texts cut")
+    ax.set_xlabel("tokens")
+    ax.set_ylabel("texts")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def word_groups_figure(groups: Mapping[str, Mapping[str, np.ndarray]], path: Path | str, *,
+                       title: str = "Word vectors projected to 2-D (PCA)") -> Path | None:
+    """Words of a few groups, projected with one PCA fitted on all of them, coloured by group.
+
+    Args:
+        groups: group name -> {word: vector}; groups without words are left out.
+    """
+    from sklearn.decomposition import PCA
+
+    groups = {name: words for name, words in groups.items() if words}
+    points = [(name, word, vector) for name, words in groups.items()
+              for word, vector in words.items()]
+    if len(points) < 3:
+        return None
+    coordinates = PCA(n_components=2).fit_transform(np.stack([p[2] for p in points]))
+    fig, ax = plt.subplots(figsize=(7.5, 6))
+    colors = plt.get_cmap("tab10")
+    for number, name in enumerate(groups):
+        mask = [p[0] == name for p in points]
+        xy = coordinates[mask]
+        ax.scatter(xy[:, 0], xy[:, 1], color=colors(number % 10), label=name, s=30)
+        for (_, word, _), (x, y) in zip([p for p in points if p[0] == name], xy, strict=True):
+            ax.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8)
+    ax.set_xlabel("first principal component")
+    ax.set_ylabel("second principal component")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def curves_overlay(histories: Mapping[str, Sequence[dict]], path: Path | str, *,
+                   metrics: Sequence[str] = ("val_accuracy", "val_loss"),
+                   title: str = "Validation curves of the compared models") -> Path | None:
+    """One panel per metric, one line per model (e.g. frozen / fine-tuned / random)."""
+    histories = {name: rows for name, rows in histories.items() if rows}
+    if not histories:
+        return None
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.8), squeeze=False)
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        for name, rows in histories.items():
+            points = [(row["epoch"], row[metric]) for row in rows if metric in row]
+            if points:
+                ax.plot(*zip(*points, strict=True), "o-", label=name)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(metric)
+        ax.set_title(metric.replace("_", " "))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    return _save(fig, path)
