@@ -41,7 +41,8 @@ from toolkit.registry import fetch, get_entry
 DATASETS = ("sst2_glue", "sst2_sentences")
 SST2_CLASS_NAMES = {0: "negative", 1: "positive"}
 TEXT_COLUMN_GUESSES = ("sentence", "text", "review", "content", "document", "utterance")
-LABEL_COLUMN_GUESSES = ("label", "labels", "sentiment", "class", "category", "target")
+LABEL_COLUMN_GUESSES = ("label", "labels", "sentiment", "class", "category", "topic", "intent",
+                        "target")
 TEST_FRACTION = 0.2        # held out as test from a single --data file
 VALIDATION_FRACTION = 0.1  # held out from what is left, for early stopping / model choice
 
