@@ -1,0 +1,202 @@
+"""Lab 4 (bag of words) and the text-processing toolkit it teaches with."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import sparse
+from test_text_data import corpus, write_csv
+
+from labs import lab04_bag_of_words as lab
+from toolkit.cli import run_main
+from toolkit.errors import CourseError
+from toolkit.text_processing import (
+    NEGATIONS,
+    TextPreprocessor,
+    get_lemmatizer,
+    get_tokenizer,
+    nltk_status,
+    stop_words,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+# --- text processing --------------------------------------------------------------------------
+
+def test_regex_tokenizer_keeps_negation_clitics_and_ptb_brackets():
+    tokens = get_tokenizer("regex")("It wasn't bad -lrb- Ms. Smith -rrb- :) re-imagining")
+    assert tokens == ["it", "was", "n't", "bad", "-lrb-", "ms", ".", "smith", "-rrb-", ":)",
+                      "re-imagining"]
+
+
+def test_nltk_tokenizers_need_no_data_and_differ_on_contractions():
+    sentence = "Don't over-act!"
+    assert get_tokenizer("treebank")(sentence) == ["do", "n't", "over-act", "!"]
+    assert get_tokenizer("wordpunct")(sentence) == ["don", "'", "t", "over", "-", "act", "!"]
+    assert get_tokenizer("sklearn")(sentence) == ["don", "over", "act"]  # n't is lost
+    assert get_tokenizer("whitespace", lowercase=False)(sentence) == ["Don't", "over-act!"]
+
+
+def test_punkt_without_its_data_says_how_to_get_it():
+    if nltk_status()["punkt_tab"]:
+        pytest.skip("punkt_tab is installed here")
+    with pytest.raises(CourseError, match=r"nltk.download\('punkt_tab'\)"):
+        get_tokenizer("punkt")
+
+
+def test_stop_words_name_their_source_and_can_keep_negations():
+    words, source = stop_words()
+    expected = "NLTK" if nltk_status()["stopwords"] else "scikit-learn ENGLISH_STOP_WORDS"
+    assert source.startswith(expected)
+    assert "not" in words and "the" in words
+    kept, kept_source = stop_words(keep_negations=True)
+    assert not kept & NEGATIONS and "the" in kept and kept_source.endswith("negations kept")
+
+
+def test_lemmatizer_is_absent_without_wordnet_and_says_so():
+    lemmatize, note = get_lemmatizer()
+    if nltk_status()["wordnet"]:
+        assert lemmatize("studies") == "study"
+    else:
+        assert lemmatize is None and "wordnet" in note
+
+
+def test_preprocessor_removes_stop_words_stems_and_pickles():
+    preprocess = TextPreprocessor("regex", remove_stop_words=True, keep_negations=True,
+                                  stemmer="porter")
+    tokens = preprocess("The movies weren't running happily")
+    assert tokens == ["movi", "n't", "run", "happili"]
+    assert pickle.loads(pickle.dumps(preprocess))("The movies") == ["movi"]
+
+
+# --- the lab's pieces -------------------------------------------------------------------------
+
+def test_sparse_batches_cover_every_row_once_per_epoch_with_dense_batches():
+    x = sparse.random(10, 7, density=0.3, format="csr", random_state=0, dtype=np.float32)
+    y = np.arange(10)
+    batches = lab.SparseBatches(x, y, batch_size=4, seed=0)
+    assert len(batches) == 3
+    seen = []
+    for i in range(len(batches)):
+        features, labels = batches[i]
+        assert isinstance(features, np.ndarray) and features.shape[1] == 7
+        np.testing.assert_array_equal(features, x[labels].toarray())
+        seen.extend(labels.tolist())
+    assert sorted(seen) == list(range(10))
+    order = batches.order.copy()
+    batches.on_epoch_end()
+    assert not np.array_equal(order, batches.order)
+    unshuffled = lab.SparseBatches(x, batch_size=4, shuffle=False)
+    np.testing.assert_array_equal(unshuffled[0], x[:4].toarray())
+
+
+def test_parse_args_defaults_and_quick():
+    config = lab.parse_args([])
+    assert config.dataset == "sst2_glue" and config.ngrams == [1, 2] and config.min_df == 2
+    quick = lab.parse_args(["--quick", "--min-df", "0.01"])
+    assert quick.epochs == 2 and quick.min_df == 0.01
+    with pytest.raises(SystemExit):
+        lab.parse_args(["--ngrams", "3", "1"])
+
+
+def test_notebook_steps_name_functions_of_the_lab():
+    names = [name for name, _ in lab.NOTEBOOK_STEPS]
+    assert names[0] == "parse_args" and names[-1] == "finish"
+    assert all(callable(getattr(lab, name)) for name in names)
+
+
+# --- whole runs -------------------------------------------------------------------------------
+
+@pytest.fixture
+def topics_csv(tmp_path):
+    return write_csv(tmp_path / "topics.csv", corpus())
+
+
+def run_lab(argv) -> dict:
+    assert run_main(lab.main, argv) == 0
+    out = Path(argv[argv.index("--out") + 1])
+    (run_dir,) = run_dirs(out)
+    record = json.loads((run_dir / "record.json").read_text())
+    record["_dir"] = run_dir
+    return record
+
+
+def run_dirs(out: Path) -> list[Path]:
+    """The run folders under ``out`` (the callbacks' ``.backup`` folder is not one)."""
+    return [path for path in (out / lab.LAB).iterdir() if (path / "record.json").is_file()]
+
+
+@pytest.mark.slow
+def test_quick_run_on_a_three_class_csv_with_string_labels(topics_csv, tmp_path):
+    record = run_lab(["--data", str(topics_csv), "--text-column", "review",
+                      "--label-column", "topic", "--quick", "--grid-search", "--no-save",
+                      "--out", str(tmp_path / "runs")])
+    assert record["status"] == "complete"
+    assert record["dataset"]["classes"] == ["politics", "science", "sport"]
+    assert record["dataset"]["test_split"] == "held-out"
+    rows = record["results"]["comparison"]["rows"]
+    assert len(rows) == 9 and {r["classifier"] for r in rows} == {"logreg", "svm", "nb"}
+    assert all(0 < r["sparsity"] < 1 for r in rows)
+    assert len(record["results"]["grid_search"]) == 3
+    assert record["model"]["parameters"]["total"] == \
+        (record["results"]["vectorizer"]["vocabulary_size"] + 1) * 3
+    assert set(record["results"]["top_weighted_tokens"]) == {"'politics'", "'science'",
+                                                             "'sport'"}
+    assert record["metrics"]["confusion_matrix"] and record["history"]
+    assert record["results"]["reference_note"].startswith("your own data")
+    for figure in record["figures"].values():
+        assert (record["_dir"] / figure).is_file()
+    assert (record["_dir"] / "errors.csv").is_file()
+    assert (record["_dir"] / "REFLECTION.md").is_file()
+    assert not (record["_dir"] / "model.keras").exists()  # --no-save
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--text-column", "review", "--label-column", "stars"], "no label column 'stars'"),
+    (["--text-column", "topic", "--label-column", "review"], "does not look like labels"),
+])
+def test_bad_input_exits_2_with_one_line(topics_csv, tmp_path, capsys, argv, message):
+    code = run_main(lab.main, ["--data", str(topics_csv), *argv, "--quick",
+                               "--out", str(tmp_path / "runs")])
+    assert code == 2
+    error = capsys.readouterr().err.strip()
+    assert message in error and error.count("\n") == 0
+
+
+@pytest.mark.slow
+def test_real_sst2_quick_run(shared_data, tmp_path):
+    record = run_lab(["--data-dir", str(shared_data), "--quick", "--no-save",
+                      "--representations", "tfidf", "--out", str(tmp_path / "runs")])
+    assert record["dataset"]["splits"]["dev"] == 872
+    assert record["metrics"]["accuracy"] > 0.65  # 4,000 phrases, 2 epochs
+    assert len(record["misclassified"]) >= 10
+    assert all(m["true"] != m["predicted"] and m["text"] for m in record["misclassified"])
+    assert record["reference"]["value"] == 0.831 and record["reference"]["split"] == "test"
+    assert "dev" in record["reference"]["note"]
+    agreement = record["results"]["keras_vs_sklearn"]
+    assert abs(agreement["keras_accuracy"] - agreement["sklearn_logreg_accuracy"]) < 0.1
+
+
+@pytest.mark.slow
+def test_runs_without_tensorflow_on_jax(topics_csv, tmp_path):
+    env = dict(os.environ, KERAS_BACKEND="jax",
+               PYTHONPATH=os.pathsep.join([str(REPO / "tests/support/no_tensorflow"),
+                                           str(REPO)]))
+    result = subprocess.run(
+        [sys.executable, "-m", "labs.lab04_bag_of_words", "--data", str(topics_csv),
+         "--quick", "--no-save", "--representations", "tfidf", "--classifiers", "nb",
+         "--out", str(tmp_path / "runs")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    (run_dir,) = run_dirs(tmp_path / "runs")
+    record = json.loads((run_dir / "record.json").read_text())
+    assert record["environment"]["backend"] == "jax"
+    assert record["status"] == "complete"
