@@ -1,0 +1,554 @@
+"""Lab 5 - GloVe word embeddings and an LSTM sentiment classifier.
+
+What you learn
+    * what pretrained word vectors know: nearest neighbours by cosine similarity, analogies
+      (king - man + woman), and a 2-D PCA map of word groups;
+    * how text reaches a recurrent network: a vocabulary built from the training texts
+      with ``<PAD>`` = 0 and ``<UNK>`` = 1, a sequence length chosen from the length
+      distribution, padding and truncation, and what to do with words GloVe does not know
+      (``--oov random|zero|mean``), with the coverage measured;
+    * an Embedding layer initialised from GloVe, kept frozen for ``--freeze-epochs`` and
+      then fine-tuned, feeding an LSTM (``--bidirectional`` for a BiLSTM), with gradient
+      clipping, dropout, early stopping and a checkpoint of the best epoch;
+    * frozen vs fine-tuned vs randomly initialised embeddings, compared in one table.
+
+Data
+    ``--dataset sst2_glue`` (default): GLUE SST-2, 67,349 training phrases, evaluated on
+    GLUE dev (872 sentences; GLUE's test labels are hidden, the published figures below are
+    on the 1,821-sentence test split). ``--dataset sst2_sentences``: the Kim (2014) sentence
+    splits with a labelled test split (6,920 training sentences). ``--data my.csv
+    --text-column C --label-column L``: your own CSV/TSV (see lab 4).
+
+Word vectors
+    ``--glove 6B.100d`` (default) finds ``glove.6B.100d.txt`` through the data registry:
+    in ``--data-dir``, in the Keras cache, or downloaded once (glove.6B.zip, 822 MB).
+    Offline without it the lab stops in seconds and says what to download and where to put it.
+    ``--glove-file PATH`` takes any GloVe-format text file, e.g. the 2,446-word 50-d subset
+    in ``../shared/data/glove_6B_50d_subset``: it knows only the most frequent words, so most
+    sentiment words fall back to the OOV strategy (the coverage report says how many).
+    The parsed file is cached as ``.npz``; the record keeps the first and the cached load time.
+
+Run
+    python -m labs.lab05_glove_lstm --data-dir ../shared/data            # GloVe 6B 100d
+    python -m labs.lab05_glove_lstm --data-dir ../shared/data --quick \\
+        --glove-file ../shared/data/glove_6B_50d_subset/glove.6B.50d.top2446.txt
+    python -m labs.lab05_glove_lstm --dataset sst2_sentences --bidirectional --glove-file ...
+
+Expected result and time
+    On this course's 2-core CPU (TensorFlow backend, seed 42) with the 2,446-word GloVe
+    subset: GLUE SST-2 dev accuracy about 80-82% for the best embedding mode, roughly 10-15
+    minutes for the three modes (``--quick``: under a minute). With the full GloVe 6B 100d
+    file: not measured here (it cannot be downloaded on this machine). On a GPU: not measured.
+    Published (SST-2 test): LSTM 84.9, BiLSTM 87.5 (Tai et al. 2015), CNN-static 86.8
+    (Kim 2014) - all with full 300-d vectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+
+import keras
+import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+
+from toolkit import plots, text_plots
+from toolkit.callbacks import default_callbacks
+from toolkit.cli import lab_parser, positive_int, run_main
+from toolkit.error_analysis import ErrorAnalysis
+from toolkit.glove import GloveVectors, load_glove, resolve_glove
+from toolkit.metrics import classification_metrics, measure_inference
+from toolkit.runs import Run, parameter_counts
+from toolkit.text_data import TextDataset, add_text_data_arguments, load_text_dataset
+from toolkit.text_processing import TOKENIZERS, Vocabulary, get_tokenizer, length_summary
+
+LAB = "lab05_glove_lstm"
+TITLE = "GloVe embeddings and an LSTM"
+EMBEDDING_MODES = ("frozen", "fine-tuned", "random")
+QUICK_SIZES = {"train": 3000, "validation": 500, "test": 1000}
+
+TAI_2015 = ("K. S. Tai, R. Socher, C. D. Manning. Improved Semantic Representations From "
+            "Tree-Structured Long Short-Term Memory Networks. ACL 2015, Table 2")
+KIM_2014 = "Y. Kim. Convolutional Neural Networks for Sentence Classification. EMNLP 2014"
+REFERENCES = [
+    {"model": "LSTM", "value": 0.849, "split": "test", "citation": TAI_2015},
+    {"model": "Bidirectional LSTM", "value": 0.875, "split": "test", "citation": TAI_2015},
+    {"model": "CNN-static (frozen word2vec)", "value": 0.868, "split": "test",
+     "citation": KIM_2014},
+]
+
+# Words for the exploration step; words missing from the GloVe file are skipped.
+PROBE_WORDS = ["good", "bad", "movie", "funny", "boring", "love", "actor", "music"]
+ANALOGIES = [("man", "king", "woman"), ("france", "paris", "germany"),
+             ("good", "better", "bad"), ("he", "his", "she")]
+WORD_GROUPS = {
+    "positive": ["good", "great", "best", "love", "excellent", "wonderful", "beautiful", "funny"],
+    "negative": ["bad", "worst", "terrible", "awful", "boring", "poor", "stupid", "dull"],
+    "cinema": ["movie", "film", "actor", "director", "story", "scene", "cast", "screen"],
+    "countries": ["france", "germany", "italy", "china", "japan", "britain", "russia", "canada"],
+    "numbers": ["one", "two", "three", "ten", "hundred", "million"],
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The lab's flags: the shared ones, the data flags, GloVe, sequences and the model."""
+    parser = lab_parser(__doc__.split("\n\n")[0], epochs=8, batch_size=128)
+    add_text_data_arguments(parser)
+    vectors = parser.add_argument_group("word vectors")
+    vectors.add_argument("--glove", default="6B.100d",
+                         help="GloVe 6B vectors from the registry: 6B.50d, 6B.100d (default), "
+                              "6B.200d, 6B.300d")
+    vectors.add_argument("--glove-file", metavar="PATH",
+                         help="any GloVe-format text file (wins over --glove)")
+    vectors.add_argument("--oov", choices=("random", "zero", "mean"), default="random",
+                         help="vector of a word GloVe lacks (default random)")
+    sequences = parser.add_argument_group("sequences")
+    sequences.add_argument("--tokenizer", choices=TOKENIZERS, default="regex",
+                           help="tokenizer (default regex)")
+    sequences.add_argument("--max-vocab", type=positive_int, default=20000,
+                           help="vocabulary size including <PAD> and <UNK> (default 20000)")
+    sequences.add_argument("--max-length", type=positive_int, default=None,
+                           help="tokens per text (default: the 95th percentile of training "
+                                "lengths)")
+    model = parser.add_argument_group("model")
+    model.add_argument("--embeddings", nargs="+", choices=EMBEDDING_MODES,
+                       default=list(EMBEDDING_MODES),
+                       help="embedding modes to train and compare (default all three)")
+    model.add_argument("--freeze-epochs", type=int, default=2,
+                       help="fine-tuned mode: epochs with the GloVe embedding frozen before "
+                            "it is unfrozen (default 2)")
+    model.add_argument("--bidirectional", action="store_true", help="a BiLSTM instead of an LSTM")
+    model.add_argument("--units", type=positive_int, default=64, help="LSTM units (default 64)")
+    model.add_argument("--dropout", type=float, default=0.3, help="dropout rate (default 0.3)")
+    model.add_argument("--clipnorm", type=float, default=1.0,
+                       help="clip each gradient to this norm (default 1.0)")
+    model.add_argument("--learning-rate", type=float, default=2e-3,
+                       help="Adam learning rate (default 0.002)")
+    model.add_argument("--fine-tune-learning-rate", type=float, default=5e-4,
+                       help="Adam learning rate once the embedding is unfrozen (default 0.0005)")
+    model.add_argument("--patience", type=positive_int, default=2,
+                       help="early-stopping patience in epochs (default 2)")
+    config = parser.parse_args(argv)
+    if config.quick:
+        config.epochs = min(config.epochs, 2)
+        config.freeze_epochs = min(config.freeze_epochs, 1)
+    if not 0 <= config.freeze_epochs < config.epochs:
+        parser.error(f"--freeze-epochs must be at least 0 and below --epochs ({config.epochs})")
+    if not 0 <= config.dropout < 1:
+        parser.error("--dropout must be in [0, 1)")
+    return config
+
+
+# --- 1. data and word vectors -----------------------------------------------------------------
+
+def load_data(config: argparse.Namespace) -> TextDataset:
+    """Load SST-2 (or your file) as texts and integer labels; ``--quick`` takes a subset."""
+    data = load_text_dataset(config.dataset, data=config.data, test_data=config.test_data,
+                             text_column=config.text_column, label_column=config.label_column,
+                             data_dir=config.data_dir, seed=config.seed)
+    if config.quick:
+        data = data.subsample(QUICK_SIZES["train"], QUICK_SIZES["validation"],
+                              QUICK_SIZES["test"], config.seed)
+    print(f"{data.title}: {len(data.x_train):,} train / {len(data.x_val):,} validation / "
+          f"{len(data.x_test):,} {data.test_split} texts, classes {data.class_names}")
+    return data
+
+
+def load_embeddings(config: argparse.Namespace) -> GloveVectors:
+    """Find and load the GloVe file; measure the first (parsing) and the cached load time.
+
+    When this run parsed the text file, it loads once more from the fresh cache, so both
+    times are known (``glove.load_info["times"]``). This happens before the run folder is
+    made: a missing or malformed file stops the lab without leaving a half-written run.
+    """
+    path = resolve_glove(config.glove, config.glove_file, config.data_dir)
+    glove = load_glove(path)
+    times = {"parse_s": glove.load_info.get("parse_seconds"),
+             "this_run_from_cache": glove.load_info["from_cache"]}
+    if glove.load_info["from_cache"]:
+        times["cached_load_s"] = glove.load_info["seconds"]
+    else:
+        times["cached_load_s"] = load_glove(path).load_info["seconds"]
+    glove.load_info["times"] = times
+    print(f"GloVe: {len(glove):,} words x {glove.dim} from {path}; parsed in "
+          f"{times['parse_s']} s, loaded from cache in {times['cached_load_s']} s")
+    return glove
+
+
+def start_run(config: argparse.Namespace, data: TextDataset, glove: GloveVectors,
+              argv: list[str] | None) -> Run:
+    """Create the run folder and record the data set, the word vectors and every setting."""
+    keys = ("glove", "glove_file", "oov", "tokenizer", "max_vocab", "max_length", "embeddings",
+            "freeze_epochs", "bidirectional", "units", "dropout", "clipnorm", "learning_rate",
+            "fine_tune_learning_rate", "patience", "epochs", "batch_size")
+    hyperparameters = {key: getattr(config, key) for key in keys}
+    hyperparameters["optimizer"] = "Adam"
+    run = Run.start(LAB, title=TITLE, argv=argv, seed=config.seed, out=config.out,
+                    quick=config.quick, hyperparameters=hyperparameters)
+    run.record["task"] = (f"sentence classification ({len(data.class_names)} classes) with "
+                          f"GloVe embeddings and an {'Bi' if config.bidirectional else ''}LSTM")
+    run.record["dataset"] = data.describe()
+    info = glove.describe()
+    run.record["results"]["glove"] = {**info, "load_times": info["load"].pop("times")}
+    run.save()
+    print(f"run folder: {run.dir}")
+    return run
+
+
+# --- 2. what the vectors know -----------------------------------------------------------------
+
+def explore_embeddings(glove: GloveVectors, run: Run) -> str | None:
+    """Nearest neighbours, analogies and a 2-D PCA map: what do the vectors know?
+
+    Returns:
+        The PCA figure's path (``None`` when too few of the chosen words are in the file).
+    """
+    probes = [word for word in PROBE_WORDS if word in glove] or glove.words[:4]
+    neighbours = {word: glove.nearest(word, k=8) for word in probes}
+    analogies = [{"question": f"{a} : {b} = {c} : ?", "answers": glove.analogy(a, b, c, k=5)}
+                 for a, b, c in ANALOGIES if all(word in glove for word in (a, b, c))]
+    for word, near in neighbours.items():
+        print(f"  nearest to {word!r}: {', '.join(w for w, _ in near)}")
+    for analogy in analogies:
+        print(f"  {analogy['question']} {analogy['answers'][0][0]}")
+    groups = {name: {w: glove[w] for w in words if w in glove}
+              for name, words in WORD_GROUPS.items()}
+    run.record["results"]["exploration"] = {
+        "nearest_neighbours": neighbours, "analogies": analogies,
+        "pca_words": {name: list(words) for name, words in groups.items()},
+        "pca_words_missing": {name: [w for w in words if w not in glove]
+                              for name, words in WORD_GROUPS.items()}}
+    path = text_plots.word_groups_figure(groups, run.path("glove_pca.png"),
+                                         title=f"GloVe {glove.dim}-d vectors, PCA to 2-D")
+    run.add_figure("glove_pca", path)
+    run.save()
+    return str(path) if path else None
+
+
+# --- 3. vocabulary, sequences, embedding matrix -----------------------------------------------
+
+def build_sequences(data: TextDataset, glove: GloveVectors, config: argparse.Namespace,
+                    run: Run) -> dict:
+    """Tokenize, build the vocabulary, choose the length, pad, and make the embedding matrix.
+
+    The vocabulary comes from the training split only. GloVe coverage is measured on it by
+    distinct word (types) and by occurrence (tokens); the test split's unknown-word rate is
+    what the model meets at test time.
+
+    Returns:
+        ``{"x_train", "x_val", "x_test", "vocabulary", "length", "matrix"}``.
+    """
+    tokenize = get_tokenizer(config.tokenizer)
+    tokens = {split: [tokenize(text) for text in texts] for split, texts in
+              (("train", data.x_train), ("val", data.x_val), ("test", data.x_test))}
+    counts = Counter(token for text in tokens["train"] for token in text)
+    vocabulary = Vocabulary(counts, max_size=config.max_vocab)
+    lengths = [len(text) for text in tokens["train"]]
+    summary = length_summary(lengths)
+    length = config.max_length or summary["chosen_length"]
+    matrix, matrix_coverage = glove.embedding_matrix(vocabulary.tokens, oov=config.oov,
+                                                     seed=config.seed)
+    coverage = {
+        "training_vocabulary": glove.coverage(counts),
+        "embedding_matrix": matrix_coverage,
+        "unknown_token_rate": {split: round(vocabulary.unknown_rate(tokens[split]), 4)
+                               for split in tokens},
+        "vocabulary_size": len(vocabulary), "dropped_rare_tokens": vocabulary.dropped,
+    }
+    run.record["results"]["sequences"] = {"lengths": summary, "length": length,
+                                          "tokenizer": config.tokenizer}
+    run.record["results"]["coverage"] = coverage
+    figure = text_plots.length_histogram(lengths, length, run.path("lengths.png"))
+    run.add_figure("lengths", figure)
+    run.save()
+    vocab_coverage = coverage["training_vocabulary"]
+    print(f"vocabulary {len(vocabulary):,} tokens; sequence length {length} "
+          f"({summary['truncated_share']:.1%} of training texts cut)")
+    print(f"GloVe coverage: {vocab_coverage['hits']:,} of {vocab_coverage['vocabulary']:,} "
+          f"distinct training words ({vocab_coverage['type_coverage']:.1%}), "
+          f"{vocab_coverage['token_coverage']:.1%} of word occurrences; OOV rows: {config.oov}")
+    return {"x_train": vocabulary.encode_padded(tokens["train"], length),
+            "x_val": vocabulary.encode_padded(tokens["val"], length),
+            "x_test": vocabulary.encode_padded(tokens["test"], length),
+            "vocabulary": vocabulary, "length": length, "matrix": matrix}
+
+
+def coverage_report(run: Run) -> str:
+    """A figure of the coverage: share of distinct words and of occurrences GloVe knows, and
+    the most frequent training words it lacks."""
+    coverage = run.record["results"]["coverage"]["training_vocabulary"]
+    items = [("distinct training words", coverage["type_coverage"]),
+             ("word occurrences (train)", coverage["token_coverage"])]
+    path = text_plots.scores_figure(items, run.path("coverage.png"),
+                                    title="GloVe coverage of the training vocabulary",
+                                    xlabel="share found in GloVe")
+    run.add_figure("coverage", path)
+    missing = ", ".join(word for word, _ in coverage["top_missing"][:12])
+    print(f"most frequent words GloVe lacks: {missing}")
+    return str(path)
+
+
+# --- 4. the model -----------------------------------------------------------------------------
+
+def build_model(sequences: dict, n_classes: int, config: argparse.Namespace, *,
+                mode: str) -> keras.Model:
+    """Embedding -> (Bi)LSTM -> dropout -> softmax.
+
+    ``mode`` picks the embedding: ``"frozen"`` (GloVe, never trained), ``"fine-tuned"``
+    (GloVe, frozen first - the caller unfreezes it later), ``"random"`` (uniform noise,
+    trained from scratch). ``mask_zero=True`` makes the LSTM skip the ``<PAD>`` positions.
+    """
+    vocabulary_size, dim = sequences["matrix"].shape
+    inputs = keras.Input(shape=(sequences["length"],), dtype="int32", name="token_ids")
+    embedding = keras.layers.Embedding(
+        vocabulary_size, dim, mask_zero=True, name="embedding",
+        weights=None if mode == "random" else [sequences["matrix"]],
+        trainable=mode == "random")
+    x = embedding(inputs)
+    x = keras.layers.SpatialDropout1D(config.dropout, name="word_dropout")(x)
+    lstm = keras.layers.LSTM(config.units, name="lstm")
+    x = keras.layers.Bidirectional(lstm, name="bilstm")(x) if config.bidirectional else lstm(x)
+    x = keras.layers.Dropout(config.dropout, name="dropout")(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="classes")(x)
+    model = keras.Model(inputs, outputs, name=f"{'bi' if config.bidirectional else ''}lstm_"
+                                              f"{mode.replace('-', '_')}")
+    compile_model(model, config.learning_rate, config.clipnorm)
+    return model
+
+
+def compile_model(model: keras.Model, learning_rate: float, clipnorm: float) -> None:
+    """Adam with gradient clipping (an LSTM's gradients can explode on long texts).
+
+    Compile again after changing ``trainable``: Keras builds the training step at compile.
+    """
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+def _fit(model, sequences, data, config, run, *, key, epochs, initial_epoch, checkpoint):
+    callbacks = default_callbacks(run, patience=config.patience, key=key, curves=False,
+                                  samples_per_epoch=len(sequences["x_train"]))
+    if checkpoint is not None:
+        callbacks.append(checkpoint)
+    model.fit(sequences["x_train"], data.y_train, batch_size=config.batch_size,
+              validation_data=(sequences["x_val"], data.y_val), epochs=epochs,
+              initial_epoch=initial_epoch, callbacks=callbacks, verbose=2)
+
+
+def train_mode(mode: str, sequences: dict, data: TextDataset, config: argparse.Namespace,
+               run: Run) -> keras.Model:
+    """Train one embedding mode; fine-tuned trains frozen first, then unfrozen.
+
+    The history lands in ``run.record["results"][mode]``; the best epoch (lowest validation
+    loss) is checkpointed to ``best_<mode>.keras`` unless ``--no-save``.
+    """
+    print(f"--- embeddings: {mode}")
+    model = build_model(sequences, len(data.class_names), config, mode=mode)
+    checkpoint = None if config.no_save else keras.callbacks.ModelCheckpoint(
+        str(run.path(f"best_{mode}.keras")), monitor="val_loss", save_best_only=True)
+    if mode != "fine-tuned" or config.freeze_epochs == 0:
+        if mode == "fine-tuned":
+            model.get_layer("embedding").trainable = True
+            compile_model(model, config.fine_tune_learning_rate, config.clipnorm)
+        _fit(model, sequences, data, config, run, key=mode, epochs=config.epochs,
+             initial_epoch=0, checkpoint=checkpoint)
+    else:
+        _fit(model, sequences, data, config, run, key=mode, epochs=config.freeze_epochs,
+             initial_epoch=0, checkpoint=checkpoint)
+        model.get_layer("embedding").trainable = True
+        compile_model(model, config.fine_tune_learning_rate, config.clipnorm)
+        unfrozen = f"{mode} (unfrozen)"
+        _fit(model, sequences, data, config, run, key=unfrozen, epochs=config.epochs,
+             initial_epoch=config.freeze_epochs, checkpoint=checkpoint)
+        _merge_phases(run.record["results"], mode, unfrozen)
+    run.save()
+    return model
+
+
+def _merge_phases(results: dict, first: str, second: str) -> None:
+    """Join the frozen and the unfrozen phase into one history and one training summary."""
+    later = results.pop(second)
+    merged = results[first]
+    merged["history"] = merged["history"] + later["history"]
+    scored = [row for row in merged["history"] if "val_loss" in row]
+    best = min(scored, key=lambda row: row["val_loss"]) if scored else None
+    merged["training"] = {
+        "time_s": round(merged["training"]["time_s"] + later["training"]["time_s"], 3),
+        "epochs_run": len(merged["history"]),
+        "epoch_time_s": merged["training"]["epoch_time_s"] + later["training"]["epoch_time_s"],
+        "samples_per_s": later["training"]["samples_per_s"],
+        "best_epoch": best["epoch"] if best else None, "monitor": "val_loss",
+        "stopped_early": later["training"]["stopped_early"],
+        "unfrozen_at_epoch": later["history"][0]["epoch"] if later["history"] else None,
+    }
+
+
+def compare_embeddings(sequences: dict, data: TextDataset, config: argparse.Namespace,
+                       run: Run) -> tuple[dict, list[dict]]:
+    """Train every mode of ``--embeddings`` and compare them in one table.
+
+    Returns:
+        ``(models by mode, table rows)``; the best mode is chosen by validation accuracy.
+    """
+    models, rows = {}, []
+    for mode in config.embeddings:
+        model = train_mode(mode, sequences, data, config, run)
+        models[mode] = model
+        predicted = model.predict(sequences["x_test"], batch_size=512, verbose=0).argmax(axis=1)
+        val_predicted = model.predict(sequences["x_val"], batch_size=512, verbose=0).argmax(1)
+        training = run.record["results"][mode]["training"]
+        rows.append({
+            "embeddings": mode, "trainable_parameters": parameter_counts(model)["trainable"],
+            "epochs": training["epochs_run"], "best_epoch": training["best_epoch"],
+            "val_accuracy": round(accuracy_score(data.y_val, val_predicted), 4),
+            "test_accuracy": round(accuracy_score(data.y_test, predicted), 4),
+            "test_macro_f1": round(f1_score(data.y_test, predicted, average="macro"), 4),
+            "train_s": training["time_s"], "samples_per_s": training["samples_per_s"]})
+        print(f"  {mode}: val {rows[-1]['val_accuracy']:.4f}  {data.test_split} "
+              f"{rows[-1]['test_accuracy']:.4f}  ({training['time_s']:.0f} s)")
+    best = max(rows, key=lambda row: row["val_accuracy"])
+    run.record["results"]["embedding_comparison"] = {"rows": rows, "best": best["embeddings"],
+                                                     "test_split": data.test_split}
+    run.save()
+    return models, rows
+
+
+def comparison_figures(rows: list[dict], run: Run, test_split: str) -> str:
+    """Validation curves of all modes in one figure, and the test accuracies beside the
+    published LSTM / BiLSTM scores."""
+    histories = {row["embeddings"]: run.record["results"][row["embeddings"]]["history"]
+                 for row in rows}
+    overlay = text_plots.curves_overlay(histories, run.path("embedding_curves.png"),
+                                        title="Frozen vs fine-tuned vs random embeddings")
+    run.add_figure("embedding_curves", overlay)
+    references = {f"{r['model']} ({r['split']})": r["value"] for r in REFERENCES[:2]} \
+        if run.record["dataset"]["name"].startswith("sst2") else None
+    path = text_plots.scores_figure([(row["embeddings"], row["test_accuracy"]) for row in rows],
+                                    run.path("comparison.png"),
+                                    title=f"Embedding modes ({test_split} accuracy)",
+                                    xlabel=f"{test_split} accuracy", references=references)
+    run.add_figure("comparison", path)
+    return str(overlay)
+
+
+# --- 5. the best model, evaluated -------------------------------------------------------------
+
+def evaluate_best(models: dict, sequences: dict, data: TextDataset, config: argparse.Namespace,
+                  run: Run) -> tuple[keras.Model, np.ndarray]:
+    """Metrics, learning curves, confusion matrix and inference speed of the best mode."""
+    best = run.record["results"]["embedding_comparison"]["best"]
+    model = models[best]
+    results = run.record["results"][best]
+    run.record["history"] = results["history"]
+    run.record["training"] = results["training"]
+    run.record["model"] = {
+        "name": model.name, "embeddings": best, "parameters": parameter_counts(model),
+        "layers": f"Embedding({len(sequences['vocabulary']):,} x {sequences['matrix'].shape[1]})"
+                  f" -> {'Bidirectional ' if config.bidirectional else ''}LSTM({config.units})"
+                  f" -> Dropout({config.dropout}) -> Dense({len(data.class_names)}, softmax)"}
+    curves = plots.learning_curves(results["history"], run.path("learning_curves.png"),
+                                   title=f"Learning curves ({best} embeddings)")
+    run.add_figure("learning_curves", curves)
+    probabilities = model.predict(sequences["x_test"], batch_size=512, verbose=0)
+    run.record["metrics"] = classification_metrics(data.y_test, probabilities.argmax(axis=1),
+                                                   data.class_names)
+    run.record["metrics"]["split"] = data.test_split
+    run.record["inference"] = measure_inference(
+        model.predict_on_batch, sequences["x_test"],
+        batch_size=min(config.batch_size, len(sequences["x_test"])))
+    path = plots.confusion_matrix(run.record["metrics"]["confusion_matrix"], data.class_names,
+                                  run.path("confusion_matrix.png"),
+                                  title=f"Confusion matrix ({data.test_split}, {best})")
+    run.add_figure("confusion_matrix", path)
+    run.save()
+    print(f"best mode by validation accuracy: {best}; {data.test_split} accuracy "
+          f"{run.record['metrics']['accuracy']:.4f}")
+    return model, probabilities
+
+
+def analyse_errors(probabilities: np.ndarray, data: TextDataset, sequences: dict,
+                   run: Run) -> str:
+    """The most confident mistakes, with the share of unknown words in each sentence."""
+    analysis = ErrorAnalysis(data.y_test, probabilities, data.class_names, texts=data.x_test)
+    unknown = ((sequences["x_test"] == 1).sum(axis=1) /
+               np.maximum((sequences["x_test"] > 0).sum(axis=1), 1)).round(3)
+    run.record["misclassified"] = analysis.top_errors(25)
+    for row in run.record["misclassified"]:
+        row["unknown_word_share"] = float(unknown[row["index"]])
+    run.record["results"]["errors"] = {**analysis.confidence_summary(),
+                                       "most_confused": analysis.most_confused(5)}
+    analysis.write_csv(run.path("errors.csv"), extra_columns={"unknown_word_share": unknown})
+    path = plots.misclassified_table(run.record["misclassified"], run.path("errors.png"),
+                                     title=f"Misclassified {data.test_split} texts "
+                                           f"(most confident first)")
+    run.add_figure("errors", path)
+    run.save()
+    return str(path)
+
+
+def record_reference(data: TextDataset, config: argparse.Namespace, run: Run) -> None:
+    """Compare with Tai et al. (2015): LSTM 84.9 / BiLSTM 87.5 on the SST-2 test split."""
+    run.record["results"]["references"] = REFERENCES
+    if not data.name.startswith("sst2"):
+        run.record["results"]["reference_note"] = "your own data: no published score"
+        return
+    reference = REFERENCES[1] if config.bidirectional else REFERENCES[0]
+    glove = run.record["results"]["glove"]
+    note = (f"measured on {data.test_split}"
+            + (" (GLUE's test labels are hidden)" if data.test_split == "dev" else "")
+            + f"; {glove['words']:,} GloVe words of {glove['dim']} dimensions (the paper: "
+              "GloVe 840B, 300-d, 2.2M words)")
+    run.set_reference(value=reference["value"], metric="accuracy", split=reference["split"],
+                      citation=reference["citation"], source=f"SST-2 {reference['model']}",
+                      note=note)
+
+
+def finish(model: keras.Model, config: argparse.Namespace, run: Run) -> str:
+    """Save the best model (unless ``--no-save``), the record and the reflection draft."""
+    if not config.no_save:
+        model.save(run.path("model.keras"))
+    run.finish()
+    print(f"done: {run.dir} (record.json, REFLECTION.md, figures)")
+    return str(run.dir)
+
+
+NOTEBOOK_STEPS = [
+    ("parse_args", "config = parse_args(ARGS)"),
+    ("load_data", "data = load_data(config)"),
+    ("load_embeddings", "glove = load_embeddings(config)"),
+    ("start_run", "run = start_run(config, data, glove, ARGS)"),
+    ("explore_embeddings", "plots.show(explore_embeddings(glove, run))"),
+    ("build_sequences", "sequences = build_sequences(data, glove, config, run)\n"
+                        "plots.show(run.path('lengths.png'))"),
+    ("coverage_report", "plots.show(coverage_report(run))"),
+    ("compare_embeddings", "models, rows = compare_embeddings(sequences, data, config, run)"),
+    ("comparison_figures", "plots.show(comparison_figures(rows, run, data.test_split))"),
+    ("evaluate_best", "model, probabilities = evaluate_best(models, sequences, data, config, "
+                      "run)\nplots.show(run.path('learning_curves.png'))"),
+    ("analyse_errors", "plots.show(analyse_errors(probabilities, data, sequences, run))"),
+    ("record_reference", "record_reference(data, config, run)"),
+    ("finish", "finish(model, config, run)"),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the whole lab: the steps of ``NOTEBOOK_STEPS``, in order."""
+    config = parse_args(argv)
+    data = load_data(config)
+    glove = load_embeddings(config)
+    run = start_run(config, data, glove, argv)
+    explore_embeddings(glove, run)
+    sequences = build_sequences(data, glove, config, run)
+    coverage_report(run)
+    models, rows = compare_embeddings(sequences, data, config, run)
+    comparison_figures(rows, run, data.test_split)
+    model, probabilities = evaluate_best(models, sequences, data, config, run)
+    analyse_errors(probabilities, data, sequences, run)
+    record_reference(data, config, run)
+    finish(model, config, run)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))
