@@ -586,3 +586,5 @@ def test_notebook_and_command_line_write_the_same_record(notebook_folder, data_d
         found = differences(from_notebook[section], from_cli[section], rel=1e-3, abs_=1e-4)
         assert not found, f"{section} differs: {found[:5]}"
     assert set(from_notebook["figures"]) == set(from_cli["figures"])
+    print(f"{SAME_RECORD_LAB}: test accuracy {from_notebook['metrics'].get('accuracy')} "
+          f"(notebook) vs {from_cli['metrics'].get('accuracy')} (command line)")
