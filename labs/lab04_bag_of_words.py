@@ -214,14 +214,21 @@ def explore_text_processing(data: TextDataset, run: Run) -> str:
     stemmed = Counter()
     for token, n in without_stop.items():  # stem each distinct token once, not every occurrence
         stemmed[stem(token)] += n
-    run.record["results"]["text_processing"] = {
-        "nltk_data": nltk_status(), "stop_words": source,
-        "negations_in_stop_list": removed_negations, "lemmatization": lemma_note,
-        "example_sentences": EXAMPLE_SENTENCES, "tokenizations": tokenizations,
-        "stemming_vs_lemmatization": stems,
-        "distinct_tokens": {"all": len(counts), "without_stop_words": len(without_stop),
-                            "stemmed": len(stemmed)},
-    }
+    # Flat rows and scalars: the reflection draft shows each of these as a table.
+    results = run.record["results"]
+    results["text_processing"] = {
+        "stop_words": source, "negations_in_stop_list": ", ".join(removed_negations),
+        "lemmatization": lemma_note,
+        **{f"nltk_{name}_data": present for name, present in nltk_status().items()},
+        "distinct_tokens": len(counts), "distinct_without_stop_words": len(without_stop),
+        "distinct_stemmed": len(stemmed)}
+    results["tokenizers"] = [
+        {"tokenizer": name, **{f"sentence {i + 1}": " · ".join(tokens[i])
+                               for i in range(len(EXAMPLE_SENTENCES))}}
+        for name, tokens in tokenizations.items()]
+    results["example_sentences"] = [{"sentence": i + 1, "text": text}
+                                    for i, text in enumerate(EXAMPLE_SENTENCES)]
+    results["stemming_vs_lemmatization"] = stems
     print(f"stop words: {source}")
     print(f"  negations it would remove: {', '.join(removed_negations)}")
     print(f"lemmatization: {lemma_note}")
@@ -270,7 +277,7 @@ def vectorize(data: TextDataset, config: argparse.Namespace, run: Run) -> dict:
     seconds = time.perf_counter() - start
     features = vectorizer.get_feature_names_out()
     train = counts[0]
-    summary = {"preprocessing": preprocess.describe(), "vocabulary_size": len(features),
+    summary = {**preprocess.describe(), "vocabulary_size": len(features),
                "density": round(train.nnz / (train.shape[0] * train.shape[1]), 6),
                "nonzeros_per_text": round(train.nnz / train.shape[0], 2),
                "csr_megabytes": round((train.data.nbytes + train.indices.nbytes
@@ -331,9 +338,8 @@ def compare_classifiers(matrices: dict, data: TextDataset, config: argparse.Name
             print(f"  {representation:>7} + {name:<6} val {rows[-1]['val_accuracy']:.4f}  "
                   f"{data.test_split} {rows[-1]['test_accuracy']:.4f}  ({fit_s:.1f} s"
                   f"{'' if converged else ', did not converge'})")
-    best = max(rows, key=lambda row: row["val_accuracy"])
-    run.record["results"]["comparison"] = {"rows": rows, "best_by_validation": best,
-                                           "test_split": data.test_split}
+    run.record["results"]["comparison"] = rows
+    run.record["results"]["best_by_validation"] = max(rows, key=lambda row: row["val_accuracy"])
     run.save()
     return rows
 
@@ -371,7 +377,8 @@ def grid_search(matrices: dict, data: TextDataset, config: argparse.Namespace,
         start = time.perf_counter()
         search.fit(x_train, data.y_train)
         rows.append({"representation": representation, "classifier": name,
-                     "best_params": search.best_params_,
+                     "best_params": ", ".join(f"{k}={v}" for k, v in
+                                              search.best_params_.items()),
                      "cv_accuracy": round(float(search.best_score_), 4),
                      "test_accuracy": round(accuracy_score(data.y_test,
                                                            search.predict(x_test)), 4),
@@ -518,9 +525,10 @@ def weights_figure(model: keras.Model, features: np.ndarray, class_names: list[s
         panels = {f"'{name}'": [(features[i], relative[i, c])
                                 for i in np.argsort(-relative[:, c])[:k // 2 + 1]]
                   for c, name in enumerate(class_names)}
-    run.record["results"]["top_weighted_tokens"] = {
-        name: [[str(token), round(float(weight), 4)] for token, weight in items]
-        for name, items in panels.items()}
+    run.record["results"]["top_weighted_tokens"] = [
+        {"panel": name, "n-grams (weight)": ", ".join(f"{token} ({weight:+.2f})"
+                                                        for token, weight in items)}
+        for name, items in panels.items()]
     path = text_plots.weighted_tokens_figure(
         panels, run.path("top_tokens.png"),
         title="N-grams with the largest weights (Keras logistic regression)")
@@ -533,8 +541,10 @@ def analyse_errors(probabilities: np.ndarray, data: TextDataset, run: Run) -> st
     """The most confident mistakes: record, ``errors.csv`` to annotate, and a table figure."""
     analysis = ErrorAnalysis(data.y_test, probabilities, data.class_names, texts=data.x_test)
     run.record["misclassified"] = analysis.top_errors(25)
-    run.record["results"]["errors"] = {**analysis.confidence_summary(),
-                                       "most_confused": analysis.most_confused(5)}
+    run.record["results"]["errors"] = {
+        **analysis.confidence_summary(),
+        "most_confused": "; ".join(f"{true} -> {predicted}: {n}"
+                                   for true, predicted, n in analysis.most_confused(5))}
     analysis.write_csv(run.path("errors.csv"))
     path = plots.misclassified_table(run.record["misclassified"], run.path("errors.png"),
                                      title=f"Misclassified {data.test_split} texts "

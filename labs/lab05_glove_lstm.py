@@ -93,7 +93,7 @@ WORD_GROUPS = {
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The lab's flags: the shared ones, the data flags, GloVe, sequences and the model."""
-    parser = lab_parser(__doc__.split("\n\n")[0], epochs=8, batch_size=128)
+    parser = lab_parser(__doc__.split("\n\n")[0], epochs=10, batch_size=128)
     add_text_data_arguments(parser)
     vectors = parser.add_argument_group("word vectors")
     vectors.add_argument("--glove", default="6B.100d",
@@ -125,8 +125,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                        help="clip each gradient to this norm (default 1.0)")
     model.add_argument("--learning-rate", type=float, default=2e-3,
                        help="Adam learning rate (default 0.002)")
-    model.add_argument("--fine-tune-learning-rate", type=float, default=5e-4,
-                       help="Adam learning rate once the embedding is unfrozen (default 0.0005)")
+    model.add_argument("--fine-tune-learning-rate", type=float, default=1e-3,
+                       help="Adam learning rate once the embedding is unfrozen (default 0.001)")
     model.add_argument("--patience", type=positive_int, default=2,
                        help="early-stopping patience in epochs (default 2)")
     config = parser.parse_args(argv)
@@ -189,8 +189,10 @@ def start_run(config: argparse.Namespace, data: TextDataset, glove: GloveVectors
     run.record["task"] = (f"sentence classification ({len(data.class_names)} classes) with "
                           f"GloVe embeddings and an {'Bi' if config.bidirectional else ''}LSTM")
     run.record["dataset"] = data.describe()
-    info = glove.describe()
-    run.record["results"]["glove"] = {**info, "load_times": info["load"].pop("times")}
+    # Flat rows and scalars throughout: the reflection draft shows each as a table.
+    run.record["results"]["glove"] = {
+        "source": glove.source, "words": len(glove), "dim": glove.dim,
+        "cache": glove.load_info.get("cache"), **glove.load_info["times"]}
     run.save()
     print(f"run folder: {run.dir}")
     return run
@@ -214,11 +216,18 @@ def explore_embeddings(glove: GloveVectors, run: Run) -> str | None:
         print(f"  {analogy['question']} {analogy['answers'][0][0]}")
     groups = {name: {w: glove[w] for w in words if w in glove}
               for name, words in WORD_GROUPS.items()}
-    run.record["results"]["exploration"] = {
-        "nearest_neighbours": neighbours, "analogies": analogies,
-        "pca_words": {name: list(words) for name, words in groups.items()},
-        "pca_words_missing": {name: [w for w in words if w not in glove]
-                              for name, words in WORD_GROUPS.items()}}
+    results = run.record["results"]
+    results["nearest_neighbours"] = [
+        {"word": word, "nearest (cosine)": ", ".join(f"{w} {score:.2f}" for w, score in near)}
+        for word, near in neighbours.items()]
+    results["analogies"] = [
+        {"question": a["question"],
+         "answers (cosine)": ", ".join(f"{w} {score:.2f}" for w, score in a["answers"])}
+        for a in analogies]
+    results["pca_words"] = [
+        {"group": name, "in GloVe": ", ".join(groups[name]),
+         "missing": ", ".join(w for w in words if w not in glove)}
+        for name, words in WORD_GROUPS.items()]
     path = text_plots.word_groups_figure(groups, run.path("glove_pca.png"),
                                          title=f"GloVe {glove.dim}-d vectors, PCA to 2-D")
     run.add_figure("glove_pca", path)
@@ -249,25 +258,28 @@ def build_sequences(data: TextDataset, glove: GloveVectors, config: argparse.Nam
     length = config.max_length or summary["chosen_length"]
     matrix, matrix_coverage = glove.embedding_matrix(vocabulary.tokens, oov=config.oov,
                                                      seed=config.seed)
+    words = glove.coverage(counts, top_missing=20)
     coverage = {
-        "training_vocabulary": glove.coverage(counts),
-        "embedding_matrix": matrix_coverage,
-        "unknown_token_rate": {split: round(vocabulary.unknown_rate(tokens[split]), 4)
-                               for split in tokens},
+        "training_words": words["vocabulary"], "in_glove": words["hits"],
+        "not_in_glove": words["misses"], "type_coverage": words["type_coverage"],
+        "token_coverage": words["token_coverage"], "oov_strategy": config.oov,
         "vocabulary_size": len(vocabulary), "dropped_rare_tokens": vocabulary.dropped,
-    }
-    run.record["results"]["sequences"] = {"lengths": summary, "length": length,
-                                          "tokenizer": config.tokenizer}
-    run.record["results"]["coverage"] = coverage
+        "matrix_rows_from_glove": matrix_coverage["hits"],
+        "matrix_rows_oov": matrix_coverage["misses"],
+        **{f"unknown_rate_{split}": round(vocabulary.unknown_rate(tokens[split]), 4)
+           for split in tokens}}
+    results = run.record["results"]
+    results["sequences"] = {"tokenizer": config.tokenizer, "length": length, **summary}
+    results["coverage"] = coverage
+    results["missing_words"] = [{"word": word, "count": n} for word, n in words["top_missing"]]
     figure = text_plots.length_histogram(lengths, length, run.path("lengths.png"))
     run.add_figure("lengths", figure)
     run.save()
-    vocab_coverage = coverage["training_vocabulary"]
     print(f"vocabulary {len(vocabulary):,} tokens; sequence length {length} "
           f"({summary['truncated_share']:.1%} of training texts cut)")
-    print(f"GloVe coverage: {vocab_coverage['hits']:,} of {vocab_coverage['vocabulary']:,} "
-          f"distinct training words ({vocab_coverage['type_coverage']:.1%}), "
-          f"{vocab_coverage['token_coverage']:.1%} of word occurrences; OOV rows: {config.oov}")
+    print(f"GloVe coverage: {words['hits']:,} of {words['vocabulary']:,} distinct training "
+          f"words ({words['type_coverage']:.1%}), {words['token_coverage']:.1%} of word "
+          f"occurrences; OOV rows: {config.oov}")
     return {"x_train": vocabulary.encode_padded(tokens["train"], length),
             "x_val": vocabulary.encode_padded(tokens["val"], length),
             "x_test": vocabulary.encode_padded(tokens["test"], length),
@@ -277,14 +289,16 @@ def build_sequences(data: TextDataset, glove: GloveVectors, config: argparse.Nam
 def coverage_report(run: Run) -> str:
     """A figure of the coverage: share of distinct words and of occurrences GloVe knows, and
     the most frequent training words it lacks."""
-    coverage = run.record["results"]["coverage"]["training_vocabulary"]
+    coverage = run.record["results"]["coverage"]
     items = [("distinct training words", coverage["type_coverage"]),
-             ("word occurrences (train)", coverage["token_coverage"])]
+             ("word occurrences (train)", coverage["token_coverage"]),
+             (f"word occurrences ({run.record['dataset']['test_split']})",
+              1 - coverage["unknown_rate_test"])]
     path = text_plots.scores_figure(items, run.path("coverage.png"),
                                     title="GloVe coverage of the training vocabulary",
                                     xlabel="share found in GloVe")
     run.add_figure("coverage", path)
-    missing = ", ".join(word for word, _ in coverage["top_missing"][:12])
+    missing = ", ".join(row["word"] for row in run.record["results"]["missing_words"][:12])
     print(f"most frequent words GloVe lacks: {missing}")
     return str(path)
 
@@ -408,8 +422,9 @@ def compare_embeddings(sequences: dict, data: TextDataset, config: argparse.Name
         print(f"  {mode}: val {rows[-1]['val_accuracy']:.4f}  {data.test_split} "
               f"{rows[-1]['test_accuracy']:.4f}  ({training['time_s']:.0f} s)")
     best = max(rows, key=lambda row: row["val_accuracy"])
-    run.record["results"]["embedding_comparison"] = {"rows": rows, "best": best["embeddings"],
-                                                     "test_split": data.test_split}
+    run.record["results"]["embedding_comparison"] = rows
+    run.record["results"]["best_embeddings"] = {"mode": best["embeddings"],
+                                                "chosen_by": "validation accuracy"}
     run.save()
     return models, rows
 
@@ -437,7 +452,7 @@ def comparison_figures(rows: list[dict], run: Run, test_split: str) -> str:
 def evaluate_best(models: dict, sequences: dict, data: TextDataset, config: argparse.Namespace,
                   run: Run) -> tuple[keras.Model, np.ndarray]:
     """Metrics, learning curves, confusion matrix and inference speed of the best mode."""
-    best = run.record["results"]["embedding_comparison"]["best"]
+    best = run.record["results"]["best_embeddings"]["mode"]
     model = models[best]
     results = run.record["results"][best]
     run.record["history"] = results["history"]
@@ -476,8 +491,13 @@ def analyse_errors(probabilities: np.ndarray, data: TextDataset, sequences: dict
     run.record["misclassified"] = analysis.top_errors(25)
     for row in run.record["misclassified"]:
         row["unknown_word_share"] = float(unknown[row["index"]])
-    run.record["results"]["errors"] = {**analysis.confidence_summary(),
-                                       "most_confused": analysis.most_confused(5)}
+    run.record["results"]["errors"] = {
+        **analysis.confidence_summary(),
+        "most_confused": "; ".join(f"{true} -> {predicted}: {n}"
+                                   for true, predicted, n in analysis.most_confused(5)),
+        "mean_unknown_word_share_wrong": round(float(unknown[analysis.wrong].mean()), 4)
+        if len(analysis.wrong) else None,
+        "mean_unknown_word_share_all": round(float(unknown.mean()), 4)}
     analysis.write_csv(run.path("errors.csv"), extra_columns={"unknown_word_share": unknown})
     path = plots.misclassified_table(run.record["misclassified"], run.path("errors.png"),
                                      title=f"Misclassified {data.test_split} texts "

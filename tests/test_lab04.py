@@ -107,6 +107,13 @@ def test_parse_args_defaults_and_quick():
         lab.parse_args(["--ngrams", "3", "1"])
 
 
+def test_help_prints_and_exits_0(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        lab.parse_args(["--help"])
+    assert exit_info.value.code == 0
+    assert "--text-column" in capsys.readouterr().out
+
+
 def test_notebook_steps_name_functions_of_the_lab():
     names = [name for name, _ in lab.NOTEBOOK_STEPS]
     assert names[0] == "parse_args" and names[-1] == "finish"
@@ -142,14 +149,14 @@ def test_quick_run_on_a_three_class_csv_with_string_labels(topics_csv, tmp_path)
     assert record["status"] == "complete"
     assert record["dataset"]["classes"] == ["politics", "science", "sport"]
     assert record["dataset"]["test_split"] == "held-out"
-    rows = record["results"]["comparison"]["rows"]
+    rows = record["results"]["comparison"]
     assert len(rows) == 9 and {r["classifier"] for r in rows} == {"logreg", "svm", "nb"}
     assert all(0 < r["sparsity"] < 1 for r in rows)
     assert len(record["results"]["grid_search"]) == 3
     assert record["model"]["parameters"]["total"] == \
         (record["results"]["vectorizer"]["vocabulary_size"] + 1) * 3
-    assert set(record["results"]["top_weighted_tokens"]) == {"'politics'", "'science'",
-                                                             "'sport'"}
+    assert [row["panel"] for row in record["results"]["top_weighted_tokens"]] == \
+        ["'politics'", "'science'", "'sport'"]
     assert record["metrics"]["confusion_matrix"] and record["history"]
     assert record["results"]["reference_note"].startswith("your own data")
     for figure in record["figures"].values():

@@ -113,6 +113,13 @@ def test_parse_args_checks_freeze_epochs():
         lab.parse_args(["--epochs", "3", "--freeze-epochs", "3"])
 
 
+def test_help_prints_and_exits_0(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        lab.parse_args(["--help"])
+    assert exit_info.value.code == 0
+    assert "--text-column" in capsys.readouterr().out
+
+
 def test_notebook_steps_name_functions_of_the_lab():
     names = [name for name, _ in lab.NOTEBOOK_STEPS]
     assert names[0] == "parse_args" and names[-1] == "finish"
@@ -144,12 +151,12 @@ def test_quick_run_on_a_csv_with_a_tiny_glove_file(topics_csv, tiny_glove, tmp_p
     results = record["results"]
     glove = results["glove"]
     assert (glove["words"], glove["dim"]) == (20, 6)
-    assert glove["load_times"]["parse_s"] is not None
-    assert glove["load_times"]["cached_load_s"] is not None
-    coverage = results["coverage"]["training_vocabulary"]
-    assert 0 < coverage["hits"] <= 20 and coverage["misses"] > 0
-    assert results["coverage"]["embedding_matrix"]["oov"] == "random"
-    rows = results["embedding_comparison"]["rows"]
+    assert glove["parse_s"] is not None and glove["cached_load_s"] is not None
+    coverage = results["coverage"]
+    assert 0 < coverage["in_glove"] <= 20 and coverage["not_in_glove"] > 0
+    assert coverage["oov_strategy"] == "random"
+    assert results["missing_words"][0]["count"] >= results["missing_words"][-1]["count"]
+    rows = results["embedding_comparison"]
     assert [row["embeddings"] for row in rows] == ["frozen", "fine-tuned", "random"]
     frozen, fine_tuned, random_init = rows
     assert frozen["trainable_parameters"] < fine_tuned["trainable_parameters"] == \
@@ -159,7 +166,7 @@ def test_quick_run_on_a_csv_with_a_tiny_glove_file(topics_csv, tiny_glove, tmp_p
     assert record["inference"]["throughput_samples_per_s"] > 0
     for figure in record["figures"].values():
         assert (record["_dir"] / figure).is_file()
-    best = results["embedding_comparison"]["best"]
+    best = results["best_embeddings"]["mode"]
     assert (record["_dir"] / f"best_{best}.keras").is_file()  # the checkpoint
     assert (record["_dir"] / "model.keras").is_file()
 
@@ -192,7 +199,7 @@ def test_real_sst2_quick_run_with_the_glove_subset(shared_data, tmp_path):
                       "--embeddings", "frozen", "--no-save", "--out", str(tmp_path / "runs")])
     assert record["dataset"]["splits"]["dev"] == 872
     assert record["results"]["glove"]["words"] == 2446
-    assert record["results"]["exploration"]["analogies"][0]["answers"][0][0] == "queen"
+    assert record["results"]["analogies"][0]["answers (cosine)"].startswith("queen")
     assert record["metrics"]["accuracy"] > 0.55  # 3,000 phrases, 2 epochs, 50-d subset
     assert len(record["misclassified"]) >= 10
     assert "unknown_word_share" in record["misclassified"][0]

@@ -533,4 +533,4 @@ def add_text_data_arguments(parser: argparse.ArgumentParser) -> None:
                        help="column of --data holding the label (default: label/class/...)")
     group.add_argument("--test-data", metavar="PATH",
                        help="a test file in the same format as --data (default: hold out a "
-                            f"stratified {TEST_FRACTION:.0%})")
+                            f"stratified {100 * TEST_FRACTION:.0f}%%)")  # %%: argparse's %
