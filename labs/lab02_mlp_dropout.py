@@ -37,6 +37,7 @@ Time (2 CPU cores shared with other jobs; TensorFlow backend)
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,7 +221,8 @@ def build_mlp(input_size: int, classes: int, *, width: int = 512, depth: int = 2
     layers.append(keras.layers.Dense(classes, activation="softmax", name="classes"))
     name = f"mlp_{depth}x{width}" + (f"_dropout{dropout:g}" if dropout else "") + (
         f"_l2_{l2:g}" if l2 else "")
-    return keras.Sequential(layers, name=name)
+    # PyTorch refuses "." in names, so 0.1 becomes 0_1.
+    return keras.Sequential(layers, name=re.sub(r"[^A-Za-z0-9_]", "_", name))
 
 
 def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:

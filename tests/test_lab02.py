@@ -56,6 +56,7 @@ def test_mlp_structure_dropout_and_l2():
     dropped = lab.build_mlp(784, 10, width=128, depth=3, dropout=0.3)
     rates = [layer.rate for layer in dropped.layers if isinstance(layer, keras.layers.Dropout)]
     assert rates == [0.3, 0.3, 0.3]
+    assert "." not in lab.build_mlp(784, 10, dropout=0.1, l2=1e-4).name  # torch refuses "."
     penalised = lab.build_mlp(784, 10, width=16, l2=1e-2)
     penalised(np.ones((1, 784), "float32"))
     assert len(penalised.losses) == 2  # one L2 term per hidden kernel
