@@ -196,11 +196,11 @@ def test_a_glove_file_with_mixed_widths_exits_2_naming_the_line(topics_csv, tmp_
 def test_real_sst2_quick_run_with_the_glove_subset(shared_data, tmp_path):
     glove = shared_data / "glove_6B_50d_subset" / "glove.6B.50d.top2446.txt"
     record = run_lab(["--data-dir", str(shared_data), "--glove-file", str(glove), "--quick",
-                      "--embeddings", "frozen", "--no-save", "--out", str(tmp_path / "runs")])
+                      "--embeddings", "random", "--no-save", "--out", str(tmp_path / "runs")])
     assert record["dataset"]["splits"]["dev"] == 872
     assert record["results"]["glove"]["words"] == 2446
     assert record["results"]["analogies"][0]["answers (cosine)"].startswith("queen")
-    assert record["metrics"]["accuracy"] > 0.55  # 3,000 phrases, 2 epochs, 50-d subset
+    assert record["metrics"]["accuracy"] > 0.6  # 2,000 phrases, 2 epochs
     assert len(record["misclassified"]) >= 10
     assert "unknown_word_share" in record["misclassified"][0]
     assert record["reference"]["value"] == 0.849 and record["reference"]["split"] == "test"

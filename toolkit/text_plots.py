@@ -49,7 +49,7 @@ def weighted_tokens_figure(panels: Mapping[str, Sequence[tuple[str, float]]], pa
                            *, title: str = "Tokens with the largest weights") -> Path:
     """One bar panel per class (or direction): tokens and their model weights, bars
     coloured by sign (green pushes towards the class, red away from it)."""
-    columns = min(len(panels), 3)
+    columns = 2 if len(panels) == 4 else min(len(panels), 3)  # 4 panels: a 2 x 2 grid
     rows = int(np.ceil(len(panels) / columns))
     longest = max(len(items) for items in panels.values())
     fig, axes = plt.subplots(rows, columns, figsize=(4.4 * columns, rows * (0.24 * longest + 1.4)),
@@ -66,19 +66,41 @@ def weighted_tokens_figure(panels: Mapping[str, Sequence[tuple[str, float]]], pa
 
 
 def scores_figure(items: Sequence[tuple[str, float]], path: Path | str, *, title: str,
-                  xlabel: str = "accuracy", references: Mapping[str, float] | None = None
-                  ) -> Path:
-    """Horizontal bars of scores (e.g. accuracy per model), with published references
-    drawn as dashed vertical lines so the gap is visible at a glance."""
-    fig, ax = plt.subplots(figsize=(8, 0.42 * len(items) + 1.8))
-    _bar_panel(ax, items, title, xlabel, fmt="{:.3f}")
-    ax.set_xlim(0, 1.12)
+                  xlabel: str = "accuracy", references: Mapping[str, float] | None = None,
+                  zoom: bool = False) -> Path:
+    """Horizontal bars of scores between 0 and 1 (e.g. accuracy per model), with published
+    references drawn as vertical lines so the gap is visible at a glance.
+
+    Args:
+        zoom: start the axis a little below the lowest score instead of at 0, so that
+            differences of a point or two show (the axis label says where it starts).
+    """
+    labels = [label for label, _ in items]
+    values = [value for _, value in items]
+    references = dict(references or {})
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(items) + 1.6 + 0.25 * len(references)))
+    positions = np.arange(len(items))
+    ax.barh(positions, values, color="tab:blue")
+    ax.set_yticks(positions, labels, fontsize=8)
+    ax.invert_yaxis()
+    everything = [*values, *references.values()]
+    low = max(0.0, np.floor((min(everything) - 0.03) * 20) / 20) if zoom else 0.0
+    high = min(1.0, np.ceil((max(everything) + 0.03) * 20) / 20) if zoom else 1.0
+    ax.set_xlim(low, high)
+    for y, value in zip(positions, values, strict=True):
+        inside = value - low > 0.12 * (high - low)  # white text inside a long bar, else beside
+        ax.text(value, y, f" {value:.3f} ", va="center", fontsize=8,
+                ha="right" if inside else "left", color="white" if inside else "black")
     styles = ["--", ":", "-."]
-    for number, (name, value) in enumerate((references or {}).items()):
+    for number, (name, value) in enumerate(references.items()):
         ax.axvline(value, color=plt.get_cmap("Dark2")(number), linestyle=styles[number % 3],
-                   label=f"{name}: {value:.3f}")
-    if references:
-        ax.legend(fontsize=7, loc="lower right")
+                   linewidth=1.5, label=f"{name}: {value:.3f}")
+    if references:  # below the plot, where it hides no bar
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16 - 0.4 / len(items)),
+                  frameon=False)
+    ax.set_xlabel(xlabel + (f" (axis starts at {low:.2f})" if low > 0 else ""))
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
     return _save(fig, path)
 
 
