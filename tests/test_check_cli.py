@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -63,5 +64,5 @@ def test_lab_parser_shared_flags():
     assert (args.epochs, args.batch_size, args.seed, args.quick, args.out) == (5, 64, 3, True,
                                                                                 "runs")
     assert positive_int("4") == 4
-    with pytest.raises(Exception):
+    with pytest.raises(argparse.ArgumentTypeError):
         positive_int("0")

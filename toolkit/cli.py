@@ -11,8 +11,8 @@ import argparse
 import os
 import sys
 import traceback
-from pathlib import Path
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from toolkit.errors import CourseError
 

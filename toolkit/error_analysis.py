@@ -101,7 +101,10 @@ class ErrorAnalysis:
     def confidence_summary(self) -> dict:
         """Mean confidence of right and wrong answers (a calibrated model is less sure when wrong)."""
         right = self.y_pred == self.y_true
-        mean = (lambda mask: round(float(self.confidence[mask].mean()), 4) if mask.any() else None)
+
+        def mean(mask):
+            return round(float(self.confidence[mask].mean()), 4) if mask.any() else None
+
         return {"mean_confidence_correct": mean(right), "mean_confidence_wrong": mean(~right),
                 "errors": int((~right).sum()), "samples": int(len(right))}
 

@@ -28,7 +28,10 @@ import sys
 import time
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser as a package
+    import tomli as tomllib
 
 from toolkit.assessment import MET, MISSING, PARTIAL, StudentGrade, assess
 from toolkit.cli import run_main

@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from sklearn.metrics import (accuracy_score, confusion_matrix,
-                             precision_recall_fscore_support)
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 
 def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int],
@@ -41,7 +40,8 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int],
         "per_class": {
             name: {"precision": float(p), "recall": float(r), "f1": float(f),
                    "support": int(s)}
-            for name, p, r, f, s in zip(class_names, precision, recall, f1, support)},
+            for name, p, r, f, s in zip(class_names, precision, recall, f1, support,
+                                            strict=True)},
         "labels": list(class_names),
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
         "samples": int(len(y_true)),
@@ -75,11 +75,17 @@ def measure_inference(predict: Callable[[np.ndarray], object], x: np.ndarray,
     samples = sum(len(chunk) for chunk in chunks)
     full_batches = len(chunks)
     return {
-        "batch_size": int(batch_size), "samples": int(samples), "warmup_s": round(warmup, 4),
-        "latency_ms_per_sample": round(1000 * best / samples, 4),
-        "throughput_samples_per_s": round(samples / best, 1),
-        "batch_latency_ms": round(1000 * best / full_batches, 3),
+        "batch_size": int(batch_size), "samples": int(samples),
+        "warmup_s": _significant(warmup),
+        "latency_ms_per_sample": _significant(1000 * best / samples),
+        "throughput_samples_per_s": _significant(samples / best),
+        "batch_latency_ms": _significant(1000 * best / full_batches),
     }
+
+
+def _significant(value: float, digits: int = 4) -> float:
+    """Round to significant digits: 0.00004321 ms stays 4.321e-05, not 0.0."""
+    return float(f"{value:.{digits}g}")
 
 
 def timed(function: Callable, *args, **kwargs) -> tuple[object, float]:

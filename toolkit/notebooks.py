@@ -49,8 +49,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser as a package
+    import tomli as tomllib
+
 import nbformat
-import tomllib
 from nbformat import v4
 
 from toolkit.errors import CourseError

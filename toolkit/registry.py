@@ -27,11 +27,15 @@ import json
 import os
 import shutil
 import socket
-import tomllib
 import urllib.parse
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser as a package
+    import tomli as tomllib
 
 from toolkit.errors import CourseError
 
