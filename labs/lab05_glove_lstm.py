@@ -49,6 +49,7 @@ TensorFlow backend, seed 42, with the 2,446-word GloVe subset: 13% of the traini
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections import Counter
 
@@ -59,6 +60,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from toolkit import plots, text_plots
 from toolkit.callbacks import default_callbacks
 from toolkit.cli import lab_parser, positive_int, run_main
+from toolkit.distribute import DistributionPlan, add_distribute_flag
 from toolkit.error_analysis import ErrorAnalysis
 from toolkit.glove import GloveVectors, load_glove, resolve_glove
 from toolkit.metrics import classification_metrics, measure_inference
@@ -98,6 +100,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The lab's flags: the shared ones, the data flags, GloVe, sequences and the model."""
     parser = lab_parser(__doc__.split("\n\n")[0], epochs=10, batch_size=128)
     add_text_data_arguments(parser)
+    add_distribute_flag(parser)
     vectors = parser.add_argument_group("word vectors")
     vectors.add_argument("--glove", default="6B.100d",
                          help="GloVe 6B vectors from the registry: 6B.50d, 6B.100d (default), "
@@ -343,41 +346,54 @@ def compile_model(model: keras.Model, learning_rate: float, clipnorm: float) -> 
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
 
-def _fit(model, sequences, data, config, run, *, key, epochs, initial_epoch, checkpoint):
+def _fit(model, sequences, data, config, run, *, key, epochs, initial_epoch, checkpoint,
+         batch_size):
     callbacks = default_callbacks(run, patience=config.patience, key=key, curves=False,
                                   samples_per_epoch=len(sequences["x_train"]))
     if checkpoint is not None:
         callbacks.append(checkpoint)
-    model.fit(sequences["x_train"], data.y_train, batch_size=config.batch_size,
+    model.fit(sequences["x_train"], data.y_train, batch_size=batch_size,
               validation_data=(sequences["x_val"], data.y_val), epochs=epochs,
               initial_epoch=initial_epoch, callbacks=callbacks, verbose=2)
 
 
 def train_mode(mode: str, sequences: dict, data: TextDataset, config: argparse.Namespace,
-               run: Run) -> keras.Model:
+               run: Run, plan: DistributionPlan | None = None) -> keras.Model:
     """Train one embedding mode; fine-tuned trains frozen first, then unfrozen.
 
     The history lands in ``run.record["results"][mode]``; the best epoch (lowest validation
-    loss) is checkpointed to ``best_<mode>.keras`` unless ``--no-save``.
+    loss) is checkpointed to ``best_<mode>.keras`` unless ``--no-save``. With ``--distribute``
+    (``plan``) every batch is split over the devices and the learning rates are scaled by
+    their number (see ``toolkit.distribute``).
     """
     print(f"--- embeddings: {mode}")
-    model = build_model(sequences, len(data.class_names), config, mode=mode)
+    replicas = plan.replicas if plan else 1
+    batch_size = plan.global_batch if plan else config.batch_size
+    scope = plan.scope() if plan else contextlib.nullcontext()
+    with scope:  # a multi-device strategy must own the weights from the start
+        model = build_model(sequences, len(data.class_names), config, mode=mode)
+        if replicas > 1:
+            compile_model(model, config.learning_rate * replicas, config.clipnorm)
     checkpoint = None if config.no_save else keras.callbacks.ModelCheckpoint(
         str(run.path(f"best_{mode}.keras")), monitor="val_loss", save_best_only=True)
+
+    def unfreeze():
+        model.get_layer("embedding").trainable = True
+        with plan.scope() if plan else contextlib.nullcontext():
+            compile_model(model, config.fine_tune_learning_rate * replicas, config.clipnorm)
+
     if mode != "fine-tuned" or config.freeze_epochs == 0:
         if mode == "fine-tuned":
-            model.get_layer("embedding").trainable = True
-            compile_model(model, config.fine_tune_learning_rate, config.clipnorm)
+            unfreeze()
         _fit(model, sequences, data, config, run, key=mode, epochs=config.epochs,
-             initial_epoch=0, checkpoint=checkpoint)
+             initial_epoch=0, checkpoint=checkpoint, batch_size=batch_size)
     else:
         _fit(model, sequences, data, config, run, key=mode, epochs=config.freeze_epochs,
-             initial_epoch=0, checkpoint=checkpoint)
-        model.get_layer("embedding").trainable = True
-        compile_model(model, config.fine_tune_learning_rate, config.clipnorm)
+             initial_epoch=0, checkpoint=checkpoint, batch_size=batch_size)
+        unfreeze()
         unfrozen = f"{mode} (unfrozen)"
         _fit(model, sequences, data, config, run, key=unfrozen, epochs=config.epochs,
-             initial_epoch=config.freeze_epochs, checkpoint=checkpoint)
+             initial_epoch=config.freeze_epochs, checkpoint=checkpoint, batch_size=batch_size)
         _merge_phases(run.record["results"], mode, unfrozen)
     run.save()
     return model
@@ -409,21 +425,27 @@ def compare_embeddings(sequences: dict, data: TextDataset, config: argparse.Name
         ``(models by mode, table rows)``; the best mode is chosen by validation accuracy.
     """
     models, rows = {}, []
-    for mode in config.embeddings:
-        model = train_mode(mode, sequences, data, config, run)
-        models[mode] = model
-        predicted = model.predict(sequences["x_test"], batch_size=512, verbose=0).argmax(axis=1)
-        val_predicted = model.predict(sequences["x_val"], batch_size=512, verbose=0).argmax(1)
-        training = run.record["results"][mode]["training"]
-        rows.append({
-            "embeddings": mode, "trainable_parameters": parameter_counts(model)["trainable"],
-            "epochs": training["epochs_run"], "best_epoch": training["best_epoch"],
-            "val_accuracy": round(accuracy_score(data.y_val, val_predicted), 4),
-            "test_accuracy": round(accuracy_score(data.y_test, predicted), 4),
-            "test_macro_f1": round(f1_score(data.y_test, predicted, average="macro"), 4),
-            "train_s": training["time_s"], "samples_per_s": training["samples_per_s"]})
-        print(f"  {mode}: val {rows[-1]['val_accuracy']:.4f}  {data.test_split} "
-              f"{rows[-1]['test_accuracy']:.4f}  ({training['time_s']:.0f} s)")
+    plan = DistributionPlan.create(enabled=config.distribute, per_replica_batch=config.batch_size,
+                                   learning_rate=config.learning_rate)
+    run.record["hyperparameters"]["distribution"] = plan.describe()
+    try:
+        for mode in config.embeddings:
+            model = train_mode(mode, sequences, data, config, run, plan)
+            models[mode] = model
+            predicted = model.predict(sequences["x_test"], batch_size=512, verbose=0).argmax(axis=1)
+            val_predicted = model.predict(sequences["x_val"], batch_size=512, verbose=0).argmax(1)
+            training = run.record["results"][mode]["training"]
+            rows.append({
+                "embeddings": mode, "trainable_parameters": parameter_counts(model)["trainable"],
+                "epochs": training["epochs_run"], "best_epoch": training["best_epoch"],
+                "val_accuracy": round(accuracy_score(data.y_val, val_predicted), 4),
+                "test_accuracy": round(accuracy_score(data.y_test, predicted), 4),
+                "test_macro_f1": round(f1_score(data.y_test, predicted, average="macro"), 4),
+                "train_s": training["time_s"], "samples_per_s": training["samples_per_s"]})
+            print(f"  {mode}: val {rows[-1]['val_accuracy']:.4f}  {data.test_split} "
+                  f"{rows[-1]['test_accuracy']:.4f}  ({training['time_s']:.0f} s)")
+    finally:
+        plan.close()
     best = max(rows, key=lambda row: row["val_accuracy"])
     run.record["results"]["embedding_comparison"] = rows
     run.record["results"]["best_embeddings"] = {"mode": best["embeddings"],
