@@ -107,7 +107,7 @@ def test_random_weights_run_writes_everything_and_says_it_is_meaningless(
         assert f"{skipped}: skipped" in printed
     assert "138,357,544" in printed and "RANDOM weights" in printed
 
-    run_dir = next((out / lab.LAB_ID).iterdir())
+    run_dir = next((out / lab.LAB_ID).glob("*/record.json")).parent
     record = json.loads((run_dir / "record.json").read_text())
     assert record["status"] == "complete"
     assert record["model"]["parameters"]["total"] == lab.VGG16_PARAMETERS

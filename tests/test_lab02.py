@@ -114,7 +114,7 @@ def test_quick_sweep_on_real_fashion_mnist(fashion_mnist_dir, tmp_path, capsys):
     code = run_main(lab.main, ["--quick", "--dataset", "fashion_mnist", "--dropout", "0",
                                "0.2", "--out", str(tmp_path), "--no-save"])
     assert code == 0
-    run_dir = next((tmp_path / lab.LAB_ID).iterdir())
+    run_dir = next((tmp_path / lab.LAB_ID).glob("*/record.json")).parent
     record = json.loads((run_dir / "record.json").read_text())
     assert record["dataset"]["splits"] == {"train": 5400, "validation": 600, "test": 10000}
     assert record["metrics"]["accuracy"] > 0.65  # chance is 0.10; 2 epochs on 5,400 images

@@ -109,7 +109,7 @@ def test_quick_run_on_real_fashion_mnist_beats_80_percent(fashion_mnist_dir, tmp
     code = run_main(lab.main, ["--quick", "--dataset", "fashion_mnist", "--out",
                                str(tmp_path)])
     assert code == 0
-    run_dir = next((tmp_path / lab.LAB_ID).iterdir())
+    run_dir = next((tmp_path / lab.LAB_ID).glob("*/record.json")).parent
     record = json.loads((run_dir / "record.json").read_text())
     assert record["status"] == "complete" and record["quick"]
     assert record["dataset"]["splits"]["test"] == 10_000
