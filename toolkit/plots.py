@@ -199,3 +199,58 @@ def show(path: Path | str | None) -> None:
         return
     if get_ipython() is not None:
         display(Image(filename=str(path)))
+
+
+def rate_bars(labels: Sequence[str], rates: Sequence[float], counts: Sequence[int],
+              path: Path | str, *, title: str, xlabel: str = "error rate",
+              overall: float | None = None) -> Path:
+    """Horizontal bars of a rate per group, each labelled ``rate (n=count)``.
+
+    ``overall`` draws a dashed line at the rate of all samples, the level to compare with:
+    a group whose bar passes it is harder than average.
+    """
+    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(labels) + 1.6))
+    positions = list(range(len(labels)))
+    ax.barh(positions, list(rates), color="tab:red", alpha=0.75)
+    ax.set_yticks(positions, list(labels))
+    ax.invert_yaxis()
+    top = max([*rates, overall or 0, 0.01])
+    for y, rate, count in zip(positions, rates, counts, strict=True):
+        ax.text(rate + 0.01 * top, y, f"{rate:.1%} (n={count})", va="center", fontsize=8,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    if overall is not None:
+        ax.axvline(overall, color="black", linestyle="--", linewidth=1,
+                   label=f"all samples {overall:.1%}")
+        ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlim(0, top * 1.3)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    return _save(fig, path)
+
+
+def confidence_histogram(confidence: Sequence[float], correct: Sequence[bool],
+                         path: Path | str, *, title: str = "Confidence: right vs wrong answers",
+                         bins: int = 20) -> Path:
+    """Histograms of the model's confidence for right and for wrong predictions.
+
+    A well-calibrated model is mostly unsure when it is wrong; wrong answers piled up near
+    100% mean over-confidence. Each histogram is normalised to its own total so the small
+    group of mistakes stays visible.
+    """
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=bool)
+    low = float(np.floor(confidence.min() * 10) / 10) if len(confidence) else 0.0
+    edges = np.linspace(min(low, 0.5), 1.0, bins + 1)
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for mask, name, color in ((correct, "right", "tab:green"), (~correct, "wrong", "tab:red")):
+        if mask.any():
+            weights = np.full(mask.sum(), 1.0 / mask.sum())
+            ax.hist(confidence[mask], bins=edges, weights=weights, alpha=0.6, color=color,
+                    label=f"{name} (n={mask.sum()}, mean {confidence[mask].mean():.2f})")
+    ax.set_xlabel("confidence (probability of the predicted class)")
+    ax.set_ylabel("share of the group")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
