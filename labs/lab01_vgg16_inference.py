@@ -36,10 +36,13 @@ Expected result
     these notes were written on had no network, so runs with the real weights were not
     measured there; ``--weights none`` was.
 
-Time (measured on this course's reference machine, 2 CPU cores, TensorFlow backend)
-    ``--quick --weights none`` on 2 photos: about 35-45 s, most of it building the 138M
-    weights; VGG16 inference about 0.3 s per image (TensorFlow/PyTorch) and about 1 s per
-    image (JAX) on CPU. A GPU: not measured.
+Time (measured on a 2-core AMD EPYC VM shared with other jobs, so figures vary 2x)
+    ``--quick --weights none`` on 2 photos: 32-44 s on a lightly loaded machine
+    (TensorFlow, JAX), 41-78 s under heavy load (any backend); about 10-15 s of it is
+    building the 138M random weights. Inference on CPU: 0.3-0.7 s per image (TensorFlow,
+    PyTorch), 1-2.7 s per image (JAX). ``--benchmark`` on this CPU (TensorFlow, batch 1 and
+    2): float32 1.3-2.1 images/s, mixed_bfloat16 (the CPU has AVX512-BF16) 2.4-5.6
+    images/s, best without ``jit_compile``. A GPU: not measured.
 """
 
 from __future__ import annotations
@@ -233,7 +236,8 @@ def load_vgg16(weights: str | None, run: Run):
     try:
         model = keras.applications.VGG16(weights=weights, include_top=True)
     except (ValueError, OSError) as error:
-        raise CourseError(f"the weights in {weights} do not fit VGG16", why=str(error),
+        first_line = str(error).strip().splitlines()[0][:200].rstrip(":")  # then every layer
+        raise CourseError(f"the weights in {weights} do not fit VGG16", why=first_line,
                           fix="use the Keras Applications VGG16 file (with top, 1,000 classes)"
                           ) from None
     entry = get_entry("vgg16_imagenet")

@@ -77,6 +77,17 @@ def test_bad_input_exits_2_with_one_line(argv, expected, photo_folder, tmp_path,
     assert code == 2 and expected in error and len(error.splitlines()) == 1
 
 
+def test_weights_of_another_model_are_refused(photo_folder, tmp_path, capsys):
+    import keras
+
+    other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    other.save_weights(tmp_path / "other.weights.h5")
+    code = run_main(lab.main, ["--weights", str(tmp_path / "other.weights.h5"), "--images",
+                               str(photo_folder), "--out", str(tmp_path / "runs")])
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and "do not fit VGG16" in error and len(error.splitlines()) == 1
+
+
 def test_labels_file_accepts_names_and_indices(tmp_path):
     names = lab.imagenet_class_names()
     assert len(names) == 1000 and names[281] == "tabby"
