@@ -213,6 +213,33 @@ def bench_lstm(quick: bool) -> BenchRow:
                     note=f"{count:,} random sequences of {length} tokens, LSTM {config.units} units")
 
 
+def bench_bert(quick: bool) -> BenchRow:
+    """Lab 6: training tokens/s on real SST-2 sentence lengths, dynamic vs fixed padding.
+
+    Random weights of the architecture (BERT-base; all-MiniLM-L6-v2 with ``--quick``), so
+    nothing is downloaded; SST-2 comes from ``--data-dir`` / ``$KERASCOURSE_DATA``. Only real
+    (non-[PAD]) tokens count: padding is work that teaches the model nothing.
+    """
+    import os
+
+    lab06 = importlib.import_module("labs.lab06_bert_finetune")
+    argv = ["--benchmark", "--preset", "all-minilm-l6-v2" if quick else "bert_base_en_uncased"]
+    if os.environ.get("KERASCOURSE_DATA"):
+        argv += ["--data-dir", os.environ["KERASCOURSE_DATA"]]
+    config = lab06.parse_args(argv + (["--quick"] if quick else []))
+    preset = lab06.resolve_model(config)
+    tasks = lab06.load_data(config)
+    lab06.tokenize(tasks, preset, config)
+    result = lab06.padding_speedup(config.preset, tasks["sst2"], config)
+    return BenchRow("bert train step (lab 6)", "real tokens/s",
+                    result["dynamic"]["real_tokens_per_s"], result["fixed"]["real_tokens_per_s"],
+                    ours_setting=f"dynamic padding (length buckets, multiple of "
+                                 f"{config.pad_to_multiple}), float32",
+                    reference_setting=f"fixed padding to {config.max_length}, float32",
+                    note=f"{config.preset} architecture, random weights, batch "
+                         f"{config.batch_size}, {result['dynamic']['batches']} batches timed")
+
+
 class _TimeToAccuracy(keras.callbacks.Callback):
     """Stops training once test accuracy reaches ``target``; its own evaluation time is not
     counted, so ``seconds`` is pure training time."""
@@ -335,6 +362,7 @@ WORKLOADS: dict[str, Callable[[bool], BenchRow]] = {
     "mlp": bench_mlp,
     "callbacks": bench_callbacks,
     "lstm": bench_lstm,
+    "bert": bench_bert,
 }
 
 
@@ -362,7 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=list(WORKLOADS), metavar="NAME",
                         help="run only these workloads (" + ", ".join(WORKLOADS) + ")")
     parser.add_argument("--json", metavar="PATH", help="also write the table as JSON")
+    parser.add_argument("--data-dir", help="folder with SST-2 for the bert workload (default "
+                                           "$KERASCOURSE_DATA)")
     args = parser.parse_args(argv)
+    if args.data_dir:
+        import os
+
+        os.environ["KERASCOURSE_DATA"] = args.data_dir
     hardware = hardware_info()
     backend = keras.config.backend()
     print(f"Benchmarking on {hardware['device']} with the {backend} backend"

@@ -1,0 +1,33 @@
+"""toolkit.bench: the table logic, and one real workload end to end (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+
+from toolkit.bench import BenchRow, fast_fit_settings, format_table, main
+
+
+def test_ratio_reads_as_how_many_times_faster_ours_is():
+    assert BenchRow("w", "images/s", 30.0, 10.0).ratio == 3.0
+    assert BenchRow("w", "s to 92%", 5.0, 20.0, higher_is_better=False).ratio == 4.0
+    assert BenchRow("w", "s", None, 20.0).ratio is None
+    table = format_table([BenchRow("cnn", "s to 80%", None, 9.0, higher_is_better=False),
+                          BenchRow("x", "", None, None, note="failed: ValueError: boom")])
+    assert "not reached" in table and "failed" in table
+
+
+def test_fast_settings_scale_batch_and_learning_rate_together():
+    fast = fast_fit_settings(128, 1e-3)
+    assert fast["batch_size"] == 512 and fast["learning_rate"] == 4e-3
+    assert fast["steps_per_execution"] > 1
+
+
+def test_mlp_workload_writes_a_json_row(tmp_path, fashion_mnist_dir, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["--quick", "--only", "mlp", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    (row,) = report["rows"]
+    assert row["workload"].startswith("mlp") and row["ours"] > 0 and row["reference"] > 0
+    assert row["ratio"] == round(row["ours"] / row["reference"], 3)
+    assert row["backend"] == report["backend"] and row["device"]
+    assert "mlp epoch" in capsys.readouterr().out
