@@ -116,6 +116,8 @@ def test_unknown_preset_and_missing_folder():
         bert.resolve_preset("bert_gigantic")
     with pytest.raises(CourseError, match="no such folder"):
         bert.resolve_preset("./no/such/model")
+    with pytest.raises(CourseError, match="hf://"):
+        bert.resolve_preset("hf://sentence-transformers/all-MiniLM-L6-v2")
 
 
 # --- tokenizer -----------------------------------------------------------------------------------

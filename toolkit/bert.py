@@ -156,6 +156,10 @@ def resolve_preset(preset: str, *, download: bool = True) -> Preset:
     path = Path(text).expanduser()
     if path.is_dir():
         return _folder_preset(path.resolve(), name=text)
+    if "://" in text:
+        raise CourseError(f"--preset {text}: handles such as kaggle:// or hf:// are not read here",
+                          fix="use a keras-hub preset name (bert_base_en_uncased), or download "
+                              "the model folder and pass its path")
     if os.sep in text or text.startswith("."):
         raise CourseError(f"--preset {text}: no such folder",
                           fix="pass an existing folder, a keras-hub preset name such as "
@@ -448,6 +452,15 @@ class PaddedBatches(keras.utils.PyDataset):
         batches = list(order.reshape(-1, self.batch_size))
         if self.shuffle:
             self._rng.shuffle(batches)
+        # TensorFlow's PyDataset adapter reads the input shapes off the first two batches: if
+        # both had the same length it would fix that length and fail on the first longer
+        # batch. Two different lengths first make the length dimension variable.
+        if not self.fixed_length and len(batches) > 2:
+            first = self.batch_length(batches[0])
+            for index in range(1, len(batches)):
+                if self.batch_length(batches[index]) != first:
+                    batches[1], batches[index] = batches[index], batches[1]
+                    break
         return batches
 
     def __len__(self) -> int:
