@@ -79,6 +79,17 @@ def _figure(figures: dict, key: str, caption: str) -> str:
     return f"![{caption}]({name})" if name else ""
 
 
+def _warnings(record: dict) -> str:
+    """Quoted warnings under the title: a ``--quick`` run, and what the lab put in
+    ``record["warnings"]`` (e.g. random weights), so nobody reports such figures unaware."""
+    lines = []
+    if record.get("quick"):
+        lines.append("This was a `--quick` run: a reduced run that checks everything works. "
+                     "Run the lab without `--quick` for the results you report.")
+    lines += [f"**Warning:** {warning}" for warning in record.get("warnings") or []]
+    return "".join(f"\n> {line}\n" for line in lines)
+
+
 def _hardware(environment: dict) -> str:
     hardware = environment.get("hardware", {}) or {}
     parts = [str(hardware.get("device", "?"))]
@@ -298,9 +309,7 @@ def render(record: dict, run_dir: Path | str | None = None, *,
     return page.substitute(
         title=record.get("title", record.get("lab", "lab")),
         finished=record.get("finished_at") or record.get("started_at", "?"),
-        quick_warning=("\n> This was a `--quick` run: a reduced run that checks everything "
-                       "works. Run the lab without `--quick` for the results you report.\n")
-        if record.get("quick") else "",
+        quick_warning=_warnings(record),
         task=record.get("task", record.get("title", "")),
         dataset=_dataset(record.get("dataset") or {}),
         model=_model(record.get("model") or {}),
