@@ -48,7 +48,7 @@ def learning_curves(history: Sequence[dict], path: Path | str, *,
         return None
     epochs = [row.get("epoch", i + 1) for i, row in enumerate(history)]
     fig, axes = plt.subplots(1, len(keys), figsize=(4.6 * len(keys), 3.6), squeeze=False)
-    for ax, key in zip(axes[0], keys):
+    for ax, key in zip(axes[0], keys, strict=True):
         ax.plot(epochs, [row.get(key) for row in history], "o-", label=f"train {key}")
         if any(row.get(f"val_{key}") is not None for row in history):
             ax.plot(epochs, [row.get(f"val_{key}") for row in history], "s--",
@@ -114,7 +114,7 @@ def misclassified_grid(images: np.ndarray, rows: Sequence[dict], path: Path | st
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, row in zip(axes.flat, rows):
+    for ax, row in zip(axes.flat, rows, strict=False):
         image = np.asarray(images[row["index"]])
         if image.ndim == 3 and image.shape[-1] == 1:
             image = image[..., 0]
@@ -180,8 +180,10 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], path: Path | str, 
     ax.barh(list(positions), list(values), color="tab:blue")
     ax.set_yticks(list(positions), list(labels))
     ax.invert_yaxis()
-    for y, value in zip(positions, values):
+    for y, value in zip(positions, values, strict=True):
         ax.text(value, y, " " + annotate.format(value), va="center", fontsize=8)
+    if len(values) and min(values) >= 0 and max(values) > 0:
+        ax.set_xlim(0, 1.15 * max(values))  # room for the value written after the longest bar
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
