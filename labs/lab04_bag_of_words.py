@@ -63,7 +63,7 @@ from toolkit.error_analysis import ErrorAnalysis
 from toolkit.errors import CourseError
 from toolkit.metrics import classification_metrics, measure_inference
 from toolkit.runs import Run, parameter_counts
-from toolkit.text_data import TextDataset, add_text_data_arguments, load_text_dataset
+from toolkit.text_data import TextDataset, add_text_data_arguments, load_from_args
 from toolkit.text_processing import (
     NEGATIONS,
     TOKENIZERS,
@@ -158,15 +158,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def load_data(config: argparse.Namespace) -> TextDataset:
     """Load SST-2 (or your file) as texts and integer labels; ``--quick`` takes a subset."""
-    data = load_text_dataset(config.dataset, data=config.data, test_data=config.test_data,
-                             text_column=config.text_column, label_column=config.label_column,
-                             data_dir=config.data_dir, seed=config.seed)
-    if config.quick:
-        data = data.subsample(QUICK_SIZES["train"], QUICK_SIZES["validation"],
-                              QUICK_SIZES["test"], config.seed)
-    print(f"{data.title}: {len(data.x_train):,} train / {len(data.x_val):,} validation / "
-          f"{len(data.x_test):,} {data.test_split} texts, classes {data.class_names}")
-    return data
+    return load_from_args(config, QUICK_SIZES)
 
 
 def start_run(config: argparse.Namespace, data: TextDataset, argv: list[str] | None) -> Run:

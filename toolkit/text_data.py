@@ -519,6 +519,24 @@ def load_text_dataset(dataset: str = "sst2_glue", *, data: str | Path | None = N
                       fix=f"use --dataset {' or '.join(DATASETS)}, or --data PATH for your file")
 
 
+def load_from_args(config: argparse.Namespace,
+                   quick_sizes: dict[str, int] | None = None) -> TextDataset:
+    """The data a text lab asked for with :func:`add_text_data_arguments`' flags.
+
+    With ``config.quick`` it keeps a class-balanced subset of ``quick_sizes`` (keys
+    ``train``, ``validation``, ``test``), and prints the split sizes either way.
+    """
+    data = load_text_dataset(config.dataset, data=config.data, test_data=config.test_data,
+                             text_column=config.text_column, label_column=config.label_column,
+                             data_dir=config.data_dir, seed=config.seed)
+    if config.quick and quick_sizes:
+        data = data.subsample(quick_sizes["train"], quick_sizes["validation"],
+                              quick_sizes["test"], config.seed)
+    print(f"{data.title}: {len(data.x_train):,} train / {len(data.x_val):,} validation / "
+          f"{len(data.x_test):,} {data.test_split} texts, classes {data.class_names}")
+    return data
+
+
 def add_text_data_arguments(parser: argparse.ArgumentParser) -> None:
     """The data flags the text labs share: ``--dataset``, ``--data``, columns, ``--test-data``."""
     group = parser.add_argument_group("data")
