@@ -196,11 +196,6 @@ def check_matmul(backend: str, devices: list[dict]) -> Finding:
 
 def check_precision(devices: list[dict]) -> Finding:
     """Which mixed-precision policies make sense on this machine."""
-    flags = ""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        pass
     supported = []
     if devices:
         capability = _gpu_compute_capability()
@@ -210,7 +205,7 @@ def check_precision(devices: list[dict]) -> Finding:
             supported.append("mixed_bfloat16")
         where = f"GPU (compute capability {capability})" if capability else "GPU"
     else:
-        if "avx512_bf16" in flags or "amx_bf16" in flags:
+        if environment.cpu_has_bfloat16():
             supported.append("mixed_bfloat16")
         where = "CPU"
     if supported:

@@ -80,6 +80,15 @@ def nvidia_smi_gpus() -> list[dict]:
     return gpus
 
 
+def cpu_has_bfloat16() -> bool:
+    """Whether the CPU has bfloat16 instructions (AVX-512 BF16 or AMX), from /proc/cpuinfo."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:  # not Linux: assume not
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def backend_devices(backend: str | None = None) -> list[dict]:
     """Accelerators the *active* backend can use: ``[{"name", "kind", "memory_mb"}]``."""
     backend = backend or backend_name()
