@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -55,7 +54,7 @@ from toolkit.callbacks import default_callbacks
 from toolkit.cli import lab_parser, positive_int, run_main
 from toolkit.distribute import DistributionPlan, add_distribute_flag
 from toolkit.error_analysis import ErrorAnalysis
-from toolkit.image_data import load_image_dataset, subsample, to_model_input
+from toolkit.image_data import ImageSplits, load_splits
 from toolkit.metrics import classification_metrics, measure_inference
 from toolkit.plots import (
     _save,
@@ -134,19 +133,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # --- 1. data -------------------------------------------------------------------------------
 
-@dataclass
-class Splits:
-    """Train / validation / test arrays (flattened, scaled to 0..1) and what they hold."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    images_test: np.ndarray  # the test images as 28x28, for the error grid
-    class_names: list[str]
-    description: dict
+Splits = ImageSplits  # train / validation / test arrays (see toolkit.image_data)
 
 
 def load_data(config: argparse.Namespace) -> Splits:
@@ -157,23 +144,12 @@ def load_data(config: argparse.Namespace) -> Splits:
     used by every run, so differences between runs come from the regularizer alone. The
     test set is touched only at the end.
     """
-    from sklearn.model_selection import train_test_split
-
-    data = load_image_dataset(config.dataset, config.data_dir)
-    x, y = data.x_train, data.y_train
-    if config.quick:
-        x, y = subsample(x, y, QUICK_TRAIN, config.seed)
-    x_train, x_val, y_train, y_val = train_test_split(
-        x, y, test_size=config.validation_split, stratify=y, random_state=config.seed)
-    description = data.describe()
-    description["splits"] = {"train": len(x_train), "validation": len(x_val),
-                             "test": len(data.x_test)}
-    print(f"{data.name}: {len(x_train):,} train / {len(x_val):,} validation / "
-          f"{len(data.x_test):,} test images, {len(data.class_names)} classes")
-    return Splits(to_model_input(x_train, channels=False), y_train,
-                  to_model_input(x_val, channels=False), y_val,
-                  to_model_input(data.x_test, channels=False), data.y_test, data.x_test,
-                  data.class_names, description)
+    data = load_splits(config.dataset, config.data_dir, validation_split=config.validation_split,
+                       seed=config.seed, channels=False,
+                       quick_train=QUICK_TRAIN if config.quick else None)
+    print(f"{data.description['name']}: {len(data.x_train):,} train / {len(data.x_val):,} "
+          f"validation / {len(data.x_test):,} test images, {len(data.class_names)} classes")
+    return data
 
 
 # --- 2. the run folder --------------------------------------------------------------------

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -54,7 +53,7 @@ from toolkit.callbacks import default_callbacks
 from toolkit.cli import lab_parser, run_main
 from toolkit.distribute import DistributionPlan, add_distribute_flag
 from toolkit.error_analysis import ErrorAnalysis
-from toolkit.image_data import load_image_dataset, subsample, to_model_input
+from toolkit.image_data import ImageSplits, load_splits
 from toolkit.metrics import classification_metrics, measure_inference
 from toolkit.model_views import (
     architecture_figure,
@@ -143,18 +142,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # --- 1. data -------------------------------------------------------------------------------
 
-@dataclass
-class Splits:
-    """Train / validation / test images as ``(N, 28, 28, 1)`` float32 in [0, 1]."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    class_names: list[str]
-    description: dict
+Splits = ImageSplits  # train / validation / test arrays (see toolkit.image_data)
 
 
 def load_data(config: argparse.Namespace) -> Splits:
@@ -166,23 +154,13 @@ def load_data(config: argparse.Namespace) -> Splits:
     ``(N, 28, 28, 1)``. Pixels are scaled from 0..255 to 0..1 so the first layer's inputs
     are small, which keeps the first training steps stable.
     """
-    from sklearn.model_selection import train_test_split
-
-    data = load_image_dataset(config.dataset, config.data_dir)
-    x, y = data.x_train, data.y_train
-    if config.quick:
-        x, y = subsample(x, y, QUICK_TRAIN, config.seed)
-    x_train, x_val, y_train, y_val = train_test_split(
-        x, y, test_size=config.validation_split, stratify=y, random_state=config.seed)
-    splits = Splits(to_model_input(x_train, channels=True), y_train,
-                    to_model_input(x_val, channels=True), y_val,
-                    to_model_input(data.x_test, channels=True), data.y_test,
-                    data.class_names, data.describe())
-    splits.description["splits"] = {"train": len(x_train), "validation": len(x_val),
-                                    "test": len(data.x_test)}
-    print(f"{data.name}: files hold {data.x_train.shape} uint8; the network gets "
-          f"x_train {splits.x_train.shape} {splits.x_train.dtype} = (images, rows, columns, "
-          f"channels); validation {splits.x_val.shape}, test {splits.x_test.shape}")
+    splits = load_splits(config.dataset, config.data_dir,
+                         validation_split=config.validation_split, seed=config.seed,
+                         channels=True, quick_train=QUICK_TRAIN if config.quick else None)
+    print(f"{splits.description['name']}: files hold {splits.images_test.shape[1:]} uint8 "
+          f"images; the network gets x_train {splits.x_train.shape} {splits.x_train.dtype} = "
+          f"(images, rows, columns, channels); validation {splits.x_val.shape}, test "
+          f"{splits.x_test.shape}")
     return splits
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from toolkit.errors import CourseError
-from toolkit.image_data import load_image_dataset, read_idx, subsample, to_model_input
+from toolkit.image_data import load_image_dataset, load_splits, read_idx, subsample, to_model_input
 
 
 def write_idx(path, array):
@@ -69,6 +69,17 @@ def test_real_fashion_mnist(fashion_mnist_dir):
     assert np.bincount(data.y_train).tolist() == [6000] * 10
     assert data.describe()["splits"] == {"train": 60000, "test": 10000}
     assert data.class_names[9] == "Ankle boot"
+
+
+def test_splits_are_stratified_seeded_and_shaped(fashion_mnist_dir):
+    kwargs = dict(validation_split=0.1, seed=3, quick_train=2000)
+    splits = load_splits("fashion_mnist", None, channels=True, **kwargs)
+    again = load_splits("fashion_mnist", None, channels=False, **kwargs)
+    assert splits.x_train.shape == (1800, 28, 28, 1) and again.x_train.shape == (1800, 784)
+    assert np.array_equal(splits.y_val, again.y_val)  # the same seed, the same held-out images
+    assert np.bincount(splits.y_val).tolist() == [20] * 10  # stratified
+    assert splits.description["splits"] == {"train": 1800, "validation": 200, "test": 10000}
+    assert splits.images_test.shape == (10000, 28, 28) and splits.x_test.max() <= 1.0
 
 
 def test_mnist_without_train_images_says_what_to_do(shared_data):

@@ -39,10 +39,10 @@ def synthetic_splits(seed: int = 0, per_class: int = 60) -> lab.Splits:
         return images.reshape(len(images), -1).astype("float32") / 255
 
     return lab.Splits(flat(train_images), y_train, flat(val_images), y_val, flat(test_images),
-                      y_test, test_images, [f"c{i}" for i in range(10)],
+                      y_test, [f"c{i}" for i in range(10)],
                       {"name": "synthetic", "title": "synthetic blocks",
                        "splits": {"train": len(y_train), "validation": len(y_val),
-                                  "test": len(y_test)}})
+                                  "test": len(y_test)}}, images_test=test_images)
 
 
 def test_notebook_steps_cover_main():

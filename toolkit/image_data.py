@@ -118,6 +118,48 @@ def load_image_dataset(name: str, data_dir: str | Path | None = None) -> ImageDa
                         sorted(set(sources))[0])
 
 
+@dataclass
+class ImageSplits:
+    """Train / validation / test arrays scaled to [0, 1] in the model's shape, their labels,
+    and the record's description of the data (with the split sizes)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str]
+    description: dict
+    images_test: np.ndarray | None = None  # the raw (N, 28, 28) test images, for error grids
+
+
+def load_splits(name: str, data_dir: str | Path | None, *, validation_split: float, seed: int,
+                channels: bool, quick_train: int | None = None) -> ImageSplits:
+    """Load a data set and hold out a stratified, seeded validation split of its training set.
+
+    The split is the same for every run with the same seed, so differences between runs come
+    from the model alone; the test set is kept apart for the end. ``quick_train`` first keeps
+    a class-balanced subset of that many training images (``--quick``). ``channels`` gives
+    ``(N, 28, 28, 1)`` images (a CNN), otherwise flat ``(N, 784)`` vectors (an MLP).
+    """
+    from sklearn.model_selection import train_test_split
+
+    data = load_image_dataset(name, data_dir)
+    x, y = data.x_train, data.y_train
+    if quick_train:
+        x, y = subsample(x, y, quick_train, seed)
+    x_train, x_val, y_train, y_val = train_test_split(
+        x, y, test_size=validation_split, stratify=y, random_state=seed)
+    description = data.describe()
+    description["splits"] = {"train": len(x_train), "validation": len(x_val),
+                             "test": len(data.x_test)}
+    return ImageSplits(to_model_input(x_train, channels=channels), y_train,
+                       to_model_input(x_val, channels=channels), y_val,
+                       to_model_input(data.x_test, channels=channels), data.y_test,
+                       data.class_names, description, images_test=data.x_test)
+
+
 def subsample(x: np.ndarray, y: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """A seeded, class-stratified subset of ``count`` samples (used by ``--quick``)."""
     if count >= len(x):
