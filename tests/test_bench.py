@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from toolkit.bench import BenchRow, fast_fit_settings, format_table, main
+from toolkit.bench import BenchRow, _AccuracyClock, fast_fit_settings, format_table, main
 
 
 def test_ratio_reads_as_how_many_times_faster_ours_is():
@@ -14,6 +14,14 @@ def test_ratio_reads_as_how_many_times_faster_ours_is():
     table = format_table([BenchRow("cnn", "s to 80%", None, 9.0, higher_is_better=False),
                           BenchRow("x", "", None, None, note="failed: ValueError: boom")])
     assert "not reached" in table and "failed" in table
+
+
+def test_accuracy_clock_times_the_first_epoch_that_reaches_an_accuracy():
+    clock = _AccuracyClock(x_test=None, y_test=None)
+    clock.points = [(10.0, 0.70), (20.0, 0.85), (30.0, 0.83)]  # (training s, test accuracy)
+    assert clock.seconds_to(0.80) == 20.0 and clock.seconds_to(0.70) == 10.0
+    assert clock.seconds_to(0.90) is None
+    assert clock.final_accuracy == 0.83  # the last epoch, not the best one
 
 
 def test_fast_settings_scale_batch_and_learning_rate_together():
