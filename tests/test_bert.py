@@ -296,6 +296,21 @@ def test_multitask_model_and_model_keras_round_trip(tmp_path):
                                rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("gpus, backend, cpu_bf16, expected", [
+    ([{"name": "H100"}], "jax", False, "mixed_bfloat16"),
+    ([], "tensorflow", True, "mixed_bfloat16"),  # oneDNN's bfloat16 kernels: 1.6x on a CPU
+    ([], "jax", True, "float32"),  # XLA's CPU backend gains nothing from bfloat16
+    ([], "tensorflow", False, "float32"),
+])
+def test_default_precision(monkeypatch, gpus, backend, cpu_bf16, expected):
+    from toolkit import environment
+
+    monkeypatch.setattr(environment, "backend_devices", lambda: gpus)
+    monkeypatch.setattr(environment, "backend_name", lambda: backend)
+    monkeypatch.setattr(environment, "cpu_has_bfloat16", lambda: cpu_bf16)
+    assert bert.default_precision() == expected
+
+
 def test_mean_pooling_ignores_padding():
     sequence = np.array([[[1.0, 2.0], [3.0, 4.0], [100.0, 100.0]]], "float32")
     pooled = bert.MaskedMeanPooling()(sequence, np.array([[1, 1, 0]]))

@@ -204,13 +204,15 @@ def test_bad_preset_is_one_line_and_exit_code_2(capsys, tmp_path):
 
 
 def test_quick_run_on_real_sst2_without_tensorflow(tiny_preset, shared_data, tmp_path):
-    """The whole lab from the command line, on JAX with TensorFlow blocked (the lab contract)."""
+    """The whole lab from the command line, on JAX with TensorFlow blocked (the lab contract),
+    data parallel over two virtual CPU devices (``--distribute``)."""
     environment = {**os.environ, "KERAS_BACKEND": "jax",
+                   "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
                    "PYTHONPATH": os.pathsep.join([str(REPO / "tests" / "support" /
                                                       "no_tensorflow"), str(REPO)])}
     command = [sys.executable, "-m", "labs.lab06_bert_finetune", "--quick", "--preset",
                str(tiny_preset), "--data-dir", str(shared_data), "--out", str(tmp_path),
-               *ONE_SHAPE]
+               "--batch-size", "16", "--distribute", *ONE_SHAPE]
     result = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -221,4 +223,8 @@ def test_quick_run_on_real_sst2_without_tensorflow(tiny_preset, shared_data, tmp
     assert len(record["misclassified"]) >= 25  # a tiny random model gets plenty wrong
     assert all("tags" in row for row in record["misclassified"])
     assert record["results"]["padding"]["distinct_shapes"] == 1  # ONE_SHAPE: one compilation
+    distribution = record["hyperparameters"]["distribution"]
+    assert (distribution["strategy"], distribution["replicas"]) == ("jax DataParallel", 2)
+    assert distribution["global_batch"] == record["hyperparameters"]["batch_size"] == 32
+    assert record["hyperparameters"]["learning_rate"] == pytest.approx(2 * lab.QUICK_LEARNING_RATE)
     assert (run_dir / "REFLECTION.md").is_file() and (run_dir / "model.keras").is_file()

@@ -792,17 +792,25 @@ def make_optimizer(*, learning_rate: float, total_steps: int, warmup_fraction: f
 
 
 def default_precision() -> str:
-    """``mixed_bfloat16`` where an accelerator is visible to the backend, else ``float32``.
+    """The fastest sensible precision for training on this machine.
 
-    On a CPU mixed precision is not faster (and float16 is much slower); on an older GPU
-    without bfloat16 (T4, V100) pass ``--precision mixed_float16`` instead.
+    ``mixed_bfloat16`` where an accelerator is visible to the backend, and on the TensorFlow
+    backend on a CPU with bfloat16 instructions (AVX-512 BF16 / AMX), where oneDNN's bfloat16
+    kernels trained all-MiniLM-L6-v2 1.6x faster than float32 on the course's 2-core CPU
+    (77 vs 49 samples/s at batch 32 x 32 tokens). JAX's CPU backend gained nothing from it
+    (47 vs 48 samples/s), so everything else gets ``float32``. On an older GPU without
+    bfloat16 (T4, V100) pass ``--precision mixed_float16`` instead.
     """
-    from toolkit.environment import backend_devices
+    from toolkit.environment import backend_devices, backend_name, cpu_has_bfloat16
 
     try:
-        return "mixed_bfloat16" if backend_devices() else "float32"
+        if backend_devices():
+            return "mixed_bfloat16"
     except Exception:  # a broken driver is not worth failing the lab for
         return "float32"
+    if backend_name() == "tensorflow" and cpu_has_bfloat16():
+        return "mixed_bfloat16"
+    return "float32"
 
 
 # --- 6. Sentence embeddings and speed ----------------------------------------------------------
