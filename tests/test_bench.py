@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
-from toolkit.bench import BenchRow, _AccuracyClock, fast_fit_settings, format_table, main
+from toolkit.bench import (
+    BenchRow,
+    _AccuracyClock,
+    fast_fit_settings,
+    format_table,
+    main,
+    overrides_batch_hooks,
+)
 
 
 def test_ratio_reads_as_how_many_times_faster_ours_is():
@@ -22,6 +29,24 @@ def test_accuracy_clock_times_the_first_epoch_that_reaches_an_accuracy():
     assert clock.seconds_to(0.80) == 20.0 and clock.seconds_to(0.70) == 10.0
     assert clock.seconds_to(0.90) is None
     assert clock.final_accuracy == 0.83  # the last epoch, not the best one
+
+
+def test_no_default_callback_forces_a_sync_every_batch(tmp_path):
+    """A per-batch hook makes Keras hand every batch's logs to Python (a device sync); the
+    toolkit's callbacks work per epoch only."""
+    import keras
+
+    from toolkit.callbacks import default_callbacks
+    from toolkit.runs import Run
+
+    class EveryBatch(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            pass
+
+    assert overrides_batch_hooks(EveryBatch()) == ["on_train_batch_end"]
+    run = Run.start("bench_test", title="t", argv=[], seed=0, out=tmp_path)
+    for callback in default_callbacks(run, samples_per_epoch=100):
+        assert overrides_batch_hooks(callback) == [], type(callback).__name__
 
 
 def test_fast_settings_scale_batch_and_learning_rate_together():

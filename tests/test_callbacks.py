@@ -68,13 +68,29 @@ def test_interrupted_training_resumes_on_the_same_command(tmp_path):
     first = Run.start("lab99_resume", title="r", argv=["--epochs", "4"], seed=1, out=tmp_path)
     with pytest.raises(KeyboardInterrupt):
         tiny_model().fit(x, y, validation_split=0.2, epochs=4, verbose=0,
-                         callbacks=[*default_callbacks(first, patience=None), CrashAfter(2)])
+                         callbacks=[*default_callbacks(first, patience=None, backup_every_s=0),
+                                    CrashAfter(2)])
     second = Run.start("lab99_resume", title="r", argv=["--epochs", "4"], seed=1, out=tmp_path)
     tiny_model().fit(x, y, validation_split=0.2, epochs=4, verbose=0,
-                     callbacks=default_callbacks(second, patience=None))
+                     callbacks=default_callbacks(second, patience=None, backup_every_s=0))
     assert [row["epoch"] for row in second.record["history"]] == [3, 4]
     assert not any((tmp_path / "lab99_resume" / ".backup").rglob("*.weights.h5")), \
         "the backup is deleted once training completes"
+
+
+def test_short_epochs_are_not_backed_up_every_time(tmp_path):
+    """Epochs of a fraction of a second, 30 s between backups: the crash loses the epochs and
+    the same command starts again from epoch 1."""
+    x, y = tiny_problem()
+    first = Run.start("lab99_interval", title="r", argv=[], seed=1, out=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        tiny_model().fit(x, y, validation_split=0.2, epochs=4, verbose=0,
+                         callbacks=[*default_callbacks(first, patience=None), CrashAfter(2)])
+    assert not any((tmp_path / "lab99_interval" / ".backup").rglob("*.weights.h5"))
+    second = Run.start("lab99_interval", title="r", argv=[], seed=1, out=tmp_path)
+    tiny_model().fit(x, y, validation_split=0.2, epochs=4, verbose=0,
+                     callbacks=default_callbacks(second, patience=None))
+    assert [row["epoch"] for row in second.record["history"]] == [1, 2, 3, 4]
 
 
 def test_epoch_timer_derives_samples_from_steps():

@@ -187,8 +187,42 @@ def backup_dir_for(run, extra: dict | None = None) -> Path:
     return run.dir.parent / ".backup" / digest[:12]
 
 
+class EpochBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """``keras.callbacks.BackupAndRestore`` that backs up at the end of an epoch, at most once
+    every ``min_interval_s`` seconds.
+
+    Keras's class also has a per-batch hook (for ``save_freq=N`` batches) that does nothing
+    with ``save_freq="epoch"``; but any per-batch hook makes Keras convert every batch's logs
+    to Python numbers, so the host waits for the device after each batch. This class drops it.
+    Writing the weights (and the optimizer's state) takes tens of milliseconds: on epochs of
+    a second that would be several per cent of the time, to save less than a minute of work.
+    So an epoch that ends less than ``min_interval_s`` after the last backup is not backed up.
+
+    Args:
+        backup_dir: where the backup lives (see :func:`backup_dir_for`).
+        min_interval_s: seconds between backups (default 30; 0 backs up every epoch).
+    """
+
+    # Keras's own no-op hook (marked as the default): Keras then skips per-batch log handling.
+    on_train_batch_end = keras.callbacks.Callback.on_train_batch_end
+
+    def __init__(self, backup_dir: str, min_interval_s: float = 30.0):
+        super().__init__(backup_dir, save_freq="epoch")
+        self.min_interval_s = min_interval_s
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self._last_backup = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.monotonic() - self._last_backup >= self.min_interval_s:
+            super().on_epoch_end(epoch, logs)
+            self._last_backup = time.monotonic()
+
+
 def default_callbacks(run, *, monitor: str = "val_loss", patience: int | None = 3,
-                      reduce_lr: bool = True, backup: bool = True, tensorboard: bool = False,
+                      reduce_lr: bool = True, backup: bool = True, backup_every_s: float = 30.0,
+                      tensorboard: bool = False,
                       samples_per_epoch: int | None = None, batch_size: int | None = None,
                       curves: bool = True, key: str | None = None,
                       curve_title: str = "Learning curves") -> list[keras.callbacks.Callback]:
@@ -201,6 +235,8 @@ def default_callbacks(run, *, monitor: str = "val_loss", patience: int | None = 
             The best weights are restored at the end.
         reduce_lr: halve the learning rate after ``max(1, patience // 2)`` flat epochs.
         backup: resume an interrupted run (``BackupAndRestore``) when the same command runs again.
+        backup_every_s: back up at an epoch's end only if this many seconds passed since the
+            last backup (default 30): short epochs do not pay for writing the weights each time.
         tensorboard: also write TensorBoard logs to ``<run>/tensorboard``.
         samples_per_epoch, batch_size: for the samples/s figure (see :class:`EpochTimer`).
         curves: write ``learning_curves.png`` (or ``learning_curves_<key>.png``) at the end.
@@ -217,8 +253,8 @@ def default_callbacks(run, *, monitor: str = "val_loss", patience: int | None = 
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
             monitor=monitor, factor=0.5, patience=max(1, (patience or 2) // 2), verbose=1))
     if backup:
-        callbacks.append(keras.callbacks.BackupAndRestore(
-            str(backup_dir_for(run, {"key": key}))))
+        callbacks.append(EpochBackupAndRestore(str(backup_dir_for(run, {"key": key})),
+                                               min_interval_s=backup_every_s))
     if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(str(run.path("tensorboard"))))
     if curves:
