@@ -54,10 +54,24 @@ def _rate(value) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.2g}"
 
 
+def _is_flat(value) -> bool:
+    """A number, a string, or a list of them: something that reads well inline."""
+    if isinstance(value, list):
+        return not any(isinstance(item, (dict, list)) for item in value)
+    return not isinstance(value, dict)
+
+
 def _cell(value) -> str:
-    """One Markdown table cell: numbers rounded, structures as compact JSON, pipes escaped."""
+    """One Markdown table cell: numbers rounded, a flat dict as ``key: value`` pairs (empty
+    ones left out), a list of scalars joined by `` / ``, deeper structures as compact JSON,
+    pipes escaped."""
     if isinstance(value, float):
         text = f"{value:.4g}"
+    elif isinstance(value, dict) and all(_is_flat(item) for item in value.values()):
+        text = ", ".join(f"{key}: {_cell(item)}" for key, item in value.items()
+                         if item not in ("", None, [], {}))
+    elif isinstance(value, list) and all(_is_flat(item) for item in value):
+        text = " / ".join(_cell(item) for item in value)
     elif isinstance(value, (dict, list)):
         text = json.dumps(value, separators=(",", ":"), default=str)
     else:
