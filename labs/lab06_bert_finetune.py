@@ -52,8 +52,8 @@ Expected result and time (measured on the course's 2-core CPU, no GPU; 2026-11)
             --data-dir ../shared/data --epochs 2 --lr 8e-5 --monitor val_accuracy
 
     ``full``: 88.5% dev with seed 42 and 88.4% with ``--seed 1`` (87.0 / 86.8% after epoch
-    1), 89.0% test with both, in 205-262 s of training at
-    62-75 samples/s; about 6 minutes with the baseline and the error analysis. The defaults
+    1), 89.0% test with both, in 205-262 s of training at 62-75 samples/s; about 6 minutes
+    with the baseline and the error analysis. The defaults
     from the BERT paper (lr 2e-5, 3 epochs) on JAX float32: 86.8% dev (epoch 2 kept by the
     validation loss; 87.0% after epoch 3) in 508 s at 36-44 samples/s.
     ``--compare`` with the recipe above (dev accuracy, training wall time):
