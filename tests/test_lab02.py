@@ -71,16 +71,6 @@ def test_flags_build_the_sweep():
         lab.parse_args(["--dropout", "1.0"])
 
 
-def test_mnist_without_training_images_fails_fast_and_suggests_fashion(tmp_path, capsys,
-                                                                     monkeypatch):
-    monkeypatch.delenv("KERASCOURSE_DATA", raising=False)
-    code = run_main(lab.main, ["--quick", "--data-dir", str(tmp_path / "empty"),
-                               "--out", str(tmp_path / "runs")])
-    message = capsys.readouterr().err
-    assert code == 2
-    assert "train-images-idx3-ubyte.gz" in message and "--dataset fashion_mnist" in message
-
-
 def test_sweep_on_synthetic_data_records_a_fair_comparison(tmp_path):
     config = lab.parse_args(["--dropout", "0.5", "--l2", "1e-3", "--epochs", "3",
                              "--batch-size", "32", "--out", str(tmp_path), "--no-save"])

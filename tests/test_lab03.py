@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 
+from labs import lab02_mlp_dropout as lab02
 from labs import lab03_cnn_mnist as lab
 from toolkit.cli import run_main
 from toolkit.notebooks import notebook_steps
@@ -70,11 +71,14 @@ def test_designs_have_the_documented_shapes_and_sizes():
     np.testing.assert_array_equal(np.asarray(flip(image, training=False)), image)
 
 
-def test_mnist_without_training_images_fails_fast_and_suggests_fashion(tmp_path, capsys,
-                                                                     monkeypatch):
+@pytest.mark.parametrize("image_lab", [lab02, lab], ids=["lab02", "lab03"])
+def test_mnist_without_training_images_fails_fast_and_suggests_fashion(image_lab, tmp_path,
+                                                                     capsys, monkeypatch):
+    """Both image labs load MNIST through ``image_data.load_splits``; offline, without the
+    training images, each stops with exit code 2 and points at Fashion-MNIST."""
     monkeypatch.delenv("KERASCOURSE_DATA", raising=False)
-    code = run_main(lab.main, ["--quick", "--data-dir", str(tmp_path / "empty"),
-                               "--out", str(tmp_path / "runs")])
+    code = run_main(image_lab.main, ["--quick", "--data-dir", str(tmp_path / "empty"),
+                                     "--out", str(tmp_path / "runs")])
     message = capsys.readouterr().err
     assert code == 2
     assert "train-images-idx3-ubyte.gz" in message and "--dataset fashion_mnist" in message

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import subprocess
@@ -11,12 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lab_runs import only_run, run_lab
 from scipy import sparse
 from test_text_data import corpus, write_csv
 
 from labs import lab04_bag_of_words as lab
 from toolkit.cli import run_main
 from toolkit.errors import CourseError
+from toolkit.runs import read_record
 from toolkit.text_processing import (
     NEGATIONS,
     TextPreprocessor,
@@ -127,23 +128,9 @@ def topics_csv(tmp_path):
     return write_csv(tmp_path / "topics.csv", corpus())
 
 
-def run_lab(argv) -> dict:
-    assert run_main(lab.main, argv) == 0
-    out = Path(argv[argv.index("--out") + 1])
-    (run_dir,) = run_dirs(out)
-    record = json.loads((run_dir / "record.json").read_text())
-    record["_dir"] = run_dir
-    return record
-
-
-def run_dirs(out: Path) -> list[Path]:
-    """The run folders under ``out`` (the callbacks' ``.backup`` folder is not one)."""
-    return [path for path in (out / lab.LAB).iterdir() if (path / "record.json").is_file()]
-
-
 @pytest.mark.slow
 def test_quick_run_on_a_three_class_csv_with_string_labels(topics_csv, tmp_path):
-    record = run_lab(["--data", str(topics_csv), "--text-column", "review",
+    record = run_lab(lab, ["--data", str(topics_csv), "--text-column", "review",
                       "--label-column", "topic", "--quick", "--grid-search", "--no-save",
                       "--out", str(tmp_path / "runs")])
     assert record["status"] == "complete"
@@ -180,7 +167,7 @@ def test_bad_input_exits_2_with_one_line(topics_csv, tmp_path, capsys, argv, mes
 
 @pytest.mark.slow
 def test_real_sst2_quick_run(shared_data, tmp_path):
-    record = run_lab(["--data-dir", str(shared_data), "--quick", "--no-save",
+    record = run_lab(lab, ["--data-dir", str(shared_data), "--quick", "--no-save",
                       "--representations", "tfidf", "--out", str(tmp_path / "runs")])
     assert record["dataset"]["splits"]["dev"] == 872
     assert record["metrics"]["accuracy"] > 0.65  # 4,000 phrases, 2 epochs
@@ -203,7 +190,7 @@ def test_runs_without_tensorflow_on_jax(topics_csv, tmp_path):
          "--out", str(tmp_path / "runs")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    (run_dir,) = run_dirs(tmp_path / "runs")
-    record = json.loads((run_dir / "record.json").read_text())
+    run_dir = only_run(lab.LAB, tmp_path / "runs")
+    record = read_record(run_dir)
     assert record["environment"]["backend"] == "jax"
     assert record["status"] == "complete"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,12 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lab_runs import only_run, run_lab
 from test_glove import write_glove
 from test_text_data import corpus, write_csv
 
 from labs import lab05_glove_lstm as lab
 from toolkit.cli import run_main
 from toolkit.glove import GloveVectors
+from toolkit.runs import read_record
 from toolkit.text_processing import Vocabulary, length_summary
 
 REPO = Path(__file__).resolve().parent.parent
@@ -128,23 +129,9 @@ def test_notebook_steps_name_functions_of_the_lab():
 
 # --- whole runs -------------------------------------------------------------------------------
 
-def run_lab(argv) -> dict:
-    assert run_main(lab.main, argv) == 0
-    out = Path(argv[argv.index("--out") + 1])
-    (run_dir,) = run_dirs(out)
-    record = json.loads((run_dir / "record.json").read_text())
-    record["_dir"] = run_dir
-    return record
-
-
-def run_dirs(out: Path) -> list[Path]:
-    """The run folders under ``out`` (the callbacks' ``.backup`` folder is not one)."""
-    return [path for path in (out / lab.LAB).iterdir() if (path / "record.json").is_file()]
-
-
 @pytest.mark.slow
 def test_quick_run_on_a_csv_with_a_tiny_glove_file(topics_csv, tiny_glove, tmp_path):
-    record = run_lab(["--data", str(topics_csv), "--text-column", "review",
+    record = run_lab(lab, ["--data", str(topics_csv), "--text-column", "review",
                       "--label-column", "topic", "--glove-file", str(tiny_glove), "--quick",
                       "--units", "8", "--out", str(tmp_path / "runs")])
     assert record["status"] == "complete"
@@ -195,7 +182,7 @@ def test_a_glove_file_with_mixed_widths_exits_2_naming_the_line(topics_csv, tmp_
 @pytest.mark.slow
 def test_real_sst2_quick_run_with_the_glove_subset(shared_data, tmp_path):
     glove = shared_data / "glove_6B_50d_subset" / "glove.6B.50d.top2446.txt"
-    record = run_lab(["--data-dir", str(shared_data), "--glove-file", str(glove), "--quick",
+    record = run_lab(lab, ["--data-dir", str(shared_data), "--glove-file", str(glove), "--quick",
                       "--embeddings", "random", "--no-save", "--out", str(tmp_path / "runs")])
     assert record["dataset"]["splits"]["dev"] == 872
     assert record["results"]["glove"]["words"] == 2446
@@ -218,6 +205,6 @@ def test_runs_without_tensorflow_on_jax(topics_csv, tiny_glove, tmp_path):
          "--embeddings", "fine-tuned", "--out", str(tmp_path / "runs")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    (run_dir,) = run_dirs(tmp_path / "runs")
-    record = json.loads((run_dir / "record.json").read_text())
+    run_dir = only_run(lab.LAB, tmp_path / "runs")
+    record = read_record(run_dir)
     assert record["environment"]["backend"] == "jax" and record["status"] == "complete"
