@@ -74,9 +74,9 @@ from toolkit.model_views import (
 )
 from toolkit.photos import FITS, PhotoSet, load_photos
 from toolkit.plots import (
-    _save,
     bar_chart,
     plt,
+    save_figure,
     show,  # noqa: F401  (the notebook cells call it)
     topk_bar,
 )
@@ -303,7 +303,7 @@ def preprocessing_figure(photos: PhotoSet, x: np.ndarray, run: Run) -> Path:
     axes[3].set_xlabel("value after preprocess_input")
     axes[3].legend(fontsize=8)
     fig.suptitle(f"{photo.name}: from photo to network input")
-    path = _save(fig, run.path("preprocessing.png"))
+    path = save_figure(fig, run.path("preprocessing.png"))
     run.add_figure("preprocessing", path)
     run.save()
     return path
@@ -449,7 +449,7 @@ def grad_cam_figure(model, x: np.ndarray, photos: PhotoSet, config: argparse.Nam
             ax.axis("off")
     fig.suptitle(f"Grad-CAM on {cam.layer_name} (Selvaraju et al. 2017)"
                  + ("\nRANDOM WEIGHTS: meaningless" if "warnings" in run.record else ""))
-    path = _save(fig, run.path("gradcam.png"))
+    path = save_figure(fig, run.path("gradcam.png"))
     run.add_figure("gradcam", path)
     run.record["results"]["gradcam"] = {
         "layer": cam.layer_name, "citation": GRADCAM_CITATION,

@@ -57,11 +57,11 @@ from toolkit.error_analysis import ErrorAnalysis
 from toolkit.image_data import ImageSplits, load_splits
 from toolkit.metrics import classification_metrics, measure_inference
 from toolkit.plots import (
-    _save,
     bar_chart,
     confusion_matrix,
     misclassified_grid,
     plt,
+    save_figure,
     show,  # noqa: F401  (the notebook cells call it)
 )
 from toolkit.runs import Run, parameter_counts
@@ -307,7 +307,7 @@ def overlay_figure(results: list[dict], run: Run) -> Path:
         ax.grid(alpha=0.3)
     axes[1].legend(fontsize=7, ncol=2)
     fig.suptitle("Same network, same data, same initial weights: only the regularizer changes")
-    path = _save(fig, run.path("learning_curves_sweep.png"))
+    path = save_figure(fig, run.path("learning_curves_sweep.png"))
     run.add_figure("learning_curves_sweep", path)
     run.save()
     return path
@@ -337,7 +337,7 @@ def gap_figure(results: list[dict], run: Run) -> Path:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.suptitle("Overfitting gap per epoch (above 0 = better on training data than on unseen)")
-    path = _save(fig, run.path("overfitting_gap.png"))
+    path = save_figure(fig, run.path("overfitting_gap.png"))
     run.add_figure("overfitting_gap", path)
     run.save()
     return path

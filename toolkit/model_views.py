@@ -20,7 +20,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from toolkit.plots import _save, plt
+from toolkit.plots import plt, save_figure
 
 
 def _shape_text(shape) -> str:
@@ -80,7 +80,7 @@ def architecture_figure(rows: list[dict], path: Path | str, *, title: str = "Arc
     ax.set_xlabel("parameters (log scale); orange = Dense, blue = other layers")
     ax.set_title(f"{title}: {total:,} parameters; each layer with its output shape")
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def layer_output(model, layer_name: str, x: np.ndarray) -> np.ndarray:
@@ -117,7 +117,7 @@ def feature_map_grid(maps: np.ndarray, path: Path | str, *, title: str = "Featur
         ax.imshow(maps[..., channel], cmap="gray")
         ax.set_title(f"#{channel} max {maps[..., channel].max():.2g}", fontsize=7)
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def filter_grid(kernel: np.ndarray, path: Path | str, *, title: str = "First-layer filters",
@@ -143,4 +143,4 @@ def filter_grid(kernel: np.ndarray, path: Path | str, *, title: str = "First-lay
             ax.imshow(scaled.mean(axis=-1), cmap="gray", interpolation="nearest")
         ax.set_title(f"#{index}", fontsize=7)
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)

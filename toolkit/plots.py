@@ -20,7 +20,11 @@ import numpy as np  # noqa: E402
 DPI = 110
 
 
-def _save(fig, path: Path | str) -> Path:
+def save_figure(fig, path: Path | str) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (folders made as needed), close it, return the path.
+
+    Every figure of the course goes through here, so all share the same resolution and layout.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
@@ -61,7 +65,7 @@ def learning_curves(history: Sequence[dict], path: Path | str, *,
         if len(epochs) < 15:
             ax.set_xticks(epochs)
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def confusion_matrix(matrix: Sequence[Sequence[int]], class_names: Sequence[str],
@@ -94,7 +98,7 @@ def confusion_matrix(matrix: Sequence[Sequence[int]], class_names: Sequence[str]
                 ax.text(j, i, label, ha="center", va="center", fontsize=7,
                         color="white" if shown[i, j] > 0.5 * np.nanmax(shown) else "black")
     ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def misclassified_grid(images: np.ndarray, rows: Sequence[dict], path: Path | str, *,
@@ -122,7 +126,7 @@ def misclassified_grid(images: np.ndarray, rows: Sequence[dict], path: Path | st
         ax.set_title(f"true {row['true']}\npred {row['predicted']} ({row['confidence']:.0%})",
                      fontsize=8, color="crimson")
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def misclassified_table(rows: Sequence[dict], path: Path | str, *,
@@ -149,7 +153,7 @@ def misclassified_table(rows: Sequence[dict], path: Path | str, *,
         else:
             cell.set_height(0.025 * heights[row - 1] + 0.01)
     ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def topk_bar(labels: Sequence[str], probabilities: Sequence[float], path: Path | str, *,
@@ -169,7 +173,7 @@ def topk_bar(labels: Sequence[str], probabilities: Sequence[float], path: Path |
     ax.set_xlim(0, 1)
     ax.set_xlabel("probability")
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], path: Path | str, *,
@@ -187,7 +191,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], path: Path | str, 
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def show(path: Path | str | None) -> None:
@@ -228,7 +232,7 @@ def rate_bars(labels: Sequence[str], rates: Sequence[float], counts: Sequence[in
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def confidence_histogram(confidence: Sequence[float], correct: Sequence[bool],
@@ -255,4 +259,4 @@ def confidence_histogram(confidence: Sequence[float], correct: Sequence[bool],
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from toolkit.plots import _save, plt
+from toolkit.plots import plt, save_figure
 
 
 def _bar_panel(ax, items: Sequence[tuple[str, float]], title: str, xlabel: str,
@@ -42,7 +42,7 @@ def token_frequency_figure(panels: Mapping[str, Counter], path: Path | str, *, k
     for ax, (name, counts) in zip(axes[0], panels.items(), strict=True):
         _bar_panel(ax, counts.most_common(k), name, "occurrences")
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def weighted_tokens_figure(panels: Mapping[str, Sequence[tuple[str, float]]], path: Path | str,
@@ -62,7 +62,7 @@ def weighted_tokens_figure(panels: Mapping[str, Sequence[tuple[str, float]]], pa
         _bar_panel(ax, items, name, "weight", color=colors, fmt="{:+.2f}")
         ax.axvline(0, color="black", linewidth=0.8)
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def scores_figure(items: Sequence[tuple[str, float]], path: Path | str, *, title: str,
@@ -101,7 +101,7 @@ def scores_figure(items: Sequence[tuple[str, float]], path: Path | str, *, title
     ax.set_xlabel(xlabel + (f" (axis starts at {low:.2f})" if low > 0 else ""))
     ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def length_histogram(lengths: Sequence[int], chosen_length: int, path: Path | str, *,
@@ -119,7 +119,7 @@ def length_histogram(lengths: Sequence[int], chosen_length: int, path: Path | st
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def word_groups_figure(groups: Mapping[str, Mapping[str, np.ndarray]], path: Path | str, *,
@@ -150,7 +150,7 @@ def word_groups_figure(groups: Mapping[str, Mapping[str, np.ndarray]], path: Pat
     ax.set_title(title)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def curves_overlay(histories: Mapping[str, Sequence[dict]], path: Path | str, *,
@@ -173,4 +173,4 @@ def curves_overlay(histories: Mapping[str, Sequence[dict]], path: Path | str, *,
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
