@@ -157,6 +157,21 @@ def _epoch_rate(model, x, y, *, batch_size: int, epochs: int = 2, **fit_kwargs) 
     return len(x) / timer.epoch_times[-1]
 
 
+def _fast_vs_default_fit(workload: str, make_model: Callable[..., keras.Model], x, y, *,
+                         batch_size: int, learning_rate: float, note: str) -> BenchRow:
+    """Samples/s per epoch of ``make_model(learning_rate, **compile_kwargs)`` trained with
+    default ``fit`` settings (batch 32) against :func:`fast_fit_settings`."""
+    reference = _epoch_rate(make_model(learning_rate), x, y, batch_size=32)
+    fast = fast_fit_settings(batch_size, learning_rate)
+    ours = _epoch_rate(make_model(fast["learning_rate"], jit_compile=fast["jit_compile"],
+                                  steps_per_execution=fast["steps_per_execution"]),
+                       x, y, batch_size=fast["batch_size"])
+    return BenchRow(workload, "samples/s", round(ours), round(reference),
+                    ours_setting=f"batch {fast['batch_size']}, steps_per_execution "
+                                 f"{fast['steps_per_execution']}, jit {fast['jit_compile']}",
+                    reference_setting="default fit: batch 32", note=note)
+
+
 def bench_mlp(quick: bool) -> BenchRow:
     """Lab 2's MLP: samples/s of one epoch with the fast settings vs default ``fit``."""
     lab02 = importlib.import_module("labs.lab02_mlp_dropout")
@@ -169,15 +184,8 @@ def bench_mlp(quick: bool) -> BenchRow:
                     **compile_kwargs)
         return mlp
 
-    reference = _epoch_rate(model(1e-3), x, y, batch_size=32)
-    fast = fast_fit_settings(128, 1e-3)
-    ours = _epoch_rate(model(fast["learning_rate"], jit_compile=fast["jit_compile"],
-                             steps_per_execution=fast["steps_per_execution"]),
-                       x, y, batch_size=fast["batch_size"])
-    return BenchRow("mlp epoch (lab 2)", "samples/s", round(ours), round(reference),
-                    ours_setting=f"batch {fast['batch_size']}, steps_per_execution "
-                                 f"{fast['steps_per_execution']}, jit {fast['jit_compile']}",
-                    reference_setting="default fit: batch 32", note=f"{len(x):,} {source} images")
+    return _fast_vs_default_fit("mlp epoch (lab 2)", model, x, y, batch_size=128,
+                                learning_rate=1e-3, note=f"{len(x):,} {source} images")
 
 
 def bench_lstm(quick: bool) -> BenchRow:
@@ -202,16 +210,10 @@ def bench_lstm(quick: bool) -> BenchRow:
                      **compile_kwargs)
         return lstm
 
-    reference = _epoch_rate(model(config.learning_rate), x, y, batch_size=32)
-    fast = fast_fit_settings(config.batch_size, config.learning_rate)
-    ours = _epoch_rate(model(fast["learning_rate"], jit_compile=fast["jit_compile"],
-                             steps_per_execution=fast["steps_per_execution"]),
-                       x, y, batch_size=fast["batch_size"])
-    return BenchRow("lstm epoch (lab 5)", "samples/s", round(ours), round(reference),
-                    ours_setting=f"batch {fast['batch_size']}, steps_per_execution "
-                                 f"{fast['steps_per_execution']}, jit {fast['jit_compile']}",
-                    reference_setting="default fit: batch 32",
-                    note=f"{count:,} random sequences of {length} tokens, LSTM {config.units} units")
+    return _fast_vs_default_fit(
+        "lstm epoch (lab 5)", model, x, y, batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        note=f"{count:,} random sequences of {length} tokens, LSTM {config.units} units")
 
 
 def bench_bert(quick: bool) -> BenchRow:
@@ -392,7 +394,7 @@ def bench_callbacks(quick: bool) -> BenchRow:
     split = int(0.9 * len(x))
     epochs = 4
     epoch_times: dict[bool, list[float]] = {False: [], True: []}
-    hook_seconds, batch_hooks = [0.0], set()
+    hook_seconds, batch_hooks = 0.0, set()
     with tempfile.TemporaryDirectory() as out:
         run = Run.start("bench_callbacks", title="bench", argv=[], seed=0, out=out)
         # Interleaved, so drift on a shared machine hits both; 3 pairs x 3 timed epochs, so
@@ -411,9 +413,9 @@ def bench_callbacks(quick: bool) -> BenchRow:
                     epochs=epochs, batch_size=128, verbose=0, callbacks=[*callbacks, clock])
             epoch_times[with_callbacks] += clock.times[1:]
             if with_callbacks:  # the timed epochs' share (epoch 1 is left out)
-                hook_seconds[0] += spent[0] * (epochs - 1) / epochs
+                hook_seconds += spent[0] * (epochs - 1) / epochs
     bare, full = float(np.median(epoch_times[False])), float(np.median(epoch_times[True]))
-    hooks_per_epoch = hook_seconds[0] / len(epoch_times[True])
+    hooks_per_epoch = hook_seconds / len(epoch_times[True])
     return BenchRow("callbacks overhead", "% of epoch time", round(100 * hooks_per_epoch / bare, 2),
                     None, higher_is_better=False,
                     ours_setting=f"time inside default_callbacks' hooks (timer, history + record "
