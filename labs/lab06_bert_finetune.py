@@ -53,9 +53,9 @@ Expected result and time (measured on the course's 2-core CPU, no GPU; 2026-11)
 
     ``full``: 88.5% dev with seed 42 and 88.4% with ``--seed 1`` (87.0 / 86.8% after epoch
     1), 89.0% test with both, in 205-262 s of training at 62-75 samples/s; about 6 minutes
-    with the baseline and the error analysis. The defaults
-    from the BERT paper (lr 2e-5, 3 epochs) on JAX float32: 86.8% dev (epoch 2 kept by the
-    validation loss; 87.0% after epoch 3) in 508 s at 36-44 samples/s.
+    with the baseline and the error analysis. The defaults from the BERT paper (lr 2e-5,
+    3 epochs) on JAX float32: 86.8% dev (epoch 2 kept by the validation loss; 87.0% after
+    epoch 3) in 508 s at 36-44 samples/s.
     ``--compare`` with the recipe above (dev accuracy, training wall time):
 
         embeddings + logistic regression  79.9%    89 s
@@ -742,8 +742,8 @@ def compare_strategies(preset: bert.Preset, tasks: dict[str, TextTask],
     references = {}
     if preset.name in REFERENCES:
         minilm = preset.name == bert.OFFLINE_PRESET
-        model = "MiniLM-L6-H384, GLUE train" if minilm else f"{preset.name}, GLUE train"
-        references[f"published dev score ({model})"] = REFERENCES[preset.name][0]
+        published = "MiniLM-L6-H384, GLUE train" if minilm else f"{preset.name}, GLUE train"
+        references[f"published dev score ({published})"] = REFERENCES[preset.name][0]
         if minilm:
             references["keras-hub BertTextClassifier, 2 epochs (this machine)"] = \
                 LOCAL_REFERENCES[0]["dev_accuracy"]
