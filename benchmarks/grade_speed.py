@@ -2,7 +2,7 @@
 
     python benchmarks/grade_speed.py [--count 200] [--keep DIR]
 
-The class cycles through the variants of ``toolkit.sample_submissions`` (complete run
+The class cycles through the variants of ``toolkit.grading.samples`` (complete run
 folders, partial ones, zips, notebooks, a PDF, empty and hostile submissions). Building
 it is timed apart from grading. The figure is printed, never asserted: on a shared machine
 it varies with the load.
@@ -17,9 +17,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from toolkit.grade import grade_folder
-from toolkit.rubric import load_rubric
-from toolkit.sample_submissions import build_class
+from toolkit.grading.grade import grade_folder
+from toolkit.grading.rubric import load_rubric
+from toolkit.grading.samples import build_class
 
 
 def main(argv: list[str] | None = None) -> int:

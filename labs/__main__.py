@@ -5,29 +5,36 @@ run folder under ``--out`` (default ``runs/``) as done, and says which lab is ne
 the command that runs it.
 
 ``python -m labs notebook [LAB...] [--out DIR]`` writes the labs as Jupyter/Colab
-notebooks instead (see :mod:`toolkit.notebooks`).
+notebooks instead (see :mod:`toolkit.notebooks`); ``python -m labs bench`` measures the labs'
+speed next to reference recipes (see :mod:`labs.bench`).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10: the same parser as a package
-    import tomli as tomllib
-
+from toolkit.errors import CourseError
+from toolkit.resources import load_syllabus
 from toolkit.runs import list_runs, read_record
 
-SYLLABUS = Path(__file__).resolve().parent.parent / "course" / "syllabus.toml"
 
+def load_lab(name: str) -> ModuleType:
+    """The module of a lab named as a student types it (``3``, ``lab03``, ``lab03_cnn_mnist``)."""
+    from toolkit.notebooks import resolve_lab
 
-def load_syllabus(path: Path = SYLLABUS) -> list[dict]:
-    """The labs of ``course/syllabus.toml`` in course order."""
-    return tomllib.loads(path.read_text(encoding="utf-8"))["lab"]
+    lab_id = resolve_lab(name)
+    try:
+        return importlib.import_module(f"labs.{lab_id}")
+    except ModuleNotFoundError as error:
+        if error.name != f"labs.{lab_id}":
+            raise
+        raise CourseError(f"labs/{lab_id}.py does not exist yet",
+                          fix="write the lab first (or update the course package)") from None
 
 
 def lab_status(lab: dict, out: Path) -> dict:
@@ -81,11 +88,18 @@ def main(argv: list[str] | None = None) -> int:
         from toolkit.cli import run_main
         from toolkit.notebooks import main as notebook_main
 
-        return run_main(notebook_main, argv[1:])
+        return run_main(lambda args: notebook_main(args, load_lab), argv[1:])
+    if argv[:1] == ["bench"]:
+        from labs.bench import main as bench_main
+        from toolkit.cli import run_main
+
+        return run_main(bench_main, argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m labs",
         description="The course map: the six labs in order, which are done and which is next.",
-        epilog="python -m labs notebook --help: write the labs as Jupyter/Colab notebooks.")
+        epilog="python -m labs notebook --help: write the labs as Jupyter/Colab notebooks.\n"
+               "python -m labs bench --help: the labs' speed next to reference recipes.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="runs", help="folder holding your run folders "
                                                       "(default runs/)")
     args = parser.parse_args(argv)

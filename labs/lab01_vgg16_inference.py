@@ -61,18 +61,7 @@ from toolkit.cli import lab_parser, positive_int, run_main
 from toolkit.environment import cpu_name
 from toolkit.error_analysis import ErrorAnalysis
 from toolkit.errors import CourseError
-from toolkit.gradcam import CITATION as GRADCAM_CITATION
-from toolkit.gradcam import GradCAM, overlay_heatmap
 from toolkit.metrics import measure_inference
-from toolkit.model_views import (
-    architecture_figure,
-    feature_map_grid,
-    filter_grid,
-    format_layer_table,
-    layer_output,
-    layer_table,
-)
-from toolkit.photos import FITS, PhotoSet, load_photos
 from toolkit.plots import (
     bar_chart,
     plt,
@@ -82,6 +71,17 @@ from toolkit.plots import (
 )
 from toolkit.registry import fetch, get_entry, human_size
 from toolkit.runs import Run, parameter_counts
+from toolkit.vision.gradcam import CITATION as GRADCAM_CITATION
+from toolkit.vision.gradcam import GradCAM, overlay_heatmap
+from toolkit.vision.model_views import (
+    architecture_figure,
+    feature_map_grid,
+    filter_grid,
+    format_layer_table,
+    layer_output,
+    layer_table,
+)
+from toolkit.vision.photos import FITS, PhotoSet, load_photos
 
 LAB_ID = "lab01_vgg16_inference"
 TITLE = "A pretrained CNN: VGG16 ImageNet inference"

@@ -54,7 +54,6 @@ from toolkit.callbacks import default_callbacks
 from toolkit.cli import lab_parser, positive_int, run_main
 from toolkit.distribute import DistributionPlan, add_distribute_flag
 from toolkit.error_analysis import ErrorAnalysis
-from toolkit.image_data import ImageSplits, load_splits
 from toolkit.metrics import classification_metrics, measure_inference
 from toolkit.plots import (
     bar_chart,
@@ -66,6 +65,7 @@ from toolkit.plots import (
 )
 from toolkit.runs import Run, parameter_counts
 from toolkit.seed import seed_everything
+from toolkit.vision.data import ImageSplits, load_splits
 
 LAB_ID = "lab02_mlp_dropout"
 TITLE = "An MLP with dropout: overfitting and regularization"
@@ -133,7 +133,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # --- 1. data -------------------------------------------------------------------------------
 
-Splits = ImageSplits  # train / validation / test arrays (see toolkit.image_data)
+Splits = ImageSplits  # train / validation / test arrays (see toolkit.vision.data)
 
 
 def load_data(config: argparse.Namespace) -> Splits:

@@ -53,16 +53,7 @@ from toolkit.callbacks import default_callbacks
 from toolkit.cli import lab_parser, run_main
 from toolkit.distribute import DistributionPlan, add_distribute_flag
 from toolkit.error_analysis import ErrorAnalysis
-from toolkit.image_data import ImageSplits, load_splits
 from toolkit.metrics import classification_metrics, measure_inference
-from toolkit.model_views import (
-    architecture_figure,
-    feature_map_grid,
-    filter_grid,
-    format_layer_table,
-    layer_output,
-    layer_table,
-)
 from toolkit.plots import (
     bar_chart,
     confusion_matrix,
@@ -70,6 +61,15 @@ from toolkit.plots import (
     show,  # noqa: F401  (the notebook cells call it)
 )
 from toolkit.runs import Run, parameter_counts
+from toolkit.vision.data import ImageSplits, load_splits
+from toolkit.vision.model_views import (
+    architecture_figure,
+    feature_map_grid,
+    filter_grid,
+    format_layer_table,
+    layer_output,
+    layer_table,
+)
 
 LAB_ID = "lab03_cnn_mnist"
 TITLE = "Convolutional networks on MNIST"
@@ -142,7 +142,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # --- 1. data -------------------------------------------------------------------------------
 
-Splits = ImageSplits  # train / validation / test arrays (see toolkit.image_data)
+Splits = ImageSplits  # train / validation / test arrays (see toolkit.vision.data)
 
 
 def load_data(config: argparse.Namespace) -> Splits:

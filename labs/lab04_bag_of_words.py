@@ -56,15 +56,16 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
 
-from toolkit import plots, text_plots
+from toolkit import plots
 from toolkit.callbacks import default_callbacks
 from toolkit.cli import lab_parser, positive_int, run_main
 from toolkit.error_analysis import ErrorAnalysis
 from toolkit.errors import CourseError
 from toolkit.metrics import classification_metrics, measure_inference
 from toolkit.runs import Run, parameter_counts
-from toolkit.text_data import TextDataset, add_text_data_arguments, load_from_args
-from toolkit.text_processing import (
+from toolkit.text import plots as text_plots
+from toolkit.text.data import TextDataset, add_text_data_arguments, load_from_args
+from toolkit.text.processing import (
     NEGATIONS,
     TOKENIZERS,
     TextPreprocessor,

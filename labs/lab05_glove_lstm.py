@@ -57,16 +57,17 @@ import keras
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-from toolkit import plots, text_plots
+from toolkit import plots
 from toolkit.callbacks import default_callbacks
 from toolkit.cli import lab_parser, positive_int, run_main
 from toolkit.distribute import DistributionPlan, add_distribute_flag
 from toolkit.error_analysis import ErrorAnalysis
-from toolkit.glove import GloveVectors, load_glove, resolve_glove
 from toolkit.metrics import classification_metrics, measure_inference
 from toolkit.runs import Run, parameter_counts
-from toolkit.text_data import TextDataset, add_text_data_arguments, load_from_args
-from toolkit.text_processing import TOKENIZERS, Vocabulary, get_tokenizer, length_summary
+from toolkit.text import plots as text_plots
+from toolkit.text.data import TextDataset, add_text_data_arguments, load_from_args
+from toolkit.text.glove import GloveVectors, load_glove, resolve_glove
+from toolkit.text.processing import TOKENIZERS, Vocabulary, get_tokenizer, length_summary
 
 LAB = "lab05_glove_lstm"
 TITLE = "GloVe embeddings and an LSTM"

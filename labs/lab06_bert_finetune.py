@@ -87,7 +87,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from toolkit import bert, plots, text_data, text_plots, text_tags
+from toolkit import plots
 from toolkit.callbacks import default_callbacks
 from toolkit.cli import lab_parser, positive_int, run_main
 from toolkit.distribute import DistributionPlan, add_distribute_flag
@@ -96,6 +96,10 @@ from toolkit.errors import CourseError
 from toolkit.metrics import classification_metrics, measure_inference
 from toolkit.plots import show  # noqa: F401  (the notebook cells call it)
 from toolkit.runs import Run, parameter_counts
+from toolkit.text import bert
+from toolkit.text import data as text_data
+from toolkit.text import plots as text_plots
+from toolkit.text import tags as text_tags
 
 LAB_ID = "lab06_bert_finetune"
 TITLE = "Fine-tuning BERT on SST-2"
@@ -311,7 +315,7 @@ def readable(text: str) -> str:
 
 def task_from_dataset(name: str, dataset: text_data.TextDataset, *, with_test: bool = True,
                       loss_weight: float = 1.0) -> TextTask:
-    """A :class:`TextTask` from a ``toolkit.text_data`` data set: its validation split is the
+    """A :class:`TextTask` from a ``toolkit.text.data`` data set: its validation split is the
     dev split this lab reports, its test split is kept only for the main task."""
     texts = {"train": dataset.x_train, "dev": dataset.x_val}
     labels = {"train": dataset.y_train, "dev": dataset.y_val}
@@ -361,7 +365,7 @@ def parse_task_spec(spec: str) -> tuple[str, Path, str, str, float]:
 
 
 def load_extra_task(spec: str, config: argparse.Namespace, limit: int) -> TextTask:
-    """A ``--task`` data set, read by ``toolkit.text_data`` (CSV/TSV, string or integer labels).
+    """A ``--task`` data set, read by ``toolkit.text.data`` (CSV/TSV, string or integer labels).
 
     Its stratified validation share is the task's dev split; at most ``limit`` training rows.
     """
@@ -924,7 +928,7 @@ def analyse_errors(outcome: dict, tasks: dict[str, TextTask], config: argparse.N
 def save_model(outcome: dict, config: argparse.Namespace, run: Run) -> Path | None:
     """Write ``model.keras`` (weights + architecture, without the optimizer's state).
 
-    Reload it with ``import toolkit.bert`` first (it registers the custom layers), then
+    Reload it with ``import toolkit.text.bert`` first (it registers the custom layers), then
     ``keras.saving.load_model(path)``.
     """
     if config.no_save:
@@ -985,38 +989,11 @@ def benchmark(preset_name: str, tasks: dict[str, TextTask] | None,
 
 def padding_speedup(preset_name: str, task: TextTask, config: argparse.Namespace,
                     batches_timed: int | None = None) -> dict:
-    """Real tokens/s of training steps on SST-2 batches: dynamic vs fixed padding (float32)."""
-    batches_timed = batches_timed or (3 if config.quick else 12)
-    backbone = bert.random_backbone(preset_name, dtype="float32")
-    model = bert.build_classifier(backbone, 2)
-    bert.apply_strategy(backbone, "full", pooling="mean")
-    model.compile(optimizer=keras.optimizers.AdamW(2e-5),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    result = {}
-    for mode, fixed in (("dynamic", False), ("fixed", True)):
-        batches = bert.PaddedBatches(task.tokens["train"].token_ids, task.labels["train"],
-                                     batch_size=config.batch_size,
-                                     input_names=bert.input_names(backbone), shuffle=True,
-                                     seed=config.seed, pad_to_multiple=config.pad_to_multiple,
-                                     max_length=config.max_length, fixed_length=fixed)
-        timed = [batches[i] for i in range(min(batches_timed, len(batches)))]
-        seen = set()
-        for inputs, labels, weights in timed:  # compile every shape before timing
-            if inputs["token_ids"].shape not in seen:
-                seen.add(inputs["token_ids"].shape)
-                model.train_on_batch(inputs, labels, sample_weight=weights)
-        start = time.perf_counter()
-        for inputs, labels, weights in timed:
-            model.train_on_batch(inputs, labels, sample_weight=weights)
-        elapsed = time.perf_counter() - start
-        real_tokens = sum(int(inputs["padding_mask"].sum()) for inputs, _, _ in timed)
-        result[mode] = {"batches": len(timed), "real_tokens_per_s": round(real_tokens / elapsed, 1),
-                        "samples_per_s": round(len(timed) * config.batch_size / elapsed, 1)}
-        print(f"{mode} padding: {result[mode]['real_tokens_per_s']:,.0f} real tokens/s, "
-              f"{result[mode]['samples_per_s']:,.1f} samples/s")
-    result["speedup"] = round(result["dynamic"]["real_tokens_per_s"]
-                              / result["fixed"]["real_tokens_per_s"], 2)
-    return result
+    """Real tokens/s of training steps on this task's batches: dynamic vs fixed padding."""
+    return bert.padding_speedup(preset_name, task.tokens["train"].token_ids, task.labels["train"],
+                                batch_size=config.batch_size, max_length=config.max_length,
+                                pad_to_multiple=config.pad_to_multiple, seed=config.seed,
+                                batches_timed=batches_timed or (3 if config.quick else 12))
 
 
 def finish(run: Run, config: argparse.Namespace | None = None) -> Path:

@@ -1,10 +1,10 @@
-"""toolkit.bench: the table logic, and one real workload end to end (no timing is asserted)."""
+"""labs.bench: the table logic, and one real workload end to end (no timing is asserted)."""
 
 from __future__ import annotations
 
 import json
 
-from toolkit.bench import (
+from labs.bench import (
     BenchRow,
     _AccuracyClock,
     fast_fit_settings,

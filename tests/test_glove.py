@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from toolkit.errors import CourseError
-from toolkit.glove import cache_paths, load_glove, parse_glove_text, resolve_glove
+from toolkit.text.glove import cache_paths, load_glove, parse_glove_text, resolve_glove
 
 # A 20-word, 4-d file built so that king - man + woman = queen exactly, and the
 # sentiment words form two tight clusters.

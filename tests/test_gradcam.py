@@ -1,4 +1,4 @@
-"""toolkit.gradcam and toolkit.model_views on a tiny CNN the test builds (any backend)."""
+"""toolkit.vision.gradcam and toolkit.vision.model_views on a tiny CNN the test builds (any backend)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from toolkit.gradcam import GradCAM, input_gradient, last_conv_layer, overlay_heatmap
-from toolkit.model_views import (
+from toolkit.vision.gradcam import GradCAM, input_gradient, last_conv_layer, overlay_heatmap
+from toolkit.vision.model_views import (
     architecture_figure,
     feature_map_grid,
     filter_grid,

@@ -18,16 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from toolkit import submissions as submissions_module
-from toolkit.assessment import MET, MISSING, PARTIAL, REVIEW, assess
 from toolkit.cli import run_main
 from toolkit.errors import CourseError
-from toolkit.grade import main as grade_main
-from toolkit.notebook_check import check_notebook
-from toolkit.reflection import write_reflection
-from toolkit.rubric import Condition, load_rubric
-from toolkit.runs import read_record, write_json_atomic
-from toolkit.sample_submissions import (
+from toolkit.grading import submissions as submissions_module
+from toolkit.grading.assessment import MET, MISSING, PARTIAL, REVIEW, assess
+from toolkit.grading.grade import main as grade_main
+from toolkit.grading.notebook_check import check_notebook
+from toolkit.grading.rubric import Condition, load_rubric
+from toolkit.grading.samples import (
     VAGUE_HYPOTHESIS,
     finish_as_student,
     hostile_zip,
@@ -36,7 +34,9 @@ from toolkit.sample_submissions import (
     synthetic_record,
     write_run_folder,
 )
-from toolkit.submissions import read_submission
+from toolkit.grading.submissions import read_submission
+from toolkit.reflection import write_reflection
+from toolkit.runs import read_record, write_json_atomic
 
 RUBRIC = load_rubric()
 ALL = {c.id for c in RUBRIC.criteria}
@@ -58,9 +58,9 @@ def toolkit_run(out: Path) -> Path:
     from toolkit import plots
     from toolkit.callbacks import default_callbacks
     from toolkit.error_analysis import ErrorAnalysis
-    from toolkit.image_data import load_image_dataset, subsample, to_model_input
     from toolkit.metrics import classification_metrics, measure_inference
     from toolkit.runs import Run, parameter_counts
+    from toolkit.vision.data import load_image_dataset, subsample, to_model_input
 
     run = Run.start("lab03_cnn_mnist", title="Convolutional networks (test run)",
                     argv=["--quick"], seed=7, out=out, quick=True,

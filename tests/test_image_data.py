@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from toolkit.errors import CourseError
-from toolkit.image_data import load_image_dataset, load_splits, read_idx, subsample, to_model_input
+from toolkit.vision.data import load_image_dataset, load_splits, read_idx, subsample, to_model_input
 
 
 def write_idx(path, array):

@@ -19,7 +19,7 @@ from toolkit.cli import run_main
 from toolkit.errors import CourseError
 from toolkit.notebooks import notebook_steps
 from toolkit.runs import read_record
-from toolkit.text_processing import (
+from toolkit.text.processing import (
     NEGATIONS,
     TextPreprocessor,
     get_lemmatizer,

@@ -16,10 +16,10 @@ from test_text_data import corpus, write_csv
 
 from labs import lab05_glove_lstm as lab
 from toolkit.cli import run_main
-from toolkit.glove import GloveVectors
 from toolkit.notebooks import notebook_steps
 from toolkit.runs import read_record
-from toolkit.text_processing import Vocabulary, length_summary
+from toolkit.text.glove import GloveVectors
+from toolkit.text.processing import Vocabulary, length_summary
 
 REPO = Path(__file__).resolve().parent.parent
 

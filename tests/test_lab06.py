@@ -19,10 +19,10 @@ import pytest
 from test_bert import make_tiny_preset, tiny_backbone
 
 from labs import lab06_bert_finetune as lab
-from toolkit import bert
 from toolkit.cli import run_main
 from toolkit.errors import CourseError
 from toolkit.runs import list_runs, read_record
+from toolkit.text import bert
 
 REPO = Path(__file__).resolve().parent.parent
 # One padded shape (every synthetic / quick sentence fits in 64 word pieces): one compilation.
@@ -73,7 +73,7 @@ def test_flags_defaults_and_checks(monkeypatch):
         (lab.DEFAULT_PRESET, 3, 32, "full")
     assert lab.learning_rate_for(config, "full") == 2e-5
     assert lab.learning_rate_for(config, "frozen") == lab.FROZEN_LEARNING_RATE
-    monkeypatch.setattr(bert, "offline_package_dir", lambda: None)
+    monkeypatch.setattr(bert.presets, "offline_package_dir", lambda: None)
     quick = lab.parse_args(["--quick"])
     assert quick.epochs == 1 and quick.preset == lab.QUICK_PRESET_FALLBACK
     assert lab.parse_comparison("frozen, full:mlp") == [("frozen", "linear"), ("full", "mlp")]

@@ -23,9 +23,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from labs.__main__ import load_lab
 from toolkit import notebooks
 from toolkit.errors import CourseError
-from toolkit.notebook_check import check_notebook
+from toolkit.grading.notebook_check import check_notebook
 
 REPO = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = 300  # seconds one cell may take in CI; a quick notebook needs ~60-90 s in all
@@ -443,9 +444,9 @@ def assert_grader_accepts(notebook_path: Path, tmp_folder: Path) -> None:
     """The grader, given a submission holding only this notebook, says it ran to the end."""
     import shutil
 
-    from toolkit.assessment import MET, assess_criterion
-    from toolkit.rubric import load_rubric
-    from toolkit.submissions import read_submission
+    from toolkit.grading.assessment import MET, assess_criterion
+    from toolkit.grading.rubric import load_rubric
+    from toolkit.grading.submissions import read_submission
 
     student = tmp_folder / "student-1"
     student.mkdir(parents=True)
@@ -527,7 +528,7 @@ def executed_lab(lab_id: str, folder: Path, data_dir: Path | None) -> tuple[Path
     values = ci_values(lab_id, data_dir)
     workdir = folder / lab_id
     workdir.mkdir()
-    path = notebooks.write_notebook(lab_id, workdir, values=values)
+    path = notebooks.write_notebook(load_lab(lab_id), workdir, values=values)
     saved = os.environ.get("KERASCOURSE_DATA")
     if data_dir is not None:  # the kernel inherits it: --data-dir defaults to it
         os.environ["KERASCOURSE_DATA"] = str(data_dir)

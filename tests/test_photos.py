@@ -1,4 +1,4 @@
-"""toolkit.photos: any readable photo becomes 224x224 RGB; bad files are named and skipped."""
+"""toolkit.vision.photos: any readable photo becomes 224x224 RGB; bad files are named and skipped."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from toolkit.errors import CourseError
-from toolkit.photos import load_photo, load_photos
+from toolkit.vision.photos import load_photo, load_photos
 
 
 def _save(folder, name, image, **options):

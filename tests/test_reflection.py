@@ -7,12 +7,12 @@ import shutil
 import pytest
 
 from toolkit import reflection
-from toolkit.assessment import MET, MISSING, assess
 from toolkit.cli import run_main
+from toolkit.grading.assessment import MET, MISSING, assess
+from toolkit.grading.rubric import load_rubric
+from toolkit.grading.samples import annotate_errors, synthetic_record, write_run_folder
+from toolkit.grading.submissions import read_submission
 from toolkit.reflection import TODO, main, render, write_reflection
-from toolkit.rubric import load_rubric
-from toolkit.sample_submissions import annotate_errors, synthetic_record, write_run_folder
-from toolkit.submissions import read_submission
 
 
 @pytest.fixture

@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import zipfile
 
-from toolkit.assessment import assess
 from toolkit.cli import run_main
-from toolkit.rubric import load_rubric
-from toolkit.sample_submissions import (
+from toolkit.grading.assessment import assess
+from toolkit.grading.rubric import load_rubric
+from toolkit.grading.samples import (
     finish_as_student,
     report_notebook,
     synthetic_record,
     write_run_folder,
 )
-from toolkit.submissions import read_submission
-from toolkit.submit import main
+from toolkit.grading.submissions import read_submission
+from toolkit.grading.submit import main
 
 
 def _run(tmp_path, name="20261123-101500", lab="lab03_cnn_mnist", seed=1):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from toolkit.errors import CourseError
-from toolkit.text_data import (
+from toolkit.text.data import (
     add_text_data_arguments,
     encode_labels,
     load_text_dataset,

@@ -43,24 +43,18 @@ import re
 import sys
 import textwrap
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10: the same parser as a package
-    import tomli as tomllib
-
 import nbformat
 from nbformat import v4
 
 from toolkit.errors import CourseError
+from toolkit.resources import load_syllabus
 
-COURSE_DIR = Path(__file__).resolve().parent.parent / "course"
-SYLLABUS = COURSE_DIR / "syllabus.toml"
 DEFAULT_OUT = "notebooks"
 # Where a fresh Colab runtime clones the course from. A course replaces it with
 # --repo URL (or students set the KERASCOURSE_REPO environment variable).
@@ -79,9 +73,7 @@ LINE_WIDTH = 100
 # The lab: its syllabus entry, its flags and its steps
 # ---------------------------------------------------------------------------------------------
 
-def syllabus_labs(path: Path = SYLLABUS) -> list[dict]:
-    """The labs of ``course/syllabus.toml`` in course order."""
-    return tomllib.loads(path.read_text(encoding="utf-8"))["lab"]
+syllabus_labs = load_syllabus  # the labs of ``course/syllabus.toml`` in course order
 
 
 def resolve_lab(name: str, labs: list[dict] | None = None) -> str:
@@ -537,16 +529,16 @@ def intro_markdown(lab: dict, module: ModuleType, number: int | None) -> str:
     return "\n".join(lines)
 
 
-def build_notebook(lab: str | None = None, *, module: ModuleType | None = None,
+def build_notebook(lab: str | None = None, *, module: ModuleType,
                    quick: bool = True, repo: str = PLACEHOLDER_REPO,
                    values: dict[str, Any] | None = None,
                    strict_values: bool = True) -> nbformat.NotebookNode:
     """The notebook of one lab.
 
     Args:
-        lab: the lab id (``"lab03_cnn_mnist"``), a number or a prefix; the module
-            ``labs.<id>`` is imported. May be left out when ``module`` is given.
-        module: the lab module itself (default: imported from ``lab``); a module outside
+        lab: the lab id (``"lab03_cnn_mnist"``; default: the module's own name).
+        module: the lab module itself, handed in by whoever drives the labs
+            (``python -m labs notebook``): the toolkit never imports a lab. A module outside
             the syllabus gets its title from its docstring.
         quick: the starting value of ``QUICK`` (default ``True``).
         repo: the git URL a fresh runtime clones the course from (default a placeholder
@@ -556,22 +548,10 @@ def build_notebook(lab: str | None = None, *, module: ModuleType | None = None,
             ``False`` skips it.
 
     Raises:
-        CourseError: the lab module is missing, or its ``NOTEBOOK_STEPS`` do not fit.
+        CourseError: the lab's ``NOTEBOOK_STEPS`` do not fit.
     """
-    import importlib
-
     labs = syllabus_labs()
-    if module is None:
-        lab_id = resolve_lab(lab, labs)
-        try:
-            module = importlib.import_module(f"labs.{lab_id}")
-        except ModuleNotFoundError as error:
-            if error.name != f"labs.{lab_id}":
-                raise
-            raise CourseError(f"labs/{lab_id}.py does not exist yet",
-                              fix="write the lab first (or update the course package)") from None
-    else:
-        lab_id = lab or module.__name__.rsplit(".", 1)[-1]
+    lab_id = lab or module.__name__.rsplit(".", 1)[-1]
     entry = next((dict(item) for item in labs if item["id"] == lab_id), None)
     number = labs.index(next(i for i in labs if i["id"] == lab_id)) + 1 if entry else None
     if entry is None:
@@ -630,9 +610,9 @@ def notebook_name(lab_id: str) -> str:
     return f"{lab_id}.ipynb"
 
 
-def write_notebook(lab: str, out: Path | str = DEFAULT_OUT, **options) -> Path:
-    """Build the notebook of ``lab`` and write it to ``out/<lab id>.ipynb``."""
-    notebook = build_notebook(lab, **options)
+def write_notebook(module: ModuleType, out: Path | str = DEFAULT_OUT, **options) -> Path:
+    """Build the notebook of the lab ``module`` and write it to ``out/<lab id>.ipynb``."""
+    notebook = build_notebook(module=module, **options)
     lab_id = notebook.metadata["kerascourse"]["lab"]
     path = Path(out) / notebook_name(lab_id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -748,7 +728,8 @@ def _settings(pairs: Iterable[str]) -> dict[str, Any]:
     return values
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None, load_lab: Callable[[str], ModuleType]) -> int:
+    """``python -m labs notebook``; ``load_lab(lab_id)`` returns the lab's module."""
     parser = argparse.ArgumentParser(
         prog="python -m labs notebook",
         description="Write labs as Jupyter/Colab notebooks that call the lab's own step "
@@ -778,7 +759,7 @@ def main(argv: list[str] | None = None) -> int:
     for lab_id in lab_ids:
         try:
             # With several labs, a --set applies to the labs that have that variable.
-            path = write_notebook(lab_id, args.out, quick=not args.full, repo=args.repo,
+            path = write_notebook(load_lab(lab_id), args.out, quick=not args.full, repo=args.repo,
                                   values=values, strict_values=len(lab_ids) == 1)
         except CourseError as error:
             failures.append(f"{lab_id}: {error.message}")
@@ -798,7 +779,7 @@ def main(argv: list[str] | None = None) -> int:
 def _execute_and_report(path: Path, timeout: int) -> list[str]:
     from nbclient.exceptions import CellExecutionError
 
-    from toolkit.notebook_check import check_notebook
+    from toolkit.grading.notebook_check import check_notebook
 
     try:
         _, seconds = execute_notebook(path, timeout=timeout)
@@ -810,9 +791,3 @@ def _execute_and_report(path: Path, timeout: int) -> list[str]:
     check = check_notebook(path)
     print(f"  ran {path} in {seconds:.1f} s; {check.summary()}")
     return [] if check.ok else [f"{path.name}: " + "; ".join(map(str, check.problems))]
-
-
-if __name__ == "__main__":
-    from toolkit.cli import run_main
-
-    sys.exit(run_main(main))

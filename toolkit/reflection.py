@@ -30,11 +30,13 @@ from pathlib import Path
 from string import Template
 
 from toolkit.errors import CourseError
+from toolkit.record import read_record
+from toolkit.resources import course_path
 
 REFLECTION_NAME = "REFLECTION.md"
 NEW_DRAFT_NAME = "REFLECTION.new.md"
 STAMP_NAME = ".reflection.sha256"  # hash of the draft as written: a different hash = edited
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "course" / "templates"
+TEMPLATES_DIR = course_path("templates")
 PAGE_TEMPLATE = "reflection.md"
 TODO = "**TODO**"  # marks a prompt the student replaces; the grader ignores lines holding it
 MAX_TABLE_ROWS = 25
@@ -386,7 +388,6 @@ def main(argv: list[str] | None = None) -> int:
                     "new draft goes to REFLECTION.new.md.")
     parser.add_argument("run_dirs", nargs="+", help="run folders holding record.json")
     args = parser.parse_args(argv)
-    from toolkit.runs import read_record
 
     for run_dir in args.run_dirs:
         try:

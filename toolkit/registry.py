@@ -32,14 +32,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10: the same parser as a package
-    import tomli as tomllib
-
 from toolkit.errors import CourseError
+from toolkit.resources import TOMLDecodeError, datasets_path, load_toml
 
-REGISTRY_PATH = Path(__file__).resolve().parent.parent / "datasets" / "registry.toml"
+REGISTRY_PATH = datasets_path("registry.toml")
 OFFLINE_ENV = "KERASCOURSE_OFFLINE"  # set to 1 to never try a download
 PROBE_TIMEOUT_S = 3.0
 
@@ -104,11 +100,11 @@ def load_registry(path: Path | str | None = None) -> dict[str, Entry]:
     """Read ``datasets/registry.toml`` into :class:`Entry` objects keyed by name."""
     path = Path(path or REGISTRY_PATH)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = load_toml(path)
     except FileNotFoundError:
         raise CourseError(f"the data registry {path} is missing",
                           fix="reinstall from a checkout: pip install -e .") from None
-    except tomllib.TOMLDecodeError as error:
+    except TOMLDecodeError as error:
         raise CourseError(f"the data registry {path} is not valid TOML", why=str(error)) from None
     entries = {}
     for key, table in raw.items():

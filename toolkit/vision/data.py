@@ -6,7 +6,7 @@ Files are found through the data registry (``--data-dir``, the Keras cache, Debi
 when the files are there, and fails in seconds, saying what to get, when they are not.
 
 Example:
-    >>> from toolkit.image_data import load_image_dataset
+    >>> from toolkit.vision.data import load_image_dataset
     >>> data = load_image_dataset("fashion_mnist")
     >>> data.x_train.shape, data.x_train.dtype
     ((60000, 28, 28), dtype('uint8'))

@@ -1,4 +1,4 @@
-"""Speed of the labs next to their reference recipes: ``python -m toolkit.bench``.
+"""Speed of the labs next to their reference recipes: ``python -m labs bench``.
 
 Every workload runs twice in the same process, on the same data and device: once the way
 the course does it ("ours") and once the way the reference recipe does it, and prints one
@@ -21,8 +21,8 @@ bert           lab 6 training step, tokens/s, dynamic padding    fixed padding t
 learning rate scaled to match.
 
 Examples:
-    python -m toolkit.bench --quick                 # about 3-5 minutes on a 2-core CPU
-    KERAS_BACKEND=jax python -m toolkit.bench --only vgg16 bert --json bench.json
+    python -m labs bench --quick                 # about 3-5 minutes on a 2-core CPU
+    KERAS_BACKEND=jax python -m labs bench --only vgg16 bert --json bench.json
 
 Read the ratio as "how many times faster ours is" (for the CNN: reference time / our time to
 the same test accuracy: the lab's target, or the reference's final accuracy if it never
@@ -133,7 +133,7 @@ def bench_vgg16(quick: bool) -> BenchRow:
 def _mlp_data(quick: bool):
     """Fashion-MNIST when it is here (Debian package), else random images of the same shape."""
     from toolkit.errors import CourseError
-    from toolkit.image_data import load_image_dataset, to_model_input
+    from toolkit.vision.data import load_image_dataset, to_model_input
 
     try:
         data = load_image_dataset("fashion_mnist")
@@ -285,7 +285,7 @@ def bench_cnn(quick: bool) -> BenchRow:
     reference reached (its final accuracy), so the ratio always compares like with like.
     """
     lab03 = importlib.import_module("labs.lab03_cnn_mnist")
-    from toolkit.image_data import load_image_dataset, subsample, to_model_input
+    from toolkit.vision.data import load_image_dataset, subsample, to_model_input
 
     data = load_image_dataset("fashion_mnist")
     x_train, y_train = data.x_train, data.y_train
@@ -454,7 +454,7 @@ def format_table(rows: list[BenchRow]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m toolkit.bench", description=__doc__.split("\n\n")[0],
+        prog="python -m labs bench", description=__doc__.split("\n\n")[0],
         epilog="Workloads: " + ", ".join(WORKLOADS))
     parser.add_argument("--quick", action="store_true",
                         help="small data and few repeats: minutes on a CPU")

@@ -22,14 +22,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10: the same parser as a package
-    import tomli as tomllib
-
 from toolkit.errors import CourseError
+from toolkit.resources import TOMLDecodeError, course_path, load_toml
 
-DEFAULT_RUBRIC = Path(__file__).resolve().parent.parent / "course" / "rubrics" / "lab_report.toml"
+DEFAULT_RUBRIC = course_path("rubrics", "lab_report.toml")
 OPERATORS = ("abs<=", "==", "!=", ">=", "<=", ">", "<")
 _CONDITION = re.compile(r"^\s*(?P<path>[A-Za-z_][\w\-]*(?:\[\])?(?:\.[A-Za-z_][\w\-]*(?:\[\])?)*)"
                         r"\s*(?:(?P<op>abs<=|==|!=|>=|<=|>|<)\s*(?P<value>.+?))?\s*$")
@@ -296,11 +292,11 @@ def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
     path = Path(path)
     fix = "compare with course/rubrics/lab_report.toml, whose header documents the format"
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = load_toml(path)
     except FileNotFoundError:
         raise CourseError(f"rubric {path} not found",
                           fix="pass --rubric course/rubrics/lab_report.toml") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    except (OSError, UnicodeDecodeError, TOMLDecodeError) as error:
         raise CourseError(f"rubric {path} cannot be read", why=str(error), fix=fix) from None
     try:
         _check_keys(raw, {"rubric", "criterion"}, "top level")

@@ -15,7 +15,7 @@ Two ways to reach a square input (``fit``):
   does. Nothing is lost, but shapes are distorted.
 
 Example:
-    >>> from toolkit.photos import load_photos
+    >>> from toolkit.vision.photos import load_photos
     >>> photos = load_photos(["my_photos/", "cat.jpg"], size=(224, 224))
     >>> photos.array.shape          # (N, 224, 224, 3) uint8, the readable files only
     >>> for skipped in photos.skipped:

@@ -18,7 +18,7 @@ non-UTF-8 bytes, blank text, one class only, a label column that holds text or s
 raises :class:`~toolkit.errors.CourseError` naming the file, the line and the column.
 
 Example:
-    >>> from toolkit.text_data import load_text_dataset
+    >>> from toolkit.text.data import load_text_dataset
     >>> data = load_text_dataset("sst2_sentences", data_dir="../shared/data")
     >>> len(data.x_train), data.class_names
     (6920, ['negative', 'positive'])

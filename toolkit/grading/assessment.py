@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from toolkit.report_text import (
+from toolkit.grading.report_text import (
     PROSE_KINDS,
     TEXT_KINDS,
     Document,
@@ -39,8 +39,8 @@ from toolkit.report_text import (
     quote,
     shorten,
 )
-from toolkit.rubric import Condition, Criterion, Requirement, Rubric, TextCheck
-from toolkit.submissions import IMAGE_SUFFIXES, Submission
+from toolkit.grading.rubric import Condition, Criterion, Requirement, Rubric, TextCheck
+from toolkit.grading.submissions import IMAGE_SUFFIXES, Submission
 
 MET, PARTIAL, MISSING, REVIEW = "met", "partial", "missing", "needs review"
 STATUSES = (MET, PARTIAL, MISSING, REVIEW)

@@ -31,8 +31,13 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from toolkit.notebook_check import NotebookCheck, check_notebook, read_notebook
-from toolkit.report_text import Document, markdown_document, notebook_document, plain_document
+from toolkit.grading.notebook_check import NotebookCheck, check_notebook, read_notebook
+from toolkit.grading.report_text import (
+    Document,
+    markdown_document,
+    notebook_document,
+    plain_document,
+)
 
 MAX_FILE_BYTES = 20 * 2**20        # one file; a run folder's PNGs are well below 1 MB
 MAX_SUBMISSION_BYTES = 100 * 2**20  # all files of one student that are read

@@ -9,7 +9,7 @@ it is not (scikit-learn's English stop-word list; no lemmatization), and says wh
 so a run record always names the resources behind its numbers.
 
 Example:
-    >>> from toolkit.text_processing import get_tokenizer, stop_words
+    >>> from toolkit.text.processing import get_tokenizer, stop_words
     >>> get_tokenizer("regex")("It wasn't bad -- really!")
     ['it', 'was', "n't", 'bad', '--', 'really', '!']
     >>> words, source = stop_words()

@@ -24,9 +24,9 @@ from collections import Counter
 from pathlib import Path
 from string import Template
 
-from toolkit.assessment import MET, MISSING, PARTIAL, REVIEW, StudentGrade
+from toolkit.grading.assessment import MET, MISSING, PARTIAL, REVIEW, StudentGrade
+from toolkit.grading.rubric import Rubric
 from toolkit.reflection import TEMPLATES_DIR
-from toolkit.rubric import Rubric
 
 
 def _template(name: str) -> Template:

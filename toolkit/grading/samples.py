@@ -7,7 +7,7 @@ makes a record shaped like a lab's without training anything, and :func:`build_c
 writes a whole class of varied submissions (complete, partial, notebooks, PDF, zips, and a
 few hostile ones) into a folder:
 
-    python -m toolkit.sample_submissions demo_class/ --count 20
+    python -m toolkit.grading.samples demo_class/ --count 20
     python -m toolkit.grade demo_class/ --out demo_grades/
 """
 
@@ -343,7 +343,7 @@ def build_class(folder: Path | str, count: int = 20, seed: int = 0) -> list[tupl
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m toolkit.sample_submissions",
+        prog="python -m toolkit.grading.samples",
         description="Write a folder of synthetic student submissions to try the grader on.")
     parser.add_argument("folder", help="where to write them (must not exist yet)")
     parser.add_argument("--count", type=int, default=24, help="how many (default 24)")

@@ -1,0 +1,1 @@
+"""The course: syllabus, rubrics and templates (package data, see toolkit.resources)."""

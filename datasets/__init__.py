@@ -1,0 +1,1 @@
+"""The dataset registry (package data, see toolkit.resources)."""

