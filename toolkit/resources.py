@@ -2,8 +2,8 @@
 
 ``course/`` and ``datasets/`` ship inside the installed package as ``toolkit.course`` and
 ``toolkit.datasets`` (``setup.cfg`` maps the folders), so ``pip install .``, a wheel or
-``pip install git+URL`` in Colab find them with :mod:`importlib.resources`. In a checkout that
-was never installed, the folders beside ``toolkit/`` are used.
+``pip install git+URL`` in Colab find them with :mod:`importlib.resources`. Run from a source
+checkout (``pip install -e .``, or no install at all), the folders beside ``toolkit/`` are used.
 
 Example:
     >>> from toolkit.resources import course_path, load_toml
@@ -28,14 +28,14 @@ _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def _package_folder(package: str, checkout_name: str) -> Path:
-    """The folder of a data package, installed or in the checkout."""
+    """The folder of a data package: the checkout's own when running from a source checkout
+    (so an edited rubric or template counts at once), else the installed package data."""
+    if (_CHECKOUT / "setup.cfg").is_file() and (_CHECKOUT / checkout_name).is_dir():
+        return _CHECKOUT / checkout_name
     try:
-        folder = Path(str(importlib.resources.files(package)))  # wheels install unpacked
-        if folder.is_dir():
-            return folder
-    except ModuleNotFoundError:  # not installed: the checkout's folder
-        pass
-    return _CHECKOUT / checkout_name
+        return Path(str(importlib.resources.files(package)))  # wheels install unpacked
+    except ModuleNotFoundError:
+        return _CHECKOUT / checkout_name
 
 
 def course_path(*parts: str) -> Path:
