@@ -196,26 +196,26 @@ def start_run(config: argparse.Namespace, photos: PhotoSet, weights: str) -> Run
 
     It comes after the photos and weights are found, so a typo costs seconds, not a run folder.
     """
-    run = Run.start(LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
-                    quick=config.quick)
-    run.record["task"] = ("ImageNet-1k image classification of the student's own photos with "
-                          "pretrained VGG16 (inference only, no training)")
-    run.record["hyperparameters"] = {
-        "weights": config.weights, "input_size": "224x224", "resize": config.fit,
-        "top_k": config.top_k, "batch_size": config.batch_size,
-        "gradcam_layer": config.gradcam_layer, "benchmark": config.benchmark}
-    run.record["dataset"] = {
-        "name": "student_photos",
-        "title": "Your photos, classified into the 1,000 ImageNet (ILSVRC-2012) classes",
-        "source": ", ".join(config.images),
-        "citation": ("O. Russakovsky et al. ImageNet Large Scale Visual Recognition Challenge. "
-                     "IJCV 2015 (the 1,000 classes VGG16 predicts)."),
-        "splits": {"photos": len(photos)}, "class_count": 1000,
-        **photos.describe()}
+    run = Run.start(
+        LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
+        quick=config.quick,
+        task=("ImageNet-1k image classification of the student's own photos with pretrained "
+              "VGG16 (inference only, no training)"),
+        dataset={
+            "name": "student_photos",
+            "title": "Your photos, classified into the 1,000 ImageNet (ILSVRC-2012) classes",
+            "source": ", ".join(config.images),
+            "citation": ("O. Russakovsky et al. ImageNet Large Scale Visual Recognition "
+                         "Challenge. IJCV 2015 (the 1,000 classes VGG16 predicts)."),
+            "splits": {"photos": len(photos)}, "class_count": 1000,
+            **photos.describe()},
+        hyperparameters={
+            "weights": config.weights, "input_size": "224x224", "resize": config.fit,
+            "top_k": config.top_k, "batch_size": config.batch_size,
+            "gradcam_layer": config.gradcam_layer, "benchmark": config.benchmark})
     if weights is None:
         warn_random_weights(run)
-    run.save()
-    print(f"run folder: {run.dir}")
+        run.save()
     return run
 
 
@@ -612,12 +612,7 @@ def finish(run: Run) -> Path:
                       measured=measured)
     run.record["reference"]["top5_value"] = REFERENCE["top5"]
     run.record["reference"]["parameters"] = VGG16_PARAMETERS
-    run.finish()
-    for warning in run.record.get("warnings", []):
-        print("\n" + warning)
-    print(f"\nrun folder: {run.dir} (record.json, REFLECTION.md, "
-          f"{len(run.record['figures'])} figures)")
-    return run.dir
+    return run.finish()
 
 
 # --- the lesson, in order -----------------------------------------------------------------

@@ -156,21 +156,22 @@ def load_data(config: argparse.Namespace) -> Splits:
 
 def start_run(config: argparse.Namespace, data: Splits) -> Run:
     """Create the run folder and record the data and every setting of the sweep."""
-    run = Run.start(LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
-                    quick=config.quick)
-    run.record["task"] = (f"{data.description['title']}: 10-class image classification with a "
-                          f"dense network; overfitting vs dropout / L2")
-    run.record["dataset"] = data.description
+    run = Run.start(
+        LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
+        quick=config.quick,
+        task=(f"{data.description['title']}: 10-class image classification with a dense "
+              f"network; overfitting vs dropout / L2"),
+        dataset=data.description,
+        hyperparameters={
+            "hidden_layers": config.depth, "width": config.width, "activation": "relu",
+            "dropout_rates": config.dropout, "l2": config.l2 or "none",
+            "optimizer": config.optimizer, "learning_rate": config.learning_rate,
+            "batch_size": config.batch_size, "epochs": config.epochs,
+            "early_stopping_patience": config.patience or "off",
+            "validation_split": config.validation_split,
+            "selection": "best validation accuracy"})
     run.record["references"] = [DROPOUT_CITATION]
-    run.record["hyperparameters"] = {
-        "hidden_layers": config.depth, "width": config.width, "activation": "relu",
-        "dropout_rates": config.dropout, "l2": config.l2 or "none",
-        "optimizer": config.optimizer, "learning_rate": config.learning_rate,
-        "batch_size": config.batch_size, "epochs": config.epochs,
-        "early_stopping_patience": config.patience or "off",
-        "validation_split": config.validation_split, "selection": "best validation accuracy"}
     run.save()
-    print(f"run folder: {run.dir}")
     return run
 
 
@@ -402,11 +403,7 @@ def finish(data: Splits, config: argparse.Namespace, run: Run) -> Path:
     reference = REFERENCES[config.dataset]
     run.set_reference(value=reference["value"], metric="accuracy", split=reference["split"],
                       citation=reference["citation"], note=reference["note"])
-    run.finish()
-    accuracy = run.record["metrics"]["accuracy"]
-    print(f"test accuracy {accuracy:.4f} (reference {reference['value']:.4f}); run folder: "
-          f"{run.dir}")
-    return run.dir
+    return run.finish()
 
 
 # --- the lesson, in order --------------------------------------------------------------------

@@ -168,20 +168,18 @@ def load_data(config: argparse.Namespace) -> Splits:
 
 def start_run(config: argparse.Namespace, data: Splits) -> Run:
     """Create the run folder and record the data and every training setting."""
-    run = Run.start(LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
-                    quick=config.quick)
-    run.record["task"] = (f"{data.description['title']}: 10-class image classification with a "
-                          f"convolutional network ({config.arch} design)")
-    run.record["dataset"] = data.description
-    run.record["hyperparameters"] = {
-        "arch": config.arch, "augment": config.augment, "epochs": config.epochs,
-        "batch_size": config.batch_size, "optimizer": "adam",
-        "learning_rate": config.learning_rate, "schedule": config.schedule,
-        "early_stopping_patience": config.patience or "off",
-        "validation_split": config.validation_split, "input_shape": "(N, 28, 28, 1)"}
-    run.save()
-    print(f"run folder: {run.dir}")
-    return run
+    return Run.start(
+        LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
+        quick=config.quick,
+        task=(f"{data.description['title']}: 10-class image classification with a "
+              f"convolutional network ({config.arch} design)"),
+        dataset=data.description,
+        hyperparameters={
+            "arch": config.arch, "augment": config.augment, "epochs": config.epochs,
+            "batch_size": config.batch_size, "optimizer": "adam",
+            "learning_rate": config.learning_rate, "schedule": config.schedule,
+            "early_stopping_patience": config.patience or "off",
+            "validation_split": config.validation_split, "input_shape": "(N, 28, 28, 1)"})
 
 
 # --- 3. the model --------------------------------------------------------------------------
@@ -405,9 +403,7 @@ def finish(config: argparse.Namespace, run: Run) -> Path:
                       citation=reference["citation"], source=reference["source"],
                       note=f"Course target for this data set: {TARGETS[config.dataset]:.1%} "
                            f"test accuracy.")
-    run.finish()
-    print(f"run folder: {run.dir}")
-    return run.dir
+    return run.finish()
 
 
 # --- the lesson, in order --------------------------------------------------------------------

@@ -44,6 +44,7 @@ import sys
 import time
 import warnings
 from collections import Counter
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -62,6 +63,7 @@ from toolkit.cli import lab_parser, positive_int, run_main
 from toolkit.error_analysis import ErrorAnalysis
 from toolkit.errors import CourseError
 from toolkit.metrics import classification_metrics, measure_inference
+from toolkit.plots import show  # noqa: F401  (the notebook cells call it)
 from toolkit.runs import Run, parameter_counts
 from toolkit.text import plots as text_plots
 from toolkit.text.data import TextDataset, add_text_data_arguments, load_from_args
@@ -77,7 +79,7 @@ from toolkit.text.processing import (
     token_counts,
 )
 
-LAB = "lab04_bag_of_words"
+LAB_ID = "lab04_bag_of_words"
 TITLE = "Text processing and bag-of-words classification"
 REPRESENTATIONS = ("binary", "counts", "tfidf")
 CLASSIFIERS = ("logreg", "svm", "nb")
@@ -147,6 +149,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     group.add_argument("--learning-rate", type=float, default=0.01,
                        help="Adam learning rate of the Keras network (default 0.01)")
     config = parser.parse_args(argv)
+    config.argv = list(argv or [])
     if config.ngrams[0] > config.ngrams[1]:
         parser.error("--ngrams MIN MAX needs MIN <= MAX")
     if config.quick:  # few texts: smaller batches, so two epochs still make enough steps
@@ -162,7 +165,7 @@ def load_data(config: argparse.Namespace) -> TextDataset:
     return load_from_args(config, QUICK_SIZES)
 
 
-def start_run(config: argparse.Namespace, data: TextDataset, argv: list[str] | None) -> Run:
+def start_run(config: argparse.Namespace, data: TextDataset) -> Run:
     """Create the run folder and record the data set and every setting."""
     hyperparameters = {
         "representations": config.representations, "classifiers": config.classifiers,
@@ -173,14 +176,10 @@ def start_run(config: argparse.Namespace, data: TextDataset, argv: list[str] | N
         "keras_batch_size": config.batch_size, "keras_learning_rate": config.learning_rate,
         "keras_optimizer": "Adam",
     }
-    run = Run.start(LAB, title=TITLE, argv=argv, seed=config.seed, out=config.out,
-                    quick=config.quick, hyperparameters=hyperparameters)
-    run.record["task"] = (f"sentence classification ({len(data.class_names)} classes) with "
-                          f"bag-of-words features and linear models")
-    run.record["dataset"] = data.describe()
-    run.save()
-    print(f"run folder: {run.dir}")
-    return run
+    return Run.start(LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
+                     quick=config.quick, dataset=data.describe(), hyperparameters=hyperparameters,
+                     task=(f"sentence classification ({len(data.class_names)} classes) with "
+                           f"bag-of-words features and linear models"))
 
 
 # --- 2. text processing -----------------------------------------------------------------------
@@ -565,31 +564,29 @@ def record_reference(data: TextDataset, run: Run) -> None:
                       citation=best["citation"], source=f"SST-2 {best['model']}", note=note)
 
 
-def finish(model: keras.Model, config: argparse.Namespace, run: Run) -> str:
+def finish(model: keras.Model, config: argparse.Namespace, run: Run) -> Path:
     """Save the Keras model (unless ``--no-save``), the record and the reflection draft."""
     if not config.no_save:
         model.save(run.path("model.keras"))
-    run.finish()
-    print(f"done: {run.dir} (record.json, REFLECTION.md, figures)")
-    return str(run.dir)
+    return run.finish()
 
 
 NOTEBOOK_STEPS = [
     ("parse_args", "config = parse_args(ARGS)"),
     ("load_data", "data = load_data(config)"),
-    ("start_run", "run = start_run(config, data, ARGS)"),
-    ("explore_text_processing", "plots.show(explore_text_processing(data, run))"),
+    ("start_run", "run = start_run(config, data)"),
+    ("explore_text_processing", "show(explore_text_processing(data, run))"),
     ("vectorize", "matrices = vectorize(data, config, run)"),
     ("compare_classifiers", "rows = compare_classifiers(matrices, data, config, run)\n"
-                            "plots.show(comparison_figure(rows, run, data.test_split))"),
+                            "show(comparison_figure(rows, run, data.test_split))"),
     ("grid_search", "if config.grid_search:\n    grid_search(matrices, data, config, run)"),
     ("train_keras_model", "model = train_keras_model(matrices, data, config, run)\n"
-                          "plots.show(run.path('learning_curves.png'))"),
+                          "show(run.path('learning_curves.png'))"),
     ("evaluate", "probabilities = evaluate(model, matrices, data, config, run)\n"
-                 "plots.show(run.path('confusion_matrix.png'))"),
-    ("weights_figure", "plots.show(weights_figure(model, matrices['features'], "
+                 "show(run.path('confusion_matrix.png'))"),
+    ("weights_figure", "show(weights_figure(model, matrices['features'], "
                        "data.class_names, run))"),
-    ("analyse_errors", "plots.show(analyse_errors(probabilities, data, run))"),
+    ("analyse_errors", "show(analyse_errors(probabilities, data, run))"),
     ("record_reference", "record_reference(data, run)"),
     ("finish", "finish(model, config, run)"),
 ]
@@ -599,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the whole lab: the steps of ``NOTEBOOK_STEPS``, in order."""
     config = parse_args(argv)
     data = load_data(config)
-    run = start_run(config, data, argv)
+    run = start_run(config, data)
     explore_text_processing(data, run)
     matrices = vectorize(data, config, run)
     rows = compare_classifiers(matrices, data, config, run)

@@ -52,6 +52,7 @@ import argparse
 import contextlib
 import sys
 from collections import Counter
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -63,13 +64,14 @@ from toolkit.cli import lab_parser, positive_int, run_main
 from toolkit.distribute import DistributionPlan, add_distribute_flag
 from toolkit.error_analysis import ErrorAnalysis
 from toolkit.metrics import classification_metrics, measure_inference
+from toolkit.plots import show  # noqa: F401  (the notebook cells call it)
 from toolkit.runs import Run, parameter_counts
 from toolkit.text import plots as text_plots
 from toolkit.text.data import TextDataset, add_text_data_arguments, load_from_args
 from toolkit.text.glove import GloveVectors, load_glove, resolve_glove
 from toolkit.text.processing import TOKENIZERS, Vocabulary, get_tokenizer, length_summary
 
-LAB = "lab05_glove_lstm"
+LAB_ID = "lab05_glove_lstm"
 TITLE = "GloVe embeddings and an LSTM"
 EMBEDDING_MODES = ("frozen", "fine-tuned", "random")
 QUICK_SIZES = {"train": 2000, "validation": 400, "test": 1000}
@@ -137,6 +139,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     model.add_argument("--patience", type=positive_int, default=2,
                        help="early-stopping patience in epochs (default 2)")
     config = parser.parse_args(argv)
+    config.argv = list(argv or [])
     if config.quick:
         config.epochs = min(config.epochs, 2)
         config.freeze_epochs = min(config.freeze_epochs, 1)
@@ -175,25 +178,22 @@ def load_embeddings(config: argparse.Namespace) -> GloveVectors:
     return glove
 
 
-def start_run(config: argparse.Namespace, data: TextDataset, glove: GloveVectors,
-              argv: list[str] | None) -> Run:
+def start_run(config: argparse.Namespace, data: TextDataset, glove: GloveVectors) -> Run:
     """Create the run folder and record the data set, the word vectors and every setting."""
     keys = ("glove", "glove_file", "oov", "tokenizer", "max_vocab", "max_length", "embeddings",
             "freeze_epochs", "bidirectional", "units", "dropout", "clipnorm", "learning_rate",
             "fine_tune_learning_rate", "patience", "epochs", "batch_size")
     hyperparameters = {key: getattr(config, key) for key in keys}
     hyperparameters["optimizer"] = "Adam"
-    run = Run.start(LAB, title=TITLE, argv=argv, seed=config.seed, out=config.out,
-                    quick=config.quick, hyperparameters=hyperparameters)
-    run.record["task"] = (f"sentence classification ({len(data.class_names)} classes) with "
-                          f"GloVe embeddings and an {'Bi' if config.bidirectional else ''}LSTM")
-    run.record["dataset"] = data.describe()
+    run = Run.start(LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
+                    quick=config.quick, dataset=data.describe(), hyperparameters=hyperparameters,
+                    task=(f"sentence classification ({len(data.class_names)} classes) with GloVe "
+                          f"embeddings and an {'Bi' if config.bidirectional else ''}LSTM"))
     # Flat rows and scalars throughout: the reflection draft shows each as a table.
     run.record["results"]["glove"] = {
         "source": glove.source, "words": len(glove), "dim": glove.dim,
         "cache": glove.load_info.get("cache"), **glove.load_info["times"]}
     run.save()
-    print(f"run folder: {run.dir}")
     return run
 
 
@@ -543,29 +543,27 @@ def record_reference(data: TextDataset, config: argparse.Namespace, run: Run) ->
                       note=note)
 
 
-def finish(model: keras.Model, config: argparse.Namespace, run: Run) -> str:
+def finish(model: keras.Model, config: argparse.Namespace, run: Run) -> Path:
     """Save the best model (unless ``--no-save``), the record and the reflection draft."""
     if not config.no_save:
         model.save(run.path("model.keras"))
-    run.finish()
-    print(f"done: {run.dir} (record.json, REFLECTION.md, figures)")
-    return str(run.dir)
+    return run.finish()
 
 
 NOTEBOOK_STEPS = [
     ("parse_args", "config = parse_args(ARGS)"),
     ("load_data", "data = load_data(config)"),
     ("load_embeddings", "glove = load_embeddings(config)"),
-    ("start_run", "run = start_run(config, data, glove, ARGS)"),
-    ("explore_embeddings", "plots.show(explore_embeddings(glove, run))"),
+    ("start_run", "run = start_run(config, data, glove)"),
+    ("explore_embeddings", "show(explore_embeddings(glove, run))"),
     ("build_sequences", "sequences = build_sequences(data, glove, config, run)\n"
-                        "plots.show(run.path('lengths.png'))"),
-    ("coverage_report", "plots.show(coverage_report(run))"),
+                        "show(run.path('lengths.png'))"),
+    ("coverage_report", "show(coverage_report(run))"),
     ("compare_embeddings", "models, rows = compare_embeddings(sequences, data, config, run)"),
-    ("comparison_figures", "plots.show(comparison_figures(rows, run, data.test_split))"),
+    ("comparison_figures", "show(comparison_figures(rows, run, data.test_split))"),
     ("evaluate_best", "model, probabilities = evaluate_best(models, sequences, data, config, "
-                      "run)\nplots.show(run.path('learning_curves.png'))"),
-    ("analyse_errors", "plots.show(analyse_errors(probabilities, data, sequences, run))"),
+                      "run)\nshow(run.path('learning_curves.png'))"),
+    ("analyse_errors", "show(analyse_errors(probabilities, data, sequences, run))"),
     ("record_reference", "record_reference(data, config, run)"),
     ("finish", "finish(model, config, run)"),
 ]
@@ -576,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     config = parse_args(argv)
     data = load_data(config)
     glove = load_embeddings(config)
-    run = start_run(config, data, glove, argv)
+    run = start_run(config, data, glove)
     explore_embeddings(glove, run)
     sequences = build_sequences(data, glove, config, run)
     coverage_report(run)

@@ -466,13 +466,8 @@ def tokenize(tasks: dict[str, TextTask], preset: bert.Preset,
 def start_run(config: argparse.Namespace, tasks: dict[str, TextTask],
               preset: bert.Preset) -> Run:
     """Create ``runs/lab06_bert_finetune/<time>/`` and record the settings and the data."""
-    run = Run.start(LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
-                    quick=config.quick)
     sst2 = tasks["sst2"]
-    run.record["task"] = ("binary sentiment classification of movie-review sentences (SST-2) by "
-                          "fine-tuning a pretrained transformer")
-    run.record["dataset"] = sst2.describe()
-    run.record["hyperparameters"] = {
+    hyperparameters = {
         "preset": config.preset if config.benchmark else preset.name,
         "preset_source": "random weights (benchmark)" if config.benchmark else preset.source,
         "strategy": config.strategy if not config.comparison else "compare",
@@ -491,6 +486,10 @@ def start_run(config: argparse.Namespace, tasks: dict[str, TextTask],
         "train_samples": len(sst2.texts["train"]),
         "distribution": config.distribution.describe(),
     }
+    run = Run.start(LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
+                    quick=config.quick, dataset=sst2.describe(), hyperparameters=hyperparameters,
+                    task=("binary sentiment classification of movie-review sentences (SST-2) "
+                          "by fine-tuning a pretrained transformer"))
     strategies = {config.strategy} if not config.comparison else {s for s, _ in config.comparison}
     if "frozen" in strategies and config.comparison:
         run.record["hyperparameters"]["learning_rate"] = config.lr
@@ -1000,9 +999,7 @@ def finish(run: Run, config: argparse.Namespace | None = None) -> Path:
     """Write the final record and the reflection draft (``REFLECTION.md``)."""
     if config is not None:
         config.distribution.close()  # later models in this process run on one device again
-    path = run.finish()
-    print(f"\nrun folder: {run.dir}\nreflection draft: {run.dir / 'REFLECTION.md'}")
-    return path
+    return run.finish()
 
 
 NOTEBOOK_STEPS = [

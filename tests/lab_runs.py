@@ -19,7 +19,7 @@ def run_lab(lab, argv: list[str]) -> dict:
     """Run ``lab.main(argv)`` (exit code 0 expected) and return its record, with ``_dir`` set
     to the run folder. ``argv`` must hold ``--out``."""
     assert run_main(lab.main, argv) == 0
-    run_dir = only_run(lab.LAB, argv[argv.index("--out") + 1])
+    run_dir = only_run(lab.LAB_ID, argv[argv.index("--out") + 1])
     record = read_record(run_dir)
     record["_dir"] = run_dir
     return record

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from toolkit.callbacks import EpochTimer, default_callbacks
+from toolkit.callbacks import EpochTimer, HistoryRecorder, better_direction, default_callbacks
 from toolkit.runs import Run, read_record
 
 
@@ -99,3 +99,26 @@ def test_epoch_timer_derives_samples_from_steps():
     history = tiny_model().fit(x, y, epochs=1, batch_size=64, verbose=0, callbacks=[timer])
     assert len(timer.epoch_times) == 1 and timer.total_time_s >= timer.epoch_times[0]
     assert history.history["samples_per_s"][0] == pytest.approx(256 / timer.epoch_times[0])
+
+
+def test_best_epoch_direction_comes_from_the_mode_not_the_name(tmp_path):
+    """A metric named like a loss but declared "max" (and the reverse) is ranked by mode."""
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(np.zeros((4, 2)), np.zeros(4), epochs=1, verbose=0)
+    assert better_direction(model, "val_loss") == "min"
+    assert better_direction(model, "val_accuracy") == "max"  # declared by the Keras metric
+    assert better_direction(model, "val_error_rate", "max") == "max"
+    with pytest.raises(ValueError, match="mode='max' or mode='min'"):
+        better_direction(model, "val_f1")
+    with pytest.raises(ValueError, match="mode must be"):
+        HistoryRecorder(None, mode="up")
+
+    run = Run.start("lab99_demo", title="Demo", argv=[], seed=1, out=tmp_path)
+    recorder = HistoryRecorder(run, monitor="val_error_rate", mode="max")
+    recorder.set_model(model)
+    recorder.on_train_begin()
+    for epoch, value in enumerate([0.2, 0.9, 0.5]):
+        recorder.on_epoch_end(epoch, {"val_error_rate": value})
+    recorder.on_train_end()
+    assert run.record["training"]["best_epoch"] == 2  # the highest, as mode says

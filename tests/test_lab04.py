@@ -191,7 +191,7 @@ def test_runs_without_tensorflow_on_jax(topics_csv, tmp_path):
          "--out", str(tmp_path / "runs")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    run_dir = only_run(lab.LAB, tmp_path / "runs")
+    run_dir = only_run(lab.LAB_ID, tmp_path / "runs")
     record = read_record(run_dir)
     assert record["environment"]["backend"] == "jax"
     assert record["status"] == "complete"

@@ -22,10 +22,14 @@ def test_write_json_atomic_handles_numpy_and_nan(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temp file left behind
 
 
-def test_run_lifecycle_writes_record_and_reflection(tmp_path):
+def test_run_lifecycle_writes_record_and_reflection(tmp_path, capsys):
     run = Run.start("lab99_demo", title="Demo", argv=["--quick"], seed=7, out=tmp_path,
-                    quick=True, hyperparameters={"epochs": 1})
+                    quick=True, task="demo task", dataset={"name": "toy"},
+                    hyperparameters={"epochs": 1})
+    assert capsys.readouterr().out == f"run folder: {run.dir}\n"
     record = read_record(run.dir)
+    assert record["task"] == "demo task" and record["dataset"] == {"name": "toy"}
+    assert record["hyperparameters"] == {"epochs": 1}
     assert record["status"] == "running" and record["schema_version"] == 1
     assert record["environment"]["backend"] in {"tensorflow", "jax", "torch"}
     assert record["environment"]["hardware"]["cpu_cores"] >= 1
@@ -34,7 +38,11 @@ def test_run_lifecycle_writes_record_and_reflection(tmp_path):
     assert list_runs("lab99_demo", tmp_path) == []  # not complete yet
     run.record["metrics"] = {"accuracy": 0.9}
     run.set_reference(value=0.95, metric="accuracy", split="test", citation="Someone 2020")
-    run.finish()
+    assert run.finish() == run.dir  # every lab's finish() returns the run folder
+    closing = capsys.readouterr().out
+    assert "test accuracy 90.00% (published 95.00%, test)" in closing
+    assert closing.rstrip().endswith(f"run folder: {run.dir} (record.json, REFLECTION.md, "
+                                     f"0 figures)")
     record = read_record(run.dir)
     assert record["status"] == "complete" and record["finished_at"]
     assert record["reference"]["difference"] == -0.05

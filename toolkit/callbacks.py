@@ -89,6 +89,35 @@ class EpochTimer(keras.callbacks.Callback):
         return None
 
 
+def better_direction(model, monitor: str, mode: str = "auto") -> str:
+    """``"min"`` or ``"max"``: which way ``monitor`` improves, decided as Keras's callbacks do.
+
+    ``mode`` ``"min"``/``"max"`` is taken as given. ``"auto"``: a loss improves downwards;
+    any other metric in the direction its compiled Keras metric declares (accuracy, AUC: up).
+
+    Raises:
+        ValueError: ``"auto"`` and the metric's direction is unknown (pass ``mode``).
+    """
+    if mode in ("min", "max"):
+        return mode
+    name = monitor.removeprefix("val_")
+    if name == "loss":
+        return "min"
+    for metric in _compiled_metrics(model):
+        if metric.name == name and hasattr(metric, "_direction"):
+            return "max" if metric._direction == "up" else "min"
+    raise ValueError(f"cannot tell whether {monitor!r} should go up or down: "
+                     f"pass mode='max' or mode='min'")
+
+
+def _compiled_metrics(model) -> list:
+    """The metric objects of a compiled model, unwrapped from Keras's containers."""
+    found = []
+    for metric in getattr(model, "metrics", None) or []:
+        found.extend(getattr(metric, "metrics", None) or [metric])
+    return found
+
+
 class HistoryRecorder(keras.callbacks.Callback):
     """Appends each epoch's logs (and the learning rate) to ``run.record["history"]``.
 
@@ -100,13 +129,20 @@ class HistoryRecorder(keras.callbacks.Callback):
         key: ``None`` (default) appends to ``record["history"]``; a name appends to
             ``record["results"][key]["history"]`` instead (labs that train several models).
         monitor: the metric used to report the best epoch (default ``"val_loss"``).
+        mode: which direction is better, as in Keras's ``EarlyStopping``: ``"min"``, ``"max"``
+            or ``"auto"`` (default: lower for a loss, else the direction the compiled metric
+            declares; see :func:`better_direction`).
     """
 
-    def __init__(self, run, key: str | None = None, monitor: str = "val_loss"):
+    def __init__(self, run, key: str | None = None, monitor: str = "val_loss",
+                 mode: str = "auto"):
         super().__init__()
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', not {mode!r}")
         self.run = run
         self.key = key
         self.monitor = monitor
+        self.mode = mode
 
     def _history(self) -> list:
         if self.key is None:
@@ -129,10 +165,11 @@ class HistoryRecorder(keras.callbacks.Callback):
         history = self._history()
         times = [row["time_s"] for row in history if "time_s" in row]
         rates = [row["samples_per_s"] for row in history if "samples_per_s" in row]
-        lower_is_better = "loss" in self.monitor or "error" in self.monitor
         scored = [row for row in history if self.monitor in row]
-        best = (min if lower_is_better else max)(scored, key=lambda r: r[self.monitor]) \
-            if scored else None
+        best = None
+        if scored:
+            pick = min if better_direction(self.model, self.monitor, self.mode) == "min" else max
+            best = pick(scored, key=lambda r: r[self.monitor])
         summary = {
             "time_s": round(time.perf_counter() - self._start, 3),
             "epochs_run": len(history),
@@ -220,7 +257,8 @@ class EpochBackupAndRestore(keras.callbacks.BackupAndRestore):
             self._last_backup = time.monotonic()
 
 
-def default_callbacks(run, *, monitor: str = "val_loss", patience: int | None = 3,
+def default_callbacks(run, *, monitor: str = "val_loss", mode: str = "auto",
+                      patience: int | None = 3,
                       reduce_lr: bool = True, backup: bool = True, backup_every_s: float = 30.0,
                       tensorboard: bool = False,
                       samples_per_epoch: int | None = None, batch_size: int | None = None,
@@ -231,6 +269,8 @@ def default_callbacks(run, *, monitor: str = "val_loss", patience: int | None = 
     Args:
         run: the :class:`toolkit.runs.Run` whose record and folder they feed.
         monitor: metric for early stopping / LR reduction (default ``"val_loss"``).
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (default), which way ``monitor`` improves;
+            the same for every callback (see :func:`better_direction`).
         patience: EarlyStopping patience in epochs (default 3; ``None`` turns it off).
             The best weights are restored at the end.
         reduce_lr: halve the learning rate after ``max(1, patience // 2)`` flat epochs.
@@ -244,14 +284,15 @@ def default_callbacks(run, *, monitor: str = "val_loss", patience: int | None = 
     """
     callbacks: list[keras.callbacks.Callback] = [
         EpochTimer(samples_per_epoch, batch_size),
-        HistoryRecorder(run, key=key, monitor=monitor),
+        HistoryRecorder(run, key=key, monitor=monitor, mode=mode),
     ]
     if patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
-            monitor=monitor, patience=patience, restore_best_weights=True, verbose=1))
+            monitor=monitor, mode=mode, patience=patience, restore_best_weights=True,
+            verbose=1))
     if reduce_lr:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
-            monitor=monitor, factor=0.5, patience=max(1, (patience or 2) // 2), verbose=1))
+            monitor=monitor, mode=mode, factor=0.5, patience=max(1, (patience or 2) // 2), verbose=1))
     if backup:
         callbacks.append(EpochBackupAndRestore(str(backup_dir_for(run, {"key": key})),
                                                min_interval_s=backup_every_s))

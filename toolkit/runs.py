@@ -26,9 +26,9 @@ Record layout (``schema_version`` 1); a lab fills what applies to it:
 
 Example:
     >>> run = Run.start("lab03_cnn_mnist", title="CNN on MNIST", argv=["--quick"], seed=42,
-    ...                 out="runs", quick=True)
-    >>> run.record["hyperparameters"] = {"epochs": 2}
-    >>> run.finish()
+    ...                 out="runs", quick=True, task="10-class digit classification",
+    ...                 hyperparameters={"epochs": 2})
+    >>> run.finish()  # prints and returns the run folder
 """
 
 from __future__ import annotations
@@ -99,9 +99,20 @@ class Run:
 
     @classmethod
     def start(cls, lab: str, *, title: str, argv: list[str] | None, seed: int,
-              out: Path | str = "runs", quick: bool = False,
-              hyperparameters: dict | None = None) -> Run:
-        """Create the run folder, seed everything and write a first ``running`` record."""
+              out: Path | str = "runs", quick: bool = False, task: str = "",
+              dataset: dict | None = None, hyperparameters: dict | None = None) -> Run:
+        """Create the run folder, seed everything and write a first ``running`` record.
+
+        Args:
+            lab: the lab id, e.g. ``"lab03_cnn_mnist"``: the folder is ``out/<lab>/<time>/``.
+            title: the lab's title. argv: the flags the lab was run with (recorded as the
+                command). seed: seeds Python, NumPy and the backend. out: default ``runs``.
+            quick: ``--quick`` (small data, few epochs). task: one sentence on what is learned.
+            dataset: name, source, citation, split sizes, classes (default empty).
+            hyperparameters: every setting that shapes the result (default empty).
+
+        Prints ``run folder: <path>`` so the student knows where to look.
+        """
         from toolkit.environment import environment_info
         from toolkit.seed import seed_everything
 
@@ -113,14 +124,16 @@ class Run:
             "status": "running", "started_at": now, "finished_at": None,
             "command": [sys.executable.rsplit("/", 1)[-1], "-m", f"labs.{lab}",
                         *(argv or [])],
-            "seed": int(seed), "quick": bool(quick),
+            "seed": int(seed), "quick": bool(quick), "task": task,
             "environment": environment_info(),
             "hyperparameters": dict(hyperparameters or {}),
-            "dataset": {}, "model": {}, "history": [], "training": {}, "inference": {},
-            "metrics": {}, "reference": {}, "misclassified": [], "figures": {}, "results": {},
+            "dataset": dict(dataset or {}), "model": {}, "history": [], "training": {},
+            "inference": {}, "metrics": {}, "reference": {}, "misclassified": [],
+            "figures": {}, "results": {},
         }
         run = cls(directory, record)
         run.save()
+        print(f"run folder: {directory}")
         return run
 
     @property
@@ -154,11 +167,25 @@ class Run:
         return write_json_atomic(self.record_path, self.record)
 
     def finish(self, status: str = "complete", *, reflection: bool = True) -> Path:
-        """Mark the run finished, write the record and the reflection draft."""
+        """Mark the run finished, write the record and the reflection draft; return the folder.
+
+        Prints the record's warnings (e.g. random weights), the test accuracy next to the
+        published score when both exist, and one closing line naming the run folder.
+        """
         self.record["status"] = status
         self.record["finished_at"] = _dt.datetime.now().astimezone().isoformat(
             timespec="seconds")
         self.save()
         if reflection:
             write_reflection(self.dir, self.record)
-        return self.record_path
+        for warning in self.record.get("warnings", []):
+            print("\n" + warning)
+        accuracy = self.record["metrics"].get("accuracy")
+        reference = self.record["reference"]
+        if isinstance(accuracy, float) and isinstance(reference.get("value"), float):
+            print(f"\ntest accuracy {accuracy:.2%} (published {reference['value']:.2%}, "
+                  f"{reference.get('split', 'test')})")
+        written = ["record.json"] + (["REFLECTION.md"] if reflection else [])
+        print(f"\nrun folder: {self.dir} ({', '.join(written)}, "
+              f"{len(self.record['figures'])} figures)")
+        return self.dir
