@@ -17,7 +17,6 @@ from test_text_data import corpus, write_csv
 from labs import lab04_bag_of_words as lab
 from toolkit.cli import run_main
 from toolkit.errors import CourseError
-from toolkit.notebooks import notebook_steps
 from toolkit.runs import read_record
 from toolkit.text.processing import (
     NEGATIONS,
@@ -107,19 +106,6 @@ def test_parse_args_defaults_and_quick():
     assert quick.epochs == 2 and quick.min_df == 0.01
     with pytest.raises(SystemExit):
         lab.parse_args(["--ngrams", "3", "1"])
-
-
-def test_help_prints_and_exits_0(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        lab.parse_args(["--help"])
-    assert exit_info.value.code == 0
-    assert "--text-column" in capsys.readouterr().out
-
-
-def test_notebook_steps_name_functions_of_the_lab():
-    """``notebook_steps`` checks that every step is a documented function of the lab."""
-    names = [step.name for step in notebook_steps(lab)]
-    assert names[0] == "parse_args" and names[-1] == "finish"
 
 
 # --- whole runs -------------------------------------------------------------------------------

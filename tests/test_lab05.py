@@ -16,7 +16,6 @@ from test_text_data import corpus, write_csv
 
 from labs import lab05_glove_lstm as lab
 from toolkit.cli import run_main
-from toolkit.notebooks import notebook_steps
 from toolkit.runs import read_record
 from toolkit.text.glove import GloveVectors
 from toolkit.text.processing import Vocabulary, length_summary
@@ -113,19 +112,6 @@ def test_parse_args_checks_freeze_epochs():
     assert lab.parse_args(["--quick"]).freeze_epochs == 1
     with pytest.raises(SystemExit):
         lab.parse_args(["--epochs", "3", "--freeze-epochs", "3"])
-
-
-def test_help_prints_and_exits_0(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        lab.parse_args(["--help"])
-    assert exit_info.value.code == 0
-    assert "--text-column" in capsys.readouterr().out
-
-
-def test_notebook_steps_name_functions_of_the_lab():
-    """``notebook_steps`` checks that every step is a documented function of the lab."""
-    names = [step.name for step in notebook_steps(lab)]
-    assert names[0] == "parse_args" and names[-1] == "finish"
 
 
 # --- whole runs -------------------------------------------------------------------------------

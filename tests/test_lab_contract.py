@@ -30,3 +30,14 @@ def test_lab_keeps_the_contract(lab_id):
     assert banners and banners == sorted(banners) and len(set(banners)) == len(banners)
     finish = inspect.signature(lab.finish)
     assert "run" in finish.parameters
+
+
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_help_prints_the_shared_flags_and_exits_0(lab_id, capsys):
+    lab = importlib.import_module(f"labs.{lab_id}")
+    with pytest.raises(SystemExit) as exit_info:
+        lab.parse_args(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--quick", "--seed", "--out", "--data-dir"):
+        assert flag in text, f"{lab_id} --help does not mention {flag}"

@@ -18,17 +18,11 @@ from pathlib import Path
 
 import keras
 
+from toolkit.formats import is_number
+
 
 def _plain(logs: dict | None) -> dict:
-    return {k: float(v) for k, v in (logs or {}).items() if _is_number(v)}
-
-
-def _is_number(value) -> bool:
-    try:
-        float(value)
-        return True
-    except (TypeError, ValueError):
-        return False
+    return {k: float(v) for k, v in (logs or {}).items() if is_number(v)}
 
 
 def _current_lr(model) -> float | None:

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -135,7 +136,11 @@ def read_annotations(path: Path | str) -> list[dict]:
     path = Path(path)
     if not path.is_file():
         return []
-    with open(path, newline="", encoding="utf-8", errors="replace") as stream:
-        rows = list(csv.DictReader(stream))
+    return read_annotations_text(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def read_annotations_text(text: str) -> list[dict]:
+    """The same from the text of an ``errors.csv`` (as the grader reads it out of a zip)."""
+    rows = csv.DictReader(io.StringIO(text, newline=""))
     return [row for row in rows
             if any((row.get(column) or "").strip() for column in ANNOTATION_COLUMNS)]

@@ -29,6 +29,7 @@ from collections import Counter
 from pathlib import Path
 from string import Template
 
+from toolkit import formats
 from toolkit.errors import CourseError
 from toolkit.record import read_record
 from toolkit.resources import course_path
@@ -82,12 +83,8 @@ def _cell(value) -> str:
 
 
 def markdown_table(header: list[str], rows: list[list]) -> str:
-    """A Markdown table, or ``_none recorded_`` when there are no rows."""
-    if not rows:
-        return "_none recorded_"
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+    """A Markdown table of record values, or ``_none recorded_`` when there are no rows."""
+    return formats.markdown_table(header, rows, cell=_cell)
 
 
 def _figure(figures: dict, key: str, caption: str) -> str:

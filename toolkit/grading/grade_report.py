@@ -24,6 +24,7 @@ from collections import Counter
 from pathlib import Path
 from string import Template
 
+from toolkit.formats import is_number, markdown_table
 from toolkit.grading.assessment import MET, MISSING, PARTIAL, REVIEW, StudentGrade
 from toolkit.grading.rubric import Rubric
 from toolkit.reflection import TEMPLATES_DIR
@@ -43,11 +44,8 @@ def md_escape(text) -> str:
 
 
 def md_table(header: list[str], rows: list[list]) -> str:
-    if not rows:
-        return "_none_"
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(md_escape(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+    """A Markdown table of student text, every cell escaped."""
+    return markdown_table(header, rows, cell=md_escape, empty="_none_")
 
 
 def html_table(header: list[str], rows: list[list], *, numeric: tuple[int, ...] = (),
@@ -114,17 +112,9 @@ def write_feedback(grade: StudentGrade, rubric: Rubric, out: Path) -> Path:
 def _csv_safe(value) -> str:
     """Defuse spreadsheet formulas: a cell starting with = + - @ is prefixed with '."""
     text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not is_number(text):
         return "'" + text
     return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 def write_gradebook(grades: list[StudentGrade], rubric: Rubric, path: Path) -> Path:

@@ -31,6 +31,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from toolkit.error_analysis import read_annotations_text
 from toolkit.grading.notebook_check import NotebookCheck, check_notebook, read_notebook
 from toolkit.grading.report_text import (
     Document,
@@ -290,13 +291,6 @@ def pdf_pages(path: str, data: bytes, submission: Submission) -> list[str]:
     if not any(page.strip() for page in pages):
         submission.warn(f"{path} holds no extractable text (a scanned PDF?): review it by hand")
     return pages
-
-
-def read_annotations_text(text: str) -> list[dict]:
-    """Rows of an ``errors.csv`` text whose ``error_type`` or ``fix_idea`` is filled in."""
-    rows = list(csv.DictReader(io.StringIO(text)))
-    return [row for row in rows if any((row.get(column) or "").strip()
-                                       for column in ("error_type", "fix_idea"))]
 
 
 def _draft_lines(record: dict, annotations: list[dict]) -> frozenset[str]:

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.errors import CourseError
+from toolkit.formats import is_number
 from toolkit.registry import fetch, get_entry
 
 DATASETS = ("sst2_glue", "sst2_sentences")
@@ -290,14 +291,6 @@ def _as_integer(label: str) -> int | None:
         return int(number) if number.is_integer() else None
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
 def check_labels(labels: list[str], lines: list[int], path: Path | str, column: str) -> None:
     """Refuse label columns that cannot be classes: one class, scores, or free text.
 
@@ -307,7 +300,7 @@ def check_labels(labels: list[str], lines: list[int], path: Path | str, column: 
     * a single class leaves nothing to classify.
     """
     for label, line in zip(labels, lines, strict=True):
-        if _is_number(label) and _as_integer(label) is None:
+        if is_number(label) and _as_integer(label) is None:
             raise CourseError(
                 f"{path} line {line}: {column} holds the number {label!r}, not a class",
                 why="labels must be classes (words or whole numbers), not scores",

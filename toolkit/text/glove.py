@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.errors import CourseError
+from toolkit.formats import is_number
 from toolkit.registry import fetch, keras_home
 
 GLOVE_6B_NAME = re.compile(r"^(?:glove\.)?6B\.(50|100|200|300)d$")
@@ -135,7 +136,7 @@ def parse_glove_text(path: str | Path) -> tuple[list[str], np.ndarray]:
                 dim = width
             if width != dim:
                 fields = line.split(" ")
-                if len(fields) > dim + 1 and _not_a_number(fields[1]):
+                if len(fields) > dim + 1 and not is_number(fields[1]):
                     word, values = " ".join(fields[:-dim]), " ".join(fields[-dim:])
                 else:
                     raise CourseError(
@@ -152,14 +153,6 @@ def parse_glove_text(path: str | Path) -> tuple[list[str], np.ndarray]:
     if not words:
         raise CourseError(f"the GloVe file {path} is empty", fix="check the file")
     return words, np.concatenate(blocks)
-
-
-def _not_a_number(text: str) -> bool:
-    try:
-        float(text)
-        return False
-    except ValueError:
-        return True
 
 
 # --- the cache --------------------------------------------------------------------------------
