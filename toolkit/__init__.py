@@ -1,18 +1,33 @@
 """kerascourse toolkit: the shared library behind the six labs.
 
-One module, one job:
+Arrows point down only: ``labs`` -> the subpackages below -> the core -> keras, NumPy and
+libraries. The toolkit never imports a lab, and no two modules import each other.
+
+The core, one module one job:
 
 - ``registry``: where every dataset / weight file comes from, and ``fetch`` to find or download it.
-- ``image_data``, ``text_data``, ``glove``, ``photos``: loaders that return NumPy arrays.
+- ``resources``: the course's own files (syllabus, rubrics, templates, registry) and TOML reading.
+- ``record``: ``record.json`` written atomically and read back.
+- ``runs``: run folders and the record every lab fills (``Run.start`` ... ``Run.finish``).
+- ``reflection``: the ``REFLECTION.md`` draft (``python -m toolkit.reflection RUN_DIR``).
 - ``callbacks``: epoch timer, history recorder, learning-curve plotter, the default stack.
-- ``runs``: run folders and the ``record.json`` every lab writes.
-- ``environment``: hardware, backend and library versions for the record and ``check``.
 - ``metrics``: classification metrics (scikit-learn) and inference timing.
 - ``error_analysis``: misclassified samples, most-confused pairs, ``errors.csv``.
 - ``plots``: the figures (matplotlib, Agg backend, PNG).
-- ``reflection``: the ``REFLECTION.md`` draft.
+- ``formats``: Markdown tables and number tests the reports share.
+- ``environment``: hardware, backend and library versions for the record and ``check``.
 - ``check``: ``python -m toolkit.check``, is this machine ready for the course.
-- ``cli``: the flags every lab shares and the clean exit on bad input.
+- ``distribute``: ``--distribute``, data parallel training over the devices Keras sees.
+- ``notebooks``: a lab as a Jupyter/Colab notebook (``python -m labs notebook``).
+- ``cli``: the flags every lab shares and the clean exit on bad input; ``errors``: CourseError.
+- ``seed``: one seed for Python, NumPy and the backend.
+
+The subpackages:
+
+- ``vision``: image data (MNIST, Fashion-MNIST), photos, Grad-CAM, model views (labs 1-3).
+- ``text``: text data, processing, GloVe, BERT, error tags, text plots (labs 4-6).
+- ``grading``: submissions, rubric, assessment, feedback and gradebook
+  (``python -m toolkit.grade``, ``python -m toolkit.submit``: thin entry points kept at the top).
 """
 
 import os as _os
