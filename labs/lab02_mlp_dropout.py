@@ -392,8 +392,7 @@ def evaluate_best(results: list[dict], data: Splits, config: argparse.Namespace,
         run.path("confusion_matrix.png"), title=f"Confusion matrix, test ({best['setting']})"))
     run.add_figure("errors", misclassified_grid(data.images_test, analysis.top_errors(20),
                                                 run.path("errors.png")))
-    if not config.no_save:
-        model.save(run.path("model.keras"))
+    run.save_model(model, skip=config.no_save)
     run.save()
     return best
 

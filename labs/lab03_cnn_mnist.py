@@ -359,8 +359,7 @@ def evaluate(model: keras.Model, data: Splits, config: argparse.Namespace, run: 
     print(f"\ntest accuracy {metrics['accuracy']:.4f} (target {target}: "
           f"{'met' if metrics['accuracy'] >= target else 'not met'}); "
           f"worst class: {order[0]} {per_class[order[0]]:.3f}")
-    if not config.no_save:
-        model.save(run.path("model.keras"))
+    run.save_model(model, skip=config.no_save)
     run.save()
     return metrics
 

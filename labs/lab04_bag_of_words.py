@@ -566,8 +566,7 @@ def record_reference(data: TextDataset, run: Run) -> None:
 
 def finish(model: keras.Model, config: argparse.Namespace, run: Run) -> Path:
     """Save the Keras model (unless ``--no-save``), the record and the reflection draft."""
-    if not config.no_save:
-        model.save(run.path("model.keras"))
+    run.save_model(model, skip=config.no_save)
     return run.finish()
 
 

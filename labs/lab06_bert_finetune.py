@@ -930,15 +930,11 @@ def save_model(outcome: dict, config: argparse.Namespace, run: Run) -> Path | No
     Reload it with ``import toolkit.text.bert`` first (it registers the custom layers), then
     ``keras.saving.load_model(path)``.
     """
-    if config.no_save:
-        return None
     model = outcome["model"]
     # A fresh functional view of the same layers has no optimizer: the file stays the size of
     # the weights instead of three times it (AdamW keeps two moments per weight).
     inference_model = keras.Model(model.inputs, model.outputs, name=model.name)
-    path = run.path("model.keras")
-    inference_model.save(path)
-    return path
+    return run.save_model(inference_model, skip=config.no_save)
 
 
 # --- 6. speed ----------------------------------------------------------------------------------

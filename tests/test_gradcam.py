@@ -6,15 +6,8 @@ import keras
 import numpy as np
 import pytest
 
+from toolkit.vision import model_views
 from toolkit.vision.gradcam import GradCAM, input_gradient, last_conv_layer, overlay_heatmap
-from toolkit.vision.model_views import (
-    architecture_figure,
-    feature_map_grid,
-    filter_grid,
-    format_layer_table,
-    layer_output,
-    layer_table,
-)
 
 
 @pytest.fixture(scope="module")
@@ -95,17 +88,17 @@ def test_overlay_heatmap_blends_at_photo_size():
 
 
 def test_layer_table_and_figures(tiny_cnn, tmp_path):
-    rows = layer_table(tiny_cnn)
+    rows = model_views.layer_table(tiny_cnn)
     assert [r["name"] for r in rows][:2] == ["conv_a", "conv_b"]
     assert rows[0]["output_shape"] == "(N, 10, 10, 4)"
     assert rows[0]["parameters"] == 3 * 3 * 1 * 4 + 4
     assert sum(r["parameters"] for r in rows) == tiny_cnn.count_params()
-    text = format_layer_table(rows)
+    text = model_views.format_layer_table(rows)
     assert f"{tiny_cnn.count_params():,}" in text.splitlines()[-1]
-    assert architecture_figure(rows, tmp_path / "arch.png").stat().st_size > 0
-    maps = layer_output(tiny_cnn, "conv_a", np.ones((1, 12, 12, 1), "float32"))
+    assert model_views.architecture_figure(rows, tmp_path / "arch.png").stat().st_size > 0
+    maps = model_views.layer_output(tiny_cnn, "conv_a", np.ones((1, 12, 12, 1), "float32"))
     assert maps.shape == (1, 10, 10, 4)
-    assert feature_map_grid(maps[0], tmp_path / "maps.png",
+    assert model_views.feature_map_grid(maps[0], tmp_path / "maps.png",
                             image=np.ones((12, 12, 1))).stat().st_size > 0
     kernel = keras.ops.convert_to_numpy(tiny_cnn.get_layer("conv_a").kernel)
-    assert filter_grid(kernel, tmp_path / "filters.png").stat().st_size > 0
+    assert model_views.filter_grid(kernel, tmp_path / "filters.png").stat().st_size > 0

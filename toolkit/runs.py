@@ -42,9 +42,12 @@ import numpy as np
 from toolkit.record import RECORD_NAME, SCHEMA_VERSION, read_record, write_json_atomic
 from toolkit.reflection import write_reflection
 
+MODEL_NAME = "model.keras"  # what Run.save_model writes
+
 # Re-exported: labs and tests read records through ``toolkit.runs`` too.
-__all__ = ["RECORD_NAME", "SCHEMA_VERSION", "Run", "list_runs", "new_run_dir",
+__all__ = ["MODEL_NAME", "RECORD_NAME", "SCHEMA_VERSION", "Run", "list_runs", "new_run_dir",
            "parameter_counts", "read_record", "write_json_atomic"]
+
 
 def new_run_dir(lab: str, out: Path | str = "runs") -> Path:
     """A fresh ``out/<lab>/<timestamp>/`` folder (``-2``, ``-3``… if one exists already)."""
@@ -165,6 +168,17 @@ class Run:
     def save(self) -> Path:
         """Write ``record.json`` atomically."""
         return write_json_atomic(self.record_path, self.record)
+
+    def save_model(self, model, *, skip: bool = False) -> Path | None:
+        """Write ``model.keras`` into the run folder, unless ``skip`` (the lab's ``--no-save``).
+
+        Reload it with ``keras.saving.load_model(path)`` (``safe_mode`` stays on).
+        """
+        if skip:
+            return None
+        path = self.path(MODEL_NAME)
+        model.save(path)
+        return path
 
     def finish(self, status: str = "complete", *, reflection: bool = True) -> Path:
         """Mark the run finished, write the record and the reflection draft; return the folder.
