@@ -86,9 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["notebook"]:
         from toolkit.cli import run_main
+        from toolkit.grading.notebook_check import check_notebook
         from toolkit.notebooks import main as notebook_main
 
-        return run_main(lambda args: notebook_main(args, load_lab), argv[1:])
+        return run_main(lambda args: notebook_main(args, load_lab, check_notebook), argv[1:])
     if argv[:1] == ["bench"]:
         from labs.bench import main as bench_main
         from toolkit.cli import run_main
