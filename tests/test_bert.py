@@ -376,3 +376,12 @@ def test_real_minilm_embeddings_put_similar_sentences_together():
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     similar, unrelated = vectors[0] @ vectors[1], vectors[0] @ vectors[2]
     assert similar > unrelated + 0.3, (similar, unrelated)
+
+
+def test_custom_objects_keep_their_registered_names():
+    """``model.keras`` files of earlier runs name these classes; moving the code must not
+    rename them."""
+    for cls in (bert.MaskedMeanPooling, bert.FirstToken, bert.WarmupLinearDecay,
+                bert.LayerwiseAdamW):
+        assert keras.saving.get_registered_name(cls) == f"kerascourse>{cls.__name__}"
+        assert keras.saving.get_registered_object(f"kerascourse>{cls.__name__}") is cls
