@@ -73,7 +73,7 @@ def test_flags_defaults_and_checks(monkeypatch):
         (lab.DEFAULT_PRESET, 3, 32, "full")
     assert lab.learning_rate_for(config, "full") == 2e-5
     assert lab.learning_rate_for(config, "frozen") == lab.FROZEN_LEARNING_RATE
-    monkeypatch.setattr(bert.presets, "offline_package_dir", lambda: None)
+    monkeypatch.setattr(bert, "offline_package_dir", lambda: None)  # the name the lab calls
     quick = lab.parse_args(["--quick"])
     assert quick.epochs == 1 and quick.preset == lab.QUICK_PRESET_FALLBACK
     assert lab.parse_comparison("frozen, full:mlp") == [("frozen", "linear"), ("full", "mlp")]
