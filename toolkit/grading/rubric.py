@@ -25,7 +25,7 @@ from pathlib import Path
 
 from toolkit.errors import CourseError
 from toolkit.resources import TOMLDecodeError, course_path, load_toml
-from toolkit.safe_text import short_repr
+from toolkit.safe_text import for_terminal, short_repr
 
 DEFAULT_RUBRIC = course_path("rubrics", "lab_report.toml")
 OPERATORS = ("abs<=", "==", "!=", ">=", "<=", ">", "<")
@@ -199,7 +199,8 @@ def _check_keys(table, allowed: set[str], where: str) -> None:
         raise ValueError(f"{where} = {short_repr(table)}: expected a table ({{ key = value }})")
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: "
+        shown = ", ".join(for_terminal(key, keep_newlines=False) for key in unknown)
+        raise ValueError(f"{where}: unknown key(s) {shown}; allowed: "
                          f"{', '.join(sorted(allowed))}")
 
 
