@@ -8,6 +8,7 @@ grader read them; both import this module and neither imports the other's reader
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -122,6 +123,7 @@ class RecordError(ValueError):
     """A record that cannot be used at all (missing, unreadable, not a JSON object)."""
 
 
+@functools.lru_cache(maxsize=1)
 def known_lab_ids() -> frozenset[str]:
     """The lab ids of the course's syllabus: the only values ``record["lab"]`` may take."""
     from toolkit.resources import load_syllabus

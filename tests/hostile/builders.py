@@ -57,15 +57,22 @@ def write_record(run_dir: Path, record: dict) -> None:
     (run_dir / "record.json").write_text(json.dumps(record), encoding="utf-8")
 
 
-def shared_stream_pdf(pages: int = 30, repeat: int = 200) -> bytes:
-    """A PDF whose pages all draw one content stream (a tiny file, much text to extract)."""
+def shared_stream_pdf(pages: int = 30, repeat: int = 200, *, compress: bool = False) -> bytes:
+    """A PDF whose pages all draw one content stream (a tiny file, much text to extract);
+    ``compress``: the stream is deflated, so megabytes of drawing fit in kilobytes."""
+    import zlib
+
     line = b"BT /F1 12 Tf 72 720 Td (Hypothesis: shirts and coats look alike.) Tj ET\n"
     content = line * repeat
+    extra = b""
+    if compress:
+        content, extra = zlib.compress(content, 9), b" /Filter /FlateDecode"
     font = 4 + pages
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
                b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (4 + i) for i in range(pages))
                + b"] /Count %d >>" % pages,
-               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+               b"<< /Length %d%s >>\nstream\n" % (len(content), extra) + content
+               + b"\nendstream"]
     objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
                 b"/Resources << /Font << /F1 %d 0 R >> >> >>" % font] * pages
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
