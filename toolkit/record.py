@@ -172,7 +172,7 @@ def _free_form(value, where: str, problems: list[str], depth: int = 0):
     if isinstance(value, dict):
         kept = {}
         for key, item in value.items():
-            checked = _free_form(item, f"{where}.{key}", problems, depth + 1)
+            checked = _free_form(item, f"{where}.{_name(key)}", problems, depth + 1)
             if checked is not _DROP:
                 kept[key] = checked
         return kept
@@ -203,6 +203,14 @@ def _short(value) -> str:
     return short_repr(value)
 
 
+def _name(key: str) -> str:
+    """A key as it can be shown in one line of a problem report."""
+    from toolkit.safe_text import for_terminal
+
+    text = for_terminal(key, keep_newlines=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _check(value, spec, where: str, problems: list[str], depth: int = 0):
     if isinstance(spec, str):
         if spec == _ANY:
@@ -228,8 +236,8 @@ def _check(value, spec, where: str, problems: list[str], depth: int = 0):
         return _DROP
     kept = {}
     for key, item in value.items():
-        checked = _check(item, fields.get(key, rest), f"{where}.{key}" if where else key,
-                         problems, depth + 1)
+        checked = _check(item, fields.get(key, rest),
+                         f"{where}.{_name(key)}" if where else _name(key), problems, depth + 1)
         if checked is not _DROP:
             kept[key] = checked
     return kept
