@@ -205,9 +205,10 @@ def _main(argv: list[str] | None = None) -> int:
     check_out_folder(out, submissions)
     rubric = load_rubric(args.rubric)
     start = time.perf_counter()
+    timings: dict[str, float] = {}
     grades, warnings = grade_folder(submissions, rubric, out,
                                     Path(args.overrides) if args.overrides else None,
-                                    timeout=args.timeout)
+                                    timeout=args.timeout, timings=timings)
     seconds = time.perf_counter() - start
     if not grades:
         print(f"{submissions} holds no submissions (folders, .zip, .pdf, .ipynb, .md, .txt).")
@@ -219,10 +220,12 @@ def _main(argv: list[str] | None = None) -> int:
     if warnings:  # file names and messages from submissions: no escape code is obeyed
         print(f"\n{len(warnings)} warning(s):")
         print("\n".join(f"  {for_terminal(w, keep_newlines=False)}" for w in warnings))
-    print(f"\nGraded {len(grades)} submission(s) in {seconds:.1f} s "
-          f"({seconds / max(1, len(grades)):.3f} s each). Summary: {out / 'summary.md'} and "
-          f"{out / 'summary.html'}; feedback: {out}/<student>/feedback.md; "
-          f"gradebook: {out / 'gradebook.csv'}.")
+    slowest = max(timings.items(), key=lambda item: item[1], default=None)
+    slowest_note = f"; slowest {slowest[0]}, {slowest[1]:.2f} s" if slowest else ""
+    print(for_terminal(f"\nGraded {len(grades)} submission(s) in {seconds:.1f} s "
+                       f"({seconds / max(1, len(grades)):.3f} s each{slowest_note}). "
+                       f"Summary: {out / 'summary.md'} and {out / 'summary.html'}; feedback: "
+                       f"{out}/<student>/feedback.md; gradebook: {out / 'gradebook.csv'}."))
     return 0
 
 
