@@ -247,3 +247,20 @@ def test_every_medium_escapes_student_text(tmp_path, capsys):
     cells = [row[0] for row in csv.reader(open(out / "gradebook.csv", encoding="utf-8"))]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
     assert any(cell.startswith("'=") or cell.startswith("HYPERLINK") for cell in cells)
+
+
+def test_a_file_in_the_place_of_a_feedback_folder_is_named_not_a_crash(tmp_path):
+    report_student(tmp_path / "subs" / "alice")
+    report_student(tmp_path / "subs" / "bob")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "alice").write_text("my notes on alice")
+    (tmp_path / "out" / "bob").mkdir()
+    (tmp_path / "out" / "bob" / "feedback.md").symlink_to(tmp_path / "elsewhere.md")
+    grades, warnings = _grade(tmp_path)
+    assert set(grades) == {"alice", "bob"}
+    assert any(w.startswith("alice/feedback.md: not written") for w in warnings)
+    assert "bob/feedback.md: not written, a link or a folder is in its place" in " ".join(
+        warnings)
+    assert (tmp_path / "out" / "alice").read_text() == "my notes on alice"
+    assert not (tmp_path / "elsewhere.md").exists()
+    assert (tmp_path / "out" / "gradebook.csv").is_file()

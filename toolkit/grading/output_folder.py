@@ -99,14 +99,19 @@ class OutputFolder:
                 relative = staged.relative_to(self.staging).as_posix()
                 target = self._target(relative)
                 if target.is_symlink() or (target.exists() and not target.is_file()):
-                    raise CourseError(f"{target} is a link or a folder: not replaced",
-                                      fix="move it away and grade again")
-                current = _digest(target)
-                if current is not None and current != self.previous.get(relative):
-                    self._keep_edited(relative, target, stamp)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                data = staged.read_bytes()
-                replace_file(target, data, folder=self.out)
+                    self.notes.append(f"{relative}: not written, a link or a folder is in "
+                                      f"its place (move it away and grade again)")
+                    continue
+                try:
+                    current = _digest(target)
+                    if current is not None and current != self.previous.get(relative):
+                        self._keep_edited(relative, target, stamp)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    data = staged.read_bytes()
+                    replace_file(target, data, folder=self.out)
+                except OSError as error:  # e.g. a file where the student's folder goes
+                    self.notes.append(f"{relative}: not written ({error})")
+                    continue
                 written[relative] = hashlib.sha256(data).hexdigest()
             self._forget_removed(written)
             replace_file(self.out / MANIFEST_NAME, json.dumps(written, indent=1),
