@@ -19,8 +19,9 @@ from pathlib import Path
 from types import ModuleType
 
 from toolkit.errors import CourseError
+from toolkit.record import RecordError, read_checked_record
 from toolkit.resources import load_syllabus
-from toolkit.runs import list_runs, read_record
+from toolkit.runs import list_runs
 
 
 def load_lab(name: str) -> ModuleType:
@@ -42,8 +43,11 @@ def lab_status(lab: dict, out: Path) -> dict:
     runs = list_runs(lab["id"], out)
     last = runs[-1] if runs else None
     accuracy = None
-    if last:
-        accuracy = read_record(last).get("metrics", {}).get("accuracy")
+    if last:  # a run folder may come from anywhere: invalid fields are left out
+        try:
+            accuracy = (read_checked_record(last)[0].get("metrics") or {}).get("accuracy")
+        except RecordError:
+            accuracy = None
     available = importlib.util.find_spec(f"labs.{lab['id']}") is not None
     return {"done": bool(runs), "runs": len(runs), "last_run": str(last) if last else None,
             "last_accuracy": accuracy, "available": available}

@@ -45,11 +45,13 @@ def test_parse_gives_words_and_a_float32_matrix(glove_file):
     np.testing.assert_allclose(vectors[words.index("queen")], [1, 1, 1, 0])
 
 
-def test_first_load_parses_and_caches_next_to_the_file_then_loads_the_cache(glove_file):
+def test_first_load_parses_and_caches_in_the_keras_cache_then_loads_the_cache(glove_file,
+                                                                                keras_home):
     first = load_glove(glove_file)
     assert first.load_info["from_cache"] is False
     assert first.load_info["cache"] == str(cache_paths(glove_file)[0])
-    assert (glove_file.parent / "tiny.4d.txt.npz").is_file()
+    assert first.load_info["cache"].startswith(str(keras_home))
+    assert sorted(p.name for p in glove_file.parent.iterdir()) == [glove_file.name]
     second = load_glove(glove_file)
     assert second.load_info["from_cache"] is True
     assert second.load_info["parse_seconds"] == first.load_info["parse_seconds"]
@@ -67,10 +69,17 @@ def test_the_cache_is_rebuilt_when_the_text_file_changes(glove_file):
     np.testing.assert_allclose(reloaded["king"], [9, 9, 9, 9])
 
 
-def test_a_corrupt_cache_is_ignored(glove_file):
+@pytest.mark.parametrize("damage", ["corrupt", "truncated"])
+def test_a_damaged_cache_is_detected_rebuilt_and_reported(glove_file, damage, capsys):
     load_glove(glove_file)
-    cache_paths(glove_file)[0].write_bytes(b"not a zip file")
-    assert load_glove(glove_file).load_info["from_cache"] is False
+    cache = cache_paths(glove_file)[0]
+    data = cache.read_bytes()
+    cache.write_bytes(b"not a zip file" if damage == "corrupt" else data[:len(data) // 2])
+    rebuilt = load_glove(glove_file)
+    assert rebuilt.load_info["from_cache"] is False
+    assert "damaged" in rebuilt.load_info["cache_rebuilt"]
+    assert "is damaged" in capsys.readouterr().out
+    assert load_glove(glove_file).load_info["from_cache"] is True  # the new cache is whole
 
 
 def test_a_read_only_folder_caches_in_the_keras_cache(tmp_path, keras_home):

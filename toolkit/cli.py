@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from toolkit.errors import CourseError
+from toolkit.safe_text import for_terminal
 
 EXIT_BAD_INPUT = 2
 
@@ -80,7 +81,8 @@ def run_main(main: Callable[[Sequence[str] | None], int | None],
     except CourseError as error:
         if "--debug" in argv:
             raise
-        print(f"error: {error.message}", file=sys.stderr)
+        # The message may quote a file name or a value someone else wrote: show, don't obey.
+        print(f"error: {for_terminal(error.message, keep_newlines=False)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\ninterrupted: the run folder keeps what was written so far; training resumes "

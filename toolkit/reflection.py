@@ -13,7 +13,16 @@ The page itself is ``course/templates/reflection.md`` (a :class:`string.Template
 can reword its prompts without touching code.
 
 A reflection the student already edited is never overwritten: the new draft is written
-beside it as ``REFLECTION.new.md`` and the function says so.
+beside it as ``REFLECTION.new.md`` and the function says so. Edits made in
+``REFLECTION.new.md`` are kept too: the next draft then goes to a dated
+``REFLECTION.new-<time>.md``.
+
+A run folder may come from someone else (a student's zip unzipped by an instructor), so it is
+read as untrusted: ``record.json`` through :func:`toolkit.record.read_checked_record` (invalid
+fields are named and left out, ``lab`` must be a lab of the syllabus), and nothing is written
+through a link: each file is written to a temp file in the run folder and moved into place
+(:func:`toolkit.safe_files.replace_file`); a link or a folder named ``REFLECTION.md`` is left
+alone.
 
 Write the draft again (e.g. after annotating ``errors.csv``):
     python -m toolkit.reflection runs/lab03_cnn_mnist/20261123-101500
@@ -22,6 +31,8 @@ Write the draft again (e.g. after annotating ``errors.csv``):
 from __future__ import annotations
 
 import argparse
+import csv
+import datetime as dt
 import hashlib
 import json
 import sys
@@ -31,12 +42,16 @@ from string import Template
 
 from toolkit import formats
 from toolkit.errors import CourseError
-from toolkit.record import read_record
+from toolkit.record import RecordError, known_lab_ids, read_checked_record
 from toolkit.resources import course_path
+from toolkit.safe_files import is_regular_file, read_regular_file, replace_file
+from toolkit.safe_text import for_terminal
 
 REFLECTION_NAME = "REFLECTION.md"
 NEW_DRAFT_NAME = "REFLECTION.new.md"
 STAMP_NAME = ".reflection.sha256"  # hash of the draft as written: a different hash = edited
+NEW_STAMP_NAME = ".reflection.new.sha256"  # the same for REFLECTION.new.md
+MAX_REFLECTION_BYTES = 5 * 2**20
 TEMPLATES_DIR = course_path("templates")
 PAGE_TEMPLATE = "reflection.md"
 TODO = "**TODO**"  # marks a prompt the student replaces; the grader ignores lines holding it
@@ -128,7 +143,7 @@ def _model(model: dict) -> str:
     text = str(model.get("name", "?"))
     if parameters.get("total") is not None:
         text += (f", {parameters['total']:,} parameters "
-                 f"({parameters.get('trainable', 0):,} trainable)")
+                 f"({parameters.get('trainable') or 0:,} trainable)")
     return text
 
 
@@ -278,8 +293,11 @@ def _other_figures(figures: dict) -> str:
 
 
 def lab_template(lab: str, templates_dir: Path | None = None) -> Path | None:
-    """The lab's own prompts: ``course/templates/<lab>.md``, or the one ``labNN_*.md`` file."""
-    if not lab:
+    """The lab's own prompts: ``course/templates/<lab>.md``, or the one ``labNN_*.md`` file.
+
+    Only a lab id of the syllabus is looked up: a record's ``lab`` is never used as a path.
+    """
+    if not lab or lab not in known_lab_ids():
         return None
     templates_dir = TEMPLATES_DIR if templates_dir is None else templates_dir
     exact = templates_dir / f"{lab}.md"
@@ -346,35 +364,83 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def is_edited(run_dir: Path | str) -> bool:
-    """True when ``REFLECTION.md`` differs from the draft this tool last wrote there."""
-    run_dir = Path(run_dir)
-    target, stamp = run_dir / REFLECTION_NAME, run_dir / STAMP_NAME
-    if not target.exists():
+def _read_small(path: Path) -> str | None:
+    """The text of a regular file (never through a link), ``None`` when there is none."""
+    try:
+        return read_regular_file(path, MAX_REFLECTION_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _edited(target: Path, stamp: Path) -> bool:
+    """True when ``target`` exists and differs from the draft whose hash ``stamp`` holds."""
+    if not (target.exists() or target.is_symlink()):
         return False
-    written = stamp.read_text().strip() if stamp.exists() else None
-    return written != _digest(target.read_text(encoding="utf-8", errors="replace"))
+    text = _read_small(target)
+    written = _read_small(stamp)
+    return text is None or written is None or written.strip() != _digest(text)
+
+
+def is_edited(run_dir: Path | str) -> bool:
+    """True when ``REFLECTION.md`` differs from the draft this tool last wrote there (or is
+    no regular file: a link or a folder of that name is never written over)."""
+    run_dir = Path(run_dir)
+    return _edited(run_dir / REFLECTION_NAME, run_dir / STAMP_NAME)
+
+
+def _write_stamped(run_dir: Path, name: str, stamp_name: str, text: str) -> Path:
+    path = replace_file(run_dir / name, text, folder=run_dir)
+    try:
+        replace_file(run_dir / stamp_name, _digest(text), folder=run_dir)
+    except OSError:  # a link or folder in its place: without a stamp the file counts as edited
+        pass
+    return path
+
+
+def _annotations_of(run_dir: Path) -> list[dict]:
+    """The run's annotated ``errors.csv`` rows; an unreadable file gives none, and says so."""
+    from toolkit.error_analysis import ANNOTATION_COLUMNS
+
+    path = run_dir / "errors.csv"
+    if not (path.exists() or path.is_symlink()):
+        return []
+    try:
+        text = read_regular_file(path, 20 * 2**20).decode("utf-8", errors="replace")
+        rows = list(csv.DictReader(text.splitlines()))
+    except (OSError, csv.Error) as error:
+        print(for_terminal(f"note: {path} cannot be read ({error}): no annotations used"))
+        return []
+    return [row for row in rows if any(isinstance(row.get(column), str) and
+                                       row[column].strip() for column in ANNOTATION_COLUMNS)]
 
 
 def write_reflection(run_dir: Path | str, record: dict) -> Path:
     """Write the draft into ``run_dir``; never overwrite a reflection the student edited.
 
-    Returns the path written: ``REFLECTION.md``, or ``REFLECTION.new.md`` when the
-    existing ``REFLECTION.md`` differs from the draft this tool last wrote (the student
-    edited it, or it came from elsewhere).
+    Returns the path written: ``REFLECTION.md``; ``REFLECTION.new.md`` when the existing
+    ``REFLECTION.md`` differs from the draft this tool last wrote (the student edited it, it
+    came from elsewhere, or it is a link or a folder); ``REFLECTION.new-<time>.md`` when
+    ``REFLECTION.new.md`` holds edits as well. Every file is written through a temp file
+    inside the run folder, never through a link.
     """
-    run_dir = Path(run_dir)
-    text = render(record, run_dir)
-    if is_edited(run_dir):
-        draft = run_dir / NEW_DRAFT_NAME
-        draft.write_text(text, encoding="utf-8")
-        print(f"{run_dir / REFLECTION_NAME} holds your edits, so it was left as it is; the new "
-              f"draft is {draft}: copy what you need from it.")
-        return draft
+    run_dir = Path(run_dir).resolve()
+    text = render(record, run_dir, annotations=_annotations_of(run_dir))
+    if not is_edited(run_dir):
+        return _write_stamped(run_dir, REFLECTION_NAME, STAMP_NAME, text)
     target = run_dir / REFLECTION_NAME
-    target.write_text(text, encoding="utf-8")
-    (run_dir / STAMP_NAME).write_text(_digest(text))
-    return target
+    why = "holds your edits" if is_regular_file(target) else "is a link or a folder"
+    draft = run_dir / NEW_DRAFT_NAME
+    kept = ""
+    if _edited(draft, run_dir / NEW_STAMP_NAME):  # edits, a link or a folder: keep it
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        kept = f"; {NEW_DRAFT_NAME} holds edits too, so it was kept as well"
+        draft = run_dir / f"{Path(NEW_DRAFT_NAME).stem}-{stamp}.md"
+        path = replace_file(draft, text, folder=run_dir)
+    else:
+        path = _write_stamped(run_dir, NEW_DRAFT_NAME, NEW_STAMP_NAME, text)
+    print(for_terminal(f"{target} {why}, so it was left as it is{kept}; the new draft is "
+                       f"{path}: copy what you need from it."))
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,12 +454,18 @@ def main(argv: list[str] | None = None) -> int:
 
     for run_dir in args.run_dirs:
         try:
-            record = read_record(run_dir)
-        except (OSError, ValueError) as error:
+            record, problems = read_checked_record(run_dir)
+        except RecordError as error:
             raise CourseError(f"{run_dir} holds no readable record.json", why=str(error),
                               fix="pass a folder a lab wrote, e.g. runs/lab03_cnn_mnist/<time>"
                               ) from None
-        print(write_reflection(run_dir, record))
+        for problem in problems:
+            print(for_terminal(f"note: {problem}", keep_newlines=False))
+        try:
+            print(for_terminal(write_reflection(run_dir, record)))
+        except OSError as error:
+            raise CourseError(f"the draft cannot be written into {run_dir}",
+                              why=str(error)) from None
     return 0
 
 

@@ -39,7 +39,14 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.record import RECORD_NAME, SCHEMA_VERSION, read_record, write_json_atomic
+from toolkit.record import (
+    RECORD_NAME,
+    SCHEMA_VERSION,
+    RecordError,
+    read_checked_record,
+    read_record,
+    write_json_atomic,
+)
 from toolkit.reflection import write_reflection
 
 MODEL_NAME = "model.keras"  # what Run.save_model writes
@@ -71,10 +78,10 @@ def list_runs(lab: str, out: Path | str = "runs", *, complete_only: bool = True)
     runs = []
     for folder in sorted(p for p in base.iterdir() if (p / RECORD_NAME).is_file()):
         if complete_only:
-            try:
-                if read_record(folder).get("status") != "complete":
+            try:  # a folder copied from elsewhere may hold anything: read it as untrusted
+                if read_checked_record(folder)[0].get("status") != "complete":
                     continue
-            except (OSError, ValueError):
+            except RecordError:
                 continue
         runs.append(folder)
     return runs

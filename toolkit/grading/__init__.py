@@ -9,10 +9,12 @@ run folders with ``python -m toolkit.submit``. One module, one job, in the order
 - ``rubric``: the rubric TOML as criteria and conditions.
 - ``assessment``: one submission against the rubric, with the evidence for every point.
 - ``grade_report``: feedback pages, the CSV gradebook, the class summary.
+- ``isolation``: each student graded in a worker of their own, with a time limit.
+- ``output_folder``: the pages staged, then moved into ``--out``; hand edits kept.
 - ``grade``: the command that ties them together.
 - ``submit``: run folders -> the zip the grader reads.
 - ``samples``: made-up submissions for demos, tests and the grading benchmark.
 
-Arrows point down: grading uses the toolkit core (runs, record, reflection, cli, errors),
-never a lab.
+Arrows point down: grading uses the toolkit core (runs, record, reflection, cli, errors,
+safe_files, safe_text), never a lab.
 """

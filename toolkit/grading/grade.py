@@ -17,29 +17,41 @@ decisions in ``grades/overrides.toml`` (or ``--overrides FILE``) are applied on 
     points = 1
     comment = "The hypothesis is in the notebook's last cell: accepted."
 
+Each student is graded in a worker of their own with a time limit (``--timeout``, default
+60 s): a submission that crashes or stalls the reader is listed as "needs review: could not be
+graded (why)" and the others are graded. Every entry of ``SUBMISSIONS/`` is accounted for
+(graded, or listed with the reason). Nothing is written inside ``SUBMISSIONS/``; a page you
+edited in ``grades/`` is kept as a dated copy when you grade again (see
+:mod:`toolkit.grading.output_folder`).
+
 Exit code 0 when the class was graded, even when some submissions had problems (they are
-listed as warnings); 2 when the command itself cannot run (no such folder, a bad rubric).
+listed as warnings); 2 when the command itself cannot run (no such folder, a bad rubric or
+overrides file: one line naming the key, its value and what is expected; nothing is written).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
 
 from toolkit.cli import run_main
 from toolkit.errors import CourseError
-from toolkit.grading.assessment import MET, MISSING, PARTIAL, StudentGrade, assess
+from toolkit.grading.assessment import MET, MISSING, PARTIAL, StudentGrade
 from toolkit.grading.grade_report import (
     write_feedback,
     write_gradebook,
     write_review,
     write_summary,
 )
+from toolkit.grading.isolation import DEFAULT_TIMEOUT, grade_all
+from toolkit.grading.output_folder import OutputFolder, check_out_folder, reserved_ids
 from toolkit.grading.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
-from toolkit.grading.submissions import discover, read_submission
+from toolkit.grading.submissions import survey
 from toolkit.resources import TOMLDecodeError, load_toml
+from toolkit.safe_text import for_terminal, short_repr
 
 OVERRIDES_NAME = "overrides.toml"
 
@@ -56,8 +68,43 @@ def load_overrides(path: Path) -> list[dict]:
                               "criterion, points and comment") from None
     entries = raw.get("override", [])
     if not isinstance(entries, list):
-        raise CourseError(f"{path}: 'override' must be a list of [[override]] tables")
+        raise CourseError(f"{path}: override = {short_repr(entries)}: expected "
+                          f"[[override]] tables")
+    check_overrides(entries, path)
     return entries
+
+
+# The keys of an [[override]] entry and the type each must have (review.toml adds the last
+# two, for the instructor's information).
+OVERRIDE_KEYS = {"student": str, "criterion": str, "points": (int, float), "comment": str,
+                 "max_points": (int, float), "evidence": str}
+
+
+def check_overrides(entries: list, source: Path | str) -> None:
+    """Check every entry's keys and types up front: one CourseError line naming the entry,
+    the key, its value and what is expected. (A student or criterion that does not exist,
+    or points out of range, are warnings when the overrides are applied.)"""
+    fix = ("each [[override]] has student = \"id\", criterion = \"id\", points = a number "
+           "and an optional comment = \"text\"")
+    for number, entry in enumerate(entries, 1):
+        where = f"{source} entry {number}"
+        if not isinstance(entry, dict):
+            raise CourseError(f"{where} = {short_repr(entry)}: expected an [[override]] table",
+                              fix=fix)
+        for key, value in entry.items():
+            expected = OVERRIDE_KEYS.get(key)
+            if expected is None:
+                raise CourseError(f"{where}: unknown key {short_repr(key)}; allowed: "
+                                  f"{', '.join(OVERRIDE_KEYS)}", fix=fix)
+            wrong_number = expected is not str and (isinstance(value, bool) or (
+                isinstance(value, (int, float)) and not math.isfinite(value)))
+            if not isinstance(value, expected) or wrong_number:
+                kind = "text in quotes" if expected is str else "a finite number"
+                raise CourseError(f"{where}: {key} = {short_repr(value)}: expected {kind}",
+                                  fix=fix)
+        missing = [key for key in ("student", "criterion", "points") if key not in entry]
+        if missing:
+            raise CourseError(f"{where}: {', '.join(missing)} missing", fix=fix)
 
 
 def apply_overrides(grades: list[StudentGrade], rubric: Rubric, entries: list[dict],
@@ -92,35 +139,40 @@ def apply_overrides(grades: list[StudentGrade], rubric: Rubric, entries: list[di
 
 
 def grade_folder(submissions: Path, rubric: Rubric, out: Path,
-                 overrides: Path | None = None) -> tuple[list[StudentGrade], list[str]]:
+                 overrides: Path | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+                 jobs: int | None = None, timings: dict[str, float] | None = None
+                 ) -> tuple[list[StudentGrade], list[str]]:
     """Grade every submission in ``submissions`` and write all outputs into ``out``.
 
-    Returns the grades and the class's warning lines (``student: problem``).
+    Each student is graded in a worker with ``timeout`` seconds (see
+    :mod:`toolkit.grading.isolation`); ``timings``, when given, receives the seconds each
+    student took. Returns the grades and the class's warning lines (``student: problem``),
+    the last of them saying which edited pages were kept.
     """
     start = time.perf_counter()
-    entries, skipped = discover(submissions)
-    grades = [assess(read_submission(student, path), rubric) for student, path in entries]
+    check_out_folder(out, submissions)
     overrides = overrides or out / OVERRIDES_NAME
-    warnings = [f"{name}: not a folder, .zip, .pdf, .ipynb, .md or .txt: not graded"
-                for name in skipped]
+    decisions = load_overrides(overrides)  # a bad file stops here, before anything is written
+    found = survey(submissions, reserved=reserved_ids(out, submissions))
+    grades, seconds = grade_all(found.entries, rubric, timeout=timeout, jobs=jobs)
+    if timings is not None:
+        timings.update((grade.student, s) for grade, s in zip(grades, seconds, strict=True))
+    warnings = [f"{name}: {why}" for name, why in found.not_graded] + found.renamed
     warnings += [f"{grade.student}: {warning}" for grade in grades for warning in grade.warnings]
-    warnings += apply_overrides(grades, rubric, load_overrides(overrides), overrides.name)
-    out.mkdir(parents=True, exist_ok=True)
-    for grade in grades:
-        write_feedback(grade, rubric, out)
-    write_gradebook(grades, rubric, out / "gradebook.csv")
-    write_review(grades, out / "review.toml")
-    write_summary(grades, rubric, out, submissions=submissions,
-                  seconds=time.perf_counter() - start, warnings=warnings)
-    return grades, warnings
-
-
-def _inside(path: Path, folder: Path) -> bool:
+    warnings += apply_overrides(grades, rubric, decisions, overrides.name)
+    folder = OutputFolder(out, submissions)
     try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
+        for grade in grades:
+            write_feedback(grade, rubric, folder.staging)
+        write_gradebook(grades, rubric, folder.staging / "gradebook.csv")
+        write_review(grades, folder.staging / "review.toml")
+        write_summary(grades, rubric, folder.staging, submissions=submissions,
+                      seconds=time.perf_counter() - start, warnings=warnings)
+    except BaseException:
+        folder.discard()
+        raise
+    folder.commit()
+    return grades, warnings + folder.notes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,34 +191,41 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="grades", help="output folder (default grades/)")
     parser.add_argument("--overrides", default=None,
                         help=f"instructor decisions (default <out>/{OVERRIDES_NAME})")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help=f"seconds one student's submission may take before it is listed "
+                             f"as 'could not be graded' (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     submissions, out = Path(args.submissions), Path(args.out)
     if not submissions.is_dir():
         raise CourseError(f"submissions folder {submissions} not found",
                           fix="pass the folder holding one folder or .zip per student")
-    if _inside(out, submissions):
-        raise CourseError(f"the output folder {out} is inside {submissions}",
-                          why="it would be graded as a student next time",
-                          fix="choose --out outside the submissions folder")
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise CourseError(f"--timeout {args.timeout:g}: expected a number of seconds > 0")
+    check_out_folder(out, submissions)
     rubric = load_rubric(args.rubric)
     start = time.perf_counter()
+    timings: dict[str, float] = {}
     grades, warnings = grade_folder(submissions, rubric, out,
-                                    Path(args.overrides) if args.overrides else None)
+                                    Path(args.overrides) if args.overrides else None,
+                                    timeout=args.timeout, timings=timings)
     seconds = time.perf_counter() - start
     if not grades:
         print(f"{submissions} holds no submissions (folders, .zip, .pdf, .ipynb, .md, .txt).")
     for grade in grades:
         flag = f"  needs review: {', '.join(r.criterion.id for r in grade.needs_review)}" \
             if grade.needs_review else ""
-        print(f"{grade.student:<24} {grade.total:>5g} / {rubric.max_points:g}{flag}")
-    if warnings:
+        print(for_terminal(f"{grade.student:<24} {grade.total:>5g} / "
+                           f"{rubric.max_points:g}{flag}"))
+    if warnings:  # file names and messages from submissions: no escape code is obeyed
         print(f"\n{len(warnings)} warning(s):")
-        print("\n".join(f"  {w}" for w in warnings))
-    print(f"\nGraded {len(grades)} submission(s) in {seconds:.1f} s "
-          f"({seconds / max(1, len(grades)):.3f} s each). Summary: {out / 'summary.md'} and "
-          f"{out / 'summary.html'}; feedback: {out}/<student>/feedback.md; "
-          f"gradebook: {out / 'gradebook.csv'}.")
+        print("\n".join(f"  {for_terminal(w, keep_newlines=False)}" for w in warnings))
+    slowest = max(timings.items(), key=lambda item: item[1], default=None)
+    slowest_note = f"; slowest {slowest[0]}, {slowest[1]:.2f} s" if slowest else ""
+    print(for_terminal(f"\nGraded {len(grades)} submission(s) in {seconds:.1f} s "
+                       f"({seconds / max(1, len(grades)):.3f} s each{slowest_note}). "
+                       f"Summary: {out / 'summary.md'} and {out / 'summary.html'}; feedback: "
+                       f"{out}/<student>/feedback.md; gradebook: {out / 'gradebook.csv'}."))
     return 0
 
 

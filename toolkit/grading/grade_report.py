@@ -9,9 +9,10 @@
 - ``<out>/review.toml``: an ``overrides.toml`` entry for every "needs review", ready to copy.
 
 Pages come from ``course/templates/{feedback.md,summary.md,summary.html}`` (string.Template,
-as the reflection draft). Everything a student wrote is escaped before it reaches a page:
-``html.escape`` for both HTML and Markdown (so a ``<script>`` in a report stays text), and
-spreadsheet formulas are defused in the CSV.
+as the reflection draft). Everything a student wrote is escaped for the page it reaches
+(:mod:`toolkit.safe_text`): ``html.escape`` for HTML; Markdown punctuation and HTML escaped
+in Markdown (so neither a ``<script>`` nor an ``![image](http://...)`` is live); spreadsheet
+formulas defused in the CSV; ``review.toml`` written with a TOML writer (``tomli_w``).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from collections import Counter
 from pathlib import Path
 from string import Template
 
-from toolkit.formats import is_number, markdown_table
+from toolkit.formats import markdown_table
 from toolkit.grading.assessment import MET, MISSING, PARTIAL, REVIEW, StudentGrade
 from toolkit.grading.rubric import Rubric
 from toolkit.reflection import TEMPLATES_DIR
+from toolkit.safe_text import for_csv, for_markdown, one_line
 
 
 def _template(name: str) -> Template:
@@ -39,8 +41,9 @@ def _points(value: float) -> str:
 
 
 def md_escape(text) -> str:
-    """Student text made safe for a Markdown table cell: no HTML, no pipes, one line."""
-    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
+    """Student text made safe for Markdown (a table cell too): no HTML, links, images or
+    pipes; one line."""
+    return for_markdown(text)
 
 
 def md_table(header: list[str], rows: list[list]) -> str:
@@ -111,10 +114,7 @@ def write_feedback(grade: StudentGrade, rubric: Rubric, out: Path) -> Path:
 
 def _csv_safe(value) -> str:
     """Defuse spreadsheet formulas: a cell starting with = + - @ is prefixed with '."""
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not is_number(text):
-        return "'" + text
-    return text
+    return for_csv(value)
 
 
 def write_gradebook(grades: list[StudentGrade], rubric: Rubric, path: Path) -> Path:
@@ -222,25 +222,22 @@ def write_summary(grades: list[StudentGrade], rubric: Rubric, out: Path, *,
     return md_path, html_path
 
 
-def _toml_string(text: str) -> str:
-    """A TOML basic string (JSON escaping is valid TOML for these characters)."""
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
-
-
 def write_review(grades: list[StudentGrade], path: Path) -> Path:
-    """``review.toml``: an override entry per "needs review", ready to copy and edit."""
-    lines = ["# Decisions the grader left to you. Copy an entry into overrides.toml, set the",
-             "# points, write a comment for the student, and grade again.", ""]
+    """``review.toml``: an override entry per "needs review", ready to copy and edit.
+
+    Written with ``tomli_w``, so any character a student used stays valid TOML.
+    """
+    import tomli_w
+
+    entries = []
     for grade in grades:
         for result in grade.needs_review:
             evidence = result.evidence[0] if result.evidence else ""
-            lines += ["[[override]]", f"student = {_toml_string(grade.student)}",
-                      f"criterion = {_toml_string(result.criterion.id)}",
-                      f"points = {_points(result.points)}  # of {_points(result.criterion.points)}"
-                      f"; provisional",
-                      f"comment = {_toml_string('')}",
-                      f"# evidence: {' '.join(evidence.split())[:300]}", ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
+            entries.append({"student": grade.student, "criterion": result.criterion.id,
+                            "points": result.points, "max_points": result.criterion.points,
+                            "comment": "", "evidence": one_line(evidence)[:300]})
+    header = ("# Decisions the grader left to you. Copy an entry into overrides.toml, set the\n"
+              "# points (provisional now; max_points is the most), write a comment for the\n"
+              "# student, and grade again. The evidence is what the grader found.\n\n")
+    path.write_text(header + tomli_w.dumps({"override": entries}), encoding="utf-8")
     return path

@@ -133,11 +133,12 @@ def check_notebook(source, *, path: str | None = None,
         return result
     previous_count, previous_cell = 0, None
     for position, cell in enumerate(notebook.get("cells", []), 1):
-        if cell.get("cell_type") != "code" or not _text(cell.get("source")).strip():
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code" \
+                or not _text(cell.get("source")).strip():
             continue
         result.code_cells += 1
-        count = cell.get("execution_count")
-        outputs = cell.get("outputs") or []
+        count = _execution_count(cell.get("execution_count"))
+        outputs = [o for o in cell.get("outputs") or [] if isinstance(o, dict)]
         if count is None:
             result.problems.append(NotebookProblem(FAIL, "code cell was not executed",
                                                    position, _first_line(cell)))
@@ -170,6 +171,18 @@ def check_notebook(source, *, path: str | None = None,
             FAIL, f"only {result.cells_with_outputs} code cell(s) show an output "
                   f"({min_output_cells} needed): were the outputs cleared before saving?"))
     return result
+
+
+def _execution_count(value) -> int | None:
+    """A cell's execution count; a hand-edited ``"2"`` still counts as 2, nonsense as none."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
 
 
 def _first_line(cell) -> str:

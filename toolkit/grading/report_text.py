@@ -26,12 +26,19 @@ from functools import lru_cache
 PROSE_KINDS = ("prose",)
 TEXT_KINDS = ("prose", "table", "generated", "output")  # what keyword and number checks read
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<title>[^*_]{1,80}?)\1\s*:?\s*$")
+# Patterns on student text must stay linear on any line: lines too long to be a heading or a
+# table separator are not matched against those patterns, and images are looked for from
+# each "![" or "<img" with a bounded pattern (see _images), never across a whole long line.
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<title>[^*_]{1,80}?)\1(?:\s*:)?\s*$")
+MAX_HEADING_CHARS = 500
+MAX_IMAGES_PER_LINE = 200
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _TODO = re.compile(r"\bTODO\b")
-_MD_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-_HTML_IMAGE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"'](?P<target>[^\"']+)[\"'][^>]*>", re.I)
+_MD_IMAGE = re.compile(r"!\[(?P<alt>[^\]\n]{0,300})\]\((?P<target>[^)\s]{1,2000})"
+                       r"(?:\s{1,20}\"[^\"\n]{0,300}\")?\)")
+_HTML_IMAGE = re.compile(r"<img\b[^>]{0,1000}?\bsrc\s{0,20}=\s{0,20}[\"'](?P<target>[^\"'<>]{1,2000})"
+                         r"[\"'][^>]{0,1000}>", re.I)
 _ONLY_IMAGES = re.compile(r"^\s*((!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>)\s*)+$", re.I)
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _NUMBERED_TITLE = re.compile(r"^\s*(\d+(\.\d+)*\.?|[IVX]+\.)\s+[A-Za-z]")
@@ -159,10 +166,27 @@ def markdown_tables(lines: Iterable[Line]) -> list[Table]:
         if line.kind == "table":
             run.append(line)
             continue
-        if len(run) >= 2 and _TABLE_SEPARATOR.match(run[1].text):
+        if len(run) >= 2 and len(run[1].text) <= 5000 and _TABLE_SEPARATOR.match(run[1].text):
             tables.append(Table(_cells(run[0].text), [_cells(r.text) for r in run[2:]], run[0]))
         run = []
     return tables
+
+
+def _images(raw: str, pattern: re.Pattern, opening: str):
+    """Matches of ``pattern`` that start at an ``opening`` ("![" or "<img") of ``raw``.
+
+    Each try is bounded (the pattern has no unbounded part) and at most
+    :data:`MAX_IMAGES_PER_LINE` openings are tried, so a 300 KB line of "![" costs
+    milliseconds, not minutes.
+    """
+    haystack = raw.lower() if opening.isalpha() or "<" in opening else raw
+    start, tried = haystack.find(opening), 0
+    while start != -1 and tried < MAX_IMAGES_PER_LINE:
+        tried += 1
+        match = pattern.match(raw, start, start + 3400)
+        if match:
+            yield match
+        start = haystack.find(opening, match.end() if match else start + 1)
 
 
 def _markdown_kind(stripped: str, generated: frozenset[str]) -> str:
@@ -170,7 +194,7 @@ def _markdown_kind(stripped: str, generated: frozenset[str]) -> str:
         return "blank"
     if _TODO.search(stripped):
         return "prompt"
-    if _ONLY_IMAGES.match(stripped):
+    if len(stripped) <= 20_000 and _ONLY_IMAGES.match(stripped):
         return "image"
     if stripped.startswith("|"):
         return "table"
@@ -194,17 +218,19 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
         if in_code:
             lines.append(Line(raw, place, "code"))
             continue
-        heading = _HEADING.match(raw)
-        bold = _BOLD_LINE.match(raw)
+        short = len(raw) <= MAX_HEADING_CHARS
+        heading = _HEADING.match(raw) if short else None
+        bold = _BOLD_LINE.match(raw) if short else None
         if heading:
-            lines.append(Line(heading.group(2), place, "heading", len(heading.group(1))))
+            title = heading.group(2).rstrip().rstrip("#").rstrip()  # "## Results ##"
+            lines.append(Line(title, place, "heading", len(heading.group(1))))
         elif bold and len(bold["title"].split()) <= 10 and not _TODO.search(raw):
             lines.append(Line(bold["title"].strip(), place, "heading", 7))
         else:
             lines.append(Line(raw, place, _markdown_kind(raw.strip(), generated)))
-        for match in _MD_IMAGE.finditer(raw):
+        for match in _images(raw, _MD_IMAGE, "!["):
             images.append(ImageRef(f"{match['alt']} {match['target']}", place, match["target"]))
-        for match in _HTML_IMAGE.finditer(raw):
+        for match in _images(raw, _HTML_IMAGE, "<img"):
             images.append(ImageRef(match["target"], place, match["target"]))
     return lines, images
 
@@ -250,7 +276,7 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                 kind = "prose"
             doc.lines.append(Line(stripped if kind == "heading" else raw, place, kind,
                                   7 if kind == "heading" else 0))
-            if _CAPTION.match(stripped):
+            if _CAPTION.match(stripped[:100]):
                 doc.images.append(ImageRef(stripped, place))
     return doc
 
@@ -265,6 +291,8 @@ def notebook_document(path: str, notebook) -> Document:
     doc = Document(path, "notebook")
     last_heading = ""
     for index, cell in enumerate(notebook.get("cells", []), 1):
+        if not isinstance(cell, dict):
+            continue  # a hand-edited notebook; the notebook check reports its cells
         source = _source(cell)
         if cell.get("cell_type") == "markdown":
             lines, images = parse_markdown(source, lambda n, i=index: f"{path} cell {i} line {n}")
@@ -278,7 +306,10 @@ def notebook_document(path: str, notebook) -> Document:
         doc.lines += [Line(text, f"{path} cell {index} line {n}", "code")
                       for n, text in enumerate(source.splitlines(), 1)]
         for output in cell.get("outputs") or []:
+            if not isinstance(output, dict):
+                continue
             data = output.get("data") or {}
+            data = data if isinstance(data, dict) else {}
             text = output.get("text") if output.get("output_type") == "stream" \
                 else data.get("text/plain")
             if isinstance(text, list):

@@ -18,12 +18,14 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.errors import CourseError
 from toolkit.resources import TOMLDecodeError, course_path, load_toml
+from toolkit.safe_text import for_terminal, short_repr
 
 DEFAULT_RUBRIC = course_path("rubrics", "lab_report.toml")
 OPERATORS = ("abs<=", "==", "!=", ">=", "<=", ">", "<")
@@ -100,12 +102,14 @@ class Condition:
 
 
 def _number(value) -> float | None:
+    """``value`` as a finite float, or ``None`` (text, a bool, NaN, a 400-digit integer)."""
     if isinstance(value, bool):
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def _describe(value) -> str:
@@ -190,10 +194,13 @@ _TEXT_KEYS = {"headings", "keywords", "min_keywords", "min_words", "numbers", "t
               "table_columns", "patterns"}
 
 
-def _check_keys(table: dict, allowed: set[str], where: str) -> None:
+def _check_keys(table, allowed: set[str], where: str) -> None:
+    if not isinstance(table, dict):
+        raise ValueError(f"{where} = {short_repr(table)}: expected a table ({{ key = value }})")
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: "
+        shown = ", ".join(for_terminal(key, keep_newlines=False) for key in unknown)
+        raise ValueError(f"{where}: unknown key(s) {shown}; allowed: "
                          f"{', '.join(sorted(allowed))}")
 
 
@@ -201,15 +208,16 @@ def _words(value, where: str, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError(f"{where}: {key} must be a list of words, e.g. {key} = [\"loss\"]")
+        raise ValueError(f"{where}: {key} = {short_repr(value)}: expected a list of words, "
+                         f"e.g. {key} = [\"loss\"]")
     return tuple(v.strip() for v in value)
 
 
 def _count(value, where: str, key: str) -> int:
     if isinstance(value, bool):
         value = int(value)
-    if not isinstance(value, int) or value < 0:
-        raise ValueError(f"{where}: {key} must be a whole number >= 0, got {value!r}")
+    if not isinstance(value, int) or not 0 <= value < 2**31:
+        raise ValueError(f"{where}: {key} = {short_repr(value)}: expected a whole number >= 0")
     return value
 
 
@@ -217,9 +225,33 @@ def _conditions(value, where: str) -> tuple[Condition, ...]:
     return tuple(Condition.parse(text) for text in _words(value, where, "record conditions"))
 
 
+def _points(value, where: str, key: str = "points", *, positive: bool = False) -> float:
+    """A finite number of points (>= 0, or > 0 when ``positive``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or _number(value) is None or value < 0 or (positive and value == 0):
+        raise ValueError(f"{where}: {key} = {short_repr(value)}: expected a number "
+                         f"{'> 0' if positive else '>= 0'}")
+    return float(value)
+
+
+def _string(table: dict, key: str, where: str, default: str = "") -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: {key} = {short_repr(value)}: expected text in quotes")
+    return value.strip()
+
+
+def _flag(table: dict, key: str, where: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: {key} = {short_repr(value)}: expected true or false")
+    return value
+
+
 def _text_check(table: dict, where: str) -> TextCheck:
     if not isinstance(table, dict):
-        raise ValueError(f"{where}: text must be a table, e.g. text = {{ keywords = [\"loss\"] }}")
+        raise ValueError(f"{where}: text = {short_repr(table)}: expected a table, e.g. "
+                         f"text = {{ keywords = [\"loss\"] }}")
     _check_keys(table, _TEXT_KEYS, f"{where} text")
     lists = {key: _words(table[key], where, key)
              for key in ("headings", "keywords", "table_columns", "patterns") if key in table}
@@ -243,17 +275,15 @@ def _text_check(table: dict, where: str) -> TextCheck:
 
 def _requirement(table: dict, default_points: float, where: str) -> Requirement:
     _check_keys(table, _REQUIREMENT_KEYS, where)
-    if not str(table.get("what", "")).strip():
+    if not _string(table, "what", where):
         raise ValueError(f"{where}: every requirement needs `what` (what is needed, in words)")
-    points = table.get("points", default_points)
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
-        raise ValueError(f"{where}: points must be a number >= 0")
+    points = _points(table.get("points", default_points), where)
     requirement = Requirement(
-        what=str(table["what"]).strip(), points=float(points),
-        feedback=str(table.get("feedback", "")).strip(),
+        what=_string(table, "what", where), points=points,
+        feedback=_string(table, "feedback", where),
         waive_if=_conditions(table.get("waive_if", []), where),
         record=_conditions(table.get("record", []), where),
-        notebook=bool(table.get("notebook", False)),
+        notebook=_flag(table, "notebook", where),
         figures=_words(table.get("figures", []), where, "figures"),
         annotations=_count(table.get("annotations", 0), where, "annotations"),
         text=_text_check(table["text"], where) if "text" in table else None)
@@ -265,25 +295,27 @@ def _requirement(table: dict, default_points: float, where: str) -> Requirement:
 
 
 def _criterion(table: dict, number: int) -> Criterion:
-    where = f"criterion {table.get('id', number)}"
+    where = f"criterion {number}"
     _check_keys(table, _CRITERION_KEYS, where)
-    if not re.fullmatch(r"[A-Za-z][\w-]*", str(table.get("id", ""))):
-        raise ValueError(f"{where}: id must be a short name of letters, digits, _ or -")
-    points = table.get("points")
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
-        raise ValueError(f"{where}: points must be a number > 0")
+    if not isinstance(table.get("id"), str) or not re.fullmatch(r"[A-Za-z][\w-]{0,63}",
+                                                                 table["id"]):
+        raise ValueError(f"{where}: id = {short_repr(table.get('id'))}: expected a short name "
+                         f"of letters, digits, _ or -")
+    where = f"criterion {table['id']}"
+    points = _points(table.get("points"), where, positive=True)
     raw = table.get("require", [])
     if not isinstance(raw, list) or not raw:
-        raise ValueError(f"{where}: add at least one [[criterion.require]] table")
+        raise ValueError(f"{where}: require = {short_repr(raw)}: add at least one "
+                         f"[[criterion.require]] table")
     requirements = [_requirement(r, points / len(raw), f"{where}, requirement {i}")
                     for i, r in enumerate(raw, 1)]
     total = sum(r.points for r in requirements)
     if abs(total - points) > 1e-6:
         raise ValueError(f"{where}: its requirements add up to {total:g} points, not {points:g}")
-    return Criterion(id=table["id"], title=str(table.get("title", table["id"])),
-                     points=float(points), requirements=tuple(requirements),
-                     extra_credit=bool(table.get("extra_credit", False)),
-                     feedback_met=str(table.get("feedback_met", "")).strip(),
+    return Criterion(id=table["id"], title=_string(table, "title", where, table["id"]),
+                     points=points, requirements=tuple(requirements),
+                     extra_credit=_flag(table, "extra_credit", where),
+                     feedback_met=_string(table, "feedback_met", where),
                      waive_if=_conditions(table.get("waive_if", []), where))
 
 
@@ -301,8 +333,12 @@ def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
     try:
         _check_keys(raw, {"rubric", "criterion"}, "top level")
         head = raw.get("rubric", {})
-        _check_keys(head, _RUBRIC_KEYS, "[rubric]")
-        criteria = [_criterion(table, i) for i, table in enumerate(raw.get("criterion", []), 1)]
+        _check_keys(head, _RUBRIC_KEYS, "rubric")
+        name = _string(head, "name", "[rubric]", path.stem)
+        tables = raw.get("criterion", [])
+        if not isinstance(tables, list):
+            raise ValueError(f"criterion = {short_repr(tables)}: expected [[criterion]] tables")
+        criteria = [_criterion(table, i) for i, table in enumerate(tables, 1)]
         if not criteria:
             raise ValueError("no [[criterion]] tables")
         ids = [c.id for c in criteria]
@@ -310,10 +346,13 @@ def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
         if duplicates:
             raise ValueError(f"criterion id(s) used twice: {', '.join(duplicates)}")
         pass_mark = head.get("pass_mark")
-        if pass_mark is not None and (isinstance(pass_mark, bool)
-                                      or not isinstance(pass_mark, (int, float))):
-            raise ValueError("[rubric] pass_mark must be a number")
+        if pass_mark is not None:
+            pass_mark = _points(pass_mark, "[rubric]", "pass_mark")
+            top = sum(c.points for c in criteria)
+            if pass_mark > top:
+                raise ValueError(f"[rubric]: pass_mark = {pass_mark:g}: expected at most the "
+                                 f"{top:g} points the criteria give")
     except ValueError as error:
         raise CourseError(f"rubric {path} is not valid", why=str(error), fix=fix) from None
-    return Rubric(name=str(head.get("name", path.stem)), criteria=criteria,
+    return Rubric(name=name, criteria=criteria,
                   pass_mark=None if pass_mark is None else float(pass_mark), path=path)

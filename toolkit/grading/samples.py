@@ -17,9 +17,11 @@ import argparse
 import csv
 import io
 import json
+import os
 import random
 import sys
 import zipfile
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -268,6 +270,92 @@ def hostile_zip(path: Path | str) -> Path:
         archive.writestr("broken.ipynb", "{ this is not json")
     Path(path).write_bytes(buffer.getvalue())
     return Path(path)
+
+
+def shared_stream_pdf(pages: int = 30, repeat: int = 200, *, compress: bool = False) -> bytes:
+    """A PDF whose pages all draw one content stream: a small file with much to extract.
+
+    ``compress`` deflates the stream, so megabytes of drawing commands fit in kilobytes
+    (100 pages x 6 MB in a 36 KB file). Written by hand: no PDF library makes such a file.
+    """
+    line = b"BT /F1 12 Tf 72 720 Td (Hypothesis: shirts and coats look alike.) Tj ET\n"
+    content = line * repeat
+    extra = b""
+    if compress:
+        content, extra = zlib.compress(content, 9), b" /Filter /FlateDecode"
+    font = 4 + pages
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (4 + i) for i in range(pages))
+               + b"] /Count %d >>" % pages,
+               b"<< /Length %d%s >>\nstream\n" % (len(content), extra) + content
+               + b"\nendstream"]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
+                b"/Resources << /Font << /F1 %d 0 R >> >> >>" % font] * pages
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return out
+
+
+# Submissions that once crashed or stalled the whole class (issue #15): a named pipe, lines
+# that made the report patterns take minutes, a PDF of one 6 MB stream shown on 100 pages, a
+# 400-digit integer in a record, folders 1,500 levels deep.
+HOSTILE_KINDS = ("named_pipe", "long_lines", "shared_stream_pdf", "huge_integer",
+                 "deep_folders")
+
+
+def write_hostile_submission(folder: Path | str, student: str, kind: str) -> Path:
+    """One submission of a :data:`HOSTILE_KINDS` kind; the grader must grade the others.
+    (POSIX only: named pipes and ``dir_fd``.)"""
+    folder = Path(folder)
+    target = folder / student
+    if kind == "named_pipe":
+        os.mkfifo(folder / f"{student}.md")
+        return folder / f"{student}.md"
+    if kind == "shared_stream_pdf":
+        path = folder / f"{student}.pdf"
+        path.write_bytes(shared_stream_pdf(100, 6_000_000 // 73, compress=True))
+        return path
+    if kind == "huge_integer":
+        record = dict(synthetic_record(7), status=10 ** 400)
+        write_run_folder(target / "run", synthetic_record(7))
+        (target / "run" / "record.json").write_text(json.dumps(record), encoding="utf-8")
+        return target
+    target.mkdir(parents=True)
+    (target / "report.md").write_text(
+        f"# Hypothesis\n{ANSWERS['hypothesis']}\n", encoding="utf-8")
+    if kind == "long_lines":
+        with open(target / "report.md", "a", encoding="utf-8") as stream:
+            stream.write("![" * 160_000 + "\n" + "<img " * 32_000 + "\n")
+    elif kind == "deep_folders":
+        _deep_folders(target, 1500)
+    else:
+        raise ValueError(f"unknown hostile kind {kind!r}; choose from {HOSTILE_KINDS}")
+    return target
+
+
+def _deep_folders(top: Path, depth: int) -> None:
+    """``top/d/d/.../d/notes.md``, made one level at a time relative to the last folder
+    (``dir_fd``): the full path may be longer than the system allows in one call."""
+    folder = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=folder)
+            child = os.open("d", os.O_RDONLY, dir_fd=folder)
+            os.close(folder)
+            folder = child
+        note = os.open("notes.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folder)
+        os.write(note, b"deep")
+        os.close(note)
+    finally:
+        os.close(folder)
 
 
 VARIANTS = ("complete", "complete", "complete", "no_hypothesis", "no_annotations",

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import os
 import re
 import stat
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -39,11 +39,16 @@ from toolkit.grading.report_text import (
     notebook_document,
     plain_document,
 )
+from toolkit.record import RecordError, parse_record
+from toolkit.safe_files import open_regular_file, read_regular_file
 
 MAX_FILE_BYTES = 20 * 2**20        # one file; a run folder's PNGs are well below 1 MB
 MAX_SUBMISSION_BYTES = 100 * 2**20  # all files of one student that are read
 MAX_FILES = 2000
 MAX_PDF_PAGES = 100
+MAX_PDF_PAGE_CONTENT = 2 * 2**20   # bytes of one page's drawing commands; a real page: < 200 KB
+MAX_PDF_SECONDS = 15.0             # text extraction of one PDF
+MAX_DEPTH = 32                     # folder levels read inside a submission
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 READ_SUFFIXES = TEXT_SUFFIXES | {".ipynb", ".pdf", ".json", ".csv"}
@@ -96,26 +101,70 @@ def student_id(name: str) -> str:
     return cleaned + "_" if cleaned.lower() in RESERVED_IDS else cleaned
 
 
+NOT_A_SUBMISSION = "not a folder, .zip, .pdf, .ipynb, .md or .txt: not graded"
+
+
+@dataclass
+class ClassFolder:
+    """What :func:`survey` found in a submissions folder: every entry is accounted for."""
+
+    entries: list[tuple[str, Path]]       # (unique student id, path), sorted by name
+    not_graded: list[tuple[str, str]]     # (entry name, why it is not graded)
+    renamed: list[str]                    # how clashing ids were told apart
+
+
+def survey(folder: Path | str, *, reserved: frozenset[str] = frozenset()) -> ClassFolder:
+    """Each entry of ``folder``: a submission with a unique student id, or the reason it is
+    not graded (hidden, not a regular file or folder, an unsupported type).
+
+    Ids are unique ignoring case (``alice/`` and ``alice.zip`` become ``alice`` and
+    ``alice.zip``); ``reserved`` ids (names the grader writes) are never given out.
+    """
+    found = ClassFolder([], [], [])
+    taken = {name.casefold() for name in reserved | RESERVED_IDS}
+    for entry in sorted(Path(folder).iterdir()):
+        try:
+            mode = entry.lstat().st_mode
+        except OSError as error:
+            found.not_graded.append((entry.name, f"cannot be read ({error.strerror})"))
+            continue
+        if entry.name.startswith("."):
+            found.not_graded.append((entry.name, "hidden (its name starts with a dot): not "
+                                                 "graded; rename it to grade it"))
+            continue
+        if stat.S_ISLNK(mode):
+            base = entry.name  # reported when read: a link is never followed
+        elif stat.S_ISDIR(mode):
+            base = entry.name
+        elif not stat.S_ISREG(mode):
+            found.not_graded.append((entry.name, "not a regular file or folder (a named "
+                                                 "pipe, device or socket): not opened"))
+            continue
+        elif entry.suffix.lower() in SUBMISSION_SUFFIXES:
+            base = entry.stem
+        else:
+            found.not_graded.append((entry.name, NOT_A_SUBMISSION))
+            continue
+        student = student_id(base)
+        if student.casefold() in taken:
+            wanted = student
+            student = student_id(entry.name)
+            number = 2
+            while student.casefold() in taken:
+                student = f"{student_id(entry.name)}-{number}"
+                number += 1
+            found.renamed.append(f"{entry.name}: the id {wanted!r} is taken, so it is "
+                                 f"graded as {student!r}")
+        taken.add(student.casefold())
+        found.entries.append((student, entry))
+    return found
+
+
 def discover(folder: Path | str) -> tuple[list[tuple[str, Path]], list[str]]:
     """``(student id, path)`` for each submission in ``folder``, sorted by name, and the
-    names of the entries that are no submission (e.g. ``alice.docx``)."""
-    entries, skipped = [], []
-    for entry in sorted(Path(folder).iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_symlink():
-            entries.append((student_id(entry.name), entry))  # reported when read
-        elif entry.is_dir() or entry.suffix.lower() in SUBMISSION_SUFFIXES:
-            stem = entry.name if entry.is_dir() else entry.stem
-            entries.append((student_id(stem), entry))
-        else:
-            skipped.append(entry.name)
-    seen: dict[str, int] = {}
-    unique = []
-    for student, path in entries:
-        seen[student] = seen.get(student, 0) + 1
-        unique.append((student if seen[student] == 1 else f"{student}-{seen[student]}", path))
-    return unique, skipped
+    names of the entries that are no submission (see :func:`survey` for the reasons)."""
+    found = survey(folder)
+    return found.entries, [name for name, _ in found.not_graded]
 
 
 def _safe_member_name(name: str) -> str | None:
@@ -171,6 +220,7 @@ class _Budget:
 def _read_folder(root: Path, submission: Submission) -> dict[str, bytes]:
     contents: dict[str, bytes] = {}
     budget = _Budget(submission)
+    too_deep = False
     for directory, subdirs, names in os.walk(root, followlinks=False):
         base = Path(directory)
         for name in sorted(subdirs):
@@ -178,10 +228,19 @@ def _read_folder(root: Path, submission: Submission) -> dict[str, bytes]:
                 submission.warn(f"{(base / name).relative_to(root)} is a symlink: not followed")
         subdirs[:] = sorted(d for d in subdirs if d not in SKIP_PARTS
                             and not (base / d).is_symlink())
+        if subdirs and len(base.relative_to(root).parts) >= MAX_DEPTH:
+            if not too_deep:
+                submission.warn(f"folders nested more than {MAX_DEPTH} levels deep were not "
+                                f"read (from {base.relative_to(root).as_posix()[:120]}/...)")
+            too_deep, subdirs[:] = True, []
         for name in sorted(names):
             path = base / name
             relative = path.relative_to(root).as_posix()
-            info = path.lstat()
+            try:
+                info = path.lstat()
+            except OSError as error:
+                submission.warn(f"{relative[:200]} cannot be read ({error.strerror}): skipped")
+                continue
             if stat.S_ISLNK(info.st_mode):
                 submission.warn(f"{relative} is a symlink: not followed")
                 continue
@@ -193,8 +252,11 @@ def _read_folder(root: Path, submission: Submission) -> dict[str, bytes]:
             submission.files[relative] = info.st_size
             if not _wanted(relative) or not budget.admit(relative, info.st_size):
                 continue
-            with open(path, "rb") as stream:  # read-only: grading never changes a submission
-                data = stream.read(MAX_FILE_BYTES + 1)
+            try:  # read-only, a regular file only: grading never changes or waits on it
+                data = read_regular_file(path, MAX_FILE_BYTES + 1)
+            except OSError as error:
+                submission.warn(f"{relative[:200]} cannot be read ({error}): skipped")
+                continue
             if len(data) > MAX_FILE_BYTES:
                 submission.warn(f"{relative} skipped: it grew beyond the per-file limit")
                 continue
@@ -205,12 +267,16 @@ def _read_folder(root: Path, submission: Submission) -> dict[str, bytes]:
 def _read_zip(path: Path, submission: Submission) -> dict[str, bytes]:
     contents: dict[str, bytes] = {}
     budget = _Budget(submission)
+    stream = None
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        stream = open_regular_file(path)  # a named pipe called mallory.zip is never waited on
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        if stream is not None:
+            stream.close()
         submission.warn(f"{path.name} is not a readable zip file ({error})")
         return contents
-    with archive:
+    with stream, archive:
         for info in archive.infolist():
             name = _safe_member_name(info.filename)
             if name is None:
@@ -279,11 +345,15 @@ def pdf_pages(path: str, data: bytes, submission: Submission) -> list[str]:
             submission.warn(f"{path} is password-protected: its text cannot be read")
             return []
         pages = []
+        budget = _PdfBudget(path, submission)
         for number, page in enumerate(reader.pages, 1):
             if number > MAX_PDF_PAGES:
                 submission.warn(f"{path}: only the first {MAX_PDF_PAGES} pages were read")
                 break
-            pages.append(page.extract_text() or "")
+            if not budget.admit(number, page):
+                break
+            pages.append(budget.text(page))
+        budget.report()
     except Exception as error:  # pypdf raises many types for damaged files
         submission.warn(f"{path} cannot be read as a PDF ({type(error).__name__}: "
                         f"{str(error)[:100]})")
@@ -291,6 +361,55 @@ def pdf_pages(path: str, data: bytes, submission: Submission) -> list[str]:
     if not any(page.strip() for page in pages):
         submission.warn(f"{path} holds no extractable text (a scanned PDF?): review it by hand")
     return pages
+
+
+class _PdfBudget:
+    """The work one PDF may cost: each content stream is read once (a 25 KB file can show
+    one 6 MB stream on 100 pages), a page's content has a size limit, the file a time limit.
+    """
+
+    def __init__(self, path: str, submission: Submission):
+        self.path, self.submission = path, submission
+        self.start, self.seen, self.repeated = time.monotonic(), set(), 0
+
+    @staticmethod
+    def _contents_key(page):
+        from pypdf.generic import IndirectObject
+
+        raw = dict.get(page, "/Contents")  # unresolved: the references, not the streams
+        refs = raw if isinstance(raw, list) else [raw]
+        if not refs or not all(isinstance(ref, IndirectObject) for ref in refs):
+            return None
+        return tuple((ref.idnum, ref.generation) for ref in refs)
+
+    def admit(self, number: int, page) -> bool:
+        """May page ``number`` be read? False stops reading this PDF."""
+        if time.monotonic() - self.start > MAX_PDF_SECONDS:
+            self.submission.warn(f"{self.path}: reading stopped at page {number} after "
+                                 f"{MAX_PDF_SECONDS:g} s: review the rest by hand")
+            return False
+        return True
+
+    def text(self, page) -> str:
+        key = self._contents_key(page)
+        if key is not None and key in self.seen:
+            self.repeated += 1
+            return ""  # the same drawing as an earlier page: its text was read there
+        if key is not None:
+            self.seen.add(key)
+        contents = page.get_contents()
+        size = len(contents.get_data()) if contents is not None else 0
+        if size > MAX_PDF_PAGE_CONTENT:
+            self.submission.warn(f"{self.path}: a page holds {size:,} bytes of drawing "
+                                 f"commands (over {MAX_PDF_PAGE_CONTENT:,}): its text was not "
+                                 f"read")
+            return ""
+        return page.extract_text() or ""
+
+    def report(self) -> None:
+        if self.repeated:
+            self.submission.warn(f"{self.path}: {self.repeated} page(s) repeat the content of "
+                                 f"an earlier page: read once")
 
 
 def _draft_lines(record: dict, annotations: list[dict]) -> frozenset[str]:
@@ -315,14 +434,11 @@ def _load_runs(contents: dict[str, bytes], submission: Submission) -> None:
             continue
         folder = _folder(path)
         try:
-            record = json.loads(data.decode("utf-8", errors="replace"))
-        except (json.JSONDecodeError, RecursionError) as error:
-            submission.warn(f"{path} is not valid JSON ({str(error)[:80]}): its facts were "
-                            f"not used")
+            record, problems = parse_record(data, path)
+        except RecordError as error:
+            submission.warn(f"{error}: its facts were not used")
             continue
-        if not isinstance(record, dict):
-            submission.warn(f"{path} is not a run record (a JSON object): not used")
-            continue
+        submission.warnings += problems
         submission.runs.append(RunFolder(folder, record))
 
 
@@ -347,42 +463,52 @@ def _parse(contents: dict[str, bytes], submission: Submission) -> None:
                 if folder in runs_by_folder:
                     runs_by_folder[folder].annotations = annotations
     for path, data in sorted(contents.items()):
-        pure = PurePosixPath(path)
-        suffix = pure.suffix.lower()
-        folder = _folder(path)
-        if pure.name in DRAFT_NAMES:
+        if PurePosixPath(path).name in DRAFT_NAMES:
             continue
-        if suffix in TEXT_SUFFIXES:
-            text = decode_text(path, data, submission)
-            if text is None:
-                continue
-            run = runs_by_folder.get(folder)
-            generated = (_draft_lines(run.record, run.annotations)
-                         if run is not None and pure.name == "REFLECTION.md" else frozenset())
-            if run is None and DRAFT_MARK in text:
-                submission.warn(f"{path} is a reflection draft whose record.json is not beside "
-                                f"it: the facts the draft filled in count as the student's "
-                                f"words, so check its text criteria by hand")
-            if suffix == ".txt":
-                submission.documents.append(plain_document(path, [text], "text"))
-            else:
-                submission.documents.append(markdown_document(path, text, generated=generated))
-        elif suffix == ".pdf":
-            pages = pdf_pages(path, data, submission)
-            if pages:
-                submission.documents.append(plain_document(path, pages, "pdf"))
-        elif suffix == ".ipynb":
-            try:
-                notebook = read_notebook(data)
-            except ValueError as error:
-                submission.warn(f"{path} is a broken notebook ({error})")
-                submission.notebooks.append(check_notebook(data, path=path))
-                continue
-            submission.notebooks.append(check_notebook(notebook, path=path))
-            submission.documents.append(notebook_document(path, notebook))
+        try:  # one malformed file never discards what the other files gave
+            _parse_file(path, data, submission, runs_by_folder)
+        except Exception as error:
+            submission.warn(f"{path} could not be read ({type(error).__name__}: "
+                            f"{str(error)[:100]}); the rest of the submission was graded")
     submission.ignored += [path for path in submission.files
                            if PurePosixPath(path).suffix.lower() not in READ_SUFFIXES
                            | IMAGE_SUFFIXES]
+
+
+def _parse_file(path: str, data: bytes, submission: Submission,
+                runs_by_folder: dict[str, RunFolder]) -> None:
+    """Read one report file (text, Markdown, PDF, notebook) into the submission."""
+    pure = PurePosixPath(path)
+    suffix = pure.suffix.lower()
+    folder = _folder(path)
+    if suffix in TEXT_SUFFIXES:
+        text = decode_text(path, data, submission)
+        if text is None:
+            return
+        run = runs_by_folder.get(folder)
+        generated = (_draft_lines(run.record, run.annotations)
+                     if run is not None and pure.name == "REFLECTION.md" else frozenset())
+        if run is None and DRAFT_MARK in text:
+            submission.warn(f"{path} is a reflection draft whose record.json is not beside "
+                            f"it: the facts the draft filled in count as the student's "
+                            f"words, so check its text criteria by hand")
+        if suffix == ".txt":
+            submission.documents.append(plain_document(path, [text], "text"))
+        else:
+            submission.documents.append(markdown_document(path, text, generated=generated))
+    elif suffix == ".pdf":
+        pages = pdf_pages(path, data, submission)
+        if pages:
+            submission.documents.append(plain_document(path, pages, "pdf"))
+    elif suffix == ".ipynb":
+        try:
+            notebook = read_notebook(data)
+        except ValueError as error:
+            submission.warn(f"{path} is a broken notebook ({error})")
+            submission.notebooks.append(check_notebook(data, path=path))
+            return
+        submission.documents.append(notebook_document(path, notebook))
+        submission.notebooks.append(check_notebook(notebook, path=path))
 
 
 def read_submission(student: str, path: Path | str) -> Submission:
@@ -398,11 +524,11 @@ def read_submission(student: str, path: Path | str) -> Submission:
         elif path.suffix.lower() == ".zip":
             contents = _read_zip(path, submission)
         else:
-            size = path.stat().st_size
-            submission.files[path.name] = size
             contents = {}
-            if _Budget(submission).admit(path.name, size):
-                with open(path, "rb") as stream:
+            with open_regular_file(path) as stream:  # never a named pipe or device
+                size = os.fstat(stream.fileno()).st_size
+                submission.files[path.name] = size
+                if _Budget(submission).admit(path.name, size):
                     contents[path.name] = stream.read(MAX_FILE_BYTES + 1)
         _parse(contents, submission)
     except Exception as error:  # one broken submission must never stop the class

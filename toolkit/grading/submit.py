@@ -18,6 +18,7 @@ labs) fit in one submission.
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 import zipfile
 from pathlib import Path
@@ -29,8 +30,10 @@ from toolkit.grading.submissions import (
     read_annotations_text,
     student_id,
 )
+from toolkit.record import RECORD_NAME, RecordError, read_checked_record
 from toolkit.reflection import NEW_DRAFT_NAME, REFLECTION_NAME, TODO
-from toolkit.runs import RECORD_NAME, read_record
+from toolkit.safe_files import is_regular_file, read_regular_file
+from toolkit.safe_text import for_terminal
 
 PACKED_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg"}
 PACKED_NAMES = {REFLECTION_NAME, RECORD_NAME, "errors.csv"}
@@ -42,36 +45,48 @@ def run_files(run_dir: Path) -> tuple[list[Path], list[str]]:
         raise CourseError(f"{run_dir} is not a run folder (no {RECORD_NAME})",
                           fix="pass folders a lab wrote, e.g. runs/lab03_cnn_mnist/<time>")
     try:
-        record = read_record(run_dir)
-    except (OSError, ValueError) as error:
+        record, warnings = read_checked_record(run_dir)
+    except RecordError as error:
         raise CourseError(f"{run_dir / RECORD_NAME} cannot be read", why=str(error),
                           fix="run the lab again to get a fresh run folder") from None
-    warnings = []
     if record.get("status") != "complete":
         warnings.append(f"{run_dir}: the run did not finish (status "
                         f"{record.get('status')!r}): the grader looks for a complete run")
-    files = sorted(path for path in run_dir.iterdir() if path.is_file() and not
-                   path.is_symlink() and (path.name in PACKED_NAMES
-                                          or path.suffix.lower() in PACKED_SUFFIXES))
+    wanted = [path for path in run_dir.iterdir() if path.name in PACKED_NAMES
+              or path.suffix.lower() in PACKED_SUFFIXES]
+    files = sorted(path for path in wanted if is_regular_file(path))
+    for path in sorted(set(wanted) - set(files)):
+        warnings.append(f"{path} is a link or not a regular file: left out of the zip"
+                        + (f" (copy your reflection into a real {REFLECTION_NAME})"
+                           if path.name == REFLECTION_NAME else ""))
     names = {path.name for path in files}
     for key, name in (record.get("figures") or {}).items():
         if name not in names:
             warnings.append(f"{run_dir}: figure {key!r} ({name}) is missing from the folder")
     reflection = run_dir / REFLECTION_NAME
-    if not reflection.is_file():
+    if not (reflection.exists() or reflection.is_symlink()):
         warnings.append(f"{run_dir}: no {REFLECTION_NAME}; write one with "
                         f"python -m toolkit.reflection {run_dir}")
-    else:
-        prompts = reflection.read_text(encoding="utf-8", errors="replace").count(TODO)
+    elif is_regular_file(reflection):
+        prompts = read_regular_file(reflection, MAX_FILE_BYTES).decode(
+            "utf-8", errors="replace").count(TODO)
         if prompts:
             warnings.append(f"{reflection}: {prompts} {TODO} prompt(s) still unanswered")
     if (run_dir / NEW_DRAFT_NAME).is_file():
         warnings.append(f"{run_dir / NEW_DRAFT_NAME} (a newer draft) is not packed: copy what "
                         f"you need from it into {REFLECTION_NAME}")
     errors_csv = run_dir / "errors.csv"
-    if errors_csv.is_file() and not read_annotations_text(
-            errors_csv.read_text(encoding="utf-8", errors="replace")):
-        warnings.append(f"{errors_csv}: no error_type / fix_idea filled in (extra credit)")
+    if is_regular_file(errors_csv):
+        try:
+            annotated = read_annotations_text(read_regular_file(errors_csv, MAX_FILE_BYTES)
+                                              .decode("utf-8", errors="replace"))
+        except csv.Error as error:
+            warnings.append(f"{errors_csv} is not a readable CSV ({error}): the grader "
+                            f"cannot read your annotations")
+        else:
+            if not annotated:
+                warnings.append(f"{errors_csv}: no error_type / fix_idea filled in "
+                                f"(extra credit)")
     return files, warnings
 
 
@@ -135,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{out.name}")
     path, warnings = build_zip(args.run_dirs, out, args.include)
     for warning in warnings:
-        print(f"warning: {warning}")
+        print(for_terminal(f"warning: {warning}", keep_newlines=False))
     with zipfile.ZipFile(path) as archive:
         count = len(archive.namelist())
     print(f"wrote {path} ({count} files, {path.stat().st_size:,} bytes)"

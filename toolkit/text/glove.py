@@ -5,9 +5,10 @@ A GloVe file holds one word per line followed by its vector, separated by single
     the 0.418 0.24968 -0.41242 ...
 
 Parsing the 400,000 x 100 numbers of ``glove.6B.100d.txt`` takes a while, so the parsed
-matrix is cached as ``<file>.npz`` next to the text file, or in the Keras cache
-(``~/.keras/datasets/glove_cache/``) when that folder is read-only. The cache remembers the
-size and modification time of the text file and is rebuilt when they change.
+matrix is cached as an ``.npz`` file in the Keras cache (``~/.keras/datasets/glove_cache/``),
+never beside the text file (its folder may be shared or read-only). The cache remembers the
+size and modification time of the text file and is rebuilt when they change; a damaged cache
+(truncated, corrupt) is detected, rebuilt, and the load says so.
 :attr:`GloveVectors.load_info` says which path was taken and how long it took.
 
 ``--glove 6B.100d`` finds ``glove.6B.100d.txt`` through the data registry (``--data-dir``,
@@ -158,11 +159,15 @@ def parse_glove_text(path: str | Path) -> tuple[list[str], np.ndarray]:
 # --- the cache --------------------------------------------------------------------------------
 
 def cache_paths(path: str | Path) -> list[Path]:
-    """Where the parsed cache of ``path`` may live: next to it, then in the Keras cache."""
+    """Where the parsed cache of ``path`` lives: in the Keras cache, named after the file and
+    a hash of its full path (two files of the same name get two caches)."""
     path = Path(path).resolve()
     digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
-    return [path.with_name(path.name + ".npz"),
-            keras_home() / "datasets" / "glove_cache" / f"{path.name}-{digest}.npz"]
+    return [keras_home() / "datasets" / "glove_cache" / f"{path.name}-{digest}.npz"]
+
+
+class _DamagedCache(Exception):
+    """The cache file exists but cannot be read back (truncated, corrupt, wrong contents)."""
 
 
 def _source_stamp(path: Path) -> np.ndarray:
@@ -171,17 +176,22 @@ def _source_stamp(path: Path) -> np.ndarray:
 
 
 def _read_cache(cache: Path, stamp: np.ndarray) -> tuple[list[str], np.ndarray, float] | None:
-    """``(words, vectors, seconds the text took to parse)``, or ``None`` if stale/unreadable."""
+    """``(words, vectors, seconds the text took to parse)``, or ``None`` when stale.
+
+    Raises :class:`_DamagedCache` when the file cannot be read back as a whole.
+    """
     try:
         with np.load(cache, allow_pickle=False) as saved:
             if not np.array_equal(saved["stamp"], stamp):
                 return None  # the text file changed since: parse again
             words = saved["words"].tobytes().decode("utf-8").split("\n")
-            vectors = saved["vectors"]
+            vectors = np.asarray(saved["vectors"])  # reads (and CRC-checks) every byte now
             parse_seconds = float(saved["parse_seconds"])
-    except (OSError, ValueError, KeyError, UnicodeDecodeError, EOFError):
-        return None  # unreadable or truncated cache: parse again
-    return (words, vectors, parse_seconds) if len(words) == len(vectors) else None
+    except Exception as error:  # a damaged zip raises many types (BadZipFile, zlib, EOF...)
+        raise _DamagedCache(f"{type(error).__name__}: {str(error)[:80]}") from None
+    if vectors.ndim != 2 or len(words) != len(vectors) or not np.isfinite(vectors).all():
+        raise _DamagedCache(f"{len(words)} words for a {vectors.shape} matrix")
+    return words, vectors, parse_seconds
 
 
 def _writable(folder: Path) -> bool:
@@ -212,10 +222,10 @@ def _write_cache(cache: Path, words: list[str], vectors: np.ndarray, stamp: np.n
 def load_glove(path: str | Path, *, use_cache: bool = True) -> GloveVectors:
     """Load a GloVe text file, from its ``.npz`` cache when a valid one exists.
 
-    The first load parses the text and writes the cache (next to the file, or in the Keras
-    cache when that folder is read-only); later loads read the cache. ``load_info`` of the
-    result records ``from_cache``, ``seconds`` (this load), ``parse_seconds`` (what parsing
-    the text took, now or when the cache was written) and the cache file.
+    The first load parses the text and writes the cache (in the Keras cache); later loads
+    read the cache. ``load_info`` of the result records ``from_cache``, ``seconds`` (this
+    load), ``parse_seconds`` (what parsing the text took, now or when the cache was written),
+    the cache file, and ``cache_rebuilt`` (why) when a damaged cache was replaced.
     """
     path = Path(path)
     if not path.is_file():
@@ -223,10 +233,17 @@ def load_glove(path: str | Path, *, use_cache: bool = True) -> GloveVectors:
                           fix="check the path given to --glove-file")
     start = time.perf_counter()
     stamp = _source_stamp(path)
+    damaged = None
     if use_cache:
         for cache in cache_paths(path):
             if cache.is_file():
-                loaded = _read_cache(cache, stamp)
+                try:
+                    loaded = _read_cache(cache, stamp)
+                except _DamagedCache as error:
+                    damaged = f"the GloVe cache {cache} is damaged ({error}): rebuilt from " \
+                              f"{path.name}"
+                    print(f"note: {damaged}")
+                    loaded = None
                 if loaded is not None:
                     words, vectors, parse_seconds = loaded
                     info = {"from_cache": True, "cache": str(cache),
@@ -236,6 +253,8 @@ def load_glove(path: str | Path, *, use_cache: bool = True) -> GloveVectors:
     words, vectors = parse_glove_text(path)
     parse_seconds = time.perf_counter() - start
     info: dict = {"from_cache": False, "cache": None, "parse_seconds": round(parse_seconds, 3)}
+    if damaged:
+        info["cache_rebuilt"] = damaged
     if use_cache:
         for cache in cache_paths(path):
             if _write_cache(cache, words, vectors, stamp, parse_seconds):

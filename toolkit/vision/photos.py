@@ -131,6 +131,9 @@ def to_rgb(image: Image.Image) -> tuple[Image.Image, str]:
       what a viewer shows; simply dropping alpha can turn transparent pixels black.
     - 16-bit and 32-bit images (``I;16``, ``I``, ``F``) are scaled into 0..255 by their
       value range. Pillow's own conversion would clip everything above 255 to white.
+      NaN and infinite pixels of a float image are masked: the range comes from the finite
+      pixels and the others are shown black (the note says how many); an image without any
+      finite pixel is refused with ``ValueError``.
     - CMYK, YCbCr, LAB, grayscale and palette images use Pillow's conversion.
     """
     notes = []
@@ -141,13 +144,20 @@ def to_rgb(image: Image.Image) -> tuple[Image.Image, str]:
     high_bit = mode.startswith("I") or mode == "F"
     if high_bit:
         values = np.asarray(image, dtype=np.float64)
+        finite = np.isfinite(values)
+        if not finite.any():
+            raise ValueError(f"every pixel of this {mode} image is NaN or infinite: there is "
+                             f"nothing to show")
         if mode.startswith("I;16"):
             bottom, top = 0.0, 65535.0
-        else:  # 32-bit integer or float: no fixed range, use the image's own
-            bottom, top = float(values.min()), float(values.max())
+        else:  # 32-bit integer or float: no fixed range, use the image's own (finite) one
+            bottom, top = float(values[finite].min()), float(values[finite].max())
         scaled = (values - bottom) / max(top - bottom, 1e-12) * 255.0
+        scaled = np.where(finite, scaled, 0.0)  # one NaN would otherwise blacken the photo
         image = Image.fromarray(np.clip(scaled + 0.5, 0, 255).astype(np.uint8))
         notes.append(f"{mode} high bit depth scaled to 8-bit")
+        if not finite.all():
+            notes.append(f"{int((~finite).sum())} NaN or infinite pixel(s) shown black")
     elif mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):

@@ -1,0 +1,149 @@
+"""Property-based fuzzing (hypothesis) of everything that reads what it did not write: the
+record reader, the rubric and overrides validators, the report parsers, and grading itself.
+Random types, sizes, Unicode and control characters: no exception escapes, nothing is
+written outside the output folder, and the submissions hash the same before and after."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import tomli_w
+from builders import files_outside, hashes
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from toolkit.errors import CourseError
+from toolkit.grading.grade import check_overrides, grade_folder
+from toolkit.grading.notebook_check import check_notebook
+from toolkit.grading.report_text import markdown_document, notebook_document, plain_document
+from toolkit.grading.rubric import load_rubric
+from toolkit.grading.samples import synthetic_record
+from toolkit.record import RecordError, check_record, parse_record
+from toolkit.safe_text import for_csv, for_markdown, for_terminal
+
+RUBRIC = load_rubric()
+FAST = settings(max_examples=60, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80)
+scalars = (st.none() | st.booleans() | st.integers(min_value=-10 ** 30, max_value=10 ** 30)
+           | st.floats(allow_nan=True, allow_infinity=True) | text)
+json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(text, inner, max_size=4), max_leaves=20)
+record_keys = st.sampled_from(sorted(synthetic_record(0))) | text
+
+
+@FAST
+@given(st.dictionaries(record_keys, json_values, max_size=8), json_values)
+def test_the_record_reader_never_raises_and_keeps_only_valid_fields(fields, extra):
+    record = {**synthetic_record(0), **fields}
+    checked, problems = check_record(record)
+    assert check_record(checked) == (checked, [])  # what it keeps is valid
+    assert all(isinstance(p, str) and "\n" not in p for p in problems)
+    try:
+        check_record(extra)
+    except RecordError:
+        assert not isinstance(extra, dict)
+
+
+@FAST
+@given(st.binary(max_size=300) | text.map(lambda t: t.encode("utf-8", "replace")))
+def test_the_record_parser_accepts_any_bytes(data):
+    try:
+        parse_record(data)
+    except RecordError:
+        pass
+
+
+toml_scalars = (st.booleans() | st.integers(min_value=-2 ** 63, max_value=2 ** 63 - 1)
+                | st.floats() | text)
+toml_values = st.recursive(toml_scalars, lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(text, inner, max_size=3), max_leaves=12)
+criterion_keys = st.sampled_from(["id", "title", "points", "extra_credit", "feedback_met",
+                                  "waive_if", "require"]) | text
+requirement = st.dictionaries(st.sampled_from(["what", "points", "record", "notebook",
+                                               "figures", "annotations", "text"]),
+                              toml_values, max_size=5)
+criterion = st.dictionaries(criterion_keys, toml_values | st.lists(requirement, max_size=2),
+                            max_size=6)
+
+
+@FAST
+@given(st.dictionaries(st.sampled_from(["rubric", "criterion"]) | text,
+                       toml_values | st.lists(criterion, max_size=3), max_size=3))
+def test_the_rubric_validator_only_ever_says_course_error(document):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rubric.toml"
+        path.write_text(tomli_w.dumps(document), encoding="utf-8")
+        try:
+            rubric = load_rubric(path)
+        except CourseError as error:
+            assert "\n" not in error.message
+        else:
+            assert rubric.criteria and all(c.points > 0 for c in rubric.criteria)
+
+
+@FAST
+@given(st.lists(toml_values | st.dictionaries(
+    st.sampled_from(["student", "criterion", "points", "comment"]) | text, toml_values,
+    max_size=5), max_size=4))
+def test_the_overrides_validator_only_ever_says_course_error(entries):
+    try:
+        check_overrides(entries, "overrides.toml")
+    except CourseError as error:
+        assert "\n" not in error.message
+
+
+lines = st.lists(st.sampled_from(["# ", "## ", "**", "![", "](", ")", "<img src='", "'>",
+                                  "|", "---", "TODO", "1.5%", "\x1b[2J", "\r", "\u202e",
+                                  " ", "\t", "```", "Figure 1:"]) | text, max_size=40)
+
+
+@FAST
+@given(lines.map("".join), st.lists(lines.map("".join), max_size=3))
+def test_the_report_parsers_read_any_text(markdown, pages):
+    document = markdown_document("r.md", markdown)
+    document.sections(), document.blocks()
+    plain_document("r.pdf", pages, "pdf").sections()
+    notebook = {"cells": [{"cell_type": "markdown", "source": markdown},
+                          {"cell_type": "code", "source": pages, "outputs": [
+                              {"output_type": "stream", "text": markdown}]}]}
+    notebook_document("n.ipynb", notebook)
+    check_notebook(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                               "cells": notebook["cells"]}))
+
+
+@FAST
+@given(text)
+def test_escaping_leaves_no_live_markup(value):
+    assert "\x1b" not in for_terminal(value)
+    escaped = for_markdown(value)
+    assert "\n" not in escaped and "<" not in escaped and "![" not in escaped
+    assert for_csv(value).lstrip(" ")[:1] not in ("=", "+", "@") or value.strip() == ""
+
+
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",),
+                              exclude_characters="/\x00"), min_size=1, max_size=20) \
+    .filter(lambda n: n not in (".", ".."))
+
+
+@settings(max_examples=5, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(names, st.binary(max_size=2000), min_size=1, max_size=4),
+       st.dictionaries(names, st.binary(max_size=500), max_size=3))
+def test_grading_random_files_writes_only_its_output(top_files, inner_files):
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        subs, out = root / "subs", root / "out"
+        (subs / "student").mkdir(parents=True)
+        for name, data in top_files.items():
+            (subs / f"{name}.md").write_bytes(data)
+        for name, data in inner_files.items():
+            (subs / "student" / name).write_bytes(data)
+        (subs / "student" / "record.json").write_bytes(b"".join(inner_files.values())[:300])
+        before = hashes(subs)
+        grades, _ = grade_folder(subs, RUBRIC, out, timeout=30)
+        assert hashes(subs) == before
+        assert files_outside(root, [subs, out]) == []
+        assert len(grades) >= 1

@@ -1,0 +1,132 @@
+"""Grade each student on their own: one submission never stops, stalls or crashes the class.
+
+Every submission is read and assessed in a worker process of its own, with a time budget
+(:data:`DEFAULT_TIMEOUT` seconds, ``--timeout``). Whatever happens inside -- an exception, a
+parser stuck on a crafted file, a worker killed for memory -- that student gets a grade whose
+criteria all say "needs review: could not be graded (why)", and the other students are
+graded as usual. Up to :func:`default_jobs` workers run at once.
+
+On Linux a worker is a ``fork`` of the grader (a few milliseconds, nothing to import again);
+where ``fork`` does not exist (Windows, macOS' default) workers are spawned.
+
+Example:
+    >>> grades, seconds = grade_all([("alice", Path("subs/alice"))], load_rubric())
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import deque
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from toolkit.grading.assessment import REVIEW, CriterionResult, StudentGrade, assess
+from toolkit.grading.rubric import Rubric
+from toolkit.grading.submissions import read_submission
+
+DEFAULT_TIMEOUT = 60.0  # seconds per student; a normal report takes well under one
+UNGRADED = "could not be graded"
+
+
+def default_jobs() -> int:
+    """Workers at once: the CPU cores, at most 4 (grading is light; keep the machine free)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def ungraded(student: str, source: Path | str, rubric: Rubric, why: str) -> StudentGrade:
+    """A grade that says "needs review: could not be graded (why)" on every criterion."""
+    note = f"{UNGRADED} ({why})"
+    results = [CriterionResult(criterion, REVIEW, 0.0, [note],
+                               "Your instructor will grade this by hand: the grader could not "
+                               "read your submission.") for criterion in rubric.criteria]
+    return StudentGrade(student, results, [f"{note}: grade it by hand"], str(source))
+
+
+def grade_one(student: str, path: Path | str, rubric: Rubric) -> StudentGrade:
+    """Read and assess one submission; an exception becomes an :func:`ungraded` grade."""
+    try:
+        return assess(read_submission(student, path), rubric)
+    except Exception as error:
+        return ungraded(student, path, rubric, f"{type(error).__name__}: {str(error)[:160]}")
+
+
+def _worker(connection, student: str, path: Path, rubric: Rubric) -> None:
+    grade = grade_one(student, path, rubric)
+    try:
+        connection.send(grade)
+    except Exception as error:  # e.g. a result that cannot be pickled
+        connection.send(ungraded(student, path, rubric, f"its result could not be passed "
+                                                        f"back ({type(error).__name__})"))
+    finally:
+        connection.close()
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _preload() -> None:
+    """Import what the readers import lazily, once, before the workers are forked."""
+    import nbformat  # noqa: F401
+    import pypdf  # noqa: F401
+
+    import toolkit.error_analysis  # noqa: F401
+    import toolkit.reflection  # noqa: F401
+
+
+def grade_all(entries: list[tuple[str, Path]], rubric: Rubric, *,
+              timeout: float = DEFAULT_TIMEOUT, jobs: int | None = None
+              ) -> tuple[list[StudentGrade], list[float]]:
+    """Grade ``(student id, path)`` entries, each in a worker with ``timeout`` seconds.
+
+    Returns the grades in the order of ``entries`` and the seconds each one took.
+    """
+    _preload()
+    context = _context()
+    jobs = jobs or default_jobs()
+    grades: list[StudentGrade | None] = [None] * len(entries)
+    seconds = [0.0] * len(entries)
+    pending = deque(enumerate(entries))
+    running: dict = {}  # receiving end -> (index, process, started)
+
+    def finish(index: int, grade: StudentGrade, started: float) -> None:
+        grades[index], seconds[index] = grade, time.monotonic() - started
+
+    while pending or running:
+        while pending and len(running) < jobs:
+            index, (student, path) = pending.popleft()
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, args=(sender, student, path, rubric),
+                                      daemon=True)
+            process.start()
+            sender.close()  # only the worker writes: its end closing means it has ended
+            running[receiver] = (index, process, time.monotonic())
+        oldest = min(started for _, _, started in running.values())
+        ready = wait(list(running), timeout=max(0.0, oldest + timeout - time.monotonic()))
+        for receiver in ready:
+            index, process, started = running.pop(receiver)
+            student, path = entries[index]
+            try:
+                grade = receiver.recv()
+            except (EOFError, OSError):
+                process.join(5)
+                grade = ungraded(student, path, rubric, f"the worker reading it ended "
+                                                        f"unexpectedly, exit code "
+                                                        f"{process.exitcode}")
+            receiver.close()
+            process.join(5)
+            finish(index, grade, started)
+        for receiver, (index, process, started) in list(running.items()):
+            if time.monotonic() - started > timeout:
+                process.kill()
+                process.join(5)
+                receiver.close()
+                del running[receiver]
+                student, path = entries[index]
+                finish(index, ungraded(student, path, rubric,
+                                       f"stopped after the {timeout:g} s time limit; "
+                                       f"--timeout sets it"), started)
+    return [grade for grade in grades if grade is not None], seconds

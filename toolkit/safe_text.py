@@ -1,0 +1,94 @@
+"""Text that came from someone else, made safe for the medium it is shown in.
+
+File names, zip member names, record fields and report lines are written by students. Before
+such text reaches a terminal, a Markdown page, an HTML page or a spreadsheet it is escaped for
+that medium:
+
+- :func:`for_terminal`: control characters (``ESC [2J`` clears the screen, a carriage return
+  hides what came before, bidirectional overrides reorder a line) are shown as ``\\x1b``-style
+  escapes instead of being obeyed;
+- :func:`for_markdown`: one line in which no Markdown or HTML is live: ``![x](http://...)``
+  stays text, so a page never loads a student's image or script;
+- :func:`for_csv`: a cell that would start a spreadsheet formula gets a leading ``'``;
+- HTML: :func:`html.escape` (the standard library's); TOML: write it with ``tomli_w``.
+
+Example:
+    >>> for_terminal("alice\\x1b[2J.zip")
+    'alice\\\\x1b[2J.zip'
+    >>> for_markdown("![x](http://e.vil/p.png)")
+    '\\\\!\\\\[x\\\\]\\\\(http://e.vil/p.png\\\\)'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from toolkit.formats import is_number
+
+# C0 and C1 controls and DEL, except newline and tab, which a terminal shows harmlessly.
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Markdown's ASCII punctuation that can start markup; a backslash makes each one plain text.
+# "_" only at a word's edge ("no_reference" stays readable: inside a word it is no emphasis).
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*\[\]()#!|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+
+
+def _escape_char(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _invisible(char: str) -> bool:
+    """Format characters (bidirectional overrides, zero-width joiners) and surrogates."""
+    return unicodedata.category(char) in ("Cf", "Cs", "Co")
+
+
+def for_terminal(text, *, keep_newlines: bool = True) -> str:
+    """``text`` with every control and format character shown as an escape, not obeyed."""
+    text = str(text)
+    if not keep_newlines:
+        text = text.replace("\n", "\\n").replace("\t", "\\t")
+    text = _TERMINAL_CONTROL.sub(lambda match: _escape_char(match.group()), text)
+    if text.isascii():
+        return text
+    return "".join(_escape_char(char) if _invisible(char) else char for char in text)
+
+
+def one_line(text) -> str:
+    """Whitespace (newlines included) folded to single spaces, controls removed."""
+    text = _TERMINAL_CONTROL.sub(" ", str(text))
+    if not text.isascii():
+        text = "".join(" " if _invisible(char) else char for char in text)
+    return " ".join(text.split())
+
+
+def for_markdown(text) -> str:
+    """Student text as one line of plain Markdown text: no links, images, HTML or tables."""
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", one_line(text))
+    return html.escape(escaped, quote=False)
+
+
+def for_html(text) -> str:
+    return html.escape(one_line(text))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def for_csv(value) -> str:
+    """A spreadsheet cell that never runs as a formula (OWASP's advice: prefix a ``'``)."""
+    text = _TERMINAL_CONTROL.sub(" ", str(value))
+    if text.lstrip(" ")[:1] in _FORMULA_START and not is_number(text):
+        return "'" + text
+    return text
+
+
+def short_repr(value, width: int = 60) -> str:
+    """``repr(value)`` cut to ``width`` characters, safe to print (for error messages)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to show (Python's int-to-str digit limit)
+        text = f"<a whole number of about {int(value.bit_length() * 0.30103)} digits>"
+    text = for_terminal(text, keep_newlines=False)
+    return text if len(text) <= width else text[:width - 3] + "..."
