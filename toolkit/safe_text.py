@@ -16,7 +16,7 @@ Example:
     >>> for_terminal("alice\\x1b[2J.zip")
     'alice\\\\x1b[2J.zip'
     >>> for_markdown("![x](http://e.vil/p.png)")
-    '\\\\!\\\\[x\\\\]\\\\(http://e.vil/p.png\\\\)'
+    '\\\\!\\\\[x\\\\](http://e.vil/p.png)'
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from toolkit.formats import is_number
 _TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Markdown's ASCII punctuation that can start markup; a backslash makes each one plain text.
 # "_" only at a word's edge ("no_reference" stays readable: inside a word it is no emphasis).
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*\[\]()#!|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+# "(" and ")" stay as they are: with "[" and "]" escaped they can start no link or image.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*\[\]#!|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
 
 def _escape_char(char: str) -> str:
