@@ -69,6 +69,41 @@ def test_flags_build_the_sweep():
     assert config.epochs == lab.QUICK_EPOCHS
     with pytest.raises(SystemExit):
         lab.parse_args(["--dropout", "1.0"])
+    with pytest.raises(SystemExit):
+        lab.parse_args(["--learning-rates", "0.1", "-0.01"])
+    with pytest.raises(SystemExit):
+        lab.parse_args(["--batch-sizes", "0"])
+
+
+def test_learning_rate_and_batch_sweeps_share_the_base_run():
+    config = lab.parse_args(["--dropout", "0", "0.2", "--learning-rates", "0.1", "0.001",
+                             "--batch-sizes", "32", "128"])
+    settings = lab.sweep_settings(config)
+    # dropout 0.2 at lr 0.001 and batch 128 is the base of all three sweeps: trained once.
+    assert [s["name"] for s in settings] == ["dropout 0", "dropout 0.2", "lr 0.1", "batch 32"]
+    assert settings[1]["groups"] == ["regularizer", "learning_rate", "batch_size"]
+    assert (settings[2]["learning_rate"], settings[2]["batch_size"]) == (0.1, 128)
+    assert (settings[3]["dropout"], settings[3]["learning_rate"]) == (0.2, 0.001)
+
+
+def test_learning_rate_and_batch_sweeps_draw_their_own_figures(tmp_path):
+    config = lab.parse_args(["--dropout", "0.2", "--learning-rates", "0.01", "0.001",
+                             "--batch-sizes", "64", "--epochs", "2", "--batch-size", "32",
+                             "--out", str(tmp_path), "--no-save"])
+    data = synthetic_splits(per_class=30)
+    run = lab.start_run(config, data)
+    results = lab.run_sweep(data, config, run)
+    assert lab.sweep_groups(results) == ["regularizer", "learning_rate", "batch_size"]
+    for group in lab.sweep_groups(results):
+        assert lab.overlay_figure(results, run, group).stat().st_size > 10_000
+        assert lab.gap_figure(results, run, group).stat().st_size > 10_000
+    assert {"learning_curves_sweep_learning_rate", "overfitting_gap_batch_size"} <= set(
+        run.record["figures"])
+    rows = run.record["results"]["sweep"]
+    assert [(r["learning_rate"], r["batch_size"]) for r in rows] == [
+        (0.001, 32), (0.01, 32), (0.001, 64)]
+    assert rows[0]["groups"] == ["regularizer", "learning_rate"]
+    assert run.record["hyperparameters"]["learning_rate_sweep"] == [0.01, 0.001]
 
 
 def test_sweep_on_synthetic_data_records_a_fair_comparison(tmp_path):
