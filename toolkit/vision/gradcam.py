@@ -85,6 +85,27 @@ def _only_rescales(layer) -> bool:
     return "pooling" in name or "normalization" in name
 
 
+INPUT_SUFFIX = ":input"  # "head_gap:input" names the feature map that enters head_gap
+
+
+def feature_tensor(model, layer_name: str):
+    """The symbolic tensor Grad-CAM explains: ``layer_name``'s output, or with the suffix
+    ``:input`` the tensor entering that layer (for maps made by an operation that is no
+    layer, like ConvNeXt's final ``x + block(x)``)."""
+    if layer_name.endswith(INPUT_SUFFIX):
+        return model.get_layer(layer_name[:-len(INPUT_SUFFIX)]).input
+    return model.get_layer(layer_name).output
+
+
+def _score_features(model):
+    """What the class scores are made from: the input of a final softmax ``Dense`` (so the
+    score can be taken before softmax), else the model's output."""
+    last = model.layers[-1]
+    if isinstance(last, keras.layers.Dense) and _is_softmax(last.activation):
+        return last.input
+    return model.outputs[0]
+
+
 def head_model(model, layer_name: str):
     """The part of ``model`` after ``layer_name`` as a model of its own, up to the *input* of a
     final softmax ``Dense`` (so its output is the features the class scores are made from).
@@ -92,16 +113,21 @@ def head_model(model, layer_name: str):
     Raises ValueError when the output depends on more than that layer (the layer sits inside
     a branch that joins another later).
     """
-    layer = model.get_layer(layer_name)
-    last = model.layers[-1]
-    pre_softmax = isinstance(last, keras.layers.Dense) and _is_softmax(last.activation)
-    end = last.input if pre_softmax else model.outputs[0]
     try:
-        return keras.Model(layer.output, end, name="gradcam_head")
+        return keras.Model(feature_tensor(model, layer_name), _score_features(model),
+                           name="gradcam_head")
     except ValueError:
         raise ValueError(f"{model.name} branches after {layer_name}: the output also depends "
                          f"on layers that bypass it; choose a layer every path passes through, "
                          f"e.g. {explainable_layer(model)}") from None
+
+
+def _is_cut(tensor, end) -> bool:
+    try:
+        keras.Model(tensor, end)
+    except ValueError:
+        return False  # inside a branch: the output needs more than this tensor
+    return True
 
 
 def explainable_layer(model) -> str:
@@ -110,22 +136,28 @@ def explainable_layer(model) -> str:
     only shrink or rescale the map of the layer before them).
 
     VGG16 -> ``block5_conv3``, ResNet50 -> ``conv5_block3_out``, MobileNetV2 -> ``out_relu``,
-    EfficientNetB0 -> ``top_activation``, ConvNeXtTiny -> its last block's output.
+    EfficientNetB0 -> ``top_activation``, ConvNeXtTiny -> ``convnext_tiny_head_gap:input``
+    (its last block ends in a plain ``+``, which is no layer, so the map is named by the
+    pooling layer it enters).
     """
-    last = model.layers[-1]
-    end = (last.input if isinstance(last, keras.layers.Dense) and _is_softmax(last.activation)
-           else model.outputs[0])
+    end = _score_features(model)
+    outputs = {id(layer.output) for layer in model.layers if getattr(layer, "output", None)
+               is not None}
     for layer in reversed(model.layers):
-        output = getattr(layer, "output", None)
-        if output is None or len(output.shape) != 4 or _only_rescales(layer):
-            continue
         if isinstance(layer, keras.layers.InputLayer):
             break
-        try:
-            keras.Model(output, end)
-        except ValueError:
-            continue  # inside a branch: the output needs more than this layer
-        return layer.name
+        if _only_rescales(layer):
+            entering = getattr(layer, "input", None)
+            if (entering is not None and not isinstance(entering, (list, tuple))
+                    and len(entering.shape) == 4 and id(entering) not in outputs
+                    and _is_cut(entering, end)):
+                return layer.name + INPUT_SUFFIX
+            continue
+        output = getattr(layer, "output", None)
+        if output is None or len(output.shape) != 4:
+            continue
+        if _is_cut(output, end):
+            return layer.name
     raise ValueError(f"{model.name} has no convolution feature map: Grad-CAM needs one")
 
 
@@ -145,11 +177,15 @@ class GradCAM:
     def __init__(self, model, layer_name: str | None = None):
         self.model = model
         self.layer_name = layer_name or explainable_layer(model)
-        layer = model.get_layer(self.layer_name)  # ValueError names the missing layer
-        self.features = keras.Model(model.inputs[0], layer.output, name="gradcam_features")
-        index = model.layers.index(layer)
-        self.head_layers = model.layers[index + 1:]
+        tensor = feature_tensor(model, self.layer_name)  # ValueError names a missing layer
+        self.features = keras.Model(model.inputs[0], tensor, name="gradcam_features")
         self.head = None  # a chain of layers after the chosen one is applied layer by layer
+        self.head_layers = []
+        if self.layer_name.endswith(INPUT_SUFFIX):
+            self.head = head_model(model, self.layer_name)
+            return
+        layer = model.get_layer(self.layer_name)
+        self.head_layers = model.layers[model.layers.index(layer) + 1:]
         for previous, current in zip([layer, *self.head_layers], self.head_layers, strict=False):
             if current.input is not previous.output:  # a graph: cut the model in two instead
                 self.head = head_model(model, self.layer_name)
