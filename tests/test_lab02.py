@@ -162,3 +162,19 @@ def test_runs_under_jax_without_tensorflow(fashion_mnist_dir, tmp_path):
     record = json.loads(next((tmp_path / lab.LAB_ID).glob("*/record.json")).read_text())
     assert record["environment"]["backend"] == "jax"
     assert record["metrics"]["accuracy"] > 0.5
+
+
+def test_quick_learning_rate_sweep_on_real_mnist(shared_data, tmp_path):
+    if not (shared_data / "mnist" / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip("MNIST training images absent from the shared data folder")
+    code = run_main(lab.main, ["--quick", "--data-dir", str(shared_data), "--dropout", "0.2",
+                               "--learning-rates", "0.01", "--epochs", "1", "--out",
+                               str(tmp_path), "--no-save"])
+    assert code == 0
+    record = json.loads(next((tmp_path / lab.LAB_ID).glob("*/record.json")).read_text())
+    assert record["dataset"]["name"] == "mnist"
+    assert record["dataset"]["splits"] == {"train": 5400, "validation": 600, "test": 10000}
+    rows = {row["setting"]: row for row in record["results"]["sweep"]}
+    assert set(rows) == {"dropout 0.2", "lr 0.01"}
+    assert rows["dropout 0.2"]["test_accuracy"] > 0.85  # one epoch on 5,400 digits
+    assert record["reference"]["value"] == 0.9840
