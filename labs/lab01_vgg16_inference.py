@@ -350,7 +350,7 @@ def show_architecture(model, run: Run, spec: ApplicationSpec = APPLICATIONS["vgg
     print(f"{spec.title} has {total:,} parameters ({total / 1e6:.1f}M; Keras Applications "
           f"lists {spec.parameters / 1e6:.1f}M)")
     run.record["model"]["layers"] = rows
-    title = spec.title if shown is rows else f"{spec.title}, the 40 largest of {len(rows)} layers"
+    title = spec.title if shown is rows else f"{spec.title} (the 40 largest of {len(rows)} layers)"
     path = architecture_figure(shown, run.path("architecture.png"), title=title)
     run.add_figure("architecture", path)
     run.save()
@@ -938,6 +938,14 @@ def train_head(model, data: dict, config: argparse.Namespace, run: Run):
     x = applications.preprocess(config.spec, folders.photos.array)
     features = np.asarray(feature_extractor(model).predict(x, batch_size=config.batch_size,
                                                            verbose=0))
+    spread = float(features.std(axis=0).mean())
+    if spread < 1e-6:  # e.g. random MobileNetV2 / EfficientNetB0: their activations vanish
+        warning = (f"the frozen {config.spec.title} features are (almost) the same for every "
+                   f"photo (spread {spread:.1e}): the head cannot learn from them"
+                   + (" -- with --weights none try --model resnet50 or vgg16, whose random "
+                      "features still differ" if config.weights.lower() == "none" else ""))
+        print("WARNING: " + warning)
+        run.record.setdefault("warnings", []).append("WARNING: " + warning)
     seed_everything(config.seed)
     head = keras.Sequential([
         keras.Input(features.shape[1:], name="features"),
@@ -958,7 +966,8 @@ def train_head(model, data: dict, config: argparse.Namespace, run: Run):
           f"({len(test)} photos)")
     data["x"] = x
     run.record["results"]["transfer"] = {"head_held_out_accuracy": round(float(accuracy), 4),
-                                         "feature_size": int(features.shape[1])}
+                                         "feature_size": int(features.shape[1]),
+                                         "feature_spread": spread}
     run.save()
     return head
 
