@@ -39,7 +39,11 @@ Expected result
     validation loss turns up after epoch 2 (0.087 -> 0.130 at epoch 10) while training
     accuracy climbs to 99.8%: the train-validation gap grows to +1.9 points, against +1.4
     (dropout 0.1 and 0.2) and -0.2 (dropout 0.5, whose training accuracy is measured with
-    half the units off). Fashion-MNIST,
+    half the units off).
+    MNIST, measured, ``--dropout 0.2 --learning-rates 0.1 0.01 0.001 --batch-sizes 32 512
+    --epochs 5`` (RMSprop): rate 0.001 98.06% test, 0.01 96.28%, 0.1 20.37% (the first
+    epoch's loss jumps to 66 and training never recovers: a rate 100x too large); batch 32
+    97.69% (78 s of training), 128 98.06% (24 s), 512 97.75% (13 s). Fashion-MNIST,
     measured, 10 epochs: dropout 0 / 0.1 / 0.2 / 0.5 reached 88.0 / 88.6 / 87.9 / 86.6%
     test; without dropout the train-validation accuracy gap grew to +3.0 points and the
     best validation epoch was 6; dropout 0.1 was chosen by validation accuracy (88.56%
@@ -48,7 +52,8 @@ Expected result
 Time (2-core AMD EPYC VM shared with other jobs; TensorFlow unless stated)
     ``--quick`` (4 rates x 2 epochs on 5,400 images): 30-48 s (TensorFlow), 63 s (JAX,
     TensorFlow blocked), 99 s (PyTorch). MNIST, 4 rates x 10 epochs: 4.1 minutes (4-8 s
-    per epoch per rate). Fashion-MNIST, 4 rates x 10 epochs: 6.5 minutes (7-18 s per
+    per epoch per rate); the learning-rate and batch-size sweep above: 3.1 minutes.
+    Fashion-MNIST, 4 rates x 10 epochs: 6.5 minutes (7-18 s per
     epoch per rate). A GPU: not measured.
 """
 
@@ -386,6 +391,10 @@ def overlay_figure(results: list[dict], run: Run, group: str = "regularizer") ->
         ax.set_title(f"{metric}: solid = train, dashed = validation")
         ax.grid(alpha=0.3)
     axes[1].legend(fontsize=7, ncol=2)
+    losses = [value for line in axes[1].get_lines() for value in line.get_ydata()
+              if np.isfinite(value)]
+    if losses and min(losses) > 0 and max(losses) / min(losses) > 100:
+        axes[1].set_yscale("log")  # a diverging rate (loss 60 next to 0.05) would flatten the rest
     what, suffix = SWEEPS[group]
     fig.suptitle(f"Same network, same data, same initial weights: only the {what} changes")
     path = save_figure(fig, run.path(f"learning_curves_sweep{suffix}.png"))
