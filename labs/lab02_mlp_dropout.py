@@ -225,7 +225,8 @@ def sweep_settings(config: argparse.Namespace) -> list[dict]:
     dropout), at ``--learning-rate`` and ``--batch-size``. The learning-rate and batch-size
     sweeps change only their own setting, at dropout ``--sweep-dropout``. A configuration two
     sweeps share (dropout 0.2 at the default rate and batch, say) is trained once and shown
-    in both; ``groups`` says which sweeps a run belongs to.
+    in both, and is drawn in each sweep as its yardstick; ``groups`` says which sweeps a run
+    belongs to.
     """
     settings: dict[tuple, dict] = {}
 
@@ -245,6 +246,12 @@ def sweep_settings(config: argparse.Namespace) -> list[dict]:
         add("learning_rate", f"lr {value:g}", config.sweep_dropout, 0.0, value, batch)
     for value in config.batch_sizes:
         add("batch_size", f"batch {value}", config.sweep_dropout, 0.0, rate, value)
+    # The default rate and batch, when trained anyway, are the yardstick of both sweeps.
+    base = settings.get((config.sweep_dropout, 0.0, rate, batch))
+    for group, asked in (("learning_rate", config.learning_rates),
+                         ("batch_size", config.batch_sizes)):
+        if base and asked and group not in base["groups"]:
+            base["groups"].append(group)
     return list(settings.values())
 
 

@@ -84,6 +84,8 @@ def test_learning_rate_and_batch_sweeps_share_the_base_run():
     assert settings[1]["groups"] == ["regularizer", "learning_rate", "batch_size"]
     assert (settings[2]["learning_rate"], settings[2]["batch_size"]) == (0.1, 128)
     assert (settings[3]["dropout"], settings[3]["learning_rate"]) == (0.2, 0.001)
+    only_batches = lab.sweep_settings(lab.parse_args(["--dropout", "0.2", "--batch-sizes", "32"]))
+    assert [s["groups"] for s in only_batches] == [["regularizer", "batch_size"], ["batch_size"]]
 
 
 def test_learning_rate_and_batch_sweeps_draw_their_own_figures(tmp_path):
@@ -102,7 +104,7 @@ def test_learning_rate_and_batch_sweeps_draw_their_own_figures(tmp_path):
     rows = run.record["results"]["sweep"]
     assert [(r["learning_rate"], r["batch_size"]) for r in rows] == [
         (0.001, 32), (0.01, 32), (0.001, 64)]
-    assert rows[0]["groups"] == ["regularizer", "learning_rate"]
+    assert rows[0]["groups"] == ["regularizer", "learning_rate", "batch_size"]  # the yardstick
     assert run.record["hyperparameters"]["learning_rate_sweep"] == [0.01, 0.001]
 
 
