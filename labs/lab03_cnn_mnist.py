@@ -22,17 +22,24 @@ How to run
     python -m labs.lab03_cnn_mnist --quick --dataset fashion_mnist
 
 MNIST's training images are downloaded once (9.9 MB) through the course's data registry;
-Fashion-MNIST also comes offline from Debian's ``dataset-fashion-mnist`` package.
+offline, ``--data-dir ../shared/data`` holds all four files (a re-compressed copy of the
+training images is accepted by the hash of its content). Fashion-MNIST also comes offline
+from Debian's ``dataset-fashion-mnist`` package.
 
 Expected result (targets: MNIST >= 99.3%, Fashion-MNIST >= 92.5% test accuracy)
-    Fashion-MNIST, strong design, 15 epochs, measured: 93.10% test accuracy (validation
-    93.80%); Shirt is the hardest class (76% recall), mostly confused with T-shirt/top.
-    The reference design, 15 epochs: 90.49% test. ``--quick`` on Fashion-MNIST: 82-84%
-    test. The reference design is published at about 99% on MNIST (keras.io: 0.9922).
-    MNIST runs: not measured here (MNIST's training images could not be downloaded on the
-    machine these notes come from).
+    MNIST, measured: the strong design with ``--epochs 8`` (the cosine schedule then decays
+    over 8 epochs) reached 99.48% test accuracy (validation 99.37%), target met; the
+    hardest digit is 9 (98.8% recall). The default 15 epochs were not run: they would not
+    fit the 12-minute slot of the shared machine. The reference design, 15 epochs: 99.21%
+    test (keras.io publishes 0.9922), just under the course's 99.3% target.
+    Fashion-MNIST, strong design, 15 epochs: 93.10% test accuracy (validation 93.80%);
+    Shirt is the hardest class (76% recall), mostly confused with T-shirt/top. The
+    reference design, 15 epochs: 90.49% test. ``--quick`` on Fashion-MNIST: 82-84% test.
 
 Time (2-core AMD EPYC VM shared with other jobs, so figures vary up to 2x)
+    MNIST, TensorFlow: strong design 8 epochs in 12.4 minutes of training (67-121 s per
+    epoch on a machine other jobs were loading; 15 epochs: about 15-25 minutes), reference
+    design 15 epochs in 4.5 minutes (15-40 s per epoch).
     Full Fashion-MNIST, TensorFlow: strong design 18 minutes (15 epochs of 55-94 s),
     reference design 5 minutes (15 epochs).
     ``--quick``: 50-78 s with TensorFlow, 166 s with JAX and 240 s with PyTorch: on a

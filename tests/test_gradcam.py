@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from toolkit.vision import model_views
-from toolkit.vision.gradcam import GradCAM, input_gradient, last_conv_layer, overlay_heatmap
+from toolkit.vision.gradcam import (
+    GradCAM,
+    explainable_layer,
+    input_gradient,
+    last_conv_layer,
+    overlay_heatmap,
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,18 +71,58 @@ def test_gradcam_gradient_is_the_pre_softmax_score_gradient(tiny_cnn):
     assert gradient[where] == pytest.approx(numeric, rel=1e-2, abs=1e-4)
 
 
-def test_gradcam_explains_a_chosen_class_and_refuses_branches(tiny_cnn):
+def test_gradcam_explains_a_chosen_class(tiny_cnn):
     x = np.random.default_rng(1).random((2, 12, 12, 1), dtype=np.float32)
     _, classes = GradCAM(tiny_cnn, "conv_a").heatmaps(x, class_indices=np.array([2, 0]))
     assert list(classes) == [2, 0]
-    inputs = keras.Input((8, 8, 1))
-    conv = keras.layers.Conv2D(2, 3, name="conv")(inputs)
-    branched = keras.layers.Add()([keras.layers.Conv2D(2, 1)(conv), conv])
-    model = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Flatten()(branched)))
-    with pytest.raises(ValueError, match="branches"):
-        GradCAM(model, "conv")
     with pytest.raises(ValueError):
         GradCAM(tiny_cnn, "no_such_layer")
+
+
+def residual_cnn():
+    """A ResNet-like graph: a residual block, its sum, global pooling, softmax."""
+    keras.utils.set_random_seed(4)
+    inputs = keras.Input((10, 10, 3))
+    stem = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="stem")(inputs)
+    branch = keras.layers.Conv2D(4, 1, name="branch_conv")(stem)
+    merged = keras.layers.Activation("relu", name="block_out")(
+        keras.layers.Add(name="add")([branch, stem]))
+    pooled = keras.layers.GlobalAveragePooling2D(name="gap")(merged)
+    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax",
+                                                  name="predictions")(pooled))
+
+
+def test_gradcam_on_a_residual_graph_finds_and_explains_the_block_output():
+    model = residual_cnn()
+    assert explainable_layer(model) == "block_out"  # the last map every path passes through
+    cam = GradCAM(model)
+    assert cam.layer_name == "block_out"
+    x = np.random.default_rng(2).random((2, 10, 10, 3), dtype=np.float32)
+    heatmaps, classes = cam.heatmaps(x)
+    assert heatmaps.shape == (2, 10, 10) and 0 <= heatmaps.min() <= heatmaps.max() <= 1
+    probabilities = keras.ops.convert_to_numpy(model(x, training=False))
+    np.testing.assert_array_equal(classes, probabilities.argmax(axis=1))
+    logits = keras.ops.convert_to_numpy(cam.class_scores(cam.features(x)))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(keras.ops.softmax(logits)),
+                               probabilities, rtol=1e-4, atol=1e-6)
+    before_block = GradCAM(model, "stem")  # every path passes it too, then the graph forks
+    assert before_block.head is not None
+    stem_maps, stem_classes = before_block.heatmaps(x)
+    assert stem_maps.shape == (2, 10, 10)
+    np.testing.assert_array_equal(stem_classes, classes)
+    with pytest.raises(ValueError, match="branches after branch_conv.*block_out"):
+        GradCAM(model, "branch_conv")  # inside the branch: the sum also needs 'stem'
+
+
+def test_explainable_layer_of_keras_applications_skips_pooling():
+    vgg_like = keras.Sequential([
+        keras.Input((16, 16, 3)), keras.layers.Conv2D(4, 3, name="block5_conv3"),
+        keras.layers.MaxPooling2D(name="block5_pool"), keras.layers.Flatten(),
+        keras.layers.Dense(3, activation="softmax")])
+    assert explainable_layer(vgg_like) == "block5_conv3"
+    mobilenet = keras.applications.MobileNetV2(weights=None, input_shape=(96, 96, 3),
+                                               alpha=0.35)
+    assert explainable_layer(mobilenet) == "out_relu"
 
 
 def test_overlay_heatmap_blends_at_photo_size():

@@ -82,8 +82,24 @@ def test_splits_are_stratified_seeded_and_shaped(fashion_mnist_dir):
     assert splits.images_test.shape == (10000, 28, 28) and splits.x_test.max() <= 1.0
 
 
-def test_mnist_without_train_images_says_what_to_do(shared_data):
+def test_real_mnist_loads_offline_with_the_published_counts(shared_data):
+    if not (shared_data / "mnist" / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip("MNIST training images absent from the shared data folder")
+    data = load_image_dataset("mnist", data_dir=shared_data)
+    assert data.x_train.shape == (60000, 28, 28) and data.x_test.shape == (10000, 28, 28)
+    assert np.bincount(data.y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918,
+                                                  6265, 5851, 5949]
+    assert np.bincount(data.y_test).tolist()[:3] == [980, 1135, 1032]
+
+
+def test_mnist_without_train_images_says_what_to_do(shared_data, tmp_path):
+    for name in ("train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                 "t10k-labels-idx1-ubyte.gz"):
+        source = shared_data / "mnist" / name
+        if not source.is_file():
+            pytest.skip(f"{source} absent")
+        (tmp_path / name).symlink_to(source)
     with pytest.raises(CourseError) as info:
-        load_image_dataset("mnist", data_dir=shared_data)
+        load_image_dataset("mnist", data_dir=tmp_path)
     message = info.value.message
     assert "train-images-idx3-ubyte.gz" in message and "--dataset fashion_mnist" in message

@@ -47,8 +47,8 @@ def photo_folder(tmp_path, request):
 
 def test_notebook_steps_follow_main():
     steps = notebook_steps(lab)
-    assert [s.name for s in steps][:3] == ["parse_args", "load_student_photos",
-                                           "resolve_weights"]
+    assert [s.name for s in steps][:4] == ["parse_args", "transfer_main",
+                                           "load_student_photos", "resolve_weights"]
     assert steps[-1].name == "finish"
 
 
@@ -144,3 +144,91 @@ def test_random_weights_run_writes_everything_and_says_it_is_meaningless(
     assert "RANDOM" in reflection and "meaningless" in reflection
     assert (run_dir / "errors.csv").is_file()
 
+
+
+def test_unsure_flag_and_model_comparison_with_random_weights(tmp_path, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(5)
+    for name in ("a.png", "b.png"):
+        Image.fromarray(rng.integers(0, 255, (80, 100, 3), np.uint8)).save(photos / name)
+    out = tmp_path / "runs"
+    code = run_main(lab.main, [
+        "--quick", "--weights", "none", "--model", "mobilenet_v2", "--images", str(photos),
+        "--compare-models", "mobilenet_v2", "--unsure-below", "0.9", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "the model is unsure" in printed and "MobileNetV2 has RANDOM weights" in printed
+    record = json.loads(next((out / lab.LAB_ID).glob("*/record.json")).read_text())
+    assert record["hyperparameters"]["model"] == "mobilenet_v2"
+    assert record["model"]["parameters"]["total"] == 3_538_984
+    # Random weights spread the probability over 1,000 classes: every photo is unsure.
+    assert record["results"]["unsure"]["photos"] == ["a.png", "b.png"]
+    assert all(row["unsure"] for row in record["results"]["predictions"])
+    assert record["results"]["gradcam"]["layer"] == "out_relu"  # found automatically
+    (row,) = record["results"]["model_comparison"]
+    assert row["model"] == "mobilenet_v2" and row["parameters"] == 3_538_984
+    assert row["weights_file_bytes"] == 14_536_120 and row["images_per_s"] > 0
+    assert row["unsure_photos"] == 2 and row["top1_agreement"] is None  # nobody to agree with
+    assert set(row["top1"]) == {"a.png", "b.png"}
+    run_dir = next((out / lab.LAB_ID).glob("*/record.json")).parent
+    for key in ("compare_models", "gradcam", "preprocessing", "first_layer_filters"):
+        assert (run_dir / record["figures"][key]).stat().st_size > 10_000, key
+    assert record["reference"]["value"] == 0.713  # MobileNetV2's published top-1
+
+
+def class_folder(root, colours, per_class=6):
+    """One sub-folder per class of small photos whose colour tells the class."""
+    rng = np.random.default_rng(0)
+    for name, colour in colours.items():
+        folder = root / name
+        folder.mkdir(parents=True)
+        for i in range(per_class):
+            pixels = np.clip(np.array(colour) + rng.integers(-30, 30, (48, 64, 3)), 0, 255)
+            Image.fromarray(pixels.astype(np.uint8)).save(folder / f"{name}_{i}.png")
+    return root
+
+
+def test_transfer_learning_on_generated_class_folders(tmp_path, capsys):
+    data = class_folder(tmp_path / "classes", {"red": (200, 40, 40), "blue": (40, 40, 200)})
+    (data / "blue" / "notes.txt").write_text("not a photo")
+    out = tmp_path / "runs"
+    code = run_main(lab.main, [
+        "--transfer", str(data), "--model", "mobilenet_v2", "--weights", "none",
+        "--transfer-epochs", "3", "--fine-tune-epochs", "1", "--batch-size", "4",
+        "--test-split", "0.34", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed[-2000:]
+    assert "notes.txt: skipped" in printed and "held-out accuracy" in printed
+    run_dir = next((out / lab.LAB_ID).glob("*/record.json")).parent
+    record = json.loads((run_dir / "record.json").read_text())
+    assert record["dataset"]["classes"] == ["blue", "red"]
+    assert record["dataset"]["splits"] == {"train": 8, "test": 4}
+    transfer = record["results"]["transfer"]
+    assert transfer["feature_size"] == 1280  # MobileNetV2's pooled features
+    # Random MobileNetV2 activations vanish: the lab says the head has nothing to learn from.
+    assert transfer["feature_spread"] < 1e-6 and "cannot learn" in printed
+    assert transfer["fine_tuned_layers"] and all(
+        name.startswith(("block_16_", "Conv_1", "out_relu")) for name in
+        transfer["fine_tuned_layers"])
+    assert [row["phase"] for row in record["history"]] == ["head"] * 3 + ["fine-tune"]
+    assert 0 <= record["metrics"]["accuracy"] <= 1
+    assert record["metrics"]["accuracy"] == transfer["held_out_accuracy"]
+    assert len(record["misclassified"]) == round(4 * (1 - record["metrics"]["accuracy"]))
+    for key in ("learning_curves", "confusion_matrix"):
+        assert (run_dir / record["figures"][key]).stat().st_size > 10_000
+    assert record["reference"] == {}  # no published score for a student's own classes
+
+
+def test_transfer_folder_problems_are_one_clear_line(tmp_path, capsys):
+    lonely = class_folder(tmp_path / "one", {"cats": (120, 120, 120)})
+    code = run_main(lab.main, ["--transfer", str(lonely), "--weights", "none",
+                               "--out", str(tmp_path / "runs")])
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and "1 class folder(s)" in error and len(error.splitlines()) == 1
+    thin = class_folder(tmp_path / "thin", {"a": (10, 10, 10), "b": (90, 90, 90)}, per_class=1)
+    code = run_main(lab.main, ["--transfer", str(thin), "--weights", "none",
+                               "--out", str(tmp_path / "runs")])
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and "has 1 readable photo" in error
+    assert not (tmp_path / "runs").exists()

@@ -69,6 +69,43 @@ def test_flags_build_the_sweep():
     assert config.epochs == lab.QUICK_EPOCHS
     with pytest.raises(SystemExit):
         lab.parse_args(["--dropout", "1.0"])
+    with pytest.raises(SystemExit):
+        lab.parse_args(["--learning-rates", "0.1", "-0.01"])
+    with pytest.raises(SystemExit):
+        lab.parse_args(["--batch-sizes", "0"])
+
+
+def test_learning_rate_and_batch_sweeps_share_the_base_run():
+    config = lab.parse_args(["--dropout", "0", "0.2", "--learning-rates", "0.1", "0.001",
+                             "--batch-sizes", "32", "128"])
+    settings = lab.sweep_settings(config)
+    # dropout 0.2 at lr 0.001 and batch 128 is the base of all three sweeps: trained once.
+    assert [s["name"] for s in settings] == ["dropout 0", "dropout 0.2", "lr 0.1", "batch 32"]
+    assert settings[1]["groups"] == ["regularizer", "learning_rate", "batch_size"]
+    assert (settings[2]["learning_rate"], settings[2]["batch_size"]) == (0.1, 128)
+    assert (settings[3]["dropout"], settings[3]["learning_rate"]) == (0.2, 0.001)
+    only_batches = lab.sweep_settings(lab.parse_args(["--dropout", "0.2", "--batch-sizes", "32"]))
+    assert [s["groups"] for s in only_batches] == [["regularizer", "batch_size"], ["batch_size"]]
+
+
+def test_learning_rate_and_batch_sweeps_draw_their_own_figures(tmp_path):
+    config = lab.parse_args(["--dropout", "0.2", "--learning-rates", "0.01", "0.001",
+                             "--batch-sizes", "64", "--epochs", "2", "--batch-size", "32",
+                             "--out", str(tmp_path), "--no-save"])
+    data = synthetic_splits(per_class=30)
+    run = lab.start_run(config, data)
+    results = lab.run_sweep(data, config, run)
+    assert lab.sweep_groups(results) == ["regularizer", "learning_rate", "batch_size"]
+    for group in lab.sweep_groups(results):
+        assert lab.overlay_figure(results, run, group).stat().st_size > 10_000
+        assert lab.gap_figure(results, run, group).stat().st_size > 10_000
+    assert {"learning_curves_sweep_learning_rate", "overfitting_gap_batch_size"} <= set(
+        run.record["figures"])
+    rows = run.record["results"]["sweep"]
+    assert [(r["learning_rate"], r["batch_size"]) for r in rows] == [
+        (0.001, 32), (0.01, 32), (0.001, 64)]
+    assert rows[0]["groups"] == ["regularizer", "learning_rate", "batch_size"]  # the yardstick
+    assert run.record["hyperparameters"]["learning_rate_sweep"] == [0.01, 0.001]
 
 
 def test_sweep_on_synthetic_data_records_a_fair_comparison(tmp_path):
@@ -127,3 +164,19 @@ def test_runs_under_jax_without_tensorflow(fashion_mnist_dir, tmp_path):
     record = json.loads(next((tmp_path / lab.LAB_ID).glob("*/record.json")).read_text())
     assert record["environment"]["backend"] == "jax"
     assert record["metrics"]["accuracy"] > 0.5
+
+
+def test_quick_learning_rate_sweep_on_real_mnist(shared_data, tmp_path):
+    if not (shared_data / "mnist" / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip("MNIST training images absent from the shared data folder")
+    code = run_main(lab.main, ["--quick", "--data-dir", str(shared_data), "--dropout", "0.2",
+                               "--learning-rates", "0.01", "--epochs", "1", "--out",
+                               str(tmp_path), "--no-save"])
+    assert code == 0
+    record = json.loads(next((tmp_path / lab.LAB_ID).glob("*/record.json")).read_text())
+    assert record["dataset"]["name"] == "mnist"
+    assert record["dataset"]["splits"] == {"train": 5400, "validation": 600, "test": 10000}
+    rows = {row["setting"]: row for row in record["results"]["sweep"]}
+    assert set(rows) == {"dropout 0.2", "lr 0.01"}
+    assert rows["dropout 0.2"]["test_accuracy"] > 0.85  # one epoch on 5,400 digits
+    assert record["reference"]["value"] == 0.9840

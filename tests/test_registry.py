@@ -64,6 +64,13 @@ md5 = "{'0' * 32}"
 content_sha256 = "{hashlib.sha256(gz_payload).hexdigest()}"
 
 [[toy.files]]
+name = "toy_md5.gz"
+url = "https://example.invalid/toy_md5.gz"
+size = 1
+md5 = "{'0' * 32}"
+content_md5 = "{hashlib.md5(gz_payload).hexdigest()}"
+
+[[toy.files]]
 name = "member.txt"
 archive = "bundle.zip"
 archive_url = "https://example.invalid/bundle.zip"
@@ -146,6 +153,20 @@ def test_recompressed_gzip_is_accepted_by_content_hash(toy_registry, tmp_path):
         registry.fetch("toy", "toy.gz", tmp_path)
 
 
+def test_recompressed_gzip_is_accepted_by_the_md5_of_its_content(toy_registry, tmp_path):
+    # As for MNIST's training images in ../shared/data: written again at level 9, mtime 0,
+    # no file name, so only the md5 loaders publish for the uncompressed file can vouch for it.
+    path = tmp_path / "toy_md5.gz"
+    path.write_bytes(gzip.compress(toy_registry["gz_payload"], compresslevel=9, mtime=0))
+    assert registry.fetch("toy", "toy_md5.gz", tmp_path) == path
+    path.write_bytes(gzip.compress(toy_registry["gz_payload"][:-1], compresslevel=1, mtime=0))
+    with pytest.raises(CourseError, match="decompressed content md5"):
+        registry.fetch("toy", "toy_md5.gz", tmp_path)
+    path.write_bytes(b"not gzip at all")
+    with pytest.raises(CourseError, match="cannot be decompressed"):
+        registry.fetch("toy", "toy_md5.gz", tmp_path)
+
+
 def test_download_extracts_only_the_member_from_an_archive(toy_registry, monkeypatch):
     bundle = Path(toy_registry["file"]).parent / "bundle.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
@@ -172,7 +193,7 @@ def test_file_status_counts_missing_bytes_without_downloading(toy_registry, tmp_
     (tmp_path / "toy.txt").write_bytes(toy_registry["payload"])
     status = registry.file_status("toy", tmp_path)
     assert status["present"] == ["toy.txt"]
-    assert set(status["missing"]) == {"toy.gz", "member.txt", "local.txt"}
+    assert set(status["missing"]) == {"toy.gz", "toy_md5.gz", "member.txt", "local.txt"}
     assert status["missing_bytes"] == 1000  # an archive counts once, instead of its members
 
 
@@ -181,6 +202,16 @@ def test_real_shared_data_verifies_against_published_hashes(shared_data):
     assert registry.fetch("sst2_sentences", "stsa.binary.test", shared_data).is_file()
     assert registry.fetch("mnist", "t10k-labels-idx1-ubyte.gz", shared_data).is_file()
     assert registry.fetch("glove_6b", "glove.6B.50d.top2446.txt", shared_data).is_file()
+
+
+def test_real_mnist_all_four_files_verify_including_recompressed_train_images(shared_data):
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        path = shared_data / "mnist" / name
+        if not path.is_file():
+            pytest.skip(f"{path} absent")
+        assert registry.fetch("mnist", name, shared_data) == path
+    assert registry.file_status("mnist", shared_data)["missing"] == []
 
 
 def test_debian_fashion_mnist_is_found_in_its_system_folder(fashion_mnist_dir):

@@ -50,6 +50,7 @@ class FileSpec:
     sha256: str | None = None
     md5: str | None = None
     content_sha256: str | None = None
+    content_md5: str | None = None
     archive: str | None = None
     archive_url: str | None = None
     archive_size: int | None = None
@@ -160,10 +161,9 @@ def _extracted_dir_name(spec: FileSpec) -> str:
 
 # --- verification ---------------------------------------------------------------------------
 
-def _file_digest(path: Path, algorithm: str, *, gunzip: bool = False) -> str:
+def _file_digest(path: Path, algorithm: str) -> str:
     digest = hashlib.new(algorithm)
-    opener = gzip.open if gunzip else open
-    with opener(path, "rb") as stream:
+    with open(path, "rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -203,7 +203,8 @@ def verify(path: Path, spec: FileSpec) -> tuple[bool, str]:
     """Check ``path`` against the registry: ``(True, "")`` or ``(False, reason)``.
 
     A published sha256/md5 must match; a re-compressed ``.gz`` is accepted when its
-    decompressed bytes match ``content_sha256``; with no hash, the size must match.
+    decompressed bytes match ``content_sha256`` / ``content_md5``; with no hash, the size
+    must match.
     """
     key, value = _stamp_key(path)
     if _read_stamps().get(key) == value:
@@ -218,16 +219,39 @@ def verify(path: Path, spec: FileSpec) -> tuple[bool, str]:
     elif spec.size is not None and path.stat().st_size != spec.size:
         ok = False
         reason = f"size is {path.stat().st_size:,} bytes, the registry says {spec.size:,}"
-    if not ok and spec.content_sha256 and path.suffix == ".gz":
-        try:
-            ok = _file_digest(path, "sha256", gunzip=True) == spec.content_sha256
-        except (OSError, EOFError, gzip.BadGzipFile):
-            ok = False
-        if ok:
-            reason = ""
+    if not ok and path.suffix == ".gz" and (spec.content_sha256 or spec.content_md5):
+        content_ok, content_reason = _content_matches(path, spec)
+        if content_ok:
+            ok, reason = True, ""
+        else:
+            reason = f"{reason}; {content_reason}"
     if ok:
         _remember_verified(path)
     return ok, reason
+
+
+def _content_matches(path: Path, spec: FileSpec) -> tuple[bool, str]:
+    """Whether the decompressed bytes of ``path`` have the registry's content hashes.
+
+    Two gzip files of the same data differ when they were written with another
+    compression level, time stamp or file name; the data inside is what matters.
+    """
+    wanted = {alg: getattr(spec, f"content_{alg}") for alg in ("sha256", "md5")
+              if getattr(spec, f"content_{alg}")}
+    digests = {alg: hashlib.new(alg) for alg in wanted}
+    try:
+        with gzip.open(path, "rb") as stream:
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                for digest in digests.values():
+                    digest.update(chunk)
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        return False, f"its content cannot be decompressed ({error})"
+    for alg, want in wanted.items():
+        got = digests[alg].hexdigest()
+        if got != want:
+            return False, (f"decompressed content {alg} is {got[:12]}…, "
+                           f"the registry says {want[:12]}…")
+    return True, ""
 
 
 # --- finding and downloading ----------------------------------------------------------------

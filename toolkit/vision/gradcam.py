@@ -11,9 +11,12 @@ Keras 3 has no backend-neutral "gradient of this with respect to that", so
 :func:`input_gradient` asks the active backend for it (``tf.GradientTape``, ``jax.grad`` or
 ``torch.autograd``); everything else is ``keras.ops``. The model is split in two at the
 chosen layer, so the gradient is taken with respect to the *input* of the second half, which
-every backend supports. This works for models whose layers form a chain after that layer
-(VGG, the course's CNNs, any ``Sequential``); models with branches (ResNet) are refused
-with a clear message.
+every backend supports. After the chosen layer the model may be a chain of layers (VGG, the
+course's CNNs, any ``Sequential``) or a graph (ResNet, MobileNetV2, EfficientNet, ConvNeXt),
+as long as everything the output depends on passes through that layer; a layer inside a
+branch (a residual block's first convolution, say) is refused with a clear message.
+:func:`explainable_layer` finds the usual choice automatically: the last spatial feature map
+before the classifier.
 
 Example:
     >>> cam = GradCAM(model, "block5_conv3")
@@ -76,8 +79,90 @@ def last_conv_layer(model) -> str:
     raise ValueError(f"{model.name} has no convolution layer: Grad-CAM needs one")
 
 
+def _only_rescales(layer) -> bool:
+    # Pooling shrinks the map, normalization rescales it: explain the layer before them.
+    name = layer.__class__.__name__.lower()
+    return "pooling" in name or "normalization" in name
+
+
+INPUT_SUFFIX = ":input"  # "head_gap:input" names the feature map that enters head_gap
+
+
+def feature_tensor(model, layer_name: str):
+    """The symbolic tensor Grad-CAM explains: ``layer_name``'s output, or with the suffix
+    ``:input`` the tensor entering that layer (for maps made by an operation that is no
+    layer, like ConvNeXt's final ``x + block(x)``)."""
+    if layer_name.endswith(INPUT_SUFFIX):
+        return model.get_layer(layer_name[:-len(INPUT_SUFFIX)]).input
+    return model.get_layer(layer_name).output
+
+
+def _score_features(model):
+    """What the class scores are made from: the input of a final softmax ``Dense`` (so the
+    score can be taken before softmax), else the model's output."""
+    last = model.layers[-1]
+    if isinstance(last, keras.layers.Dense) and _is_softmax(last.activation):
+        return last.input
+    return model.outputs[0]
+
+
+def head_model(model, layer_name: str):
+    """The part of ``model`` after ``layer_name`` as a model of its own, up to the *input* of a
+    final softmax ``Dense`` (so its output is the features the class scores are made from).
+
+    Raises ValueError when the output depends on more than that layer (the layer sits inside
+    a branch that joins another later).
+    """
+    try:
+        return keras.Model(feature_tensor(model, layer_name), _score_features(model),
+                           name="gradcam_head")
+    except ValueError:
+        raise ValueError(f"{model.name} branches after {layer_name}: the output also depends "
+                         f"on layers that bypass it; choose a layer every path passes through, "
+                         f"e.g. {explainable_layer(model)}") from None
+
+
+def _is_cut(tensor, end) -> bool:
+    try:
+        keras.Model(tensor, end)
+    except ValueError:
+        return False  # inside a branch: the output needs more than this tensor
+    return True
+
+
+def explainable_layer(model) -> str:
+    """The layer Grad-CAM should explain: the last 4-D feature map before the classifier that
+    every path to the output passes through (pooling and normalization layers skipped: they
+    only shrink or rescale the map of the layer before them).
+
+    VGG16 -> ``block5_conv3``, ResNet50 -> ``conv5_block3_out``, MobileNetV2 -> ``out_relu``,
+    EfficientNetB0 -> ``top_activation``, ConvNeXtTiny -> ``convnext_tiny_head_gap:input``
+    (its last block ends in a plain ``+``, which is no layer, so the map is named by the
+    pooling layer it enters).
+    """
+    end = _score_features(model)
+    outputs = {id(layer.output) for layer in model.layers if getattr(layer, "output", None)
+               is not None}
+    for layer in reversed(model.layers):
+        if isinstance(layer, keras.layers.InputLayer):
+            break
+        if _only_rescales(layer):
+            entering = getattr(layer, "input", None)
+            if (entering is not None and not isinstance(entering, (list, tuple))
+                    and len(entering.shape) == 4 and id(entering) not in outputs
+                    and _is_cut(entering, end)):
+                return layer.name + INPUT_SUFFIX
+            continue
+        output = getattr(layer, "output", None)
+        if output is None or len(output.shape) != 4:
+            continue
+        if _is_cut(output, end):
+            return layer.name
+    raise ValueError(f"{model.name} has no convolution feature map: Grad-CAM needs one")
+
+
 class GradCAM:
-    """Grad-CAM heat maps for a CNN whose layers after ``layer_name`` form a chain.
+    """Grad-CAM heat maps for a CNN, explained at one layer every path to the output passes.
 
     Args:
         model: a Keras model (functional or Sequential), already built.
@@ -85,21 +170,26 @@ class GradCAM:
             late layers see whole objects, early ones only edges).
 
     Raises:
-        ValueError: the layer does not exist, or the model branches after it.
+        ValueError: the layer does not exist, or the output also depends on layers that
+            bypass it.
     """
 
     def __init__(self, model, layer_name: str | None = None):
         self.model = model
-        self.layer_name = layer_name or last_conv_layer(model)
-        layer = model.get_layer(self.layer_name)  # ValueError names the missing layer
-        self.features = keras.Model(model.inputs[0], layer.output, name="gradcam_features")
-        index = model.layers.index(layer)
-        self.head_layers = model.layers[index + 1:]
+        self.layer_name = layer_name or explainable_layer(model)
+        tensor = feature_tensor(model, self.layer_name)  # ValueError names a missing layer
+        self.features = keras.Model(model.inputs[0], tensor, name="gradcam_features")
+        self.head = None  # a chain of layers after the chosen one is applied layer by layer
+        self.head_layers = []
+        if self.layer_name.endswith(INPUT_SUFFIX):
+            self.head = head_model(model, self.layer_name)
+            return
+        layer = model.get_layer(self.layer_name)
+        self.head_layers = model.layers[model.layers.index(layer) + 1:]
         for previous, current in zip([layer, *self.head_layers], self.head_layers, strict=False):
-            if current.input is not previous.output:
-                raise ValueError(f"{model.name} branches after {self.layer_name} "
-                                 f"({current.name} does not follow {previous.name}); this "
-                                 f"Grad-CAM needs a chain of layers (VGG, Sequential CNNs)")
+            if current.input is not previous.output:  # a graph: cut the model in two instead
+                self.head = head_model(model, self.layer_name)
+                break
 
     def class_scores(self, feature_maps):
         """The class scores *before* softmax, computed from the chosen layer's output.
@@ -108,11 +198,15 @@ class GradCAM:
         depends on all the others. A final ``Dense`` with softmax is therefore applied as
         ``x @ kernel + bias`` without its activation.
         """
+        last = self.model.layers[-1]
+        pre_softmax = isinstance(last, keras.layers.Dense) and _is_softmax(last.activation)
+        if self.head is not None:  # dropout off, batch norm uses its moving averages
+            x = self.head(feature_maps, training=False)
+            return keras.ops.matmul(x, last.kernel) + last.bias if pre_softmax else x
         x = feature_maps
         for layer in self.head_layers[:-1]:
-            x = layer(x, training=False)  # dropout off, batch norm uses its moving averages
-        last = self.head_layers[-1]
-        if isinstance(last, keras.layers.Dense) and _is_softmax(last.activation):
+            x = layer(x, training=False)
+        if pre_softmax:
             return keras.ops.matmul(x, last.kernel) + last.bias
         return last(x)
 

@@ -251,3 +251,61 @@ def load_photos(paths: Sequence[str | Path], size: tuple[int, int] = (224, 224),
                           fix="pass JPEG/PNG/… files Pillow can open, at least "
                               f"{min_side}x{min_side} px")
     return result
+
+
+@dataclass
+class ClassFolders:
+    """Photos sorted into one sub-folder per class (``--transfer DIR``)."""
+
+    photos: PhotoSet
+    labels: np.ndarray        # the class index of each photo, in ``photos`` order
+    class_names: list[str]    # the sub-folder names, sorted
+
+
+def load_class_folders(root: str | Path, size: tuple[int, int] = (224, 224), *,
+                       fit: str = "crop", min_side: int = MIN_SIDE,
+                       min_per_class: int = 2) -> ClassFolders:
+    """Load ``root/<class>/<photo>`` for every sub-folder: the class is the folder's name.
+
+    Unreadable files are named and skipped, as in :func:`load_photos`. A class needs at
+    least ``min_per_class`` photos (one to learn from, one to test on).
+
+    Raises:
+        CourseError: ``root`` is not a folder, it has fewer than two class folders with
+            photos, or a class has too few photos.
+    """
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise CourseError(f"{root} is not a folder",
+                          fix="pass a folder with one sub-folder per class, e.g. "
+                              "photos/cats/*.jpg photos/dogs/*.jpg")
+    folders = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    result = PhotoSet()
+    labels: list[int] = []
+    names: list[str] = []
+    for folder in folders:
+        files, skipped = expand_paths([folder])
+        result.skipped.extend(skipped)
+        loaded = []
+        for path in files:
+            try:
+                loaded.append(load_photo(path, size, fit, min_side))
+            except ValueError as error:
+                result.skipped.append(SkippedFile(path, str(error)))
+        if not loaded:
+            continue
+        if len(loaded) < min_per_class:
+            raise CourseError(f"class '{folder.name}' has {len(loaded)} readable photo(s)",
+                              fix=f"put at least {min_per_class} photos in {folder} (more is "
+                                  f"better: 20+ per class), or remove the folder")
+        names.append(folder.name)
+        labels += [len(names) - 1] * len(loaded)
+        result.photos.extend(loaded)
+    for item in result.skipped:
+        print(item)
+    if len(names) < 2:
+        raise CourseError(f"{root} holds {len(names)} class folder(s) with photos",
+                          fix="make one sub-folder per class (at least two), each with its "
+                              "photos, e.g. photos/cats/ and photos/dogs/")
+    return ClassFolders(result, np.array(labels, dtype=np.int64), names)
+
