@@ -205,9 +205,11 @@ def load_embeddings(config: argparse.Namespace) -> GloveVectors:
 
     When this run parsed the text file, it loads once more from the fresh cache, so both
     times are known (``glove.load_info["times"]``). This happens before the run folder is
-    made: a missing or malformed file stops the lab without leaving a half-written run.
+    made: a missing or malformed file (GloVe, or ``--analogies``) stops the lab without
+    leaving a half-written run.
     """
     path = resolve_glove(config.glove, config.glove_file, config.data_dir)
+    read_analogies(analogy_file(config))  # a bad --analogies file stops the lab here too
     glove = load_glove(path)
     times = {"parse_s": glove.load_info.get("parse_seconds"),
              "this_run_from_cache": glove.load_info["from_cache"]}
