@@ -714,7 +714,8 @@ def word_clouds(model: keras.Model, features: np.ndarray, class_names: list[str]
 
     Same weights as :func:`weights_figure` (two classes: the logit difference, its negative
     for the first class; more classes: each class's weight minus the mean), but many more
-    tokens at a glance. Character n-grams show their word-boundary spaces as ``_``.
+    tokens at a glance. Spaces show as ``_`` (between the words of a bigram, at the word
+    boundaries of a character n-gram).
 
     Returns:
         The figure's path, or ``None`` when the ``wordcloud`` package is missing.

@@ -205,12 +205,16 @@ def get_lemmatizer(name: str = "auto") -> tuple[Callable[[str], str] | None, str
 
 
 class _SimplemmaEnglish:
-    """``simplemma.lemmatize(word, lang="en")`` as a picklable callable (a lambda is not)."""
+    """``simplemma.lemmatize(word, lang="en")`` as a picklable callable (a lambda is not).
+
+    simplemma restores the case its table knows ("tv" -> "TV"); a lower-case word keeps a
+    lower-case lemma, so lemmatizing never splits one token into two spellings."""
 
     def __call__(self, word: str) -> str:
         import simplemma
 
-        return simplemma.lemmatize(word, lang="en")
+        lemma = simplemma.lemmatize(word, lang="en")
+        return lemma.lower() if word.islower() else lemma
 
 
 @dataclass
