@@ -3,12 +3,18 @@
 What you learn
     * how text becomes tokens: tokenizers (NLTK's rule-based ones and a regular expression),
       lower-casing, stop words (and why removing them can hurt sentiment: "not" is one),
-      Porter stemming vs WordNet lemmatization;
+      Porter stemming vs lemmatization (``--lemmatize``: NLTK's WordNet when its data is
+      installed, else simplemma, whose lemma table ships with the package);
     * three bag-of-words representations - binary, counts, TF-IDF - as sparse matrices,
       with n-grams and vocabulary limits (``--ngrams``, ``--max-features``, ``--min-df``,
-      ``--max-df``);
+      ``--max-df``), of words or of characters inside words (``--analyzer char_wb``);
     * three linear classifiers (logistic regression, linear SVM, multinomial naive Bayes)
-      compared in one table, with an optional small grid search;
+      compared in one table, with an optional grid search (``--grid-search``) of each
+      classifier's regularization and of the vectorizer itself (max_features, n-grams,
+      binary, min_df) in a scikit-learn ``Pipeline``, so every fold counts its own n-grams;
+    * a rule-based baseline in the same table: the VADER sentiment lexicon, no training
+      at all (binary sentiment data only);
+    * the most influential tokens of each class as bars and as word clouds;
     * the same logistic regression as a one-layer Keras network on the TF-IDF matrix,
       trained with the course callbacks: both worlds reach the same accuracy.
 
@@ -25,6 +31,8 @@ Run
     python -m labs.lab04_bag_of_words --data-dir ../shared/data            # full SST-2
     python -m labs.lab04_bag_of_words --data-dir ../shared/data --quick    # < 1 minute
     python -m labs.lab04_bag_of_words --dataset sst2_sentences --grid-search
+    python -m labs.lab04_bag_of_words --dataset sst2_sentences --analyzer char_wb
+    python -m labs.lab04_bag_of_words --dataset sst2_sentences --lemmatize auto
 
 Expected result and time (measured on this course's 2-core CPU shared with other jobs,
 TensorFlow backend, seed 42; on an idle machine expect less time)
@@ -33,6 +41,11 @@ TensorFlow backend, seed 42; on an idle machine expect less time)
     prediction for 98.6% of the sentences. About 8 minutes (the Keras network, 10 epochs of
     ~30 s, is most of it). Kim sentence splits: 79.0-82.0% on test (TF-IDF + naive Bayes
     82.0%) in 30 s. ``--quick``: about 30 s.
+    Kim splits with ``--lemmatize auto --grid-search`` (simplemma): 79.2-82.3% on test, the
+    VADER lexicon 65.7% (63.1% on dev) with no training; the vectorizer grid (16 settings,
+    29 s) picks 10,000 binary unigrams+bigrams, min_df 1: cv 78.5%, test 79.7%. 64 s in all.
+    ``--analyzer char_wb --representations tfidf`` (43,210 character 2-5-grams): 80.0-80.9%
+    on test, the Keras network 80.8%, in 32 s.
     Published (SST-2 test split): NB 81.8, SVM 79.4, BiNB 83.1 (Socher et al. 2013).
     On a GPU: not measured (the lab is CPU-bound: sparse matrices and scikit-learn).
 """
@@ -55,6 +68,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import MultinomialNB
+from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from toolkit import plots
@@ -68,6 +82,7 @@ from toolkit.runs import Run, parameter_counts
 from toolkit.text import plots as text_plots
 from toolkit.text.data import TextDataset, add_text_data_arguments, load_from_args
 from toolkit.text.processing import (
+    LEMMATIZERS,
     NEGATIONS,
     TOKENIZERS,
     TextPreprocessor,
@@ -82,6 +97,13 @@ from toolkit.text.processing import (
 LAB_ID = "lab04_bag_of_words"
 TITLE = "Text processing and bag-of-words classification"
 REPRESENTATIONS = ("binary", "counts", "tfidf")
+ANALYZERS = ("word", "char_wb")
+DEFAULT_NGRAMS = {"word": [1, 2], "char_wb": [2, 5]}
+# The vectorizer settings --grid-search tries (2 x 2 x 2 x 2 = 16 pipelines, 3 folds each).
+VECTORIZER_GRID = {"max_features": [None, 10_000], "binary": [False, True], "min_df": [1, 2],
+                   "ngram_range": {"word": [(1, 1), (1, 2)], "char_wb": [(2, 4), (2, 5)]}}
+# Class names that mark a binary sentiment data set, for the lexicon baseline.
+NEGATIVE_NAMES, POSITIVE_NAMES = {"negative", "neg"}, {"positive", "pos"}
 CLASSIFIERS = ("logreg", "svm", "nb")
 QUICK_SIZES = {"train": 4000, "validation": 500, "test": 1000}
 
@@ -126,8 +148,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                        default=list(REPRESENTATIONS), help="matrices to compare (default all)")
     group.add_argument("--classifiers", nargs="+", choices=CLASSIFIERS,
                        default=list(CLASSIFIERS), help="classifiers to compare (default all)")
-    group.add_argument("--ngrams", nargs=2, type=positive_int, default=[1, 2],
-                       metavar=("MIN", "MAX"), help="n-gram range (default 1 2)")
+    group.add_argument("--analyzer", choices=ANALYZERS, default="word",
+                       help="n-grams of words, or of characters inside word boundaries "
+                            "(char_wb: robust to typos and word endings; default word)")
+    group.add_argument("--ngrams", nargs=2, type=positive_int, default=None,
+                       metavar=("MIN", "MAX"),
+                       help="n-gram range (default 1 2 for words, 2 5 for characters)")
     group.add_argument("--max-features", type=positive_int, default=None,
                        help="keep the most frequent N n-grams (default: all)")
     group.add_argument("--min-df", type=_df_value, default=2,
@@ -141,15 +167,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                        default="keep", help="stop-word handling (default keep)")
     group.add_argument("--stem", choices=("none", "porter", "snowball", "lancaster"),
                        default="none", help="stem tokens before counting (default none)")
+    group.add_argument("--lemmatize", choices=("none", *LEMMATIZERS), default="none",
+                       help="lemmatize tokens before counting: auto = NLTK WordNet when its "
+                            "data is installed, else simplemma (no download); default none")
     group.add_argument("--C", type=float, default=1.0, dest="C",
                        help="inverse regularization of logistic regression and the SVM, and "
                             "of the Keras network's L2 (default 1.0)")
     group.add_argument("--grid-search", action="store_true",
-                       help="also tune C / alpha of each classifier with 3-fold GridSearchCV")
+                       help="also tune C / alpha of each classifier, and the vectorizer "
+                            "(max_features, n-grams, binary, min_df) in a Pipeline, with "
+                            "3-fold GridSearchCV")
     group.add_argument("--learning-rate", type=float, default=0.01,
                        help="Adam learning rate of the Keras network (default 0.01)")
     config = parser.parse_args(argv)
     config.argv = list(argv or [])
+    if config.ngrams is None:
+        config.ngrams = list(DEFAULT_NGRAMS[config.analyzer])
     if config.ngrams[0] > config.ngrams[1]:
         parser.error("--ngrams MIN MAX needs MIN <= MAX")
     if config.quick:  # few texts: smaller batches, so two epochs still make enough steps
@@ -169,7 +202,8 @@ def start_run(config: argparse.Namespace, data: TextDataset) -> Run:
     """Create the run folder and record the data set and every setting."""
     hyperparameters = {
         "representations": config.representations, "classifiers": config.classifiers,
-        "ngram_range": list(config.ngrams), "max_features": config.max_features,
+        "analyzer": config.analyzer, "ngram_range": list(config.ngrams),
+        "lemmatizer": config.lemmatize, "max_features": config.max_features,
         "min_df": config.min_df, "max_df": config.max_df, "tokenizer": config.tokenizer,
         "stop_words": config.stop_words, "stemmer": config.stem, "C": config.C,
         "grid_search": config.grid_search, "keras_epochs": config.epochs,
@@ -189,7 +223,8 @@ def explore_text_processing(data: TextDataset, run: Run) -> str:
 
     Compares the tokenizers on three tricky sentences (contractions, brackets, emoticons,
     hyphens), says which stop-word list was used and which negations it would remove,
-    shows stemming next to lemmatization (when NLTK's wordnet data is installed), and
+    shows stemming next to lemmatization (NLTK's WordNet when its data is installed, else
+    simplemma), and
     draws the most frequent training tokens before and after stop-word removal and stemming.
 
     Returns:
@@ -203,7 +238,7 @@ def explore_text_processing(data: TextDataset, run: Run) -> str:
     lemmatize, lemma_note = get_lemmatizer()
     examples = ["movies", "studies", "running", "better", "was", "happily", "generously"]
     stems = [{"word": w, "porter": stem(w),
-              "lemma": lemmatize(w) if lemmatize else "n/a (wordnet missing)"} for w in examples]
+              "lemma": lemmatize(w) if lemmatize else "n/a (no lemmatizer)"} for w in examples]
     counts = token_counts(data.x_train, get_tokenizer("regex"))
     without_stop = Counter({t: n for t, n in counts.items() if t not in words})
     stemmed = Counter()
@@ -241,6 +276,31 @@ def explore_text_processing(data: TextDataset, run: Run) -> str:
 
 # --- 3. bag-of-words matrices -----------------------------------------------------------------
 
+def make_preprocessor(config: argparse.Namespace) -> TextPreprocessor:
+    """The ``text -> tokens`` function of the flags: tokenizer, stop words, lemmas, stems."""
+    return TextPreprocessor(config.tokenizer,
+                            remove_stop_words=config.stop_words != "keep",
+                            keep_negations=config.stop_words == "remove-keep-negations",
+                            stemmer=None if config.stem == "none" else config.stem,
+                            lemmatizer=None if config.lemmatize == "none" else config.lemmatize)
+
+
+def make_vectorizer(config: argparse.Namespace, preprocess: TextPreprocessor,
+                    **settings) -> CountVectorizer:
+    """A CountVectorizer of word n-grams (``--analyzer word``: our tokens) or of character
+    n-grams inside word boundaries (``char_wb``: the tokens, processed the same way, joined
+    by spaces, then cut into character n-grams padded with a space at each word's ends).
+
+    ``settings`` override the flags (the grid search passes its own values)."""
+    options = {"ngram_range": tuple(config.ngrams), "min_df": config.min_df,
+               "max_df": config.max_df, "max_features": config.max_features, **settings}
+    if config.analyzer == "char_wb":
+        return CountVectorizer(analyzer="char_wb", preprocessor=preprocess.as_text,
+                               lowercase=False, dtype=np.float32, **options)
+    return CountVectorizer(tokenizer=preprocess, lowercase=False, token_pattern=None,
+                           dtype=np.float32, **options)
+
+
 def vectorize(data: TextDataset, config: argparse.Namespace, run: Run) -> dict:
     """Count n-grams once, then derive the binary and TF-IDF matrices from the counts.
 
@@ -250,14 +310,8 @@ def vectorize(data: TextDataset, config: argparse.Namespace, run: Run) -> dict:
     Returns:
         ``{"vectorizer", "features", representation: (train, validation, test)}``.
     """
-    preprocess = TextPreprocessor(config.tokenizer,
-                                  remove_stop_words=config.stop_words != "keep",
-                                  keep_negations=config.stop_words == "remove-keep-negations",
-                                  stemmer=None if config.stem == "none" else config.stem)
-    vectorizer = CountVectorizer(tokenizer=preprocess, lowercase=False, token_pattern=None,
-                                 ngram_range=tuple(config.ngrams), min_df=config.min_df,
-                                 max_df=config.max_df, max_features=config.max_features,
-                                 dtype=np.float32)
+    preprocess = make_preprocessor(config)
+    vectorizer = make_vectorizer(config, preprocess)
     start = time.perf_counter()
     try:
         counts = [vectorizer.fit_transform(data.x_train), vectorizer.transform(data.x_val),
@@ -272,7 +326,8 @@ def vectorize(data: TextDataset, config: argparse.Namespace, run: Run) -> dict:
     seconds = time.perf_counter() - start
     features = vectorizer.get_feature_names_out()
     train = counts[0]
-    summary = {**preprocess.describe(), "vocabulary_size": len(features),
+    summary = {**preprocess.describe(), "analyzer": config.analyzer,
+               "ngram_range": list(config.ngrams), "vocabulary_size": len(features),
                "density": round(train.nnz / (train.shape[0] * train.shape[1]), 6),
                "nonzeros_per_text": round(train.nnz / train.shape[0], 2),
                "csr_megabytes": round((train.data.nbytes + train.indices.nbytes
@@ -281,7 +336,8 @@ def vectorize(data: TextDataset, config: argparse.Namespace, run: Run) -> dict:
                "seconds": round(seconds, 2)}
     run.record["results"]["vectorizer"] = summary
     run.save()
-    print(f"vocabulary {len(features):,} n-grams; {summary['nonzeros_per_text']} non-zeros per "
+    print(f"vocabulary {len(features):,} {config.analyzer} n-grams {tuple(config.ngrams)}; "
+          f"{summary['nonzeros_per_text']} non-zeros per "
           f"text; CSR {summary['csr_megabytes']} MB vs dense "
           f"{summary['dense_megabytes_would_be']:,} MB")
     return {"vectorizer": vectorizer, "features": features,
@@ -339,6 +395,80 @@ def compare_classifiers(matrices: dict, data: TextDataset, config: argparse.Name
     return rows
 
 
+def sentiment_polarity(class_names: list[str]) -> tuple[int, int] | None:
+    """``(negative index, positive index)`` when the classes are binary sentiment, else
+    ``None`` (a topic data set, three classes, or labels like 0/1 whose meaning is unknown)."""
+    names = [name.lower() for name in class_names]
+    if len(names) != 2:
+        return None
+    for negative, positive in ((0, 1), (1, 0)):
+        if names[negative] in NEGATIVE_NAMES and names[positive] in POSITIVE_NAMES:
+            return negative, positive
+    return None
+
+
+def lexicon_baseline(data: TextDataset, rows: list[dict], run: Run) -> dict | None:
+    """Score the validation and test texts with VADER, a sentiment lexicon with rules.
+
+    VADER (Hutto and Gilbert 2014) adds up the valence of ~7,500 hand-rated words and
+    adjusts it for negation ("not good"), intensifiers ("very") and "but". It learns
+    nothing from the training split: its row in the comparison table shows what a
+    rule-based system gets without training. A compound score >= 0 counts as positive.
+
+    Only for binary sentiment data (classes named negative/positive); any other data set is
+    skipped with one line. The row is appended to ``rows`` (the comparison table) but never
+    chosen as the best model.
+
+    Returns:
+        The row, or ``None`` when skipped.
+    """
+    results = run.record["results"]
+    polarity = sentiment_polarity(data.class_names)
+    if polarity is None:
+        results["lexicon_baseline"] = {"skipped": (
+            f"the classes ({', '.join(data.class_names)}) are not negative/positive "
+            "sentiment: a sentiment lexicon has nothing to say about them")}
+        print(f"lexicon baseline skipped: {results['lexicon_baseline']['skipped']}")
+        return None
+    try:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    except ImportError:
+        results["lexicon_baseline"] = {"skipped": "vaderSentiment is not installed "
+                                                  "(pip install vaderSentiment)"}
+        print(f"lexicon baseline skipped: {results['lexicon_baseline']['skipped']}")
+        return None
+    analyzer = SentimentIntensityAnalyzer()
+    negative, positive = polarity
+
+    def predict(texts):
+        scores = np.array([analyzer.polarity_scores(text)["compound"] for text in texts])
+        return np.where(scores >= 0, positive, negative), scores
+
+    start = time.perf_counter()
+    val_predicted, _ = predict(data.x_val)
+    predicted, scores = predict(data.x_test)
+    seconds = time.perf_counter() - start
+    row = {"representation": "lexicon (no training)", "classifier": "VADER",
+           "val_accuracy": round(accuracy_score(data.y_val, val_predicted), 4),
+           "test_accuracy": round(accuracy_score(data.y_test, predicted), 4),
+           "test_macro_f1": round(f1_score(data.y_test, predicted, average="macro"), 4),
+           "fit_s": 0.0, "converged": True, "vocabulary": len(analyzer.lexicon),
+           "sparsity": None}
+    rows.append(row)
+    results["comparison"] = rows
+    results["lexicon_baseline"] = {
+        "lexicon": "VADER (vaderSentiment), compound score >= 0 -> positive",
+        "lexicon_words": len(analyzer.lexicon), "score_s": round(seconds, 2),
+        "test_neutral_share": round(float((scores == 0).mean()), 4),
+        "citation": "C. J. Hutto, E. Gilbert. VADER: A Parsimonious Rule-based Model for "
+                    "Sentiment Analysis of Social Media Text. ICWSM 2014"}
+    run.save()
+    print(f"  lexicon VADER (no training): val {row['val_accuracy']:.4f}  {data.test_split} "
+          f"{row['test_accuracy']:.4f}  ({seconds:.1f} s to score; "
+          f"{results['lexicon_baseline']['test_neutral_share']:.0%} of texts score exactly 0)")
+    return row
+
+
 def comparison_figure(rows: list[dict], run: Run, test_split: str) -> str:
     """A bar chart of the table: test accuracy of each representation x classifier, with
     the published SST-2 bag-of-words figures as lines (when the data is SST-2)."""
@@ -383,7 +513,57 @@ def grid_search(matrices: dict, data: TextDataset, config: argparse.Namespace,
               f" {data.test_split} {rows[-1]['test_accuracy']:.4f}")
     run.record["results"]["grid_search"] = rows
     run.save()
+    vectorizer_grid_search(data, config, run)
     return rows
+
+
+def vectorizer_grid_search(data: TextDataset, config: argparse.Namespace, run: Run) -> dict:
+    """Tune the vectorizer too: a ``Pipeline`` of counts -> TF-IDF -> logistic regression.
+
+    Why a Pipeline: the vectorizer must be fitted inside each cross-validation fold, on that
+    fold's training texts only. Counting n-grams on all training texts first would let
+    the held-out fold's words into the vocabulary (a quiet leak). ``GridSearchCV`` refits
+    the whole pipeline for each setting of ``VECTORIZER_GRID`` (16 settings x 3 folds) and
+    finally on the whole training split with the best one.
+    """
+    pipeline = Pipeline([
+        ("vectorizer", make_vectorizer(config, make_preprocessor(config))),
+        ("tfidf", TfidfTransformer(sublinear_tf=True)),
+        ("classifier", make_classifier("logreg", len(data.class_names), config.C, config.seed))])
+    grid = {f"vectorizer__{name}": values[config.analyzer] if isinstance(values, dict)
+            else values for name, values in VECTORIZER_GRID.items()}
+    search = GridSearchCV(pipeline, grid, cv=3, scoring="accuracy", n_jobs=1)
+    start = time.perf_counter()
+    try:
+        search.fit(list(data.x_train), data.y_train)
+    except ValueError as error:  # a fold too small for min_df
+        raise CourseError("the vectorizer grid search failed", why=str(error).split("\n")[0],
+                          fix="use more training texts, or run without --grid-search") from None
+    seconds = time.perf_counter() - start
+    cv = search.cv_results_
+    table = sorted(({"max_features": params["vectorizer__max_features"] or "all",
+                     "ngram_range": str(params["vectorizer__ngram_range"]),
+                     "binary": params["vectorizer__binary"],
+                     "min_df": params["vectorizer__min_df"],
+                     "cv_accuracy": round(float(mean), 4), "cv_std": round(float(std), 4),
+                     "fit_s": round(float(fit), 2)}
+                    for params, mean, std, fit in zip(cv["params"], cv["mean_test_score"],
+                                                      cv["std_test_score"], cv["mean_fit_time"],
+                                                      strict=True)),
+                   key=lambda row: -row["cv_accuracy"])
+    best = {"analyzer": config.analyzer, "classifier": "logreg",
+            **{key: value for key, value in table[0].items() if key not in ("cv_std", "fit_s")},
+            "test_accuracy": round(accuracy_score(data.y_test, search.predict(data.x_test)), 4),
+            "vocabulary": len(search.best_estimator_["vectorizer"].vocabulary_),
+            "settings_tried": len(table), "search_s": round(seconds, 2)}
+    run.record["results"]["vectorizer_grid_search"] = table
+    run.record["results"]["vectorizer_grid_best"] = best
+    run.save()
+    print(f"  vectorizer grid ({len(table)} settings x 3 folds, {seconds:.0f} s): best "
+          f"max_features={best['max_features']} ngram_range={best['ngram_range']} "
+          f"binary={best['binary']} min_df={best['min_df']}  cv {best['cv_accuracy']:.4f}  "
+          f"{data.test_split} {best['test_accuracy']:.4f}")
+    return best
 
 
 # --- 5. the same model in Keras ---------------------------------------------------------------
@@ -533,6 +713,42 @@ def weights_figure(model: keras.Model, features: np.ndarray, class_names: list[s
     return str(path)
 
 
+def word_clouds(model: keras.Model, features: np.ndarray, class_names: list[str], run: Run,
+                k: int = 80) -> str | None:
+    """A word cloud per class of its ``k`` most influential n-grams, sized by weight.
+
+    Same weights as :func:`weights_figure` (two classes: the logit difference, its negative
+    for the first class; more classes: each class's weight minus the mean), but many more
+    tokens at a glance. Spaces show as ``_`` (between the words of a bigram, at the word
+    boundaries of a character n-gram).
+
+    Returns:
+        The figure's path, or ``None`` when the ``wordcloud`` package is missing.
+    """
+    kernel = keras.ops.convert_to_numpy(model.get_layer("logistic_regression").kernel)
+    if len(class_names) == 2:
+        score = kernel[:, 1] - kernel[:, 0]
+        columns = {class_names[0]: -score, class_names[1]: score}
+    else:
+        relative = kernel - kernel.mean(axis=1, keepdims=True)
+        columns = {name: relative[:, c] for c, name in enumerate(class_names)}
+    panels = {}
+    for name, weights in columns.items():
+        top = [i for i in np.argsort(-weights)[:k] if weights[i] > 0]
+        panels[f"'{name}'"] = {str(features[i]).replace(" ", "_"): float(weights[i])
+                               for i in top}
+    path = text_plots.word_cloud_figure(panels, run.path("word_clouds.png"),
+                                        title="Most influential n-grams per class "
+                                              "(size = weight in the Keras model)")
+    if path is None:
+        print("word clouds skipped: the wordcloud package is not installed "
+              "(pip install wordcloud)")
+        return None
+    run.add_figure("word_clouds", path)
+    run.save()
+    return str(path)
+
+
 def analyse_errors(probabilities: np.ndarray, data: TextDataset, run: Run) -> str:
     """The most confident mistakes: record, ``errors.csv`` to annotate, and a table figure."""
     analysis = ErrorAnalysis(data.y_test, probabilities, data.class_names, texts=data.x_test)
@@ -576,8 +792,9 @@ NOTEBOOK_STEPS = [
     ("start_run", "run = start_run(config, data)"),
     ("explore_text_processing", "show(explore_text_processing(data, run))"),
     ("vectorize", "matrices = vectorize(data, config, run)"),
-    ("compare_classifiers", "rows = compare_classifiers(matrices, data, config, run)\n"
-                            "show(comparison_figure(rows, run, data.test_split))"),
+    ("compare_classifiers", "rows = compare_classifiers(matrices, data, config, run)"),
+    ("lexicon_baseline", "lexicon_baseline(data, rows, run)\n"
+                         "show(comparison_figure(rows, run, data.test_split))"),
     ("grid_search", "if config.grid_search:\n    grid_search(matrices, data, config, run)"),
     ("train_keras_model", "model = train_keras_model(matrices, data, config, run)\n"
                           "show(run.path('learning_curves.png'))"),
@@ -585,6 +802,7 @@ NOTEBOOK_STEPS = [
                  "show(run.path('confusion_matrix.png'))"),
     ("weights_figure", "show(weights_figure(model, matrices['features'], "
                        "data.class_names, run))"),
+    ("word_clouds", "show(word_clouds(model, matrices['features'], data.class_names, run))"),
     ("analyse_errors", "show(analyse_errors(probabilities, data, run))"),
     ("record_reference", "record_reference(data, run)"),
     ("finish", "finish(model, config, run)"),
@@ -599,12 +817,14 @@ def main(argv: list[str] | None = None) -> int:
     explore_text_processing(data, run)
     matrices = vectorize(data, config, run)
     rows = compare_classifiers(matrices, data, config, run)
+    lexicon_baseline(data, rows, run)
     comparison_figure(rows, run, data.test_split)
     if config.grid_search:
         grid_search(matrices, data, config, run)
     model = train_keras_model(matrices, data, config, run)
     probabilities = evaluate(model, matrices, data, config, run)
     weights_figure(model, matrices["features"], data.class_names, run)
+    word_clouds(model, matrices["features"], data.class_names, run)
     analyse_errors(probabilities, data, run)
     record_reference(data, run)
     finish(model, config, run)

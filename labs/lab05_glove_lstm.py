@@ -2,15 +2,22 @@
 
 What you learn
     * what pretrained word vectors know: nearest neighbours by cosine similarity, analogies
-      (king - man + woman), and a 2-D PCA map of word groups;
+      (king - man + woman), the Google word-analogy benchmark scored per section, and a
+      2-D PCA map of word groups;
     * how text reaches a recurrent network: a vocabulary built from the training texts
       with ``<PAD>`` = 0 and ``<UNK>`` = 1, a sequence length chosen from the length
       distribution, padding and truncation, and what to do with words GloVe does not know
-      (``--oov random|zero|mean``), with the coverage measured;
+      (``--oov random|zero|mean|neighbors``: ``neighbors`` guesses a vector from the words
+      around it in the training texts), with the coverage measured; ``--normalize`` makes
+      every vector unit-length;
     * an Embedding layer initialised from GloVe, kept frozen for ``--freeze-epochs`` and
-      then fine-tuned, feeding an LSTM (``--bidirectional`` for a BiLSTM), with gradient
+      then fine-tuned, feeding an encoder (``--encoder lstm bilstm gru cnn1d``: one or
+      several, compared), optionally followed by LayerNorm (``--layer-norm``), with gradient
       clipping, dropout, early stopping and a checkpoint of the best epoch;
-    * frozen vs fine-tuned vs randomly initialised embeddings, compared in one table.
+    * frozen vs fine-tuned vs randomly initialised embeddings, and the encoders, compared in
+      one table (accuracy, parameters, time per epoch);
+    * what fine-tuning did to the vectors: a PCA map of the learned embeddings beside the
+      GloVe one.
 
 Data
     ``--dataset sst2_glue`` (default): GLUE SST-2, 67,349 training phrases, evaluated on
@@ -33,6 +40,8 @@ Run
     python -m labs.lab05_glove_lstm --data-dir ../shared/data --quick \\
         --glove-file ../shared/data/glove_6B_50d_subset/glove.6B.50d.top2446.txt
     python -m labs.lab05_glove_lstm --dataset sst2_sentences --bidirectional --glove-file ...
+    python -m labs.lab05_glove_lstm --dataset sst2_sentences --embeddings fine-tuned \
+        --encoder lstm bilstm gru cnn1d --glove-file ...      # one table of four encoders
 
 Expected result and time (measured on this course's 2-core CPU shared with other jobs,
 TensorFlow backend, seed 42, with the 2,446-word GloVe subset: 13% of the training words)
@@ -65,15 +74,27 @@ from toolkit.distribute import DistributionPlan, add_distribute_flag
 from toolkit.error_analysis import ErrorAnalysis
 from toolkit.metrics import classification_metrics, measure_inference
 from toolkit.plots import show  # noqa: F401  (the notebook cells call it)
+from toolkit.resources import datasets_path
 from toolkit.runs import Run, parameter_counts
 from toolkit.text import plots as text_plots
 from toolkit.text.data import TextDataset, add_text_data_arguments, load_from_args
-from toolkit.text.glove import GloveVectors, load_glove, resolve_glove
+from toolkit.text.glove import (
+    OOV_STRATEGIES,
+    GloveVectors,
+    load_glove,
+    read_analogies,
+    resolve_glove,
+)
 from toolkit.text.processing import TOKENIZERS, Vocabulary, get_tokenizer, length_summary
 
 LAB_ID = "lab05_glove_lstm"
 TITLE = "GloVe embeddings and an LSTM"
 EMBEDDING_MODES = ("frozen", "fine-tuned", "random")
+ENCODERS = ("lstm", "bilstm", "gru", "cnn1d")
+# The course's own analogy questions (capitals, family, plurals, tenses...; only words of the
+# 2,446-word GloVe subset); word2vec's full questions-words.txt is used when it is found.
+ANALOGY_SUBSET = "questions-words-subset.txt"
+ANALOGY_FULL = "questions-words.txt"
 QUICK_SIZES = {"train": 2000, "validation": 400, "test": 1000}
 
 TAI_2015 = ("K. S. Tai, R. Socher, C. D. Manning. Improved Semantic Representations From "
@@ -90,6 +111,8 @@ REFERENCES = [
 PROBE_WORDS = ["good", "bad", "movie", "funny", "boring", "love", "actor", "music"]
 ANALOGIES = [("man", "king", "woman"), ("france", "paris", "germany"),
              ("good", "better", "bad"), ("he", "his", "she")]
+ENCODER_NAMES = {"lstm": "an LSTM", "bilstm": "a BiLSTM", "gru": "a GRU",
+                 "cnn1d": "a 1-D CNN"}
 WORD_GROUPS = {
     "positive": ["good", "great", "best", "love", "excellent", "wonderful", "beautiful", "funny"],
     "negative": ["bad", "worst", "terrible", "awful", "boring", "poor", "stupid", "dull"],
@@ -110,8 +133,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                               "6B.200d, 6B.300d")
     vectors.add_argument("--glove-file", metavar="PATH",
                          help="any GloVe-format text file (wins over --glove)")
-    vectors.add_argument("--oov", choices=("random", "zero", "mean"), default="random",
-                         help="vector of a word GloVe lacks (default random)")
+    vectors.add_argument("--oov", choices=OOV_STRATEGIES, default="random",
+                         help="vector of a word GloVe lacks: random, zero, mean, or neighbors "
+                              "(the mean vector of the words around it in the training "
+                              "texts); default random")
+    vectors.add_argument("--normalize", action="store_true",
+                         help="scale every embedding row to unit length")
+    vectors.add_argument("--analogies", metavar="PATH",
+                         help="word-analogy questions in questions-words.txt format (default: "
+                              "questions-words.txt in --data-dir if there, else the course's "
+                              "subset)")
     sequences = parser.add_argument_group("sequences")
     sequences.add_argument("--tokenizer", choices=TOKENIZERS, default="regex",
                            help="tokenizer (default regex)")
@@ -127,8 +158,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     model.add_argument("--freeze-epochs", type=int, default=2,
                        help="fine-tuned mode: epochs with the GloVe embedding frozen before "
                             "it is unfrozen (default 2)")
-    model.add_argument("--bidirectional", action="store_true", help="a BiLSTM instead of an LSTM")
-    model.add_argument("--units", type=positive_int, default=64, help="LSTM units (default 64)")
+    model.add_argument("--encoder", nargs="+", choices=ENCODERS, default=None, dest="encoders",
+                       help="sequence encoder(s) to train and compare: lstm (default), bilstm, "
+                            "gru, cnn1d (convolution + global max pooling)")
+    model.add_argument("--bidirectional", action="store_true",
+                       help="short for --encoder bilstm")
+    model.add_argument("--layer-norm", action="store_true",
+                       help="LayerNormalization after the encoder")
+    model.add_argument("--units", type=positive_int, default=64,
+                       help="units of the encoder (LSTM / GRU units, CNN filters; default 64)")
     model.add_argument("--dropout", type=float, default=0.3, help="dropout rate (default 0.3)")
     model.add_argument("--clipnorm", type=float, default=1.0,
                        help="clip each gradient to this norm (default 1.0)")
@@ -140,6 +178,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                        help="early-stopping patience in epochs (default 2)")
     config = parser.parse_args(argv)
     config.argv = list(argv or [])
+    if config.encoders is None:
+        config.encoders = ["bilstm" if config.bidirectional else "lstm"]
+    elif config.bidirectional and "bilstm" not in config.encoders:
+        parser.error("--bidirectional is short for --encoder bilstm: add bilstm to --encoder")
+    config.encoders = list(dict.fromkeys(config.encoders))  # each once, in the given order
     if config.quick:
         config.epochs = min(config.epochs, 2)
         config.freeze_epochs = min(config.freeze_epochs, 1)
@@ -162,9 +205,11 @@ def load_embeddings(config: argparse.Namespace) -> GloveVectors:
 
     When this run parsed the text file, it loads once more from the fresh cache, so both
     times are known (``glove.load_info["times"]``). This happens before the run folder is
-    made: a missing or malformed file stops the lab without leaving a half-written run.
+    made: a missing or malformed file (GloVe, or ``--analogies``) stops the lab without
+    leaving a half-written run.
     """
     path = resolve_glove(config.glove, config.glove_file, config.data_dir)
+    read_analogies(analogy_file(config))  # a bad --analogies file stops the lab here too
     glove = load_glove(path)
     times = {"parse_s": glove.load_info.get("parse_seconds"),
              "this_run_from_cache": glove.load_info["from_cache"]}
@@ -180,15 +225,17 @@ def load_embeddings(config: argparse.Namespace) -> GloveVectors:
 
 def start_run(config: argparse.Namespace, data: TextDataset, glove: GloveVectors) -> Run:
     """Create the run folder and record the data set, the word vectors and every setting."""
-    keys = ("glove", "glove_file", "oov", "tokenizer", "max_vocab", "max_length", "embeddings",
-            "freeze_epochs", "bidirectional", "units", "dropout", "clipnorm", "learning_rate",
+    keys = ("glove", "glove_file", "oov", "normalize", "tokenizer", "max_vocab", "max_length",
+            "embeddings", "encoders", "layer_norm", "freeze_epochs", "units", "dropout",
+            "clipnorm", "learning_rate",
             "fine_tune_learning_rate", "patience", "epochs", "batch_size")
     hyperparameters = {key: getattr(config, key) for key in keys}
     hyperparameters["optimizer"] = "Adam"
     run = Run.start(LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
                     quick=config.quick, dataset=data.describe(), hyperparameters=hyperparameters,
                     task=(f"sentence classification ({len(data.class_names)} classes) with GloVe "
-                          f"embeddings and an {'Bi' if config.bidirectional else ''}LSTM"))
+                          f"embeddings and {' / '.join(ENCODER_NAMES[e] for e in config.encoders)}"
+                          ))
     # Flat rows and scalars throughout: the reflection draft shows each as a table.
     run.record["results"]["glove"] = {
         "source": glove.source, "words": len(glove), "dim": glove.dim,
@@ -234,6 +281,56 @@ def explore_embeddings(glove: GloveVectors, run: Run) -> str | None:
     return str(path) if path else None
 
 
+def analogy_file(config: argparse.Namespace) -> Path:
+    """``--analogies``, else ``questions-words.txt`` in ``--data-dir``, else the subset."""
+    if config.analogies:
+        return Path(config.analogies).expanduser()
+    if config.data_dir and (Path(config.data_dir) / ANALOGY_FULL).is_file():
+        return Path(config.data_dir) / ANALOGY_FULL
+    return datasets_path("analogies", ANALOGY_SUBSET)
+
+
+def analogy_benchmark(glove: GloveVectors, config: argparse.Namespace, run: Run) -> str | None:
+    """The word-analogy benchmark of Mikolov et al. (2013): accuracy per section.
+
+    Each question "a b c d" asks whether ``d`` is the word nearest to ``b - a + c`` (the
+    three question words excluded), searched among the 30,000 most frequent words.
+    Semantic sections (capitals, family) and syntactic ones (plurals, tenses, comparatives)
+    are scored apart. On the full file GloVe 6B 300d gets 77.4% semantic, 67.0% syntactic
+    (Pennington et al. 2014, Table 2); the course's subset is small and easier (frequent
+    words only), so read its figures as a comparison between settings, not with the paper.
+
+    Returns:
+        The path of the per-section figure (``None`` when no question could be answered).
+    """
+    path = analogy_file(config)
+    questions = read_analogies(path)
+    scores = glove.analogy_accuracy(questions)
+    results = run.record["results"]
+    results["analogy_benchmark"] = scores["sections"]
+    results["analogy_total"] = {"file": str(path), **scores["total"]}
+    total = scores["total"]
+    print(f"word analogies ({path.name}): {total['correct']}/{total['answered']} correct "
+          f"({total['accuracy']:.1%}) of {total['questions']} questions"
+          if total["answered"] else f"word analogies ({path.name}): no question has all its "
+                                    "words in this GloVe file")
+    for row in scores["sections"]:
+        if row["answered"]:
+            print(f"  {row['section']:<28} {row['accuracy']:.1%} of {row['answered']}")
+    run.save()
+    if not total["answered"]:
+        return None
+    figure = text_plots.scores_figure(
+        [(f"{row['section']} ({row['answered']})", row["accuracy"])
+         for row in scores["sections"] if row["answered"]],
+        run.path("analogies.png"),
+        title=f"Word analogies per section: GloVe {glove.dim}-d, {len(glove):,} words "
+              f"({path.name})", xlabel="accuracy (questions answered)")
+    run.add_figure("analogies", figure)
+    run.save()
+    return str(figure)
+
+
 # --- 3. vocabulary, sequences, embedding matrix -----------------------------------------------
 
 def build_sequences(data: TextDataset, glove: GloveVectors, config: argparse.Namespace,
@@ -256,7 +353,9 @@ def build_sequences(data: TextDataset, glove: GloveVectors, config: argparse.Nam
     summary = length_summary(lengths)
     length = config.max_length or summary["chosen_length"]
     matrix, matrix_coverage = glove.embedding_matrix(vocabulary.tokens, oov=config.oov,
-                                                     seed=config.seed)
+                                                     seed=config.seed,
+                                                     normalize=config.normalize,
+                                                     contexts=tokens["train"])
     words = glove.coverage(counts, top_missing=20)
     coverage = {
         "training_words": words["vocabulary"], "in_glove": words["hits"],
@@ -305,29 +404,58 @@ def coverage_report(run: Run) -> str:
 # --- 4. the model -----------------------------------------------------------------------------
 
 def build_model(sequences: dict, n_classes: int, config: argparse.Namespace, *,
-                mode: str) -> keras.Model:
-    """Embedding -> (Bi)LSTM -> dropout -> softmax.
+                mode: str, encoder: str | None = None) -> keras.Model:
+    """Embedding -> encoder -> (LayerNorm) -> dropout -> softmax.
 
     ``mode`` picks the embedding: ``"frozen"`` (GloVe, never trained), ``"fine-tuned"``
     (GloVe, frozen first - the caller unfreezes it later), ``"random"`` (uniform noise,
-    trained from scratch). ``mask_zero=True`` makes the LSTM skip the ``<PAD>`` positions.
+    trained from scratch). ``encoder`` (default: the first of ``--encoder``) turns the
+    sequence of word vectors into one vector: ``lstm``, ``bilstm`` (an LSTM reading each
+    way), ``gru`` (fewer gates than an LSTM: ~25% fewer weights), or ``cnn1d`` (filters over
+    windows of 3 words and the maximum over the sentence: no recurrence, fast on a CPU).
+
+    ``mask_zero=True`` makes the recurrent encoders skip the ``<PAD>`` positions; the CNN
+    does not use a mask (a padding row is zero, and the max over a sentence rarely picks it).
     """
+    encoder = encoder or config.encoders[0]
+    recurrent = encoder != "cnn1d"
     vocabulary_size, dim = sequences["matrix"].shape
     inputs = keras.Input(shape=(sequences["length"],), dtype="int32", name="token_ids")
     embedding = keras.layers.Embedding(
-        vocabulary_size, dim, mask_zero=True, name="embedding",
+        vocabulary_size, dim, mask_zero=recurrent, name="embedding",
         weights=None if mode == "random" else [sequences["matrix"]],
         trainable=mode == "random")
     x = embedding(inputs)
     x = keras.layers.SpatialDropout1D(config.dropout, name="word_dropout")(x)
-    lstm = keras.layers.LSTM(config.units, name="lstm")
-    x = keras.layers.Bidirectional(lstm, name="bilstm")(x) if config.bidirectional else lstm(x)
+    if encoder == "lstm":
+        x = keras.layers.LSTM(config.units, name="lstm")(x)
+    elif encoder == "bilstm":
+        x = keras.layers.Bidirectional(keras.layers.LSTM(config.units, name="lstm"),
+                                       name="bilstm")(x)
+    elif encoder == "gru":
+        x = keras.layers.GRU(config.units, name="gru")(x)
+    else:
+        x = keras.layers.Conv1D(config.units, 3, padding="same", activation="relu",
+                                name="conv1d")(x)
+        x = keras.layers.GlobalMaxPooling1D(name="max_over_time")(x)
+    if config.layer_norm:
+        x = keras.layers.LayerNormalization(name="layer_norm")(x)
     x = keras.layers.Dropout(config.dropout, name="dropout")(x)
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="classes")(x)
-    model = keras.Model(inputs, outputs, name=f"{'bi' if config.bidirectional else ''}lstm_"
-                                              f"{mode.replace('-', '_')}")
+    model = keras.Model(inputs, outputs, name=f"{encoder}_{mode.replace('-', '_')}")
     compile_model(model, config.learning_rate, config.clipnorm)
     return model
+
+
+def describe_layers(model_key: str, sequences: dict, n_classes: int,
+                    config: argparse.Namespace, encoder: str) -> str:
+    """One line naming the layers of a model, for the record."""
+    body = {"lstm": f"LSTM({config.units})", "bilstm": f"Bidirectional LSTM({config.units})",
+            "gru": f"GRU({config.units})",
+            "cnn1d": f"Conv1D({config.units}, 3) -> GlobalMaxPooling1D"}[encoder]
+    return (f"Embedding({len(sequences['vocabulary']):,} x {sequences['matrix'].shape[1]})"
+            f" -> {body}{' -> LayerNorm' if config.layer_norm else ''}"
+            f" -> Dropout({config.dropout}) -> Dense({n_classes}, softmax)")
 
 
 def compile_model(model: keras.Model, learning_rate: float, clipnorm: float) -> None:
@@ -351,24 +479,31 @@ def _fit(model, sequences, data, config, run, *, key, epochs, initial_epoch, che
 
 
 def train_mode(mode: str, sequences: dict, data: TextDataset, config: argparse.Namespace,
-               run: Run, plan: DistributionPlan | None = None) -> keras.Model:
-    """Train one embedding mode; fine-tuned trains frozen first, then unfrozen.
+               run: Run, plan: DistributionPlan | None = None, *, encoder: str | None = None,
+               key: str | None = None) -> keras.Model:
+    """Train one embedding mode (with one encoder); fine-tuned trains frozen first, then
+    unfrozen.
 
-    The history lands in ``run.record["results"][mode]``; the best epoch (lowest validation
-    loss) is checkpointed to ``best_<mode>.keras`` unless ``--no-save``. With ``--distribute``
+    The history lands in ``run.record["results"][key]`` (``key`` defaults to ``mode``;
+    with several encoders it is e.g. ``"gru fine-tuned"``); the best epoch (lowest
+    validation loss) is checkpointed to ``best_<key>.keras`` unless ``--no-save``. With
+    ``--distribute``
     (``plan``) every batch is split over the devices and the learning rates are scaled by
     their number (see ``toolkit.distribute``).
     """
-    print(f"--- embeddings: {mode}")
+    key = key or mode
+    print(f"--- embeddings: {mode}" + (f", encoder: {encoder}" if encoder else ""))
     replicas = plan.replicas if plan else 1
     batch_size = plan.global_batch if plan else config.batch_size
     scope = plan.scope() if plan else contextlib.nullcontext()
     with scope:  # a multi-device strategy must own the weights from the start
-        model = build_model(sequences, len(data.class_names), config, mode=mode)
+        model = build_model(sequences, len(data.class_names), config, mode=mode,
+                            encoder=encoder)
         if replicas > 1:
             compile_model(model, config.learning_rate * replicas, config.clipnorm)
     checkpoint = None if config.no_save else keras.callbacks.ModelCheckpoint(
-        str(run.path(f"best_{mode}.keras")), monitor="val_loss", save_best_only=True)
+        str(run.path(f"best_{key.replace(' ', '_')}.keras")), monitor="val_loss",
+        save_best_only=True)
 
     def unfreeze():
         model.get_layer("embedding").trainable = True
@@ -378,16 +513,16 @@ def train_mode(mode: str, sequences: dict, data: TextDataset, config: argparse.N
     if mode != "fine-tuned" or config.freeze_epochs == 0:
         if mode == "fine-tuned":
             unfreeze()
-        _fit(model, sequences, data, config, run, key=mode, epochs=config.epochs,
+        _fit(model, sequences, data, config, run, key=key, epochs=config.epochs,
              initial_epoch=0, checkpoint=checkpoint, batch_size=batch_size)
     else:
-        _fit(model, sequences, data, config, run, key=mode, epochs=config.freeze_epochs,
+        _fit(model, sequences, data, config, run, key=key, epochs=config.freeze_epochs,
              initial_epoch=0, checkpoint=checkpoint, batch_size=batch_size)
         unfreeze()
-        unfrozen = f"{mode} (unfrozen)"
+        unfrozen = f"{key} (unfrozen)"
         _fit(model, sequences, data, config, run, key=unfrozen, epochs=config.epochs,
              initial_epoch=config.freeze_epochs, checkpoint=checkpoint, batch_size=batch_size)
-        _merge_phases(run.record["results"], mode, unfrozen)
+        _merge_phases(run.record["results"], key, unfrozen)
     run.save()
     return model
 
@@ -410,38 +545,61 @@ def _merge_phases(results: dict, first: str, second: str) -> None:
     }
 
 
+def model_key(encoder: str, mode: str, config: argparse.Namespace) -> str:
+    """The name of one trained model: the mode alone with one encoder, else both."""
+    return mode if len(config.encoders) == 1 else f"{encoder} {mode}"
+
+
 def compare_embeddings(sequences: dict, data: TextDataset, config: argparse.Namespace,
                        run: Run) -> tuple[dict, list[dict]]:
-    """Train every mode of ``--embeddings`` and compare them in one table.
+    """Train every encoder of ``--encoder`` with every mode of ``--embeddings``; one table.
+
+    Each row: accuracy, parameters (all and trainable) and time per epoch (the mean over
+    the epochs run, the first one included: it holds the compilation).
 
     Returns:
-        ``(models by mode, table rows)``; the best mode is chosen by validation accuracy.
+        ``(models by key, table rows)``; the best model is chosen by validation accuracy.
     """
     models, rows = {}, []
     plan = DistributionPlan.create(enabled=config.distribute, per_replica_batch=config.batch_size,
                                    learning_rate=config.learning_rate)
     run.record["hyperparameters"]["distribution"] = plan.describe()
     try:
-        for mode in config.embeddings:
-            model = train_mode(mode, sequences, data, config, run, plan)
-            models[mode] = model
-            predicted = model.predict(sequences["x_test"], batch_size=512, verbose=0).argmax(axis=1)
-            val_predicted = model.predict(sequences["x_val"], batch_size=512, verbose=0).argmax(1)
-            training = run.record["results"][mode]["training"]
-            rows.append({
-                "embeddings": mode, "trainable_parameters": parameter_counts(model)["trainable"],
-                "epochs": training["epochs_run"], "best_epoch": training["best_epoch"],
-                "val_accuracy": round(accuracy_score(data.y_val, val_predicted), 4),
-                "test_accuracy": round(accuracy_score(data.y_test, predicted), 4),
-                "test_macro_f1": round(f1_score(data.y_test, predicted, average="macro"), 4),
-                "train_s": training["time_s"], "samples_per_s": training["samples_per_s"]})
-            print(f"  {mode}: val {rows[-1]['val_accuracy']:.4f}  {data.test_split} "
-                  f"{rows[-1]['test_accuracy']:.4f}  ({training['time_s']:.0f} s)")
+        for encoder in config.encoders:
+            for mode in config.embeddings:
+                key = model_key(encoder, mode, config)
+                model = train_mode(mode, sequences, data, config, run, plan, encoder=encoder,
+                                   key=key)
+                models[key] = model
+                predicted = model.predict(sequences["x_test"], batch_size=512,
+                                          verbose=0).argmax(axis=1)
+                val_predicted = model.predict(sequences["x_val"], batch_size=512,
+                                              verbose=0).argmax(1)
+                training = run.record["results"][key]["training"]
+                epoch_times = training["epoch_time_s"] or [training["time_s"]]
+                parameters = parameter_counts(model)
+                rows.append({
+                    "model": key, "encoder": encoder, "embeddings": mode,
+                    "parameters": parameters["total"],
+                    "trainable_parameters": parameters["trainable"],
+                    "epochs": training["epochs_run"], "best_epoch": training["best_epoch"],
+                    "val_accuracy": round(accuracy_score(data.y_val, val_predicted), 4),
+                    "test_accuracy": round(accuracy_score(data.y_test, predicted), 4),
+                    "test_macro_f1": round(f1_score(data.y_test, predicted, average="macro"), 4),
+                    "train_s": training["time_s"],
+                    "epoch_s": round(float(np.mean(epoch_times)), 2),
+                    "samples_per_s": training["samples_per_s"]})
+                print(f"  {key}: val {rows[-1]['val_accuracy']:.4f}  {data.test_split} "
+                      f"{rows[-1]['test_accuracy']:.4f}  ({training['time_s']:.0f} s, "
+                      f"{rows[-1]['epoch_s']:.1f} s per epoch, {parameters['total']:,} "
+                      f"parameters)")
     finally:
         plan.close()
     best = max(rows, key=lambda row: row["val_accuracy"])
     run.record["results"]["embedding_comparison"] = rows
     run.record["results"]["best_embeddings"] = {"mode": best["embeddings"],
+                                                "encoder": best["encoder"],
+                                                "key": best["model"],
                                                 "chosen_by": "validation accuracy"}
     run.save()
     return models, rows
@@ -450,20 +608,85 @@ def compare_embeddings(sequences: dict, data: TextDataset, config: argparse.Name
 def comparison_figures(rows: list[dict], run: Run, test_split: str) -> str:
     """Validation curves of all modes in one figure, and the test accuracies beside the
     published LSTM / BiLSTM scores."""
-    histories = {row["embeddings"]: run.record["results"][row["embeddings"]]["history"]
-                 for row in rows}
+    histories = {row["model"]: run.record["results"][row["model"]]["history"] for row in rows}
     overlay = text_plots.curves_overlay(histories, run.path("embedding_curves.png"),
-                                        title="Frozen vs fine-tuned vs random embeddings")
+                                        title="Validation curves of the compared models")
     run.add_figure("embedding_curves", overlay)
     references = {f"{r['model']} ({r['split']})": r["value"] for r in REFERENCES[:2]} \
         if run.record["dataset"]["name"].startswith("sst2") else None
-    path = text_plots.scores_figure([(row["embeddings"], row["test_accuracy"]) for row in rows],
+    path = text_plots.scores_figure([(row["model"], row["test_accuracy"]) for row in rows],
                                     run.path("comparison.png"),
-                                    title=f"Embedding modes ({test_split} accuracy)",
+                                    title=f"Embeddings and encoders ({test_split} accuracy)",
                                     xlabel=f"{test_split} accuracy", references=references,
                                     zoom=True)
     run.add_figure("comparison", path)
     return str(overlay)
+
+
+def learned_embeddings(models: dict, sequences: dict, glove: GloveVectors,
+                       run: Run) -> str | None:
+    """What training did to the word vectors: PCA maps of the same words before and after.
+
+    The left map is GloVe; beside it, the rows of the trained Embedding layer of the
+    fine-tuned model (and of the random one, trained from scratch), for the words of
+    ``WORD_GROUPS`` that are in the training vocabulary. Fine-tuning on sentiment tends to
+    pull "good" and "bad" apart even where GloVe keeps them close (they occur in the same
+    contexts). Also recorded: the mean cosine similarity between each word's GloVe vector
+    and its fine-tuned vector (1.0: unchanged), and the nearest neighbours of a few words
+    after fine-tuning.
+
+    Returns:
+        The figure's path, or ``None`` when no trained embedding was compared (only
+        ``--embeddings frozen``) or too few of the words are in the vocabulary.
+    """
+    best_encoder = run.record["results"]["best_embeddings"]["encoder"]
+    trained = {}
+    for mode in ("fine-tuned", "random"):
+        for key in (mode, f"{best_encoder} {mode}"):  # see model_key
+            if key in models:
+                trained[mode] = models[key]
+    if not trained:
+        print("learned embeddings: only frozen embeddings were trained: nothing to compare")
+        return None
+    index = sequences["vocabulary"].index
+    words = {name: [w for w in group if w in index and w in glove]
+             for name, group in WORD_GROUPS.items()}
+    panels = {f"GloVe {glove.dim}-d (before training)":
+              {name: {w: glove[w] for w in group} for name, group in words.items()}}
+    summary = {}
+    for mode, model in trained.items():
+        matrix = keras.ops.convert_to_numpy(model.get_layer("embedding").embeddings)
+        title = "after fine-tuning" if mode == "fine-tuned" else "trained from scratch (random)"
+        panels[title] = {name: {w: matrix[index[w]] for w in group}
+                         for name, group in words.items()}
+        if mode == "fine-tuned":
+            known = [i for token, i in index.items() if token in glove and i > 1]
+            before = sequences["matrix"][known]
+            after = matrix[known]
+            cosine = (before * after).sum(1) / np.maximum(
+                np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1), 1e-8)
+            learned = GloveVectors(sequences["vocabulary"].tokens[2:], matrix[2:])
+            summary = {"mean_cosine_glove_vs_fine_tuned": round(float(cosine.mean()), 4),
+                       "words_compared": len(known)}
+            for word in ("good", "bad"):
+                if word in learned and word in glove:
+                    summary[f"nearest to '{word}' after fine-tuning"] = ", ".join(
+                        w for w, _ in learned.nearest(word, k=6))
+    run.record["results"]["learned_embeddings"] = summary
+    path = text_plots.word_groups_panels(
+        panels, run.path("learned_embeddings_pca.png"),
+        title=f"Word vectors before and after training ({best_encoder}), PCA to 2-D "
+              f"(each panel its own PCA)")
+    if path is None:
+        print("learned embeddings: too few of the PCA words are in the training vocabulary")
+        return None
+    run.add_figure("learned_embeddings_pca", path)
+    run.save()
+    if summary:
+        print(f"learned embeddings: mean cosine(GloVe, fine-tuned) "
+              f"{summary['mean_cosine_glove_vs_fine_tuned']:.3f} over "
+              f"{summary['words_compared']:,} words")
+    return str(path)
 
 
 # --- 5. the best model, evaluated -------------------------------------------------------------
@@ -471,16 +694,17 @@ def comparison_figures(rows: list[dict], run: Run, test_split: str) -> str:
 def evaluate_best(models: dict, sequences: dict, data: TextDataset, config: argparse.Namespace,
                   run: Run) -> tuple[keras.Model, np.ndarray]:
     """Metrics, learning curves, confusion matrix and inference speed of the best mode."""
-    best = run.record["results"]["best_embeddings"]["mode"]
+    chosen = run.record["results"]["best_embeddings"]
+    best = chosen["key"]
     model = models[best]
     results = run.record["results"][best]
     run.record["history"] = results["history"]
     run.record["training"] = results["training"]
     run.record["model"] = {
-        "name": model.name, "embeddings": best, "parameters": parameter_counts(model),
-        "layers": f"Embedding({len(sequences['vocabulary']):,} x {sequences['matrix'].shape[1]})"
-                  f" -> {'Bidirectional ' if config.bidirectional else ''}LSTM({config.units})"
-                  f" -> Dropout({config.dropout}) -> Dense({len(data.class_names)}, softmax)"}
+        "name": model.name, "embeddings": chosen["mode"], "encoder": chosen["encoder"],
+        "parameters": parameter_counts(model),
+        "layers": describe_layers(best, sequences, len(data.class_names), config,
+                                  chosen["encoder"])}
     curves = plots.learning_curves(results["history"], run.path("learning_curves.png"),
                                    title=f"Learning curves ({best} embeddings)")
     run.add_figure("learning_curves", curves)
@@ -496,7 +720,7 @@ def evaluate_best(models: dict, sequences: dict, data: TextDataset, config: argp
                                   title=f"Confusion matrix ({data.test_split}, {best})")
     run.add_figure("confusion_matrix", path)
     run.save()
-    print(f"best mode by validation accuracy: {best}; {data.test_split} accuracy "
+    print(f"best model by validation accuracy: {best}; {data.test_split} accuracy "
           f"{run.record['metrics']['accuracy']:.4f}")
     return model, probabilities
 
@@ -532,7 +756,9 @@ def record_reference(data: TextDataset, config: argparse.Namespace, run: Run) ->
     if not data.name.startswith("sst2"):
         run.record["results"]["reference_note"] = "your own data: no published score"
         return
-    reference = REFERENCES[1] if config.bidirectional else REFERENCES[0]
+    best_encoder = run.record["results"]["best_embeddings"]["encoder"]
+    reference = {"bilstm": REFERENCES[1], "cnn1d": REFERENCES[2]}.get(best_encoder,
+                                                                       REFERENCES[0])
     glove = run.record["results"]["glove"]
     note = (f"measured on {data.test_split}"
             + (" (GLUE's test labels are hidden)" if data.test_split == "dev" else "")
@@ -555,11 +781,13 @@ NOTEBOOK_STEPS = [
     ("load_embeddings", "glove = load_embeddings(config)"),
     ("start_run", "run = start_run(config, data, glove)"),
     ("explore_embeddings", "show(explore_embeddings(glove, run))"),
+    ("analogy_benchmark", "show(analogy_benchmark(glove, config, run))"),
     ("build_sequences", "sequences = build_sequences(data, glove, config, run)\n"
                         "show(run.path('lengths.png'))"),
     ("coverage_report", "show(coverage_report(run))"),
     ("compare_embeddings", "models, rows = compare_embeddings(sequences, data, config, run)"),
     ("comparison_figures", "show(comparison_figures(rows, run, data.test_split))"),
+    ("learned_embeddings", "show(learned_embeddings(models, sequences, glove, run))"),
     ("evaluate_best", "model, probabilities = evaluate_best(models, sequences, data, config, "
                       "run)\nshow(run.path('learning_curves.png'))"),
     ("analyse_errors", "show(analyse_errors(probabilities, data, sequences, run))"),
@@ -575,10 +803,12 @@ def main(argv: list[str] | None = None) -> int:
     glove = load_embeddings(config)
     run = start_run(config, data, glove)
     explore_embeddings(glove, run)
+    analogy_benchmark(glove, config, run)
     sequences = build_sequences(data, glove, config, run)
     coverage_report(run)
     models, rows = compare_embeddings(sequences, data, config, run)
     comparison_figures(rows, run, data.test_split)
+    learned_embeddings(models, sequences, glove, run)
     model, probabilities = evaluate_best(models, sequences, data, config, run)
     analyse_errors(probabilities, data, sequences, run)
     record_reference(data, config, run)

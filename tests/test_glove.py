@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 
 from toolkit.errors import CourseError
-from toolkit.text.glove import cache_paths, load_glove, parse_glove_text, resolve_glove
+from toolkit.resources import datasets_path
+from toolkit.text.glove import (
+    GloveVectors,
+    cache_paths,
+    load_glove,
+    parse_glove_text,
+    read_analogies,
+    resolve_glove,
+)
 
 # A 20-word, 4-d file built so that king - man + woman = queen exactly, and the
 # sentiment words form two tight clusters.
@@ -192,3 +200,72 @@ def test_real_glove_subset(shared_data):
     assert glove.words[:3] == ["the", ",", "."]
     np.testing.assert_allclose(glove["king"][:3], [0.50451, 0.68607, -0.59517], rtol=1e-5)
     assert glove.analogy("man", "king", "woman", k=1)[0][0] == "queen"
+
+
+# --- unit-length rows, neighbour guesses for unknown words, the analogy benchmark ----------
+
+def test_normalize_makes_every_row_unit_length_except_padding():
+    glove = GloveVectors(["good", "bad"], np.array([[3.0, 4.0], [0.0, 2.0]], np.float32))
+    matrix, coverage = glove.embedding_matrix(["<PAD>", "good", "bad", "zzz"], oov="mean",
+                                              normalize=True)
+    np.testing.assert_allclose(matrix[0], 0.0)
+    np.testing.assert_allclose(np.linalg.norm(matrix[1:], axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(matrix[1], [0.6, 0.8], rtol=1e-6)
+    assert coverage["normalized"] is True
+
+
+def test_oov_neighbors_is_the_mean_of_the_known_words_around_it():
+    glove = GloveVectors(["a", "b", "c"], np.array([[1.0, 0.0], [0.0, 1.0], [9.0, 9.0]],
+                                                   np.float32))
+    contexts = [["a", "zzz", "b"], ["zzz", "a"], ["c", "x", "y", "z", "w", "v", "lonely"]]
+    matrix, coverage = glove.embedding_matrix(["<PAD>", "zzz", "lonely"], oov="neighbors",
+                                              contexts=contexts, window=2)
+    # zzz is next to a, b (first text) and a (second): (a + b + a) / 3
+    np.testing.assert_allclose(matrix[1], [2 / 3, 1 / 3], rtol=1e-6)
+    # lonely has no known word within 2 tokens: the mean GloVe vector
+    np.testing.assert_allclose(matrix[2], glove.vectors.mean(axis=0), rtol=1e-6)
+    assert coverage["neighbor_rows"] == 1 and coverage["mean_rows"] == 1
+    with pytest.raises(CourseError, match="needs the training texts"):
+        glove.embedding_matrix(["zzz"], oov="neighbors")
+
+
+def test_analogy_accuracy_per_section_skips_questions_with_unknown_words():
+    # b - a + c lands exactly on d for the first question; the second has an unknown word.
+    words = ["man", "king", "woman", "queen", "apple"]
+    vectors = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1], [0, 1, 0]], np.float32)
+    glove = GloveVectors(words, vectors)
+    questions = [("family", "man", "king", "woman", "queen"),
+                 ("family", "man", "king", "woman", "zzz"),
+                 ("fruit", "king", "man", "queen", "apple")]
+    scores = glove.analogy_accuracy(questions)
+    family, fruit = scores["sections"]
+    assert (family["questions"], family["answered"], family["correct"]) == (2, 1, 1)
+    assert family["accuracy"] == 1.0
+    assert fruit["answered"] == 1 and fruit["correct"] == 0  # man - king + queen is 'woman'
+    assert scores["total"] == {"questions": 3, "answered": 2, "correct": 1, "accuracy": 0.5,
+                               "searched_words": 5}
+
+
+def test_read_analogies_reads_sections_and_rejects_bad_lines(tmp_path):
+    good = tmp_path / "q.txt"
+    good.write_text(": capital\nParis France Tokyo Japan\n\n: family\nman king woman queen\n",
+                    encoding="utf-8")
+    assert read_analogies(good) == [("capital", "paris", "france", "tokyo", "japan"),
+                                    ("family", "man", "king", "woman", "queen")]
+    for text, message in [("paris france tokyo japan\n", "before any"),
+                          (": s\nparis france tokyo\n", "line 2"), ("", "no analogy")]:
+        bad = tmp_path / "bad.txt"
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(CourseError, match=message):
+            read_analogies(bad)
+
+
+def test_the_shipped_analogy_subset_uses_only_words_of_the_glove_subset(shared_data):
+    questions = read_analogies(datasets_path("analogies", "questions-words-subset.txt"))
+    assert len({section for section, *_ in questions}) == 10 and len(questions) > 1000
+    glove = load_glove(shared_data / "glove_6B_50d_subset" / "glove.6B.50d.top2446.txt",
+                       use_cache=False)
+    scores = glove.analogy_accuracy(questions)
+    assert scores["total"]["answered"] == len(questions)
+    family = next(row for row in scores["sections"] if row["section"] == "family")
+    assert family["accuracy"] > 0.5  # man : king = woman : queen and its kin

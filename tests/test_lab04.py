@@ -62,12 +62,34 @@ def test_stop_words_name_their_source_and_can_keep_negations():
     assert not kept & NEGATIONS and "the" in kept and kept_source.endswith("negations kept")
 
 
-def test_lemmatizer_is_absent_without_wordnet_and_says_so():
+def test_lemmatizer_uses_wordnet_when_installed_else_simplemma():
     lemmatize, note = get_lemmatizer()
-    if nltk_status()["wordnet"]:
-        assert lemmatize("studies") == "study"
-    else:
-        assert lemmatize is None and "wordnet" in note
+    assert lemmatize("studies") == "study" and lemmatize("movies") == "movie"
+    expected = "NLTK WordNet" if nltk_status()["wordnet"] else "simplemma"
+    assert note.startswith(expected)
+    wordnet, wordnet_note = get_lemmatizer("wordnet")
+    if not nltk_status()["wordnet"]:
+        assert wordnet is None and "wordnet" in wordnet_note
+    with pytest.raises(CourseError, match="unknown lemmatizer"):
+        get_lemmatizer("spacy")
+
+
+def test_simplemma_lemmatizes_without_any_download():
+    pytest.importorskip("simplemma", reason="simplemma is not installed")
+    lemmatize, note = get_lemmatizer("simplemma")
+    assert [lemmatize(w) for w in ("mice", "running", "was")] == ["mouse", "run", "be"]
+    assert "no download" in note
+
+
+def test_preprocessor_lemmatizes_before_stemming_and_pickles():
+    pytest.importorskip("simplemma", reason="simplemma is not installed")
+    preprocess = TextPreprocessor("regex", lemmatizer="simplemma")
+    assert preprocess("The mice were running") == ["the", "mouse", "be", "run"]
+    assert preprocess.describe()["lemmatizer"].startswith("simplemma")
+    assert preprocess.as_text("The mice") == "the mouse"
+    assert pickle.loads(pickle.dumps(preprocess))("Studies") == ["study"]
+    both = TextPreprocessor("regex", lemmatizer="simplemma", stemmer="porter")
+    assert both("studies happily") == ["studi", "happili"]
 
 
 def test_preprocessor_removes_stop_words_stems_and_pickles():
@@ -102,10 +124,29 @@ def test_sparse_batches_cover_every_row_once_per_epoch_with_dense_batches():
 def test_parse_args_defaults_and_quick():
     config = lab.parse_args([])
     assert config.dataset == "sst2_glue" and config.ngrams == [1, 2] and config.min_df == 2
+    assert lab.parse_args(["--analyzer", "char_wb"]).ngrams == [2, 5]
+    assert lab.parse_args(["--analyzer", "char_wb", "--ngrams", "3", "3"]).ngrams == [3, 3]
     quick = lab.parse_args(["--quick", "--min-df", "0.01"])
     assert quick.epochs == 2 and quick.min_df == 0.01
     with pytest.raises(SystemExit):
         lab.parse_args(["--ngrams", "3", "1"])
+
+
+@pytest.mark.parametrize("classes, expected", [
+    (["negative", "positive"], (0, 1)), (["Pos", "Neg"], (1, 0)), (["0", "1"], None),
+    (["negative", "neutral", "positive"], None), (["politics", "sport"], None)])
+def test_sentiment_polarity_only_for_named_binary_sentiment(classes, expected):
+    assert lab.sentiment_polarity(classes) == expected
+
+
+def test_char_wb_vectorizer_counts_character_ngrams_of_processed_tokens():
+    config = lab.parse_args(["--analyzer", "char_wb", "--ngrams", "3", "3", "--min-df", "1"])
+    vectorizer = lab.make_vectorizer(config, lab.make_preprocessor(config))
+    vectorizer.fit(["Good film", "Bad"])
+    features = set(vectorizer.get_feature_names_out())
+    assert {" go", "goo", "ood", "od ", " ba", "bad", "ad "} <= features
+    assert not any(" " in feature.strip() for feature in features)  # never across two words
+    assert pickle.loads(pickle.dumps(vectorizer)).transform(["good"]).sum() == 4
 
 
 # --- whole runs -------------------------------------------------------------------------------
@@ -127,6 +168,10 @@ def test_quick_run_on_a_three_class_csv_with_string_labels(topics_csv, tmp_path)
     assert len(rows) == 9 and {r["classifier"] for r in rows} == {"logreg", "svm", "nb"}
     assert all(0 < r["sparsity"] < 1 for r in rows)
     assert len(record["results"]["grid_search"]) == 3
+    grid = record["results"]["vectorizer_grid_search"]
+    assert len(grid) == 16 and grid[0]["cv_accuracy"] == max(r["cv_accuracy"] for r in grid)
+    assert record["results"]["vectorizer_grid_best"]["settings_tried"] == 16
+    assert "not negative/positive" in record["results"]["lexicon_baseline"]["skipped"]
     assert record["model"]["parameters"]["total"] == \
         (record["results"]["vectorizer"]["vocabulary_size"] + 1) * 3
     assert [row["panel"] for row in record["results"]["top_weighted_tokens"]] == \
@@ -138,6 +183,43 @@ def test_quick_run_on_a_three_class_csv_with_string_labels(topics_csv, tmp_path)
     assert (record["_dir"] / "errors.csv").is_file()
     assert (record["_dir"] / "REFLECTION.md").is_file()
     assert not (record["_dir"] / "model.keras").exists()  # --no-save
+
+
+SENTIMENT = {
+    "positive": ["a wonderful and moving film", "great acting and a lovely story",
+                 "I loved every minute, truly excellent", "funny, warm and beautifully shot",
+                 "the best comedy of the year", "a delightful, charming surprise",
+                 "brilliant performances and a happy ending", "an enjoyable, good film",
+                 "superb writing, I smiled throughout", "a great joy to watch",
+                 "wonderful music and a great cast", "excellent, I would watch it again"],
+    "negative": ["a boring and terrible film", "awful acting and a stupid story",
+                 "I hated every minute, truly bad", "dull, ugly and badly shot",
+                 "the worst comedy of the year", "a painful, miserable mess",
+                 "horrible performances and a sad waste", "an annoying, bad film",
+                 "poor writing, I was bored throughout", "a terrible chore to watch",
+                 "awful music and a weak cast", "worst film, I want my money back"],
+}
+
+
+@pytest.mark.slow
+def test_sentiment_run_with_char_ngrams_lemmas_the_lexicon_and_word_clouds(tmp_path):
+    pytest.importorskip("vaderSentiment", reason="vaderSentiment is not installed")
+    pytest.importorskip("wordcloud", reason="wordcloud is not installed")
+    rows = [(text, label) for label, texts in SENTIMENT.items() for text in texts]
+    reviews = write_csv(tmp_path / "reviews.csv", rows, header=("review", "label"))
+    record = run_lab(lab, ["--data", str(reviews), "--quick", "--no-save",
+                           "--analyzer", "char_wb", "--lemmatize", "auto", "--min-df", "1",
+                           "--representations", "tfidf", "--classifiers", "nb",
+                           "--out", str(tmp_path / "runs")])
+    vectorizer = record["results"]["vectorizer"]
+    assert vectorizer["analyzer"] == "char_wb" and vectorizer["ngram_range"] == [2, 5]
+    assert vectorizer["lemmatizer"] != "none"
+    table = record["results"]["comparison"]
+    assert [row["classifier"] for row in table] == ["nb", "VADER"]
+    assert table[1]["test_accuracy"] >= 0.6  # these reviews are plain: the lexicon knows them
+    assert record["results"]["best_by_validation"]["classifier"] == "nb"
+    assert record["results"]["lexicon_baseline"]["lexicon_words"] > 7000
+    assert (record["_dir"] / record["figures"]["word_clouds"]).is_file()
 
 
 @pytest.mark.parametrize("argv, message", [

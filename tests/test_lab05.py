@@ -89,6 +89,29 @@ def test_build_model_embedding_modes(mode, trainable):
     assert model.predict(sequences["x_test"], verbose=0).shape == (2, 3)
 
 
+@pytest.mark.parametrize("encoder, layer", [("lstm", "lstm"), ("gru", "gru"),
+                                            ("cnn1d", "conv1d"), ("bilstm", "bilstm")])
+def test_build_model_encoders_with_layer_norm(encoder, layer):
+    words = topic_glove_words()
+    glove = GloveVectors(list(words), np.array(list(words.values()), dtype=np.float32))
+    sequences = sequences_for(glove)
+    config = lab.parse_args(["--encoder", encoder, "--units", "4", "--layer-norm"])
+    model = lab.build_model(sequences, 3, config, mode="fine-tuned")
+    assert model.get_layer(layer) is not None and model.get_layer("layer_norm") is not None
+    assert model.name == f"{encoder}_fine_tuned"
+    assert model.predict(sequences["x_test"], verbose=0).shape == (2, 3)
+    # The recurrent encoders skip <PAD> positions; the CNN takes no mask.
+    assert model.get_layer("embedding").mask_zero is (encoder != "cnn1d")
+
+
+def test_parse_args_encoders():
+    assert lab.parse_args([]).encoders == ["lstm"]
+    assert lab.parse_args(["--bidirectional"]).encoders == ["bilstm"]
+    assert lab.parse_args(["--encoder", "gru", "cnn1d", "gru"]).encoders == ["gru", "cnn1d"]
+    with pytest.raises(SystemExit):
+        lab.parse_args(["--bidirectional", "--encoder", "gru"])
+
+
 def test_merge_phases_joins_histories_and_times():
     results = {
         "fine-tuned": {"history": [{"epoch": 1, "val_loss": 0.6}, {"epoch": 2, "val_loss": 0.5}],
@@ -178,6 +201,35 @@ def test_real_sst2_quick_run_with_the_glove_subset(shared_data, tmp_path):
     assert len(record["misclassified"]) >= 10
     assert "unknown_word_share" in record["misclassified"][0]
     assert record["reference"]["value"] == 0.849 and record["reference"]["split"] == "test"
+
+
+@pytest.mark.slow
+def test_two_encoders_neighbour_oov_unit_vectors_and_learned_embeddings(topics_csv, tmp_path):
+    words = topic_glove_words()
+    for word in ("good", "bad", "great", "worst", "movie", "film", "one", "two", "france"):
+        words[word] = np.random.default_rng(len(word)).normal(size=6).round(4).tolist()
+    glove = write_glove(tmp_path / "more.6d.txt", words)
+    record = run_lab(lab, ["--data", str(topics_csv), "--label-column", "topic",
+                           "--glove-file", str(glove), "--quick", "--no-save", "--units", "4",
+                           "--embeddings", "fine-tuned", "random", "--encoder", "gru", "cnn1d",
+                           "--oov", "neighbors", "--normalize", "--layer-norm",
+                           "--out", str(tmp_path / "runs")])
+    results = record["results"]
+    rows = results["embedding_comparison"]
+    assert [row["model"] for row in rows] == ["gru fine-tuned", "gru random",
+                                              "cnn1d fine-tuned", "cnn1d random"]
+    assert all(row["epoch_s"] > 0 and row["parameters"] >= row["trainable_parameters"]
+               for row in rows)
+    assert results["best_embeddings"]["key"] in {row["model"] for row in rows}
+    assert "LayerNorm" in record["model"]["layers"]
+    assert record["hyperparameters"]["encoders"] == ["gru", "cnn1d"]
+    assert results["coverage"]["oov_strategy"] == "neighbors"
+    # The topic corpus shares no question word with this GloVe file: nothing is answered.
+    assert results["analogy_total"]["answered"] == 0
+    assert "analogies" not in record["figures"]
+    assert 0 < results["learned_embeddings"]["mean_cosine_glove_vs_fine_tuned"] <= 1
+    for figure in record["figures"].values():
+        assert (record["_dir"] / figure).is_file()
 
 
 @pytest.mark.slow

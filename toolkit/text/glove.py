@@ -43,6 +43,7 @@ from toolkit.registry import fetch, keras_home
 GLOVE_6B_NAME = re.compile(r"^(?:glove\.)?6B\.(50|100|200|300)d$")
 CACHE_VERSION = 1
 CHUNK_LINES = 20_000
+OOV_STRATEGIES = ("random", "zero", "mean", "neighbors")
 
 
 def resolve_glove(glove: str | None = "6B.100d", glove_file: str | Path | None = None,
@@ -71,6 +72,43 @@ def resolve_glove(glove: str | None = "6B.100d", glove_file: str | Path | None =
                           fix="use --glove 6B.50d, 6B.100d, 6B.200d or 6B.300d, or "
                               "--glove-file PATH")
     return fetch("glove_6b", f"glove.6B.{match.group(1)}d.txt", data_dir)
+
+
+def read_analogies(path: str | Path) -> list[tuple[str, str, str, str, str]]:
+    """Read a word-analogy file in the format of word2vec's ``questions-words.txt``.
+
+    ``: section`` lines open a section; every other line holds four words ``a b c d``
+    ("a is to b as c is to d"), lower-cased here because GloVe 6B is. Blank lines and
+    lines starting with ``#`` are skipped.
+
+    Raises:
+        CourseError: the file is missing, a line holds more or fewer than four words, or a
+            question comes before any section.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CourseError(f"the analogy file {path} does not exist",
+                          fix="pass a questions-words.txt file, or leave the flag out to use "
+                              "the course's small subset")
+    questions, section = [], None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(":"):
+            section = line[1:].strip()
+            continue
+        words = line.lower().split()
+        if len(words) != 4 or section is None:
+            raise CourseError(f"{path} line {number} is not an analogy question",
+                              why=f"it reads {line[:60]!r}" + (
+                                  "" if section else " before any ': section' line"),
+                              fix="each line holds four words 'a b c d' under a ': section' "
+                                  "line, as in questions-words.txt")
+        questions.append((section, *words))
+    if not questions:
+        raise CourseError(f"{path} holds no analogy questions", fix="check the file")
+    return questions
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -362,7 +400,9 @@ class GloveVectors:
         return self.nearest(unit[b] - unit[a] + unit[c], k, exclude=(a, b, c))
 
     def embedding_matrix(self, tokens: Sequence[str], *, oov: str = "random",
-                         seed: int = 42, special: Sequence[str] = ("<PAD>",)
+                         seed: int = 42, special: Sequence[str] = ("<PAD>",),
+                         normalize: bool = False,
+                         contexts: Iterable[Sequence[str]] | None = None, window: int = 5
                          ) -> tuple[np.ndarray, dict]:
         """Rows of GloVe vectors for a vocabulary, ready for ``keras.layers.Embedding``.
 
@@ -370,28 +410,115 @@ class GloveVectors:
             tokens: the vocabulary, row ``i`` for ``tokens[i]``.
             oov: what a word GloVe lacks gets - ``"random"`` (normal noise with GloVe's own
                 spread, so it can learn its own meaning when fine-tuned), ``"zero"`` (no
-                signal at all), or ``"mean"`` (the average GloVe vector: "some word").
+                signal at all), ``"mean"`` (the average GloVe vector: "some word"), or
+                ``"neighbors"`` (the mean GloVe vector of the words seen within ``window``
+                tokens of it in ``contexts``: a guess from its company; the overall mean
+                when none of its neighbours is in GloVe).
             seed: for the random rows.
             special: tokens that always get a zero row (the padding token).
+            normalize: scale every row to length 1 (GloVe's frequent words have longer
+                vectors; unit rows leave only the direction, as cosine similarity does).
+            contexts: tokenized training texts (needed by ``oov="neighbors"``).
+            window: how many tokens on each side count as neighbours.
 
         Returns:
             ``(matrix float32 (len(tokens), dim), coverage)``.
         """
-        if oov not in ("random", "zero", "mean"):
-            raise CourseError(f"unknown OOV strategy '{oov}'", fix="use random, zero or mean")
+        if oov not in OOV_STRATEGIES:
+            raise CourseError(f"unknown OOV strategy '{oov}'",
+                              fix="use " + ", ".join(OOV_STRATEGIES))
+        if oov == "neighbors" and contexts is None:
+            raise CourseError("oov='neighbors' needs the training texts",
+                              fix="pass contexts= (the tokenized training texts)")
         rng = np.random.default_rng(seed)
         matrix = np.zeros((len(tokens), self.dim), dtype=np.float32)
-        if oov == "mean":
+        if oov in ("mean", "neighbors"):
             matrix[:] = self.vectors.mean(axis=0)
         elif oov == "random":
             matrix[:] = rng.normal(0.0, self.vectors.std(), size=matrix.shape)
         hits = 0
+        missing: dict[str, int] = {}
         for i, token in enumerate(tokens):
             if token in special:
                 matrix[i] = 0.0
             elif token in self.index:
                 matrix[i] = self.vectors[self.index[token]]
                 hits += 1
+            else:
+                missing[token] = i
         lookups = len(tokens) - sum(token in special for token in tokens)
-        return matrix, {"oov": oov, "rows": len(tokens), "hits": hits,
-                        "misses": lookups - hits, "hit_rate": round(hits / max(1, lookups), 4)}
+        coverage = {"oov": oov, "rows": len(tokens), "hits": hits, "misses": lookups - hits,
+                    "hit_rate": round(hits / max(1, lookups), 4), "normalized": normalize}
+        if oov == "neighbors":
+            guessed = self._neighbor_rows(missing, contexts, window)
+            for token, vector in guessed.items():
+                matrix[missing[token]] = vector
+            coverage.update(neighbor_rows=len(guessed),
+                            mean_rows=len(missing) - len(guessed), window=window)
+        if normalize:
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            matrix = np.where(norms > 0, matrix / np.maximum(norms, 1e-8), 0.0).astype(np.float32)
+        return matrix, coverage
+
+    def _neighbor_rows(self, missing: dict[str, int], contexts: Iterable[Sequence[str]],
+                       window: int) -> dict[str, np.ndarray]:
+        """For each word of ``missing``: the mean GloVe vector of its known neighbours."""
+        neighbours: dict[str, list[int]] = {}
+        for text in contexts:
+            for position, token in enumerate(text):
+                if token not in missing:
+                    continue
+                around = [*text[max(0, position - window):position],
+                          *text[position + 1:position + 1 + window]]
+                known = [self.index[word] for word in around if word in self.index]
+                if known:
+                    neighbours.setdefault(token, []).extend(known)
+        return {token: self.vectors[ids].mean(axis=0) for token, ids in neighbours.items()}
+
+    def analogy_accuracy(self, questions: Sequence[tuple[str, str, str, str, str]], *,
+                         restrict: int | None = 30_000, batch: int = 512) -> dict:
+        """Score the word-analogy benchmark: is ``d`` the nearest word to ``b - a + c``?
+
+        Args:
+            questions: ``(section, a, b, c, d)`` rows, e.g. from :func:`read_analogies`.
+            restrict: answers are searched among the first N words only (the files are
+                sorted by frequency; Mikolov et al. used 30,000), ``None`` for all.
+            batch: questions scored per matrix product.
+
+        Returns:
+            ``{"sections": [{"section", "questions", "answered", "correct", "accuracy"}],
+            "total": {...}}``: a question with a word outside the searched words is not
+            answered (and counts in ``questions`` only), as in the original evaluation.
+        """
+        size = len(self) if restrict is None else min(restrict, len(self))
+        unit = self._unit[:size]
+        lookup = {word: i for word, i in self.index.items() if i < size}
+        per_section: dict[str, dict] = {}
+        answerable = []
+        for section, *words in questions:
+            counts = per_section.setdefault(section, {"questions": 0, "answered": 0,
+                                                      "correct": 0})
+            counts["questions"] += 1
+            if all(word in lookup for word in words):
+                answerable.append((section, [lookup[word] for word in words]))
+        for start in range(0, len(answerable), batch):
+            chunk = answerable[start:start + batch]
+            ids = np.array([words for _, words in chunk])
+            queries = unit[ids[:, 1]] - unit[ids[:, 0]] + unit[ids[:, 2]]
+            scores = queries @ unit.T
+            rows = np.arange(len(chunk))[:, None]
+            scores[rows, ids[:, :3]] = -np.inf  # the question words are never the answer
+            predicted = scores.argmax(axis=1)
+            for (section, _), guess, answer in zip(chunk, predicted, ids[:, 3], strict=True):
+                per_section[section]["answered"] += 1
+                per_section[section]["correct"] += int(guess == answer)
+        sections = [{"section": name, **counts,
+                     "accuracy": round(counts["correct"] / counts["answered"], 4)
+                     if counts["answered"] else None}
+                    for name, counts in per_section.items()]
+        answered = sum(row["answered"] for row in sections)
+        correct = sum(row["correct"] for row in sections)
+        total = {"questions": len(questions), "answered": answered, "correct": correct,
+                 "accuracy": round(correct / answered, 4) if answered else None,
+                 "searched_words": size}
+        return {"sections": sections, "total": total}

@@ -122,22 +122,16 @@ def length_histogram(lengths: Sequence[int], chosen_length: int, path: Path | st
     return save_figure(fig, path)
 
 
-def word_groups_figure(groups: Mapping[str, Mapping[str, np.ndarray]], path: Path | str, *,
-                       title: str = "Word vectors projected to 2-D (PCA)") -> Path | None:
-    """Words of a few groups, projected with one PCA fitted on all of them, coloured by group.
-
-    Args:
-        groups: group name -> {word: vector}; groups without words are left out.
-    """
+def _word_groups_panel(ax, groups: Mapping[str, Mapping[str, np.ndarray]], title: str) -> bool:
+    """Draw one PCA map of ``groups`` on ``ax``; ``False`` when it has under 3 words."""
     from sklearn.decomposition import PCA
 
     groups = {name: words for name, words in groups.items() if words}
     points = [(name, word, vector) for name, words in groups.items()
               for word, vector in words.items()]
     if len(points) < 3:
-        return None
+        return False
     coordinates = PCA(n_components=2).fit_transform(np.stack([p[2] for p in points]))
-    fig, ax = plt.subplots(figsize=(7.5, 6))
     colors = plt.get_cmap("tab10")
     for number, name in enumerate(groups):
         mask = [p[0] == name for p in points]
@@ -147,9 +141,78 @@ def word_groups_figure(groups: Mapping[str, Mapping[str, np.ndarray]], path: Pat
             ax.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8)
     ax.set_xlabel("first principal component")
     ax.set_ylabel("second principal component")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    return True
+
+
+def word_groups_figure(groups: Mapping[str, Mapping[str, np.ndarray]], path: Path | str, *,
+                       title: str = "Word vectors projected to 2-D (PCA)") -> Path | None:
+    """Words of a few groups, projected with one PCA fitted on all of them, coloured by group.
+
+    Args:
+        groups: group name -> {word: vector}; groups without words are left out.
+    """
+    fig, ax = plt.subplots(figsize=(7.5, 6))
+    if not _word_groups_panel(ax, groups, title):
+        plt.close(fig)
+        return None
+    return save_figure(fig, path)
+
+
+def word_groups_panels(panels: Mapping[str, Mapping[str, Mapping[str, np.ndarray]]],
+                       path: Path | str, *, title: str = "Word vectors projected to 2-D (PCA)"
+                       ) -> Path | None:
+    """Several PCA maps side by side, e.g. the GloVe vectors and the same words' vectors
+    after fine-tuning (each panel has its own PCA: compare the grouping, not the axes).
+
+    Args:
+        panels: panel title -> (group name -> {word: vector}); a panel with under 3 words
+            is left out.
+    """
+    drawable = {name: groups for name, groups in panels.items()
+                if sum(len(words) for words in groups.values()) >= 3}
+    if not drawable:
+        return None
+    fig, axes = plt.subplots(1, len(drawable), figsize=(7 * len(drawable), 6), squeeze=False)
+    for ax, (name, groups) in zip(axes[0], drawable.items(), strict=True):
+        _word_groups_panel(ax, groups, name)
+    fig.suptitle(title)
+    return save_figure(fig, path)
+
+
+def word_cloud_figure(panels: Mapping[str, Mapping[str, float]], path: Path | str, *,
+                      title: str = "Most influential tokens per class") -> Path | None:
+    """One word cloud per class: each token drawn at a size proportional to its weight.
+
+    Uses the ``wordcloud`` package (``None`` when it is not installed). Only positive
+    weights can be drawn; a panel without any is left blank with a note.
+
+    Args:
+        panels: panel title -> {token: positive weight}.
+    """
+    try:
+        from wordcloud import WordCloud
+    except ImportError:
+        return None
+    columns = min(len(panels), 3)
+    rows = int(np.ceil(len(panels) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(5.2 * columns, 3.4 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (name, weights) in zip(axes.flat, panels.items(), strict=False):
+        weights = {token: float(w) for token, w in weights.items() if w > 0}
+        if weights:
+            # A fixed random_state: the same weights give the same layout in every run.
+            cloud = WordCloud(width=520, height=320, background_color="white",
+                              random_state=0, prefer_horizontal=0.9, colormap="viridis",
+                              collocations=False).generate_from_frequencies(weights)
+            ax.imshow(cloud, interpolation="bilinear")
+        else:
+            ax.text(0.5, 0.5, "no positive weights", ha="center", va="center")
+        ax.set_title(name, fontsize=10)
+    fig.suptitle(title)
     return save_figure(fig, path)
 
 

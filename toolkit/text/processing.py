@@ -5,7 +5,8 @@ any download: the rule-based tokenizers (Treebank, WordPunct, Tweet, Toktok) and
 stemmers (Porter, Snowball). What needs ``nltk.download(...)``: ``word_tokenize``
 (``punkt_tab``), the stop-word list (``stopwords``) and the WordNet lemmatizer
 (``wordnet``). Every function here uses the NLTK data when it is present, falls back when
-it is not (scikit-learn's English stop-word list; no lemmatization), and says which it used,
+it is not (scikit-learn's English stop-word list; the ``simplemma`` package's lemma table,
+which ships inside its wheel, instead of WordNet), and says which it used,
 so a run record always names the resources behind its numbers.
 
 Example:
@@ -166,14 +167,54 @@ def get_stemmer(name: str = "porter") -> Callable[[str], str]:
     return stemmers[name]().stem
 
 
-def get_lemmatizer() -> tuple[Callable[[str], str] | None, str]:
-    """``(word -> lemma, note)``; ``(None, why)`` when NLTK's wordnet data is missing."""
-    if not nltk_resource_available("wordnet"):
-        return None, f"WordNet lemmatization skipped: wordnet data not installed " \
-                     f"({download_hint('wordnet')})"
-    from nltk.stem import WordNetLemmatizer
+LEMMATIZERS = ("auto", "wordnet", "simplemma")
 
-    return WordNetLemmatizer().lemmatize, "NLTK WordNetLemmatizer (nouns)"
+
+def get_lemmatizer(name: str = "auto") -> tuple[Callable[[str], str] | None, str]:
+    """``(word -> lemma, note)``, or ``(None, why)`` when the lemmatizer asked for is missing.
+
+    Args:
+        name: ``"wordnet"`` (NLTK's WordNetLemmatizer, needs the ``wordnet`` data),
+            ``"simplemma"`` (a PyPI package whose English lemma table ships inside the wheel:
+            works offline, no download), or ``"auto"`` (default): WordNet when its data is
+            installed, else simplemma.
+
+    The two differ: WordNet without a part of speech treats every word as a noun
+    ("running" stays "running"), simplemma looks the form up in one table ("running" ->
+    "run", "better" -> "good").
+    """
+    if name not in LEMMATIZERS:
+        raise CourseError(f"unknown lemmatizer '{name}'", fix="use " + ", ".join(LEMMATIZERS))
+    if name in ("auto", "wordnet") and nltk_resource_available("wordnet"):
+        from nltk.stem import WordNetLemmatizer
+
+        return WordNetLemmatizer().lemmatize, "NLTK WordNetLemmatizer (nouns)"
+    if name == "wordnet":
+        return None, f"WordNet lemmatization skipped: wordnet data not installed " \
+                     f"({download_hint('wordnet')}; or use simplemma, which needs no data)"
+    try:
+        import simplemma  # noqa: F401  (only checks that it is installed)
+    except ImportError:
+        return None, ("lemmatization skipped: neither NLTK's wordnet data nor the simplemma "
+                      f"package is installed ({download_hint('wordnet')} or pip install "
+                      "simplemma)")
+    note = "simplemma (English lemma table shipped with the package, no download)"
+    if name == "auto":
+        note += "; NLTK wordnet data not installed"
+    return _SimplemmaEnglish(), note
+
+
+class _SimplemmaEnglish:
+    """``simplemma.lemmatize(word, lang="en")`` as a picklable callable (a lambda is not).
+
+    simplemma restores the case its table knows ("tv" -> "TV"); a lower-case word keeps a
+    lower-case lemma, so lemmatizing never splits one token into two spellings."""
+
+    def __call__(self, word: str) -> str:
+        import simplemma
+
+        lemma = simplemma.lemmatize(word, lang="en")
+        return lemma.lower() if word.islower() else lemma
 
 
 @dataclass
@@ -188,13 +229,18 @@ class TextPreprocessor:
         remove_stop_words: drop the words of :func:`stop_words` (default ``False``).
         keep_negations: keep "not", "no", "n't"... even when removing stop words.
         stemmer: ``None`` (default) or ``"porter"`` / ``"snowball"`` / ``"lancaster"``.
+        lemmatizer: ``None`` (default) or a name of :data:`LEMMATIZERS`; lemmatizes each
+            token (before stemming, if both are asked for). A lemmatizer that is not
+            installed is a CourseError saying what to install.
     """
 
     tokenizer: str = "regex"
     remove_stop_words: bool = False
     keep_negations: bool = True
     stemmer: str | None = None
+    lemmatizer: str | None = None
     stop_word_source: str = field(default="", init=False)
+    lemmatizer_note: str = field(default="", init=False)
 
     def __post_init__(self):
         self._tokenize = get_tokenizer(self.tokenizer)
@@ -202,10 +248,31 @@ class TextPreprocessor:
         if self.remove_stop_words:
             self._stop, self.stop_word_source = stop_words(keep_negations=self.keep_negations)
         self._stem = get_stemmer(self.stemmer) if self.stemmer else None
+        self._lemmatize = None
+        if self.lemmatizer:
+            self._lemmatize, self.lemmatizer_note = get_lemmatizer(self.lemmatizer)
+            if self._lemmatize is None:
+                raise CourseError(f"the {self.lemmatizer} lemmatizer is not available",
+                                  why=self.lemmatizer_note,
+                                  fix="pip install simplemma, or install the wordnet data")
+        # The same word is lemmatized thousands of times in a corpus: remember each answer.
+        self._lemma_cache: dict[str, str] = {}
 
     def __call__(self, text: str) -> list[str]:
         tokens = [t for t in self._tokenize(text) if t not in self._stop]
+        if self._lemmatize:
+            tokens = [self._lemma(t) for t in tokens]
         return [self._stem(t) for t in tokens] if self._stem else tokens
+
+    def as_text(self, text: str) -> str:
+        """The processed tokens joined by spaces (for a character n-gram vectorizer)."""
+        return " ".join(self(text))
+
+    def _lemma(self, token: str) -> str:
+        lemma = self._lemma_cache.get(token)
+        if lemma is None:
+            lemma = self._lemma_cache[token] = self._lemmatize(token)
+        return lemma
 
     def __getstate__(self):  # lambdas and NLTK objects are rebuilt on unpickling
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
@@ -218,7 +285,8 @@ class TextPreprocessor:
         return {"tokenizer": self.tokenizer, "tokenizer_note": TOKENIZER_NOTES[self.tokenizer],
                 "remove_stop_words": self.remove_stop_words,
                 "stop_words": self.stop_word_source or "kept",
-                "stemmer": self.stemmer or "none"}
+                "stemmer": self.stemmer or "none",
+                "lemmatizer": self.lemmatizer_note or "none"}
 
 
 def token_counts(texts: Iterable[str], tokenize: Callable[[str], list[str]]) -> Counter:
