@@ -44,6 +44,7 @@ BAD_OVERRIDES = {
     '[[override]]\nstudent = "alice"\npoints = 1\n': "criterion missing",
     'override = 3\n': "override = 3: expected [[override]] tables",
     'override = [1]\n': "entry 1 = 1: expected an [[override]] table",
+    '[[overide]]\nstudent = "alice"\n': "unknown key(s) 'overide'",
 }
 
 

@@ -14,6 +14,7 @@ from builders import files_outside, run_student, write_record
 from labs.__main__ import course_map
 from toolkit.cli import run_main
 from toolkit.grading.samples import synthetic_record
+from toolkit.grading.submissions import read_submission
 from toolkit.grading.submit import main as submit_main
 from toolkit.grading.submit import run_files
 from toolkit.record import RecordError, check_record, parse_record
@@ -109,6 +110,8 @@ def test_edits_in_the_new_draft_are_kept(run_dir, capsys):
     assert second.name.startswith("REFLECTION.new-") and second.is_file()
     assert "I worked here, as told." in first.read_text()
     assert "holds edits too" in capsys.readouterr().out
+    ignored = read_submission("s", run_dir).ignored  # drafts are not the student's words
+    assert any(second.name in entry for entry in ignored)
     # An untouched new draft is simply refreshed.
     second.unlink()
     first.unlink()

@@ -66,6 +66,10 @@ def load_overrides(path: Path) -> list[dict]:
         raise CourseError(f"{path} cannot be read", why=str(error),
                           fix="each decision is an [[override]] table with student, "
                               "criterion, points and comment") from None
+    unknown = sorted(set(raw) - {"override"})
+    if unknown:
+        raise CourseError(f"{path}: unknown key(s) {', '.join(map(short_repr, unknown))}; "
+                          f"each decision is an [[override]] table")
     entries = raw.get("override", [])
     if not isinstance(entries, list):
         raise CourseError(f"{path}: override = {short_repr(entries)}: expected "

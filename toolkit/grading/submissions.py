@@ -56,6 +56,8 @@ SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"
 SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | TEXT_SUFFIXES
 DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
 DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
+# ... and the dated one written when REFLECTION.new.md holds edits too (toolkit.reflection)
+_DATED_DRAFT = re.compile(r"REFLECTION\.new-\d{8}-\d{6}\.md")
 # Names the grader writes into its output folder: no student folder may take them.
 RESERVED_IDS = {"gradebook.csv", "summary.md", "summary.html", "score_histogram.png",
                 "review.toml", "overrides.toml"}
@@ -449,7 +451,7 @@ def _parse(contents: dict[str, bytes], submission: Submission) -> None:
         pure = PurePosixPath(path)
         suffix = pure.suffix.lower()
         folder = _folder(path)
-        if pure.name in DRAFT_NAMES:
+        if pure.name in DRAFT_NAMES or _DATED_DRAFT.fullmatch(pure.name):
             submission.ignored.append(f"{path} (a draft the student did not edit)")
         elif suffix == ".csv" and pure.name.startswith("errors"):
             text = decode_text(path, data, submission)
@@ -463,7 +465,8 @@ def _parse(contents: dict[str, bytes], submission: Submission) -> None:
                 if folder in runs_by_folder:
                     runs_by_folder[folder].annotations = annotations
     for path, data in sorted(contents.items()):
-        if PurePosixPath(path).name in DRAFT_NAMES:
+        name = PurePosixPath(path).name
+        if name in DRAFT_NAMES or _DATED_DRAFT.fullmatch(name):
             continue
         try:  # one malformed file never discards what the other files gave
             _parse_file(path, data, submission, runs_by_folder)
