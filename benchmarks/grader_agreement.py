@@ -28,13 +28,17 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.grading.assessment import StudentGrade, assess
-from toolkit.grading.report_text import shorten
-from toolkit.grading.rubric import Rubric, load_rubric
-from toolkit.grading.submissions import Submission, read_submission
-from toolkit.resources import load_toml
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: grade with this checkout's toolkit
+    sys.path.insert(0, str(ROOT))
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "reports"
+from toolkit.grading.assessment import StudentGrade, assess  # noqa: E402
+from toolkit.grading.report_text import shorten  # noqa: E402
+from toolkit.grading.rubric import Rubric, load_rubric  # noqa: E402
+from toolkit.grading.submissions import Submission, read_submission  # noqa: E402
+from toolkit.resources import load_toml  # noqa: E402
+
+CORPUS = ROOT / "tests" / "data" / "reports"
 TARGETS = {"agreement": 0.90, "within_one": 0.90, "review": 0.15, "evidence": 0.80}
 
 
