@@ -187,7 +187,7 @@ def graded(real_run, tmp_path_factory):
                       "comparing per-class error rates.",
         "References": "Xiao et al. 2017, Fashion-MNIST, arXiv:1708.07747."})
     hostile_zip(submissions / "mallory.zip")
-    (submissions / "dave.docx").write_bytes(b"PK not gradable")
+    (submissions / "dave.pages").write_bytes(b"PK not gradable")
     (submissions / "symlinker").mkdir()
     (submissions / "symlinker" / "secret.md").symlink_to("/etc/hostname")
     # A zipped copy of the complete report must grade exactly like the folder.
@@ -266,7 +266,7 @@ def test_empty_pdf_symlink_and_malicious_submissions(graded):
     assert graded["code"] == 0
     book = _gradebook(out)
     assert book["empty"]["total"] == "0" and book["mallory"]["total"] == "0"
-    assert "- dave.docx: not a folder, .zip, .pdf, .ipynb, .md or .txt: not graded" in (
+    assert "- dave.pages: not a folder, .zip, .pdf, .ipynb, .docx, .html, .md or .txt: not graded" in (
         out / "summary.md").read_text()
     assert int(book["empty"]["warnings"]) == 1
     pdf = _grade(submissions, "pdf_student")

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from toolkit.cli import run_main
 from toolkit.errors import CourseError
-from toolkit.grading.assessment import MET, MISSING, PARTIAL, StudentGrade, assess
+from toolkit.grading.assessment import MET, MISSING, PARTIAL, StudentGrade, assess_labs
 from toolkit.grading.grade_report import (
     write_feedback,
     write_gradebook,
@@ -64,7 +64,9 @@ def apply_overrides(grades: list[StudentGrade], rubric: Rubric, entries: list[di
                     source: str) -> list[str]:
     """Replace the grader's points with the instructor's; returns warnings for bad entries."""
     warnings = []
-    by_student = {grade.student: grade for grade in grades}
+    by_student: dict[str, list[StudentGrade]] = {}
+    for grade in grades:
+        by_student.setdefault(grade.student, []).append(grade)
     for number, entry in enumerate(entries, 1):
         where = f"{source} entry {number}"
         student, criterion_id = entry.get("student"), entry.get("criterion")
@@ -81,13 +83,19 @@ def apply_overrides(grades: list[StudentGrade], rubric: Rubric, entries: list[di
             warnings.append(f"{where}: points must be a number from 0 to {maximum:g}, got "
                             f"{points!r}: ignored")
             continue
-        result = by_student[student].result(criterion_id)
-        result.points = float(points)
-        result.status = MET if points == maximum else (MISSING if points == 0 else PARTIAL)
-        result.overridden = True
-        result.feedback = comment or "Decided by your instructor."
-        result.evidence.insert(0, f"instructor decision ({source})" +
-                               (f": {comment}" if comment else ""))
+        # An entry with `lab = "..."` decides that lab only; without, every lab of the student.
+        chosen = [g for g in by_student[student] if entry.get("lab") in (None, g.lab)]
+        if not chosen:
+            warnings.append(f"{where}: student {student!r} has no lab {entry.get('lab')!r}: "
+                            f"ignored")
+        for grade in chosen:
+            result = grade.result(criterion_id)
+            result.points = float(points)
+            result.status = MET if points == maximum else (MISSING if points == 0 else PARTIAL)
+            result.overridden = True
+            result.feedback = comment or "Decided by your instructor."
+            result.evidence.insert(0, f"instructor decision ({source})" +
+                                   (f": {comment}" if comment else ""))
     return warnings
 
 
@@ -99,9 +107,10 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
     """
     start = time.perf_counter()
     entries, skipped = discover(submissions)
-    grades = [assess(read_submission(student, path), rubric) for student, path in entries]
+    grades = [grade for student, path in entries  # one grade per student and lab
+              for grade in assess_labs(read_submission(student, path), rubric)]
     overrides = overrides or out / OVERRIDES_NAME
-    warnings = [f"{name}: not a folder, .zip, .pdf, .ipynb, .md or .txt: not graded"
+    warnings = [f"{name}: not a folder, .zip, .pdf, .ipynb, .docx, .html, .md or .txt: not graded"
                 for name in skipped]
     warnings += [f"{grade.student}: {warning}" for grade in grades for warning in grade.warnings]
     warnings += apply_overrides(grades, rubric, load_overrides(overrides), overrides.name)
