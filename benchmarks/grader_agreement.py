@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: grade with this checkout's toolkit
     sys.path.insert(0, str(ROOT))
 
-from toolkit.grading.assessment import StudentGrade, assess  # noqa: E402
+from toolkit.grading.assessment import StudentGrade, assess_labs  # noqa: E402
 from toolkit.grading.report_text import shorten  # noqa: E402
 from toolkit.grading.rubric import Rubric, load_rubric  # noqa: E402
 from toolkit.grading.submissions import Submission, read_submission  # noqa: E402
@@ -142,8 +142,10 @@ def run_benchmark(corpus: Path = CORPUS, rubric: Rubric | None = None) -> list[R
         if path is None or not path.exists():
             raise SystemExit(f"{toml.name}: its report is missing")
         submission = read_submission(toml.stem, path)
-        results.append(compare(toml.stem, assess(submission, rubric), submission, expected,
-                               rubric))
+        grades = assess_labs(submission, rubric)  # as python -m toolkit.grade does
+        if len(grades) != 1:
+            raise SystemExit(f"{toml.name}: the grader found {len(grades)} labs in one report")
+        results.append(compare(toml.stem, grades[0], submission, expected, rubric))
     return results
 
 

@@ -237,13 +237,16 @@ class TextContext:
     headings that matches one of them better (more of its keywords) answers that one, not
     this (a list of hyperparameters is no improvement idea). ``near``: the sections where an
     earlier requirement of the same criterion found its text (a justification sits next to
-    the score it justifies). ``on_topic``: False when the report hardly uses the rubric's
-    words (an off-topic or wrong file): then no text counts.
+    the score it justifies); when an earlier one found nothing, a later one is read only under
+    its headings (no justification of a score that is not there). ``on_topic``: False when
+    the report hardly uses the rubric's words (an off-topic or wrong file): then no text
+    counts.
     """
 
     rivals: tuple[TextCheck, ...] = ()
     near: list[tuple[Document, Section]] = field(default_factory=list)
     on_topic: bool = True
+    earlier_missing: bool = False  # an earlier text requirement of the criterion found nothing
 
 
 @dataclass
@@ -367,14 +370,17 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 def _answers_another(paragraph: Section, check: TextCheck, context: TextContext) -> bool:
     """Does the paragraph answer another criterion rather than this check?
 
-    Sentence by sentence: when every sentence holding this check's keywords holds more of
-    another criterion's keywords (a list of hyperparameters is no improvement idea), or the
-    paragraph sits under the heading of a citation check (a reference list).
+    When the paragraph holds all the keywords another criterion needs, and every sentence
+    holding this check's keywords holds more of that criterion's (a list of hyperparameters
+    is no improvement idea); or when the paragraph sits under the heading of a citation check
+    (a reference list).
     """
     lines = [line for line in paragraph.lines if line.kind in TEXT_KINDS]
     text = " ".join(line.text for line in lines)
-    if not check.keywords:  # pattern checks (references): two different patterns outside
+    if not check.keywords and check.patterns:  # citations: two different patterns outside
         return sum(bool(re.search(p, text, re.I)) for p in check.patterns) < 2
+    if not check.keywords:
+        return False
     for rival in context.rivals:
         if rival.patterns and not rival.keywords and _titled(paragraph.title, rival.headings) \
                 and not _titled(paragraph.title, check.headings):
@@ -383,10 +389,15 @@ def _answers_another(paragraph: Section, check: TextCheck, context: TextContext)
     mine = [(sentence, len(find_keywords([sentence], check.keywords, check.synonym_map)))
             for sentence in sentences]
     mine = [(sentence, hits) for sentence, hits in mine if hits]
-    return bool(mine) and all(
-        any(len(find_keywords([sentence], rival.keywords, rival.synonym_map)) > hits
-            for rival in context.rivals if rival.keywords)
-        for sentence, hits in mine)
+    rivals = [rival for rival in context.rivals if rival.keywords and len(find_keywords(
+        lines, rival.keywords, rival.synonym_map)) >= rival.min_keywords]
+    return bool(mine) and all(any(_outmatches(rival, sentence, hits) for rival in rivals)
+                              for sentence, hits in mine)
+
+
+def _outmatches(rival: TextCheck, sentence: Line, hits: int) -> bool:
+    """The rival finds more of its keywords in the sentence than this check finds of its."""
+    return len(find_keywords([sentence], rival.keywords, rival.synonym_map)) > hits
 
 
 def _stray_paragraphs(check: TextCheck, documents: list[Document], context: TextContext
@@ -395,6 +406,10 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
     else every paragraph that does not answer another criterion better."""
     if check.headings and context.near:
         return [(doc, p) for doc, section in context.near for p in _paragraphs(doc, section)]
+    if check.headings and context.earlier_missing:
+        return []
+    if check.table_rows:  # samples may fill a section of blocks: count the whole document
+        return [(document, Section(None, document.lines)) for document in documents]
     found = []
     for document in documents:
         for paragraph in _paragraphs(document):
@@ -534,6 +549,8 @@ def assess_requirement(requirement: Requirement, submission: Submission,
                                     for section in _containing(doc, unit))
             return RequirementResult(requirement, MET, evidence)
         (review if status == REVIEW else notes).extend(evidence)
+        if context is not None and status == MISSING:
+            context.earlier_missing = True
     if review:
         return RequirementResult(requirement, REVIEW, review + notes[:1])
     if requirement.notebook and not submission.notebooks and not notes:
