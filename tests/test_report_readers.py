@@ -167,3 +167,17 @@ def test_a_short_report_on_the_lab_is_still_graded(tmp_path):
                                      "0.90 on the test set.\n", encoding="utf-8")
     grade = assess(read_submission("sam", tmp_path / "sam.md"), RUBRIC)
     assert grade.result("metrics").status == MET
+
+
+def test_a_failed_run_is_not_rescued_by_the_reports_text(tmp_path):
+    from toolkit.grading.samples import synthetic_record, write_run_folder
+
+    record = synthetic_record(4)
+    record["status"] = "failed"
+    run = write_run_folder(tmp_path / "sub" / "run", record)
+    (run.parent / "notes.md").write_text("# Results\nTest accuracy 0.91.\n", encoding="utf-8")
+    runs = assess(read_submission("fay", run.parent), RUBRIC).result("runs")
+    assert runs.requirements[0].status == MISSING and runs.points <= 1
+    (tmp_path / "gus.md").write_text("# Results\nTest accuracy 0.91.\n", encoding="utf-8")
+    assert assess(read_submission("gus", tmp_path / "gus.md"), RUBRIC) \
+        .result("runs").requirements[0].status == MET

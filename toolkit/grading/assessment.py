@@ -541,7 +541,10 @@ def assess_requirement(requirement: Requirement, submission: Submission,
         if found:
             return RequirementResult(requirement, MET, evidence)
         notes += evidence
-    if requirement.text is not None:
+    # Whether code ran is for run records and notebooks to say; a report's text stands in
+    # only when it was handed in without either.
+    text_counts = not (requirement.notebook and (submission.runs or submission.notebooks))
+    if requirement.text is not None and text_counts:
         status, evidence, unit = _text_evidence(requirement.text, submission, context)
         if status == MET:
             if context is not None and unit is not None:
