@@ -8,8 +8,15 @@ Each requirement of a criterion is looked for in the sources it names (see the h
 3. ``errors.csv`` annotations (or an annotated Markdown table);
 4. figures (record figures present in the submission, Markdown images, notebook image
    outputs, image files, captions);
-5. the text: sections under the expected headings (or paragraphs), keywords, the student's
-   own words, numbers, tables.
+5. the text: the section under the expected headings that matches best, else a paragraph
+   under the student's own heading that answers this criterion and no other better;
+   keywords (stems and the rubric's synonyms), the student's own words, numbers (also in
+   words), samples (table rows, list items, labelled blocks). The rubric's and the course's
+   sentences are not the student's words, and a report that hardly uses the rubric's words
+   (off-topic) earns nothing from its text.
+
+:func:`assess_labs` grades a submission covering several labs once per lab
+(:mod:`toolkit.grading.lab_split`), so each lab's exemptions come from its own runs.
 
 A requirement is ``met``, ``missing`` or ``needs review`` -- the last when the student wrote
 something where the rubric looks but the grader cannot judge it (the keywords or the word
