@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import csv
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from toolkit.grading.assessment import MET, assess, assess_labs
 from toolkit.grading.grade import grade_folder
 from toolkit.grading.lab_split import heading_lab, split_by_lab
+from toolkit.grading.report_text import markdown_document
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.samples import synthetic_record, write_run_folder
-from toolkit.grading.submissions import read_submission
+from toolkit.grading.submissions import Submission, read_submission
 from toolkit.resources import course_path
 
 RUBRIC = load_rubric()
@@ -156,3 +160,16 @@ def test_the_reflection_drafts_prompts_earn_nothing(tmp_path):
     run = write_run_folder(tmp_path / "sub" / "run", synthetic_record(2))
     grade = assess(read_submission("d", run.parent), REFLECTION)
     assert grade.total == 0
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(["# Lab 2", "## L03: CNN", "### Lab-06: BERT", "## Results",
+                                 "text", "", "# L2 norm", "| a | b |", "![x](y.png)"]),
+                max_size=25))
+def test_splitting_never_loses_a_line(lines):
+    document = markdown_document("r.md", "\n".join(lines))
+    submission = Submission("s", source=None, documents=[document])
+    parts = split_by_lab(submission)
+    kept = {id(line) for _, part in parts for doc in part.documents for line in doc.lines}
+    assert {id(line) for line in document.lines if line.kind != "blank"} <= kept
+    assert len({lab for lab, _ in parts}) == len(parts)
