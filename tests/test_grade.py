@@ -306,7 +306,7 @@ def test_outputs_for_every_student(graded):
     assert '<img src="score_histogram.png"' in html_page
     assert (out / "score_histogram.png").read_bytes()[:4] == b"\x89PNG"
     header = next(csv.reader(open(out / "gradebook.csv", encoding="utf-8")))
-    assert header[1:14] == [c.id for c in RUBRIC.criteria]
+    assert header[:2] == ["student", "lab"] and header[2:15] == [c.id for c in RUBRIC.criteria]
 
 
 def test_overrides_are_reapplied_on_every_run(graded, tmp_path, capsys):

@@ -44,6 +44,7 @@ from toolkit.grading.report_text import (
     count_numbers,
     count_words,
     find_keywords,
+    keywords_in,
     markdown_tables,
     mentions,
     quote,
@@ -270,8 +271,7 @@ def _best_line(lines: list[Line], check: TextCheck) -> Line | None:
     """The line holding the most different keywords: the one an instructor would quote."""
     if not check.keywords or not lines:
         return None
-    synonyms = check.synonym_map
-    scored = [(len(find_keywords([line], check.keywords, synonyms)), -i, line)
+    scored = [(len(keywords_in(line.text, check.keywords, check.synonyms)), -i, line)
               for i, line in enumerate(lines)]
     best = max(scored, key=lambda item: item[:2])
     return best[2] if best[0] else None
@@ -392,19 +392,16 @@ def _answers_another(paragraph: Section, check: TextCheck, context: TextContext)
         if rival.patterns and not rival.keywords and _titled(paragraph.title, rival.headings) \
                 and not _titled(paragraph.title, check.headings):
             return True
-    sentences = [Line(sentence, "", "prose") for sentence in _SENTENCE_END.split(text)]
-    mine = [(sentence, len(find_keywords([sentence], check.keywords, check.synonym_map)))
-            for sentence in sentences]
-    mine = [(sentence, hits) for sentence, hits in mine if hits]
-    rivals = [rival for rival in context.rivals if rival.keywords and len(find_keywords(
-        lines, rival.keywords, rival.synonym_map)) >= rival.min_keywords]
-    return bool(mine) and all(any(_outmatches(rival, sentence, hits) for rival in rivals)
-                              for sentence, hits in mine)
-
-
-def _outmatches(rival: TextCheck, sentence: Line, hits: int) -> bool:
-    """The rival finds more of its keywords in the sentence than this check finds of its."""
-    return len(find_keywords([sentence], rival.keywords, rival.synonym_map)) > hits
+    rivals = [rival for rival in context.rivals if rival.keywords and len(
+        keywords_in(text, rival.keywords, rival.synonyms)) >= rival.min_keywords]
+    if not rivals:
+        return False
+    mine = [(sentence, len(keywords_in(sentence, check.keywords, check.synonyms)))
+            for sentence in _SENTENCE_END.split(text)]
+    return any(hits for _, hits in mine) and all(
+        any(len(keywords_in(sentence, rival.keywords, rival.synonyms)) > hits
+            for rival in rivals)
+        for sentence, hits in mine if hits)
 
 
 def _stray_paragraphs(check: TextCheck, documents: list[Document], context: TextContext
@@ -415,6 +412,8 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
         return [(doc, p) for doc, section in context.near for p in _paragraphs(doc, section)]
     if check.headings and context.earlier_missing:
         return []
+    if check.headings and not (check.keywords or check.patterns or check.table_rows):
+        return []  # only a word count: nothing but the heading says what the text is about
     if check.table_rows:  # samples may fill a section of blocks: count the whole document
         return [(document, Section(None, document.lines)) for document in documents]
     found = []
@@ -493,12 +492,19 @@ def rubric_words(rubric: Rubric) -> tuple[str, ...]:
 MIN_TOPIC_WORDS = 12
 
 
-def topic_words(submission: Submission, rubric: Rubric) -> tuple[int, int]:
-    """``(different rubric words used, words written)`` in the student's text."""
+def topic_words(submission: Submission, rubric: Rubric, enough: int | None = None
+                ) -> tuple[int, int]:
+    """``(different rubric words used, words written)`` in the student's text; counting
+    stops at ``enough`` words used."""
     lines = [line for doc in submission.documents for line in doc.lines
              if line.kind in TEXT_KINDS or line.kind == "heading"]
-    text = "\n".join(line.text for line in lines)
-    return sum(mentions(text, word) for word in rubric_words(rubric)), count_words(lines)
+    text, used = "\n".join(line.text for line in lines), 0
+    written = count_words(lines)
+    for word in rubric_words(rubric):
+        used += mentions(text, word)
+        if enough is not None and used >= enough:
+            break
+    return used, written
 
 
 def on_topic(used: int, words: int) -> bool:
@@ -635,7 +641,7 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
     """
     mark_course_text(submission, rubric)
     warnings = list(submission.warnings)
-    used, written = topic_words(submission, rubric)
+    used, written = topic_words(submission, rubric, enough=MIN_TOPIC_WORDS)
     about_the_lab = on_topic(used, written) or not submission.documents
     if not about_the_lab:
         warnings.append(f"the report uses only {used} of the rubric's words: is it about this "
