@@ -187,7 +187,7 @@ def graded(real_run, tmp_path_factory):
                       "comparing per-class error rates.",
         "References": "Xiao et al. 2017, Fashion-MNIST, arXiv:1708.07747."})
     hostile_zip(submissions / "mallory.zip")
-    (submissions / "dave.docx").write_bytes(b"PK not gradable")
+    (submissions / "dave.pages").write_bytes(b"PK not gradable")
     (submissions / "symlinker").mkdir()
     (submissions / "symlinker" / "secret.md").symlink_to("/etc/hostname")
     # A zipped copy of the complete report must grade exactly like the folder.
@@ -266,7 +266,7 @@ def test_empty_pdf_symlink_and_malicious_submissions(graded):
     assert graded["code"] == 0
     book = _gradebook(out)
     assert book["empty"]["total"] == "0" and book["mallory"]["total"] == "0"
-    assert "- dave.docx: not a folder, .zip, .pdf, .ipynb, .md or .txt: not graded" in (
+    assert "- dave.pages: not a folder, .zip, .pdf, .ipynb, .docx, .html, .md or .txt: not graded" in (
         out / "summary.md").read_text()
     assert int(book["empty"]["warnings"]) == 1
     pdf = _grade(submissions, "pdf_student")
@@ -306,7 +306,7 @@ def test_outputs_for_every_student(graded):
     assert '<img src="score_histogram.png"' in html_page
     assert (out / "score_histogram.png").read_bytes()[:4] == b"\x89PNG"
     header = next(csv.reader(open(out / "gradebook.csv", encoding="utf-8")))
-    assert header[1:14] == [c.id for c in RUBRIC.criteria]
+    assert header[:2] == ["student", "lab"] and header[2:15] == [c.id for c in RUBRIC.criteria]
 
 
 def test_overrides_are_reapplied_on_every_run(graded, tmp_path, capsys):

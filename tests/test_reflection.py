@@ -44,9 +44,10 @@ def test_draft_leaves_prompts_for_the_student(run_dir):
     text = (run_dir / "REFLECTION.md").read_text()
     prompts = {line.split(TODO, 1)[1].strip().split()[0] for line in text.splitlines()
                if TODO in line}
-    assert len([line for line in text.splitlines() if TODO in line]) == 10
+    assert len([line for line in text.splitlines() if TODO in line]) == 11
     for heading in ("## Hypothesis", "## Improvements", "## Error types and fixes",
                     "### Learning insights", "### Challenges and how you solved them",
+                    "### Application and relevance",
                     "### Personal growth", "### Critical reflection"):
         section = text.split(heading + "\n")[1].split("\n#")[0]
         assert TODO in section, heading

@@ -52,7 +52,7 @@ def test_warns_about_what_the_grader_will_miss(tmp_path, capsys):
     assert main([str(run_dir), "--out", str(tmp_path / "bob")]) == 0
     printed = capsys.readouterr().out
     for warning in ("the run did not finish", "figure 'learning_curves'",
-                    "10 **TODO** prompt(s) still unanswered", "no error_type / fix_idea",
+                    "11 **TODO** prompt(s) still unanswered", "no error_type / fix_idea",
                     "REFLECTION.new.md (a newer draft) is not packed"):
         assert warning in printed, warning
     assert (tmp_path / "bob.zip").is_file()

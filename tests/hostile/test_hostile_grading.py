@@ -63,16 +63,16 @@ def test_a_huge_integer_in_a_record_leaves_out_that_field_only(tmp_path):
 def test_an_exception_or_a_dead_worker_becomes_could_not_be_graded(tmp_path, monkeypatch):
     for name in ("alice", "boom", "dies"):
         report_student(tmp_path / "subs" / name)
-    real_assess = isolation.assess
+    real_assess = isolation.assess_labs
 
-    def assess(submission, rubric):
+    def assess_labs(submission, rubric):
         if submission.student == "boom":
             raise OverflowError("int too large to convert to float")
         if submission.student == "dies":
             os._exit(3)  # as if killed for memory
         return real_assess(submission, rubric)
 
-    monkeypatch.setattr(isolation, "assess", assess)
+    monkeypatch.setattr(isolation, "assess_labs", assess_labs)
     grades, warnings = _grade(tmp_path)
     assert grades["alice"].total > 0 and not grades["alice"].needs_review
     for name, why in (("boom", "OverflowError: int too large"), ("dies", "exit code 3")):
@@ -134,7 +134,8 @@ def test_a_pdf_whose_pages_share_one_stream_is_read_once(tmp_path):
     grades, warnings = _grade(tmp_path)
     assert "pdf_student: pdf_student.pdf: 59 page(s) repeat the content of an earlier page: " \
            "read once" in warnings
-    assert grades["pdf_student"].result("hypothesis").status in ("met", REVIEW)
+    assert "pdf_student" in grades  # graded from the page read once, not given up on
+    assert not any("could not be graded" in w for w in warnings)
 
 
 def test_one_malformed_file_keeps_the_rest_of_the_submission(tmp_path):
@@ -169,7 +170,7 @@ def test_ids_are_unique_and_every_entry_is_accounted_for(tmp_path):
         archive.writestr("report.md", REPORT)
     report_student(subs / "Alice_")
     report_student(subs / ".hidden")
-    (subs / "notes.docx").write_bytes(b"PK")
+    (subs / "notes.xlsx").write_bytes(b"PK")
     grades, warnings = _grade(tmp_path)
     assert set(grades) == {"alice", "alice-2", "alice.zip", "Alice_-2"} or \
         len(set(g.casefold() for g in grades)) == 4
@@ -177,7 +178,7 @@ def test_ids_are_unique_and_every_entry_is_accounted_for(tmp_path):
     for student in grades:
         assert (tmp_path / "out" / student / "feedback.md").is_file()
     assert any(w.startswith(".hidden: hidden") for w in warnings)
-    assert any(w.startswith("notes.docx: not a folder") for w in warnings)
+    assert any(w.startswith("notes.xlsx: not a folder") for w in warnings)
     assert any("alice.zip: the id 'alice' is taken" in w for w in warnings)
     assert set(_book(tmp_path / "out")) == set(grades)
 

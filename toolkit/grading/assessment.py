@@ -8,8 +8,15 @@ Each requirement of a criterion is looked for in the sources it names (see the h
 3. ``errors.csv`` annotations (or an annotated Markdown table);
 4. figures (record figures present in the submission, Markdown images, notebook image
    outputs, image files, captions);
-5. the text: sections under the expected headings (or paragraphs), keywords, the student's
-   own words, numbers, tables.
+5. the text: the section under the expected headings that matches best, else a paragraph
+   under the student's own heading that answers this criterion and no other better;
+   keywords (stems and the rubric's synonyms), the student's own words, numbers (also in
+   words), samples (table rows, list items, labelled blocks). The rubric's and the course's
+   sentences are not the student's words, and a report that hardly uses the rubric's words
+   (off-topic) earns nothing from its text.
+
+:func:`assess_labs` grades a submission covering several labs once per lab
+(:mod:`toolkit.grading.lab_split`), so each lab's exemptions come from its own runs.
 
 A requirement is ``met``, ``missing`` or ``needs review`` -- the last when the student wrote
 something where the rubric looks but the grader cannot judge it (the keywords or the word
@@ -26,20 +33,25 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from toolkit.grading.course_text import mark_course_text
+from toolkit.grading.lab_split import split_by_lab
 from toolkit.grading.report_text import (
     PROSE_KINDS,
     TEXT_KINDS,
     Document,
+    Line,
     Section,
     count_numbers,
     count_words,
     find_keywords,
-    keyword_pattern,
+    keywords_in,
     markdown_tables,
+    mentions,
     quote,
     shorten,
 )
 from toolkit.grading.rubric import Condition, Criterion, Requirement, Rubric, TextCheck
+from toolkit.grading.sample_lists import count_samples, sample_lines
 from toolkit.grading.submissions import IMAGE_SUFFIXES, Submission
 
 MET, PARTIAL, MISSING, REVIEW = "met", "partial", "missing", "needs review"
@@ -78,6 +90,8 @@ class StudentGrade:
     results: list[CriterionResult]
     warnings: list[str]
     source: str = ""
+    lab: str = ""        # the lab graded ("" when the submission names none)
+    split: bool = False  # True when the submission covered several labs, each graded apart
 
     @property
     def total(self) -> float:
@@ -161,8 +175,7 @@ def _normalise(text: str) -> str:
 
 def _matches(label: str, words: tuple[str, ...]) -> str | None:
     label = _normalise(label)
-    return next((word for word in words if keyword_pattern(_normalise(word)).search(label)),
-                None)
+    return next((word for word in words if mentions(label, _normalise(word))), None)
 
 
 def _present(submission: Submission, folder: str, target: str) -> bool:
@@ -225,11 +238,43 @@ def _notebook_evidence(submission: Submission) -> tuple[str | None, list[str]]:
 # --- text ----------------------------------------------------------------------------------
 
 @dataclass
+class TextContext:
+    """What the text checks of one submission share.
+
+    ``rivals``: the text checks of the other criteria; a paragraph outside the expected
+    headings that matches one of them better (more of its keywords) answers that one, not
+    this (a list of hyperparameters is no improvement idea). ``near``: the sections where an
+    earlier requirement of the same criterion found its text (a justification sits next to
+    the score it justifies); when an earlier one found nothing, a later one is read only under
+    its headings (no justification of a score that is not there). ``on_topic``: False when
+    the report hardly uses the rubric's words (an off-topic or wrong file): then no text
+    counts.
+    """
+
+    rivals: tuple[TextCheck, ...] = ()
+    near: list[tuple[Document, Section]] = field(default_factory=list)
+    on_topic: bool = True
+    earlier_missing: bool = False  # an earlier text requirement of the criterion found nothing
+
+
+@dataclass
 class _UnitOutcome:
     passed: bool
     judgement_only: bool  # failed only on keywords / word count: a person should look
     student_words: int
     evidence: str
+    score: int = 0  # distinct keywords found: the better match wins
+    unit: Section | None = None
+
+
+def _best_line(lines: list[Line], check: TextCheck) -> Line | None:
+    """The line holding the most different keywords: the one an instructor would quote."""
+    if not check.keywords or not lines:
+        return None
+    scored = [(len(keywords_in(line.text, check.keywords, check.synonyms)), -i, line)
+              for i, line in enumerate(lines)]
+    best = max(scored, key=lambda item: item[:2])
+    return best[2] if best[0] else None
 
 
 def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
@@ -241,16 +286,21 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     elsewhere that falls short is simply no evidence.
     """
     prose = [line for line in unit.lines if line.kind in PROSE_KINDS]
+    if check.min_words:  # quoted samples ("Text: ... Truth: ...") are data, not reasoning
+        shown = sample_lines(unit.lines)
+        prose = [line for line in prose if id(line) not in shown]
     # With a word count to reach, only the student's own words may supply the keywords.
     searchable = prose if check.min_words else [line for line in unit.lines
                                                 if line.kind in TEXT_KINDS]
     words = count_words(prose)
     failures_judged, failures_objective = [], []
     excerpt_line = next(iter(prose), None) or next(iter(searchable), None)
+    score = 0
     if check.keywords:
-        hits = find_keywords(searchable, check.keywords)
+        hits = find_keywords(searchable, check.keywords, check.synonym_map)
+        score = len(hits)
         if hits:
-            excerpt_line = next(iter(hits.values()))
+            excerpt_line = _best_line(searchable, check) or excerpt_line
         if len(hits) < check.min_keywords:
             failures_judged.append(f"{len(hits)} of {check.min_keywords} expected keywords")
     if check.patterns:
@@ -259,22 +309,21 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
         if hit is None:
             failures_judged.append("none of the expected patterns")
         else:
-            excerpt_line = hit
+            excerpt_line = hit if not check.keywords else excerpt_line
     if check.min_words and words < check.min_words:
         failures_judged.append(f"{words} words written ({check.min_words} expected)")
     if check.numbers and count_numbers(searchable) < check.numbers:
         failures_objective.append(f"fewer than {check.numbers} numbers")
     if check.table_rows:
-        tables = [t for t in markdown_tables(unit.lines) if len(t.rows) >= check.table_rows
-                  and (not check.table_columns or any(
-                      _matches(cell, check.table_columns) for cell in t.header))]
-        if tables:
-            excerpt_line = tables[0].first
+        samples, first = count_samples(unit.lines, check.table_columns)
+        if samples >= check.table_rows:
+            excerpt_line = first
+            score = max(score, samples)
         else:
-            biggest = max((len(t.rows) for t in markdown_tables(unit.lines)), default=0)
-            message = f"no table with {check.table_rows} rows (largest: {biggest})"
-            # A PDF or text file has no Markdown tables to count: a person must look.
-            (failures_objective if structured else failures_judged).append(message)
+            message = (f"{samples} samples with their true label in a table, list or "
+                       f"labelled blocks ({check.table_rows} needed)")
+            # Nothing countable in a PDF or text file: its table may have lost its layout.
+            (failures_objective if structured or samples else failures_judged).append(message)
     where = unit.heading or excerpt_line
     evidence = quote(excerpt_line) if excerpt_line is not None else (
         quote(where) if where is not None else "")
@@ -285,7 +334,11 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     has_content = words > 0 or (not structured and any(
         line.kind in TEXT_KINDS for line in unit.lines))
     return _UnitOutcome(not failures, bool(failures_judged) and not failures_objective
-                        and has_content and on_topic, words, evidence)
+                        and has_content and on_topic, words, evidence, score, unit)
+
+
+def _titled(title: str, words: tuple[str, ...]) -> bool:
+    return bool(title) and any(mentions(title, word) for word in words)
 
 
 def _sections(documents: list[Document], headings: tuple[str, ...]) -> list[tuple[Document,
@@ -293,67 +346,192 @@ def _sections(documents: list[Document], headings: tuple[str, ...]) -> list[tupl
     found = []
     for document in documents:
         for section in document.sections():
-            if any(keyword_pattern(word).search(section.title) for word in headings):
+            if _titled(section.title, headings):
                 found.append((document, section))
     return found
 
 
-def _text_evidence(check: TextCheck, submission: Submission) -> tuple[str, list[str]]:
+def _paragraphs(document: Document, section: Section | None = None) -> list[Section]:
+    """Paragraphs and tables, each knowing the heading above it."""
+    lines = section.lines if section is not None else document.lines
+    heading = section.heading if section is not None else None
+    found, current = [], []
+    for line in lines + [Line("", "", "blank")]:
+        if line.kind in ("blank", "heading"):
+            if current:
+                found.append(Section(heading, current))
+            current = []
+            heading = line if line.kind == "heading" else heading
+        else:
+            current.append(line)
+    return found
+
+
+def _structured(document: Document) -> bool:
+    return document.format in ("markdown", "notebook", "docx", "html")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+def _answers_another(paragraph: Section, check: TextCheck, context: TextContext) -> bool:
+    """Does the paragraph answer another criterion rather than this check?
+
+    When the paragraph holds all the keywords another criterion needs, and every sentence
+    holding this check's keywords holds more of that criterion's (a list of hyperparameters
+    is no improvement idea); or when the paragraph sits under the heading of a citation check
+    (a reference list).
+    """
+    lines = [line for line in paragraph.lines if line.kind in TEXT_KINDS]
+    text = " ".join(line.text for line in lines)
+    if not check.keywords and check.patterns:  # citations: two different patterns outside
+        return sum(bool(re.search(p, text, re.I)) for p in check.patterns) < 2
+    if not check.keywords:
+        return False
+    for rival in context.rivals:
+        if rival.patterns and not rival.keywords and _titled(paragraph.title, rival.headings) \
+                and not _titled(paragraph.title, check.headings):
+            return True
+    rivals = [rival for rival in context.rivals if rival.keywords and len(
+        keywords_in(text, rival.keywords, rival.synonyms)) >= rival.min_keywords]
+    if not rivals:
+        return False
+    mine = [(sentence, len(keywords_in(sentence, check.keywords, check.synonyms)))
+            for sentence in _SENTENCE_END.split(text)]
+    return any(hits for _, hits in mine) and all(
+        any(len(keywords_in(sentence, rival.keywords, rival.synonyms)) > hits
+            for rival in rivals)
+        for sentence, hits in mine if hits)
+
+
+def _stray_paragraphs(check: TextCheck, documents: list[Document], context: TextContext
+                      ) -> list[tuple[Document, Section]]:
+    """Where to look outside the expected headings: next to the criterion's other evidence,
+    else every paragraph that does not answer another criterion better."""
+    if check.headings and context.near:
+        return [(doc, p) for doc, section in context.near for p in _paragraphs(doc, section)]
+    if check.headings and context.earlier_missing:
+        return []
+    if check.headings and not (check.keywords or check.patterns or check.table_rows):
+        return []  # only a word count: nothing but the heading says what the text is about
+    if check.table_rows:  # samples may fill a section of blocks: count the whole document
+        return [(document, Section(None, document.lines)) for document in documents]
+    found = []
+    for document in documents:
+        for paragraph in _paragraphs(document):
+            if check.headings and _answers_another(paragraph, check, context):
+                continue
+            found.append((document, paragraph))
+    return found
+
+
+def _best(outcomes: list[_UnitOutcome]) -> _UnitOutcome:
+    return max(outcomes, key=lambda o: (o.score, o.student_words))
+
+
+def _text_evidence(check: TextCheck, submission: Submission,
+                   context: TextContext | None = None
+                   ) -> tuple[str, list[str], Section | None]:
+    """``(status, evidence, the section or paragraph it came from)``."""
+    context = context or TextContext()
     documents = submission.documents
-    if check.headings:
-        units = _sections(documents, check.headings)
-        heading_found = bool(units)
-    else:
-        units = [(doc, block) for doc in documents for block in doc.blocks()]
-        heading_found = False
-    outcomes = [_check_unit(unit, check, doc.format in ("markdown", "notebook"),
-                            on_topic=bool(check.headings)) for doc, unit in units]
+    if not context.on_topic:
+        return MISSING, ["the report hardly uses the rubric's words: is it the right "
+                         "file? (check it by hand)"], None
+    units = _sections(documents, check.headings) if check.headings else []
+    outcomes = [_check_unit(unit, check, _structured(doc), on_topic=True)
+                for doc, unit in units]
     passed = [o for o in outcomes if o.passed]
     if passed:
-        return MET, [passed[0].evidence]
+        best = _best(passed)
+        return MET, [best.evidence], best.unit
+    # The answer may sit under a heading of the student's own wording, or under none.
+    stray = [_check_unit(unit, check, _structured(doc), on_topic=False)
+             for doc, unit in _stray_paragraphs(check, documents, context)]
+    passed = [o for o in stray if o.passed]
+    if passed:
+        best = _best(passed)
+        return MET, [best.evidence], best.unit
     review = [o for o in outcomes if o.judgement_only]
     if review:
         best = max(review, key=lambda o: o.student_words)
-        return REVIEW, [best.evidence]
-    if check.headings and not heading_found:
-        # A report without any headings (plain text, some PDFs): a paragraph that meets the
-        # check may be the answer, but a person should confirm it.
-        for document in documents:
-            if any(line.kind == "heading" for line in document.lines):
-                continue
-            for block in document.blocks():
-                outcome = _check_unit(block, check, document.format in ("markdown",
-                                                                        "notebook"),
-                                      on_topic=False)
-                if outcome.passed:
-                    return REVIEW, [f"in a report without headings: {outcome.evidence}"]
+        return REVIEW, [best.evidence], best.unit
     if check.keywords and not check.min_words:
-        # The words may be only in code (e.g. hyperparameters set in a notebook cell).
+        # Some words may be only in code (e.g. hyperparameters set in a notebook cell).
+        prose = [line for doc in documents for line in doc.lines if line.kind in TEXT_KINDS]
         code = [line for doc in documents for line in doc.lines if line.kind == "code"]
-        hits = find_keywords(code, check.keywords)
-        if len(hits) >= check.min_keywords:
-            return REVIEW, ["found only in code: " + quote(next(iter(hits.values())))]
+        in_prose = find_keywords(prose, check.keywords, check.synonym_map)
+        in_code = find_keywords(code, check.keywords, check.synonym_map)
+        if in_code and len(set(in_prose) | set(in_code)) >= check.min_keywords:
+            example = quote(next(iter(in_code.values())))
+            if in_prose:
+                return MET, ["in the text and the code: " + example], None
+            return REVIEW, ["found only in code: " + example], None
     if check.headings and outcomes:  # the section is there, but falls short
         best = max(outcomes, key=lambda o: o.student_words)
-        return MISSING, [best.evidence] if best.evidence else []
+        return MISSING, [best.evidence] if best.evidence else [], None
     if check.headings:
-        return MISSING, [f"no heading like {', '.join(check.headings[:4])}"]
+        return MISSING, [f"no heading like {', '.join(check.headings[:4])}"], None
     wanted = ", ".join(check.keywords[:5]) or "the expected text"
-    return MISSING, [f"no paragraph or table with: {wanted}"]
+    return MISSING, [f"no paragraph or table with: {wanted}"], None
+
+
+def rubric_words(rubric: Rubric) -> tuple[str, ...]:
+    """Every keyword and heading word of the rubric's text checks, with their synonyms."""
+    words: list[str] = []
+    for criterion in rubric.criteria:
+        for requirement in criterion.requirements:
+            if requirement.text is not None:
+                words += [*requirement.text.keywords, *requirement.text.headings]
+    words += [other for others in rubric.synonyms.values() for other in others]
+    return tuple(dict.fromkeys(word.lower().strip() for word in words))
+
+
+# A report is about the lab when it uses this many different words of the rubric, or one
+# for every ten words it holds (a short report); an essay on something else uses a few.
+MIN_TOPIC_WORDS = 12
+
+
+def topic_words(submission: Submission, rubric: Rubric, enough: int | None = None
+                ) -> tuple[int, int]:
+    """``(different rubric words used, words written)`` in the student's text; counting
+    stops at ``enough`` words used."""
+    lines = [line for doc in submission.documents for line in doc.lines
+             if line.kind in TEXT_KINDS or line.kind == "heading"]
+    text, used = "\n".join(line.text for line in lines), 0
+    written = count_words(lines)
+    for word in rubric_words(rubric):
+        used += mentions(text, word)
+        if enough is not None and used >= enough:
+            break
+    return used, written
+
+
+def on_topic(used: int, words: int) -> bool:
+    return used >= MIN_TOPIC_WORDS or used * 10 >= words
 
 
 # --- putting it together -------------------------------------------------------------------
 
-def _waived(conditions: tuple[Condition, ...], submission: Submission) -> str | None:
+def _waived(conditions: tuple[Condition, ...], submission: Submission,
+            lab: str = "") -> str | None:
+    """An exemption from the submission's run records, or, without any, from the lab the
+    report names (``lab == lab01_vgg16_inference`` holds for a report titled "Lab 1")."""
     if not conditions:
         return None
     holds, evidence = _record_evidence(conditions, submission)
-    return f"not required: {evidence[0]}" if holds else None
+    if holds:
+        return f"not required: {evidence[0]}"
+    if lab and not submission.runs and all(c.path == "lab" for c in conditions):
+        if all(c.check({"lab": lab})[0] for c in conditions):
+            return f"not required: the report is about {lab}"
+    return None
 
 
-def assess_requirement(requirement: Requirement, submission: Submission) -> RequirementResult:
+def assess_requirement(requirement: Requirement, submission: Submission,
+                       context: TextContext | None = None, lab: str = "") -> RequirementResult:
     """Look for one requirement in every source it names; see the module docstring."""
-    waived = _waived(requirement.waive_if, submission)
+    waived = _waived(requirement.waive_if, submission, lab)
     if waived:
         return RequirementResult(requirement, MET, [waived])
     if requirement.notebook:
@@ -376,11 +554,19 @@ def assess_requirement(requirement: Requirement, submission: Submission) -> Requ
         if found:
             return RequirementResult(requirement, MET, evidence)
         notes += evidence
-    if requirement.text is not None:
-        status, evidence = _text_evidence(requirement.text, submission)
+    # Whether code ran is for run records and notebooks to say; a report's text stands in
+    # only when it was handed in without either.
+    text_counts = not (requirement.notebook and (submission.runs or submission.notebooks))
+    if requirement.text is not None and text_counts:
+        status, evidence, unit = _text_evidence(requirement.text, submission, context)
         if status == MET:
+            if context is not None and unit is not None:
+                context.near.extend((doc, section) for doc in submission.documents
+                                    for section in _containing(doc, unit))
             return RequirementResult(requirement, MET, evidence)
         (review if status == REVIEW else notes).extend(evidence)
+        if context is not None and status == MISSING:
+            context.earlier_missing = True
     if review:
         return RequirementResult(requirement, REVIEW, review + notes[:1])
     if requirement.notebook and not submission.notebooks and not notes:
@@ -399,12 +585,38 @@ def _feedback(criterion: Criterion, status: str, results: list[RequirementResult
     return item.feedback or f"Missing: {item.what}."
 
 
-def assess_criterion(criterion: Criterion, submission: Submission) -> CriterionResult:
-    waived = _waived(criterion.waive_if, submission)
+def _containing(document: Document, unit: Section) -> list[Section]:
+    """The section of ``document`` that holds ``unit`` (a section or paragraph)."""
+    first = unit.lines[0] if unit.lines else unit.heading
+    if first is None:
+        return []
+    for section in document.sections():
+        if section.heading is unit.heading and unit.heading is not None:
+            return [section]
+    for section in document.sections():
+        if any(line is first for line in section.lines):
+            return [section]
+    if any(line is first for line in document.lines):
+        return [Section(None, document.lines)]
+    return []
+
+
+def _rivals(criterion: Criterion, rubric: Rubric | None) -> tuple[TextCheck, ...]:
+    """The text checks of the other criteria (see :class:`TextContext`)."""
+    if rubric is None:
+        return ()
+    return tuple(r.text for c in rubric.criteria if c.id != criterion.id
+                 for r in c.requirements if r.text is not None)
+
+
+def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubric | None = None,
+                     *, on_topic: bool = True, lab: str = "") -> CriterionResult:
+    waived = _waived(criterion.waive_if, submission, lab)
     if waived:
         return CriterionResult(criterion, MET, criterion.points, [waived],
                                "Not required for this lab.")
-    results = [assess_requirement(r, submission) for r in criterion.requirements]
+    context = TextContext(_rivals(criterion, rubric), on_topic=on_topic)
+    results = [assess_requirement(r, submission, context, lab) for r in criterion.requirements]
     statuses = {r.status for r in results}
     if statuses == {MET}:
         status = MET
@@ -420,8 +632,29 @@ def assess_criterion(criterion: Criterion, submission: Submission) -> CriterionR
                            _feedback(criterion, status, results), results)
 
 
-def assess(submission: Submission, rubric: Rubric) -> StudentGrade:
-    """Grade one submission: one :class:`CriterionResult` per rubric criterion."""
-    results = [assess_criterion(criterion, submission) for criterion in rubric.criteria]
-    return StudentGrade(submission.student, results, list(submission.warnings),
-                        str(submission.source))
+def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentGrade:
+    """Grade one submission: one :class:`CriterionResult` per rubric criterion.
+
+    The rubric's own sentences and the course's prompts in the submission are set aside first
+    (they are not the student's words), and a report that hardly uses the rubric's words
+    earns nothing from its text. ``lab``: the lab the submission is about, when known.
+    """
+    mark_course_text(submission, rubric)
+    warnings = list(submission.warnings)
+    used, written = topic_words(submission, rubric, enough=MIN_TOPIC_WORDS)
+    about_the_lab = on_topic(used, written) or not submission.documents
+    if not about_the_lab:
+        warnings.append(f"the report uses only {used} of the rubric's words: is it about this "
+                        f"lab? Its text earned no points; check it by hand")
+    results = [assess_criterion(criterion, submission, rubric, on_topic=about_the_lab, lab=lab)
+               for criterion in rubric.criteria]
+    return StudentGrade(submission.student, results, warnings, str(submission.source), lab)
+
+
+def assess_labs(submission: Submission, rubric: Rubric) -> list[StudentGrade]:
+    """One grade per lab the submission covers (see :mod:`toolkit.grading.lab_split`)."""
+    parts = split_by_lab(submission)
+    grades = [assess(part, rubric, lab=lab) for lab, part in parts]
+    for grade in grades:
+        grade.split = len(grades) > 1
+    return grades

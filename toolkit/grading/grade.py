@@ -78,10 +78,10 @@ def load_overrides(path: Path) -> list[dict]:
     return entries
 
 
-# The keys of an [[override]] entry and the type each must have (review.toml adds the last
-# two, for the instructor's information).
-OVERRIDE_KEYS = {"student": str, "criterion": str, "points": (int, float), "comment": str,
-                 "max_points": (int, float), "evidence": str}
+# The keys of an [[override]] entry and the type each must have: ``lab`` decides one lab of a
+# student who handed in several; review.toml adds the last two, for the instructor's information.
+OVERRIDE_KEYS = {"student": str, "lab": str, "criterion": str, "points": (int, float),
+                 "comment": str, "max_points": (int, float), "evidence": str}
 
 
 def check_overrides(entries: list, source: Path | str) -> None:
@@ -115,7 +115,9 @@ def apply_overrides(grades: list[StudentGrade], rubric: Rubric, entries: list[di
                     source: str) -> list[str]:
     """Replace the grader's points with the instructor's; returns warnings for bad entries."""
     warnings = []
-    by_student = {grade.student: grade for grade in grades}
+    by_student: dict[str, list[StudentGrade]] = {}
+    for grade in grades:
+        by_student.setdefault(grade.student, []).append(grade)
     for number, entry in enumerate(entries, 1):
         where = f"{source} entry {number}"
         student, criterion_id = entry.get("student"), entry.get("criterion")
@@ -132,13 +134,19 @@ def apply_overrides(grades: list[StudentGrade], rubric: Rubric, entries: list[di
             warnings.append(f"{where}: points must be a number from 0 to {maximum:g}, got "
                             f"{points!r}: ignored")
             continue
-        result = by_student[student].result(criterion_id)
-        result.points = float(points)
-        result.status = MET if points == maximum else (MISSING if points == 0 else PARTIAL)
-        result.overridden = True
-        result.feedback = comment or "Decided by your instructor."
-        result.evidence.insert(0, f"instructor decision ({source})" +
-                               (f": {comment}" if comment else ""))
+        # An entry with `lab = "..."` decides that lab only; without, every lab of the student.
+        chosen = [g for g in by_student[student] if entry.get("lab") in (None, g.lab)]
+        if not chosen:
+            warnings.append(f"{where}: student {student!r} has no lab {entry.get('lab')!r}: "
+                            f"ignored")
+        for grade in chosen:
+            result = grade.result(criterion_id)
+            result.points = float(points)
+            result.status = MET if points == maximum else (MISSING if points == 0 else PARTIAL)
+            result.overridden = True
+            result.feedback = comment or "Decided by your instructor."
+            result.evidence.insert(0, f"instructor decision ({source})" +
+                                   (f": {comment}" if comment else ""))
     return warnings
 
 
@@ -159,8 +167,9 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
     decisions = load_overrides(overrides)  # a bad file stops here, before anything is written
     found = survey(submissions, reserved=reserved_ids(out, submissions))
     grades, seconds = grade_all(found.entries, rubric, timeout=timeout, jobs=jobs)
-    if timings is not None:
-        timings.update((grade.student, s) for grade, s in zip(grades, seconds, strict=True))
+    if timings is not None:  # one time per student, however many labs they handed in
+        timings.update((student, s) for (student, _), s in zip(found.entries, seconds,
+                                                                strict=True))
     warnings = [f"{name}: {why}" for name, why in found.not_graded] + found.renamed
     warnings += [f"{grade.student}: {warning}" for grade in grades for warning in grade.warnings]
     warnings += apply_overrides(grades, rubric, decisions, overrides.name)

@@ -2,8 +2,11 @@
 
 - ``<out>/<student>/feedback.md``: score, one row per criterion (points, status), then the
   evidence and a feedback sentence for each, and the warnings about the submission;
-- ``<out>/gradebook.csv``: one row per student, per-criterion points, total, max;
-- ``<out>/summary.md`` and ``summary.html``: pass rate per criterion, a score histogram
+- ``<out>/gradebook.csv``: one row per student and lab (a submission covering several labs
+  is graded once per lab), per-criterion points, total, max; such students get one
+  ``feedback_<lab>.md`` per lab;
+- ``<out>/summary.md`` and ``summary.html``: pass rate per criterion and per lab, a score
+  histogram
   (``score_histogram.png``), the most common missing items, the students needing review,
   the warnings;
 - ``<out>/review.toml``: an ``overrides.toml`` entry for every "needs review", ready to copy.
@@ -95,7 +98,8 @@ def feedback_text(grade: StudentGrade, rubric: Rubric) -> str:
     extra = (f" ({_points(grade.base_points)} + {_points(grade.extra_points)} extra credit)"
              if grade.extra_points else "")
     return _template("feedback.md").substitute(
-        student=md_escape(grade.student), total=_points(grade.total),
+        student=md_escape(grade.student + (f", {grade.lab}" if grade.split else "")),
+        total=_points(grade.total),
         max_points=_points(rubric.max_points), extra_note=extra,
         rubric_name=md_escape(rubric.name), date=_today(), review_note=review_note,
         table=md_table(["criterion", "points", "status"], rows),
@@ -105,7 +109,7 @@ def feedback_text(grade: StudentGrade, rubric: Rubric) -> str:
 def write_feedback(grade: StudentGrade, rubric: Rubric, out: Path) -> Path:
     folder = out / grade.student
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "feedback.md"
+    path = folder / (f"feedback_{grade.lab}.md" if grade.split else "feedback.md")
     path.write_text(feedback_text(grade, rubric), encoding="utf-8")
     return path
 
@@ -118,14 +122,14 @@ def _csv_safe(value) -> str:
 
 
 def write_gradebook(grades: list[StudentGrade], rubric: Rubric, path: Path) -> Path:
-    header = ["student", *[c.id for c in rubric.criteria], "extra_credit", "total", "max",
-              "needs_review", "warnings"]
+    header = ["student", "lab", *[c.id for c in rubric.criteria], "extra_credit", "total",
+              "max", "needs_review", "warnings"]
     with open(path, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(header)
         for grade in grades:
             writer.writerow([_csv_safe(v) for v in [
-                grade.student, *[_points(r.points) for r in grade.results],
+                grade.student, grade.lab, *[_points(r.points) for r in grade.results],
                 _points(grade.extra_points), _points(grade.total), _points(rubric.max_points),
                 " ".join(r.criterion.id for r in grade.needs_review), len(grade.warnings)]])
     return path
@@ -175,6 +179,14 @@ def class_tables(grades: list[StudentGrade], rubric: Rubric) -> dict[str, tuple[
     missing_rows = [[criterion, item, n] for (criterion, item), n in missing.most_common(10)]
     review_rows = [[g.student, r.criterion.id, _points(r.points), r.evidence[0] if r.evidence
                     else ""] for g in grades for r in g.needs_review]
+    pass_mark = rubric.pass_mark if rubric.pass_mark is not None else rubric.max_points / 2
+    by_lab: dict[str, list[StudentGrade]] = {}
+    for grade in grades:
+        by_lab.setdefault(grade.lab or "(lab not named)", []).append(grade)
+    lab_rows = [[lab, len(found), sum(g.total >= pass_mark for g in found),
+                 f"{100 * sum(g.total >= pass_mark for g in found) / len(found):.0f}%",
+                 f"{statistics.mean(g.total for g in found):.1f}"]
+                for lab, found in sorted(by_lab.items())]
     gradebook_rows = [[g.student, _points(g.base_points), _points(g.extra_points),
                        _points(g.total), len(g.needs_review), len(g.warnings)] for g in grades]
     return {
@@ -185,6 +197,7 @@ def class_tables(grades: list[StudentGrade], rubric: Rubric) -> dict[str, tuple[
                          review_rows),
         "gradebook_table": (["student", "points", "extra credit", "total", "needs review",
                              "warnings"], gradebook_rows),
+        "lab_table": (["lab", "submissions", "passed", "pass rate", "mean score"], lab_rows),
     }
 
 
@@ -210,6 +223,7 @@ def write_summary(grades: list[StudentGrade], rubric: Rubric, out: Path, *,
     page = _template("summary.html").substitute(
         {key: html.escape(str(value)) for key, value in facts.items()},
         criteria_table=html_table(*tables["criteria_table"], numeric=(1, 2, 3, 4, 5, 6)),
+        lab_table=html_table(*tables["lab_table"], numeric=(1, 2, 3, 4)),
         missing_table=html_table(*tables["missing_table"], numeric=(2,)),
         review_table=html_table(*tables["review_table"], numeric=(2,)),
         gradebook_table=html_table(*tables["gradebook_table"], numeric=(1, 2, 3, 4, 5),
@@ -233,7 +247,9 @@ def write_review(grades: list[StudentGrade], path: Path) -> Path:
     for grade in grades:
         for result in grade.needs_review:
             evidence = result.evidence[0] if result.evidence else ""
-            entries.append({"student": grade.student, "criterion": result.criterion.id,
+            entries.append({"student": grade.student,
+                            **({"lab": grade.lab} if grade.split else {}),
+                            "criterion": result.criterion.id,
                             "points": result.points, "max_points": result.criterion.points,
                             "comment": "", "evidence": one_line(evidence)[:300]})
     header = ("# Decisions the grader left to you. Copy an entry into overrides.toml, set the\n"

@@ -22,7 +22,7 @@ from collections import deque
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from toolkit.grading.assessment import REVIEW, CriterionResult, StudentGrade, assess
+from toolkit.grading.assessment import REVIEW, CriterionResult, StudentGrade, assess_labs
 from toolkit.grading.rubric import Rubric
 from toolkit.grading.submissions import read_submission
 
@@ -44,21 +44,22 @@ def ungraded(student: str, source: Path | str, rubric: Rubric, why: str) -> Stud
     return StudentGrade(student, results, [f"{note}: grade it by hand"], str(source))
 
 
-def grade_one(student: str, path: Path | str, rubric: Rubric) -> StudentGrade:
-    """Read and assess one submission; an exception becomes an :func:`ungraded` grade."""
+def grade_one(student: str, path: Path | str, rubric: Rubric) -> list[StudentGrade]:
+    """Read and assess one submission, one grade per lab it covers; an exception becomes an
+    :func:`ungraded` grade."""
     try:
-        return assess(read_submission(student, path), rubric)
+        return assess_labs(read_submission(student, path), rubric)
     except Exception as error:
-        return ungraded(student, path, rubric, f"{type(error).__name__}: {str(error)[:160]}")
+        return [ungraded(student, path, rubric, f"{type(error).__name__}: {str(error)[:160]}")]
 
 
 def _worker(connection, student: str, path: Path, rubric: Rubric) -> None:
-    grade = grade_one(student, path, rubric)
+    labs = grade_one(student, path, rubric)
     try:
-        connection.send(grade)
+        connection.send(labs)
     except Exception as error:  # e.g. a result that cannot be pickled
-        connection.send(ungraded(student, path, rubric, f"its result could not be passed "
-                                                        f"back ({type(error).__name__})"))
+        connection.send([ungraded(student, path, rubric, f"its result could not be passed "
+                                                         f"back ({type(error).__name__})")])
     finally:
         connection.close()
 
@@ -82,18 +83,19 @@ def grade_all(entries: list[tuple[str, Path]], rubric: Rubric, *,
               ) -> tuple[list[StudentGrade], list[float]]:
     """Grade ``(student id, path)`` entries, each in a worker with ``timeout`` seconds.
 
-    Returns the grades in the order of ``entries`` and the seconds each one took.
+    Returns the grades in the order of ``entries`` (one per lab a submission covers) and the
+    seconds each entry took.
     """
     _preload()
     context = _context()
     jobs = jobs or default_jobs()
-    grades: list[StudentGrade | None] = [None] * len(entries)
+    grades: list[list[StudentGrade]] = [[] for _ in entries]
     seconds = [0.0] * len(entries)
     pending = deque(enumerate(entries))
     running: dict = {}  # receiving end -> (index, process, started)
 
-    def finish(index: int, grade: StudentGrade, started: float) -> None:
-        grades[index], seconds[index] = grade, time.monotonic() - started
+    def finish(index: int, labs: list[StudentGrade], started: float) -> None:
+        grades[index], seconds[index] = labs, time.monotonic() - started
 
     while pending or running:
         while pending and len(running) < jobs:
@@ -110,15 +112,15 @@ def grade_all(entries: list[tuple[str, Path]], rubric: Rubric, *,
             index, process, started = running.pop(receiver)
             student, path = entries[index]
             try:
-                grade = receiver.recv()
+                labs = receiver.recv()
             except (EOFError, OSError):
                 process.join(5)
-                grade = ungraded(student, path, rubric, f"the worker reading it ended "
+                labs = [ungraded(student, path, rubric, f"the worker reading it ended "
                                                         f"unexpectedly, exit code "
-                                                        f"{process.exitcode}")
+                                                        f"{process.exitcode}")]
             receiver.close()
             process.join(5)
-            finish(index, grade, started)
+            finish(index, labs, started)
         for receiver, (index, process, started) in list(running.items()):
             if time.monotonic() - started > timeout:
                 process.kill()
@@ -126,7 +128,7 @@ def grade_all(entries: list[tuple[str, Path]], rubric: Rubric, *,
                 receiver.close()
                 del running[receiver]
                 student, path = entries[index]
-                finish(index, ungraded(student, path, rubric,
-                                       f"stopped after the {timeout:g} s time limit; "
-                                       f"--timeout sets it"), started)
-    return [grade for grade in grades if grade is not None], seconds
+                finish(index, [ungraded(student, path, rubric,
+                                        f"stopped after the {timeout:g} s time limit; "
+                                        f"--timeout sets it")], started)
+    return [grade for labs in grades for grade in labs], seconds

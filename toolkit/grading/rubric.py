@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from toolkit.errors import CourseError
@@ -137,6 +137,12 @@ class TextCheck:
     table_rows: int = 0
     table_columns: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    # (keyword, its synonyms) from the rubric's [synonyms] table: a synonym counts as the word
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def synonym_map(self) -> dict[str, tuple[str, ...]]:
+        return {word.lower(): others for word, others in self.synonyms}
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,7 @@ class Rubric:
     criteria: list[Criterion]
     pass_mark: float | None = None
     path: Path | None = None
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     by_id: dict[str, Criterion] = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -331,7 +338,7 @@ def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
     except (OSError, UnicodeDecodeError, TOMLDecodeError) as error:
         raise CourseError(f"rubric {path} cannot be read", why=str(error), fix=fix) from None
     try:
-        _check_keys(raw, {"rubric", "criterion"}, "top level")
+        _check_keys(raw, {"rubric", "criterion", "synonyms"}, "top level")
         head = raw.get("rubric", {})
         _check_keys(head, _RUBRIC_KEYS, "rubric")
         name = _string(head, "name", "[rubric]", path.stem)
@@ -352,7 +359,42 @@ def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
             if pass_mark > top:
                 raise ValueError(f"[rubric]: pass_mark = {pass_mark:g}: expected at most the "
                                  f"{top:g} points the criteria give")
+        synonyms = _synonyms(raw.get("synonyms", {}))
     except ValueError as error:
         raise CourseError(f"rubric {path} is not valid", why=str(error), fix=fix) from None
-    return Rubric(name=name, criteria=criteria,
-                  pass_mark=None if pass_mark is None else float(pass_mark), path=path)
+    return Rubric(name=name, criteria=[with_synonyms(c, synonyms) for c in criteria],
+                  pass_mark=None if pass_mark is None else float(pass_mark), path=path,
+                  synonyms=synonyms)
+
+
+def _synonyms(table) -> dict[str, tuple[str, ...]]:
+    """``[synonyms]``: ``word = ["other", "words"]`` (keys matched without case)."""
+    if not isinstance(table, dict):
+        raise ValueError('[synonyms] must be a table, e.g. misclassif = ["wrong", "incorrect"]')
+    return {str(word).strip().lower(): _words(others, "[synonyms]", str(word))
+            for word, others in table.items()}
+
+
+def _expand(words: tuple[str, ...], synonyms: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    expanded = list(words)
+    for word in words:
+        expanded += [other for other in synonyms.get(word.lower(), ()) if other not in expanded]
+    return tuple(expanded)
+
+
+def with_synonyms(criterion: Criterion, synonyms: dict[str, tuple[str, ...]]) -> Criterion:
+    """Headings, figures and table columns grow by their synonyms; keywords keep them aside
+    (a synonym counts as the keyword it stands for, not as one more keyword)."""
+    if not synonyms:
+        return criterion
+    requirements = []
+    for requirement in criterion.requirements:
+        text = requirement.text
+        if text is not None:
+            used = {w.lower() for w in text.keywords} & set(synonyms)
+            text = replace(text, headings=_expand(text.headings, synonyms),
+                           table_columns=_expand(text.table_columns, synonyms),
+                           synonyms=tuple((w, synonyms[w]) for w in sorted(used)))
+        requirements.append(replace(requirement, text=text,
+                                    figures=_expand(requirement.figures, synonyms)))
+    return replace(criterion, requirements=tuple(requirements))

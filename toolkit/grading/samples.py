@@ -51,6 +51,8 @@ ANSWERS = {
                 "without the published reference and its split.",
     "challenges": "At first the run was slow, so I used the quick mode to check the whole "
                   "pipeline before the full run.",
+    "application": "I would use the same learning-curve check and error analysis on the "
+                   "image classifier of my project, where overfitting is the main risk.",
     "growth": "I can now set up an experiment, measure it and explain its errors in writing.",
     "critical": "Next time I would tune the learning rate first; it remains open how much "
                 "augmentation would help.",

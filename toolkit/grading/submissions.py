@@ -51,9 +51,12 @@ MAX_PDF_SECONDS = 15.0             # text extraction of one PDF
 MAX_DEPTH = 32                     # folder levels read inside a submission
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
-READ_SUFFIXES = TEXT_SUFFIXES | {".ipynb", ".pdf", ".json", ".csv"}
+WORD_SUFFIXES = {".docx"}
+HTML_SUFFIXES = {".html", ".htm"}
+READ_SUFFIXES = TEXT_SUFFIXES | WORD_SUFFIXES | HTML_SUFFIXES | {".ipynb", ".pdf", ".json",
+                                                                 ".csv"}
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
-SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | TEXT_SUFFIXES
+SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | TEXT_SUFFIXES | WORD_SUFFIXES | HTML_SUFFIXES
 DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
 DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
 # ... and the dated one written when REFLECTION.new.md holds edits too (toolkit.reflection)
@@ -103,7 +106,7 @@ def student_id(name: str) -> str:
     return cleaned + "_" if cleaned.lower() in RESERVED_IDS else cleaned
 
 
-NOT_A_SUBMISSION = "not a folder, .zip, .pdf, .ipynb, .md or .txt: not graded"
+NOT_A_SUBMISSION = "not a folder, .zip, .pdf, .ipynb, .docx, .html, .md or .txt: not graded"
 
 
 @dataclass
@@ -499,6 +502,8 @@ def _parse_file(path: str, data: bytes, submission: Submission,
             submission.documents.append(plain_document(path, [text], "text"))
         else:
             submission.documents.append(markdown_document(path, text, generated=generated))
+    elif suffix in WORD_SUFFIXES | HTML_SUFFIXES:
+        _read_word_or_html(path, data, submission)
     elif suffix == ".pdf":
         pages = pdf_pages(path, data, submission)
         if pages:
@@ -512,6 +517,22 @@ def _parse_file(path: str, data: bytes, submission: Submission,
             return
         submission.documents.append(notebook_document(path, notebook))
         submission.notebooks.append(check_notebook(notebook, path=path))
+
+
+def _read_word_or_html(path: str, data: bytes, submission: Submission) -> None:
+    """A .docx (python-docx) or an HTML page (html.parser) as one more document."""
+    from toolkit.grading.docx_reader import DocxError, docx_document
+    from toolkit.grading.html_reader import html_document
+
+    if PurePosixPath(path).suffix.lower() in WORD_SUFFIXES:
+        try:
+            submission.documents.append(docx_document(path, data))
+        except DocxError as error:
+            submission.warn(f"{path} cannot be read as a Word document ({error})")
+        return
+    text = decode_text(path, data, submission)
+    if text is not None:
+        submission.documents.append(html_document(path, text))
 
 
 def read_submission(student: str, path: Path | str) -> Submission:

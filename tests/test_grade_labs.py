@@ -1,0 +1,175 @@
+"""Several labs per student, and the reflection rubric.
+
+A submission covering several labs is graded once per lab: one gradebook row per student and
+lab, exemptions (waive_if) from that lab's runs only, per-lab pass rates in the summary.
+The reflection rubric rewards a lab's concepts and the student's numbers over word count.
+Everything is built in the test from synthetic run records; nothing trains.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.grading.assessment import MET, assess, assess_labs
+from toolkit.grading.grade import grade_folder
+from toolkit.grading.lab_split import heading_lab, split_by_lab
+from toolkit.grading.report_text import markdown_document
+from toolkit.grading.rubric import load_rubric
+from toolkit.grading.samples import synthetic_record, write_run_folder
+from toolkit.grading.submissions import Submission, read_submission
+from toolkit.resources import course_path
+
+RUBRIC = load_rubric()
+REFLECTION = load_rubric(course_path("rubrics", "reflection.toml"))
+
+TWO_LABS = """# Deep learning labs, Kim Lee
+
+## L01: VGG16 on my photos
+The pretrained VGG16 model reached a top-1 accuracy of 71% on ImageNet in the paper.
+
+## Lab 3: a CNN
+My hypothesis is that shirts and coats are confused because their outlines look similar at
+28 by 28 pixels; I would test it with per-class error rates.
+"""
+
+
+def _two_lab_class(root):
+    student = root / "submissions" / "kim"
+    lab1 = synthetic_record(1)
+    lab1.update(lab="lab01_vgg16_inference", history=[])
+    lab1["figures"].pop("learning_curves")
+    write_run_folder(student / "lab01_run", lab1)
+    lab3 = synthetic_record(3)
+    lab3["figures"].pop("learning_curves")  # lab 3's curves are missing
+    write_run_folder(student / "lab03_run", lab3)
+    (student / "report.md").write_text(TWO_LABS, encoding="utf-8")
+    write_run_folder(root / "submissions" / "ann" / "run", synthetic_record(5))
+    return root / "submissions"
+
+
+def test_a_submission_with_two_labs_is_graded_once_per_lab(tmp_path):
+    submissions = _two_lab_class(tmp_path)
+    out = tmp_path / "grades"
+    (tmp_path / "overrides.toml").write_text(
+        '[[override]]\nstudent = "kim"\nlab = "lab03_cnn_mnist"\ncriterion = "timing"\n'
+        'points = 0\ncomment = "Times copied from a friend."\n', encoding="utf-8")
+    grades, warnings = grade_folder(submissions, RUBRIC, out, tmp_path / "overrides.toml")
+    assert [(g.student, g.lab) for g in grades] == [
+        ("ann", "lab03_cnn_mnist"), ("kim", "lab01_vgg16_inference"), ("kim", "lab03_cnn_mnist")]
+    kim1, kim3 = grades[1], grades[2]
+    # Lab 1 trains nothing: waived there, and only there.
+    assert kim1.result("training_check").evidence[0].startswith("not required")
+    assert kim3.result("training_check").status != MET
+    assert not any(e.startswith("not required") for e in kim3.result("training_check").evidence)
+    # Each part reads its own run and its own part of the report.
+    assert all("lab01_run" in e for e in kim1.result("runs").evidence)
+    assert kim3.result("hypothesis").status == MET and kim1.result("hypothesis").status != MET
+    # The override names lab 3: lab 1's timing is untouched.
+    assert kim3.result("timing").points == 0 and kim1.result("timing").status == MET
+    with open(out / "gradebook.csv", newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [(r["student"], r["lab"]) for r in rows] == [(g.student, g.lab) for g in grades]
+    assert {"student", "lab", "total", "max", *RUBRIC.by_id} <= set(rows[0])
+    assert (out / "kim" / "feedback_lab01_vgg16_inference.md").is_file()
+    assert (out / "kim" / "feedback_lab03_cnn_mnist.md").is_file()
+    assert (out / "ann" / "feedback.md").is_file()
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    per_lab = summary.split("## Pass rate per lab")[1].split("##")[0]
+    assert "| lab01_vgg16_inference | 1 |" in per_lab and "| lab03_cnn_mnist | 2 |" in per_lab
+    assert "Pass rate per lab" in (out / "summary.html").read_text(encoding="utf-8")
+
+
+def test_lab_headings_and_a_single_lab_report():
+    assert [heading_lab(t) for t in ("L02: MLP", "Lab 3", "Lab-06: BERT", "2. Lab 4 results",
+                                     "L2 regularization", "Labels")] == [
+        "lab02_mlp_dropout", "lab03_cnn_mnist", "lab06_bert_finetune", "lab04_bag_of_words",
+        None, None]
+
+
+def test_a_report_naming_lab_one_is_exempt_from_learning_curves(tmp_path):
+    (tmp_path / "leo.md").write_text("# Lab 1: VGG16 inference\nTop-1 accuracy 71.3%.\n",
+                                     encoding="utf-8")
+    submission = read_submission("leo", tmp_path / "leo.md")
+    [(lab, part)] = split_by_lab(submission)
+    assert lab == "lab01_vgg16_inference"
+    [grade] = assess_labs(submission, RUBRIC)
+    assert grade.result("training_check").status == MET
+    assert assess(read_submission("leo", tmp_path / "leo.md"), RUBRIC) \
+        .result("training_check").status != MET  # without knowing the lab: not exempt
+
+
+SPECIFIC = """# Lab 2 reflection
+### Learning insights
+Dropout of 0.3 closed most of the gap between training and validation loss: without it the
+validation loss rose after epoch 6, with it the accuracy stayed at 89.4% on the test split.
+
+### Challenges and how you solved them
+The first run with a learning rate of 0.1 diverged to a NaN loss after 2 epochs, so I lowered
+it to 0.01 and the loss fell smoothly; the batch size of 128 also fitted in memory.
+
+### Application and relevance
+I would use dropout and early stopping on the small tabular dataset of my internship, where
+overfitting is the main risk, and check precision and recall rather than accuracy alone.
+
+### Personal growth
+I can now read learning curves and tell overfitting from underfitting; next I want to
+explore weight decay and batch norm as other regularizers.
+
+### Critical reflection
+I would run each dropout rate with three seeds instead of one, because the 0.4% difference
+between 0.3 and 0.5 may be noise; I wonder whether a smaller layer would do as well.
+"""
+
+FILLER = """# Lab 2 reflection
+### Learning insights
+I learned a lot in this lab and it was very interesting and useful for my future studies and
+I now understand much more than before about everything in the lab.
+
+### Challenges and how you solved them
+It was hard at times but I tried my best and solved every problem that came up in the end,
+which was a good experience for me and I am happy about it.
+
+### Application and relevance
+This could be used in many real world projects in industry and at work in the future, it is
+very relevant for practice and for many tasks that people have.
+
+### Personal growth
+I grew a lot as a person and I am now able to do more things than before, next I want to
+explore more and learn more about many topics in the future.
+
+### Critical reflection
+Next time I would do some things differently and there are still some open questions that I
+wonder about, maybe I should have started earlier with the lab.
+"""
+
+
+def test_the_reflection_rubric_rewards_specific_content_over_filler(tmp_path):
+    (tmp_path / "specific.md").write_text(SPECIFIC, encoding="utf-8")
+    (tmp_path / "filler.md").write_text(FILLER, encoding="utf-8")
+    specific = assess(read_submission("s", tmp_path / "specific.md"), REFLECTION)
+    filler = assess(read_submission("f", tmp_path / "filler.md"), REFLECTION)
+    assert specific.total == REFLECTION.max_points == 10
+    assert filler.total <= 2.5
+    assert all(r.status != MET for r in filler.results)
+
+
+def test_the_reflection_drafts_prompts_earn_nothing(tmp_path):
+    run = write_run_folder(tmp_path / "sub" / "run", synthetic_record(2))
+    grade = assess(read_submission("d", run.parent), REFLECTION)
+    assert grade.total == 0
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(["# Lab 2", "## L03: CNN", "### Lab-06: BERT", "## Results",
+                                 "text", "", "# L2 norm", "| a | b |", "![x](y.png)"]),
+                max_size=25))
+def test_splitting_never_loses_a_line(lines):
+    document = markdown_document("r.md", "\n".join(lines))
+    submission = Submission("s", source=None, documents=[document])
+    parts = split_by_lab(submission)
+    kept = {id(line) for _, part in parts for doc in part.documents for line in doc.lines}
+    assert {id(line) for line in document.lines if line.kind != "blank"} <= kept
+    assert len({lab for lab, _ in parts}) == len(parts)

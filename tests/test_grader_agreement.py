@@ -1,0 +1,72 @@
+"""The grader agrees with an instructor on reports it was not written for.
+
+``tests/data/reports/`` holds reports in the forms students hand in (plain text from a word
+processor, Markdown, .docx, PDF, a notebook, HTML, a run folder), each with the points an
+instructor gave per criterion, written before the grader was tuned. The benchmark
+(``benchmarks/grader_agreement.py``) grades them; this test fails below the issue's targets:
+>= 90% criterion agreement, the total within one point on >= 90% of reports, "needs review"
+on <= 15% of criteria, and the paragraph the instructor points at quoted as evidence.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from toolkit.grading.rubric import load_rubric
+from toolkit.resources import load_toml
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "tests" / "data" / "reports"
+
+
+@pytest.fixture(scope="module")
+def benchmark():
+    spec = importlib.util.spec_from_file_location(
+        "grader_agreement", REPO / "benchmarks" / "grader_agreement.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_corpus_is_complete_and_small():
+    rubric = load_rubric()
+    tomls = sorted(CORPUS.glob("*.toml"))
+    assert len(tomls) >= 15
+    forms = set()
+    for toml in tomls:
+        expected = load_toml(toml)
+        assert set(expected["criterion"]) == set(rubric.by_id), toml.name
+        for criterion_id, entry in expected["criterion"].items():
+            assert 0 <= entry["points"] <= rubric.by_id[criterion_id].points, toml.name
+            assert entry["reason"].strip(), f"{toml.name}: {criterion_id} has no reason"
+        report = CORPUS / expected.get("report", "")
+        if "report" not in expected:
+            report = next(p for p in CORPUS.glob(toml.stem + ".*") if p.suffix != ".toml")
+        forms.add(report.suffix or "folder")
+    assert {".txt", ".md", ".docx", ".pdf", ".ipynb", ".html", "folder"} <= forms
+    for path in CORPUS.rglob("*"):
+        assert not path.is_file() or path.stat().st_size < 50_000, path.name
+
+
+def test_the_grader_meets_the_agreement_targets(benchmark):
+    results = benchmark.run_benchmark()
+    figures = benchmark.overall(results)
+    assert benchmark.below_targets(figures) == [], benchmark.table(results)
+    # The off-topic and the empty report earn nothing; the strong one everything.
+    by_name = {r.name: r for r in results}
+    assert by_name["r10_off_topic"].grader_total == 0
+    assert by_name["r11_empty"].grader_total == 0
+    assert by_name["r04_markdown_strong"].grader_total == 17
+
+
+def test_the_benchmark_levels_and_quotes(benchmark):
+    assert [benchmark.level(p, 2) for p in (0, 1, 2)] == ["missing", "partial", "met"]
+    assert benchmark.below_targets({"agreement": 0.5, "within_one": 1, "review": 0.2,
+                                    "evidence": 1}) == ["agreement 50% < 90%",
+                                                        "review 20% > 15%"]
+    assert benchmark._quoted('r.md:3: "Most errors are ..."') == "most errors are"

@@ -1,0 +1,183 @@
+"""Reading real documents: Word, HTML, plain text headings, samples in lists and blocks,
+stems and synonyms, the course's own words, off-topic reports. Hostile inputs are built here."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.errors import CourseError
+from toolkit.grading.assessment import MET, MISSING, assess
+from toolkit.grading.course_text import is_course_text, rubric_sentences, template_sentences
+from toolkit.grading.docx_reader import MAX_UNPACKED_BYTES, DocxError, docx_document
+from toolkit.grading.html_reader import html_document
+from toolkit.grading.report_text import count_numbers, mentions, plain_document
+from toolkit.grading.rubric import load_rubric
+from toolkit.grading.sample_lists import count_samples, sample_lines
+from toolkit.grading.submissions import read_submission
+
+RUBRIC = load_rubric()
+TRUTH = ("true", "truth", "label", "actual", "gold")
+
+
+def _docx_bytes() -> bytes:
+    import docx
+    from docx.shared import Inches
+    from PIL import Image
+
+    document = docx.Document()
+    document.add_paragraph("My lab report", style="Title")
+    document.add_paragraph("Misclassified samples", style="Heading 1")
+    table = document.add_table(rows=12, cols=3)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "index", "True label"
+    table.rows[0].cells[2].text = "predicted"
+    for number, row in enumerate(table.rows[1:], 1):
+        row.cells[0].text, row.cells[1].text, row.cells[2].text = str(number), "cat", "dog|x"
+    document.add_paragraph("Ideas", style="Heading 2")
+    document.add_paragraph("Augment the data", style="List Bullet")
+    picture = io.BytesIO()
+    Image.new("L", (4, 4)).save(picture, "PNG")
+    picture.seek(0)
+    document.add_picture(picture, width=Inches(0.5))
+    document.add_paragraph("Figure 2: Confusion matrix of the test set.", style="Caption")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_word_document_reads_like_markdown():
+    document = docx_document("r.docx", _docx_bytes())
+    assert [s.title for s in document.sections()] == ["My lab report", "Misclassified samples",
+                                                        "Ideas"]
+    assert count_samples(document.lines, TRUTH)[0] == 11
+    assert any(line.text == "- Augment the data" for line in document.lines)
+    assert any("Confusion matrix" in image.label for image in document.images)
+    assert document.lines[0].where == "r.docx paragraph 1"
+
+
+def test_broken_and_oversized_word_files_are_refused_with_a_reason(tmp_path):
+    with pytest.raises(DocxError, match="not a .docx"):
+        docx_document("r.docx", b"PK\x03\x04 not really a zip")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"0" * (MAX_UNPACKED_BYTES + 1))
+    with pytest.raises(DocxError, match="unpacks to"):
+        docx_document("r.docx", bomb.getvalue())
+    (tmp_path / "alice.docx").write_bytes(b"no zip at all")
+    submission = read_submission("alice", tmp_path / "alice.docx")
+    assert any("cannot be read as a Word document" in w for w in submission.warnings)
+
+
+def test_an_html_page_skips_scripts_and_keeps_tables_and_captions():
+    page = ("<html><head><title>x</title><script>var a = '<h2>Hypothesis</h2>';</script>"
+            "</head><body><h2>Errors</h2><table><tr><th>Sentence</th><th>Gold</th></tr>"
+            + "".join(f"<tr><td>s{i} | x</td><td>pos</td></tr>" for i in range(10))
+            + "</table><figure><img src='lost.png' alt='errors'><figcaption>Figure 1: "
+              "Learning curves per epoch</figcaption></figure><p>We <b>trained</b> it."
+              "</p></body></html>")
+    document = html_document("r.html", page)
+    assert [s.title for s in document.sections()] == ["Errors"]
+    assert count_samples(document.lines, TRUTH)[0] == 10
+    assert {image.target for image in document.images} == {None, "lost.png"}
+    assert document.lines[-1].text == "We **trained** it."
+    assert not any("var a" in line.text for line in document.lines)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("<>/=\"' abhtdrlimgscp1:.|\n-*")), max_size=300))
+def test_any_html_or_text_is_read_without_raising(text):
+    document = html_document("r.html", text)
+    plain = plain_document("r.txt", [text])
+    for lines in (document.lines, plain.lines):
+        count_samples(lines, TRUTH)
+        sample_lines(lines)
+
+
+def test_plain_text_headings_and_what_is_not_one():
+    text = ("Task and data:\nWe train.\n1. Introduction\nText.\nWhat I Think Is Going On\n"
+            "x\n1. image 247: true 4, predicted 6\nTruth: positive\nIndex\tTrue class\tPred\n"
+            "MLP WITH DROPOUT\n- **Epochs:** 5\nThe model is good.\n")
+    headings = [line.text for line in plain_document("r.txt", [text]).lines
+                if line.kind == "heading"]
+    assert headings == ["Task and data:", "1. Introduction", "What I Think Is Going On",
+                        "MLP WITH DROPOUT"]
+
+
+def test_samples_as_lists_and_labelled_blocks_count_like_table_rows():
+    numbered = "\n".join(f'{i}. "sentence {i}" - true label: pos, predicted: neg'
+                         for i in range(1, 11))
+    blocks = "\n\n".join(f'Review: "s{i}"\nModel said: neg\nGold label: pos' for i in range(9))
+    for text, expected in ((numbered, 10), (blocks, 9)):
+        lines = plain_document("r.txt", [text]).lines
+        assert count_samples(lines, TRUTH)[0] == expected
+        assert len(sample_lines(lines)) == (10 if expected == 10 else 27)
+
+
+def test_numbers_in_words_stems_and_synonyms():
+    assert count_numbers(plain_document("r", ["about four points below, 0.87 and 12%"]).lines) \
+        == 3
+    assert mentions("The example reports 99%", "reported")
+    assert mentions("Possible improvements", "improve")
+    assert mentions("two dense layers", "layer") and not mentions("a player", "layer")
+    hypothesis = RUBRIC.by_id["misclassified"].requirements[0].text
+    assert "incorrect" in hypothesis.headings  # from the rubric's [synonyms] table
+
+
+def test_rubric_synonyms_are_checked(tmp_path):
+    text = (RUBRIC.path.read_text(encoding="utf-8")
+            .replace('misclassif = ["incorrect"', 'misclassif = [3, "incorrect"'))
+    (tmp_path / "bad.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(CourseError, match="synonyms"):
+        load_rubric(tmp_path / "bad.toml")
+
+
+def test_the_rubric_and_the_course_prompts_are_not_the_students_words(tmp_path):
+    sentences = rubric_sentences(RUBRIC) + template_sentences()
+    title = RUBRIC.by_id["hypothesis"].title
+    assert is_course_text(f"- {title} (1 point)", sentences)
+    assert is_course_text("- **Errors and classes.** Which classes have the lowest accuracy in "
+                          "the per-class figure, and which pairs dominate the confusion matrix? "
+                          "Look at the misclassified grid: are these mistakes a human would "
+                          "make too?", sentences)
+    assert not is_course_text("My hypothesis is that shirts look like coats.", sentences)
+    pasted = "\n".join(f"- {c.title}: " + "; ".join(r.what for r in c.requirements)
+                       for c in RUBRIC.criteria)
+    (tmp_path / "bob.md").write_text("# Report\n" + pasted + "\n", encoding="utf-8")
+    grade = assess(read_submission("bob", tmp_path / "bob.md"), RUBRIC)
+    assert grade.total == 0
+
+
+def test_an_off_topic_report_earns_nothing_from_its_text(tmp_path):
+    essay = ("Introduction:\nCoffee reached Europe in 1650 because traders brought it; it was "
+             "probably popular since the business model was simple and people could test "
+             "the market.\n\nSources:\nEllis, M. (2004). The Coffee House. London.\n")
+    (tmp_path / "eve.txt").write_text(essay * 3, encoding="utf-8")
+    grade = assess(read_submission("eve", tmp_path / "eve.txt"), RUBRIC)
+    assert grade.total == 0
+    assert grade.result("references").status == MISSING
+    assert any("rubric's words" in warning for warning in grade.warnings)
+
+
+def test_a_short_report_on_the_lab_is_still_graded(tmp_path):
+    (tmp_path / "sam.md").write_text("# Lab 3\nI trained a CNN.\n## Results\nThe accuracy was "
+                                     "0.90 on the test set.\n", encoding="utf-8")
+    grade = assess(read_submission("sam", tmp_path / "sam.md"), RUBRIC)
+    assert grade.result("metrics").status == MET
+
+
+def test_a_failed_run_is_not_rescued_by_the_reports_text(tmp_path):
+    from toolkit.grading.samples import synthetic_record, write_run_folder
+
+    record = synthetic_record(4)
+    record["status"] = "failed"
+    run = write_run_folder(tmp_path / "sub" / "run", record)
+    (run.parent / "notes.md").write_text("# Results\nTest accuracy 0.91.\n", encoding="utf-8")
+    runs = assess(read_submission("fay", run.parent), RUBRIC).result("runs")
+    assert runs.requirements[0].status == MISSING and runs.points <= 1
+    (tmp_path / "gus.md").write_text("# Results\nTest accuracy 0.91.\n", encoding="utf-8")
+    assert assess(read_submission("gus", tmp_path / "gus.md"), RUBRIC) \
+        .result("runs").requirements[0].status == MET

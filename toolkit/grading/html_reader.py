@@ -1,0 +1,119 @@
+"""HTML reports as graded documents, read with the standard library's ``html.parser``.
+
+``<h1>``-``<h6>`` become headings, paragraphs and list items lines of prose, ``<table>`` a
+Markdown table, ``<img>`` a figure (alt text and file name; the file must be in the
+submission) and ``<figcaption>`` a caption that counts even when the image was lost.
+``<script>``, ``<style>`` and ``<head>`` are skipped; nothing is executed or fetched.
+Places are named ``report.html line 42`` (the line of the element in the file).
+
+Example:
+    >>> document = html_document("r.html", "<h2>Results</h2><p>Accuracy 91%.</p>")
+    >>> [s.title for s in document.sections()], document.lines[-1].text
+    (['Results'], 'Accuracy 91%.')
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from toolkit.grading.report_text import Document, ImageRef, parse_markdown
+
+_SKIP = {"script", "style", "head", "template", "noscript", "svg"}
+_BLOCKS = {"p", "div", "li", "figcaption", "blockquote", "pre", "dt", "dd", "section",
+           "article", "header", "footer", "main", "figure", "ul", "ol", "caption"}
+
+
+class _Reader(HTMLParser):
+    def __init__(self, path: str):
+        super().__init__(convert_charrefs=True)
+        self.path = path
+        self.lines: list[tuple[str, int]] = []   # (markdown line, source line)
+        self.images: list[ImageRef] = []
+        self.text: list[str] = []
+        self.prefix = ""
+        self.start_line = 1
+        self.skipping = 0
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+        self.table_rows = 0
+
+    def flush(self) -> None:
+        text = " ".join("".join(self.text).split())
+        if text:
+            self.lines.append((self.prefix + text, self.start_line))
+            self.lines.append(("", self.start_line))
+        self.text, self.prefix = [], ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIP:
+            self.skipping += 1
+            return
+        if self.skipping:
+            return
+        line = self.getpos()[0]
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self.flush()
+            self.prefix, self.start_line = "#" * int(tag[1]) + " ", line
+        elif tag in _BLOCKS or tag == "br":
+            self.flush()
+            self.prefix = "- " if tag == "li" else ""
+            self.start_line = line
+        elif tag == "table":
+            self.flush()
+            self.table_rows = 0
+        elif tag == "tr":
+            self.row, self.start_line = [], line
+        elif tag in ("td", "th"):
+            self.cell = []
+        elif tag in ("b", "strong"):
+            self._write("**")
+        elif tag == "img":
+            values = dict(attrs)
+            source, alt = values.get("src") or "", values.get("alt") or ""
+            if source:
+                self.images.append(ImageRef(f"{alt} {source}".strip(),
+                                            f"{self.path} line {line}", source))
+
+    def handle_endtag(self, tag):
+        if tag in _SKIP:
+            self.skipping = max(0, self.skipping - 1)
+            return
+        if self.skipping:
+            return
+        if tag in ("b", "strong"):
+            self._write("**")
+        elif tag in ("td", "th") and self.cell is not None and self.row is not None:
+            self.row.append(" ".join("".join(self.cell).split()).replace("|", "\\|"))
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.lines.append(("| " + " | ".join(self.row) + " |", self.start_line))
+            if self.table_rows == 0:
+                self.lines.append(("|" + "---|" * len(self.row), self.start_line))
+            self.table_rows += 1
+            self.row = None
+        elif tag == "table":
+            self.lines.append(("", self.getpos()[0]))
+        elif tag in _BLOCKS or tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self.flush()
+
+    def _write(self, text: str) -> None:
+        if self.cell is not None:
+            self.cell.append(text)
+        else:
+            self.text.append(text)
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self._write(data)
+
+
+def html_document(path: str, text: str) -> Document:
+    """The readable text of an HTML page, in order, with headings, tables and figures."""
+    reader = _Reader(path)
+    reader.feed(text)
+    reader.close()
+    reader.flush()
+    markdown = [line for line, _ in reader.lines]
+    lines, images = parse_markdown("\n".join(markdown),
+                                   lambda n: f"{path} line {reader.lines[n - 1][1]}")
+    return Document(path, "html", lines, images + reader.images)

@@ -1,0 +1,117 @@
+"""Count misclassified samples shown with their ground truth, in the layouts students use.
+
+A rubric line such as "at least ten misclassified test samples with their true labels" is met
+by a Markdown table, but students also hand in:
+
+- tables exported as text: cells separated by tabs or runs of spaces, with a header row;
+- numbered or bulleted lists: ``1. "never boring" - true label: positive, predicted: negative``;
+- repeated labelled blocks: a ``Text:`` line, a ``Model said:`` line and a ``Truth:`` line
+  (in any wording: ``Gold label:``, ``Actual:``, ``True class:``).
+
+A sample counts when its row, item or block names the ground truth: a table whose header
+holds one of the truth words, a list item that mentions one, a labelled line whose label is
+one. Nothing here judges whether the samples are really misclassified; the section they sit
+in (found by the rubric's headings) says that.
+
+Example:
+    >>> lines = [Line("Truth: positive", "r.txt:3", "prose")] * 10
+    >>> count_samples(lines, ("truth",))[0]
+    10
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from toolkit.grading.report_text import Line, markdown_tables, mentions
+
+_LIST_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*•+])\s+\S")
+_LABEL = re.compile(r"^\s*[-*•]?\s*(\*\*|__)?(?P<label>[A-Za-z][\w /'-]{0,30}?)\s*(\*\*|__)?\s*:")
+_SPLIT = re.compile(r"\t+|\s{2,}")
+READ_KINDS = ("prose", "table", "generated", "output")
+# Words that mark a line as a shown sample with its ground truth, whatever the rubric says.
+TRUTH_WORDS = ("true", "truth", "gold", "actual", "label", "expected", "correct")
+
+
+def _names_truth(text: str, truth_words: Sequence[str]) -> bool:
+    """Without truth words, any table or list counts."""
+    return not truth_words or any(mentions(text, word) for word in truth_words)
+
+
+def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int, Line | None]:
+    """Rows under a header naming the truth, in runs of lines split by tabs or spaces."""
+    best, first = 0, None
+    run: list[Line] = []
+    for line in lines + [Line("", "", "blank")]:
+        cells = [c for c in _SPLIT.split(line.text.strip()) if c] if line.kind != "blank" \
+            else []
+        if len(cells) >= 3 and (not run or abs(len(cells) - _width(run[0])) <= 1):
+            run.append(line)
+            continue
+        if len(run) >= 3 and _names_truth(run[0].text, truth_words) and len(run) - 1 > best:
+            best, first = len(run) - 1, run[0]
+        run = [line] if len(cells) >= 3 else []
+    return best, first
+
+
+def _width(line: Line) -> int:
+    return len([c for c in _SPLIT.split(line.text.strip()) if c])
+
+
+def _list_items(lines: list[Line]) -> list[list[Line]]:
+    """List items with their continuation lines (a wrapped PDF line belongs to its item)."""
+    items: list[list[Line]] = []
+    for line in lines:
+        if line.kind in ("blank", "heading"):
+            if items and items[-1]:
+                items.append([])
+            continue
+        if _LIST_ITEM.match(line.text):
+            items.append([line])
+        elif items and items[-1]:
+            items[-1].append(line)
+    return [item for item in items if item]
+
+
+def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
+                  ) -> tuple[int, Line | None]:
+    """``(samples, first line)`` of the largest table, list or set of labelled blocks."""
+    lines = [line for line in lines if line.kind in READ_KINDS or line.kind == "blank"]
+    candidates: list[tuple[int, Line | None]] = [(0, None)]
+    for table in markdown_tables(lines):
+        if any(_names_truth(cell, truth_words) for cell in table.header):
+            candidates.append((len(table.rows), table.first))
+    candidates.append(_text_table_rows(lines, truth_words))
+    items = [item for item in _list_items(lines)
+             if _names_truth(" ".join(line.text for line in item), truth_words)]
+    candidates.append((len(items), items[0][0] if items else None))
+    labelled = [line for line in lines if not _LIST_ITEM.match(line.text)
+                and (match := _LABEL.match(line.text))
+                and _names_truth(match["label"], truth_words)]
+    candidates.append((len(labelled), labelled[0] if labelled else None))
+    return max(candidates, key=lambda pair: pair[0])
+
+
+def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS) -> set[int]:
+    """``id()`` of the lines that show samples (rows, items, labelled blocks naming the truth,
+    and the other lines of those blocks): data the student quotes, not their own reasoning."""
+    lines = list(lines)
+    found: set[int] = set()
+    for table in markdown_tables(lines):
+        if any(_names_truth(cell, truth_words) for cell in table.header):
+            start = next(i for i, line in enumerate(lines) if line is table.first)
+            found.update(id(line) for line in lines[start:start + len(table.rows) + 2])
+    for item in _list_items(lines):
+        if _names_truth(" ".join(line.text for line in item), truth_words):
+            found.update(id(line) for line in item)
+    block: list[Line] = []
+    for line in lines + [Line("", "", "blank")]:
+        if line.kind in ("blank", "heading"):
+            if any((match := _LABEL.match(b.text)) and _names_truth(match["label"], truth_words)
+                   for b in block) and all(_LABEL.match(b.text) for b in block):
+                found.update(id(b) for b in block)
+            block = []
+        else:
+            block.append(line)
+    return found
