@@ -11,14 +11,12 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from toolkit.safe_files import read_regular_file
+from toolkit.safe_files import read_regular_file, replace_file
 
 SCHEMA_VERSION = 1
 RECORD_NAME = "record.json"
@@ -42,24 +40,12 @@ def _to_json(value: Any) -> Any:
 
 
 def write_json_atomic(path: Path | str, data: Any) -> Path:
-    """Write ``data`` as JSON through a temp file in the same folder, then rename."""
+    """Write ``data`` as JSON through a temp file in the same folder, then rename (never
+    through a link: see :func:`toolkit.safe_files.replace_file`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            json.dump(_to_json(data), stream, indent=2, ensure_ascii=False)
-            stream.write("\n")
-        # mkstemp creates the file readable by its owner only; a record is meant to be shared
-        # (submitted, graded), so give it the permissions a plain open() would have given.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    text = json.dumps(_to_json(data), indent=2, ensure_ascii=False) + "\n"
+    return replace_file(path, text)
 
 
 def read_record(run_dir: Path | str) -> dict:
@@ -131,7 +117,7 @@ def known_lab_ids() -> frozenset[str]:
     return frozenset(str(lab.get("id")) for lab in load_syllabus())
 
 
-def _is_number(value) -> bool:
+def _finite_number(value) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     if isinstance(value, int):
@@ -157,9 +143,9 @@ def _leaf_problem(value, kind: str) -> str | None:
     if kind == _BOOL:
         return None if isinstance(value, bool) else "expected true or false"
     if kind == _INT:
-        return None if _is_number(value) and isinstance(value, int) else "expected a whole number"
+        return None if _finite_number(value) and isinstance(value, int) else "expected a whole number"
     if kind == _NUM:
-        return None if _is_number(value) else "expected a finite number"
+        return None if _finite_number(value) else "expected a finite number"
     return None
 
 
@@ -184,7 +170,7 @@ def _free_form(value, where: str, problems: list[str], depth: int = 0):
                 kept_items.append(checked)
         return kept_items
     if isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and not _is_number(value):
+            and not _finite_number(value):
         problems.append(f"{where} = {_short(value)}: not a finite number of usable size: "
                         f"left out")
         return _DROP
