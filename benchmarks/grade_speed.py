@@ -24,7 +24,12 @@ from pathlib import Path
 
 from toolkit.grading.grade import grade_folder
 from toolkit.grading.rubric import load_rubric
-from toolkit.grading.samples import HOSTILE_KINDS, build_class, write_hostile_submission
+from toolkit.grading.samples import (
+    HOSTILE_KINDS,
+    build_class,
+    remove_deep_folders,
+    write_hostile_submission,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         timings: dict[str, float] = {}
         grades, warnings = grade_folder(submissions, rubric, out, timings=timings)
         grade_s = time.perf_counter() - start
+        for student, variant in built:
+            if variant == "hostile deep_folders" and not args.keep:
+                remove_deep_folders(submissions / student)  # too deep for rmtree
     variants = Counter(variant for _, variant in built)
     print(f"built {len(built)} submissions in {build_s:.1f} s: "
           + ", ".join(f"{n} {v}" for v, n in sorted(variants.items())))

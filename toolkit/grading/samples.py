@@ -343,6 +343,26 @@ def write_hostile_submission(folder: Path | str, student: str, kind: str) -> Pat
     return target
 
 
+def remove_deep_folders(top: Path | str) -> None:
+    """Remove what the ``deep_folders`` kind made under ``top`` (``shutil.rmtree`` recurses
+    once per level and stops at Python's recursion limit)."""
+    levels = [os.open(top, os.O_RDONLY)]
+    try:
+        while True:
+            try:
+                levels.append(os.open("d", os.O_RDONLY, dir_fd=levels[-1]))
+            except (FileNotFoundError, NotADirectoryError):
+                break
+        for name in os.listdir(levels[-1]):
+            os.unlink(name, dir_fd=levels[-1])
+        while len(levels) > 1:
+            os.close(levels.pop())
+            os.rmdir("d", dir_fd=levels[-1])
+    finally:
+        for level in levels:
+            os.close(level)
+
+
 def _deep_folders(top: Path, depth: int) -> None:
     """``top/d/d/.../d/notes.md``, made one level at a time relative to the last folder
     (``dir_fd``): the full path may be longer than the system allows in one call."""
