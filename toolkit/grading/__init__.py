@@ -3,8 +3,13 @@
 The instructor runs ``python -m toolkit.grade SUBMISSIONS/ --out grades/``; a student packs
 run folders with ``python -m toolkit.submit``. One module, one job, in the order data flows:
 
-- ``submissions``: find and read submissions (folders, zips, Markdown, PDF, notebooks), safely.
-- ``report_text``: a report as sections and blocks of the student's own words.
+- ``submissions``: find and read submissions (folders, zips, Markdown, PDF, notebooks, Word,
+  HTML), safely; ``docx_reader`` and ``html_reader`` turn Word and HTML into documents.
+- ``report_text``: a report as sections and blocks of the student's own words; keywords by
+  prefix, stem and synonym.
+- ``sample_lists``: misclassified samples in tables, lists and labelled blocks.
+- ``course_text``: the rubric's and the course's sentences, which are never the student's.
+- ``lab_split``: a submission covering several labs, cut into one part per lab.
 - ``notebook_check``: a notebook's saved outputs and execution order (nbformat, never run).
 - ``rubric``: the rubric TOML as criteria and conditions.
 - ``assessment``: one submission against the rubric, with the evidence for every point.
