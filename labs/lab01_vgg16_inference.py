@@ -1038,6 +1038,12 @@ def evaluate_transfer(combined, data: dict, config: argparse.Namespace, run: Run
     history += [{**row, "epoch": len(history) + row["epoch"], "phase": "fine-tune"}
                 for row in tuned]
     run.record["history"] = history
+    phases = [run.record["results"][key]["training"] for key in ("head", "fine_tune")
+              if key in run.record["results"]]
+    run.record["training"] = {"time_s": round(sum(phase["time_s"] for phase in phases), 3),
+                              "epochs_run": len(history),
+                              "phases": {"head": phases[0]["time_s"],
+                                         "fine_tune": phases[1]["time_s"] if tuned else None}}
     curves = learning_curves([{k: v for k, v in r.items() if k != "phase"} for r in history],
                              run.path("learning_curves.png"),
                              title=f"{config.spec.title} transfer: head on frozen features"
@@ -1104,6 +1110,9 @@ def transfer_main(config: argparse.Namespace) -> int:
     weights = resolve_weights(config)
     run = start_transfer_run(config, data, weights)
     model = load_pretrained(weights, config, run)
+    run.record["model"]["name"] = (f"{config.spec.title} (keras.applications) features + a new "
+                                   f"{len(data['folders'].class_names)}-class softmax head"
+                                   + (", RANDOM WEIGHTS" if weights is None else ""))
     head = train_head(model, data, config, run)
     combined = fine_tune(model, head, data, config, run)
     evaluate_transfer(combined, data, config, run)

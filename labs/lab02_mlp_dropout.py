@@ -33,6 +33,12 @@ MNIST's training images are downloaded once (11 MB) through the course's data re
 ``dataset-fashion-mnist`` package.
 
 Expected result
+    MNIST, measured, default 20 epochs: dropout 0 / 0.1 / 0.2 / 0.5 reached 98.20 / 98.46 /
+    98.23 / 98.30% test; dropout 0.2 was chosen by validation accuracy (98.28%) and scored
+    98.23% test, 0.17 points under the Keras mnist_mlp example's 98.40% (the same recipe:
+    dropout 0.2, RMSprop, batch 128, 20 epochs, but 54,000 training images here, 60,000
+    there). Without dropout the validation loss climbs from 0.087 (epoch 2) to 0.147-0.163
+    while training accuracy reaches 99.97%.
     MNIST, measured, ``--epochs 10``: dropout 0 / 0.1 / 0.2 / 0.5 reached 97.97 / 98.29 /
     98.27 / 98.20% test (the Keras mnist_mlp example, dropout 0.2 and 20 epochs, reports
     98.40%); dropout 0.1 was chosen by validation accuracy (98.13%). Without dropout the
@@ -51,10 +57,10 @@ Expected result
 
 Time (2-core AMD EPYC VM shared with other jobs; TensorFlow unless stated)
     ``--quick`` (4 rates x 2 epochs on 5,400 images): 30-48 s (TensorFlow), 63 s (JAX,
-    TensorFlow blocked), 99 s (PyTorch). MNIST, 4 rates x 10 epochs: 4.1 minutes (4-8 s
-    per epoch per rate); the learning-rate and batch-size sweep above: 3.1 minutes.
-    Fashion-MNIST, 4 rates x 10 epochs: 6.5 minutes (7-18 s per
-    epoch per rate). A GPU: not measured.
+    TensorFlow blocked), 99 s (PyTorch). MNIST: 4 rates x 20 epochs (the default) 7.2
+    minutes, 4 rates x 10 epochs 4.1 minutes (4-8 s per epoch per rate), the learning-rate
+    and batch-size sweep above 3.1 minutes. Fashion-MNIST, 4 rates x 10 epochs: 6.5 minutes
+    (7-18 s per epoch per rate). A GPU: not measured.
 """
 
 from __future__ import annotations

@@ -212,6 +212,8 @@ def test_transfer_learning_on_generated_class_folders(tmp_path, capsys):
         name.startswith(("block_16_", "Conv_1", "out_relu")) for name in
         transfer["fine_tuned_layers"])
     assert [row["phase"] for row in record["history"]] == ["head"] * 3 + ["fine-tune"]
+    assert record["training"]["time_s"] > 0 and record["training"]["epochs_run"] == 4
+    assert "new 2-class softmax head" in record["model"]["name"]
     assert 0 <= record["metrics"]["accuracy"] <= 1
     assert record["metrics"]["accuracy"] == transfer["held_out_accuracy"]
     assert len(record["misclassified"]) == round(4 * (1 - record["metrics"]["accuracy"]))
