@@ -118,6 +118,8 @@ class PaddedBatches(keras.utils.PyDataset):
         pool_batches: batches per sorting pool (default 50): bigger pools waste less padding,
             smaller ones keep batches more random.
         pad_id: the [PAD] id (default 0).
+        sample_weights: a weight per text, multiplied into its loss (e.g. class weights for
+            an imbalanced data set; default ``None``: 1 each). Single-task labels only.
         **kwargs: ``keras.utils.PyDataset`` options (``workers``...).
     """
 
@@ -125,7 +127,7 @@ class PaddedBatches(keras.utils.PyDataset):
                  input_names: Sequence[str] = ("token_ids", "padding_mask", "segment_ids"),
                  shuffle: bool = False, seed: int = 0, pad_to_multiple: int = 16,
                  max_length: int = 128, fixed_length: bool = False, pool_batches: int = 50,
-                 pad_id: int = 0, **kwargs):
+                 pad_id: int = 0, sample_weights=None, **kwargs):
         super().__init__(**kwargs)
         if batch_size < 1 or pad_to_multiple < 1:
             raise ValueError("batch_size and pad_to_multiple must be >= 1")
@@ -141,6 +143,10 @@ class PaddedBatches(keras.utils.PyDataset):
             self.labels = {name: np.asarray(values) for name, values in labels.items()}
         elif labels is not None:
             self.labels = np.asarray(labels)
+        self.sample_weights = None if sample_weights is None else \
+            np.asarray(sample_weights, dtype="float32")
+        if self.sample_weights is not None and len(self.sample_weights) != len(self.token_ids):
+            raise ValueError("sample_weights needs one weight per text")
         self.batch_size = batch_size
         self.input_names = tuple(input_names)
         self.shuffle = shuffle
@@ -216,6 +222,8 @@ class PaddedBatches(keras.utils.PyDataset):
                 targets[name] = np.maximum(picked, 0)
                 weights[name] = real * (picked >= 0)
             return inputs, targets, weights
+        if self.sample_weights is not None:
+            real = real * self.sample_weights[safe_rows]
         return inputs, self.labels[safe_rows], real
 
     def shapes(self) -> list[tuple[int, int]]:
