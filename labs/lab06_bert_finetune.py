@@ -151,7 +151,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                         f"or {bert.OFFLINE_PRESET} (default {DEFAULT_PRESET}; "
                                         f"--quick: {bert.OFFLINE_PRESET} when installed)")
     model.add_argument("--strategy", choices=bert.STRATEGIES, default="full",
-                       help="what trains: full (default), frozen (head only), last-n, layerwise")
+                       help="what trains: full (default), frozen (head only), last-n, layerwise, "
+                            "gradual (the head and the top block first, one more block down "
+                            "each epoch)")
     model.add_argument("--unfreeze-last", type=int, default=2, metavar="N",
                        help="last-n: how many top transformer blocks train (default 2)")
     model.add_argument("--lr-decay", type=float, default=0.9,
@@ -768,7 +770,8 @@ def fine_tune(preset: bert.Preset, tasks: dict[str, TextTask], config: argparse.
         optimizer = bert.make_optimizer(learning_rate=learning_rate, total_steps=total_steps,
                                         warmup_fraction=config.warmup,
                                         weight_decay=config.weight_decay,
-                                        accumulate=config.accumulate, lr_multipliers=multipliers)
+                                        accumulate=config.accumulate, lr_multipliers=multipliers,
+                                        gated=strategy == "gradual")
         if config.precision_used == "mixed_float16":  # float16 gradients underflow without it
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True,
@@ -793,6 +796,13 @@ def fine_tune(preset: bert.Preset, tasks: dict[str, TextTask], config: argparse.
                                   curve_title=f"Learning curves: {label}")
     if config.monitor == "val_f1":  # after the timer, before the recorder and early stopping
         callbacks.insert(1, ValidationF1(dev, tasks, monitor))
+    if strategy == "gradual":
+        blocks = len(bert.transformer_blocks(backbone))
+        callbacks.append(bert.GradualUnfreezing(
+            lambda epoch: bert.gradual_gates(model, backbone, epoch),
+            describe=lambda epoch: f"gradual unfreezing: the head and the top "
+                                  f"{min(epoch + 1, blocks)} of {blocks} blocks train"
+                                  + (" (and the embeddings)" if epoch >= blocks else "")))
     start, cpu_start = time.perf_counter(), time.process_time()
     model.fit(train, validation_data=dev, epochs=config.epochs, callbacks=callbacks)
     train_time = time.perf_counter() - start

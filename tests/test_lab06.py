@@ -383,3 +383,26 @@ def test_head_learning_rate_multiplier(tiny_preset, tmp_path):
     assert min(layerwise.values()) == pytest.approx(config.lr_decay ** 3)  # embeddings, 2 blocks
     config.head_lr_multiplier = 1.0
     assert lab.learning_rate_multipliers(model, backbone, config, "full") is None
+
+
+def test_gradual_unfreezing_trains_the_top_block_first(tiny_preset, tmp_path):
+    config = config_for(tiny_preset, tmp_path, "--strategy", "gradual", "--no-baseline")
+    tasks = {"sst2": synthetic_sst2()}
+    preset = lab.resolve_model(config)
+    lab.tokenize(tasks, preset, config)
+    run = lab.start_run(config, tasks, preset)
+    keras.utils.set_random_seed(config.seed)
+    before = {name: [np.array(keras.ops.convert_to_numpy(w)) for layer in layers
+                     for w in layer.weights]
+              for name, layers in bert.layer_groups(lab.build_model(
+                  preset, tasks, config, strategy="gradual", head="linear")[1])}
+    outcome = lab.fine_tune(preset, tasks, config, run)  # one epoch: head + top block only
+    after = {name: [keras.ops.convert_to_numpy(w) for layer in layers for w in layer.weights]
+             for name, layers in bert.layer_groups(outcome["backbone"])}
+
+    def moved(name):
+        return any(not np.allclose(a, b) for a, b in zip(before[name], after[name], strict=True))
+
+    assert moved("block_1") and not moved("block_0") and not moved("embeddings")
+    gates = bert.gradual_gates(outcome["model"], outcome["backbone"], epoch=2)
+    assert set(gates.values()) == {1.0}  # by epoch 3 everything learns

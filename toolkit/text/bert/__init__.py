@@ -43,11 +43,14 @@ from toolkit.text.bert.model import (  # noqa: F401
     apply_strategy,
     build_classifier,
     classification_head,
+    gradual_gates,
     layer_groups,
     layerwise_multipliers,
     sentence_vector,
+    transformer_blocks,
 )
 from toolkit.text.bert.optimisation import (  # noqa: F401
+    GradualUnfreezing,
     LayerwiseAdamW,
     WarmupLinearDecay,
     default_precision,
