@@ -108,7 +108,7 @@ QUICK_PRESET_FALLBACK = "bert_tiny_en_uncased"
 CLASS_NAMES = ["negative", "positive"]  # SST-2's
 MONITORS = ("val_loss", "val_accuracy", "val_f1")
 SST2_DATASETS = ("sst2_sentences", "sst2_glue")
-PREDICT_VOCABULARY = "vocabulary.txt"  # copied into the run folder, for predict
+PREDICT_TOKENIZER = "tokenizer"  # the tokenizer files are copied into this run subfolder
 DEFAULT_COMPARISON = "frozen,frozen:mlp,last-n,layerwise,full,full:mlp"
 # Head-only training needs a far larger step than fine-tuning a pretrained network.
 FROZEN_LEARNING_RATE = 1e-3
@@ -530,7 +530,8 @@ def tokenize(tasks: dict[str, TextTask], preset: bert.Preset,
     ``[CLS] a gorgeous , witty , seductive movie . [SEP]``; a rare word is cut into pieces
     (``re-imagining`` -> ``re - imagining``; ``##`` marks a piece continuing a word).
     """
-    tokenizer = bert.WordPieceTokenizer(preset.vocabulary, lowercase=preset.lowercase)
+    tokenizer = bert.make_tokenizer(preset)  # WordPiece, byte-pair or SentencePiece
+    config.pad_id = tokenizer.pad_id  # RoBERTa pads with 1, the others with 0
     for task in tasks.values():
         task.tokens = {split: tokenizer.encode(texts, config.max_length)
                        for split, texts in task.texts.items()}
@@ -631,7 +632,8 @@ def training_batches(tasks: dict[str, TextTask], split: str, config: argparse.Na
         token_ids, labels if len(tasks) > 1 else labels[main.name], batch_size=config.batch_size,
         input_names=bert.input_names(backbone), shuffle=shuffle, seed=config.seed,
         pad_to_multiple=config.pad_to_multiple, max_length=config.max_length,
-        fixed_length=config.fixed_padding, sample_weights=weights)
+        fixed_length=config.fixed_padding, sample_weights=weights,
+        pad_id=getattr(config, "pad_id", 0))
 
 
 def record_padding(run: Run, tasks: dict[str, TextTask], config: argparse.Namespace) -> dict:
@@ -1202,10 +1204,11 @@ def measure_speed(model, token_ids: list[np.ndarray], names: tuple[str, ...],
     def make_batch(rows):
         length = config.max_length if config.fixed_padding else bert.padded_length(
             int(lengths[rows].max()), config.pad_to_multiple, config.max_length)
-        ids = np.zeros((len(rows), length), dtype="int32")
+        ids = np.full((len(rows), length), getattr(config, "pad_id", 0), dtype="int32")
         for position, row in enumerate(rows):
             ids[position, :lengths[row]] = token_ids[row]
-        inputs = {"token_ids": ids, "padding_mask": (ids != 0).astype("int32"),
+        mask = (ids != getattr(config, "pad_id", 0)).astype("int32")
+        inputs = {"token_ids": ids, "padding_mask": mask,
                   "segment_ids": np.zeros_like(ids)}
         return {name: inputs[name] for name in names}
 
@@ -1346,9 +1349,14 @@ def save_model(outcome: dict, config: argparse.Namespace, run: Run,
         import shutil
 
         main = main_task(tasks)
-        shutil.copyfile(preset.vocabulary, run.path(PREDICT_VOCABULARY))
+        folder = run.path(PREDICT_TOKENIZER)
+        folder.mkdir(exist_ok=True)
+        files = [Path(file) for file in (preset.tokenizer_files or (preset.vocabulary,))]
+        for file in files:
+            shutil.copyfile(file, folder / file.name)
         run.record["predict"] = {
-            "models": names, "vocabulary": PREDICT_VOCABULARY, "lowercase": preset.lowercase,
+            "models": names, "family": preset.family, "lowercase": preset.lowercase,
+            "tokenizer_files": [f"{PREDICT_TOKENIZER}/{file.name}" for file in files],
             "max_length": config.max_length, "input_names": list(bert.input_names(
                 outcome["backbone"])), "multitask_output": main.name if len(tasks) > 1 else None,
             "class_names": main.class_names,
@@ -1511,8 +1519,10 @@ def predict_main(argv: list[str]) -> int:
         args.data, args.text_column or _present_column(args.data, settings["text_column"]),
         args.id_column)
     print(f"{len(texts):,} texts from {args.data}; {len(models)} model(s) from {run_dir}")
-    tokenizer = bert.WordPieceTokenizer(run_dir / settings["vocabulary"],
-                                        lowercase=settings["lowercase"])
+    files = tuple(run_dir / file for file in settings["tokenizer_files"])
+    tokenizer = bert.make_tokenizer(bert.Preset(
+        name=str(run_dir), source="run folder", location=str(run_dir), vocabulary=files[0],
+        lowercase=settings["lowercase"], family=settings["family"], tokenizer_files=files))
     probabilities = predict_texts(models, tokenizer, texts, max_length=settings["max_length"],
                                   input_names=settings["input_names"],
                                   output=settings["multitask_output"],

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 
+from toolkit.errors import CourseError
 from toolkit.text import bert
 
 TINY = dict(vocabulary_size=100, num_layers=2, num_heads=2, hidden_dim=16, intermediate_dim=32)
@@ -64,3 +65,73 @@ def test_family_trains_with_every_strategy_pieces(family):
     optimizer.set_gates(gates)
     history = model.fit(inputs, np.arange(8) % 3, epochs=1, batch_size=4, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+# --- presets and tokenizers of the other families, made here (no download) -------------------
+
+CORPUS = [f"the film was {word} and the {thing} was {other}" for word, thing, other in zip(
+    ["good", "bad", "dull", "great", "warm", "boring"] * 10,
+    ["plot", "acting", "music", "story", "cast"] * 12,
+    ["fine", "poor", "moving", "weak", "funny", "flat"] * 10, strict=False)]
+
+
+def byte_pair_files(folder):
+    from tokenizers import ByteLevelBPETokenizer
+
+    tokenizer = ByteLevelBPETokenizer(add_prefix_space=True)
+    tokenizer.train_from_iterator(CORPUS, vocab_size=300, min_frequency=1,
+                                  special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.save_model(str(folder))  # vocab.json, merges.txt
+    (folder / "vocab.json").rename(folder / "vocabulary.json")
+    return tokenizer.get_vocab_size()
+
+
+def sentencepiece_file(path):
+    import io
+
+    sentencepiece = pytest.importorskip("sentencepiece")
+    model = io.BytesIO()
+    sentencepiece.SentencePieceTrainer.train(
+        sentence_iterator=iter(CORPUS), model_writer=model, vocab_size=40, model_type="unigram",
+        pad_id=0, unk_id=3, bos_id=-1, eos_id=-1, control_symbols=["[CLS]", "[SEP]"],
+        pad_piece="[PAD]")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(model.getvalue())
+    return 40
+
+
+def make_family_preset(family: str, folder):
+    """A Keras preset folder of a tiny random backbone of ``family``, with its tokenizer."""
+    import keras_hub
+
+    assets = folder / "assets" / "tokenizer"
+    if family == "roberta":
+        size = byte_pair_files(assets)
+        backbone = keras_hub.models.RobertaBackbone(**{**TINY, "vocabulary_size": size},
+                                                    max_sequence_length=64)
+    else:
+        size = sentencepiece_file(assets / "vocabulary.spm")
+        backbone = keras_hub.models.DebertaV3Backbone(**{**TINY, "vocabulary_size": size},
+                                                      bucket_size=8)
+    backbone.save_to_preset(str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("family", ["roberta", "deberta_v3"])
+def test_family_preset_folder_resolves_and_tokenizes(family, tmp_path):
+    preset = bert.resolve_preset(str(make_family_preset(family, tmp_path / family)))
+    assert preset.family == family and preset.source == "Keras preset folder"
+    tokenizer = bert.make_tokenizer(preset)
+    tokens = tokenizer.encode(["the film was good", "the music was " + "weak " * 40], 16)
+    first, second = tokens.token_ids
+    assert first[0] == tokenizer.start_id and first[-1] == tokenizer.end_id
+    assert len(second) == 16 and second[-1] == tokenizer.end_id and tokens.truncated == 1
+    assert tokenizer.pad_id == (1 if family == "roberta" else 0)
+    assert tokenizer.tokenize("the film")  # pieces without the frame
+
+
+def test_hugging_face_folder_of_an_unconverted_family_is_one_line(tmp_path):
+    (tmp_path / "config.json").write_text('{"model_type": "deberta-v2"}')
+    with pytest.raises(CourseError, match="keras-hub converts"):
+        bert.resolve_preset(str(tmp_path))

@@ -277,7 +277,7 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     assert record["results"]["threshold"]["threshold"] is None  # argmax for 3 classes
     assert "reference" not in record or not record["reference"]  # no published score
     assert all(row["split"] == "held-out" for row in record["misclassified"])
-    assert (run_dir / "vocabulary.txt").is_file()
+    assert (run_dir / "tokenizer" / "vocabulary.txt").is_file()
 
     submission = tmp_path / "submission.csv"
     assert run_main(lab.main, ["predict", str(run_dir), "--data", str(unlabelled), "--out",
@@ -406,3 +406,21 @@ def test_gradual_unfreezing_trains_the_top_block_first(tiny_preset, tmp_path):
     assert moved("block_1") and not moved("block_0") and not moved("embeddings")
     gates = bert.gradual_gates(outcome["model"], outcome["backbone"], epoch=2)
     assert set(gates.values()) == {1.0}  # by epoch 3 everything learns
+
+
+def test_roberta_family_end_to_end_with_its_own_padding_id(tmp_path):
+    """A byte-pair model pads with id 1, not 0: training, test metrics and predict still work."""
+    from test_encoder_families import make_family_preset
+
+    preset = make_family_preset("roberta", tmp_path / "tiny_roberta")
+    labelled, unlabelled = write_mood_files(tmp_path, rows=60)
+    out = tmp_path / "runs"
+    assert run_main(lab.main, [
+        "--quick", "--preset", str(preset), "--out", str(out), "--data", str(labelled),
+        "--batch-size", "16", *ONE_SHAPE, "--no-baseline", "--strategy", "gradual"]) == 0
+    [run_dir] = list_runs(lab.LAB_ID, out)
+    record = read_record(run_dir)
+    assert record["predict"]["family"] == "roberta"
+    assert record["predict"]["input_names"] == ["token_ids", "padding_mask"]
+    assert run_main(lab.main, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
+    assert len((run_dir / "submission.csv").read_text().splitlines()) == 6

@@ -59,6 +59,7 @@ from toolkit.text.bert.optimisation import (  # noqa: F401
 from toolkit.text.bert.presets import (  # noqa: F401
     ARCHITECTURES,
     BERT_VOCABULARY_SIZE,
+    FAMILIES,
     KAGGLE_URL,
     OFFLINE_MODULE,
     OFFLINE_PACKAGE,
@@ -78,7 +79,9 @@ from toolkit.text.bert.speed import (  # noqa: F401
 )
 from toolkit.text.bert.tokens import (  # noqa: F401
     PaddedBatches,
+    SubwordTokenizer,
     TokenizedTexts,
     WordPieceTokenizer,
+    make_tokenizer,
     padded_length,
 )
