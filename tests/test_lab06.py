@@ -351,7 +351,8 @@ def test_k_fold_cross_validation_and_averaged_predictions(tiny_preset, tmp_path)
     out = tmp_path / "runs"
     assert run_main(lab.main, [
         "--quick", "--preset", str(tiny_preset), "--out", str(out), "--data", str(labelled),
-        "--batch-size", "16", *ONE_SHAPE, "--folds", "2", "--no-baseline"]) == 0
+        "--label-column", "mood", "--batch-size", "16", *ONE_SHAPE, "--folds", "2",
+        "--no-baseline"]) == 0
     [run_dir] = list_runs(lab.LAB_ID, out)
     record = read_record(run_dir)
     folds = record["results"]["folds"]
@@ -417,7 +418,8 @@ def test_roberta_family_end_to_end_with_its_own_padding_id(tmp_path):
     out = tmp_path / "runs"
     assert run_main(lab.main, [
         "--quick", "--preset", str(preset), "--out", str(out), "--data", str(labelled),
-        "--batch-size", "16", *ONE_SHAPE, "--no-baseline", "--strategy", "gradual"]) == 0
+        "--label-column", "mood", "--batch-size", "16", *ONE_SHAPE, "--no-baseline",
+        "--strategy", "gradual"]) == 0
     [run_dir] = list_runs(lab.LAB_ID, out)
     record = read_record(run_dir)
     assert record["predict"]["family"] == "roberta"
