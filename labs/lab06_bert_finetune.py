@@ -1075,7 +1075,8 @@ def print_table(rows: list[dict]) -> None:
 
 def train(preset: bert.Preset, tasks: dict[str, TextTask], config: argparse.Namespace,
           run: Run, baseline: dict | None) -> dict:
-    """Fine-tune as the flags say: one strategy, a ``--compare`` table, or ``--multitask``."""
+    """Fine-tune as the flags say: one strategy, a ``--compare`` table, ``--folds K``
+    cross-validation, or ``--multitask``."""
     if config.comparison:
         return compare_strategies(preset, tasks, config, run, baseline)
     if config.folds > 1:
@@ -1157,10 +1158,12 @@ def evaluate(outcome: dict, tasks: dict[str, TextTask], preset: bert.Preset,
     if threshold["threshold"] is not None:
         from sklearn.metrics import f1_score
 
-        test_f1 = {f"test_f1_at_{value:g}": round(float(f1_score(
-            main.labels["test"], decide(test_probabilities, value), zero_division=0)), 4)
-            for value in sorted({0.5, cut})}
-        threshold.update(test_f1)
+        for value in sorted({0.5, cut}):
+            predictions = decide(test_probabilities, value)
+            threshold[f"test_f1_at_{value:g}"] = round(float(f1_score(
+                main.labels["test"], predictions, zero_division=0)), 4)
+            threshold[f"test_accuracy_at_{value:g}"] = round(float(
+                (predictions == main.labels["test"]).mean()), 4)
     results["threshold"] = threshold
     run.record["model"] = {"name": f"{preset.name} + {outcome['row']['head']} head "
                                    f"({config.pooling} pooling)",
@@ -1264,7 +1267,7 @@ def analyse_errors(outcome: dict, tasks: dict[str, TextTask], config: argparse.N
     split = "test"
     probabilities = outcome["test_probabilities"]
     texts = main.texts[split]
-    where = f"{main.name if main.name != 'sst2' else 'SST-2'} {main.test_split}"
+    where = f"{'SST-2' if main.name == 'sst2' else main.title.split(' (')[0]} {main.test_split}"
     analysis = ErrorAnalysis(main.labels[split], probabilities, main.class_names, texts=texts)
     analysis.y_pred = decide(probabilities, outcome.get("threshold") or 0.5)  # --threshold
     tags = text_tags.tag_texts(texts, subword_ratios=main.tokens[split].subword_ratio,
