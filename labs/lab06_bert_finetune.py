@@ -1622,8 +1622,6 @@ NOTEBOOK_STEPS = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    if argv and argv[0] == "predict":
-        return predict_main(argv[1:])
     config = parse_args(argv)
     preset = resolve_model(config)
     tasks = load_data(config)
@@ -1646,5 +1644,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def cli(argv: list[str] | None = None) -> int:
+    """The command line: ``predict RUN_DIR ...`` labels a file, anything else trains."""
+    if argv and argv[0] == "predict":
+        return predict_main(argv[1:])
+    return main(argv)
+
+
 if __name__ == "__main__":
-    sys.exit(run_main(main))
+    sys.exit(run_main(cli))

@@ -280,7 +280,7 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     assert (run_dir / "tokenizer" / "vocabulary.txt").is_file()
 
     submission = tmp_path / "submission.csv"
-    assert run_main(lab.main, ["predict", str(run_dir), "--data", str(unlabelled), "--out",
+    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled), "--out",
                                str(submission), "--probabilities", "--id-column", "key"]) == 0
     with open(submission, newline="", encoding="utf-8") as stream:
         rows = list(csv.reader(stream))
@@ -289,16 +289,16 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     assert {row[1] for row in rows[1:]} <= set(MOODS)
     assert all(abs(sum(float(p) for p in row[2:]) - 1) < 1e-3 for row in rows[1:])
     # an existing file is kept; another lab's run and a run without a model are refused
-    assert run_main(lab.main, ["predict", str(run_dir), "--data", str(unlabelled), "--out",
+    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled), "--out",
                                str(submission)]) == 2
     assert "exists already" in capsys.readouterr().err
     other = tmp_path / "other_lab"
     other.mkdir()
     (other / "record.json").write_text('{"lab": "lab04_bag_of_words"}')
-    assert run_main(lab.main, ["predict", str(other), "--data", str(unlabelled)]) == 2
+    assert run_main(lab.cli, ["predict", str(other), "--data", str(unlabelled)]) == 2
     assert "is a run of lab04_bag_of_words" in capsys.readouterr().err
     (other / "record.json").write_text(f'{{"lab": "{lab.LAB_ID}"}}')
-    assert run_main(lab.main, ["predict", str(other), "--data", str(unlabelled)]) == 2
+    assert run_main(lab.cli, ["predict", str(other), "--data", str(unlabelled)]) == 2
     assert "holds no saved model" in capsys.readouterr().err
 
 
@@ -325,7 +325,7 @@ def test_binary_integer_labels_threshold_auto_and_predict(tiny_preset, tmp_path,
     assert record["predict"]["label_values"] == [0, 1]
     assert record["predict"]["threshold"] == threshold["threshold"]
     submission = run_dir / "submission.csv"
-    assert run_main(lab.main, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
+    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
     rows = submission.read_text(encoding="utf-8").splitlines()
     assert rows[0] == "id,target" and [row.split(",")[0] for row in rows[1:]] == ["7", "8"]
     assert {row.split(",")[1] for row in rows[1:]} <= {"0", "1"}
@@ -366,7 +366,7 @@ def test_k_fold_cross_validation_and_averaged_predictions(tiny_preset, tmp_path)
     assert record["metrics"]["samples"] == 12  # the held-out test split, 20% of 60
     assert (run_dir / "folds.png").is_file()
     assert record["predict"]["models"] == ["model_fold1.keras", "model_fold2.keras"]
-    assert run_main(lab.main, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
+    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
     assert len((run_dir / "submission.csv").read_text().splitlines()) == 6
 
 
@@ -424,5 +424,5 @@ def test_roberta_family_end_to_end_with_its_own_padding_id(tmp_path):
     record = read_record(run_dir)
     assert record["predict"]["family"] == "roberta"
     assert record["predict"]["input_names"] == ["token_ids", "padding_mask"]
-    assert run_main(lab.main, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
+    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
     assert len((run_dir / "submission.csv").read_text().splitlines()) == 6
