@@ -277,6 +277,9 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     assert record["results"]["threshold"]["threshold"] is None  # argmax for 3 classes
     assert "reference" not in record or not record["reference"]  # no published score
     assert all(row["split"] == "held-out" for row in record["misclassified"])
+    explained = record["misclassified"][0]["word_effects"]  # occlusion, word by word
+    assert [word for word, _ in explained] == record["misclassified"][0]["text"].split()
+    assert (run_dir / "word_attribution.png").is_file()
     assert (run_dir / "tokenizer" / "vocabulary.txt").is_file()
 
     submission = tmp_path / "submission.csv"
@@ -302,35 +305,6 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     assert "holds no saved model" in capsys.readouterr().err
 
 
-def test_binary_integer_labels_threshold_auto_and_predict(tiny_preset, tmp_path, capsys):
-    texts, labels = synthetic_sentences(160, seed=7)
-    labels[:40] = 0  # imbalanced: about 2 negatives for 1 positive
-    labelled = tmp_path / "tweets.tsv"
-    with open(labelled, "w", encoding="utf-8") as stream:
-        stream.write("text\ttarget\n" + "".join(f"{text}\t{label}\n"
-                                               for text, label in zip(texts, labels, strict=True)))
-    unlabelled = tmp_path / "test.csv"
-    unlabelled.write_text("id,text\n7,a good film\n8,a dull film\n", encoding="utf-8")
-    out = tmp_path / "runs"
-    assert run_main(lab.main, [
-        "--quick", "--preset", str(tiny_preset), "--out", str(out), "--data", str(labelled),
-        "--batch-size", "16", *ONE_SHAPE, "--threshold", "auto", "--no-baseline"]) == 0
-    [run_dir] = list_runs(lab.LAB_ID, out)
-    record = read_record(run_dir)
-    threshold = record["results"]["threshold"]
-    assert threshold["chosen_by"] == "max F1 on the validation split"
-    assert 0 < threshold["threshold"] < 1
-    assert "test_f1_at_0.5" in threshold and len([key for key in threshold
-                                                  if key.startswith("test_f1_at_")]) >= 1
-    assert record["predict"]["label_values"] == [0, 1]
-    assert record["predict"]["threshold"] == threshold["threshold"]
-    submission = run_dir / "submission.csv"
-    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
-    rows = submission.read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "id,target" and [row.split(",")[0] for row in rows[1:]] == ["7", "8"]
-    assert {row.split(",")[1] for row in rows[1:]} <= {"0", "1"}
-
-
 def test_class_weights_and_threshold_flag():
     weights = lab.class_weights(np.array([0, 0, 0, 1]), 2, "balanced")
     assert weights.tolist() == pytest.approx([4 / 6, 4 / 2])
@@ -346,13 +320,20 @@ def test_class_weights_and_threshold_flag():
     assert lab.decide(np.array([[0.2, 0.5, 0.3]])).tolist() == [1]
 
 
-def test_k_fold_cross_validation_and_averaged_predictions(tiny_preset, tmp_path):
-    labelled, unlabelled = write_mood_files(tmp_path, rows=60)
+def test_k_fold_binary_integer_labels_threshold_auto_and_predict(tiny_preset, tmp_path):
+    texts, labels = synthetic_sentences(60, seed=7)
+    labels[:20] = 0  # imbalanced: about 2 negatives for 1 positive
+    labelled = tmp_path / "tweets.tsv"
+    with open(labelled, "w", encoding="utf-8") as stream:
+        stream.write("text\ttarget\n" + "".join(f"{text}\t{label}\n"
+                                               for text, label in zip(texts, labels, strict=True)))
+    unlabelled = tmp_path / "test.csv"
+    unlabelled.write_text("id,text\n7,a good film\n8,a dull film\n", encoding="utf-8")
     out = tmp_path / "runs"
     assert run_main(lab.main, [
         "--quick", "--preset", str(tiny_preset), "--out", str(out), "--data", str(labelled),
-        "--label-column", "mood", "--batch-size", "16", *ONE_SHAPE, "--folds", "2",
-        "--no-baseline"]) == 0
+        "--batch-size", "16", *ONE_SHAPE, "--folds", "2", "--threshold", "auto",
+        "--no-baseline", "--explain", "0"]) == 0
     [run_dir] = list_runs(lab.LAB_ID, out)
     record = read_record(run_dir)
     folds = record["results"]["folds"]
@@ -361,13 +342,22 @@ def test_k_fold_cross_validation_and_averaged_predictions(tiny_preset, tmp_path)
         np.mean([row["accuracy"] for row in folds["per_fold"]]), abs=1e-4)
     assert folds["accuracy_std"] >= 0 and 0 <= folds["out_of_fold_accuracy"] <= 1
     pooled = record["dataset"]["splits"]["train"] + record["dataset"]["splits"]["dev"]
-    assert np.load(run_dir / "out_of_fold_probabilities.npy").shape == (pooled, 3)
+    assert np.load(run_dir / "out_of_fold_probabilities.npy").shape == (pooled, 2)
     assert record["results"]["dev_metrics"]["samples"] == pooled  # out of fold
     assert record["metrics"]["samples"] == 12  # the held-out test split, 20% of 60
     assert (run_dir / "folds.png").is_file()
+    # the threshold is tuned on the out-of-fold predictions, reported on test at 0.5 and at it
+    threshold = record["results"]["threshold"]
+    assert threshold["chosen_by"] == "max F1 on the validation split"
+    assert 0 < threshold["threshold"] < 1 and "test_f1_at_0.5" in threshold
+    assert "test_accuracy_at_0.5" in threshold
     assert record["predict"]["models"] == ["model_fold1.keras", "model_fold2.keras"]
+    assert record["predict"]["label_values"] == [0, 1]
+    assert record["predict"]["threshold"] == threshold["threshold"]
     assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
-    assert len((run_dir / "submission.csv").read_text().splitlines()) == 6
+    rows = (run_dir / "submission.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "id,target" and [row.split(",")[0] for row in rows[1:]] == ["7", "8"]
+    assert {row.split(",")[1] for row in rows[1:]} <= {"0", "1"}
 
 
 def test_head_learning_rate_multiplier(tiny_preset, tmp_path):
@@ -419,7 +409,7 @@ def test_roberta_family_end_to_end_with_its_own_padding_id(tmp_path):
     assert run_main(lab.main, [
         "--quick", "--preset", str(preset), "--out", str(out), "--data", str(labelled),
         "--label-column", "mood", "--batch-size", "16", *ONE_SHAPE, "--no-baseline",
-        "--strategy", "gradual"]) == 0
+        "--strategy", "gradual", "--explain", "0"]) == 0
     [run_dir] = list_runs(lab.LAB_ID, out)
     record = read_record(run_dir)
     assert record["predict"]["family"] == "roberta"
