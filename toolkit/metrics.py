@@ -33,10 +33,15 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int],
         y_true, y_pred, labels=labels, zero_division=0)
     macro = precision_recall_fscore_support(y_true, y_pred, labels=labels, average="macro",
                                             zero_division=0)
+    # weighted: each class's score counts by its number of true samples (imbalanced data)
+    weighted = precision_recall_fscore_support(y_true, y_pred, labels=labels,
+                                               average="weighted", zero_division=0)
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "macro_precision": float(macro[0]), "macro_recall": float(macro[1]),
         "macro_f1": float(macro[2]),
+        "weighted_precision": float(weighted[0]), "weighted_recall": float(weighted[1]),
+        "weighted_f1": float(weighted[2]),
         "per_class": {
             name: {"precision": float(p), "recall": float(r), "f1": float(f),
                    "support": int(s)}
@@ -46,6 +51,24 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int],
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
         "samples": int(len(y_true)),
     }
+
+
+def best_f1_threshold(y_true: Sequence[int], positive_probability: Sequence[float]
+                      ) -> tuple[float, float]:
+    """The decision threshold on the positive class's probability that maximises its F1.
+
+    For a binary task (labels 0/1, class 1 positive). Returns ``(threshold, f1)``; predict
+    class 1 when ``probability >= threshold``. Tune it on validation data, never on test.
+    """
+    from sklearn.metrics import precision_recall_curve
+
+    y_true = np.asarray(y_true)
+    if len(np.unique(y_true)) < 2:
+        return 0.5, float("nan")
+    precision, recall, thresholds = precision_recall_curve(y_true, positive_probability)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    best = int(np.argmax(f1[:-1]))  # the last point (recall 0) has no threshold
+    return float(thresholds[best]), float(f1[best])
 
 
 def measure_inference(predict: Callable[[np.ndarray], object], x: np.ndarray,

@@ -176,14 +176,15 @@ class Run:
         """Write ``record.json`` atomically."""
         return write_json_atomic(self.record_path, self.record)
 
-    def save_model(self, model, *, skip: bool = False) -> Path | None:
-        """Write ``model.keras`` into the run folder, unless ``skip`` (the lab's ``--no-save``).
+    def save_model(self, model, *, skip: bool = False, name: str = MODEL_NAME) -> Path | None:
+        """Write ``model.keras`` (or ``name``) into the run folder, unless ``skip`` (the lab's
+        ``--no-save``).
 
         Reload it with ``keras.saving.load_model(path)`` (``safe_mode`` stays on).
         """
         if skip:
             return None
-        path = self.path(MODEL_NAME)
+        path = self.path(name)
         model.save(path)
         return path
 
@@ -203,9 +204,15 @@ class Run:
             print("\n" + warning)
         accuracy = self.record["metrics"].get("accuracy")
         reference = self.record["reference"]
+        measured = reference.get("measured")
         if isinstance(accuracy, float) and isinstance(reference.get("value"), float):
-            print(f"\ntest accuracy {accuracy:.2%} (published {reference['value']:.2%}, "
-                  f"{reference.get('split', 'test')})")
+            if isinstance(measured, float) and abs(measured - accuracy) > 1e-9:
+                # the reference was measured on another split (e.g. a published dev score)
+                print(f"\naccuracy {measured:.2%} on {reference.get('split', 'its split')} "
+                      f"(published {reference['value']:.2%}); test accuracy {accuracy:.2%}")
+            else:
+                print(f"\ntest accuracy {accuracy:.2%} (published {reference['value']:.2%}, "
+                      f"{reference.get('split', 'test')})")
         written = ["record.json"] + (["REFLECTION.md"] if reflection else [])
         print(f"\nrun folder: {self.dir} ({', '.join(written)}, "
               f"{len(self.record['figures'])} figures)")

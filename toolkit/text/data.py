@@ -10,7 +10,12 @@ labels and class names):
   per line: 6,920 / 872 / 1,821 sentences, with a labelled test split.
 * any CSV/TSV of yours - ``--data PATH --text-column C --label-column L`` (string or
   integer labels, two or more classes). Without ``--test-data`` a seeded, stratified 20%
-  is held out as the test split.
+  is held out as the test split. Rows with an empty text or no label (blank, ``NaN``,
+  ``NA``, ``null``) are dropped, and the loader says how many and why.
+* a TensorFlow Datasets set - ``--dataset tfds:NAME[/CONFIG]`` (``tfds:imdb_reviews``,
+  ``tfds:ag_news_subset``, ``tfds:glue/sst2``...), read offline from the TFDS data folder
+  (``--data-dir`` or ``~/tensorflow_datasets``): the text and label features are found from
+  the data set's info, or named with ``--text-column`` / ``--label-column``.
 
 The files of the two SST-2 variants are found through the data registry (``--data-dir``,
 the Keras cache, then a download). Every problem with a file (empty, missing column,
@@ -40,8 +45,12 @@ from toolkit.formats import is_number
 from toolkit.registry import fetch, get_entry
 
 DATASETS = ("sst2_glue", "sst2_sentences")
+TFDS_PREFIX = "tfds:"
+# What a spreadsheet or pandas writes for a missing value: such a row has no label.
+MISSING_VALUES = {"", "nan", "na", "n/a", "null", "none"}
 SST2_CLASS_NAMES = {0: "negative", 1: "positive"}
-TEXT_COLUMN_GUESSES = ("sentence", "text", "review", "content", "document", "utterance")
+TEXT_COLUMN_GUESSES = ("sentence", "text", "review", "content", "document", "utterance",
+                       "description")
 LABEL_COLUMN_GUESSES = ("label", "labels", "sentiment", "class", "category", "topic", "intent",
                         "target")
 TEST_FRACTION = 0.2        # held out as test from a single --data file
@@ -71,6 +80,15 @@ class TextDataset:
     citation: str = ""
     license: str = ""
     notes: list[str] = field(default_factory=list)
+    label_values: list = field(default_factory=list)
+    text_column: str = "text"
+    label_column: str = "label"
+
+    def __post_init__(self):
+        # The labels as the source wrote them (integers stay integers), one per class: what a
+        # prediction file must contain. Defaults to the class names.
+        if not self.label_values:
+            self.label_values = list(self.class_names)
 
     def describe(self) -> dict:
         """The record's ``dataset`` section."""
@@ -80,6 +98,8 @@ class TextDataset:
             "splits": {"train": len(self.x_train), "validation": len(self.x_val),
                        self.test_split: len(self.x_test)},
             "test_split": self.test_split, "classes": list(self.class_names),
+            "label_values": list(self.label_values),
+            "columns": {"text": self.text_column, "label": self.label_column},
             "class_counts": {split: _class_counts(y, self.class_names) for split, y in
                              (("train", self.y_train), ("validation", self.y_val),
                               (self.test_split, self.y_test))},
@@ -175,12 +195,64 @@ class RawTexts:
 
     ``lines[i]`` is the line of the file where row ``i`` ends and ``label_source`` says where
     the label sits (e.g. ``"column 'label'"``): both name the place in error messages.
+    ``dropped`` maps a reason (``"empty text"``, ``"no label"``) to the lines left out.
     """
 
     texts: list[str]
     labels: list[str]
     lines: list[int]
     label_source: str
+    dropped: dict[str, list[int]] = field(default_factory=dict)
+    text_column: str = "text"
+    label_column: str = "label"
+
+    def dropped_note(self, path: Path | str) -> str | None:
+        """One line saying how many rows were left out and why (``None`` when none were)."""
+        if not self.dropped:
+            return None
+        parts = []
+        for reason, lines in self.dropped.items():
+            shown = ", ".join(str(line) for line in lines[:5]) + (", ..." if len(lines) > 5
+                                                                  else "")
+            parts.append(f"{len(lines):,} with {reason} (line{'s' if len(lines) > 1 else ''} "
+                         f"{shown})")
+        total = sum(len(lines) for lines in self.dropped.values())
+        return f"{Path(path).name}: dropped {total:,} row{'s' if total > 1 else ''}: " \
+               + "; ".join(parts)
+
+
+def _table_rows(path: Path):
+    """``(header, reader, delimiter)`` of a CSV/TSV file with a header row."""
+    text = read_utf8(path)
+    if not text.strip():
+        raise CourseError(f"{path} is empty", fix="check that you passed the right file")
+    first_line = text.split("\n", 1)[0]
+    delimiter = _delimiter(path, first_line)
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except csv.Error as error:
+        raise CourseError(f"{path} line 1 is not a valid header", why=str(error)) from None
+    return header, reader, delimiter
+
+
+def _data_rows(path: Path, header: list[str], reader, delimiter: str):
+    """Every non-blank row with its line number; a row of the wrong width is an error."""
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line between rows (common at the end of a file)
+            if len(row) != len(header):
+                raise CourseError(
+                    f"{path} line {reader.line_num} has {len(row)} fields, the header has "
+                    f"{len(header)}",
+                    why="a stray delimiter in the text, or an unclosed quote above this line",
+                    fix="quote texts that contain the delimiter, or fix that line")
+            yield reader.line_num, row
+    except csv.Error as error:
+        raise CourseError(f"{path} line {reader.line_num} is not valid "
+                          f"{'TSV' if delimiter == chr(9) else 'CSV'}", why=str(error)) from None
 
 
 def read_text_table(path: str | Path, text_column: str | None = None,
@@ -190,6 +262,8 @@ def read_text_table(path: str | Path, text_column: str | None = None,
     ``.tsv`` files are read as GLUE writes them (tab-separated, no quoting); ``.csv`` files
     with standard CSV quoting, so a text may hold commas and line breaks inside quotes.
     Other suffixes: tab-separated when the header holds a tab, else comma-separated.
+    Rows with an empty text or a missing label (blank, ``NaN``, ``NA``, ``null``) are left
+    out and counted in :attr:`RawTexts.dropped`.
 
     Args:
         path: the file.
@@ -200,44 +274,53 @@ def read_text_table(path: str | Path, text_column: str | None = None,
         :class:`RawTexts`, labels still as strings.
     """
     path = Path(path)
-    text = read_utf8(path)
-    if not text.strip():
-        raise CourseError(f"{path} is empty", fix="check that you passed the right file")
-    first_line = text.split("\n", 1)[0]
-    delimiter = _delimiter(path, first_line)
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
-    try:
-        header = [name.strip() for name in next(reader)]
-        text_index = _pick_column(header, text_column, TEXT_COLUMN_GUESSES, path, "text",
-                                  "--text-column")
-        label_index = _pick_column(header, label_column, LABEL_COLUMN_GUESSES, path, "label",
-                                   "--label-column")
-        if text_index == label_index:
-            raise CourseError(f"{path}: the text and label columns are both '{header[text_index]}'",
-                              fix="pass different --text-column and --label-column")
-        texts, labels, lines = [], [], []
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue  # a blank line between rows (common at the end of a file)
-            if len(row) != len(header):
-                raise CourseError(
-                    f"{path} line {reader.line_num} has {len(row)} fields, the header has "
-                    f"{len(header)}",
-                    why="a stray delimiter in the text, or an unclosed quote above this line",
-                    fix="quote texts that contain the delimiter, or fix that line")
-            texts.append(row[text_index])
-            labels.append(row[label_index].strip())
-            lines.append(reader.line_num)
-    except csv.Error as error:
-        raise CourseError(f"{path} line {reader.line_num} is not valid "
-                          f"{'TSV' if delimiter == chr(9) else 'CSV'}", why=str(error)) from None
+    header, reader, delimiter = _table_rows(path)
+    text_index = _pick_column(header, text_column, TEXT_COLUMN_GUESSES, path, "text",
+                              "--text-column")
+    label_index = _pick_column(header, label_column, LABEL_COLUMN_GUESSES, path, "label",
+                               "--label-column")
+    if text_index == label_index:
+        raise CourseError(f"{path}: the text and label columns are both '{header[text_index]}'",
+                          fix="pass different --text-column and --label-column")
+    texts, labels, lines = [], [], []
+    for line, row in _data_rows(path, header, reader, delimiter):
+        texts.append(row[text_index])
+        labels.append(row[label_index].strip())
+        lines.append(line)
     if not texts:
         raise CourseError(f"{path} has a header but no rows", fix="check the file")
-    label_source = f"column '{header[label_index]}'"
-    _check_texts(texts, lines, path, f"column '{header[text_index]}'")
-    _check_labels_present(labels, lines, path, label_source)
-    return RawTexts(texts, labels, lines, label_source)
+    raw = RawTexts(texts, labels, lines, f"column '{header[label_index]}'",
+                   text_column=header[text_index], label_column=header[label_index])
+    return _drop_incomplete(raw, path, f"column '{header[text_index]}'")
+
+
+def read_unlabelled_table(path: str | Path, text_column: str | None = None,
+                          id_column: str | None = None) -> tuple[list, list[str], str]:
+    """Texts to predict: ``(ids, texts, id_column_name)`` from a CSV/TSV with a header row.
+
+    The ids come from ``id_column`` (default: a column named ``id`` when there is one, else
+    the row number from 0). An empty text is an error naming its line: every row of a
+    submission needs a prediction.
+    """
+    path = Path(path)
+    header, reader, delimiter = _table_rows(path)
+    text_index = _pick_column(header, text_column, TEXT_COLUMN_GUESSES, path, "text",
+                              "--text-column")
+    if id_column is None and "id" in [name.lower() for name in header]:
+        id_column = header[[name.lower() for name in header].index("id")]
+    id_index = None if id_column is None else _pick_column(header, id_column, (), path, "id",
+                                                           "--id-column")
+    ids, texts = [], []
+    for line, row in _data_rows(path, header, reader, delimiter):
+        if not row[text_index].strip():
+            raise CourseError(f"{path} line {line}: column '{header[text_index]}' is blank",
+                              why="every row of a prediction file needs a text",
+                              fix="fill in the text or delete the row")
+        texts.append(row[text_index])
+        ids.append(len(ids) if id_index is None else row[id_index])
+    if not texts:
+        raise CourseError(f"{path} has a header but no rows", fix="check the file")
+    return ids, texts, "id" if id_index is None else header[id_index]
 
 
 def read_label_sentence_file(path: str | Path) -> RawTexts:
@@ -252,29 +335,45 @@ def read_label_sentence_file(path: str | Path) -> RawTexts:
         raise CourseError(f"{path} is empty", fix="check that you passed the right file")
     texts, labels, lines = [], [], []
     for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
         label, _, sentence = line.strip().partition(" ")
         texts.append(sentence)
         labels.append(label)
         lines.append(number)
-    label_source = "the label at the start of the line"
-    _check_texts(texts, lines, path, "the sentence after the label")
-    _check_labels_present(labels, lines, path, label_source)
-    return RawTexts(texts, labels, lines, label_source)
+    raw = RawTexts(texts, labels, lines, "the label at the start of the line",
+                   text_column="sentence", label_column="label")
+    return _drop_incomplete(raw, path, "the sentence after the label")
 
 
-def _check_texts(texts: list[str], lines: list[int], path: Path, where: str) -> None:
-    for text, line in zip(texts, lines, strict=True):
+def _drop_incomplete(raw: RawTexts, path: Path, where: str) -> RawTexts:
+    """Leave out rows without a text or a label, counting them by reason.
+
+    A file where nothing is left is an error: it names the first such line.
+    """
+    keep, dropped = [], {}
+    for i, (text, label, line) in enumerate(zip(raw.texts, raw.labels, raw.lines, strict=True)):
         if not text.strip():
-            raise CourseError(f"{path} line {line}: {where} is blank",
-                              why="a text classifier needs a text for every label",
-                              fix="delete that line or fill in its text")
-
-
-def _check_labels_present(labels: list[str], lines: list[int], path: Path, where: str) -> None:
-    for label, line in zip(labels, lines, strict=True):
-        if not label:
-            raise CourseError(f"{path} line {line}: {where} is empty",
-                              fix="give every row a label, or delete the row")
+            dropped.setdefault("an empty text", []).append(line)
+        elif label.strip().lower() in MISSING_VALUES:
+            dropped.setdefault("no label", []).append(line)
+        else:
+            keep.append(i)
+    if not keep:
+        reason, lines = next(iter(dropped.items()))
+        what = f"{where} is blank" if reason == "an empty text" else \
+            f"{raw.label_source} is empty"
+        raise CourseError(f"{path} line {lines[0]}: {what}, and so is every other row",
+                          why="a text classifier needs a text and a label in each row",
+                          fix="check the --text-column and --label-column you passed")
+    raw.texts = [raw.texts[i] for i in keep]
+    raw.labels = [raw.labels[i] for i in keep]
+    raw.lines = [raw.lines[i] for i in keep]
+    raw.dropped = dropped
+    note = raw.dropped_note(path)
+    if note:
+        print(note)
+    return raw
 
 
 # --- labels -----------------------------------------------------------------------------------
@@ -398,6 +497,18 @@ def _encode_file(raw: RawTexts, path: Path, *, class_names: list[str] | None = N
                          lines=raw.lines, path=path, column=raw.label_source)
 
 
+def label_values(labels: list[str], class_names: list[str]) -> list:
+    """The label of each class as the file wrote it: whole numbers as ``int``, else the names.
+
+    ``encode_labels`` sorts whole-number labels numerically, so class ``i`` is the ``i``-th
+    smallest number.
+    """
+    integers = [_as_integer(label) for label in labels]
+    if all(value is not None for value in integers):
+        return sorted(set(integers))
+    return list(class_names)
+
+
 def load_sst2_glue(data_dir: str | Path | None = None, seed: int = 42,
                    validation_fraction: float = 0.05) -> TextDataset:
     """GLUE SST-2: train phrases (minus a stratified validation share) and the dev sentences.
@@ -425,7 +536,7 @@ def load_sst2_glue(data_dir: str | Path | None = None, seed: int = 42,
              "accuracy reads higher than dev accuracy."]
     return TextDataset("sst2_glue", entry.title, x_train, y_train, x_val, y_val, x_dev, y_dev,
                        classes, "dev", str(train_path.parent), entry.citation, entry.license,
-                       notes)
+                       notes, label_values=[0, 1], text_column="sentence")
 
 
 def load_sst2_sentences(data_dir: str | Path | None = None) -> TextDataset:
@@ -446,7 +557,7 @@ def load_sst2_sentences(data_dir: str | Path | None = None) -> TextDataset:
              "of the training sentences (use --dataset sst2_glue for those)."]
     return TextDataset("sst2_sentences", entry.title, *splits["train"], *splits["dev"],
                        *splits["test"], classes, "test", str(path.parent), entry.citation,
-                       entry.license, notes)
+                       entry.license, notes, label_values=[0, 1], text_column="sentence")
 
 
 def read_text_file(path: str | Path, text_column: str | None = None,
@@ -473,10 +584,12 @@ def load_text_file(path: str | Path, text_column: str | None = None,
     raw = read_text_file(path, text_column, label_column)
     y, classes = _encode_file(raw, path)
     texts = raw.texts
-    notes = []
+    notes = [note for note in [raw.dropped_note(path)] if note]
     if test_path is not None:
         test_path = Path(test_path)
-        test = read_text_file(test_path, text_column, label_column)
+        test = read_text_file(test_path, text_column or raw.text_column,
+                              label_column or raw.label_column)
+        notes += [note for note in [test.dropped_note(test_path)] if note]
         x_test = test.texts
         y_test, _ = _encode_file(test, test_path, class_names=classes)
         test_split = "test"
@@ -492,14 +605,126 @@ def load_text_file(path: str | Path, text_column: str | None = None,
     notes.append(f"validation: a stratified {validation_fraction:.0%} of the training texts "
                  f"(seed {seed})")
     return TextDataset(path.stem, f"{path.name} (your data)", x_train, y_train, x_val, y_val,
-                       x_test, y_test, classes, test_split, str(path), notes=notes)
+                       x_test, y_test, classes, test_split, str(path), notes=notes,
+                       label_values=label_values(raw.labels, classes),
+                       text_column=raw.text_column, label_column=raw.label_column)
+
+
+# --- TensorFlow Datasets ----------------------------------------------------------------------
+
+def _tfds_feature(features: dict, wanted: str | None, kind: str, name: str, flag: str) -> str:
+    """The name of the text (``kind="Text"``) or label (``"ClassLabel"``) feature."""
+    found = ", ".join(f"{key} ({type(value).__name__})" for key, value in features.items())
+    if wanted is not None:
+        if wanted not in features:
+            raise CourseError(f"tfds:{name} has no feature '{wanted}'",
+                              why=f"its features are {found}", fix=f"pass {flag} with one of them")
+        return wanted
+    candidates = [key for key, value in features.items() if type(value).__name__ == kind]
+    guesses = TEXT_COLUMN_GUESSES if kind == "Text" else LABEL_COLUMN_GUESSES
+    for guess in guesses:  # ag_news has a title and a description: the description is the text
+        if guess in candidates:
+            return guess
+    if candidates:
+        return candidates[0]
+    raise CourseError(f"tfds:{name} has no {kind} feature to use", why=f"its features are {found}",
+                      fix=f"name the feature with {flag}")
+
+
+def load_tfds(name: str, *, data_dir: str | Path | None = None, text_column: str | None = None,
+              label_column: str | None = None, seed: int = 42,
+              test_fraction: float = TEST_FRACTION,
+              validation_fraction: float = VALIDATION_FRACTION) -> TextDataset:
+    """A text classification set of TensorFlow Datasets (``imdb_reviews``, ``glue/sst2``...).
+
+    Read offline (``download=False``) from ``data_dir`` (default ``~/tensorflow_datasets``):
+    prepare it once with ``tfds build NAME`` or ``tfds.load(NAME)`` where the internet is
+    reachable. The first ``Text`` feature is the text and the first ``ClassLabel`` the label,
+    unless ``text_column`` / ``label_column`` name others. Splits: ``train``; ``validation``
+    when the set has one (else a stratified share of train); ``test`` when it has labels (GLUE
+    hides them, marked -1: then validation becomes the test split).
+    """
+    try:
+        import tensorflow_datasets as tfds
+    except ImportError:
+        raise CourseError(f"--dataset tfds:{name} needs tensorflow-datasets",
+                          fix="pip install tensorflow-datasets") from None
+    where = str(Path(data_dir).expanduser()) if data_dir else "~/tensorflow_datasets"
+    try:
+        builder = tfds.builder(name, data_dir=str(data_dir) if data_dir else None)
+    except Exception as error:  # DatasetNotFoundError and friends
+        raise CourseError(f"tfds:{name} is not a TensorFlow Datasets name",
+                          why=str(error).splitlines()[0][:200],
+                          fix="see tfds.list_builders(), e.g. tfds:imdb_reviews, "
+                              "tfds:ag_news_subset, tfds:glue/sst2") from None
+    features = dict(builder.info.features)
+    text_key = _tfds_feature(features, text_column, "Text", name, "--text-column")
+    label_key = _tfds_feature(features, label_column, "ClassLabel", name, "--label-column")
+    label_feature = features[label_key]
+    class_names = list(getattr(label_feature, "names", None) or
+                       [str(i) for i in range(label_feature.num_classes)])
+    known_splits = list(builder.info.splits.keys()) or ["train", "validation", "test"]
+
+    def read(split: str) -> tuple[list[str], np.ndarray]:
+        try:
+            dataset = tfds.load(name, split=split, download=False,
+                                data_dir=str(data_dir) if data_dir else None)
+        except Exception as error:  # AssertionError when it is not prepared, and others
+            raise CourseError(f"tfds:{name} is not in the TFDS data folder {where}",
+                              why=str(error).splitlines()[0][:200],
+                              fix=f"prepare it once where the internet is reachable (tfds build "
+                                  f"{name} --data_dir {where}) or pass --data-dir with the "
+                                  f"folder that holds it") from None
+        texts, labels = [], []
+        for example in tfds.as_numpy(dataset):
+            text = example[text_key]
+            texts.append(text.decode("utf-8") if isinstance(text, bytes) else str(text))
+            labels.append(int(example[label_key]))
+        return texts, np.asarray(labels, dtype=np.int64)
+
+    x_train, y_train = read("train")
+    notes = [f"TensorFlow Datasets {name}: text feature '{text_key}', label feature "
+             f"'{label_key}'"]
+    x_val = y_val = None
+    if "validation" in known_splits:
+        x_val, y_val = read("validation")
+    x_test, y_test, test_split = None, None, "test"
+    if "test" in known_splits:
+        x_test, y_test = read("test")
+        if (y_test < 0).any():  # GLUE marks hidden test labels with -1
+            notes.append("its test labels are hidden (-1): validation is the test split")
+            x_test = y_test = None
+    if x_test is None and x_val is not None:
+        x_test, y_test, x_val, y_val, test_split = x_val, y_val, None, None, "validation"
+    if x_test is None:
+        x_train, y_train, x_test, y_test = stratified_split(
+            x_train, y_train, test_fraction, seed, class_names=class_names, what="test")
+        test_split = "held-out"
+        notes.append(f"test split: a stratified {test_fraction:.0%} of train (seed {seed})")
+    if x_val is None:
+        x_train, y_train, x_val, y_val = stratified_split(
+            x_train, y_train, validation_fraction, seed, class_names=class_names,
+            what="validation")
+        notes.append(f"validation: a stratified {validation_fraction:.0%} of train "
+                     f"(seed {seed})")
+    title = getattr(builder.info, "full_name", name)
+    citation = (getattr(builder.info, "citation", "") or "").strip().splitlines()
+    return TextDataset(name.replace("/", "_"), f"{title} (TensorFlow Datasets)", x_train,
+                       y_train, x_val, y_val, x_test, y_test, class_names, test_split,
+                       f"tfds:{name} in {where}", " ".join(citation)[:500], "", notes,
+                       label_values=list(range(len(class_names))), text_column=text_key,
+                       label_column=label_key)
 
 
 def load_text_dataset(dataset: str = "sst2_glue", *, data: str | Path | None = None,
                       test_data: str | Path | None = None, text_column: str | None = None,
                       label_column: str | None = None, data_dir: str | Path | None = None,
                       seed: int = 42) -> TextDataset:
-    """One entry point for the labs: ``--data PATH`` wins over ``--dataset NAME``."""
+    """One entry point for the labs: ``--data PATH`` wins over ``--dataset NAME``.
+
+    ``dataset`` is ``sst2_glue``, ``sst2_sentences`` or ``tfds:NAME[/CONFIG]``; ``data_dir``
+    is where the SST-2 files (or the TFDS data folder) are.
+    """
     if data is not None:
         return load_text_file(data, text_column, label_column, test_path=test_data, seed=seed)
     if test_data is not None:
@@ -508,8 +733,12 @@ def load_text_dataset(dataset: str = "sst2_glue", *, data: str | Path | None = N
         return load_sst2_glue(data_dir, seed)
     if dataset == "sst2_sentences":
         return load_sst2_sentences(data_dir)
+    if dataset.startswith(TFDS_PREFIX):
+        return load_tfds(dataset[len(TFDS_PREFIX):], data_dir=data_dir, text_column=text_column,
+                         label_column=label_column, seed=seed)
     raise CourseError(f"unknown text dataset '{dataset}'",
-                      fix=f"use --dataset {' or '.join(DATASETS)}, or --data PATH for your file")
+                      fix=f"use --dataset {', '.join(DATASETS)} or tfds:NAME[/CONFIG], or "
+                          f"--data PATH for your file")
 
 
 def load_from_args(config: argparse.Namespace,
@@ -530,18 +759,34 @@ def load_from_args(config: argparse.Namespace,
     return data
 
 
-def add_text_data_arguments(parser: argparse.ArgumentParser) -> None:
-    """The data flags the text labs share: ``--dataset``, ``--data``, columns, ``--test-data``."""
+def dataset_name(text: str) -> str:
+    """``--dataset``'s type: one of :data:`DATASETS` or ``tfds:NAME[/CONFIG]``."""
+    if text in DATASETS or (text.startswith(TFDS_PREFIX) and len(text) > len(TFDS_PREFIX)):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not {', '.join(DATASETS)} or tfds:NAME[/CONFIG] (e.g. tfds:imdb_reviews)")
+
+
+def add_text_data_arguments(parser: argparse.ArgumentParser, *,
+                            default: str = "sst2_glue") -> None:
+    """The data flags the text labs share: ``--dataset``, ``--data``, columns, ``--test-data``.
+
+    ``default`` is the lab's ``--dataset`` when none is given.
+    """
     group = parser.add_argument_group("data")
-    group.add_argument("--dataset", choices=DATASETS, default="sst2_glue",
-                       help="sst2_glue: GLUE train phrases, evaluated on dev (default); "
-                            "sst2_sentences: Kim 2014 sentence splits with a labelled test set")
+    group.add_argument("--dataset", type=dataset_name, default=default, metavar="NAME",
+                       help=f"sst2_glue: GLUE train phrases, evaluated on dev; sst2_sentences: "
+                            f"Kim 2014 sentence splits with a labelled test set; "
+                            f"tfds:NAME[/CONFIG]: a TensorFlow Datasets set read offline "
+                            f"(e.g. tfds:imdb_reviews, tfds:ag_news_subset) (default {default})")
     group.add_argument("--data", metavar="PATH",
                        help="your own CSV/TSV (header row) instead of SST-2")
     group.add_argument("--text-column", metavar="C",
-                       help="column of --data holding the text (default: sentence/text/...)")
+                       help="column of --data (or feature of tfds:) holding the text "
+                            "(default: sentence/text/...)")
     group.add_argument("--label-column", metavar="L",
-                       help="column of --data holding the label (default: label/class/...)")
+                       help="column of --data (or feature of tfds:) holding the label "
+                            "(default: label/class/...)")
     group.add_argument("--test-data", metavar="PATH",
                        help="a test file in the same format as --data (default: hold out a "
                             f"stratified {100 * TEST_FRACTION:.0f}%%)")  # %%: argparse's %

@@ -43,11 +43,14 @@ from toolkit.text.bert.model import (  # noqa: F401
     apply_strategy,
     build_classifier,
     classification_head,
+    gradual_gates,
     layer_groups,
     layerwise_multipliers,
     sentence_vector,
+    transformer_blocks,
 )
 from toolkit.text.bert.optimisation import (  # noqa: F401
+    GradualUnfreezing,
     LayerwiseAdamW,
     WarmupLinearDecay,
     default_precision,
@@ -56,6 +59,7 @@ from toolkit.text.bert.optimisation import (  # noqa: F401
 from toolkit.text.bert.presets import (  # noqa: F401
     ARCHITECTURES,
     BERT_VOCABULARY_SIZE,
+    FAMILIES,
     KAGGLE_URL,
     OFFLINE_MODULE,
     OFFLINE_PACKAGE,
@@ -75,7 +79,9 @@ from toolkit.text.bert.speed import (  # noqa: F401
 )
 from toolkit.text.bert.tokens import (  # noqa: F401
     PaddedBatches,
+    SubwordTokenizer,
     TokenizedTexts,
     WordPieceTokenizer,
+    make_tokenizer,
     padded_length,
 )

