@@ -122,6 +122,12 @@ Expected result and time (measured on the course's 2-core CPU, no GPU; 2026-11)
     rotten) picked 0.17: test F1 0.656 -> 0.682, accuracy 77.8% -> 72.2%. ``predict`` on JAX
     with that TensorFlow-trained model gave the same labels (24 s). Below the 80% we hoped
     for: a critic's verdict is noisier than a sentence's own sentiment.
+
+    ``--folds 5 --epochs 1`` on the SST-2 sentences (train + dev pooled, 7,792 sentences;
+    each model trains on 6,233 and is validated on 1,559), recipe above: 144-149 s of
+    training and about 3.3 minutes per fold, so the five folds (about 17 minutes) did not
+    fit one 12-minute measurement slot; the three folds that finished scored 87.6%, 87.1%
+    and 86.8% (macro F1 the same to 0.1 point): 87.2% ± 0.4%.
 """
 
 from __future__ import annotations
