@@ -122,6 +122,16 @@ Expected result and time (measured on the course's 2-core CPU, no GPU; 2026-11)
     rotten) picked 0.17: test F1 0.656 -> 0.682, accuracy 77.8% -> 72.2%. ``predict`` on JAX
     with that TensorFlow-trained model gave the same labels (24 s). Below the 80% we hoped
     for: a critic's verdict is noisier than a sentence's own sentiment.
+
+    ``--folds 5 --epochs 1`` on the SST-2 sentences (train + dev pooled, 7,792 sentences;
+    each model trains on 6,233 and is validated on 1,559), recipe above: 144-149 s of
+    training and about 3.3 minutes per fold, so the five folds (about 17 minutes) did not
+    fit one 12-minute measurement slot; the three folds that finished scored 87.6%, 87.1%
+    and 86.8% (macro F1 the same to 0.1 point): 87.2% ± 0.4%. A complete, smaller run,
+    ``--folds 3 --epochs 1 --train-samples 2000`` (2,000 training + 872 dev sentences pooled):
+    83.6% ± 0.3% accuracy and 83.6% ± 0.3% macro F1 over the folds (83.8 / 83.7 / 83.2), the
+    three models' averaged test predictions 83.9% on the 1,821 test sentences; 244 s of
+    training in all, 373 s from start to finish.
 """
 
 from __future__ import annotations
@@ -1197,7 +1207,9 @@ def evaluate(outcome: dict, tasks: dict[str, TextTask], preset: bert.Preset,
         title=f"Confusion matrix ({split_title})"))
     run.record["inference"] = measure_speed(model, main.tokens["dev"].token_ids,
                                             bert.input_names(outcome["backbone"]), config)
-    record_reference(run, main, preset, dev_metrics["accuracy"], metrics["accuracy"])
+    # --folds pools the dev sentences into the folds: no dev-only score to compare then
+    record_reference(run, main, preset, dev_metrics["accuracy"] if config.folds == 1 else None,
+                     metrics["accuracy"])
     run.save()
     print(f"{main.test_split} accuracy {metrics['accuracy']:.2%}, macro F1 "
           f"{metrics['macro_f1']:.2%}, weighted F1 {metrics['weighted_f1']:.2%}; validation "
@@ -1214,7 +1226,7 @@ def evaluate(outcome: dict, tasks: dict[str, TextTask], preset: bert.Preset,
 GLUE_TRAINING_SET = "GLUE SST-2 train (67,349 phrases)"
 
 
-def record_reference(run: Run, task: TextTask, preset: bert.Preset, dev_accuracy: float,
+def record_reference(run: Run, task: TextTask, preset: bert.Preset, dev_accuracy: float | None,
                      test_accuracy: float) -> None:
     """The published SST-2 dev score of this model, when the data are SST-2.
 
@@ -1236,8 +1248,11 @@ def record_reference(run: Run, task: TextTask, preset: bert.Preset, dev_accuracy
         note = ("There is no published SST-2 score for all-MiniLM-L6-v2 (a sentence-"
                 "embedding fine-tune of MiniLM); this is the score of its base model "
                 "MiniLM-L6-H384. " + note)
+    if dev_accuracy is None and not glue:
+        note += (" With --folds the dev sentences were pooled into the folds: the measured "
+                 "figure is the test accuracy (1,821 test sentences).")
     run.set_reference(value=value, metric="accuracy", citation=citation, note=note,
-                      measured=test_accuracy if glue else dev_accuracy,
+                      measured=test_accuracy if glue or dev_accuracy is None else dev_accuracy,
                       split="SST-2 dev (872 sentences; GLUE dev = the Kim dev split)")
     run.record["reference"]["training_set"] = GLUE_TRAINING_SET
     run.record["reference"]["this_run_training_set"] = trained_on
