@@ -203,15 +203,16 @@ class Run:
         for warning in self.record.get("warnings", []):
             print("\n" + warning)
         accuracy = self.record["metrics"].get("accuracy")
+        split = self.record["metrics"].get("split") or "test"  # SST-2's labelled split is dev
         reference = self.record["reference"]
         measured = reference.get("measured")
         if isinstance(accuracy, float) and isinstance(reference.get("value"), float):
             if isinstance(measured, float) and abs(measured - accuracy) > 1e-9:
                 # the reference was measured on another split (e.g. a published dev score)
                 print(f"\naccuracy {measured:.2%} on {reference.get('split', 'its split')} "
-                      f"(published {reference['value']:.2%}); test accuracy {accuracy:.2%}")
+                      f"(published {reference['value']:.2%}); {split} accuracy {accuracy:.2%}")
             else:
-                print(f"\ntest accuracy {accuracy:.2%} (published {reference['value']:.2%}, "
+                print(f"\n{split} accuracy {accuracy:.2%} (published {reference['value']:.2%}, "
                       f"{reference.get('split', 'test')})")
         written = ["record.json"] + (["REFLECTION.md"] if reflection else [])
         print(f"\nrun folder: {self.dir} ({', '.join(written)}, "
