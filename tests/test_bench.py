@@ -55,6 +55,15 @@ def test_fast_settings_scale_batch_and_learning_rate_together():
     assert fast["steps_per_execution"] > 1
 
 
+def test_fast_settings_take_one_step_per_call_on_torch(monkeypatch):
+    """Keras's torch backend raises for steps_per_execution > 1 (found running the bench on
+    torch); the bench's fast settings must not ask for it there."""
+    import keras
+
+    monkeypatch.setattr(keras.config, "backend", lambda: "torch")
+    assert fast_fit_settings(128, 1e-3)["steps_per_execution"] == 1
+
+
 def test_mlp_workload_writes_a_json_row(tmp_path, fashion_mnist_dir, capsys):
     out = tmp_path / "bench.json"
     assert main(["--quick", "--only", "mlp", "--json", str(out)]) == 0
