@@ -385,3 +385,20 @@ def test_custom_objects_keep_their_registered_names():
                 bert.LayerwiseAdamW):
         assert keras.saving.get_registered_name(cls) == f"kerascourse>{cls.__name__}"
         assert keras.saving.get_registered_object(f"kerascourse>{cls.__name__}") is cls
+
+
+def test_a_missing_package_is_named_in_the_fix(monkeypatch):
+    """keras-hub raises ImportError for tokenizer packages too (sentencepiece for ALBERT,
+    DeBERTa): the fix names the package that is missing, not always safetensors."""
+    import types
+
+    import keras_hub
+
+    def from_preset(location, dtype=None):
+        raise ModuleNotFoundError("No module named 'sentencepiece'", name="sentencepiece")
+
+    monkeypatch.setattr(keras_hub.models.Backbone, "from_preset", from_preset)
+    preset = types.SimpleNamespace(location="somewhere", label="an ALBERT folder")
+    with pytest.raises(CourseError) as caught:
+        bert.load_backbone(preset)
+    assert caught.value.fix == "pip install sentencepiece"

@@ -274,8 +274,10 @@ def load_backbone(preset: Preset, *, dtype: str | None = None):
     try:
         return keras_hub.models.Backbone.from_preset(preset.location, dtype=dtype)
     except ImportError as error:  # keras-hub needs safetensors for HF folders but does not say so
+        # Name the package that is missing (sentencepiece, safetensors...), not a guess.
+        missing = (getattr(error, "name", None) or "safetensors").split(".")[0]
         raise CourseError(f"loading {preset.label} needs a package that is missing",
-                          why=str(error), fix="pip install safetensors") from None
+                          why=str(error), fix=f"pip install {missing}") from None
 
 
 def random_backbone(preset: str, *, dtype: str | None = None):
