@@ -33,7 +33,8 @@ Word vectors
     ``--glove-file PATH`` takes any GloVe-format text file, e.g. the 2,446-word 50-d subset
     in ``../shared/data/glove_6B_50d_subset``: it knows only the most frequent words, so most
     sentiment words fall back to the OOV strategy (the coverage report says how many).
-    The parsed file is cached as ``.npz``; the record keeps the first and the cached load time.
+    The parsed file is cached as ``.npz`` under the Keras cache folder (``~/.keras/datasets/glove_cache``,
+    rebuilt if damaged); the record keeps the first and the cached load time.
 
 Run
     python -m labs.lab05_glove_lstm --data-dir ../shared/data            # GloVe 6B 100d
