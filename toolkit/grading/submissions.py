@@ -165,13 +165,6 @@ def survey(folder: Path | str, *, reserved: frozenset[str] = frozenset()) -> Cla
     return found
 
 
-def discover(folder: Path | str) -> tuple[list[tuple[str, Path]], list[str]]:
-    """``(student id, path)`` for each submission in ``folder``, sorted by name, and the
-    names of the entries that are no submission (see :func:`survey` for the reasons)."""
-    found = survey(folder)
-    return found.entries, [name for name, _ in found.not_graded]
-
-
 def _safe_member_name(name: str) -> str | None:
     """The member's relative POSIX path, or ``None`` when it escapes the archive."""
     name = name.replace("\\", "/")
