@@ -70,10 +70,6 @@ def for_markdown(text) -> str:
     return html.escape(escaped, quote=False)
 
 
-def for_html(text) -> str:
-    return html.escape(one_line(text))
-
-
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 

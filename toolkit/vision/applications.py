@@ -53,10 +53,6 @@ class ApplicationSpec:
         return get_entry(self.registry_key).citation
 
     @property
-    def weights_file(self) -> str:
-        return get_entry(self.registry_key).files[0].name
-
-    @property
     def weights_bytes(self) -> int | None:
         return get_entry(self.registry_key).files[0].size
 

@@ -162,9 +162,9 @@ class SubwordTokenizer:
 
 def make_tokenizer(preset) -> WordPieceTokenizer | SubwordTokenizer:
     """The tokenizer of a :class:`~toolkit.text.bert.presets.Preset` (any encoder family)."""
-    from toolkit.text.bert.presets import TOKENIZER_KIND, WORDPIECE
+    from toolkit.text.bert.presets import WORDPIECE
 
-    kind = TOKENIZER_KIND[preset.family]
+    kind = preset.tokenizer_kind
     if kind == WORDPIECE:
         return WordPieceTokenizer(preset.vocabulary, lowercase=preset.lowercase)
     files = preset.tokenizer_files or (preset.vocabulary,)
