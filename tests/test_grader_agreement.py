@@ -24,7 +24,7 @@ CORPUS = REPO / "tests" / "data" / "reports"
 
 
 @pytest.fixture(scope="module")
-def benchmark():
+def agreement_bench():
     spec = importlib.util.spec_from_file_location(
         "grader_agreement", REPO / "benchmarks" / "grader_agreement.py")
     module = importlib.util.module_from_spec(spec)
@@ -53,10 +53,10 @@ def test_the_corpus_is_complete_and_small():
         assert not path.is_file() or path.stat().st_size < 50_000, path.name
 
 
-def test_the_grader_meets_the_agreement_targets(benchmark):
-    results = benchmark.run_benchmark()
-    figures = benchmark.overall(results)
-    assert benchmark.below_targets(figures) == [], benchmark.table(results)
+def test_the_grader_meets_the_agreement_targets(agreement_bench):
+    results = agreement_bench.run_benchmark()
+    figures = agreement_bench.overall(results)
+    assert agreement_bench.below_targets(figures) == [], agreement_bench.table(results)
     # The off-topic and the empty report earn nothing; the strong one everything.
     by_name = {r.name: r for r in results}
     assert by_name["r10_off_topic"].grader_total == 0
@@ -64,9 +64,8 @@ def test_the_grader_meets_the_agreement_targets(benchmark):
     assert by_name["r04_markdown_strong"].grader_total == 17
 
 
-def test_the_benchmark_levels_and_quotes(benchmark):
-    assert [benchmark.level(p, 2) for p in (0, 1, 2)] == ["missing", "partial", "met"]
-    assert benchmark.below_targets({"agreement": 0.5, "within_one": 1, "review": 0.2,
-                                    "evidence": 1}) == ["agreement 50% < 90%",
-                                                        "review 20% > 15%"]
-    assert benchmark._quoted('r.md:3: "Most errors are ..."') == "most errors are"
+def test_the_benchmark_levels_and_quotes(agreement_bench):
+    assert [agreement_bench.level(p, 2) for p in (0, 1, 2)] == ["missing", "partial", "met"]
+    figures = {"agreement": 0.5, "within_one": 1, "review": 0.2, "evidence": 1}
+    assert agreement_bench.below_targets(figures) == ["agreement 50% < 90%", "review 20% > 15%"]
+    assert agreement_bench._quoted('r.md:3: "Most errors are ..."') == "most errors are"
