@@ -87,15 +87,17 @@ def byte_pair_files(folder):
     return tokenizer.get_vocab_size()
 
 
-def sentencepiece_file(path):
+def sentencepiece_file(path, family="deberta_v3"):
+    """A tiny SentencePiece model with the special pieces of DeBERTa-v3 or of ALBERT."""
     import io
 
     sentencepiece = pytest.importorskip("sentencepiece")
     model = io.BytesIO()
+    specials = dict(pad_id=0, unk_id=3, pad_piece="[PAD]") if family == "deberta_v3" else \
+        dict(pad_id=0, unk_id=1, pad_piece="<pad>")  # ALBERT: <pad> <unk> [CLS] [SEP]
     sentencepiece.SentencePieceTrainer.train(
         sentence_iterator=iter(CORPUS), model_writer=model, vocab_size=40, model_type="unigram",
-        pad_id=0, unk_id=3, bos_id=-1, eos_id=-1, control_symbols=["[CLS]", "[SEP]"],
-        pad_piece="[PAD]")
+        bos_id=-1, eos_id=-1, control_symbols=["[CLS]", "[SEP]"], **specials)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(model.getvalue())
     return 40
@@ -105,20 +107,37 @@ def make_family_preset(family: str, folder):
     """A Keras preset folder of a tiny random backbone of ``family``, with its tokenizer."""
     import keras_hub
 
+    models = keras_hub.models
     assets = folder / "assets" / "tokenizer"
     if family == "roberta":
         size = byte_pair_files(assets)
-        backbone = keras_hub.models.RobertaBackbone(**{**TINY, "vocabulary_size": size},
-                                                    max_sequence_length=64)
+        backbone = models.RobertaBackbone(**{**TINY, "vocabulary_size": size},
+                                          max_sequence_length=64)
+    elif family == "electra":
+        size = wordpiece_file(assets / "vocabulary.txt")
+        backbone = models.ElectraBackbone(
+            vocab_size=size, num_layers=2, num_heads=2, hidden_dim=16, embedding_dim=16,
+            intermediate_dim=32, max_sequence_length=64)
+    elif family == "albert":
+        size = sentencepiece_file(assets / "vocabulary.spm", family="albert")
+        backbone = models.AlbertBackbone(**{**TINY, "vocabulary_size": size}, embedding_dim=8,
+                                         num_groups=2, num_inner_repetitions=1,
+                                         max_sequence_length=64)
     else:
         size = sentencepiece_file(assets / "vocabulary.spm")
-        backbone = keras_hub.models.DebertaV3Backbone(**{**TINY, "vocabulary_size": size},
-                                                      bucket_size=8)
+        backbone = models.DebertaV3Backbone(**{**TINY, "vocabulary_size": size}, bucket_size=8)
     backbone.save_to_preset(str(folder))
     return folder
 
 
-@pytest.mark.parametrize("family", ["roberta", "deberta_v3"])
+def wordpiece_file(path):
+    words = sorted({word for line in CORPUS for word in line.split()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+    return 5 + len(words)
+
+
+@pytest.mark.parametrize("family", ["roberta", "deberta_v3", "albert", "electra"])
 def test_family_preset_folder_resolves_and_tokenizes(family, tmp_path):
     preset = bert.resolve_preset(str(make_family_preset(family, tmp_path / family)))
     assert preset.family == family and preset.source == "Keras preset folder"
@@ -129,6 +148,12 @@ def test_family_preset_folder_resolves_and_tokenizes(family, tmp_path):
     assert len(second) == 16 and second[-1] == tokenizer.end_id and tokens.truncated == 1
     assert tokenizer.pad_id == (1 if family == "roberta" else 0)
     assert tokenizer.tokenize("the film")  # pieces without the frame
+
+
+def test_sentencepiece_file_without_the_family_pieces_is_one_line(tmp_path):
+    sentencepiece_file(tmp_path / "deberta.spm")  # pads with [PAD], not ALBERT's <pad>
+    with pytest.raises(CourseError, match="has no <pad> piece"):
+        bert.SubwordTokenizer("sentencepiece", [tmp_path / "deberta.spm"], "albert")
 
 
 def test_hugging_face_folder_of_an_unconverted_family_is_one_line(tmp_path):

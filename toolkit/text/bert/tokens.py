@@ -58,6 +58,8 @@ class WordPieceTokenizer:
         self._tokenizer = BertWordPieceTokenizer(str(self.vocabulary), lowercase=lowercase)
         self.pad_id = self._tokenizer.token_to_id("[PAD]") or 0
         self.unknown_id = self._tokenizer.token_to_id("[UNK]")
+        self.start_id = self._tokenizer.token_to_id("[CLS]")
+        self.end_id = self._tokenizer.token_to_id("[SEP]")
 
     @property
     def vocabulary_size(self) -> int:
@@ -126,6 +128,14 @@ class SubwordTokenizer:
             raise ValueError(f"kind must be byte_pair or sentencepiece, got {kind!r}")
         self.start_id, self.end_id, self.pad_id = (token_to_id(token)
                                                    for token in (start, end, pad))
+        if kind == "sentencepiece":  # an unknown piece maps to <unk> without a word
+            missing = [token for token in (start, end, pad)
+                       if self._spm.id_to_piece(token_to_id(token)) != token]
+            if missing:
+                raise CourseError(f"the {family} tokenizer {files[0]} has no {missing[0]} piece",
+                                  why=f"{family} models frame sentences with {start} ... {end} "
+                                      f"and pad with {pad}",
+                                  fix="copy the tokenizer file of the model's own folder")
 
     @property
     def vocabulary_size(self) -> int:
