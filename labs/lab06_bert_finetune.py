@@ -158,6 +158,8 @@ from toolkit.text import bert
 from toolkit.text import data as text_data
 from toolkit.text import plots as text_plots
 from toolkit.text import tags as text_tags
+from toolkit.text.bert import predictor
+from toolkit.text.bert.predictor import decide, predict_texts
 
 LAB_ID = "lab06_bert_finetune"
 TITLE = "Fine-tuning BERT on SST-2"
@@ -166,7 +168,6 @@ QUICK_PRESET_FALLBACK = "bert_tiny_en_uncased"
 CLASS_NAMES = ["negative", "positive"]  # SST-2's
 MONITORS = ("val_loss", "val_accuracy", "val_f1")
 SST2_DATASETS = ("sst2_sentences", "sst2_glue")
-PREDICT_TOKENIZER = "tokenizer"  # the tokenizer files are copied into this run subfolder
 DEFAULT_COMPARISON = "frozen,frozen:mlp,last-n,layerwise,full,full:mlp"
 # Head-only training needs a far larger step than fine-tuning a pretrained network.
 FROZEN_LEARNING_RATE = 1e-3
@@ -1129,15 +1130,6 @@ def train(preset: bert.Preset, tasks: dict[str, TextTask], config: argparse.Name
 
 # --- 5. evaluation and errors ------------------------------------------------------------------
 
-def decide(probabilities: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """Class predictions: two classes, the second when its probability >= ``threshold``;
-    more classes, the most probable one."""
-    probabilities = np.asarray(probabilities)
-    if probabilities.shape[1] == 2:
-        return (probabilities[:, 1] >= threshold).astype("int64")
-    return probabilities.argmax(1)
-
-
 def choose_threshold(task: TextTask, dev_probabilities: np.ndarray,
                      config: argparse.Namespace) -> dict:
     """``--threshold``: 0.5, a given value, or (``auto``) the one that maximises F1 on the
@@ -1412,23 +1404,15 @@ def save_model(outcome: dict, config: argparse.Namespace, run: Run,
         inference_model = keras.Model(model.inputs, model.outputs, name=model.name)
         run.save_model(inference_model, name=name)
     if tasks is not None and preset is not None:
-        import shutil
-
         main = main_task(tasks)
-        folder = run.path(PREDICT_TOKENIZER)
-        folder.mkdir(exist_ok=True)
-        files = [Path(file) for file in (preset.tokenizer_files or (preset.vocabulary,))]
-        for file in files:
-            shutil.copyfile(file, folder / file.name)
-        run.record["predict"] = {
-            "models": names, "family": preset.family, "lowercase": preset.lowercase,
-            "tokenizer_files": [f"{PREDICT_TOKENIZER}/{file.name}" for file in files],
-            "max_length": config.max_length, "input_names": list(bert.input_names(
-                outcome["backbone"])), "multitask_output": main.name if len(tasks) > 1 else None,
-            "class_names": main.class_names,
-            "label_values": main.label_values or list(main.class_names),
-            "text_column": main.columns["text"], "label_column": main.columns["label"],
-            "threshold": outcome.get("threshold")}
+        run.record["predict"] = predictor.save_predict_settings(
+            run.dir, preset, models=names, max_length=config.max_length,
+            input_names=list(bert.input_names(outcome["backbone"])),
+            multitask_output=main.name if len(tasks) > 1 else None,
+            class_names=main.class_names,
+            label_values=main.label_values or list(main.class_names),
+            text_column=main.columns["text"], label_column=main.columns["label"],
+            threshold=outcome.get("threshold"))
         run.save()
     return run.path(names[0])
 
@@ -1522,50 +1506,6 @@ def predict_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_predictor(run_dir: Path) -> tuple[dict, list]:
-    """The run's ``predict`` settings and its model(s), refusing what is not a lab 6 model."""
-    from toolkit.record import read_record
-
-    if not (run_dir / "record.json").is_file():
-        raise CourseError(f"{run_dir} is not a run folder (no record.json)",
-                          fix="pass the folder a lab 6 run printed at its end")
-    record = read_record(run_dir)
-    if record.get("lab") != LAB_ID:
-        raise CourseError(f"{run_dir} is a run of {record.get('lab')}, not of {LAB_ID}",
-                          fix="pass the folder of a lab 6 fine-tuning run")
-    settings = record.get("predict")
-    names = (settings or {}).get("models") or []
-    missing = [name for name in names if not (run_dir / name).is_file()]
-    if not settings or not names or missing:
-        raise CourseError(f"{run_dir} holds no saved model"
-                          + (f" ({', '.join(missing)} missing)" if missing else ""),
-                          fix="train again without --no-save (and without --benchmark)")
-    import keras_hub  # noqa: F401  (registers the backbone classes the file names)
-
-    models = [keras.saving.load_model(run_dir / name) for name in names]
-    return settings, models
-
-
-def predict_texts(models: list, tokenizer: bert.WordPieceTokenizer, texts: list[str], *,
-                  max_length: int, input_names, output: str | None = None,
-                  batch_size: int = 64, verbose: int = 0) -> np.ndarray:
-    """Class probabilities of ``texts``, averaged over ``models``, in the order given.
-
-    ``output`` names the head to read when the models have several (``--multitask``).
-    """
-    tokens = tokenizer.encode(texts, max_length)
-    batches = bert.PaddedBatches(tokens.token_ids, batch_size=batch_size,
-                                 input_names=input_names, max_length=max_length,
-                                 pad_id=tokenizer.pad_id)
-    total = 0
-    for model in models:
-        logits = batches.predict(model, verbose=verbose)
-        if isinstance(logits, dict):
-            logits = logits[output]
-        total = total + keras.ops.convert_to_numpy(keras.ops.softmax(logits))
-    return total / len(models)
-
-
 def predict_main(argv: list[str]) -> int:
     """``predict RUN_DIR --data FILE``: label a file with a run's model, write ``id,label``.
 
@@ -1573,41 +1513,26 @@ def predict_main(argv: list[str]) -> int:
     with the run's decision threshold (``--threshold``) for two classes; a run trained with
     ``--folds K`` averages the probabilities of its K models.
     """
-    import csv
-
     args = predict_parser().parse_args(argv)
     run_dir = Path(args.run_dir)
     out = Path(args.out) if args.out else run_dir / "submission.csv"
     if out.exists() and not args.force:
         raise CourseError(f"{out} exists already", fix="pass another --out, or --force")
-    settings, models = load_predictor(run_dir)
+    settings, models = predictor.load_predictor(run_dir, LAB_ID)
     ids, texts, id_name = text_data.read_unlabelled_table(
         args.data, args.text_column or _present_column(args.data, settings["text_column"]),
         args.id_column)
     print(f"{len(texts):,} texts from {args.data}; {len(models)} model(s) from {run_dir}")
-    files = tuple(run_dir / file for file in settings["tokenizer_files"])
-    tokenizer = bert.make_tokenizer(bert.Preset(
-        name=str(run_dir), source="run folder", location=str(run_dir), vocabulary=files[0],
-        lowercase=settings["lowercase"], family=settings["family"], tokenizer_files=files))
-    probabilities = predict_texts(models, tokenizer, texts, max_length=settings["max_length"],
+    probabilities = predict_texts(models, predictor.saved_tokenizer(run_dir, settings), texts,
+                                  max_length=settings["max_length"],
                                   input_names=settings["input_names"],
                                   output=settings["multitask_output"],
                                   batch_size=args.batch_size, verbose=1)  # a progress bar
-    predictions = decide(probabilities, settings.get("threshold") or 0.5)
-    values = settings["label_values"]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        header = [id_name, settings["label_column"]]
-        if args.probabilities:
-            header += [f"p_{value}" for value in values]
-        writer.writerow(header)
-        for row_id, predicted, row in zip(ids, predictions, probabilities, strict=True):
-            writer.writerow([row_id, values[predicted]]
-                            + ([f"{p:.6f}" for p in row] if args.probabilities else []))
-    counts = np.bincount(predictions, minlength=len(values))
+    counts = predictor.write_submission(out, ids, id_name, probabilities, settings,
+                                        with_probabilities=args.probabilities)
     print(f"wrote {out} ({len(texts):,} rows: " + ", ".join(
-        f"{value} {count:,}" for value, count in zip(values, counts, strict=True)) + ")")
+        f"{value} {count:,}" for value, count in zip(settings["label_values"], counts,
+                                                     strict=True)) + ")")
     return 0
 
 

@@ -20,7 +20,8 @@ TensorFlow, so lab 6 trains on JAX, PyTorch and TensorFlow alike:
 
 One module a job: :mod:`.presets` (which model), :mod:`.tokens` (tokenize, pad),
 :mod:`.model` (pooling, head, strategies), :mod:`.optimisation` (schedule, layer-wise AdamW,
-precision), :mod:`.speed` (embeddings, throughput, padding). The names are gathered here, so
+precision), :mod:`.speed` (embeddings, throughput, padding), :mod:`.predictor` (a saved
+classifier labelling new texts: ``predict``'s submission file). The names are gathered here, so
 ``from toolkit.text import bert`` then ``bert.resolve_preset(...)`` reads as one library.
 
 Example:
