@@ -287,7 +287,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     modes.add_argument("--no-baseline", action="store_true",
                        help="skip the embeddings + logistic regression baseline and search demo")
     modes.add_argument("--query", action="append", default=[], metavar="TEXT",
-                       help="a sentence for the nearest-neighbour search demo (repeatable)")
+                       help="a sentence for the nearest-neighbour search demo (repeatable; "
+                            "default: three movie reviews on SST-2, else one validation text "
+                            "per class)")
     modes.add_argument("--errors", type=positive_int, default=25, metavar="K",
                        help="misclassified dev sentences to record (default 25, at least 10)")
     modes.add_argument("--explain", type=int, default=8, metavar="K",
@@ -756,6 +758,16 @@ def embedding_baseline(tasks: dict[str, TextTask], preset: bert.Preset,
     return {"result": result, "embeddings": embeddings, "backbone": backbone}
 
 
+def search_queries(task: TextTask) -> list[str]:
+    """Movie-review queries for SST-2; for other data, a validation text of each class (at
+    most three): its neighbours show what the embeddings find alike in the user's own texts."""
+    if task.name == "sst2":
+        return SEARCH_QUERIES
+    labels = task.labels["dev"]
+    first = [int(np.flatnonzero(labels == label)[0]) for label in np.unique(labels)[:3]]
+    return [task.texts["dev"][row] for row in first]
+
+
 def sentence_search(baseline: dict | None, tasks: dict[str, TextTask],
                     tokenizer: bert.WordPieceTokenizer, config: argparse.Namespace,
                     run: Run, k: int = 3) -> list[dict]:
@@ -769,7 +781,7 @@ def sentence_search(baseline: dict | None, tasks: dict[str, TextTask],
     from sklearn.neighbors import NearestNeighbors
 
     sst2 = main_task(tasks)
-    queries = config.query or SEARCH_QUERIES
+    queries = config.query or search_queries(sst2)
     index = NearestNeighbors(n_neighbors=k, metric="cosine").fit(baseline["embeddings"]["train"])
     query_tokens = tokenizer.encode(queries, config.max_length).token_ids
     vectors = bert.sentence_embeddings(baseline["backbone"], query_tokens,

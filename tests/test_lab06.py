@@ -319,6 +319,17 @@ def test_class_weights_and_threshold_flag():
     assert lab.decide(np.array([[0.2, 0.5, 0.3]])).tolist() == [1]
 
 
+def test_search_queries_come_from_the_users_own_texts():
+    def task(name, dev_texts, dev_labels):
+        return lab.TextTask(name=name, class_names=["a", "b", "c", "d"],
+                            texts={"dev": dev_texts}, labels={"dev": np.array(dev_labels)})
+
+    assert lab.search_queries(task("sst2", ["x"], [0])) == lab.SEARCH_QUERIES
+    tickets = task("tickets", ["printer jams", "cannot log in", "printer offline", "refund",
+                               "vpn down"], [2, 0, 2, 3, 1])
+    assert lab.search_queries(tickets) == ["cannot log in", "vpn down", "printer jams"]
+
+
 def test_k_fold_binary_integer_labels_threshold_auto_and_predict(tiny_preset, tmp_path):
     texts, labels = synthetic_sentences(60, seed=7)
     labels[:20] = 0  # imbalanced: about 2 negatives for 1 positive
