@@ -631,7 +631,8 @@ def start_run(config: argparse.Namespace, tasks: dict[str, TextTask],
         "folds": config.folds,
         "distribution": config.distribution.describe(),
     }
-    run = Run.start(LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
+    title = TITLE if sst2.name == "sst2" else f"Fine-tuning BERT on {sst2.title or sst2.name}"
+    run = Run.start(LAB_ID, title=title, argv=config.argv, seed=config.seed, out=config.out,
                     quick=config.quick, dataset=sst2.describe(), hyperparameters=hyperparameters,
                     task=describe_task(sst2))
     strategies = {config.strategy} if not config.comparison else {s for s, _ in config.comparison}

@@ -267,6 +267,7 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     record = read_record(run_dir)
     assert record["dataset"]["classes"] == ["calm", "happy", "sad"]
     assert record["dataset"]["test_split"] == "held-out"
+    assert "moods.csv" in record["title"] and "SST-2" not in record["title"]
     metrics = record["metrics"]
     assert metrics["split"] == "held-out" and metrics["samples"] == 30  # 20% of 150
     assert {"macro_f1", "weighted_f1", "weighted_precision", "weighted_recall"} <= set(metrics)
