@@ -189,7 +189,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], path: Path | str, 
     if len(values) and min(values) >= 0 and max(values) > 0:
         ax.set_xlim(0, 1.15 * max(values))  # room for the value written after the longest bar
     ax.set_xlabel(xlabel)
-    ax.set_title(title)
+    ax.set_title(title, wrap=True)  # a long title breaks lines instead of leaving the figure
     ax.grid(axis="x", alpha=0.3)
     return save_figure(fig, path)
 
@@ -230,7 +230,7 @@ def rate_bars(labels: Sequence[str], rates: Sequence[float], counts: Sequence[in
         ax.legend(loc="lower right", fontsize=8)
     ax.set_xlim(0, top * 1.3)
     ax.set_xlabel(xlabel)
-    ax.set_title(title)
+    ax.set_title(title, wrap=True)  # a long title breaks lines instead of leaving the figure
     ax.grid(axis="x", alpha=0.3)
     return save_figure(fig, path)
 
