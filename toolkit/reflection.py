@@ -221,7 +221,8 @@ def _comparison(record: dict) -> str:
     if not reference:
         return "_No published reference recorded for this run._"
     text = (f"Published: **{_pct(reference.get('value'))}** {reference.get('metric', '')} on "
-            f"the {reference.get('split', '?')} split ({reference.get('citation', '')}). ")
+            f"the {reference.get('split', '?')} split "
+            f"({str(reference.get('citation', '')).rstrip('.')}). ")  # no ".)." after a citation
     if reference.get("measured") is None:
         text += "This run measured no comparable score."
     else:
