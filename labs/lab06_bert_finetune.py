@@ -1551,8 +1551,7 @@ def predict_main(argv: list[str]) -> int:
         raise CourseError(f"{out} exists already", fix="pass another --out, or --force")
     settings, models = predictor.load_predictor(run_dir, LAB_ID)
     ids, texts, id_name = text_data.read_unlabelled_table(
-        args.data, args.text_column or _present_column(args.data, settings["text_column"]),
-        args.id_column)
+        args.data, args.text_column, args.id_column, text_column_guess=settings["text_column"])
     print(f"{len(texts):,} texts from {args.data}; {len(models)} model(s) from {run_dir}")
     probabilities = predict_texts(models, predictor.saved_tokenizer(run_dir, settings), texts,
                                   max_length=settings["max_length"],
@@ -1565,17 +1564,6 @@ def predict_main(argv: list[str]) -> int:
         f"{value} {count:,}" for value, count in zip(settings["label_values"], counts,
                                                      strict=True)) + ")")
     return 0
-
-
-def _present_column(path: str, name: str) -> str | None:
-    """The training text column when the file to label has it too, else ``None`` (guess)."""
-    try:
-        with open(path, encoding="utf-8-sig") as stream:
-            first_line = stream.readline()
-    except OSError:
-        return None  # read_unlabelled_table says what is wrong with the file
-    header = [cell.strip() for cell in first_line.replace("\t", ",").split(",")]
-    return name if name in header else None
 
 
 NOTEBOOK_STEPS = [

@@ -185,6 +185,12 @@ def test_unlabelled_table_for_prediction(tmp_path):
         read_unlabelled_table(path)
     with pytest.raises(CourseError, match="no id column 'key'"):
         read_unlabelled_table(plain, id_column="key")
+    # predict's guess: the training file's text column comes before the usual names
+    both = tmp_path / "both.csv"
+    both.write_text('text,"tweet body"\nheader note,the tweet\n', encoding="utf-8")
+    assert read_unlabelled_table(both)[1] == ["header note"]
+    assert read_unlabelled_table(both, text_column_guess="tweet body")[1] == ["the tweet"]
+    assert read_unlabelled_table(both, text_column_guess="absent")[1] == ["header note"]
 
 
 def test_tfds_sets_load_from_mock_data():

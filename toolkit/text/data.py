@@ -295,17 +295,21 @@ def read_text_table(path: str | Path, text_column: str | None = None,
 
 
 def read_unlabelled_table(path: str | Path, text_column: str | None = None,
-                          id_column: str | None = None) -> tuple[list, list[str], str]:
+                          id_column: str | None = None, *,
+                          text_column_guess: str | None = None) -> tuple[list, list[str], str]:
     """Texts to predict: ``(ids, texts, id_column_name)`` from a CSV/TSV with a header row.
 
-    The ids come from ``id_column`` (default: a column named ``id`` when there is one, else
-    the row number from 0). An empty text is an error naming its line: every row of a
-    submission needs a prediction.
+    Without ``text_column`` the text is the column named ``text_column_guess`` (``predict``
+    passes the training file's text column) when there is one, else a usual name (sentence,
+    text, review...). The ids come from ``id_column`` (default: a column named ``id`` when
+    there is one, else the row number from 0). An empty text is an error naming its line:
+    every row of a submission needs a prediction.
     """
     path = Path(path)
     header, reader, delimiter = _table_rows(path)
-    text_index = _pick_column(header, text_column, TEXT_COLUMN_GUESSES, path, "text",
-                              "--text-column")
+    guesses = ((text_column_guess.strip().lower(),) if text_column_guess else ()) \
+        + TEXT_COLUMN_GUESSES
+    text_index = _pick_column(header, text_column, guesses, path, "text", "--text-column")
     if id_column is None and "id" in [name.lower() for name in header]:
         id_column = header[[name.lower() for name in header].index("id")]
     id_index = None if id_column is None else _pick_column(header, id_column, (), path, "id",
