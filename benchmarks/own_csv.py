@@ -41,9 +41,13 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
+from toolkit.record import read_record
+from toolkit.runs import list_runs
+
 ARCHIVE = "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz"
 SOURCES = {"tweets": "tweets_GroundTruth.txt", "amazon": "amazonReviewSnippets_GroundTruth.txt"}
-LAB = "labs.lab06_bert_finetune"
+LAB_ID = "lab06_bert_finetune"
+LAB = f"labs.{LAB_ID}"
 
 
 def read_rated_texts(sdist: Path, source: str) -> list[tuple[str, float]]:
@@ -116,8 +120,8 @@ def run_lab(out: Path, extra: list[str]) -> dict:
                     "--preset", "all-minilm-l6-v2", "--epochs", "2", "--lr", "8e-5",
                     "--monitor", "val_accuracy", "--out", str(runs), *extra], check=True)
     wall = time.perf_counter() - start
-    run_dir = max((runs / "lab06_bert_finetune").iterdir(), key=lambda p: p.stat().st_mtime)
-    record = json.loads((run_dir / "record.json").read_text(encoding="utf-8"))
+    run_dir = list_runs(LAB_ID, runs)[-1]  # oldest first: the run just made is the last
+    record = read_record(run_dir)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", LAB, "predict", str(run_dir),
                     "--data", str(out / "test_unlabelled.csv"), "--id-column", "id",

@@ -10,11 +10,10 @@ on <= 15% of criteria, and the paragraph the instructor points at quoted as evid
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from benchmark_modules import load_benchmark
 
 from toolkit.grading.rubric import load_rubric
 from toolkit.resources import load_toml
@@ -25,12 +24,7 @@ CORPUS = REPO / "tests" / "data" / "reports"
 
 @pytest.fixture(scope="module")
 def agreement_bench():
-    spec = importlib.util.spec_from_file_location(
-        "grader_agreement", REPO / "benchmarks" / "grader_agreement.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("grader_agreement")
 
 
 def test_the_corpus_is_complete_and_small():

@@ -7,24 +7,17 @@ the lab run itself is measured by hand (see the benchmark's docstring), not here
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
+from benchmark_modules import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def own_csv():
-    spec = importlib.util.spec_from_file_location("own_csv", REPO / "benchmarks" / "own_csv.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("own_csv")
 
 
 def tar_bytes(files: dict[str, bytes]) -> bytes:
