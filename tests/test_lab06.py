@@ -303,6 +303,9 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     (other / "record.json").write_text(f'{{"lab": "{lab.LAB_ID}"}}')
     assert run_main(lab.cli, ["predict", str(other), "--data", str(unlabelled)]) == 2
     assert "holds no saved model" in capsys.readouterr().err
+    (other / "record.json").write_text('{"lab": ')  # cut short
+    assert run_main(lab.cli, ["predict", str(other), "--data", str(unlabelled)]) == 2
+    assert "record.json" in capsys.readouterr().err
 
 
 def test_class_weights_and_threshold_flag():

@@ -56,12 +56,15 @@ def save_predict_settings(run_folder: Path, preset: Preset, *, models: list[str]
 
 def load_predictor(run_dir: Path, lab_id: str) -> tuple[dict, list]:
     """The run's ``predict`` settings and its model(s), refusing what is not such a model."""
-    from toolkit.record import read_record
+    from toolkit.record import RECORD_NAME, RecordError, read_checked_record
 
-    if not (run_dir / "record.json").is_file():
-        raise CourseError(f"{run_dir} is not a run folder (no record.json)",
+    if not (run_dir / RECORD_NAME).is_file():
+        raise CourseError(f"{run_dir} is not a run folder (no {RECORD_NAME})",
                           fix="pass the folder a lab 6 run printed at its end")
-    record = read_record(run_dir)
+    try:  # a run folder may come from anywhere: read it as the grader and submit do
+        record, _ = read_checked_record(run_dir)
+    except RecordError as error:
+        raise CourseError(str(error), fix="pass the folder of a lab 6 fine-tuning run") from None
     if record.get("lab") != lab_id:
         raise CourseError(f"{run_dir} is a run of {record.get('lab')}, not of {lab_id}",
                           fix="pass the folder of a lab 6 fine-tuning run")
