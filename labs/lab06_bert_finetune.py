@@ -979,18 +979,25 @@ class ValidationF1(keras.callbacks.Callback):
         print(f" - {self.name}: {score:.4f}")
 
 
-def fold_task(task: TextTask, train_rows: np.ndarray, validation_rows: np.ndarray) -> TextTask:
-    """A copy of ``task`` whose train / dev splits are the rows of train + dev given here
-    (the test split is kept)."""
-    texts = task.texts["train"] + task.texts["dev"]
-    labels = np.concatenate([task.labels["train"], task.labels["dev"]])
-    tokens = [task.tokens["train"], task.tokens["dev"]]
-    ids = tokens[0].token_ids + tokens[1].token_ids
-    ratios = np.concatenate([tokens[0].subword_ratio, tokens[1].subword_ratio])
+def pool_train_and_dev(task: TextTask) -> tuple[list[str], np.ndarray, bert.TokenizedTexts]:
+    """Train + dev of ``task`` as one pool (texts, labels, tokens): what K-fold cuts up."""
+    train, dev = task.tokens["train"], task.tokens["dev"]
+    return (task.texts["train"] + task.texts["dev"],
+            np.concatenate([task.labels["train"], task.labels["dev"]]),
+            bert.TokenizedTexts(train.token_ids + dev.token_ids, 0,
+                                np.concatenate([train.subword_ratio, dev.subword_ratio])))
+
+
+def fold_task(task: TextTask, pool: tuple, train_rows: np.ndarray,
+              validation_rows: np.ndarray) -> TextTask:
+    """A copy of ``task`` whose train / dev splits are the rows of the pool (see
+    :func:`pool_train_and_dev`) given here (the test split is kept)."""
+    texts, labels, tokens = pool
 
     def pick(rows):
         return ([texts[i] for i in rows], labels[rows],
-                bert.TokenizedTexts([ids[i] for i in rows], 0, ratios[rows]))
+                bert.TokenizedTexts([tokens.token_ids[i] for i in rows], 0,
+                                    tokens.subword_ratio[rows]))
 
     (train_texts, train_labels, train_tokens), (dev_texts, dev_labels, dev_tokens) = \
         pick(train_rows), pick(validation_rows)
@@ -1015,14 +1022,15 @@ def cross_validate(preset: bert.Preset, tasks: dict[str, TextTask], config: argp
     from sklearn.model_selection import StratifiedKFold
 
     main = main_task(tasks)
-    labels = np.concatenate([main.labels["train"], main.labels["dev"]])
+    pool = pool_train_and_dev(main)
+    labels = pool[1]
     folds = StratifiedKFold(config.folds, shuffle=True, random_state=config.seed)
     out_of_fold = np.zeros((len(labels), len(main.class_names)), dtype="float32")
     test_total, rows, models, outcome = 0.0, [], [], None
     for fold, (train_rows, validation_rows) in enumerate(folds.split(labels, labels), start=1):
         print(f"\n=== fold {fold} of {config.folds}: {len(train_rows):,} train / "
               f"{len(validation_rows):,} validation texts")
-        task = fold_task(main, train_rows, validation_rows)
+        task = fold_task(main, pool, train_rows, validation_rows)
         outcome = fine_tune(preset, {main.name: task}, config, run, key=f"fold_{fold}")
         out_of_fold[validation_rows] = outcome["probabilities"][main.name]
         test = training_batches({main.name: task}, "test", config, outcome["backbone"],
@@ -1066,11 +1074,7 @@ def cross_validate(preset: bert.Preset, tasks: dict[str, TextTask], config: argp
               f"{accuracy.std(ddof=1):.3f}, macro F1 {f1.mean():.3f} ± {f1.std(ddof=1):.3f}",
         xlabel="score on the fold held out", annotate="{:.3f}"))
     # From here on "dev" means the pooled train + validation texts, predicted out of fold.
-    main.texts["dev"] = main.texts["train"] + main.texts["dev"]
-    main.labels["dev"] = labels
-    main.tokens["dev"] = bert.TokenizedTexts(
-        main.tokens["train"].token_ids + main.tokens["dev"].token_ids, 0,
-        np.concatenate([main.tokens["train"].subword_ratio, main.tokens["dev"].subword_ratio]))
+    main.texts["dev"], main.labels["dev"], main.tokens["dev"] = pool
     main.notes.append(f"--folds {config.folds}: validation figures are out-of-fold "
                       f"predictions over train + validation")
     print(f"\n{config.folds}-fold cross-validation: accuracy {accuracy.mean():.2%} ± "
