@@ -122,3 +122,39 @@ def test_best_epoch_direction_comes_from_the_mode_not_the_name(tmp_path):
         recorder.on_epoch_end(epoch, {"val_error_rate": value})
     recorder.on_train_end()
     assert run.record["training"]["best_epoch"] == 2  # the highest, as mode says
+
+
+def _early_stopping_on(history: list[float], monitor: str, patience: int, tmp_path):
+    """Drive the stack's EarlyStopping through a scripted history; each epoch's weights are
+    filled with the epoch number so the restored weights tell which epoch was kept."""
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(loss="mse", metrics=["accuracy"])
+    model.fit(np.zeros((4, 2)), np.zeros(4), epochs=1, verbose=0)  # builds the metrics
+    run = Run.start("lab99_es", title="es", argv=[], seed=1, out=tmp_path)
+    (stopper,) = [c for c in default_callbacks(run, monitor=monitor, patience=patience,
+                                               backup=False, curves=False)
+                  if isinstance(c, keras.callbacks.EarlyStopping)]
+    stopper.set_model(model)
+    stopper.on_train_begin()
+    stopped_after = None
+    for epoch, value in enumerate(history):
+        model.set_weights([np.full_like(w, epoch) for w in model.get_weights()])
+        stopper.on_epoch_end(epoch, {monitor: value})
+        if model.stop_training:
+            stopped_after = epoch
+            break
+    stopper.on_train_end()
+    kept_epoch = int(model.get_weights()[0].flat[0])
+    return stopped_after, kept_epoch
+
+
+def test_early_stopping_on_validation_accuracy_keeps_the_highest(tmp_path):
+    # Best 0.70 at epoch 1; epochs 2 and 3 do not beat it: patience 2 stops after epoch 3.
+    stopped, kept = _early_stopping_on([0.50, 0.70, 0.60, 0.65, 0.90], "val_accuracy", 2,
+                                       tmp_path)
+    assert (stopped, kept) == (3, 1)
+
+
+def test_early_stopping_on_validation_loss_keeps_the_lowest(tmp_path):
+    stopped, kept = _early_stopping_on([0.9, 0.4, 0.5, 0.45, 0.1], "val_loss", 2, tmp_path)
+    assert (stopped, kept) == (3, 1)

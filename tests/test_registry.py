@@ -223,3 +223,27 @@ def test_human_size():
     assert registry.human_size(553467096) == "527.8 MB"
     assert registry.human_size(512) == "512 bytes"
     assert registry.human_size(None) == "unknown size"
+
+
+def test_a_same_size_copy_with_wrong_bytes_is_refused(toy_registry, tmp_path):
+    """The hash decides, not the size: one flipped byte is a corrupt file."""
+    payload = toy_registry["payload"]
+    (tmp_path / "toy.txt").write_bytes(payload[:-2] + b"?\n")
+    with pytest.raises(CourseError, match="corrupt or truncated"):
+        registry.fetch("toy", "toy.txt", tmp_path)
+
+
+def test_the_verified_stamp_never_trusts_a_same_size_replacement(toy_registry, tmp_path):
+    """A file verified once is remembered by size and modification time; replacing it with
+    other bytes of the same size (a new mtime) makes it checked again, and refused."""
+    import os
+
+    good = tmp_path / "toy.txt"
+    good.write_bytes(toy_registry["payload"])
+    spec = next(spec for spec in registry.load_registry()["toy"].files if spec.name == "toy.txt")
+    assert registry.verify(good, spec) == (True, "")
+    before = good.stat().st_mtime_ns
+    good.write_bytes(toy_registry["payload"][:-2] + b"?\n")
+    os.utime(good, ns=(before + 10**9, before + 10**9))  # a later save, same size
+    ok, reason = registry.verify(good, spec)
+    assert not ok and "sha256" in reason

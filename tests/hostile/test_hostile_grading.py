@@ -9,6 +9,7 @@ import os
 import zipfile
 from pathlib import Path
 
+import pytest
 from builders import (
     REPORT,
     files_outside,
@@ -81,21 +82,34 @@ def test_an_exception_or_a_dead_worker_becomes_could_not_be_graded(tmp_path, mon
         assert any(w.startswith(f"{name}: could not be graded") for w in warnings)
 
 
-def test_a_stalled_student_is_stopped_at_the_time_limit(tmp_path, monkeypatch):
+def test_a_stalled_student_is_stopped_at_the_time_limit(tmp_path, tmp_path_factory,
+                                                       monkeypatch):
+    """The stalled worker is killed: the class is graded long before the stall would end,
+    and the worker's process is gone afterwards."""
+    import time
+
     report_student(tmp_path / "subs" / "alice")
     report_student(tmp_path / "subs" / "slow")
     real_read = isolation.read_submission
+    pid_file = tmp_path_factory.mktemp("worker") / "stalled.pid"  # outside the class folder
 
     def read(student, path):
         if student == "slow":
-            import time
+            pid_file.write_text(str(os.getpid()))
             time.sleep(600)  # a parser stuck on a crafted file
         return real_read(student, path)
 
     monkeypatch.setattr(isolation, "read_submission", read)
-    grades, _ = _grade(tmp_path, timeout=1.0)
+    limit = 1.0
+    started = time.monotonic()
+    grades, _ = _grade(tmp_path, timeout=limit)
+    elapsed = time.monotonic() - started
+    # A generous bound: the property is "killed at the limit", not a speed.
+    assert elapsed < limit + 15, f"the class took {elapsed:.0f} s with a {limit:g} s limit"
     assert grades["alice"].total > 0
     assert "1 s time limit" in grades["slow"].results[0].evidence[0]
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)  # the stalled worker no longer exists
 
 
 def test_named_pipes_are_never_opened(tmp_path):

@@ -156,3 +156,18 @@ def _nested(depth: int):
         value = {"x": value}
     return value
 
+
+
+def test_figure_names_stay_inside_the_run_folder():
+    record = {**synthetic_record(1), "figures": {"ok": "curves.png", "up": "../x.png",
+                                                 "web": "http://evil.example/x.png",
+                                                 "dots": "..", "abs": "/etc/passwd"}}
+    checked, problems = check_record(record)
+    assert checked["figures"] == {"ok": "curves.png"}
+    assert len(problems) == 4 and all("expected a file name" in p for p in problems)
+
+
+@pytest.mark.parametrize("field, value", [("seed", 42.0), ("seed", True), ("seed", "42")])
+def test_a_whole_number_field_refuses_floats_and_booleans(field, value):
+    checked, problems = check_record({**synthetic_record(1), field: value})
+    assert field not in checked and "expected a whole number" in problems[0]
