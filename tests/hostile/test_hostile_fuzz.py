@@ -5,8 +5,11 @@ written outside the output folder, and the submissions hash the same before and 
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import tomli_w
@@ -15,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toolkit.errors import CourseError
+from toolkit.formats import is_number
 from toolkit.grading.grade import check_overrides, grade_folder
 from toolkit.grading.notebook_check import check_notebook
 from toolkit.grading.report_text import markdown_document, notebook_document, plain_document
@@ -52,9 +56,12 @@ def test_the_record_reader_never_raises_and_keeps_only_valid_fields(fields, extr
 @given(st.binary(max_size=300) | text.map(lambda t: t.encode("utf-8", "replace")))
 def test_the_record_parser_accepts_any_bytes(data):
     try:
-        parse_record(data)
-    except RecordError:
-        pass
+        record, problems = parse_record(data)
+    except RecordError as error:
+        assert "\n" not in str(error)  # one clear line
+        return
+    assert check_record(record) == (record, [])  # what it returns is a valid record
+    assert all(isinstance(p, str) and "\n" not in p for p in problems)
 
 
 toml_scalars = (st.booleans() | st.integers(min_value=-2 ** 63, max_value=2 ** 63 - 1)
@@ -110,18 +117,29 @@ def test_the_report_parsers_read_any_text(markdown, pages):
     notebook = {"cells": [{"cell_type": "markdown", "source": markdown},
                           {"cell_type": "code", "source": pages, "outputs": [
                               {"output_type": "stream", "text": markdown}]}]}
-    notebook_document("n.ipynb", notebook)
-    check_notebook(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
-                               "cells": notebook["cells"]}))
+    parsed = notebook_document("n.ipynb", notebook)
+    for doc in (document, parsed):
+        # Every line keeps where it came from, and its text comes from the input.
+        assert all(isinstance(line.text, str) and line.where for line in doc.lines)
+        assert all(line.kind != "heading" or 1 <= line.level <= 7 for line in doc.lines)
+        assert sum(len(block.lines) for block in doc.blocks()) <= len(doc.lines)
+    check = check_notebook(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                                       "cells": notebook["cells"]}))
+    assert check.ok is False and check.problems  # nothing here was executed: never "ok"
 
 
 @FAST
 @given(text)
 def test_escaping_leaves_no_live_markup(value):
-    assert "\x1b" not in for_terminal(value)
+    shown = for_terminal(value)
+    # No control or format character survives but newline and tab.
+    assert all(char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf")
+               for char in shown)
     escaped = for_markdown(value)
-    assert "\n" not in escaped and "<" not in escaped and "![" not in escaped
-    assert for_csv(value).lstrip(" ")[:1] not in ("=", "+", "@") or value.strip() == ""
+    assert "\n" not in escaped and "<" not in escaped
+    assert not re.search(r"(?<!\\)[\[\]|`*]", escaped)  # every markup character escaped
+    cell = for_csv(value)
+    assert cell.lstrip(" ")[:1] not in ("=", "+", "-", "@") or is_number(cell)
 
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",),
@@ -147,3 +165,9 @@ def test_grading_random_files_writes_only_its_output(top_files, inner_files):
         assert hashes(subs) == before
         assert files_outside(root, [subs, out]) == []
         assert len(grades) >= 1
+        with open(out / "gradebook.csv", newline="", encoding="utf-8") as stream:
+            rows = list(csv.DictReader(stream))
+        assert len(rows) == len(grades)
+        for row in rows:  # every total within 0..max (extra credit may add on top of max)
+            extra = sum(c.points for c in RUBRIC.criteria if c.extra_credit)
+            assert 0 <= float(row["total"]) <= float(row["max"]) + extra
