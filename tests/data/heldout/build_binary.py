@@ -54,7 +54,7 @@ def printed_frame(rows: list[tuple]) -> str:
     table = [header] + [(str(i), *(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row))
                         for i, row in enumerate(rows)]
     widths = [max(len(line[c]) for line in table) for c in range(len(header))]
-    return "\n".join("  ".join(cell.rjust(width) for cell, width in zip(line, widths))
+    return "\n".join("  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True))
                      for line in table)
 
 
