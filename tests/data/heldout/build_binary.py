@@ -1,15 +1,14 @@
 """Rebuild the binary documents of the held-out set: ``python tests/data/heldout/build_binary.py``.
 
 The .ipynb, .docx and .pdf documents and the stand-in figure files are committed; this script
-is how they were made, so a reader sees their text and can rebuild them byte for byte in
-content (a PDF's timestamps aside). The instructor's points beside each document were written
+is how they were made, so a reader sees their text and can rebuild them with the same content
+(timestamps and notebook cell ids aside). The notebook and Word builders are the tuning set's
+(``tests/data/reports/build_fixtures.py``). The instructor's points beside each document were written
 from the text below, never from the grader. Each file stays under 50 KB.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import sys
 import textwrap
 from pathlib import Path
@@ -32,27 +31,26 @@ FIGURES = [
 ]
 
 # --- hr04: a lab 4 notebook whose misclassified sentences are a printed DataFrame -------------
-MISCLASSIFIED_ROWS = [  # (sentence, label, pred, prob): label 1 = positive, 0 = negative
-    ("not the worst way to waste an hour", 0, 1, 0.71),
-    ("a thoroughly predictable piece of fluff", 0, 1, 0.64),
-    ("what it lacks in polish it makes up in heart", 1, 0, 0.58),
-    ("the plot is thin but the laughs are not", 1, 0, 0.66),
-    ("i never once looked at my watch", 1, 0, 0.82),
-    ("an admirable failure, but a failure", 0, 1, 0.77),
-    ("too clever by half and proud of it", 0, 1, 0.61),
-    ("funny in spite of itself", 1, 0, 0.55),
-    ("a handsome, hollow costume drama", 0, 1, 0.69),
-    ("no small feat for a first film", 1, 0, 0.74),
-    ("leaves you wanting less, not more", 0, 1, 0.63),
-    ("a mess, but an endearing one", 1, 0, 0.59),
-]
+# label 1 = positive, 0 = negative; "sentence | label | pred | prob", one row a line
+MISCLASSIFIED_ROWS = """\
+not the worst way to waste an hour | 0 | 1 | 0.71
+a thoroughly predictable piece of fluff | 0 | 1 | 0.64
+what it lacks in polish it makes up in heart | 1 | 0 | 0.58
+the plot is thin but the laughs are not | 1 | 0 | 0.66
+i never once looked at my watch | 1 | 0 | 0.82
+an admirable failure, but a failure | 0 | 1 | 0.77
+too clever by half and proud of it | 0 | 1 | 0.61
+funny in spite of itself | 1 | 0 | 0.55
+a handsome, hollow costume drama | 0 | 1 | 0.69
+no small feat for a first film | 1 | 0 | 0.74
+leaves you wanting less, not more | 0 | 1 | 0.63
+a mess, but an endearing one | 1 | 0 | 0.59"""
 
 
-def printed_frame(rows: list[tuple]) -> str:
+def printed_frame(rows: str) -> str:
     """The rows as ``print(dataframe)`` shows them: an index, right-aligned columns."""
     header = ("", "sentence", "label", "pred", "prob")
-    table = [header] + [(str(i), *(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row))
-                        for i, row in enumerate(rows)]
+    table = [header] + [(str(i), *line.split(" | ")) for i, line in enumerate(rows.splitlines())]
     widths = [max(len(line[c]) for line in table) for c in range(len(header))]
     return "\n".join("  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True))
                      for line in table)
@@ -99,24 +97,13 @@ def _png() -> bytes:
     return tiny_png()
 
 
-def build_notebook(path: Path) -> None:
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+def _tuning_builders():
+    """The tuning set's builders (tests/data/reports/build_fixtures.py): one way to write a
+    notebook and a Word document for both sets."""
+    sys.path.insert(0, str(HERE.parent / "reports"))
+    import build_fixtures
 
-    png = base64.b64encode(_png()).decode()
-    cells, count = [], 0
-    for kind, source, *output in NOTEBOOK_CELLS:
-        if kind == "markdown":
-            cells.append(new_markdown_cell(source))
-            continue
-        count += 1
-        if output[0] == "image":
-            outputs = [new_output("display_data", data={"image/png": png,
-                                                        "text/plain": "<Figure size 640x480>"})]
-        else:
-            outputs = [new_output("stream", name="stdout", text=output[0])]
-        cells.append(new_code_cell(source, execution_count=count, outputs=outputs))
-    path.write_text(nbformat.writes(new_notebook(cells=cells)), encoding="utf-8")
+    return build_fixtures
 
 
 # --- hr05: a lab 2 Word report; the published score sits in the results table ----------------
@@ -178,24 +165,6 @@ DOCX_REPORT = [  # (style, content); "table" holds rows, "picture" a figure
                "from Overfitting. JMLR 15."),
     ("Normal", "Keras examples, mnist_mlp.py, https://github.com/keras-team/keras/tree/2.x/examples"),
 ]
-
-
-def build_docx(path: Path, content: list) -> None:
-    import docx
-    from docx.shared import Inches
-
-    document = docx.Document()
-    for style, value in content:
-        if style == "table":
-            table = document.add_table(rows=len(value), cols=len(value[0]))
-            for row, values in zip(table.rows, value, strict=True):
-                for cell, text in zip(row.cells, values, strict=True):
-                    cell.text = text
-        elif style == "picture":
-            document.add_picture(io.BytesIO(_png()), width=Inches(1))
-        else:
-            document.add_paragraph(value, style=style)
-    document.save(path)
 
 
 # --- hr06: a lab 3 PDF whose misclassified digits are a table ---------------------------------
@@ -309,13 +278,12 @@ def main() -> int:
         figure = REPORTS / name
         figure.parent.mkdir(parents=True, exist_ok=True)
         figure.write_bytes(_png())
-    build_notebook(REPORTS / "hr04_dataframe_notebook.ipynb")
-    build_docx(REPORTS / "hr05_word_results_table.docx", DOCX_REPORT)
+    tuning = _tuning_builders()
+    tuning.build_notebook(REPORTS / "hr04_dataframe_notebook.ipynb", NOTEBOOK_CELLS, _png())
+    tuning.build_docx(REPORTS / "hr05_word_results_table.docx", DOCX_REPORT, _png())
     build_pdf(REPORTS / "hr06_pdf_table.pdf")
-    build_docx(REFLECTIONS / "hf08_word_headings.docx", DOCX_REFLECTION)
-    for path in sorted(HERE.rglob("*")):
-        if path.is_file() and path.stat().st_size > 50_000:
-            print(f"warning: {path.relative_to(HERE)} is {path.stat().st_size:,} bytes")
+    tuning.build_docx(REFLECTIONS / "hf08_word_headings.docx", DOCX_REFLECTION, _png())
+    tuning.warn_large(HERE)
     return 0
 
 
