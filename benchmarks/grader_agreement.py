@@ -308,7 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = []
     if args.set in ("tuning", "both"):
         if args.set == "both":
-            print(f"== tuning reports ({args.corpus}) ==")
+            shown = args.corpus.resolve()
+            shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
+            print(f"== tuning reports ({shown}) ==")
         results = run_benchmark(args.corpus)
         print(table(results))
         if args.details and details(results):
