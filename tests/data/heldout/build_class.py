@@ -40,6 +40,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 REPORTS = HERE / "reports"
+if str(REPO) not in sys.path:  # run as a script: this checkout's toolkit
+    sys.path.insert(0, str(REPO))
+
+from toolkit.formats import console_table  # noqa: E402
 
 # The honest report copied twice, and the light paraphrase a student would make of it:
 # synonyms, a reordered clause, a changed name; the samples and numbers stay.
@@ -131,10 +135,9 @@ def grade(school: Path, out: Path) -> None:
     run([sys.executable, "-m", "toolkit.grade", str(school), "--out", str(grades)])
     with open(grades / "gradebook.csv", encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
-    print(f"{'student':<24} {'total':>6} {'warnings':>8}  goal")
-    for row in rows:
-        print(f"{row['student']:<24} {row['total']:>6} {row['warnings']:>8}  "
-              f"{GOALS.get(row['student'], '')}")
+    print(console_table(["student", "total", "warnings", "goal"],
+                        [[row["student"], row["total"], row["warnings"],
+                          GOALS.get(row["student"], "")] for row in rows]))
     print(f"rubric lines quoted as c07's evidence: {rubric_quotes(school, grades)}")
     print(f"flags and warnings: {grades / 'summary.md'} and {grades / 'review.toml'}")
 
