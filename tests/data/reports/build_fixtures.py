@@ -104,25 +104,34 @@ PDF_REPORT = [  # (title, paragraphs); a title line per section as in an exporte
 ]
 
 
-def build_docx(path: Path) -> None:
+def grey_png(size: int) -> bytes:
+    """A ``size`` x ``size`` grey PNG: a stand-in figure (the grader never reads its pixels)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (size, size), 200 if size > 4 else 128).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def build_docx(path: Path, paragraphs: list | None = None, picture: bytes | None = None) -> None:
+    """A Word document of ``(style, text)`` paragraphs (default DOCX_REPORT); the style
+    "table" holds rows, "picture" places ``picture`` (default an 8x8 grey PNG)."""
     import io
 
     import docx
     from docx.shared import Inches
-    from PIL import Image
 
     document = docx.Document()
-    for style, content in DOCX_REPORT:
+    for style, content in paragraphs or DOCX_REPORT:
         if style == "table":
             table = document.add_table(rows=len(content), cols=len(content[0]))
             for row, values in zip(table.rows, content, strict=True):
                 for cell, value in zip(row.cells, values, strict=True):
                     cell.text = value
         elif style == "picture":
-            buffer = io.BytesIO()
-            Image.new("L", (8, 8), 200).save(buffer, "PNG")
-            buffer.seek(0)
-            document.add_picture(buffer, width=Inches(1))
+            document.add_picture(io.BytesIO(picture or grey_png(8)), width=Inches(1))
         else:
             document.add_paragraph(content, style=style)
     document.save(path)
@@ -201,19 +210,18 @@ NOTEBOOK_CELLS = [
 ]
 
 
-def build_notebook(path: Path) -> None:
+def build_notebook(path: Path, notebook_cells: list | None = None,
+                   picture: bytes | None = None) -> None:
+    """An executed notebook of ``(kind, source[, output])`` cells (default NOTEBOOK_CELLS);
+    the output "image" is ``picture`` (default a 4x4 grey PNG)."""
     import base64
-    import io
 
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-    from PIL import Image
 
-    buffer = io.BytesIO()
-    Image.new("L", (4, 4), 128).save(buffer, "PNG")
-    png = base64.b64encode(buffer.getvalue()).decode()
+    png = base64.b64encode(picture or grey_png(4)).decode()
     cells, count = [], 0
-    for kind, source, *output in NOTEBOOK_CELLS:
+    for kind, source, *output in notebook_cells or NOTEBOOK_CELLS:
         if kind == "markdown":
             cells.append(new_markdown_cell(source))
             continue
@@ -260,14 +268,19 @@ def build_run_folder(folder: Path) -> None:
     (folder / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
+def warn_large(folder: Path, limit: int = 50_000) -> None:
+    """Name every file of ``folder`` over ``limit`` bytes: the corpora stay small."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.stat().st_size > limit:
+            print(f"warning: {path.relative_to(folder)} is {path.stat().st_size:,} bytes")
+
+
 def main() -> int:
     build_docx(HERE / "r05_word_document.docx")
     build_pdf(HERE / "r06_exported.pdf")
     build_notebook(HERE / "r07_notebook.ipynb")
     build_run_folder(HERE / "r14_draft_with_prompts" / "run")
-    for path in sorted(HERE.rglob("*")):
-        if path.is_file() and path.stat().st_size > 50_000:
-            print(f"warning: {path.name} is {path.stat().st_size:,} bytes")
+    warn_large(HERE)
     return 0
 
 
