@@ -1,12 +1,14 @@
 """The course map: ``python -m labs``.
 
-Lists the six labs in order with their objectives, marks the ones that have a complete
-run folder under ``--out`` (default ``runs/``) as done, and says which lab is next and
-the command that runs it.
+Lists the six labs in order with their objectives and says which lab is next and the
+command that runs it. A lab is done [x] when it has a complete full run under ``--out``
+(default ``runs/``) or ``notebooks/runs/`` (where the notebooks write theirs); tried [~] when
+its only runs are ``--quick`` ones or lab 1 with random weights (``--weights none``). Each lab
+shows its latest score, the metric it compares with the published reference.
 
 ``python -m labs notebook [LAB...] [--out DIR]`` writes the labs as Jupyter/Colab
-notebooks instead (see :mod:`toolkit.notebooks`); ``python -m labs bench`` measures the labs'
-speed next to reference recipes (see :mod:`labs.bench`).
+notebooks instead (see :mod:`toolkit.notebooks`). The labs' speed next to reference recipes
+is a benchmark: ``python benchmarks/lab_speed.py --quick``.
 """
 
 from __future__ import annotations
@@ -14,14 +16,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import math
 import sys
 from pathlib import Path
 from types import ModuleType
 
+from toolkit.cli import SuggestingParser
 from toolkit.errors import CourseError
 from toolkit.record import RecordError, read_checked_record
 from toolkit.resources import load_syllabus
 from toolkit.runs import list_runs
+
+# Notebooks (``python -m labs notebook``, written to notebooks/) run in their own folder, so
+# the runs made from them land in notebooks/runs/: the course map counts them too.
+NOTEBOOK_RUNS = Path("notebooks") / "runs"
 
 
 def load_lab(name: str) -> ModuleType:
@@ -38,38 +46,88 @@ def load_lab(name: str) -> ModuleType:
                           fix="write the lab first (or update the course package)") from None
 
 
-def lab_status(lab: dict, out: Path) -> dict:
-    """``{"done", "runs", "last_run", "last_accuracy", "available"}`` for one lab."""
-    runs = list_runs(lab["id"], out)
-    last = runs[-1] if runs else None
-    accuracy = None
-    if last:  # a run folder may come from anywhere: invalid fields are left out
-        try:
-            accuracy = (read_checked_record(last)[0].get("metrics") or {}).get("accuracy")
-        except RecordError:
-            accuracy = None
-    available = importlib.util.find_spec(f"labs.{lab['id']}") is not None
-    return {"done": bool(runs), "runs": len(runs), "last_run": str(last) if last else None,
-            "last_accuracy": accuracy, "available": available}
+def trial_reason(record: dict) -> str | None:
+    """Why a complete run only *tried* the lab (``"--quick"``, ``"random weights"``), or
+    ``None`` for a real run. A quick run trains on a small subset for an epoch or two, and lab 1
+    with ``--weights none`` predicts with random weights: both check the code, neither is the
+    lab's result."""
+    if record.get("quick") is True:
+        return "--quick"
+    weights = (record.get("hyperparameters") or {}).get("weights")
+    if isinstance(weights, str) and weights.strip().lower() == "none":
+        return "random weights"
+    return None
 
 
-def course_map(out: Path) -> str:
-    labs = load_syllabus()
-    lines = ["kerascourse: six labs, run them in order.", ""]
+def lead_metric(record: dict) -> tuple[str, float] | None:
+    """The score a run leads with: the metric its lab compares with the published reference
+    (accuracy in every lab), as measured. ``None`` when the run measured none (lab 1 on photos
+    without ``--labels`` or ``--transfer`` only predicts)."""
+    reference = record.get("reference") or {}
+    name = reference.get("metric") if isinstance(reference.get("metric"), str) else "accuracy"
+    value = (record.get("metrics") or {}).get(name, reference.get("measured"))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        return None
+    return name, float(value)
+
+
+def read_runs(lab_id: str, folders: list[Path]) -> list[tuple[Path, dict]]:
+    """The complete runs of ``lab_id`` in every folder of ``folders``, oldest first, with their
+    records (a run folder may come from anywhere: unreadable ones are left out)."""
+    runs = []
+    for folder in dict.fromkeys(folders):  # each folder once
+        for run_dir in list_runs(lab_id, folder):
+            try:
+                runs.append((run_dir, read_checked_record(run_dir)[0]))
+            except RecordError:
+                continue
+    return sorted(runs, key=lambda run: run[0].name)  # folder names are timestamps
+
+
+def lab_status(lab: dict, folders: list[Path]) -> dict:
+    """Where a student stands with one lab: ``done`` (a complete full run), ``tried`` (only
+    quick or random-weight runs), the run counts, and the latest run and score that count
+    (the latest full run's, else the latest trial's)."""
+    runs = read_runs(lab["id"], folders)
+    full = [(run_dir, record) for run_dir, record in runs if trial_reason(record) is None]
+    latest = full[-1] if full else (runs[-1] if runs else None)
+    return {"done": bool(full), "tried": bool(runs) and not full, "runs": len(runs),
+            "trials": len(runs) - len(full),
+            "last_run": str(latest[0]) if latest else None,
+            "last_trial_reason": trial_reason(latest[1]) if latest else None,
+            "last_metric": lead_metric(latest[1]) if latest else None,
+            "available": importlib.util.find_spec(f"labs.{lab['id']}") is not None}
+
+
+def status_note(status: dict) -> str:
+    """``(2 run(s), 1 of them quick or random-weight; last full run: accuracy 91.23%)``."""
+    if not status["runs"]:
+        return ""
+    note = f"{status['runs']} run(s)"
+    if status["trials"]:
+        note += f", {status['trials']} of them quick or random-weight"
+    last = "last full run" if status["done"] else f"last try ({status['last_trial_reason']})"
+    if status["last_metric"]:
+        name, value = status["last_metric"]
+        note += f"; {last}: {name.replace('_', ' ')} {100 * value:.2f}%"
+    else:
+        note += f"; {last}: no score measured"
+    return f"  ({note})"
+
+
+def course_map(out: Path, notebook_runs: Path | None = NOTEBOOK_RUNS) -> str:
+    """The course map of the runs under ``out`` and ``notebook_runs`` (the notebooks' runs)."""
+    folders = [Path(out)] + ([Path(notebook_runs)] if notebook_runs else [])
+    lines = ["kerascourse: six labs, run them in order.",
+             "[x] done  [~] tried (--quick or random weights only)  [ ] not run yet", ""]
     next_lab = None
-    for number, lab in enumerate(labs, 1):
-        status = lab_status(lab, out)
-        if status["done"]:
-            mark = "[x]"
-        else:
-            mark = "[ ]"
-            next_lab = next_lab or lab
-        extra = ""
-        if status["done"]:
-            extra = f"  ({status['runs']} run(s)"
-            if status["last_accuracy"] is not None:
-                extra += f", last accuracy {100 * status['last_accuracy']:.2f}%"
-            extra += ")"
+    for number, lab in enumerate(load_syllabus(), 1):
+        status = lab_status(lab, folders)
+        mark = "[x]" if status["done"] else "[~]" if status["tried"] else "[ ]"
+        if not status["done"]:
+            next_lab = next_lab or (lab, status)
+        extra = status_note(status)
         if not status["available"]:
             extra += "  (not installed in this version)"
         lines.append(f"{mark} {number}. {lab['title']}{extra}")
@@ -77,12 +135,15 @@ def course_map(out: Path) -> str:
         lines += [f"      - {objective}" for objective in lab["objectives"]]
         lines.append(f"      reference: {lab['reference']}")
         lines.append("")
-    if next_lab:
-        lines.append(f"Next: python -m labs.{next_lab['id']}   (add --quick for a one-minute "
-                     f"check first)")
-    else:
+    if next_lab is None:
         lines.append("All six labs have a complete run. Package your reports with "
                      "python -m toolkit.submit.")
+    elif next_lab[1]["tried"]:
+        lines.append(f"Next: python -m labs.{next_lab[0]['id']}   (you tried it; this is the "
+                     f"full run, the one your report is about)")
+    else:
+        lines.append(f"Next: python -m labs.{next_lab[0]['id']}   (add --quick for a "
+                     f"one-minute check first)")
     return "\n".join(lines)
 
 
@@ -94,21 +155,22 @@ def main(argv: list[str] | None = None) -> int:
         from toolkit.notebooks import main as notebook_main
 
         return run_main(lambda args: notebook_main(args, load_lab, check_notebook), argv[1:])
-    if argv[:1] == ["bench"]:
-        from labs.bench import main as bench_main
-        from toolkit.cli import run_main
-
-        return run_main(bench_main, argv[1:])
-    parser = argparse.ArgumentParser(
+    if argv[:1] == ["bench"]:  # its former home: say where it went
+        print("error: the labs' speed benchmark is a script of benchmarks/ now: "
+              "python benchmarks/lab_speed.py --quick (--help for its options)", file=sys.stderr)
+        return 2
+    parser = SuggestingParser(
         prog="python -m labs",
         description="The course map: the six labs in order, which are done and which is next.",
-        epilog="python -m labs notebook --help: write the labs as Jupyter/Colab notebooks.\n"
-               "python -m labs bench --help: the labs' speed next to reference recipes.",
+        epilog="python -m labs notebook --help: write the labs as Jupyter/Colab notebooks.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="runs", help="folder holding your run folders "
                                                       "(default runs/)")
+    parser.add_argument("--notebook-runs", default=str(NOTEBOOK_RUNS),
+                        help=f"folder holding the runs made from the notebooks (default "
+                             f"{NOTEBOOK_RUNS}/)")
     args = parser.parse_args(argv)
-    print(course_map(Path(args.out)))
+    print(course_map(Path(args.out), Path(args.notebook_runs)))
     return 0
 
 

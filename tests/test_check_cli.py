@@ -66,3 +66,44 @@ def test_lab_parser_shared_flags():
     assert positive_int("4") == 4
     with pytest.raises(argparse.ArgumentTypeError):
         positive_int("0")
+
+
+def test_a_misspelt_flag_is_answered_with_the_closest_one(capsys):
+    parser = lab_parser("demo", epochs=5, batch_size=64)
+    with pytest.raises(SystemExit) as stop:
+        parser.parse_args(["--quik"])
+    assert stop.value.code == 2
+    assert "error: unrecognized argument --quik: did you mean --quick?" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--batch-sise=32", "--sed", "3"])
+    assert "did you mean --batch-size and --seed?" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # nothing close: no guess
+        parser.parse_args(["--colour", "red"])
+    err = capsys.readouterr().err
+    assert "unrecognized arguments --colour red" in err and "did you mean" not in err
+
+
+def test_a_data_dir_that_does_not_exist_is_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("KERASCOURSE_DATA", raising=False)
+    assert lab_parser("demo").parse_args(["--data-dir", str(tmp_path)]).data_dir == str(tmp_path)
+    missing = tmp_path / "no-such-folder"
+    with pytest.raises(SystemExit):
+        lab_parser("demo").parse_args(["--data-dir", str(missing)])
+    err = capsys.readouterr().err
+    assert f"--data-dir: {missing} is not a folder" in err and "KERASCOURSE_DATA" not in err
+    # The default comes from $KERASCOURSE_DATA: a wrong one is named, with where it came from.
+    monkeypatch.setenv("KERASCOURSE_DATA", str(missing))
+    with pytest.raises(SystemExit):
+        lab_parser("demo").parse_args([])
+    assert f"{missing} (the default, from $KERASCOURSE_DATA) is not a folder" in \
+        capsys.readouterr().err
+    monkeypatch.setenv("KERASCOURSE_DATA", str(tmp_path))
+    assert lab_parser("demo").parse_args([]).data_dir == str(tmp_path)
+
+
+def test_lab_help_names_the_command_a_student_types():
+    from toolkit.cli import lab_command
+
+    assert lab_command("/x/labs/lab03_cnn_mnist/__main__.py") == "python -m labs.lab03_cnn_mnist"
+    assert lab_command("/x/labs/lab03_cnn_mnist.py") == "python -m labs.lab03_cnn_mnist"
+    assert lab_command("/usr/bin/pytest") is None

@@ -50,14 +50,63 @@ def test_run_lifecycle_writes_record_and_reflection(tmp_path, capsys):
     assert list_runs("lab99_demo", tmp_path) == [run.dir]
 
 
+def finished_run(lab: str, out, *, quick: bool = False, metrics: dict | None = None,
+                 hyperparameters: dict | None = None) -> Run:
+    run = Run.start(lab, title=lab, argv=["--quick"] if quick else [], seed=1, out=out,
+                    quick=quick, hyperparameters=hyperparameters or {})
+    run.record["metrics"] = metrics or {}
+    if metrics:
+        run.set_reference(value=0.9, metric="accuracy", split="test", citation="Someone 2020")
+    run.finish(reflection=False)
+    return run
+
+
 def test_course_map_lists_six_labs_and_marks_done(tmp_path):
     labs = load_syllabus()
     assert len(labs) == 6 and labs[0]["id"] == "lab01_vgg16_inference"
-    text = course_map(tmp_path)
-    assert text.count("[ ]") == 6 and "Next: python -m labs.lab01_vgg16_inference" in text
-    run = Run.start("lab01_vgg16_inference", title="VGG16", argv=[], seed=1, out=tmp_path)
-    run.record["metrics"] = {"accuracy": 0.5}
-    run.finish(reflection=False)
-    text = course_map(tmp_path)
-    assert "[x] 1." in text and "last accuracy 50.00%" in text
+    text = course_map(tmp_path, None)
+    assert text.count("\n[ ]") == 6 and "Next: python -m labs.lab01_vgg16_inference" in text
+    finished_run("lab01_vgg16_inference", tmp_path, metrics={"accuracy": 0.5})
+    text = course_map(tmp_path, None)
+    assert "[x] 1." in text and "1 run(s); last full run: accuracy 50.00%" in text
     assert "Next: python -m labs.lab02_mlp_dropout" in text
+
+
+def test_a_quick_or_random_weight_run_counts_as_tried_not_done(tmp_path):
+    finished_run("lab01_vgg16_inference", tmp_path, hyperparameters={"weights": "none"})
+    finished_run("lab02_mlp_dropout", tmp_path, quick=True, metrics={"accuracy": 0.61})
+    text = course_map(tmp_path, None)
+    assert "[~] 1." in text and "last try (random weights): no score measured" in text
+    assert "[~] 2." in text and "last try (--quick): accuracy 61.00%" in text
+    assert "Next: python -m labs.lab01_vgg16_inference   (you tried it" in text
+    finished_run("lab01_vgg16_inference", tmp_path, hyperparameters={"weights": "imagenet"})
+    text = course_map(tmp_path, None)  # inference on photos without labels: no score
+    assert "[x] 1." in text and "2 run(s), 1 of them quick or random-weight; last full run: " \
+                                "no score measured" in text
+    assert "Next: python -m labs.lab02_mlp_dropout" in text
+
+
+def test_the_course_map_sees_the_runs_made_from_the_notebooks(tmp_path):
+    notebook_runs = tmp_path / "notebooks" / "runs"
+    finished_run("lab03_cnn_mnist", notebook_runs, metrics={"accuracy": 0.912345})
+    assert "[ ] 3." in course_map(tmp_path / "runs", None)
+    text = course_map(tmp_path / "runs", notebook_runs)
+    assert "[x] 3." in text and "accuracy 91.23%" in text
+
+
+def test_the_course_map_leads_with_the_labs_own_metric(tmp_path):
+    run = finished_run("lab04_bag_of_words", tmp_path, metrics={"accuracy": 0.8, "macro_f1": 0.7})
+    record = read_record(run.dir)
+    record["reference"]["metric"] = "macro_f1"  # a lab that compares F1 with its reference
+    write_json_atomic(run.dir / "record.json", record)
+    assert "last full run: macro f1 70.00%" in course_map(tmp_path, None)
+
+
+def test_python_m_labs_reads_both_folders_and_points_bench_to_its_script(tmp_path, capsys):
+    from labs.__main__ import main
+
+    finished_run("lab02_mlp_dropout", tmp_path / "nb", metrics={"accuracy": 0.98})
+    assert main(["--out", str(tmp_path / "runs"), "--notebook-runs", str(tmp_path / "nb")]) == 0
+    assert "[x] 2." in capsys.readouterr().out
+    assert main(["bench"]) == 2
+    assert "python benchmarks/lab_speed.py" in capsys.readouterr().err

@@ -35,5 +35,7 @@ import os as _os
 __version__ = "0.1.0"
 
 # TensorFlow prints pages of C++ start-up logs (CUDA probing, oneDNN notes) that bury the
-# lab's own output; keep warnings and errors only, unless the user chose otherwise.
+# lab's own output; keep warnings and errors only, unless the user chose otherwise (the labs'
+# entry point, labs.command_line, quiets the start-up further when the user did not).
+TF_LOG_LEVEL_CHOSEN_BY_USER = "TF_CPP_MIN_LOG_LEVEL" in _os.environ
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -1,13 +1,19 @@
 """The flags every lab shares, and a clean exit for bad input.
 
-A lab's ``main(argv)`` builds its parser with :func:`lab_parser`, adds its own flags,
-and is started through :func:`run_main`, which turns a :class:`~toolkit.errors.CourseError`
-into one line on stderr and exit code 2 (``--debug`` shows the traceback).
+A lab's ``settings.parse_args(argv)`` builds its parser with :func:`lab_parser`, adds its own
+flags, and the lab is started through :func:`run_main`, which turns a
+:class:`~toolkit.errors.CourseError` into one line on stderr and exit code 2 (``--debug``
+shows the traceback). A mistyped flag is answered with the closest real one
+(:class:`SuggestingParser`), and a ``--data-dir`` that does not exist is named at once.
+
+This module is read before Keras loads (``--help`` answers in about a second), so it imports
+only the standard library and other light toolkit modules.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 import traceback
@@ -18,6 +24,53 @@ from toolkit.errors import CourseError
 from toolkit.safe_text import for_terminal
 
 EXIT_BAD_INPUT = 2
+DATA_ENV = "KERASCOURSE_DATA"
+
+
+class SuggestingParser(argparse.ArgumentParser):
+    """An ``argparse.ArgumentParser`` that answers a misspelt flag with the closest real one.
+
+    ``--quik`` gives ``unrecognized argument --quik: did you mean --quick?`` (the course runs
+    on Python 3.10+, whose argparse suggests nothing). Use it wherever a command reads flags:
+    :func:`lab_parser` does.
+    """
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._unrecognized = []  # what this parse left over, for error() to name
+        namespace, extras = super().parse_known_args(args, namespace)
+        self._unrecognized = list(extras)
+        return namespace, extras
+
+    def error(self, message: str):
+        unrecognized = getattr(self, "_unrecognized", [])
+        if unrecognized and message.endswith(" ".join(unrecognized)):
+            message = self.unrecognized_message(unrecognized)
+        super().error(message)
+
+    def unrecognized_message(self, words: list[str]) -> str:
+        """``unrecognized argument --quik: did you mean --quick?`` (a hint per misspelt flag)."""
+        # Compared without the dashes, which every flag shares and would make any two look alike.
+        flags = {option.lstrip("-"): option for action in self._actions
+                 for option in action.option_strings if option.startswith("--")}
+        hints = []
+        for word in words:
+            if word.startswith("-"):
+                close = difflib.get_close_matches(word.split("=", 1)[0].lstrip("-"), flags, n=1)
+                hints += [flags[name] for name in close]
+        message = f"unrecognized argument{'s' if len(words) > 1 else ''} {' '.join(words)}"
+        return message + (f": did you mean {' and '.join(hints)}?" if hints else "")
+
+
+def data_folder(text: str) -> str:
+    """argparse type of ``--data-dir``: a folder that exists (its default may come from
+    ``$KERASCOURSE_DATA``, so the message says where a wrong path came from)."""
+    folder = Path(text).expanduser()
+    if folder.is_dir():
+        return str(folder)
+    source = f" (the default, from ${DATA_ENV})" if text == os.environ.get(DATA_ENV) else ""
+    fix = (f"set {DATA_ENV} to the folder that holds the course data, or unset it" if source
+           else "pass the folder that holds the course data (e.g. ../shared/data)")
+    raise argparse.ArgumentTypeError(f"{text}{source} is not a folder: {fix}")
 
 
 def lab_parser(description: str, *, epochs: int | None = None, batch_size: int | None = None,
@@ -30,12 +83,8 @@ def lab_parser(description: str, *, epochs: int | None = None, batch_size: int |
         batch_size: default for ``--batch-size``; ``None`` to leave the flag out.
         seed: default for ``--seed``.
     """
-    # `python -m labs.lab03_cnn_mnist` shows up as "lab03_cnn_mnist.py" by default: say the
-    # command the student actually types.
-    script = Path(sys.argv[0])
-    prog = f"python -m labs.{script.stem}" if script.parent.name == "labs" else None
-    parser = argparse.ArgumentParser(
-        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = SuggestingParser(
+        prog=lab_command(sys.argv[0]), description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     if epochs is not None:
         parser.add_argument("--epochs", type=int, default=epochs,
                             help=f"training epochs (default {epochs})")
@@ -49,13 +98,24 @@ def lab_parser(description: str, *, epochs: int | None = None, batch_size: int |
     parser.add_argument("--out", default="runs",
                         help="folder for run folders (default runs/); each run gets "
                              "runs/<lab>/<timestamp>/")
-    parser.add_argument("--data-dir", default=os.environ.get("KERASCOURSE_DATA"),
+    parser.add_argument("--data-dir", type=data_folder, default=os.environ.get(DATA_ENV) or None,
                         help="extra folder searched for data files before downloading "
-                             "(default $KERASCOURSE_DATA)")
+                             f"(default ${DATA_ENV})")
     parser.add_argument("--no-save", action="store_true", help="do not write model.keras")
     parser.add_argument("--debug", action="store_true",
                         help="show full tracebacks instead of one-line errors")
     return parser
+
+
+def lab_command(script: str) -> str | None:
+    """What the student typed to start the lab whose script is ``script`` (``sys.argv[0]``):
+    ``python -m labs.lab03_cnn_mnist`` rather than argparse's "__main__.py"."""
+    path = Path(script)
+    if path.name == "__main__.py" and path.parent.parent.name == "labs":  # a lab package
+        return f"python -m labs.{path.parent.name}"
+    if path.parent.name == "labs" and path.stem.startswith("lab"):  # a lab module
+        return f"python -m labs.{path.stem}"
+    return None
 
 
 def positive_int(text: str) -> int:

@@ -34,8 +34,6 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
-import keras
-
 TF_CPU_DEVICES_ENV = "KERASCOURSE_TF_CPU_DEVICES"  # split the CPU into N logical devices (tests)
 
 
@@ -73,6 +71,10 @@ class DistributionPlan:
     def create(cls, *, enabled: bool, per_replica_batch: int,
                learning_rate: float) -> DistributionPlan:
         """Plan data parallelism over all devices of the active backend (if ``enabled``)."""
+        # Keras is imported here, not at the top: a lab's settings module imports
+        # add_distribute_flag from here before Keras loads (so --help answers in a second).
+        import keras
+
         plan = cls(per_replica_batch=per_replica_batch, base_learning_rate=learning_rate)
         if not enabled:
             return plan
@@ -122,6 +124,8 @@ class DistributionPlan:
     def close(self) -> None:
         """Undo the global JAX distribution so later models in the process run normally."""
         if self.strategy == "jax DataParallel":
+            import keras
+
             keras.distribution.set_distribution(None)
 
 
