@@ -76,7 +76,7 @@ class Lesson:
         self.definitions: dict[str, Definition] = {
             node.name: node for node in self.tree.body
             if isinstance(node, DEFINITION_TYPES)}
-        self.assigned = {target.id for node in self.tree.body
+        self.assigned = {target.id: node.lineno for node in self.tree.body  # constants
                          if isinstance(node, (ast.Assign, ast.AnnAssign))
                          for target in (node.targets if isinstance(node, ast.Assign)
                                         else [node.target])
@@ -271,8 +271,13 @@ def main_statements(lesson: Lesson) -> list[ast.AST]:
 
 def heading_for(lesson: Lesson, statement: ast.AST) -> tuple[str | None, str]:
     """The function whose docstring heads a step (the first lesson function the statement
-    calls, else the first documented function it calls) and that docstring."""
-    called = calls_in_order(statement)
+    calls, its body's before its header's, else the first documented function it calls) and
+    that docstring."""
+    # A loop or a condition: the step is what its body does, not the header's helper
+    # (``for group in sweep_groups(results): overlay_figure(...)`` is about the figures).
+    body = [*getattr(statement, "body", []), *getattr(statement, "orelse", [])]
+    called = [name for part in body for name in calls_in_order(part)]
+    called += calls_in_order(statement)
     ordered = ([name for name in called if name in lesson.definitions]
                + [name for name in called if name not in lesson.definitions])
     for name in ordered:
@@ -366,7 +371,8 @@ def import_code(lesson: Lesson, cells: list[StepCell]) -> str:
                                      if origin[0] == "from"):
         from_lines[module_name] = []
     own = lesson.module.__name__
-    for name in sorted(needed, key=lambda n: list(origins).index(n) if n in origins else 0):
+    positions = {name: index for index, name in enumerate(origins)}
+    for name in sorted(needed, key=lambda n: positions.get(n, lesson.assigned.get(n, 0))):
         kind, source, original = origins.get(name, ("from", own, name))
         if kind == "import":
             plain.append(f"import {source}" + (f" as {original}" if original else ""))
