@@ -266,10 +266,11 @@ def test_fake_lab_notebook_layout(fake_lab):
     assert 'toolkit.check.main(["--short"])' in setup and "pip" in setup
     # Only what the cells use and do not define, from where the lesson gets it.
     assert imports.splitlines() == [
-        "import argparse", "import numpy as np", f"from {package}.settings import parse_args",
+        "import argparse", "", "import numpy as np", "",
+        f"from {package}.settings import parse_args",
         "from toolkit.metrics import classification_metrics",
         "from toolkit.plots import bar_chart, show_new_figures", "from toolkit.runs import Run",
-        f"from {package}.lesson import LAB_ID, TITLE, CLASSES"]
+        "", f"from {package}.lesson import LAB_ID, TITLE, CLASSES"]
     assert "draft = show_reflection(\"lab99_fake\", config.out)" in codes[-1]
 
 

@@ -320,72 +320,77 @@ def step_cells(lesson: Lesson) -> list[StepCell]:
 # The import cell
 # ---------------------------------------------------------------------------------------------
 
-def _import_origins(lesson: Lesson) -> dict[str, tuple[str, str, str | None]]:
-    """name -> (kind, module, imported name) for the lesson's top-level imports:
-    ``("import", "numpy", None)`` for ``import numpy as np``, ``("from", "toolkit.plots",
-    "bar_chart")`` for ``from toolkit.plots import bar_chart``."""
-    origins = {}
-    package = lesson.module.__package__ or ""
-    for node in lesson.tree.body:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                bound = alias.asname or alias.name.split(".")[0]
-                origins[bound] = ("import", alias.name, alias.asname)
-        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
-            source = node.module or ""
-            if node.level:  # relative: resolve against the lesson's package
-                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                source = f"{base}.{source}" if source else base
-            for alias in node.names:
-                origins[alias.asname or alias.name] = ("from", source, alias.name)
-    return origins
-
-
-def import_code(lesson: Lesson, cells: list[StepCell]) -> str:
-    """The import cell: every name the step cells use but do not define, imported from where
-    the lesson gets it (its own imports), the lesson's constants from the lesson module, and
-    ``show_new_figures``.
+def needed_names(lesson: Lesson, cells: list[StepCell]) -> set[str]:
+    """The names the step cells use but do not define (the import cell's job).
 
     Raises:
         CourseError: a cell uses a name that neither an earlier cell nor lesson.py defines.
     """
-    defined = set(NOTEBOOK_NAMES) | set(dir(builtins))
-    needed: list[str] = []
+    defined = set(NOTEBOOK_NAMES) | set(dir(builtins)) | {SHOW_FIGURES}
+    needed: set[str] = set()
     for cell in cells:
         tree = ast.parse(cell.code)
         used = set().union(*(global_names(node) for node in tree.body))
         defined |= cell_bindings(tree)  # a cell may use what it defines itself
-        for name in sorted(used - defined - set(needed)):
-            if name == SHOW_FIGURES:
-                continue
+        for name in sorted(used - defined - needed):
             if not hasattr(lesson.module, name):
                 raise lesson_error(lesson.module, f"the cell of step {cell.number} uses "
                                                   f"{name!r}, which neither an earlier step "
                                                   "nor lesson.py defines",
                                    f"import or define {name} in lesson.py")
-            needed.append(name)
-    origins = _import_origins(lesson)
-    plain: list[str] = []
-    from_lines: dict[str, list[str]] = {}
-    for module_name in dict.fromkeys(origin[1] for origin in origins.values()
-                                     if origin[0] == "from"):
-        from_lines[module_name] = []
-    own = lesson.module.__name__
-    positions = {name: index for index, name in enumerate(origins)}
-    for name in sorted(needed, key=lambda n: positions.get(n, lesson.assigned.get(n, 0))):
-        kind, source, original = origins.get(name, ("from", own, name))
-        if kind == "import":
-            plain.append(f"import {source}" + (f" as {original}" if original else ""))
-        else:
-            from_lines.setdefault(source, []).append(
-                name if original == name else f"{original} as {name}")
-    from_lines.setdefault(SHOW_FIGURES_MODULE, []).append(SHOW_FIGURES)
-    lines = list(dict.fromkeys(plain))
-    lines += [wrapped_import(module, names) for module, names in from_lines.items()
-              if names and module != own]
-    if from_lines.get(own):  # the lesson's constants, last: importing them loads the lesson
-        lines += [wrapped_import(own, from_lines[own])]
-    return "\n".join(lines)
+            needed.add(name)
+    return needed
+
+
+def import_code(lesson: Lesson, cells: list[StepCell]) -> str:
+    """The import cell: the lesson's own import lines, in its order and groups, cut down to
+    the names the step cells need; ``show_new_figures``; then the lesson's constants from
+    the lesson module.
+
+    Raises:
+        CourseError: a cell uses a name that neither an earlier cell nor lesson.py defines.
+    """
+    needed = needed_names(lesson, cells)
+    groups: list[list[str]] = []
+    previous_end = -1
+    figures_placed = False
+    for node in lesson.tree.body:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or getattr(
+                node, "module", None) == "__future__":
+            continue
+        if node.lineno > previous_end + 1:  # a blank line in lesson.py starts a new group
+            groups.append([])
+        previous_end = node.end_lineno
+        bound = [(alias, alias.asname or alias.name.split(".")[0]) for alias in node.names]
+        wanted = [(alias, name) for alias, name in bound if name in needed]
+        needed -= {name for _, name in wanted}
+        if isinstance(node, ast.Import):
+            groups[-1] += [f"import {alias.name}" + (f" as {alias.asname}" if alias.asname
+                                                      else "") for alias, _ in wanted]
+            continue
+        source = imported_module(lesson, node)
+        names = [alias.name + (f" as {alias.asname}" if alias.asname else "")
+                 for alias, _ in wanted]
+        if source == SHOW_FIGURES_MODULE and not figures_placed:
+            names.append(SHOW_FIGURES)
+            figures_placed = True
+        if names:
+            groups[-1].append(wrapped_import(source, names))
+    if not figures_placed:
+        groups.append([f"from {SHOW_FIGURES_MODULE} import {SHOW_FIGURES}"])
+    if needed:  # constants and aliases lesson.py defines itself
+        own = sorted(needed, key=lambda name: (lesson.assigned.get(name, 0), name))
+        groups.append([wrapped_import(lesson.module.__name__, own)])
+    return "\n\n".join("\n".join(group) for group in groups if group)
+
+
+def imported_module(lesson: Lesson, node: ast.ImportFrom) -> str:
+    """The absolute module of a ``from ... import`` in lesson.py."""
+    if not node.level:
+        return node.module or ""
+    package = lesson.module.__package__ or ""
+    base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+    return f"{base}.{node.module}" if node.module else base
 
 
 def wrapped_import(origin: str, names: list[str], width: int = 100) -> str:
