@@ -8,7 +8,8 @@ and the run writes the same run folder as ``python -m labs.<lab>``.
 One module, one job:
 
 - ``settings_cell``: the lab's flags as the settings cell's variables;
-- ``lesson_cells``: the step cells and the import cell, derived from the lesson's ``main``;
+- ``lesson_cells``: the step cells, derived from the statements of the lesson's ``main``;
+- ``import_cell``: the import cell, from the lesson's own imports;
 - ``markdown``: the introduction and the text above each step;
 - ``build``: the whole notebook, validated with nbformat, and writing it;
 - ``runtime``: executing a notebook (nbclient) and the reflection cell's ``show_reflection``;

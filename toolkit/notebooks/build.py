@@ -23,7 +23,8 @@ import nbformat
 from nbformat import v4
 
 from toolkit.errors import CourseError
-from toolkit.notebooks.lesson_cells import Lesson, import_code, lesson_error, step_cells
+from toolkit.notebooks.import_cell import import_code
+from toolkit.notebooks.lesson_cells import Lesson, lesson_error, step_cells
 from toolkit.notebooks.markdown import intro_markdown, step_markdown
 from toolkit.notebooks.settings_cell import FlagProblem, lab_flags, settings_code
 from toolkit.resources import load_syllabus

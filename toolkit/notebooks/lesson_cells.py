@@ -18,14 +18,12 @@ in the first cell that needs it, in the order of lesson.py; then the statement i
 cell changes what every later cell calls. The Markdown above a cell is the docstring of the
 first lesson function the statement calls, under the lesson's numbered section banners
 (``# --- 3. the model ---``). Everything else the cells use (``parse_args`` from the settings,
-constants, extras, the toolkit, ``keras``) comes from one import cell, written from the
-lesson's own imports.
+constants, extras, the toolkit, ``keras``) comes from one import cell (:mod:`.import_cell`).
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 import inspect
 import re
 import textwrap
@@ -33,7 +31,6 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from toolkit.errors import CourseError
-from toolkit.notebooks.settings_cell import NOTEBOOK_NAMES
 
 # What the cells call after each step to display the figures that step drew.
 SHOW_FIGURES, SHOW_FIGURES_MODULE = "show_new_figures", "toolkit.plots"
@@ -41,8 +38,9 @@ BANNER = re.compile(r"^# -+ (\d+)\. (.+?)\s*-*\s*$")
 DEFINITION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 EARLY_EXIT_FIX = ("keep main() straight-line: move the decision into a step function (e.g. "
-                  "'if config.folds: return cross_validate(...)' inside train()), or bind its "
-                  "result ('if config.transfer:\\n    transfer = run_transfer(config, run)')")
+                  "'if config.folds: return cross_validate(...)' inside train()), or make it a "
+                  "statement that binds a result ('if config.transfer: transfer = "
+                  "run_transfer(config, run)')")
 
 
 @dataclass
@@ -62,7 +60,8 @@ def lesson_error(module: ModuleType, what: str, fix: str) -> CourseError:
 
 
 class Lesson:
-    """A lesson module read from its source: its definitions, imports and ``main``."""
+    """A lesson module read from its source: its functions and classes, constants, section
+    banners and ``main``."""
 
     def __init__(self, module: ModuleType):
         self.module = module
@@ -183,8 +182,9 @@ def global_names(tree: ast.AST) -> set[str]:
             local |= bound_names(part)
         if not isinstance(tree, ast.ClassDef):
             local |= {arg.arg for arg in ast.walk(tree.args) if isinstance(arg, ast.arg)}
-        outside = [*tree.decorator_list, *getattr(tree, "bases", []),
-                   *(getattr(tree, "returns", None) and [tree.returns] or [])]
+        outside = [*tree.decorator_list, *getattr(tree, "bases", [])]  # read where defined
+        if getattr(tree, "returns", None) is not None:
+            outside.append(tree.returns)
         inside = set().union(*(loaded_names(part) for part in tree.body)) - local
         signature = loaded_names(tree.args) if not isinstance(tree, ast.ClassDef) else set()
         return inside | signature | set().union(*(loaded_names(n) for n in outside))
@@ -314,89 +314,3 @@ def step_cells(lesson: Lesson) -> list[StepCell]:
                               new))
         section = step_section or section
     return cells
-
-
-# ---------------------------------------------------------------------------------------------
-# The import cell
-# ---------------------------------------------------------------------------------------------
-
-def needed_names(lesson: Lesson, cells: list[StepCell]) -> set[str]:
-    """The names the step cells use but do not define (the import cell's job).
-
-    Raises:
-        CourseError: a cell uses a name that neither an earlier cell nor lesson.py defines.
-    """
-    defined = set(NOTEBOOK_NAMES) | set(dir(builtins)) | {SHOW_FIGURES}
-    needed: set[str] = set()
-    for cell in cells:
-        tree = ast.parse(cell.code)
-        used = set().union(*(global_names(node) for node in tree.body))
-        defined |= cell_bindings(tree)  # a cell may use what it defines itself
-        for name in sorted(used - defined - needed):
-            if not hasattr(lesson.module, name):
-                raise lesson_error(lesson.module, f"the cell of step {cell.number} uses "
-                                                  f"{name!r}, which neither an earlier step "
-                                                  "nor lesson.py defines",
-                                   f"import or define {name} in lesson.py")
-            needed.add(name)
-    return needed
-
-
-def import_code(lesson: Lesson, cells: list[StepCell]) -> str:
-    """The import cell: the lesson's own import lines, in its order and groups, cut down to
-    the names the step cells need; ``show_new_figures``; then the lesson's constants from
-    the lesson module.
-
-    Raises:
-        CourseError: a cell uses a name that neither an earlier cell nor lesson.py defines.
-    """
-    needed = needed_names(lesson, cells)
-    groups: list[list[str]] = []
-    previous_end = -1
-    figures_placed = False
-    for node in lesson.tree.body:
-        if not isinstance(node, (ast.Import, ast.ImportFrom)) or getattr(
-                node, "module", None) == "__future__":
-            continue
-        if node.lineno > previous_end + 1:  # a blank line in lesson.py starts a new group
-            groups.append([])
-        previous_end = node.end_lineno
-        bound = [(alias, alias.asname or alias.name.split(".")[0]) for alias in node.names]
-        wanted = [(alias, name) for alias, name in bound if name in needed]
-        needed -= {name for _, name in wanted}
-        if isinstance(node, ast.Import):
-            groups[-1] += [f"import {alias.name}" + (f" as {alias.asname}" if alias.asname
-                                                      else "") for alias, _ in wanted]
-            continue
-        source = imported_module(lesson, node)
-        names = [alias.name + (f" as {alias.asname}" if alias.asname else "")
-                 for alias, _ in wanted]
-        if source == SHOW_FIGURES_MODULE and not figures_placed:
-            names.append(SHOW_FIGURES)
-            figures_placed = True
-        if names:
-            groups[-1].append(wrapped_import(source, names))
-    if not figures_placed:
-        groups.append([f"from {SHOW_FIGURES_MODULE} import {SHOW_FIGURES}"])
-    if needed:  # constants and aliases lesson.py defines itself
-        own = sorted(needed, key=lambda name: (lesson.assigned.get(name, 0), name))
-        groups.append([wrapped_import(lesson.module.__name__, own)])
-    return "\n\n".join("\n".join(group) for group in groups if group)
-
-
-def imported_module(lesson: Lesson, node: ast.ImportFrom) -> str:
-    """The absolute module of a ``from ... import`` in lesson.py."""
-    if not node.level:
-        return node.module or ""
-    package = lesson.module.__package__ or ""
-    base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-    return f"{base}.{node.module}" if node.module else base
-
-
-def wrapped_import(origin: str, names: list[str], width: int = 100) -> str:
-    line = f"from {origin} import {', '.join(names)}"
-    if len(line) <= width:
-        return line
-    body = textwrap.fill(", ".join(names), width - 4, initial_indent="    ",
-                         subsequent_indent="    ")
-    return f"from {origin} import (\n{body},\n)"
