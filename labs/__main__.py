@@ -7,8 +7,8 @@ its only runs are ``--quick`` ones or lab 1 with random weights (``--weights non
 shows its latest score, the metric it compares with the published reference.
 
 ``python -m labs notebook [LAB...] [--out DIR]`` writes the labs as Jupyter/Colab
-notebooks instead (see :mod:`toolkit.notebooks`). The labs' speed next to reference recipes
-is a benchmark: ``python benchmarks/lab_speed.py --quick``.
+notebooks instead, built from each lab's lesson (see :mod:`toolkit.notebooks`). The labs'
+speed next to reference recipes is a benchmark: ``python benchmarks/lab_speed.py --quick``.
 """
 
 from __future__ import annotations
@@ -33,17 +33,20 @@ NOTEBOOK_RUNS = Path("notebooks") / "runs"
 
 
 def load_lab(name: str) -> ModuleType:
-    """The module of a lab named as a student types it (``3``, ``lab03``, ``lab03_cnn_mnist``)."""
+    """The lesson module of a lab named as a student types it (``3``, ``lab03``,
+    ``lab03_cnn_mnist``): ``labs.lab03_cnn_mnist.lesson``, what its notebook is built from."""
     from toolkit.notebooks import resolve_lab
 
     lab_id = resolve_lab(name)
     try:
-        return importlib.import_module(f"labs.{lab_id}")
+        return importlib.import_module(f"labs.{lab_id}.lesson")
     except ModuleNotFoundError as error:
-        if error.name != f"labs.{lab_id}":
+        if error.name not in (f"labs.{lab_id}", f"labs.{lab_id}.lesson"):
             raise
-        raise CourseError(f"labs/{lab_id}.py does not exist yet",
-                          fix="write the lab first (or update the course package)") from None
+        raise CourseError(f"labs/{lab_id}/lesson.py does not exist",
+                          why="a lab is a package whose lesson.py holds the lesson",
+                          fix="write the lab's lesson first (or update the course package)"
+                          ) from None
 
 
 def trial_reason(record: dict) -> str | None:
