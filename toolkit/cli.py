@@ -30,9 +30,11 @@ def lab_parser(description: str, *, epochs: int | None = None, batch_size: int |
         batch_size: default for ``--batch-size``; ``None`` to leave the flag out.
         seed: default for ``--seed``.
     """
-    # `python -m labs.lab03_cnn_mnist` shows up as "lab03_cnn_mnist.py" by default: say the
-    # command the student actually types.
+    # `python -m labs.lab03_cnn_mnist` shows up as "lab03_cnn_mnist.py" (a module) or
+    # "__main__.py" (a package) by default: say the command the student actually types.
     script = Path(sys.argv[0])
+    if script.name == "__main__.py":
+        script = script.parent
     prog = f"python -m labs.{script.stem}" if script.parent.name == "labs" else None
     parser = argparse.ArgumentParser(
         prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
