@@ -34,6 +34,10 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
+import keras
+
+from toolkit.cli import add_distribute_flag  # noqa: F401  (the flag lives with the other flags)
+
 TF_CPU_DEVICES_ENV = "KERASCOURSE_TF_CPU_DEVICES"  # split the CPU into N logical devices (tests)
 
 
@@ -74,8 +78,6 @@ class DistributionPlan:
         plan = cls(per_replica_batch=per_replica_batch, base_learning_rate=learning_rate)
         if not enabled:
             return plan
-        import keras  # here, not at the top: a lab's --help (add_distribute_flag) stays fast
-
         backend = keras.config.backend()
         if backend == "jax":
             devices = keras.distribution.list_devices()
@@ -122,8 +124,6 @@ class DistributionPlan:
     def close(self) -> None:
         """Undo the global JAX distribution so later models in the process run normally."""
         if self.strategy == "jax DataParallel":
-            import keras
-
             keras.distribution.set_distribution(None)
 
 
@@ -145,11 +145,3 @@ def _tf_devices(tf) -> list[str] | None:
             pass  # TF already initialised: keep the devices it has
     logical = tf.config.list_logical_devices("CPU")
     return [d.name for d in logical] if len(logical) > 1 else None
-
-
-def add_distribute_flag(parser) -> None:
-    """Add ``--distribute`` to a lab's parser."""
-    parser.add_argument(
-        "--distribute", action="store_true",
-        help="data parallel over all visible GPUs (JAX DataParallel / TF MirroredStrategy); "
-             "--batch-size is then per device and the learning rate scales with the devices")
