@@ -69,19 +69,11 @@ from toolkit.metrics import measure_inference
 from toolkit.plots import plt, save_figure, topk_bar
 from toolkit.registry import get_entry, human_size
 from toolkit.runs import Run, parameter_counts
-from toolkit.vision import applications
+from toolkit.vision import applications, model_views
 from toolkit.vision.applications import APPLICATIONS, ApplicationSpec
 from toolkit.vision.gradcam import CITATION as GRADCAM_CITATION
 from toolkit.vision.gradcam import GradCAM, explainable_layer, overlay_heatmap
 from toolkit.vision.imagenet import imagenet_class_names, read_labels
-from toolkit.vision.model_views import (
-    architecture_figure,
-    feature_map_grid,
-    filter_grid,
-    format_layer_table,
-    layer_output,
-    layer_table,
-)
 from toolkit.vision.photos import PhotoSet, load_photos
 
 LAB_ID = "lab01_vgg16_inference"
@@ -232,19 +224,19 @@ def show_architecture(model, run: Run, spec: ApplicationSpec = APPLICATIONS["vgg
     The later networks replace that flattening by global average pooling (one number per
     channel), which is why ResNet50 needs 5x fewer parameters and MobileNetV2 40x fewer.
     """
-    rows = layer_table(model)
+    rows = model_views.layer_table(model)
     shown = rows
     if len(rows) > 60:  # ResNet50 and friends have 150-250 layers: show the heaviest 40
         heaviest = set(sorted(range(len(rows)), key=lambda i: -rows[i]["parameters"])[:40])
         shown = [row for i, row in enumerate(rows) if i in heaviest]
         print(f"{len(rows)} layers; the 40 with the most parameters:")
-    print(format_layer_table(shown))
+    print(model_views.format_layer_table(shown))
     total = sum(row["parameters"] for row in rows)
     print(f"{spec.title} has {total:,} parameters ({total / 1e6:.1f}M; Keras Applications "
           f"lists {spec.parameters / 1e6:.1f}M)")
     run.record["model"]["layers"] = rows
     title = spec.title if shown is rows else f"{spec.title} (the 40 largest of {len(rows)} layers)"
-    path = architecture_figure(shown, run.path("architecture.png"), title=title)
+    path = model_views.architecture_figure(shown, run.path("architecture.png"), title=title)
     run.add_figure("architecture", path)
     run.save()
     return path
@@ -451,12 +443,13 @@ def first_layer_views(model, x: np.ndarray, photos: PhotoSet, run: Run,
     if spec.channel_order == "BGR":  # input channels B, G, R (see preprocess): draw as RGB
         kernel = kernel[:, :, ::-1, :]
     size, count = f"{kernel.shape[0]}x{kernel.shape[1]}", kernel.shape[-1]
-    filters = filter_grid(kernel, run.path("first_layer_filters.png"),
-                          title=f"{conv.name}: the {count} filters, {size} pixels each, drawn "
-                                f"as RGB (each scaled to 0..1)")
-    maps = layer_output(model, holder, x[:1])[0]
+    filters = model_views.filter_grid(
+        kernel, run.path("first_layer_filters.png"),
+        title=f"{conv.name}: the {count} filters, {size} pixels each, drawn as RGB (each "
+              f"scaled to 0..1)")
+    maps = model_views.layer_output(model, holder, x[:1])[0]
     photo = photos.photos[0]
-    feature_maps = feature_map_grid(
+    feature_maps = model_views.feature_map_grid(
         maps, run.path("feature_maps.png"), image=photo.image, max_maps=31,
         title=f"{holder} feature maps for {photo.name} (31 of {maps.shape[-1]})")
     run.add_figure("first_layer_filters", filters)

@@ -328,6 +328,17 @@ def comparison_figure(rows: list[dict], run: Run, test_split: str) -> str:
     run.add_figure("comparison", path)
     return str(path)
 
+def tune_by_cross_validation(matrices: dict, data: TextDataset, config: argparse.Namespace,
+                             run: Run) -> list[dict] | None:
+    """With ``--grid-search`` (grid_search.py): tune C / alpha of each classifier, then the
+    vectorizer itself, by 3-fold cross-validation on the training split. Without the flag
+    nothing runs (``None``)."""
+    if not config.grid_search:
+        return None
+    return grid_search(matrices, data, config, run, make_classifier,
+                       make_vectorizer(config, make_preprocessor(config)))
+
+
 # --- 5. the same model in Keras ---------------------------------------------------------------
 
 class SparseBatches(keras.utils.PyDataset):
@@ -540,9 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = compare_classifiers(matrices, data, config, run)
     lexicon_baseline(data, rows, run)
     comparison_figure(rows, run, data.test_split)
-    if config.grid_search:  # grid_search.py: C / alpha, then the vectorizer, by 3-fold CV
-        grid_search(matrices, data, config, run, make_classifier,
-                    make_vectorizer(config, make_preprocessor(config)))
+    tune_by_cross_validation(matrices, data, config, run)
     model = train_keras_model(matrices, data, config, run)
     probabilities = evaluate(model, matrices, data, config, run)
     weights_figure(model, matrices["features"], data.class_names, run)

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from toolkit.cli import lab_parser, positive_int
-from toolkit.distribute import add_distribute_flag
+from toolkit.cli import add_distribute_flag, lab_parser, positive_int
 from toolkit.text.datasets import add_text_data_arguments
 from toolkit.text.glove import OOV_STRATEGIES
 from toolkit.text.processing import TOKENIZERS

@@ -385,10 +385,11 @@ def load_text_dataset(dataset: str = "sst2_glue", *, data: str | Path | None = N
 
 def load_from_args(config: argparse.Namespace,
                    quick_sizes: dict[str, int] | None = None) -> TextDataset:
-    """The data a text lab asked for with :func:`add_text_data_arguments`' flags.
+    """Load the data set the flags ask for: SST-2 by default, or your own file (``--data``).
 
-    With ``config.quick`` it keeps a class-balanced subset of ``quick_sizes`` (keys
-    ``train``, ``validation``, ``test``), and prints the split sizes either way.
+    The flags are those of :func:`add_text_data_arguments`. With ``config.quick`` it keeps a
+    class-balanced subset of ``quick_sizes`` (keys ``train``, ``validation``, ``test``); it
+    prints the split sizes either way.
     """
     data = load_text_dataset(config.dataset, data=config.data, test_data=config.test_data,
                              text_column=config.text_column, label_column=config.label_column,

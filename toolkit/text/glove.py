@@ -13,8 +13,9 @@ size and modification time of the text file and is rebuilt when they change; a d
 
 ``--glove 6B.100d`` finds ``glove.6B.100d.txt`` through the data registry (``--data-dir``,
 the Keras cache, then the 822 MB ``glove.6B.zip`` download; offline, the error names the
-course's 1 MB subset as well); ``--glove-file PATH`` takes any file in GloVe format. A malformed line (a word without numbers, a value that is not a
-number, a line wider or narrower than the first) is a CourseError naming the line.
+course's 1 MB subset as well); ``--glove-file PATH`` takes any file in GloVe format. A
+malformed line (a word without numbers, a value that is not a number, a line wider or
+narrower than the first) is a CourseError naming the line.
 
 Example:
     >>> glove = load_glove(resolve_glove(glove_file="glove.6B.50d.top2446.txt"))
