@@ -54,6 +54,9 @@ def test_settings_choose_the_photos_without_loading_keras(tmp_path, monkeypatch)
     # --transfer alone: the lesson looks at a photo of each class instead of sample_images
     assert parse_args(["--transfer", "classes", "--data-dir", str(tmp_path)]).images == []
     assert parse_args(["--compare-models"]).compare_models == list(lab.APPLICATIONS)
+    # --learning-rate everywhere; the older --fine-tune-lr stays an alias
+    assert parse_args(["--fine-tune-lr", "3e-5"]).fine_tune_learning_rate == 3e-5
+    assert parse_args(["--learning-rate", "0.01"]).learning_rate == 0.01
 
 
 def test_imagenet_weights_offline_fail_in_seconds_naming_the_file(photo_folder, tmp_path,

@@ -53,14 +53,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="flag a photo as 'the model is unsure' when its top probability "
                              f"is under P (default {UNSURE_BELOW})")
     parser.add_argument("--transfer", metavar="DIR",
-                        help="transfer learning instead of ImageNet inference: DIR holds one "
+                        help="transfer learning after the ImageNet steps: DIR holds one "
                              "sub-folder of photos per class")
     parser.add_argument("--transfer-epochs", type=positive_int, default=20,
                         help="epochs of training the new head on frozen features (default 20)")
     parser.add_argument("--fine-tune-epochs", type=int, default=0,
                         help="then fine-tune the network's last block with the head for this "
                              "many epochs (default 0: off)")
-    parser.add_argument("--fine-tune-lr", type=float, default=1e-5,
+    parser.add_argument("--learning-rate", type=float, default=1e-3,
+                        help="Adam learning rate of the new head of --transfer (default 0.001)")
+    parser.add_argument("--fine-tune-learning-rate", "--fine-tune-lr", type=float,
+                        default=1e-5, dest="fine_tune_learning_rate",
                         help="learning rate of fine-tuning (default 1e-5: small, so the "
                              "pretrained features are adjusted, not destroyed)")
     parser.add_argument("--test-split", type=float, default=0.25,

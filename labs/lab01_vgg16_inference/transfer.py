@@ -83,8 +83,9 @@ def run_transfer(model, data: dict, config: argparse.Namespace, run: Run) -> dic
                              else ""))
     run.record["hyperparameters"].update({
         "head": "dropout 0.2 + dense softmax", "head_epochs": config.transfer_epochs,
-        "head_learning_rate": 1e-3, "fine_tune_epochs": config.fine_tune_epochs,
-        "fine_tune_learning_rate": config.fine_tune_lr,
+        "head_learning_rate": config.learning_rate,
+        "fine_tune_epochs": config.fine_tune_epochs,
+        "fine_tune_learning_rate": config.fine_tune_learning_rate,
         "fine_tuned_layers": f"the last block ({', '.join(spec.top_block)}*), batch norm kept "
                              f"frozen", "test_split": config.test_split})
     run.record["model"]["name"] = (f"{spec.title} (keras.applications) features + a new "
@@ -127,7 +128,8 @@ def train_head(model, data: dict, config: argparse.Namespace, run: Run):
         keras.layers.Dropout(0.2, name="head_dropout"),
         keras.layers.Dense(len(folders.class_names), activation="softmax", name="head"),
     ], name="transfer_head")
-    head.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+    head.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
+                 loss="sparse_categorical_crossentropy",
                  metrics=["accuracy"])
     train, test = data["train"], data["test"]
     callbacks = default_callbacks(run, key="head", patience=None, reduce_lr=False,
@@ -151,7 +153,7 @@ def fine_tune(model, head, data: dict, config: argparse.Namespace, run: Run):
     """Optional (``--fine-tune-epochs N``): also train the network's last block.
 
     The head already gives sensible answers, so the gradients reaching the last block are
-    small and useful; the rate is 100x lower (``--fine-tune-lr``, default 1e-5) so the
+    small and useful; the rate is 100x lower (``--fine-tune-learning-rate``, default 1e-5) so the
     ImageNet features are adjusted to your photos, not overwritten. Every other layer stays
     frozen, and so do batch-norm layers (their statistics come from ImageNet's millions of
     photos, not from your few dozen). Each epoch now runs the whole network: minutes on a CPU.
@@ -169,8 +171,8 @@ def fine_tune(model, head, data: dict, config: argparse.Namespace, run: Run):
         layer.trainable = True
     trainable = sum(int(np.prod(w.shape)) for w in combined.trainable_weights)
     print(f"fine-tuning {len(unfrozen)} layers of the last block + the head: {trainable:,} "
-          f"trainable parameters, learning rate {config.fine_tune_lr:g}")
-    combined.compile(optimizer=keras.optimizers.Adam(config.fine_tune_lr),
+          f"trainable parameters, learning rate {config.fine_tune_learning_rate:g}")
+    combined.compile(optimizer=keras.optimizers.Adam(config.fine_tune_learning_rate),
                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     train, test = data["train"], data["test"]
     callbacks = default_callbacks(run, key="fine_tune", patience=None, reduce_lr=False,
