@@ -190,6 +190,15 @@ def test_the_registry_glove_fails_fast_offline_with_what_to_download(tmp_path):
     message = error.value.message
     assert "glove.6B.100d.txt" in message and "glove.6B.zip" in message
     assert "https://nlp.stanford.edu/data/glove.6B.zip" in message
+    # ... and how to run offline right now: the course's 1 MB subset, not only the 822 MB zip
+    assert "--glove-file" in error.value.fix and "glove.6B.50d.top2446.txt" in error.value.fix
+
+
+def test_offline_the_fix_names_the_subset_found_in_the_data_dir(shared_data):
+    with pytest.raises(CourseError) as error:
+        resolve_glove("6B.100d", data_dir=shared_data)
+    subset = shared_data / "glove_6B_50d_subset" / "glove.6B.50d.top2446.txt"
+    assert f"--glove-file {subset}" in error.value.fix
 
 
 def test_real_glove_subset(shared_data):

@@ -18,7 +18,6 @@ from PIL import Image
 from labs import lab01_vgg16_inference as lab
 from toolkit.cli import run_main
 from toolkit.errors import CourseError
-from toolkit.notebooks import notebook_steps
 
 
 @pytest.fixture
@@ -45,11 +44,19 @@ def photo_folder(tmp_path, request):
     return folder
 
 
-def test_notebook_steps_follow_main():
-    steps = notebook_steps(lab)
-    assert [s.name for s in steps][:4] == ["parse_args", "transfer_main",
-                                           "load_student_photos", "resolve_weights"]
-    assert steps[-1].name == "finish"
+def test_settings_choose_the_photos_without_loading_keras(tmp_path, monkeypatch):
+    from labs.lab01_vgg16_inference.settings import parse_args
+
+    monkeypatch.delenv("KERASCOURSE_DATA", raising=False)
+    (tmp_path / "sample_images").mkdir()
+    assert parse_args(["--data-dir", str(tmp_path)]).images == [str(tmp_path / "sample_images")]
+    assert parse_args(["--images", "a.jpg"]).images == ["a.jpg"]
+    # --transfer alone: the lesson looks at a photo of each class instead of sample_images
+    assert parse_args(["--transfer", "classes", "--data-dir", str(tmp_path)]).images == []
+    assert parse_args(["--compare-models"]).compare_models == list(lab.APPLICATIONS)
+    # --learning-rate everywhere; the older --fine-tune-lr stays an alias
+    assert parse_args(["--fine-tune-lr", "3e-5"]).fine_tune_learning_rate == 3e-5
+    assert parse_args(["--learning-rate", "0.01"]).learning_rate == 0.01
 
 
 def test_imagenet_weights_offline_fail_in_seconds_naming_the_file(photo_folder, tmp_path,
@@ -220,6 +227,9 @@ def test_transfer_learning_on_generated_class_folders(tmp_path, capsys):
     for key in ("learning_curves", "confusion_matrix"):
         assert (run_dir / record["figures"][key]).stat().st_size > 10_000
     assert record["reference"] == {}  # no published score for a student's own classes
+    # Without --images the ImageNet part of the lesson looked at a photo of each class.
+    assert record["results"]["imagenet_photos"]["splits"] == {"photos": 2}
+    assert len(record["results"]["predictions"]) == 2 * 3
 
 
 def test_transfer_folder_problems_are_one_clear_line(tmp_path, capsys):

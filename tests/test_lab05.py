@@ -15,6 +15,7 @@ from test_glove import write_glove
 from test_text_data import corpus, write_csv
 
 from labs import lab05_glove_lstm as lab
+from toolkit.callbacks import merge_phases
 from toolkit.cli import run_main
 from toolkit.runs import read_record
 from toolkit.text.glove import GloveVectors
@@ -122,7 +123,7 @@ def test_merge_phases_joins_histories_and_times():
                                   "training": {"time_s": 3.0, "epoch_time_s": [1.5, 1.5],
                                                "samples_per_s": 8.0, "stopped_early": True}},
     }
-    lab._merge_phases(results, "fine-tuned", "fine-tuned (unfrozen)")
+    merge_phases(results, "fine-tuned", "fine-tuned (unfrozen)")
     assert list(results) == ["fine-tuned"]
     merged = results["fine-tuned"]
     assert [row["epoch"] for row in merged["history"]] == [1, 2, 3, 4]

@@ -10,11 +10,9 @@ import numpy as np
 import pytest
 
 from toolkit.errors import CourseError
-from toolkit.text.data import (
-    add_text_data_arguments,
+from toolkit.text.datasets import add_text_data_arguments, load_text_dataset, load_text_file
+from toolkit.text.readers import (
     encode_labels,
-    load_text_dataset,
-    load_text_file,
     read_label_sentence_file,
     read_text_table,
     read_unlabelled_table,
@@ -292,3 +290,14 @@ def test_real_kim_sentence_splits(shared_data):
     assert np.bincount(data.y_train).tolist() == [3310, 3610]
     assert np.bincount(data.y_test).tolist() == [912, 909]
     assert data.test_split == "test"
+
+
+def test_the_old_module_still_exports_what_lab_6_and_others_import():
+    from toolkit.text import data, datasets, readers
+
+    assert data.TextDataset is datasets.TextDataset
+    assert data.read_unlabelled_table is readers.read_unlabelled_table
+    for name in ("load_text_dataset", "load_text_file", "load_sst2_glue",
+                 "add_text_data_arguments", "load_from_args", "read_text_table"):
+        assert callable(getattr(data, name))
+

@@ -297,3 +297,26 @@ def default_callbacks(run, *, monitor: str = "val_loss", mode: str = "auto",
         callbacks.append(LearningCurvePlotter(run.path(name), title=curve_title))
         run.add_figure("learning_curves" if key is None else f"learning_curves_{key}", name)
     return callbacks
+
+
+def merge_phases(results: dict, first: str, second: str) -> None:
+    """Join two phases of one model's training into one history and one training summary.
+
+    ``results[first]`` and ``results[second]`` are what :func:`default_callbacks` recorded
+    under two keys (e.g. lab 5's frozen embedding, then the same model unfrozen, trained on
+    from the next epoch); ``second`` is removed and the summary counts both phases.
+    """
+    later = results.pop(second)
+    merged = results[first]
+    merged["history"] = merged["history"] + later["history"]
+    scored = [row for row in merged["history"] if "val_loss" in row]
+    best = min(scored, key=lambda row: row["val_loss"]) if scored else None
+    merged["training"] = {
+        "time_s": round(merged["training"]["time_s"] + later["training"]["time_s"], 3),
+        "epochs_run": len(merged["history"]),
+        "epoch_time_s": merged["training"]["epoch_time_s"] + later["training"]["epoch_time_s"],
+        "samples_per_s": later["training"]["samples_per_s"],
+        "best_epoch": best["epoch"] if best else None, "monitor": "val_loss",
+        "stopped_early": later["training"]["stopped_early"],
+        "unfrozen_at_epoch": later["history"][0]["epoch"] if later["history"] else None,
+    }

@@ -12,9 +12,10 @@ size and modification time of the text file and is rebuilt when they change; a d
 :attr:`GloveVectors.load_info` says which path was taken and how long it took.
 
 ``--glove 6B.100d`` finds ``glove.6B.100d.txt`` through the data registry (``--data-dir``,
-the Keras cache, then the 822 MB ``glove.6B.zip`` download); ``--glove-file PATH`` takes any
-file in GloVe format. A malformed line (a word without numbers, a value that is not a
-number, a line wider or narrower than the first) is a CourseError naming the line.
+the Keras cache, then the 822 MB ``glove.6B.zip`` download; offline, the error names the
+course's 1 MB subset as well); ``--glove-file PATH`` takes any file in GloVe format. A
+malformed line (a word without numbers, a value that is not a number, a line wider or
+narrower than the first) is a CourseError naming the line.
 
 Example:
     >>> glove = load_glove(resolve_glove(glove_file="glove.6B.50d.top2446.txt"))
@@ -38,12 +39,14 @@ import numpy as np
 
 from toolkit.errors import CourseError
 from toolkit.formats import is_number
-from toolkit.registry import fetch, keras_home
+from toolkit.registry import fetch, find_local, keras_home
 
 GLOVE_6B_NAME = re.compile(r"^(?:glove\.)?6B\.(50|100|200|300)d$")
 CACHE_VERSION = 1
 CHUNK_LINES = 20_000
 OOV_STRATEGIES = ("random", "zero", "mean", "neighbors")
+# The course's offline GloVe file: the 2,446 most frequent words of 6B.50d (registry glove_6b).
+SUBSET_FILE = "glove.6B.50d.top2446.txt"
 
 
 def resolve_glove(glove: str | None = "6B.100d", glove_file: str | Path | None = None,
@@ -71,7 +74,24 @@ def resolve_glove(glove: str | None = "6B.100d", glove_file: str | Path | None =
         raise CourseError(f"unknown GloVe vectors '{glove}'",
                           fix="use --glove 6B.50d, 6B.100d, 6B.200d or 6B.300d, or "
                               "--glove-file PATH")
-    return fetch("glove_6b", f"glove.6B.{match.group(1)}d.txt", data_dir)
+    try:
+        return fetch("glove_6b", f"glove.6B.{match.group(1)}d.txt", data_dir)
+    except CourseError as error:  # offline: the course's small subset works without a download
+        raise CourseError(error.what, why=error.why,
+                          fix=f"to run offline now, {offline_subset_hint(data_dir)}; for the full "
+                              f"vectors, {error.fix}") from None
+
+
+def offline_subset_hint(data_dir: str | Path | None = None) -> str:
+    """How to run with the course's 1 MB GloVe subset (2,446 words, registry ``glove_6b``):
+    its path when a copy is found (``--data-dir``, ``$KERASCOURSE_DATA``, the Keras cache),
+    else where the course data keeps it."""
+    found = find_local("glove_6b", SUBSET_FILE, data_dir)
+    if found is not None:
+        return f"pass --glove-file {found} (the course's 2,446-word subset)"
+    return (f"pass --glove-file ../shared/data/glove_6B_50d_subset/{SUBSET_FILE} (the course's "
+            f"1 MB subset, 2,446 words; it is in the course data folder, "
+            f"--data-dir / $KERASCOURSE_DATA)")
 
 
 def read_analogies(path: str | Path) -> list[tuple[str, str, str, str, str]]:

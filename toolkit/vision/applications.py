@@ -8,7 +8,8 @@ subtracted. MobileNetV2 scales pixels to -1..1. EfficientNetB0 and ConvNeXtTiny 
 ``preprocess_input`` returns the array unchanged.
 
 The weights files are found through the course's data registry (``--data-dir``, the Keras
-cache, then a download), exactly as for VGG16.
+cache, then a download), exactly as for VGG16. The catalogue loads without Keras (a lab's
+``--help`` lists the models in a second); the functions import it when they run.
 
 Example:
     >>> spec = APPLICATIONS["mobilenet_v2"]

@@ -20,6 +20,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from toolkit.formats import console_table
 from toolkit.plots import plt, save_figure
 
 
@@ -42,21 +43,13 @@ def layer_table(model) -> list[dict]:
 
 
 def format_layer_table(rows: list[dict]) -> str:
-    """The layer table as aligned text, with the total and each layer's share of it."""
+    """The layer table as aligned text, with each layer's share of the parameters and the
+    total on the last line."""
     total = sum(row["parameters"] for row in rows) or 1
-    widths = [max(len(str(row[key])) for row in rows + [dict(name="layer", type="type",
-                                                               output_shape="output shape")])
-              for key in ("name", "type", "output_shape")]
-    header = (f"{'layer':<{widths[0]}}  {'type':<{widths[1]}}  {'output shape':<{widths[2]}}  "
-              f"{'parameters':>12}  share")
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        lines.append(f"{row['name']:<{widths[0]}}  {row['type']:<{widths[1]}}  "
-                     f"{row['output_shape']:<{widths[2]}}  {row['parameters']:>12,}  "
-                     f"{row['parameters'] / total:6.1%}")
-    lines.append("-" * len(header))
-    lines.append(f"{'total':<{widths[0] + widths[1] + widths[2] + 4}}  {total:>12,}")
-    return "\n".join(lines)
+    table = [[row["name"], row["type"], row["output_shape"], f"{row['parameters']:,}",
+              f"{row['parameters'] / total:.1%}"] for row in rows]
+    table.append(["total", "", "", f"{total:,}", ""])
+    return console_table(["layer", "type", "output shape", "parameters", "share"], table)
 
 
 def architecture_figure(rows: list[dict], path: Path | str, *, title: str = "Architecture"

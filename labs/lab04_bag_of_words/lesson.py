@@ -9,11 +9,11 @@ What you learn
       with n-grams and vocabulary limits (``--ngrams``, ``--max-features``, ``--min-df``,
       ``--max-df``), of words or of characters inside words (``--analyzer char_wb``);
     * three linear classifiers (logistic regression, linear SVM, multinomial naive Bayes)
-      compared in one table, with an optional grid search (``--grid-search``) of each
-      classifier's regularization and of the vectorizer itself (max_features, n-grams,
-      binary, min_df) in a scikit-learn ``Pipeline``, so every fold counts its own n-grams;
-    * a rule-based baseline in the same table: the VADER sentiment lexicon, no training
-      at all (binary sentiment data only);
+      compared in one table, with an optional grid search (``--grid-search``,
+      grid_search.py) of each classifier's regularization and of the vectorizer itself in a
+      scikit-learn ``Pipeline``, so every fold counts its own n-grams;
+    * a rule-based baseline in the same table: the VADER sentiment lexicon (lexicon.py), no
+      training at all (binary sentiment data only);
     * the most influential tokens of each class as bars and as word clouds;
     * the same logistic regression as a one-layer Keras network on the TF-IDF matrix,
       trained with the course callbacks: both worlds reach the same accuracy.
@@ -21,7 +21,7 @@ What you learn
 Data
     ``--dataset sst2_glue`` (default): GLUE SST-2, 67,349 labelled training phrases; the
     test split is GLUE dev (872 sentences) because GLUE hides its test labels, while the
-    published figures below are on the 1,821-sentence SST-2 test split.
+    published figures are on the 1,821-sentence SST-2 test split.
     ``--dataset sst2_sentences``: the sentence splits of Kim (2014) with a labelled test
     split (6,920 training sentences, no phrases: expect 2-3 points less).
     ``--data my.csv --text-column review --label-column topic``: any CSV/TSV, two or more
@@ -34,26 +34,18 @@ Run
     python -m labs.lab04_bag_of_words --dataset sst2_sentences --analyzer char_wb
     python -m labs.lab04_bag_of_words --dataset sst2_sentences --lemmatize auto
 
-Expected result and time (measured on this course's 2-core CPU shared with other jobs,
-TensorFlow backend, seed 42; on an idle machine expect less time)
-    GLUE SST-2, full data: the nine classifiers reach 80.2-81.8% on dev; the Keras network
-    80.7%, scikit-learn's logistic regression on the same matrix 80.5%, with the same
-    prediction for 98.6% of the sentences. About 8 minutes (the Keras network, 10 epochs of
-    ~30 s, is most of it). Kim sentence splits: 79.0-82.0% on test (TF-IDF + naive Bayes
-    82.0%) in 30 s. ``--quick``: about 30 s.
-    Kim splits with ``--lemmatize auto --grid-search`` (simplemma): 79.2-82.3% on test, the
-    VADER lexicon 65.7% (63.1% on dev) with no training; the vectorizer grid (16 settings,
-    29 s) picks 10,000 binary unigrams+bigrams, min_df 1: cv 78.5%, test 79.7%. 64 s in all.
-    ``--analyzer char_wb --representations tfidf`` (43,210 character 2-5-grams): 80.0-80.9%
-    on test, the Keras network 80.8%, in 32 s.
-    Published (SST-2 test split): NB 81.8, SVM 79.4, BiNB 83.1 (Socher et al. 2013).
-    On a GPU: not measured (the lab is CPU-bound: sparse matrices and scikit-learn).
+What to expect (a 2-core CPU; the lab is CPU-bound, a GPU does not help)
+    GLUE SST-2, full data: about 81% dev accuracy for every classifier and for the Keras
+    network, which agrees with scikit-learn's logistic regression on about 99% of the
+    sentences; about 8 minutes, most of it the Keras network. The Kim sentence splits:
+    79-82% test accuracy in 30 s. ``--quick``: about 30 s. Published (SST-2 test split):
+    naive Bayes 81.8%, SVM 79.4%, bigram naive Bayes 83.1% (Socher et al. 2013). The
+    measured runs, with their commands and figures: RESULTS.md beside this file.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import warnings
 from collections import Counter
@@ -66,23 +58,23 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
-from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import MultinomialNB
-from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
+from labs.lab04_bag_of_words.grid_search import grid_search
+from labs.lab04_bag_of_words.lexicon import lexicon_baseline
+from labs.lab04_bag_of_words.settings import QUICK_SIZES, REPRESENTATIONS, parse_args
 from toolkit import plots
 from toolkit.callbacks import default_callbacks
-from toolkit.cli import lab_parser, positive_int, run_main
 from toolkit.error_analysis import ErrorAnalysis
 from toolkit.errors import CourseError
+from toolkit.formats import console_table
 from toolkit.metrics import classification_metrics, measure_inference
-from toolkit.plots import show  # noqa: F401  (the notebook cells call it)
 from toolkit.runs import Run, parameter_counts
 from toolkit.text import plots as text_plots
-from toolkit.text.data import TextDataset, add_text_data_arguments, load_from_args
+from toolkit.text.datasets import TextDataset, load_from_args
+from toolkit.text.lab_runs import finish_trained_run, record_text_errors, set_sst2_reference
 from toolkit.text.processing import (
-    LEMMATIZERS,
     NEGATIONS,
     TOKENIZERS,
     TextPreprocessor,
@@ -96,16 +88,7 @@ from toolkit.text.processing import (
 
 LAB_ID = "lab04_bag_of_words"
 TITLE = "Text processing and bag-of-words classification"
-REPRESENTATIONS = ("binary", "counts", "tfidf")
-ANALYZERS = ("word", "char_wb")
-DEFAULT_NGRAMS = {"word": [1, 2], "char_wb": [2, 5]}
-# The vectorizer settings --grid-search tries (2 x 2 x 2 x 2 = 16 pipelines, 3 folds each).
-VECTORIZER_GRID = {"max_features": [None, 10_000], "binary": [False, True], "min_df": [1, 2],
-                   "ngram_range": {"word": [(1, 1), (1, 2)], "char_wb": [(2, 4), (2, 5)]}}
-# Class names that mark a binary sentiment data set, for the lexicon baseline.
-NEGATIVE_NAMES, POSITIVE_NAMES = {"negative", "neg"}, {"positive", "pos"}
-CLASSIFIERS = ("logreg", "svm", "nb")
-QUICK_SIZES = {"train": 4000, "validation": 500, "test": 1000}
+
 
 # Published SST-2 binary accuracies (sentence level, test split) of bag-of-words models.
 SOCHER_2013 = ("R. Socher et al. Recursive Deep Models for Semantic Compositionality Over a "
@@ -131,72 +114,7 @@ EXAMPLE_SENTENCES = [
 ]
 
 
-def _df_value(text: str) -> int | float:
-    """``--min-df 2`` is a count of texts, ``--min-df 0.01`` a share of them (scikit-learn)."""
-    try:
-        return float(text) if "." in text else int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a count or a share, got {text!r}") from None
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The lab's flags: the shared ones, the data flags, and the bag-of-words settings."""
-    parser = lab_parser(__doc__.split("\n\n")[0], epochs=10, batch_size=256)
-    add_text_data_arguments(parser)
-    group = parser.add_argument_group("bag of words")
-    group.add_argument("--representations", nargs="+", choices=REPRESENTATIONS,
-                       default=list(REPRESENTATIONS), help="matrices to compare (default all)")
-    group.add_argument("--classifiers", nargs="+", choices=CLASSIFIERS,
-                       default=list(CLASSIFIERS), help="classifiers to compare (default all)")
-    group.add_argument("--analyzer", choices=ANALYZERS, default="word",
-                       help="n-grams of words, or of characters inside word boundaries "
-                            "(char_wb: robust to typos and word endings; default word)")
-    group.add_argument("--ngrams", nargs=2, type=positive_int, default=None,
-                       metavar=("MIN", "MAX"),
-                       help="n-gram range (default 1 2 for words, 2 5 for characters)")
-    group.add_argument("--max-features", type=positive_int, default=None,
-                       help="keep the most frequent N n-grams (default: all)")
-    group.add_argument("--min-df", type=_df_value, default=2,
-                       help="drop n-grams in fewer texts (count, or share if it has a '.'; "
-                            "default 2)")
-    group.add_argument("--max-df", type=_df_value, default=1.0,
-                       help="drop n-grams in more texts (default 1.0: keep all)")
-    group.add_argument("--tokenizer", choices=TOKENIZERS, default="regex",
-                       help="tokenizer of the vectorizers (default regex)")
-    group.add_argument("--stop-words", choices=("keep", "remove", "remove-keep-negations"),
-                       default="keep", help="stop-word handling (default keep)")
-    group.add_argument("--stem", choices=("none", "porter", "snowball", "lancaster"),
-                       default="none", help="stem tokens before counting (default none)")
-    group.add_argument("--lemmatize", choices=("none", *LEMMATIZERS), default="none",
-                       help="lemmatize tokens before counting: auto = NLTK WordNet when its "
-                            "data is installed, else simplemma (no download); default none")
-    group.add_argument("--C", type=float, default=1.0, dest="C",
-                       help="inverse regularization of logistic regression and the SVM, and "
-                            "of the Keras network's L2 (default 1.0)")
-    group.add_argument("--grid-search", action="store_true",
-                       help="also tune C / alpha of each classifier, and the vectorizer "
-                            "(max_features, n-grams, binary, min_df) in a Pipeline, with "
-                            "3-fold GridSearchCV")
-    group.add_argument("--learning-rate", type=float, default=0.01,
-                       help="Adam learning rate of the Keras network (default 0.01)")
-    config = parser.parse_args(argv)
-    config.argv = list(argv or [])
-    if config.ngrams is None:
-        config.ngrams = list(DEFAULT_NGRAMS[config.analyzer])
-    if config.ngrams[0] > config.ngrams[1]:
-        parser.error("--ngrams MIN MAX needs MIN <= MAX")
-    if config.quick:  # few texts: smaller batches, so two epochs still make enough steps
-        config.epochs = min(config.epochs, 2)
-        config.batch_size = min(config.batch_size, 64)
-    return config
-
-
 # --- 1. data ----------------------------------------------------------------------------------
-
-def load_data(config: argparse.Namespace) -> TextDataset:
-    """Load SST-2 (or your file) as texts and integer labels; ``--quick`` takes a subset."""
-    return load_from_args(config, QUICK_SIZES)
-
 
 def start_run(config: argparse.Namespace, data: TextDataset) -> Run:
     """Create the run folder and record the data set and every setting."""
@@ -214,7 +132,6 @@ def start_run(config: argparse.Namespace, data: TextDataset) -> Run:
                      quick=config.quick, dataset=data.describe(), hyperparameters=hyperparameters,
                      task=(f"sentence classification ({len(data.class_names)} classes) with "
                            f"bag-of-words features and linear models"))
-
 
 # --- 2. text processing -----------------------------------------------------------------------
 
@@ -386,92 +303,20 @@ def compare_classifiers(matrices: dict, data: TextDataset, config: argparse.Name
                 "vocabulary": int(x_train.shape[1]),
                 "sparsity": round(1 - x_train.nnz / (x_train.shape[0] * x_train.shape[1]), 6),
             })
-            print(f"  {representation:>7} + {name:<6} val {rows[-1]['val_accuracy']:.4f}  "
-                  f"{data.test_split} {rows[-1]['test_accuracy']:.4f}  ({fit_s:.1f} s"
-                  f"{'' if converged else ', did not converge'})")
     run.record["results"]["comparison"] = rows
     run.record["results"]["best_by_validation"] = max(rows, key=lambda row: row["val_accuracy"])
     run.save()
     return rows
 
 
-def sentiment_polarity(class_names: list[str]) -> tuple[int, int] | None:
-    """``(negative index, positive index)`` when the classes are binary sentiment, else
-    ``None`` (a topic data set, three classes, or labels like 0/1 whose meaning is unknown)."""
-    names = [name.lower() for name in class_names]
-    if len(names) != 2:
-        return None
-    for negative, positive in ((0, 1), (1, 0)):
-        if names[negative] in NEGATIVE_NAMES and names[positive] in POSITIVE_NAMES:
-            return negative, positive
-    return None
-
-
-def lexicon_baseline(data: TextDataset, rows: list[dict], run: Run) -> dict | None:
-    """Score the validation and test texts with VADER, a sentiment lexicon with rules.
-
-    VADER (Hutto and Gilbert 2014) adds up the valence of ~7,500 hand-rated words and
-    adjusts it for negation ("not good"), intensifiers ("very") and "but". It learns
-    nothing from the training split: its row in the comparison table shows what a
-    rule-based system gets without training. A compound score >= 0 counts as positive.
-
-    Only for binary sentiment data (classes named negative/positive); any other data set is
-    skipped with one line. The row is appended to ``rows`` (the comparison table) but never
-    chosen as the best model.
-
-    Returns:
-        The row, or ``None`` when skipped.
-    """
-    results = run.record["results"]
-    polarity = sentiment_polarity(data.class_names)
-    if polarity is None:
-        results["lexicon_baseline"] = {"skipped": (
-            f"the classes ({', '.join(data.class_names)}) are not negative/positive "
-            "sentiment: a sentiment lexicon has nothing to say about them")}
-        print(f"lexicon baseline skipped: {results['lexicon_baseline']['skipped']}")
-        return None
-    try:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-    except ImportError:
-        results["lexicon_baseline"] = {"skipped": "vaderSentiment is not installed "
-                                                  "(pip install vaderSentiment)"}
-        print(f"lexicon baseline skipped: {results['lexicon_baseline']['skipped']}")
-        return None
-    analyzer = SentimentIntensityAnalyzer()
-    negative, positive = polarity
-
-    def predict(texts):
-        scores = np.array([analyzer.polarity_scores(text)["compound"] for text in texts])
-        return np.where(scores >= 0, positive, negative), scores
-
-    start = time.perf_counter()
-    val_predicted, _ = predict(data.x_val)
-    predicted, scores = predict(data.x_test)
-    seconds = time.perf_counter() - start
-    row = {"representation": "lexicon (no training)", "classifier": "VADER",
-           "val_accuracy": round(accuracy_score(data.y_val, val_predicted), 4),
-           "test_accuracy": round(accuracy_score(data.y_test, predicted), 4),
-           "test_macro_f1": round(f1_score(data.y_test, predicted, average="macro"), 4),
-           "fit_s": 0.0, "converged": True, "vocabulary": len(analyzer.lexicon),
-           "sparsity": None}
-    rows.append(row)
-    results["comparison"] = rows
-    results["lexicon_baseline"] = {
-        "lexicon": "VADER (vaderSentiment), compound score >= 0 -> positive",
-        "lexicon_words": len(analyzer.lexicon), "score_s": round(seconds, 2),
-        "test_neutral_share": round(float((scores == 0).mean()), 4),
-        "citation": "C. J. Hutto, E. Gilbert. VADER: A Parsimonious Rule-based Model for "
-                    "Sentiment Analysis of Social Media Text. ICWSM 2014"}
-    run.save()
-    print(f"  lexicon VADER (no training): val {row['val_accuracy']:.4f}  {data.test_split} "
-          f"{row['test_accuracy']:.4f}  ({seconds:.1f} s to score; "
-          f"{results['lexicon_baseline']['test_neutral_share']:.0%} of texts score exactly 0)")
-    return row
-
-
 def comparison_figure(rows: list[dict], run: Run, test_split: str) -> str:
-    """A bar chart of the table: test accuracy of each representation x classifier, with
-    the published SST-2 bag-of-words figures as lines (when the data is SST-2)."""
+    """Print the comparison table and draw it: test accuracy of each representation x
+    classifier, with the published SST-2 bag-of-words figures as lines (on SST-2)."""
+    print(console_table(
+        ["representation", "classifier", "val", test_split, "macro F1", "fit s", "converged"],
+        [[r["representation"], r["classifier"], f"{r['val_accuracy']:.4f}",
+          f"{r['test_accuracy']:.4f}", f"{r['test_macro_f1']:.4f}", f"{r['fit_s']:.1f}",
+          "yes" if r["converged"] else "no (unscaled counts)"] for r in rows]))
     references = {f"{r['model']} ({r['split']})": r["value"] for r in REFERENCES
                   if r["dataset"] == "SST-2"} if run.record["dataset"]["name"].startswith(
                       "sst2") else None
@@ -483,87 +328,15 @@ def comparison_figure(rows: list[dict], run: Run, test_split: str) -> str:
     run.add_figure("comparison", path)
     return str(path)
 
-
-def grid_search(matrices: dict, data: TextDataset, config: argparse.Namespace,
-                run: Run) -> list[dict]:
-    """Tune C (logistic regression, SVM) or alpha (naive Bayes) with 3-fold cross-validation.
-
-    Only on the training split, on the TF-IDF matrix (or the first representation chosen).
-    One core (``n_jobs=1``): the grid is small and the machine may be shared.
-    """
-    representation = "tfidf" if "tfidf" in config.representations else \
-        config.representations[0]
-    x_train, _, x_test = matrices[representation]
-    grids = {"logreg": {"C": [0.25, 1.0, 4.0, 16.0]}, "svm": {"C": [0.05, 0.2, 1.0, 4.0]},
-             "nb": {"alpha": [0.1, 0.3, 1.0, 3.0]}}
-    rows = []
-    for name in config.classifiers:
-        search = GridSearchCV(make_classifier(name, len(data.class_names), seed=config.seed),
-                              grids[name], cv=3, scoring="accuracy", n_jobs=1)
-        start = time.perf_counter()
-        search.fit(x_train, data.y_train)
-        rows.append({"representation": representation, "classifier": name,
-                     "best_params": ", ".join(f"{k}={v}" for k, v in
-                                              search.best_params_.items()),
-                     "cv_accuracy": round(float(search.best_score_), 4),
-                     "test_accuracy": round(accuracy_score(data.y_test,
-                                                           search.predict(x_test)), 4),
-                     "search_s": round(time.perf_counter() - start, 2)})
-        print(f"  grid search {name}: best {search.best_params_} cv {rows[-1]['cv_accuracy']:.4f}"
-              f" {data.test_split} {rows[-1]['test_accuracy']:.4f}")
-    run.record["results"]["grid_search"] = rows
-    run.save()
-    vectorizer_grid_search(data, config, run)
-    return rows
-
-
-def vectorizer_grid_search(data: TextDataset, config: argparse.Namespace, run: Run) -> dict:
-    """Tune the vectorizer too: a ``Pipeline`` of counts -> TF-IDF -> logistic regression.
-
-    Why a Pipeline: the vectorizer must be fitted inside each cross-validation fold, on that
-    fold's training texts only. Counting n-grams on all training texts first would let
-    the held-out fold's words into the vocabulary (a quiet leak). ``GridSearchCV`` refits
-    the whole pipeline for each setting of ``VECTORIZER_GRID`` (16 settings x 3 folds) and
-    finally on the whole training split with the best one.
-    """
-    pipeline = Pipeline([
-        ("vectorizer", make_vectorizer(config, make_preprocessor(config))),
-        ("tfidf", TfidfTransformer(sublinear_tf=True)),
-        ("classifier", make_classifier("logreg", len(data.class_names), config.C, config.seed))])
-    grid = {f"vectorizer__{name}": values[config.analyzer] if isinstance(values, dict)
-            else values for name, values in VECTORIZER_GRID.items()}
-    search = GridSearchCV(pipeline, grid, cv=3, scoring="accuracy", n_jobs=1)
-    start = time.perf_counter()
-    try:
-        search.fit(list(data.x_train), data.y_train)
-    except ValueError as error:  # a fold too small for min_df
-        raise CourseError("the vectorizer grid search failed", why=str(error).split("\n")[0],
-                          fix="use more training texts, or run without --grid-search") from None
-    seconds = time.perf_counter() - start
-    cv = search.cv_results_
-    table = sorted(({"max_features": params["vectorizer__max_features"] or "all",
-                     "ngram_range": str(params["vectorizer__ngram_range"]),
-                     "binary": params["vectorizer__binary"],
-                     "min_df": params["vectorizer__min_df"],
-                     "cv_accuracy": round(float(mean), 4), "cv_std": round(float(std), 4),
-                     "fit_s": round(float(fit), 2)}
-                    for params, mean, std, fit in zip(cv["params"], cv["mean_test_score"],
-                                                      cv["std_test_score"], cv["mean_fit_time"],
-                                                      strict=True)),
-                   key=lambda row: -row["cv_accuracy"])
-    best = {"analyzer": config.analyzer, "classifier": "logreg",
-            **{key: value for key, value in table[0].items() if key not in ("cv_std", "fit_s")},
-            "test_accuracy": round(accuracy_score(data.y_test, search.predict(data.x_test)), 4),
-            "vocabulary": len(search.best_estimator_["vectorizer"].vocabulary_),
-            "settings_tried": len(table), "search_s": round(seconds, 2)}
-    run.record["results"]["vectorizer_grid_search"] = table
-    run.record["results"]["vectorizer_grid_best"] = best
-    run.save()
-    print(f"  vectorizer grid ({len(table)} settings x 3 folds, {seconds:.0f} s): best "
-          f"max_features={best['max_features']} ngram_range={best['ngram_range']} "
-          f"binary={best['binary']} min_df={best['min_df']}  cv {best['cv_accuracy']:.4f}  "
-          f"{data.test_split} {best['test_accuracy']:.4f}")
-    return best
+def tune_by_cross_validation(matrices: dict, data: TextDataset, config: argparse.Namespace,
+                             run: Run) -> list[dict] | None:
+    """With ``--grid-search`` (grid_search.py): tune C / alpha of each classifier, then the
+    vectorizer itself, by 3-fold cross-validation on the training split. Without the flag
+    nothing runs (``None``)."""
+    if not config.grid_search:
+        return None
+    return grid_search(matrices, data, config, run, make_classifier,
+                       make_vectorizer(config, make_preprocessor(config)))
 
 
 # --- 5. the same model in Keras ---------------------------------------------------------------
@@ -750,86 +523,39 @@ def word_clouds(model: keras.Model, features: np.ndarray, class_names: list[str]
 
 
 def analyse_errors(probabilities: np.ndarray, data: TextDataset, run: Run) -> str:
-    """The most confident mistakes: record, ``errors.csv`` to annotate, and a table figure."""
+    """The most confident mistakes: record, ``errors.csv`` to annotate, and a table figure.
+
+    Read them: a bag of words cannot see order, so "not good" and contrasts ("but") are
+    where it fails most often.
+    """
     analysis = ErrorAnalysis(data.y_test, probabilities, data.class_names, texts=data.x_test)
-    run.record["misclassified"] = analysis.top_errors(25)
-    run.record["results"]["errors"] = {
-        **analysis.confidence_summary(),
-        "most_confused": "; ".join(f"{true} -> {predicted}: {n}"
-                                   for true, predicted, n in analysis.most_confused(5))}
-    analysis.write_csv(run.path("errors.csv"))
-    path = plots.misclassified_table(run.record["misclassified"], run.path("errors.png"),
-                                     title=f"Misclassified {data.test_split} texts "
-                                           f"(most confident first)")
-    run.add_figure("errors", path)
-    run.save()
-    return str(path)
+    return record_text_errors(run, analysis, data.test_split)
 
 
-def record_reference(data: TextDataset, run: Run) -> None:
-    """Compare with the closest published figure: bigram naive Bayes on SST-2 (83.1%)."""
-    run.record["results"]["references"] = REFERENCES
-    if not data.name.startswith("sst2"):
-        run.record["results"]["reference_note"] = "your own data: no published score"
-        return
-    best = REFERENCES[2]
-    note = (f"measured on {data.test_split}" + (" (GLUE's test labels are hidden; dev holds "
-            "sentences of the same kind)" if data.test_split == "dev" else "")
-            + "; the model here is logistic regression on TF-IDF unigrams and bigrams")
-    run.set_reference(value=best["value"], metric="accuracy", split=best["split"],
-                      citation=best["citation"], source=f"SST-2 {best['model']}", note=note)
-
-
-def finish(model: keras.Model, config: argparse.Namespace, run: Run) -> Path:
-    """Save the Keras model (unless ``--no-save``), the record and the reflection draft."""
-    run.save_model(model, skip=config.no_save)
-    return run.finish()
-
-
-NOTEBOOK_STEPS = [
-    ("parse_args", "config = parse_args(ARGS)"),
-    ("load_data", "data = load_data(config)"),
-    ("start_run", "run = start_run(config, data)"),
-    ("explore_text_processing", "show(explore_text_processing(data, run))"),
-    ("vectorize", "matrices = vectorize(data, config, run)"),
-    ("compare_classifiers", "rows = compare_classifiers(matrices, data, config, run)"),
-    ("lexicon_baseline", "lexicon_baseline(data, rows, run)\n"
-                         "show(comparison_figure(rows, run, data.test_split))"),
-    ("grid_search", "if config.grid_search:\n    grid_search(matrices, data, config, run)"),
-    ("train_keras_model", "model = train_keras_model(matrices, data, config, run)\n"
-                          "show(run.path('learning_curves.png'))"),
-    ("evaluate", "probabilities = evaluate(model, matrices, data, config, run)\n"
-                 "show(run.path('confusion_matrix.png'))"),
-    ("weights_figure", "show(weights_figure(model, matrices['features'], "
-                       "data.class_names, run))"),
-    ("word_clouds", "show(word_clouds(model, matrices['features'], data.class_names, run))"),
-    ("analyse_errors", "show(analyse_errors(probabilities, data, run))"),
-    ("record_reference", "record_reference(data, run)"),
-    ("finish", "finish(model, config, run)"),
-]
+def finish(model: keras.Model, data: TextDataset, config: argparse.Namespace, run: Run) -> Path:
+    """Compare with the closest published figure (bigram naive Bayes on SST-2, 83.1%), save
+    the Keras model (unless ``--no-save``), write record.json and the REFLECTION.md draft."""
+    set_sst2_reference(run, data, REFERENCES[2], REFERENCES,
+                       detail="the model here is logistic regression on TF-IDF unigrams and "
+                              "bigrams")
+    return finish_trained_run(model, run, no_save=config.no_save)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the whole lab: the steps of ``NOTEBOOK_STEPS``, in order."""
+    """The whole lab, step by step (each statement is one cell of the notebook)."""
     config = parse_args(argv)
-    data = load_data(config)
+    data = load_from_args(config, QUICK_SIZES)
     run = start_run(config, data)
     explore_text_processing(data, run)
     matrices = vectorize(data, config, run)
     rows = compare_classifiers(matrices, data, config, run)
     lexicon_baseline(data, rows, run)
     comparison_figure(rows, run, data.test_split)
-    if config.grid_search:
-        grid_search(matrices, data, config, run)
+    tune_by_cross_validation(matrices, data, config, run)
     model = train_keras_model(matrices, data, config, run)
     probabilities = evaluate(model, matrices, data, config, run)
     weights_figure(model, matrices["features"], data.class_names, run)
     word_clouds(model, matrices["features"], data.class_names, run)
     analyse_errors(probabilities, data, run)
-    record_reference(data, run)
-    finish(model, config, run)
+    finish(model, data, config, run)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(run_main(main))

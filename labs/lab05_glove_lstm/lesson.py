@@ -2,8 +2,8 @@
 
 What you learn
     * what pretrained word vectors know: nearest neighbours by cosine similarity, analogies
-      (king - man + woman), the Google word-analogy benchmark scored per section, and a
-      2-D PCA map of word groups;
+      (king - man + woman), the Google word-analogy benchmark scored per section
+      (analogies.py), and a 2-D PCA map of word groups;
     * how text reaches a recurrent network: a vocabulary built from the training texts
       with ``<PAD>`` = 0 and ``<UNK>`` = 1, a sequence length chosen from the length
       distribution, padding and truncation, and what to do with words GloVe does not know
@@ -15,96 +15,71 @@ What you learn
       several, compared), optionally followed by LayerNorm (``--layer-norm``), with gradient
       clipping, dropout, early stopping and a checkpoint of the best epoch;
     * frozen vs fine-tuned vs randomly initialised embeddings, and the encoders, compared in
-      one table (accuracy, parameters, time per epoch);
+      one table (accuracy, parameters, time per epoch; compare.py);
     * what fine-tuning did to the vectors: a PCA map of the learned embeddings beside the
       GloVe one.
 
 Data
     ``--dataset sst2_glue`` (default): GLUE SST-2, 67,349 training phrases, evaluated on
-    GLUE dev (872 sentences; GLUE's test labels are hidden, the published figures below are
-    on the 1,821-sentence test split). ``--dataset sst2_sentences``: the Kim (2014) sentence
-    splits with a labelled test split (6,920 training sentences). ``--data my.csv
-    --text-column C --label-column L``: your own CSV/TSV (see lab 4).
+    GLUE dev (872 sentences; GLUE's test labels are hidden). ``--dataset sst2_sentences``:
+    the Kim (2014) sentence splits with a labelled test split (6,920 training sentences).
+    ``--data my.csv --text-column C --label-column L``: your own CSV/TSV (see lab 4).
 
 Word vectors
     ``--glove 6B.100d`` (default) finds ``glove.6B.100d.txt`` through the data registry:
     in ``--data-dir``, in the Keras cache, or downloaded once (glove.6B.zip, 822 MB).
-    Offline without it the lab stops in seconds and says what to download and where to put it.
-    ``--glove-file PATH`` takes any GloVe-format text file, e.g. the 2,446-word 50-d subset
-    in ``../shared/data/glove_6B_50d_subset``: it knows only the most frequent words, so most
-    sentiment words fall back to the OOV strategy (the coverage report says how many).
-    The parsed file is cached as ``.npz`` under the Keras cache folder (``~/.keras/datasets/glove_cache``,
-    rebuilt if damaged); the record keeps the first and the cached load time.
+    Offline without it the lab stops in seconds and names both the download and the small
+    offline subset. ``--glove-file PATH`` takes any GloVe-format text file, e.g. the
+    2,446-word 50-d subset in ``../shared/data/glove_6B_50d_subset``: it knows only the most
+    frequent words, so most sentiment words fall back to the OOV strategy (the coverage
+    report says how many). The parsed file is cached as ``.npz`` under the Keras cache
+    folder (``~/.keras/datasets/glove_cache``); the record keeps both load times.
 
 Run
     python -m labs.lab05_glove_lstm --data-dir ../shared/data            # GloVe 6B 100d
-    python -m labs.lab05_glove_lstm --data-dir ../shared/data --quick \\
+    python -m labs.lab05_glove_lstm --data-dir ../shared/data --quick \
         --glove-file ../shared/data/glove_6B_50d_subset/glove.6B.50d.top2446.txt
     python -m labs.lab05_glove_lstm --dataset sst2_sentences --bidirectional --glove-file ...
     python -m labs.lab05_glove_lstm --dataset sst2_sentences --embeddings fine-tuned \
         --encoder lstm bilstm gru cnn1d --glove-file ...      # one table of four encoders
 
-Expected result and time (measured on this course's 2-core CPU shared with other jobs,
-TensorFlow backend, seed 42, with the 2,446-word GloVe subset: 13% of the training words)
-    GLUE SST-2: dev accuracy 76.0% frozen, 82.3% fine-tuned, 82.6% random embeddings, about
-    10 minutes for the three. Kim sentence splits: test accuracy 65.2% / 75.5% / 78.3% in
-    2.5 minutes. ``--quick``: about 70 s (30 s of CPU time); JAX about 90 s; PyTorch 2.13
-    (CPU wheel, TensorFlow not installed) 17 s.
-    Kim splits, ``--embeddings fine-tuned --encoder lstm bilstm gru cnn1d`` (2 minutes):
-    test accuracy 71.1 / 74.4 / 73.9 / 71.2%, 2.6 / 4.4 / 2.6 / 1.1 s per epoch, 768k / 797k /
-    760k / 748k parameters (the embedding is most of them). Fine-tuning at 0.001 barely moves
-    the 50-d vectors (mean cosine to GloVe 0.999). The same LSTM with ``--oov neighbors
-    --normalize --layer-norm``: 80.9% (30 s; the three together, not measured one by one),
-    mean cosine 0.990, and "bad", "worst", "poor" leave "good" in the learned PCA map. The
-    analogy subset: 60.0% with the 2,446-word GloVe file (family 88%, nationalities 100%,
-    adverbs 11%).
-    With the full GloVe 6B 100d file: not measured (it cannot be downloaded on this machine).
-    On a GPU: not measured.
-    Published (SST-2 test split): LSTM 84.9, BiLSTM 87.5 (Tai et al. 2015, 300-d GloVe
-    840B), CNN-static 86.8 (Kim 2014, word2vec).
+What to expect (a 2-core CPU, TensorFlow, the 2,446-word GloVe subset)
+    GLUE SST-2: about 76% dev accuracy with frozen vectors, 82% fine-tuned or random, in
+    about 10 minutes for the three; the Kim sentence splits: 65-78% test accuracy in 2.5
+    minutes; ``--quick``: about a minute. The small vector file knows only 13% of the
+    training words: the full GloVe file should do better. Published (SST-2 test split):
+    LSTM 84.9, BiLSTM 87.5 (Tai et al. 2015, 300-d GloVe 840B). The measured runs, with
+    their commands and figures: RESULTS.md beside this file.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import sys
 from collections import Counter
 from pathlib import Path
 
 import keras
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score
 
+from labs.lab05_glove_lstm.analogies import analogy_benchmark, analogy_file
+from labs.lab05_glove_lstm.compare import comparison_figures, comparison_row, print_comparison
+from labs.lab05_glove_lstm.settings import QUICK_SIZES, parse_args
 from toolkit import plots
-from toolkit.callbacks import default_callbacks
-from toolkit.cli import lab_parser, positive_int, run_main
-from toolkit.distribute import DistributionPlan, add_distribute_flag
+from toolkit.callbacks import default_callbacks, merge_phases
+from toolkit.distribute import DistributionPlan
 from toolkit.error_analysis import ErrorAnalysis
 from toolkit.metrics import classification_metrics, measure_inference
-from toolkit.plots import show  # noqa: F401  (the notebook cells call it)
-from toolkit.resources import datasets_path
 from toolkit.runs import Run, parameter_counts
 from toolkit.text import plots as text_plots
-from toolkit.text.data import TextDataset, add_text_data_arguments, load_from_args
-from toolkit.text.glove import (
-    OOV_STRATEGIES,
-    GloveVectors,
-    load_glove,
-    read_analogies,
-    resolve_glove,
-)
-from toolkit.text.processing import TOKENIZERS, Vocabulary, get_tokenizer, length_summary
+from toolkit.text.datasets import TextDataset, load_from_args
+from toolkit.text.glove import GloveVectors, load_glove, read_analogies, resolve_glove
+from toolkit.text.lab_runs import finish_trained_run, record_text_errors, set_sst2_reference
+from toolkit.text.processing import Vocabulary, get_tokenizer, length_summary
 
 LAB_ID = "lab05_glove_lstm"
 TITLE = "GloVe embeddings and an LSTM"
-EMBEDDING_MODES = ("frozen", "fine-tuned", "random")
-ENCODERS = ("lstm", "bilstm", "gru", "cnn1d")
-# The course's own analogy questions (capitals, family, plurals, tenses...; only words of the
-# 2,446-word GloVe subset); word2vec's full questions-words.txt is used when it is found.
-ANALOGY_SUBSET = "questions-words-subset.txt"
-ANALOGY_FULL = "questions-words.txt"
-QUICK_SIZES = {"train": 2000, "validation": 400, "test": 1000}
+
 
 TAI_2015 = ("K. S. Tai, R. Socher, C. D. Manning. Improved Semantic Representations From "
             "Tree-Structured Long Short-Term Memory Networks. ACL 2015, Table 2")
@@ -131,83 +106,7 @@ WORD_GROUPS = {
 }
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The lab's flags: the shared ones, the data flags, GloVe, sequences and the model."""
-    parser = lab_parser(__doc__.split("\n\n")[0], epochs=10, batch_size=128)
-    add_text_data_arguments(parser)
-    add_distribute_flag(parser)
-    vectors = parser.add_argument_group("word vectors")
-    vectors.add_argument("--glove", default="6B.100d",
-                         help="GloVe 6B vectors from the registry: 6B.50d, 6B.100d (default), "
-                              "6B.200d, 6B.300d")
-    vectors.add_argument("--glove-file", metavar="PATH",
-                         help="any GloVe-format text file (wins over --glove)")
-    vectors.add_argument("--oov", choices=OOV_STRATEGIES, default="random",
-                         help="vector of a word GloVe lacks: random, zero, mean, or neighbors "
-                              "(the mean vector of the words around it in the training "
-                              "texts); default random")
-    vectors.add_argument("--normalize", action="store_true",
-                         help="scale every embedding row to unit length")
-    vectors.add_argument("--analogies", metavar="PATH",
-                         help="word-analogy questions in questions-words.txt format (default: "
-                              "questions-words.txt in --data-dir if there, else the course's "
-                              "subset)")
-    sequences = parser.add_argument_group("sequences")
-    sequences.add_argument("--tokenizer", choices=TOKENIZERS, default="regex",
-                           help="tokenizer (default regex)")
-    sequences.add_argument("--max-vocab", type=positive_int, default=20000,
-                           help="vocabulary size including <PAD> and <UNK> (default 20000)")
-    sequences.add_argument("--max-length", type=positive_int, default=None,
-                           help="tokens per text (default: the 95th percentile of training "
-                                "lengths)")
-    model = parser.add_argument_group("model")
-    model.add_argument("--embeddings", nargs="+", choices=EMBEDDING_MODES,
-                       default=list(EMBEDDING_MODES),
-                       help="embedding modes to train and compare (default all three)")
-    model.add_argument("--freeze-epochs", type=int, default=2,
-                       help="fine-tuned mode: epochs with the GloVe embedding frozen before "
-                            "it is unfrozen (default 2)")
-    model.add_argument("--encoder", nargs="+", choices=ENCODERS, default=None, dest="encoders",
-                       help="sequence encoder(s) to train and compare: lstm (default), bilstm, "
-                            "gru, cnn1d (convolution + global max pooling)")
-    model.add_argument("--bidirectional", action="store_true",
-                       help="short for --encoder bilstm")
-    model.add_argument("--layer-norm", action="store_true",
-                       help="LayerNormalization after the encoder")
-    model.add_argument("--units", type=positive_int, default=64,
-                       help="units of the encoder (LSTM / GRU units, CNN filters; default 64)")
-    model.add_argument("--dropout", type=float, default=0.3, help="dropout rate (default 0.3)")
-    model.add_argument("--clipnorm", type=float, default=1.0,
-                       help="clip each gradient to this norm (default 1.0)")
-    model.add_argument("--learning-rate", type=float, default=2e-3,
-                       help="Adam learning rate (default 0.002)")
-    model.add_argument("--fine-tune-learning-rate", type=float, default=1e-3,
-                       help="Adam learning rate once the embedding is unfrozen (default 0.001)")
-    model.add_argument("--patience", type=positive_int, default=2,
-                       help="early-stopping patience in epochs (default 2)")
-    config = parser.parse_args(argv)
-    config.argv = list(argv or [])
-    if config.encoders is None:
-        config.encoders = ["bilstm" if config.bidirectional else "lstm"]
-    elif config.bidirectional and "bilstm" not in config.encoders:
-        parser.error("--bidirectional is short for --encoder bilstm: add bilstm to --encoder")
-    config.encoders = list(dict.fromkeys(config.encoders))  # each once, in the given order
-    if config.quick:
-        config.epochs = min(config.epochs, 2)
-        config.freeze_epochs = min(config.freeze_epochs, 1)
-    if not 0 <= config.freeze_epochs < config.epochs:
-        parser.error(f"--freeze-epochs must be at least 0 and below --epochs ({config.epochs})")
-    if not 0 <= config.dropout < 1:
-        parser.error("--dropout must be in [0, 1)")
-    return config
-
-
 # --- 1. data and word vectors -----------------------------------------------------------------
-
-def load_data(config: argparse.Namespace) -> TextDataset:
-    """Load SST-2 (or your file) as texts and integer labels; ``--quick`` takes a subset."""
-    return load_from_args(config, QUICK_SIZES)
-
 
 def load_embeddings(config: argparse.Namespace) -> GloveVectors:
     """Find and load the GloVe file; measure the first (parsing) and the cached load time.
@@ -288,57 +187,6 @@ def explore_embeddings(glove: GloveVectors, run: Run) -> str | None:
     run.add_figure("glove_pca", path)
     run.save()
     return str(path) if path else None
-
-
-def analogy_file(config: argparse.Namespace) -> Path:
-    """``--analogies``, else ``questions-words.txt`` in ``--data-dir``, else the subset."""
-    if config.analogies:
-        return Path(config.analogies).expanduser()
-    if config.data_dir and (Path(config.data_dir) / ANALOGY_FULL).is_file():
-        return Path(config.data_dir) / ANALOGY_FULL
-    return datasets_path("analogies", ANALOGY_SUBSET)
-
-
-def analogy_benchmark(glove: GloveVectors, config: argparse.Namespace, run: Run) -> str | None:
-    """The word-analogy benchmark of Mikolov et al. (2013): accuracy per section.
-
-    Each question "a b c d" asks whether ``d`` is the word nearest to ``b - a + c`` (the
-    three question words excluded), searched among the 30,000 most frequent words.
-    Semantic sections (capitals, family) and syntactic ones (plurals, tenses, comparatives)
-    are scored apart. On the full file GloVe 6B 300d gets 77.4% semantic, 67.0% syntactic
-    (Pennington et al. 2014, Table 2); the course's subset is small and easier (frequent
-    words only), so read its figures as a comparison between settings, not with the paper.
-
-    Returns:
-        The path of the per-section figure (``None`` when no question could be answered).
-    """
-    path = analogy_file(config)
-    questions = read_analogies(path)
-    scores = glove.analogy_accuracy(questions)
-    results = run.record["results"]
-    results["analogy_benchmark"] = scores["sections"]
-    results["analogy_total"] = {"file": str(path), **scores["total"]}
-    total = scores["total"]
-    print(f"word analogies ({path.name}): {total['correct']}/{total['answered']} correct "
-          f"({total['accuracy']:.1%}) of {total['questions']} questions"
-          if total["answered"] else f"word analogies ({path.name}): no question has all its "
-                                    "words in this GloVe file")
-    for row in scores["sections"]:
-        if row["answered"]:
-            print(f"  {row['section']:<28} {row['accuracy']:.1%} of {row['answered']}")
-    run.save()
-    if not total["answered"]:
-        return None
-    figure = text_plots.scores_figure(
-        [(f"{row['section']} ({row['answered']})", row["accuracy"])
-         for row in scores["sections"] if row["answered"]],
-        run.path("analogies.png"),
-        title=f"Word analogies per section: GloVe {glove.dim}-d, {len(glove):,} words "
-              f"({path.name})", xlabel="accuracy (questions answered)")
-    run.add_figure("analogies", figure)
-    run.save()
-    return str(figure)
-
 
 # --- 3. vocabulary, sequences, embedding matrix -----------------------------------------------
 
@@ -535,28 +383,9 @@ def train_mode(mode: str, sequences: dict, data: TextDataset, config: argparse.N
         unfrozen = f"{key} (unfrozen)"
         _fit(model, sequences, data, config, run, key=unfrozen, epochs=config.epochs,
              initial_epoch=config.freeze_epochs, checkpoint=checkpoint, batch_size=batch_size)
-        _merge_phases(run.record["results"], key, unfrozen)
+        merge_phases(run.record["results"], key, unfrozen)
     run.save()
     return model
-
-
-def _merge_phases(results: dict, first: str, second: str) -> None:
-    """Join the frozen and the unfrozen phase into one history and one training summary."""
-    later = results.pop(second)
-    merged = results[first]
-    merged["history"] = merged["history"] + later["history"]
-    scored = [row for row in merged["history"] if "val_loss" in row]
-    best = min(scored, key=lambda row: row["val_loss"]) if scored else None
-    merged["training"] = {
-        "time_s": round(merged["training"]["time_s"] + later["training"]["time_s"], 3),
-        "epochs_run": len(merged["history"]),
-        "epoch_time_s": merged["training"]["epoch_time_s"] + later["training"]["epoch_time_s"],
-        "samples_per_s": later["training"]["samples_per_s"],
-        "best_epoch": best["epoch"] if best else None, "monitor": "val_loss",
-        "stopped_early": later["training"]["stopped_early"],
-        "unfrozen_at_epoch": later["history"][0]["epoch"] if later["history"] else None,
-    }
-
 
 def model_key(encoder: str, mode: str, config: argparse.Namespace) -> str:
     """The name of one trained model: the mode alone with one encoder, else both."""
@@ -565,10 +394,8 @@ def model_key(encoder: str, mode: str, config: argparse.Namespace) -> str:
 
 def compare_embeddings(sequences: dict, data: TextDataset, config: argparse.Namespace,
                        run: Run) -> tuple[dict, list[dict]]:
-    """Train every encoder of ``--encoder`` with every mode of ``--embeddings``; one table.
-
-    Each row: accuracy, parameters (all and trainable) and time per epoch (the mean over
-    the epochs run, the first one included: it holds the compilation).
+    """Train every encoder of ``--encoder`` with every mode of ``--embeddings``; one table
+    (compare.py): accuracy, parameters and time per epoch of each model.
 
     Returns:
         ``(models by key, table rows)``; the best model is chosen by validation accuracy.
@@ -581,33 +408,12 @@ def compare_embeddings(sequences: dict, data: TextDataset, config: argparse.Name
         for encoder in config.encoders:
             for mode in config.embeddings:
                 key = model_key(encoder, mode, config)
-                model = train_mode(mode, sequences, data, config, run, plan, encoder=encoder,
-                                   key=key)
-                models[key] = model
-                predicted = model.predict(sequences["x_test"], batch_size=512,
-                                          verbose=0).argmax(axis=1)
-                val_predicted = model.predict(sequences["x_val"], batch_size=512,
-                                              verbose=0).argmax(1)
-                training = run.record["results"][key]["training"]
-                epoch_times = training["epoch_time_s"] or [training["time_s"]]
-                parameters = parameter_counts(model)
-                rows.append({
-                    "model": key, "encoder": encoder, "embeddings": mode,
-                    "parameters": parameters["total"],
-                    "trainable_parameters": parameters["trainable"],
-                    "epochs": training["epochs_run"], "best_epoch": training["best_epoch"],
-                    "val_accuracy": round(accuracy_score(data.y_val, val_predicted), 4),
-                    "test_accuracy": round(accuracy_score(data.y_test, predicted), 4),
-                    "test_macro_f1": round(f1_score(data.y_test, predicted, average="macro"), 4),
-                    "train_s": training["time_s"],
-                    "epoch_s": round(float(np.mean(epoch_times)), 2),
-                    "samples_per_s": training["samples_per_s"]})
-                print(f"  {key}: val {rows[-1]['val_accuracy']:.4f}  {data.test_split} "
-                      f"{rows[-1]['test_accuracy']:.4f}  ({training['time_s']:.0f} s, "
-                      f"{rows[-1]['epoch_s']:.1f} s per epoch, {parameters['total']:,} "
-                      f"parameters)")
+                models[key] = train_mode(mode, sequences, data, config, run, plan,
+                                         encoder=encoder, key=key)
+                rows.append(comparison_row(models[key], key, encoder, mode, sequences, data, run))
     finally:
         plan.close()
+    print_comparison(rows, data.test_split)
     best = max(rows, key=lambda row: row["val_accuracy"])
     run.record["results"]["embedding_comparison"] = rows
     run.record["results"]["best_embeddings"] = {"mode": best["embeddings"],
@@ -616,24 +422,6 @@ def compare_embeddings(sequences: dict, data: TextDataset, config: argparse.Name
                                                 "chosen_by": "validation accuracy"}
     run.save()
     return models, rows
-
-
-def comparison_figures(rows: list[dict], run: Run, test_split: str) -> str:
-    """Validation curves of all modes in one figure, and the test accuracies beside the
-    published LSTM / BiLSTM scores."""
-    histories = {row["model"]: run.record["results"][row["model"]]["history"] for row in rows}
-    overlay = text_plots.curves_overlay(histories, run.path("embedding_curves.png"),
-                                        title="Validation curves of the compared models")
-    run.add_figure("embedding_curves", overlay)
-    references = {f"{r['model']} ({r['split']})": r["value"] for r in REFERENCES[:2]} \
-        if run.record["dataset"]["name"].startswith("sst2") else None
-    path = text_plots.scores_figure([(row["model"], row["test_accuracy"]) for row in rows],
-                                    run.path("comparison.png"),
-                                    title=f"Embeddings and encoders ({test_split} accuracy)",
-                                    xlabel=f"{test_split} accuracy", references=references,
-                                    zoom=True)
-    run.add_figure("comparison", path)
-    return str(overlay)
 
 
 def learned_embeddings(models: dict, sequences: dict, glove: GloveVectors,
@@ -740,79 +528,36 @@ def evaluate_best(models: dict, sequences: dict, data: TextDataset, config: argp
 
 def analyse_errors(probabilities: np.ndarray, data: TextDataset, sequences: dict,
                    run: Run) -> str:
-    """The most confident mistakes, with the share of unknown words in each sentence."""
+    """The most confident mistakes, with the share of unknown words in each sentence: are the
+    mistakes where GloVe (and the vocabulary) knew fewer of the words?"""
     analysis = ErrorAnalysis(data.y_test, probabilities, data.class_names, texts=data.x_test)
     unknown = ((sequences["x_test"] == 1).sum(axis=1) /
                np.maximum((sequences["x_test"] > 0).sum(axis=1), 1)).round(3)
-    run.record["misclassified"] = analysis.top_errors(25)
-    for row in run.record["misclassified"]:
-        row["unknown_word_share"] = float(unknown[row["index"]])
-    run.record["results"]["errors"] = {
-        **analysis.confidence_summary(),
-        "most_confused": "; ".join(f"{true} -> {predicted}: {n}"
-                                   for true, predicted, n in analysis.most_confused(5)),
-        "mean_unknown_word_share_wrong": round(float(unknown[analysis.wrong].mean()), 4)
-        if len(analysis.wrong) else None,
-        "mean_unknown_word_share_all": round(float(unknown.mean()), 4)}
-    analysis.write_csv(run.path("errors.csv"), extra_columns={"unknown_word_share": unknown})
-    path = plots.misclassified_table(run.record["misclassified"], run.path("errors.png"),
-                                     title=f"Misclassified {data.test_split} texts "
-                                           f"(most confident first)")
-    run.add_figure("errors", path)
-    run.save()
-    return str(path)
+    summary = {"mean_unknown_word_share_wrong": round(float(unknown[analysis.wrong].mean()), 4)
+               if len(analysis.wrong) else None,
+               "mean_unknown_word_share_all": round(float(unknown.mean()), 4)}
+    return record_text_errors(run, analysis, data.test_split,
+                              extra_columns={"unknown_word_share": unknown}, summary=summary)
 
 
-def record_reference(data: TextDataset, config: argparse.Namespace, run: Run) -> None:
-    """Compare with Tai et al. (2015): LSTM 84.9 / BiLSTM 87.5 on the SST-2 test split."""
-    run.record["results"]["references"] = REFERENCES
-    if not data.name.startswith("sst2"):
-        run.record["results"]["reference_note"] = "your own data: no published score"
-        return
+def finish(model: keras.Model, data: TextDataset, config: argparse.Namespace, run: Run) -> Path:
+    """Compare with Tai et al. (2015) (LSTM 84.9%, BiLSTM 87.5% on the SST-2 test split) or
+    Kim (2014) for the CNN, save the best model (unless ``--no-save``), write record.json
+    and the REFLECTION.md draft."""
     best_encoder = run.record["results"]["best_embeddings"]["encoder"]
     reference = {"bilstm": REFERENCES[1], "cnn1d": REFERENCES[2]}.get(best_encoder,
                                                                        REFERENCES[0])
     glove = run.record["results"]["glove"]
-    note = (f"measured on {data.test_split}"
-            + (" (GLUE's test labels are hidden)" if data.test_split == "dev" else "")
-            + f"; {glove['words']:,} GloVe words of {glove['dim']} dimensions (the paper: "
-              "GloVe 840B, 300-d, 2.2M words)")
-    run.set_reference(value=reference["value"], metric="accuracy", split=reference["split"],
-                      citation=reference["citation"], source=f"SST-2 {reference['model']}",
-                      note=note)
-
-
-def finish(model: keras.Model, config: argparse.Namespace, run: Run) -> Path:
-    """Save the best model (unless ``--no-save``), the record and the reflection draft."""
-    run.save_model(model, skip=config.no_save)
-    return run.finish()
-
-
-NOTEBOOK_STEPS = [
-    ("parse_args", "config = parse_args(ARGS)"),
-    ("load_data", "data = load_data(config)"),
-    ("load_embeddings", "glove = load_embeddings(config)"),
-    ("start_run", "run = start_run(config, data, glove)"),
-    ("explore_embeddings", "show(explore_embeddings(glove, run))"),
-    ("analogy_benchmark", "show(analogy_benchmark(glove, config, run))"),
-    ("build_sequences", "sequences = build_sequences(data, glove, config, run)\n"
-                        "show(run.path('lengths.png'))"),
-    ("coverage_report", "show(coverage_report(run))"),
-    ("compare_embeddings", "models, rows = compare_embeddings(sequences, data, config, run)"),
-    ("comparison_figures", "show(comparison_figures(rows, run, data.test_split))"),
-    ("learned_embeddings", "show(learned_embeddings(models, sequences, glove, run))"),
-    ("evaluate_best", "model, probabilities = evaluate_best(models, sequences, data, config, "
-                      "run)\nshow(run.path('learning_curves.png'))"),
-    ("analyse_errors", "show(analyse_errors(probabilities, data, sequences, run))"),
-    ("record_reference", "record_reference(data, config, run)"),
-    ("finish", "finish(model, config, run)"),
-]
+    set_sst2_reference(run, data, reference, REFERENCES,
+                       detail=f"{glove['words']:,} GloVe words of {glove['dim']} dimensions "
+                              "(the paper: GloVe 840B, 300-d, 2.2M words)")
+    return finish_trained_run(model, run, no_save=config.no_save)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the whole lab: the steps of ``NOTEBOOK_STEPS``, in order."""
+    """The whole lab, step by step (each statement is one cell of the notebook)."""
     config = parse_args(argv)
-    data = load_data(config)
+    data = load_from_args(config, QUICK_SIZES)
     glove = load_embeddings(config)
     run = start_run(config, data, glove)
     explore_embeddings(glove, run)
@@ -820,14 +565,9 @@ def main(argv: list[str] | None = None) -> int:
     sequences = build_sequences(data, glove, config, run)
     coverage_report(run)
     models, rows = compare_embeddings(sequences, data, config, run)
-    comparison_figures(rows, run, data.test_split)
+    comparison_figures(rows, run, data.test_split, REFERENCES[:2])
     learned_embeddings(models, sequences, glove, run)
     model, probabilities = evaluate_best(models, sequences, data, config, run)
     analyse_errors(probabilities, data, sequences, run)
-    record_reference(data, config, run)
-    finish(model, config, run)
+    finish(model, data, config, run)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(run_main(main))
