@@ -73,6 +73,7 @@ _MODULES = {
     "offline_package_dir": "presets",
     "random_backbone": "presets",
     "resolve_preset": "presets",
+    "inference_speed": "speed",
     "padding_speedup": "speed",
     "sentence_embeddings": "speed",
     "training_throughput": "speed",
