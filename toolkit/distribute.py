@@ -34,6 +34,8 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
+import keras
+
 TF_CPU_DEVICES_ENV = "KERASCOURSE_TF_CPU_DEVICES"  # split the CPU into N logical devices (tests)
 
 
@@ -74,7 +76,6 @@ class DistributionPlan:
         plan = cls(per_replica_batch=per_replica_batch, base_learning_rate=learning_rate)
         if not enabled:
             return plan
-        import keras  # here, not at the top: a lab's flags (add_distribute_flag) load no Keras
         backend = keras.config.backend()
         if backend == "jax":
             devices = keras.distribution.list_devices()
@@ -121,8 +122,6 @@ class DistributionPlan:
     def close(self) -> None:
         """Undo the global JAX distribution so later models in the process run normally."""
         if self.strategy == "jax DataParallel":
-            import keras
-
             keras.distribution.set_distribution(None)
 
 
