@@ -5,8 +5,9 @@ run folder under ``--out`` (default ``runs/``) as done, and says which lab is ne
 the command that runs it.
 
 ``python -m labs notebook [LAB...] [--out DIR]`` writes the labs as Jupyter/Colab
-notebooks instead (see :mod:`toolkit.notebooks`); ``python -m labs bench`` measures the labs'
-speed next to reference recipes (see :mod:`labs.bench`).
+notebooks instead, built from each lab's lesson (see :mod:`toolkit.notebooks`);
+``python -m labs bench`` measures the labs' speed next to reference recipes (see
+:mod:`labs.bench`).
 """
 
 from __future__ import annotations
@@ -25,17 +26,20 @@ from toolkit.runs import list_runs
 
 
 def load_lab(name: str) -> ModuleType:
-    """The module of a lab named as a student types it (``3``, ``lab03``, ``lab03_cnn_mnist``)."""
+    """The lesson module of a lab named as a student types it (``3``, ``lab03``,
+    ``lab03_cnn_mnist``): ``labs.lab03_cnn_mnist.lesson``, what its notebook is built from."""
     from toolkit.notebooks import resolve_lab
 
     lab_id = resolve_lab(name)
     try:
-        return importlib.import_module(f"labs.{lab_id}")
+        return importlib.import_module(f"labs.{lab_id}.lesson")
     except ModuleNotFoundError as error:
-        if error.name != f"labs.{lab_id}":
+        if error.name not in (f"labs.{lab_id}", f"labs.{lab_id}.lesson"):
             raise
-        raise CourseError(f"labs/{lab_id}.py does not exist yet",
-                          fix="write the lab first (or update the course package)") from None
+        raise CourseError(f"labs/{lab_id}/lesson.py does not exist",
+                          why="a lab is a package whose lesson.py holds the lesson",
+                          fix="write the lab's lesson first (or update the course package)"
+                          ) from None
 
 
 def lab_status(lab: dict, out: Path) -> dict:

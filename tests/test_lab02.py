@@ -14,13 +14,16 @@ import numpy as np
 import pytest
 
 from labs import lab02_mlp_dropout as lab
+from labs.lab02_mlp_dropout import lesson
+from labs.lab02_mlp_dropout.table import print_table
 from toolkit.cli import run_main
-from toolkit.notebooks import notebook_steps
+from toolkit.notebooks import Lesson, step_cells
+from toolkit.vision.data import ImageSplits
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def synthetic_splits(seed: int = 0, per_class: int = 60) -> lab.Splits:
+def synthetic_splits(seed: int = 0, per_class: int = 60) -> ImageSplits:
     """10 classes of 28x28 images, each a bright 7x7 block at its own place plus noise."""
     rng = np.random.default_rng(seed)
 
@@ -38,15 +41,34 @@ def synthetic_splits(seed: int = 0, per_class: int = 60) -> lab.Splits:
     def flat(images):
         return images.reshape(len(images), -1).astype("float32") / 255
 
-    return lab.Splits(flat(train_images), y_train, flat(val_images), y_val, flat(test_images),
-                      y_test, [f"c{i}" for i in range(10)],
-                      {"name": "synthetic", "title": "synthetic blocks",
-                       "splits": {"train": len(y_train), "validation": len(y_val),
-                                  "test": len(y_test)}}, images_test=test_images)
+    return ImageSplits(flat(train_images), y_train, flat(val_images), y_val, flat(test_images),
+                       y_test, [f"c{i}" for i in range(10)],
+                       {"name": "synthetic", "title": "synthetic blocks",
+                        "splits": {"train": len(y_train), "validation": len(y_val),
+                                   "test": len(y_test)}}, images_test=test_images)
 
 
-def test_notebook_steps_cover_main():
-    assert [s.name for s in notebook_steps(lab)][:3] == ["parse_args", "load_data", "start_run"]
+def test_notebook_cells_follow_main():
+    cells = step_cells(Lesson(lesson))
+    assert [cell.code.splitlines()[-1] for cell in cells[:2]] == [
+        "config = parse_args(ARGS)", "data = load_data(config)"]
+    sweep = next(cell for cell in cells if "run_sweep" in cell.shown)
+    assert {"build_mlp", "make_optimizer", "sweep_settings", "summarise_run"} <= set(sweep.shown)
+    figures = next(cell for cell in cells if "overlay_figure" in cell.shown)
+    assert figures.summary.startswith("Train (solid) vs validation (dashed)")  # the loop body's
+
+
+def test_sweep_table_lines_up_its_columns(capsys):
+    rows = [{"setting": name, "dropout": rate, "l2": 0.0, "learning_rate": 1e-3,
+             "batch_size": 128, "best_val_accuracy": accuracy, "best_epoch": 3,
+             "final_gap": gap, "test_accuracy": accuracy - 0.01, "time_s": 12.5}
+            for name, rate, accuracy, gap in [("dropout 0", 0.0, 0.9812, 0.0123),
+                                             ("dropout 0.5", 0.5, 0.9790, -0.002)]]
+    print_table(rows)
+    header, first, second = capsys.readouterr().out.strip().splitlines()
+    assert header.split()[:2] == ["setting", "dropout"]
+    assert "0.9812" in first and "+0.0123" in first and "-0.0020" in second
+    assert len(first) == len(second)  # numbers right-aligned in fixed columns
 
 
 def test_mlp_structure_dropout_and_l2():

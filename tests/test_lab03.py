@@ -11,11 +11,13 @@ import pytest
 
 from labs import lab02_mlp_dropout as lab02
 from labs import lab03_cnn_mnist as lab
+from labs.lab03_cnn_mnist import lesson
 from toolkit.cli import run_main
-from toolkit.notebooks import notebook_steps
+from toolkit.notebooks import Lesson, step_cells
+from toolkit.vision.data import ImageSplits
 
 
-def synthetic_splits(per_class: int = 40, seed: int = 0) -> lab.Splits:
+def synthetic_splits(per_class: int = 40, seed: int = 0) -> ImageSplits:
     """10 classes of 28x28x1 images: a bright bar at a class-specific angle, plus noise."""
     rng = np.random.default_rng(seed)
 
@@ -30,16 +32,23 @@ def synthetic_splits(per_class: int = 40, seed: int = 0) -> lab.Splits:
         return np.clip(images, 0, 1), labels
 
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = (make(per_class), make(10), make(10))
-    return lab.Splits(x_train, y_train, x_val, y_val, x_test, y_test,
+    return ImageSplits(x_train, y_train, x_val, y_val, x_test, y_test,
                       [f"angle {i * 18}" for i in range(10)],
                       {"name": "synthetic", "title": "synthetic bars",
                        "splits": {"train": len(y_train), "validation": len(y_val),
                                   "test": len(y_test)}})
 
 
-def test_notebook_steps_cover_main():
-    names = [s.name for s in notebook_steps(lab)]
-    assert names[0] == "parse_args" and names[-1] == "finish" and "train" in names
+def test_notebook_cells_show_the_model_code():
+    cells = step_cells(Lesson(lesson))
+    assert cells[0].code == "config = parse_args(ARGS)"
+    model_cell = next(cell for cell in cells if "build_model" in cell.shown)
+    # The designs the student edits are in the cell, helpers before their users.
+    assert model_cell.shown == ["augmentation_layers", "build_reference_cnn", "conv_block",
+                                "build_strong_cnn", "build_model"]
+    assert "*conv_block(32, 1), *conv_block(64, 2), *conv_block(128, 3)" in model_cell.code
+    assert model_cell.summary.startswith("Build the chosen design")
+    assert cells[-1].code.endswith("finish(config, run)\nshow_new_figures(run)")
 
 
 @pytest.mark.parametrize("argv, arch, augment, schedule, rate, epochs", [

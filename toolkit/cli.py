@@ -33,7 +33,9 @@ def lab_parser(description: str, *, epochs: int | None = None, batch_size: int |
     # `python -m labs.lab03_cnn_mnist` shows up as "lab03_cnn_mnist.py" by default: say the
     # command the student actually types.
     script = Path(sys.argv[0])
-    prog = f"python -m labs.{script.stem}" if script.parent.name == "labs" else None
+    prog = (f"python -m labs.{script.stem}" if script.parent.name == "labs" else
+            f"python -m labs.{script.parent.name}"  # a lab package's __main__.py
+            if script.name == "__main__.py" and script.parent.parent.name == "labs" else None)
     parser = argparse.ArgumentParser(
         prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     if epochs is not None:
@@ -56,6 +58,15 @@ def lab_parser(description: str, *, epochs: int | None = None, batch_size: int |
     parser.add_argument("--debug", action="store_true",
                         help="show full tracebacks instead of one-line errors")
     return parser
+
+
+def add_distribute_flag(parser) -> None:
+    """Add ``--distribute`` to a lab's parser (see :mod:`toolkit.distribute`; kept here so
+    a lab's settings read their flags without loading Keras)."""
+    parser.add_argument(
+        "--distribute", action="store_true",
+        help="data parallel over all visible GPUs (JAX DataParallel / TF MirroredStrategy); "
+             "--batch-size is then per device and the learning rate scales with the devices")
 
 
 def positive_int(text: str) -> int:

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 
 import keras
 
+from toolkit.cli import add_distribute_flag  # noqa: F401  (the flag lives with the other flags)
+
 TF_CPU_DEVICES_ENV = "KERASCOURSE_TF_CPU_DEVICES"  # split the CPU into N logical devices (tests)
 
 
@@ -143,11 +145,3 @@ def _tf_devices(tf) -> list[str] | None:
             pass  # TF already initialised: keep the devices it has
     logical = tf.config.list_logical_devices("CPU")
     return [d.name for d in logical] if len(logical) > 1 else None
-
-
-def add_distribute_flag(parser) -> None:
-    """Add ``--distribute`` to a lab's parser."""
-    parser.add_argument(
-        "--distribute", action="store_true",
-        help="data parallel over all visible GPUs (JAX DataParallel / TF MirroredStrategy); "
-             "--batch-size is then per device and the learning rate scales with the devices")

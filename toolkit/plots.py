@@ -2,7 +2,8 @@
 
 Every function takes plain data (lists, NumPy arrays, record sections), writes one PNG
 and returns its path, so a lab, a notebook and a test call them the same way.
-In a notebook, :func:`show` displays a saved PNG inline.
+In a notebook, :func:`show` displays a saved PNG inline and :func:`show_new_figures` the
+figures a run recorded since its last call.
 """
 
 from __future__ import annotations
@@ -205,6 +206,31 @@ def show(path: Path | str | None) -> None:
         return
     if get_ipython() is not None:
         display(Image(filename=str(path)))
+
+
+def show_new_figures(run) -> None:
+    """Display every figure the run has recorded since the last call, each once.
+
+    A lab registers each figure it draws in ``run.record["figures"]``; a notebook calls this
+    at the end of every step's cell, so each figure appears under the step that drew it. In
+    Jupyter the PNGs are displayed inline; elsewhere (a script, a terminal) their paths are
+    printed. ``run.shown_figures`` remembers what was shown.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+        inline = get_ipython() is not None
+    except ImportError:
+        inline = False
+    for key, name in run.record["figures"].items():
+        path = run.path(name)
+        if (key, name) in run.shown_figures or not path.is_file():
+            continue
+        run.shown_figures.add((key, name))
+        if inline:
+            display(Image(filename=str(path)))
+        else:
+            print(f"figure {key}: {path}")
 
 
 def rate_bars(labels: Sequence[str], rates: Sequence[float], counts: Sequence[int],

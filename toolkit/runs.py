@@ -106,6 +106,8 @@ class Run:
     def __init__(self, directory: Path, record: dict):
         self.dir = Path(directory)
         self.record = record
+        # (key, file) of the figures a notebook has displayed (toolkit.plots.show_new_figures)
+        self.shown_figures: set[tuple[str, str]] = set()
 
     @classmethod
     def start(cls, lab: str, *, title: str, argv: list[str] | None, seed: int,

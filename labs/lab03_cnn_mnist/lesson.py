@@ -26,47 +26,30 @@ offline, ``--data-dir ../shared/data`` holds all four files (a re-compressed cop
 training images is accepted by the hash of its content). Fashion-MNIST also comes offline
 from Debian's ``dataset-fashion-mnist`` package.
 
-Expected result (targets: MNIST >= 99.3%, Fashion-MNIST >= 92.5% test accuracy)
-    MNIST, measured: the strong design with ``--epochs 8`` (the cosine schedule then decays
-    over 8 epochs) reached 99.48% test accuracy (validation 99.37%), target met; the
-    hardest digit is 9 (98.8% recall). The default 15 epochs were not run: they would not
-    fit the 12-minute slot of the shared machine. The reference design, 15 epochs: 99.21%
-    test (keras.io publishes 0.9922), just under the course's 99.3% target.
-    Fashion-MNIST, strong design, 15 epochs: 93.10% test accuracy (validation 93.80%);
-    Shirt is the hardest class (76% recall), mostly confused with T-shirt/top. The
-    reference design, 15 epochs: 90.49% test. ``--quick`` on Fashion-MNIST: 82-84% test.
-
-Time (2-core AMD EPYC VM shared with other jobs, so figures vary up to 2x)
-    MNIST, TensorFlow: strong design 8 epochs in 12.4 minutes of training (67-121 s per
-    epoch on a machine other jobs were loading; 15 epochs: about 15-25 minutes), reference
-    design 15 epochs in 4.5 minutes (15-40 s per epoch).
-    Full Fashion-MNIST, TensorFlow: strong design 18 minutes (15 epochs of 55-94 s),
-    reference design 5 minutes (15 epochs).
-    ``--quick``: 50-78 s with TensorFlow, 166 s with JAX and 240 s with PyTorch: on a
-    CPU, JAX computes convolution gradients about 14x slower than the forward pass, so use
-    TensorFlow on a CPU and JAX or PyTorch on a GPU. A GPU: not measured.
+What to expect
+    The strong design reaches about 99.5% test accuracy on MNIST (course target 99.3%)
+    and about 93% on Fashion-MNIST (target 92.5%, Shirt the hardest class); the reference
+    design about 99.2% and 90.5%. ``--quick`` on Fashion-MNIST: 82-84%. On a 2-core CPU
+    with TensorFlow, ``--quick`` takes about a minute, the reference design about 5
+    minutes and the strong design 15-25 minutes; on a CPU prefer TensorFlow (JAX and
+    PyTorch compute convolution gradients several times slower there), on a GPU any
+    backend. The measurements: RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from labs.lab03_cnn_mnist.settings import parse_args
 from toolkit.callbacks import default_callbacks
-from toolkit.cli import lab_parser, run_main
-from toolkit.distribute import DistributionPlan, add_distribute_flag
+from toolkit.distribute import DistributionPlan
 from toolkit.error_analysis import ErrorAnalysis
 from toolkit.metrics import classification_metrics, measure_inference
-from toolkit.plots import (
-    bar_chart,
-    confusion_matrix,
-    misclassified_grid,
-    show,  # noqa: F401  (the notebook cells call it)
-)
+from toolkit.plots import bar_chart, confusion_matrix, misclassified_grid
 from toolkit.runs import Run, parameter_counts
 from toolkit.vision.data import ImageSplits, load_splits
 from toolkit.vision.model_views import (
@@ -80,7 +63,6 @@ from toolkit.vision.model_views import (
 
 LAB_ID = "lab03_cnn_mnist"
 TITLE = "Convolutional networks on MNIST"
-QUICK_TRAIN, QUICK_EPOCHS = 15000, 2
 TARGETS = {"mnist": 0.993, "fashion_mnist": 0.925}
 REFERENCES = {
     "mnist": {
@@ -96,63 +78,11 @@ REFERENCES = {
                      "(@hardmaru); user submissions, not verified by the maintainers"),
         "source": "https://github.com/zalandoresearch/fashion-mnist#benchmark"},
 }
-# The two designs' recipes; flags override any of them.
-RECIPES = {
-    "reference": {"epochs": 15, "learning_rate": 1e-3, "schedule": "constant"},
-    "strong": {"epochs": 15, "learning_rate": 2e-3, "schedule": "cosine"},
-}
-
-
-# --- 0. settings ---------------------------------------------------------------------------
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The lab's flags: shared ones plus data set, architecture, augmentation and schedule."""
-    parser = lab_parser(__doc__.split("\n\n")[0], epochs=None, batch_size=128)
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="training epochs (default 15 for both designs; 2 with --quick)")
-    parser.add_argument("--dataset", choices=["mnist", "fashion_mnist"], default="mnist",
-                        help="mnist (default) or fashion_mnist")
-    parser.add_argument("--arch", choices=["strong", "reference"], default="strong",
-                        help="strong (default: batch norm, 3 conv blocks) or reference (the "
-                             "keras.io mnist_convnet)")
-    parser.add_argument("--augment", choices=["auto", "none", "flip", "shift"], default="auto",
-                        help="training-image augmentation: flip (mirror left-right), shift "
-                             "(move up to 10%%), none; auto = flip for Fashion-MNIST, shift "
-                             "for MNIST (a mirrored 3 is no digit), none for --arch reference")
-    parser.add_argument("--learning-rate", type=float, default=None,
-                        help="Adam learning rate (default 0.002 strong, 0.001 reference)")
-    parser.add_argument("--schedule", choices=["cosine", "constant"], default=None,
-                        help="learning-rate schedule (default cosine for strong, constant for "
-                             "reference)")
-    parser.add_argument("--patience", type=int, default=3,
-                        help="early stopping patience on validation loss, best weights kept "
-                             "(default 3; 0 turns it off)")
-    parser.add_argument("--validation-split", type=float, default=0.1,
-                        help="share of training images held out for validation (default 0.1)")
-    add_distribute_flag(parser)
-    config = parser.parse_args(argv)
-    recipe = RECIPES[config.arch]
-    if config.epochs is None:
-        config.epochs = QUICK_EPOCHS if config.quick else recipe["epochs"]
-    if config.epochs < 1:
-        parser.error("--epochs must be >= 1")
-    config.learning_rate = config.learning_rate or recipe["learning_rate"]
-    config.schedule = config.schedule or recipe["schedule"]
-    if config.augment == "auto":
-        config.augment = ("none" if config.arch == "reference" else
-                          "flip" if config.dataset == "fashion_mnist" else "shift")
-    if not 0 < config.validation_split < 0.5:
-        parser.error("--validation-split must be between 0 and 0.5")
-    config.argv = list(argv or [])
-    return config
 
 
 # --- 1. data -------------------------------------------------------------------------------
 
-Splits = ImageSplits  # train / validation / test arrays (see toolkit.vision.data)
-
-
-def load_data(config: argparse.Namespace) -> Splits:
+def load_data(config: argparse.Namespace) -> ImageSplits:
     """Load the images and give them the 4-D shape a convolution layer expects.
 
     The files hold ``(N, 28, 28)`` bytes: N images of 28 rows x 28 columns. ``Conv2D``
@@ -163,7 +93,7 @@ def load_data(config: argparse.Namespace) -> Splits:
     """
     splits = load_splits(config.dataset, config.data_dir,
                          validation_split=config.validation_split, seed=config.seed,
-                         channels=True, quick_train=QUICK_TRAIN if config.quick else None)
+                         channels=True, quick_train=config.train_images)
     print(f"{splits.description['name']}: files hold {splits.images_test.shape[1:]} uint8 "
           f"images; the network gets x_train {splits.x_train.shape} {splits.x_train.dtype} = "
           f"(images, rows, columns, channels); validation {splits.x_val.shape}, test "
@@ -173,7 +103,7 @@ def load_data(config: argparse.Namespace) -> Splits:
 
 # --- 2. the run folder --------------------------------------------------------------------
 
-def start_run(config: argparse.Namespace, data: Splits) -> Run:
+def start_run(config: argparse.Namespace, data: ImageSplits) -> Run:
     """Create the run folder and record the data and every training setting."""
     return Run.start(
         LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
@@ -273,7 +203,7 @@ def plan_devices(config: argparse.Namespace, run: Run) -> DistributionPlan:
     return plan
 
 
-def build_model(config: argparse.Namespace, data: Splits, run: Run,
+def build_model(config: argparse.Namespace, data: ImageSplits, run: Run,
                 plan: DistributionPlan) -> keras.Model:
     """Build the chosen design, print its layer table and draw it (shapes and parameters)."""
     builder = build_strong_cnn if config.arch == "strong" else build_reference_cnn
@@ -302,7 +232,7 @@ def learning_rate_for(rate: float, schedule: str, total_steps: int):
     return keras.optimizers.schedules.CosineDecay(rate, decay_steps=total_steps)
 
 
-def train(model: keras.Model, data: Splits, config: argparse.Namespace, run: Run,
+def train(model: keras.Model, data: ImageSplits, config: argparse.Namespace, run: Run,
           plan: DistributionPlan) -> keras.callbacks.History:
     """Compile with Adam and sparse categorical cross-entropy, then fit with the callbacks.
 
@@ -332,7 +262,7 @@ def train(model: keras.Model, data: Splits, config: argparse.Namespace, run: Run
 
 # --- 5. evaluation ----------------------------------------------------------------------------
 
-def evaluate(model: keras.Model, data: Splits, config: argparse.Namespace, run: Run) -> dict:
+def evaluate(model: keras.Model, data: ImageSplits, config: argparse.Namespace, run: Run) -> dict:
     """Test-set metrics, confusion matrix, per-class accuracy and the most confident mistakes."""
     probabilities = np.asarray(model.predict(data.x_test, batch_size=512, verbose=0))
     predictions = probabilities.argmax(axis=1)
@@ -371,7 +301,8 @@ def evaluate(model: keras.Model, data: Splits, config: argparse.Namespace, run: 
     return metrics
 
 
-def filters_and_feature_maps(model: keras.Model, data: Splits, run: Run) -> tuple[Path, Path]:
+def filters_and_feature_maps(model: keras.Model, data: ImageSplits,
+                             run: Run) -> tuple[Path, Path]:
     """What the first convolution layer learned (its 3x3 filters) and its output for one image.
 
     Each filter is a 3x3 pattern of weights; a feature map is bright where the image
@@ -412,27 +343,8 @@ def finish(config: argparse.Namespace, run: Run) -> Path:
     return run.finish()
 
 
-# --- the lesson, in order --------------------------------------------------------------------
-
-NOTEBOOK_STEPS = [
-    ("parse_args", "config = parse_args(ARGS)"),
-    ("load_data", "data = load_data(config)"),
-    ("start_run", "run = start_run(config, data)"),
-    ("plan_devices", "plan = plan_devices(config, run)"),
-    ("build_model", "model = build_model(config, data, run, plan)\n"
-                    "show(run.path('architecture.png'))"),
-    ("train", "history = train(model, data, config, run, plan)\n"
-              "show(run.path('learning_curves.png'))"),
-    ("evaluate", "metrics = evaluate(model, data, config, run)\n"
-                 "for name in ('confusion_matrix', 'per_class_accuracy', 'errors'):\n"
-                 "    show(run.path(name + '.png'))"),
-    ("filters_and_feature_maps", "for path in filters_and_feature_maps(model, data, run):\n"
-                                 "    show(path)"),
-    ("finish", "finish(config, run)"),
-]
-
-
 def main(argv: list[str] | None = None) -> int:
+    """The lesson, step by step: each statement is one cell of the notebook."""
     config = parse_args(argv)
     data = load_data(config)
     run = start_run(config, data)
@@ -443,7 +355,3 @@ def main(argv: list[str] | None = None) -> int:
     filters_and_feature_maps(model, data, run)
     finish(config, run)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(run_main(main))

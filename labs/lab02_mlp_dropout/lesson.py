@@ -32,68 +32,39 @@ MNIST's training images are downloaded once (11 MB) through the course's data re
 (offline: ``--data-dir ../shared/data``); Fashion-MNIST also comes from Debian's
 ``dataset-fashion-mnist`` package.
 
-Expected result
-    MNIST, measured, default 20 epochs: dropout 0 / 0.1 / 0.2 / 0.5 reached 98.20 / 98.46 /
-    98.23 / 98.30% test; dropout 0.2 was chosen by validation accuracy (98.28%) and scored
-    98.23% test, 0.17 points under the Keras mnist_mlp example's 98.40% (the same recipe:
-    dropout 0.2, RMSprop, batch 128, 20 epochs, but 54,000 training images here, 60,000
-    there). Without dropout the validation loss climbs from 0.087 (epoch 2) to 0.147-0.163
-    while training accuracy reaches 99.97%.
-    MNIST, measured, ``--epochs 10``: dropout 0 / 0.1 / 0.2 / 0.5 reached 97.97 / 98.29 /
-    98.27 / 98.20% test (the Keras mnist_mlp example, dropout 0.2 and 20 epochs, reports
-    98.40%); dropout 0.1 was chosen by validation accuracy (98.13%). Without dropout the
-    validation loss turns up after epoch 2 (0.087 -> 0.130 at epoch 10) while training
-    accuracy climbs to 99.8%: the train-validation gap grows to +1.9 points, against +1.4
-    (dropout 0.1 and 0.2) and -0.2 (dropout 0.5, whose training accuracy is measured with
-    half the units off).
-    MNIST, measured, ``--dropout 0.2 --learning-rates 0.1 0.01 0.001 --batch-sizes 32 512
-    --epochs 5`` (RMSprop): rate 0.001 98.06% test, 0.01 96.28%, 0.1 20.37% (the first
-    epoch's loss jumps to 66 and training never recovers: a rate 100x too large); batch 32
-    97.69% (78 s of training), 128 98.06% (24 s), 512 97.75% (13 s). Fashion-MNIST,
-    measured, 10 epochs: dropout 0 / 0.1 / 0.2 / 0.5 reached 88.0 / 88.6 / 87.9 / 86.6%
-    test; without dropout the train-validation accuracy gap grew to +3.0 points and the
-    best validation epoch was 6; dropout 0.1 was chosen by validation accuracy (88.56%
-    test; the Fashion-MNIST README lists 88.33% for an MLP).
-
-Time (2-core AMD EPYC VM shared with other jobs; TensorFlow unless stated)
-    ``--quick`` (4 rates x 2 epochs on 5,400 images): 30-48 s (TensorFlow), 63 s (JAX,
-    TensorFlow blocked), 99 s (PyTorch). MNIST: 4 rates x 20 epochs (the default) 7.2
-    minutes, 4 rates x 10 epochs 4.1 minutes (4-8 s per epoch per rate), the learning-rate
-    and batch-size sweep above 3.1 minutes. Fashion-MNIST, 4 rates x 10 epochs: 6.5 minutes
-    (7-18 s per epoch per rate). A GPU: not measured.
+What to expect
+    On MNIST every dropout rate ends near 98.2-98.5% test accuracy (the Keras mnist_mlp
+    example: 98.40%); without dropout the validation loss turns up after epoch 2 while
+    training accuracy nears 100%, and the train-validation gap grows epoch by epoch. A
+    learning rate of 0.1 diverges; batch 32 is slower per image than 128 or 512. On
+    Fashion-MNIST the rates end near 87-89%. On a 2-core CPU with TensorFlow: ``--quick``
+    about 30-50 s, the default (4 rates x 20 epochs) about 7 minutes. The measurements:
+    RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
 import keras
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from labs.lab02_mlp_dropout.settings import parse_args
+from labs.lab02_mlp_dropout.table import print_table
 from toolkit.callbacks import default_callbacks
-from toolkit.cli import lab_parser, positive_int, run_main
-from toolkit.distribute import DistributionPlan, add_distribute_flag
+from toolkit.distribute import DistributionPlan
 from toolkit.error_analysis import ErrorAnalysis
 from toolkit.metrics import classification_metrics, measure_inference
-from toolkit.plots import (
-    bar_chart,
-    confusion_matrix,
-    misclassified_grid,
-    plt,
-    save_figure,
-    show,  # noqa: F401  (the notebook cells call it)
-)
+from toolkit.plots import bar_chart, confusion_matrix, misclassified_grid, plt, save_figure
 from toolkit.runs import Run, parameter_counts
 from toolkit.seed import seed_everything
 from toolkit.vision.data import ImageSplits, load_splits
 
 LAB_ID = "lab02_mlp_dropout"
 TITLE = "An MLP with dropout: overfitting and regularization"
-QUICK_TRAIN, QUICK_EPOCHS = 6000, 2
 REFERENCES = {
     "mnist": {
         "value": 0.9840, "split": "MNIST test (10,000 images)",
@@ -113,67 +84,9 @@ DROPOUT_CITATION = ("N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever, R. S
                     "2014.")
 
 
-# --- 0. settings ---------------------------------------------------------------------------
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The lab's flags: shared ones plus data set, network size and the regularizers to sweep."""
-    parser = lab_parser(__doc__.split("\n\n")[0], epochs=20, batch_size=128)
-    parser.add_argument("--dataset", choices=["mnist", "fashion_mnist"], default="mnist",
-                        help="mnist (default) or fashion_mnist")
-    parser.add_argument("--dropout", nargs="+", type=float, default=[0.0, 0.1, 0.2, 0.5],
-                        metavar="RATE", help="dropout rates to compare (default 0 0.1 0.2 0.5)")
-    parser.add_argument("--l2", nargs="*", type=float, default=[], metavar="LAMBDA",
-                        help="also train with L2 weight decay of these strengths and no dropout "
-                             "(e.g. --l2 1e-4 1e-3)")
-    parser.add_argument("--learning-rates", nargs="*", type=float, default=[], metavar="LR",
-                        help="also train with each of these learning rates (dropout "
-                             "--sweep-dropout, batch --batch-size), e.g. 0.1 0.01 0.001")
-    parser.add_argument("--batch-sizes", nargs="*", type=positive_int, default=[],
-                        metavar="SIZE", help="also train with each of these batch sizes "
-                        "(dropout --sweep-dropout, rate --learning-rate), e.g. 32 128 512")
-    parser.add_argument("--sweep-dropout", type=float, default=0.2, metavar="RATE",
-                        help="dropout of the learning-rate and batch-size runs (default 0.2, "
-                             "as the Keras mnist_mlp example)")
-    parser.add_argument("--width", type=positive_int, default=512,
-                        help="units per hidden layer (default 512; try 128 or 256)")
-    parser.add_argument("--depth", type=positive_int, default=2,
-                        help="hidden layers (default 2)")
-    parser.add_argument("--optimizer", choices=["rmsprop", "adam", "sgd"], default="rmsprop",
-                        help="rmsprop (default, as the Keras mnist_mlp example), adam or sgd")
-    parser.add_argument("--learning-rate", type=float, default=1e-3,
-                        help="learning rate (default 0.001)")
-    parser.add_argument("--patience", type=positive_int, default=None,
-                        help="stop a run when validation loss has not improved for this many "
-                             "epochs and keep its best weights (default: off, so you can see "
-                             "overfitting happen)")
-    parser.add_argument("--validation-split", type=float, default=0.1,
-                        help="share of the training images held out for validation (default "
-                             "0.1, stratified, the same for every run)")
-    add_distribute_flag(parser)
-    config = parser.parse_args(argv)
-    for rate in config.dropout:
-        if not 0 <= rate < 1:
-            parser.error(f"--dropout rates must be in [0, 1), got {rate}")
-    if any(value < 0 for value in config.l2):
-        parser.error("--l2 strengths must be >= 0")
-    if not 0 <= config.sweep_dropout < 1:
-        parser.error(f"--sweep-dropout must be in [0, 1), got {config.sweep_dropout}")
-    if any(not 0 < rate <= 10 for rate in [config.learning_rate, *config.learning_rates]):
-        parser.error("learning rates must be above 0 and at most 10 (e.g. 0.1 0.01 0.001)")
-    if not 0 < config.validation_split < 0.5:
-        parser.error("--validation-split must be between 0 and 0.5")
-    if config.quick:
-        config.epochs = min(config.epochs, QUICK_EPOCHS)
-    config.argv = list(argv or [])
-    return config
-
-
 # --- 1. data -------------------------------------------------------------------------------
 
-Splits = ImageSplits  # train / validation / test arrays (see toolkit.vision.data)
-
-
-def load_data(config: argparse.Namespace) -> Splits:
+def load_data(config: argparse.Namespace) -> ImageSplits:
     """Load the images, hold out a validation split, and flatten each image into 784 numbers.
 
     An MLP has no notion of "neighbouring pixels": it sees a vector of 784 values in [0, 1].
@@ -183,7 +96,7 @@ def load_data(config: argparse.Namespace) -> Splits:
     """
     data = load_splits(config.dataset, config.data_dir, validation_split=config.validation_split,
                        seed=config.seed, channels=False,
-                       quick_train=QUICK_TRAIN if config.quick else None)
+                       quick_train=config.train_images)
     print(f"{data.description['name']}: {len(data.x_train):,} train / {len(data.x_val):,} "
           f"validation / {len(data.x_test):,} test images, {len(data.class_names)} classes")
     return data
@@ -191,7 +104,7 @@ def load_data(config: argparse.Namespace) -> Splits:
 
 # --- 2. the run folder --------------------------------------------------------------------
 
-def start_run(config: argparse.Namespace, data: Splits) -> Run:
+def start_run(config: argparse.Namespace, data: ImageSplits) -> Run:
     """Create the run folder and record the data and every setting of the sweep."""
     run = Run.start(
         LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
@@ -308,7 +221,7 @@ def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimize
 
 # --- 4. the sweep ----------------------------------------------------------------------------
 
-def run_sweep(data: Splits, config: argparse.Namespace, run: Run) -> list[dict]:
+def run_sweep(data: ImageSplits, config: argparse.Namespace, run: Run) -> list[dict]:
     """Train one MLP per setting, each from the same seed, and evaluate it on the test set.
 
     Re-seeding before each build gives every run the same initial weights and the same
@@ -350,7 +263,7 @@ def run_sweep(data: Splits, config: argparse.Namespace, run: Run) -> list[dict]:
     return results
 
 
-def summarise_run(model, setting: dict, key: str, data: Splits, run: Run) -> dict:
+def summarise_run(model, setting: dict, key: str, data: ImageSplits, run: Run) -> dict:
     """One row of the comparison table: best validation accuracy and when, final gap, test."""
     history = run.record["results"][key]["history"]
     best = max(history, key=lambda row: row["val_accuracy"])
@@ -369,17 +282,6 @@ def summarise_run(model, setting: dict, key: str, data: Splits, run: Run) -> dic
         "epochs_run": len(history),
         "time_s": run.record["results"][key]["training"]["time_s"],
         "parameters": parameter_counts(model)["total"], "model": model, "key": key}
-
-
-def print_table(results: list[dict]) -> None:
-    """The sweep as a text table, one row per setting."""
-    header = (f"{'setting':<14}{'dropout':>8}{'L2':>8}{'lr':>8}{'batch':>6}{'best val acc':>13}"
-              f"{'@epoch':>8}{'final gap':>11}{'test acc':>10}{'time s':>8}")
-    print("\n" + header + "\n" + "-" * len(header))
-    for r in results:
-        print(f"{r['setting']:<14}{r['dropout']:>8g}{r['l2']:>8g}{r['learning_rate']:>8g}"
-              f"{r['batch_size']:>6}{r['best_val_accuracy']:>13.4f}{r['best_epoch']:>8}"
-              f"{r['final_gap']:>+11.4f}{r['test_accuracy']:>10.4f}{r['time_s']:>8.1f}")
 
 
 # --- 5. figures -----------------------------------------------------------------------------
@@ -464,7 +366,7 @@ def comparison_figure(results: list[dict], run: Run) -> Path:
 
 # --- 6. the chosen model ---------------------------------------------------------------------
 
-def evaluate_best(results: list[dict], data: Splits, config: argparse.Namespace,
+def evaluate_best(results: list[dict], data: ImageSplits, config: argparse.Namespace,
                   run: Run) -> dict:
     """Pick the run with the best *validation* accuracy and analyse it on the test set.
 
@@ -502,7 +404,7 @@ def evaluate_best(results: list[dict], data: Splits, config: argparse.Namespace,
     return best
 
 
-def finish(data: Splits, config: argparse.Namespace, run: Run) -> Path:
+def finish(data: ImageSplits, config: argparse.Namespace, run: Run) -> Path:
     """Compare with the published score, write record.json and the REFLECTION.md draft."""
     reference = REFERENCES[config.dataset]
     run.set_reference(value=reference["value"], metric="accuracy", split=reference["split"],
@@ -510,27 +412,8 @@ def finish(data: Splits, config: argparse.Namespace, run: Run) -> Path:
     return run.finish()
 
 
-# --- the lesson, in order --------------------------------------------------------------------
-
-NOTEBOOK_STEPS = [
-    ("parse_args", "config = parse_args(ARGS)"),
-    ("load_data", "data = load_data(config)"),
-    ("start_run", "run = start_run(config, data)"),
-    ("build_mlp", "model = build_mlp(784, 10, width=config.width, depth=config.depth, "
-                  "dropout=0.2)\nmodel.summary()"),
-    ("run_sweep", "results = run_sweep(data, config, run)"),
-    ("overlay_figure", "for group in sweep_groups(results):\n"
-                       "    show(overlay_figure(results, run, group))"),
-    ("gap_figure", "for group in sweep_groups(results):\n"
-                   "    show(gap_figure(results, run, group))"),
-    ("comparison_figure", "show(comparison_figure(results, run))"),
-    ("evaluate_best", "best = evaluate_best(results, data, config, run)\n"
-                      "show(run.path('confusion_matrix.png'))\nshow(run.path('errors.png'))"),
-    ("finish", "finish(data, config, run)"),
-]
-
-
 def main(argv: list[str] | None = None) -> int:
+    """The lesson, step by step: each statement is one cell of the notebook."""
     config = parse_args(argv)
     data = load_data(config)
     run = start_run(config, data)
@@ -542,7 +425,3 @@ def main(argv: list[str] | None = None) -> int:
     evaluate_best(results, data, config, run)
     finish(data, config, run)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(run_main(main))

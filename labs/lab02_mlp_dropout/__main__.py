@@ -1,0 +1,6 @@
+"""python -m labs.lab02_mlp_dropout: see lesson.py (the lesson) and settings.py (the flags)."""
+import sys
+
+from labs.command_line import run_lab
+
+sys.exit(run_lab(__package__))
