@@ -31,7 +31,7 @@ def embedding_baseline(tasks: dict[str, Task], preset: bert.Preset,
 
     task = main_task(tasks)
     # The precision of the training run: bfloat16 where the lab picks it (1.6x faster on TF).
-    backbone = bert.load_backbone(preset, dtype=config.precision)
+    backbone = bert.load_backbone(preset, dtype=bert.resolve_precision(config.precision))
     start, cpu_start = time.perf_counter(), time.process_time()
     embeddings = {split: bert.sentence_embeddings(backbone, task.tokens[split].token_ids,
                                                   max_length=config.max_length,

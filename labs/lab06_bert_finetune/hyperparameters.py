@@ -32,7 +32,7 @@ def describe_hyperparameters(config: argparse.Namespace, tasks: dict[str, Task],
         "padding": "fixed to max_length" if config.fixed_padding else
                    f"dynamic, length-bucketed, rounded up to a multiple of "
                    f"{config.pad_to_multiple}",
-        "precision": config.precision,
+        "precision": bert.resolve_precision(config.precision),
         "early_stopping": f"{config.monitor}, patience {config.patience}, best weights kept",
         "train_samples": len(main.texts("train")), "class_weight": config.class_weight,
         "threshold": config.threshold, "head_lr_multiplier": config.head_lr_multiplier,

@@ -106,13 +106,13 @@ def load_data(config: argparse.Namespace) -> dict[str, Task]:
     Does a second head on phrase-level sentiment help the sentence head? The multitask
     table answers it.
     """
-    main = load_main_task(config)
-    tasks = {main.name: main}
-    for task in load_extra_tasks(config, limit=config.task_samples or len(main.texts("train"))):
-        if task.name in tasks:
-            raise CourseError(f"--task name {task.name!r} is used twice",
+    task = load_main_task(config)
+    tasks = {task.name: task}
+    for extra in load_extra_tasks(config, limit=config.task_samples or len(task.texts("train"))):
+        if extra.name in tasks:
+            raise CourseError(f"--task name {extra.name!r} is used twice",
                               fix="give every task its own name")
-        tasks[task.name] = task
+        tasks[extra.name] = extra
     return tasks
 
 
@@ -153,12 +153,11 @@ def tokenize(tasks: dict[str, Task], preset: bert.Preset,
         task.tokens = {split: tokenizer.encode(task.texts(split), config.max_length)
                        for split in ("train", "validation", "test")}
         task.pad_id = tokenizer.pad_id  # RoBERTa pads with 1, the others with 0
-    main = main_task(tasks)
-    train = main.tokens["train"]
-    print(f"tokenized: {main.texts('train')[0]!r} -> "
-          f"{tokenizer.tokenize(main.texts('train')[0])}")
-    print(f"word pieces per text: mean {train.lengths.mean():.1f}, max {train.lengths.max()}; "
-          f"{train.truncated} of {len(train.token_ids)} training texts cut to "
+    example = main_task(tasks).texts("train")[0]
+    pieces = main_task(tasks).tokens["train"]
+    print(f"tokenized: {example!r} -> {tokenizer.tokenize(example)}")
+    print(f"word pieces per text: mean {pieces.lengths.mean():.1f}, max {pieces.lengths.max()}; "
+          f"{pieces.truncated} of {len(pieces.token_ids)} training texts cut to "
           f"{config.max_length}")
     return tokenizer
 
@@ -178,14 +177,14 @@ def plan_devices(config: argparse.Namespace) -> DistributionPlan:
 def start_run(config: argparse.Namespace, tasks: dict[str, Task], preset: bert.Preset,
               plan: DistributionPlan) -> Run:
     """Create ``runs/lab06_bert_finetune/<time>/`` and record the settings and the data."""
-    main = main_task(tasks)
-    kind = "binary" if len(main.class_names) == 2 else f"{len(main.class_names)}-class"
+    task = main_task(tasks)
+    kind = "binary" if len(task.class_names) == 2 else f"{len(task.class_names)}-class"
     what = ("binary sentiment classification of movie-review sentences (SST-2)"
-            if main.name == "sst2" else f"{kind} text classification of {main.data.title} "
-                                        f"({', '.join(main.class_names)})")
-    title = TITLE if main.name == "sst2" else f"Fine-tuning BERT on {main.data.title}"
+            if task.name == "sst2" else f"{kind} text classification of {task.data.title} "
+                                        f"({', '.join(task.class_names)})")
+    title = TITLE if task.name == "sst2" else f"Fine-tuning BERT on {task.data.title}"
     return Run.start(LAB_ID, title=title, argv=config.argv, seed=config.seed, out=config.out,
-                     quick=config.quick, dataset=main.describe(),
+                     quick=config.quick, dataset=task.describe(),
                      hyperparameters=describe_hyperparameters(config, tasks, preset, plan),
                      task=f"{what} by fine-tuning a pretrained transformer")
 
@@ -220,7 +219,7 @@ def build_model(preset: bert.Preset, tasks: dict[str, Task], config: argparse.Na
     Returns ``(model, backbone)``. The model takes the integer arrays the backbone reads
     (``token_ids``, ``padding_mask``, and ``segment_ids`` for BERT) and outputs logits.
     """
-    backbone = bert.load_backbone(preset, dtype=config.precision)
+    backbone = bert.load_backbone(preset, dtype=bert.resolve_precision(config.precision))
     classes = {name: len(task.class_names) for name, task in tasks.items()}
     model = bert.build_classifier(backbone,
                                   classes if len(tasks) > 1 else classes[main_task(tasks).name],
@@ -288,28 +287,31 @@ def fine_tune(preset: bert.Preset, tasks: dict[str, Task], plan: DistributionPla
     learning_rate = learning_rate_for(config, strategy, plan.replicas)
     with plan.scope():  # MirroredStrategy must own the weights from the start
         model, backbone = build_model(preset, tasks, config, strategy=strategy, head=head)
-        train = training_batches(tasks, "train", config, backbone,
-                                 batch_size=plan.global_batch, shuffle=True)
-        validation = training_batches(tasks, "validation", config, backbone,
-                                      batch_size=plan.global_batch, shuffle=False)
+        train_batches = training_batches(tasks, "train", config, backbone,
+                                         batch_size=plan.global_batch, shuffle=True)
+        validation_batches = training_batches(tasks, "validation", config, backbone,
+                                              batch_size=plan.global_batch, shuffle=False)
         compile_model(model, backbone, tasks, config, strategy=strategy,
-                      learning_rate=learning_rate, total_steps=len(train) * config.epochs)
+                      learning_rate=learning_rate,
+                      total_steps=len(train_batches) * config.epochs)
     counts = parameter_counts(model)
     label = strategy + (f" + {head} head" if head != "linear" else "")
     print(f"\n== {label}: {counts['trainable']:,} of {counts['total']:,} parameters train, "
-          f"peak learning rate {learning_rate:g}, {config.epochs} epoch(s) of {len(train)} "
-          f"batches")
-    main = main_task(tasks)
+          f"peak learning rate {learning_rate:g}, {config.epochs} epoch(s) of "
+          f"{len(train_batches)} batches")
+    task = main_task(tasks)
     monitor = config.monitor if len(tasks) == 1 or config.monitor == "val_loss" \
-        else f"val_{main.name}_{config.monitor.removeprefix('val_')}"
+        else f"val_{task.name}_{config.monitor.removeprefix('val_')}"
     callbacks = default_callbacks(run, monitor=monitor, patience=config.patience,
                                   mode="min" if monitor == "val_loss" else "max",
-                                  reduce_lr=False, samples_per_epoch=len(train.token_ids),
+                                  reduce_lr=False,
+                                  samples_per_epoch=len(train_batches.token_ids),
                                   key=key, curve_title=f"Learning curves: {label}")
     if config.monitor == "val_f1":  # after the timer, before the recorder and early stopping
         callbacks.insert(1, ValidationF1(
-            lambda model: predict_probabilities(model, tasks, "validation", validation)[
-                main.name], main.labels("validation"), len(main.class_names), monitor))
+            lambda model: predict_probabilities(
+                model, tasks, "validation", validation_batches)[task.name],
+            task.labels("validation"), len(task.class_names), monitor))
     if strategy == "gradual":
         blocks = len(bert.transformer_blocks(backbone))
         callbacks.append(bert.GradualUnfreezing(
@@ -318,17 +320,18 @@ def fine_tune(preset: bert.Preset, tasks: dict[str, Task], plan: DistributionPla
                                    f"{min(epoch + 1, blocks)} of {blocks} blocks train"
                                    + (" (and the embeddings)" if epoch >= blocks else "")))
     start, cpu_start = time.perf_counter(), time.process_time()
-    model.fit(train, validation_data=validation, epochs=config.epochs, callbacks=callbacks)
+    model.fit(train_batches, validation_data=validation_batches, epochs=config.epochs,
+              callbacks=callbacks)
     # CPU seconds of all this process's threads: on a shared machine wall time depends on
     # the neighbours, CPU time much less so.
     train_time, cpu_time = time.perf_counter() - start, time.process_time() - cpu_start
-    probabilities = predict_probabilities(model, tasks, "validation", validation)
-    predicted = probabilities[main.name].argmax(1)
-    metrics = classification_metrics(main.labels("validation"), predicted, main.class_names)
+    probabilities = predict_probabilities(model, tasks, "validation", validation_batches)
+    predicted = probabilities[task.name].argmax(1)
+    metrics = classification_metrics(task.labels("validation"), predicted, task.class_names)
     training = run.record["training"] if key is None else run.record["results"][key]["training"]
     if training.get("samples_per_s"):
         training["tokens_per_s"] = round(training["samples_per_s"] * float(np.mean(
-            [len(ids) for ids in train.token_ids])), 1)
+            [len(ids) for ids in train_batches.token_ids])), 1)
     row = {"variant": label, "strategy": strategy, "head": head,
            "learning_rate": learning_rate, "trainable_parameters": counts["trainable"],
            "epochs_run": training.get("epochs_run"), "train_time_s": round(train_time, 1),
@@ -395,42 +398,42 @@ def evaluate(outcome: dict | None, tasks: dict[str, Task], preset: bert.Preset,
     """
     if outcome is None:  # --benchmark trained nothing
         return None
-    main = main_task(tasks)
+    task = main_task(tasks)
     if outcome.get("test_probabilities") is None:
-        test = training_batches({main.name: main}, "test", config, outcome["backbone"],
+        test = training_batches({task.name: task}, "test", config, outcome["backbone"],
                                 batch_size=outcome["batch_size"], shuffle=False)
         outcome["test_probabilities"] = predict_probabilities(
-            outcome["model"], {main.name: main}, "test", test)[main.name]
-    threshold = choose_threshold(main, outcome["probabilities"][main.name], config)
+            outcome["model"], {task.name: task}, "test", test)[task.name]
+    threshold = choose_threshold(task, outcome["probabilities"][task.name], config)
     outcome["threshold"] = threshold["threshold"]
     cut = threshold["threshold"] or 0.5
-    validation = classification_metrics(main.labels("validation"), decide(
-        outcome["probabilities"][main.name], cut), main.class_names)
+    validation = classification_metrics(task.labels("validation"), decide(
+        outcome["probabilities"][task.name], cut), task.class_names)
     validation["split"] = "validation"
-    metrics = classification_metrics(main.labels("test"), decide(
-        outcome["test_probabilities"], cut), main.class_names)
-    metrics["split"] = main.data.test_split
+    metrics = classification_metrics(task.labels("test"), decide(
+        outcome["test_probabilities"], cut), task.class_names)
+    metrics["split"] = task.data.test_split
     run.record["metrics"] = metrics
     run.record["results"]["validation_metrics"] = validation
     run.record["results"]["test_accuracy"] = round(metrics["accuracy"], 4)
     if threshold["threshold"] is not None:  # test F1 and accuracy at 0.5 and at the threshold
         threshold.update(threshold_report(
-            main.labels("test"), outcome["test_probabilities"][:, 1], sorted({0.5, cut})))
+            task.labels("test"), outcome["test_probabilities"][:, 1], sorted({0.5, cut})))
     run.record["results"]["threshold"] = threshold
     run.record["model"] = describe_model(preset, outcome, config)
     run.add_figure("confusion_matrix", plots.confusion_matrix(
-        metrics["confusion_matrix"], main.class_names, run.path("confusion_matrix.png"),
-        title=f"Confusion matrix ({main.data.title}, {main.data.test_split})"))
+        metrics["confusion_matrix"], task.class_names, run.path("confusion_matrix.png"),
+        title=f"Confusion matrix ({task.data.title}, {task.data.test_split})"))
     run.record["inference"] = bert.inference_speed(
-        outcome["model"], main.tokens["validation"].token_ids,
+        outcome["model"], task.tokens["validation"].token_ids,
         bert.input_names(outcome["backbone"]), batch_size=config.batch_size,
         max_length=config.max_length, pad_to_multiple=config.pad_to_multiple,
-        fixed_padding=config.fixed_padding, pad_id=main.pad_id)
+        fixed_padding=config.fixed_padding, pad_id=task.pad_id)
     # --folds pools the validation texts into the folds: no validation-only score then
-    record_reference(run, main, preset, validation["accuracy"] if config.folds == 1 else None,
+    record_reference(run, task, preset, validation["accuracy"] if config.folds == 1 else None,
                      metrics["accuracy"])
     run.save()
-    print(f"{main.data.test_split} accuracy {metrics['accuracy']:.2%}, macro F1 "
+    print(f"{task.data.test_split} accuracy {metrics['accuracy']:.2%}, macro F1 "
           f"{metrics['macro_f1']:.2%}, weighted F1 {metrics['weighted_f1']:.2%}; validation "
           f"accuracy {validation['accuracy']:.2%}"
           + (f"; threshold {cut:.3f} ({threshold['chosen_by']})"
@@ -452,27 +455,27 @@ def analyse_errors(outcome: dict | None, tasks: dict[str, Task], config: argpars
     """
     if outcome is None:  # --benchmark trained nothing
         return None
-    main = main_task(tasks)
-    texts, probabilities = main.texts("test"), outcome["test_probabilities"]
-    where = f"{'SST-2' if main.name == 'sst2' else main.data.title.split(' (')[0]} " \
-            f"{main.data.test_split}"
-    analysis = ErrorAnalysis(main.labels("test"), probabilities, main.class_names, texts=texts)
+    task = main_task(tasks)
+    texts, probabilities = task.texts("test"), outcome["test_probabilities"]
+    where = f"{'SST-2' if task.name == 'sst2' else task.data.title.split(' (')[0]} " \
+            f"{task.data.test_split}"
+    analysis = ErrorAnalysis(task.labels("test"), probabilities, task.class_names, texts=texts)
     analysis.y_pred = decide(probabilities, outcome.get("threshold") or 0.5)  # --threshold
-    tags = text_tags.tag_texts(texts, subword_ratios=main.tokens["test"].subword_ratio,
+    tags = text_tags.tag_texts(texts, subword_ratios=task.tokens["test"].subword_ratio,
                                confidences=analysis.confidence)
     correct = analysis.y_pred == analysis.y_true
     by_tag = text_tags.error_rate_by_tag(tags, correct)
     by_length = text_tags.error_rate_by_length([len(text_tags.words(t)) for t in texts], correct)
     top = analysis.top_errors(config.errors)
     for row in top:
-        row["tags"], row["split"] = tags[row["index"]], main.data.test_split
+        row["tags"], row["split"] = tags[row["index"]], task.data.test_split
     run.record["misclassified"] = top
     analysis.write_csv(run.path("errors.csv"),
                        extra_columns={"tags": [" ".join(t) for t in tags]})
     results = run.record["results"]  # flat tables, so the reflection draft shows them
     results["error_analysis"] = {
         **analysis.confidence_summary(), "errors_csv": "errors.csv",
-        "split": main.data.test_split,
+        "split": task.data.test_split,
         "wrong_with_confidence_above_0.9": int(((~correct) & (analysis.confidence > 0.9)).sum())}
     results["error_rate_by_tag"] = [
         {**row, "meaning": text_tags.TAG_DESCRIPTIONS.get(row["tag"], f"every {where} text")}
@@ -503,17 +506,17 @@ def explain_errors(outcome: dict | None, tokenizer: bert.WordPieceTokenizer,
     top = run.record.get("misclassified", [])[:config.explain]
     if outcome is None or not top:
         return []
-    main = main_task(tasks)
+    task = main_task(tasks)
     models = outcome.get("fold_models") or [outcome["model"]]
 
     def predict(texts):
         return predict_texts(models, tokenizer, texts, max_length=config.max_length,
                              input_names=bert.input_names(outcome["backbone"]),
-                             output=main.name if len(tasks) > 1 else None,
+                             output=task.name if len(tasks) > 1 else None,
                              batch_size=config.batch_size)
 
     effects = attribution.occlusion(predict, [row["text"] for row in top],
-                                    [main.class_names.index(row["predicted"]) for row in top])
+                                    [task.class_names.index(row["predicted"]) for row in top])
     for row, words in zip(top, effects, strict=True):
         row["word_effects"] = [[word, effect] for word, effect in words]
     run.add_figure("word_attribution", attribution.word_effects_figure(
@@ -549,13 +552,13 @@ def save_model(outcome: dict | None, config: argparse.Namespace, run: Run,
         # of the weights instead of three times it (AdamW keeps two moments per weight).
         run.save_model(keras.Model(model.inputs, model.outputs, name=model.name), name=name)
     if tasks is not None and preset is not None:
-        main = main_task(tasks)
+        task = main_task(tasks)
         run.record["predict"] = save_predict_settings(
             run.dir, preset, models=names, max_length=config.max_length,
             input_names=list(bert.input_names(outcome["backbone"])),
-            multitask_output=main.name if len(tasks) > 1 else None,
-            class_names=main.class_names, label_values=list(main.data.label_values),
-            text_column=main.data.text_column, label_column=main.data.label_column,
+            multitask_output=task.name if len(tasks) > 1 else None,
+            class_names=task.class_names, label_values=list(task.data.label_values),
+            text_column=task.data.text_column, label_column=task.data.label_column,
             threshold=outcome.get("threshold"))
         run.save()
     return run.path(names[0])
@@ -570,8 +573,8 @@ def finish(run: Run, plan: DistributionPlan | None = None) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     config = parse_args(argv)
-    preset = resolve_model(config)
     tasks = load_data(config)
+    preset = resolve_model(config)
     tokenizer = tokenize(tasks, preset, config)
     plan = plan_devices(config)
     run = start_run(config, tasks, preset, plan)

@@ -3,7 +3,8 @@
 Everything a run needs that follows from the flags alone is worked out here (epochs, learning
 rate and preset defaults, ``--quick`` sizes, the comparison list, the ``--task`` files), so
 later steps only read ``config``. What needs the model or the devices (the pad id, the data-
-parallel plan) is made by the lesson step that finds it and passed on. No Keras is imported at
+parallel plan, what ``--precision auto`` means here) is found by the lesson step that needs
+it and passed on. No Keras is imported at
 the top of this module: ``--help`` and a mistyped flag answer before a backend loads.
 """
 
@@ -13,8 +14,7 @@ import argparse
 from pathlib import Path
 from typing import NamedTuple
 
-from toolkit.cli import lab_parser, positive_int
-from toolkit.distribute import add_distribute_flag
+from toolkit.cli import add_distribute_flag, lab_parser, positive_int
 from toolkit.errors import CourseError
 from toolkit.text import bert
 from toolkit.text import data as text_data
@@ -147,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Read the flags and settle every value that follows from them (see :func:`settle`)."""
+    """The lab's flags, and every value that follows from them settled once: defaults that
+    depend on other flags (``--quick``), the ``--compare`` list, the ``--task`` files."""
     config = build_parser().parse_args(argv)
     config.argv = list(argv or [])
     return settle(config)
@@ -185,8 +186,6 @@ def settle(config: argparse.Namespace) -> argparse.Namespace:
         config.pad_to_multiple = 64 if config.quick else 16
     if config.benchmark:  # speed only: no baseline, nothing fine-tuned
         config.no_baseline = True
-    if config.precision == "auto":  # asks the backend which devices it sees
-        config.precision = bert.default_precision()
     return config
 
 

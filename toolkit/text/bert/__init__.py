@@ -58,6 +58,7 @@ _MODULES = {
     "LayerwiseAdamW": "optimisation",
     "WarmupLinearDecay": "optimisation",
     "default_precision": "optimisation",
+    "resolve_precision": "optimisation",
     "make_optimizer": "optimisation",
     "ARCHITECTURES": "presets",
     "BERT_VOCABULARY_SIZE": "presets",
