@@ -16,7 +16,7 @@ labels apart (``test_labels.csv``); the lab trains on ``train.csv`` and holds ou
 Then it runs what a student would (``--no-run`` only writes the files)::
 
     python -m labs.lab06_bert_finetune --data train.csv --text-column text \
-        --label-column sentiment --preset all-minilm-l6-v2 --epochs 2 --lr 8e-5 \
+        --label-column sentiment --preset all-minilm-l6-v2 --epochs 2 --learning-rate 8e-5 \
         --monitor val_accuracy
     python -m labs.lab06_bert_finetune predict RUN_DIR --data test_unlabelled.csv \
         --id-column id --out submission.csv
@@ -117,7 +117,7 @@ def run_lab(out: Path, extra: list[str]) -> dict:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", LAB, "--data", str(out / "train.csv"),
                     "--text-column", "text", "--label-column", "sentiment",
-                    "--preset", "all-minilm-l6-v2", "--epochs", "2", "--lr", "8e-5",
+                    "--preset", "all-minilm-l6-v2", "--epochs", "2", "--learning-rate", "8e-5",
                     "--monitor", "val_accuracy", "--out", str(runs), *extra], check=True)
     wall = time.perf_counter() - start
     run_dir = list_runs(LAB_ID, runs)[-1]  # oldest first: the run just made is the last
@@ -132,8 +132,8 @@ def run_lab(out: Path, extra: list[str]) -> dict:
             "training_s": record.get("training", {}).get("time_s"),
             "best_epoch": record.get("training", {}).get("best_epoch"),
             "held_out": {key: metrics.get(key) for key in ("accuracy", "macro_f1", "samples")},
-            "validation_accuracy": record.get("results", {}).get("dev_metrics", {}).get(
-                "accuracy"),
+            "validation_accuracy": record.get("results", {}).get(
+                "validation_metrics", {}).get("accuracy"),
             "submission": score_submission(out / "submission.csv", out / "test_labels.csv")}
 
 

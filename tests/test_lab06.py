@@ -19,10 +19,12 @@ import pytest
 from test_bert import make_tiny_preset, tiny_backbone
 
 from labs import lab06_bert_finetune as lab
+from labs.lab06_bert_finetune import predict as predict_command
 from toolkit.cli import run_main
 from toolkit.errors import CourseError
 from toolkit.runs import list_runs, read_record
 from toolkit.text import bert
+from toolkit.text.data import TextDataset
 
 REPO = Path(__file__).resolve().parent.parent
 # One padded shape (every synthetic / quick sentence fits in 64 word pieces): one compilation.
@@ -52,12 +54,16 @@ def synthetic_sentences(count: int, seed: int) -> tuple[list[str], np.ndarray]:
     return texts, np.asarray(labels, dtype="int32")
 
 
-def synthetic_sst2() -> lab.TextTask:
-    texts, labels = {}, {}
-    for split, count, seed in (("train", 96, 0), ("dev", 48, 1), ("test", 40, 2)):
-        texts[split], labels[split] = synthetic_sentences(count, seed)
-    return lab.TextTask("sst2", lab.CLASS_NAMES, texts, labels, source="synthetic",
-                        title="synthetic sentences")
+def synthetic_sst2() -> lab.Task:
+    train, validation, test = (synthetic_sentences(count, seed)
+                               for count, seed in ((96, 0), (48, 1), (40, 2)))
+    return lab.Task("sst2", TextDataset("synthetic", "synthetic sentences", *train, *validation,
+                                        *test, lab.CLASS_NAMES, "test", "synthetic"))
+
+
+def predict(argv: list[str]) -> int:
+    """``python -m labs.lab06_bert_finetune predict ...`` in this process."""
+    return run_main(predict_command.main, argv)
 
 
 def config_for(tiny_preset: Path, tmp_path: Path, *extra: str):
@@ -94,11 +100,12 @@ def test_task_spec_and_extra_task_file(tmp_path):
     path.write_text("text,label\n" + "".join(f"film number {i},{'pos' if i % 2 else 'neg'}\n"
                                              for i in range(40)), encoding="utf-8")
     config = lab.parse_args(["--multitask", "--task", f"reviews={path}:text:label"])
-    task = lab.load_extra_task(config.task[0], config, limit=20)
-    assert task.class_names == ["neg", "pos"] and len(task.texts["train"]) == 20
-    assert set(task.texts) == {"train", "dev"}  # extra tasks have no test split
+    assert config.task == [("reviews", path, "text", "label", 1.0)]  # parsed once, up front
+    task = lab.load_extra_task(config.task[0], config.seed, limit=20)
+    assert task.class_names == ["neg", "pos"] and len(task.texts("train")) == 20
+    assert task.name == "reviews" and task.loss_weight == 1.0
     with pytest.raises(CourseError, match="review"):
-        lab.load_extra_task(f"reviews={path}:review:label", config, limit=20)
+        lab.load_extra_task(lab.parse_task_spec(f"reviews={path}:review:label"), 42, limit=20)
 
 
 def test_readable_undoes_treebank_brackets():
@@ -114,15 +121,16 @@ def test_every_strategy_compared_then_errors_analysed(tiny_preset, tmp_path):
     tasks = {"sst2": synthetic_sst2()}
     preset = lab.resolve_model(config)
     tokenizer = lab.tokenize(tasks, preset, config)
-    run = lab.start_run(config, tasks, preset)
-    padding = lab.record_padding(run, tasks, config)
+    plan = lab.plan_devices(config)
+    run = lab.start_run(config, tasks, preset, plan)
+    padding = lab.record_padding(run, tasks, config, plan)
     assert padding["real_tokens"] == sum(tasks["sst2"].tokens["train"].lengths)
     baseline = lab.embedding_baseline(tasks, preset, tokenizer, config, run)
     search = lab.sentence_search(baseline, tasks, tokenizer, config, run)
     assert len(search) == 3 * len(lab.SEARCH_QUERIES)  # three neighbours per query
     assert [hit["rank"] for hit in search[:3]] == [1, 2, 3]
     assert search[0]["similarity"] >= search[1]["similarity"] >= search[2]["similarity"]
-    best = lab.train(preset, tasks, config, run, baseline)
+    best = lab.train(preset, tasks, plan, config, run, baseline)
     rows = run.record["results"]["comparison"]
     assert [row["strategy"] for row in rows] == ["baseline", "frozen", "last-n", "layerwise"]
     trainable = {row["variant"]: row["trainable_parameters"] for row in rows}
@@ -130,7 +138,7 @@ def test_every_strategy_compared_then_errors_analysed(tiny_preset, tmp_path):
     pooler = 32 * 32 + 32  # unused by mean pooling, so never trained
     assert trainable["layerwise"] == tiny_backbone().count_params() - pooler + trainable["frozen"]
     assert trainable["frozen"] < trainable["last-n + mlp head"]
-    assert {row["learning_rate"] for row in rows[1:]} == {config.head_lr, config.lr}
+    assert {row["learning_rate"] for row in rows[1:]} == {config.head_lr, config.learning_rate}
     assert run.record["results"]["best_variant"] == best["row"]["variant"]
     assert (run.dir / "comparison.png").is_file()
     metrics = lab.evaluate(best, tasks, preset, config, run)
@@ -165,34 +173,42 @@ def test_multitask_one_backbone_two_heads(tiny_preset, tmp_path):
     config = config_for(tiny_preset, tmp_path, "--multitask", "--task",
                         f"topic={path}:sentence:topic:0.5", "--no-baseline", "--no-save")
     tasks = {"sst2": synthetic_sst2()}
-    tasks["topic"] = lab.load_extra_task(config.task[0], config, limit=50)
+    tasks["topic"] = lab.load_extra_task(config.task[0], config.seed, limit=50)
     assert tasks["topic"].loss_weight == 0.5 and len(tasks["topic"].class_names) == 3
     preset = lab.resolve_model(config)
     lab.tokenize(tasks, preset, config)
-    run = lab.start_run(config, tasks, preset)
-    outcome = lab.train(preset, tasks, config, run, None)
+    plan = lab.plan_devices(config)
+    run = lab.start_run(config, tasks, preset, plan)
+    outcome = lab.train(preset, tasks, plan, config, run, None)
     per_task = run.record["results"]["multitask"]
     assert set(per_task) == {"sst2", "topic"}
-    assert per_task["topic"]["samples"] == len(tasks["topic"].texts["dev"])
+    assert per_task["topic"]["samples"] == len(tasks["topic"].texts("validation"))
     assert set(outcome["model"].output) == {"sst2", "topic"}
     assert any("topic_accuracy" in key for key in run.record["history"][0])
     parameters = outcome["parameters"]  # full fine-tuning: all but the unused pooler train
     assert outcome["row"]["strategy"] == "full"
     assert parameters["non_trainable"] == 32 * 32 + 32
-    assert outcome["row"]["dev_accuracy"] == pytest.approx(per_task["sst2"]["accuracy"], abs=1e-4)
+    assert outcome["row"]["validation_accuracy"] == pytest.approx(per_task["sst2"]["accuracy"], abs=1e-4)
 
 
-def test_benchmark_random_weights(tiny_preset, tmp_path):
-    config = config_for(tiny_preset, tmp_path, "--benchmark")
-    tasks = {"sst2": synthetic_sst2()}
-    lab.tokenize(tasks, lab.resolve_model(config), config)
-    run = lab.start_run(config, tasks, lab.resolve_model(config))
-    lab.benchmark(config.preset, tasks, config, run)
-    results = run.record["results"]["benchmark"]
+def test_benchmark_on_your_own_file_from_the_command_line(tiny_preset, tmp_path):
+    """``--data FILE --benchmark``: the task is named after the file, not "sst2" (this once
+    raised a KeyError), and the run measures speed only: no baseline, no model trained."""
+    labelled, _ = write_mood_files(tmp_path, rows=60)
+    out = tmp_path / "runs"
+    assert run_main(lab.main, ["--quick", "--preset", str(tiny_preset), "--out", str(out),
+                               "--data", str(labelled), "--label-column", "mood",
+                               "--batch-size", "16", *ONE_SHAPE, "--benchmark"]) == 0
+    [run_dir] = list_runs(lab.LAB_ID, out)
+    record = read_record(run_dir)
+    assert record["dataset"]["task"] == "moods"
+    results = record["results"]["benchmark"]
     assert [(row["batch_size"], row["seq_length"]) for row in results["grid"]] == \
         [(8, 16), (8, 32)]
     assert results["padding"]["dynamic"]["real_tokens_per_s"] > 0
     assert results["padding"]["speedup"] > 0
+    assert "baseline" not in record["results"] and not record.get("metrics")
+    assert (run_dir / "benchmark.png").is_file() and not (run_dir / "model.keras").exists()
 
 
 # --- the command line ----------------------------------------------------------------------------
@@ -219,7 +235,7 @@ def test_quick_run_on_real_sst2_without_tensorflow(tiny_preset, shared_data, tmp
     [run_dir] = list_runs(lab.LAB_ID, tmp_path)
     record = read_record(run_dir)
     assert record["environment"]["backend"] == "jax"
-    assert record["dataset"]["splits"] == {"train": 256, "dev": 128, "test": 128}
+    assert record["dataset"]["splits"] == {"train": 256, "validation": 128, "test": 128}
     assert len(record["misclassified"]) >= 25  # a tiny random model gets plenty wrong
     assert all("tags" in row for row in record["misclassified"])
     assert record["results"]["padding"]["distinct_shapes"] == 1  # ONE_SHAPE: one compilation
@@ -271,7 +287,7 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     metrics = record["metrics"]
     assert metrics["split"] == "held-out" and metrics["samples"] == 30  # 20% of 150
     assert {"macro_f1", "weighted_f1", "weighted_precision", "weighted_recall"} <= set(metrics)
-    assert record["results"]["dev_metrics"]["split"] == "validation"
+    assert record["results"]["validation_metrics"]["split"] == "validation"
     assert "val_f1" in record["history"][0] and record["training"]["monitor"] == "val_f1"
     assert record["hyperparameters"]["class_weight"] == "balanced"
     assert record["results"]["threshold"]["threshold"] is None  # argmax for 3 classes
@@ -283,8 +299,8 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     assert (run_dir / "tokenizer" / "vocabulary.txt").is_file()
 
     submission = tmp_path / "submission.csv"
-    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled), "--out",
-                               str(submission), "--probabilities", "--id-column", "key"]) == 0
+    assert predict([str(run_dir), "--data", str(unlabelled), "--out", str(submission),
+                    "--probabilities", "--id-column", "key"]) == 0
     with open(submission, newline="", encoding="utf-8") as stream:
         rows = list(csv.reader(stream))
     assert rows[0] == ["key", "mood", "p_calm", "p_happy", "p_sad"]
@@ -292,19 +308,19 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     assert {row[1] for row in rows[1:]} <= set(MOODS)
     assert all(abs(sum(float(p) for p in row[2:]) - 1) < 1e-3 for row in rows[1:])
     # an existing file is kept; another lab's run and a run without a model are refused
-    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled), "--out",
+    assert predict([str(run_dir), "--data", str(unlabelled), "--out",
                                str(submission)]) == 2
     assert "exists already" in capsys.readouterr().err
     other = tmp_path / "other_lab"
     other.mkdir()
     (other / "record.json").write_text('{"lab": "lab04_bag_of_words"}')
-    assert run_main(lab.cli, ["predict", str(other), "--data", str(unlabelled)]) == 2
+    assert predict([str(other), "--data", str(unlabelled)]) == 2
     assert "is a run of lab04_bag_of_words" in capsys.readouterr().err
     (other / "record.json").write_text(f'{{"lab": "{lab.LAB_ID}"}}')
-    assert run_main(lab.cli, ["predict", str(other), "--data", str(unlabelled)]) == 2
+    assert predict([str(other), "--data", str(unlabelled)]) == 2
     assert "holds no saved model" in capsys.readouterr().err
     (other / "record.json").write_text('{"lab": ')  # cut short
-    assert run_main(lab.cli, ["predict", str(other), "--data", str(unlabelled)]) == 2
+    assert predict([str(other), "--data", str(unlabelled)]) == 2
     assert "record.json" in capsys.readouterr().err
 
 
@@ -324,9 +340,10 @@ def test_class_weights_and_threshold_flag():
 
 
 def test_search_queries_come_from_the_users_own_texts():
-    def task(name, dev_texts, dev_labels):
-        return lab.TextTask(name=name, class_names=["a", "b", "c", "d"],
-                            texts={"dev": dev_texts}, labels={"dev": np.array(dev_labels)})
+    def task(name, validation_texts, validation_labels):
+        return lab.Task(name, TextDataset(name, name, [], np.array([]), validation_texts,
+                                          np.array(validation_labels), [], np.array([]),
+                                          ["a", "b", "c", "d"], "test", "made here"))
 
     assert lab.search_queries(task("sst2", ["x"], [0])) == lab.SEARCH_QUERIES
     tickets = task("tickets", ["printer jams", "cannot log in", "printer offline", "refund",
@@ -355,9 +372,9 @@ def test_k_fold_binary_integer_labels_threshold_auto_and_predict(tiny_preset, tm
     assert folds["accuracy_mean"] == pytest.approx(
         np.mean([row["accuracy"] for row in folds["per_fold"]]), abs=1e-4)
     assert folds["accuracy_std"] >= 0 and 0 <= folds["out_of_fold_accuracy"] <= 1
-    pooled = record["dataset"]["splits"]["train"] + record["dataset"]["splits"]["dev"]
+    pooled = record["dataset"]["splits"]["train"] + record["dataset"]["splits"]["validation"]
     assert np.load(run_dir / "out_of_fold_probabilities.npy").shape == (pooled, 2)
-    assert record["results"]["dev_metrics"]["samples"] == pooled  # out of fold
+    assert record["results"]["validation_metrics"]["samples"] == pooled  # out of fold
     assert record["metrics"]["samples"] == 12  # the held-out test split, 20% of 60
     assert (run_dir / "folds.png").is_file()
     # the threshold is tuned on the out-of-fold predictions, reported on test at 0.5 and at it
@@ -368,7 +385,7 @@ def test_k_fold_binary_integer_labels_threshold_auto_and_predict(tiny_preset, tm
     assert record["predict"]["models"] == ["model_fold1.keras", "model_fold2.keras"]
     assert record["predict"]["label_values"] == [0, 1]
     assert record["predict"]["threshold"] == threshold["threshold"]
-    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
+    assert predict([str(run_dir), "--data", str(unlabelled)]) == 0
     rows = (run_dir / "submission.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0] == "id,target" and [row.split(",")[0] for row in rows[1:]] == ["7", "8"]
     assert {row.split(",")[1] for row in rows[1:]} <= {"0", "1"}
@@ -395,13 +412,14 @@ def test_gradual_unfreezing_trains_the_top_block_first(tiny_preset, tmp_path):
     tasks = {"sst2": synthetic_sst2()}
     preset = lab.resolve_model(config)
     lab.tokenize(tasks, preset, config)
-    run = lab.start_run(config, tasks, preset)
+    plan = lab.plan_devices(config)
+    run = lab.start_run(config, tasks, preset, plan)
     keras.utils.set_random_seed(config.seed)
     before = {name: [np.array(keras.ops.convert_to_numpy(w)) for layer in layers
                      for w in layer.weights]
               for name, layers in bert.layer_groups(lab.build_model(
                   preset, tasks, config, strategy="gradual", head="linear")[1])}
-    outcome = lab.fine_tune(preset, tasks, config, run)  # one epoch: head + top block only
+    outcome = lab.fine_tune(preset, tasks, plan, config, run)  # one epoch: head + top block only
     after = {name: [keras.ops.convert_to_numpy(w) for layer in layers for w in layer.weights]
              for name, layers in bert.layer_groups(outcome["backbone"])}
 
@@ -433,5 +451,5 @@ def test_other_families_end_to_end_through_the_lab(family, tmp_path):
     record = read_record(run_dir)
     assert record["predict"]["family"] == family
     assert "token_ids" in record["predict"]["input_names"]
-    assert run_main(lab.cli, ["predict", str(run_dir), "--data", str(unlabelled)]) == 0
+    assert predict([str(run_dir), "--data", str(unlabelled)]) == 0
     assert len((run_dir / "submission.csv").read_text().splitlines()) == 6

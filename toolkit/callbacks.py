@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from toolkit.formats import is_number
 
@@ -180,6 +181,42 @@ class HistoryRecorder(keras.callbacks.Callback):
         else:
             self.run.record["results"][self.key]["training"] = summary
         self.run.save()
+
+
+class ValidationF1(keras.callbacks.Callback):
+    """Adds the macro F1 score on the validation split to each epoch's logs (``val_f1``).
+
+    Keras has no sparse-label F1 metric that works on every backend, so this predicts the
+    validation data once per epoch (the cost of one more validation pass) and scores the
+    argmax with scikit-learn. Put it before the callbacks that read ``val_f1`` (the history
+    recorder, early stopping).
+
+    Args:
+        predict_scores: ``model -> array (texts, classes)``, the scores of the validation
+            samples in the order of ``labels``.
+        labels: the validation labels (integers ``0 .. classes - 1``).
+        classes: the number of classes (a class never predicted still counts, as 0).
+        name: the log key (default ``"val_f1"``).
+
+    Example:
+        >>> f1 = ValidationF1(lambda model: model.predict(x_val, verbose=0), y_val, classes=2)
+        >>> model.fit(x, y, validation_data=(x_val, y_val), callbacks=[f1, *callbacks])
+    """
+
+    def __init__(self, predict_scores, labels, classes: int, name: str = "val_f1"):
+        super().__init__()
+        self.predict_scores, self.labels, self.name = predict_scores, labels, name
+        self.classes = classes
+
+    def on_epoch_end(self, epoch, logs=None):
+        from sklearn.metrics import f1_score
+
+        predicted = np.argmax(np.asarray(self.predict_scores(self.model)), axis=1)
+        score = f1_score(self.labels, predicted, average="macro",
+                         labels=list(range(self.classes)), zero_division=0)
+        if logs is not None:
+            logs[self.name] = float(score)
+        print(f" - {self.name}: {score:.4f}")
 
 
 class LearningCurvePlotter(keras.callbacks.Callback):

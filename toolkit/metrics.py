@@ -71,6 +71,23 @@ def best_f1_threshold(y_true: Sequence[int], positive_probability: Sequence[floa
     return float(thresholds[best]), float(f1[best])
 
 
+def threshold_report(y_true: Sequence[int], positive_probability: Sequence[float],
+                     thresholds: Sequence[float], prefix: str = "test_") -> dict[str, float]:
+    """F1 of class 1 and accuracy at each decision threshold (predict 1 when the probability
+    is at least the threshold): ``{"test_f1_at_0.5": ..., "test_accuracy_at_0.5": ...}``."""
+    from sklearn.metrics import f1_score
+
+    y_true = np.asarray(y_true)
+    report = {}
+    for threshold in thresholds:
+        predicted = (np.asarray(positive_probability) >= threshold).astype(int)
+        report[f"{prefix}f1_at_{threshold:g}"] = round(float(
+            f1_score(y_true, predicted, zero_division=0)), 4)
+        report[f"{prefix}accuracy_at_{threshold:g}"] = round(float(
+            (predicted == y_true).mean()), 4)
+    return report
+
+
 def measure_inference(predict: Callable[[np.ndarray], object], x: np.ndarray,
                       batch_size: int = 32, *, repeats: int = 3, max_samples: int = 2048) -> dict:
     """Time ``predict`` on batches of ``x``: latency per sample and throughput.

@@ -1,7 +1,8 @@
 """Figures of the text labs (matplotlib, Agg, PNG): token counts, weights, lengths, vectors.
 
 Like :mod:`toolkit.plots`, every function takes plain data, writes one PNG and returns its
-path, so a lab, a notebook and a test call them the same way.
+path, so a lab, a notebook and a test call them the same way
+(:func:`error_analysis_figures` writes a set of four into a run folder).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from toolkit import plots as core_plots
 from toolkit.plots import plt, save_figure
 
 
@@ -237,3 +239,28 @@ def curves_overlay(histories: Mapping[str, Sequence[dict]], path: Path | str, *,
         ax.legend(fontsize=8)
     fig.suptitle(title)
     return save_figure(fig, path)
+
+
+def error_analysis_figures(run, by_tag: Sequence[dict], by_length: Sequence[dict],
+                           confidence: np.ndarray, correct: np.ndarray,
+                           misclassified: Sequence[dict], where: str) -> None:
+    """The four figures of a tagged error analysis, added to ``run``: error rate by tag and by
+    length (rows of :func:`toolkit.text.tags.error_rate_by_tag` / ``_by_length``; the first
+    tag row is the overall rate), confidence of right vs wrong answers, the misclassified
+    texts. ``where`` names the texts in the titles (``"SST-2 test"``)."""
+    overall, tag_rows = by_tag[0]["error_rate"], list(by_tag[1:])
+    run.add_figure("error_rate_by_tag", core_plots.rate_bars(
+        [row["tag"].replace("_", " ") for row in tag_rows],
+        [row["error_rate"] for row in tag_rows], [row["sentences"] for row in tag_rows],
+        run.path("error_rate_by_tag.png"), overall=overall,
+        title=f"Error rate by automatic tag ({where})"))
+    run.add_figure("error_rate_by_length", core_plots.rate_bars(
+        [f"{row['bucket']} words" for row in by_length], [row["error_rate"] for row in by_length],
+        [row["sentences"] for row in by_length], run.path("error_rate_by_length.png"),
+        overall=overall, title=f"Error rate by text length ({where})"))
+    run.add_figure("confidence_histogram", core_plots.confidence_histogram(
+        confidence, correct, run.path("confidence_histogram.png"),
+        title=f"Confidence of right vs wrong answers ({where})"))
+    run.add_figure("errors", core_plots.misclassified_table(
+        misclassified, run.path("errors.png"),
+        title=f"Misclassified {where} texts (most confident first)"))

@@ -18,13 +18,13 @@ TensorFlow, so lab 6 trains on JAX, PyTorch and TensorFlow alike:
   learning rate; :class:`WarmupLinearDecay` is the usual BERT schedule.
 - :func:`training_throughput` measures training tokens/s with random weights (no download).
 
-One module a job: :mod:`.presets` (which model), :mod:`.tokens` (tokenize, pad),
+One module a job: :mod:`.choices` (strategies, heads, poolings), :mod:`.presets` (which model), :mod:`.tokens` (tokenize, pad),
 :mod:`.model` (pooling, head, strategies), :mod:`.optimisation` (schedule, layer-wise AdamW,
 precision), :mod:`.speed` (embeddings, throughput, padding), :mod:`.predictor` (a saved
 classifier labelling new texts: ``predict``'s submission file). The names are gathered here, so
 ``from toolkit.text import bert`` then ``bert.resolve_preset(...)`` reads as one library.
-Each name loads its module on first use, so ``bert.STRATEGIES`` (:mod:`.choices`) and
-``bert.OFFLINE_PRESET`` (:mod:`.presets`) do not load Keras: lab 6's flags read them.
+They load on first use (PEP 562), so a lab's flags (``bert.STRATEGIES``) are read without
+importing Keras.
 
 Example:
     >>> preset = resolve_preset("all-minilm-l6-v2")
@@ -39,31 +39,62 @@ from __future__ import annotations
 
 import importlib
 
-# The module that holds each name; it is imported when the name is first asked for (PEP 562).
-_NAMES = {
-    "choices": ("HEADS", "POOLINGS", "STRATEGIES"),
-    "model": ("FirstToken", "MaskedMeanPooling", "apply_strategy", "build_classifier",
-              "classification_head", "gradual_gates", "layer_groups", "layerwise_multipliers",
-              "sentence_vector", "transformer_blocks"),
-    "optimisation": ("GradualUnfreezing", "LayerwiseAdamW", "WarmupLinearDecay",
-                     "default_precision", "make_optimizer"),
-    "presets": ("ARCHITECTURES", "BERT_VOCABULARY_SIZE", "FAMILIES", "KAGGLE_URL",
-                "OFFLINE_MODULE", "OFFLINE_PACKAGE", "OFFLINE_PRESET", "Preset", "input_names",
-                "kaggle_cache_dir", "load_backbone", "offline_package_dir", "random_backbone",
-                "resolve_preset"),
-    "speed": ("padding_speedup", "sentence_embeddings", "training_throughput"),
-    "tokens": ("PaddedBatches", "SubwordTokenizer", "TokenizedTexts", "WordPieceTokenizer",
-               "make_tokenizer", "padded_length"),
+# name -> the module that defines it
+_MODULES = {
+    "HEADS": "choices",
+    "POOLINGS": "choices",
+    "STRATEGIES": "choices",
+    "FirstToken": "model",
+    "MaskedMeanPooling": "model",
+    "apply_strategy": "model",
+    "build_classifier": "model",
+    "classification_head": "model",
+    "gradual_gates": "model",
+    "layer_groups": "model",
+    "layerwise_multipliers": "model",
+    "sentence_vector": "model",
+    "transformer_blocks": "model",
+    "GradualUnfreezing": "optimisation",
+    "LayerwiseAdamW": "optimisation",
+    "WarmupLinearDecay": "optimisation",
+    "default_precision": "optimisation",
+    "resolve_precision": "optimisation",
+    "make_optimizer": "optimisation",
+    "ARCHITECTURES": "presets",
+    "BERT_VOCABULARY_SIZE": "presets",
+    "FAMILIES": "presets",
+    "KAGGLE_URL": "presets",
+    "OFFLINE_MODULE": "presets",
+    "OFFLINE_PACKAGE": "presets",
+    "OFFLINE_PRESET": "presets",
+    "Preset": "presets",
+    "input_names": "presets",
+    "kaggle_cache_dir": "presets",
+    "load_backbone": "presets",
+    "offline_package_dir": "presets",
+    "random_backbone": "presets",
+    "resolve_preset": "presets",
+    "inference_speed": "speed",
+    "padding_speedup": "speed",
+    "sentence_embeddings": "speed",
+    "training_throughput": "speed",
+    "PaddedBatches": "tokens",
+    "SubwordTokenizer": "tokens",
+    "TokenizedTexts": "tokens",
+    "WordPieceTokenizer": "tokens",
+    "make_tokenizer": "tokens",
+    "padded_length": "tokens",
 }
-_MODULE_OF = {name: module for module, names in _NAMES.items() for name in names}
-__all__ = sorted(_MODULE_OF)
+__all__ = sorted(_MODULES)
 
 
 def __getattr__(name: str):
-    if name not in _MODULE_OF:
+    if name not in _MODULES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+    value = getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)
+    globals()[name] = value  # found once, then a plain attribute
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_MODULE_OF})
+    return sorted(set(globals()) | set(_MODULES))

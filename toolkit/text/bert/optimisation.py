@@ -155,6 +155,13 @@ def make_optimizer(*, learning_rate: float, total_steps: int, warmup_fraction: f
     return optimizer
 
 
+def resolve_precision(choice: str) -> str:
+    """A ``--precision`` flag's value as it runs: ``"auto"`` becomes
+    :func:`default_precision` (asked of the backend when needed, not when the flags are
+    read), any other value stays."""
+    return default_precision() if choice == "auto" else choice
+
+
 def default_precision() -> str:
     """The fastest sensible precision for training on this machine.
 

@@ -1,4 +1,5 @@
-"""Speed: sentence embeddings in bulk, training throughput, dynamic vs fixed padding."""
+"""Speed: sentence embeddings in bulk, training throughput, dynamic vs fixed padding,
+inference latency of a trained classifier."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from toolkit.metrics import measure_inference
 from toolkit.text.bert.model import apply_strategy, build_classifier, sentence_vector
 from toolkit.text.bert.presets import input_names, random_backbone
-from toolkit.text.bert.tokens import PaddedBatches
+from toolkit.text.bert.tokens import PaddedBatches, padded_length
 
 # --- Sentence embeddings and speed ----------------------------------------------------------
 
@@ -67,7 +69,7 @@ def padding_speedup(preset_name: str, token_ids: Sequence[np.ndarray], labels: n
     before the clock starts. Only real (non-[PAD]) tokens count.
     """
     backbone = random_backbone(preset_name, dtype="float32")
-    model = build_classifier(backbone, 2)
+    model = build_classifier(backbone, max(2, int(np.max(labels)) + 1))  # a class per label
     apply_strategy(backbone, "full", pooling="mean")
     model.compile(optimizer=keras.optimizers.AdamW(2e-5),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
@@ -95,3 +97,33 @@ def padding_speedup(preset_name: str, token_ids: Sequence[np.ndarray], labels: n
     result["speedup"] = round(result["dynamic"]["real_tokens_per_s"]
                               / result["fixed"]["real_tokens_per_s"], 2)
     return result
+
+
+def inference_speed(model, token_ids: Sequence[np.ndarray], names: Sequence[str], *,
+                    batch_size: int, max_length: int, pad_to_multiple: int = 16,
+                    fixed_padding: bool = False, pad_id: int = 0) -> dict:
+    """Inference latency and throughput of ``model`` on these texts in their natural order,
+    each batch padded as training padded it (see :func:`toolkit.metrics.measure_inference`).
+
+    Every padded length is compiled first, so the timing measures the model, not compilation.
+    """
+    lengths = np.array([len(ids) for ids in token_ids])
+
+    def make_batch(rows):
+        length = max_length if fixed_padding else padded_length(
+            int(lengths[rows].max()), pad_to_multiple, max_length)
+        ids = np.full((len(rows), length), pad_id, dtype="int32")
+        for position, row in enumerate(rows):
+            ids[position, :lengths[row]] = token_ids[row]
+        inputs = {"token_ids": ids, "padding_mask": (ids != pad_id).astype("int32"),
+                  "segment_ids": np.zeros_like(ids)}
+        return {name: inputs[name] for name in names}
+
+    def predict(rows):
+        outputs = model.predict_on_batch(make_batch(np.asarray(rows)))
+        return next(iter(outputs.values())) if isinstance(outputs, dict) else outputs
+
+    rows = np.arange(len(token_ids))
+    for start in range(0, len(rows) - batch_size + 1, batch_size):  # compile each shape once
+        predict(rows[start:start + batch_size])
+    return measure_inference(predict, rows, batch_size=batch_size, repeats=2)
