@@ -118,6 +118,15 @@ def lab_command(script: str) -> str | None:
     return None
 
 
+def add_distribute_flag(parser: argparse.ArgumentParser) -> None:
+    """Add ``--distribute`` (see :mod:`toolkit.distribute`) to a lab's parser; it lives with
+    the other flags so a lab's settings read it without loading Keras."""
+    parser.add_argument(
+        "--distribute", action="store_true",
+        help="data parallel over all visible GPUs (JAX DataParallel / TF MirroredStrategy); "
+             "--batch-size is then per device and the learning rate scales with the devices")
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1, with a message that says so."""
     try:

@@ -71,8 +71,7 @@ class DistributionPlan:
     def create(cls, *, enabled: bool, per_replica_batch: int,
                learning_rate: float) -> DistributionPlan:
         """Plan data parallelism over all devices of the active backend (if ``enabled``)."""
-        # Keras is imported here, not at the top: a lab's settings module imports
-        # add_distribute_flag from here before Keras loads (so --help answers in a second).
+        # Keras is imported here, not at the top: importing this module loads no backend.
         import keras
 
         plan = cls(per_replica_batch=per_replica_batch, base_learning_rate=learning_rate)
@@ -147,11 +146,3 @@ def _tf_devices(tf) -> list[str] | None:
             pass  # TF already initialised: keep the devices it has
     logical = tf.config.list_logical_devices("CPU")
     return [d.name for d in logical] if len(logical) > 1 else None
-
-
-def add_distribute_flag(parser) -> None:
-    """Add ``--distribute`` to a lab's parser."""
-    parser.add_argument(
-        "--distribute", action="store_true",
-        help="data parallel over all visible GPUs (JAX DataParallel / TF MirroredStrategy); "
-             "--batch-size is then per device and the learning rate scales with the devices")

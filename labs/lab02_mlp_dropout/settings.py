@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from toolkit.cli import lab_parser, positive_int
-from toolkit.distribute import add_distribute_flag
+from toolkit.cli import add_distribute_flag, lab_parser, positive_int
 
 QUICK_TRAIN, QUICK_EPOCHS = 6000, 2  # --quick: training images kept (before the validation
                                      # split), epochs at most

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from toolkit.cli import lab_parser
-from toolkit.distribute import add_distribute_flag
+from toolkit.cli import add_distribute_flag, lab_parser
 
 QUICK_TRAIN, QUICK_EPOCHS = 15000, 2  # --quick: training images kept, epochs
 # The two designs' recipes; flags override any of them.
