@@ -59,7 +59,13 @@ from toolkit.grading.grade_report import (
     write_review,
     write_summary,
 )
-from toolkit.grading.gradebook_export import FILE_NAMES, FORMATS, moodle_identifier, write_export
+from toolkit.grading.gradebook_export import (
+    FILE_NAMES,
+    FORMATS,
+    assignment_name,
+    moodle_identifier,
+    write_export,
+)
 from toolkit.grading.integrity import Flag, class_flags
 from toolkit.grading.isolation import DEFAULT_TIMEOUT, grade_all
 from toolkit.grading.output_folder import OutputFolder, check_out_folder, reserved_ids
@@ -227,7 +233,7 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
         write_review(grades, folder.staging / "review.toml", report.flags)
         if export is not None:
             write_export(export, grades, report.roster, folder.staging / FILE_NAMES[export],
-                         assignment or rubric.name, rubric.max_points)
+                         assignment or assignment_name(rubric.name), rubric.max_points)
             report.export = out / FILE_NAMES[export]
         write_summary(grades, rubric, folder.staging, submissions=submissions,
                       seconds=time.perf_counter() - start, warnings=warnings,

@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from toolkit.errors import CourseError
@@ -39,6 +40,11 @@ CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 # Moodle's user fields a grade import can match on, with the roster field holding each.
 MOODLE_IDENTIFIERS = (("Email address", "email"), ("Username", "login"),
                       ("ID number", "idnumber"), ("ID number", "sis_user_id"))
+
+
+def assignment_name(rubric_name: str) -> str:
+    """The assignment column's default name: the rubric's, without its "(15 points ...)"."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", rubric_name).strip() or rubric_name
 
 
 def _points(value: float) -> str:

@@ -230,7 +230,7 @@ def match_roster(roster: Roster, students: list[str]) -> RosterMatch:
     matched: dict[str, RosterEntry] = {}
     unknown = []
     for student in dict.fromkeys(students):
-        entry = by_key.get(student.casefold())
+        entry = by_key.get(_match_key(student))
         if entry is None or any(found is entry for found in matched.values()):
             unknown.append(student)
         else:
