@@ -13,9 +13,9 @@ import pytest
 
 from toolkit.cli import run_main
 from toolkit.errors import CourseError
-from toolkit.grading.gradebook_export import CANVAS_COLUMNS, assignment_name
 from toolkit.grading.grade import ClassReport, grade_folder
 from toolkit.grading.grade import main as grade_main
+from toolkit.grading.gradebook_export import CANVAS_COLUMNS, assignment_name
 from toolkit.grading.roster import match_roster, read_roster
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.rubric_names import rubric_names, rubric_path

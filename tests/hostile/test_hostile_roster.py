@@ -17,8 +17,8 @@ from toolkit.cli import run_main
 from toolkit.errors import CourseError
 from toolkit.grading import roster as roster_module
 from toolkit.grading.assessment import CriterionResult, StudentGrade
-from toolkit.grading.gradebook_export import write_export
 from toolkit.grading.grade import main as grade_main
+from toolkit.grading.gradebook_export import write_export
 from toolkit.grading.roster import match_roster, read_roster
 from toolkit.grading.rubric import load_rubric
 from toolkit.safe_text import for_csv, for_html
