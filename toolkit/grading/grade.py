@@ -181,6 +181,7 @@ class ClassReport:
     roster: RosterMatch | None = None
     roster_problems: list[str] = field(default_factory=list)
     export: Path | None = None
+    integrity_seconds: float = 0.0  # the class checks, after the students were graded
 
 
 def grade_folder(submissions: Path, rubric: Rubric, out: Path,
@@ -218,7 +219,9 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
     facts: list = []
     grades, seconds = grade_all(found.entries, rubric, timeout=timeout, jobs=jobs,
                                 facts=facts)
+    checks_start = time.perf_counter()
     report.flags = class_flags(facts)
+    report.integrity_seconds = time.perf_counter() - checks_start
     if timings is not None:  # one time per student, however many labs they handed in
         timings.update((student, s) for (student, _), s in zip(found.entries, seconds,
                                                                 strict=True))
