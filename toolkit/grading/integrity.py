@@ -41,6 +41,7 @@ MIN_PASSAGE_WORDS = 6
 PASSAGE_SIMILARITY = 0.5
 MAX_PASSAGES = 3
 MAX_PAIRS_SHOWN = 6
+MAX_SENTENCES = 400     # of each text compared for shared passages: bounded work per pair
 
 TITLES = {
     "identical": "identical submissions",
@@ -113,6 +114,8 @@ def _sentences(text: str) -> list[tuple[str, frozenset[str]]]:
         words = words_of(sentence)
         if len(words) >= MIN_PASSAGE_WORDS:
             found.append((" ".join(sentence.split()), frozenset(words)))
+            if len(found) >= MAX_SENTENCES:
+                break
     return found
 
 
