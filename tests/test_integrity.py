@@ -264,3 +264,19 @@ def test_class_checks_that_fail_leave_the_grades_and_say_so(tmp_path, monkeypatc
     grades, warnings = grade_folder(tmp_path / "subs", RUBRIC, tmp_path / "out")
     assert grades[0].total > 0 and (tmp_path / "out" / "summary.md").is_file()
     assert any("integrity checks stopped (MemoryError" in w for w in warnings)
+
+
+def test_one_text_handed_round_is_one_group_and_its_copies_one_flag():
+    from toolkit.grading.submission_facts import SubmissionFacts, signature
+
+    text = OWN_WORDS["run_copy"]
+    minhash = signature(text)
+
+    def fact(student, content):
+        return SubmissionFacts(student, words=60, content=content, text=text,
+                               minhash=[int(v) for v in minhash.hashvalues],
+                               minhash_scheme=minhash.scheme)
+
+    facts = [fact("ann", "c1"), fact("ben", "c2"), fact("cem", "c3"), fact("dan", "c1")]
+    flags = {(f.kind, f.students) for f in class_flags(facts)}
+    assert flags == {("identical", ("ann", "dan")), ("near_duplicate", ("ann", "ben", "cem"))}

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -154,37 +155,46 @@ def _minhash(fact: SubmissionFacts):
                    scheme=fact.minhash_scheme)
 
 
+def _text_key(text: str) -> str:
+    return hashlib.sha256(" ".join(words_of(text)).encode()).hexdigest()
+
+
 def similar_pairs(facts: list[SubmissionFacts], threshold: float = NEAR_DUPLICATE
                   ) -> list[tuple[float, float, str, str]]:
-    """``(jaccard, containment, a, b)`` for each pair of students whose own words share at
-    least ``threshold`` of their shingles; identical submissions are left to their flag."""
+    """``(jaccard, containment, a, b)`` for pairs of students whose own words share at least
+    ``threshold`` of their shingles; identical submissions are left to their flag.
+
+    Students with the very same words of their own are one group (100% alike) and only its
+    first member is compared further, so a text handed round half the class costs one
+    comparison per other text, not one per pair of students.
+    """
     from datasketch import MinHashLSH
 
-    comparable = {f.student: f for f in facts if f.minhash is not None}
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    signatures = {}
-    for student, fact in comparable.items():
-        signatures[student] = _minhash(fact)
-        lsh.insert(student, signatures[student])
-    candidates = set()
-    for student in comparable:
-        for other in lsh.query(signatures[student]):
-            if other != student:
-                candidates.add(tuple(sorted((student, other))))
-    shingle_sets: dict[str, set[str]] = {}
-
-    def shingled(student: str) -> set[str]:
-        if student not in shingle_sets:
-            shingle_sets[student] = shingles(words_of(comparable[student].text))
-        return shingle_sets[student]
-
+    by_text: dict[str, list[SubmissionFacts]] = defaultdict(list)
+    for fact in facts:
+        if fact.minhash is not None:
+            by_text[_text_key(fact.text)].append(fact)
     found = []
+    representatives = {}
+    for same in by_text.values():
+        contents: dict[str | None, SubmissionFacts] = {}
+        for fact in same:  # one per distinct submission: the identical ones have their flag
+            contents.setdefault(fact.content, fact)
+        contents = list(contents.values())
+        found += [(1.0, 1.0, contents[0].student, other.student) for other in contents[1:]]
+        representatives[same[0].student] = same[0]
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    signatures = {student: _minhash(fact) for student, fact in representatives.items()}
+    for student, minhash in signatures.items():
+        lsh.insert(student, minhash)
+    candidates = {tuple(sorted((student, other))) for student in representatives
+                  for other in lsh.query(signatures[student]) if other != student}
+    shingle_sets = {student: shingles(words_of(representatives[student].text))
+                    for student in {name for pair in candidates for name in pair}}
     for a, b in sorted(candidates):
-        if comparable[a].content == comparable[b].content:
-            continue
-        first, second = shingled(a), shingled(b)
+        first, second = shingle_sets[a], shingle_sets[b]
         shared = len(first & second)
-        jaccard = shared / max(1, len(first | second))
+        jaccard = shared / max(1, len(first) + len(second) - shared)
         if jaccard >= threshold:
             found.append((jaccard, shared / max(1, min(len(first), len(second))), a, b))
     return found
@@ -195,8 +205,13 @@ def near_duplicates(facts: list[SubmissionFacts], threshold: float = NEAR_DUPLIC
     pairs = similar_pairs(facts, threshold)
     by_student = {f.student: f for f in facts}
     flags = []
-    for group in _groups([(a, b) for _, _, a, b in pairs]):
-        inside = sorted((p for p in pairs if p[2] in group), key=lambda p: -p[0])
+    by_group: dict[str, list] = defaultdict(list)
+    groups = _groups([(a, b) for _, _, a, b in pairs])
+    first_of = {student: group[0] for group in groups for student in group}
+    for pair in pairs:
+        by_group[first_of[pair[2]]].append(pair)
+    for group in groups:
+        inside = sorted(by_group[group[0]], key=lambda p: -p[0])
         evidence = [f"{a} ~ {b}: {100 * jaccard:.0f}% of their 3-word phrases shared "
                     f"({100 * containment:.0f}% of the shorter text's)"
                     for jaccard, containment, a, b in inside[:MAX_PAIRS_SHOWN]]
