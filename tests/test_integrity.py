@@ -280,3 +280,11 @@ def test_one_text_handed_round_is_one_group_and_its_copies_one_flag():
     facts = [fact("ann", "c1"), fact("ben", "c2"), fact("cem", "c3"), fact("dan", "c1")]
     flags = {(f.kind, f.students) for f in class_flags(facts)}
     assert flags == {("identical", ("ann", "dan")), ("near_duplicate", ("ann", "ben", "cem"))}
+
+
+def test_review_toml_copied_whole_into_overrides_still_loads(planted_class):
+    from toolkit.grading.grade import load_overrides
+
+    _, _, _, out = planted_class
+    entries = load_overrides(out / "review.toml")
+    assert entries and all("criterion" in entry for entry in entries)

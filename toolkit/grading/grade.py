@@ -89,7 +89,8 @@ def load_overrides(path: Path) -> list[dict]:
         raise CourseError(f"{path} cannot be read", why=str(error),
                           fix="each decision is an [[override]] table with student, "
                               "criterion, points and comment") from None
-    unknown = sorted(set(raw) - {"override"})
+    # [[flag]] tables are review.toml's integrity flags: a copied review.toml still loads.
+    unknown = sorted(set(raw) - {"override", "flag"})
     if unknown:
         raise CourseError(f"{path}: unknown key(s) {', '.join(map(short_repr, unknown))}; "
                           f"each decision is an [[override]] table")
