@@ -288,3 +288,17 @@ def test_review_toml_copied_whole_into_overrides_still_loads(planted_class):
     _, _, _, out = planted_class
     entries = load_overrides(out / "review.toml")
     assert entries and all("criterion" in entry for entry in entries)
+
+
+def test_a_report_that_is_only_the_course_text_is_an_untouched_draft(tmp_path):
+    pasted = [requirement.what for criterion in RUBRIC.criteria
+              for requirement in criterion.requirements if len(requirement.what.split()) >= 5]
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "report.md").write_text("# Lab 3\n" + "\n".join(pasted) + "\n",
+                                                  encoding="utf-8")
+    (tmp_path / "bob").mkdir()
+    (tmp_path / "bob" / "report.md").write_text(
+        "# Lab 3\n" + "\n".join(pasted) + "\n\n" + OWN_WORDS["run_copy"], encoding="utf-8")
+    flags = class_flags(facts_of(tmp_path))
+    assert [(f.kind, f.students) for f in flags] == [("untouched_draft", ("alice",))]
+    assert "line(s) of the course's text" in flags[0].evidence[0]

@@ -167,23 +167,32 @@ def _prompts(document: Document) -> list[Line]:
             and line.text.lstrip(" -*>").startswith(("TODO", "**TODO**"))]
 
 
+# Kinds of line that are the student's or neutral; any other kind is text the course wrote
+# (TODO prompts, the draft's filled-in facts, the course's sentences however they are marked).
+STUDENT_OR_NEUTRAL_KINDS = {"prose", "blank", "heading", "code", "output", "table", "image"}
+MIN_COURSE_LINES = 10  # a document this much the course's, with nothing added, is a draft
+
+
 def untouched_drafts(submission: Submission, own_words: int) -> list[str]:
-    """Evidence when the submission is the course's draft with (almost) nothing added: its
-    TODO prompts unanswered and fewer than :data:`MIN_OWN_WORDS` words of the student's."""
+    """Evidence when the submission is the course's draft (or notebook) with (almost)
+    nothing added: its TODO prompts unanswered or its text the course's, and fewer than
+    :data:`MIN_OWN_WORDS` words of the student's own in the whole submission."""
     if own_words >= MIN_OWN_WORDS:
         return []
     found = []
     for document in submission.documents:
         prompts = _prompts(document)
-        course = sum(line.kind in ("prompt", "generated") for line in document.lines)
-        is_draft = prompts or any(DRAFT_MARK in line.text for line in document.lines[:10])
-        if not is_draft or course < 3:
+        course = sum(line.kind not in STUDENT_OR_NEUTRAL_KINDS for line in document.lines)
+        marked = any(DRAFT_MARK in line.text for line in document.lines[:10])
+        if not (prompts and course >= 3) and not (marked and course >= 3) \
+                and course < MIN_COURSE_LINES:
             continue
         where = ", ".join(line.where.rsplit(":", 1)[-1] for line in prompts[:4])
         found.append(f"{document.path}: {len(prompts)} TODO prompt(s) unanswered"
                      + (f" (lines {where}{', ...' if len(prompts) > 4 else ''})" if where
                         else "")
-                     + f"; {own_words} word(s) of the student's own in the whole submission")
+                     + f", {course} line(s) of the course's text; {own_words} word(s) of the "
+                       f"student's own in the whole submission")
     return found
 
 
