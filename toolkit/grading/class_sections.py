@@ -21,9 +21,9 @@ MAX_EVIDENCE_CHARS = 400
 
 
 def flag_counts(flags: list[Flag]) -> str:
-    """``2 identical submissions, 1 untouched draft`` (or ``none``)."""
+    """``identical submissions: 2; untouched draft: 1`` (or ``none``)."""
     counts = Counter(flag.kind for flag in flags)
-    return ", ".join(f"{counts[kind]} {title}" for kind, title in TITLES.items()
+    return "; ".join(f"{title}: {counts[kind]}" for kind, title in TITLES.items()
                      if counts[kind]) or "none"
 
 
