@@ -235,34 +235,27 @@ def test_a_claim_within_its_rounding_agrees():
         "validation", 0.861)
 
 
-def test_facts_that_fail_never_cost_a_grade(tmp_path, monkeypatch):
-    (tmp_path / "subs" / "alice").mkdir(parents=True)
-    (tmp_path / "subs" / "alice" / "report.md").write_text(OWN_WORDS["run_owner"],
-                                                          encoding="utf-8")
+def _break(monkeypatch, module, name: str, error: Exception) -> None:
+    def broken(*args):
+        raise error
 
-    def broken(submission):
-        raise RuntimeError("no facts today")
-
-    monkeypatch.setattr(isolation, "submission_facts", broken)
-    report = ClassReport()
-    grades, _ = grade_folder(tmp_path / "subs", RUBRIC, tmp_path / "out", report=report)
-    assert [g.student for g in grades] == ["alice"] and grades[0].total > 0
-    assert report.flags == []
+    monkeypatch.setattr(module, name, broken)
 
 
-def test_class_checks_that_fail_leave_the_grades_and_say_so(tmp_path, monkeypatch):
+def test_facts_or_class_checks_that_fail_never_cost_a_grade(tmp_path, monkeypatch):
     from toolkit.grading import grade as grade_module
 
     (tmp_path / "subs" / "alice").mkdir(parents=True)
     (tmp_path / "subs" / "alice" / "report.md").write_text(OWN_WORDS["run_owner"],
                                                           encoding="utf-8")
-
-    def broken(facts):
-        raise MemoryError("too many students")
-
-    monkeypatch.setattr(grade_module, "class_flags", broken)
-    grades, warnings = grade_folder(tmp_path / "subs", RUBRIC, tmp_path / "out")
-    assert grades[0].total > 0 and (tmp_path / "out" / "summary.md").is_file()
+    _break(monkeypatch, isolation, "submission_facts", RuntimeError("no facts today"))
+    report = ClassReport()
+    grades, _ = grade_folder(tmp_path / "subs", RUBRIC, tmp_path / "out", report=report)
+    assert [g.student for g in grades] == ["alice"] and grades[0].total > 0
+    assert report.flags == []
+    _break(monkeypatch, grade_module, "class_flags", MemoryError("too many students"))
+    grades, warnings = grade_folder(tmp_path / "subs", RUBRIC, tmp_path / "out2")
+    assert grades[0].total > 0 and (tmp_path / "out2" / "summary.md").is_file()
     assert any("integrity checks stopped (MemoryError" in w for w in warnings)
 
 
