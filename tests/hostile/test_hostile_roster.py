@@ -164,3 +164,16 @@ def test_html_and_csv_escaping_leave_nothing_live(value):
     assert spreadsheet.lstrip(" ")[:1] not in ("=", "+", "@") or not value.strip()
 
 
+
+
+@FAST
+@given(st.lists(st.sampled_from(["accuracy", "test", "validation", "published", " ", "92.1%",
+                                 "0.875", ".5", "100%", "by", "of the", ". ", ",", "(", "acc",
+                                 "\u202e", "class"]) | st.text(max_size=20), max_size=30))
+def test_accuracy_claims_read_any_line(parts):
+    from toolkit.grading.claimed_numbers import accuracy_claims, contradiction
+
+    for claim in accuracy_claims("".join(parts)):
+        assert 0.2 <= claim.value <= 1.0 and claim.split in ("", "test", "validation",
+                                                               "training")
+        contradiction(claim, {"test": [0.5], "validation": [], "training": [0.9]})
