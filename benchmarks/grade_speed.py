@@ -5,7 +5,8 @@
 The class cycles through the variants of ``toolkit.grading.samples`` (complete run
 folders, partial ones, zips, notebooks, a PDF, empty and hostile submissions). Building
 it is timed apart from grading. The figure is printed, never asserted: on a shared machine
-it varies with the load. ``--hostile N`` adds N submissions that once stopped or stalled the
+it varies with the load, so the load average is printed beside it. The class integrity
+checks run as in every grading (their own time is printed apart). ``--hostile N`` adds N submissions that once stopped or stalled the
 class (``toolkit.grading.samples.HOSTILE_KINDS``: a named pipe, crafted long lines, a PDF of
 one 6 MB stream on 100 pages, a 400-digit integer, folders 1,500 deep); the slowest
 submissions are printed. Example (issue #15's figure: 30 students, five hostile):
@@ -16,13 +17,15 @@ submissions are printed. Example (issue #15's figure: 30 students, five hostile)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from toolkit.grading.grade import grade_folder
+from toolkit.grading.class_sections import flag_counts
+from toolkit.grading.grade import ClassReport, grade_folder
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.samples import (
     HOSTILE_KINDS,
@@ -51,10 +54,14 @@ def main(argv: list[str] | None = None) -> int:
             built.append((f"hostile{number + 1:02d}", f"hostile {kind}"))
         build_s = time.perf_counter() - start
         rubric = load_rubric()
+        load_before = os.getloadavg()
         start = time.perf_counter()
         timings: dict[str, float] = {}
-        grades, warnings = grade_folder(submissions, rubric, out, timings=timings)
+        report = ClassReport()
+        grades, warnings = grade_folder(submissions, rubric, out, timings=timings,
+                                        report=report)
         grade_s = time.perf_counter() - start
+        load_after = os.getloadavg()
         for student, variant in built:
             if variant == "hostile deep_folders" and not args.keep:
                 remove_deep_folders(submissions / student)  # too deep for rmtree
@@ -69,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
                                               for name, seconds in slowest))
     print(f"warnings: {len(warnings)}; needing review: "
           f"{sum(bool(g.needs_review) for g in grades)} students")
+    print(f"class integrity checks: {report.integrity_seconds:.2f} s; flags: "
+          f"{flag_counts(report.flags)}")
+    print(f"load average (1 min) before / after grading: {load_before[0]:.2f} / "
+          f"{load_after[0]:.2f} on {os.cpu_count()} CPU cores")
     return 0
 
 

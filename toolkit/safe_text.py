@@ -9,8 +9,11 @@ that medium:
   escapes instead of being obeyed;
 - :func:`for_markdown`: one line in which no Markdown or HTML is live: ``![x](http://...)``
   stays text, so a page never loads a student's image or script;
-- :func:`for_csv`: a cell that would start a spreadsheet formula gets a leading ``'``;
-- HTML: :func:`html.escape` (the standard library's); TOML: write it with ``tomli_w``.
+- :func:`for_csv`: a cell that would start a spreadsheet formula gets a leading ``'``, and
+  control and bidirectional characters are shown as escapes;
+- :func:`for_html`: :func:`html.escape`, with control and bidirectional characters shown as
+  escapes (``html.escape`` leaves a U+202E that reverses the rest of a line live);
+  TOML: write it with ``tomli_w``.
 
 Example:
     >>> for_terminal("alice\\x1b[2J.zip")
@@ -73,9 +76,17 @@ def for_markdown(text) -> str:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
+def for_html(text) -> str:
+    """Text for an HTML page: escaped, and no control or bidirectional character live."""
+    return html.escape(for_terminal(text))
+
+
 def for_csv(value) -> str:
-    """A spreadsheet cell that never runs as a formula (OWASP's advice: prefix a ``'``)."""
+    """A spreadsheet cell that never runs as a formula (OWASP's advice: prefix a ``'``) and
+    whose controls and bidirectional overrides are shown, not obeyed."""
     text = _TERMINAL_CONTROL.sub(" ", str(value))
+    if not text.isascii():
+        text = "".join(_escape_char(char) if _invisible(char) else char for char in text)
     if text.lstrip(" ")[:1] in _FORMULA_START and not is_number(text):
         return "'" + text
     return text

@@ -13,12 +13,21 @@ run folders with ``python -m toolkit.submit``. One module, one job, in the order
 - ``notebook_check``: a notebook's saved outputs and execution order (nbformat, never run).
 - ``rubric``: the rubric TOML as criteria and conditions.
 - ``assessment``: one submission against the rubric, with the evidence for every point.
+- ``claimed_numbers``: accuracies a report states, checked against the student's records.
+- ``submission_facts``: what the class checks need from one submission, taken in its worker.
+- ``integrity``: class integrity flags (copies, near-duplicates, copied runs, untouched
+  drafts, quick runs, contradicted numbers), found once the class is graded.
+- ``rubric_names``: ``--rubric lab_report``: a shipped rubric by name.
+- ``roster``: the class roster CSV, matched with the submissions.
+- ``gradebook_export``: the gradebook in Canvas's or Moodle's import format.
+- ``class_sections``: the summary's integrity and roster sections (Markdown and HTML).
 - ``grade_report``: feedback pages, the CSV gradebook, the class summary.
 - ``isolation``: each student graded in a worker of their own, with a time limit.
 - ``output_folder``: the pages staged, then moved into ``--out``; hand edits kept.
 - ``grade``: the command that ties them together.
 - ``submit``: run folders -> the zip the grader reads.
-- ``samples``: made-up submissions for demos, tests and the grading benchmark.
+- ``samples``: made-up submissions for demos, tests and the grading benchmark;
+  ``integrity_samples``: a class with one planted case per integrity flag.
 
 Arrows point down: grading uses the toolkit core (runs, record, reflection, cli, errors,
 safe_files, safe_text), never a lab.

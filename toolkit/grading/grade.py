@@ -1,6 +1,10 @@
 """Grade a folder of lab reports against a rubric: ``python -m toolkit.grade``.
 
-    python -m toolkit.grade SUBMISSIONS/ --rubric course/rubrics/lab_report.toml --out grades/
+    python -m toolkit.grade SUBMISSIONS/ --rubric lab_report --out grades/
+    python -m toolkit.grade SUBMISSIONS/ --rubric reflection --roster roster.csv --export canvas
+
+``--rubric`` takes a rubric the course ships by name (``lab_report``, ``reflection``) or the
+path of your own TOML.
 
 ``SUBMISSIONS/`` holds one folder or ``.zip`` per student (its name is the student id), or a
 single report file (``.pdf``, ``.ipynb``, ``.md``, ``.txt``). A submission may hold Markdown,
@@ -8,7 +12,14 @@ text, notebooks, PDF and run folders (``record.json``, figures, ``errors.csv``,
 ``REFLECTION.md``). Student code is never run and submissions are never changed.
 
 Writes ``grades/<student>/feedback.md``, ``grades/gradebook.csv``, ``grades/summary.md``,
-``grades/summary.html`` (+ ``score_histogram.png``) and ``grades/review.toml``. Instructor
+``grades/summary.html`` (+ ``score_histogram.png``) and ``grades/review.toml``. Once every
+student is graded, the class integrity checks run (:mod:`toolkit.grading.integrity`:
+identical or near-duplicate submissions, copied run records, untouched drafts, quick runs
+handed in as final, numbers the student's own record contradicts): flags with their
+evidence in the summary and ``review.toml``, never penalties. ``--roster roster.csv`` lists
+roster entries without a submission and submissions without an entry; with it, ``--export
+canvas|moodle`` writes the gradebook in that LMS's import format
+(:mod:`toolkit.grading.gradebook_export`). Instructor
 decisions in ``grades/overrides.toml`` (or ``--overrides FILE``) are applied on every run:
 
     [[override]]
@@ -35,20 +46,32 @@ import argparse
 import math
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.cli import run_main
 from toolkit.errors import CourseError
 from toolkit.grading.assessment import MET, MISSING, PARTIAL, StudentGrade
+from toolkit.grading.class_sections import flag_counts
 from toolkit.grading.grade_report import (
     write_feedback,
     write_gradebook,
     write_review,
     write_summary,
 )
+from toolkit.grading.gradebook_export import (
+    FILE_NAMES,
+    FORMATS,
+    assignment_name,
+    moodle_identifier,
+    write_export,
+)
+from toolkit.grading.integrity import Flag, class_flags
 from toolkit.grading.isolation import DEFAULT_TIMEOUT, grade_all
 from toolkit.grading.output_folder import OutputFolder, check_out_folder, reserved_ids
-from toolkit.grading.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
+from toolkit.grading.roster import Roster, RosterMatch, match_roster, read_roster
+from toolkit.grading.rubric import Rubric, load_rubric
+from toolkit.grading.rubric_names import rubric_names, rubric_path
 from toolkit.grading.submissions import survey
 from toolkit.resources import TOMLDecodeError, load_toml
 from toolkit.safe_text import for_terminal, short_repr
@@ -66,7 +89,8 @@ def load_overrides(path: Path) -> list[dict]:
         raise CourseError(f"{path} cannot be read", why=str(error),
                           fix="each decision is an [[override]] table with student, "
                               "criterion, points and comment") from None
-    unknown = sorted(set(raw) - {"override"})
+    # [[flag]] tables are review.toml's integrity flags: a copied review.toml still loads.
+    unknown = sorted(set(raw) - {"override", "flag"})
     if unknown:
         raise CourseError(f"{path}: unknown key(s) {', '.join(map(short_repr, unknown))}; "
                           f"each decision is an [[override]] table")
@@ -150,42 +174,101 @@ def apply_overrides(grades: list[StudentGrade], rubric: Rubric, entries: list[di
     return warnings
 
 
+@dataclass
+class ClassReport:
+    """What grading a class found beyond the grades: flags, the roster match, the export."""
+
+    flags: list[Flag] = field(default_factory=list)
+    roster: RosterMatch | None = None
+    roster_problems: list[str] = field(default_factory=list)
+    export: Path | None = None
+    integrity_seconds: float = 0.0  # the class checks, after the students were graded
+
+
 def grade_folder(submissions: Path, rubric: Rubric, out: Path,
                  overrides: Path | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-                 jobs: int | None = None, timings: dict[str, float] | None = None
+                 jobs: int | None = None, timings: dict[str, float] | None = None,
+                 roster: Roster | None = None, export: str | None = None,
+                 assignment: str | None = None, report: ClassReport | None = None
                  ) -> tuple[list[StudentGrade], list[str]]:
     """Grade every submission in ``submissions`` and write all outputs into ``out``.
 
     Each student is graded in a worker with ``timeout`` seconds (see
     :mod:`toolkit.grading.isolation`); ``timings``, when given, receives the seconds each
-    student took. Returns the grades and the class's warning lines (``student: problem``),
-    the last of them saying which edited pages were kept.
+    student took. Then the class integrity checks run once. ``roster`` is matched with the
+    submissions; ``export`` (canvas / moodle, needs the roster) writes the LMS import file,
+    its assignment column named ``assignment`` (default: the rubric's name). ``report``,
+    when given, receives the flags, the roster match and the export's path. Returns the
+    grades and the class's warning lines (``student: problem``), the last of them saying
+    which edited pages were kept.
     """
     start = time.perf_counter()
     check_out_folder(out, submissions)
+    report = report if report is not None else ClassReport()
+    if export is not None and roster is None:
+        raise CourseError(f"--export {export} needs --roster roster.csv",
+                          why="the LMS matches grades by its own ids, which the roster holds",
+                          fix="export the class list from your LMS and pass --roster")
     overrides = overrides or out / OVERRIDES_NAME
     decisions = load_overrides(overrides)  # a bad file stops here, before anything is written
     found = survey(submissions, reserved=reserved_ids(out, submissions))
-    grades, seconds = grade_all(found.entries, rubric, timeout=timeout, jobs=jobs)
+    if roster is not None:
+        report.roster = match_roster(roster, [student for student, _ in found.entries])
+        report.roster_problems = list(roster.problems)
+        if export == "moodle":
+            moodle_identifier(report.roster)  # no usable id: stop before grading
+    facts: list = []
+    grades, seconds = grade_all(found.entries, rubric, timeout=timeout, jobs=jobs,
+                                facts=facts)
+    checks_start = time.perf_counter()
+    integrity_note = []
+    try:
+        report.flags = class_flags(facts)
+    except Exception as error:  # the flags are extra: the grades are written all the same
+        integrity_note.append(f"the class integrity checks stopped ({type(error).__name__}: "
+                              f"{str(error)[:120]}): no flags this time")
+    report.integrity_seconds = time.perf_counter() - checks_start
     if timings is not None:  # one time per student, however many labs they handed in
         timings.update((student, s) for (student, _), s in zip(found.entries, seconds,
                                                                 strict=True))
     warnings = [f"{name}: {why}" for name, why in found.not_graded] + found.renamed
     warnings += [f"{grade.student}: {warning}" for grade in grades for warning in grade.warnings]
-    warnings += apply_overrides(grades, rubric, decisions, overrides.name)
+    warnings += apply_overrides(grades, rubric, decisions, overrides.name) + integrity_note
     folder = OutputFolder(out, submissions)
     try:
         for grade in grades:
             write_feedback(grade, rubric, folder.staging)
         write_gradebook(grades, rubric, folder.staging / "gradebook.csv")
-        write_review(grades, folder.staging / "review.toml")
+        write_review(grades, folder.staging / "review.toml", report.flags)
+        if export is not None:
+            write_export(export, grades, report.roster, folder.staging / FILE_NAMES[export],
+                         assignment or assignment_name(rubric.name), rubric.max_points)
+            report.export = out / FILE_NAMES[export]
         write_summary(grades, rubric, folder.staging, submissions=submissions,
-                      seconds=time.perf_counter() - start, warnings=warnings)
+                      seconds=time.perf_counter() - start, warnings=warnings,
+                      flags=report.flags, roster=report.roster,
+                      roster_problems=report.roster_problems)
     except BaseException:
         folder.discard()
         raise
     folder.commit()
     return grades, warnings + folder.notes
+
+
+def print_class_report(report: ClassReport, out: Path) -> None:
+    """The flags' count, the roster's mismatches and the export, on the console."""
+    print(f"\nClass integrity flags (to check, never penalties): {flag_counts(report.flags)}"
+          + (f"; evidence in {out / 'summary.md'} and {out / 'review.toml'}"
+             if report.flags else ""))
+    for flag in report.flags:
+        print(for_terminal(f"  {flag.title}: {', '.join(flag.students)}", keep_newlines=False))
+    if report.roster is not None:
+        mismatches = report.roster.lines() + report.roster_problems
+        print(f"\nRoster: {len(report.roster.matched)} submission(s) matched"
+              + (f", {len(mismatches)} line(s) to check:" if mismatches else "."))
+        print("\n".join(f"  {for_terminal(line, keep_newlines=False)}" for line in mismatches))
+    if report.export is not None:
+        print(for_terminal(f"LMS import file: {report.export}"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,14 +282,24 @@ def _main(argv: list[str] | None = None) -> int:
         description="Grade a folder of lab reports (one folder, zip or file per student) "
                     "against a rubric. Student code is never run; submissions are not changed.")
     parser.add_argument("submissions", help="folder with one submission per student")
-    parser.add_argument("--rubric", default=str(DEFAULT_RUBRIC),
-                        help="rubric TOML (default course/rubrics/lab_report.toml)")
+    parser.add_argument("--rubric", default="lab_report",
+                        help=f"a rubric the course ships, by name ({', '.join(rubric_names())}"
+                             f"), or the path of a rubric TOML (default lab_report)")
     parser.add_argument("--out", default="grades", help="output folder (default grades/)")
     parser.add_argument("--overrides", default=None,
                         help=f"instructor decisions (default <out>/{OVERRIDES_NAME})")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help=f"seconds one student's submission may take before it is listed "
                              f"as 'could not be graded' (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--roster", default=None,
+                        help="class roster CSV (exported from Canvas or Moodle): lists who "
+                             "handed nothing in and which submissions are not on it")
+    parser.add_argument("--export", choices=FORMATS, default=None,
+                        help="also write the gradebook in this LMS's import format "
+                             "(needs --roster)")
+    parser.add_argument("--assignment", default=None,
+                        help="the assignment column's name in the export (default: the "
+                             "rubric's name)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     submissions, out = Path(args.submissions), Path(args.out)
@@ -216,12 +309,19 @@ def _main(argv: list[str] | None = None) -> int:
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise CourseError(f"--timeout {args.timeout:g}: expected a number of seconds > 0")
     check_out_folder(out, submissions)
-    rubric = load_rubric(args.rubric)
+    rubric = load_rubric(rubric_path(args.rubric))
+    if args.export and not args.roster:
+        raise CourseError(f"--export {args.export} needs --roster roster.csv",
+                          fix="export the class list from your LMS and pass --roster")
+    roster = read_roster(args.roster) if args.roster else None
     start = time.perf_counter()
     timings: dict[str, float] = {}
+    report = ClassReport()
     grades, warnings = grade_folder(submissions, rubric, out,
                                     Path(args.overrides) if args.overrides else None,
-                                    timeout=args.timeout, timings=timings)
+                                    timeout=args.timeout, timings=timings, roster=roster,
+                                    export=args.export, assignment=args.assignment,
+                                    report=report)
     seconds = time.perf_counter() - start
     if not grades:
         print(f"{submissions} holds no submissions (folders, .zip, .pdf, .ipynb, .md, .txt).")
@@ -233,6 +333,7 @@ def _main(argv: list[str] | None = None) -> int:
     if warnings:  # file names and messages from submissions: no escape code is obeyed
         print(f"\n{len(warnings)} warning(s):")
         print("\n".join(f"  {for_terminal(w, keep_newlines=False)}" for w in warnings))
+    print_class_report(report, out)
     slowest = max(timings.items(), key=lambda item: item[1], default=None)
     slowest_note = f"; slowest {slowest[0]}, {slowest[1]:.2f} s" if slowest else ""
     print(for_terminal(f"\nGraded {len(grades)} submission(s) in {seconds:.1f} s "

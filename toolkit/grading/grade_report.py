@@ -9,11 +9,15 @@
   histogram
   (``score_histogram.png``), the most common missing items, the students needing review,
   the warnings;
-- ``<out>/review.toml``: an ``overrides.toml`` entry for every "needs review", ready to copy.
+- ``<out>/review.toml``: an ``overrides.toml`` entry for every "needs review", ready to copy,
+  and a ``[[flag]]`` table for every class integrity flag (:mod:`toolkit.grading.integrity`);
+- the summary's "Class integrity" and "Roster" sections come from
+  :mod:`toolkit.grading.class_sections`.
 
 Pages come from ``course/templates/{feedback.md,summary.md,summary.html}`` (string.Template,
 as the reflection draft). Everything a student wrote is escaped for the page it reaches
-(:mod:`toolkit.safe_text`): ``html.escape`` for HTML; Markdown punctuation and HTML escaped
+(:mod:`toolkit.safe_text`): ``for_html`` for HTML (escaped, no control or bidi character
+live); Markdown punctuation and HTML escaped
 in Markdown (so neither a ``<script>`` nor an ``![image](http://...)`` is live); spreadsheet
 formulas defused in the CSV; ``review.toml`` written with a TOML writer (``tomli_w``).
 """
@@ -22,17 +26,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 import statistics
 from collections import Counter
 from pathlib import Path
 from string import Template
 
 from toolkit.formats import markdown_table
+from toolkit.grading import class_sections
 from toolkit.grading.assessment import MET, MISSING, PARTIAL, REVIEW, StudentGrade
+from toolkit.grading.integrity import Flag
+from toolkit.grading.roster import RosterMatch
 from toolkit.grading.rubric import Rubric
 from toolkit.reflection import TEMPLATES_DIR
-from toolkit.safe_text import for_csv, for_markdown, one_line
+from toolkit.safe_text import for_csv, for_html, for_markdown, one_line
 
 
 def _template(name: str) -> Template:
@@ -58,11 +64,11 @@ def html_table(header: list[str], rows: list[list], *, numeric: tuple[int, ...] 
                highlight: set[int] | None = None) -> str:
     if not rows:
         return "<p><em>none</em></p>"
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    head = "".join(f"<th>{for_html(h)}</th>" for h in header)
     body = []
     for index, row in enumerate(rows):
-        cells = "".join(f'<td class="num">{html.escape(str(c))}</td>' if i in numeric
-                        else f"<td>{html.escape(str(c))}</td>" for i, c in enumerate(row))
+        cells = "".join(f'<td class="num">{for_html(c)}</td>' if i in numeric
+                        else f"<td>{for_html(c)}</td>" for i, c in enumerate(row))
         css = ' class="review"' if highlight and index in highlight else ""
         body.append(f"<tr{css}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -202,7 +208,9 @@ def class_tables(grades: list[StudentGrade], rubric: Rubric) -> dict[str, tuple[
 
 
 def write_summary(grades: list[StudentGrade], rubric: Rubric, out: Path, *,
-                  submissions: Path, seconds: float, warnings: list[str]) -> tuple[Path, Path]:
+                  submissions: Path, seconds: float, warnings: list[str],
+                  flags: list[Flag] = (), roster: RosterMatch | None = None,
+                  roster_problems: list[str] = ()) -> tuple[Path, Path]:
     write_histogram(grades, rubric, out / "score_histogram.png")
     totals = [g.total for g in grades] or [0.0]
     pass_mark = rubric.pass_mark if rubric.pass_mark is not None else rubric.max_points / 2
@@ -218,17 +226,21 @@ def write_summary(grades: list[StudentGrade], rubric: Rubric, out: Path, *,
         {key: md_escape(value) for key, value in facts.items()},
         **{name: md_table(*table) for name, table in tables.items()
            if name != "gradebook_table"},
+        integrity=class_sections.integrity_markdown(list(flags)),
+        roster=class_sections.roster_markdown(roster, list(roster_problems)),
         warnings="\n".join(f"- {md_escape(w)}" for w in warnings) or "_none_")
     review_students = {i for i, row in enumerate(tables["gradebook_table"][1]) if row[4]}
     page = _template("summary.html").substitute(
-        {key: html.escape(str(value)) for key, value in facts.items()},
+        {key: for_html(value) for key, value in facts.items()},
         criteria_table=html_table(*tables["criteria_table"], numeric=(1, 2, 3, 4, 5, 6)),
         lab_table=html_table(*tables["lab_table"], numeric=(1, 2, 3, 4)),
         missing_table=html_table(*tables["missing_table"], numeric=(2,)),
         review_table=html_table(*tables["review_table"], numeric=(2,)),
         gradebook_table=html_table(*tables["gradebook_table"], numeric=(1, 2, 3, 4, 5),
                                    highlight=review_students),
-        warnings=("<ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in warnings) + "</ul>")
+        integrity=class_sections.integrity_html(list(flags)),
+        roster=class_sections.roster_html(roster, list(roster_problems)),
+        warnings=("<ul>" + "".join(f"<li>{for_html(w)}</li>" for w in warnings) + "</ul>")
         if warnings else "<p><em>none</em></p>")
     md_path, html_path = out / "summary.md", out / "summary.html"
     md_path.write_text(markdown, encoding="utf-8")
@@ -236,8 +248,9 @@ def write_summary(grades: list[StudentGrade], rubric: Rubric, out: Path, *,
     return md_path, html_path
 
 
-def write_review(grades: list[StudentGrade], path: Path) -> Path:
-    """``review.toml``: an override entry per "needs review", ready to copy and edit.
+def write_review(grades: list[StudentGrade], path: Path, flags: list[Flag] = ()) -> Path:
+    """``review.toml``: an override entry per "needs review", ready to copy and edit, and a
+    ``[[flag]]`` table per class integrity flag (for reading: overrides.toml takes none).
 
     Written with ``tomli_w``, so any character a student used stays valid TOML.
     """
@@ -254,6 +267,11 @@ def write_review(grades: list[StudentGrade], path: Path) -> Path:
                             "comment": "", "evidence": one_line(evidence)[:300]})
     header = ("# Decisions the grader left to you. Copy an entry into overrides.toml, set the\n"
               "# points (provisional now; max_points is the most), write a comment for the\n"
-              "# student, and grade again. The evidence is what the grader found.\n\n")
-    path.write_text(header + tomli_w.dumps({"override": entries}), encoding="utf-8")
+              "# student, and grade again. The evidence is what the grader found.\n"
+              "# Each [[flag]] is a class integrity flag with its evidence: for you to check,\n"
+              "# never a penalty (copy only [[override]] entries into overrides.toml).\n\n")
+    document = {"override": entries}
+    if flags:
+        document["flag"] = class_sections.review_entries(list(flags))
+    path.write_text(header + tomli_w.dumps(document), encoding="utf-8")
     return path

@@ -6,6 +6,11 @@ parser stuck on a crafted file, a worker killed for memory -- that student gets 
 criteria all say "needs review: could not be graded (why)", and the other students are
 graded as usual. Up to :func:`default_jobs` workers run at once.
 
+Beside the grades, each worker hands back the submission's
+:class:`~toolkit.grading.submission_facts.SubmissionFacts` (what the class integrity checks
+compare once everyone is graded); a submission whose facts cannot be taken is graded all
+the same.
+
 On Linux a worker is a ``fork`` of the grader (a few milliseconds, nothing to import again);
 where ``fork`` does not exist (Windows, macOS' default) workers are spawned.
 
@@ -24,6 +29,7 @@ from pathlib import Path
 
 from toolkit.grading.assessment import REVIEW, CriterionResult, StudentGrade, assess_labs
 from toolkit.grading.rubric import Rubric
+from toolkit.grading.submission_facts import SubmissionFacts, submission_facts
 from toolkit.grading.submissions import read_submission
 
 DEFAULT_TIMEOUT = 60.0  # seconds per student; a normal report takes well under one
@@ -47,19 +53,34 @@ def ungraded(student: str, source: Path | str, rubric: Rubric, why: str) -> Stud
 def grade_one(student: str, path: Path | str, rubric: Rubric) -> list[StudentGrade]:
     """Read and assess one submission, one grade per lab it covers; an exception becomes an
     :func:`ungraded` grade."""
+    return grade_with_facts(student, path, rubric)[0]
+
+
+def grade_with_facts(student: str, path: Path | str, rubric: Rubric
+                     ) -> tuple[list[StudentGrade], SubmissionFacts | None]:
+    """:func:`grade_one` and the submission's facts for the class checks (None when the
+    submission could not be graded or its facts not taken)."""
     try:
-        return assess_labs(read_submission(student, path), rubric)
+        submission = read_submission(student, path)
+        labs = assess_labs(submission, rubric)
     except Exception as error:
-        return [ungraded(student, path, rubric, f"{type(error).__name__}: {str(error)[:160]}")]
+        return [ungraded(student, path, rubric,
+                         f"{type(error).__name__}: {str(error)[:160]}")], None
+    try:  # after grading: the course's text is marked by then, so only the student's counts
+        facts = submission_facts(submission)
+    except Exception:  # the flags are extra: they never cost a student their grade
+        facts = None
+    return labs, facts
 
 
 def _worker(connection, student: str, path: Path, rubric: Rubric) -> None:
-    labs = grade_one(student, path, rubric)
+    labs, facts = grade_with_facts(student, path, rubric)
     try:
-        connection.send(labs)
+        connection.send((labs, facts))
     except Exception as error:  # e.g. a result that cannot be pickled
-        connection.send([ungraded(student, path, rubric, f"its result could not be passed "
-                                                         f"back ({type(error).__name__})")])
+        connection.send(([ungraded(student, path, rubric, f"its result could not be passed "
+                                                          f"back ({type(error).__name__})")],
+                         None))
     finally:
         connection.close()
 
@@ -71,6 +92,7 @@ def _context():
 
 def _preload() -> None:
     """Import what the readers import lazily, once, before the workers are forked."""
+    import datasketch  # noqa: F401
     import nbformat  # noqa: F401
     import pypdf  # noqa: F401
 
@@ -79,17 +101,19 @@ def _preload() -> None:
 
 
 def grade_all(entries: list[tuple[str, Path]], rubric: Rubric, *,
-              timeout: float = DEFAULT_TIMEOUT, jobs: int | None = None
-              ) -> tuple[list[StudentGrade], list[float]]:
+              timeout: float = DEFAULT_TIMEOUT, jobs: int | None = None,
+              facts: list | None = None) -> tuple[list[StudentGrade], list[float]]:
     """Grade ``(student id, path)`` entries, each in a worker with ``timeout`` seconds.
 
     Returns the grades in the order of ``entries`` (one per lab a submission covers) and the
-    seconds each entry took.
+    seconds each entry took. ``facts``, when given, receives each graded submission's
+    :class:`SubmissionFacts`.
     """
     _preload()
     context = _context()
     jobs = jobs or default_jobs()
     grades: list[list[StudentGrade]] = [[] for _ in entries]
+    found: list[SubmissionFacts | None] = [None] * len(entries)
     seconds = [0.0] * len(entries)
     pending = deque(enumerate(entries))
     running: dict = {}  # receiving end -> (index, process, started)
@@ -112,7 +136,7 @@ def grade_all(entries: list[tuple[str, Path]], rubric: Rubric, *,
             index, process, started = running.pop(receiver)
             student, path = entries[index]
             try:
-                labs = receiver.recv()
+                labs, found[index] = receiver.recv()
             except (EOFError, OSError):
                 process.join(5)
                 labs = [ungraded(student, path, rubric, f"the worker reading it ended "
@@ -131,4 +155,6 @@ def grade_all(entries: list[tuple[str, Path]], rubric: Rubric, *,
                 finish(index, [ungraded(student, path, rubric,
                                         f"stopped after the {timeout:g} s time limit; "
                                         f"--timeout sets it")], started)
+    if facts is not None:
+        facts.extend(fact for fact in found if fact is not None)
     return [grade for labs in grades for grade in labs], seconds

@@ -63,7 +63,7 @@ DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited
 _DATED_DRAFT = re.compile(r"REFLECTION\.new-\d{8}-\d{6}\.md")
 # Names the grader writes into its output folder: no student folder may take them.
 RESERVED_IDS = {"gradebook.csv", "summary.md", "summary.html", "score_histogram.png",
-                "review.toml", "overrides.toml"}
+                "review.toml", "overrides.toml", "canvas_import.csv", "moodle_import.csv"}
 
 
 @dataclass
