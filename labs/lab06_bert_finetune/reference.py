@@ -26,8 +26,6 @@ LOCAL_REFERENCES = [
              "(same machine)", "validation_accuracy": 0.804},
 ]
 GLUE_TRAINING_SET = "GLUE SST-2 train (67,349 phrases)"
-REFERENCE_SPLIT = ("GLUE SST-2 dev (872 sentences: the validation split of sst2_sentences, "
-                   "the test split of sst2_glue)")
 
 
 def citation(preset: bert.Preset) -> str | None:
@@ -74,9 +72,11 @@ def record_reference(run: Run, task: Task, preset: bert.Preset,
     if validation_accuracy is None and not glue:
         note += (" With --folds the validation sentences were pooled into the folds: the "
                  "measured figure is the test accuracy (1,821 test sentences).")
+    on_test = glue or validation_accuracy is None
     run.set_reference(value=value, metric="accuracy", citation=source, note=note,
-                      measured=test_accuracy if glue or validation_accuracy is None
-                      else validation_accuracy, split=REFERENCE_SPLIT)
+                      measured=test_accuracy if on_test else validation_accuracy,
+                      split=f"GLUE SST-2 dev (872 sentences; this run's "
+                            f"{'test' if glue else 'validation'} split)")
     run.record["reference"]["training_set"] = GLUE_TRAINING_SET
     run.record["reference"]["this_run_training_set"] = trained_on
     run.record["results"]["local_references"] = LOCAL_REFERENCES
