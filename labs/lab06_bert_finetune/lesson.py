@@ -47,7 +47,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from labs.lab06_bert_finetune.baseline import embedding_baseline, sentence_search  # noqa: F401
+from labs.lab06_bert_finetune.baseline import embedding_baseline, sentence_search
 from labs.lab06_bert_finetune.batches import predict_probabilities, training_batches
 from labs.lab06_bert_finetune.compare import compare_strategies
 from labs.lab06_bert_finetune.folds import cross_validate

@@ -26,8 +26,6 @@ LOCAL_REFERENCES = [
              "(same machine)", "validation_accuracy": 0.804},
 ]
 GLUE_TRAINING_SET = "GLUE SST-2 train (67,349 phrases)"
-REFERENCE_SPLIT = ("GLUE SST-2 dev (872 sentences: the validation split of sst2_sentences, "
-                   "the test split of sst2_glue)")
 
 
 def citation(preset: bert.Preset) -> str | None:
@@ -65,7 +63,8 @@ def record_reference(run: Run, task: Task, preset: bert.Preset,
     trained_on = (f"{train_count:,} GLUE training phrases (GLUE train less a validation share)"
                   if glue else f"{train_count:,} SST-2 training sentences (Kim 2014 split)")
     note = (f"The published score was trained on {GLUE_TRAINING_SET}; this run trained on "
-            f"{trained_on}" + (", nearly the same training set." if glue else
+            f"{trained_on}" + (", nearly the same training set; measured here: this run's "
+                               "test split, GLUE dev itself." if glue else
                                ": a different, ten times smaller training set."))
     if preset.name == bert.OFFLINE_PRESET:
         note = ("There is no published SST-2 score for all-MiniLM-L6-v2 (a sentence-"
@@ -74,9 +73,12 @@ def record_reference(run: Run, task: Task, preset: bert.Preset,
     if validation_accuracy is None and not glue:
         note += (" With --folds the validation sentences were pooled into the folds: the "
                  "measured figure is the test accuracy (1,821 test sentences).")
+    elif not glue:
+        note += " Measured here: this run's validation split, the same 872 sentences."
+    on_test = glue or validation_accuracy is None
     run.set_reference(value=value, metric="accuracy", citation=source, note=note,
-                      measured=test_accuracy if glue or validation_accuracy is None
-                      else validation_accuracy, split=REFERENCE_SPLIT)
+                      measured=test_accuracy if on_test else validation_accuracy,
+                      split="GLUE SST-2 dev (872 sentences)")
     run.record["reference"]["training_set"] = GLUE_TRAINING_SET
     run.record["reference"]["this_run_training_set"] = trained_on
     run.record["results"]["local_references"] = LOCAL_REFERENCES

@@ -8,6 +8,7 @@ import argparse
 
 from labs.lab06_bert_finetune.tasks import Task, main_task
 from toolkit import plots
+from toolkit.formats import console_table
 from toolkit.runs import Run
 from toolkit.text import bert
 
@@ -39,9 +40,11 @@ def benchmark(preset_name: str, tasks: dict[str, Task] | None, config: argparse.
             row = bert.training_throughput(backbone, batch_size=batch_size,
                                            seq_length=seq_length, steps=2 if config.quick else 3)
             rows.append(row)
-            print(f"{precision:15} batch {batch_size:4} x {seq_length:4}: "
-                  f"{row['tokens_per_s']:>10,.0f} tokens/s ({row['step_ms']:.0f} ms/step, "
-                  f"first step {row['first_step_s']:.1f} s)")
+            print(f"measured {precision}, batch {batch_size} x {seq_length} tokens")
+    print(console_table(
+        ["precision", "batch", "length", "tokens/s", "ms/step", "first step s"],
+        [[row["precision"], row["batch_size"], row["seq_length"], f"{row['tokens_per_s']:,.0f}",
+          f"{row['step_ms']:.0f}", f"{row['first_step_s']:.1f}"] for row in rows]))
     run.record["results"]["benchmark"] = {"architecture": preset_name, "grid": rows}
     if tasks:
         padding = padding_speedup(preset_name, main_task(tasks), config)

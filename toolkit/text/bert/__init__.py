@@ -88,7 +88,12 @@ _MODULES = {
 __all__ = sorted(_MODULES)
 
 
+_SUBMODULES = ("choices", "model", "optimisation", "predictor", "presets", "speed", "tokens")
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:  # bert.presets, as after ``import toolkit.text.bert.presets``
+        return importlib.import_module(f".{name}", __name__)
     if name not in _MODULES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)
@@ -97,4 +102,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULES))
+    return sorted(set(globals()) | set(_MODULES) | set(_SUBMODULES))
