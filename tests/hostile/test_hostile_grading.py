@@ -100,14 +100,14 @@ def test_a_stalled_student_is_stopped_at_the_time_limit(tmp_path, tmp_path_facto
         return real_read(student, path)
 
     monkeypatch.setattr(isolation, "read_submission", read)
-    limit = 1.0
+    limit = 5.0  # room for alice's own grading on a loaded machine
     started = time.monotonic()
     grades, _ = _grade(tmp_path, timeout=limit)
     elapsed = time.monotonic() - started
     # A generous bound: the property is "killed at the limit", not a speed.
     assert elapsed < limit + 15, f"the class took {elapsed:.0f} s with a {limit:g} s limit"
     assert grades["alice"].total > 0
-    assert "1 s time limit" in grades["slow"].results[0].evidence[0]
+    assert "5 s time limit" in grades["slow"].results[0].evidence[0]
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text()), 0)  # the stalled worker no longer exists
 
