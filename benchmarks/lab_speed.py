@@ -252,7 +252,7 @@ def bench_bert(quick: bool) -> BenchRow:
 
     from toolkit.errors import CourseError
     from toolkit.text import bert
-    from toolkit.text.data import load_text_dataset
+    from toolkit.text.datasets import load_text_dataset
 
     lab06 = importlib.import_module("labs.lab06_bert_finetune")
     preset_name = bert.OFFLINE_PRESET if quick else "bert_base_en_uncased"

@@ -24,7 +24,7 @@ from toolkit.cli import run_main
 from toolkit.errors import CourseError
 from toolkit.runs import list_runs, read_record
 from toolkit.text import bert
-from toolkit.text.data import TextDataset
+from toolkit.text.datasets import TextDataset
 
 REPO = Path(__file__).resolve().parent.parent
 # One padded shape (every synthetic / quick sentence fits in 64 word pieces): one compilation.

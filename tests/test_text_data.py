@@ -291,13 +291,3 @@ def test_real_kim_sentence_splits(shared_data):
     assert np.bincount(data.y_test).tolist() == [912, 909]
     assert data.test_split == "test"
 
-
-def test_the_old_module_still_exports_what_lab_6_and_others_import():
-    from toolkit.text import data, datasets, readers
-
-    assert data.TextDataset is datasets.TextDataset
-    assert data.read_unlabelled_table is readers.read_unlabelled_table
-    for name in ("load_text_dataset", "load_text_file", "load_sst2_glue",
-                 "add_text_data_arguments", "load_from_args", "read_text_table"):
-        assert callable(getattr(data, name))
-

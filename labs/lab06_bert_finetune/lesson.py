@@ -64,7 +64,7 @@ from toolkit.errors import CourseError
 from toolkit.metrics import classification_metrics, threshold_report
 from toolkit.runs import Run, parameter_counts
 from toolkit.text import bert
-from toolkit.text import data as text_data
+from toolkit.text import datasets as text_datasets
 from toolkit.text import plots as text_plots
 from toolkit.text import tags as text_tags
 from toolkit.text.bert.predictor import decide, predict_texts, save_predict_settings
@@ -73,10 +73,32 @@ LAB_ID = "lab06_bert_finetune"
 TITLE = "Fine-tuning BERT on SST-2"
 
 
-# --- 1. data -----------------------------------------------------------------------------------
+# --- 1. the pretrained model and the data ------------------------------------------------------
+
+def resolve_model(config: argparse.Namespace) -> bert.Preset:
+    """Find the pretrained model locally (or download a keras-hub preset once).
+
+    Offline with nothing cached, this fails in seconds and says what to install or download.
+    ``--benchmark`` needs no weights: for a known architecture it never downloads, and borrows
+    the (identical) uncased BERT vocabulary of all-minilm-l6-v2 to tokenize.
+    """
+    known_architecture = config.preset.lower() in bert.ARCHITECTURES
+    try:
+        preset = bert.resolve_preset(config.preset,
+                                     download=not (config.benchmark and known_architecture))
+    except CourseError:
+        if not (config.benchmark and known_architecture and bert.offline_package_dir()):
+            raise
+        print(f"--benchmark: {config.preset} is not cached; its architecture is built with "
+              f"random weights, and the texts are tokenized with the same uncased vocabulary "
+              f"from {bert.OFFLINE_PACKAGE}")
+        return bert.resolve_preset(bert.OFFLINE_PRESET)
+    print(f"model: {preset.label} at {preset.location}")
+    return preset
+
 
 def load_main_task(config: argparse.Namespace) -> Task:
-    """The data set to fine-tune on, read by ``toolkit.text.data`` as labs 4-5 read it.
+    """The data set to fine-tune on, read by ``toolkit.text.datasets`` as labs 4-5 read it.
 
     Default: the SST-2 sentence splits (Kim 2014): 6,920 train, 872 validation, 1,821 test
     sentences, found through ``--data-dir``, ``$KERASCOURSE_DATA`` or the Keras cache, or
@@ -84,7 +106,7 @@ def load_main_task(config: argparse.Namespace) -> Task:
     without ``--test-data`` a stratified held-out test split). ``--quick`` and
     ``--train-samples`` take class-balanced subsets.
     """
-    dataset = text_data.load_text_dataset(
+    dataset = text_datasets.load_text_dataset(
         config.dataset, data=config.data, test_data=config.test_data,
         text_column=config.text_column, label_column=config.label_column,
         data_dir=config.data_dir, seed=config.seed)
@@ -116,29 +138,7 @@ def load_data(config: argparse.Namespace) -> dict[str, Task]:
     return tasks
 
 
-# --- 2. model, tokens, devices -----------------------------------------------------------------
-
-def resolve_model(config: argparse.Namespace) -> bert.Preset:
-    """Find the pretrained model locally (or download a keras-hub preset once).
-
-    Offline with nothing cached, this fails in seconds and says what to install or download.
-    ``--benchmark`` needs no weights: for a known architecture it never downloads, and borrows
-    the (identical) uncased BERT vocabulary of all-minilm-l6-v2 to tokenize.
-    """
-    known_architecture = config.preset.lower() in bert.ARCHITECTURES
-    try:
-        preset = bert.resolve_preset(config.preset,
-                                     download=not (config.benchmark and known_architecture))
-    except CourseError:
-        if not (config.benchmark and known_architecture and bert.offline_package_dir()):
-            raise
-        print(f"--benchmark: {config.preset} is not cached; its architecture is built with "
-              f"random weights, and the texts are tokenized with the same uncased vocabulary "
-              f"from {bert.OFFLINE_PACKAGE}")
-        return bert.resolve_preset(bert.OFFLINE_PRESET)
-    print(f"model: {preset.label} at {preset.location}")
-    return preset
-
+# --- 2. tokens and devices ---------------------------------------------------------------------
 
 def tokenize(tasks: dict[str, Task], preset: bert.Preset,
              config: argparse.Namespace) -> bert.WordPieceTokenizer:
@@ -573,8 +573,8 @@ def finish(run: Run, plan: DistributionPlan | None = None) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     config = parse_args(argv)
+    preset = resolve_model(config)  # first: a missing model fails before the data loads
     tasks = load_data(config)
-    preset = resolve_model(config)
     tokenizer = tokenize(tasks, preset, config)
     plan = plan_devices(config)
     run = start_run(config, tasks, preset, plan)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from toolkit.cli import positive_int
 from toolkit.errors import CourseError
-from toolkit.text import data as text_data
+from toolkit.text import readers as text_readers
 
 LAB_ID = "lab06_bert_finetune"
 
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from toolkit.text.bert import predictor  # Keras: only once the flags are fine
 
     settings, models = predictor.load_predictor(run_dir, LAB_ID)
-    ids, texts, id_name = text_data.read_unlabelled_table(
+    ids, texts, id_name = text_readers.read_unlabelled_table(
         args.data, args.text_column, args.id_column, text_column_guess=settings["text_column"])
     print(f"{len(texts):,} texts from {args.data}; {len(models)} model(s) from {run_dir}")
     probabilities = predictor.predict_texts(

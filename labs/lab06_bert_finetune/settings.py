@@ -17,7 +17,7 @@ from typing import NamedTuple
 from toolkit.cli import add_distribute_flag, lab_parser, positive_int
 from toolkit.errors import CourseError
 from toolkit.text import bert
-from toolkit.text import data as text_data
+from toolkit.text import datasets as text_datasets
 
 DESCRIPTION = ("Lab 6: fine-tuning BERT on SST-2 or your own labelled texts. Strategies, "
                "evaluation, speed.")
@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = lab_parser(DESCRIPTION, epochs=3, batch_size=32)
     parser.prog = "python -m labs.lab06_bert_finetune"
     parser.set_defaults(epochs=None)  # 3, or 1 with --quick
-    text_data.add_text_data_arguments(parser, default="sst2_sentences")
+    text_datasets.add_text_data_arguments(parser, default="sst2_sentences")
     model = parser.add_argument_group("model")
     model.add_argument("--preset", help=f"keras-hub preset name, Keras/Hugging Face model folder "
                                         f"or {bert.OFFLINE_PRESET} (default {DEFAULT_PRESET}; "

@@ -9,7 +9,7 @@ import numpy as np
 
 from labs.lab06_bert_finetune.settings import TaskSpec
 from toolkit.text import bert
-from toolkit.text import data as text_data
+from toolkit.text import datasets as text_datasets
 
 SST2_DATASETS = ("sst2_sentences", "sst2_glue")
 SPLITS = {"train": ("x_train", "y_train"), "validation": ("x_val", "y_val"),
@@ -30,7 +30,7 @@ class Task:
     """
 
     name: str
-    data: text_data.TextDataset
+    data: text_datasets.TextDataset
     loss_weight: float = 1.0
     tokens: dict[str, bert.TokenizedTexts] = field(default_factory=dict)
     pad_id: int = 0
@@ -55,7 +55,7 @@ def main_task(tasks: dict[str, Task]) -> Task:
     return next(iter(tasks.values()))
 
 
-def task_name(dataset: text_data.TextDataset) -> str:
+def task_name(dataset: text_datasets.TextDataset) -> str:
     """A short identifier for the task (the multitask head is named after it)."""
     if dataset.name in SST2_DATASETS:
         return "sst2"
@@ -72,7 +72,7 @@ def readable(text: str) -> str:
     return text.replace("-lrb-", "(").replace("-rrb-", ")")
 
 
-def readable_sst2(dataset: text_data.TextDataset) -> text_data.TextDataset:
+def readable_sst2(dataset: text_datasets.TextDataset) -> text_datasets.TextDataset:
     """SST-2 with :func:`readable` brackets; any other data set as it is."""
     if dataset.name not in SST2_DATASETS:
         return dataset
@@ -82,7 +82,7 @@ def readable_sst2(dataset: text_data.TextDataset) -> text_data.TextDataset:
                    notes=[*dataset.notes, "-lrb- / -rrb- turned back into ( / )"])
 
 
-def as_task(dataset: text_data.TextDataset) -> Task:
+def as_task(dataset: text_datasets.TextDataset) -> Task:
     """The main task of a run: named by :func:`task_name`, SST-2 :func:`readable`."""
     return Task(task_name(dataset), readable_sst2(dataset))
 
@@ -98,16 +98,16 @@ def load_extra_tasks(config, limit: int) -> list[Task]:
 
 
 def load_extra_task(spec: TaskSpec, seed: int, limit: int) -> Task:
-    """A ``--task`` data set, read by ``toolkit.text.data`` (CSV/TSV, string or integer labels):
+    """A ``--task`` data set, read by ``toolkit.text.datasets`` (CSV/TSV, string or integer labels):
     at most ``limit`` training rows, and a stratified validation share."""
-    dataset = text_data.load_text_file(spec.path, spec.text_column, spec.label_column, seed=seed)
+    dataset = text_datasets.load_text_file(spec.path, spec.text_column, spec.label_column, seed=seed)
     dataset = dataset.subsample(limit, len(dataset.x_val), len(dataset.x_test), seed)
     return Task(spec.name, dataset, loss_weight=spec.weight)
 
 
 def load_phrases(data_dir, seed: int, limit: int) -> Task:
     """``--multitask``'s default second task: GLUE's SST-2 training phrases (a subset)."""
-    phrases = text_data.load_sst2_glue(data_dir, seed)
+    phrases = text_datasets.load_sst2_glue(data_dir, seed)
     phrases = phrases.subsample(limit, max(limit // 10, 32), len(phrases.x_test), seed)
     return Task("phrases", readable_sst2(phrases))
 
