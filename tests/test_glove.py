@@ -192,6 +192,7 @@ def test_the_registry_glove_fails_fast_offline_with_what_to_download(tmp_path):
     assert "https://nlp.stanford.edu/data/glove.6B.zip" in message
 
 
+@pytest.mark.slow
 def test_real_glove_subset(shared_data):
     path = shared_data / "glove_6B_50d_subset" / "glove.6B.50d.top2446.txt"
     glove = load_glove(path)
@@ -260,6 +261,7 @@ def test_read_analogies_reads_sections_and_rejects_bad_lines(tmp_path):
             read_analogies(bad)
 
 
+@pytest.mark.slow
 def test_the_shipped_analogy_subset_uses_only_words_of_the_glove_subset(shared_data):
     questions = read_analogies(datasets_path("analogies", "questions-words-subset.txt"))
     assert len({section for section, *_ in questions}) == 10 and len(questions) > 1000
