@@ -395,6 +395,7 @@ def test_head_learning_rate_multiplier(tiny_preset, tmp_path):
     assert lab.learning_rate_multipliers(model, backbone, config, "full") is None
 
 
+@pytest.mark.slow
 def test_gradual_unfreezing_trains_the_top_block_first(tiny_preset, tmp_path):
     config = config_for(tiny_preset, tmp_path, "--strategy", "gradual", "--no-baseline")
     tasks = {"sst2": synthetic_sst2()}
