@@ -101,6 +101,7 @@ def test_a_log_level_the_user_chose_is_kept_and_level_0_shows_every_note(tmp_pat
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
 
 
+@pytest.mark.slow
 def test_a_lab_that_loads_keras_prints_nothing_before_its_own_output(tmp_path):
     """End to end with the real backend: whatever TensorFlow prints while it loads stays off
     the screen (this test fails when a TensorFlow release changes its start-up notes)."""
