@@ -97,10 +97,12 @@ def run_lab(package: str, argv: Sequence[str] | None = None,
             command = importlib.import_module(commands[argv[0]])
         return run_main(command.main, argv[1:])
     settings = importlib.import_module(f"{package}.settings")
-    try:
-        settings.parse_args(argv)  # --help and flag errors end here, before Keras loads
+    try:  # --help and flag errors end here, before Keras loads
+        code = run_main(lambda args: settings.parse_args(args) and 0, argv)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    if code:  # a value parse_args rejected (a CourseError): one line, exit code 2
+        return code
     with startup_notes_dropped():
         lesson = importlib.import_module(f"{package}.lesson")
     return run_main(lesson.main, argv)
