@@ -14,7 +14,6 @@ from toolkit.cli import EXIT_BAD_INPUT, lab_parser, positive_int, run_main
 from toolkit.errors import CourseError
 
 
-@pytest.mark.slow
 def test_check_json_reports_every_area(capsys, shared_data):
     assert check.main(["--json", "--data-dir", str(shared_data)]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -101,3 +100,10 @@ def test_a_data_dir_that_does_not_exist_is_named(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERASCOURSE_DATA", str(tmp_path))
     assert lab_parser("demo").parse_args([]).data_dir == str(tmp_path)
 
+
+def test_lab_help_names_the_command_a_student_types():
+    from toolkit.cli import lab_command
+
+    assert lab_command("/x/labs/lab03_cnn_mnist/__main__.py") == "python -m labs.lab03_cnn_mnist"
+    assert lab_command("/x/labs/lab03_cnn_mnist.py") == "python -m labs.lab03_cnn_mnist"
+    assert lab_command("/usr/bin/pytest") is None

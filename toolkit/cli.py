@@ -83,14 +83,8 @@ def lab_parser(description: str, *, epochs: int | None = None, batch_size: int |
         batch_size: default for ``--batch-size``; ``None`` to leave the flag out.
         seed: default for ``--seed``.
     """
-    # `python -m labs.lab03_cnn_mnist` shows up as "lab03_cnn_mnist.py" by default: say the
-    # command the student actually types.
-    script = Path(sys.argv[0])
-    prog = (f"python -m labs.{script.stem}" if script.parent.name == "labs" else
-            f"python -m labs.{script.parent.name}"  # a lab package's __main__.py
-            if script.name == "__main__.py" and script.parent.parent.name == "labs" else None)
     parser = SuggestingParser(
-        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog=lab_command(sys.argv[0]), description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     if epochs is not None:
         parser.add_argument("--epochs", type=int, default=epochs,
                             help=f"training epochs (default {epochs})")
@@ -113,13 +107,15 @@ def lab_parser(description: str, *, epochs: int | None = None, batch_size: int |
     return parser
 
 
-def add_distribute_flag(parser) -> None:
-    """Add ``--distribute`` to a lab's parser (see :mod:`toolkit.distribute`; kept here so
-    a lab's settings read their flags without loading Keras)."""
-    parser.add_argument(
-        "--distribute", action="store_true",
-        help="data parallel over all visible GPUs (JAX DataParallel / TF MirroredStrategy); "
-             "--batch-size is then per device and the learning rate scales with the devices")
+def lab_command(script: str) -> str | None:
+    """What the student typed to start the lab whose script is ``script`` (``sys.argv[0]``):
+    ``python -m labs.lab03_cnn_mnist`` rather than argparse's "__main__.py"."""
+    path = Path(script)
+    if path.name == "__main__.py" and path.parent.parent.name == "labs":  # a lab package
+        return f"python -m labs.{path.parent.name}"
+    if path.parent.name == "labs" and path.stem.startswith("lab"):  # a lab module
+        return f"python -m labs.{path.stem}"
+    return None
 
 
 def positive_int(text: str) -> int:

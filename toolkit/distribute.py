@@ -34,10 +34,6 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
-import keras
-
-from toolkit.cli import add_distribute_flag  # noqa: F401  (the flag lives with the other flags)
-
 TF_CPU_DEVICES_ENV = "KERASCOURSE_TF_CPU_DEVICES"  # split the CPU into N logical devices (tests)
 
 
@@ -75,6 +71,10 @@ class DistributionPlan:
     def create(cls, *, enabled: bool, per_replica_batch: int,
                learning_rate: float) -> DistributionPlan:
         """Plan data parallelism over all devices of the active backend (if ``enabled``)."""
+        # Keras is imported here, not at the top: a lab's settings module imports
+        # add_distribute_flag from here before Keras loads (so --help answers in a second).
+        import keras
+
         plan = cls(per_replica_batch=per_replica_batch, base_learning_rate=learning_rate)
         if not enabled:
             return plan
@@ -124,6 +124,8 @@ class DistributionPlan:
     def close(self) -> None:
         """Undo the global JAX distribution so later models in the process run normally."""
         if self.strategy == "jax DataParallel":
+            import keras
+
             keras.distribution.set_distribution(None)
 
 
@@ -145,3 +147,11 @@ def _tf_devices(tf) -> list[str] | None:
             pass  # TF already initialised: keep the devices it has
     logical = tf.config.list_logical_devices("CPU")
     return [d.name for d in logical] if len(logical) > 1 else None
+
+
+def add_distribute_flag(parser) -> None:
+    """Add ``--distribute`` to a lab's parser."""
+    parser.add_argument(
+        "--distribute", action="store_true",
+        help="data parallel over all visible GPUs (JAX DataParallel / TF MirroredStrategy); "
+             "--batch-size is then per device and the learning rate scales with the devices")

@@ -19,11 +19,17 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 
 from toolkit.registry import fetch, get_entry
+
+if TYPE_CHECKING:
+    import keras
+
+# Keras is imported inside the functions that build or feed a model, not at the top: lab 1's
+# flags (--model's choices) read APPLICATIONS before Keras loads, so --help answers at once.
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,8 @@ def resolve_weights(spec: ApplicationSpec, choice: str, data_dir=None) -> str | 
 def build_application(spec: ApplicationSpec, weights: str | None, *,
                       include_top: bool = True, input_shape=None):
     """``keras.applications.<builder>(weights=...)``: with the 1,000-class top by default."""
+    import keras
+
     builder = getattr(keras.applications, spec.builder)
     kwargs = {"weights": weights, "include_top": include_top}
     if input_shape is not None:
@@ -115,6 +123,8 @@ def build_application(spec: ApplicationSpec, weights: str | None, *,
 def preprocess(spec: ApplicationSpec, images: np.ndarray) -> np.ndarray:
     """uint8 RGB photos ``(N, H, W, 3)`` -> the model's input (float32), by its own
     ``keras.applications.<module>.preprocess_input``."""
+    import keras
+
     module = getattr(keras.applications, spec.module)
     return np.asarray(module.preprocess_input(np.array(images, dtype="float32", copy=True)))
 
@@ -122,6 +132,8 @@ def preprocess(spec: ApplicationSpec, images: np.ndarray) -> np.ndarray:
 def first_convolution(model) -> tuple[keras.layers.Layer, str]:
     """The first ``Conv2D`` of ``model`` (looking inside nested models such as ConvNeXt's
     stem) and the name of the top-level layer whose output holds its feature maps."""
+    import keras
+
     for layer in model.layers:
         if isinstance(layer, keras.layers.Conv2D):
             return layer, layer.name
@@ -135,6 +147,8 @@ def top_block_layers(model, spec: ApplicationSpec) -> list:
     """The layers of the model's last block (by the catalogue's name prefixes), the ones a
     fine-tuning step unfreezes; batch-norm layers are left out (they stay frozen, as Keras's
     transfer-learning guide advises, so their statistics are not disturbed)."""
+    import keras
+
     return [layer for layer in model.layers
             if layer.name.startswith(spec.top_block)
             and not isinstance(layer, keras.layers.BatchNormalization)]

@@ -23,6 +23,8 @@ One module a job: :mod:`.presets` (which model), :mod:`.tokens` (tokenize, pad),
 precision), :mod:`.speed` (embeddings, throughput, padding), :mod:`.predictor` (a saved
 classifier labelling new texts: ``predict``'s submission file). The names are gathered here, so
 ``from toolkit.text import bert`` then ``bert.resolve_preset(...)`` reads as one library.
+Each name loads its module on first use, so ``bert.STRATEGIES`` (:mod:`.choices`) and
+``bert.OFFLINE_PRESET`` (:mod:`.presets`) do not load Keras: lab 6's flags read them.
 
 Example:
     >>> preset = resolve_preset("all-minilm-l6-v2")
@@ -35,54 +37,33 @@ Example:
 
 from __future__ import annotations
 
-from toolkit.text.bert.model import (  # noqa: F401
-    HEADS,
-    POOLINGS,
-    STRATEGIES,
-    FirstToken,
-    MaskedMeanPooling,
-    apply_strategy,
-    build_classifier,
-    classification_head,
-    gradual_gates,
-    layer_groups,
-    layerwise_multipliers,
-    sentence_vector,
-    transformer_blocks,
-)
-from toolkit.text.bert.optimisation import (  # noqa: F401
-    GradualUnfreezing,
-    LayerwiseAdamW,
-    WarmupLinearDecay,
-    default_precision,
-    make_optimizer,
-)
-from toolkit.text.bert.presets import (  # noqa: F401
-    ARCHITECTURES,
-    BERT_VOCABULARY_SIZE,
-    FAMILIES,
-    KAGGLE_URL,
-    OFFLINE_MODULE,
-    OFFLINE_PACKAGE,
-    OFFLINE_PRESET,
-    Preset,
-    input_names,
-    kaggle_cache_dir,
-    load_backbone,
-    offline_package_dir,
-    random_backbone,
-    resolve_preset,
-)
-from toolkit.text.bert.speed import (  # noqa: F401
-    padding_speedup,
-    sentence_embeddings,
-    training_throughput,
-)
-from toolkit.text.bert.tokens import (  # noqa: F401
-    PaddedBatches,
-    SubwordTokenizer,
-    TokenizedTexts,
-    WordPieceTokenizer,
-    make_tokenizer,
-    padded_length,
-)
+import importlib
+
+# The module that holds each name; it is imported when the name is first asked for (PEP 562).
+_NAMES = {
+    "choices": ("HEADS", "POOLINGS", "STRATEGIES"),
+    "model": ("FirstToken", "MaskedMeanPooling", "apply_strategy", "build_classifier",
+              "classification_head", "gradual_gates", "layer_groups", "layerwise_multipliers",
+              "sentence_vector", "transformer_blocks"),
+    "optimisation": ("GradualUnfreezing", "LayerwiseAdamW", "WarmupLinearDecay",
+                     "default_precision", "make_optimizer"),
+    "presets": ("ARCHITECTURES", "BERT_VOCABULARY_SIZE", "FAMILIES", "KAGGLE_URL",
+                "OFFLINE_MODULE", "OFFLINE_PACKAGE", "OFFLINE_PRESET", "Preset", "input_names",
+                "kaggle_cache_dir", "load_backbone", "offline_package_dir", "random_backbone",
+                "resolve_preset"),
+    "speed": ("padding_speedup", "sentence_embeddings", "training_throughput"),
+    "tokens": ("PaddedBatches", "SubwordTokenizer", "TokenizedTexts", "WordPieceTokenizer",
+               "make_tokenizer", "padded_length"),
+}
+_MODULE_OF = {name: module for module, names in _NAMES.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF})

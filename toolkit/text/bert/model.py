@@ -9,11 +9,8 @@ from __future__ import annotations
 import keras
 
 from toolkit.errors import CourseError
+from toolkit.text.bert.choices import HEADS, POOLINGS, STRATEGIES
 from toolkit.text.bert.presets import input_names
-
-STRATEGIES = ("full", "frozen", "last-n", "layerwise", "gradual")
-POOLINGS = ("mean", "cls")
-HEADS = ("linear", "mlp")
 
 # --- The model: pooling, head, strategies ---------------------------------------------------
 
