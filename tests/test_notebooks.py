@@ -492,7 +492,6 @@ def run_cli(module: str, args: list[str], cwd: Path, data_dir: Path | None = Non
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-@pytest.mark.slow
 @pytest.mark.notebooks
 def test_fake_lab_notebook_runs_and_matches_the_command_line(fake_lab, tmp_path):
     path = tmp_path / "fake.ipynb"
@@ -560,7 +559,6 @@ def data_dir() -> Path | None:
     return None
 
 
-@pytest.mark.slow
 @pytest.mark.notebooks
 @pytest.mark.parametrize("lab_id", LAB_IDS)
 def test_lab_notebook_runs_top_to_bottom_in_quick_mode(lab_id, notebook_folder, data_dir):
@@ -576,7 +574,6 @@ def test_lab_notebook_runs_top_to_bottom_in_quick_mode(lab_id, notebook_folder, 
 SAME_RECORD_LAB = "lab04_bag_of_words"
 
 
-@pytest.mark.slow
 @pytest.mark.notebooks
 def test_notebook_and_command_line_write_the_same_record(notebook_folder, data_dir):
     path, _ = executed_lab(SAME_RECORD_LAB, notebook_folder, data_dir)
