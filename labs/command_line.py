@@ -30,9 +30,11 @@ from toolkit.cli import run_main
 # that TF_CPP_MIN_LOG_LEVEL does not reach it: absl's banner ("WARNING: All log messages
 # before absl::InitializeLog() is called are written to STDERR") and INFO lines ("I0000 ...
 # port.cc:153] oneDNN custom operations are on", "cudart_stub.cc:31] Could not find cuda
-# drivers"). Notes about the build, nothing a student can or must act on.
+# drivers", "cpu_feature_guard.cc:227] This TensorFlow binary is optimized..." and its second
+# line). Notes about the build, nothing a student can or must act on.
 STARTUP_NOTE = re.compile(r"WARNING: All log messages before absl::InitializeLog\(\)"
-                          r"|I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] ")
+                          r"|I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] "
+                          r"|To enable the following instructions: .* rebuild TensorFlow")
 
 
 def quiet_backend_logs() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 
+import pytest
 from benchmark_modules import load_benchmark
 
 lab_speed = load_benchmark("lab_speed")
@@ -76,6 +77,7 @@ def test_fast_settings_take_one_step_per_call_on_torch(monkeypatch):
     assert fast_fit_settings(128, 1e-3)["steps_per_execution"] == 1
 
 
+@pytest.mark.slow
 def test_mlp_workload_writes_a_json_row(tmp_path, fashion_mnist_dir, capsys):
     out = tmp_path / "bench.json"
     assert main(["--quick", "--only", "mlp", "--json", str(out)]) == 0

@@ -14,6 +14,7 @@ from toolkit.cli import EXIT_BAD_INPUT, lab_parser, positive_int, run_main
 from toolkit.errors import CourseError
 
 
+@pytest.mark.slow
 def test_check_json_reports_every_area(capsys, shared_data):
     assert check.main(["--json", "--data-dir", str(shared_data)]) == 0
     report = json.loads(capsys.readouterr().out)

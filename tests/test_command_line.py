@@ -65,6 +65,8 @@ def test_startup_notes_are_dropped_and_everything_else_is_kept(tmp_path, monkeyp
                     b"written to STDERR\\n")
         os.write(2, b"I0000 00:00:1796227959.347484   12301 port.cc:153] oneDNN custom "
                     b"operations are on.\\n")
+        os.write(2, b"To enable the following instructions: AVX2 FMA, in other operations, "
+                    b"rebuild TensorFlow with the appropriate compiler flags.\\n")
         os.write(2, b"E0000 00:00:1796227959.5   12301 real.cc:1] a native error\\n")
         print("warning: a Python warning while loading", file=sys.stderr)
 
@@ -76,7 +78,7 @@ def test_startup_notes_are_dropped_and_everything_else_is_kept(tmp_path, monkeyp
     assert run_lab(lab, ["--epochs", "1"]) == 0
     out, err = capfd.readouterr()
     assert out == "the lab speaks\n"
-    assert "absl" not in err and "oneDNN" not in err
+    assert "absl" not in err and "oneDNN" not in err and "AVX2" not in err
     assert "a native error" in err and "a Python warning while loading" in err
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
 
@@ -99,6 +101,7 @@ def test_a_log_level_the_user_chose_is_kept_and_level_0_shows_every_note(tmp_pat
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
 
 
+@pytest.mark.slow
 def test_a_lab_that_loads_keras_prints_nothing_before_its_own_output(tmp_path):
     """End to end with the real backend: whatever TensorFlow prints while it loads stays off
     the screen (this test fails when a TensorFlow release changes its start-up notes)."""

@@ -47,6 +47,7 @@ def check_plan(result: dict, strategy: str):
     assert result["accuracy"][-1] > 0.7, "the distributed model must still learn"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax not installed")
 def test_jax_data_parallel_on_two_virtual_cpus():
     result = run_script("jax", {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
@@ -55,6 +56,7 @@ def test_jax_data_parallel_on_two_virtual_cpus():
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
                     reason="tensorflow not installed")
+@pytest.mark.slow
 def test_tensorflow_mirrored_strategy_on_two_logical_cpus():
     result = run_script("tensorflow", {"KERASCOURSE_TF_CPU_DEVICES": "2"})
     check_plan(result, "tf MirroredStrategy")

@@ -201,6 +201,7 @@ def test_offline_the_fix_names_the_subset_found_in_the_data_dir(shared_data):
     assert f"--glove-file {subset}" in error.value.fix
 
 
+@pytest.mark.slow
 def test_real_glove_subset(shared_data):
     path = shared_data / "glove_6B_50d_subset" / "glove.6B.50d.top2446.txt"
     glove = load_glove(path)
@@ -269,6 +270,7 @@ def test_read_analogies_reads_sections_and_rejects_bad_lines(tmp_path):
             read_analogies(bad)
 
 
+@pytest.mark.slow
 def test_the_shipped_analogy_subset_uses_only_words_of_the_glove_subset(shared_data):
     questions = read_analogies(datasets_path("analogies", "questions-words-subset.txt"))
     assert len({section for section, *_ in questions}) == 10 and len(questions) > 1000

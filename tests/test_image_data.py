@@ -63,6 +63,7 @@ def test_to_model_input_shapes():
     assert flat.shape == (5, 784) and flat.dtype == np.float32 and flat.max() == 1.0
 
 
+@pytest.mark.slow
 def test_real_fashion_mnist(fashion_mnist_dir):
     data = load_image_dataset("fashion_mnist")
     assert data.x_train.shape == (60000, 28, 28) and data.x_test.shape == (10000, 28, 28)
@@ -71,6 +72,7 @@ def test_real_fashion_mnist(fashion_mnist_dir):
     assert data.class_names[9] == "Ankle boot"
 
 
+@pytest.mark.slow
 def test_splits_are_stratified_seeded_and_shaped(fashion_mnist_dir):
     kwargs = dict(validation_split=0.1, seed=3, quick_train=2000)
     splits = load_splits("fashion_mnist", None, channels=True, **kwargs)
@@ -82,6 +84,7 @@ def test_splits_are_stratified_seeded_and_shaped(fashion_mnist_dir):
     assert splits.images_test.shape == (10000, 28, 28) and splits.x_test.max() <= 1.0
 
 
+@pytest.mark.slow
 def test_real_mnist_loads_offline_with_the_published_counts(shared_data):
     if not (shared_data / "mnist" / "train-images-idx3-ubyte.gz").is_file():
         pytest.skip("MNIST training images absent from the shared data folder")
@@ -92,7 +95,9 @@ def test_real_mnist_loads_offline_with_the_published_counts(shared_data):
     assert np.bincount(data.y_test).tolist()[:3] == [980, 1135, 1032]
 
 
-def test_mnist_without_train_images_says_what_to_do(shared_data, tmp_path):
+@pytest.mark.slow
+def test_mnist_without_train_images_says_what_to_do(shared_data, tmp_path, monkeypatch):
+    monkeypatch.delenv("KERASCOURSE_DATA", raising=False)  # the loader would look there too
     for name in ("train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
                  "t10k-labels-idx1-ubyte.gz"):
         source = shared_data / "mnist" / name

@@ -109,7 +109,6 @@ def test_labels_file_accepts_names_and_indices(tmp_path):
         lab.read_labels(labels, names)
 
 
-@pytest.mark.slow
 def test_random_weights_run_writes_everything_and_says_it_is_meaningless(
         photo_folder, tmp_path, capsys):
     labels = tmp_path / "labels.csv"
@@ -153,6 +152,7 @@ def test_random_weights_run_writes_everything_and_says_it_is_meaningless(
 
 
 
+@pytest.mark.slow
 def test_unsure_flag_and_model_comparison_with_random_weights(tmp_path, capsys):
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -196,6 +196,7 @@ def class_folder(root, colours, per_class=6):
     return root
 
 
+@pytest.mark.slow
 def test_transfer_learning_on_generated_class_folders(tmp_path, capsys):
     data = class_folder(tmp_path / "classes", {"red": (200, 40, 40), "blue": (40, 40, 200)})
     (data / "blue" / "notes.txt").write_text("not a photo")

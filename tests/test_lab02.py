@@ -188,6 +188,7 @@ def test_runs_under_jax_without_tensorflow(fashion_mnist_dir, tmp_path):
     assert record["metrics"]["accuracy"] > 0.5
 
 
+@pytest.mark.slow
 def test_quick_learning_rate_sweep_on_real_mnist(shared_data, tmp_path):
     if not (shared_data / "mnist" / "train-images-idx3-ubyte.gz").is_file():
         pytest.skip("MNIST training images absent from the shared data folder")

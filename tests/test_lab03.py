@@ -86,6 +86,7 @@ def test_mnist_without_training_images_fails_fast_and_suggests_fashion(image_lab
     """Both image labs load MNIST through ``image_data.load_splits``; offline, without the
     training images, each stops with exit code 2 and points at Fashion-MNIST."""
     monkeypatch.delenv("KERASCOURSE_DATA", raising=False)
+    (tmp_path / "empty").mkdir()  # a --data-dir must exist; this one holds no MNIST
     code = run_main(image_lab.main, ["--quick", "--data-dir", str(tmp_path / "empty"),
                                      "--out", str(tmp_path / "runs")])
     message = capsys.readouterr().err

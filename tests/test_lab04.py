@@ -156,7 +156,6 @@ def topics_csv(tmp_path):
     return write_csv(tmp_path / "topics.csv", corpus())
 
 
-@pytest.mark.slow
 def test_quick_run_on_a_three_class_csv_with_string_labels(topics_csv, tmp_path):
     record = run_lab(lab, ["--data", str(topics_csv), "--text-column", "review",
                       "--label-column", "topic", "--quick", "--grid-search", "--no-save",
@@ -201,7 +200,6 @@ SENTIMENT = {
 }
 
 
-@pytest.mark.slow
 def test_sentiment_run_with_char_ngrams_lemmas_the_lexicon_and_word_clouds(tmp_path):
     pytest.importorskip("vaderSentiment", reason="vaderSentiment is not installed")
     pytest.importorskip("wordcloud", reason="wordcloud is not installed")

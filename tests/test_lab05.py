@@ -140,7 +140,6 @@ def test_parse_args_checks_freeze_epochs():
 
 # --- whole runs -------------------------------------------------------------------------------
 
-@pytest.mark.slow
 def test_quick_run_on_a_csv_with_a_tiny_glove_file(topics_csv, tiny_glove, tmp_path):
     record = run_lab(lab, ["--data", str(topics_csv), "--text-column", "review",
                       "--label-column", "topic", "--glove-file", str(tiny_glove), "--quick",

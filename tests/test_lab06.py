@@ -162,6 +162,7 @@ def test_every_strategy_compared_then_errors_analysed(tiny_preset, tmp_path):
     assert record["training"]["epochs_run"] == 1
 
 
+@pytest.mark.slow
 def test_multitask_one_backbone_two_heads(tiny_preset, tmp_path):
     texts, _ = synthetic_sentences(60, seed=5)
     path = tmp_path / "topics.csv"
@@ -191,6 +192,7 @@ def test_multitask_one_backbone_two_heads(tiny_preset, tmp_path):
     assert outcome["row"]["validation_accuracy"] == pytest.approx(per_task["sst2"]["accuracy"], abs=1e-4)
 
 
+@pytest.mark.slow
 def test_benchmark_on_your_own_file_from_the_command_line(tiny_preset, tmp_path):
     """``--data FILE --benchmark``: the task is named after the file, not "sst2" (this once
     raised a KeyError), and the run measures speed only: no baseline, no model trained."""
@@ -219,6 +221,7 @@ def test_bad_preset_is_one_line_and_exit_code_2(capsys, tmp_path):
     assert "no such folder" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_quick_run_on_real_sst2_without_tensorflow(tiny_preset, shared_data, tmp_path):
     """The whole lab from the command line, on JAX with TensorFlow blocked (the lab contract),
     data parallel over two virtual CPU devices (``--distribute``)."""
@@ -270,6 +273,7 @@ def write_mood_files(folder: Path, rows: int = 150) -> tuple[Path, Path]:
     return labelled, unlabelled
 
 
+@pytest.mark.slow
 def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, capsys):
     labelled, unlabelled = write_mood_files(tmp_path)
     out = tmp_path / "runs"
@@ -351,6 +355,7 @@ def test_search_queries_come_from_the_users_own_texts():
     assert lab.search_queries(tickets) == ["cannot log in", "vpn down", "printer jams"]
 
 
+@pytest.mark.slow
 def test_k_fold_binary_integer_labels_threshold_auto_and_predict(tiny_preset, tmp_path):
     texts, labels = synthetic_sentences(60, seed=7)
     labels[:20] = 0  # imbalanced: about 2 negatives for 1 positive
@@ -407,6 +412,7 @@ def test_head_learning_rate_multiplier(tiny_preset, tmp_path):
     assert lab.learning_rate_multipliers(model, backbone, config, "full") is None
 
 
+@pytest.mark.slow
 def test_gradual_unfreezing_trains_the_top_block_first(tiny_preset, tmp_path):
     config = config_for(tiny_preset, tmp_path, "--strategy", "gradual", "--no-baseline")
     tasks = {"sst2": synthetic_sst2()}
@@ -431,6 +437,7 @@ def test_gradual_unfreezing_trains_the_top_block_first(tiny_preset, tmp_path):
     assert set(gates.values()) == {1.0}  # by epoch 3 everything learns
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ["roberta", "deberta_v3", "albert", "electra"])
 def test_other_families_end_to_end_through_the_lab(family, tmp_path):
     """Each family trains, tests and predicts through the lab itself, not only as a model.

@@ -108,6 +108,7 @@ def test_limit_missing_paths_and_nothing_readable(tmp_path, photo_folder):
         load_photos([photo_folder], fit="stretch")
 
 
+@pytest.mark.slow
 def test_real_sample_photos(shared_data):
     photos = load_photos([shared_data / "sample_images"], verbose=False)
     assert sorted(photos.names) == ["chelsea.png", "coffee.png", "dog_01_labrador.jpg",

@@ -197,6 +197,7 @@ def test_file_status_counts_missing_bytes_without_downloading(toy_registry, tmp_
     assert status["missing_bytes"] == 1000  # an archive counts once, instead of its members
 
 
+@pytest.mark.slow
 def test_real_shared_data_verifies_against_published_hashes(shared_data):
     assert registry.fetch("sst2_glue", "dev.tsv", shared_data).name == "dev.tsv"
     assert registry.fetch("sst2_sentences", "stsa.binary.test", shared_data).is_file()
@@ -204,6 +205,7 @@ def test_real_shared_data_verifies_against_published_hashes(shared_data):
     assert registry.fetch("glove_6b", "glove.6B.50d.top2446.txt", shared_data).is_file()
 
 
+@pytest.mark.slow
 def test_real_mnist_all_four_files_verify_including_recompressed_train_images(shared_data):
     for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                  "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
@@ -214,6 +216,7 @@ def test_real_mnist_all_four_files_verify_including_recompressed_train_images(sh
     assert registry.file_status("mnist", shared_data)["missing"] == []
 
 
+@pytest.mark.slow
 def test_debian_fashion_mnist_is_found_in_its_system_folder(fashion_mnist_dir):
     path = registry.fetch("fashion_mnist", "t10k-labels-idx1-ubyte.gz")
     assert path.parent == fashion_mnist_dir

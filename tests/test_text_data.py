@@ -191,6 +191,7 @@ def test_unlabelled_table_for_prediction(tmp_path):
     assert read_unlabelled_table(both, text_column_guess="absent")[1] == ["header note"]
 
 
+@pytest.mark.slow
 def test_tfds_sets_load_from_mock_data():
     tfds = pytest.importorskip("tensorflow_datasets")
     with tfds.testing.mock_data(num_examples=40):
@@ -274,6 +275,7 @@ def test_data_flags():
 
 # --- real data (../shared/data) -------------------------------------------------------------
 
+@pytest.mark.slow
 def test_real_glue_sst2(shared_data):
     data = load_text_dataset("sst2_glue", data_dir=shared_data, seed=42)
     assert len(data.x_train) + len(data.x_val) == 67349
@@ -284,6 +286,7 @@ def test_real_glue_sst2(shared_data):
     assert "test labels are not public" in data.notes[0]
 
 
+@pytest.mark.slow
 def test_real_kim_sentence_splits(shared_data):
     data = load_text_dataset("sst2_sentences", data_dir=shared_data)
     assert (len(data.x_train), len(data.x_val), len(data.x_test)) == (6920, 872, 1821)
