@@ -102,6 +102,7 @@ def feedback_text(grade: StudentGrade, rubric: Rubric) -> str:
         total=_points(grade.total),
         max_points=_points(rubric.max_points), extra_note=extra,
         rubric_name=md_escape(rubric.name), date=_today(), review_note=review_note,
+        authorship=grade.authorship.sentence() if grade.authorship else "",
         table=md_table(["criterion", "points", "status"], rows),
         details="\n".join(details), warnings=warnings)
 
