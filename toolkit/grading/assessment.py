@@ -30,6 +30,7 @@ or the record field.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -665,16 +666,22 @@ def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubri
                            _feedback(criterion, status, results), results)
 
 
+MAX_LABELLED = 3  # paragraphs under one heading for it to be their label
+
+
 def answers_by_meaning(submission: Submission, meaning: Meaning) -> dict[int, set[str]]:
     """id() of each paragraph's first line -> the criteria it answers by meaning; its label
     is a run-in label ("**Insights:** ...") or else the heading above it."""
     found: dict[int, set[str]] = {}
     for document in submission.documents:
         paragraphs = [p for p in _paragraphs(document) if p.lines]
+        under = Counter(id(p.heading) for p in paragraphs if p.heading is not None)
         units = []
         for paragraph in paragraphs:
             text = paragraph_text(paragraph.lines)
-            units.append((text, run_in_label(text) or paragraph.title or None))
+            # A heading labels its paragraphs when it is a section's, not the document's title
+            heading = paragraph.title if under[id(paragraph.heading)] <= MAX_LABELLED else ""
+            units.append((text, run_in_label(text) or heading or None))
         for paragraph, criteria in zip(paragraphs, meaning.assign(units), strict=True):
             found[id(paragraph.lines[0])] = criteria
     return found
@@ -726,9 +733,11 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
                         authorship=authorship(submission))
 
 
-def assess_labs(submission: Submission, rubric: Rubric) -> list[StudentGrade]:
-    """One grade per lab the submission covers (see :mod:`toolkit.grading.lab_split`)."""
-    parts = split_by_lab(submission)
+def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, str] | None = None
+                ) -> list[StudentGrade]:
+    """One grade per lab the submission covers (see :mod:`toolkit.grading.lab_split`);
+    ``lab_map``: another course's lab markers (``--lab-map``)."""
+    parts = split_by_lab(submission, lab_map)
     grades = [assess(part, rubric, lab=lab) for lab, part in parts]
     for grade in grades:
         grade.split = len(grades) > 1

@@ -6,7 +6,8 @@ ships is known, so it is fingerprinted: each passage becomes the set of its word
 (shingles: five words in a row, case, Markdown marks and punctuation ignored, each hashed to
 an integer). The sources:
 
-- the rubric (titles, requirements, feedback sentences, example answers);
+- the rubric (titles, requirements, feedback sentences; its example answers by 8-grams, as
+  they are written the way students write);
 - ``course/templates/*.md`` (the reflection draft's prompts and lab questions; the
   placeholders cut the sentences the draft fills in from a run);
 - ``course/syllabus.toml`` (lab titles, objectives, references);
@@ -39,6 +40,9 @@ from toolkit.grading.submissions import Submission
 from toolkit.resources import course_path, load_syllabus
 
 SHINGLE = 5          # words per shingle: long enough that everyday phrases rarely match
+# A rubric's example answers are written the way students write: only longer runs of their
+# words (a pasted example) are the course's, not a natural phrase a student may share.
+EXAMPLE_SHINGLE = 8
 COURSE_SHARE = 0.6   # a line is the course's when this share of its words is course text
 MIN_WORDS = SHINGLE
 _PLACEHOLDER = re.compile(r"\$\{?\w+\}?")
@@ -55,10 +59,10 @@ def _hash(words: list[str]) -> int:
     return zlib.crc32(" ".join(words).encode("utf-8"))
 
 
-def shingles(text: str) -> set[int]:
-    """The hashed word 5-grams of a text (none when it has fewer than five words)."""
+def shingles(text: str, size: int = SHINGLE) -> set[int]:
+    """The hashed word n-grams of a text (none when it has fewer than ``size`` words)."""
     words = normalise(text).split()
-    return {_hash(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    return {_hash(words[i:i + size]) for i in range(len(words) - size + 1)}
 
 
 def _passages(text: str) -> list[str]:
@@ -86,11 +90,11 @@ def shipped_fingerprint() -> frozenset[int]:
 
 
 def rubric_texts(rubric: Rubric) -> list[str]:
-    """Every sentence of a rubric a student could paste: titles, requirements, feedback,
-    examples."""
+    """Every sentence of a rubric a student could paste (the examples apart): titles,
+    requirements, feedback."""
     found = []
     for criterion in rubric.criteria:
-        found += [criterion.title, criterion.feedback_met, *criterion.examples]
+        found += [criterion.title, criterion.feedback_met]
         for requirement in criterion.requirements:
             found += [requirement.what, requirement.feedback]
     return [text for text in found if text]
@@ -103,6 +107,7 @@ class Fingerprint:
 
     shingles: frozenset[int]
     phrases: tuple[tuple[str, ...], ...] = ()
+    examples: frozenset[int] = frozenset()  # 8-grams of the rubric's example answers
 
 
 _rubric_prints: dict[int, tuple[Rubric, Fingerprint]] = {}
@@ -119,7 +124,12 @@ def course_fingerprint(rubric: Rubric) -> Fingerprint:
             words = tuple(normalise(text).split())
             if 3 <= len(words) < SHINGLE:
                 phrases.append(words)
-        print_ = Fingerprint(shipped_fingerprint() | own, tuple(dict.fromkeys(phrases)))
+        examples: set[int] = set()
+        for criterion in rubric.criteria:
+            for example in criterion.examples:
+                examples |= shingles(example, EXAMPLE_SHINGLE)
+        print_ = Fingerprint(shipped_fingerprint() | own, tuple(dict.fromkeys(phrases)),
+                             frozenset(examples))
         cached = _rubric_prints[id(rubric)] = (rubric, print_)
     return cached[1]
 
@@ -131,6 +141,9 @@ def course_words(text: str, fingerprint: Fingerprint) -> tuple[int, int]:
     for i in range(len(words) - SHINGLE + 1):
         if _hash(words[i:i + SHINGLE]) in fingerprint.shingles:
             covered[i:i + SHINGLE] = [True] * SHINGLE
+    for i in range(len(words) - EXAMPLE_SHINGLE + 1):
+        if _hash(words[i:i + EXAMPLE_SHINGLE]) in fingerprint.examples:
+            covered[i:i + EXAMPLE_SHINGLE] = [True] * EXAMPLE_SHINGLE
     for phrase in fingerprint.phrases:
         size = len(phrase)
         for i in range(len(words) - size + 1):

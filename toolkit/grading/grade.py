@@ -24,6 +24,11 @@ graded (why)" and the others are graded. Every entry of ``SUBMISSIONS/`` is acco
 edited in ``grades/`` is kept as a dated copy when you grade again (see
 :mod:`toolkit.grading.output_folder`).
 
+Paragraphs are matched to criteria by meaning with the course's sentence encoder
+(all-MiniLM-L6-v2, offline, loaded once); without it the first line says so and headings and
+keywords decide. ``--lab-map L02=lab01_vgg16_inference,...`` maps another course's lab
+markers in multi-lab documents.
+
 Exit code 0 when the class was graded, even when some submissions had problems (they are
 listed as warnings); 2 when the command itself cannot run (no such folder, a bad rubric or
 overrides file: one line naming the key, its value and what is expected; nothing is written).
@@ -47,8 +52,10 @@ from toolkit.grading.grade_report import (
     write_summary,
 )
 from toolkit.grading.isolation import DEFAULT_TIMEOUT, grade_all
+from toolkit.grading.lab_split import parse_lab_map
 from toolkit.grading.output_folder import OutputFolder, check_out_folder, reserved_ids
 from toolkit.grading.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
+from toolkit.grading.sentence_encoder import encoder_status
 from toolkit.grading.submissions import survey
 from toolkit.resources import TOMLDecodeError, load_toml
 from toolkit.safe_text import for_terminal, short_repr
@@ -152,8 +159,8 @@ def apply_overrides(grades: list[StudentGrade], rubric: Rubric, entries: list[di
 
 def grade_folder(submissions: Path, rubric: Rubric, out: Path,
                  overrides: Path | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-                 jobs: int | None = None, timings: dict[str, float] | None = None
-                 ) -> tuple[list[StudentGrade], list[str]]:
+                 jobs: int | None = None, timings: dict[str, float] | None = None,
+                 lab_map: dict[str, str] | None = None) -> tuple[list[StudentGrade], list[str]]:
     """Grade every submission in ``submissions`` and write all outputs into ``out``.
 
     Each student is graded in a worker with ``timeout`` seconds (see
@@ -166,11 +173,14 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
     overrides = overrides or out / OVERRIDES_NAME
     decisions = load_overrides(overrides)  # a bad file stops here, before anything is written
     found = survey(submissions, reserved=reserved_ids(out, submissions))
-    grades, seconds = grade_all(found.entries, rubric, timeout=timeout, jobs=jobs)
+    grades, seconds = grade_all(found.entries, rubric, timeout=timeout, jobs=jobs,
+                                lab_map=lab_map)
     if timings is not None:  # one time per student, however many labs they handed in
         timings.update((student, s) for (student, _), s in zip(found.entries, seconds,
                                                                 strict=True))
     warnings = [f"{name}: {why}" for name, why in found.not_graded] + found.renamed
+    available, encoder_line = encoder_status()
+    warnings += [] if available or not found.entries else [f"grader: {encoder_line}"]
     warnings += [f"{grade.student}: {warning}" for grade in grades for warning in grade.warnings]
     warnings += apply_overrides(grades, rubric, decisions, overrides.name)
     folder = OutputFolder(out, submissions)
@@ -207,6 +217,9 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help=f"seconds one student's submission may take before it is listed "
                              f"as 'could not be graded' (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--lab-map", default="",
+                        help="another course's lab markers: L02=lab01_vgg16_inference,... "
+                             "(a document's 'L02:' part is graded as that lab)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     submissions, out = Path(args.submissions), Path(args.out)
@@ -217,11 +230,13 @@ def _main(argv: list[str] | None = None) -> int:
         raise CourseError(f"--timeout {args.timeout:g}: expected a number of seconds > 0")
     check_out_folder(out, submissions)
     rubric = load_rubric(args.rubric)
+    lab_map = parse_lab_map(args.lab_map)
+    print(for_terminal(encoder_status()[1]))  # how criteria are matched: by meaning or rules
     start = time.perf_counter()
     timings: dict[str, float] = {}
     grades, warnings = grade_folder(submissions, rubric, out,
                                     Path(args.overrides) if args.overrides else None,
-                                    timeout=args.timeout, timings=timings)
+                                    timeout=args.timeout, timings=timings, lab_map=lab_map)
     seconds = time.perf_counter() - start
     if not grades:
         print(f"{submissions} holds no submissions (folders, .zip, .pdf, .ipynb, .md, .txt).")

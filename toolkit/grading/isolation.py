@@ -9,6 +9,11 @@ graded as usual. Up to :func:`default_jobs` workers run at once.
 On Linux a worker is a ``fork`` of the grader (a few milliseconds, nothing to import again);
 where ``fork`` does not exist (Windows, macOS' default) workers are spawned.
 
+The sentence encoder (:mod:`toolkit.grading.sentence_encoder`) loads once, in the grader's
+own process, before any worker starts; a worker never loads it: it sends its paragraphs
+through its pipe and the grader answers with their vectors. So the encoder loads once per
+class, never once per student, and a worker stays a light process that can be killed.
+
 Example:
     >>> grades, seconds = grade_all([("alice", Path("subs/alice"))], load_rubric())
 """
@@ -23,7 +28,14 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from toolkit.grading.assessment import REVIEW, CriterionResult, StudentGrade, assess_labs
+from toolkit.grading.lab_split import LabMap
 from toolkit.grading.rubric import Rubric
+from toolkit.grading.sentence_encoder import (
+    RemoteEncoder,
+    process_encoder,
+    serve_request,
+    use_encoder,
+)
 from toolkit.grading.submissions import read_submission
 
 DEFAULT_TIMEOUT = 60.0  # seconds per student; a normal report takes well under one
@@ -44,22 +56,27 @@ def ungraded(student: str, source: Path | str, rubric: Rubric, why: str) -> Stud
     return StudentGrade(student, results, [f"{note}: grade it by hand"], str(source))
 
 
-def grade_one(student: str, path: Path | str, rubric: Rubric) -> list[StudentGrade]:
+def grade_one(student: str, path: Path | str, rubric: Rubric,
+              lab_map: LabMap | None = None) -> list[StudentGrade]:
     """Read and assess one submission, one grade per lab it covers; an exception becomes an
     :func:`ungraded` grade."""
     try:
-        return assess_labs(read_submission(student, path), rubric)
+        return assess_labs(read_submission(student, path), rubric, lab_map=lab_map)
     except Exception as error:
         return [ungraded(student, path, rubric, f"{type(error).__name__}: {str(error)[:160]}")]
 
 
-def _worker(connection, student: str, path: Path, rubric: Rubric) -> None:
-    labs = grade_one(student, path, rubric)
+def _worker(connection, student: str, path: Path, rubric: Rubric, remote: bool,
+            lab_map: LabMap | None = None) -> None:
+    # The grader's process holds the encoder: ask it, never load one here.
+    use_encoder(RemoteEncoder(connection) if remote else None)
+    labs = grade_one(student, path, rubric, lab_map)
     try:
-        connection.send(labs)
+        connection.send(("done", labs))
     except Exception as error:  # e.g. a result that cannot be pickled
-        connection.send([ungraded(student, path, rubric, f"its result could not be passed "
-                                                         f"back ({type(error).__name__})")])
+        connection.send(("done", [ungraded(student, path, rubric, f"its result could not be "
+                                                                  f"passed back "
+                                                                  f"({type(error).__name__})")]))
     finally:
         connection.close()
 
@@ -69,24 +86,27 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _preload() -> None:
-    """Import what the readers import lazily, once, before the workers are forked."""
+def _preload():
+    """Import what the readers import lazily, once, before the workers are forked; load the
+    sentence encoder (``None`` when it is not installed). Returns the encoder."""
     import nbformat  # noqa: F401
     import pypdf  # noqa: F401
 
     import toolkit.error_analysis  # noqa: F401
     import toolkit.reflection  # noqa: F401
 
+    return process_encoder()
+
 
 def grade_all(entries: list[tuple[str, Path]], rubric: Rubric, *,
-              timeout: float = DEFAULT_TIMEOUT, jobs: int | None = None
-              ) -> tuple[list[StudentGrade], list[float]]:
+              timeout: float = DEFAULT_TIMEOUT, jobs: int | None = None,
+              lab_map: LabMap | None = None) -> tuple[list[StudentGrade], list[float]]:
     """Grade ``(student id, path)`` entries, each in a worker with ``timeout`` seconds.
 
     Returns the grades in the order of ``entries`` (one per lab a submission covers) and the
-    seconds each entry took.
+    seconds each entry took. ``lab_map``: another course's lab markers (``--lab-map``).
     """
-    _preload()
+    encoder = _preload() if entries else None
     context = _context()
     jobs = jobs or default_jobs()
     grades: list[list[StudentGrade]] = [[] for _ in entries]
@@ -100,24 +120,29 @@ def grade_all(entries: list[tuple[str, Path]], rubric: Rubric, *,
     while pending or running:
         while pending and len(running) < jobs:
             index, (student, path) = pending.popleft()
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_worker, args=(sender, student, path, rubric),
-                                      daemon=True)
+            receiver, sender = context.Pipe()
+            process = context.Process(target=_worker, daemon=True,
+                                      args=(sender, student, path, rubric,
+                                            encoder is not None, lab_map))
             process.start()
-            sender.close()  # only the worker writes: its end closing means it has ended
+            sender.close()  # the worker's end: once it has ended, reading gives EOF
             running[receiver] = (index, process, time.monotonic())
         oldest = min(started for _, _, started in running.values())
         ready = wait(list(running), timeout=max(0.0, oldest + timeout - time.monotonic()))
         for receiver in ready:
-            index, process, started = running.pop(receiver)
+            index, process, started = running[receiver]
             student, path = entries[index]
             try:
-                labs = receiver.recv()
-            except (EOFError, OSError):
+                kind, labs = receiver.recv()
+                if kind != "done":  # the worker asks for vectors: answer, keep waiting
+                    receiver.send(serve_request(encoder, (kind, labs)))
+                    continue
+            except (EOFError, OSError, ValueError, TypeError):
                 process.join(5)
                 labs = [ungraded(student, path, rubric, f"the worker reading it ended "
                                                         f"unexpectedly, exit code "
                                                         f"{process.exitcode}")]
+            del running[receiver]
             receiver.close()
             process.join(5)
             finish(index, labs, started)

@@ -34,7 +34,7 @@ from toolkit.resources import load_syllabus
 # Calibrated on the tuning corpora (tests/data/reports, tests/data/reflections): a paragraph
 # that means a criterion scores about 0.35-0.7 against it, an unrelated one below 0.25.
 FLOOR = 0.30         # least similarity for a paragraph to answer a criterion
-MARGIN = 0.03        # a paragraph may answer each criterion this close to its best one
+MARGIN = 0.06        # a paragraph may answer each criterion this close to its best one
 LABEL_WEIGHT = 1.0   # how much a paragraph's label (heading, run-in label) adds to its text
 TOPIC_FLOOR = 0.30   # a document below this (its best paragraphs) is not this assignment
 TOPIC_PARAGRAPHS = 3  # how many of its closest paragraphs speak for a document
@@ -160,17 +160,21 @@ class Meaning:
             return 0.0
         return float(self.scores(text)[self.criteria.index(criterion_id)])
 
-    def _topic(self, lab: str) -> np.ndarray:
+    def _lab_vectors(self, lab: str) -> np.ndarray:
+        """The syllabus title and objectives of ``lab`` (of every lab when "" or unknown)."""
         if lab not in self.topics:
             labs = [entry for entry in load_syllabus() if not lab or entry.get("id") == lab] \
                 or load_syllabus()
             texts = [str(t) for entry in labs
                      for t in (entry.get("title", ""), *entry.get("objectives", [])) if t]
-            vectors = self.encoder.encode(texts)
-            if self.rubric_topic is not None:
-                vectors = np.concatenate([vectors, self.rubric_topic])
-            self.topics[lab] = vectors
+            self.topics[lab] = self.encoder.encode(texts)
         return self.topics[lab]
+
+    def _topic(self, lab: str) -> np.ndarray:
+        vectors = self._lab_vectors(lab)
+        if self.rubric_topic is not None:
+            vectors = np.concatenate([vectors, self.rubric_topic])
+        return vectors
 
     def topic_score(self, paragraphs: list[str], lab: str = "") -> float:
         """How close the document is to the lab: the mean of its closest paragraphs' best
