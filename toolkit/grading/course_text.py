@@ -152,16 +152,19 @@ def course_words(text: str, fingerprint: Fingerprint) -> tuple[int, int]:
     return sum(covered), len(words)
 
 
+def is_course_text(text: str, fingerprint: Fingerprint) -> bool:
+    """Is most of this line (:data:`COURSE_SHARE` of its words) the course's text?"""
+    covered, total = course_words(text, fingerprint)
+    return bool(total) and covered >= COURSE_SHARE * total
+
+
 def mark_course_text(submission: Submission, rubric: Rubric) -> int:
     """Mark the lines that are mostly course text as ``prompt``; returns how many lines."""
     fingerprint = course_fingerprint(rubric)
     marked = 0
     for document in submission.documents:
         for line in document.lines:
-            if line.kind not in _KINDS:
-                continue
-            covered, total = course_words(line.text, fingerprint)
-            if total and covered >= COURSE_SHARE * total:
+            if line.kind in _KINDS and is_course_text(line.text, fingerprint):
                 line.kind = "prompt"
                 marked += 1
     return marked

@@ -36,7 +36,10 @@ from toolkit.resources import load_syllabus
 FLOOR = 0.30         # least similarity for a paragraph to answer a criterion
 MARGIN = 0.06        # a paragraph may answer each criterion this close to its best one
 LABEL_WEIGHT = 1.0   # how much a paragraph's label (heading, run-in label) adds to its text
-TOPIC_FLOOR = 0.30   # a document below this (its best paragraphs) is not this assignment
+# A document below this (its best paragraphs) is not this assignment. On the tuning corpora an
+# essay on coffee houses scores 0.15, every report and reflection 0.49 or more -- and so does
+# a machine-learning report of another course (0.48): the floor only catches clear cases.
+TOPIC_FLOOR = 0.30
 TOPIC_PARAGRAPHS = 3  # how many of its closest paragraphs speak for a document
 MIN_WORDS = 5        # shorter paragraphs (a name, a date) are not matched
 
