@@ -680,7 +680,10 @@ def answers_by_meaning(submission: Submission, meaning: Meaning) -> dict[int, se
         for paragraph in paragraphs:
             text = paragraph_text(paragraph.lines)
             # A heading labels its paragraphs when it is a section's, not the document's title
-            heading = paragraph.title if under[id(paragraph.heading)] <= MAX_LABELLED else ""
+            # (a heading over every paragraph, "Lab 3 reflection", tells them apart in nothing)
+            count = under[id(paragraph.heading)]
+            heading = paragraph.title if count <= MAX_LABELLED and (
+                count < len(paragraphs) or count == 1) else ""
             units.append((text, run_in_label(text) or heading or None))
         for paragraph, criteria in zip(paragraphs, meaning.assign(units), strict=True):
             found[id(paragraph.lines[0])] = criteria

@@ -35,6 +35,7 @@ from toolkit.resources import load_syllabus
 # that means a criterion scores about 0.35-0.7 against it, an unrelated one below 0.25.
 FLOOR = 0.30         # least similarity for a paragraph to answer a criterion
 MARGIN = 0.06        # a paragraph may answer each criterion this close to its best one
+CENTRE_FULLY = 5     # from this many paragraphs on, a document's mean is taken out in full
 LABEL_WEIGHT = 1.0   # how much a paragraph's label (heading, run-in label) adds to its text
 # A document below this (its best paragraphs) is not this assignment. On the tuning corpora an
 # essay on coffee houses scores 0.15, every report and reflection 0.49 or more -- and so does
@@ -111,7 +112,9 @@ class Meaning:
         texts = [paragraphs[i][0] for i in usable]
         self.prepare(texts)
         raw = np.stack([self._scores[text] for text in texts])          # (paragraphs, criteria)
-        scores = raw - raw.mean(axis=0, keepdims=True) if len(texts) > 1 else raw - raw.mean()
+        # A few paragraphs say little about what the document's paragraphs share: centre less.
+        shrink = min(1.0, (len(texts) - 1) / (CENTRE_FULLY - 1))
+        scores = raw - shrink * raw.mean(axis=0, keepdims=True)
         named = [(row, paragraphs[i][1]) for row, i in enumerate(usable) if paragraphs[i][1]]
         if named:
             vectors = self.encoder.encode([label for _, label in named])
