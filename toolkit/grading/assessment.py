@@ -433,8 +433,17 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
             and not (context.near or context.earlier_missing):
         seen = {id(p.lines[0]) for _, p in found if p.lines}
         found += [(doc, p) for doc in documents for p in _paragraphs(doc)
-                  if context.means(p) and id(p.lines[0]) not in seen]
+                  if context.means(p) and id(p.lines[0]) not in seen
+                  and not _under_anothers_heading(p, check, context)]
     return found
+
+
+def _under_anothers_heading(paragraph: Section, check: TextCheck, context: TextContext) -> bool:
+    """The heading above says the paragraph answers another criterion (a qualitative analysis
+    under "Misclassified samples" is no hypothesis): meaning does not overrule it."""
+    if not paragraph.title or _titled(paragraph.title, check.headings):
+        return False
+    return any(_titled(paragraph.title, rival.headings) for rival in context.rivals)
 
 
 def _stray_by_rules(check: TextCheck, documents: list[Document], context: TextContext

@@ -41,6 +41,7 @@ LABEL_WEIGHT = 1.0   # how much a paragraph's label (heading, run-in label) adds
 # essay on coffee houses scores 0.15, every report and reflection 0.49 or more -- and so does
 # a machine-learning report of another course (0.48): the floor only catches clear cases.
 TOPIC_FLOOR = 0.30
+TOPIC_MIN_WORDS = 50  # a shorter text is too short to judge its topic
 TOPIC_PARAGRAPHS = 3  # how many of its closest paragraphs speak for a document
 MIN_WORDS = 5        # shorter paragraphs (a name, a date) are not matched
 
@@ -184,10 +185,11 @@ class Meaning:
 
     def topic_score(self, paragraphs: list[str], lab: str = "") -> float:
         """How close the document is to the lab: the mean of its closest paragraphs' best
-        similarity to the lab's objectives and the rubric (1.0 when it has no paragraph)."""
+        similarity to the lab's objectives and the rubric (1.0 when it holds fewer than
+        :data:`TOPIC_MIN_WORDS` words)."""
         texts = [text for text in paragraphs if enough_words(text)]
-        if not texts:
-            return 1.0
+        if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
+            return 1.0  # too little text to say what it is about
         topic = self._topic(lab)
         best = np.sort((self.encoder.encode(texts) @ topic.T).max(axis=1))[::-1]
         return float(best[:TOPIC_PARAGRAPHS].mean())
