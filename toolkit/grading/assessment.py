@@ -682,6 +682,10 @@ def answers_by_meaning(submission: Submission, meaning: Meaning) -> dict[int, se
     """id() of each paragraph's first line -> the criteria it answers by meaning; its label
     is a run-in label ("**Insights:** ...") or else the heading above it."""
     found: dict[int, set[str]] = {}
+    every = [paragraph_text(p.lines) for doc in submission.documents for p in _paragraphs(doc)]
+    labels = [run_in_label(text) or "" for text in every] + [
+        line.text for doc in submission.documents for line in doc.lines if line.kind == "heading"]
+    meaning.prepare(every, labels)  # one request for the whole submission
     for document in submission.documents:
         paragraphs = [p for p in _paragraphs(document) if p.lines]
         under = Counter(id(p.heading) for p in paragraphs if p.heading is not None)

@@ -137,12 +137,13 @@ class Meaning:
             self._scores[text] = np.array([float(np.max(v @ vector)) for v in self.vectors])
         return self._scores[text]
 
-    def prepare(self, texts: list[str]) -> None:
-        """Encode many paragraphs in one request (a worker's round trip, a batch)."""
+    def prepare(self, texts: list[str], labels: list[str] = ()) -> None:
+        """Encode many paragraphs (and the ``labels`` :meth:`assign` will read) in one
+        request: one round trip from a worker, one batch."""
         new = list(dict.fromkeys(t for t in texts if t not in self._scores))
-        if new:
-            matrix = self.encoder.encode(new)
-            for text, vector in zip(new, matrix, strict=True):
+        if new or labels:
+            matrix = self.encoder.encode(new + [label for label in labels if label])
+            for text, vector in zip(new, matrix, strict=False):
                 self._scores[text] = np.array([float(np.max(v @ vector))
                                                for v in self.vectors])
 

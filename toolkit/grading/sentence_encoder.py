@@ -63,8 +63,10 @@ class SentenceEncoder:
     def _forward(self, token_ids: list[np.ndarray]) -> np.ndarray:
         import keras
 
+        # Rows rounded up to a multiple of 8 and the width to _LENGTH_STEP: few shapes to
+        # compile, and a worker asking for five texts does not pay for thirty-two.
         width = -(-max(len(ids) for ids in token_ids) // _LENGTH_STEP) * _LENGTH_STEP
-        ids = np.zeros((len(token_ids), width), "int32")
+        ids = np.zeros((-(-len(token_ids) // 8) * 8, width), "int32")
         for row, pieces in enumerate(token_ids):
             ids[row, :len(pieces)] = pieces
         mask = ids != self.tokenizer.pad_id
@@ -74,6 +76,7 @@ class SentenceEncoder:
         states = keras.ops.convert_to_numpy(states["sequence_output"]).astype("float32")
         weights = mask[..., None].astype("float32")
         pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+        pooled = pooled[:len(token_ids)]
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
