@@ -1,7 +1,8 @@
 """The grader's outputs: per-student feedback, the gradebook, the class summary.
 
-- ``<out>/<student>/feedback.md``: score, one row per criterion (points, status), then the
-  evidence and a feedback sentence for each, and the warnings about the submission;
+- ``<out>/<student>/feedback.md``: score, how much of the text is the student's own words,
+  one row per criterion (points, status), then the evidence and a feedback sentence for each,
+  and the warnings about the submission;
 - ``<out>/gradebook.csv``: one row per student and lab (a submission covering several labs
   is graded once per lab), per-criterion points, total, max; such students get one
   ``feedback_<lab>.md`` per lab;
