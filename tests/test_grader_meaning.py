@@ -304,3 +304,14 @@ def test_without_the_encoder_one_line_says_so_and_the_rules_grade(tmp_path, rule
     assert grades[0].result("hypothesis").status == MET
     assert [w for w in warnings if w.startswith("grader: ")] == [f"grader: {line}"]
     assert assess_labs(read_submission("a", tmp_path / "subs" / "ann.md"), RUBRIC)
+
+
+def test_the_shipped_course_text_is_up_to_date():
+    """course/course_text.txt holds the labs' docstrings: rebuild it after changing them."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "build_course_text.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
