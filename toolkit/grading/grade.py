@@ -231,7 +231,9 @@ def _main(argv: list[str] | None = None) -> int:
     check_out_folder(out, submissions)
     rubric = load_rubric(args.rubric)
     lab_map = parse_lab_map(args.lab_map)
-    print(for_terminal(encoder_status()[1]))  # how criteria are matched: by meaning or rules
+    available, how = encoder_status()
+    if available:  # without the encoder, the warnings say so in one line
+        print(how)
     start = time.perf_counter()
     timings: dict[str, float] = {}
     grades, warnings = grade_folder(submissions, rubric, out,

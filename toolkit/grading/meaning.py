@@ -5,7 +5,9 @@ its ``examples`` (answers in a student's words). The sentence encoder
 (:mod:`toolkit.grading.sentence_encoder`) turns those texts and every paragraph of the
 student's own words into unit vectors; a paragraph's similarity to a criterion is its best
 cosine similarity to the criterion's texts. A paragraph answers the criterion it is closest
-to (or one within :data:`MARGIN` of it), when that similarity reaches :data:`FLOOR`: so an
+to (or one within :data:`MARGIN` of it; each criterion's mean over the document's paragraphs
+taken out first, and the paragraph's label -- the heading above it or a run-in label -- added as
+a signal), when its similarity reaches :data:`FLOOR`: so an
 answer counts under a heading of any wording ("Roadblocks"), after a run-in label
 ("**Challenges:** ...") or with no heading at all, without any list of names. Headings and
 keywords stay signals beside it (see :mod:`toolkit.grading.assessment`).
@@ -32,8 +34,8 @@ from toolkit.grading.rubric import Rubric
 from toolkit.resources import load_syllabus
 
 # Calibrated on the tuning corpora (tests/data/reports, tests/data/reflections): a paragraph
-# that means a criterion scores about 0.35-0.7 against it, an unrelated one below 0.25.
-FLOOR = 0.30         # least similarity for a paragraph to answer a criterion
+# that means a criterion scores about 0.3-0.75 against it, a name or a date below 0.2.
+FLOOR = 0.20         # least similarity for a paragraph to answer a criterion
 MARGIN = 0.06        # a paragraph may answer each criterion this close to its best one
 CENTRE_FULLY = 5     # from this many paragraphs on, a document's mean is taken out in full
 LABEL_WEIGHT = 1.0   # how much a paragraph's label (heading, run-in label) adds to its text
@@ -127,7 +129,7 @@ class Meaning:
             best = scores[row].max()
             found[i] = {criterion for criterion, score, similarity
                         in zip(self.criteria, scores[row], raw[row], strict=True)
-                        if score >= best - MARGIN and similarity >= FLOOR - 0.1}
+                        if score >= best - MARGIN and similarity >= FLOOR}
         return found
 
     def scores(self, text: str) -> np.ndarray:
@@ -154,19 +156,6 @@ class Meaning:
         scores = self.scores(text)
         best = int(np.argmax(scores))
         return self.criteria[best] if scores[best] >= FLOOR else None
-
-    def answers(self, text: str, criterion_id: str) -> bool:
-        """Does the paragraph answer this criterion (its best, or within the margin)?"""
-        if criterion_id not in self.criteria or not enough_words(text):
-            return False
-        scores = self.scores(text)
-        mine = scores[self.criteria.index(criterion_id)]
-        return bool(mine >= FLOOR and mine >= scores.max() - MARGIN)
-
-    def similarity(self, text: str, criterion_id: str) -> float:
-        if criterion_id not in self.criteria or not text:
-            return 0.0
-        return float(self.scores(text)[self.criteria.index(criterion_id)])
 
     def _lab_vectors(self, lab: str) -> np.ndarray:
         """The syllabus title and objectives of ``lab`` (of every lab when "" or unknown)."""
