@@ -315,3 +315,15 @@ def test_the_shipped_course_text_is_up_to_date():
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_huge_document_is_judged_by_the_rules_and_never_floods_the_encoder(tmp_path):
+    from toolkit.grading.assessment import MAX_MEANING_PARAGRAPHS, answers_by_meaning
+
+    text = "\n\n".join(f"Paragraph {n} says the validation loss rose after epoch {n}."
+                       for n in range(MAX_MEANING_PARAGRAPHS + 5))
+    submission = _report(tmp_path, "# Report\n\n" + text + "\n")
+    meaning = Meaning.for_rubric(RUBRIC, HashEncoder())
+    assert answers_by_meaning(submission, meaning) is None
+    with pytest.raises(ValueError):
+        serve_request(HashEncoder(), ("encode", ["x"] * (sentence_encoder.MAX_REQUEST + 1)))

@@ -36,7 +36,13 @@ from pathlib import PurePosixPath
 
 from toolkit.grading.course_text import Authorship, authorship, mark_course_text
 from toolkit.grading.lab_split import split_by_lab
-from toolkit.grading.meaning import Meaning, meaning_for, paragraph_text, run_in_label
+from toolkit.grading.meaning import (
+    Meaning,
+    enough_words,
+    meaning_for,
+    paragraph_text,
+    run_in_label,
+)
 from toolkit.grading.report_text import (
     PROSE_KINDS,
     TEXT_KINDS,
@@ -676,15 +682,22 @@ def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubri
 
 
 MAX_LABELLED = 3  # paragraphs under one heading for it to be their label
+MAX_MEANING_PARAGRAPHS = 400  # more (a crafted file): the rules judge its text
 
 
-def answers_by_meaning(submission: Submission, meaning: Meaning) -> dict[int, set[str]]:
+def answers_by_meaning(submission: Submission, meaning: Meaning
+                       ) -> dict[int, set[str]] | None:
     """id() of each paragraph's first line -> the criteria it answers by meaning; its label
-    is a run-in label ("**Insights:** ...") or else the heading above it."""
+    is a run-in label ("**Insights:** ...") or else the heading above it. ``None`` (the rules
+    decide) for a document of more than :data:`MAX_MEANING_PARAGRAPHS` paragraphs."""
     found: dict[int, set[str]] = {}
-    every = [paragraph_text(p.lines) for doc in submission.documents for p in _paragraphs(doc)]
+    every = [text for doc in submission.documents for p in _paragraphs(doc)
+             if enough_words(text := paragraph_text(p.lines))]
+    if len(every) > MAX_MEANING_PARAGRAPHS:  # a crafted file: its text is judged by the rules
+        return None
     labels = [run_in_label(text) or "" for text in every] + [
-        line.text for doc in submission.documents for line in doc.lines if line.kind == "heading"]
+        line.text[:200] for doc in submission.documents for line in doc.lines
+        if line.kind == "heading"][:MAX_MEANING_PARAGRAPHS]
     meaning.prepare(every, labels)  # one request for the whole submission
     for document in submission.documents:
         paragraphs = [p for p in _paragraphs(document) if p.lines]

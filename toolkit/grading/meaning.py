@@ -44,6 +44,7 @@ LABEL_WEIGHT = 1.0   # how much a paragraph's label (heading, run-in label) adds
 # a machine-learning report of another course (0.48): the floor only catches clear cases.
 TOPIC_FLOOR = 0.30
 TOPIC_MIN_WORDS = 50  # a shorter text is too short to judge its topic
+TOPIC_MAX_PARAGRAPHS = 400  # the first ones say what a (crafted, huge) document is about
 TOPIC_PARAGRAPHS = 3  # how many of its closest paragraphs speak for a document
 MIN_WORDS = 5        # shorter paragraphs (a name, a date) are not matched
 
@@ -177,7 +178,7 @@ class Meaning:
         """How close the document is to the lab: the mean of its closest paragraphs' best
         similarity to the lab's objectives and the rubric (1.0 when it holds fewer than
         :data:`TOPIC_MIN_WORDS` words)."""
-        texts = [text for text in paragraphs if enough_words(text)]
+        texts = [text for text in paragraphs if enough_words(text)][:TOPIC_MAX_PARAGRAPHS]
         if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
             return 1.0  # too little text to say what it is about
         topic = self._topic(lab)
