@@ -327,3 +327,11 @@ def test_a_huge_document_is_judged_by_the_rules_and_never_floods_the_encoder(tmp
     assert answers_by_meaning(submission, meaning) is None
     with pytest.raises(ValueError):
         serve_request(HashEncoder(), ("encode", ["x"] * (sentence_encoder.MAX_REQUEST + 1)))
+
+
+def test_a_table_flattened_by_a_pdf_export_counts():
+    rows = ["Sentence True Predicted Confidence"] + [
+        f"{n} the plot {n} goes nowhere negative positive 0.{n + 10}" for n in range(10)]
+    count, first = count_samples(_lines("\n".join(rows) + "\n\nThe model is often sure."),
+                                 ("true",))
+    assert count == 10 and first.text.startswith("Sentence True")

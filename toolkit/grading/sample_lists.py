@@ -12,7 +12,8 @@ by a Markdown table, but students also hand in:
   negative]``, ``- "not bad at all" (predicted negative, actually positive)``;
 - quoted inline in prose: ``the model called "not bad at all" negative although it is
   positive`` (a quoted text in a sentence that names the prediction and the truth);
-- DataFrames printed in a notebook's output (columns split by runs of spaces).
+- DataFrames printed in a notebook's output (columns split by runs of spaces), and tables a
+  PDF export flattened (a header naming the truth and the prediction, then short rows).
 
 A sample counts when its row, item or block names the ground truth: a table whose header
 holds one of the truth words, a list item that mentions one (or the prediction and a label in
@@ -70,6 +71,29 @@ def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int
     return best, first
 
 
+def _flattened_table_rows(lines: list[Line], truth_words: Sequence[str]
+                          ) -> tuple[int, Line | None]:
+    """A table whose columns a PDF export flattened into single spaces: a short header line
+    naming the truth and the prediction ("Sentence True Predicted Confidence"), then rows of
+    a few words each, up to a blank line, a heading or a sentence of prose."""
+    best, first = 0, None
+    for index, line in enumerate(lines):
+        words = line.text.split()
+        if not (2 <= len(words) <= 8 and _names_truth(line.text, truth_words or TRUTH_WORDS)
+                and _PREDICTION.search(line.text)):
+            continue
+        rows = 0
+        for row in lines[index + 1:]:
+            size = len(row.text.split())
+            if row.kind in ("blank", "heading") or size < 3 or size > 30 or (
+                    size > 12 and row.text.rstrip().endswith(".")):
+                break
+            rows += 1
+        if rows > best:
+            best, first = rows, line
+    return best, first
+
+
 def _width(line: Line) -> int:
     return len([c for c in _SPLIT.split(line.text.strip()) if c])
 
@@ -98,6 +122,7 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
         if any(_names_truth(cell, truth_words) for cell in table.header):
             candidates.append((len(table.rows), table.first))
     candidates.append(_text_table_rows(lines, truth_words))
+    candidates.append(_flattened_table_rows(lines, truth_words))
     items = [item for item in _list_items(lines) if _shows_sample(item, truth_words)]
     candidates.append((len(items), items[0][0] if items else None))
     labelled = [line for line in lines if not _LIST_ITEM.match(line.text)
