@@ -190,12 +190,19 @@ def test_the_encoder_is_used_once_per_class_not_per_student(tmp_path, monkeypatc
     build_class(submissions, 4)
     saved = sentence_encoder._process_encoder, sentence_encoder._process_state
     sentence_encoder.use_encoder(HashEncoder())
+    HashEncoder.calls = 0
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a worker loaded the encoder")
+
+    monkeypatch.setattr(sentence_encoder.SentenceEncoder, "__init__", no_loading)
     try:
         grades, _ = grade_folder(submissions, RUBRIC, tmp_path / "grades")
     finally:
         sentence_encoder._process_encoder, sentence_encoder._process_state = saved
     assert len(grades) >= 4 and not any("could not be graded" in w for g in grades
                                         for w in g.warnings)
+    assert HashEncoder.calls > 0  # the workers' paragraphs were encoded here, in this process
 
 
 def test_meaning_assigns_each_paragraph_a_criterion():
