@@ -268,6 +268,9 @@ The CNN reached 99%.
 
 L04: bag of words
 TF-IDF won.
+
+Lab-06: BERT
+Fine-tuning took two epochs.
 """
 
 
@@ -275,7 +278,7 @@ def test_the_most_frequent_marker_form_splits_and_other_forms_stay_inside():
     document = markdown_document("r.md", SEVERAL)
     parts = split_by_lab(Submission("s", source=None, documents=[document]))
     assert [lab for lab, _ in parts] == ["lab02_mlp_dropout", "lab03_cnn_mnist",
-                                         "lab04_bag_of_words"]
+                                         "lab04_bag_of_words", "lab06_bert_finetune"]
     lab3 = " ".join(line.text for doc in parts[1][1].documents for line in doc.lines)
     assert "Lab 01: a warm-up" in lab3 and "Lab 02: the main" in lab3
 
@@ -286,7 +289,8 @@ def test_a_lab_map_renumbers_another_courses_labs():
     document = markdown_document("r.md", SEVERAL)
     labs = [lab for lab, _ in split_by_lab(Submission("s", source=None, documents=[document]),
                                            mapping)]
-    assert labs == ["lab01_vgg16_inference", "lab02_mlp_dropout", "lab04_bag_of_words"]
+    assert labs == ["lab01_vgg16_inference", "lab02_mlp_dropout", "lab04_bag_of_words",
+                    "lab06_bert_finetune"]
     with pytest.raises(CourseError, match="lab-map"):
         parse_lab_map("L02=lab99_unknown")
 
