@@ -346,3 +346,14 @@ def test_a_table_flattened_by_a_pdf_export_counts():
     count, first = count_samples(_lines("\n".join(rows) + "\n\nThe model is often sure."),
                                  ("true",))
     assert count == 10 and first.text.startswith("Sentence True")
+
+
+def test_an_encoder_that_fails_to_load_is_reported_in_one_line(monkeypatch):
+    def broken(self):
+        raise OSError("model.safetensors is truncated")
+
+    monkeypatch.setattr(sentence_encoder.SentenceEncoder, "__init__", broken)
+    monkeypatch.setattr(sentence_encoder, "_load_error", "")
+    assert sentence_encoder.load_encoder() is None
+    available, line = encoder_status()
+    assert not available and "model.safetensors is truncated" in line and "\n" not in line

