@@ -77,18 +77,22 @@ def _flattened_table_rows(lines: list[Line], truth_words: Sequence[str]
     naming the truth and the prediction ("Sentence True Predicted Confidence"), then rows of
     a few words each, up to a blank line, a heading or a sentence of prose."""
     best, first = 0, None
-    for index, line in enumerate(lines):
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
         words = line.text.split()
         if not (2 <= len(words) <= 8 and _names_truth(line.text, truth_words or TRUTH_WORDS)
                 and _PREDICTION.search(line.text)):
             continue
         rows = 0
-        for row in lines[index + 1:]:
-            size = len(row.text.split())
-            if row.kind in ("blank", "heading") or size < 3 or size > 30 or (
-                    size > 12 and row.text.rstrip().endswith(".")):
+        while index < len(lines):  # the rows; the next header is looked for after them
+            size = len(lines[index].text.split())
+            if lines[index].kind in ("blank", "heading") or size < 3 or size > 30 or (
+                    size > 12 and lines[index].text.rstrip().endswith(".")):
                 break
             rows += 1
+            index += 1
         if rows > best:
             best, first = rows, line
     return best, first
