@@ -12,6 +12,15 @@ one 6 MB stream on 100 pages, a 400-digit integer, folders 1,500 deep); the slow
 submissions are printed. Example (issue #15's figure: 30 students, five hostile):
 
     python benchmarks/grade_speed.py --count 25 --hostile 5
+
+Issue 22's figures (the sentence encoder included: it loads once, in the grader's process):
+
+    python benchmarks/grade_speed.py --count 30 --jobs 2 --distinct
+    python benchmarks/grade_speed.py --count 500 --jobs 2 --distinct
+
+``--distinct`` builds the class from the agreement corpora's text reports and reflections
+(tests/data/reports, tests/data/reflections) instead, each student's copy made different
+(a student number in every line), so no paragraph is encoded twice, as in a real class.
 """
 
 from __future__ import annotations
@@ -24,15 +33,39 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from toolkit.grading.class_sections import flag_counts
-from toolkit.grading.grade import ClassReport, grade_folder
-from toolkit.grading.rubric import load_rubric
-from toolkit.grading.samples import (
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: grade with this checkout's toolkit
+    sys.path.insert(0, str(ROOT))
+
+from toolkit.grading.class_sections import flag_counts  # noqa: E402
+from toolkit.grading.grade import ClassReport, grade_folder  # noqa: E402
+from toolkit.grading.rubric import load_rubric  # noqa: E402
+from toolkit.grading.samples import (  # noqa: E402
     HOSTILE_KINDS,
     build_class,
     remove_deep_folders,
     write_hostile_submission,
 )
+from toolkit.grading.sentence_encoder import encoder_status  # noqa: E402
+
+
+def distinct_class(folder: Path, count: int) -> list[tuple[str, str]]:
+    """``count`` students, each handing in one text report or reflection of the agreement
+    corpora with their number added to every line (no two students share a paragraph)."""
+    sources = sorted(path for corpus in ("reports", "reflections")
+                     for path in (ROOT / "tests" / "data" / corpus).iterdir()
+                     if path.suffix in (".md", ".txt") and path.name != "README.md")
+    folder.mkdir(parents=True)
+    built = []
+    for number in range(count):
+        source = sources[number % len(sources)]
+        lines = source.read_text(encoding="utf-8").splitlines()
+        text = "\n".join(f"{line} (s{number})" if len(line.split()) > 3 else line
+                         for line in lines)
+        student = f"student{number + 1:03d}"
+        (folder / f"{student}{source.suffix}").write_text(text + "\n", encoding="utf-8")
+        built.append((student, source.stem))
+    return built
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,12 +75,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="build the class and the grades here instead of a temp folder")
     parser.add_argument("--hostile", type=int, default=0,
                         help="hostile submissions to add (default 0)")
+    parser.add_argument("--distinct", action="store_true",
+                        help="every student's text different (the agreement corpora's text)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="workers at once (default: the grader's, up to 4)")
     args = parser.parse_args(argv)
+    print(f"{encoder_status()[1]}; {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f} before grading")
     with tempfile.TemporaryDirectory(prefix="grade-speed-") as temporary:
         root = args.keep or Path(temporary)
         submissions, out = root / "submissions", root / "grades"
         start = time.perf_counter()
-        built = build_class(submissions, args.count)
+        built = distinct_class(submissions, args.count) if args.distinct \
+            else build_class(submissions, args.count)
         for number in range(args.hostile):
             kind = HOSTILE_KINDS[number % len(HOSTILE_KINDS)]
             write_hostile_submission(submissions, f"hostile{number + 1:02d}", kind)
@@ -59,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         timings: dict[str, float] = {}
         report = ClassReport()
         grades, warnings = grade_folder(submissions, rubric, out, timings=timings,
-                                        report=report)
+                                        report=report, jobs=args.jobs)
         grade_s = time.perf_counter() - start
         load_after = os.getloadavg()
         for student, variant in built:
@@ -70,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
           + ", ".join(f"{n} {v}" for v, n in sorted(variants.items())))
     print(f"graded {len(grades)} submissions in {grade_s:.2f} s "
           f"(including the summary, histogram and {len(grades)} feedback files)")
-    print(f"seconds per submission: {grade_s / max(1, len(grades)):.4f}")
+    print(f"seconds per submission: {grade_s / max(1, len(grades)):.4f}; load average "
+          f"{os.getloadavg()[0]:.1f} after grading")
     slowest = sorted(timings.items(), key=lambda item: -item[1])[:3]
     print("slowest submissions: " + ", ".join(f"{name} {seconds:.2f} s"
                                               for name, seconds in slowest))

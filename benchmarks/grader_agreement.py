@@ -1,6 +1,7 @@
 """How often does the grader agree with an instructor? Grades the agreement corpora.
 
     python benchmarks/grader_agreement.py [--set tuning|heldout|both] [--details] [--check]
+    python benchmarks/grader_agreement.py --reflections [--details] [--check]
     python benchmarks/grader_agreement.py --corpus tests/data/reports   # one report folder
 
 ``tests/data/reports/`` holds reports in the forms students hand in (plain text, Markdown,
@@ -16,13 +17,16 @@ overall it prints:
 - **evidence**: for criteria where the instructor named the paragraph they would point at,
   how often the grader quotes that paragraph.
 
-Targets (``--check`` exits 1 below them): agreement >= 90%, total within +-1 point on >= 90%
-of reports, "needs review" on <= 15% of criteria, the right paragraph quoted on >= 80%.
+Targets (``--check`` exits 1 below them; issue 22): reports: agreement >= 92%, total within
++-1 point on >= 90% of reports; reflections: agreement >= 85%, total within +-1 on >= 80% of
+lab parts; both: "needs review" on <= 15% of criteria, the right paragraph quoted on >= 80%.
 
 Two sets, reported apart (``--set``, default ``tuning``):
 
-- **tuning**: ``tests/data/reports/``, the reports the grader was tuned on; ``--check`` and the
-  test hold it to the targets above.
+- **tuning**: ``tests/data/reports/``, the reports the grader was tuned on, and with
+  ``--reflections`` ``tests/data/reflections/`` (reflections graded against
+  ``course/rubrics/reflection.toml``; a document covering several labs has one ``[[part]]`` of
+  points per lab); ``--check`` and the tests hold them to the targets above.
 - **heldout**: ``tests/data/heldout/``, reports and reflection documents written and graded by
   hand before the meaning-based grader (issue #22), never tuned on. Its figures are printed
   next to the issue's goals (reports: agreement >= 92%, within +-1 on >= 90%; reflections per
@@ -32,7 +36,8 @@ Two sets, reported apart (``--set``, default ``tuning``):
   (not split, or split at the wrong marker) stands for the next section in the document's
   order; a section left without a grade counts as 0 points from the grader.
 
-Takes a few seconds per set; nothing is written.
+Takes a few seconds per set without the sentence encoder, about half a minute with it
+(loading it); nothing is written.
 """
 
 from __future__ import annotations
@@ -55,8 +60,10 @@ from toolkit.resources import load_toml  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "reports"
 HELDOUT = ROOT / "tests" / "data" / "heldout"
+REFLECTIONS = ROOT / "tests" / "data" / "reflections"
 REFLECTION_RUBRIC = ROOT / "course" / "rubrics" / "reflection.toml"
-TARGETS = {"agreement": 0.90, "within_one": 0.90, "review": 0.15, "evidence": 0.80}
+TARGETS = {"agreement": 0.92, "within_one": 0.90, "review": 0.15, "evidence": 0.80}
+REFLECTION_TARGETS = {**TARGETS, "agreement": 0.85, "within_one": 0.80}
 # Issue #22's goals for the held-out set: shown beside its figures, never checked.
 HELDOUT_GOALS = {"reports": {"agreement": 0.92, "within_one": 0.90},
                  "reflections": {"agreement": 0.85, "within_one": 0.80}}
@@ -156,13 +163,24 @@ def compare(name: str, grade: StudentGrade, submission: Submission, expected: di
 
 def run_benchmark(corpus: Path = CORPUS, rubric: Rubric | None = None, *,
                   one_lab: bool = True) -> list[ReportResult]:
-    """One result per report of ``corpus``. ``one_lab``: a report the grader splits into
-    several labs stops the benchmark (the tuning set); otherwise the grade of the instructor's
-    lab (or the first) is compared and the split is noted (the held-out set)."""
+    """One result per report of ``corpus``, or per lab part of a document with ``[[part]]``s.
+    ``one_lab``: a report the grader splits into several labs stops the benchmark (the tuning
+    set); otherwise the grade of the instructor's lab (or the first) is compared and the split
+    is noted (the held-out set)."""
     rubric = rubric or load_rubric()
     results = []
     for toml in sorted(corpus.glob("*.toml")):
         expected, submission, grades = graded(toml, rubric)
+        if "part" in expected:  # a tuning reflection covering several labs
+            for part in expected["part"]:
+                found = [g for g in grades if g.lab == part.get("lab")]
+                if len(found) != 1:
+                    raise SystemExit(f"{toml.stem} {part.get('lab')}: the grader found "
+                                     f"{len(grades)} labs "
+                                     f"({', '.join(g.lab or '?' for g in grades)})")
+                results.append(compare(f"{toml.stem} {part['lab']}", found[0], submission,
+                                       part, rubric))
+            continue
         if len(grades) != 1 and one_lab:
             raise SystemExit(f"{toml.name}: the grader found {len(grades)} labs in one report")
         grade = next((g for g in grades if g.lab == expected.get("lab")), grades[0])
@@ -247,11 +265,11 @@ def overall(results: list[ReportResult]) -> dict[str, float]:
     }
 
 
-def below_targets(figures: dict[str, float]) -> list[str]:
-    failed = [f"{key} {figures[key]:.0%} < {TARGETS[key]:.0%}"
-              for key in ("agreement", "within_one", "evidence") if figures[key] < TARGETS[key]]
-    if figures["review"] > TARGETS["review"]:
-        failed.append(f"review {figures['review']:.0%} > {TARGETS['review']:.0%}")
+def below_targets(figures: dict[str, float], targets: dict[str, float] = TARGETS) -> list[str]:
+    failed = [f"{key} {figures[key]:.0%} < {targets[key]:.0%}"
+              for key in ("agreement", "within_one", "evidence") if figures[key] < targets[key]]
+    if figures["review"] > targets["review"]:
+        failed.append(f"review {figures['review']:.0%} > {targets['review']:.0%}")
     return failed
 
 
@@ -296,8 +314,11 @@ def print_heldout(show_details: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=CORPUS,
-                        help="the tuning reports' folder (default tests/data/reports)")
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="the tuning folder (default tests/data/reports, with "
+                             "--reflections tests/data/reflections)")
+    parser.add_argument("--reflections", action="store_true",
+                        help="tuning set: grade the reflections with the reflection rubric")
     parser.add_argument("--set", choices=["tuning", "heldout", "both"], default="tuning",
                         help="which set to grade: the tuning reports (default), the held-out "
                              "reports and reflections, or both, reported apart")
@@ -305,17 +326,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="exit 1 below the targets (the tuning set only)")
     args = parser.parse_args(argv)
+    corpus = args.corpus or (REFLECTIONS if args.reflections else CORPUS)
     failed = []
     if args.set in ("tuning", "both"):
         if args.set == "both":
-            shown = args.corpus.resolve()
+            shown = corpus.resolve()
             shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
-            print(f"== tuning reports ({shown}) ==")
-        results = run_benchmark(args.corpus)
-        print(table(results))
+            print(f"== tuning {'reflections' if args.reflections else 'reports'} ({shown}) ==")
+        rubric = load_rubric(REFLECTION_RUBRIC) if args.reflections else load_rubric()
+        results = run_benchmark(corpus, rubric)
+        print(table(results, "lab part" if args.reflections else "report"))
         if args.details and details(results):
             print(details(results))
-        failed = below_targets(overall(results))
+        failed = below_targets(overall(results),
+                               REFLECTION_TARGETS if args.reflections else TARGETS)
         if failed:
             print("below target: " + "; ".join(failed))
     if args.set in ("heldout", "both"):

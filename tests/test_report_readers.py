@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from toolkit.errors import CourseError
 from toolkit.grading.assessment import MET, MISSING, assess
-from toolkit.grading.course_text import is_course_text, rubric_sentences, template_sentences
+from toolkit.grading.course_text import course_fingerprint, is_course_text
 from toolkit.grading.docx_reader import MAX_UNPACKED_BYTES, DocxError, docx_document
 from toolkit.grading.html_reader import html_document
 from toolkit.grading.report_text import count_numbers, mentions, plain_document
@@ -136,7 +136,7 @@ def test_rubric_synonyms_are_checked(tmp_path):
 
 
 def test_the_rubric_and_the_course_prompts_are_not_the_students_words(tmp_path):
-    sentences = rubric_sentences(RUBRIC) + template_sentences()
+    sentences = course_fingerprint(RUBRIC)
     title = RUBRIC.by_id["hypothesis"].title
     assert is_course_text(f"- {title} (1 point)", sentences)
     assert is_course_text("- **Errors and classes.** Which classes have the lowest accuracy in "

@@ -8,7 +8,11 @@ run folders with ``python -m toolkit.submit``. One module, one job, in the order
 - ``report_text``: a report as sections and blocks of the student's own words; keywords by
   prefix, stem and synonym.
 - ``sample_lists``: misclassified samples in tables, lists and labelled blocks.
-- ``course_text``: the rubric's and the course's sentences, which are never the student's.
+- ``course_text``: the course's text (rubric, templates, lab docstrings) by its word 5-grams,
+  never the student's; how much of a submission is the student's own words.
+- ``sentence_encoder``: all-MiniLM-L6-v2 through keras-hub, offline: texts -> unit vectors,
+  loaded once in the grader's process (workers ask it through their pipe).
+- ``meaning``: which criterion a paragraph answers, and whether a document is about the lab.
 - ``lab_split``: a submission covering several labs, cut into one part per lab.
 - ``notebook_check``: a notebook's saved outputs and execution order (nbformat, never run).
 - ``rubric``: the rubric TOML as criteria and conditions.

@@ -30,11 +30,19 @@ or the record field.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from toolkit.grading.course_text import mark_course_text
+from toolkit.grading.course_text import Authorship, authorship, mark_course_text
 from toolkit.grading.lab_split import split_by_lab
+from toolkit.grading.meaning import (
+    Meaning,
+    enough_words,
+    meaning_for,
+    paragraph_text,
+    run_in_label,
+)
 from toolkit.grading.report_text import (
     PROSE_KINDS,
     TEXT_KINDS,
@@ -52,6 +60,7 @@ from toolkit.grading.report_text import (
 )
 from toolkit.grading.rubric import Condition, Criterion, Requirement, Rubric, TextCheck
 from toolkit.grading.sample_lists import count_samples, sample_lines
+from toolkit.grading.sentence_encoder import process_encoder
 from toolkit.grading.submissions import IMAGE_SUFFIXES, Submission
 
 MET, PARTIAL, MISSING, REVIEW = "met", "partial", "missing", "needs review"
@@ -92,6 +101,7 @@ class StudentGrade:
     source: str = ""
     lab: str = ""        # the lab graded ("" when the submission names none)
     split: bool = False  # True when the submission covered several labs, each graded apart
+    authorship: Authorship | None = None  # whose words the text is (None: not read)
 
     @property
     def total(self) -> float:
@@ -255,6 +265,16 @@ class TextContext:
     near: list[tuple[Document, Section]] = field(default_factory=list)
     on_topic: bool = True
     earlier_missing: bool = False  # an earlier text requirement of the criterion found nothing
+    criterion: str = ""
+    found_lines: set[int] = field(default_factory=set)  # id() of lines an earlier one quoted
+    # By meaning (None without the encoder): id() of a paragraph's first line -> the criteria
+    # it answers (see toolkit.grading.meaning).
+    answers: dict[int, set[str]] | None = None
+
+    def means(self, paragraph: Section) -> bool:
+        """Does the paragraph answer this criterion by meaning?"""
+        return bool(paragraph.lines) and self.criterion in self.answers.get(
+            id(paragraph.lines[0]), ())
 
 
 @dataclass
@@ -407,7 +427,33 @@ def _answers_another(paragraph: Section, check: TextCheck, context: TextContext)
 def _stray_paragraphs(check: TextCheck, documents: list[Document], context: TextContext
                       ) -> list[tuple[Document, Section]]:
     """Where to look outside the expected headings: next to the criterion's other evidence,
-    else every paragraph that does not answer another criterion better."""
+    else every paragraph that does not answer another criterion better (by meaning when the
+    encoder is there, else by keywords)."""
+    if context.answers is not None and check.headings and context.near:
+        # Next to the criterion's other evidence: the paragraphs that mean it too.
+        return [(doc, p) for doc, section in context.near for p in _paragraphs(doc, section)
+                if context.means(p) or _titled(p.title, check.headings)
+                or any(id(line) in context.found_lines for line in p.lines)]
+    found = _stray_by_rules(check, documents, context)
+    if context.answers is not None and check.headings and not check.table_rows \
+            and not (context.near or context.earlier_missing):
+        seen = {id(p.lines[0]) for _, p in found if p.lines}
+        found += [(doc, p) for doc in documents for p in _paragraphs(doc)
+                  if context.means(p) and id(p.lines[0]) not in seen
+                  and not _under_anothers_heading(p, check, context)]
+    return found
+
+
+def _under_anothers_heading(paragraph: Section, check: TextCheck, context: TextContext) -> bool:
+    """The heading above says the paragraph answers another criterion (a qualitative analysis
+    under "Misclassified samples" is no hypothesis): meaning does not overrule it."""
+    if not paragraph.title or _titled(paragraph.title, check.headings):
+        return False
+    return any(_titled(paragraph.title, rival.headings) for rival in context.rivals)
+
+
+def _stray_by_rules(check: TextCheck, documents: list[Document], context: TextContext
+                    ) -> list[tuple[Document, Section]]:
     if check.headings and context.near:
         return [(doc, p) for doc, section in context.near for p in _paragraphs(doc, section)]
     if check.headings and context.earlier_missing:
@@ -561,6 +607,7 @@ def assess_requirement(requirement: Requirement, submission: Submission,
         status, evidence, unit = _text_evidence(requirement.text, submission, context)
         if status == MET:
             if context is not None and unit is not None:
+                context.found_lines.update(id(line) for line in unit.lines)
                 context.near.extend((doc, section) for doc in submission.documents
                                     for section in _containing(doc, unit))
             return RequirementResult(requirement, MET, evidence)
@@ -610,12 +657,14 @@ def _rivals(criterion: Criterion, rubric: Rubric | None) -> tuple[TextCheck, ...
 
 
 def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubric | None = None,
-                     *, on_topic: bool = True, lab: str = "") -> CriterionResult:
+                     *, on_topic: bool = True, lab: str = "",
+                     answers: dict[int, set[str]] | None = None) -> CriterionResult:
     waived = _waived(criterion.waive_if, submission, lab)
     if waived:
         return CriterionResult(criterion, MET, criterion.points, [waived],
                                "Not required for this lab.")
-    context = TextContext(_rivals(criterion, rubric), on_topic=on_topic)
+    context = TextContext(_rivals(criterion, rubric), on_topic=on_topic,
+                          criterion=criterion.id, answers=answers)
     results = [assess_requirement(r, submission, context, lab) for r in criterion.requirements]
     statuses = {r.status for r in results}
     if statuses == {MET}:
@@ -632,28 +681,92 @@ def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubri
                            _feedback(criterion, status, results), results)
 
 
+MAX_LABELLED = 3  # paragraphs under one heading for it to be their label
+MAX_MEANING_PARAGRAPHS = 400  # more (a crafted file): the rules judge its text
+
+
+def answers_by_meaning(submission: Submission, meaning: Meaning
+                       ) -> dict[int, set[str]] | None:
+    """id() of each paragraph's first line -> the criteria it answers by meaning; its label
+    is a run-in label ("**Insights:** ...") or else the heading above it. ``None`` (the rules
+    decide) for a document of more than :data:`MAX_MEANING_PARAGRAPHS` paragraphs."""
+    found: dict[int, set[str]] = {}
+    every = [text for doc in submission.documents for p in _paragraphs(doc)
+             if enough_words(text := paragraph_text(p.lines))]
+    if len(every) > MAX_MEANING_PARAGRAPHS:  # a crafted file: its text is judged by the rules
+        return None
+    labels = [run_in_label(text) or "" for text in every] + [
+        line.text[:200] for doc in submission.documents for line in doc.lines
+        if line.kind == "heading"][:MAX_MEANING_PARAGRAPHS]
+    meaning.prepare(every, labels)  # one request for the whole submission
+    for document in submission.documents:
+        paragraphs = [p for p in _paragraphs(document) if p.lines]
+        under = Counter(id(p.heading) for p in paragraphs if p.heading is not None)
+        units = []
+        for paragraph in paragraphs:
+            text = paragraph_text(paragraph.lines)
+            # A heading labels its paragraphs when it is a section's, not the document's title
+            # (a heading over every paragraph, "Lab 3 reflection", tells them apart in nothing)
+            count = under[id(paragraph.heading)]
+            heading = paragraph.title if count <= MAX_LABELLED and (
+                count < len(paragraphs) or count == 1) else ""
+            units.append((text, run_in_label(text) or heading or None))
+        for paragraph, criteria in zip(paragraphs, meaning.assign(units), strict=True):
+            found[id(paragraph.lines[0])] = criteria
+    return found
+
+
+def _off_topic_by_meaning(submission: Submission, meaning: Meaning, lab: str) -> float | None:
+    """The document's topic score when it is below the floor (not this assignment)."""
+    from toolkit.grading.meaning import TOPIC_FLOOR
+
+    texts = [paragraph_text(p.lines) for doc in submission.documents
+             for p in _paragraphs(doc)]
+    score = meaning.topic_score(texts, lab)
+    return score if score < TOPIC_FLOOR else None
+
+
+NOT_THIS_ASSIGNMENT = "not this assignment"
+
+
 def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentGrade:
     """Grade one submission: one :class:`CriterionResult` per rubric criterion.
 
-    The rubric's own sentences and the course's prompts in the submission are set aside first
-    (they are not the student's words), and a report that hardly uses the rubric's words
-    earns nothing from its text. ``lab``: the lab the submission is about, when known.
+    The course's text in the submission is set aside first (it is not the student's words;
+    :mod:`toolkit.grading.course_text`), paragraphs are matched to criteria by meaning when
+    the sentence encoder is installed, and a report far from the lab's topic (by meaning, or
+    hardly using the rubric's words) is flagged "not this assignment" and earns nothing from
+    its text. ``lab``: the lab the submission is about, when known.
     """
     mark_course_text(submission, rubric)
     warnings = list(submission.warnings)
+    meaning = meaning_for(rubric, process_encoder()) if submission.documents else None
     used, written = topic_words(submission, rubric, enough=MIN_TOPIC_WORDS)
     about_the_lab = on_topic(used, written) or not submission.documents
     if not about_the_lab:
-        warnings.append(f"the report uses only {used} of the rubric's words: is it about this "
-                        f"lab? Its text earned no points; check it by hand")
-    results = [assess_criterion(criterion, submission, rubric, on_topic=about_the_lab, lab=lab)
+        warnings.append(f"{NOT_THIS_ASSIGNMENT}? the report uses only {used} of the rubric's "
+                        f"words: is it about this lab? Its text earned no points; check it by "
+                        f"hand")
+    elif meaning is not None:
+        score = _off_topic_by_meaning(submission, meaning, lab)
+        if score is not None:
+            about_the_lab = False
+            warnings.append(f"{NOT_THIS_ASSIGNMENT}? its text is far from the lab's topic "
+                            f"(similarity {score:.2f} to the lab's objectives and the rubric): "
+                            f"its text earned no points; check it by hand")
+    answers = answers_by_meaning(submission, meaning) if meaning is not None else None
+    results = [assess_criterion(criterion, submission, rubric, on_topic=about_the_lab, lab=lab,
+                                answers=answers)
                for criterion in rubric.criteria]
-    return StudentGrade(submission.student, results, warnings, str(submission.source), lab)
+    return StudentGrade(submission.student, results, warnings, str(submission.source), lab,
+                        authorship=authorship(submission))
 
 
-def assess_labs(submission: Submission, rubric: Rubric) -> list[StudentGrade]:
-    """One grade per lab the submission covers (see :mod:`toolkit.grading.lab_split`)."""
-    parts = split_by_lab(submission)
+def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, str] | None = None
+                ) -> list[StudentGrade]:
+    """One grade per lab the submission covers (see :mod:`toolkit.grading.lab_split`);
+    ``lab_map``: another course's lab markers (``--lab-map``)."""
+    parts = split_by_lab(submission, lab_map)
     grades = [assess(part, rubric, lab=lab) for lab, part in parts]
     for grade in grades:
         grade.split = len(grades) > 1

@@ -1,31 +1,53 @@
 """Text the course wrote, found in a submission, never counts as the student's writing.
 
-Students paste the rubric at the top of a report, and the reflection draft carries the
-course's prompts: the TODO lines (already ignored) and the lab-specific questions of
-``course/templates/<lab>.md``, which are not marked TODO. :func:`mark_course_text` turns such
-lines into ``prompt`` lines, so keyword and word counts read only what the student wrote.
+Students paste the rubric at the top of a report, keep the reflection draft's prompts, hand
+in the generated notebook with its Markdown, or copy a lab's docstring. Everything the course
+ships is known, so it is fingerprinted: each passage becomes the set of its word 5-grams
+(shingles: five words in a row, case, Markdown marks and punctuation ignored, each hashed to
+an integer). The sources:
 
-A line is the course's when, with case, Markdown marks and punctuation ignored, it holds a
-whole sentence of the rubric (a criterion's title, what a requirement needs, a feedback
-sentence) or of a template, or is itself part of one (a line of at least five words).
+- the rubric (titles, requirements, feedback sentences; its example answers by 8-grams, as
+  they are written the way students write);
+- ``course/templates/*.md`` (the reflection draft's prompts and lab questions; the
+  placeholders cut the sentences the draft fills in from a run);
+- ``course/syllabus.toml`` (lab titles, objectives, references);
+- ``course/course_text.txt``: lab and step docstrings (the notebooks' Markdown) and the
+  sentences of the notebook generator and the reflection draft, written by
+  ``scripts/build_course_text.py`` (the toolkit never imports a lab).
+
+:func:`mark_course_text` turns a line into a ``prompt`` line (not the student's) when most of
+its words lie in course shingles, and :func:`authorship` counts what is left: the student's
+own words, the course's, and the facts the draft filled in from the run record (``generated``
+lines: evidence that the run happened, never of understanding).
 
 Example:
     >>> mark_course_text(submission, rubric)   # before assess() reads the documents
     3
+    >>> authorship(submission).share
+    0.82
 """
 
 from __future__ import annotations
 
 import re
+import zlib
+from dataclasses import dataclass
 from functools import lru_cache
 
+from toolkit.grading.report_text import WORD
 from toolkit.grading.rubric import Rubric
 from toolkit.grading.submissions import Submission
-from toolkit.resources import course_path
+from toolkit.resources import course_path, load_syllabus
 
-MIN_WORDS = 5
+SHINGLE = 5          # words per shingle: long enough that everyday phrases rarely match
+# A rubric's example answers are written the way students write: only longer runs of their
+# words (a pasted example) are the course's, not a natural phrase a student may share.
+EXAMPLE_SHINGLE = 8
+COURSE_SHARE = 0.6   # a line is the course's when this share of its words is course text
+MIN_WORDS = SHINGLE
 _PLACEHOLDER = re.compile(r"\$\{?\w+\}?")
-_KINDS = ("prose", "table", "generated")
+_KINDS = ("prose", "table")  # lines that may be the student's; "generated" stay facts
+_COUNTED = ("prose", "table", "prompt", "generated")
 
 
 def normalise(text: str) -> str:
@@ -33,50 +55,155 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
 
 
+def _hash(words: list[str]) -> int:
+    return zlib.crc32(" ".join(words).encode("utf-8"))
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[int]:
+    """The hashed word n-grams of a text (none when it has fewer than ``size`` words)."""
+    words = normalise(text).split()
+    return {_hash(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def _passages(text: str) -> list[str]:
+    """A file's passages, cut at placeholders and lines (a passage never spans a ``$fact``)."""
+    return [part for line in text.splitlines() for part in _PLACEHOLDER.split(line)]
+
+
 @lru_cache(maxsize=1)
-def template_sentences() -> tuple[str, ...]:
-    """The prompt lines of the course's reflection templates (placeholders removed)."""
-    folder = course_path("templates")
-    found = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix != ".md" or path.stem in ("feedback", "summary"):
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            for part in _PLACEHOLDER.split(line):
-                text = normalise(part)
-                if len(text.split()) >= MIN_WORDS:
-                    found.append(text)
-    return tuple(dict.fromkeys(found))
+def shipped_fingerprint() -> frozenset[int]:
+    """Shingles of the templates, the syllabus and ``course_text.txt`` (cached)."""
+    found: set[int] = set()
+    for path in sorted(course_path("templates").iterdir()):
+        if path.suffix == ".md" and path.stem not in ("feedback", "summary"):
+            for part in _passages(path.read_text(encoding="utf-8")):
+                found |= shingles(part)
+    for lab in load_syllabus():
+        for text in (lab.get("title", ""), lab.get("reference", ""), *lab.get("objectives", [])):
+            found |= shingles(str(text))
+    shipped = course_path("course_text.txt")
+    if shipped.is_file():
+        for line in shipped.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                found |= shingles(line)
+    return frozenset(found)
 
 
-def rubric_sentences(rubric: Rubric) -> tuple[str, ...]:
+def rubric_texts(rubric: Rubric) -> list[str]:
+    """Every sentence of a rubric a student could paste (the examples apart): titles,
+    requirements, feedback."""
     found = []
     for criterion in rubric.criteria:
         found += [criterion.title, criterion.feedback_met]
         for requirement in criterion.requirements:
             found += [requirement.what, requirement.feedback]
-    texts = (normalise(text) for text in found)
-    return tuple(dict.fromkeys(t for t in texts if len(t.split()) >= MIN_WORDS))
+    return [text for text in found if text]
 
 
-def is_course_text(line: str, sentences: tuple[str, ...]) -> bool:
-    text = normalise(line)
-    if not text:
-        return False
-    padded = f" {text} "
-    if any(f" {sentence} " in padded for sentence in sentences):
-        return True
-    return len(text.split()) >= MIN_WORDS and any(f" {text} " in f" {sentence} "
-                                                  for sentence in sentences)
+@dataclass(frozen=True)
+class Fingerprint:
+    """The course's shingles, and the rubric's short phrases (3-4 words: a criterion title
+    such as "Training and inference time"), which are too short for a shingle."""
+
+    shingles: frozenset[int]
+    phrases: tuple[tuple[str, ...], ...] = ()
+    examples: frozenset[int] = frozenset()  # 8-grams of the rubric's example answers
+
+
+_rubric_prints: dict[int, tuple[Rubric, Fingerprint]] = {}
+
+
+def course_fingerprint(rubric: Rubric) -> Fingerprint:
+    """Everything the course wrote, this rubric included (cached per rubric)."""
+    cached = _rubric_prints.get(id(rubric))
+    if cached is None or cached[0] is not rubric:
+        own: set[int] = set()
+        phrases = []
+        for text in rubric_texts(rubric):
+            own |= shingles(text)
+            words = tuple(normalise(text).split())
+            if 3 <= len(words) < SHINGLE:
+                phrases.append(words)
+        examples: set[int] = set()
+        for criterion in rubric.criteria:
+            for example in criterion.examples:
+                examples |= shingles(example, EXAMPLE_SHINGLE)
+        print_ = Fingerprint(shipped_fingerprint() | own, tuple(dict.fromkeys(phrases)),
+                             frozenset(examples))
+        cached = _rubric_prints[id(rubric)] = (rubric, print_)
+    return cached[1]
+
+
+def course_words(text: str, fingerprint: Fingerprint) -> tuple[int, int]:
+    """``(words covered by course shingles or rubric phrases, words)`` of one line."""
+    words = normalise(text).split()
+    covered = [False] * len(words)
+    for i in range(len(words) - SHINGLE + 1):
+        if _hash(words[i:i + SHINGLE]) in fingerprint.shingles:
+            covered[i:i + SHINGLE] = [True] * SHINGLE
+    for i in range(len(words) - EXAMPLE_SHINGLE + 1):
+        if _hash(words[i:i + EXAMPLE_SHINGLE]) in fingerprint.examples:
+            covered[i:i + EXAMPLE_SHINGLE] = [True] * EXAMPLE_SHINGLE
+    for phrase in fingerprint.phrases:
+        size = len(phrase)
+        for i in range(len(words) - size + 1):
+            if tuple(words[i:i + size]) == phrase:
+                covered[i:i + size] = [True] * size
+    return sum(covered), len(words)
+
+
+def is_course_text(text: str, fingerprint: Fingerprint) -> bool:
+    """Is most of this line (:data:`COURSE_SHARE` of its words) the course's text?"""
+    covered, total = course_words(text, fingerprint)
+    return bool(total) and covered >= COURSE_SHARE * total
 
 
 def mark_course_text(submission: Submission, rubric: Rubric) -> int:
-    """Mark the rubric's and the templates' sentences as ``prompt``; returns how many lines."""
-    sentences = rubric_sentences(rubric) + template_sentences()
+    """Mark the lines that are mostly course text as ``prompt``; returns how many lines."""
+    fingerprint = course_fingerprint(rubric)
     marked = 0
     for document in submission.documents:
         for line in document.lines:
-            if line.kind in _KINDS and is_course_text(line.text, sentences):
+            if line.kind in _KINDS and is_course_text(line.text, fingerprint):
                 line.kind = "prompt"
                 marked += 1
     return marked
+
+
+@dataclass(frozen=True)
+class Authorship:
+    """Whose words a submission's text is: the student's, the course's, the run record's."""
+
+    student: int
+    course: int
+    generated: int
+
+    @property
+    def total(self) -> int:
+        return self.student + self.course + self.generated
+
+    @property
+    def share(self) -> float:
+        return self.student / self.total if self.total else 0.0
+
+    def sentence(self) -> str:
+        if not self.total:
+            return "No text was found in your submission."
+        return (f"Your own words: {self.student:,} of {self.total:,} words "
+                f"({self.share:.0%}); the rest is text the course wrote (rubric, prompts, lab "
+                f"text: {self.course:,}) or facts filled in from your run record "
+                f"({self.generated:,}), which show the run happened but earn no points for "
+                f"understanding.")
+
+
+def authorship(submission: Submission) -> Authorship:
+    """Count the words of every document (after :func:`mark_course_text`)."""
+    counts = {"student": 0, "course": 0, "generated": 0}
+    for document in submission.documents:
+        for line in document.lines:
+            if line.kind not in _COUNTED:
+                continue
+            words = len(WORD.findall(line.text))
+            owner = {"prompt": "course", "generated": "generated"}.get(line.kind, "student")
+            counts[owner] += words
+    return Authorship(**counts)

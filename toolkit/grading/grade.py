@@ -35,6 +35,11 @@ graded (why)" and the others are graded. Every entry of ``SUBMISSIONS/`` is acco
 edited in ``grades/`` is kept as a dated copy when you grade again (see
 :mod:`toolkit.grading.output_folder`).
 
+Paragraphs are matched to criteria by meaning with the course's sentence encoder
+(all-MiniLM-L6-v2, offline, loaded once); without it the first line says so and headings and
+keywords decide. ``--lab-map L02=lab01_vgg16_inference,...`` maps another course's lab
+markers in multi-lab documents.
+
 Exit code 0 when the class was graded, even when some submissions had problems (they are
 listed as warnings); 2 when the command itself cannot run (no such folder, a bad rubric or
 overrides file: one line naming the key, its value and what is expected; nothing is written).
@@ -68,10 +73,12 @@ from toolkit.grading.gradebook_export import (
 )
 from toolkit.grading.integrity import Flag, class_flags
 from toolkit.grading.isolation import DEFAULT_TIMEOUT, grade_all
+from toolkit.grading.lab_split import parse_lab_map
 from toolkit.grading.output_folder import OutputFolder, check_out_folder, reserved_ids
 from toolkit.grading.roster import Roster, RosterMatch, match_roster, read_roster
 from toolkit.grading.rubric import Rubric, load_rubric
 from toolkit.grading.rubric_names import rubric_names, rubric_path
+from toolkit.grading.sentence_encoder import encoder_status
 from toolkit.grading.submissions import survey
 from toolkit.resources import TOMLDecodeError, load_toml
 from toolkit.safe_text import for_terminal, short_repr
@@ -189,7 +196,8 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
                  overrides: Path | None = None, *, timeout: float = DEFAULT_TIMEOUT,
                  jobs: int | None = None, timings: dict[str, float] | None = None,
                  roster: Roster | None = None, export: str | None = None,
-                 assignment: str | None = None, report: ClassReport | None = None
+                 assignment: str | None = None, report: ClassReport | None = None,
+                 lab_map: dict[str, str] | None = None
                  ) -> tuple[list[StudentGrade], list[str]]:
     """Grade every submission in ``submissions`` and write all outputs into ``out``.
 
@@ -219,7 +227,7 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
             moodle_identifier(report.roster)  # no usable id: stop before grading
     facts: list = []
     grades, seconds = grade_all(found.entries, rubric, timeout=timeout, jobs=jobs,
-                                facts=facts)
+                                lab_map=lab_map, facts=facts)
     checks_start = time.perf_counter()
     integrity_note = []
     try:
@@ -232,6 +240,8 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
         timings.update((student, s) for (student, _), s in zip(found.entries, seconds,
                                                                 strict=True))
     warnings = [f"{name}: {why}" for name, why in found.not_graded] + found.renamed
+    available, encoder_line = encoder_status()
+    warnings += [] if available or not found.entries else [f"grader: {encoder_line}"]
     warnings += [f"{grade.student}: {warning}" for grade in grades for warning in grade.warnings]
     warnings += apply_overrides(grades, rubric, decisions, overrides.name) + integrity_note
     folder = OutputFolder(out, submissions)
@@ -300,6 +310,9 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assignment", default=None,
                         help="the assignment column's name in the export (default: the "
                              "rubric's name)")
+    parser.add_argument("--lab-map", default="",
+                        help="another course's lab markers: L02=lab01_vgg16_inference,... "
+                             "(a document's 'L02:' part is graded as that lab)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     submissions, out = Path(args.submissions), Path(args.out)
@@ -314,6 +327,10 @@ def _main(argv: list[str] | None = None) -> int:
         raise CourseError(f"--export {args.export} needs --roster roster.csv",
                           fix="export the class list from your LMS and pass --roster")
     roster = read_roster(args.roster) if args.roster else None
+    lab_map = parse_lab_map(args.lab_map)
+    available, how = encoder_status()
+    if available:  # without the encoder, the warnings say so in one line
+        print(how)
     start = time.perf_counter()
     timings: dict[str, float] = {}
     report = ClassReport()
@@ -321,7 +338,7 @@ def _main(argv: list[str] | None = None) -> int:
                                     Path(args.overrides) if args.overrides else None,
                                     timeout=args.timeout, timings=timings, roster=roster,
                                     export=args.export, assignment=args.assignment,
-                                    report=report)
+                                    report=report, lab_map=lab_map)
     seconds = time.perf_counter() - start
     if not grades:
         print(f"{submissions} holds no submissions (folders, .zip, .pdf, .ipynb, .md, .txt).")

@@ -1,7 +1,8 @@
 """The grader's outputs: per-student feedback, the gradebook, the class summary.
 
-- ``<out>/<student>/feedback.md``: score, one row per criterion (points, status), then the
-  evidence and a feedback sentence for each, and the warnings about the submission;
+- ``<out>/<student>/feedback.md``: score, how much of the text is the student's own words,
+  one row per criterion (points, status), then the evidence and a feedback sentence for each,
+  and the warnings about the submission;
 - ``<out>/gradebook.csv``: one row per student and lab (a submission covering several labs
   is graded once per lab), per-criterion points, total, max; such students get one
   ``feedback_<lab>.md`` per lab;
@@ -108,6 +109,7 @@ def feedback_text(grade: StudentGrade, rubric: Rubric) -> str:
         total=_points(grade.total),
         max_points=_points(rubric.max_points), extra_note=extra,
         rubric_name=md_escape(rubric.name), date=_today(), review_note=review_note,
+        authorship=grade.authorship.sentence() if grade.authorship else "",
         table=md_table(["criterion", "points", "status"], rows),
         details="\n".join(details), warnings=warnings)
 

@@ -1,12 +1,21 @@
 """One submission, several labs: split it into one part per lab, graded apart.
 
-A student may hand in one document for several labs ("L02: ...", "## Lab 3", "Lab-06:
-BERT") and several run folders. :func:`split_by_lab` cuts the documents at headings that
-start with a lab, and sends each run record (its ``lab``), notebook and ``errors.csv`` to the
-lab its path names. Each part is then graded on its own, so a lab's exemptions (``waive_if``)
-come from that lab's runs only: a lab 1 run never waives lab 3's learning curves.
+A student may hand in one document for several labs and several run folders.
+:func:`split_by_lab` cuts the documents at lab markers and sends each run record (its
+``lab``), notebook and ``errors.csv`` to the lab its path names. Each part is then graded on
+its own, so a lab's exemptions (``waive_if``) come from that lab's runs only: a lab 1 run never
+waives lab 3's learning curves.
 
-Lines before the first lab heading (the student's name, a course title) and files that name
+A lab marker starts a heading or a line: "L02: ...", "## Lab 3", "Lab-06: BERT", "2. Lab 4
+results", or an alias: a lab's ``aliases = ["L02"]`` in ``course/syllabus.toml``, or the
+instructor's ``--lab-map L02=lab01_vgg16_inference,...`` for another course's numbering. A
+plain line counts as a marker when a colon or dash follows it, or when it is short (a title).
+The top-level markers are those of the most frequent marker form (the word, separator and
+digits, and the heading level); a marker of another form counts as top-level only when it
+continues their numbering at the same or a higher level ("Lab-06:" after "L05:"), so
+another course's "Lab 01:", "Lab 02:" inside the "L03:" part stay inside it.
+
+Lines before the first lab marker (the student's name, a course title) and files that name
 no lab go to every part. A submission naming one lab or none is not split.
 
 Example:
@@ -17,23 +26,33 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-from toolkit.grading.report_text import Document
+from toolkit.errors import CourseError
+from toolkit.grading.report_text import Document, Line
 from toolkit.grading.submissions import Submission
 
 # "Lab 3", "Lab-06", "lab_02", "L02" (a bare L needs two digits: "L2 regularization" is none)
-_LAB_HEADING = re.compile(r"^\W*(?:\d+[.)]\s+)?(?:lab[\s_\-]*0?(?P<n>[1-9]\d?)|L0(?P<m>[1-9]))(?!\d)", re.I)
+_MARKER = re.compile(r"^[\s#>*_]{0,8}(?:\d+[.)]\s+)?(?P<word>lab|l)(?P<sep>[\s_\-]*)"
+                     r"(?P<num>\d{1,2})(?!\d)", re.I)
 _LAB_IN_PATH = re.compile(r"(?<![A-Za-z0-9])lab[\s_\-]*0?(?P<n>[1-9]\d?)(?!\d)", re.I)
+_AFTER_MARKER = re.compile(r"^[*_]{0,2}\s{0,3}(?:[:.)\-\u2013\u2014]|$)")
+MAX_TITLE_WORDS = 8  # a plain line without a colon or dash after the marker: a title
+LabMap = dict[str, str]
 
 
 @lru_cache(maxsize=1)
-def _lab_ids() -> tuple[str, ...]:
+def _syllabus() -> tuple[dict, ...]:
     from toolkit.resources import load_syllabus
 
-    return tuple(str(lab["id"]) for lab in load_syllabus())
+    return tuple(load_syllabus())
+
+
+def _lab_ids() -> tuple[str, ...]:
+    return tuple(str(lab["id"]) for lab in _syllabus())
 
 
 def lab_id(number: int) -> str:
@@ -42,10 +61,83 @@ def lab_id(number: int) -> str:
     return ids[number - 1] if 1 <= number <= len(ids) else f"lab{number:02d}"
 
 
-def heading_lab(text: str) -> str | None:
+def marker_key(text: str) -> str:
+    """A marker as a key: "L02", "l-2" -> ``l2``; "Lab 06" -> ``lab6``; else its letters and
+    digits ("Week 3" -> ``week3``)."""
+    match = _MARKER.match(text)
+    if match and (match["word"].lower() == "lab" or len(match["num"]) == 2):
+        return f"{match['word'].lower()}{int(match['num'])}"
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def parse_lab_map(text: str) -> LabMap:
+    """``"L02=lab01_vgg16_inference,L03=lab02_mlp_dropout"`` -> ``{"l2": "lab01...", ...}``."""
+    mapping: LabMap = {}
+    ids = _lab_ids()
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        marker, _, lab = item.partition("=")
+        if not marker.strip() or lab.strip() not in ids:
+            raise CourseError(f"--lab-map {item!r}: expected MARKER=LAB_ID with a lab of the "
+                              f"syllabus", fix=f"e.g. --lab-map L02={ids[0]},L03={ids[1]}; "
+                                               f"labs: {', '.join(ids)}")
+        mapping[marker_key(marker.strip())] = lab.strip()
+    return mapping
+
+
+def _aliases(lab_map: LabMap | None) -> LabMap:
+    """Marker key -> lab: the syllabus' ``aliases``, then the instructor's map."""
+    found = {marker_key(str(alias)): str(lab["id"]) for lab in _syllabus()
+             for alias in lab.get("aliases", [])}
+    return {**found, **(lab_map or {})}
+
+
+@lru_cache(maxsize=32)
+def _alias_pattern(keys: tuple[str, ...]) -> re.Pattern | None:
+    """A pattern for aliases the generic marker does not match ("Week 3", "A2")."""
+    others = [key for key in keys if not _MARKER.match(key)]
+    if not others:
+        return None
+    parts = ["[\\s_\\-]*".join(re.escape(c) for c in key) for key in others]
+    return re.compile(r"^[\s#>*_]{0,8}(?P<alias>" + "|".join(parts) + r")(?![a-z0-9])", re.I)
+
+
+@dataclass(frozen=True)
+class Marker:
+    index: int   # the line's index in its document
+    lab: str
+    form: tuple  # (heading level or 0 for a plain line, word, separator, digits)
+    number: int  # the lab's place in the syllabus (its order)
+
+
+def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
+    """``(lab, form, rest of the line)`` when the line starts with a lab marker."""
+    if line.kind not in ("heading", "prose"):
+        return None
+    text = line.text[:200]
+    level = line.level if line.kind == "heading" else 0
+    alias = _alias_pattern(tuple(sorted(aliases)))
+    match = alias.match(text) if alias else None
+    if match:
+        key = marker_key(match["alias"])
+        return aliases[key], (level, "alias", key), text[match.end():]
+    match = _MARKER.match(text)
+    if not match:
+        return None
+    word, number = match["word"].lower(), match["num"]
+    if word == "l" and (len(number) != 2 or match["sep"]):
+        return None
+    key = f"{word}{int(number)}"
+    lab = aliases.get(key) or lab_id(int(number))
+    form = (level, word, match["sep"].strip() or match["sep"][:1], len(number))
+    return lab, form, text[match.end():]
+
+
+def heading_lab(text: str, lab_map: LabMap | None = None) -> str | None:
     """The lab a heading starts with, if any."""
-    match = _LAB_HEADING.match(text)
-    return lab_id(int(match["n"] or match["m"])) if match else None
+    found = _marker(Line(text, "", "heading", 1), _aliases(lab_map))
+    return found[0] if found else None
 
 
 def path_lab(path: str) -> str | None:
@@ -65,16 +157,53 @@ def record_lab(record: dict) -> str | None:
     return None
 
 
-def _split_document(document: Document) -> dict[str | None, Document]:
+def _markers(document: Document, aliases: LabMap) -> list[Marker]:
+    """Every line that starts with a lab marker (a plain line: one that reads as a title)."""
+    order = {lab: i for i, lab in enumerate(_lab_ids())}
+    found = []
+    for index, line in enumerate(document.lines):
+        marker = _marker(line, aliases)
+        if marker is None:
+            continue
+        lab, form, rest = marker
+        if line.kind == "prose" and not (_AFTER_MARKER.match(rest) or
+                                         len(line.text.split()) <= MAX_TITLE_WORDS):
+            continue  # "Lab 3 was harder than lab 2 because ...": a sentence, not a marker
+        found.append(Marker(index, lab, form, order.get(lab, len(order))))
+    return found
+
+
+def top_level_markers(markers: list[Marker]) -> list[Marker]:
+    """The markers of the most frequent form, and those of other forms that continue their
+    numbering at the same or a higher level (see the module docstring)."""
+    if not markers:
+        return []
+    counts = Counter(marker.form for marker in markers)
+    top_form = max(counts, key=lambda form: (counts[form], -next(
+        m.index for m in markers if m.form == form)))
+    level = top_form[0] or 99  # a plain line is the highest level a document has
+    chosen: list[Marker] = []
+    for marker in markers:
+        marker_level = marker.form[0] or 99
+        if marker.form == top_form:
+            chosen.append(marker)
+        elif (marker_level <= level or marker.form[0] == 0) and (
+                not chosen or marker.number > chosen[-1].number):
+            chosen.append(marker)
+    return chosen
+
+
+def _split_document(document: Document, aliases: LabMap) -> dict[str | None, Document]:
     """``{lab: the document's part}``; ``None`` holds the lines before the first lab."""
     parts: dict[str | None, Document] = {}
+    tops = {marker.index: marker for marker in top_level_markers(_markers(document, aliases))}
+    levels = [m.form[0] for m in tops.values() if m.form[0]]
+    level = min(levels) if levels and len(levels) == len(tops) else 0
     current: str | None = None
-    level = 99
-    for line in document.lines:
-        lab = heading_lab(line.text) if line.kind == "heading" else None
-        if lab is not None and (current is None or line.level <= level or lab != current):
-            current, level = lab, line.level
-        elif line.kind == "heading" and current is not None and line.level < level:
+    for index, line in enumerate(document.lines):
+        if index in tops:
+            current = tops[index].lab
+        elif level and line.kind == "heading" and current is not None and line.level < level:
             current = None  # a higher heading without a lab ends the lab's part
         part = parts.setdefault(current, Document(document.path, document.format))
         part.lines.append(line)
@@ -91,12 +220,15 @@ def _folder(path: str) -> str:
     return "" if parent == "." else parent
 
 
-def split_by_lab(submission: Submission) -> list[tuple[str, Submission]]:
-    """``[(lab id or "", part)]``: one part per lab the submission covers, in lab order."""
+def split_by_lab(submission: Submission, lab_map: LabMap | None = None
+                 ) -> list[tuple[str, Submission]]:
+    """``[(lab id or "", part)]``: one part per lab the submission covers, in lab order.
+    ``lab_map``: marker key -> lab (:func:`parse_lab_map`), for another course's numbering."""
+    aliases = _aliases(lab_map)
     shared: list[Document] = []
     documents: dict[str, list[Document]] = {}
     for document in submission.documents:
-        parts = _split_document(document)
+        parts = _split_document(document, aliases)
         labs = [lab for lab in parts if lab is not None]
         if not labs:
             lab = path_lab(document.path)

@@ -226,7 +226,7 @@ def markdown_tables(lines: Iterable[Line]) -> list[Table]:
     """Markdown pipe tables (a header row, a ``|---|`` row, data rows)."""
     tables, run = [], []
     for line in list(lines) + [Line("", "", "blank")]:
-        if line.kind == "table":
+        if line.kind == "table" or (line.kind == "generated" and line.text.lstrip()[:1] == "|"):
             run.append(line)
             continue
         if len(run) >= 2 and len(run[1].text) <= 5000 and _TABLE_SEPARATOR.match(run[1].text):
@@ -259,10 +259,10 @@ def _markdown_kind(stripped: str, generated: frozenset[str]) -> str:
         return "prompt"
     if len(stripped) <= 20_000 and _ONLY_IMAGES.match(stripped):
         return "image"
+    if stripped in generated:  # the draft's facts, its tables too: not the student's words
+        return "generated"
     if stripped.startswith("|"):
         return "table"
-    if stripped in generated:
-        return "generated"
     if stripped.startswith("<!--"):
         return "generated"  # HTML comments are not shown to a reader
     return "prose"

@@ -169,6 +169,9 @@ class Criterion:
     extra_credit: bool = False
     feedback_met: str = ""
     waive_if: tuple[Condition, ...] = ()
+    # Example answers in a student's words: the grader matches paragraphs to the criterion by
+    # their meaning (see toolkit.grading.meaning); they are course text, never evidence.
+    examples: tuple[str, ...] = ()
 
 
 @dataclass
@@ -194,7 +197,9 @@ class Rubric:
 
 
 _RUBRIC_KEYS = {"name", "pass_mark"}
-_CRITERION_KEYS = {"id", "title", "points", "extra_credit", "feedback_met", "waive_if", "require"}
+_CRITERION_KEYS = {"id", "title", "points", "extra_credit", "feedback_met", "waive_if", "require",
+                   "examples"}
+MAX_EXAMPLES, MAX_EXAMPLE_CHARS = 20, 1000
 _REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebook", "figures",
                      "annotations", "text"}
 _TEXT_KEYS = {"headings", "keywords", "min_keywords", "min_words", "numbers", "table_rows",
@@ -218,6 +223,19 @@ def _words(value, where: str, key: str) -> tuple[str, ...]:
         raise ValueError(f"{where}: {key} = {short_repr(value)}: expected a list of words, "
                          f"e.g. {key} = [\"loss\"]")
     return tuple(v.strip() for v in value)
+
+
+def _examples(value, where: str) -> tuple[str, ...]:
+    """``examples = ["an answer in a student's words", ...]``: at most 20, each a sentence or
+    a paragraph."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value) \
+            or len(value) > MAX_EXAMPLES \
+            or any(len(v) > MAX_EXAMPLE_CHARS for v in value):
+        raise ValueError(f"{where}: examples = {short_repr(value)}: expected a list of at most "
+                         f"{MAX_EXAMPLES} answers in quotes (each up to {MAX_EXAMPLE_CHARS} "
+                         f"characters), e.g. examples = [\"The model confuses 4 and 9 because "
+                         f"they look alike.\"]")
+    return tuple(" ".join(v.split()) for v in value)
 
 
 def _count(value, where: str, key: str) -> int:
@@ -323,7 +341,8 @@ def _criterion(table: dict, number: int) -> Criterion:
                      points=points, requirements=tuple(requirements),
                      extra_credit=_flag(table, "extra_credit", where),
                      feedback_met=_string(table, "feedback_met", where),
-                     waive_if=_conditions(table.get("waive_if", []), where))
+                     waive_if=_conditions(table.get("waive_if", []), where),
+                     examples=_examples(table.get("examples", []), where))
 
 
 def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:

@@ -6,11 +6,18 @@ by a Markdown table, but students also hand in:
 - tables exported as text: cells separated by tabs or runs of spaces, with a header row;
 - numbered or bulleted lists: ``1. "never boring" - true label: positive, predicted: negative``;
 - repeated labelled blocks: a ``Text:`` line, a ``Model said:`` line and a ``Truth:`` line
-  (in any wording: ``Gold label:``, ``Actual:``, ``True class:``).
+  (in any wording: ``Gold label:``, ``Actual Label:``, ``True class:``; a ``Predicted Label:``
+  line is the prediction, so each block counts once);
+- list items with the labels in brackets: ``3. "flat and dull" [pred: positive | true:
+  negative]``, ``- "not bad at all" (predicted negative, actually positive)``;
+- quoted inline in prose: ``the model called "not bad at all" negative although it is
+  positive`` (a quoted text in a sentence that names the prediction and the truth);
+- DataFrames printed in a notebook's output (columns split by runs of spaces), and tables a
+  PDF export flattened (a header naming the truth and the prediction, then short rows).
 
 A sample counts when its row, item or block names the ground truth: a table whose header
-holds one of the truth words, a list item that mentions one, a labelled line whose label is
-one. Nothing here judges whether the samples are really misclassified; the section they sit
+holds one of the truth words, a list item that mentions one (or the prediction and a label in
+brackets), a labelled line whose label is one. Nothing here judges whether the samples are really misclassified; the section they sit
 in (found by the rubric's headings) says that.
 
 Example:
@@ -32,6 +39,15 @@ _SPLIT = re.compile(r"\t+|\s{2,}")
 READ_KINDS = ("prose", "table", "generated", "output")
 # Words that mark a line as a shown sample with its ground truth, whatever the rubric says.
 TRUTH_WORDS = ("true", "truth", "gold", "actual", "label", "expected", "correct")
+# A label naming the model's answer ("Predicted Label:", "Model said:") is not the truth.
+_PREDICTION = re.compile(r"\b(pred|model|guess|output|classified|says?|said)", re.I)
+_BRACKETED = re.compile(r"[\[(][^\])]{2,80}[\])]")
+# Inline: a quoted text, then what the model said and what is right, in one sentence.
+_QUOTED = re.compile(r"[\"\u201c']([^\"\u201d]{3,200}?)[\"\u201d']")
+_INLINE_PREDICTION = re.compile(r"\b(predict\w*|label(?:l)?ed|classif\w*|called|tagged|"
+                                r"marked|read as|took)\b", re.I)
+_INLINE_TRUTH = re.compile(r"\b(although|though|but|while|instead of|actually|true|truth|"
+                           r"really|in fact|should be|gold)\b", re.I)
 
 
 def _names_truth(text: str, truth_words: Sequence[str]) -> bool:
@@ -52,6 +68,33 @@ def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int
         if len(run) >= 3 and _names_truth(run[0].text, truth_words) and len(run) - 1 > best:
             best, first = len(run) - 1, run[0]
         run = [line] if len(cells) >= 3 else []
+    return best, first
+
+
+def _flattened_table_rows(lines: list[Line], truth_words: Sequence[str]
+                          ) -> tuple[int, Line | None]:
+    """A table whose columns a PDF export flattened into single spaces: a short header line
+    naming the truth and the prediction ("Sentence True Predicted Confidence"), then rows of
+    a few words each, up to a blank line, a heading or a sentence of prose."""
+    best, first = 0, None
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        words = line.text.split()
+        if not (2 <= len(words) <= 8 and _names_truth(line.text, truth_words or TRUTH_WORDS)
+                and _PREDICTION.search(line.text)):
+            continue
+        rows = 0
+        while index < len(lines):  # the rows; the next header is looked for after them
+            size = len(lines[index].text.split())
+            if lines[index].kind in ("blank", "heading") or size < 3 or size > 30 or (
+                    size > 12 and lines[index].text.rstrip().endswith(".")):
+                break
+            rows += 1
+            index += 1
+        if rows > best:
+            best, first = rows, line
     return best, first
 
 
@@ -83,14 +126,40 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
         if any(_names_truth(cell, truth_words) for cell in table.header):
             candidates.append((len(table.rows), table.first))
     candidates.append(_text_table_rows(lines, truth_words))
-    items = [item for item in _list_items(lines)
-             if _names_truth(" ".join(line.text for line in item), truth_words)]
+    candidates.append(_flattened_table_rows(lines, truth_words))
+    items = [item for item in _list_items(lines) if _shows_sample(item, truth_words)]
     candidates.append((len(items), items[0][0] if items else None))
     labelled = [line for line in lines if not _LIST_ITEM.match(line.text)
                 and (match := _LABEL.match(line.text))
-                and _names_truth(match["label"], truth_words)]
+                and _names_truth(match["label"], truth_words)
+                and not _PREDICTION.search(match["label"])]
     candidates.append((len(labelled), labelled[0] if labelled else None))
+    candidates.append(_inline_samples(lines))
     return max(candidates, key=lambda pair: pair[0])
+
+
+def _shows_sample(item: list[Line], truth_words: Sequence[str]) -> bool:
+    """A list item naming the truth, or the prediction with a label in brackets."""
+    text = " ".join(line.text for line in item)
+    return _names_truth(text, truth_words) or bool(
+        _PREDICTION.search(text) and _BRACKETED.search(text))
+
+
+def _inline_samples(lines: Sequence[Line]) -> tuple[int, Line | None]:
+    """Quoted texts in prose sentences that say what the model predicted and what is true."""
+    seen: set[str] = set()
+    first = None
+    for line in lines:
+        if line.kind != "prose" or _LIST_ITEM.match(line.text) or _LABEL.match(line.text):
+            continue
+        for sentence in re.split(r"(?<=[.!?;])\s+", line.text[:5000]):
+            if not (_INLINE_PREDICTION.search(sentence) and _INLINE_TRUTH.search(sentence)):
+                continue
+            for quoted in _QUOTED.findall(sentence):
+                if len(quoted.split()) >= 2 and quoted.lower() not in seen:
+                    seen.add(quoted.lower())
+                    first = first or line
+    return len(seen), first
 
 
 def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS) -> set[int]:
@@ -103,7 +172,7 @@ def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS
             start = next(i for i, line in enumerate(lines) if line is table.first)
             found.update(id(line) for line in lines[start:start + len(table.rows) + 2])
     for item in _list_items(lines):
-        if _names_truth(" ".join(line.text for line in item), truth_words):
+        if _shows_sample(item, truth_words):
             found.update(id(line) for line in item)
     block: list[Line] = []
     for line in lines + [Line("", "", "blank")]:

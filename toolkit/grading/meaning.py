@@ -1,0 +1,200 @@
+"""Which criterion a paragraph answers, and whether a document is about the lab, by meaning.
+
+Each criterion of a rubric is described by its title, the ``what`` of its requirements and
+its ``examples`` (answers in a student's words). The sentence encoder
+(:mod:`toolkit.grading.sentence_encoder`) turns those texts and every paragraph of the
+student's own words into unit vectors; a paragraph's similarity to a criterion is its best
+cosine similarity to the criterion's texts. A paragraph answers the criterion it is closest
+to (or one within :data:`MARGIN` of it; each criterion's mean over the document's paragraphs
+taken out first, and the paragraph's label -- the heading above it or a run-in label -- added as
+a signal), when its similarity reaches :data:`FLOOR`: so an
+answer counts under a heading of any wording ("Roadblocks"), after a run-in label
+("**Challenges:** ...") or with no heading at all, without any list of names. Headings and
+keywords stay signals beside it (see :mod:`toolkit.grading.assessment`).
+
+The topic check compares the document with the lab: the syllabus title and objectives of the
+lab (of every lab when none is known) and the rubric's criteria. A document whose closest
+paragraphs stay below :data:`TOPIC_FLOOR` is "not this assignment".
+
+Example:
+    >>> meaning = Meaning.for_rubric(rubric, encoder)
+    >>> meaning.closest("I think the model mixes up 4 and 9 because they look alike.")
+    'hypothesis'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from toolkit.grading.report_text import WORD
+from toolkit.grading.rubric import Rubric
+from toolkit.resources import load_syllabus
+
+# Calibrated on the tuning corpora (tests/data/reports, tests/data/reflections): a paragraph
+# that means a criterion scores about 0.3-0.75 against it, a name or a date below 0.2.
+FLOOR = 0.20         # least similarity for a paragraph to answer a criterion
+MARGIN = 0.06        # a paragraph may answer each criterion this close to its best one
+CENTRE_FULLY = 5     # from this many paragraphs on, a document's mean is taken out in full
+LABEL_WEIGHT = 1.0   # how much a paragraph's label (heading, run-in label) adds to its text
+# A document below this (its best paragraphs) is not this assignment. On the tuning corpora an
+# essay on coffee houses scores 0.15, every report and reflection 0.49 or more -- and so does
+# a machine-learning report of another course (0.48): the floor only catches clear cases.
+TOPIC_FLOOR = 0.30
+TOPIC_MIN_WORDS = 50  # a shorter text is too short to judge its topic
+TOPIC_MAX_PARAGRAPHS = 400  # the first ones say what a (crafted, huge) document is about
+TOPIC_PARAGRAPHS = 3  # how many of its closest paragraphs speak for a document
+MIN_WORDS = 5        # shorter paragraphs (a name, a date) are not matched
+
+
+# A run-in label: "**Insights:** ...", "Challenges: ...", "**What was hard.** ..."
+_RUN_IN = re.compile(r"^\W{0,4}(?:\*\*|__)?(?P<label>[A-Za-z][\w '\-/&]{0,40}?)(?:\*\*|__)?"
+                     r"\s{0,3}[:.]\s{0,3}(?:\*\*|__)?\s")
+
+
+def run_in_label(text: str) -> str | None:
+    """The label a paragraph starts with, if any (at most five words)."""
+    match = _RUN_IN.match(text[:80])
+    if match and len(match["label"].split()) <= 5:
+        return match["label"].strip()
+    return None
+
+
+def paragraph_text(lines) -> str:
+    """The words of a paragraph a student wrote (prose and tables)."""
+    return " ".join(line.text for line in lines if line.kind in ("prose", "table")).strip()
+
+
+def enough_words(text: str) -> bool:
+    return len(WORD.findall(text)) >= MIN_WORDS
+
+
+@dataclass
+class Meaning:
+    """The rubric's criteria as vectors, and the encoder that made them."""
+
+    encoder: object
+    criteria: list[str]                    # ids of the criteria that read text
+    vectors: list[np.ndarray]              # per criterion: (texts, 384)
+    topics: dict[str, np.ndarray] = field(default_factory=dict)  # lab ("" = any) -> vectors
+    rubric_topic: np.ndarray | None = None
+    _scores: dict[str, np.ndarray] = field(default_factory=dict)
+
+    labels: list[np.ndarray] = field(default_factory=list)  # per criterion: its names
+
+    @classmethod
+    def for_rubric(cls, rubric: Rubric, encoder) -> Meaning:
+        criteria, vectors, labels = [], [], []
+        for criterion in rubric.criteria:
+            checks = [r.text for r in criterion.requirements if r.text is not None]
+            if not checks:
+                continue
+            texts = [criterion.title, *criterion.examples,
+                     *(r.what for r in criterion.requirements if r.text is not None)]
+            criteria.append(criterion.id)
+            vectors.append(encoder.encode(texts))
+            names = ", ".join(dict.fromkeys(h for check in checks for h in check.headings))
+            labels.append(encoder.encode([criterion.title] + ([names] if names else [])))
+        rubric_topic = encoder.encode([c.title for c in rubric.criteria]
+                                      + [e for c in rubric.criteria for e in c.examples])
+        return cls(encoder, criteria, vectors, rubric_topic=rubric_topic, labels=labels)
+
+    def assign(self, paragraphs: list[tuple[str, str | None]]) -> list[set[str]]:
+        """The criteria each paragraph ``(text, label or None)`` of one document answers.
+
+        A paragraph's score for a criterion is its text's similarity, minus the mean over the
+        document's paragraphs (so a criterion every paragraph resembles, "what I learned",
+        does not take them all), plus :data:`LABEL_WEIGHT` times how much its label (the
+        heading above it or a run-in label) means that criterion more than the others.
+        """
+        found: list[set[str]] = [set() for _ in paragraphs]
+        usable = [i for i, (text, _) in enumerate(paragraphs) if enough_words(text)]
+        if not usable or not self.criteria:
+            return found
+        texts = [paragraphs[i][0] for i in usable]
+        self.prepare(texts)
+        raw = np.stack([self._scores[text] for text in texts])          # (paragraphs, criteria)
+        # A few paragraphs say little about what the document's paragraphs share: centre less.
+        shrink = min(1.0, (len(texts) - 1) / (CENTRE_FULLY - 1))
+        scores = raw - shrink * raw.mean(axis=0, keepdims=True)
+        named = [(row, paragraphs[i][1]) for row, i in enumerate(usable) if paragraphs[i][1]]
+        if named:
+            vectors = self.encoder.encode([label for _, label in named])
+            label_scores = np.stack([(v @ vectors.T).max(axis=0) for v in self.labels], axis=1)
+            label_scores -= label_scores.mean(axis=1, keepdims=True)
+            for (row, _), extra in zip(named, label_scores, strict=True):
+                scores[row] += LABEL_WEIGHT * extra
+        for row, i in enumerate(usable):
+            best = scores[row].max()
+            found[i] = {criterion for criterion, score, similarity
+                        in zip(self.criteria, scores[row], raw[row], strict=True)
+                        if score >= best - MARGIN and similarity >= FLOOR}
+        return found
+
+    def scores(self, text: str) -> np.ndarray:
+        """Similarity of ``text`` to each criterion in :attr:`criteria` (cached by text)."""
+        if text not in self._scores:
+            vector = self.encoder.encode([text])[0]
+            self._scores[text] = np.array([float(np.max(v @ vector)) for v in self.vectors])
+        return self._scores[text]
+
+    def prepare(self, texts: list[str], labels: list[str] = ()) -> None:
+        """Encode many paragraphs (and the ``labels`` :meth:`assign` will read) in one
+        request: one round trip from a worker, one batch."""
+        new = list(dict.fromkeys(t for t in texts if t not in self._scores))
+        if new or labels:
+            matrix = self.encoder.encode(new + [label for label in labels if label])
+            for text, vector in zip(new, matrix, strict=False):
+                self._scores[text] = np.array([float(np.max(v @ vector))
+                                               for v in self.vectors])
+
+    def closest(self, text: str) -> str | None:
+        """The criterion ``text`` means most, or None (too short, or near none)."""
+        if not enough_words(text) or not self.criteria:
+            return None
+        scores = self.scores(text)
+        best = int(np.argmax(scores))
+        return self.criteria[best] if scores[best] >= FLOOR else None
+
+    def _lab_vectors(self, lab: str) -> np.ndarray:
+        """The syllabus title and objectives of ``lab`` (of every lab when "" or unknown)."""
+        if lab not in self.topics:
+            labs = [entry for entry in load_syllabus() if not lab or entry.get("id") == lab] \
+                or load_syllabus()
+            texts = [str(t) for entry in labs
+                     for t in (entry.get("title", ""), *entry.get("objectives", [])) if t]
+            self.topics[lab] = self.encoder.encode(texts)
+        return self.topics[lab]
+
+    def _topic(self, lab: str) -> np.ndarray:
+        vectors = self._lab_vectors(lab)
+        if self.rubric_topic is not None:
+            vectors = np.concatenate([vectors, self.rubric_topic])
+        return vectors
+
+    def topic_score(self, paragraphs: list[str], lab: str = "") -> float:
+        """How close the document is to the lab: the mean of its closest paragraphs' best
+        similarity to the lab's objectives and the rubric (1.0 when it holds fewer than
+        :data:`TOPIC_MIN_WORDS` words)."""
+        texts = [text for text in paragraphs if enough_words(text)][:TOPIC_MAX_PARAGRAPHS]
+        if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
+            return 1.0  # too little text to say what it is about
+        topic = self._topic(lab)
+        best = np.sort((self.encoder.encode(texts) @ topic.T).max(axis=1))[::-1]
+        return float(best[:TOPIC_PARAGRAPHS].mean())
+
+
+_prepared: dict[int, tuple[Rubric, object, Meaning]] = {}
+
+
+def meaning_for(rubric: Rubric, encoder) -> Meaning | None:
+    """The :class:`Meaning` of a rubric with this encoder (built once per process and rubric;
+    ``None`` without an encoder)."""
+    if encoder is None:
+        return None
+    cached = _prepared.get(id(rubric))
+    if cached is None or cached[0] is not rubric or cached[1] is not encoder:
+        cached = _prepared[id(rubric)] = (rubric, encoder, Meaning.for_rubric(rubric, encoder))
+    return cached[2]
