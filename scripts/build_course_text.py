@@ -10,7 +10,7 @@ script collects that text once, from the source files (parsed with ``ast``, neve
 
 - every docstring of ``labs/**/*.py`` (the lessons, their steps: what the generated notebooks
   show as Markdown);
-- the sentences of ``toolkit/notebooks.py`` (the notebooks' fixed Markdown cells) and of
+- the sentences of ``toolkit/notebooks/`` (the notebooks' fixed Markdown cells) and of
   ``toolkit/reflection.py`` (what the reflection draft writes around the run's facts).
 
 Run it after changing a lab's docstrings; a test fails while the file is out of date.
@@ -63,8 +63,9 @@ def collect(root: Path = ROOT) -> list[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for text in _docstrings(tree):
             passages += _passages(text)
-    for name in ("notebooks.py", "reflection.py"):
-        tree = ast.parse((root / "toolkit" / name).read_text(encoding="utf-8"))
+    toolkit = root / "toolkit"
+    for path in [*sorted((toolkit / "notebooks").glob("*.py")), toolkit / "reflection.py"]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
         for text in _strings(tree):
             passages += _passages(text)
     return list(dict.fromkeys(passages))
