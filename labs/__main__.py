@@ -35,11 +35,14 @@ NOTEBOOK_RUNS = Path("notebooks") / "runs"
 def load_lab(name: str) -> ModuleType:
     """The lesson module of a lab named as a student types it (``3``, ``lab03``,
     ``lab03_cnn_mnist``): ``labs.lab03_cnn_mnist.lesson``, what its notebook is built from."""
+    from labs.command_line import quiet_backend_logs, startup_notes_dropped
     from toolkit.notebooks import resolve_lab
 
     lab_id = resolve_lab(name)
+    quiet_backend_logs()  # the lesson loads Keras: no TensorFlow start-up notes on the screen
     try:
-        return importlib.import_module(f"labs.{lab_id}.lesson")
+        with startup_notes_dropped():
+            return importlib.import_module(f"labs.{lab_id}.lesson")
     except ModuleNotFoundError as error:
         if error.name not in (f"labs.{lab_id}", f"labs.{lab_id}.lesson"):
             raise
