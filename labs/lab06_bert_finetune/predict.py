@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from toolkit.cli import positive_int
+from toolkit.cli import SuggestingParser, positive_int
 from toolkit.errors import CourseError
 from toolkit.text import readers as text_readers
 
@@ -22,7 +22,7 @@ LAB_ID = "lab06_bert_finetune"
 
 
 def predict_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = SuggestingParser(
         prog="python -m labs.lab06_bert_finetune predict",
         description="Label a CSV/TSV with the model of a finished lab 6 run: writes "
                     "id,<label column> (e.g. a Kaggle submission.csv).")
