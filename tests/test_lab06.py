@@ -114,6 +114,7 @@ def test_readable_undoes_treebank_brackets():
 
 # --- the steps, every strategy -------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_strategy_compared_then_errors_analysed(tiny_preset, tmp_path):
     # full is trained by the multitask test; together they cover every strategy and head.
     config = config_for(tiny_preset, tmp_path, "--compare", "frozen,last-n:mlp,layerwise",
@@ -273,7 +274,6 @@ def write_mood_files(folder: Path, rows: int = 150) -> tuple[Path, Path]:
     return labelled, unlabelled
 
 
-@pytest.mark.slow
 def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, capsys):
     labelled, unlabelled = write_mood_files(tmp_path)
     out = tmp_path / "runs"
