@@ -48,6 +48,7 @@ def quiet_backend_logs() -> None:
     """
     if not toolkit.TF_LOG_LEVEL_CHOSEN_BY_USER:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        os.environ[toolkit.TF_LOG_LEVEL_DEFAULT_MARK] = "3"  # still ours, not the user's
 
 
 @contextlib.contextmanager

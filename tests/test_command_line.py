@@ -124,3 +124,21 @@ def test_a_lab_that_loads_keras_prints_nothing_before_its_own_output(tmp_path):
     assert done.stdout == "the lab speaks\n"
     assert not re.search(r"^[IWEF]\d{4} |absl|oneDNN|cuInit|cuda", done.stderr, re.M), \
         done.stderr
+
+
+def _chosen_by_user_in_a_child(environment: dict[str, str]) -> str:
+    """What a process started by a program that imported the toolkit decides."""
+    child = ("import subprocess, sys, toolkit; print(subprocess.run([sys.executable, '-c', "
+             "'import toolkit; print(toolkit.TF_LOG_LEVEL_CHOSEN_BY_USER)'], "
+             "capture_output=True, text=True).stdout.strip())")
+    return subprocess.run([sys.executable, "-c", child], env=environment, capture_output=True,
+                          text=True, check=True, cwd=REPO).stdout.strip()
+
+
+def test_the_toolkits_own_log_level_is_not_taken_for_the_users_in_a_child_process():
+    """A script that imports the toolkit and starts a lab (e.g. a class builder): the level
+    the toolkit set is passed on, and the lab still treats it as its own default."""
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("TF_CPP_MIN_LOG_LEVEL", toolkit.TF_LOG_LEVEL_DEFAULT_MARK)}
+    assert _chosen_by_user_in_a_child(environment) == "False"
+    assert _chosen_by_user_in_a_child({**environment, "TF_CPP_MIN_LOG_LEVEL": "1"}) == "True"

@@ -37,5 +37,12 @@ __version__ = "0.1.0"
 # TensorFlow prints pages of C++ start-up logs (CUDA probing, oneDNN notes) that bury the
 # lab's own output; keep warnings and errors only, unless the user chose otherwise (the labs'
 # entry point, labs.command_line, quiets the start-up further when the user did not).
-TF_LOG_LEVEL_CHOSEN_BY_USER = "TF_CPP_MIN_LOG_LEVEL" in _os.environ
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# A program that imported the toolkit passes its default on to the labs it starts: the marker
+# tells them the level was the toolkit's, not the user's.
+TF_LOG_LEVEL_DEFAULT_MARK = "KERASCOURSE_TF_LOG_LEVEL_DEFAULT"
+TF_LOG_LEVEL_CHOSEN_BY_USER = ("TF_CPP_MIN_LOG_LEVEL" in _os.environ
+                               and _os.environ.get(TF_LOG_LEVEL_DEFAULT_MARK)
+                               != _os.environ["TF_CPP_MIN_LOG_LEVEL"])
+if not TF_LOG_LEVEL_CHOSEN_BY_USER:
+    _os.environ["TF_CPP_MIN_LOG_LEVEL"] = _os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")
+    _os.environ[TF_LOG_LEVEL_DEFAULT_MARK] = _os.environ["TF_CPP_MIN_LOG_LEVEL"]
