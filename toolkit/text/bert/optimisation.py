@@ -137,17 +137,21 @@ class GradualUnfreezing(keras.callbacks.Callback):
 
 def make_optimizer(*, learning_rate: float, total_steps: int, warmup_fraction: float = 0.1,
                    weight_decay: float = 0.01, accumulate: int = 1,
-                   lr_multipliers: dict[str, float] | None = None, gated: bool = False):
-    """AdamW with the warm-up + linear-decay schedule, the usual BERT fine-tuning optimizer.
+                   lr_multipliers: dict[str, float] | None = None, gated: bool = False,
+                   schedule: str = "linear", cycles: int = 2):
+    """AdamW with the warm-up + linear-decay schedule, the usual BERT fine-tuning optimizer
+    (``schedule``: another of :data:`.choices.SCHEDULES`, see :mod:`.schedules`).
 
     ``accumulate`` > 1 sums the gradients of that many batches before each update (the
     effective batch is ``accumulate`` times larger, memory stays the same). The schedule counts
     every batch, because Keras's optimizer counts every batch in ``iterations``.
     Biases and LayerNorm weights are excluded from weight decay, as in BERT.
     """
-    schedule = WarmupLinearDecay(learning_rate, total_steps,
-                                 int(warmup_fraction * total_steps))
-    options = dict(learning_rate=schedule, weight_decay=weight_decay,
+    from toolkit.text.bert.schedules import make_schedule
+
+    rate = make_schedule(schedule, peak=learning_rate, total_steps=total_steps,
+                         warmup_fraction=warmup_fraction, cycles=cycles)
+    options = dict(learning_rate=rate, weight_decay=weight_decay,
                    gradient_accumulation_steps=accumulate if accumulate > 1 else None)
     optimizer = LayerwiseAdamW(lr_multipliers=lr_multipliers, gated=gated, **options) \
         if lr_multipliers or gated else keras.optimizers.AdamW(**options)
