@@ -60,7 +60,7 @@ _MODULES = {
     "transformer_blocks": "model",
     "GradualUnfreezing": "optimisation",
     "LayerwiseAdamW": "optimisation",
-    "WarmupLinearDecay": "optimisation",
+    "WarmupLinearDecay": "schedules",
     "default_precision": "optimisation",
     "resolve_precision": "optimisation",
     "make_optimizer": "optimisation",

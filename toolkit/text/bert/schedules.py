@@ -1,6 +1,6 @@
 """Learning-rate schedules for fine-tuning, chosen by name (``--schedule``).
 
-- ``linear``: BERT's warm-up then linear decay to 0 (:class:`.optimisation.WarmupLinearDecay`).
+- ``linear``: BERT's warm-up then linear decay to 0 (:class:`WarmupLinearDecay`).
 - ``cosine-restarts``: the same warm-up, then ``cycles`` cosine decays, each starting again
   from the peak (Loshchilov & Hutter 2017, SGDR): a restart can shake the model out of a
   poor region, and each cycle's end is a well-settled model.
@@ -15,7 +15,38 @@ import math
 import keras
 
 from toolkit.text.bert.choices import SCHEDULES
-from toolkit.text.bert.optimisation import WarmupLinearDecay
+
+
+@keras.saving.register_keras_serializable(package="kerascourse")
+class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up from 0 to ``peak`` over ``warmup_steps``, then linear decay to 0.
+
+    The schedule of BERT (Devlin et al. 2019): warm-up keeps the first, noisy updates small
+    while Adam's moment estimates settle.
+
+    Args:
+        peak: the highest learning rate (e.g. 2e-5).
+        total_steps: optimizer steps of the whole training.
+        warmup_steps: steps of the warm-up (e.g. 10% of ``total_steps``).
+    """
+
+    def __init__(self, peak: float, total_steps: int, warmup_steps: int):
+        if total_steps < 1 or not 0 <= warmup_steps < total_steps:
+            raise ValueError(f"need 0 <= warmup_steps < total_steps, got {warmup_steps}, "
+                             f"{total_steps}")
+        self.peak = float(peak)
+        self.total_steps = int(total_steps)
+        self.warmup_steps = int(warmup_steps)
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float32")
+        warm = self.peak * step / max(1, self.warmup_steps)
+        decay = self.peak * (self.total_steps - step) / (self.total_steps - self.warmup_steps)
+        return keras.ops.maximum(keras.ops.where(step < self.warmup_steps, warm, decay), 0.0)
+
+    def get_config(self):
+        return {"peak": self.peak, "total_steps": self.total_steps,
+                "warmup_steps": self.warmup_steps}
 
 
 @keras.saving.register_keras_serializable(package="kerascourse")
