@@ -5,10 +5,12 @@
     python benchmarks/mutation.py --list               # the modules and their test files
     nice -n 10 python benchmarks/mutation.py callbacks --max-children 1
 
-Each module is mutated by mutmut (3.8, configured in setup.cfg's ``[mutmut]`` section) in its
-own copy of the checkout, ``mutants/<module>/`` (ignored by git), and only that module's own
-test files run against its mutants. The score is the share of mutants killed (a test failed, or
-the mutant timed out); the survivors are written to ``mutants/<module>/survivors.txt`` with
+Each module is mutated by mutmut 3.8 in its own copy of the checkout, ``mutants/<module>/``
+(ignored by git), and only that module's own test files run against its mutants: the copy's
+setup.cfg gets a ``[mutmut]`` section (``source_paths``, ``also_copy``, ``only_mutate``,
+``pytest_add_cli_args_test_selection``; a ``[mutmut]`` section in the checkout's setup.cfg
+overrides the first two). The score is the share of mutants killed (a test failed, or the
+mutant timed out); the survivors are written to ``mutants/<module>/survivors.txt`` with
 their diffs. The figures and the survivors judged equivalent are in benchmarks/MUTATION.md.
 Slow (minutes a module on a loaded machine): never part of the default ``pytest``.
 """
@@ -46,6 +48,12 @@ _SKIP = shutil.ignore_patterns(
     ".git", "mutants", "runs", "grades", "notebooks", "__pycache__", ".pytest_cache",
     ".ruff_cache", "*.egg-info", ".venv", "*.keras", "*.h5", "*.npz", "*.npy",
 )
+# mutmut's configuration (a ``[mutmut]`` section in setup.cfg may override it): the whole
+# toolkit is copied (one module mutated: only_mutate), with what the tests read beside it.
+_DEFAULTS = {
+    "source_paths": "\ntoolkit",
+    "also_copy": "\nlabs\ncourse\ndatasets\nscripts\nbenchmarks",
+}
 _STATUS = re.compile(r"^\s*(\S+): (killed|survived|timeout|suspicious|no tests|skipped|"
                      r"not checked|segfault|check was interrupted by user|caught by type check)$")
 
@@ -60,6 +68,9 @@ def _copy_checkout(name: str, source: str, tests: list[str]) -> Path:
     cfg.read(work / "setup.cfg")
     if not cfg.has_section("mutmut"):
         cfg.add_section("mutmut")
+    for key, value in _DEFAULTS.items():  # unless setup.cfg's [mutmut] says otherwise
+        if not cfg.has_option("mutmut", key):
+            cfg.set("mutmut", key, value)
     cfg.set("mutmut", "only_mutate", "\n" + source)
     cfg.set("mutmut", "pytest_add_cli_args_test_selection", "\n" + "\n".join(tests))
     with open(work / "setup.cfg", "w", encoding="utf-8") as handle:
