@@ -44,6 +44,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from labs.lab03_cnn_mnist.compare_mlp import compare_with_mlp
+from labs.lab03_cnn_mnist.grid import batch_size_grid
+from labs.lab03_cnn_mnist.inside import every_block_feature_maps, receptive_field_figure
+from labs.lab03_cnn_mnist.labels import labels_two_ways
 from labs.lab03_cnn_mnist.settings import parse_args
 from toolkit.callbacks import default_callbacks
 from toolkit.distribute import DistributionPlan
@@ -116,7 +120,8 @@ def start_run(config: argparse.Namespace, data: ImageSplits) -> Run:
             "batch_size": config.batch_size, "optimizer": "adam",
             "learning_rate": config.learning_rate, "schedule": config.schedule,
             "early_stopping_patience": config.patience or "off",
-            "validation_split": config.validation_split, "input_shape": "(N, 28, 28, 1)"})
+            "validation_split": config.validation_split, "input_shape": "(N, 28, 28, 1)",
+            "compare_mlp": config.compare_mlp, "batch_size_grid": config.batch_sizes or "none"})
 
 
 # --- 3. the model --------------------------------------------------------------------------
@@ -194,6 +199,9 @@ def build_strong_cnn(classes: int = 10, augment: str = "flip") -> keras.Model:
     ], name="strong_cnn")
 
 
+BUILDERS = {"strong": build_strong_cnn, "reference": build_reference_cnn}
+
+
 def plan_devices(config: argparse.Namespace, run: Run) -> DistributionPlan:
     """One device (the default), or with ``--distribute`` every visible GPU, each taking a
     slice of every batch (see ``toolkit.distribute``)."""
@@ -206,7 +214,7 @@ def plan_devices(config: argparse.Namespace, run: Run) -> DistributionPlan:
 def build_model(config: argparse.Namespace, data: ImageSplits, run: Run,
                 plan: DistributionPlan) -> keras.Model:
     """Build the chosen design, print its layer table and draw it (shapes and parameters)."""
-    builder = build_strong_cnn if config.arch == "strong" else build_reference_cnn
+    builder = BUILDERS[config.arch]
     with plan.scope():  # a multi-device strategy must own the weights from the start
         model = builder(len(data.class_names), config.augment)
     rows = layer_table(model)
@@ -352,6 +360,13 @@ def main(argv: list[str] | None = None) -> int:
     model = build_model(config, data, run, plan)
     train(model, data, config, run, plan)
     evaluate(model, data, config, run)
+    labels_two_ways(model, data, run)  # labels.py: integer vs one-hot labels, same loss
     filters_and_feature_maps(model, data, run)
+    every_block_feature_maps(model, data, run)  # inside.py: edges first, shapes deeper
+    receptive_field_figure(model, data, run)  # inside.py: the pixels each layer sees
+    if config.compare_mlp:  # compare_mlp.py: parameters, multiply-adds, accuracy, time
+        compare_with_mlp(model, data, config, run)
+    if config.batch_sizes:  # grid.py: batch size x epochs
+        batch_size_grid(data, config, run, BUILDERS[config.arch])
     finish(config, run)
     return 0
