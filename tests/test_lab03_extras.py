@@ -61,7 +61,7 @@ def test_mlp_comparison_and_batch_size_grid(tmp_path):
     assert rows[1]["macs"] == 784 * 512 + 512 * 512 + 512 * 10  # an MLP weight: one use
     assert rows[0]["macs_per_parameter"] > 50 > rows[1]["macs_per_parameter"]
     assert 0 <= rows[1]["test_accuracy"] <= 1 and rows[1]["training_time_s"] > 0
-    grid = lab.batch_size_grid(data, config, run, lab.BUILDERS["reference"])
+    grid = lab.batch_size_grid(data, config, run, lab.build_reference_cnn)
     assert [r["batch_size"] for r in grid["rows"]] == [16, 64]
     assert all(len(r["val_accuracy"]) == 1 for r in grid["rows"])
     assert grid["rows"][0]["steps_per_epoch"] == int(np.ceil(len(data.x_train) / 16))

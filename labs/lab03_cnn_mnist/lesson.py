@@ -199,9 +199,6 @@ def build_strong_cnn(classes: int = 10, augment: str = "flip") -> keras.Model:
     ], name="strong_cnn")
 
 
-BUILDERS = {"strong": build_strong_cnn, "reference": build_reference_cnn}
-
-
 def plan_devices(config: argparse.Namespace, run: Run) -> DistributionPlan:
     """One device (the default), or with ``--distribute`` every visible GPU, each taking a
     slice of every batch (see ``toolkit.distribute``)."""
@@ -214,7 +211,7 @@ def plan_devices(config: argparse.Namespace, run: Run) -> DistributionPlan:
 def build_model(config: argparse.Namespace, data: ImageSplits, run: Run,
                 plan: DistributionPlan) -> keras.Model:
     """Build the chosen design, print its layer table and draw it (shapes and parameters)."""
-    builder = BUILDERS[config.arch]
+    builder = build_strong_cnn if config.arch == "strong" else build_reference_cnn
     with plan.scope():  # a multi-device strategy must own the weights from the start
         model = builder(len(data.class_names), config.augment)
     rows = layer_table(model)
@@ -367,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     if config.compare_mlp:  # compare_mlp.py: parameters, multiply-adds, accuracy, time
         compare_with_mlp(model, data, config, run)
     if config.batch_sizes:  # grid.py: batch size x epochs
-        batch_size_grid(data, config, run, BUILDERS[config.arch])
+        batch_size_grid(data, config, run,
+                        build_strong_cnn if config.arch == "strong" else build_reference_cnn)
     finish(config, run)
     return 0
