@@ -1,0 +1,47 @@
+"""Lab 6's flags for the rest of the fine-tuning toolbox: the learning-rate schedule,
+regularisation, social-media text. ``settings.build_parser`` adds them and ``settle`` checks
+them; like ``settings``, this module loads no Keras."""
+
+from __future__ import annotations
+
+import argparse
+
+from toolkit.cli import positive_int
+from toolkit.errors import CourseError
+from toolkit.text import bert
+
+
+def add_toolbox_flags(parser: argparse.ArgumentParser) -> None:
+    """``--schedule``, ``--cycles``, ``--label-smoothing``, ``--head-dropout``,
+    ``--clean-social``."""
+    group = parser.add_argument_group("schedule, regularisation, social-media text")
+    group.add_argument("--schedule", choices=bert.SCHEDULES, default="linear",
+                       help="learning rate over the steps: linear (warm-up then linear decay, "
+                            "default), cosine-restarts (warm-up then --cycles cosine decays, "
+                            "each restarting at the peak) or plateau (constant, halved when "
+                            "--monitor stops improving); drawn in learning_rate.png")
+    group.add_argument("--cycles", type=positive_int, metavar="N",
+                       help="cosine-restarts: cosine cycles (default: one per epoch, at least 2)")
+    group.add_argument("--label-smoothing", type=float, default=0.0, metavar="S",
+                       help="train towards 1 - S + S/K for the true class and S/K for the "
+                            "others (e.g. 0.1; default 0: hard labels)")
+    group.add_argument("--head-dropout", type=float, default=0.1, metavar="P",
+                       help="dropout rate before the classifier head's layers (default 0.1)")
+    group.add_argument("--clean-social", action="store_true",
+                       help="normalise URLs, @mentions and #hashtags before tokenizing "
+                            "(tweets); predict does the same to the texts it labels")
+
+
+def settle_toolbox(config: argparse.Namespace) -> None:
+    """Check the toolbox flags' ranges and fill ``--cycles``'s default."""
+    if not 0 <= config.label_smoothing < 1:
+        raise CourseError(f"--label-smoothing {config.label_smoothing} is out of range",
+                          fix="use a value in [0, 1), e.g. 0.1")
+    if not 0 <= config.head_dropout < 1:
+        raise CourseError(f"--head-dropout {config.head_dropout} is out of range",
+                          fix="use a rate in [0, 1), e.g. 0.1 or 0.3")
+    if config.cycles is not None and config.schedule != "cosine-restarts":
+        raise CourseError("--cycles only makes sense with --schedule cosine-restarts",
+                          fix="add --schedule cosine-restarts, or drop --cycles")
+    if config.cycles is None:
+        config.cycles = max(2, config.epochs or 1)

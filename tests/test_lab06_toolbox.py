@@ -1,0 +1,101 @@
+"""Lab 6's toolbox: schedules, label smoothing, head dropout, per-epoch and per-class
+precision/recall/F1, the metrics explained, --clean-social, encoder facts, predict --labels.
+
+Unit tests of the toolkit pieces; the lab runs them end to end in test_lab06.py (a CSV of your
+own, trained with the toolbox flags, then scored by ``predict --labels``).
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from labs import lab06_bert_finetune as lab
+from labs.lab06_bert_finetune.scoring import labelled_rows
+from toolkit.classification import class_warnings, per_class_rows
+from toolkit.errors import CourseError
+from toolkit.learning_rate import learning_rate_curve
+from toolkit.losses import SmoothedSparseCrossentropy, classification_loss
+from toolkit.metric_lessons import explain_metrics
+from toolkit.metrics import classification_metrics
+from toolkit.text import bert
+from toolkit.text.social import clean_social
+
+
+def test_cosine_restarts_and_plateau_schedules():
+    schedule = bert.make_schedule("cosine-restarts", peak=1.0, total_steps=110,
+                                  warmup_fraction=10 / 110, cycles=2)
+    rates = keras.ops.convert_to_numpy(schedule(np.arange(110)))
+    assert rates[0] == 0 and rates[5] == pytest.approx(0.5)  # warming up
+    assert rates[10] == pytest.approx(1.0) and rates[60] == pytest.approx(1.0)  # restarts
+    assert rates[35] == pytest.approx(0.5, abs=1e-6)  # half-way down the first cosine
+    assert rates[59] < 0.01 and rates[109] < 0.01
+    assert bert.make_schedule("plateau", peak=3e-5, total_steps=10) == 3e-5
+    linear = bert.make_schedule("linear", peak=1.0, total_steps=10, warmup_fraction=0.0)
+    assert float(linear(5)) == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        bert.make_schedule("exponential", peak=1.0, total_steps=10)
+    optimizer = bert.make_optimizer(learning_rate=1.0, total_steps=110, warmup_fraction=10 / 110,
+                                    schedule="cosine-restarts", cycles=2)
+    steps, curve = learning_rate_curve(optimizer, [{"epoch": 1}, {"epoch": 2}], 55)
+    assert len(steps) == 110 and np.allclose(curve, rates)
+    plateau = bert.make_optimizer(learning_rate=1e-3, total_steps=10, schedule="plateau")
+    _, stairs = learning_rate_curve(plateau, [{"lr": 1e-3}, {"lr": 5e-4}], 3)
+    assert list(stairs) == [1e-3] * 3 + [5e-4] * 3
+
+
+def test_label_smoothing_moves_the_target_off_zero_and_one():
+    logits = keras.ops.convert_to_tensor(np.array([[2.0, -1.0], [0.5, 0.3]], "float32"))
+    labels = np.array([0, 1])
+    plain = float(classification_loss(0.0)(labels, logits))
+    log_p = np.log(keras.ops.convert_to_numpy(keras.ops.softmax(logits)))
+    assert plain == pytest.approx(-log_p[[0, 1], labels].mean(), rel=1e-5)
+    smoothed = SmoothedSparseCrossentropy(0.2)
+    target = np.array([[0.9, 0.1], [0.1, 0.9]])
+    assert float(smoothed(labels, logits)) == pytest.approx(-(target * log_p).sum(1).mean(),
+                                                            rel=1e-5)
+    assert float(SmoothedSparseCrossentropy(0.0)(labels, logits)) == pytest.approx(plain,
+                                                                                rel=1e-5)
+
+
+def test_clean_social_normalises_urls_mentions_hashtags():
+    assert clean_social("@ana LOVED it #BestMovieEver https://t.co/x9AbC1dEf2 &amp; more") == \
+        "@user LOVED it best movie ever http & more"
+    assert clean_social("mail a@b.com, see www.x.org/a?b=1 #fml") == "mail a@b.com, see http fml"
+
+
+def test_metrics_explained_with_the_confusion_matrix_and_zero_recall_warned():
+    truth, predicted = [0, 0, 0, 1, 1, 2, 2, 2], [0, 0, 1, 1, 0, 0, 1, 0]
+    metrics = classification_metrics(truth, predicted, ["a", "b", "c"])
+    rows = {(row["class"], row["score"]): row for row in explain_metrics(
+        metrics["confusion_matrix"], ["a", "b", "c"])}
+    assert rows["all", "accuracy"]["this run"] == "3 / 8"
+    assert rows["a", "precision"]["this run"] == "2 / (2 + 3)"
+    assert rows["a", "precision"]["value"] == pytest.approx(metrics["per_class"]["a"]["precision"])
+    assert rows["b", "recall"]["value"] == pytest.approx(metrics["per_class"]["b"]["recall"])
+    assert rows["a", "F1"]["value"] == pytest.approx(metrics["per_class"]["a"]["f1"], abs=1e-4)
+    assert rows["c", "precision"]["value"] is None  # never predicted: no precision to speak of
+    [warning] = class_warnings(metrics, "test")
+    assert "'c'" in warning and "recall 0" in warning
+    assert [row["class"] for row in per_class_rows(metrics)] == ["a", "b", "c"]
+    assert per_class_rows(metrics)[2]["support"] == 3
+
+
+def test_flag_ranges():
+    for flags in (["--label-smoothing", "1"], ["--head-dropout", "-0.1"], ["--cycles", "3"]):
+        with pytest.raises(CourseError):
+            lab.parse_args(["--quick", *flags])
+    config = lab.parse_args(["--quick", "--schedule", "cosine-restarts"])
+    assert config.cycles == 2 and config.head_dropout == 0.1 and not config.clean_social
+
+
+def test_labelled_rows_line_up_with_the_texts_predict_read(tmp_path):
+    data = tmp_path / "scored.csv"
+    data.write_text("text,mood,other\nfine film,up,x\nsome film,,y\ndull film,down,z\n"
+                    "odd film,up,w\n", encoding="utf-8")
+    settings = {"label_values": ["down", "up"], "class_names": ["down", "up"]}
+    rows, labels, note = labelled_rows(data, "text", "mood", settings)
+    assert list(rows) == [0, 2, 3] and list(labels) == [1, 0, 1] and "dropped 1 row" in note
+    with pytest.raises(CourseError, match="labels the model does not know"):
+        labelled_rows(data, "text", "other", settings)
