@@ -14,11 +14,13 @@ import pytest
 from labs import lab06_bert_finetune as lab
 from labs.lab06_bert_finetune.scoring import labelled_rows
 from toolkit.classification import class_warnings, per_class_rows
+from toolkit.cli import run_main
 from toolkit.errors import CourseError
 from toolkit.learning_rate import learning_rate_curve
 from toolkit.losses import SmoothedSparseCrossentropy, classification_loss
 from toolkit.metric_lessons import explain_metrics
 from toolkit.metrics import classification_metrics
+from toolkit.out_of_memory import is_out_of_memory
 from toolkit.text import bert
 from toolkit.text.social import clean_social
 
@@ -99,3 +101,27 @@ def test_labelled_rows_line_up_with_the_texts_predict_read(tmp_path):
     assert list(rows) == [0, 2, 3] and list(labels) == [1, 0, 1] and "dropped 1 row" in note
     with pytest.raises(CourseError, match="labels the model does not know"):
         labelled_rows(data, "text", "other", settings)
+
+
+def test_out_of_memory_is_explained_not_a_traceback(capsys):
+    class ResourceExhaustedError(RuntimeError):  # as TensorFlow names it
+        pass
+
+    def main(argv):
+        try:
+            raise ResourceExhaustedError("OOM when allocating tensor with shape[32,12,128,128]")
+        except ResourceExhaustedError as error:
+            raise ValueError("the step failed") from error
+
+    assert run_main(main, ["--quick"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: out of memory") and "Traceback" not in err
+    assert all(flag in err for flag in ("--batch-size", "--accumulate", "--max-length",
+                                        "--precision mixed_bfloat16"))
+
+    def fails(argv):
+        raise ValueError("an ordinary bug")
+
+    assert run_main(fails, []) == 1
+    assert "Traceback" in capsys.readouterr().err and not is_out_of_memory(ValueError("x"))
+    assert is_out_of_memory(MemoryError())
