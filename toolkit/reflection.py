@@ -12,6 +12,11 @@ ideas and a reflection in four parts, plus the lab's own questions from
 The page itself is ``course/templates/reflection.md`` (a :class:`string.Template`), so a course
 can reword its prompts without touching code.
 
+Whatever the record holds, the draft stays a page: tables show their first rows and columns,
+lists their first items, each with a line saying how many more ``record.json`` holds, and the
+page is cut at 100 KB; no control or bidirectional character is live in it, and a lone
+surrogate is shown as an escape.
+
 A reflection the student already edited is never overwritten: the new draft is written
 beside it as ``REFLECTION.new.md`` and the function says so. Edits made in
 ``REFLECTION.new.md`` are kept too: the next draft then goes to a dated
