@@ -14,11 +14,13 @@ import pytest
 from labs import lab06_bert_finetune as lab
 from labs.lab06_bert_finetune.scoring import labelled_rows
 from toolkit.classification import class_warnings, per_class_rows
+from toolkit.cli import run_main
 from toolkit.errors import CourseError
 from toolkit.learning_rate import learning_rate_curve
 from toolkit.losses import SmoothedSparseCrossentropy, classification_loss
 from toolkit.metric_lessons import explain_metrics
 from toolkit.metrics import classification_metrics
+from toolkit.out_of_memory import is_out_of_memory
 from toolkit.text import bert
 from toolkit.text.social import clean_social
 
@@ -74,7 +76,7 @@ def test_metrics_explained_with_the_confusion_matrix_and_zero_recall_warned():
     assert rows["a", "precision"]["this run"] == "2 / (2 + 3)"
     assert rows["a", "precision"]["value"] == pytest.approx(metrics["per_class"]["a"]["precision"])
     assert rows["b", "recall"]["value"] == pytest.approx(metrics["per_class"]["b"]["recall"])
-    assert rows["a", "F1"]["value"] == pytest.approx(metrics["per_class"]["a"]["f1"], abs=1e-4)
+    assert rows["a", "F1"]["value"] == round(metrics["per_class"]["a"]["f1"], 4)
     assert rows["c", "precision"]["value"] is None  # never predicted: no precision to speak of
     [warning] = class_warnings(metrics, "test")
     assert "'c'" in warning and "recall 0" in warning
@@ -99,3 +101,59 @@ def test_labelled_rows_line_up_with_the_texts_predict_read(tmp_path):
     assert list(rows) == [0, 2, 3] and list(labels) == [1, 0, 1] and "dropped 1 row" in note
     with pytest.raises(CourseError, match="labels the model does not know"):
         labelled_rows(data, "text", "other", settings)
+
+
+def test_out_of_memory_is_explained_not_a_traceback(capsys):
+    class ResourceExhaustedError(RuntimeError):  # as TensorFlow names it
+        pass
+
+    def main(argv):
+        try:
+            raise ResourceExhaustedError("OOM when allocating tensor with shape[32,12,128,128]")
+        except ResourceExhaustedError as error:
+            raise ValueError("the step failed") from error
+
+    assert run_main(main, ["--quick"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: out of memory") and "Traceback" not in err
+    assert all(flag in err for flag in ("--batch-size", "--accumulate", "--max-length",
+                                        "--precision mixed_bfloat16"))
+
+    def fails(argv):
+        raise ValueError("an ordinary bug")
+
+    assert run_main(fails, []) == 1
+    assert "Traceback" in capsys.readouterr().err and not is_out_of_memory(ValueError("x"))
+    assert is_out_of_memory(MemoryError())
+
+
+def test_sweep_varies_one_setting_at_a_time_and_keeps_the_best(tmp_path):
+    from labs.lab06_bert_finetune.sweep import sweep_settings
+    from toolkit.distribute import DistributionPlan
+    from toolkit.runs import Run
+
+    config = lab.parse_args(["--quick", "--out", str(tmp_path), "--learning-rates", "1e-5",
+                             "3e-4", "--batch-sizes", "8", "--epochs-grid", "2"])
+    run = Run.start(lab.LAB_ID, title="sweep", argv=config.argv, seed=1, out=tmp_path)
+    seen = []
+
+    def fine_tune(preset, tasks, plan, variant, run, *, key):
+        seen.append((variant.learning_rate, plan.global_batch, variant.epochs))
+        score = 0.5 + variant.learning_rate * 1000 + 0.01 * variant.epochs  # 3e-4 wins
+        run.record["results"][key] = {"history": [{"epoch": 1, "loss": 1.0}],
+                                      "training": {"epochs_run": 1}}
+        return {"key": key, "batch_size": plan.global_batch, "row": {
+            "variant": "full", "head": "linear", "learning_rate": variant.learning_rate,
+            "validation_accuracy": score, "validation_macro_f1": score, "train_time_s": 1.0,
+            "train_cpu_s": 2.0}}
+
+    plan = DistributionPlan.create(enabled=False, per_replica_batch=32, learning_rate=1e-4)
+    best = sweep_settings(fine_tune, None, {}, plan, config, run)
+    assert seen == [(1e-5, 32, 1), (3e-4, 32, 1), (1e-4, 8, 1), (1e-4, 32, 2)]
+    assert best["key"] == "learning_rate_0.0003"
+    assert run.record["results"]["best_variant"] == "learning_rate 0.0003"
+    assert [row["setting"] for row in run.record["results"]["sweep"]] == [
+        "learning_rate", "learning_rate", "batch_size", "epochs"]
+    assert run.path("sweep.png").is_file() and run.record["figures"]["sweep"]
+    with pytest.raises(CourseError, match="cannot be combined"):
+        lab.parse_args(["--quick", "--learning-rates", "1e-4", "--compare"])

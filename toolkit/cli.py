@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from toolkit.errors import CourseError
+from toolkit.out_of_memory import explain as explain_out_of_memory
+from toolkit.out_of_memory import is_out_of_memory
 from toolkit.safe_text import for_terminal
 
 EXIT_BAD_INPUT = 2
@@ -187,8 +189,11 @@ def _run(main, argv: list[str]) -> int:
         print("\ninterrupted: the run folder keeps what was written so far; training resumes "
               "from the last epoch when you run the same command again.", file=sys.stderr)
         return 130
-    except Exception:
+    except Exception as error:
         if "--debug" in argv:
             raise
+        if is_out_of_memory(error):  # the fixes, not an allocator's traceback
+            print(f"error: {explain_out_of_memory(error)}", file=sys.stderr)
+            return 1
         traceback.print_exc()
         return 1

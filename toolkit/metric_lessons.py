@@ -25,8 +25,8 @@ def explain_metrics(confusion: Sequence[Sequence[int]], class_names: Sequence[st
         false_negative = sum(matrix[index]) - true_positive
         precision = _share(true_positive, true_positive + false_positive)
         recall = _share(true_positive, true_positive + false_negative)
-        f1 = None if precision is None or recall is None or precision + recall == 0 else \
-            round(2 * precision * recall / (precision + recall), 4)
+        f1 = None if precision is None or recall is None else \
+            _share(2 * true_positive, 2 * true_positive + false_positive + false_negative)
         rows += [
             {"class": name, "score": "precision", "formula": "TP / (TP + FP)",
              "this run": f"{true_positive} / ({true_positive} + {false_positive})",

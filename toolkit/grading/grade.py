@@ -40,6 +40,10 @@ Paragraphs are matched to criteria by meaning with the course's sentence encoder
 keywords decide. ``--lab-map L02=lab01_vgg16_inference,...`` maps another course's lab
 markers in multi-lab documents.
 
+Repeated warnings (60,000 zip members that point outside the archive) are counted and shown a
+few of each kind (``... and 59,997 more like it``, :mod:`toolkit.repeated_lines`): the
+console lists at most 200 lines, and every page keeps to its size budget.
+
 Exit code 0 when the class was graded, even when some submissions had problems (they are
 listed as warnings); 2 when the command itself cannot run (no such folder, a bad rubric or
 overrides file: one line naming the key, its value and what is expected; nothing is written).
