@@ -125,3 +125,35 @@ def test_out_of_memory_is_explained_not_a_traceback(capsys):
     assert run_main(fails, []) == 1
     assert "Traceback" in capsys.readouterr().err and not is_out_of_memory(ValueError("x"))
     assert is_out_of_memory(MemoryError())
+
+
+def test_sweep_varies_one_setting_at_a_time_and_keeps_the_best(tmp_path):
+    from labs.lab06_bert_finetune.sweep import sweep_settings
+    from toolkit.distribute import DistributionPlan
+    from toolkit.runs import Run
+
+    config = lab.parse_args(["--quick", "--out", str(tmp_path), "--learning-rates", "1e-5",
+                             "3e-4", "--batch-sizes", "8", "--epochs-grid", "2"])
+    run = Run.start(lab.LAB_ID, title="sweep", argv=config.argv, seed=1, out=tmp_path)
+    seen = []
+
+    def fine_tune(preset, tasks, plan, variant, run, *, key):
+        seen.append((variant.learning_rate, plan.global_batch, variant.epochs))
+        score = 0.5 + variant.learning_rate * 1000 + 0.01 * variant.epochs  # 3e-4 wins
+        run.record["results"][key] = {"history": [{"epoch": 1, "loss": 1.0}],
+                                      "training": {"epochs_run": 1}}
+        return {"key": key, "batch_size": plan.global_batch, "row": {
+            "variant": "full", "head": "linear", "learning_rate": variant.learning_rate,
+            "validation_accuracy": score, "validation_macro_f1": score, "train_time_s": 1.0,
+            "train_cpu_s": 2.0}}
+
+    plan = DistributionPlan.create(enabled=False, per_replica_batch=32, learning_rate=1e-4)
+    best = sweep_settings(fine_tune, None, {}, plan, config, run)
+    assert seen == [(1e-5, 32, 1), (3e-4, 32, 1), (1e-4, 8, 1), (1e-4, 32, 2)]
+    assert best["key"] == "learning_rate_0.0003"
+    assert run.record["results"]["best_variant"] == "learning_rate 0.0003"
+    assert [row["setting"] for row in run.record["results"]["sweep"]] == [
+        "learning_rate", "learning_rate", "batch_size", "epochs"]
+    assert run.path("sweep.png").is_file() and run.record["figures"]["sweep"]
+    with pytest.raises(CourseError, match="cannot be combined"):
+        lab.parse_args(["--quick", "--learning-rates", "1e-4", "--compare"])

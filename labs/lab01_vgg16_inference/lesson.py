@@ -60,6 +60,7 @@ import keras
 import numpy as np
 
 from labs.lab01_vgg16_inference.compare import compare_models
+from labs.lab01_vgg16_inference.perturb import sensitivity_to_changes
 from labs.lab01_vgg16_inference.settings import INPUT_SIZE, QUICK_PHOTOS, parse_args
 from labs.lab01_vgg16_inference.speed import benchmark
 from labs.lab01_vgg16_inference.transfer import load_transfer_data, run_transfer
@@ -521,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     score_against_labels(probabilities, photos, config, run)
     grad_cam_figure(model, x, photos, config, run)
     first_layer_views(model, x, photos, run, config.spec)
+    if config.perturb:  # perturb.py: the first photo shifted, rotated, darkened, noised
+        sensitivity_to_changes(model, photos, config, run)
     measure_speed(model, x, config, run)
     if config.transfer:  # transfer.py: a new head on your classes, optionally fine-tuned
         run_transfer(model, classes, config, run)

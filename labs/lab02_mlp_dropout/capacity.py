@@ -84,6 +84,7 @@ def capacity_figure(rows: list[dict], run: Run):
                                                           row["final_gap"] * 100),
                          textcoords="offset points", xytext=(4, 6), fontsize=8)
     axes[1].set_xscale("log")
+    axes[1].set_xlim(min(parameters) / 2, max(parameters) * 4)  # room for the labels
     axes[1].set_xlabel("parameters (log scale)")
     axes[1].set_ylabel("gap (accuracy points)", color="tab:red")
     twin = axes[1].twinx()

@@ -3,6 +3,7 @@ the training accuracy ``fit`` reports next to the one measured without dropout."
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
 from toolkit.formats import console_table
@@ -11,6 +12,7 @@ from toolkit.runs import Run
 from toolkit.vision.data import ImageSplits
 
 BATCH = 256  # images of the training set sent through the model both ways
+UNITS_SHOWN = 40  # hidden units drawn, of the last dropout layer's output
 
 
 def dropout_on_and_off(results: list[dict], data: ImageSplits, run: Run) -> dict:
@@ -30,6 +32,10 @@ def dropout_on_and_off(results: list[dict], data: ImageSplits, run: Run) -> dict
     x, y = data.x_train[:BATCH], data.y_train[:BATCH]
     outputs = {mode: [np.asarray(model(x, training=mode == "train")) for _ in range(2)]
                for mode in ("train", "inference")}
+    dropouts = [layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
+    probe = keras.Model(model.inputs, dropouts[-1].output) if dropouts else None
+    units = ({mode: [np.asarray(probe(x[:1], training=mode == "train"))[0, :UNITS_SHOWN]
+                     for _ in range(2)] for mode in ("train", "inference")} if probe else None)
 
     def accuracy(probabilities):
         return round(float((probabilities.argmax(axis=1) == y).mean()), 4)
@@ -59,33 +65,31 @@ def dropout_on_and_off(results: list[dict], data: ImageSplits, run: Run) -> dict
                           f"{r['train_accuracy_without_dropout']:.4f}", f"{r['val_accuracy']:.4f}"]
                          for r in runs]))
     run.record["results"]["dropout_on_and_off"] = summary
-    run.add_figure("dropout_on_and_off", dropout_figure(outputs, summary, y, run))
+    run.add_figure("dropout_on_and_off", dropout_figure(units, summary, run))
     run.save()
     return summary
 
 
-def dropout_figure(outputs: dict, summary: dict, labels: np.ndarray, run: Run):
-    """Left: the class probabilities of 3 images, twice with dropout on, once off. Right: the
-    training accuracy fit reports (dropout on) next to the one measured with it off."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), gridspec_kw={"width_ratios": [1.2, 1]})
-    classes = np.arange(outputs["train"][0].shape[1])
-    width = 0.09
-    for image in range(3):
-        for shift, (probabilities, style, label) in enumerate([
-                (outputs["train"][0], "tab:orange", "training=True, call 1"),
-                (outputs["train"][1], "tab:red", "training=True, call 2"),
-                (outputs["inference"][0], "tab:blue", "training=False")]):
-            axes[0].bar(classes + image * 11 + (shift - 1) * width * 3, probabilities[image],
-                        width * 3, color=style, label=label if image == 0 else None)
-    axes[0].set_xticks([c + i * 11 for i in range(3) for c in classes[::3]])
-    axes[0].set_xticklabels([str(c) for _ in range(3) for c in classes[::3]], fontsize=7)
-    axes[0].set_xlabel("class (three training images, true classes "
-                       + ", ".join(str(int(v)) for v in labels[:3]) + ")")
-    axes[0].set_ylabel("probability")
-    axes[0].set_title(f"{summary['model']}: the same images, dropout on twice and off")
-    axes[0].legend(fontsize=8)
+def dropout_figure(units: dict | None, summary: dict, run: Run):
+    """Left: the first hidden units after the last dropout layer for one image, twice with
+    dropout on (some units zeroed, the others scaled up) and once off. Right: the training
+    accuracy fit reports (dropout on) next to the one measured with it off."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), gridspec_kw={"width_ratios": [1.3, 1]})
+    if units:
+        positions = np.arange(len(units["inference"][0]))
+        for shift, (values, colour, label) in enumerate([
+                (units["train"][0], "tab:orange", "training=True, call 1"),
+                (units["train"][1], "tab:red", "training=True, call 2"),
+                (units["inference"][0], "tab:blue", "training=False")]):
+            axes[0].bar(positions + (shift - 1) * 0.27, values, 0.27, color=colour, label=label)
+        axes[0].set_xlabel(f"hidden unit (the first {len(positions)})")
+        axes[0].set_ylabel("value after the dropout layer")
+        axes[0].legend(fontsize=8)
+    axes[0].set_title(f"{summary['model']}: one training image, dropout on twice and off",
+                      fontsize=10)
     runs = summary["runs"]
     rows = np.arange(len(runs))
+    axes[1].set_ylim(len(runs) - 0.3, -0.7)
     axes[1].barh(rows - 0.2, [r["fit_reported_train_accuracy"] for r in runs], 0.4,
                  label="fit's report (dropout on)", color="tab:orange")
     axes[1].barh(rows + 0.2, [r["train_accuracy_without_dropout"] for r in runs], 0.4,
@@ -98,7 +102,6 @@ def dropout_figure(outputs: dict, summary: dict, labels: np.ndarray, run: Run):
     low = min(min(r["fit_reported_train_accuracy"], r["train_accuracy_without_dropout"])
               for r in runs)
     axes[1].set_xlim(max(0.0, low - 0.02), 1.01)
-    axes[1].invert_yaxis()
-    axes[1].set_title("Training accuracy: reported by fit vs measured")
-    axes[1].legend(fontsize=8, loc="lower left")
+    axes[1].set_title("Training accuracy: reported by fit vs measured", fontsize=10)
+    axes[1].legend(fontsize=8, loc="lower right")
     return save_figure(fig, run.path("dropout_on_and_off.png"))

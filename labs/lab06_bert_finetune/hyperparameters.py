@@ -48,6 +48,10 @@ def describe_hyperparameters(config: argparse.Namespace, tasks: dict[str, Task],
         hyperparameters["unfreeze_last"] = config.unfreeze_last
     if "layerwise" in strategies:
         hyperparameters["lr_decay"] = config.lr_decay
+    if config.sweep:  # one setting varied at a time (sweep.py)
+        hyperparameters["sweep"] = {"learning_rates": config.learning_rates,
+                                    "batch_sizes": config.batch_sizes,
+                                    "epochs_grid": config.epochs_grid}
     if config.multitask:
         hyperparameters["tasks"] = {
             name: {"train": len(task.texts("train")), "loss_weight": task.loss_weight,

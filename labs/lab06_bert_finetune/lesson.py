@@ -353,7 +353,7 @@ def train(preset: bert.Preset, tasks: dict[str, Task], plan: DistributionPlan,
     if config.benchmark:
         benchmark(config.preset, tasks, config, run)
         return None
-    if config.comparison:
+    if config.comparison or config.sweep:  # --compare, or --learning-rates... (sweep.py)
         return compare_strategies(fine_tune, preset, tasks, plan, config, run, baseline)
     if config.folds > 1:
         return cross_validate(fine_tune, preset, tasks, plan, config, run)
