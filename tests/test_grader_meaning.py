@@ -146,6 +146,30 @@ def test_an_essay_on_something_else_is_not_this_assignment(tmp_path):
     assert all(not any('"' in e for e in r.evidence) for r in grade.results)
 
 
+
+@needs_encoder
+def test_another_courses_project_is_not_this_assignment(tmp_path):
+    project = (Path(__file__).parent / "data" / "reports" / "r21_other_course.md").read_text(
+        encoding="utf-8")
+    grade = assess(_report(tmp_path, project), RUBRIC)
+    assert any("none of the course's labs" in w for w in grade.warnings)
+    assert grade.total == 0
+    lab_report = ("# Lab 3\n\nMy CNN reached 99.1% test accuracy on MNIST after 12 epochs; the "
+                  "validation loss followed the training loss, so it did not overfit.\n\n"
+                  "Most errors are 4s read as 9s and 7s read as 1s: thin strokes at 28 by 28 "
+                  "pixels look alike to the convolution filters.\n\nNext I would add data "
+                  "augmentation with small rotations and compare dropout rates of 0.25 and 0.5.\n")
+    grade = assess(_report(tmp_path, lab_report, "ok.md"), RUBRIC)
+    assert not any("not this assignment" in w for w in grade.warnings)
+
+
+def test_a_short_reflection_part_in_the_students_words_is_about_the_lab(tmp_path):
+    """Without the encoder the rubric's words decide; with it, meaning (no word count)."""
+    text = ("# Lab 4\n\nTF-IDF beat the binary bag of words by 1.5 points, which showed me "
+            "how much word weighting matters for sentiment.\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab04_bag_of_words")
+    assert not any("not this assignment" in w for w in grade.warnings)
+
 class HashEncoder:
     """Stands in for the sentence encoder: a unit vector per text, from its words."""
 
@@ -253,6 +277,26 @@ def test_a_dataframe_in_a_notebook_output_counts():
     document = notebook_document("lab.ipynb", notebook)
     assert count_samples(document.lines, ("true",))[0] == 10
 
+
+
+@pytest.mark.parametrize("text", [
+    "*Sentence*: film {n} was flat\n*Prediction*: positive\n*Actual*: negative\n\n",
+    "> Sentence: film {n} was flat\n> Prediction: positive\n> True label: negative\n\n",
+    "Review: film {n} was flat | Model: positive | Answer: negative\n",
+    "test #{n} -- [true 3] predicted 8\n",
+    'It got "film {n} was great" wrong: positive in the data, negative from the model. ',
+])
+def test_samples_in_more_forms_count(text):
+    shown = "".join(text.format(n=n) for n in range(10))
+    assert count_samples(markdown_document("r.md", shown).lines, ("true", "actual"))[0] == 10
+
+
+def test_a_list_of_true_to_predicted_arrows_counts_when_announced():
+    items = "\n".join(f"{n}. image {n}: 4 -> 9" for n in range(1, 11))
+    announced = markdown_document("r.md", "Errors (true -> predicted):\n\n" + items)
+    assert count_samples(announced.lines, ("true",))[0] == 10
+    pipeline = markdown_document("r.md", "The model:\n\n" + items.replace("4 -> 9", "conv -> pool"))
+    assert count_samples(pipeline.lines, ("true",))[0] == 0
 
 # --- several labs ---------------------------------------------------------------------------
 

@@ -14,6 +14,10 @@ What you learn
       scikit-learn ``Pipeline``, so every fold counts its own n-grams;
     * a rule-based baseline in the same table: the VADER sentiment lexicon (lexicon.py), no
       training at all (binary sentiment data only);
+    * text processing measured, one classifier throughout: raw vs lower-cased vs stop words
+      removed vs stemmed vs lemmatized (``--preprocessing-grid``, your own list with
+      ``--stop-words-file``), words vs character n-grams vs lab 6's word pieces
+      (``--compare-tokens``), parts of speech kept or dropped (``--pos-filter``);
     * the most influential tokens of each class as bars and as word clouds;
     * the same logistic regression as a one-layer Keras network on the TF-IDF matrix,
       trained with the course callbacks: both worlds reach the same accuracy.
@@ -63,7 +67,10 @@ from sklearn.svm import LinearSVC
 
 from labs.lab04_bag_of_words.grid_search import grid_search
 from labs.lab04_bag_of_words.lexicon import lexicon_baseline
+from labs.lab04_bag_of_words.pos_filter import pos_filter
+from labs.lab04_bag_of_words.preprocessing_grid import preprocessing_grid
 from labs.lab04_bag_of_words.settings import QUICK_SIZES, REPRESENTATIONS, parse_args
+from labs.lab04_bag_of_words.token_units import compare_token_units
 from toolkit import plots
 from toolkit.callbacks import default_callbacks
 from toolkit.error_analysis import ErrorAnalysis
@@ -551,6 +558,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = compare_classifiers(matrices, data, config, run)
     lexicon_baseline(data, rows, run)
     comparison_figure(rows, run, data.test_split)
+    preprocessing_grid(data, config, run, make_vectorizer, make_classifier)
+    compare_token_units(data, config, run, make_classifier)
+    pos_filter(data, config, run, make_classifier)
     tune_by_cross_validation(matrices, data, config, run)
     model = train_keras_model(matrices, data, config, run)
     probabilities = evaluate(model, matrices, data, config, run)

@@ -67,10 +67,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                             "3-fold GridSearchCV")
     group.add_argument("--learning-rate", type=float, default=0.01,
                        help="Adam learning rate of the Keras network (default 0.01)")
+    extras = parser.add_argument_group("text processing compared (same classifier)")
+    extras.add_argument("--preprocessing-grid", action="store_true",
+                        help="accuracy of raw, lower-cased, stop-word-free, stemmed and "
+                             "lemmatized tokens in one table, with a stop-word cloud")
+    extras.add_argument("--stop-words-file", metavar="PATH",
+                        help="your own stop words (one a line) as a row of "
+                             "--preprocessing-grid")
+    extras.add_argument("--compare-tokens", action="store_true",
+                        help="words vs character n-grams vs lab 6's WordPiece pieces: "
+                             "vocabulary, out-of-vocabulary rate, accuracy")
+    extras.add_argument("--pos-filter", action="store_true",
+                        help="keep only nouns / adjectives / verbs (offline part-of-speech "
+                             "tagger) and compare the accuracy")
     config = parser.parse_args(argv)
     config.argv = list(argv or [])
     if config.ngrams is None:
         config.ngrams = list(DEFAULT_NGRAMS[config.analyzer])
+    if config.stop_words_file and not config.preprocessing_grid:
+        parser.error("--stop-words-file is a row of --preprocessing-grid: add that flag")
     if config.ngrams[0] > config.ngrams[1]:
         parser.error("--ngrams MIN MAX needs MIN <= MAX")
     if config.quick:  # few texts: smaller batches, so two epochs still make enough steps

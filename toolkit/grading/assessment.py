@@ -716,13 +716,15 @@ def answers_by_meaning(submission: Submission, meaning: Meaning
     return found
 
 
+def _texts(submission: Submission) -> list[str]:
+    return [paragraph_text(p.lines) for doc in submission.documents for p in _paragraphs(doc)]
+
+
 def _off_topic_by_meaning(submission: Submission, meaning: Meaning, lab: str) -> float | None:
     """The document's topic score when it is below the floor (not this assignment)."""
     from toolkit.grading.meaning import TOPIC_FLOOR
 
-    texts = [paragraph_text(p.lines) for doc in submission.documents
-             for p in _paragraphs(doc)]
-    score = meaning.topic_score(texts, lab)
+    score = meaning.topic_score(_texts(submission), lab)
     return score if score < TOPIC_FLOOR else None
 
 
@@ -741,19 +743,27 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
     mark_course_text(submission, rubric)
     warnings = list(submission.warnings)
     meaning = meaning_for(rubric, process_encoder()) if submission.documents else None
-    used, written = topic_words(submission, rubric, enough=MIN_TOPIC_WORDS)
-    about_the_lab = on_topic(used, written) or not submission.documents
-    if not about_the_lab:
-        warnings.append(f"{NOT_THIS_ASSIGNMENT}? the report uses only {used} of the rubric's "
-                        f"words: is it about this lab? Its text earned no points; check it by "
-                        f"hand")
-    elif meaning is not None:
+    about_the_lab = True
+    if meaning is None:  # the rules: a report about the lab uses the rubric's words
+        used, written = topic_words(submission, rubric, enough=MIN_TOPIC_WORDS)
+        about_the_lab = on_topic(used, written) or not submission.documents
+        if not about_the_lab:
+            warnings.append(f"{NOT_THIS_ASSIGNMENT}? the report uses only {used} of the "
+                            f"rubric's words: is it about this lab? Its text earned no points; "
+                            f"check it by hand")
+    else:  # by meaning: a short answer in the student's own words is still about the lab
         score = _off_topic_by_meaning(submission, meaning, lab)
         if score is not None:
             about_the_lab = False
             warnings.append(f"{NOT_THIS_ASSIGNMENT}? its text is far from the lab's topic "
                             f"(similarity {score:.2f} to the lab's objectives and the rubric): "
                             f"its text earned no points; check it by hand")
+        elif (other := meaning.other_course(_texts(submission))) is not None:
+            about_the_lab = False
+            warnings.append(f"{NOT_THIS_ASSIGNMENT}? its text is about machine learning but "
+                            f"none of the course's labs (similarity {other[0]:.2f} to the "
+                            f"labs' objectives): another course's work? Its text earned no "
+                            f"points; check it by hand")
     answers = answers_by_meaning(submission, meaning) if meaning is not None else None
     results = [assess_criterion(criterion, submission, rubric, on_topic=about_the_lab, lab=lab,
                                 answers=answers)

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from toolkit.grading.report_text import WORD
 from toolkit.grading.rubric import Rubric
@@ -47,6 +48,14 @@ TOPIC_MIN_WORDS = 50  # a shorter text is too short to judge its topic
 TOPIC_MAX_PARAGRAPHS = 400  # the first ones say what a (crafted, huge) document is about
 TOPIC_PARAGRAPHS = 3  # how many of its closest paragraphs speak for a document
 MIN_WORDS = 5        # shorter paragraphs (a name, a date) are not matched
+ASSIGN_MARGIN = 0.25  # the one-to-one assignment gives a paragraph a criterion this close
+# A document about machine learning but not about this course (another course's project: loan
+# default, churn) is close to the rubric's generic criteria but far from every lab's title and
+# objectives. On the tuning corpora every report and reflection about a lab scores 0.41 or
+# more against the labs (a generic reflection 0.28, but 0.54 against the rubric), another
+# course's loan-default report 0.33 (0.38 against the rubric).
+COURSE_FLOOR = 0.38
+COURSE_RUBRIC_FLOOR = 0.45  # ... unless its text reads like the rubric's answers this much
 
 
 # A run-in label: "**Insights:** ...", "Challenges: ...", "**What was hard.** ..."
@@ -131,6 +140,14 @@ class Meaning:
             found[i] = {criterion for criterion, score, similarity
                         in zip(self.criteria, scores[row], raw[row], strict=True)
                         if score >= best - MARGIN and similarity >= FLOOR}
+        # One to one: each criterion also takes the paragraph that answers it best when every
+        # paragraph stands for one answer (a reflection's "Roadblocks" next to "Looking back":
+        # the closest criterion of one paragraph is often another's second best).
+        rows, columns = linear_sum_assignment(-scores)
+        for row, column in zip(rows, columns, strict=True):
+            if raw[row, column] >= FLOOR and scores[row, column] >= scores[row].max() - \
+                    ASSIGN_MARGIN:
+                found[usable[row]].add(self.criteria[column])
         return found
 
     def scores(self, text: str) -> np.ndarray:
@@ -173,6 +190,30 @@ class Meaning:
         if self.rubric_topic is not None:
             vectors = np.concatenate([vectors, self.rubric_topic])
         return vectors
+
+    def course_scores(self, paragraphs: list[str]) -> tuple[float, float] | None:
+        """``(closeness to the course's labs, closeness to the rubric)`` of a document, each
+        the mean of its closest paragraphs' best similarity; ``None`` when it holds fewer than
+        :data:`TOPIC_MIN_WORDS` words."""
+        texts = [text for text in paragraphs if enough_words(text)][:TOPIC_MAX_PARAGRAPHS]
+        if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
+            return None
+        vectors = self.encoder.encode(texts)
+
+        def closeness(topic: np.ndarray) -> float:
+            best = np.sort((vectors @ topic.T).max(axis=1))[::-1]
+            return float(best[:TOPIC_PARAGRAPHS].mean())
+
+        rubric = closeness(self.rubric_topic) if self.rubric_topic is not None else 1.0
+        return closeness(self._lab_vectors("")), rubric
+
+    def other_course(self, paragraphs: list[str]) -> tuple[float, float] | None:
+        """The :meth:`course_scores` of a document that is about none of the course's labs
+        (another course's project), else ``None``."""
+        scores = self.course_scores(paragraphs)
+        if scores is not None and scores[0] < COURSE_FLOOR and scores[1] < COURSE_RUBRIC_FLOOR:
+            return scores
+        return None
 
     def topic_score(self, paragraphs: list[str], lab: str = "") -> float:
         """How close the document is to the lab: the mean of its closest paragraphs' best

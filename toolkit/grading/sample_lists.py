@@ -34,7 +34,8 @@ from collections.abc import Sequence
 from toolkit.grading.report_text import Line, markdown_tables, mentions
 
 _LIST_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*•+])\s+\S")
-_LABEL = re.compile(r"^\s*[-*•]?\s*(\*\*|__)?(?P<label>[A-Za-z][\w /'-]{0,30}?)\s*(\*\*|__)?\s*:")
+_LABEL = re.compile(r"^\s*(?:>\s*)?[-*•]?\s*(\*\*|__|[*_`])?(?P<label>[A-Za-z][\w /'-]{0,30}?)"
+                    r"\s*(\*\*|__|[*_`])?\s*:")
 _SPLIT = re.compile(r"\t+|\s{2,}")
 READ_KINDS = ("prose", "table", "generated", "output")
 # Words that mark a line as a shown sample with its ground truth, whatever the rubric says.
@@ -45,9 +46,20 @@ _BRACKETED = re.compile(r"[\[(][^\])]{2,80}[\])]")
 # Inline: a quoted text, then what the model said and what is right, in one sentence.
 _QUOTED = re.compile(r"[\"\u201c']([^\"\u201d]{3,200}?)[\"\u201d']")
 _INLINE_PREDICTION = re.compile(r"\b(predict\w*|label(?:l)?ed|classif\w*|called|tagged|"
-                                r"marked|read as|took)\b", re.I)
+                                r"marked|read as|took|the model|got)\b", re.I)
 _INLINE_TRUTH = re.compile(r"\b(although|though|but|while|instead of|actually|true|truth|"
-                           r"really|in fact|should be|gold)\b", re.I)
+                           r"really|in fact|should be|gold|misclassif\w*|wrong\w*|mistak\w*|"
+                           r"incorrect\w*)\b", re.I)
+# One sample on one line: "test #18 -- [true 3] predicted 8", "Review: ... | Model: positive |
+# Answer: negative": the truth and the prediction named, and a mark of a shown sample (a
+# number or list marker in front, a quote, cells split by "|", brackets).
+_LINE_TRUTH = re.compile(r"\b(true|truth|gold|actual\w*|correct\w*|answer|should be|"
+                         r"really|expected|true label)\b", re.I)
+_LINE_PREDICTION = re.compile(r"\b(pred\w*|model\w*|guess\w*|classified|called|read as|"
+                              r"output|said|says)\b", re.I)
+_LINE_MARK = re.compile(r"^\s*(?:>\s*)?(?:\d{1,3}[.)]|[-*•+]|#\s?\d|\w+\s#?\d{1,5}\b)|[\"\u201c|\[]")
+# "true -> predicted" list items: "1. a 4 -> 9", "- cat -> dog (0.61)".
+_ARROW_ITEM = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+])\s+.{0,60}?\S\s*(?:->|→|=>)\s*\S")
 
 
 def _names_truth(text: str, truth_words: Sequence[str]) -> bool:
@@ -135,7 +147,34 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
                 and not _PREDICTION.search(match["label"])]
     candidates.append((len(labelled), labelled[0] if labelled else None))
     candidates.append(_inline_samples(lines))
+    candidates.append(_sample_lines(lines))
+    candidates.append(_arrow_items(lines))
     return max(candidates, key=lambda pair: pair[0])
+
+
+def _sample_lines(lines: Sequence[Line]) -> tuple[int, Line | None]:
+    """Lines that each show one sample with its truth and its prediction (at most 40 words:
+    a wrapped sentence of prose is no sample)."""
+    found = [line for line in lines if line.kind != "blank" and len(line.text.split()) <= 40
+             and _LINE_MARK.search(line.text) and _LINE_TRUTH.search(line.text)
+             and _LINE_PREDICTION.search(line.text)]
+    return len(found), found[0] if found else None
+
+
+def _arrow_items(lines: Sequence[Line]) -> tuple[int, Line | None]:
+    """A list of "true -> predicted" items, announced as such by the line before it (it names
+    the truth, the prediction or the errors)."""
+    best, first, run, intro = 0, None, [], ""
+    for line in list(lines) + [Line("", "", "blank")]:
+        if _ARROW_ITEM.match(line.text):
+            run.append(line)
+            continue
+        if len(run) > best and re.search(r"true|truth|actual|predict|misclassif|wrong|error",
+                                         intro, re.I):
+            best, first = len(run), run[0]
+        if run or line.kind != "blank":
+            run, intro = [], line.text if line.kind != "blank" else intro
+    return best, first
 
 
 def _shows_sample(item: list[Line], truth_words: Sequence[str]) -> bool:

@@ -167,6 +167,37 @@ def get_stemmer(name: str = "porter") -> Callable[[str], str]:
     return stemmers[name]().stem
 
 
+STOP_WORD_FILE_LIMIT = 1_000_000  # bytes: a stop-word list is a few kilobytes
+
+
+def read_stop_words(path) -> frozenset[str]:
+    """Your own stop-word list: words separated by new lines, spaces or commas; ``#`` starts a
+    comment. Words are lower-cased (the tokenizers lower-case the text).
+
+    Raises:
+        CourseError: the file is missing, too large, not UTF-8 text, or holds no word.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    fix = "pass a UTF-8 text file with one stop word a line"
+    try:
+        size = path.stat().st_size
+        if size > STOP_WORD_FILE_LIMIT:
+            raise CourseError(f"stop-word file {path} is {size:,} bytes",
+                              why=f"a stop-word list holds a few hundred words (limit "
+                                  f"{STOP_WORD_FILE_LIMIT:,} bytes)", fix=fix)
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CourseError(f"cannot read the stop-word file {path}", why=str(error),
+                          fix=fix) from None
+    words = frozenset(word.lower() for line in text.splitlines()
+                      for word in re.split(r"[\s,]+", line.split("#", 1)[0]) if word)
+    if not words:
+        raise CourseError(f"the stop-word file {path} holds no word", fix=fix)
+    return words
+
+
 LEMMATIZERS = ("auto", "wordnet", "simplemma")
 
 
@@ -232,6 +263,9 @@ class TextPreprocessor:
         lemmatizer: ``None`` (default) or a name of :data:`LEMMATIZERS`; lemmatizes each
             token (before stemming, if both are asked for). A lemmatizer that is not
             installed is a CourseError saying what to install.
+        lowercase: lower-case the text before tokenizing (default ``True``).
+        custom_stop_words: your own list (:func:`read_stop_words`), removed instead of the
+            standard one (default ``None``: none).
     """
 
     tokenizer: str = "regex"
@@ -239,13 +273,18 @@ class TextPreprocessor:
     keep_negations: bool = True
     stemmer: str | None = None
     lemmatizer: str | None = None
+    lowercase: bool = True
+    custom_stop_words: frozenset[str] | None = None
     stop_word_source: str = field(default="", init=False)
     lemmatizer_note: str = field(default="", init=False)
 
     def __post_init__(self):
-        self._tokenize = get_tokenizer(self.tokenizer)
+        self._tokenize = get_tokenizer(self.tokenizer, lowercase=self.lowercase)
         self._stop: frozenset[str] = frozenset()
-        if self.remove_stop_words:
+        if self.custom_stop_words:
+            self._stop = frozenset(self.custom_stop_words)
+            self.stop_word_source = f"your list ({len(self._stop)} words)"
+        elif self.remove_stop_words:
             self._stop, self.stop_word_source = stop_words(keep_negations=self.keep_negations)
         self._stem = get_stemmer(self.stemmer) if self.stemmer else None
         self._lemmatize = None
@@ -263,6 +302,11 @@ class TextPreprocessor:
         if self._lemmatize:
             tokens = [self._lemma(t) for t in tokens]
         return [self._stem(t) for t in tokens] if self._stem else tokens
+
+    @property
+    def stop_list(self) -> frozenset[str]:
+        """The words this pipeline removes (empty when it keeps them all)."""
+        return self._stop
 
     def as_text(self, text: str) -> str:
         """The processed tokens joined by spaces (for a character n-gram vectorizer)."""
@@ -283,7 +327,8 @@ class TextPreprocessor:
 
     def describe(self) -> dict:
         return {"tokenizer": self.tokenizer, "tokenizer_note": TOKENIZER_NOTES[self.tokenizer],
-                "remove_stop_words": self.remove_stop_words,
+                "lowercase": self.lowercase,
+                "remove_stop_words": self.remove_stop_words or bool(self.custom_stop_words),
                 "stop_words": self.stop_word_source or "kept",
                 "stemmer": self.stemmer or "none",
                 "lemmatizer": self.lemmatizer_note or "none"}
