@@ -169,7 +169,10 @@ def write_histogram(grades: list[StudentGrade], rubric: Rubric, path: Path) -> P
                   f"dotted line)")
     ax.set_ylabel("students")
     ax.set_title(f"Scores of {len(grades)} submissions")
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=min(20, int(top) + 1), integer=True))
+    if top <= 30:  # a tick per point; a larger rubric gets about 10
+        ax.set_xticks(range(int(top) + 1))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
     ax.yaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
