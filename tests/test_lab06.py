@@ -327,6 +327,12 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     assert [word for word, _ in explained] == record["misclassified"][0]["text"].split()
     assert (run_dir / "word_attribution.png").is_file()
     assert (run_dir / "tokenizer" / "vocabulary.txt").is_file()
+    audit = record["label_audit"]  # --no-baseline: the validation predictions, as it says
+    assert "validation predictions" in audit["validation_source"]
+    assert audit["validation_rows"] == record["dataset"]["splits"]["validation"]
+    assert audit["test_errors"] == len(record["misclassified"]) or audit["test_errors"] > 25
+    errors = (run_dir / "errors.csv").read_text(encoding="utf-8").splitlines()
+    assert "label_issue,label_quality" in errors[0] and (run_dir / "label_issues.csv").is_file()
 
     submission = tmp_path / "submission.csv"
     assert predict([str(run_dir), "--data", str(unlabelled), "--out", str(submission),
@@ -418,6 +424,8 @@ def test_k_fold_binary_integer_labels_threshold_auto_and_predict(tiny_preset, tm
     assert record["results"]["validation_metrics"]["samples"] == pooled  # out of fold
     assert record["metrics"]["samples"] == 12  # the held-out test split, 20% of 60
     assert (run_dir / "folds.png").is_file()
+    assert record["label_audit"]["train_rows"] == pooled  # audited out of fold
+    assert record["label_audit"]["train_source"].startswith("--folds 2")
     # the threshold is tuned on the out-of-fold predictions, reported on test at 0.5 and at it
     threshold = record["results"]["threshold"]
     assert threshold["chosen_by"] == "max F1 on the validation split"

@@ -309,6 +309,41 @@ def _misclassified(record: dict) -> str:
     return text + (f"\n\n{figure}" if figure else "")
 
 
+def _count(value) -> int | None:
+    """A count from an untrusted record, or ``None``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _label_audit(record: dict) -> str:
+    """Model error or label error? The label audit's count of test errors that look like
+    label errors (``toolkit.label_audit``), three of them, and a prompt to judge them."""
+    audit = record.get("label_audit")
+    if not isinstance(audit, dict):
+        return ""
+    errors, flagged = _count(audit.get("test_errors")), _count(audit.get("test_errors_flagged"))
+    if errors is None or flagged is None:
+        return ""
+    sources = "; ".join(f"{_cell(key[:-len('_source')])}: {_cell(value)}"
+                        for key, value in audit.items()
+                        if key.endswith("_source") and isinstance(value, str))
+    text = (f"\n\n**Model error or label error?** Confident learning (cleanlab) flags "
+            f"**{flagged} of the {errors}** misclassified test samples as likely label "
+            f"errors: the model gave the given label a low probability, lower than it gives "
+            f"most rows of that class"
+            + (f" (probabilities: {sources})" if sources else "")
+            + f". Every flagged training and test row is in "
+              f"`{_cell(audit.get('csv') or 'label_issues.csv')}`.")
+    examples = [row for row in audit.get("examples") or [] if isinstance(row, dict)][:3]
+    if examples:
+        text += "\n\n" + markdown_table(
+            ["sample", "given label", "predicted", "label quality"],
+            [[row.get("text", ""), row.get("given_label", ""), row.get("predicted", ""),
+              row.get("label_quality", "")] for row in examples])
+    return text + (f"\n\n{TODO} Judge these samples: for each, is the label wrong, or is "
+                   f"the model wrong (and why)? What would it change to drop or relabel "
+                   f"such rows in the training data, and in the test split?")
+
+
 def _annotations(annotations: list[dict]) -> str:
     if not annotations:
         return (f"{TODO} Fill the `error_type` and `fix_idea` columns of `errors.csv` for the "
@@ -397,7 +432,8 @@ def render(record: dict, run_dir: Path | str | None = None, *,
         curves=_curves(record), metrics=_metrics(record),
         results=_results(record.get("results") or {}),
         comparison=_comparison(record), timing=_timing(record),
-        misclassified=_misclassified(record), annotations=_annotations(annotations),
+        misclassified=_misclassified(record) + _label_audit(record),
+        annotations=_annotations(annotations),
         other_figures=_other_figures(record.get("figures") or {}),
         lab_prompts=_lab_prompts(str(record.get("lab", ""))),
     ))

@@ -53,6 +53,7 @@ from labs.lab06_bert_finetune.batches import predict_probabilities, training_bat
 from labs.lab06_bert_finetune.compare import compare_strategies
 from labs.lab06_bert_finetune.folds import cross_validate
 from labs.lab06_bert_finetune.hyperparameters import describe_hyperparameters, describe_model
+from labs.lab06_bert_finetune.label_audit import find_label_errors
 from labs.lab06_bert_finetune.reference import record_reference
 from labs.lab06_bert_finetune.settings import QUICK_SIZES, learning_rate_for, parse_args
 from labs.lab06_bert_finetune.speed import benchmark
@@ -128,8 +129,7 @@ def load_data(config: argparse.Namespace) -> dict[str, Task]:
     """The main task (SST-2 or your data), plus for ``--multitask`` the extra tasks: the
     ``--task`` files, or by default GLUE's 67,349 SST-2 training phrases.
 
-    Does a second head on phrase-level sentiment help the sentence head? The multitask
-    table answers it.
+    Does a second head on phrase-level sentiment help the sentence head? See the table.
     """
     task = load_main_task(config)
     tasks = {task.name: task}
@@ -451,10 +451,9 @@ def analyse_errors(outcome: dict | None, tasks: dict[str, Task], config: argpars
     """Which test texts are wrong, and what do they have in common?
 
     Every test text gets automatic tags (negation, contrast, intensifier, short, long, many
-    word pieces, low confidence). The error rate of each tag, against the overall error rate,
-    points at what the model finds hard; so do the error rate by length and the confidence of
-    right vs wrong answers. ``errors.csv`` lists every mistake with its tags and empty
-    ``error_type`` / ``fix_idea`` columns for you to fill in. Run :func:`evaluate` first.
+    word pieces, low confidence); the error rate of each tag, by length, and the confidence of
+    right vs wrong answers point at what the model finds hard. ``errors.csv`` lists every
+    mistake with its tags, and (label_audit.py) whether its label looks wrong.
     """
     if outcome is None:  # --benchmark trained nothing
         return None
@@ -587,6 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     outcome = train(preset, tasks, plan, config, run, baseline)
     evaluate(outcome, tasks, preset, config, run)
     analyse_errors(outcome, tasks, config, run)
+    find_label_errors(outcome, baseline, tasks, config, run)  # model error or label error?
     explain_errors(outcome, tokenizer, tasks, config, run)
     save_model(outcome, config, run, tasks, preset)
     finish(run, plan)
