@@ -80,19 +80,21 @@ def perturbation_figure(variants: list, rows: list[dict], title: str, run: Run) 
     fig, axes = plt.subplots(2, len(variants), figsize=(3.4 * len(variants), 6.4),
                              gridspec_kw={"height_ratios": [1.25, 1]})
     original = rows[0]["top5"][0][0]
+    # Shared scale: up to 1 for a trained network, zoomed in when every probability is tiny.
+    right = min(1.25, 1.4 * max(p for row in rows for _, p in row["top5"]))
     for column, ((name, image), row) in enumerate(zip(variants, rows, strict=True)):
         axes[0, column].imshow(image)
         axes[0, column].axis("off")
         axes[0, column].set_title(f"{name}\n{original}: "
-                                  f"{row['probability_of_original_top1']:.1%}", fontsize=9)
+                                  f"{row['probability_of_original_top1'] * 100:.3g}%", fontsize=9)
         labels = [label[:22] for label, _ in row["top5"]][::-1]
         values = [p for _, p in row["top5"]][::-1]
         colours = ["tab:orange" if label == original else "tab:blue"
                    for label, _ in row["top5"]][::-1]
         axes[1, column].barh(labels, values, color=colours)
         for y, value in enumerate(values):
-            axes[1, column].text(value, y, f" {value:.1%}", va="center", fontsize=7)
-        axes[1, column].set_xlim(0, 1.25)
+            axes[1, column].text(value, y, f" {value * 100:.3g}%", va="center", fontsize=7)
+        axes[1, column].set_xlim(0, right)
         axes[1, column].tick_params(axis="y", labelsize=7)
         axes[1, column].tick_params(axis="x", labelsize=7)
     fig.suptitle(f"The same photo, changed a little: top-{TOP} per change ({title})"
