@@ -24,7 +24,9 @@ def dropout_on_and_off(results: list[dict], data: ImageSplits, run: Run) -> dict
     With ``training=False`` (what ``predict`` and ``evaluate`` use) all units work and the
     output is the same every time. ``fit`` reports the training accuracy averaged over the
     epoch *with dropout on*; measured again with it off (``evaluate`` on the training
-    images), the network is better on its training data than the curves suggest.
+    images), the network is better on its training data than the curves suggest. Part of
+    that difference is the average itself (the weights improve during the epoch): the
+    dropout-0 run, if trained, shows that part alone.
     """
     with_dropout = [r for r in results if r["dropout"] > 0] or results
     chosen = max(with_dropout, key=lambda r: r["best_val_accuracy"])
