@@ -40,8 +40,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "isolation": ("toolkit/grading/isolation.py", ["tests/test_isolation.py"]),
     "callbacks": ("toolkit/callbacks.py", ["tests/test_callbacks.py"]),
     "registry": ("toolkit/registry.py", ["tests/test_registry.py"]),
-    "submissions": ("toolkit/grading/submissions.py", ["tests/test_report_readers.py",
-                                                      "tests/test_submit.py"]),
+    "submissions": ("toolkit/grading/submissions.py", ["tests/test_submit.py",
+                                                      "tests/test_grade_labs.py"]),
     "assessment": ("toolkit/grading/assessment.py", ["tests/test_assessment.py",
                                                     "tests/test_grader_meaning.py"]),
 }
@@ -125,6 +125,7 @@ def run_module(name: str, max_children: int, tests: list[str] | None = None
             shown = subprocess.run([sys.executable, "-m", "mutmut", "show", key], cwd=work,
                                    capture_output=True, text=True, check=False).stdout
             handle.write(shown + "\n")
+            handle.flush()
     minutes = (time.monotonic() - started) / 60
     print(f"{name:13s} {source:34s} {killed:4d}/{len(statuses):<4d} killed "
           f"{100 * killed / len(statuses):5.1f}%  ({minutes:.1f} min; survivors: "

@@ -33,25 +33,28 @@ from toolkit import safe_text  # noqa: E402
 from toolkit.cli import run_main  # noqa: E402
 from toolkit.grading.samples import synthetic_record  # noqa: E402
 
+
+def _odd_folder(subs: Path) -> None:
+    """A Latin-1 folder name holding a Latin-1 file name, a notebook with a lone surrogate
+    and a run record whose title, hyperparameter key, lab and status hold odd characters."""
+    folder = report_student(subs / odd(b"Jos\xe9"))
+    (folder / odd(b"notes \xff.md")).write_text("# Notes", encoding="utf-8")
+    (folder / "r.ipynb").write_text(notebook(REPORT + "\nA face \ud83d here."),
+                                    encoding="utf-8", errors="surrogatepass")
+    write_record(run_student(folder), record_with(
+        title="\ud800 CNN \u202e\x1b[2J", hyperparameters={"\udc80lr": 0.001},
+        lab="lab03\udcff", status="\u202eorez\x07"))
+
+
 # (student id in the gradebook, how the submission is built)
 ODD_STUDENTS = {
-    "Jos": lambda subs: report_student(subs / odd(b"Jos\xe9")),
+    "Jos": _odd_folder,
     "caf": lambda subs: make_zip(subs / odd(b"caf\xe9.zip"), {"report.md": REPORT}),
     "zo\u00eb": lambda subs: report_student(subs / "zo\u00eb"),
-    "nb": lambda subs: (subs / "nb").mkdir() or (subs / "nb" / "r.ipynb").write_text(
-        notebook(REPORT + "\nA face \ud83d here."), encoding="utf-8", errors="surrogatepass"),
-    "title": lambda subs: write_record(run_student(subs / "title"),
-                                       record_with(title="\ud800 CNN \u202e\x1b[2J")),
-    "hyper": lambda subs: write_record(run_student(subs / "hyper"), record_with(
-        hyperparameters={"\udc80lr": 0.001}, lab="lab03\udcff", status="\u202eorez\x07")),
-    "files": lambda subs: (report_student(subs / "files") / odd(b"notes \xff.md")
-                           ).write_text("# Notes", encoding="utf-8"),
     "m_allory": lambda subs: report_student(subs / "m\u202eallory"),
-    "members": lambda subs: make_zip(subs / "members.zip", {
-        "report.md": REPORT.replace("# Results", "# Res\u202eults\x07"),
-        "../\u202eevil.md": "x", "x\x1b[2Jy/../../up.md": "x", "/\u2067abs\u2069.md": "x"}),
 }
 REFUSED_MEMBERS = 600  # 60,000 at full scale: odd_inputs.py --big
+ODD_MEMBERS = 3  # mallory.zip's other members that point outside it
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +69,10 @@ def hostile_class(tmp_path_factory):
     (subs / "x\x1b[2J\x07.exe").write_bytes(b"x")
     (subs / odd(b"caf\xe9.tar.gz")).write_bytes(b"\x1f\x8b")
     (subs / "bob\u202egpj.exe").write_bytes(b"x")
-    make_zip(subs / "mallory.zip", {"report.md": REPORT, **{
-        f"../escape/{i:06d}.md": "x" for i in range(REFUSED_MEMBERS)}})
+    make_zip(subs / "mallory.zip", {  # odd member names, and many that are refused
+        "report.md": REPORT.replace("# Results", "# Res\u202eults\x07"),
+        "../\u202eevil.md": "x", "x\x1b[2Jy/../../up.md": "x", "/\u2067abs\u2069.md": "x",
+        **{f"../escape/{i:06d}.md": "x" for i in range(REFUSED_MEMBERS)}})
     roster = tmp / "roster.csv"
     roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section\nalice,1,a1,alice,S\n"
                       "\u202emallory\x1b[2J,2,m2,mallory,S\n", encoding="utf-8")
@@ -82,7 +87,7 @@ def hostile_class(tmp_path_factory):
 def test_every_odd_student_is_graded_and_every_page_is_written(hostile_class):
     assert hostile_class.code == 0, hostile_class.console[-800:]
     book = hostile_class.pages["gradebook.csv"]
-    for student in ["alice", *ODD_STUDENTS]:
+    for student in ["alice", "mallory", *ODD_STUDENTS]:
         assert f"\n{student}," in book, student
     for name, text in hostile_class.pages.items():
         assert not SURROGATE.search(text), name
@@ -167,10 +172,11 @@ def test_repeated_warnings_are_shown_a_few_at_a_time(hostile_class):
     """REFUSED_MEMBERS zip members that point outside the archive: counted, a few shown."""
     _, _, listed = hostile_class.console.partition(" warning(s):\n")
     assert 0 < len(listed.splitlines()) <= CONSOLE_WARNING_LINES
-    left_out = f"... and {REFUSED_MEMBERS - 5:,} more like it"
+    refused = REFUSED_MEMBERS + ODD_MEMBERS
+    left_out = f"... and {refused - 5:,} more like it"
     for page in ("summary.md", "summary.html", str(Path("mallory") / "feedback.md")):
         text = hostile_class.pages[page]
         assert text.count("escape/") <= 5 and left_out in text, page
-    assert f"... and {REFUSED_MEMBERS - 3:,} more like it" in hostile_class.console
+    assert f"... and {refused - 3:,} more like it" in hostile_class.console
     rows = csv.DictReader(io.StringIO(hostile_class.pages["gradebook.csv"]))
     assert int(next(r for r in rows if r["student"] == "mallory")["warnings"]) >= REFUSED_MEMBERS

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +109,21 @@ def test_a_failed_write_leaves_no_temp_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         replace_file(tmp_path / "a.txt", "x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_temporary_file_is_hidden_beside_the_target(tmp_path, monkeypatch):
+    """Written in the same folder (os.replace is atomic only there), named after the target
+    and hidden, so a half-written file is never taken for a real one."""
+    moves = []
+    real_replace = os.replace
+
+    def replace(source, target):
+        moves.append((source, target))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    replace_file(tmp_path / "grades.csv", "x")
+    ((source, target),) = moves
+    source = Path(source)
+    assert source.parent == tmp_path and target == tmp_path / "grades.csv"
+    assert source.name.startswith(".grades.csv.") and source.name.endswith(".tmp")

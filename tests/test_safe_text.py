@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.safe_text import for_csv, for_html, for_markdown, for_terminal, one_line, short_repr
+from toolkit.safe_text import (
+    encodable,
+    for_csv,
+    for_html,
+    for_markdown,
+    for_terminal,
+    one_line,
+    short_repr,
+)
 
 
 @pytest.mark.parametrize("control", ["\r", "\x1b", "\x07", "\x08", "\x9b", "\u202e", "\u200b"])
@@ -87,3 +95,12 @@ def test_short_repr_is_one_safe_line_of_limited_width():
     assert len(short_repr("y" * 200)) == 60
     huge = short_repr(10 ** 5000)
     assert huge.startswith("<a whole number of about 5000 digits>")
+
+
+def test_lone_surrogates_become_escapes_so_utf8_can_write_them():
+    assert encodable("caf\u00e9\ud800x\udfff") == "caf\u00e9\\ud800x\\udfff"
+    assert encodable("caf\u00e9") == "caf\u00e9" and encodable("abc") == "abc"
+    assert encodable(7) == "7"
+    # A byte a file name could not decode (kept as U+DC80..U+DCFF) is shown as that byte.
+    assert one_line("a\udc80b \udcffc \udc7f") == "a\\x80b \\xffc \\udc7f"
+    assert for_terminal("\udd00") == "\\udd00"
