@@ -35,7 +35,7 @@ def dropout_on_and_off(results: list[dict], data: ImageSplits, run: Run) -> dict
     outputs = {mode: [np.asarray(model(x, training=mode == "train")) for _ in range(2)]
                for mode in ("train", "inference")}
     dropouts = [layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
-    probe = keras.Model(model.inputs, dropouts[-1].output) if dropouts else None
+    probe = keras.Model(model.inputs[0], dropouts[-1].output) if dropouts else None
     units = ({mode: [np.asarray(probe(x[:1], training=mode == "train"))[0, :UNITS_SHOWN]
                      for _ in range(2)] for mode in ("train", "inference")} if probe else None)
 
