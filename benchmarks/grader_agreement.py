@@ -86,6 +86,8 @@ class ReportResult:
     evidence_hits: int
     evidence_checked: int
     disagreements: list[str] = field(default_factory=list)
+    # criterion id -> (the instructor's points, the grader's points)
+    points: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def error(self) -> float:
@@ -142,6 +144,7 @@ def compare(name: str, grade: StudentGrade, submission: Submission, expected: di
         graded = grade.result(criterion.id)
         mine = level(float(wanted["points"]), criterion.points)
         theirs = level(graded.points, criterion.points)
+        result.points[criterion.id] = (float(wanted["points"]), graded.points)
         if mine == theirs:
             result.agreed += 1
         else:

@@ -33,14 +33,17 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "safe_text": ("toolkit/safe_text.py", ["tests/test_safe_text.py"]),
     "safe_files": ("toolkit/safe_files.py", ["tests/test_safe_files.py"]),
     "metrics": ("toolkit/metrics.py", ["tests/test_metrics.py"]),
-    "record": ("toolkit/record.py", ["tests/test_record.py"]),
+    "record": ("toolkit/record.py", ["tests/hostile/test_hostile_run_folders.py",
+                                     "tests/test_runs.py"]),
     "sample_lists": ("toolkit/grading/sample_lists.py", ["tests/test_sample_lists.py"]),
     "course_text": ("toolkit/grading/course_text.py", ["tests/test_course_text.py"]),
     "isolation": ("toolkit/grading/isolation.py", ["tests/test_isolation.py"]),
     "callbacks": ("toolkit/callbacks.py", ["tests/test_callbacks.py"]),
     "registry": ("toolkit/registry.py", ["tests/test_registry.py"]),
-    "submissions": ("toolkit/grading/submissions.py", ["tests/test_submissions.py"]),
-    "assessment": ("toolkit/grading/assessment.py", ["tests/test_assessment.py"]),
+    "submissions": ("toolkit/grading/submissions.py", ["tests/test_submit.py",
+                                                      "tests/test_grade_labs.py"]),
+    "assessment": ("toolkit/grading/assessment.py", ["tests/test_assessment.py",
+                                                    "tests/test_grader_meaning.py"]),
 }
 
 # Left out of each copy: version control, earlier copies, outputs.
@@ -122,6 +125,7 @@ def run_module(name: str, max_children: int, tests: list[str] | None = None
             shown = subprocess.run([sys.executable, "-m", "mutmut", "show", key], cwd=work,
                                    capture_output=True, text=True, check=False).stdout
             handle.write(shown + "\n")
+            handle.flush()
     minutes = (time.monotonic() - started) / 60
     print(f"{name:13s} {source:34s} {killed:4d}/{len(statuses):<4d} killed "
           f"{100 * killed / len(statuses):5.1f}%  ({minutes:.1f} min; survivors: "

@@ -6,6 +6,7 @@ command that runs it. A lab is done [x] when it has a complete full run under ``
 its only runs are ``--quick`` ones or lab 1 with random weights (``--weights none``). Each lab
 shows its latest score, the metric it compares with the published reference.
 
+``python -m labs compare RUN...`` puts past runs side by side (:mod:`toolkit.run_comparison`).
 ``python -m labs notebook [LAB...] [--out DIR]`` writes the labs as Jupyter/Colab
 notebooks instead, built from each lab's lesson (see :mod:`toolkit.notebooks`). The labs'
 speed next to reference recipes is a benchmark: ``python benchmarks/lab_speed.py --quick``.
@@ -161,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         from toolkit.notebooks import main as notebook_main
 
         return run_main(lambda args: notebook_main(args, load_lab, check_notebook), argv[1:])
+    if argv[:1] == ["compare"]:  # past runs of any lab side by side
+        from toolkit.run_comparison import command
+
+        return command(argv[1:])
     if argv[:1] == ["bench"]:  # its former home: say where it went
         print("error: the labs' speed benchmark is a script of benchmarks/ now: "
               "python benchmarks/lab_speed.py --quick (--help for its options)", file=sys.stderr)
@@ -168,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = SuggestingParser(
         prog="python -m labs",
         description="The course map: the six labs in order, which are done and which is next.",
-        epilog="python -m labs notebook --help: write the labs as Jupyter/Colab notebooks.",
+        epilog="python -m labs notebook --help: write the labs as Jupyter/Colab notebooks. "
+               "python -m labs compare RUN...: past runs side by side.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="runs", help="folder holding your run folders "
                                                       "(default runs/)")

@@ -25,7 +25,7 @@ from toolkit.grading.course_text import authorship, course_fingerprint, is_cours
 from toolkit.grading.grade import grade_folder
 from toolkit.grading.grade_report import feedback_text
 from toolkit.grading.lab_split import heading_lab, parse_lab_map, split_by_lab
-from toolkit.grading.meaning import Meaning, run_in_label
+from toolkit.grading.meaning import Meaning, run_in_label, starts_answer
 from toolkit.grading.report_text import Line, markdown_document, notebook_document
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.sample_lists import count_samples
@@ -123,6 +123,16 @@ def test_run_in_labels_and_renamed_headings_are_matched_by_meaning(tmp_path):
     plain = RUN_IN.replace("**Roadblocks:** ", "").replace("**Looking back:** ", "")
     assert assess(_report(tmp_path, plain, "p.md"), REFLECTION).result(
         "challenges").status == MET
+    # Labelled answers on consecutive lines, no blank line between them: one unit each.
+    packed = "\n".join(line for line in RUN_IN.splitlines() if line.strip())
+    grade = assess(_report(tmp_path, packed, "c.md"), REFLECTION)
+    assert grade.result("challenges").status == MET and grade.result("insights").status == MET
+
+
+def test_a_labelled_line_starts_an_answer_but_a_samples_field_does_not():
+    assert starts_answer("Roadblocks: the first run crashed with a shape error in the conv layer")
+    assert not starts_answer("Predicted label: negative, with a confidence of 0.93 on this one")
+    assert not starts_answer("Insights: none")
 
 
 def test_run_in_labels_are_read():

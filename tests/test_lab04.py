@@ -182,6 +182,13 @@ def test_quick_run_on_a_three_class_csv_with_string_labels(topics_csv, tmp_path)
     assert (record["_dir"] / "errors.csv").is_file()
     assert (record["_dir"] / "REFLECTION.md").is_file()
     assert not (record["_dir"] / "model.keras").exists()  # --no-save
+    audit = record["label_audit"]  # on by default: the lab's logistic regression, out of fold
+    assert audit["train_rows"] == record["dataset"]["splits"]["train"]
+    assert "cross_val_predict of TF-IDF + logistic regression" in audit["train_source"]
+    assert audit["test_errors"] == record["results"]["errors"]["errors"]
+    header = (record["_dir"] / "errors.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert "label_issue,label_quality" in header
+    assert (record["_dir"] / "label_issues.csv").is_file()
 
 
 SENTIMENT = {

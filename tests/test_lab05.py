@@ -163,9 +163,13 @@ def test_parse_args_checks_freeze_epochs():
 def test_quick_run_on_a_csv_with_a_tiny_glove_file(topics_csv, tiny_glove, tmp_path):
     record = run_lab(lab, ["--data", str(topics_csv), "--text-column", "review",
                       "--label-column", "topic", "--glove-file", str(tiny_glove), "--quick",
-                      "--units", "8", "--out", str(tmp_path / "runs")])
+                      "--units", "8", "--label-audit", "--out", str(tmp_path / "runs")])
     assert record["status"] == "complete"
     results = record["results"]
+    audit = record["label_audit"]
+    assert "mean word vectors + logistic regression" in audit["train_source"]
+    assert audit["train_rows"] == record["dataset"]["splits"]["train"]
+    assert (record["_dir"] / "label_issues.csv").is_file()
     glove = results["glove"]
     assert (glove["words"], glove["dim"]) == (20, 6)
     assert glove["parse_s"] is not None and glove["cached_load_s"] is not None

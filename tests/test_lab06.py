@@ -8,6 +8,7 @@ skip when they are absent. Nothing is downloaded.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -280,9 +281,14 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     code = run_main(lab.main, [
         "--quick", "--preset", str(tiny_preset), "--out", str(out), "--data", str(labelled),
         "--text-column", "review", "--label-column", "mood", "--batch-size", "16", *ONE_SHAPE,
-        "--monitor", "val_f1", "--class-weight", "balanced", "--no-baseline"])
+        "--monitor", "val_f1", "--class-weight", "balanced", "--no-baseline",
+        # the toolbox (tests/test_lab06_toolbox.py tests its pieces)
+        "--schedule", "plateau", "--label-smoothing", "0.1", "--head-dropout", "0.3",
+        "--clean-social"])
     assert code == 0, capsys.readouterr().err
-    assert "moods.csv: dropped 1 row: 1 with no label (line 152)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "moods.csv: dropped 1 row: 1 with no label (line 152)" in printed
+    assert "2 layers, hidden size 32, 2 attention heads" in printed  # the encoder's facts
     [run_dir] = list_runs(lab.LAB_ID, out)
     record = read_record(run_dir)
     assert record["dataset"]["classes"] == ["calm", "happy", "sad"]
@@ -294,6 +300,23 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     assert record["results"]["validation_metrics"]["split"] == "validation"
     assert "val_f1" in record["history"][0] and record["training"]["monitor"] == "val_f1"
     assert record["hyperparameters"]["class_weight"] == "balanced"
+    assert record["model"]["encoder"]["vocabulary"] == tiny_backbone().vocabulary_size
+    assert {"precision", "recall", "f1", "val_precision", "val_recall"} <= set(record["history"][0])
+    assert "ReduceLROnPlateau" in record["hyperparameters"]["schedule"]
+    assert record["hyperparameters"]["label_smoothing"] == 0.1
+    assert "learning_rate" in record["figures"] and (run_dir / "learning_rate.png").is_file()
+    assert [row["class"] for row in record["results"]["per_class"]] == ["calm", "happy", "sad"]
+    explained = {(row["class"], row["score"]): row["value"]
+                 for row in record["results"]["metrics_explained"]}
+    assert explained["all", "accuracy"] == pytest.approx(record["metrics"]["accuracy"], abs=1e-4)
+    never_found = [name for name, scores in record["metrics"]["per_class"].items()
+                   if scores["recall"] == 0]
+    assert sum(f"class {name!r}: recall 0" in " ".join(record.get("warnings") or [])
+               for name in never_found) == len(never_found)
+    draft = (run_dir / "REFLECTION.md").read_text(encoding="utf-8")
+    assert "Per class" in draft and "TP / (TP + FP)" in draft
+    assert keras.saving.load_model(run_dir / "model.keras").get_layer(
+        "head_dropout").rate == pytest.approx(0.3)
     assert record["results"]["threshold"]["threshold"] is None  # argmax for 3 classes
     assert "reference" not in record or not record["reference"]  # no published score
     assert all(row["split"] == "held-out" for row in record["misclassified"])
@@ -301,6 +324,12 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     assert [word for word, _ in explained] == record["misclassified"][0]["text"].split()
     assert (run_dir / "word_attribution.png").is_file()
     assert (run_dir / "tokenizer" / "vocabulary.txt").is_file()
+    audit = record["label_audit"]  # --no-baseline: the validation predictions, as it says
+    assert "validation predictions" in audit["validation_source"]
+    assert audit["validation_rows"] == record["dataset"]["splits"]["validation"]
+    assert audit["test_errors"] == len(record["misclassified"]) or audit["test_errors"] > 25
+    errors = (run_dir / "errors.csv").read_text(encoding="utf-8").splitlines()
+    assert "label_issue,label_quality" in errors[0] and (run_dir / "label_issues.csv").is_file()
 
     submission = tmp_path / "submission.csv"
     assert predict([str(run_dir), "--data", str(unlabelled), "--out", str(submission),
@@ -311,6 +340,16 @@ def test_own_csv_three_classes_then_predict_a_submission(tiny_preset, tmp_path, 
     assert [row[0] for row in rows[1:]] == ["k0", "k1", "k2", "k3", "k4"]
     assert {row[1] for row in rows[1:]} <= set(MOODS)
     assert all(abs(sum(float(p) for p in row[2:]) - 1) < 1e-3 for row in rows[1:])
+    scored = tmp_path / "scored.csv"  # --labels: the labelled file scored
+    assert predict([str(run_dir), "--data", str(labelled), "--out", str(scored),
+                    "--labels", "mood"]) == 0
+    assert "scored 150 labelled rows" in capsys.readouterr().out
+    scores = json.loads((tmp_path / "scored_scores.json").read_text(encoding="utf-8"))
+    with open(scored, newline="", encoding="utf-8") as stream:
+        predicted = [row["mood"] for row in csv.DictReader(stream)][:150]
+    truth = [list(MOODS)[index % 3] for index in range(150)]
+    assert scores["accuracy"] == pytest.approx(np.mean(np.array(predicted) == truth))
+    assert (tmp_path / "scored_confusion_matrix.png").is_file()
     # an existing file is kept; another lab's run and a run without a model are refused
     assert predict([str(run_dir), "--data", str(unlabelled), "--out",
                                str(submission)]) == 2
@@ -382,6 +421,8 @@ def test_k_fold_binary_integer_labels_threshold_auto_and_predict(tiny_preset, tm
     assert record["results"]["validation_metrics"]["samples"] == pooled  # out of fold
     assert record["metrics"]["samples"] == 12  # the held-out test split, 20% of 60
     assert (run_dir / "folds.png").is_file()
+    assert record["label_audit"]["train_rows"] == pooled  # audited out of fold
+    assert record["label_audit"]["train_source"].startswith("--folds 2")
     # the threshold is tuned on the out-of-fold predictions, reported on test at 0.5 and at it
     threshold = record["results"]["threshold"]
     assert threshold["chosen_by"] == "max F1 on the validation split"

@@ -32,3 +32,78 @@ def test_inference_timing_reports_the_fastest_repeat(monkeypatch):
     assert timing["latency_ms_per_sample"] == pytest.approx(1000 * 0.5 / 8)  # repeat 2
     assert timing["throughput_samples_per_s"] == pytest.approx(8 / 0.5)
     assert timing["batch_latency_ms"] == pytest.approx(1000 * 0.5 / 2)
+
+
+def test_inference_timing_uses_full_batches_and_at_most_max_samples(monkeypatch):
+    # 10 samples, batches of 4, at most 9: two full batches (8 samples); 1 repeat.
+    clock = ScriptedClock([0.5, 0.125, 0.125])
+    monkeypatch.setattr(metrics.time, "perf_counter", clock.perf_counter)
+    seen = []
+
+    def predict(batch):
+        seen.append(len(batch))
+        return clock.predict(batch)
+
+    timing = metrics.measure_inference(predict, np.zeros((10, 3)), batch_size=4, repeats=1,
+                                       max_samples=9)
+    assert seen == [4, 4, 4] and timing["batch_size"] == 4 and timing["samples"] == 8
+    assert timing["latency_ms_per_sample"] == pytest.approx(1000 * 0.25 / 8)
+    assert timing["batch_latency_ms"] == pytest.approx(1000 * 0.25 / 2)
+    # Fewer samples than a batch: the whole array is one batch.
+    clock = ScriptedClock([1.0, 0.003])
+    monkeypatch.setattr(metrics.time, "perf_counter", clock.perf_counter)
+    small = metrics.measure_inference(clock.predict, np.zeros((3, 3)), batch_size=32, repeats=1)
+    assert small["samples"] == 3 and small["batch_latency_ms"] == pytest.approx(3.0)
+    assert small["throughput_samples_per_s"] == pytest.approx(1000.0)
+    assert isinstance(small["samples"], int) and isinstance(small["batch_size"], int)
+
+
+def test_significant_digits_and_timed(monkeypatch):
+    assert metrics._significant(0.000043219) == 4.322e-05
+    assert metrics._significant(123456.0) == 123500.0
+    assert metrics._significant(1.23456, 2) == 1.2
+    clock = ScriptedClock([])
+    monkeypatch.setattr(metrics.time, "perf_counter", clock.perf_counter)
+
+    def work(a, b=0):
+        clock.now += 2.5
+        return a + b
+
+    assert metrics.timed(work, 1, b=2) == (3, 2.5)
+
+
+def test_classification_metrics_on_a_small_example():
+    report = metrics.classification_metrics([0, 0, 1, 1, 2], [0, 1, 1, 1, 0],
+                                            ["cat", "dog", "fox"])
+    assert report["accuracy"] == pytest.approx(3 / 5)
+    assert report["confusion_matrix"] == [[1, 1, 0], [0, 2, 0], [1, 0, 0]]
+    assert report["per_class"]["cat"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5,
+                                          "support": 2}
+    assert report["per_class"]["dog"]["precision"] == pytest.approx(2 / 3)
+    assert report["per_class"]["fox"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0,
+                                          "support": 1}
+    assert report["macro_recall"] == pytest.approx((0.5 + 1 + 0) / 3)
+    assert report["macro_precision"] == pytest.approx((0.5 + 2 / 3 + 0) / 3)
+    assert report["macro_f1"] == pytest.approx((0.5 + 0.8 + 0) / 3)
+    assert report["weighted_recall"] == pytest.approx(3 / 5)
+    assert report["weighted_precision"] == pytest.approx((2 * 0.5 + 2 * 2 / 3) / 5)
+    assert report["weighted_f1"] == pytest.approx((2 * 0.5 + 2 * 0.8) / 5)
+    assert report["labels"] == ["cat", "dog", "fox"] and report["samples"] == 5
+    # A class never predicted nor present still has its row.
+    assert metrics.classification_metrics([0], [0], ["a", "b"])["confusion_matrix"] == \
+        [[1, 0], [0, 0]]
+
+
+def test_best_threshold_and_the_threshold_report():
+    y_true = [0, 0, 1, 1, 1]
+    probability = [0.1, 0.6, 0.4, 0.7, 0.9]
+    threshold, f1 = metrics.best_f1_threshold(y_true, probability)
+    assert threshold == pytest.approx(0.4) and f1 == pytest.approx(2 * 0.75 * 1 / 1.75)
+    assert metrics.best_f1_threshold([1, 1], [0.2, 0.9])[0] == 0.5
+    assert np.isnan(metrics.best_f1_threshold([1, 1], [0.2, 0.9])[1])
+    report = metrics.threshold_report(y_true, probability, [0.5, 0.8], prefix="val_")
+    assert report == {"val_f1_at_0.5": 0.6667,
+                      "val_accuracy_at_0.5": 0.6, "val_f1_at_0.8": 0.5,
+                      "val_accuracy_at_0.8": 0.6}
+    assert set(metrics.threshold_report(y_true, probability, [0.5])) == \
+        {"test_f1_at_0.5", "test_accuracy_at_0.5"}

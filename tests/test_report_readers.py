@@ -93,8 +93,10 @@ def test_any_html_or_text_is_read_without_raising(text):
     document = html_document("r.html", text)
     plain = plain_document("r.txt", [text])
     for lines in (document.lines, plain.lines):
-        count_samples(lines, TRUTH)
-        sample_lines(lines)
+        count, first = count_samples(lines, TRUTH)
+        assert 0 <= count <= len(lines)  # never more samples than lines
+        assert (first is None) == (count == 0) and (first is None or first in lines)
+        assert sample_lines(lines) <= {id(line) for line in lines}  # only lines it was given
 
 
 def test_plain_text_headings_and_what_is_not_one():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import io
 import os
 import sys
 import traceback
@@ -21,6 +22,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from toolkit.errors import CourseError
+from toolkit.out_of_memory import explain as explain_out_of_memory
+from toolkit.out_of_memory import is_out_of_memory
 from toolkit.safe_text import for_terminal
 
 EXIT_BAD_INPUT = 2
@@ -138,13 +141,42 @@ def positive_int(text: str) -> int:
     return value
 
 
+def _tolerant_streams() -> list[tuple[object, str]]:
+    """Make stdout and stderr show what they cannot encode as escapes (a lone surrogate from
+    a file name, an "ë" on an ASCII terminal) rather than raise: one odd character in a name
+    must not stop a command. Returns what to restore."""
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        errors = getattr(stream, "errors", None)
+        if errors in ("strict", None) and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError, io.UnsupportedOperation):  # closed or detached
+                continue
+            changed.append((stream, errors or "strict"))
+    return changed
+
+
 def run_main(main: Callable[[Sequence[str] | None], int | None],
              argv: Sequence[str] | None = None) -> int:
     """Run ``main(argv)`` and turn a CourseError into one line and exit code 2.
 
-    ``--debug`` anywhere in argv re-raises instead, so the traceback is shown.
+    ``--debug`` anywhere in argv re-raises instead, so the traceback is shown. While it runs,
+    stdout and stderr show a character they cannot encode as an escape, never raise.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    changed = _tolerant_streams()
+    try:
+        return _run(main, argv)
+    finally:
+        for stream, errors in changed:
+            try:
+                stream.reconfigure(errors=errors)
+            except (ValueError, OSError, io.UnsupportedOperation):
+                pass
+
+
+def _run(main, argv: list[str]) -> int:
     try:
         return int(main(argv) or 0)
     except CourseError as error:
@@ -157,8 +189,11 @@ def run_main(main: Callable[[Sequence[str] | None], int | None],
         print("\ninterrupted: the run folder keeps what was written so far; training resumes "
               "from the last epoch when you run the same command again.", file=sys.stderr)
         return 130
-    except Exception:
+    except Exception as error:
         if "--debug" in argv:
             raise
+        if is_out_of_memory(error):  # the fixes, not an allocator's traceback
+            print(f"error: {explain_out_of_memory(error)}", file=sys.stderr)
+            return 1
         traceback.print_exc()
         return 1

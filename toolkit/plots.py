@@ -52,8 +52,12 @@ def learning_curves(history: Sequence[dict], path: Path | str, *,
     if not keys:
         return None
     epochs = [row.get("epoch", i + 1) for i, row in enumerate(history)]
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.6 * len(keys), 3.6), squeeze=False)
-    for ax, key in zip(axes[0], keys, strict=True):
+    columns = min(3, len(keys))  # more metrics (precision, recall, F1) wrap onto more rows
+    rows = -(-len(keys) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 3.6 * rows), squeeze=False)
+    for ax in axes.flat[len(keys):]:
+        ax.set_visible(False)
+    for ax, key in zip(axes.flat, keys):
         ax.plot(epochs, [row.get(key) for row in history], "o-", label=f"train {key}")
         if any(row.get(f"val_{key}") is not None for row in history):
             ax.plot(epochs, [row.get(f"val_{key}") for row in history], "s--",

@@ -12,6 +12,11 @@ ideas and a reflection in four parts, plus the lab's own questions from
 The page itself is ``course/templates/reflection.md`` (a :class:`string.Template`), so a course
 can reword its prompts without touching code.
 
+Whatever the record holds, the draft stays a page: tables show their first rows and columns,
+lists their first items, each with a line saying how many more ``record.json`` holds, and the
+page is cut at 100 KB; no control or bidirectional character is live in it, and a lone
+surrogate is shown as an escape.
+
 A reflection the student already edited is never overwritten: the new draft is written
 beside it as ``REFLECTION.new.md`` and the function says so. Edits made in
 ``REFLECTION.new.md`` are kept too: the next draft then goes to a dated
@@ -43,9 +48,10 @@ from string import Template
 from toolkit import formats
 from toolkit.errors import CourseError
 from toolkit.record import RecordError, known_lab_ids, read_checked_record
+from toolkit.repeated_lines import bounded
 from toolkit.resources import course_path
 from toolkit.safe_files import is_regular_file, read_regular_file, replace_file
-from toolkit.safe_text import for_terminal
+from toolkit.safe_text import encodable, for_terminal
 
 REFLECTION_NAME = "REFLECTION.md"
 NEW_DRAFT_NAME = "REFLECTION.new.md"
@@ -56,6 +62,15 @@ TEMPLATES_DIR = course_path("templates")
 PAGE_TEMPLATE = "reflection.md"
 TODO = "**TODO**"  # marks a prompt the student replaces; the grader ignores lines holding it
 MAX_TABLE_ROWS = 25
+# The draft's size stays readable whatever the record holds: a table shows MAX_TABLE_ROWS
+# rows and MAX_TABLE_COLUMNS columns, a cell MAX_CELL_CHARS characters, a list (warnings,
+# references, other figures) MAX_LIST_ITEMS items, each with a line saying what was left
+# out; the page as a whole is cut at MAX_DRAFT_BYTES.
+MAX_TABLE_COLUMNS = 12
+MAX_CELL_CHARS = 300
+MAX_LIST_ITEMS = 12
+MAX_DRAFT_BYTES = 100 * 2**10
+MAX_CONSOLE_NOTES = 50
 # Figures the draft places in their own sections; any other figure goes under "Other figures".
 PLACED_FIGURES = ("learning_curves", "confusion_matrix", "errors")
 
@@ -94,12 +109,33 @@ def _cell(value) -> str:
         text = json.dumps(value, separators=(",", ":"), default=str)
     else:
         text = str(value)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[:MAX_CELL_CHARS] + f"... ({len(text) - MAX_CELL_CHARS:,} more characters)"
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown_table(header: list[str], rows: list[list]) -> str:
-    """A Markdown table of record values, or ``_none recorded_`` when there are no rows."""
-    return formats.markdown_table(header, rows, cell=_cell)
+def _left_out(count: int, what: str) -> str:
+    return f"\n\n_... and {count:,} more {what} in record.json._" if count > 0 else ""
+
+
+def markdown_table(header: list[str], rows: list[list], *, total: int | None = None) -> str:
+    """A Markdown table of record values, or ``_none recorded_`` when there are no rows.
+
+    At most :data:`MAX_TABLE_ROWS` rows and :data:`MAX_TABLE_COLUMNS` columns are shown, with
+    a line saying how many more the record holds (``total``: the rows there are, when only
+    the first ones were passed).
+    """
+    total = len(rows) if total is None else total
+    columns = len(header)
+    header, rows = header[:MAX_TABLE_COLUMNS], [row[:MAX_TABLE_COLUMNS]
+                                                for row in rows[:MAX_TABLE_ROWS]]
+    note = _left_out(total - len(rows), "rows") + _left_out(columns - len(header), "columns")
+    return formats.markdown_table(header, rows, cell=_cell) + note
+
+
+def _first(items: list, what: str) -> tuple[list, str]:
+    """The first :data:`MAX_LIST_ITEMS` of ``items`` and a line naming how many are left."""
+    return items[:MAX_LIST_ITEMS], _left_out(len(items) - MAX_LIST_ITEMS, what)
 
 
 def _figure(figures: dict, key: str, caption: str) -> str:
@@ -114,7 +150,9 @@ def _warnings(record: dict) -> str:
     if record.get("quick"):
         lines.append("This was a `--quick` run: a reduced run that checks everything works. "
                      "Run the lab without `--quick` for the results you report.")
-    lines += [f"**Warning:** {warning}" for warning in record.get("warnings") or []]
+    lines += [f"**Warning:** {warning}" for warning in bounded(
+        [str(warning) for warning in record.get("warnings") or []], show=3,
+        max_lines=MAX_LIST_ITEMS, rest="see record.json")]
     return "".join(f"\n> {line}\n" for line in lines)
 
 
@@ -130,7 +168,8 @@ def _hardware(environment: dict) -> str:
 
 def _dataset(dataset: dict) -> str:
     splits = ", ".join(f"{name} {count:,}" if isinstance(count, int) else f"{name} {count}"
-                       for name, count in (dataset.get("splits") or {}).items())
+                       for name, count in list((dataset.get("splits") or {}).items())[
+                           :MAX_LIST_ITEMS])
     text = f"{dataset.get('title', dataset.get('name', '?'))} ({splits or 'split sizes n/a'})"
     classes = dataset.get("classes") or []
     if classes:
@@ -152,8 +191,8 @@ def _references(record: dict) -> str:
                  (record.get("dataset") or {}, record.get("model") or {},
                   record.get("reference") or {})]
     citations += [ref for ref in record.get("references") or [] if isinstance(ref, str)]
-    unique = list(dict.fromkeys(c for c in citations if c))
-    return "\n".join(f"- {c}" for c in unique) if unique else "_none recorded_"
+    unique, more = _first(list(dict.fromkeys(c for c in citations if c)), "references")
+    return "\n".join(f"- {_cell(c)}" for c in unique) + more if unique else "_none recorded_"
 
 
 def _curves(record: dict) -> str:
@@ -205,9 +244,10 @@ def _results(results: dict) -> str:
             # Per-epoch histories and other nested data stay in record.json.
             columns = list(dict.fromkeys(c for r in rows for c, v in r.items() if _scalar(v)))
             table = markdown_table(columns, [[r.get(c, "") for c in columns]
-                                             for r in rows[:MAX_TABLE_ROWS]])
+                                             for r in rows[:MAX_TABLE_ROWS]], total=len(rows))
         elif isinstance(value, dict) and value and all(_scalar(v) for v in value.values()):
-            table = markdown_table(["measure", "value"], [[k, v] for k, v in value.items()])
+            table = markdown_table(["measure", "value"], [
+                [k, v] for k, v in list(value.items())[:MAX_TABLE_ROWS]], total=len(value))
         else:
             continue
         sections.append(f"### {key.replace('_', ' ').capitalize()}\n{table}")
@@ -269,6 +309,41 @@ def _misclassified(record: dict) -> str:
     return text + (f"\n\n{figure}" if figure else "")
 
 
+def _count(value) -> int | None:
+    """A count from an untrusted record, or ``None``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _label_audit(record: dict) -> str:
+    """Model error or label error? The label audit's count of test errors that look like
+    label errors (``toolkit.label_audit``), three of them, and a prompt to judge them."""
+    audit = record.get("label_audit")
+    if not isinstance(audit, dict):
+        return ""
+    errors, flagged = _count(audit.get("test_errors")), _count(audit.get("test_errors_flagged"))
+    if errors is None or flagged is None:
+        return ""
+    sources = "; ".join(f"{_cell(key[:-len('_source')])}: {_cell(value)}"
+                        for key, value in audit.items()
+                        if key.endswith("_source") and isinstance(value, str))
+    text = (f"\n\n**Model error or label error?** Confident learning (cleanlab) flags "
+            f"**{flagged} of the {errors}** misclassified test samples as likely label "
+            f"errors: the model gave the given label a low probability, lower than it gives "
+            f"most rows of that class"
+            + (f" (probabilities: {sources})" if sources else "")
+            + f". Every flagged training and test row is in "
+              f"`{_cell(audit.get('csv') or 'label_issues.csv')}`.")
+    examples = [row for row in audit.get("examples") or [] if isinstance(row, dict)][:3]
+    if examples:
+        text += "\n\n" + markdown_table(
+            ["sample", "given label", "predicted", "label quality"],
+            [[row.get("text", ""), row.get("given_label", ""), row.get("predicted", ""),
+              row.get("label_quality", "")] for row in examples])
+    return text + (f"\n\n{TODO} Judge these samples: for each, is the label wrong, or is "
+                   f"the model wrong (and why)? What would it change to drop or relabel "
+                   f"such rows in the training data, and in the test split?")
+
+
 def _annotations(annotations: list[dict]) -> str:
     if not annotations:
         return (f"{TODO} Fill the `error_type` and `fix_idea` columns of `errors.csv` for the "
@@ -279,7 +354,7 @@ def _annotations(annotations: list[dict]) -> str:
     table = markdown_table(["sample", "true", "predicted", "error type", "fix idea"], [
         [row.get("text") or row.get("id") or row.get("index"), row.get("true"),
          row.get("predicted"), row.get("error_type", ""), row.get("fix_idea", "")]
-        for row in annotations[:MAX_TABLE_ROWS]])
+        for row in annotations[:MAX_TABLE_ROWS]], total=len(annotations))
     return f"{len(annotations)} samples annotated in `errors.csv`: {summary}.\n\n{table}"
 
 
@@ -288,9 +363,10 @@ def _other_figures(figures: dict) -> str:
               if key not in PLACED_FIGURES and not key.startswith("learning_curves")]
     if not others:
         return ""
+    others, more = _first(others, "figures")
     lines = [f"### {key.replace('_', ' ').capitalize()}\n![{key.replace('_', ' ')}]({name})"
              for key, name in others]
-    return "\n## Other figures\n" + "\n\n".join(lines) + "\n"
+    return "\n## Other figures\n" + "\n\n".join(lines) + more + "\n"
 
 
 def lab_template(lab: str, templates_dir: Path | None = None) -> Path | None:
@@ -338,7 +414,7 @@ def render(record: dict, run_dir: Path | str | None = None, *,
     versions = environment.get("versions") or {}
     command = " ".join(str(part) for part in record.get("command") or [])
     page = Template((TEMPLATES_DIR / PAGE_TEMPLATE).read_text(encoding="utf-8"))
-    return page.substitute(
+    return _shown(page.substitute(
         title=record.get("title", record.get("lab", "lab")),
         finished=record.get("finished_at") or record.get("started_at", "?"),
         quick_warning=_warnings(record),
@@ -351,14 +427,29 @@ def render(record: dict, run_dir: Path | str | None = None, *,
         seed=record.get("seed", "?"), command=command or "?",
         references=_references(record),
         hyperparameters=markdown_table(["hyperparameter", "value"], [
-            [name, value] for name, value in (record.get("hyperparameters") or {}).items()]),
+            [name, value] for name, value in list((record.get("hyperparameters") or {}).items())[
+                :MAX_TABLE_ROWS]], total=len(record.get("hyperparameters") or {})),
         curves=_curves(record), metrics=_metrics(record),
         results=_results(record.get("results") or {}),
         comparison=_comparison(record), timing=_timing(record),
-        misclassified=_misclassified(record), annotations=_annotations(annotations),
+        misclassified=_misclassified(record) + _label_audit(record),
+        annotations=_annotations(annotations),
         other_figures=_other_figures(record.get("figures") or {}),
         lab_prompts=_lab_prompts(str(record.get("lab", ""))),
-    )
+    ))
+
+
+def _shown(page: str) -> str:
+    """The draft as it is safe to open: no control or bidirectional character live (a record
+    may come from someone else), every character writable as UTF-8, at most
+    :data:`MAX_DRAFT_BYTES`."""
+    page = encodable(for_terminal(page))
+    if len(page.encode("utf-8")) <= MAX_DRAFT_BYTES:
+        return page
+    cut = page.encode("utf-8")[:MAX_DRAFT_BYTES - 200].decode("utf-8", "ignore")
+    return cut[:cut.rfind("\n") + 1] + (
+        "\n_... the draft was cut here: the record holds more than a page can show; see "
+        "record.json._\n")
 
 
 def _digest(text: str) -> str:
@@ -460,7 +551,8 @@ def main(argv: list[str] | None = None) -> int:
             raise CourseError(f"{run_dir} holds no readable record.json", why=str(error),
                               fix="pass a folder a lab wrote, e.g. runs/lab03_cnn_mnist/<time>"
                               ) from None
-        for problem in problems:
+        for problem in bounded(problems, max_lines=MAX_CONSOLE_NOTES,
+                               rest="each is left out of the draft"):
             print(for_terminal(f"note: {problem}", keep_newlines=False))
         try:
             print(for_terminal(write_reflection(run_dir, record)))

@@ -13,7 +13,11 @@ that medium:
   control and bidirectional characters are shown as escapes;
 - :func:`for_html`: :func:`html.escape`, with control and bidirectional characters shown as
   escapes (``html.escape`` leaves a U+202E that reverses the rest of a line live);
-  TOML: write it with ``tomli_w``.
+  TOML: write it with ``tomli_w``;
+- :func:`encodable`: any text made writable as UTF-8, the one step before a page is written:
+  a lone surrogate (a file name's undecodable byte, ``"\\ud800"`` from a JSON file) is shown
+  as an escape instead of stopping the write with ``UnicodeEncodeError``. A byte a file name
+  could not decode (``b"caf\\xe9"`` read as ``"caf\\udce9"``) is shown as that byte, ``caf\\xe9``.
 
 Example:
     >>> for_terminal("alice\\x1b[2J.zip")
@@ -40,7 +44,20 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*\[\]#!|~]|(?<![A-Za-z0-9])_|_(?![A-Za
 
 def _escape_char(char: str) -> str:
     code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte the file system's surrogate escapes kept
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text) -> str:
+    """``text`` with every lone surrogate shown as an escape, so UTF-8 can always write it."""
+    text = str(text)
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(lambda match: _escape_char(match.group()), text)
 
 
 def _invisible(char: str) -> bool:
@@ -60,10 +77,12 @@ def for_terminal(text, *, keep_newlines: bool = True) -> str:
 
 
 def one_line(text) -> str:
-    """Whitespace (newlines included) folded to single spaces, controls removed."""
+    """Whitespace (newlines included) folded to single spaces, controls removed; a lone
+    surrogate (a byte a file name could not decode) shown as its escape."""
     text = _TERMINAL_CONTROL.sub(" ", str(text))
     if not text.isascii():
-        text = "".join(" " if _invisible(char) else char for char in text)
+        text = "".join(_escape_char(char) if "\ud800" <= char <= "\udfff" else
+                       " " if _invisible(char) else char for char in text)
     return " ".join(text.split())
 
 

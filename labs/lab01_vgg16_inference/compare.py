@@ -58,7 +58,7 @@ def compare_models(photos: PhotoSet, config: argparse.Namespace, run: Run) -> Pa
         top1[key] = [int(i) for i in probabilities.argmax(axis=1)]
         confidence = probabilities.max(axis=1)
         print(console_table(["photo", "top-1 class", "probability"],
-                            [[photo.name, top[0][0], f"{top[0][1]:.1%}"]
+                            [[photo.shown, top[0][0], f"{top[0][1]:.1%}"]
                              for photo, top in zip(photos.photos, decoded, strict=True)]))
         row = {"model": key, "title": spec.title, "parameters": model.count_params(),
                "weights_file_bytes": spec.weights_bytes,

@@ -60,6 +60,7 @@ import keras
 import numpy as np
 
 from labs.lab01_vgg16_inference.compare import compare_models
+from labs.lab01_vgg16_inference.perturb import sensitivity_to_changes
 from labs.lab01_vgg16_inference.settings import INPUT_SIZE, QUICK_PHOTOS, parse_args
 from labs.lab01_vgg16_inference.speed import benchmark
 from labs.lab01_vgg16_inference.transfer import load_transfer_data, run_transfer
@@ -69,6 +70,7 @@ from toolkit.metrics import measure_inference
 from toolkit.plots import plt, save_figure, topk_bar
 from toolkit.registry import get_entry, human_size
 from toolkit.runs import Run, parameter_counts
+from toolkit.safe_text import for_terminal
 from toolkit.vision import applications, model_views
 from toolkit.vision.applications import APPLICATIONS, ApplicationSpec
 from toolkit.vision.gradcam import CITATION as GRADCAM_CITATION
@@ -108,7 +110,7 @@ def load_student_photos(config: argparse.Namespace, classes: dict | None = None)
     else:
         limit = QUICK_PHOTOS if config.quick else None
         photos = load_photos(config.images, INPUT_SIZE, fit=config.fit, limit=limit)
-    print(f"{len(photos)} photo(s) loaded: {', '.join(photos.names)}"
+    print(f"{len(photos)} photo(s) loaded: {', '.join(photos.shown_names)}"
           + (f"; {len(photos.skipped)} skipped (see above)" if photos.skipped else ""))
     return photos
 
@@ -286,7 +288,7 @@ def preprocessing_figure(photos: PhotoSet, x: np.ndarray, run: Run,
     axes[3].set_title("input values per channel")
     axes[3].set_xlabel(f"value after {spec.module}.preprocess_input")
     axes[3].legend(fontsize=8)
-    fig.suptitle(f"{photo.name}: from photo to {spec.title} input. Preprocessing: "
+    fig.suptitle(f"{photo.shown}: from photo to {spec.title} input. Preprocessing: "
                  f"{spec.preprocessing}", fontsize=10)
     path = save_figure(fig, run.path("preprocessing.png"))
     run.add_figure("preprocessing", path)
@@ -316,7 +318,7 @@ def predict_top_k(model, x: np.ndarray, photos: PhotoSet, config: argparse.Names
     table, unsure = [], []
     for photo, top in zip(photos.photos, decoded, strict=True):
         doubtful = float(top[0][1]) < config.unsure_below
-        print(f"\n{photo.name}" + (f"  -- the model is unsure (top probability "
+        print(f"\n{photo.shown}" + (f"  -- the model is unsure (top probability "
                                     f"{top[0][1]:.0%} < {config.unsure_below:.0%})"
                                     if doubtful else ""))
         for rank, (name, probability) in enumerate(top, 1):
@@ -336,12 +338,12 @@ def predict_top_k(model, x: np.ndarray, photos: PhotoSet, config: argparse.Names
                 "share the vote)"}
     if unsure:
         print(f"\nthe model is unsure about {len(unsure)} of {len(photos)} photo(s): "
-              f"{', '.join(unsure)}")
+              f"{', '.join(for_terminal(name) for name in unsure)}")
     for photo, top in zip(photos.photos, decoded, strict=True):
         doubtful = photo.name in unsure
         path = topk_bar([name for name, _ in top], [p for _, p in top],
                         run.path(f"topk_{safe_stem(photo.name)}.png"),
-                        title=f"{photo.name}: top-{config.top_k} ImageNet classes"
+                        title=f"{photo.shown}: top-{config.top_k} ImageNet classes"
                         + (" (RANDOM WEIGHTS)" if "warnings" in run.record else "")
                         + ("\nTHE MODEL IS UNSURE: top probability under "
                            f"{config.unsure_below:.0%}" if doubtful else ""),
@@ -412,7 +414,7 @@ def grad_cam_figure(model, x: np.ndarray, photos: PhotoSet, config: argparse.Nam
     fig, axes = plt.subplots(count, 3, figsize=(10, 3.4 * count), squeeze=False)
     for row, (photo, heatmap, cls) in enumerate(zip(photos.photos, heatmaps, classes, strict=True)):
         axes[row][0].imshow(photo.image)
-        axes[row][0].set_title(photo.name, fontsize=9)
+        axes[row][0].set_title(photo.shown, fontsize=9)
         axes[row][1].imshow(heatmap, cmap="jet", vmin=0, vmax=1)
         axes[row][1].set_title(f"Grad-CAM {heatmap.shape[0]}x{heatmap.shape[1]}", fontsize=9)
         axes[row][2].imshow(overlay_heatmap(photo.image, heatmap))
@@ -451,7 +453,7 @@ def first_layer_views(model, x: np.ndarray, photos: PhotoSet, run: Run,
     photo = photos.photos[0]
     feature_maps = model_views.feature_map_grid(
         maps, run.path("feature_maps.png"), image=photo.image, max_maps=31,
-        title=f"{holder} feature maps for {photo.name} (31 of {maps.shape[-1]})")
+        title=f"{holder} feature maps for {photo.shown} (31 of {maps.shape[-1]})")
     run.add_figure("first_layer_filters", filters)
     run.add_figure("feature_maps", feature_maps)
     run.save()
@@ -520,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     score_against_labels(probabilities, photos, config, run)
     grad_cam_figure(model, x, photos, config, run)
     first_layer_views(model, x, photos, run, config.spec)
+    if config.perturb:  # perturb.py: the first photo shifted, rotated, darkened, noised
+        sensitivity_to_changes(model, photos, config, run)
     measure_speed(model, x, config, run)
     if config.transfer:  # transfer.py: a new head on your classes, optionally fine-tuned
         run_transfer(model, classes, config, run)

@@ -69,6 +69,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--test-split", type=float, default=0.25,
                         help="share of each class held out to measure --transfer accuracy "
                              "(default 0.25, stratified, seeded)")
+    parser.add_argument("--perturb", action="store_true",
+                        help="also show the top-5 of the first photo shifted, rotated, "
+                             "darkened and noised: how sensitive the network is to small changes")
     parser.add_argument("--benchmark", action="store_true",
                         help="also measure images/s across batch sizes, precisions and "
                              "jit_compile (minutes on a CPU)")

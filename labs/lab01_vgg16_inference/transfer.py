@@ -21,6 +21,7 @@ from toolkit.errors import CourseError
 from toolkit.metrics import classification_metrics
 from toolkit.plots import confusion_matrix, learning_curves, misclassified_grid
 from toolkit.runs import Run
+from toolkit.safe_text import for_terminal
 from toolkit.seed import seed_everything
 from toolkit.vision import applications
 from toolkit.vision.photos import ClassFolders, PhotoSet, load_class_folders
@@ -51,9 +52,9 @@ def load_transfer_data(config: argparse.Namespace) -> dict | None:
     indices = np.arange(len(folders.labels))
     train, test = train_test_split(indices, test_size=test_count, stratify=folders.labels,
                                    random_state=config.seed)
-    print(f"{len(folders.labels)} photos in {classes} classes "
-          + ", ".join(f"{n} ({c})" for n, c in zip(folders.class_names, counts, strict=True))
-          + f"; {len(train)} to train on, {len(test)} held out")
+    print(for_terminal(f"{len(folders.labels)} photos in {classes} classes " + ", ".join(
+        f"{n} ({c})" for n, c in zip(folders.class_names, counts, strict=True))
+        + f"; {len(train)} to train on, {len(test)} held out"))  # folder names: shown, not obeyed
     first = [int(np.flatnonzero(folders.labels == c)[0]) for c in range(min(classes, 4))]
     examples = PhotoSet(photos=[folders.photos.photos[i] for i in first])
     return {"folders": folders, "train": train, "test": test, "examples": examples}

@@ -52,8 +52,12 @@ import keras
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from labs.lab02_mlp_dropout.capacity import capacity_sweep
+from labs.lab02_mlp_dropout.custom_loop import custom_training_loop
+from labs.lab02_mlp_dropout.dropout_check import dropout_on_and_off
 from labs.lab02_mlp_dropout.settings import parse_args
 from labs.lab02_mlp_dropout.table import print_table
+from labs.lab02_mlp_dropout.tensors import tour_tensors
 from toolkit.callbacks import default_callbacks
 from toolkit.distribute import DistributionPlan
 from toolkit.error_analysis import ErrorAnalysis
@@ -119,6 +123,7 @@ def start_run(config: argparse.Namespace, data: ImageSplits) -> Run:
             "batch_size": config.batch_size, "epochs": config.epochs,
             "learning_rate_sweep": config.learning_rates or "none",
             "batch_size_sweep": config.batch_sizes or "none",
+            "custom_loop": config.custom_loop, "hidden_units_sweep": config.hidden_units or "none",
             "sweep_dropout": config.sweep_dropout,
             "early_stopping_patience": config.patience or "off",
             "validation_split": config.validation_split,
@@ -417,11 +422,17 @@ def main(argv: list[str] | None = None) -> int:
     config = parse_args(argv)
     data = load_data(config)
     run = start_run(config, data)
+    tour_tensors(data, run)  # tensors.py: create, index, slice, reshape with keras.ops
     results = run_sweep(data, config, run)
     for group in sweep_groups(results):
         overlay_figure(results, run, group)
         gap_figure(results, run, group)
     comparison_figure(results, run)
+    dropout_on_and_off(results, data, run)  # dropout_check.py: training=True vs False
+    if config.custom_loop:  # custom_loop.py: forward, loss, gradients, update by hand
+        custom_training_loop(results, data, config, run, build_mlp, make_optimizer)
+    if config.hidden_units:  # capacity.py: under- vs overfitting per width
+        capacity_sweep(data, config, run, build_mlp, make_optimizer)
     evaluate_best(results, data, config, run)
     finish(data, config, run)
     return 0

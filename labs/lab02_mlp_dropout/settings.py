@@ -48,6 +48,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--validation-split", type=float, default=0.1,
                         help="share of the training images held out for validation (default "
                              "0.1, stratified, the same for every run)")
+    parser.add_argument("--custom-loop", action="store_true",
+                        help="also train the --sweep-dropout network with a hand-written "
+                             "training step (forward, loss, gradients, update) beside fit")
+    parser.add_argument("--hidden-units", nargs="*", type=positive_int, default=[],
+                        metavar="N", help="also train the network without dropout at each of "
+                        "these widths to see under- and overfitting, e.g. 32 128 512 2048")
     add_distribute_flag(parser)
     config = parser.parse_args(argv)
     for rate in config.dropout:

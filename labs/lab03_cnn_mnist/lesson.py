@@ -44,6 +44,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from labs.lab03_cnn_mnist.compare_mlp import compare_with_mlp
+from labs.lab03_cnn_mnist.grid import batch_size_grid
+from labs.lab03_cnn_mnist.inside import every_block_feature_maps, receptive_field_figure
+from labs.lab03_cnn_mnist.labels import labels_two_ways
 from labs.lab03_cnn_mnist.settings import parse_args
 from toolkit.callbacks import default_callbacks
 from toolkit.distribute import DistributionPlan
@@ -116,7 +120,8 @@ def start_run(config: argparse.Namespace, data: ImageSplits) -> Run:
             "batch_size": config.batch_size, "optimizer": "adam",
             "learning_rate": config.learning_rate, "schedule": config.schedule,
             "early_stopping_patience": config.patience or "off",
-            "validation_split": config.validation_split, "input_shape": "(N, 28, 28, 1)"})
+            "validation_split": config.validation_split, "input_shape": "(N, 28, 28, 1)",
+            "compare_mlp": config.compare_mlp, "batch_size_grid": config.batch_sizes or "none"})
 
 
 # --- 3. the model --------------------------------------------------------------------------
@@ -352,6 +357,14 @@ def main(argv: list[str] | None = None) -> int:
     model = build_model(config, data, run, plan)
     train(model, data, config, run, plan)
     evaluate(model, data, config, run)
+    labels_two_ways(model, data, run)  # labels.py: integer vs one-hot labels, same loss
     filters_and_feature_maps(model, data, run)
+    every_block_feature_maps(model, data, run)  # inside.py: edges first, shapes deeper
+    receptive_field_figure(model, data, run)  # inside.py: the pixels each layer sees
+    if config.compare_mlp:  # compare_mlp.py: parameters, multiply-adds, accuracy, time
+        compare_with_mlp(model, data, config, run)
+    if config.batch_sizes:  # grid.py: batch size x epochs
+        batch_size_grid(data, config, run,
+                        build_strong_cnn if config.arch == "strong" else build_reference_cnn)
     finish(config, run)
     return 0

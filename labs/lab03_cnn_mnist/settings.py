@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from toolkit.cli import add_distribute_flag, lab_parser
+from toolkit.cli import add_distribute_flag, lab_parser, positive_int
 
 QUICK_TRAIN, QUICK_EPOCHS = 15000, 2  # --quick: training images kept, epochs
 # The two designs' recipes; flags override any of them.
@@ -43,6 +43,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "(default 3; 0 turns it off)")
     parser.add_argument("--validation-split", type=float, default=0.1,
                         help="share of training images held out for validation (default 0.1)")
+    parser.add_argument("--compare-mlp", action="store_true",
+                        help="also train lab 2's best MLP on the same images and compare "
+                             "parameters, multiply-adds, accuracy and time")
+    parser.add_argument("--batch-sizes", nargs="*", type=positive_int, default=[],
+                        metavar="SIZE", help="also train the design once per batch size for "
+                        "--epochs and draw validation accuracy as a batch size x epoch grid, "
+                        "e.g. 32 128 512")
     add_distribute_flag(parser)
     config = parser.parse_args(argv)
     recipe = RECIPES[config.arch]

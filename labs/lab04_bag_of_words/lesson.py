@@ -66,6 +66,7 @@ from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
 
 from labs.lab04_bag_of_words.grid_search import grid_search
+from labs.lab04_bag_of_words.label_audit import find_label_errors
 from labs.lab04_bag_of_words.lexicon import lexicon_baseline
 from labs.lab04_bag_of_words.pos_filter import pos_filter
 from labs.lab04_bag_of_words.preprocessing_grid import preprocessing_grid
@@ -567,5 +568,6 @@ def main(argv: list[str] | None = None) -> int:
     weights_figure(model, matrices["features"], data.class_names, run)
     word_clouds(model, matrices["features"], data.class_names, run)
     analyse_errors(probabilities, data, run)
+    find_label_errors(matrices, probabilities, data, config, run)  # or label errors?
     finish(model, data, config, run)
     return 0

@@ -67,6 +67,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                             "3-fold GridSearchCV")
     group.add_argument("--learning-rate", type=float, default=0.01,
                        help="Adam learning rate of the Keras network (default 0.01)")
+    group.add_argument("--no-label-audit", action="store_true",
+                       help="skip the label audit (which training and test labels look wrong: "
+                            "5-fold cross_val_predict of logistic regression + cleanlab)")
     extras = parser.add_argument_group("text processing compared (same classifier)")
     extras.add_argument("--preprocessing-grid", action="store_true",
                         help="accuracy of raw, lower-cased, stop-word-free, stemmed and "

@@ -68,6 +68,7 @@ import numpy as np
 from labs.lab05_glove_lstm import attention
 from labs.lab05_glove_lstm.analogies import analogy_benchmark, analogy_file
 from labs.lab05_glove_lstm.compare import comparison_figures, comparison_row, print_comparison
+from labs.lab05_glove_lstm.label_audit import find_label_errors
 from labs.lab05_glove_lstm.settings import QUICK_SIZES, parse_args
 from labs.lab05_glove_lstm.stream import stream_corpus
 from toolkit import plots
@@ -580,5 +581,6 @@ def main(argv: list[str] | None = None) -> int:
     learned_embeddings(models, sequences, glove, run)
     model, probabilities = evaluate_best(models, sequences, data, config, run)
     analyse_errors(probabilities, data, sequences, run)
+    find_label_errors(probabilities, data, sequences, config, run)  # --label-audit
     finish(model, data, config, run)
     return 0

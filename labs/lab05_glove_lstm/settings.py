@@ -76,6 +76,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                             "memory against the in-memory way, one epoch trained from it")
     model.add_argument("--patience", type=positive_int, default=2,
                        help="early-stopping patience in epochs (default 2)")
+    model.add_argument("--label-audit", action="store_true",
+                       help="flag training and test texts whose label looks wrong (5-fold "
+                            "cross_val_predict of mean word vectors + logistic regression, "
+                            "then cleanlab): label_issues.csv, label_issue in errors.csv")
     config = parser.parse_args(argv)
     config.argv = list(argv or [])
     if config.encoders is None:

@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Callable
 
 from labs.lab06_bert_finetune.reference import comparison_references
+from labs.lab06_bert_finetune.sweep import sweep_settings
 from labs.lab06_bert_finetune.tasks import Task
 from toolkit import plots
 from toolkit.distribute import DistributionPlan
@@ -20,10 +21,13 @@ def compare_strategies(fine_tune: Callable[..., dict], preset: bert.Preset,
                        tasks: dict[str, Task], plan: DistributionPlan,
                        config: argparse.Namespace, run: Run, baseline: dict | None) -> dict:
     """Train every ``--compare`` variant with ``fine_tune`` (the lesson's); keep the best.
+    With a sweep flag (``--learning-rates``...) the sweep runs instead (:mod:`.sweep`).
 
     Writes the comparison table to ``results["comparison"]`` and bar charts of validation
     accuracy and training cost. Returns the best variant's outcome for the error analysis.
     """
+    if config.sweep:  # --learning-rates / --batch-sizes / --epochs-grid
+        return sweep_settings(fine_tune, preset, tasks, plan, config, run)
     rows = [baseline["result"]] if baseline else []
     best = None
     for strategy, head in config.comparison:

@@ -8,6 +8,7 @@ import argparse
 from labs.lab06_bert_finetune.reference import citation
 from labs.lab06_bert_finetune.settings import learning_rate_for
 from labs.lab06_bert_finetune.tasks import Task, main_task
+from labs.lab06_bert_finetune.toolbox import describe_schedule
 from toolkit.distribute import DistributionPlan
 from toolkit.text import bert
 
@@ -24,7 +25,9 @@ def describe_hyperparameters(config: argparse.Namespace, tasks: dict[str, Task],
         "strategy": "compare" if config.comparison else config.strategy,
         "head": config.head, "pooling": config.pooling,
         "learning_rate": learning_rate_for(config, config.strategy, plan.replicas),
-        "schedule": f"linear warm-up {config.warmup:.0%} of steps, then linear decay to 0",
+        "schedule": describe_schedule(config),
+        "label_smoothing": config.label_smoothing, "head_dropout": config.head_dropout,
+        "clean_social": config.clean_social,
         "optimizer": "AdamW", "weight_decay": config.weight_decay, "epochs": config.epochs,
         "batch_size": plan.global_batch, "gradient_accumulation": config.accumulate,
         "effective_batch_size": plan.global_batch * config.accumulate,
@@ -45,6 +48,10 @@ def describe_hyperparameters(config: argparse.Namespace, tasks: dict[str, Task],
         hyperparameters["unfreeze_last"] = config.unfreeze_last
     if "layerwise" in strategies:
         hyperparameters["lr_decay"] = config.lr_decay
+    if config.sweep:  # one setting varied at a time (sweep.py)
+        hyperparameters["sweep"] = {"learning_rates": config.learning_rates,
+                                    "batch_sizes": config.batch_sizes,
+                                    "epochs_grid": config.epochs_grid}
     if config.multitask:
         hyperparameters["tasks"] = {
             name: {"train": len(task.texts("train")), "loss_weight": task.loss_weight,
@@ -53,7 +60,13 @@ def describe_hyperparameters(config: argparse.Namespace, tasks: dict[str, Task],
 
 
 def describe_model(preset: bert.Preset, outcome: dict, config: argparse.Namespace) -> dict:
-    """The record's ``model`` section: which pretrained model, which head, how many weights."""
-    return {"name": f"{preset.name} + {outcome['row']['head']} head ({config.pooling} pooling)",
-            "preset": preset.name, "source": preset.source,
+    """The record's ``model`` section: which pretrained model, its encoder's facts (layers,
+    hidden size, heads, parameters, vocabulary; also printed), which head, how many weights."""
+    from toolkit.text.bert.facts import describe_facts, encoder_facts
+
+    facts = encoder_facts(outcome["backbone"])
+    print(f"encoder {preset.name}: {describe_facts(facts)}")
+    return {"name": f"{preset.name} ({describe_facts(facts)}) + {outcome['row']['head']} head "
+                    f"({config.pooling} pooling)",
+            "preset": preset.name, "source": preset.source, "encoder": facts,
             "parameters": outcome["parameters"], "citation": citation(preset)}

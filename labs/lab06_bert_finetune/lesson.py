@@ -47,20 +47,23 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from labs.lab06_bert_finetune import toolbox
 from labs.lab06_bert_finetune.baseline import embedding_baseline, sentence_search
 from labs.lab06_bert_finetune.batches import predict_probabilities, training_batches
 from labs.lab06_bert_finetune.compare import compare_strategies
 from labs.lab06_bert_finetune.folds import cross_validate
 from labs.lab06_bert_finetune.hyperparameters import describe_hyperparameters, describe_model
+from labs.lab06_bert_finetune.label_audit import find_label_errors
 from labs.lab06_bert_finetune.reference import record_reference
 from labs.lab06_bert_finetune.settings import QUICK_SIZES, learning_rate_for, parse_args
 from labs.lab06_bert_finetune.speed import benchmark
 from labs.lab06_bert_finetune.tasks import Task, as_task, load_extra_tasks, main_task
 from toolkit import plots
-from toolkit.callbacks import ValidationF1, default_callbacks
+from toolkit.callbacks import default_callbacks
 from toolkit.distribute import DistributionPlan
 from toolkit.error_analysis import ErrorAnalysis
 from toolkit.errors import CourseError
+from toolkit.losses import classification_loss
 from toolkit.metrics import classification_metrics, threshold_report
 from toolkit.runs import Run, parameter_counts
 from toolkit.text import bert
@@ -115,6 +118,7 @@ def load_main_task(config: argparse.Namespace) -> Task:
             config.train_samples or len(dataset.x_train),
             QUICK_SIZES["validation"] if config.quick else len(dataset.x_val),
             QUICK_SIZES["test"] if config.quick else len(dataset.x_test), config.seed)
+    dataset = toolbox.clean_dataset(dataset, config)  # --clean-social: URLs, @mentions...
     print(f"{dataset.title}: {len(dataset.x_train):,} train / {len(dataset.x_val):,} "
           f"validation / {len(dataset.x_test):,} {dataset.test_split} texts, classes "
           f"{dataset.class_names}")
@@ -125,8 +129,7 @@ def load_data(config: argparse.Namespace) -> dict[str, Task]:
     """The main task (SST-2 or your data), plus for ``--multitask`` the extra tasks: the
     ``--task`` files, or by default GLUE's 67,349 SST-2 training phrases.
 
-    Does a second head on phrase-level sentiment help the sentence head? The multitask
-    table answers it.
+    Does a second head on phrase-level sentiment help the sentence head? See the table.
     """
     task = load_main_task(config)
     tasks = {task.name: task}
@@ -223,7 +226,7 @@ def build_model(preset: bert.Preset, tasks: dict[str, Task], config: argparse.Na
     classes = {name: len(task.class_names) for name, task in tasks.items()}
     model = bert.build_classifier(backbone,
                                   classes if len(tasks) > 1 else classes[main_task(tasks).name],
-                                  head=head, pooling=config.pooling)
+                                  head=head, pooling=config.pooling, dropout=config.head_dropout)
     bert.apply_strategy(backbone, strategy, unfreeze_last=config.unfreeze_last,
                         pooling=config.pooling)
     return model, backbone
@@ -259,11 +262,10 @@ def compile_model(model, backbone, tasks: dict[str, Task], config: argparse.Name
         learning_rate=learning_rate, total_steps=total_steps, warmup_fraction=config.warmup,
         weight_decay=config.weight_decay, accumulate=config.accumulate,
         lr_multipliers=learning_rate_multipliers(model, backbone, config, strategy),
-        gated=strategy == "gradual")
+        gated=strategy == "gradual", schedule=config.schedule, cycles=config.cycles)
     if config.precision == "mixed_float16":  # float16 gradients underflow without it
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True,
-                                                      reduction="mean_with_sample_weight")
+    loss = classification_loss(config.label_smoothing)  # --label-smoothing
     if len(tasks) > 1:
         model.compile(optimizer=optimizer, loss={name: loss for name in tasks},
                       loss_weights={name: task.loss_weight for name, task in tasks.items()},
@@ -304,14 +306,12 @@ def fine_tune(preset: bert.Preset, tasks: dict[str, Task], plan: DistributionPla
         else f"val_{task.name}_{config.monitor.removeprefix('val_')}"
     callbacks = default_callbacks(run, monitor=monitor, patience=config.patience,
                                   mode="min" if monitor == "val_loss" else "max",
-                                  reduce_lr=False,
+                                  reduce_lr=config.schedule == "plateau",
                                   samples_per_epoch=len(train_batches.token_ids),
                                   key=key, curve_title=f"Learning curves: {label}")
-    if config.monitor == "val_f1":  # after the timer, before the recorder and early stopping
-        callbacks.insert(1, ValidationF1(
-            lambda model: predict_probabilities(
-                model, tasks, "validation", validation_batches)[task.name],
-            task.labels("validation"), len(task.class_names), monitor))
+    # precision, recall, F1 per epoch: after the timer, before the recorder and early stopping
+    callbacks[1:1] = toolbox.epoch_scores(tasks, config, backbone, validation_batches,
+                                          plan.global_batch)
     if strategy == "gradual":
         blocks = len(bert.transformer_blocks(backbone))
         callbacks.append(bert.GradualUnfreezing(
@@ -325,6 +325,7 @@ def fine_tune(preset: bert.Preset, tasks: dict[str, Task], plan: DistributionPla
     # CPU seconds of all this process's threads: on a shared machine wall time depends on
     # the neighbours, CPU time much less so.
     train_time, cpu_time = time.perf_counter() - start, time.process_time() - cpu_start
+    toolbox.plot_learning_rate(run, model, key, len(train_batches), label)
     probabilities = predict_probabilities(model, tasks, "validation", validation_batches)
     predicted = probabilities[task.name].argmax(1)
     metrics = classification_metrics(task.labels("validation"), predicted, task.class_names)
@@ -352,7 +353,7 @@ def train(preset: bert.Preset, tasks: dict[str, Task], plan: DistributionPlan,
     if config.benchmark:
         benchmark(config.preset, tasks, config, run)
         return None
-    if config.comparison:
+    if config.comparison or config.sweep:  # --compare, or --learning-rates... (sweep.py)
         return compare_strategies(fine_tune, preset, tasks, plan, config, run, baseline)
     if config.folds > 1:
         return cross_validate(fine_tune, preset, tasks, plan, config, run)
@@ -414,6 +415,7 @@ def evaluate(outcome: dict | None, tasks: dict[str, Task], preset: bert.Preset,
         outcome["test_probabilities"], cut), task.class_names)
     metrics["split"] = task.data.test_split
     run.record["metrics"] = metrics
+    toolbox.report_classes(run, metrics, task)  # per class, zero-recall warning, P/R/F1 taught
     run.record["results"]["validation_metrics"] = validation
     run.record["results"]["test_accuracy"] = round(metrics["accuracy"], 4)
     if threshold["threshold"] is not None:  # test F1 and accuracy at 0.5 and at the threshold
@@ -448,10 +450,9 @@ def analyse_errors(outcome: dict | None, tasks: dict[str, Task], config: argpars
     """Which test texts are wrong, and what do they have in common?
 
     Every test text gets automatic tags (negation, contrast, intensifier, short, long, many
-    word pieces, low confidence). The error rate of each tag, against the overall error rate,
-    points at what the model finds hard; so do the error rate by length and the confidence of
-    right vs wrong answers. ``errors.csv`` lists every mistake with its tags and empty
-    ``error_type`` / ``fix_idea`` columns for you to fill in. Run :func:`evaluate` first.
+    word pieces, low confidence); the error rate of each tag, by length, and the confidence of
+    right vs wrong answers point at what the model finds hard. ``errors.csv`` lists every
+    mistake with its tags, and (label_audit.py) whether its label looks wrong.
     """
     if outcome is None:  # --benchmark trained nothing
         return None
@@ -559,7 +560,7 @@ def save_model(outcome: dict | None, config: argparse.Namespace, run: Run,
             multitask_output=task.name if len(tasks) > 1 else None,
             class_names=task.class_names, label_values=list(task.data.label_values),
             text_column=task.data.text_column, label_column=task.data.label_column,
-            threshold=outcome.get("threshold"))
+            threshold=outcome.get("threshold"), clean_social=config.clean_social)
         run.save()
     return run.path(names[0])
 
@@ -584,6 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     outcome = train(preset, tasks, plan, config, run, baseline)
     evaluate(outcome, tasks, preset, config, run)
     analyse_errors(outcome, tasks, config, run)
+    find_label_errors(outcome, baseline, tasks, config, run)  # model error or label error?
     explain_errors(outcome, tokenizer, tasks, config, run)
     save_model(outcome, config, run, tasks, preset)
     finish(run, plan)

@@ -40,6 +40,9 @@ def predict_parser() -> argparse.ArgumentParser:
                              "is not overwritten without --force")
     parser.add_argument("--probabilities", action="store_true",
                         help="add one probability column per class (p_<label>)")
+    parser.add_argument("--labels", metavar="COLUMN",
+                        help="the file is labelled in COLUMN: also score it (accuracy, macro "
+                             "F1, confusion matrix; written beside --out)")
     parser.add_argument("--batch-size", type=positive_int, default=64,
                         help="texts per prediction batch (default 64)")
     parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
@@ -60,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     ids, texts, id_name = text_readers.read_unlabelled_table(
         args.data, args.text_column, args.id_column, text_column_guess=settings["text_column"])
     print(f"{len(texts):,} texts from {args.data}; {len(models)} model(s) from {run_dir}")
+    if settings.get("clean_social"):  # the run was trained on cleaned texts
+        from toolkit.text.social import clean_all
+
+        texts = clean_all(texts)
     probabilities = predictor.predict_texts(
         models, predictor.saved_tokenizer(run_dir, settings), texts,
         max_length=settings["max_length"], input_names=settings["input_names"],
@@ -70,4 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {out} ({len(texts):,} rows: " + ", ".join(
         f"{value} {count:,}" for value, count in zip(settings["label_values"], counts,
                                                      strict=True)) + ")")
+    if args.labels:
+        from labs.lab06_bert_finetune.scoring import score_file
+
+        score_file(predictor.decide(probabilities, settings.get("threshold") or 0.5), args,
+                   settings, out)
     return 0

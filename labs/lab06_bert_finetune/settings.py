@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 from typing import NamedTuple
 
+from labs.lab06_bert_finetune.toolbox_flags import add_toolbox_flags, settle_toolbox
 from toolkit.cli import add_distribute_flag, lab_parser, positive_int
 from toolkit.errors import CourseError
 from toolkit.text import bert
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     modes.add_argument("--benchmark", action="store_true",
                        help="only measure training tokens/s (random weights, no download) "
                             "across batch size, sequence length and precision")
+    add_toolbox_flags(parser)
     return parser
 
 
@@ -186,6 +188,7 @@ def settle(config: argparse.Namespace) -> argparse.Namespace:
         config.pad_to_multiple = 64 if config.quick else 16
     if config.benchmark:  # speed only: no baseline, nothing fine-tuned
         config.no_baseline = True
+    settle_toolbox(config)
     return config
 
 

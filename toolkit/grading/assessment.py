@@ -42,6 +42,7 @@ from toolkit.grading.meaning import (
     meaning_for,
     paragraph_text,
     run_in_label,
+    starts_answer,
 )
 from toolkit.grading.report_text import (
     PROSE_KINDS,
@@ -383,6 +384,9 @@ def _paragraphs(document: Document, section: Section | None = None) -> list[Sect
             current = []
             heading = line if line.kind == "heading" else heading
         else:
+            if current and line.kind == "prose" and starts_answer(line.text):
+                found.append(Section(heading, current))  # "Roadblocks: ..." on the next line
+                current = []
             current.append(line)
     return found
 

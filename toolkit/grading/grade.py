@@ -40,6 +40,10 @@ Paragraphs are matched to criteria by meaning with the course's sentence encoder
 keywords decide. ``--lab-map L02=lab01_vgg16_inference,...`` maps another course's lab
 markers in multi-lab documents.
 
+Repeated warnings (60,000 zip members that point outside the archive) are counted and shown a
+few of each kind (``... and 59,997 more like it``, :mod:`toolkit.repeated_lines`): the
+console lists at most 200 lines, and every page keeps to its size budget.
+
 Exit code 0 when the class was graded, even when some submissions had problems (they are
 listed as warnings); 2 when the command itself cannot run (no such folder, a bad rubric or
 overrides file: one line naming the key, its value and what is expected; nothing is written).
@@ -80,10 +84,12 @@ from toolkit.grading.rubric import Rubric, load_rubric
 from toolkit.grading.rubric_names import rubric_names, rubric_path
 from toolkit.grading.sentence_encoder import encoder_status
 from toolkit.grading.submissions import survey
+from toolkit.repeated_lines import bounded
 from toolkit.resources import TOMLDecodeError, load_toml
 from toolkit.safe_text import for_terminal, short_repr
 
 OVERRIDES_NAME = "overrides.toml"
+CONSOLE_WARNING_LINES = 200  # the console shows at most this many; summary.md groups them all
 
 
 def load_overrides(path: Path) -> list[dict]:
@@ -349,7 +355,9 @@ def _main(argv: list[str] | None = None) -> int:
                            f"{rubric.max_points:g}{flag}"))
     if warnings:  # file names and messages from submissions: no escape code is obeyed
         print(f"\n{len(warnings)} warning(s):")
-        print("\n".join(f"  {for_terminal(w, keep_newlines=False)}" for w in warnings))
+        shown = bounded(warnings, show=3, max_lines=CONSOLE_WARNING_LINES,
+                        rest=f"see {out / 'summary.md'}")
+        print("\n".join(f"  {for_terminal(w, keep_newlines=False)}" for w in shown))
     print_class_report(report, out)
     slowest = max(timings.items(), key=lambda item: item[1], default=None)
     slowest_note = f"; slowest {slowest[0]}, {slowest[1]:.2f} s" if slowest else ""

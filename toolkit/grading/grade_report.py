@@ -39,7 +39,29 @@ from toolkit.grading.integrity import Flag
 from toolkit.grading.roster import RosterMatch
 from toolkit.grading.rubric import Rubric
 from toolkit.reflection import TEMPLATES_DIR
-from toolkit.safe_text import for_csv, for_html, for_markdown, one_line
+from toolkit.repeated_lines import bounded
+from toolkit.safe_text import encodable, for_csv, for_html, for_markdown, one_line
+
+# Size budgets: however many warnings a submission gives (60,000 zip members that point
+# outside the archive), a page lists them grouped by kind, a few of each, within its budget.
+SUMMARY_BYTES = 2**20
+FEEDBACK_BYTES = 256 * 2**10
+SUMMARY_WARNING_LINES = 2000
+FEEDBACK_WARNING_LINES = 500
+
+
+def bounded_warnings(warnings: list[str], *, budget: int = SUMMARY_BYTES // 2,
+                     max_lines: int = SUMMARY_WARNING_LINES) -> list[str]:
+    """The warnings a page shows: grouped by kind, the first few of each, with lines saying
+    how many more there were (the gradebook's ``warnings`` column keeps the exact count)."""
+    return bounded(warnings, show=5, max_lines=max_lines, budget=budget,
+                   rest="the gradebook counts every warning per student")
+
+
+def _write_page(path: Path, text: str) -> Path:
+    """Write a page as UTF-8: a lone surrogate that got this far is shown as an escape."""
+    path.write_text(encodable(text), encoding="utf-8")
+    return path
 
 
 def _template(name: str) -> Template:
@@ -100,8 +122,10 @@ def feedback_text(grade: StudentGrade, rubric: Rubric) -> str:
                        f"change.\n")
     warnings = ""
     if grade.warnings:
+        shown = bounded_warnings(grade.warnings, budget=FEEDBACK_BYTES // 2,
+                                 max_lines=FEEDBACK_WARNING_LINES)
         warnings = "\n## Problems reading your submission\n" + "\n".join(
-            f"- {md_escape(w)}" for w in grade.warnings) + "\n"
+            f"- {md_escape(w)}" for w in shown) + "\n"
     extra = (f" ({_points(grade.base_points)} + {_points(grade.extra_points)} extra credit)"
              if grade.extra_points else "")
     return _template("feedback.md").substitute(
@@ -118,8 +142,7 @@ def write_feedback(grade: StudentGrade, rubric: Rubric, out: Path) -> Path:
     folder = out / grade.student
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / (f"feedback_{grade.lab}.md" if grade.split else "feedback.md")
-    path.write_text(feedback_text(grade, rubric), encoding="utf-8")
-    return path
+    return _write_page(path, feedback_text(grade, rubric))
 
 
 # --- the class -----------------------------------------------------------------------------
@@ -224,13 +247,14 @@ def write_summary(grades: list[StudentGrade], rubric: Rubric, out: Path, *,
         "seconds": f"{seconds:.1f}", "per_submission": f"{seconds / max(1, len(grades)):.3f}",
     }
     tables = class_tables(grades, rubric)
+    shown = bounded_warnings(warnings)
     markdown = _template("summary.md").substitute(
         {key: md_escape(value) for key, value in facts.items()},
         **{name: md_table(*table) for name, table in tables.items()
            if name != "gradebook_table"},
         integrity=class_sections.integrity_markdown(list(flags)),
         roster=class_sections.roster_markdown(roster, list(roster_problems)),
-        warnings="\n".join(f"- {md_escape(w)}" for w in warnings) or "_none_")
+        warnings="\n".join(f"- {md_escape(w)}" for w in shown) or "_none_")
     review_students = {i for i, row in enumerate(tables["gradebook_table"][1]) if row[4]}
     page = _template("summary.html").substitute(
         {key: for_html(value) for key, value in facts.items()},
@@ -242,11 +266,11 @@ def write_summary(grades: list[StudentGrade], rubric: Rubric, out: Path, *,
                                    highlight=review_students),
         integrity=class_sections.integrity_html(list(flags)),
         roster=class_sections.roster_html(roster, list(roster_problems)),
-        warnings=("<ul>" + "".join(f"<li>{for_html(w)}</li>" for w in warnings) + "</ul>")
-        if warnings else "<p><em>none</em></p>")
+        warnings=("<ul>" + "".join(f"<li>{for_html(w)}</li>" for w in shown) + "</ul>")
+        if shown else "<p><em>none</em></p>")
     md_path, html_path = out / "summary.md", out / "summary.html"
-    md_path.write_text(markdown, encoding="utf-8")
-    html_path.write_text(page, encoding="utf-8")
+    _write_page(md_path, markdown)
+    _write_page(html_path, page)
     return md_path, html_path
 
 
@@ -275,5 +299,5 @@ def write_review(grades: list[StudentGrade], path: Path, flags: list[Flag] = ())
     document = {"override": entries}
     if flags:
         document["flag"] = class_sections.review_entries(list(flags))
-    path.write_text(header + tomli_w.dumps(document), encoding="utf-8")
+    _write_page(path, header + tomli_w.dumps(document))
     return path

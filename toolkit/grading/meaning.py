@@ -71,6 +71,23 @@ def run_in_label(text: str) -> str | None:
     return None
 
 
+# Labels of a shown sample or a fact ("Text:", "Predicted label:", "Epochs:"), not of an answer.
+_DATA_LABEL = re.compile(r"\b(text|sentence|review|input|image|photo|example|sample|true|truth|"
+                         r"gold|actual|label|pred\w*|model|confidence|correct|answer|output|"
+                         r"file|id|guess\w*|score|accuracy|loss|epochs?|batch|time|note|source)\b",
+                         re.I)
+ANSWER_MIN_WORDS = 8  # words after the label for a labelled line to start an answer
+
+
+def starts_answer(text: str) -> bool:
+    """Does this line start an answer of its own ("Roadblocks: the first run crashed ...")?
+    Answers written on consecutive lines, each after its run-in label, are separate units."""
+    label = run_in_label(text)
+    if label is None or _DATA_LABEL.search(label):
+        return False
+    return len(text.split()) - len(label.split()) >= ANSWER_MIN_WORDS
+
+
 def paragraph_text(lines) -> str:
     """The words of a paragraph a student wrote (prose and tables)."""
     return " ".join(line.text for line in lines if line.kind in ("prose", "table")).strip()

@@ -33,6 +33,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from toolkit.errors import CourseError
+from toolkit.safe_text import for_terminal
 
 MIN_SIDE = 32  # smaller photos hold too little detail to be upscaled to 224 px meaningfully
 FITS = ("crop", "squash")
@@ -61,6 +62,13 @@ class Photo:
     def name(self) -> str:
         return self.path.name
 
+    @property
+    def shown(self) -> str:
+        """The file name as it is safe to print or draw: a control or bidirectional character
+        (``ESC [2J``, BEL, U+202E) or a byte the name could not decode (``caf\\xe9``) is
+        shown as an escape, not obeyed."""
+        return for_terminal(self.path.name, keep_newlines=False)
+
 
 @dataclass
 class SkippedFile:
@@ -70,7 +78,7 @@ class SkippedFile:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: skipped, {self.reason}"
+        return for_terminal(f"{self.path}: skipped, {self.reason}", keep_newlines=False)
 
 
 @dataclass
@@ -91,6 +99,11 @@ class PhotoSet:
     @property
     def names(self) -> list[str]:
         return [photo.name for photo in self.photos]
+
+    @property
+    def shown_names(self) -> list[str]:
+        """The names as they are safe to print (see :attr:`Photo.shown`)."""
+        return [photo.shown for photo in self.photos]
 
     def describe(self) -> dict:
         """A JSON-ready summary for a run record."""

@@ -44,6 +44,10 @@ _MODULES = {
     "HEADS": "choices",
     "POOLINGS": "choices",
     "STRATEGIES": "choices",
+    "SCHEDULES": "choices",
+    "WarmupCosineRestarts": "schedules",
+    "make_schedule": "schedules",
+    "encoder_facts": "facts",
     "FirstToken": "model",
     "MaskedMeanPooling": "model",
     "apply_strategy": "model",
@@ -56,7 +60,7 @@ _MODULES = {
     "transformer_blocks": "model",
     "GradualUnfreezing": "optimisation",
     "LayerwiseAdamW": "optimisation",
-    "WarmupLinearDecay": "optimisation",
+    "WarmupLinearDecay": "schedules",
     "default_precision": "optimisation",
     "resolve_precision": "optimisation",
     "make_optimizer": "optimisation",
@@ -88,7 +92,8 @@ _MODULES = {
 __all__ = sorted(_MODULES)
 
 
-_SUBMODULES = ("choices", "model", "optimisation", "predictor", "presets", "speed", "tokens")
+_SUBMODULES = ("choices", "facts", "model", "optimisation", "predictor", "presets", "schedules",
+               "speed", "tokens")
 
 
 def __getattr__(name: str):

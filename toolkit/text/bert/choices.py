@@ -7,3 +7,6 @@ and ``--help`` answers before Keras loads.
 STRATEGIES = ("full", "frozen", "last-n", "layerwise", "gradual")
 POOLINGS = ("mean", "cls")
 HEADS = ("linear", "mlp")
+# Learning-rate schedules: BERT's warm-up + linear decay, warm-up + cosine with warm restarts,
+# or a constant rate halved when the monitored metric stops improving (ReduceLROnPlateau).
+SCHEDULES = ("linear", "cosine-restarts", "plateau")

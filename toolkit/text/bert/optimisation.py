@@ -1,42 +1,16 @@
-"""Optimisation: the warm-up + linear-decay schedule, layer-wise AdamW, the precision policy."""
+"""Optimisation: AdamW with a schedule (:mod:`.schedules`), layer-wise AdamW, the precision
+policy."""
 
 from __future__ import annotations
 
 import keras
 
+from toolkit.text.bert.schedules import WarmupLinearDecay, make_schedule
+
+__all__ = ["GradualUnfreezing", "LayerwiseAdamW", "WarmupLinearDecay", "default_precision",
+           "make_optimizer", "resolve_precision"]
+
 # --- Optimisation: schedule and layer-wise learning rates -----------------------------------
-
-@keras.saving.register_keras_serializable(package="kerascourse")
-class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up from 0 to ``peak`` over ``warmup_steps``, then linear decay to 0.
-
-    The schedule of BERT (Devlin et al. 2019): warm-up keeps the first, noisy updates small
-    while Adam's moment estimates settle.
-
-    Args:
-        peak: the highest learning rate (e.g. 2e-5).
-        total_steps: optimizer steps of the whole training.
-        warmup_steps: steps of the warm-up (e.g. 10% of ``total_steps``).
-    """
-
-    def __init__(self, peak: float, total_steps: int, warmup_steps: int):
-        if total_steps < 1 or not 0 <= warmup_steps < total_steps:
-            raise ValueError(f"need 0 <= warmup_steps < total_steps, got {warmup_steps}, "
-                             f"{total_steps}")
-        self.peak = float(peak)
-        self.total_steps = int(total_steps)
-        self.warmup_steps = int(warmup_steps)
-
-    def __call__(self, step):
-        step = keras.ops.cast(step, "float32")
-        warm = self.peak * step / max(1, self.warmup_steps)
-        decay = self.peak * (self.total_steps - step) / (self.total_steps - self.warmup_steps)
-        return keras.ops.maximum(keras.ops.where(step < self.warmup_steps, warm, decay), 0.0)
-
-    def get_config(self):
-        return {"peak": self.peak, "total_steps": self.total_steps,
-                "warmup_steps": self.warmup_steps}
-
 
 @keras.saving.register_keras_serializable(package="kerascourse")
 class LayerwiseAdamW(keras.optimizers.AdamW):
@@ -137,17 +111,19 @@ class GradualUnfreezing(keras.callbacks.Callback):
 
 def make_optimizer(*, learning_rate: float, total_steps: int, warmup_fraction: float = 0.1,
                    weight_decay: float = 0.01, accumulate: int = 1,
-                   lr_multipliers: dict[str, float] | None = None, gated: bool = False):
-    """AdamW with the warm-up + linear-decay schedule, the usual BERT fine-tuning optimizer.
+                   lr_multipliers: dict[str, float] | None = None, gated: bool = False,
+                   schedule: str = "linear", cycles: int = 2):
+    """AdamW with the warm-up + linear-decay schedule, the usual BERT fine-tuning optimizer
+    (``schedule``: another of :data:`.choices.SCHEDULES`, see :mod:`.schedules`).
 
     ``accumulate`` > 1 sums the gradients of that many batches before each update (the
     effective batch is ``accumulate`` times larger, memory stays the same). The schedule counts
     every batch, because Keras's optimizer counts every batch in ``iterations``.
     Biases and LayerNorm weights are excluded from weight decay, as in BERT.
     """
-    schedule = WarmupLinearDecay(learning_rate, total_steps,
-                                 int(warmup_fraction * total_steps))
-    options = dict(learning_rate=schedule, weight_decay=weight_decay,
+    rate = make_schedule(schedule, peak=learning_rate, total_steps=total_steps,
+                         warmup_fraction=warmup_fraction, cycles=cycles)
+    options = dict(learning_rate=rate, weight_decay=weight_decay,
                    gradient_accumulation_steps=accumulate if accumulate > 1 else None)
     optimizer = LayerwiseAdamW(lr_multipliers=lr_multipliers, gated=gated, **options) \
         if lr_multipliers or gated else keras.optimizers.AdamW(**options)

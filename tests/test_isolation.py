@@ -1,0 +1,106 @@
+"""toolkit.grading.isolation: each student in a worker of their own. The reading and the
+assessing are replaced here by stand-ins, so each test takes a second or two: a result comes
+back in order, an exception or a dead worker becomes "could not be graded", and a stalled
+worker is killed at the time limit (its process is gone)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from toolkit.grading import isolation
+from toolkit.grading.assessment import REVIEW, StudentGrade
+from toolkit.grading.rubric import load_rubric
+
+RUBRIC = load_rubric()
+
+
+@pytest.fixture
+def stand_ins(monkeypatch):
+    """Workers that read nothing: a submission is its student id; the encoder never loads."""
+    monkeypatch.setattr(isolation, "_preload", lambda: None)
+    monkeypatch.setattr(isolation, "read_submission", lambda student, path: student)
+    monkeypatch.setattr(isolation, "submission_facts", lambda submission: f"facts {submission}")
+
+    def assess(student, rubric, lab_map=None):
+        if student == "boom":
+            raise ValueError("a crafted table")
+        if student == "dies":
+            os._exit(3)  # as if killed for memory
+        if student == "pickle":
+            return [StudentGrade(student, [], [lambda: None])]  # cannot be sent back
+        if student.startswith("slow"):
+            Path(os.environ["STALLED_PID"]).write_text(str(os.getpid()))
+            time.sleep(300)  # a parser stuck on a crafted file
+        return [StudentGrade(student, [], [], lab=lab) for lab in ("lab02", "lab03")
+                ][:2 if student == "two" else 1]
+
+    monkeypatch.setattr(isolation, "assess_labs", assess)
+
+
+def test_default_jobs_is_between_one_and_four(monkeypatch):
+    for cores, jobs in ((None, 1), (1, 1), (2, 2), (4, 4), (64, 4)):
+        monkeypatch.setattr(isolation.os, "cpu_count", lambda cores=cores: cores)
+        assert isolation.default_jobs() == jobs
+
+
+def test_grades_come_back_in_order_with_their_facts(stand_ins):
+    entries = [(name, Path(f"subs/{name}")) for name in ("ann", "two", "bob", "cy")]
+    facts: list = []
+    grades, seconds = isolation.grade_all(entries, RUBRIC, jobs=2, facts=facts)
+    assert [g.student for g in grades] == ["ann", "two", "two", "bob", "cy"]
+    assert [g.lab for g in grades if g.student == "two"] == ["lab02", "lab03"]
+    assert sorted(facts) == ["facts ann", "facts bob", "facts cy", "facts two"]
+    assert len(seconds) == 4 and all(0 < s < 60 for s in seconds)
+    assert isolation.grade_all([], RUBRIC) == ([], [])
+
+
+def test_an_exception_a_dead_worker_or_an_unsendable_result_is_graded_by_hand(stand_ins):
+    entries = [(name, Path(f"subs/{name}")) for name in ("boom", "dies", "pickle", "ann")]
+    facts: list = []
+    grades, _ = isolation.grade_all(entries, RUBRIC, jobs=2, facts=facts)
+    by_name = {g.student: g for g in grades}
+    assert facts == ["facts ann"]  # an ungraded submission gives no facts
+    for name, why in (("boom", "ValueError: a crafted table"), ("dies", "exit code 3"),
+                      ("pickle", "could not be passed back")):
+        grade = by_name[name]
+        assert grade.source == f"subs/{name}"
+        assert len(grade.results) == len(RUBRIC.criteria)
+        assert all(r.status == REVIEW and r.points == 0 for r in grade.results)
+        assert all(isolation.UNGRADED in r.evidence[0] and why in r.evidence[0]
+                   for r in grade.results), grade.results[0].evidence
+        assert grade.warnings == [f"{grade.results[0].evidence[0]}: grade it by hand"]
+        assert "the grader could not read" in grade.results[0].feedback
+    assert by_name["ann"].results == []
+
+
+def test_facts_that_fail_never_cost_the_grade(stand_ins, monkeypatch):
+    def broken(submission):
+        raise RuntimeError("no facts today")
+
+    monkeypatch.setattr(isolation, "submission_facts", broken)
+    labs, facts = isolation.grade_with_facts("ann", Path("subs/ann"), RUBRIC)
+    assert [g.student for g in labs] == ["ann"] and facts is None
+    assert [g.student for g in isolation.grade_one("ann", Path("a"), RUBRIC)] == ["ann"]
+
+
+def test_a_stalled_worker_is_killed_at_the_time_limit(stand_ins, tmp_path, monkeypatch):
+    pid_file = tmp_path / "stalled.pid"
+    monkeypatch.setenv("STALLED_PID", str(pid_file))
+    limit = 1.5
+    started = time.monotonic()
+    grades, seconds = isolation.grade_all([("slow", Path("subs/slow")),
+                                           ("ann", Path("subs/ann"))], RUBRIC,
+                                          timeout=limit, jobs=2)
+    elapsed = time.monotonic() - started
+    # A generous bound, measured against the limit this test set: the property is "killed".
+    assert elapsed < limit + 10, f"graded in {elapsed:.0f} s with a {limit:g} s limit"
+    assert seconds[0] >= limit  # never killed before its time
+    slow, ann = grades
+    assert ann.student == "ann" and ann.results == []
+    assert f"stopped after the {limit:g} s time limit" in slow.results[0].evidence[0]
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)  # the stalled worker no longer exists
