@@ -95,12 +95,16 @@ def main(argv: list[str] | None = None) -> int:
         build_s = time.perf_counter() - start
         rubric = load_rubric()
         load_before = os.getloadavg()
+        cpu_before = os.times()
         start = time.perf_counter()
         timings: dict[str, float] = {}
         report = ClassReport()
         grades, warnings = grade_folder(submissions, rubric, out, timings=timings,
                                         report=report, jobs=args.jobs)
         grade_s = time.perf_counter() - start
+        cpu_after = os.times()
+        cpu_s = sum(after - before for after, before in zip(cpu_after[:4], cpu_before[:4],
+                                                             strict=True))
         load_after = os.getloadavg()
         for student, variant in built:
             if variant == "hostile deep_folders" and not args.keep:
@@ -110,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
           + ", ".join(f"{n} {v}" for v, n in sorted(variants.items())))
     print(f"graded {len(grades)} submissions in {grade_s:.2f} s "
           f"(including the summary, histogram and {len(grades)} feedback files)")
+    print(f"CPU seconds (grader and its workers): {cpu_s:.2f}, "
+          f"{cpu_s / max(1, len(grades)):.4f} per submission")
     print(f"seconds per submission: {grade_s / max(1, len(grades)):.4f}; load average "
           f"{os.getloadavg()[0]:.1f} after grading")
     slowest = sorted(timings.items(), key=lambda item: -item[1])[:3]

@@ -180,6 +180,19 @@ def test_a_short_reflection_part_in_the_students_words_is_about_the_lab(tmp_path
     grade = assess(_report(tmp_path, text), REFLECTION, lab="lab04_bag_of_words")
     assert not any("not this assignment" in w for w in grade.warnings)
 
+
+def test_a_published_score_in_a_results_table_and_curves_png_count(tmp_path):
+    (tmp_path / "report.md").write_text(
+        "# Lab 5\n\n## Results\n\n| model | test accuracy |\n|---|---|\n"
+        "| my LSTM on frozen GloVe (this run) | 82.7% |\n| Tai et al. (2015), LSTM | 84.9% |\n\n"
+        "My model is 2.2 points below it because I trained only 5 epochs on 100-d vectors "
+        "instead of 300-d.\n\n![Figure 1](curves.png)\n", encoding="utf-8")
+    (tmp_path / "curves.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    grade = assess(read_submission("s", tmp_path), RUBRIC, lab="lab05_glove_lstm")
+    comparison = grade.result("comparison")
+    assert comparison.status == MET and "Tai et al." in comparison.evidence[0]
+    assert "curves.png" in grade.result("training_check").requirements[0].evidence[0]
+
 class HashEncoder:
     """Stands in for the sentence encoder: a unit vector per text, from its words."""
 

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.output_paths import check_output_folder, writing_to
 from toolkit.record import (
     RECORD_NAME,
     SCHEMA_VERSION,
@@ -59,15 +60,18 @@ __all__ = ["MODEL_NAME", "RECORD_NAME", "SCHEMA_VERSION", "Run", "list_runs", "n
 def new_run_dir(lab: str, out: Path | str = "runs") -> Path:
     """A fresh ``out/<lab>/<timestamp>/`` folder (``-2``, ``-3``… if one exists already)."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path(out) / lab
+    base = check_output_folder(out) / lab  # a link to nowhere, a file: one line, exit 2
     candidate, n = base / stamp, 1
-    while True:
-        try:
-            candidate.mkdir(parents=True, exist_ok=False)
-            return candidate
-        except FileExistsError:
-            n += 1
-            candidate = base / f"{stamp}-{n}"
+    with writing_to(base, "the run folder"):
+        while True:
+            try:
+                candidate.mkdir(parents=True, exist_ok=False)
+                return candidate
+            except FileExistsError:
+                if not candidate.is_dir():  # not a run of this second: something else is wrong
+                    raise
+                n += 1
+                candidate = base / f"{stamp}-{n}"
 
 
 def list_runs(lab: str, out: Path | str = "runs", *, complete_only: bool = True) -> list[Path]:

@@ -48,6 +48,7 @@ MIN_WORDS = SHINGLE
 _PLACEHOLDER = re.compile(r"\$\{?\w+\}?")
 _KINDS = ("prose", "table")  # lines that may be the student's; "generated" stay facts
 _COUNTED = ("prose", "table", "prompt", "generated")
+_CITED_SCORE = re.compile(r"\b(19|20)\d\d\b.*\d+\.\d|\d+\.\d.*\b(19|20)\d\d\b")
 
 
 def normalise(text: str) -> str:
@@ -165,7 +166,11 @@ def mark_course_text(submission: Submission, rubric: Rubric) -> int:
     for document in submission.documents:
         for line in document.lines:
             if line.kind in _KINDS and is_course_text(line.text, fingerprint):
-                line.kind = "prompt"
+                # A published score cited in a results table ("| Tai et al. (2015) | 84.9% |")
+                # is a fact, as the draft's are (the comparison's source, never
+                # understanding); anything else the course wrote is a prompt.
+                line.kind = "generated" if line.kind == "table" and _CITED_SCORE.search(
+                    line.text) else "prompt"
                 marked += 1
     return marked
 

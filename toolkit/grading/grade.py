@@ -84,6 +84,7 @@ from toolkit.grading.rubric import Rubric, load_rubric
 from toolkit.grading.rubric_names import rubric_names, rubric_path
 from toolkit.grading.sentence_encoder import encoder_status
 from toolkit.grading.submissions import survey
+from toolkit.output_paths import check_output_folder, probe_folder, writing_to
 from toolkit.repeated_lines import bounded
 from toolkit.resources import TOMLDecodeError, load_toml
 from toolkit.safe_text import for_terminal, short_repr
@@ -92,10 +93,19 @@ OVERRIDES_NAME = "overrides.toml"
 CONSOLE_WARNING_LINES = 200  # the console shows at most this many; summary.md groups them all
 
 
-def load_overrides(path: Path) -> list[dict]:
-    """The ``[[override]]`` entries of an overrides file (none when it does not exist)."""
+def load_overrides(path: Path, *, required: bool = False) -> list[dict]:
+    """The ``[[override]]`` entries of an overrides file. A file named with ``--overrides``
+    (``required``) must exist; the default ``<out>/overrides.toml`` may be absent (no
+    decisions), but a folder or a link to nowhere in its place is an error."""
+    if not (path.exists() or path.is_symlink()):
+        if not required:
+            return []
+        raise CourseError(f"--overrides {path}: no such file",
+                          fix="pass the file that holds your [[override]] decisions, or leave "
+                              "--overrides out")
     if not path.is_file():
-        return []
+        raise CourseError(f"overrides {path} is not a file (a folder, or a link to nowhere)",
+                          fix="pass the file that holds your [[override]] decisions")
     try:
         raw = load_toml(path)
     except (OSError, UnicodeDecodeError, TOMLDecodeError) as error:
@@ -146,6 +156,26 @@ def check_overrides(entries: list, source: Path | str) -> None:
         missing = [key for key in ("student", "criterion", "points") if key not in entry]
         if missing:
             raise CourseError(f"{where}: {', '.join(missing)} missing", fix=fix)
+    check_conflicts(entries, source)
+
+
+def check_conflicts(entries: list[dict], source: Path | str) -> None:
+    """Two decisions with different points for one student and criterion (the same lab, or
+    one of them for every lab) are a conflict: one CourseError line naming both entries,
+    rather than the last one silently winning. The same decision twice is no conflict."""
+    seen: dict[tuple[str, str], list[tuple[int, dict]]] = {}
+    for number, entry in enumerate(entries, 1):
+        key = (entry["student"], entry["criterion"])
+        for other_number, other in seen.get(key, []):
+            same_lab = None in (entry.get("lab"), other.get("lab")) \
+                or entry.get("lab") == other.get("lab")
+            if same_lab and float(entry["points"]) != float(other["points"]):
+                raise CourseError(
+                    f"{source}: entries {other_number} and {number} conflict: student "
+                    f"{short_repr(key[0])}, criterion {short_repr(key[1])} get "
+                    f"{other['points']:g} and {entry['points']:g} points",
+                    fix="keep the one decision you mean and delete the other")
+        seen.setdefault(key, []).append((number, entry))
 
 
 def apply_overrides(grades: list[StudentGrade], rubric: Rubric, entries: list[dict],
@@ -223,8 +253,11 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
         raise CourseError(f"--export {export} needs --roster roster.csv",
                           why="the LMS matches grades by its own ids, which the roster holds",
                           fix="export the class list from your LMS and pass --roster")
-    overrides = overrides or out / OVERRIDES_NAME
-    decisions = load_overrides(overrides)  # a bad file stops here, before anything is written
+    required = overrides is not None
+    overrides = overrides if required else out / OVERRIDES_NAME
+    # A bad file stops here, before anything is written.
+    decisions = load_overrides(overrides, required=required)
+    probe_folder(out, "the grades")  # a folder that may not be written: now, not after grading
     found = survey(submissions, reserved=reserved_ids(out, submissions))
     if roster is not None:
         report.roster = match_roster(roster, [student for student, _ in found.entries])
@@ -250,6 +283,17 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
     warnings += [] if available or not found.entries else [f"grader: {encoder_line}"]
     warnings += [f"{grade.student}: {warning}" for grade in grades for warning in grade.warnings]
     warnings += apply_overrides(grades, rubric, decisions, overrides.name) + integrity_note
+    with writing_to(out, "the grades"):  # a full disk: one line, the staged pages removed
+        _write_outputs(grades, rubric, out, submissions, report, warnings, export=export,
+                       assignment=assignment, start=start)
+    return grades, warnings
+
+
+def _write_outputs(grades: list[StudentGrade], rubric: Rubric, out: Path, submissions: Path,
+                   report: ClassReport, warnings: list[str], *, export: str | None,
+                   assignment: str | None, start: float) -> None:
+    """Stage every page, then move them into ``out``; ``warnings`` receives the notes of the
+    commit (pages kept because someone edited them)."""
     folder = OutputFolder(out, submissions)
     try:
         for grade in grades:
@@ -268,7 +312,7 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
         folder.discard()
         raise
     folder.commit()
-    return grades, warnings + folder.notes
+    warnings += folder.notes
 
 
 def print_class_report(report: ClassReport, out: Path) -> None:
@@ -321,6 +365,7 @@ def _main(argv: list[str] | None = None) -> int:
                              "(a document's 'L02:' part is graded as that lab)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
+    check_output_folder(args.out)  # '' is refused here; Path('') would be the current folder
     submissions, out = Path(args.submissions), Path(args.out)
     if not submissions.is_dir():
         raise CourseError(f"submissions folder {submissions} not found",
@@ -340,6 +385,9 @@ def _main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     timings: dict[str, float] = {}
     report = ClassReport()
+    if args.overrides is not None and not args.overrides.strip():
+        raise CourseError("--overrides '' names no file",
+                          fix="pass the file of your [[override]] decisions, or leave it out")
     grades, warnings = grade_folder(submissions, rubric, out,
                                     Path(args.overrides) if args.overrides else None,
                                     timeout=args.timeout, timings=timings, roster=roster,

@@ -166,16 +166,21 @@ def write_gradebook(grades: list[StudentGrade], rubric: Rubric, path: Path) -> P
     return path
 
 
+MAX_BARS = 60  # the score histogram's bars at most, whatever the rubric's points
+
+
 def write_histogram(grades: list[StudentGrade], rubric: Rubric, path: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     top = rubric.max_points + rubric.extra_points
     fig, ax = plt.subplots(figsize=(7, 3.6))
     totals = [g.total for g in grades]
     step = 0.5 if any(t % 1 for t in totals) else 1.0  # half points get their own bars
+    step = max(step, top / MAX_BARS)  # a rubric of 4,000 points still draws 60 bars
     edges = [i * step - step / 2 for i in range(int(top / step) + 2)]
     ax.hist(totals, bins=edges, color="tab:blue", edgecolor="white")
     if rubric.pass_mark is not None:
@@ -187,7 +192,10 @@ def write_histogram(grades: list[StudentGrade], rubric: Rubric, path: Path) -> P
                   f"dotted line)")
     ax.set_ylabel("students")
     ax.set_title(f"Scores of {len(grades)} submissions")
-    ax.set_xticks(range(int(top) + 1))
+    if top <= 30:  # a tick per point; a larger rubric gets about 10
+        ax.set_xticks(range(int(top) + 1))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
     ax.yaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -38,6 +38,7 @@ from toolkit.grading.sentence_encoder import (
 )
 from toolkit.grading.submission_facts import SubmissionFacts, submission_facts
 from toolkit.grading.submissions import read_submission
+from toolkit.grading.warm_caches import warm_caches
 
 DEFAULT_TIMEOUT = 60.0  # seconds per student; a normal report takes well under one
 UNGRADED = "could not be graded"
@@ -127,6 +128,8 @@ def grade_all(entries: list[tuple[str, Path]], rubric: Rubric, *,
     ``facts``, when given, receives each graded submission's :class:`SubmissionFacts`.
     """
     encoder = _preload() if entries else None
+    if entries:  # what every grade computes, once here: the workers inherit it with the fork
+        warm_caches(rubric, lab_map, encoder)
     context = _context()
     jobs = jobs or default_jobs()
     grades: list[list[StudentGrade]] = [[] for _ in entries]

@@ -80,19 +80,43 @@ class NotebookCheck:
 
 
 def read_notebook(source) -> nbformat.NotebookNode:
-    """A notebook from a path, JSON text/bytes or a NotebookNode; ValueError when unreadable."""
-    if isinstance(source, nbformat.NotebookNode):
-        return source
+    """A notebook from a path, JSON text/bytes or a notebook dict; ValueError when unreadable.
+
+    Older notebooks (nbformat 1-3: ``worksheets``, ``input``, ``prompt_number``) are
+    converted to version 4 with :func:`nbformat.convert`, so every reader sees one shape.
+    """
+    if isinstance(source, dict):  # a NotebookNode of any nbformat version
+        return nbformat.from_dict(source) if source.get("nbformat") == 4 \
+            else _as_version_4(dict(source))
     if isinstance(source, Path):
         source = source.read_bytes()
     if isinstance(source, bytes):
         source = source.decode("utf-8", errors="replace")
     try:
+        raw = json.loads(source)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise ValueError(f"not valid notebook JSON: {str(error)[:120]}") from None
+    if not isinstance(raw, dict):
+        raise ValueError(f"not a notebook: the JSON is a {type(raw).__name__}, not an object")
+    return _as_version_4(raw)
+
+
+def _as_version_4(raw: dict) -> nbformat.NotebookNode:
+    """A notebook JSON object of any version nbformat knows, as a version 4 NotebookNode."""
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat warns about missing cell ids
-            return nbformat.reads(source, as_version=4)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as error:
-        raise ValueError(f"not valid notebook JSON: {str(error)[:120]}") from None
+            major = raw.get("nbformat")
+            known = nbformat.versions.get(major) if isinstance(major, int) else None
+            if known is not None and major < 4:
+                # A minor version newer than nbformat knows (3.1) upgrades as the known one.
+                minor = raw.get("nbformat_minor")
+                current = getattr(known, "nbformat_minor", 0)
+                if not isinstance(minor, int) or minor > current:
+                    raw["nbformat_minor"] = current
+            # nbformat.reads joins the split lines of old versions, then nbformat.convert
+            # upgrades them to version 4.
+            return nbformat.from_dict(nbformat.reads(json.dumps(raw), as_version=4))
     except Exception as error:  # nbformat raises several unrelated types for bad files
         raise ValueError(f"not a readable notebook: {type(error).__name__}: "
                          f"{str(error)[:120]}") from None

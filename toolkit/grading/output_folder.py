@@ -12,6 +12,7 @@ No path is written inside the submissions folder (links resolved).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -20,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from toolkit.errors import CourseError
+from toolkit.output_paths import check_output_folder
 from toolkit.safe_files import inside, is_regular_file, replace_file
 
 MANIFEST_NAME = ".grader-files.json"
@@ -35,11 +37,21 @@ def _digest(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+# Errors that stop the whole commit: the next file would fail the same way.
+_STOP_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO)
+
+
 def check_out_folder(out: Path, submissions: Path) -> None:
-    """Refuse an ``--out`` that is a file, or that lies inside the submissions folder."""
-    if out.exists() and not out.is_dir():
-        raise CourseError(f"--out {out} is an existing file, not a folder",
-                          fix="choose a folder for the grades, e.g. --out grades/")
+    """Refuse an ``--out`` that cannot hold the grades (a file, a link to nowhere, a path under
+    a file, ``''`` or ``/``: :func:`toolkit.output_paths.check_output_folder`), that lies inside
+    the submissions folder, or whose ``.grader-files.json`` is a link or a folder."""
+    check_output_folder(out)
+    manifest = out / MANIFEST_NAME
+    if os.path.lexists(manifest) and not is_regular_file(manifest):
+        raise CourseError(f"{manifest} is a link or a folder, not the list of files the "
+                          f"grader wrote", why="the grader keeps that list there and never "
+                                               "writes through a link",
+                          fix="move it away (or choose another --out) and grade again")
     if inside(out, submissions):
         raise CourseError(f"the output folder {out} is inside {submissions}",
                           why="it would be graded as a student next time",
@@ -110,6 +122,8 @@ class OutputFolder:
                     data = staged.read_bytes()
                     replace_file(target, data, folder=self.out)
                 except OSError as error:  # e.g. a file where the student's folder goes
+                    if error.errno in _STOP_ERRNOS:  # a full disk: every next file fails too
+                        raise
                     self.notes.append(f"{relative}: not written ({error})")
                     continue
                 written[relative] = hashlib.sha256(data).hexdigest()

@@ -28,6 +28,7 @@ from toolkit.resources import TOMLDecodeError, course_path, load_toml
 from toolkit.safe_text import for_terminal, short_repr
 
 DEFAULT_RUBRIC = course_path("rubrics", "lab_report.toml")
+MAX_POINTS = 1000  # per criterion: a histogram, a table, a sum stay sane
 OPERATORS = ("abs<=", "==", "!=", ">=", "<=", ">", "<")
 _CONDITION = re.compile(r"^\s*(?P<path>[A-Za-z_][\w\-]*(?:\[\])?(?:\.[A-Za-z_][\w\-]*(?:\[\])?)*)"
                         r"\s*(?:(?P<op>abs<=|==|!=|>=|<=|>|<)\s*(?P<value>.+?))?\s*$")
@@ -250,12 +251,16 @@ def _conditions(value, where: str) -> tuple[Condition, ...]:
     return tuple(Condition.parse(text) for text in _words(value, where, "record conditions"))
 
 
-def _points(value, where: str, key: str = "points", *, positive: bool = False) -> float:
-    """A finite number of points (>= 0, or > 0 when ``positive``)."""
+def _points(value, where: str, key: str = "points", *, positive: bool = False,
+            maximum: float | None = MAX_POINTS) -> float:
+    """A finite number of points (>= 0, or > 0 when ``positive``), at most ``maximum``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
             or _number(value) is None or value < 0 or (positive and value == 0):
         raise ValueError(f"{where}: {key} = {short_repr(value)}: expected a number "
                          f"{'> 0' if positive else '>= 0'}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{where}: {key} = {short_repr(value)}: expected at most "
+                         f"{maximum:g} points (a criterion is worth 0 to {maximum:g})")
     return float(value)
 
 
@@ -373,7 +378,7 @@ def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
             raise ValueError(f"criterion id(s) used twice: {', '.join(duplicates)}")
         pass_mark = head.get("pass_mark")
         if pass_mark is not None:
-            pass_mark = _points(pass_mark, "[rubric]", "pass_mark")
+            pass_mark = _points(pass_mark, "[rubric]", "pass_mark", maximum=None)
             top = sum(c.points for c in criteria)
             if pass_mark > top:
                 raise ValueError(f"[rubric]: pass_mark = {pass_mark:g}: expected at most the "

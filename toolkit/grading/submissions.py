@@ -39,6 +39,7 @@ from toolkit.grading.report_text import (
     notebook_document,
     plain_document,
 )
+from toolkit.grading.zip_names import open_zip
 from toolkit.record import RecordError, parse_record
 from toolkit.safe_files import open_regular_file, read_regular_file
 
@@ -268,7 +269,7 @@ def _read_zip(path: Path, submission: Submission) -> dict[str, bytes]:
     stream = None
     try:
         stream = open_regular_file(path)  # a named pipe called mallory.zip is never waited on
-        archive = zipfile.ZipFile(stream)
+        archive, bad_names = open_zip(stream)  # a member's bad UTF-8 name costs that member
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         if stream is not None:
             stream.close()
@@ -276,6 +277,10 @@ def _read_zip(path: Path, submission: Submission) -> dict[str, bytes]:
         return contents
     with stream, archive:
         for info in archive.infolist():
+            if info.filename in bad_names:
+                submission.warn(f"zip member {bad_names[info.filename]} has a name that is "
+                                f"not valid UTF-8, though the zip says it is: skipped")
+                continue
             name = _safe_member_name(info.filename)
             if name is None:
                 submission.warn(f"zip member {info.filename!r} points outside the archive "

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from toolkit.grading.submissions import (
     read_annotations_text,
     student_id,
 )
+from toolkit.output_paths import check_output_file, writing_to
 from toolkit.record import RECORD_NAME, RecordError, read_checked_record
 from toolkit.reflection import NEW_DRAFT_NAME, REFLECTION_NAME, TODO
 from toolkit.safe_files import is_regular_file, read_regular_file
@@ -124,13 +127,35 @@ def build_zip(run_dirs: list[Path], out: Path, include: list[Path] | None = None
     if total > MAX_SUBMISSION_BYTES:
         warnings.append(f"{total:,} bytes in all: the grader reads at most "
                         f"{MAX_SUBMISSION_BYTES:,} bytes per student")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(out.name + ".part")
-    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, name in entries:
-            archive.write(path, name)
-    temporary.replace(out)
+    with writing_to(out, "the zip"):
+        _write_zip(entries, out)
     return out, warnings
+
+
+def _write_zip(entries: list[tuple[Path, str]], out: Path) -> None:
+    """Write the zip into a temporary file of its own beside ``out`` (created with
+    ``O_EXCL``, so never through a link someone placed there), then rename it to ``out``;
+    on any error the temporary file is removed and ``out`` is left as it was."""
+    check_output_file(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stale = out.with_name(out.name + ".part")  # what an older version left after a crash
+    if stale.is_symlink() or is_regular_file(stale):
+        stale.unlink()  # a link is removed, never followed
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part",
+                                             dir=out.parent)
+    try:
+        with os.fdopen(descriptor, "w+b") as stream, \
+                zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path, name in entries:
+                archive.write(path, name)
+        umask = os.umask(0)  # mkstemp makes the file private; give it open()'s permissions
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        check_output_file(out)  # still no link or folder in its place
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,12 +164,14 @@ def main(argv: list[str] | None = None) -> int:
         description="Package run folders (reflection, record, figures, errors.csv) into one "
                     "zip to hand in. The zip's name is your student id.")
     parser.add_argument("run_dirs", nargs="+", type=Path, help="run folders to submit")
-    parser.add_argument("--out", required=True, type=Path,
+    parser.add_argument("--out", required=True,
                         help="the zip to write, named after you, e.g. alice.zip")
     parser.add_argument("--include", nargs="*", type=Path, default=[],
                         help="extra files to add (a notebook or PDF report)")
     args = parser.parse_args(argv)
-    out = args.out if args.out.suffix.lower() == ".zip" else args.out.with_suffix(".zip")
+    given = check_output_file(args.out)  # '', '.', '/', a link to nowhere: one line
+    out = check_output_file(given if given.suffix.lower() == ".zip"
+                            else given.with_suffix(".zip"))
     if student_id(out.stem) != out.stem:
         print(f"note: the grader will use the student id {student_id(out.stem)!r} for "
               f"{out.name}")

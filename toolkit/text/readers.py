@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -283,16 +285,49 @@ def _drop_incomplete(raw: RawTexts, path: Path, where: str) -> RawTexts:
 
 # --- labels -----------------------------------------------------------------------------------
 
+# A number as a spreadsheet or pandas writes it: 2, +2, 02, 2.0, 2.00, 2e0 (ASCII digits only:
+# Python's int() would also take "1_0" as 10 and other scripts' digits).
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
 def _as_integer(label: str) -> int | None:
     """``"1"`` -> 1, ``"1.0"`` -> 1 (a spreadsheet export), anything else -> None."""
+    label = label.strip()
+    if not _NUMBER.fullmatch(label):
+        return None
     try:
         return int(label)
     except ValueError:
         try:
             number = float(label)
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
-        return int(number) if number.is_integer() else None
+        return int(number) if math.isfinite(number) and number.is_integer() else None
+
+
+def _check_not_mixed(labels: list[str], lines: list[int], path: Path | str,
+                     column: str) -> None:
+    """Refuse a column that holds whole numbers and words both (``1``, ``pos``): each kind
+    would become classes of its own, and ``2`` would never meet ``two``."""
+    numbers = [(label, line) for label, line in zip(labels, lines, strict=True)
+               if _as_integer(label) is not None]
+    if not numbers or len(numbers) == len(labels):
+        return
+    words = [(label, line) for label, line in zip(labels, lines, strict=True)
+             if _as_integer(label) is None]
+
+    def examples(found: list[tuple[str, int]]) -> str:
+        distinct = list(dict.fromkeys(label for label, _ in found))
+        shown = ", ".join(f"{label[:30]!r} (line {next(n for v, n in found if v == label)})"
+                          for label in distinct[:3])
+        return shown + (f" and {len(distinct) - 3:,} more" if len(distinct) > 3 else "")
+
+    raise CourseError(
+        f"{path}: {column} mixes numbers and words: {len(numbers):,} row(s) hold numbers, e.g. "
+        f"{examples(numbers)}; {len(words):,} hold words, e.g. {examples(words)}",
+        why="numbers and words would become separate classes",
+        fix="write every label the same way (all numbers or all words), or pass the right "
+            "--label-column")
 
 
 def check_labels(labels: list[str], lines: list[int], path: Path | str, column: str) -> None:
@@ -304,11 +339,12 @@ def check_labels(labels: list[str], lines: list[int], path: Path | str, column: 
     * a single class leaves nothing to classify.
     """
     for label, line in zip(labels, lines, strict=True):
-        if is_number(label) and _as_integer(label) is None:
+        if is_number(label) and _NUMBER.fullmatch(label.strip()) and _as_integer(label) is None:
             raise CourseError(
                 f"{path} line {line}: {column} holds the number {label!r}, not a class",
                 why="labels must be classes (words or whole numbers), not scores",
                 fix="bin the scores into classes first, or pass the right --label-column")
+    _check_not_mixed(labels, lines, path, column)
     distinct = Counter(labels)
     if len(distinct) > max(10, len(labels) / 2):
         examples = ", ".join(repr(label[:30]) for label in list(distinct)[:3])
