@@ -27,6 +27,7 @@ from toolkit.errors import CourseError
 from toolkit.record import RecordError, read_checked_record
 from toolkit.resources import load_syllabus
 from toolkit.runs import list_runs
+from toolkit.safe_text import for_terminal
 
 # Notebooks (``python -m labs notebook``, written to notebooks/) run in their own folder, so
 # the runs made from them land in notebooks/runs/: the course map counts them too.
@@ -182,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"folder holding the runs made from the notebooks (default "
                              f"{NOTEBOOK_RUNS}/)")
     args = parser.parse_args(argv)
-    print(course_map(Path(args.out), Path(args.notebook_runs)))
+    # What the map quotes from run records may come from elsewhere: shown, never obeyed.
+    print(for_terminal(course_map(Path(args.out), Path(args.notebook_runs))))
     return 0
 
 

@@ -104,3 +104,50 @@ def test_a_stalled_worker_is_killed_at_the_time_limit(stand_ins, tmp_path, monke
     assert f"stopped after the {limit:g} s time limit" in slow.results[0].evidence[0]
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text()), 0)  # the stalled worker no longer exists
+
+
+def test_workers_are_forked_where_fork_exists(monkeypatch):
+    assert isolation._context().get_start_method() == "fork"  # Linux: nothing re-imported
+    monkeypatch.setattr(isolation.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert isolation._context().get_start_method() == "spawn"  # Windows
+
+
+def test_the_encoder_loads_once_in_the_graders_process(monkeypatch):
+    monkeypatch.setattr(isolation, "process_encoder", lambda: "the encoder")
+    assert isolation._preload() == "the encoder"
+
+
+def test_grading_in_this_process_turns_an_exception_into_a_grade_by_hand(stand_ins,
+                                                                        monkeypatch):
+    labs, facts = isolation.grade_with_facts("ann", Path("subs/ann"), RUBRIC)
+    assert [g.student for g in labs] == ["ann"] and facts == "facts ann"
+    assert [g.lab for g in isolation.grade_one("two", Path("subs/two"), RUBRIC)] == \
+        ["lab02", "lab03"]
+    labs, facts = isolation.grade_with_facts("boom", Path("subs/boom"), RUBRIC)
+    (grade,) = labs
+    assert facts is None and grade.student == "boom" and grade.source == "subs/boom"
+    assert grade.results[0].evidence == [f"{isolation.UNGRADED} (ValueError: a crafted table)"]
+    assert grade.results[0].feedback == ("Your instructor will grade this by hand: the grader "
+                                         "could not read your submission.")
+    assert [r.criterion for r in grade.results] == list(RUBRIC.criteria)
+
+    def long_error(student, path):
+        raise OSError("x" * 500)
+
+    monkeypatch.setattr(isolation, "read_submission", long_error)
+    (grade,), _ = isolation.grade_with_facts("cy", Path("subs/cy"), RUBRIC)
+    assert grade.results[0].evidence == [f"{isolation.UNGRADED} (OSError: {'x' * 160})"]
+
+
+def test_another_courses_lab_map_reaches_the_assessment(stand_ins, monkeypatch):
+    seen = []
+
+    def assess(submission, rubric, lab_map=None):
+        seen.append((submission, rubric, lab_map))
+        return [StudentGrade(submission, [], [])]
+
+    monkeypatch.setattr(isolation, "assess_labs", assess)
+    lab_map = {"Week 2": "lab02"}
+    isolation.grade_one("ann", Path("subs/ann"), RUBRIC, lab_map)
+    grades, _ = isolation.grade_all([("bob", Path("subs/bob"))], RUBRIC, lab_map=lab_map)
+    assert seen == [("ann", RUBRIC, lab_map)] and grades[0].student == "bob"

@@ -174,7 +174,8 @@ def test_multitask_one_backbone_two_heads(tiny_preset, tmp_path):
         for index, text in enumerate(texts):
             writer.writerow([text, ["acting", "plot", "music"][index % 3]])
     config = config_for(tiny_preset, tmp_path, "--multitask", "--task",
-                        f"topic={path}:sentence:topic:0.5", "--no-baseline", "--no-save")
+                        f"topic={path}:sentence:topic:0.5", "--no-baseline", "--no-save",
+                        "--class-weight", "balanced", "--freeze-task", "topic")
     tasks = {"sst2": synthetic_sst2()}
     tasks["topic"] = lab.load_extra_task(config.task[0], config.seed, limit=50)
     assert tasks["topic"].loss_weight == 0.5 and len(tasks["topic"].class_names) == 3
@@ -190,8 +191,10 @@ def test_multitask_one_backbone_two_heads(tiny_preset, tmp_path):
     assert any("topic_accuracy" in key for key in run.record["history"][0])
     parameters = outcome["parameters"]  # full fine-tuning: all but the unused pooler train
     assert outcome["row"]["strategy"] == "full"
-    assert parameters["non_trainable"] == 32 * 32 + 32
+    assert parameters["non_trainable"] == 32 * 32 + 32 + 32 * 3 + 3  # and the frozen topic head
     assert outcome["row"]["validation_accuracy"] == pytest.approx(per_task["sst2"]["accuracy"], abs=1e-4)
+    assert not outcome["model"].get_layer("topic").trainable
+    assert outcome["model"].get_layer("sst2").trainable
 
 
 @pytest.mark.slow

@@ -157,3 +157,20 @@ def test_sweep_varies_one_setting_at_a_time_and_keeps_the_best(tmp_path):
     assert run.path("sweep.png").is_file() and run.record["figures"]["sweep"]
     with pytest.raises(CourseError, match="cannot be combined"):
         lab.parse_args(["--quick", "--learning-rates", "1e-4", "--compare"])
+
+
+def test_multitask_batches_weigh_each_tasks_classes():
+    ids = [np.array([2, 5 + index, 3]) for index in range(4)]
+    labels = {"a": np.array([0, 1, -1, -1]), "b": np.array([-1, -1, 2, 0])}
+    batches = bert.PaddedBatches(ids, labels, batch_size=4, pad_to_multiple=1,
+                                 sample_weights={"a": [1.0, 3.0, 1.0, 1.0],
+                                                 "b": [1.0, 1.0, 0.5, 2.0]})
+    _, targets, weights = batches[0]
+    order = batches.plan[0]
+    assert list(weights["a"]) == [[1.0, 3.0, 0.0, 0.0][row] for row in order]
+    assert list(weights["b"]) == [[0.0, 0.0, 0.5, 2.0][row] for row in order]
+    assert list(targets["b"]) == [[0, 0, 2, 0][row] for row in order]
+    with pytest.raises(ValueError, match="one weight per text"):
+        bert.PaddedBatches(ids, labels, sample_weights={"a": [1.0]})
+    with pytest.raises(CourseError, match="--multitask"):
+        lab.parse_args(["--quick", "--freeze-task", "topic"])

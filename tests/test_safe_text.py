@@ -104,3 +104,12 @@ def test_lone_surrogates_become_escapes_so_utf8_can_write_them():
     # A byte a file name could not decode (kept as U+DC80..U+DCFF) is shown as that byte.
     assert one_line("a\udc80b \udcffc \udc7f") == "a\\x80b \\xffc \\udc7f"
     assert for_terminal("\udd00") == "\\udd00"
+    assert one_line("\ud800 \udfff") == "\\ud800 \\udfff"  # the range's two ends
+
+
+def test_short_repr_shows_a_newline_in_a_repr_as_an_escape():
+    class Shown:
+        def __repr__(self):
+            return "line one\nline two\x1b"
+
+    assert short_repr(Shown()) == "line one\\nline two\\x1b"

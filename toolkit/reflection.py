@@ -332,7 +332,8 @@ def _label_audit(record: dict) -> str:
             f"most rows of that class"
             + (f" (probabilities: {sources})" if sources else "")
             + f". Every flagged training and test row is in "
-              f"`{_cell(audit.get('csv') or 'label_issues.csv')}`.")
+              f"`{_cell(audit.get('csv') or 'label_issues.csv')}`. A flag is a question, not "
+              f"a verdict, and only as good as the model: a weak one flags its own mistakes.")
     examples = [row for row in audit.get("examples") or [] if isinstance(row, dict)][:3]
     if examples:
         text += "\n\n" + markdown_table(

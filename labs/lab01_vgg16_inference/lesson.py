@@ -30,6 +30,7 @@ How to run
     python -m labs.lab01_vgg16_inference --quick --weights none --images my_photos/
     python -m labs.lab01_vgg16_inference --images my_photos/ --benchmark
     python -m labs.lab01_vgg16_inference --compare-models --images my_photos/
+    python -m labs.lab01_vgg16_inference --perturb --images dog.jpg   # shifted, darkened...
     python -m labs.lab01_vgg16_inference --transfer my_classes/ --model mobilenet_v2 \
         --fine-tune-epochs 3
 

@@ -24,7 +24,9 @@ def dropout_on_and_off(results: list[dict], data: ImageSplits, run: Run) -> dict
     With ``training=False`` (what ``predict`` and ``evaluate`` use) all units work and the
     output is the same every time. ``fit`` reports the training accuracy averaged over the
     epoch *with dropout on*; measured again with it off (``evaluate`` on the training
-    images), the network is better on its training data than the curves suggest.
+    images), the network is better on its training data than the curves suggest. Part of
+    that difference is the average itself (the weights improve during the epoch): the
+    dropout-0 run, if trained, shows that part alone.
     """
     with_dropout = [r for r in results if r["dropout"] > 0] or results
     chosen = max(with_dropout, key=lambda r: r["best_val_accuracy"])
@@ -33,7 +35,7 @@ def dropout_on_and_off(results: list[dict], data: ImageSplits, run: Run) -> dict
     outputs = {mode: [np.asarray(model(x, training=mode == "train")) for _ in range(2)]
                for mode in ("train", "inference")}
     dropouts = [layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
-    probe = keras.Model(model.inputs, dropouts[-1].output) if dropouts else None
+    probe = keras.Model(model.inputs[0], dropouts[-1].output) if dropouts else None
     units = ({mode: [np.asarray(probe(x[:1], training=mode == "train"))[0, :UNITS_SHOWN]
                      for _ in range(2)] for mode in ("train", "inference")} if probe else None)
 

@@ -26,6 +26,8 @@ How to run
     python -m labs.lab02_mlp_dropout --dropout 0 0.5 --l2 1e-4 --width 256 --patience 3
     python -m labs.lab02_mlp_dropout --dropout 0.2 --learning-rates 0.1 0.01 0.001
     python -m labs.lab02_mlp_dropout --dropout 0.2 --batch-sizes 32 128 512 --epochs 10
+    python -m labs.lab02_mlp_dropout --dropout 0.2 --custom-loop --epochs 5   # a loop by hand
+    python -m labs.lab02_mlp_dropout --hidden-units 32 128 512 2048 --epochs 5   # capacity
     python -m labs.lab02_mlp_dropout --quick
 
 MNIST's training images are downloaded once (11 MB) through the course's data registry

@@ -20,6 +20,7 @@ How to run
     python -m labs.lab03_cnn_mnist --dataset fashion_mnist
     python -m labs.lab03_cnn_mnist --dataset fashion_mnist --arch reference
     python -m labs.lab03_cnn_mnist --quick --dataset fashion_mnist
+    python -m labs.lab03_cnn_mnist --arch reference --compare-mlp --batch-sizes 64 256
 
 MNIST's training images are downloaded once (9.9 MB) through the course's data registry;
 offline, ``--data-dir ../shared/data`` holds all four files (a re-compressed copy of the

@@ -76,15 +76,17 @@ def bag_of_words_features(texts: list[str]):
 
 def embedding_features(texts: list[str], preset_name: str | None, max_length: int):
     """Mean-pooled sentence vectors of a frozen pretrained encoder (one forward pass)."""
-    from toolkit.text import bert
+    from labs.command_line import startup_notes_dropped
 
+    with startup_notes_dropped():  # TensorFlow's start-up notes, as the lab keeps them away
+        from toolkit.text import bert
     preset = bert.resolve_preset(preset_name or bert.OFFLINE_PRESET)
     tokenizer = bert.make_tokenizer(preset)
     backbone = bert.load_backbone(preset)
     tokens = tokenizer.encode(texts, max_length)
     print(f"encoder: {preset.label}; embedding {len(texts):,} texts ...")
     return bert.sentence_embeddings(backbone, tokens.token_ids, max_length=max_length,
-                                    pad_id=tokenizer.pad_id), preset.label
+                                    pad_id=tokenizer.pad_id), preset_name or bert.OFFLINE_PRESET
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,9 +38,11 @@ def training_batches(tasks: dict[str, Task], split: str, config: argparse.Namesp
     labels = {name: np.concatenate(parts) for name, parts in labels.items()}
     main = main_task(tasks)
     weights = None
-    per_class = class_weights(main.labels("train"), len(main.class_names), config.class_weight)
-    if per_class is not None and split == "train" and len(tasks) == 1:
-        weights = per_class[labels[main.name]]
+    if split == "train" and config.class_weight != "none":  # each task weighs its own classes
+        weights = {name: class_weights(task.labels("train"), len(task.class_names),
+                                       config.class_weight)[np.maximum(labels[name], 0)]
+                   for name, task in tasks.items()}
+        weights = weights if len(tasks) > 1 else weights[main.name]
     return bert.PaddedBatches(
         token_ids, labels if len(tasks) > 1 else labels[main.name], batch_size=batch_size,
         input_names=bert.input_names(backbone), shuffle=shuffle, seed=config.seed,

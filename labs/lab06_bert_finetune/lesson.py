@@ -229,6 +229,7 @@ def build_model(preset: bert.Preset, tasks: dict[str, Task], config: argparse.Na
                                   head=head, pooling=config.pooling, dropout=config.head_dropout)
     bert.apply_strategy(backbone, strategy, unfreeze_last=config.unfreeze_last,
                         pooling=config.pooling)
+    toolbox.freeze_task_head(model, backbone, tasks, config)  # --freeze-task NAME
     return model, backbone
 
 

@@ -1,6 +1,6 @@
 """The rest of lab 6's fine-tuning toolbox, each a one-line hook in the lesson:
 precision, recall and F1 every epoch (:func:`epoch_scores`), the learning-rate curve
-(:func:`plot_learning_rate`), the per-class table, the zero-recall warning and the metrics
+(:func:`plot_learning_rate`), ``--freeze-task`` (:func:`freeze_task_head`), the per-class table, the zero-recall warning and the metrics
 taught with the run's own confusion matrix (:func:`report_classes`), and ``--clean-social``
 (:func:`clean_dataset`)."""
 
@@ -14,6 +14,7 @@ import numpy as np
 from labs.lab06_bert_finetune.batches import predict_probabilities
 from labs.lab06_bert_finetune.tasks import Task, main_task
 from toolkit.classification import EpochScores, class_warnings, per_class_rows
+from toolkit.errors import CourseError
 from toolkit.learning_rate import learning_rate_curve, learning_rate_figure
 from toolkit.metric_lessons import explain_metrics
 from toolkit.runs import Run
@@ -79,6 +80,24 @@ def report_classes(run: Run, metrics: dict, task: Task) -> None:
         print(f"warning: {warning}")
         run.record.setdefault("warnings", []).append(warning)
     run.save()
+
+
+def freeze_task_head(model, backbone, tasks: dict[str, Task],
+                     config: argparse.Namespace) -> None:
+    """``--freeze-task NAME``: the layers of task NAME's head stop training (its loss still
+    flows into the shared encoder). The head's layers are named after the task."""
+    name = config.freeze_task
+    if not name:
+        return
+    if name not in tasks:
+        raise CourseError(f"--freeze-task {name!r} is not one of the tasks",
+                          fix=f"name one of {', '.join(tasks)}")
+    frozen = [layer for layer in model.layers if layer is not backbone
+              and (layer.name == name or layer.name.startswith(f"{name}_"))]
+    for layer in frozen:
+        layer.trainable = False
+    print(f"--freeze-task: the {name} head ({', '.join(layer.name for layer in frozen)}) "
+          f"stays fixed")
 
 
 def clean_dataset(dataset: text_datasets.TextDataset,

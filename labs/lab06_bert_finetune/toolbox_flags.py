@@ -27,6 +27,9 @@ def add_toolbox_flags(parser: argparse.ArgumentParser) -> None:
                             "others (e.g. 0.1; default 0: hard labels)")
     group.add_argument("--head-dropout", type=float, default=0.1, metavar="P",
                        help="dropout rate before the classifier head's layers (default 0.1)")
+    group.add_argument("--freeze-task", metavar="NAME",
+                       help="--multitask: keep the head of task NAME fixed (its loss still "
+                            "trains the shared encoder)")
     sweep = parser.add_argument_group("sweeps (one setting at a time, one table and figure)")
     sweep.add_argument("--learning-rates", nargs="+", type=float, default=[], metavar="LR",
                        help="train once with each peak learning rate, e.g. 2e-5 5e-5 1e-4")
@@ -56,5 +59,8 @@ def settle_toolbox(config: argparse.Namespace) -> None:
         raise CourseError("a sweep (--learning-rates, --batch-sizes, --epochs-grid) cannot be "
                           "combined with --compare, --folds or --benchmark",
                           fix="run them one after the other")
+    if config.freeze_task and not config.multitask:
+        raise CourseError("--freeze-task only makes sense with --multitask",
+                          fix="add --multitask (and the task with --task NAME=...)")
     if config.cycles is None:
         config.cycles = max(2, config.epochs or 1)

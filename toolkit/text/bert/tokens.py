@@ -214,7 +214,8 @@ class PaddedBatches(keras.utils.PyDataset):
             smaller ones keep batches more random.
         pad_id: the [PAD] id (default 0).
         sample_weights: a weight per text, multiplied into its loss (e.g. class weights for
-            an imbalanced data set; default ``None``: 1 each). Single-task labels only.
+            an imbalanced data set; default ``None``: 1 each); for multitask labels a dict
+            ``name -> weight per text`` (outputs not listed: 1 each).
         **kwargs: ``keras.utils.PyDataset`` options (``workers``...).
     """
 
@@ -238,9 +239,15 @@ class PaddedBatches(keras.utils.PyDataset):
             self.labels = {name: np.asarray(values) for name, values in labels.items()}
         elif labels is not None:
             self.labels = np.asarray(labels)
-        self.sample_weights = None if sample_weights is None else \
-            np.asarray(sample_weights, dtype="float32")
-        if self.sample_weights is not None and len(self.sample_weights) != len(self.token_ids):
+        if isinstance(sample_weights, dict):  # multitask: a weight per text for each output
+            self.sample_weights = {name: np.asarray(values, dtype="float32")
+                                   for name, values in sample_weights.items()}
+        else:
+            self.sample_weights = None if sample_weights is None else \
+                np.asarray(sample_weights, dtype="float32")
+        weight_arrays = self.sample_weights.values() if isinstance(self.sample_weights, dict) \
+            else [] if self.sample_weights is None else [self.sample_weights]
+        if any(len(values) != len(self.token_ids) for values in weight_arrays):
             raise ValueError("sample_weights needs one weight per text")
         self.batch_size = batch_size
         self.input_names = tuple(input_names)
@@ -316,6 +323,8 @@ class PaddedBatches(keras.utils.PyDataset):
                 picked = values[safe_rows]
                 targets[name] = np.maximum(picked, 0)
                 weights[name] = real * (picked >= 0)
+                if isinstance(self.sample_weights, dict) and name in self.sample_weights:
+                    weights[name] = weights[name] * self.sample_weights[name][safe_rows]
             return inputs, targets, weights
         if self.sample_weights is not None:
             real = real * self.sample_weights[safe_rows]
