@@ -193,6 +193,39 @@ def test_a_published_score_in_a_results_table_and_curves_png_count(tmp_path):
     assert comparison.status == MET and "Tai et al." in comparison.evidence[0]
     assert "curves.png" in grade.result("training_check").requirements[0].evidence[0]
 
+
+DRAFT = """# Reflection: Text processing and bag-of-words classification
+
+_Draft written by kerascourse from `record.json` on 2026-12-03. The facts below were measured._
+
+## Task, data and model
+- **Seed and command:** 42, `python -m labs.lab04_bag_of_words --quick` with 2 epochs of Adam
+
+## Comparison with the published score
+Published: **83.10%** accuracy on the test split (R. Socher et al. 2013); measured 73.39% after 2 epochs.
+
+{comparison}
+
+## Reflection
+### Learning insights
+**TODO** What did this lab teach you that you did not know before?
+"""
+
+
+def test_a_draft_without_its_record_earns_nothing_from_the_facts_it_filled_in(tmp_path):
+    todo = "**TODO** Justify the difference between your score and the published one."
+    grade = assess(_report(tmp_path, DRAFT.format(comparison=todo), "REFLECTION.md"),
+                   REFLECTION)
+    assert grade.total == 0, [r.evidence for r in grade.results]
+    assert grade.authorship.generated > 0
+    # The student's own justification, written in place of the prompt, stays theirs.
+    own = ("My 73.39% is ten points below because the quick run trained only 2 epochs on "
+           "4,000 sentences, while the paper used the full treebank.")
+    submission = _report(tmp_path, DRAFT.format(comparison=own), "REFLECTION.md")
+    assess(submission, REFLECTION)
+    kinds = {line.text[:10]: line.kind for line in submission.documents[0].lines}
+    assert kinds["My 73.39% "] == "prose" and kinds["- **Seed a"] == "generated"
+
 class HashEncoder:
     """Stands in for the sentence encoder: a unit vector per text, from its words."""
 

@@ -159,11 +159,59 @@ def is_course_text(text: str, fingerprint: Fingerprint) -> bool:
     return bool(total) and covered >= COURSE_SHARE * total
 
 
+DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
+
+
+@lru_cache(maxsize=1)
+def draft_fact_sections() -> dict[str, bool]:
+    """The reflection draft's sections that the run fills in: heading -> whether the
+    template asks the student to write there too (a TODO prompt below the facts)."""
+    template = course_path("templates", "reflection.md").read_text(encoding="utf-8")
+    found: dict[str, bool] = {}
+    for part in re.split(r"^## ", template, flags=re.M)[1:]:
+        heading, _, body = part.partition("\n")
+        if re.search(r"\$\w+", body) and "\n###" not in body:  # not the Reflection prompts
+            found[normalise(heading)] = "TODO" in body
+    return found
+
+
+def mark_draft_facts(document) -> int:
+    """In a reflection draft handed in without its ``record.json`` (nothing marked
+    ``generated``), the lines the run filled in under the draft's fact sections are facts,
+    not the student's words: every line of a facts-only section, and the lines above a TODO
+    that is still there. Returns how many lines."""
+    if any(line.kind == "generated" for line in document.lines) or not any(
+            DRAFT_MARK in line.text for line in document.lines[:10]):
+        return 0
+    sections, marked = draft_fact_sections(), 0
+    current: list | None = None
+    runs: list[tuple[bool, list]] = []
+    for line in document.lines:
+        if line.kind == "heading" and line.level <= 2:
+            key = normalise(line.text.lstrip("#"))
+            current = [] if key in sections else None
+            if current is not None:
+                runs.append((sections[key], current))
+        elif current is not None:
+            current.append(line)
+    for asks, lines in runs:
+        todo = next((i for i, line in enumerate(lines) if line.kind == "prompt"), None)
+        if asks and todo is None:
+            continue  # the student replaced the prompt: what is there may be theirs
+        for line in lines[:todo] if asks else lines:
+            if line.kind in _KINDS:
+                line.kind = "generated"
+                marked += 1
+    return marked
+
+
 def mark_course_text(submission: Submission, rubric: Rubric) -> int:
-    """Mark the lines that are mostly course text as ``prompt``; returns how many lines."""
+    """Mark the lines that are mostly course text as ``prompt`` (and a record-less draft's
+    facts as ``generated``); returns how many lines."""
     fingerprint = course_fingerprint(rubric)
     marked = 0
     for document in submission.documents:
+        marked += mark_draft_facts(document)
         for line in document.lines:
             if line.kind in _KINDS and is_course_text(line.text, fingerprint):
                 # A published score cited in a results table ("| Tai et al. (2015) | 84.9% |")
