@@ -15,6 +15,7 @@ from test_glove import write_glove
 from test_text_data import corpus, write_csv
 
 from labs import lab05_glove_lstm as lab
+from labs.lab05_glove_lstm import attention
 from toolkit.callbacks import merge_phases
 from toolkit.cli import run_main
 from toolkit.runs import read_record
@@ -103,6 +104,25 @@ def test_build_model_encoders_with_layer_norm(encoder, layer):
     assert model.predict(sequences["x_test"], verbose=0).shape == (2, 3)
     # The recurrent encoders skip <PAD> positions; the CNN takes no mask.
     assert model.get_layer("embedding").mask_zero is (encoder != "cnn1d")
+
+
+def test_attention_encoder_weights_are_distributions_over_the_real_words():
+    words = topic_glove_words()
+    glove = GloveVectors(list(words), np.array(list(words.values()), dtype=np.float32))
+    sequences = sequences_for(glove)
+    config = lab.parse_args(["--encoder", "attention", "--units", "8"])
+    model = lab.build_model(sequences, 3, config, mode="fine-tuned")
+    assert model.get_layer("position_embedding") is not None
+    assert "TransformerEncoder" in lab.describe_layers("m", sequences, 3, config, "attention")
+    assert model.predict(sequences["x_test"], verbose=0).shape == (2, 3)
+    weights = attention.attention_weights(model, sequences["x_test"])
+    assert weights.shape == (2, attention.ATTENTION_HEADS, 5, 5)
+    for sentence, words in enumerate((2, 3)):  # "the team" and "galaxy zzz the", padded to 5
+        np.testing.assert_allclose(weights[sentence, :, :words].sum(axis=-1), 1.0, atol=1e-5)
+        assert np.allclose(weights[sentence, :, :, words:], 0)  # <PAD> gets no attention
+    texts = ["a b c d but e", "a b", "a b c d e", "x " * 30]
+    ids = np.array([[2] * 6 + [0] * 30, [2] * 2 + [0] * 34, [2] * 5 + [0] * 31, [2] * 36])
+    assert attention.pick_sentences(texts, ids) == [0, 2]  # the contrast first, then short
 
 
 def test_parse_args_encoders():
@@ -215,18 +235,20 @@ def test_two_encoders_neighbour_oov_unit_vectors_and_learned_embeddings(topics_c
     glove = write_glove(tmp_path / "more.6d.txt", words)
     record = run_lab(lab, ["--data", str(topics_csv), "--label-column", "topic",
                            "--glove-file", str(glove), "--quick", "--no-save", "--units", "4",
-                           "--embeddings", "fine-tuned", "random", "--encoder", "gru", "cnn1d",
+                           "--embeddings", "fine-tuned", "random", "--encoder", "gru",
+                           "attention",
                            "--oov", "neighbors", "--normalize", "--layer-norm",
                            "--out", str(tmp_path / "runs")])
     results = record["results"]
     rows = results["embedding_comparison"]
     assert [row["model"] for row in rows] == ["gru fine-tuned", "gru random",
-                                              "cnn1d fine-tuned", "cnn1d random"]
+                                              "attention fine-tuned", "attention random"]
     assert all(row["epoch_s"] > 0 and row["parameters"] >= row["trainable_parameters"]
                for row in rows)
     assert results["best_embeddings"]["key"] in {row["model"] for row in rows}
     assert "LayerNorm" in record["model"]["layers"]
-    assert record["hyperparameters"]["encoders"] == ["gru", "cnn1d"]
+    assert record["hyperparameters"]["encoders"] == ["gru", "attention"]
+    assert "attention" in record["figures"] and len(results["attention"]) == 2
     assert results["coverage"]["oov_strategy"] == "neighbors"
     # The topic corpus shares no question word with this GloVe file: nothing is answered.
     assert results["analogy_total"]["answered"] == 0

@@ -63,6 +63,7 @@ def test_significant_digits_and_timed(monkeypatch):
     assert metrics._significant(123456.0) == 123500.0
     assert metrics._significant(1.23456, 2) == 1.2
     clock = ScriptedClock([])
+    clock.now = 50.0
     monkeypatch.setattr(metrics.time, "perf_counter", clock.perf_counter)
 
     def work(a, b=0):
@@ -107,3 +108,49 @@ def test_best_threshold_and_the_threshold_report():
                       "val_accuracy_at_0.8": 0.6}
     assert set(metrics.threshold_report(y_true, probability, [0.5])) == \
         {"test_f1_at_0.5", "test_accuracy_at_0.5"}
+
+
+def test_absent_classes_count_in_the_macro_average_and_nothing_warns():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # zero_division=0: an empty class is 0, silently
+        report = metrics.classification_metrics([0, 0, 1], [0, 0, 1], ["a", "b", "never"])
+    assert report["macro_recall"] == pytest.approx(2 / 3)  # the absent class counts as 0
+    assert report["macro_precision"] == pytest.approx(2 / 3)
+    assert report["weighted_f1"] == 1.0 and report["accuracy"] == 1.0
+    assert report["per_class"]["never"]["support"] == 0
+
+
+def test_the_best_threshold_at_either_end_and_a_low_f1():
+    assert metrics.best_f1_threshold([0, 1], [0.1, 0.9]) == (0.9, 1.0)  # the highest one
+    # Two positives in twenty, one among the five most probable: F1 2/7 at 0.5.
+    probability = [0.5, 0.9, 0.8, 0.7, 0.6] + [0.05 + 0.02 * i for i in range(14)] + [0.01]
+    y_true = [1] + [0] * 18 + [1]
+    threshold, f1 = metrics.best_f1_threshold(y_true, probability)
+    assert threshold == 0.5 and f1 == pytest.approx(2 / 7)
+
+
+def test_inference_timing_defaults_and_a_clock_not_at_zero(monkeypatch):
+    clock = ScriptedClock([0.5] + [0.01] * (3 * 64))
+    clock.now = 100.0  # perf_counter's zero is arbitrary
+    monkeypatch.setattr(metrics.time, "perf_counter", clock.perf_counter)
+    timing = metrics.measure_inference(clock.predict, np.zeros((2100, 2)))
+    assert clock.costs == [] and timing["batch_size"] == 32 and timing["samples"] == 2048
+    assert timing["warmup_s"] == pytest.approx(0.5)
+    clock = ScriptedClock([1.0, 0.5])
+    monkeypatch.setattr(metrics.time, "perf_counter", clock.perf_counter)
+    # 7 samples in batches of 4: one full batch, the last 3 left out.
+    assert metrics.measure_inference(clock.predict, np.zeros((7, 2)), batch_size=4,
+                                     repeats=1)["samples"] == 4
+
+
+def test_the_threshold_report_at_the_edges():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = metrics.threshold_report([1, 0, 1], [0.5, 0.2, 0.9], [0.5, 0.95])
+    assert report["test_f1_at_0.5"] == 1.0  # 0.5 itself predicts the positive class
+    assert report["test_f1_at_0.95"] == 0.0  # nothing predicted positive: 0, not 1
+    assert report["test_accuracy_at_0.95"] == 0.3333

@@ -11,13 +11,16 @@ What you learn
       around it in the training texts), with the coverage measured; ``--normalize`` makes
       every vector unit-length;
     * an Embedding layer initialised from GloVe, kept frozen for ``--freeze-epochs`` and
-      then fine-tuned, feeding an encoder (``--encoder lstm bilstm gru cnn1d``: one or
-      several, compared), optionally followed by LayerNorm (``--layer-norm``), with gradient
+      then fine-tuned, feeding an encoder (``--encoder lstm bilstm gru cnn1d attention``:
+      one or several, compared; attention.py: a Transformer encoder block, its attention
+      weights drawn), optionally followed by LayerNorm (``--layer-norm``), with gradient
       clipping, dropout, early stopping and a checkpoint of the best epoch;
     * frozen vs fine-tuned vs randomly initialised embeddings, and the encoders, compared in
       one table (accuracy, parameters, time per epoch; compare.py);
     * what fine-tuning did to the vectors: a PCA map of the learned embeddings beside the
-      GloVe one.
+      GloVe one;
+    * a corpus streamed from its file with bounded memory (``--stream``, stream.py: a
+      ``keras.utils.PyDataset``), its peak memory measured against the in-memory way.
 
 Data
     ``--dataset sst2_glue`` (default): GLUE SST-2, 67,349 training phrases, evaluated on
@@ -62,10 +65,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from labs.lab05_glove_lstm import attention
 from labs.lab05_glove_lstm.analogies import analogy_benchmark, analogy_file
 from labs.lab05_glove_lstm.compare import comparison_figures, comparison_row, print_comparison
 from labs.lab05_glove_lstm.label_audit import find_label_errors
 from labs.lab05_glove_lstm.settings import QUICK_SIZES, parse_args
+from labs.lab05_glove_lstm.stream import stream_corpus
 from toolkit import plots
 from toolkit.callbacks import default_callbacks, merge_phases
 from toolkit.distribute import DistributionPlan
@@ -97,7 +102,7 @@ PROBE_WORDS = ["good", "bad", "movie", "funny", "boring", "love", "actor", "musi
 ANALOGIES = [("man", "king", "woman"), ("france", "paris", "germany"),
              ("good", "better", "bad"), ("he", "his", "she")]
 ENCODER_NAMES = {"lstm": "an LSTM", "bilstm": "a BiLSTM", "gru": "a GRU",
-                 "cnn1d": "a 1-D CNN"}
+                 "cnn1d": "a 1-D CNN", "attention": "a Transformer encoder"}
 WORD_GROUPS = {
     "positive": ["good", "great", "best", "love", "excellent", "wonderful", "beautiful", "funny"],
     "negative": ["bad", "worst", "terrible", "awful", "boring", "poor", "stupid", "dull"],
@@ -296,6 +301,9 @@ def build_model(sequences: dict, n_classes: int, config: argparse.Namespace, *,
                                        name="bilstm")(x)
     elif encoder == "gru":
         x = keras.layers.GRU(config.units, name="gru")(x)
+    elif encoder == "attention":  # attention.py: position embedding + TransformerEncoder
+        x = attention.transformer_encoder(x, inputs, config.units, config.dropout,
+                                          sequences["length"])
     else:
         x = keras.layers.Conv1D(config.units, 3, padding="same", activation="relu",
                                 name="conv1d")(x)
@@ -314,7 +322,8 @@ def describe_layers(model_key: str, sequences: dict, n_classes: int,
     """One line naming the layers of a model, for the record."""
     body = {"lstm": f"LSTM({config.units})", "bilstm": f"Bidirectional LSTM({config.units})",
             "gru": f"GRU({config.units})",
-            "cnn1d": f"Conv1D({config.units}, 3) -> GlobalMaxPooling1D"}[encoder]
+            "cnn1d": f"Conv1D({config.units}, 3) -> GlobalMaxPooling1D",
+            "attention": attention.describe(config.units)}[encoder]
     return (f"Embedding({len(sequences['vocabulary']):,} x {sequences['matrix'].shape[1]})"
             f" -> {body}{' -> LayerNorm' if config.layer_norm else ''}"
             f" -> Dropout({config.dropout}) -> Dense({n_classes}, softmax)")
@@ -567,6 +576,8 @@ def main(argv: list[str] | None = None) -> int:
     coverage_report(run)
     models, rows = compare_embeddings(sequences, data, config, run)
     comparison_figures(rows, run, data.test_split, REFERENCES[:2])
+    attention.draw_attention(models, rows, sequences, data, run)
+    stream_corpus(sequences, glove, data, config, run, build_model)
     learned_embeddings(models, sequences, glove, run)
     model, probabilities = evaluate_best(models, sequences, data, config, run)
     analyse_errors(probabilities, data, sequences, run)

@@ -14,7 +14,7 @@ from toolkit.text.processing import TOKENIZERS
 
 DESCRIPTION = "Lab 5 - GloVe word embeddings and an LSTM sentiment classifier."
 EMBEDDING_MODES = ("frozen", "fine-tuned", "random")
-ENCODERS = ("lstm", "bilstm", "gru", "cnn1d")
+ENCODERS = ("lstm", "bilstm", "gru", "cnn1d", "attention")
 QUICK_SIZES = {"train": 2000, "validation": 400, "test": 1000}
 
 
@@ -56,7 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                             "it is unfrozen (default 2)")
     model.add_argument("--encoder", nargs="+", choices=ENCODERS, default=None, dest="encoders",
                        help="sequence encoder(s) to train and compare: lstm (default), bilstm, "
-                            "gru, cnn1d (convolution + global max pooling)")
+                            "gru, cnn1d (convolution + global max pooling), attention (a "
+                            "Transformer encoder block with position embeddings)")
     model.add_argument("--bidirectional", action="store_true",
                        help="short for --encoder bilstm")
     model.add_argument("--layer-norm", action="store_true",
@@ -70,6 +71,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                        help="Adam learning rate (default 0.002)")
     model.add_argument("--fine-tune-learning-rate", type=float, default=1e-3,
                        help="Adam learning rate once the embedding is unfrozen (default 0.001)")
+    model.add_argument("--stream", action="store_true",
+                       help="also read GLUE's train.tsv one batch at a time (PyDataset): peak "
+                            "memory against the in-memory way, one epoch trained from it")
     model.add_argument("--patience", type=positive_int, default=2,
                        help="early-stopping patience in epochs (default 2)")
     model.add_argument("--label-audit", action="store_true",

@@ -264,3 +264,25 @@ def error_analysis_figures(run, by_tag: Sequence[dict], by_length: Sequence[dict
     run.add_figure("errors", core_plots.misclassified_table(
         misclassified, run.path("errors.png"),
         title=f"Misclassified {where} texts (most confident first)"))
+
+
+def attention_figure(panels: Mapping[str, tuple[Sequence[str], np.ndarray]], path: Path | str,
+                     *, title: str = "Self-attention weights") -> Path:
+    """One heat map per sentence: row i shows how much token i attends to each token.
+
+    Args:
+        panels: panel title -> ``(tokens, weights)``, ``weights`` of shape
+            ``(len(tokens), len(tokens))`` whose rows sum to 1 (e.g. the mean over heads).
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 5.2), squeeze=False)
+    for ax, (name, (tokens, weights)) in zip(axes.flat, panels.items(), strict=False):
+        image = ax.imshow(weights, cmap="viridis", vmin=0.0)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
+        ticks = np.arange(len(tokens))
+        ax.set_xticks(ticks, tokens, rotation=90, fontsize=8)
+        ax.set_yticks(ticks, tokens, fontsize=8)
+        ax.set_xlabel("attended to (key)")
+        ax.set_ylabel("attending (query)")
+        ax.set_title(name, fontsize=9, wrap=True)
+    fig.suptitle(title)
+    return save_figure(fig, path)
