@@ -184,7 +184,7 @@ def untouched_drafts(submission: Submission, own_words: int) -> list[str]:
     if own_words >= MIN_OWN_WORDS:
         written = sum(len(WORD.findall(line.text)) for document in submission.documents
                       for line in document.lines
-                      if line.kind in ("prose", "table", "prompt", "generated"))
+                      if line.kind in ("prose", "table", "prompt"))  # facts apart
         if own_words >= MIN_OWN_SHARE_WORDS or own_words >= UNTOUCHED_SHARE * written:
             return []  # the student wrote something of their own
     found = []
