@@ -174,3 +174,46 @@ def test_multitask_batches_weigh_each_tasks_classes():
         bert.PaddedBatches(ids, labels, sample_weights={"a": [1.0]})
     with pytest.raises(CourseError, match="--multitask"):
         lab.parse_args(["--quick", "--freeze-task", "topic"])
+
+
+def test_compare_models_tokenizes_for_each_and_evaluates_the_preset_model(tmp_path, capsys,
+                                                                           monkeypatch):
+    from types import SimpleNamespace
+
+    from labs.lab06_bert_finetune import model_comparison
+    from toolkit.distribute import DistributionPlan
+    from toolkit.runs import Run
+
+    def resolve(name):
+        if name == "missing":
+            raise CourseError("--preset missing: no such folder")
+        return SimpleNamespace(name=name)
+
+    tokenized = []
+    monkeypatch.setattr(model_comparison.bert, "resolve_preset", resolve)
+    monkeypatch.setattr(model_comparison, "tokenize",
+                        lambda tasks, preset, config: tokenized.append(preset.name))
+    config = lab.parse_args(["--quick", "--preset", "main", "--out", str(tmp_path),
+                             "--compare-models", "other", "missing", "main"])
+    run = Run.start(lab.LAB_ID, title="models", argv=config.argv, seed=1, out=tmp_path)
+    trained = []
+
+    def fine_tune(preset, tasks, plan, variant, run, *, key):
+        trained.append(preset.name)
+        run.record["results"][key] = {"history": [{"epoch": 1}], "training": {}}
+        backbone = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        backbone.num_layers, backbone.hidden_dim = 2, 32  # as a keras-hub backbone says
+        return {"key": key, "backbone": backbone, "row": {
+            "train_time_s": 1.0, "train_cpu_s": 2.0 + len(trained), "samples_per_s": 10.0,
+            "validation_accuracy": 0.5 + 0.1 * len(trained), "validation_macro_f1": 0.5}}
+
+    plan = DistributionPlan.create(enabled=False, per_replica_batch=32, learning_rate=1e-4)
+    outcome = model_comparison.compare_models(fine_tune, SimpleNamespace(name="main"), {},
+                                              plan, config, run)
+    assert trained == ["other", "main"]  # the --preset model last, once
+    assert tokenized == ["other", "main"]  # each in its own word pieces, --preset's at the end
+    assert outcome["key"] == "model_3" and "missing left out" in capsys.readouterr().out
+    models = run.record["results"]["models"]
+    assert [row["parameters"] for row in models] == [8, 8] and run.path("models.png").is_file()
+    with pytest.raises(CourseError, match="cannot be combined"):
+        lab.parse_args(["--quick", "--compare-models", "x", "--compare"])

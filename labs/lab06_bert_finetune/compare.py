@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from labs.lab06_bert_finetune.model_comparison import compare_models
 from labs.lab06_bert_finetune.reference import comparison_references
 from labs.lab06_bert_finetune.sweep import sweep_settings
 from labs.lab06_bert_finetune.tasks import Task
@@ -28,6 +29,8 @@ def compare_strategies(fine_tune: Callable[..., dict], preset: bert.Preset,
     """
     if config.sweep:  # --learning-rates / --batch-sizes / --epochs-grid
         return sweep_settings(fine_tune, preset, tasks, plan, config, run)
+    if config.compare_models:  # --compare-models PRESET...
+        return compare_models(fine_tune, preset, tasks, plan, config, run)
     rows = [baseline["result"]] if baseline else []
     best = None
     for strategy, head in config.comparison:

@@ -354,7 +354,7 @@ def train(preset: bert.Preset, tasks: dict[str, Task], plan: DistributionPlan,
     if config.benchmark:
         benchmark(config.preset, tasks, config, run)
         return None
-    if config.comparison or config.sweep:  # --compare, or --learning-rates... (sweep.py)
+    if config.comparison or config.sweep or config.compare_models:  # compare.py, sweep.py
         return compare_strategies(fine_tune, preset, tasks, plan, config, run, baseline)
     if config.folds > 1:
         return cross_validate(fine_tune, preset, tasks, plan, config, run)

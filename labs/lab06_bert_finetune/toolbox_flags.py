@@ -30,6 +30,10 @@ def add_toolbox_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--freeze-task", metavar="NAME",
                        help="--multitask: keep the head of task NAME fixed (its loss still "
                             "trains the shared encoder)")
+    group.add_argument("--compare-models", nargs="+", default=[], metavar="PRESET",
+                       help="also fine-tune these encoders (preset names or folders) on the "
+                            "same data and settings: size, speed and accuracy in one table and "
+                            "figure; the --preset model is evaluated")
     sweep = parser.add_argument_group("sweeps (one setting at a time, one table and figure)")
     sweep.add_argument("--learning-rates", nargs="+", type=float, default=[], metavar="LR",
                        help="train once with each peak learning rate, e.g. 2e-5 5e-5 1e-4")
@@ -59,6 +63,10 @@ def settle_toolbox(config: argparse.Namespace) -> None:
         raise CourseError("a sweep (--learning-rates, --batch-sizes, --epochs-grid) cannot be "
                           "combined with --compare, --folds or --benchmark",
                           fix="run them one after the other")
+    if config.compare_models and (config.compare or config.folds > 1 or config.sweep
+                                  or config.benchmark or config.multitask):
+        raise CourseError("--compare-models cannot be combined with --compare, --folds, a "
+                          "sweep, --benchmark or --multitask", fix="run them one at a time")
     if config.freeze_task and not config.multitask:
         raise CourseError("--freeze-task only makes sense with --multitask",
                           fix="add --multitask (and the task with --task NAME=...)")
