@@ -55,7 +55,8 @@ def attention_weights(model: keras.Model, token_ids: np.ndarray) -> np.ndarray:
     length)``, each row a distribution over the real (non-padding) words."""
     encoder = model.get_layer(ENCODER_LAYER)
     inputs = keras.Model(model.inputs[0], model.get_layer(POSITIONS_LAYER).output)
-    x = inputs(token_ids, training=False)
+    # A plain tensor (no Keras mask attached): the padding mask is passed explicitly.
+    x = keras.ops.convert_to_tensor(keras.ops.convert_to_numpy(inputs(token_ids, training=False)))
     _, scores = encoder(x, padding_mask=keras.ops.not_equal(token_ids, 0),
                         return_attention_scores=True, training=False)
     return keras.ops.convert_to_numpy(scores)
