@@ -174,3 +174,17 @@ def test_lab6_states_which_probabilities_it_audits(folds, baseline, expected):
                                                                   FakeTask(), config)
     assert expected in source and probabilities.shape == (20, 2) and len(labels) == 20
     assert split == ("validation" if expected == "validation predictions" else "train")
+
+
+def test_a_class_with_one_training_row_skips_the_audit_not_the_run(tmp_path, capsys):
+    run = StubRun(tmp_path)
+    labels = np.array([0] * 9 + [1])  # one row of class 1: no folds possible
+    result = label_audit.audit_with_cross_validation(
+        run, np.eye(10), labels, [str(i) for i in range(10)], test_labels=[0, 1],
+        test_probabilities=np.full((2, 2), 0.5), test_texts=["a", "b"],
+        class_names=["x", "y"], model="logistic regression")
+    assert "class counts are [9, 1]" in result["skipped"]
+    assert run.record["label_audit"] == result and run.saved == 1
+    assert "label audit skipped" in capsys.readouterr().out
+    assert not run.path("label_issues.csv").exists()
+    assert reflection._label_audit(run.record) == ""

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import textwrap
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,7 +153,9 @@ def audit_split(labels: Sequence[int], probabilities: np.ndarray, *, split: str,
     if len(np.unique(labels)) < 2 or len(labels) < 2 * classes:
         issues = np.zeros(len(labels), dtype=bool)  # nothing to estimate noise rates from
     else:
-        issues = np.asarray(find_label_issues(labels, probabilities, n_jobs=1), dtype=bool)
+        with warnings.catch_warnings():  # "too few examples in class 2": the counts say it
+            warnings.simplefilter("ignore", UserWarning)
+            issues = np.asarray(find_label_issues(labels, probabilities, n_jobs=1), dtype=bool)
     quality = (np.asarray(get_label_quality_scores(labels, probabilities), dtype="float64")
                if len(labels) else np.zeros(0))
     return LabelAudit(split, labels, probabilities, issues, quality, source)
@@ -326,6 +329,14 @@ def describe(summary: dict) -> str:
     return text + f" -> {summary.get('csv', ISSUES_CSV)}"
 
 
+def skipped(run, error: CourseError) -> dict:
+    """Record and print why the audit could not run; the rest of the run goes on."""
+    run.record["label_audit"] = {"skipped": error.message}
+    run.save()
+    print(f"label audit skipped: {error.message}")
+    return run.record["label_audit"]
+
+
 def audit_with_cross_validation(run, features, labels: Sequence[int], texts: Sequence[str], *,
                                 test_labels: Sequence[int], test_probabilities: np.ndarray,
                                 test_texts: Sequence[str], class_names: Sequence[str],
@@ -335,8 +346,11 @@ def audit_with_cross_validation(run, features, labels: Sequence[int], texts: Seq
     training rows (``estimator`` on ``features``, K-fold ``cross_val_predict``), the test
     rows scored by the lab's trained model (``test_probabilities``), then
     :func:`record_label_audit`. ``model`` names the cheap model for the record."""
-    probabilities = out_of_fold_probabilities(features, labels, folds=folds, seed=seed,
-                                              estimator=estimator)
+    try:
+        probabilities = out_of_fold_probabilities(features, labels, folds=folds, seed=seed,
+                                                  estimator=estimator)
+    except CourseError as error:  # e.g. a class with one training row: the run goes on
+        return skipped(run, error)
     folds = usable_folds(labels, folds)
     train = audit_split(labels, probabilities, split="train",
                         source=f"{folds}-fold cross_val_predict of {model}")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from toolkit import label_audit
+from toolkit.errors import CourseError
 
 if TYPE_CHECKING:  # the lab's modules load Keras: only the lesson's call needs them
     from labs.lab06_bert_finetune.tasks import Task
@@ -56,8 +57,11 @@ def find_label_errors(outcome: dict | None, baseline: dict | None, tasks: dict[s
     if outcome is None or outcome.get("test_probabilities") is None:
         return None
     task = main_task(tasks)
-    split, labels, probabilities, source = training_probabilities(outcome, baseline, task,
-                                                                  config)
+    try:
+        split, labels, probabilities, source = training_probabilities(outcome, baseline, task,
+                                                                      config)
+    except CourseError as error:  # e.g. a class with one training row: the run goes on
+        return label_audit.skipped(run, error)
     train = label_audit.audit_split(labels, probabilities, split=split, source=source)
     test = label_audit.audit_split(task.labels("test"), outcome["test_probabilities"],
                                    split="test", source="the fine-tuned model's predictions")
