@@ -151,3 +151,23 @@ def test_another_courses_lab_map_reaches_the_assessment(stand_ins, monkeypatch):
     isolation.grade_one("ann", Path("subs/ann"), RUBRIC, lab_map)
     grades, _ = isolation.grade_all([("bob", Path("subs/bob"))], RUBRIC, lab_map=lab_map)
     assert seen == [("ann", RUBRIC, lab_map)] and grades[0].student == "bob"
+
+
+def test_the_worker_sends_its_grades_and_uses_the_graders_encoder(stand_ins, monkeypatch):
+    """The worker's own function, run in this process: what it sends down its pipe."""
+    import multiprocessing
+
+    used = []
+    monkeypatch.setattr(isolation, "use_encoder", used.append)
+    receiver, sender = multiprocessing.Pipe()
+    isolation._worker(sender, "two", Path("subs/two"), RUBRIC, True, {"Week 2": "lab02"})
+    kind, (labs, facts) = receiver.recv()
+    assert kind == "done" and [g.lab for g in labs] == ["lab02", "lab03"]
+    assert facts == "facts two" and sender.closed
+    assert isinstance(used[0], isolation.RemoteEncoder)
+    receiver, sender = multiprocessing.Pipe()
+    isolation._worker(sender, "pickle", Path("subs/pickle"), RUBRIC, False)
+    kind, (labs, facts) = receiver.recv()
+    assert kind == "done" and facts is None and used[1] is None
+    assert labs[0].results[0].evidence == [
+        f"{isolation.UNGRADED} (its result could not be passed back (AttributeError))"]  # a local function

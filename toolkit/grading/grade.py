@@ -257,13 +257,13 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
     overrides = overrides if required else out / OVERRIDES_NAME
     # A bad file stops here, before anything is written.
     decisions = load_overrides(overrides, required=required)
-    probe_folder(out, "the grades")  # a folder that may not be written: now, not after grading
     found = survey(submissions, reserved=reserved_ids(out, submissions))
     if roster is not None:
         report.roster = match_roster(roster, [student for student, _ in found.entries])
         report.roster_problems = list(roster.problems)
         if export == "moodle":
             moodle_identifier(report.roster)  # no usable id: stop before grading
+    probe_folder(out, "the grades")  # a folder that may not be written: now, not after grading
     facts: list = []
     grades, seconds = grade_all(found.entries, rubric, timeout=timeout, jobs=jobs,
                                 lab_map=lab_map, facts=facts)
