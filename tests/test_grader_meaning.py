@@ -226,6 +226,20 @@ def test_a_draft_without_its_record_earns_nothing_from_the_facts_it_filled_in(tm
     kinds = {line.text[:10]: line.kind for line in submission.documents[0].lines}
     assert kinds["My 73.39% "] == "prose" and kinds["- **Seed a"] == "generated"
 
+
+def test_a_course_text_with_a_few_stray_words_is_an_untouched_draft():
+    from toolkit.grading.submission_facts import untouched_drafts
+
+    course = [Line(f"The course explains step {n} of the lab in this sentence here.", f"n:{n}",
+                   "prompt") for n in range(40)]
+    stray = [Line("I ran it " + "and it worked " * 12, "n:41", "prose")]
+    document = markdown_document("lab.ipynb", "")
+    document.lines = course + stray
+    submission = Submission("s", source=None, documents=[document])
+    assert untouched_drafts(submission, own_words=40)
+    document.lines = course[:5] + stray
+    assert not untouched_drafts(submission, own_words=40)
+
 class HashEncoder:
     """Stands in for the sentence encoder: a unit vector per text, from its words."""
 

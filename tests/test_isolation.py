@@ -22,6 +22,7 @@ RUBRIC = load_rubric()
 def stand_ins(monkeypatch):
     """Workers that read nothing: a submission is its student id; the encoder never loads."""
     monkeypatch.setattr(isolation, "_preload", lambda: None)
+    monkeypatch.setattr(isolation, "warm_caches", lambda *args: None)  # no real grading here
     monkeypatch.setattr(isolation, "read_submission", lambda student, path: student)
     monkeypatch.setattr(isolation, "submission_facts", lambda submission: f"facts {submission}")
 

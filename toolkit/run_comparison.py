@@ -25,16 +25,17 @@ METRICS = ("accuracy", "macro_f1")
 
 def flat_settings(record: dict) -> dict[str, object]:
     """The record's hyperparameters as ``name -> value``, nested ones as ``outer.inner``;
-    lists and very long values left out (they do not fit a table cell)."""
+    lists left out, long texts cut to 40 characters (a table cell)."""
     settings: dict[str, object] = {}
 
     def add(prefix: str, value) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
                 add(f"{prefix}.{key}" if prefix else str(key), inner)
-        elif value is None or isinstance(value, (str, int, float, bool)):
-            if len(str(value)) <= 80:
-                settings[prefix] = value
+        elif isinstance(value, str):
+            settings[prefix] = value if len(value) <= 40 else value[:37] + "..."
+        elif value is None or isinstance(value, (int, float, bool)):
+            settings[prefix] = value
 
     add("", record.get("hyperparameters") or {})
     settings["lab"], settings["seed"], settings["quick"] = (
@@ -90,7 +91,7 @@ def comparison_figure(rows: list[dict], path: Path) -> Path | None:
         return None
     from toolkit.plots import plt, save_figure
 
-    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(scored) + 1.6))
+    fig, ax = plt.subplots(figsize=(10, 0.55 * len(scored) + 1.6))
     positions = list(range(len(scored)))
     ax.barh(positions, [row["accuracy"] for row in scored], color="tab:blue")
     ax.set_yticks(positions, [label(row) for row in scored], fontsize=8)
@@ -112,7 +113,9 @@ def label(row: dict) -> str:
     """A bar's label: the run folder and its differing settings, short."""
     extras = [f"{name.split('.')[-1]}={value}" for name, value in row.items()
               if name not in ("run", *METRICS, "train_s", "run_s") and value is not None]
-    return "\n".join([row["run"], ", ".join(extras)[:70]]) if extras else row["run"]
+    text = ", ".join(extras)
+    return "\n".join([row["run"], text if len(text) <= 60 else text[:57] + "..."]) \
+        if extras else row["run"]
 
 
 def cell(value) -> str:

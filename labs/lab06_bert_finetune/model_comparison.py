@@ -84,7 +84,7 @@ def models_figure(rows: list[dict], path):
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for row in rows:
         ax.scatter(row["train_cpu_s"], row["validation_accuracy"], s=60, color="tab:blue")
-        ax.annotate(f"{row['model']}\n{row['parameters'] / 1e6:.1f}M parameters, "
+        ax.annotate(f"{row['model']}\n{row['parameters']:,} parameters, "
                     f"{row['layers']} layers", (row["train_cpu_s"], row["validation_accuracy"]),
                     textcoords="offset points", xytext=(6, 6), fontsize=8)
     ax.set_xlabel("CPU-seconds of training (all cores together)")

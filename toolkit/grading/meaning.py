@@ -55,7 +55,8 @@ ASSIGN_MARGIN = 0.25  # the one-to-one assignment gives a paragraph a criterion 
 # more against the labs (a generic reflection 0.28, but 0.54 against the rubric), another
 # course's loan-default report 0.33 (0.38 against the rubric).
 COURSE_FLOOR = 0.38
-COURSE_RUBRIC_FLOOR = 0.45  # ... unless its text reads like the rubric's answers this much
+COURSE_RUBRIC_FLOOR = 0.45
+COURSE_MIN_WORDS = 150  # another course's report says this much at least  # ... unless its text reads like the rubric's answers this much
 
 
 # A run-in label: "**Insights:** ...", "Challenges: ...", "**What was hard.** ..."
@@ -227,7 +228,10 @@ class Meaning:
     def other_course(self, paragraphs: list[str]) -> tuple[float, float] | None:
         """The :meth:`course_scores` of a document that is about none of the course's labs
         (another course's project), else ``None``."""
-        scores = self.course_scores(paragraphs)
+        texts = [text for text in paragraphs if enough_words(text)]
+        if sum(len(WORD.findall(text)) for text in texts) < COURSE_MIN_WORDS:
+            return None  # a few stray words (an untouched notebook) say nothing of a course
+        scores = self.course_scores(texts)
         if scores is not None and scores[0] < COURSE_FLOOR and scores[1] < COURSE_RUBRIC_FLOOR:
             return scores
         return None

@@ -32,6 +32,10 @@ from toolkit.grading.report_text import WORD, Document, Line, shorten
 from toolkit.grading.submissions import DRAFT_MARK, Submission
 
 MIN_OWN_WORDS = 30       # fewer words of the student's own: nothing of theirs to compare
+# ... or fewer than this share of a long text (a course notebook with a few stray words: 62 of
+# 1,009), as long as they are fewer than MIN_OWN_SHARE_WORDS
+UNTOUCHED_SHARE = 0.10
+MIN_OWN_SHARE_WORDS = 150
 SHINGLE_WORDS = 3        # word n-grams compared between students
 NUM_PERM = 128           # MinHash permutations: a Jaccard estimate within about +-0.09
 MAX_TEXT_CHARS = 60_000  # the student's text kept for quoting shared passages
@@ -178,7 +182,11 @@ def untouched_drafts(submission: Submission, own_words: int) -> list[str]:
     nothing added: its TODO prompts unanswered or its text the course's, and fewer than
     :data:`MIN_OWN_WORDS` words of the student's own in the whole submission."""
     if own_words >= MIN_OWN_WORDS:
-        return []
+        written = sum(len(WORD.findall(line.text)) for document in submission.documents
+                      for line in document.lines
+                      if line.kind in ("prose", "table", "prompt"))  # facts apart
+        if own_words >= MIN_OWN_SHARE_WORDS or own_words >= UNTOUCHED_SHARE * written:
+            return []  # the student wrote something of their own
     found = []
     for document in submission.documents:
         prompts = _prompts(document)
