@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from toolkit.grading import course_text
 from toolkit.grading.course_text import (
     COURSE_SHARE,
     SHINGLE,
@@ -23,6 +26,13 @@ from toolkit.grading.rubric import load_rubric
 from toolkit.grading.submissions import Submission
 
 RUBRIC = load_rubric()
+
+
+@pytest.fixture(autouse=True)
+def fresh_fingerprints():
+    """Each test builds the course's fingerprint itself (it is cached per process)."""
+    course_text._rubric_prints.clear()
+    course_text.shipped_fingerprint.cache_clear()
 OWN = "My hypothesis is that shirts and coats look alike at low resolution"
 
 
