@@ -57,7 +57,7 @@ def learning_curves(history: Sequence[dict], path: Path | str, *,
     fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 3.6 * rows), squeeze=False)
     for ax in axes.flat[len(keys):]:
         ax.set_visible(False)
-    for ax, key in zip(axes.flat, keys):
+    for ax, key in zip(axes.flat, keys, strict=False):
         ax.plot(epochs, [row.get(key) for row in history], "o-", label=f"train {key}")
         if any(row.get(f"val_{key}") is not None for row in history):
             ax.plot(epochs, [row.get(f"val_{key}") for row in history], "s--",
