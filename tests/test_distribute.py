@@ -17,6 +17,7 @@ SCRIPT = r"""
 import json, numpy as np, keras
 from toolkit.distribute import DistributionPlan
 plan = DistributionPlan.create(enabled=True, per_replica_batch=16, learning_rate=1e-3)
+keras.utils.set_random_seed(0)  # the same start every run: the check below is not left to chance
 rng = np.random.default_rng(0)
 x = rng.normal(size=(512, 8)).astype("float32"); y = (x[:, 0] > 0).astype("int64")
 with plan.scope():
@@ -24,7 +25,7 @@ with plan.scope():
                               keras.layers.Dense(2, activation="softmax")])
     model.compile(keras.optimizers.Adam(plan.learning_rate), "sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-history = model.fit(x, y, batch_size=plan.global_batch, epochs=6, verbose=0)
+history = model.fit(x, y, batch_size=plan.global_batch, epochs=12, verbose=0)
 print("RESULT " + json.dumps({"plan": plan.describe(), "accuracy": history.history["accuracy"],
                               "lr": float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))}))
 """
