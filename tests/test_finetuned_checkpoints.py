@@ -10,6 +10,7 @@ arrays (transformers is not needed). Nothing is downloaded.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import keras
@@ -110,7 +111,7 @@ def write_hugging_face_folder(folder: Path, classes: int = 2,
 
 # --- toolkit: find and load the head -------------------------------------------------------------
 
-def test_keras_task_preset_loads_with_its_own_head(keras_classifier):
+def test_keras_task_preset_loads_with_its_own_head(keras_classifier, monkeypatch):
     folder, classifier = keras_classifier
     preset = bert.resolve_preset(str(folder))
     head = finetuned.find_head(preset)
@@ -121,6 +122,15 @@ def test_keras_task_preset_loads_with_its_own_head(keras_classifier):
     expected = keras.ops.convert_to_numpy(classifier(inputs, training=False))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model(inputs)), expected, atol=1e-5)
     assert bert.input_names(backbone) == bert.input_names(classifier.backbone)
+    # keras-hub's own bert_tiny_en_uncased_sst2, by name, from the Kaggle cache (a stand-in:
+    # nothing is downloaded here).
+    import keras_hub
+
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(folder.parent / "kaggle"))
+    handle = keras_hub.models.BertBackbone.presets["bert_tiny_en_uncased_sst2"]["kaggle_handle"]
+    shutil.copytree(folder, bert.kaggle_cache_dir() / "models" / handle.removeprefix("kaggle://"))
+    named = bert.resolve_preset("bert_tiny_en_uncased_sst2", download=False)
+    assert finetuned.find_head(named) == head
     # A bare encoder (no task.json) has no head: the lab puts a new one on as before.
     bare = folder.parent / "bare"
     bare.mkdir()
