@@ -59,15 +59,17 @@ def check_head(preset: bert.Preset, tasks: dict[str, Task],
         return None
     task = main_task(tasks)
     config.checkpoint_warnings = finetuned.check_classes(head, task.class_names)
-    asks_new_head = [flag for flag, asked in (
-        ("--multitask", len(tasks) > 1), (f"--head {config.head}", config.head != "linear"),
-        ("--compare with a :mlp head", any(h != "linear" for _, h in config.comparison)))
-        if asked]
+    asks_new_head = [(flag, instead) for flag, instead, asked in (
+        ("--multitask", "drop --multitask", len(tasks) > 1),
+        (f"--head {config.head}", f"drop --head {config.head}", config.head != "linear"),
+        ("--compare with a :mlp variant", "compare strategies alone (--compare frozen,full)",
+         any(h != "linear" for _, h in config.comparison))) if asked]
     if asks_new_head:
-        raise CourseError(f"{asks_new_head[0]} needs a new head, but {preset.name} is a "
-                          f"classifier already ({head.describe()})",
+        flag, instead = asks_new_head[0]
+        raise CourseError(f"{flag} needs a new head, but {preset.name} is a classifier already "
+                          f"({head.describe()})",
                           why="the checkpoint's own head is kept unless you ask for a new one",
-                          fix=f"add --new-head, or drop {asks_new_head[0]}")
+                          fix=f"add --new-head, or {instead}")
     print(f"the checkpoint is a classifier already: {head.describe()}. It is evaluated as "
           f"published, then fine-tuning continues with this head (--new-head for a new one)")
     for warning in config.checkpoint_warnings:

