@@ -111,3 +111,20 @@ def test_no_text_at_all():
     share = authorship(_submission())
     assert (share.total, share.share) == (0, 0.0)
     assert share.sentence() == "No text was found in your submission."
+
+
+def test_a_rubric_pasted_as_wrapped_plain_text_is_the_courses():
+    """A requirement wrapped over lines, point counts and two-word titles: all the course's;
+    the student's lines below stay theirs."""
+    import textwrap
+
+    pasted = []
+    for number, criterion in enumerate(RUBRIC.criteria, 1):
+        pasted.append(f"{number}. {criterion.title} ({criterion.points:g} pt)")
+        what = "; ".join(r.what for r in criterion.requirements) + "."
+        pasted += ["   " + line for line in textwrap.wrap(what, 50)]
+    own = ["I trained the network on 60,000 training and 10,000 test images and", OWN + "."]
+    lines = [Line(text, f"r.txt:{i}", "prose") for i, text in enumerate(pasted + own, 1)]
+    mark_course_text(Submission("s", Path("s"), documents=[Document("r.txt", "text", lines)]),
+                     RUBRIC)
+    assert [line.text for line in lines if line.kind == "prose"] == own
