@@ -50,6 +50,7 @@ from toolkit.grading.meaning import (
     starts_answer,
 )
 from toolkit.grading.report_text import (
+    NUMBER,
     PROSE_KINDS,
     TEXT_KINDS,
     Document,
@@ -319,7 +320,8 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     # With a word count to reach, only the student's own words may supply the keywords.
     searchable = prose if check.min_words else [line for line in unit.lines
                                                 if line.kind in TEXT_KINDS]
-    words = count_words(prose)
+    # The student's measured numbers ("79.9% against 78.4%") are words of their answer too.
+    words = count_words(prose) + sum(len(NUMBER.findall(line.text)) for line in prose)
     failures_judged, failures_objective = [], []
     excerpt_line = next(iter(prose), None) or next(iter(searchable), None)
     score = 0
@@ -746,8 +748,11 @@ def answers_by_meaning(submission: Submission, meaning: Meaning
             heading = paragraph.title if count <= MAX_LABELLED and (
                 count < len(paragraphs) or count == 1) else ""
             units.append((text, run_in_label(text) or heading or None))
-        for paragraph, criteria in zip(paragraphs, meaning.assign(units), strict=True):
-            found[id(paragraph.lines[0])] = criteria
+        for paragraph, criteria, (text, label) in zip(paragraphs, meaning.assign(units), units,
+                                                       strict=True):
+            # An unlabelled paragraph may answer several criteria, a sentence or two each.
+            found[id(paragraph.lines[0])] = criteria | (
+                meaning.by_sentence(text) if label is None else set())
     return found
 
 
