@@ -11,17 +11,20 @@ import pytest
 from toolkit.grading import course_text
 from toolkit.grading.course_text import (
     COURSE_SHARE,
+    DRAFT_MARK,
+    EXAMPLE_SHINGLE,
     SHINGLE,
     authorship,
     course_fingerprint,
     course_words,
     is_course_text,
     mark_course_text,
+    mark_draft_facts,
     normalise,
     rubric_texts,
     shingles,
 )
-from toolkit.grading.report_text import Document, Line
+from toolkit.grading.report_text import Document, Line, markdown_document
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.submissions import Submission
 
@@ -33,6 +36,8 @@ def fresh_fingerprints():
     """Each test builds the course's fingerprint itself (it is cached per process)."""
     course_text._rubric_prints.clear()
     course_text.shipped_fingerprint.cache_clear()
+
+
 OWN = "My hypothesis is that shirts and coats look alike at low resolution"
 
 
@@ -52,6 +57,9 @@ def test_normalise_and_shingles():
     assert len(shingles("one two three four five six")) == 2
     assert shingles("One, two three four five") == shingles("one two THREE four five")
     assert len(shingles("a b c d e f g h", size=8)) == 1
+    # Two texts sharing one word, or four words, share no shingle: each is five words in a row.
+    assert not shingles("one two three four five") & shingles("one six seven eight nine")
+    assert not shingles("one two three four five six") & shingles("two three four five")
 
 
 def test_a_five_word_fragment_of_a_rubric_sentence_is_the_courses():
@@ -92,7 +100,8 @@ def test_course_text_in_a_table_or_a_generated_line_is_not_the_students():
     generated = Line("The run trained for five epochs on the whole training set", "r.md:4",
                      "generated")
     code = Line(fragment, "r.md:5", "code")
-    submission = _submission(own, prose, table, generated, code)
+    heading = Line("Results", "r.md:0", "heading", 2)  # not counted, and the lines after it are
+    submission = _submission(heading, own, prose, table, generated, code)
     assert mark_course_text(submission, RUBRIC) == 2
     assert (own.kind, prose.kind, table.kind, generated.kind, code.kind) == \
         ("prose", "prompt", "prompt", "generated", "code")
@@ -128,3 +137,164 @@ def test_a_rubric_pasted_as_wrapped_plain_text_is_the_courses():
     mark_course_text(Submission("s", Path("s"), documents=[Document("r.txt", "text", lines)]),
                      RUBRIC)
     assert [line.text for line in lines if line.kind == "prose"] == own
+
+
+def test_exactly_the_share_of_course_words_is_the_courses():
+    words = _long_rubric_sentence()
+    fragment = words[:SHINGLE + 1]  # six words: two shingles in a row
+    fingerprint = course_fingerprint(RUBRIC)
+    own = ["zebra", "quokka", "marmot", "ibex", "tapir"]
+    at_share = " ".join(fragment + own[:4])  # 6 of 10 words
+    assert course_words(at_share, fingerprint) == (6, 10) and 6 == COURSE_SHARE * 10
+    assert is_course_text(at_share, fingerprint)
+    assert not is_course_text(" ".join(fragment + own), fingerprint)  # 6 of 11
+
+
+def test_each_course_word_counts_once_however_often_it_is_pasted():
+    fingerprint = course_fingerprint(RUBRIC)
+    sentence = " ".join(_long_rubric_sentence())
+    twice = f"{sentence} zebra {sentence} zebra"
+    size = len(sentence.split())
+    assert course_words(twice, fingerprint) == (2 * size, 2 * size + 2)
+    # Two rubric titles too short for a shingle, side by side and apart: all their words.
+    first, second = (" ".join(p) for p in fingerprint.phrases[:2])
+    together = len(first.split()) + len(second.split())
+    for one, other in ((first, second), (second, first)):
+        assert course_words(f"{one} {other}", fingerprint) == (together, together)
+        assert course_words(f"{one} zebra {other}", fingerprint) == (together, together + 1)
+
+
+def test_a_pasted_example_answer_is_the_courses_a_shared_phrase_is_not():
+    fingerprint = course_fingerprint(RUBRIC)
+    examples = [normalise(e).split() for c in RUBRIC.criteria for e in c.examples]
+    assert len(examples) >= 2
+    def counted(words):  # numbers and point counts count for no one
+        return sum(not course_text._neutral(word) for word in words)
+
+    for words in (examples[0], examples[-1]):  # every criterion's examples, the first too
+        pasted = " ".join(words[:EXAMPLE_SHINGLE])
+        size = counted(words[:EXAMPLE_SHINGLE])
+        assert size >= EXAMPLE_SHINGLE - 2 and course_words(pasted, fingerprint) == (size, size)
+        assert is_course_text(pasted, fingerprint)
+        assert course_words(" ".join(words), fingerprint) == (counted(words), counted(words))
+    # Seven words in a row of an example are a phrase a student may write too.
+    shared = examples[0][:EXAMPLE_SHINGLE - 1]
+    assert course_words(" ".join(shared), fingerprint) == (0, counted(shared))
+    shared = " ".join(shared)
+    assert not is_course_text(f"In our lab, {shared}", fingerprint)
+
+
+def test_a_published_score_cited_in_a_table_is_a_fact_in_prose_a_prompt():
+    reference = next(lab["reference"] for lab in course_text.load_syllabus()
+                     if course_text._CITED_SCORE.search(lab.get("reference", "")))
+    cited = Line(f"| {reference} |", "r.md:1", "table")
+    prose = Line(reference, "r.md:2", "prose")
+    plain = Line(f"| {' '.join(_long_rubric_sentence())} |", "r.md:3", "table")
+    submission = _submission(cited, prose, plain)
+    assert mark_course_text(submission, RUBRIC) == 3
+    assert (cited.kind, prose.kind, plain.kind) == ("generated", "prompt", "prompt")
+
+
+def _draft(lead: str = "") -> str:
+    """A reflection draft as the course writes it, a student's edits in it."""
+    return f"""{lead}# Reflection: A CNN on MNIST
+
+_{DRAFT_MARK} from `record.json` on 2026-01-05. The facts below were measured by the run._
+
+## Task, data and model
+- **Task:** classify handwritten digits
+- **Dataset:** MNIST, 60,000 training images
+
+## Evaluation
+- **Test accuracy:** 0.991
+### Per-class results
+| class | precision | recall |
+|:--|--:|--:|
+| 7 | 0.99 | 0.98 |
+
+```
+print(model.evaluate(x_test))
+```
+
+## Comparison with the published score
+The run scored 99.1% where the reference reports 99.3%.
+
+**TODO** Justify the difference between your score and the published one.
+
+My run was shorter, so the gap is expected.
+
+## Misclassified test samples
+| index | true | predicted |
+|---|---|---|
+| 12 | 5 | 3 |
+
+I see that fives with a short top stroke are read as threes.
+
+## Training and inference time
+- **Training time:** 41 s
+
+**TODO** check the timing on the lab machine
+
+- **Inference time:** 2 ms a sample
+
+## Hypothesis
+**TODO** What do the misclassified samples have in common?
+
+Perhaps the strokes are too thin at this resolution.
+"""
+
+
+def _kinds(document: Document) -> dict[str, str]:
+    return {line.text: line.kind for line in document.lines if line.text.strip()}
+
+
+def test_a_record_less_drafts_facts_are_generated_the_students_words_are_not():
+    document = markdown_document("REFLECTION.md", _draft())
+    before = _kinds(document)
+    assert mark_draft_facts(document) == 9
+    kinds = _kinds(document)
+    changed = {text for text in kinds if kinds[text] != before[text]}
+    assert changed == {
+        "- **Task:** classify handwritten digits",
+        "- **Dataset:** MNIST, 60,000 training images",
+        "- **Test accuracy:** 0.991",
+        "| class | precision | recall |", "|:--|--:|--:|", "| 7 | 0.99 | 0.98 |",  # a subsection
+        "The run scored 99.1% where the reference reports 99.3%.",  # above the TODO
+        "- **Training time:** 41 s",  # a facts section after one the student rewrote
+        "- **Inference time:** 2 ms a sample",  # a facts-only section: below a TODO too
+    } and all(kinds[text] == "generated" for text in changed)
+    # Below a TODO, where the student replaced the TODO, and outside the facts: theirs.
+    assert kinds["My run was shorter, so the gap is expected."] == "prose"
+    assert kinds["| 12 | 5 | 3 |"] == "table"
+    assert kinds["I see that fives with a short top stroke are read as threes."] == "prose"
+    assert kinds["Perhaps the strokes are too thin at this resolution."] == "prose"
+    assert kinds["print(model.evaluate(x_test))"] == "code"
+    assert kinds["**TODO** Justify the difference between your score and the published one."] \
+        == "prompt"
+
+
+def test_only_a_record_less_draft_has_its_facts_marked():
+    # With the record beside it, the draft's facts are already marked: nothing more.
+    with_record = markdown_document("REFLECTION.md", _draft(),
+                                    generated=frozenset({"- **Test accuracy:** 0.991"}))
+    assert mark_draft_facts(with_record) == 0
+    assert _kinds(with_record)["- **Task:** classify handwritten digits"] == "prose"
+    # A report that is no draft (the mark is not in its first ten lines): nothing.
+    plain = markdown_document("report.md", _draft().replace(DRAFT_MARK, "Written by me"))
+    assert mark_draft_facts(plain) == 0
+    late = markdown_document("report.md", _draft("\n" * 8))  # the mark on line 11
+    assert mark_draft_facts(late) == 0
+    # Lines above the title (a note, blank lines) change nothing; the mark on line 10 counts.
+    assert mark_draft_facts(markdown_document("REFLECTION.md", _draft("Lab 3\n\n"))) == 9
+    assert mark_draft_facts(markdown_document("REFLECTION.md", _draft("\n" * 7))) == 9
+
+
+def test_mark_course_text_counts_every_line_it_marks_in_every_document():
+    draft = markdown_document("REFLECTION.md", _draft())
+    other = Document("notes.md", "markdown",
+                     [Line(" ".join(_long_rubric_sentence()), "notes.md:1", "prose")])
+    before = [line.kind for d in (draft, other) for line in d.lines]
+    marked = mark_course_text(Submission("s", Path("s"), documents=[draft, other]), RUBRIC)
+    after = [line.kind for d in (draft, other) for line in d.lines]
+    assert marked == sum(a != b for a, b in zip(before, after, strict=True)) >= 9 + 1
+    assert other.lines[0].kind == "prompt"

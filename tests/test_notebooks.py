@@ -616,10 +616,13 @@ def test_fake_lab_notebook_runs_and_matches_the_command_line(fake_lab, tmp_path)
 
 
 _executed: dict[str, tuple[Path, float]] = {}
+# The lab whose notebook the tests edit before running it (issue 19's check).
+EDITED_LAB = "lab03_cnn_mnist"
 
 
 def executed_lab(lab_id: str, folder: Path, data_dir: Path | None) -> tuple[Path, float]:
-    """Generate and run one lab's notebook in quick mode (once per test session)."""
+    """Generate and run one lab's notebook in quick mode (once per test process: with
+    ``pytest -n``, the tests that share an execution share an ``xdist_group``)."""
     if lab_id in _executed:
         return _executed[lab_id]
     if not (REPO / "labs" / lab_id / "lesson.py").is_file():
@@ -632,6 +635,8 @@ def executed_lab(lab_id: str, folder: Path, data_dir: Path | None) -> tuple[Path
     workdir = folder / lab_id
     workdir.mkdir()
     path = notebooks.write_notebook(load_lab(lab_id), workdir, values=values)
+    if lab_id == EDITED_LAB:  # one execution serves both tests (lab 3's notebook is slow)
+        edit_first_conv_block(path, filters=16)
     saved = os.environ.get("KERASCOURSE_DATA")
     if data_dir is not None:  # the kernel inherits it: --data-dir defaults to it
         os.environ["KERASCOURSE_DATA"] = str(data_dir)
@@ -664,7 +669,8 @@ def data_dir() -> Path | None:
 
 @pytest.mark.notebooks
 @pytest.mark.slow
-@pytest.mark.parametrize("lab_id", LAB_IDS)
+@pytest.mark.parametrize("lab_id", [
+    pytest.param(lab_id, marks=pytest.mark.xdist_group(lab_id)) for lab_id in LAB_IDS])
 def test_lab_notebook_runs_top_to_bottom_in_quick_mode(lab_id, notebook_folder, data_dir):
     path, _ = executed_lab(lab_id, notebook_folder, data_dir)
     assert_ran_cleanly(path)
@@ -680,6 +686,7 @@ SAME_RECORD_LAB = "lab04_bag_of_words"
 
 @pytest.mark.notebooks
 @pytest.mark.slow
+@pytest.mark.xdist_group(SAME_RECORD_LAB)  # with pytest -n: the worker that ran its notebook
 def test_notebook_and_command_line_write_the_same_record(notebook_folder, data_dir):
     path, _ = executed_lab(SAME_RECORD_LAB, notebook_folder, data_dir)
     from_notebook = only_record(path.parent / "runs", SAME_RECORD_LAB)
@@ -706,36 +713,28 @@ def strong_cnn_parameters(first_filters: int) -> int:
     return blocks + (3 * 3 * 128 * 256 + 256) + (256 * 10 + 10)
 
 
-def mnist_like_values(data_dir: Path | None) -> dict:
-    """Settings that let lab 3 run offline: Debian's Fashion-MNIST, else MNIST from the
-    shared data folder; skip when neither is here."""
-    if (FASHION_MNIST / "t10k-labels-idx1-ubyte.gz").is_file():
-        return {"DATASET": "fashion_mnist"}
-    if data_dir is not None and (data_dir / "mnist" / "train-images-idx3-ubyte.gz").is_file():
-        return {"DATASET": "mnist", "DATA_DIR": str(data_dir)}
-    pytest.skip("neither Fashion-MNIST (apt-get install dataset-fashion-mnist) nor MNIST in "
-                "$KERASCOURSE_DATA / ../shared/data")
-
-
-@pytest.mark.notebooks
-@pytest.mark.slow
-def test_editing_the_model_cell_changes_the_model_that_trains(tmp_path, data_dir):
-    """Issue 19: generate lab 3's notebook, give the strong design's first block 16 filters
-    instead of 32 in the cell that shows it, run the notebook: the run record holds the
-    edited model's parameter count."""
-    assert strong_cnn_parameters(32) == 391_082  # the unedited design, as lab 3 documents
-    values = {**mnist_like_values(data_dir), "OUT": "runs", "EPOCHS": 1, "NO_SAVE": True}
-    path = notebooks.write_notebook(load_lab("3"), tmp_path, values=values)
+def edit_first_conv_block(path: Path, filters: int) -> None:
+    """Edit lab 3's notebook as a student would: the strong design's first block gets
+    ``filters`` filters instead of 32, in the cell that shows the model."""
     notebook = nbformat.read(path, as_version=4)
     (cell,) = [cell for cell in notebook.cells
                if cell.cell_type == "code" and "def build_strong_cnn" in cell.source]
     assert cell.source.count("*conv_block(32, 1)") == 1
-    cell.source = cell.source.replace("*conv_block(32, 1)", "*conv_block(16, 1)")
+    cell.source = cell.source.replace("*conv_block(32, 1)", f"*conv_block({filters}, 1)")
     nbformat.write(notebook, path)
-    _, seconds = notebooks.execute_notebook(path, timeout=CELL_TIMEOUT)
-    print(f"lab 3 notebook with an edited model executed in {seconds:.1f} s")
+
+
+@pytest.mark.notebooks
+@pytest.mark.slow
+@pytest.mark.xdist_group(EDITED_LAB)  # with pytest -n: the worker that ran its notebook
+def test_editing_the_model_cell_changes_the_model_that_trains(notebook_folder, data_dir):
+    """Issue 19: lab 3's notebook, its strong design's first block edited to 16 filters
+    instead of 32 in the cell that shows it, runs top to bottom (the quick-mode test above
+    executes it once for both): the run record holds the edited model's parameter count."""
+    assert strong_cnn_parameters(32) == 391_082  # the unedited design, as lab 3 documents
+    path, _ = executed_lab(EDITED_LAB, notebook_folder, data_dir)
     assert_ran_cleanly(path)
-    record = only_record(tmp_path / "runs", "lab03_cnn_mnist")
+    record = only_record(path.parent / "runs", EDITED_LAB)
     assert record["status"] == "complete"
     assert record["model"]["parameters"]["total"] == strong_cnn_parameters(16) != 391_082
     conv1 = next(row for row in record["model"]["layers"] if row["name"] == "conv1")

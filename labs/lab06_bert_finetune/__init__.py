@@ -3,4 +3,4 @@ from labs.lazy_names import lazy_module_getattr
 
 __getattr__ = lazy_module_getattr(__name__, [
     "lesson", "settings", "tasks", "batches", "baseline", "compare", "folds", "speed",
-    "reference", "hyperparameters", "predict"])
+    "reference", "hyperparameters", "predict", "checkpoint"])

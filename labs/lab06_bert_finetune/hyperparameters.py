@@ -66,7 +66,9 @@ def describe_model(preset: bert.Preset, outcome: dict, config: argparse.Namespac
 
     facts = encoder_facts(outcome["backbone"])
     print(f"encoder {preset.name}: {describe_facts(facts)}")
-    return {"name": f"{preset.name} ({describe_facts(facts)}) + {outcome['row']['head']} head "
-                    f"({config.pooling} pooling)",
+    own = getattr(config, "checkpoint_head", None)  # checkpoint.py: a classifier already
+    head = f"its own {own.architecture} head ({own.num_classes} classes)" if own else \
+        f"{outcome['row']['head']} head ({config.pooling} pooling)"
+    return {"name": f"{preset.name} ({describe_facts(facts)}) + {head}",
             "preset": preset.name, "source": preset.source, "encoder": facts,
             "parameters": outcome["parameters"], "citation": citation(preset)}

