@@ -94,3 +94,226 @@ def test_lines_of_other_kinds_are_not_read():
     table = _text_table(10)
     assert count_samples(_lines(table, "code"), TRUTH) == (0, None)
     assert count_samples(_lines(table, "output"), TRUTH)[0] == 10
+
+
+# --- "true -> predicted" lists ---------------------------------------------------------------
+
+ARROWS = "\n".join(f"{n}. image {n}: 4 -> 9" for n in range(1, 11))
+
+
+@pytest.mark.parametrize("intro", ["Errors (true -> predicted):", "TRUE CLASS FIRST:",
+                                   "Some errors:", "What the model got wrong:"])
+def test_a_list_of_arrows_counts_when_the_line_above_announces_it(intro):
+    count, first = count_samples(_lines(f"{intro}\n\n{ARROWS}"), TRUTH)
+    assert count == 10 and first.text == "1. image 1: 4 -> 9"
+
+
+def test_a_list_of_arrows_not_announced_is_no_sample_list():
+    pipeline = ARROWS.replace("4 -> 9", "conv -> pool")
+    assert count_samples(_lines(f"The pipeline:\n\n{pipeline}"), TRUTH)[0] == 0
+    # The announcement is the last line above the list, not one further up.
+    interrupted = f"Errors (true -> predicted):\n\nThe network has three layers.\n\n{ARROWS}"
+    assert count_samples(_lines(interrupted), TRUTH)[0] == 0
+
+
+def test_the_largest_announced_list_of_arrows_counts():
+    short = "\n".join(f"{n}. cat -> dog" for n in range(1, 4))
+    text = f"Errors (true -> predicted):\n{short}\n\nMore errors, true first:\n{ARROWS}\n"
+    count, first = count_samples(_lines(text), TRUTH)
+    assert count == 10 and first.text == "1. image 1: 4 -> 9"
+    count, first = count_samples(_lines(f"Errors, true first:\n{ARROWS}\n\n"
+                                        f"Errors again, true first:\n{ARROWS}"), TRUTH)
+    assert count == 10 and first.where == "r.txt:2"  # of two as large, the first
+
+
+# --- tables a PDF export flattened -----------------------------------------------------------
+
+FLAT_ROWS = [
+    "dull positive negative",                                  # three words: a row
+    "it is not the worst film i saw this year at all.",         # twelve words, a full stop
+    " ".join(["a"] * 10 + ["positive", "negative", "0.93"]),  # thirteen words
+    " ".join(["long"] * 28 + ["positive", "negative"]),         # thirty words
+]
+
+
+def _flat(header: str, after: str = "") -> list[Line]:
+    return _lines("\n".join(["Here are the errors of the model:", header, *FLAT_ROWS, after]))
+
+
+@pytest.mark.parametrize("header", ["True Predicted", "Sentence True Predicted Confidence",
+                                    "Index Sentence True label Predicted label Confidence Notes"])
+def test_a_flattened_tables_rows_count_under_a_short_header(header):
+    count, first = count_samples(_flat(header), TRUTH)
+    assert count == len(FLAT_ROWS) and first.text == header
+
+
+def test_a_flattened_tables_header_is_short_and_names_the_truth_and_the_prediction():
+    long_header = "Index Sentence True label Predicted label Confidence Notes Extra"  # nine
+    assert count_samples(_flat(long_header), TRUTH)[0] == 0
+    assert count_samples(_flat("Sentence True Confidence"), TRUTH)[0] == 0
+    # The rubric's truth words decide; without any, the course's own.
+    assert count_samples(_flat("Sentence Expected Predicted"), TRUTH)[0] == 0
+    assert count_samples(_flat("Sentence Predicted Confidence"), ())[0] == 0
+    assert count_samples(_flat("Sentence Expected Predicted"), ())[0] == len(FLAT_ROWS)
+
+
+@pytest.mark.parametrize("end", [
+    "## Results on the test set",
+    " ".join(["word"] * 31),                                   # too long for a row
+    "The model is wrong on long sentences more often than on short ones. ",  # prose (13 words)
+    "so what",                                                 # too short for a row
+])
+def test_a_flattened_table_ends_at_a_heading_a_long_line_or_prose(end):
+    lines = _flat("Sentence True Predicted", end + "\n" + "\n".join(FLAT_ROWS[:3]))
+    if end.startswith("#"):
+        lines[6] = Line(end.lstrip("# "), "r.txt:7", "heading", 2)
+    assert count_samples(lines, TRUTH)[0] == len(FLAT_ROWS)
+
+
+def test_of_two_flattened_tables_as_large_the_first_counts():
+    text = ["Sentence True Predicted", *FLAT_ROWS, "", "Sentence Truth Predicted", *FLAT_ROWS]
+    count, first = count_samples(_lines("\n".join(text)), TRUTH)
+    assert count == len(FLAT_ROWS) and first.where == "r.txt:1"
+
+
+# --- samples quoted in prose ------------------------------------------------------------------
+
+def test_each_quoted_sample_in_a_sentence_naming_the_prediction_and_the_truth_counts():
+    lines = _lines(
+        "- a list item first\n"
+        "Note: a labelled line first\n"
+        'We read the errors. The model called "a dull ride" positive although it is negative; '
+        'it called "awful" positive but it is negative.\n'
+        'The model called "a fine film" good.\n'           # no truth named: no sample
+        'It is "really quite good" in fact.\n'             # no prediction named: no sample
+        '"Just plain" words.\n'                            # neither
+        'The model labelled "not bad" as negative, though it is positive.')
+    count, first = count_samples(lines, TRUTH)
+    assert count == 2 and first.where == "r.txt:3"  # a one-word quote is no sample
+
+
+def test_only_prose_is_read_for_quoted_samples():
+    sentence = 'The model labelled "not bad at all" as negative although it is positive.'
+    for kind in ("table", "generated", "output"):
+        assert count_samples(_lines(sentence, kind), TRUTH)[0] == 0
+    assert count_samples(_lines("- " + sentence), TRUTH)[0] == 0  # a list item is not prose
+    assert count_samples(_lines(sentence), TRUTH)[0] == 1
+
+
+def test_only_the_first_5000_characters_of_a_line_are_read():
+    sample = 'Although it is positive, the model called "not bad at all'
+    cut = "x" * (5000 - len(sample) - 1) + " " + sample  # the closing quote at 5,000
+    assert count_samples(_lines(cut + '" negative.'), TRUTH)[0] == 0
+    assert count_samples(_lines(cut[1:] + '" negative.'), TRUTH)[0] == 1
+
+
+# --- list items, labelled blocks, one-line samples ----------------------------------------------
+
+def test_list_items_apart_from_the_prose_around_them():
+    items = "\n\n".join(f'{n}. "sentence {n}" was wrong, true label: positive'
+                        for n in range(1, 11))
+    lines = _lines("One item first:\n- my first idea\n\n" + items
+                   + "\n\nI think the true cause is negation.")
+    assert count_samples(lines, TRUTH)[0] == 10
+    shown = sample_lines(lines)
+    assert len(shown) == 10 and id(lines[-1]) not in shown and id(lines[1]) not in shown
+    lines[-2] = Line("My analysis", "r.txt:31", "heading", 2)  # a heading, not a blank line
+    assert id(lines[-1]) not in sample_lines(lines)
+
+
+def test_a_list_item_wrapped_before_its_truth_word_counts():
+    items = "\n".join(f'{n}. "sentence {n}" was read as negative; its\ntrue one is positive'
+                      for n in range(1, 11))
+    assert count_samples(_lines(items), TRUTH)[0] == 10
+
+
+def test_a_list_item_naming_the_prediction_and_a_label_in_brackets_counts():
+    items = "\n".join(f'{n}. "review {n}" (predicted negative, positive)' for n in range(1, 11))
+    assert count_samples(_lines(items), TRUTH)[0] == 10
+    half = "\n".join([f"- the model could use more data {n}" for n in range(5)]
+                     + [f"- see the paper [Smith 20{n}]" for n in range(10, 15)])
+    assert count_samples(_lines(half), TRUTH)[0] == 0
+
+
+def test_a_labelled_block_before_a_heading_and_its_first_line():
+    blocks = "\n\n".join(f"Text: sentence {n}\nTruth: pos" for n in range(9))
+    lines = _lines(blocks + "\nnext")
+    lines[-1] = Line("Analysis", "r.txt:27", "heading", 2)
+    count, first = count_samples(lines, TRUTH)
+    assert count == 9 and first.where == "r.txt:2"
+    assert len(sample_lines(lines)) == 18
+
+
+def test_one_sample_a_line_counts_up_to_forty_words():
+    lines = _lines("\n".join(f"test #{n} -- [true 3] predicted 8" for n in range(10)))
+    count, first = count_samples(lines, TRUTH)
+    assert count == 10 and first.text == "test #0 -- [true 3] predicted 8"
+    forty = "test #1 -- [true 3] predicted 8 " + " ".join(["word"] * 33)
+    assert len(forty.split()) == 40
+    assert count_samples(_lines(forty), TRUTH)[0] == 1
+    assert count_samples(_lines(forty + " more"), TRUTH)[0] == 0
+
+
+# --- text tables (a header without a prediction column: no other layout reads them) -----------
+
+PLAIN = "index\ttrue label\tsentence"
+
+
+def test_a_text_table_needs_two_rows_under_its_header():
+    assert count_samples(_lines(_text_table(1, PLAIN)), TRUTH)[0] == 0
+    count, first = count_samples(_lines(_text_table(2, PLAIN)), TRUTH)
+    assert count == 2 and first.text == PLAIN
+
+
+def test_of_two_text_tables_the_larger_or_the_first_counts():
+    for sizes, rows, where in (((7, 6), 7, "r.txt:1"), ((4, 5), 5, "r.txt:7"),
+                               ((5, 5), 5, "r.txt:1")):
+        text = _text_table(sizes[0], PLAIN) + "\n\n" + _text_table(sizes[1], PLAIN)
+        count, first = count_samples(_lines(text), TRUTH)
+        assert (count, first.where) == (rows, where)
+
+
+def test_a_text_tables_rows_may_miss_a_cell_and_end_where_the_width_changes():
+    rows = [PLAIN + "\tconfidence", "1\tpositive\tgood", "2\tpositive\tgood film\t0.9\tx",
+            "3\tpositive\tgood film\t0.9"]  # a cell fewer, a cell more
+    assert count_samples(_lines("\n".join(rows)), TRUTH)[0] == 3
+    # A table right under another of another width starts afresh with its own header.
+    wide = "\n".join(["a\tb\tc\td\te"] * 4)
+    count, first = count_samples(_lines(wide + "\n" + _text_table(10, PLAIN)), TRUTH)
+    assert count == 10 and first.text == PLAIN
+    # A line of two cells above the header is not its header; one below is not a row.
+    count, first = count_samples(_lines("Misclassified\t(10)\n" + _text_table(10, PLAIN)
+                                        + "\nTotal\t10"), TRUTH)
+    assert count == 10 and first.text == PLAIN
+    assert count_samples(_lines(_text_table(10, PLAIN) + "\n1\t2\t3\t4\t5"), TRUTH)[0] == 10
+
+
+def test_a_heading_ends_a_list_of_arrows_and_may_announce_one():
+    lines = _lines(f"Errors (true -> predicted):\n\n{ARROWS}\nnext\n- x -> y")
+    lines[12] = Line("What I changed", "r.txt:13", "heading", 2)
+    assert count_samples(lines, TRUTH)[0] == 10  # "- x -> y" is under another heading
+    lines = _lines(f"x\n{ARROWS}")
+    lines[0] = Line("Misclassified samples (true -> predicted)", "r.txt:1", "heading", 2)
+    assert count_samples(lines, TRUTH)[0] == 10
+
+
+def test_a_list_of_arrows_split_by_a_blank_line_is_still_announced():
+    first = "\n".join(f"{n}. cat -> dog" for n in range(1, 4))
+    assert count_samples(_lines(f"Errors (true -> predicted):\n\n{first}\n\n{ARROWS}"),
+                         TRUTH)[0] == 10
+
+
+def test_a_heading_above_the_samples_is_never_one_of_them():
+    def under(title: str, body: str) -> list[Line]:
+        lines = _lines("title\n" + body)
+        lines[0] = Line(title, "r.txt:1", "heading", 2)
+        return lines
+
+    one_a_line = "\n".join(f"test #{n} -- [true 3] predicted 8" for n in range(10))
+    assert count_samples(under("Errors #1 to #10: true label and prediction", one_a_line),
+                         TRUTH)[0] == 10
+    blocks = "\n\n".join(f"Text: sentence {n}\nTruth: pos" for n in range(9))
+    assert count_samples(under("Truth: what the model got wrong", blocks), TRUTH)[0] == 9
+    count, first = count_samples(under("errors  true label  sentence", _text_table(10, PLAIN)),
+                                 TRUTH)
+    assert count == 10 and first.text == PLAIN

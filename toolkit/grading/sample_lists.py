@@ -72,8 +72,8 @@ def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int
     best, first = 0, None
     run: list[Line] = []
     for line in lines + [Line("", "", "blank")]:
-        cells = [c for c in _SPLIT.split(line.text.strip()) if c] if line.kind != "blank" \
-            else []
+        cells = [c for c in _SPLIT.split(line.text.strip()) if c] \
+            if line.kind not in ("blank", "heading") else []
         if len(cells) >= 3 and (not run or abs(len(cells) - _width(run[0])) <= 1):
             run.append(line)
             continue
@@ -132,7 +132,9 @@ def _list_items(lines: list[Line]) -> list[list[Line]]:
 def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
                   ) -> tuple[int, Line | None]:
     """``(samples, first line)`` of the largest table, list or set of labelled blocks."""
-    lines = [line for line in lines if line.kind in READ_KINDS or line.kind == "blank"]
+    # Headings stay: like a blank line, a heading ends a table, a list or a run of arrows (a
+    # table flattened by a PDF export would otherwise run on into the next section's lines).
+    lines = [line for line in lines if line.kind in READ_KINDS or line.kind in ("blank", "heading")]
     candidates: list[tuple[int, Line | None]] = [(0, None)]
     for table in markdown_tables(lines):
         if any(_names_truth(cell, truth_words) for cell in table.header):
@@ -141,7 +143,7 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
     candidates.append(_flattened_table_rows(lines, truth_words))
     items = [item for item in _list_items(lines) if _shows_sample(item, truth_words)]
     candidates.append((len(items), items[0][0] if items else None))
-    labelled = [line for line in lines if not _LIST_ITEM.match(line.text)
+    labelled = [line for line in lines if line.kind != "heading" and not _LIST_ITEM.match(line.text)
                 and (match := _LABEL.match(line.text))
                 and _names_truth(match["label"], truth_words)
                 and not _PREDICTION.search(match["label"])]
@@ -155,7 +157,8 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
 def _sample_lines(lines: Sequence[Line]) -> tuple[int, Line | None]:
     """Lines that each show one sample with its truth and its prediction (at most 40 words:
     a wrapped sentence of prose is no sample)."""
-    found = [line for line in lines if line.kind != "blank" and len(line.text.split()) <= 40
+    found = [line for line in lines if line.kind not in ("blank", "heading")
+             and len(line.text.split()) <= 40
              and _LINE_MARK.search(line.text) and _LINE_TRUTH.search(line.text)
              and _LINE_PREDICTION.search(line.text)]
     return len(found), found[0] if found else None
