@@ -126,11 +126,14 @@ def student_copy(real_run: Path, folder: Path, student: str, *, leave=(), annota
     """A student's submission folder made from the real run, finished as a student would."""
     run_dir = folder / student / real_run.parent.name / real_run.name
     shutil.copytree(real_run, run_dir)
+    record = read_record(run_dir)
+    # The lab ran with --quick to keep the test short; the students hand it in as their full
+    # run (a --quick run's outputs are not the intended ones: the rubric's full_run).
+    record["quick"] = False
     if edit_record is not None:
-        record = read_record(run_dir)
         edit_record(record)
-        write_json_atomic(run_dir / "record.json", record)
-        write_reflection(run_dir, record)  # the draft of the changed record
+    write_json_atomic(run_dir / "record.json", record)
+    write_reflection(run_dir, record)  # the draft of the changed record
     for pattern in delete:
         for path in run_dir.glob(pattern):
             path.unlink()
@@ -489,3 +492,22 @@ def test_synthetic_run_folder_round_trip(tmp_path):
     grade = assess(read_submission("s", tmp_path / "s"), RUBRIC)
     assert grade.total == 17, [(r.criterion.id, r.status, r.evidence) for r in grade.results
                                if r.status != MET]
+
+
+def test_an_untouched_draft_earns_only_what_the_run_shows(tmp_path):
+    """The draft's facts show the run happened (ran, metrics, times, hyperparameters), never a
+    write-up; a --quick run's outputs are not the intended ones (issue 22)."""
+    run_evidence = {"runs", "metrics", "timing", "hyperparameters"}
+    assert {c.id for c in RUBRIC.criteria if c.run_evidence} == run_evidence
+    full = write_run_folder(tmp_path / "full" / "run", synthetic_record(4))
+    grade = assess(read_submission("full", full.parent), RUBRIC)
+    assert {r.criterion.id for r in grade.results if r.points} == run_evidence
+    assert grade.total == 6
+    assert "an untouched draft" in " ".join(grade.result("description").evidence)
+    quick = write_run_folder(tmp_path / "quick" / "run", dict(synthetic_record(4), quick=True))
+    grade = assess(read_submission("quick", quick.parent), RUBRIC)
+    assert (grade.result("runs").status, grade.total) == (PARTIAL, 5)
+    assert "--quick run" in " ".join(grade.result("runs").evidence)
+    finish_as_student(quick)  # the student's own words: the record counts again, but the
+    grade = assess(read_submission("quick", quick.parent), RUBRIC)  # outputs stay a quick run's
+    assert grade.total == 16 and grade.result("runs").points == 2

@@ -25,7 +25,7 @@ from toolkit.grading.course_text import authorship, course_fingerprint, is_cours
 from toolkit.grading.grade import grade_folder
 from toolkit.grading.grade_report import feedback_text
 from toolkit.grading.lab_split import heading_lab, parse_lab_map, split_by_lab
-from toolkit.grading.meaning import Meaning, run_in_label, starts_answer
+from toolkit.grading.meaning import CHUNK_WORDS, Meaning, chunks, run_in_label, starts_answer
 from toolkit.grading.report_text import Line, markdown_document, notebook_document
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.sample_lists import count_samples
@@ -179,6 +179,25 @@ def test_a_short_reflection_part_in_the_students_words_is_about_the_lab(tmp_path
             "how much word weighting matters for sentiment.\n")
     grade = assess(_report(tmp_path, text), REFLECTION, lab="lab04_bag_of_words")
     assert not any("not this assignment" in w for w in grade.warnings)
+
+
+@needs_encoder
+def test_one_long_paragraph_per_lab_answers_each_criterion_and_is_about_the_lab():
+    """One paragraph per lab, the lab's words after a long general opening (past the 128 word
+    pieces the encoder reads): about the lab, and each of its sentences answers."""
+    document = Path(__file__).parent / "data" / "reflections" / "f10_long_paragraphs.txt"
+    grades = assess_labs(read_submission("s", document), REFLECTION)
+    assert [g.lab for g in grades] == ["lab03_cnn_mnist", "lab05_glove_lstm"]
+    for grade in grades:
+        assert not any("not this assignment" in w for w in grade.warnings)
+        assert grade.total == 10, [(r.criterion.id, r.points) for r in grade.results]
+
+
+def test_a_long_paragraph_is_read_in_pieces_of_whole_sentences():
+    sentence = "This sentence has exactly ten words in it, you see."
+    pieces = chunks([" ".join([sentence] * 13), "short one"])
+    assert pieces[-1] == "short one" and len(pieces) == 4
+    assert all(len(piece.split()) <= CHUNK_WORDS and piece.endswith(".") for piece in pieces[:-1])
 
 
 def test_a_published_score_in_a_results_table_and_curves_png_count(tmp_path):

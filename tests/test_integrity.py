@@ -72,7 +72,15 @@ def test_every_planted_problem_is_flagged(planted_class):
 
 def test_no_flag_on_the_twenty_honest_reports(planted_class):
     _, report, grades, _ = planted_class
-    planted = set(EXPECTED) | {IDENTICAL_SOURCE, PARAPHRASE_SOURCE}
+    # A corpus report handed in as a problem names its flags (`flags = [...]` in its TOML).
+    corpus_flags = {toml.stem: load_toml(toml).get("flags", [])
+                    for toml in REPORTS.glob("*.toml")}
+    for student, wanted in corpus_flags.items():
+        if wanted:
+            raised = {f.kind for f in report.flags if student in f.students}
+            assert raised == set(wanted), (student, raised)
+    planted = set(EXPECTED) | {IDENTICAL_SOURCE, PARAPHRASE_SOURCE} | {
+        student for student, wanted in corpus_flags.items() if wanted}
     honest = {g.student for g in grades} - planted
     # the corpus's reports (another course's project among them: a warning, no flag), less
     # the two sources of the planted copies

@@ -621,7 +621,8 @@ EDITED_LAB = "lab03_cnn_mnist"
 
 
 def executed_lab(lab_id: str, folder: Path, data_dir: Path | None) -> tuple[Path, float]:
-    """Generate and run one lab's notebook in quick mode (once per test session)."""
+    """Generate and run one lab's notebook in quick mode (once per test process: with
+    ``pytest -n``, the tests that share an execution share an ``xdist_group``)."""
     if lab_id in _executed:
         return _executed[lab_id]
     if not (REPO / "labs" / lab_id / "lesson.py").is_file():
@@ -668,7 +669,8 @@ def data_dir() -> Path | None:
 
 @pytest.mark.notebooks
 @pytest.mark.slow
-@pytest.mark.parametrize("lab_id", LAB_IDS)
+@pytest.mark.parametrize("lab_id", [
+    pytest.param(lab_id, marks=pytest.mark.xdist_group(lab_id)) for lab_id in LAB_IDS])
 def test_lab_notebook_runs_top_to_bottom_in_quick_mode(lab_id, notebook_folder, data_dir):
     path, _ = executed_lab(lab_id, notebook_folder, data_dir)
     assert_ran_cleanly(path)
@@ -684,6 +686,7 @@ SAME_RECORD_LAB = "lab04_bag_of_words"
 
 @pytest.mark.notebooks
 @pytest.mark.slow
+@pytest.mark.xdist_group(SAME_RECORD_LAB)  # with pytest -n: the worker that ran its notebook
 def test_notebook_and_command_line_write_the_same_record(notebook_folder, data_dir):
     path, _ = executed_lab(SAME_RECORD_LAB, notebook_folder, data_dir)
     from_notebook = only_record(path.parent / "runs", SAME_RECORD_LAB)
@@ -723,6 +726,7 @@ def edit_first_conv_block(path: Path, filters: int) -> None:
 
 @pytest.mark.notebooks
 @pytest.mark.slow
+@pytest.mark.xdist_group(EDITED_LAB)  # with pytest -n: the worker that ran its notebook
 def test_editing_the_model_cell_changes_the_model_that_trains(notebook_folder, data_dir):
     """Issue 19: lab 3's notebook, its strong design's first block edited to 16 filters
     instead of 32 in the cell that shows it, runs top to bottom (the quick-mode test above

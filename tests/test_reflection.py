@@ -52,12 +52,12 @@ def test_draft_leaves_prompts_for_the_student(run_dir):
         section = text.split(heading + "\n")[1].split("\n#")[0]
         assert TODO in section, heading
     assert {"Fill", "Justify", "Describe", "Qualitative"} <= prompts
-    # An untouched draft earns nothing the student must write.
+    # An untouched draft earns nothing the student must write: its facts show the run
+    # happened (the rubric's run_evidence criteria), never a comparison or a description.
     folder = run_dir.parents[2]
     grade = assess(read_submission("s", folder), load_rubric())
-    for criterion in ("hypothesis", "improvements", "annotation"):
+    for criterion in ("hypothesis", "improvements", "annotation", "comparison", "description"):
         assert grade.result(criterion).status == MISSING
-    assert grade.result("comparison").points == 1  # facts yes, justification no
     assert grade.result("metrics").status == MET
 
 

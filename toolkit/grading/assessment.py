@@ -15,6 +15,11 @@ Each requirement of a criterion is looked for in the sources it names (see the h
    sentences are not the student's words, and a report that hardly uses the rubric's words
    (off-topic) earns nothing from its text.
 
+Run records and figures show that a run happened: in an untouched draft (no words of the
+student's own) they, and the facts the draft filled in from them, earn only the criteria the
+rubric marks ``run_evidence``; a requirement marked ``full_run`` is never met by a
+``--quick`` or random-weight run's records and figures.
+
 :func:`assess_labs` grades a submission covering several labs once per lab
 (:mod:`toolkit.grading.lab_split`), so each lab's exemptions come from its own runs.
 
@@ -31,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from toolkit.grading.course_text import Authorship, authorship, mark_course_text
@@ -45,6 +50,7 @@ from toolkit.grading.meaning import (
     starts_answer,
 )
 from toolkit.grading.report_text import (
+    NUMBER,
     PROSE_KINDS,
     TEXT_KINDS,
     Document,
@@ -62,6 +68,7 @@ from toolkit.grading.report_text import (
 from toolkit.grading.rubric import Condition, Criterion, Requirement, Rubric, TextCheck
 from toolkit.grading.sample_lists import count_samples, sample_lines
 from toolkit.grading.sentence_encoder import process_encoder
+from toolkit.grading.submission_facts import own_words, unfinished, untouched_drafts
 from toolkit.grading.submissions import IMAGE_SUFFIXES, Submission
 
 MET, PARTIAL, MISSING, REVIEW = "met", "partial", "missing", "needs review"
@@ -313,7 +320,8 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     # With a word count to reach, only the student's own words may supply the keywords.
     searchable = prose if check.min_words else [line for line in unit.lines
                                                 if line.kind in TEXT_KINDS]
-    words = count_words(prose)
+    # The student's measured numbers ("79.9% against 78.4%") are words of their answer too.
+    words = count_words(prose) + sum(len(NUMBER.findall(line.text)) for line in prose)
     failures_judged, failures_objective = [], []
     excerpt_line = next(iter(prose), None) or next(iter(searchable), None)
     score = 0
@@ -578,12 +586,31 @@ def _waived(conditions: tuple[Condition, ...], submission: Submission,
     return None
 
 
+def _run_sources_count(requirement: Requirement, submission: Submission,
+                       untouched: str) -> str | None:
+    """Why the run's records and figures cannot meet ``requirement`` (``None``: they can).
+    ``untouched``: why the submission is an untouched draft ("" when it is not), for a
+    criterion the run alone cannot show."""
+    if untouched:
+        return untouched
+    if requirement.full_run and submission.runs and all(
+            unfinished(run.record) for run in submission.runs):
+        why = " and ".join(dict.fromkeys(w for run in submission.runs
+                                         for w in unfinished(run.record)))
+        return f"{why}: its outputs are not the intended ones (run the lab in full)"
+    return None
+
+
 def assess_requirement(requirement: Requirement, submission: Submission,
-                       context: TextContext | None = None, lab: str = "") -> RequirementResult:
-    """Look for one requirement in every source it names; see the module docstring."""
+                       context: TextContext | None = None, lab: str = "",
+                       untouched: str = "") -> RequirementResult:
+    """Look for one requirement in every source it names; see the module docstring.
+    ``untouched``: the submission holds no words of the student's own and the criterion is
+    not one the run alone can show: the run's records and figures do not count."""
     waived = _waived(requirement.waive_if, submission, lab)
     if waived:
         return RequirementResult(requirement, MET, [waived])
+    no_run = _run_sources_count(requirement, submission, untouched)
     if requirement.notebook:
         status, evidence = _notebook_evidence(submission)
         if status in (MISSING, REVIEW):  # a broken notebook outweighs other evidence
@@ -593,12 +620,14 @@ def assess_requirement(requirement: Requirement, submission: Submission,
     notes: list[str] = []
     review: list[str] = []
     sources = []
-    if requirement.record:
+    if requirement.record and not no_run:
         sources.append(lambda: _record_evidence(requirement.record, submission))
     if requirement.annotations:
         sources.append(lambda: _annotation_evidence(requirement.annotations, submission))
-    if requirement.figures:
+    if requirement.figures and not no_run:
         sources.append(lambda: _figure_evidence(requirement.figures, submission))
+    if no_run and (requirement.record or requirement.figures):
+        notes.append(f"the run's record and figures do not count here: {no_run}")
     for source in sources:
         found, evidence = source()
         if found:
@@ -662,14 +691,18 @@ def _rivals(criterion: Criterion, rubric: Rubric | None) -> tuple[TextCheck, ...
 
 def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubric | None = None,
                      *, on_topic: bool = True, lab: str = "",
-                     answers: dict[int, set[str]] | None = None) -> CriterionResult:
+                     answers: dict[int, set[str]] | None = None,
+                     untouched: str = "") -> CriterionResult:
+    """``untouched``: why the submission is an untouched draft ("" when it is not)."""
     waived = _waived(criterion.waive_if, submission, lab)
     if waived:
         return CriterionResult(criterion, MET, criterion.points, [waived],
                                "Not required for this lab.")
     context = TextContext(_rivals(criterion, rubric), on_topic=on_topic,
                           criterion=criterion.id, answers=answers)
-    results = [assess_requirement(r, submission, context, lab) for r in criterion.requirements]
+    untouched = "" if criterion.run_evidence else untouched
+    results = [assess_requirement(r, submission, context, lab, untouched)
+               for r in criterion.requirements]
     statuses = {r.status for r in results}
     if statuses == {MET}:
         status = MET
@@ -715,8 +748,11 @@ def answers_by_meaning(submission: Submission, meaning: Meaning
             heading = paragraph.title if count <= MAX_LABELLED and (
                 count < len(paragraphs) or count == 1) else ""
             units.append((text, run_in_label(text) or heading or None))
-        for paragraph, criteria in zip(paragraphs, meaning.assign(units), strict=True):
-            found[id(paragraph.lines[0])] = criteria
+        for paragraph, criteria, (text, label) in zip(paragraphs, meaning.assign(units), units,
+                                                       strict=True):
+            # An unlabelled paragraph may answer several criteria, a sentence or two each.
+            found[id(paragraph.lines[0])] = criteria | (
+                meaning.by_sentence(text) if label is None else set())
     return found
 
 
@@ -733,6 +769,26 @@ def _off_topic_by_meaning(submission: Submission, meaning: Meaning, lab: str) ->
 
 
 NOT_THIS_ASSIGNMENT = "not this assignment"
+
+
+def _without_facts(submission: Submission) -> Submission:
+    """The submission without the lines a draft filled in from its run (the same objects)."""
+    documents = [Document(doc.path, doc.format, [line for line in doc.lines
+                                                 if line.kind != "generated"], list(doc.images))
+                 for doc in submission.documents]
+    return replace(submission, documents=documents, warnings=list(submission.warnings))
+
+
+def _untouched(submission: Submission) -> str:
+    """Why the submission is an untouched draft (the course's text, no words of the student's
+    own; :func:`toolkit.grading.submission_facts.untouched_drafts`), or ""."""
+    if not submission.runs:
+        return ""  # without a run record, nothing but text can earn points anyway
+    words = own_words(submission)
+    if untouched_drafts(submission, words):
+        return (f"an untouched draft ({words} word(s) of the student's own): the run's facts "
+                f"show that it happened, not this criterion")
+    return ""
 
 
 def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentGrade:
@@ -769,8 +825,13 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
                             f"labs' objectives): another course's work? Its text earned no "
                             f"points; check it by hand")
     answers = answers_by_meaning(submission, meaning) if meaning is not None else None
-    results = [assess_criterion(criterion, submission, rubric, on_topic=about_the_lab, lab=lab,
-                                answers=answers)
+    untouched = _untouched(submission)
+    # In an untouched draft, the facts it filled in from the run (``generated`` lines) show
+    # that the run happened: only the criteria the run alone can show read them.
+    facts_apart = _without_facts(submission) if untouched else submission
+    results = [assess_criterion(criterion, submission if criterion.run_evidence else facts_apart,
+                                rubric, on_topic=about_the_lab, lab=lab, answers=answers,
+                                untouched=untouched)
                for criterion in rubric.criteria]
     return StudentGrade(submission.student, results, warnings, str(submission.source), lab,
                         authorship=authorship(submission))

@@ -109,6 +109,9 @@ class Fingerprint:
     shingles: frozenset[int]
     phrases: tuple[tuple[str, ...], ...] = ()
     examples: frozenset[int] = frozenset()  # 8-grams of the rubric's example answers
+    # Rubric titles of two to four words: a line that is nothing else ("3. Appropriate
+    # references (1 pt)") is the course's
+    titles: frozenset[tuple[str, ...]] = frozenset()
 
 
 _rubric_prints: dict[int, tuple[Rubric, Fingerprint]] = {}
@@ -129,15 +132,42 @@ def course_fingerprint(rubric: Rubric) -> Fingerprint:
         for criterion in rubric.criteria:
             for example in criterion.examples:
                 examples |= shingles(example, EXAMPLE_SHINGLE)
+        titles = frozenset(words for words in (
+            tuple(w for w in normalise(criterion.title).split() if not _neutral(w))
+            for criterion in rubric.criteria) if 2 <= len(words) < SHINGLE)
         print_ = Fingerprint(shipped_fingerprint() | own, tuple(dict.fromkeys(phrases)),
-                             frozenset(examples))
+                             frozenset(examples), titles)
         cached = _rubric_prints[id(rubric)] = (rubric, print_)
     return cached[1]
 
 
+# Words that say nothing about who wrote a line: numbers and a pasted rubric's point counts
+# ("9. Hyperparameters listed (1 pt)"); they count neither for the course nor for the student.
+_POINT_WORDS = frozenset({"pt", "pts", "point", "points", "mark", "marks"})
+
+
+def _neutral(word: str) -> bool:
+    return word.isdigit() or word in _POINT_WORDS
+
+
 def course_words(text: str, fingerprint: Fingerprint) -> tuple[int, int]:
-    """``(words covered by course shingles or rubric phrases, words)`` of one line."""
-    words = normalise(text).split()
+    """``(words covered by course shingles or rubric phrases, words)`` of one line; numbers
+    and point counts are left out of both."""
+    return _line_share(normalise(text).split(), _coverage(normalise(text).split(), fingerprint),
+                       fingerprint)
+
+
+def _line_share(words: list[str], covered: list[bool], fingerprint: Fingerprint
+                ) -> tuple[int, int]:
+    kept = [(word, flag) for word, flag in zip(words, covered, strict=True)
+            if not _neutral(word)]
+    if tuple(word for word, _ in kept) in fingerprint.titles:
+        return len(kept), len(kept)
+    return sum(flag for _, flag in kept), len(kept)
+
+
+def _coverage(words: list[str], fingerprint: Fingerprint) -> list[bool]:
+    """Which of ``words`` lie in a course shingle or a rubric phrase."""
     covered = [False] * len(words)
     for i in range(len(words) - SHINGLE + 1):
         if _hash(words[i:i + SHINGLE]) in fingerprint.shingles:
@@ -150,7 +180,7 @@ def course_words(text: str, fingerprint: Fingerprint) -> tuple[int, int]:
         for i in range(len(words) - size + 1):
             if tuple(words[i:i + size]) == phrase:
                 covered[i:i + size] = [True] * size
-    return sum(covered), len(words)
+    return covered
 
 
 def is_course_text(text: str, fingerprint: Fingerprint) -> bool:
@@ -212,15 +242,40 @@ def mark_course_text(submission: Submission, rubric: Rubric) -> int:
     marked = 0
     for document in submission.documents:
         marked += mark_draft_facts(document)
-        for line in document.lines:
-            if line.kind in _KINDS and is_course_text(line.text, fingerprint):
-                # A published score cited in a results table ("| Tai et al. (2015) | 84.9% |")
-                # is a fact, as the draft's are (the comparison's source, never
-                # understanding); anything else the course wrote is a prompt.
-                line.kind = "generated" if line.kind == "table" and _CITED_SCORE.search(
-                    line.text) else "prompt"
-                marked += 1
+        for line in _course_lines(document.lines, fingerprint):
+            # A published score cited in a results table ("| Tai et al. (2015) | 84.9% |") is
+            # a fact, as the draft's are (the comparison's source, never understanding);
+            # anything else the course wrote is a prompt.
+            line.kind = "generated" if line.kind == "table" and _CITED_SCORE.search(
+                line.text) else "prompt"
+            marked += 1
     return marked
+
+
+def _course_lines(lines: list, fingerprint: Fingerprint) -> list:
+    """The lines (prose or table) that are mostly course text. Consecutive prose lines are
+    read as one passage, so a rubric sentence wrapped over several lines ("... shown: test" /
+    "metrics and figures.") is found in each of its pieces."""
+    found, run = [], []
+    for line in [*lines, None]:
+        if line is not None and line.kind == "prose":
+            run.append(line)
+            continue
+        if run:
+            pieces = [normalise(piece.text).split() for piece in run]
+            covered = _coverage([word for piece in pieces for word in piece], fingerprint)
+            start = 0
+            for piece, words in zip(run, pieces, strict=True):
+                done, total = _line_share(words, covered[start:start + len(words)],
+                                          fingerprint)
+                start += len(words)
+                if total and done >= COURSE_SHARE * total:
+                    found.append(piece)
+            run = []
+        if line is not None and line.kind == "table" and is_course_text(line.text,
+                                                                         fingerprint):
+            found.append(line)
+    return found
 
 
 @dataclass(frozen=True)

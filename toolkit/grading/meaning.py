@@ -59,6 +59,13 @@ COURSE_RUBRIC_FLOOR = 0.45
 COURSE_MIN_WORDS = 150  # another course's report says this much at least  # ... unless its text reads like the rubric's answers this much
 
 
+# A paragraph of this many sentences that mean this many different criteria answers each of
+# them (one paragraph per lab, no labels).
+MULTI_ANSWER_SENTENCES = 4
+MULTI_ANSWER_CRITERIA = 3
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
 # A run-in label: "**Insights:** ...", "Challenges: ...", "**What was hard.** ..."
 _RUN_IN = re.compile(r"^\W{0,4}(?:\*\*|__)?(?P<label>[A-Za-z][\w '\-/&]{0,40}?)(?:\*\*|__)?"
                      r"\s{0,3}[:.]\s{0,3}(?:\*\*|__)?\s")
@@ -87,6 +94,29 @@ def starts_answer(text: str) -> bool:
     if label is None or _DATA_LABEL.search(label):
         return False
     return len(text.split()) - len(label.split()) >= ANSWER_MIN_WORDS
+
+
+CHUNK_WORDS = 60  # the encoder reads 128 word pieces: a longer paragraph is read in pieces
+
+
+def chunks(texts: list[str]) -> list[str]:
+    """``texts`` with every paragraph longer than :data:`CHUNK_WORDS` words cut into runs of
+    whole sentences of about that length, so its end counts as much as its beginning (one
+    paragraph per lab: its lab's words may come late)."""
+    found = []
+    for text in texts:
+        if len(text.split()) <= CHUNK_WORDS:
+            found.append(text)
+            continue
+        current: list[str] = []
+        for sentence in _SENTENCE_END.split(text):
+            if current and len(" ".join(current + [sentence]).split()) > CHUNK_WORDS:
+                found.append(" ".join(current))
+                current = []
+            current.append(sentence)
+        if current:
+            found.append(" ".join(current))
+    return found
 
 
 def paragraph_text(lines) -> str:
@@ -128,7 +158,8 @@ class Meaning:
                                       + [e for c in rubric.criteria for e in c.examples])
         return cls(encoder, criteria, vectors, rubric_topic=rubric_topic, labels=labels)
 
-    def assign(self, paragraphs: list[tuple[str, str | None]]) -> list[set[str]]:
+    def assign(self, paragraphs: list[tuple[str, str | None]], *, one_to_one: bool = True
+               ) -> list[set[str]]:
         """The criteria each paragraph ``(text, label or None)`` of one document answers.
 
         A paragraph's score for a criterion is its text's similarity, minus the mean over the
@@ -158,6 +189,8 @@ class Meaning:
             found[i] = {criterion for criterion, score, similarity
                         in zip(self.criteria, scores[row], raw[row], strict=True)
                         if score >= best - MARGIN and similarity >= FLOOR}
+        if not one_to_one:
+            return found
         # One to one: each criterion also takes the paragraph that answers it best when every
         # paragraph stands for one answer (a reflection's "Roadblocks" next to "Looking back":
         # the closest criterion of one paragraph is often another's second best).
@@ -167,6 +200,20 @@ class Meaning:
                     ASSIGN_MARGIN:
                 found[usable[row]].add(self.criteria[column])
         return found
+
+    def by_sentence(self, text: str) -> set[str]:
+        """The criteria a paragraph answers sentence by sentence, when it answers several:
+        one paragraph per lab ("This lab showed me ... The hardest part was ... At work I
+        would ..."). Each sentence of :data:`MIN_WORDS` words or more means the criteria it
+        is closest to, measured against the paragraph's other sentences; an empty set when
+        fewer than :data:`MULTI_ANSWER_SENTENCES` sentences or fewer than
+        :data:`MULTI_ANSWER_CRITERIA` criteria come out (a paragraph on one point)."""
+        sentences = [part for part in _SENTENCE_END.split(text) if enough_words(part)]
+        if len(sentences) < MULTI_ANSWER_SENTENCES:
+            return set()
+        found = set().union(*self.assign([(sentence, None) for sentence in sentences],
+                                         one_to_one=False))
+        return found if len(found) >= MULTI_ANSWER_CRITERIA else set()
 
     def scores(self, text: str) -> np.ndarray:
         """Similarity of ``text`` to each criterion in :attr:`criteria` (cached by text)."""
@@ -213,7 +260,8 @@ class Meaning:
         """``(closeness to the course's labs, closeness to the rubric)`` of a document, each
         the mean of its closest paragraphs' best similarity; ``None`` when it holds fewer than
         :data:`TOPIC_MIN_WORDS` words."""
-        texts = [text for text in paragraphs if enough_words(text)][:TOPIC_MAX_PARAGRAPHS]
+        texts = [text for text in chunks(paragraphs) if enough_words(text)
+                 ][:TOPIC_MAX_PARAGRAPHS]
         if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
             return None
         vectors = self.encoder.encode(texts)
@@ -240,7 +288,8 @@ class Meaning:
         """How close the document is to the lab: the mean of its closest paragraphs' best
         similarity to the lab's objectives and the rubric (1.0 when it holds fewer than
         :data:`TOPIC_MIN_WORDS` words)."""
-        texts = [text for text in paragraphs if enough_words(text)][:TOPIC_MAX_PARAGRAPHS]
+        texts = [text for text in chunks(paragraphs) if enough_words(text)
+                 ][:TOPIC_MAX_PARAGRAPHS]
         if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
             return 1.0  # too little text to say what it is about
         topic = self._topic(lab)

@@ -159,6 +159,8 @@ class Requirement:
     figures: tuple[str, ...] = ()
     annotations: int = 0
     text: TextCheck | None = None
+    # A --quick or random-weight run's record and figures do not meet it (not the intended run)
+    full_run: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,10 @@ class Criterion:
     # Example answers in a student's words: the grader matches paragraphs to the criterion by
     # their meaning (see toolkit.grading.meaning); they are course text, never evidence.
     examples: tuple[str, ...] = ()
+    # The run alone can meet it (code ran, metrics, times, hyperparameters). In a submission
+    # with no words of the student's own (an untouched draft), the other criteria earn nothing
+    # from the run's record and figures: those show the run happened, never a write-up.
+    run_evidence: bool = False
 
 
 @dataclass
@@ -199,10 +205,10 @@ class Rubric:
 
 _RUBRIC_KEYS = {"name", "pass_mark"}
 _CRITERION_KEYS = {"id", "title", "points", "extra_credit", "feedback_met", "waive_if", "require",
-                   "examples"}
+                   "examples", "run_evidence"}
 MAX_EXAMPLES, MAX_EXAMPLE_CHARS = 20, 1000
 _REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebook", "figures",
-                     "annotations", "text"}
+                     "annotations", "text", "full_run"}
 _TEXT_KEYS = {"headings", "keywords", "min_keywords", "min_words", "numbers", "table_rows",
               "table_columns", "patterns"}
 
@@ -316,7 +322,8 @@ def _requirement(table: dict, default_points: float, where: str) -> Requirement:
         notebook=_flag(table, "notebook", where),
         figures=_words(table.get("figures", []), where, "figures"),
         annotations=_count(table.get("annotations", 0), where, "annotations"),
-        text=_text_check(table["text"], where) if "text" in table else None)
+        text=_text_check(table["text"], where) if "text" in table else None,
+        full_run=_flag(table, "full_run", where))
     if not (requirement.record or requirement.notebook or requirement.figures
             or requirement.annotations or requirement.text):
         raise ValueError(f"{where}: name at least one evidence source (record, notebook, "
@@ -347,7 +354,8 @@ def _criterion(table: dict, number: int) -> Criterion:
                      extra_credit=_flag(table, "extra_credit", where),
                      feedback_met=_string(table, "feedback_met", where),
                      waive_if=_conditions(table.get("waive_if", []), where),
-                     examples=_examples(table.get("examples", []), where))
+                     examples=_examples(table.get("examples", []), where),
+                     run_evidence=_flag(table, "run_evidence", where))
 
 
 def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:

@@ -213,17 +213,29 @@ def _random_weights(record: dict) -> bool:
         for w in (warnings if isinstance(warnings, list) else []))
 
 
+def own_words(submission: Submission) -> int:
+    """How many words of the student's own the submission holds (see :func:`own_lines`)."""
+    return sum(len(WORD.findall(line.text)) for document in submission.documents
+               for line in own_lines(document))
+
+
+def unfinished(record: dict) -> list[str]:
+    """Why a run record is no result (a ``--quick`` run, random weights), or ``[]``."""
+    why = []
+    if record.get("quick") is True:
+        why.append("a --quick run (quick = true)")
+    if _random_weights(record):
+        why.append("random weights (--weights none)")
+    return why
+
+
 def unfinished_runs(submission: Submission) -> list[str]:
     """Evidence for each lab whose every run handed in is a ``--quick`` run or used random
     weights (lab 1 ``--weights none``): figures that are no result, handed in as final."""
     by_lab: dict[str, list[tuple[str, list[str]]]] = {}
     for run in submission.runs:
         record = run.record
-        why = []
-        if record.get("quick") is True:
-            why.append("a --quick run (quick = true)")
-        if _random_weights(record):
-            why.append("random weights (--weights none)")
+        why = unfinished(record)
         by_lab.setdefault(str(record.get("lab") or "?"), []).append((run.file("record.json"),
                                                                       why))
     found = []

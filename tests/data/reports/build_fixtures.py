@@ -268,6 +268,24 @@ def build_run_folder(folder: Path) -> None:
     (folder / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
+def build_quick_run_folder(folder: Path) -> None:
+    """An untouched ``--quick`` run folder: the draft exactly as the lab wrote it, no word of
+    the student's (issue 22: the draft's facts show the run happened, never understanding)."""
+    sys.path.insert(0, str(HERE.parents[2]))
+    from toolkit.grading.samples import synthetic_record, write_run_folder
+
+    record = synthetic_record(22, misclassified=12)
+    record.update(quick=True, command=["python", "-m", "labs.lab03_cnn_mnist", "--quick"])
+    record["hyperparameters"]["epochs"] = 1
+    record["history"] = record["history"][:1]
+    record["training"].update(epochs_run=1, best_epoch=1, time_s=2.4)
+    record["dataset"]["splits"] = {"train": 2048, "validation": 512, "test": 1024}
+    record["metrics"] = {key: 0.7109 for key in ("accuracy", "macro_precision", "macro_recall",
+                                                  "macro_f1")} | {"samples": 1024}
+    record["reference"].update(measured=0.7109, difference=round(0.7109 - 0.876, 4))
+    write_run_folder(folder, record)
+
+
 def warn_large(folder: Path, limit: int = 50_000) -> None:
     """Name every file of ``folder`` over ``limit`` bytes: the corpora stay small."""
     for path in sorted(folder.rglob("*")):
@@ -280,6 +298,7 @@ def main() -> int:
     build_pdf(HERE / "r06_exported.pdf")
     build_notebook(HERE / "r07_notebook.ipynb")
     build_run_folder(HERE / "r14_draft_with_prompts" / "run")
+    build_quick_run_folder(HERE / "r22_untouched_quick_run" / "run")
     warn_large(HERE)
     return 0
 
