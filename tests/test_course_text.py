@@ -298,3 +298,10 @@ def test_mark_course_text_counts_every_line_it_marks_in_every_document():
     after = [line.kind for d in (draft, other) for line in d.lines]
     assert marked == sum(a != b for a, b in zip(before, after, strict=True)) >= 9 + 1
     assert other.lines[0].kind == "prompt"
+
+
+def test_the_rubrics_name_pasted_as_a_title_is_the_courses():
+    fingerprint = course_fingerprint(RUBRIC)
+    assert is_course_text(f"{RUBRIC.name.upper()} -- grading rubric", fingerprint)
+    for title in ("Lab 3 report", "Lab report", "Grading rubric"):  # a student's own titles
+        assert not is_course_text(title, fingerprint)

@@ -112,6 +112,7 @@ class Fingerprint:
     # Rubric titles of two to four words: a line that is nothing else ("3. Appropriate
     # references (1 pt)") is the course's
     titles: frozenset[tuple[str, ...]] = frozenset()
+    name: tuple[str, ...] = ()  # the rubric's name, "rubric" and "grading" left out
 
 
 _rubric_prints: dict[int, tuple[Rubric, Fingerprint]] = {}
@@ -132,11 +133,16 @@ def course_fingerprint(rubric: Rubric) -> Fingerprint:
         for criterion in rubric.criteria:
             for example in criterion.examples:
                 examples |= shingles(example, EXAMPLE_SHINGLE)
-        titles = frozenset(words for words in (
+        titles = {words for words in (
             tuple(w for w in normalise(criterion.title).split() if not _neutral(w))
-            for criterion in rubric.criteria) if 2 <= len(words) < SHINGLE)
+            for criterion in rubric.criteria) if 2 <= len(words) < SHINGLE}
+        # The rubric's own name pasted as a title ("LAB REPORT RUBRIC (15 points + 2 extra
+        # credit)"): all its words, numbers too ("Lab 3 report" is no rubric's name)
+        name = tuple(w for w in normalise(rubric.name).split() if w not in _RUBRIC_WORDS)
+        own |= shingles(rubric.name)
         print_ = Fingerprint(shipped_fingerprint() | own, tuple(dict.fromkeys(phrases)),
-                             frozenset(examples), titles)
+                             frozenset(examples), frozenset(titles),
+                             name if len(name) >= 2 else ())
         cached = _rubric_prints[id(rubric)] = (rubric, print_)
     return cached[1]
 
@@ -144,6 +150,7 @@ def course_fingerprint(rubric: Rubric) -> Fingerprint:
 # Words that say nothing about who wrote a line: numbers and a pasted rubric's point counts
 # ("9. Hyperparameters listed (1 pt)"); they count neither for the course nor for the student.
 _POINT_WORDS = frozenset({"pt", "pts", "point", "points", "mark", "marks"})
+_RUBRIC_WORDS = frozenset({"rubric", "grading"})
 
 
 def _neutral(word: str) -> bool:
@@ -161,7 +168,9 @@ def _line_share(words: list[str], covered: list[bool], fingerprint: Fingerprint
                 ) -> tuple[int, int]:
     kept = [(word, flag) for word, flag in zip(words, covered, strict=True)
             if not _neutral(word)]
-    if tuple(word for word, _ in kept) in fingerprint.titles:
+    if tuple(word for word, _ in kept) in fingerprint.titles or (
+            fingerprint.name and tuple(w for w in words if w not in _RUBRIC_WORDS)
+            == fingerprint.name):
         return len(kept), len(kept)
     return sum(flag for _, flag in kept), len(kept)
 
