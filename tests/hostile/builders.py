@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,6 +20,27 @@ Accuracy was 91.2% on the test split, against 87.6% published.
 My hypothesis is that shirts and coats are confused because their silhouettes look alike
 at 28x28 pixels; I would test it by comparing per-class error rates.
 """
+
+
+@contextlib.contextmanager
+def encoder_switched_off():
+    """Grade with the rules only (fast, the same paths for every name), then put back both the
+    switch and this process's encoder state: the grader caches "unavailable" for the process,
+    and a later test in the same process must find the encoder again."""
+    from toolkit.grading import sentence_encoder
+
+    switch = sentence_encoder.OFF_SWITCH
+    saved_switch = os.environ.get(switch)
+    saved_state = sentence_encoder._process_encoder, sentence_encoder._process_state
+    os.environ[switch] = "off"
+    try:
+        yield
+    finally:
+        if saved_switch is None:
+            os.environ.pop(switch, None)
+        else:
+            os.environ[switch] = saved_switch
+        sentence_encoder._process_encoder, sentence_encoder._process_state = saved_state
 
 
 def hashes(folder: Path) -> dict[str, str]:

@@ -30,7 +30,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[2]))  # this checkout's toolkit
 
-from builders import REPORT, report_student, run_student, write_record  # noqa: E402
+from builders import (  # noqa: E402
+    REPORT,
+    encoder_switched_off,
+    report_student,
+    run_student,
+    write_record,
+)
 
 from toolkit.grading.samples import synthetic_record  # noqa: E402
 
@@ -39,7 +45,6 @@ from toolkit.grading.samples import synthetic_record  # noqa: E402
 LIVE = re.compile("\r(?!\n)|[\x1b\x07\x08\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 SURROGATE = re.compile("[\ud800-\udfff]")
 OUTPUT_SUFFIXES = (".md", ".html", ".csv", ".toml")
-ENCODER_SWITCH = "KERASCOURSE_GRADER_ENCODER"
 
 
 @dataclass
@@ -79,16 +84,9 @@ def grade(tmp: Path, *extra: str, encoding: str = "utf-8") -> Graded:
     from toolkit.grading.grade import main
 
     out = tmp / "out"
-    saved = os.environ.get(ENCODER_SWITCH)
-    os.environ[ENCODER_SWITCH] = "off"  # rules only: fast, and the same paths for names
-    try:
+    with encoder_switched_off():  # rules only: fast, and the same paths for names
         code, console = run_command(main, [str(tmp / "subs"), "--out", str(out), *extra],
                                     encoding)
-    finally:
-        if saved is None:
-            del os.environ[ENCODER_SWITCH]
-        else:
-            os.environ[ENCODER_SWITCH] = saved
     pages = {}
     if out.is_dir():
         for path in out.rglob("*"):

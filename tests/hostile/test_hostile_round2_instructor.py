@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from builders import REPORT, report_student
+from builders import REPORT, encoder_switched_off, report_student
 from faults import OK, one_error_line, outcome
 
 from toolkit.grading.grade import main as grade_main
@@ -22,8 +22,9 @@ from toolkit.grading.submissions import read_submission
 
 
 @pytest.fixture(autouse=True)
-def _rules_only(monkeypatch):
-    monkeypatch.setenv("KERASCOURSE_GRADER_ENCODER", "off")
+def _rules_only():
+    with encoder_switched_off():
+        yield
 
 
 def _criterion(cid: str, points, extra: str = "") -> str:

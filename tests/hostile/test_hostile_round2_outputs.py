@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from builders import report_student, run_student
+from builders import encoder_switched_off, report_student, run_student
 from faults import OK, full_disk, immutable, one_error_line, outcome, parts_left
 
 from toolkit.cli import run_main
@@ -30,9 +30,10 @@ RUBRIC = ('[[criterion]]\nid = "a"\npoints = 1\n[[criterion.require]]\nwhat = "w
 
 @pytest.fixture(autouse=True)
 def _rules_only(monkeypatch, tmp_path):
-    monkeypatch.setenv("KERASCOURSE_GRADER_ENCODER", "off")
     (tmp_path / "cwd").mkdir()
     monkeypatch.chdir(tmp_path / "cwd")  # `--out ''` is never the checkout
+    with encoder_switched_off():
+        yield
 
 
 @pytest.fixture
