@@ -25,6 +25,7 @@ from toolkit.grading.integrity_samples import (
     build_integrity_class,
 )
 from toolkit.grading.rubric import load_rubric
+from toolkit.resources import load_toml
 from toolkit.safe_text import for_terminal
 
 HONEST = Path(__file__).resolve().parent.parent / "tests" / "data" / "reports"
@@ -44,12 +45,21 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         grades, _ = grade_folder(submissions, load_rubric(), out, report=report)
         seconds = time.perf_counter() - start
-    # The sources of the two copies are part of their flag, not false flags.
-    planted = set(EXPECTED) | {IDENTICAL_SOURCE, PARAPHRASE_SOURCE}
+    # The sources of the two copies are part of their flag, not false flags; a corpus report
+    # that is itself a problem names the flags it must raise (`flags = [...]` in its TOML).
+    corpus_flags = {toml.stem: load_toml(toml).get("flags", [])
+                    for toml in args.honest.glob("*.toml")}
+    corpus_problems = {student for student, wanted in corpus_flags.items() if wanted}
+    planted = set(EXPECTED) | {IDENTICAL_SOURCE, PARAPHRASE_SOURCE} | corpus_problems
     students = {g.student for g in grades}
     honest = sorted(students - planted)
     print(f"class: {len(students)} submissions ({len(honest) + 2} honest reports, "
-          f"{len(expected)} planted problems), graded with the flags in {seconds:.1f} s\n")
+          f"{len(expected)} planted problems, {len(corpus_problems)} corpus report(s) that "
+          f"name their flags), graded with the flags in {seconds:.1f} s\n")
+    for student in sorted(corpus_problems):
+        raised = sorted({f.kind for f in report.flags if student in f.students})
+        status = "found " if raised == sorted(corpus_flags[student]) else "MISSED"
+        print(f"{status} {student}: expected {sorted(corpus_flags[student])}, raised {raised}")
     found = 0
     for student, kind in expected.items():
         flag = next((f for f in report.flags if f.kind == kind and student in f.students),
