@@ -305,3 +305,97 @@ def test_the_rubrics_name_pasted_as_a_title_is_the_courses():
     assert is_course_text(f"{RUBRIC.name.upper()} -- grading rubric", fingerprint)
     for title in ("Lab 3 report", "Lab report", "Grading rubric"):  # a student's own titles
         assert not is_course_text(title, fingerprint)
+
+
+def _text_lines(*texts: str, kind: str = "prose") -> list[Line]:
+    return [Line(text, f"r.txt:{i}", kind) for i, text in enumerate(texts, 1)]
+
+
+def _marked(lines: list[Line], rubric=RUBRIC) -> list[str]:
+    """The texts of ``lines`` that count as the course's after marking (in a plain-text
+    document, as a report pasted from an editor reads)."""
+    mark_course_text(Submission("s", Path("s"), documents=[Document("r.txt", "text", lines)]),
+                     rubric)
+    return [line.text for line in lines if line.kind == "prompt"]
+
+
+# A requirement of the rubric wrapped narrowly: no piece holds five of its words alone.
+WRAPPED = ["the published score", "(with its source and", "split) next to the",
+           "measured one."]
+
+
+def test_a_narrowly_wrapped_rubric_sentence_is_found_piece_by_piece_between_own_lines():
+    assert " ".join(normalise(p) for p in WRAPPED) in [normalise(t) for t in
+                                                        rubric_texts(RUBRIC)]
+    fingerprint = course_fingerprint(RUBRIC)
+    assert all(not is_course_text(piece, fingerprint) for piece in WRAPPED)  # alone: none
+    before = ["I compared my score with the one in the paper and", OWN + "."]
+    after = ["Mine is lower because I trained for five epochs only."]
+    # In the middle of one paragraph, and again as the document's last lines.
+    lines = _text_lines(*before, *WRAPPED, *after, *WRAPPED)
+    assert _marked(lines) == WRAPPED + WRAPPED
+    assert [line.text for line in lines if line.kind == "prose"] == before + after
+
+
+def test_a_wrapped_rubric_sentence_cut_by_another_kind_of_line_is_two_passages():
+    # Only consecutive prose lines are one passage: pieces too short for a shingle, with a
+    # heading or a table between them, stay the student's (a table line is read alone).
+    table = Line("| the published score | 0.99 |", "r.txt:2", "table")
+    heading = Line("Results", "r.txt:4", "heading", 2)
+    code = Line("print(score)", "r.txt:6", "code")
+    first, second, third, fourth = _text_lines(*WRAPPED)
+    assert _marked([first, table, second, heading, third, code, fourth]) == []
+    # Joined, the first two pieces hold a shingle: both the course's (the table still alone).
+    assert _marked([first, second, table]) == [first.text, second.text]
+
+
+def test_a_short_rubric_name_pasted_as_a_title_is_the_courses():
+    import dataclasses
+
+    short = dataclasses.replace(RUBRIC, name="Lab report")
+    fingerprint = course_fingerprint(short)
+    assert fingerprint.name == ("lab", "report")
+    for title in ("Lab report", "LAB REPORT", "Lab report -- grading rubric",
+                  "Grading rubric: lab report"):
+        covered, total = course_words(title, fingerprint)
+        assert covered == total == len(normalise(title).split())
+    # A title of the student's that is not the name, numbers included, is theirs.
+    for title in ("Lab 3 report", "Lab report 3", "My lab report", "Report", "Lab"):
+        assert course_words(title, fingerprint)[0] == 0
+    # In a pasted report, the name line is the course's; the words below it stay theirs.
+    lines = _text_lines("LAB REPORT (grading rubric)", OWN + ".", "Lab 3 report")
+    assert _marked(lines, short) == ["LAB REPORT (grading rubric)"]
+    # A one-word name, or one of rubric words only, names nothing: such a line is a student's.
+    for name, title in (("Report rubric", "Report"), ("Grading rubric", "Grading rubric")):
+        fingerprint = course_fingerprint(dataclasses.replace(RUBRIC, name=name))
+        assert fingerprint.name == () and not is_course_text(title, fingerprint)
+
+
+def test_a_two_word_rubric_title_is_the_courses_only_as_a_whole_line():
+    fingerprint = course_fingerprint(RUBRIC)
+    for line in ("8. Hyperparameters listed (1 pt)", "Hyperparameters listed",
+                 "**Appropriate references** (1 point)"):
+        assert is_course_text(line, fingerprint)
+    # The same two words in a sentence of the student's are theirs.
+    for line in ("Hyperparameters listed below", "Appropriate references were hard to find"):
+        assert course_words(line, fingerprint)[0] == 0
+    lines = _text_lines("8. Hyperparameters listed (1 pt)", "Hyperparameters listed below",
+                        "epochs 5, batch size 32")
+    assert _marked(lines) == ["8. Hyperparameters listed (1 pt)"]
+
+
+def test_a_pasted_line_at_exactly_the_share_is_the_courses_in_a_passage_too():
+    fragment = _long_rubric_sentence()[:SHINGLE + 1]
+    own = ["zebra", "quokka", "marmot", "ibex", "tapir"]
+    at_share = Line(" ".join(fragment + own[:4]), "r.txt:1", "prose")  # 6 of 10 words
+    over = Line(" ".join(fragment + own), "r.txt:3", "prose")  # 6 of 11
+    assert _marked([at_share, Line("Notes", "r.txt:2", "heading", 2), over]) == \
+        [at_share.text]
+
+
+def test_a_three_word_rubric_title_is_found_inside_a_longer_line():
+    fingerprint = course_fingerprint(RUBRIC)
+    assert ("evaluation", "metrics", "named") in fingerprint.phrases
+    line = "Evaluation metrics named: accuracy"  # the title and one word of the student's
+    assert course_words(line, fingerprint) == (3, 4) and is_course_text(line, fingerprint)
+    assert course_words("Metrics named: accuracy", fingerprint) == (0, 3)
