@@ -250,3 +250,100 @@ def test_the_verified_stamp_never_trusts_a_same_size_replacement(toy_registry, t
     os.utime(good, ns=(before + 10**9, before + 10**9))  # a later save, same size
     ok, reason = registry.verify(good, spec)
     assert not ok and "sha256" in reason
+
+
+def _spec(name: str) -> registry.FileSpec:
+    return next(spec for spec in registry.load_registry()["toy"].files if spec.name == name)
+
+
+def test_without_a_hash_the_size_decides(toy_registry, tmp_path):
+    """local.txt has no published hash: three bytes pass, four are refused, both sizes said."""
+    spec = _spec("local.txt")
+    right, wrong = tmp_path / "right.txt", tmp_path / "wrong.txt"
+    right.write_bytes(b"abc")
+    wrong.write_bytes(b"abcd")
+    assert registry.verify(right, spec) == (True, "")
+    assert registry.verify(wrong, spec) == (False, "size is 4 bytes, the registry says 3")
+
+
+def test_a_hash_mismatch_names_both_hashes_and_is_not_decompressed(toy_registry, tmp_path,
+                                                                    monkeypatch):
+    """A plain file with the wrong bytes: the reason gives twelve hex digits of each hash and
+    nothing about decompressing (only a .gz is read inside); a right file is never
+    decompressed either."""
+    spec = _spec("toy.txt")
+    bad = tmp_path / "toy.txt"
+    bad.write_bytes(b"other bytes\n")
+    got = hashlib.sha256(b"other bytes\n").hexdigest()
+    assert registry.verify(bad, spec) == (
+        False, f"sha256 is {got[:12]}…, the registry says {spec.sha256[:12]}…")
+
+    def never(*args):
+        raise AssertionError("a file was decompressed")
+
+    monkeypatch.setattr(registry, "_content_matches", never)
+    assert registry.verify(toy_registry["file"], spec) == (True, "")
+    # a .gz spec whose own hash matches: accepted on that hash, its content not read
+    gz = tmp_path / "right.gz"
+    gz.write_bytes(gzip.compress(toy_registry["gz_payload"]))
+    matching = registry.FileSpec(name="right.gz", md5=hashlib.md5(gz.read_bytes()).hexdigest(),
+                                 content_sha256="0" * 64)
+    assert registry.verify(gz, matching) == (True, "")
+
+
+def test_a_verified_file_is_not_hashed_again(toy_registry, monkeypatch):
+    """The stamp (path, size, modification time) spares the second hash of a big file."""
+    spec, path = _spec("toy.txt"), toy_registry["file"]
+    assert registry.verify(path, spec) == (True, "")
+
+    def no_hashing(*args):
+        raise AssertionError("hashed again")
+
+    monkeypatch.setattr(registry, "_file_digest", no_hashing)
+    assert registry.verify(path, spec) == (True, "")
+    other = path.with_name("copy.txt")
+    other.write_bytes(path.read_bytes())  # the same bytes at another path: not stamped yet
+    with pytest.raises(AssertionError, match="hashed again"):
+        registry.verify(other, spec)
+
+
+def test_file_status_adds_the_sizes_of_every_missing_file(tmp_path, monkeypatch):
+    """Two missing plain files count 100 + 200 bytes; an optional file listed first neither
+    counts nor stops the count; a present archive member brings in no archive; an archive
+    of unknown size counts 0."""
+    toml = tmp_path / "registry.toml"
+    toml.write_text("""
+[set]
+title = "Set"
+
+[[set.files]]
+name = "extra.txt"
+size = 7
+optional = true
+
+[[set.files]]
+name = "a.txt"
+size = 100
+
+[[set.files]]
+name = "b.txt"
+size = 200
+
+[[set.files]]
+name = "here.txt"
+archive = "bundle.zip"
+archive_size = 5000
+size = 3
+""")
+    monkeypatch.setattr(registry, "REGISTRY_PATH", toml)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-cache"))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "here.txt").write_bytes(b"abc")
+    status = registry.file_status("set", data)
+    assert status == {"present": ["here.txt"], "missing": ["a.txt", "b.txt"],
+                      "missing_bytes": 300}
+    (data / "here.txt").unlink()
+    toml.write_text(toml.read_text().replace("archive_size = 5000\n", ""))
+    monkeypatch.setattr(registry, "REGISTRY_PATH", toml)
+    assert registry.file_status("set", data)["missing_bytes"] == 0  # archive size unknown
