@@ -29,13 +29,12 @@ Example:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import CourseError
-from toolkit.text.bert.presets import Preset, load_backbone
+from toolkit.text.bert.presets import Preset, load_backbone, read_json
 
 KERAS_TASK_FILE = "task.json"
 KERAS_TASK_WEIGHTS = "task.weights.h5"
@@ -91,11 +90,8 @@ def find_head(preset: Preset) -> ClassifierHead | None:
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise CourseError(f"{path} is not readable JSON", why=str(error),
-                          fix="copy the model folder again") from None
+    """A model folder's JSON file as a dict (``{}`` for JSON of another shape)."""
+    value = read_json(path)
     return value if isinstance(value, dict) else {}
 
 

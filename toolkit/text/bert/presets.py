@@ -164,7 +164,8 @@ def resolve_preset(preset: str, *, download: bool = True) -> Preset:
     return _keras_hub_preset(text, download=download)
 
 
-def _read_json(path: Path) -> dict:
+def read_json(path: Path) -> dict:
+    """A model folder's JSON file; a CourseError when it cannot be read."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -179,7 +180,7 @@ def _folder_preset(folder: Path, *, name: str, source: str | None = None) -> Pre
                           fix="pass a Keras preset folder (config.json, model.weights.h5, "
                               "assets/) or a Hugging Face folder (config.json, "
                               "model.safetensors, vocab.txt)")
-    config = _read_json(config_file)
+    config = read_json(config_file)
     if "model_type" in config:  # Hugging Face format
         model_type = config["model_type"]
         if model_type not in HF_FAMILIES:
@@ -198,7 +199,7 @@ def _folder_preset(folder: Path, *, name: str, source: str | None = None) -> Pre
         files = tuple(folder / file for file in HF_TOKENIZER_FILES[family])
         tokenizer_config = folder / "tokenizer_config.json"
         default_lowercase = "uncased" in name.lower() or family == "albert"
-        lowercase = bool(_read_json(tokenizer_config).get("do_lower_case", default_lowercase)) \
+        lowercase = bool(read_json(tokenizer_config).get("do_lower_case", default_lowercase)) \
             if tokenizer_config.is_file() else default_lowercase
         source = source or "Hugging Face folder"
     else:  # Keras preset format (what keras-hub downloads from Kaggle)
@@ -212,7 +213,7 @@ def _folder_preset(folder: Path, *, name: str, source: str | None = None) -> Pre
         files = tuple(folder / "assets" / "tokenizer" / file
                       for file in KERAS_TOKENIZER_FILES[TOKENIZER_KIND[family]])
         tokenizer_file = folder / "tokenizer.json"
-        lowercase = bool(_read_json(tokenizer_file).get("config", {}).get("lowercase", True)) \
+        lowercase = bool(read_json(tokenizer_file).get("config", {}).get("lowercase", True)) \
             if tokenizer_file.is_file() and TOKENIZER_KIND[family] == WORDPIECE else \
             TOKENIZER_KIND[family] == WORDPIECE
         source = source or "Keras preset folder"
