@@ -76,6 +76,12 @@ _DEFAULTS = {
     "source_paths": "\ntoolkit",
     "also_copy": "\nlabs\ncourse\ndatasets\nscripts\nbenchmarks",
 }
+# mutmut settings of one module's run. TensorFlow hangs in a process forked after it ran a
+# model, so the mutants of a module whose tests build Keras models fork from a server that has
+# only imported the tests (mutmut's "forkserver"), not from the process that ran them once.
+_MODULE_SETTINGS: dict[str, dict[str, str]] = {
+    "callbacks": {"process_isolation": "forkserver"},
+}
 _STATUS = re.compile(r"^\s*(\S+): (killed|survived|timeout|suspicious|no tests|skipped|"
                      r"not checked|segfault|check was interrupted by user|caught by type check)$")
 
@@ -93,6 +99,8 @@ def _copy_checkout(name: str, source: str, tests: list[str]) -> Path:
     for key, value in _DEFAULTS.items():  # unless setup.cfg's [mutmut] says otherwise
         if not cfg.has_option("mutmut", key):
             cfg.set("mutmut", key, value)
+    for key, value in _MODULE_SETTINGS.get(name, {}).items():
+        cfg.set("mutmut", key, value)
     cfg.set("mutmut", "only_mutate", "\n" + source)
     deselect = [f"--deselect={test}" for test in DESELECT.get(name, [])]
     cfg.set("mutmut", "pytest_add_cli_args_test_selection", "\n" + "\n".join(tests + deselect))

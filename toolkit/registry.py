@@ -374,11 +374,14 @@ def _download(entry: Entry, spec: FileSpec) -> Path:
                           fix="run the command again; if it persists, download it by hand") from None
     except Exception as error:
         raise CourseError(*_missing_message(entry, spec, f"download failed: {error}")) from None
-    if spec.archive:
-        downloaded = _extract_member(downloaded, spec, target_dir / _extracted_dir_name(spec))
+    archive = downloaded if spec.archive else None
+    if archive:
+        downloaded = _extract_member(archive, spec, target_dir / _extracted_dir_name(spec))
     ok, reason = verify(downloaded, spec)
     if not ok:
         downloaded.unlink(missing_ok=True)
+        if archive:  # get_file keeps an archive it has (no hash to check): fetch it afresh
+            archive.unlink(missing_ok=True)
         raise CourseError(f"{entry.key}: the downloaded {spec.name} is corrupt", why=reason,
                           fix="run the command again to download it afresh")
     return downloaded
