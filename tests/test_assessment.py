@@ -486,3 +486,95 @@ def test_a_paragraph_that_means_the_criterion_counts_under_a_heading_of_its_own(
     _meaning(monkeypatch, StandIn())
     result = assess(_read(tmp_path / "r.md"), RUBRIC).result("hypothesis")
     assert result.status == MET and "Shirts and coats" in result.evidence[0]
+
+
+# --- text: where the answer is, and which line is quoted ----------------------------------
+
+IMPROVE = TextCheck(headings=("improvement",), keywords=("improve", "augmentation", "would"),
+                    min_keywords=2)
+SETTINGS_CHECK = SETTINGS.text
+
+
+def _text(check: TextCheck, text: str, context: TextContext | None = None, fmt: str = "md"):
+    doc = (markdown_document("r.md", text) if fmt == "md"
+           else plain_document("r.txt", [text]))
+    result = assess_requirement(Requirement("it", 1.0, text=check), _submission(doc),
+                                context or TextContext())
+    return result.status, result.evidence
+
+
+def test_the_line_with_most_keywords_is_quoted_and_the_richer_section_wins():
+    text = ("# Improvements\nSome thoughts first.\nWe would improve it.\n"
+            "I would improve the augmentation next.\n\n"
+            "# Further improvements\nWe would improve things a great deal, and it would be "
+            "much better overall in many ways.\n")
+    status, evidence = _text(IMPROVE, text)
+    assert status == MET
+    assert evidence == ['r.md:4: "I would improve the augmentation next."']
+    one_line = "# Improvements\nWe would improve it.\n"
+    assert _text(IMPROVE, one_line) == (MET, ['r.md:2: "We would improve it."'])
+
+
+def test_under_the_heading_too_few_keywords_need_review_and_too_few_numbers_are_missing():
+    status, evidence = _text(IMPROVE, "# Improvements\nMore data, I think.\n")
+    assert status == REVIEW
+    assert evidence == ['r.md:1: 0 of 2 expected keywords -- "More data, I think."']
+    numbers = TextCheck(headings=("results",), keywords=("accuracy",), min_keywords=1,
+                        numbers=2)
+    status, evidence = _text(numbers, "# Results\nThe accuracy was 91%.\n")
+    assert status == MISSING
+    assert evidence == ['r.md:1: fewer than 2 numbers -- "The accuracy was 91%."']
+    assert _text(numbers, "# Results\nThe accuracy was 91% after 12 epochs.\n")[0] == MET
+    # Nothing under the heading is no review: there is nothing to judge.
+    assert _text(IMPROVE, "# Improvements\n\n# Other\nUnrelated words here.\n")[0] == MISSING
+
+
+def test_without_the_heading_a_paragraph_that_answers_counts_and_nothing_is_named():
+    text = "# Notes\nNext time I would improve the augmentation of the images.\n"
+    assert _text(IMPROVE, text) == (MET, ['r.md:2: "Next time I would improve the '
+                                          'augmentation of the images."'])
+    assert _text(IMPROVE, "# Notes\nThe weather was fine.\n") == (
+        MISSING, ["no heading like improvement"])
+    plain = TextCheck(keywords=("augmentation", "dropout"), min_keywords=2)
+    assert _text(plain, "# Notes\nThe weather was fine.\n") == (
+        MISSING, ["no paragraph or table with: augmentation, dropout"])
+
+
+def test_a_paragraph_that_answers_another_criterion_better_is_not_this_answer():
+    settings_only = ("# Notes\nI would improve it with a learning rate of 0.01, batch size 64 "
+                     "and 10 epochs.\n")
+    assert _text(IMPROVE, settings_only, TextContext(rivals=(SETTINGS_CHECK,)))[0] == MISSING
+    assert _text(IMPROVE, settings_only)[0] == MET  # no rival: it is the best there is
+    both = ("# Notes\nI would improve the augmentation of the images. The learning rate was "
+            "0.01, the batch size 64 and we ran 10 epochs.\n")
+    assert _text(IMPROVE, both, TextContext(rivals=(SETTINGS_CHECK,)))[0] == MET
+
+
+def test_citations_need_two_kinds_of_reference_and_a_reference_list_answers_nothing_else():
+    cite = TextCheck(headings=("references",), patterns=(r"arxiv", r"\b(19|20)\d\d\b"))
+    assert _text(cite, "# Sources\nXiao et al. 2017, arXiv:1708.07747.\n")[0] == MET
+    assert _text(cite, "# Sources\nSee arXiv for the paper.\n")[0] == MISSING
+    status, evidence = _text(cite, "# References\nSee the paper.\n")
+    assert status == REVIEW and "none of the expected patterns" in evidence[0]
+    listed = "# References\nI would improve the augmentation, says Xiao 2017 on arXiv.\n"
+    assert _text(IMPROVE, listed, TextContext(rivals=(cite,)))[0] == MISSING
+    assert _text(IMPROVE, listed)[0] == MET
+
+
+def test_a_second_requirement_looks_next_to_the_first_ones_answer_only():
+    score = Requirement("the score", 1.0, text=TextCheck(
+        headings=("results",), keywords=("accuracy",), min_keywords=1))
+    why = Requirement("why", 1.0, text=TextCheck(
+        headings=("discussion",), keywords=("because",), min_keywords=1))
+    criterion = Criterion("c", "Results", 2.0, (score, why))
+    near = ("# Results\nThe accuracy was 91%.\n\nIt is high because the digits are "
+            "centred.\n\n# Other\nShirts fail because they look alike.\n")
+    result = assess_criterion(criterion, _submission(markdown_document("r.md", near)))
+    assert result.status == MET
+    assert result.evidence[1] == 'r.md:4: "It is high because the digits are centred."'
+    away = "# Results\nThe accuracy was 91%.\n\n# Other\nShirts fail because they look alike.\n"
+    result = assess_criterion(criterion, _submission(markdown_document("r.md", away)))
+    assert (result.status, result.points) == (PARTIAL, 1.0)
+    no_score = "# Other\nShirts fail because they look alike.\n"
+    result = assess_criterion(criterion, _submission(markdown_document("r.md", no_score)))
+    assert result.status == MISSING  # no justification of a score that is not there
