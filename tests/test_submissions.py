@@ -305,8 +305,12 @@ def test_a_broken_zip_or_a_link_costs_that_student_only(tmp_path):
 def test_a_single_file_is_the_whole_submission(tmp_path, monkeypatch):
     (tmp_path / "dan.md").write_text(REPORT)
     submission = read_submission("dan", tmp_path / "dan.md")
+    assert (submission.student, submission.source) == ("dan", tmp_path / "dan.md")
     assert submission.files == {"dan.md": len(REPORT)} and submission.warnings == []
     assert submission.documents[0].lines[0].text == "Hypothesis"
+    monkeypatch.setattr(submissions, "MAX_FILE_BYTES", len(REPORT))  # exactly at the limit
+    submission = read_submission("dan", tmp_path / "dan.md")
+    assert submission.documents[0].lines[-1].text == REPORT.splitlines()[-1]
     monkeypatch.setattr(submissions, "MAX_FILE_BYTES", len(REPORT) - 1)
     submission = read_submission("dan", tmp_path / "dan.md")
     assert submission.empty and submission.warnings[0].startswith("dan.md skipped: ")
@@ -462,13 +466,23 @@ def test_one_file_that_breaks_its_reader_costs_that_file_only(tmp_path, monkeypa
     (student / "b.txt").write_text("plain notes\n")
 
     def broken(path, pages, format="text"):
-        raise ZeroDivisionError("boom")
+        raise ZeroDivisionError("boom" * 40)
 
     monkeypatch.setattr(submissions, "plain_document", broken)
     submission = read_submission("kim", student)
     assert _paths(submission) == ["a.md"]
-    assert submission.warnings == ["b.txt could not be read (ZeroDivisionError: boom); the "
-                                   "rest of the submission was graded"]
+    assert submission.warnings == [f"b.txt could not be read (ZeroDivisionError: "
+                                   f"{('boom' * 40)[:100]}); the rest of the submission was "
+                                   f"graded"]
+
+    def crash(contents, submission):
+        raise ValueError("x" * 200)
+
+    monkeypatch.setattr(submissions, "_parse", crash)
+    submission = read_submission("kim", student)
+    assert submission.warnings == [f"could not be read completely (ValueError: {'x' * 120})",
+                                   "nothing gradable found (no report, notebook or run "
+                                   "record)"]
 
 
 # --- the edges the first tests left open --------------------------------------------------
@@ -675,3 +689,21 @@ def test_a_pdf_reader_error_is_named_and_cut(monkeypatch):
     submission = submissions.Submission("s", Path("s"))
     assert submissions.pdf_pages("x.pdf", b"%PDF", submission) == []
     assert submission.warnings == [f"x.pdf cannot be read as a PDF (ValueError: {'y' * 100})"]
+
+
+def test_only_errors_csv_files_are_annotations_and_a_broken_one_is_named(tmp_path):
+    student = tmp_path / "kim"
+    student.mkdir()
+    header = "index,true,predicted,error_type,fix_idea\n"
+    (student / "errors_analysis.md").write_text("# Errors\nMy error analysis.\n")
+    (student / "results.csv").write_text(header + "1,cat,dog,blur,sharpen\n")
+    (student / "errors.csv").write_text(header + "1,cat,dog," + "z" * 140_000 + ",fix\n")
+    (student / "errors_b.csv").write_bytes(header.encode() + b"2,cat,dog,caf\xe9,fix\n")
+    submission = read_submission("kim", student)
+    assert list(submission.annotation_files) == ["errors_b.csv"]
+    assert submission.annotation_files["errors_b.csv"][0]["error_type"] == "caf\ufffd"
+    assert _paths(submission) == ["errors_analysis.md"]
+    assert submission.warnings[0].startswith("errors.csv is not a readable CSV (")
+    assert submission.warnings[1:] == [
+        "errors_b.csv is not valid UTF-8 (first bad byte at offset 54): unreadable "
+        "characters were replaced"]
