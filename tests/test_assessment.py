@@ -17,13 +17,21 @@ from toolkit.grading.assessment import (
     answers_by_meaning,
     assess,
     assess_criterion,
+    assess_labs,
     assess_requirement,
     on_topic,
     rubric_words,
     topic_words,
 )
+from toolkit.grading.lab_split import parse_lab_map
 from toolkit.grading.notebook_check import check_notebook
-from toolkit.grading.report_text import Document, Line, markdown_document, plain_document
+from toolkit.grading.report_text import (
+    Document,
+    Line,
+    markdown_document,
+    mentions,
+    plain_document,
+)
 from toolkit.grading.rubric import Condition, Criterion, Requirement, TextCheck, load_rubric
 from toolkit.grading.samples import (
     finish_as_student,
@@ -578,3 +586,156 @@ def test_a_second_requirement_looks_next_to_the_first_ones_answer_only():
     no_score = "# Other\nShirts fail because they look alike.\n"
     result = assess_criterion(criterion, _submission(markdown_document("r.md", no_score)))
     assert result.status == MISSING  # no justification of a score that is not there
+
+
+# --- the edges the first tests left open --------------------------------------------------
+
+def test_rows_with_a_missing_kind_or_fix_are_not_annotated():
+    rows = _rows(2) + [{"error_type": None, "fix_idea": "fix"}, {"error_type": "kind"}]
+    two = Requirement("two annotated errors", 1.0, annotations=2)
+    three = Requirement("three annotated errors", 1.0, annotations=3)
+    submission = Submission("s", Path("s"), annotation_files={"errors.csv": rows})
+    assert assess_requirement(two, submission).status == MET
+    assert assess_requirement(three, submission).status == MISSING
+
+
+def test_keywords_a_rival_shares_decide_only_when_it_has_more(monkeypatch):
+    one = TextCheck(headings=("improvement",), keywords=("improve", "augmentation", "would"),
+                    min_keywords=1)
+    rival = TextContext(rivals=(SETTINGS_CHECK,))
+    # The rival's two keywords, just enough for it, against one of this check's: its answer.
+    fewer = "# Notes\nIt would help with a learning rate of 0.01 and a batch size of 64.\n"
+    assert _text(one, fewer, TextContext(rivals=(SETTINGS_CHECK,)))[0] == MISSING
+    assert _text(one, fewer)[0] == MET
+    # As many keywords of each: the paragraph answers this check too.
+    tie = "# Notes\nI would improve it with a learning rate of 0.01 and a batch size of 64.\n"
+    assert _text(IMPROVE, tie, rival)[0] == MET
+    # A keyword of the rival's split over two lines is still the rival's.
+    split = ("# Notes\nI would improve it with a learning rate of 0.01, a batch\nsize of 64 "
+             "and 10 epochs.\n")
+    assert _text(IMPROVE, split, TextContext(rivals=(SETTINGS_CHECK,)))[0] == MISSING
+    # Keywords and a pattern: a paragraph elsewhere is read like any other.
+    score = TextCheck(headings=("results",), keywords=("accuracy",), min_keywords=1,
+                      patterns=(r"\d+%",))
+    assert _text(score, "# Notes\nThe accuracy was 91%.\n")[0] == MET
+
+
+HYP = TextCheck(headings=("hypothesis",), keywords=("because", "similar"), min_keywords=2)
+SHIRTS = TextCheck(headings=("misclassif",), keywords=("because", "similar", "shirt"),
+                   min_keywords=2)
+CLAIM = "Shirts and coats are similar because the shirt is similar."
+
+
+def _by_meaning(text: str, means: bool = True) -> str:
+    """The status of HYP when the encoder says the first paragraph answers it (or not)."""
+    document = markdown_document("r.md", text)
+    first = next(line for line in document.lines if line.kind == "prose")
+    context = TextContext(rivals=(SHIRTS,), criterion="hyp",
+                          answers={id(first): {"hyp"} if means else set()})
+    return assess_requirement(Requirement("a hypothesis", 1.0, text=HYP),
+                              _submission(document), context).status
+
+
+def test_meaning_finds_an_answer_the_rules_give_to_another_criterion():
+    assert _text(HYP, f"# Notes\n{CLAIM}\n", TextContext(rivals=(SHIRTS,)))[0] == MISSING
+    assert _by_meaning(f"# Notes\n{CLAIM}\n") == MET
+    assert _by_meaning(f"{CLAIM}\n") == MET  # no heading at all
+    assert _by_meaning(f"# Notes\n{CLAIM}\n", means=False) == MISSING
+    # Under another criterion's heading, the heading says what it answers.
+    assert _by_meaning(f"# Misclassified samples\n{CLAIM}\n") == MISSING
+
+
+def test_a_second_requirement_reads_the_section_the_first_found_its_answer_in():
+    score = Requirement("the score", 1.0, text=TextCheck(
+        headings=("results",), keywords=("accuracy",), min_keywords=1))
+    why = Requirement("why", 1.0, text=TextCheck(
+        headings=("discussion",), keywords=("because",), min_keywords=1))
+    criterion = Criterion("c", "Results", 2.0, (score, why))
+
+    def status(text: str) -> str:
+        return assess_criterion(criterion, _submission(markdown_document("r.md", text))).status
+
+    # The second section, not the first one of the document.
+    assert status("# Intro\nWe begin.\n\n# Results\nThe accuracy was 91%.\n\nIt is high "
+                  "because the digits are centred.\n") == MET
+    # Its own subsection, not the whole report above it nor a sibling.
+    assert status("# Report\n## Results\nThe accuracy was 91%.\n## Other\nShirts fail "
+                  "because they look alike.\n") == PARTIAL
+    # A paragraph before any heading: the whole document is next to it.
+    assert status("The accuracy was 91% because the digits are centred.\n\n# Other\nMore "
+                  "notes here.\n") == MET
+    # A section asked only to be there, with nothing in it.
+    appendix = Requirement("an appendix", 1.0, text=TextCheck(headings=("appendix",)))
+    assert assess_requirement(appendix, _submission(markdown_document(
+        "r.md", "# Appendix\n")), TextContext()).status == MET
+
+
+def test_the_topic_words_are_counted_exactly():
+    text = "# Hypothesis\naccuracy\nloss\n\nThe model was fine.\n"
+    submission = Submission("s", Path("s"), documents=[markdown_document("r.md", text)])
+    used, written = topic_words(submission, RUBRIC)
+    assert written == 7
+    by_hand = sum(mentions(text, word) for word in rubric_words(RUBRIC))
+    assert used == by_hand and used >= 3
+
+
+def test_what_the_encoder_is_asked_and_which_headings_label(monkeypatch, tmp_path):
+    long_heading = "Guess " + "x" * 250
+    text = (f"# {long_heading}\n{HYPOTHESIS_TEXT}\n\n**Roadblocks:** the training was slow on "
+            "my laptop at first.\n\n# Notes\n" + "\n\n".join(
+                f"Note {n} about the data and the model we trained." for n in range(4))
+            + "\n\n# Other\nOne paragraph about the model and the data here.\n")
+    submission = Submission("s", Path("s"), documents=[markdown_document("r.md", text)])
+    stand_in = StandIn()
+    answers_by_meaning(submission, stand_in)
+    [(texts, labels)] = stand_in.prepared
+    assert labels == ["", "Roadblocks", "", "", "", "", "", long_heading[:200], "Notes",
+                      "Other"]
+    assert [label for _, label in stand_in.units] == [
+        long_heading, "Roadblocks", None, None, None, None, "Other"]
+    three = "# Guess report\n\n" + "\n\n".join(
+        f"Paragraph {n} about the model and the data we trained on." for n in range(3))
+    stand_in = StandIn()
+    answers_by_meaning(Submission("s", Path("s"), documents=[markdown_document("r.md", three)]),
+                       stand_in)
+    assert [label for _, label in stand_in.units] == [None] * 3
+
+
+def test_the_labs_topic_is_asked_for_the_lab_graded_and_the_floor_is_on_topic(monkeypatch,
+                                                                             tmp_path):
+    from toolkit.grading.meaning import TOPIC_FLOOR
+
+    class Recording(StandIn):
+        def topic_score(self, texts, lab=""):
+            self.asked = (texts, lab)
+            return self.topic
+
+    (tmp_path / "r.md").write_text(f"# Hypothesis\n{HYPOTHESIS_TEXT}\n", encoding="utf-8")
+    stand_in = _meaning(monkeypatch, Recording(topic=TOPIC_FLOOR))
+    grade = assess(_read(tmp_path / "r.md"), RUBRIC, lab="lab03_cnn_mnist")
+    assert grade.warnings == [] and grade.result("hypothesis").status == MET
+    assert stand_in.asked == ([HYPOTHESIS_TEXT], "lab03_cnn_mnist")
+
+
+def test_an_untouched_drafts_text_needs_no_review(tmp_path, rules):
+    write_run_folder(tmp_path / "kim" / "run", synthetic_record(4))
+    grade = assess(_read(tmp_path / "kim"), RUBRIC)
+    assert grade.needs_review == []
+
+
+def test_a_submission_on_two_labs_is_graded_once_per_lab(rules):
+    text = ("# Labs\n\n## L01: VGG16 on my photos\nThe pretrained model reached 71% top-1 "
+            "accuracy.\n\n## L03: a CNN\nShirts and coats are confused because they look "
+            "alike.\n")
+    submission = Submission("s", Path("s"), documents=[markdown_document("r.md", text)])
+    grades = assess_labs(submission, RUBRIC)
+    assert [(g.lab, g.split) for g in grades] == [("lab01_vgg16_inference", True),
+                                                  ("lab03_cnn_mnist", True)]
+    # Lab 1 trains nothing: its grade, and only its, is exempt from the training check.
+    assert [g.result("training_check").status for g in grades] == [MET, MISSING]
+    renumbered = assess_labs(submission, RUBRIC, lab_map=parse_lab_map(
+        "L01=lab02_mlp_dropout,L03=lab04_bag_of_words"))
+    assert [g.lab for g in renumbered] == ["lab02_mlp_dropout", "lab04_bag_of_words"]
+    one = Submission("s", Path("s"), documents=[markdown_document("r.md", "# L03: a CNN\n"
+                                                                  "The accuracy was 91%.\n")])
+    assert [(g.lab, g.split) for g in assess_labs(one, RUBRIC)] == [("lab03_cnn_mnist", False)]
