@@ -31,6 +31,7 @@ from toolkit.grading.report_text import (
     markdown_document,
     mentions,
     plain_document,
+    shorten,
 )
 from toolkit.grading.rubric import Condition, Criterion, Requirement, TextCheck, load_rubric
 from toolkit.grading.samples import (
@@ -411,7 +412,8 @@ class StandIn:
 
 def _meaning(monkeypatch, stand_in: StandIn) -> StandIn:
     monkeypatch.setattr(assessment, "process_encoder", lambda: "an encoder")
-    monkeypatch.setattr(assessment, "meaning_for", lambda rubric, encoder: stand_in)
+    monkeypatch.setattr(assessment, "meaning_for",
+                        lambda rubric, encoder: stand_in if encoder == "an encoder" else None)
     return stand_in
 
 
@@ -641,6 +643,8 @@ def test_meaning_finds_an_answer_the_rules_give_to_another_criterion():
     assert _by_meaning(f"# Notes\n{CLAIM}\n") == MET
     assert _by_meaning(f"{CLAIM}\n") == MET  # no heading at all
     assert _by_meaning(f"# Notes\n{CLAIM}\n", means=False) == MISSING
+    assert _by_meaning(f"# Notes\n{CLAIM}\n\nAnother paragraph the encoder did not read.\n"
+                       ) == MET
     # Under another criterion's heading, the heading says what it answers.
     assert _by_meaning(f"# Misclassified samples\n{CLAIM}\n") == MISSING
 
@@ -739,3 +743,101 @@ def test_a_submission_on_two_labs_is_graded_once_per_lab(rules):
     one = Submission("s", Path("s"), documents=[markdown_document("r.md", "# L03: a CNN\n"
                                                                   "The accuracy was 91%.\n")])
     assert [(g.lab, g.split) for g in assess_labs(one, RUBRIC)] == [("lab03_cnn_mnist", False)]
+
+
+def test_annotation_evidence_cuts_long_examples_and_reads_every_table(tmp_path):
+    kind, fix = "blurry " * 20, "sharpen the images " * 10
+    six = Requirement("six annotated errors", 1.0, annotations=6)
+    rows = [{"error_type": kind, "fix_idea": fix}] * 6
+    result = assess_requirement(six, Submission("s", Path("s"),
+                                                annotation_files={"e/errors.csv": rows}))
+    assert result.evidence == [f'e/errors.csv: 6 rows annotated, e.g. "{shorten(kind, 60)}" '
+                               f'-> "{shorten(fix, 80)}"']
+    table = ("| image | error_type | notes |\n|---|---|---|\n| 1 | blur | x |\n\n"  # no fix
+             "| image | fix idea | error_type |\n|---|---|---|\n" + "\n".join(
+                 f"| {n} | {fix} | {kind} |" for n in range(6)) + "\n| 7 | short |\n")
+    document = markdown_document("r.md", table)
+    result = assess_requirement(six, _submission(document))
+    assert result.status == MET
+    assert result.evidence == [f'r.md:5: a table with 6 annotated rows, e.g. '
+                               f'"{shorten(kind, 60)}" -> "{shorten(fix, 80)}"']
+    # As many rows in errors.csv as in a table: the file, found first, is quoted.
+    both = Submission("s", Path("s"), documents=[document],
+                      annotation_files={"errors.csv": _rows(6)})
+    assert assess_requirement(six, both).evidence[0].startswith("errors.csv: 6 rows")
+
+
+def test_figure_evidence_in_order_cut_and_named():
+    curves = Requirement("curves", 1.0, figures=("learning curve",))
+    label = "learning curve " + "of the model over the epochs " * 8
+    text = f"![confusion](c.png)\n\n![{label}](l.png)\n"
+    doc = markdown_document("r.md", text)
+    result = assess_requirement(curves, Submission("s", Path("s"), documents=[doc],
+                                                   files={"l.png": 5}))
+    assert result.status == MET
+    assert result.evidence == [f"{doc.images[1].where}: {shorten(doc.images[1].label, 100)}"]
+    loose = Submission("s", Path("s"), files={"plots/learning_curve.png": 5})
+    assert assess_requirement(curves, loose).status == MET
+    three = dict(synthetic_record(1), figures={"learning_curves": "a.png",
+                                               "learning_curve_2": "b.png",
+                                               "learning curve 3": "c.png"})
+    result = assess_requirement(curves, _run(three, figures=False))
+    assert len(result.evidence) == 2 and "a.png" in result.evidence[0]
+    many = Requirement("curves", 1.0, figures=("loss", "accuracy", "history", "curves",
+                                               "training"))
+    assert assess_requirement(many, Submission("s", Path("s"))).evidence == [
+        "no figure named like: loss, accuracy, history, curves"]
+    odd = Submission("s", Path("s"), runs=[RunFolder("run", {"figures": ["curves.png"]})])
+    assert assess_requirement(curves, odd).status == MISSING
+
+
+def test_the_first_of_equally_good_lines_is_quoted():
+    text = "# Improvements\nWe would improve it.\nThey would improve it too.\n"
+    assert _text(IMPROVE, text) == (MET, ['r.md:2: "We would improve it."'])
+
+
+def test_a_run_in_label_starts_a_paragraph_of_its_own():
+    text = ("We trained the model on the data for a while.\nIt went fine in the end, "
+            "mostly.\nRoadblocks: the training was slow on my laptop at first.\n")
+    stand_in = StandIn()
+    answers_by_meaning(Submission("s", Path("s"), documents=[markdown_document("r.md", text)]),
+                       stand_in)
+    assert [(text[:10], label) for text, label in stand_in.units] == [
+        ("We trained", None), ("Roadblocks", "Roadblocks")]
+
+
+def test_the_next_section_is_in_the_document_the_answer_came_from():
+    score = Requirement("the score", 1.0, text=TextCheck(
+        headings=("results",), keywords=("accuracy",), min_keywords=1))
+    why = Requirement("why", 1.0, text=TextCheck(
+        headings=("discussion",), keywords=("because",), min_keywords=1))
+    criterion = Criterion("c", "Results", 2.0, (score, why))
+    first = markdown_document("a.md", "The accuracy was 91%.\n")
+    second = markdown_document("b.md", "Shirts fail because they look alike.\n")
+    result = assess_criterion(criterion, _submission(first, second))
+    assert result.status == PARTIAL
+
+
+def test_a_lab_waives_only_when_it_is_given(tmp_path):
+    report = Submission("s", Path("s"), documents=[markdown_document("r.md", "# Lab\n")])
+    not_three = _criterion(CURVES, waive_if=(Condition.parse("lab != lab03_cnn_mnist"),))
+    assert assess_criterion(not_three, report).status == MISSING
+    assert assess_criterion(not_three, report, lab="lab01_vgg16_inference").status == MET
+    waived = assess_criterion(not_three, report, lab="lab01_vgg16_inference")
+    assert waived.criterion is not_three
+    per_requirement = Requirement("curves", 2.0, figures=("learning curve",), waive_if=(
+        Condition.parse("lab == lab01_vgg16_inference"),))
+    result = assess_criterion(_criterion(per_requirement), report, lab="lab01_vgg16_inference")
+    assert (result.status, result.points) == (MET, 5.0)
+
+
+def test_a_grade_names_its_source_and_lab_and_a_submission_without_text_is_on_topic(
+        monkeypatch, tmp_path):
+    (tmp_path / "r.md").write_text(f"# Hypothesis\n{HYPOTHESIS_TEXT}\n", encoding="utf-8")
+    _meaning(monkeypatch, StandIn(topic=0.05))
+    run_only = _run()
+    grade = assess(run_only, RUBRIC, lab="lab03_cnn_mnist")
+    assert grade.warnings == [] and grade.result("metrics").status == MET
+    assert (grade.student, grade.source, grade.lab) == ("s", "s", "lab03_cnn_mnist")
+    grade = assess(_read(tmp_path / "r.md"), RUBRIC)
+    assert grade.source == str(tmp_path / "r.md") and grade.lab == ""
