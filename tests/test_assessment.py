@@ -841,3 +841,61 @@ def test_a_grade_names_its_source_and_lab_and_a_submission_without_text_is_on_to
     assert (grade.student, grade.source, grade.lab) == ("s", "s", "lab03_cnn_mnist")
     grade = assess(_read(tmp_path / "r.md"), RUBRIC)
     assert grade.source == str(tmp_path / "r.md") and grade.lab == ""
+
+
+def _notebook(*cells) -> str:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    return nbformat.writes(new_notebook(cells=[
+        new_code_cell(code, execution_count=count, outputs=[new_output("stream", text="ok\n")])
+        for code, count in cells]))
+
+
+def test_notebook_evidence_review_for_one_run_out_of_order_and_a_few_lines_each():
+    ran = Requirement("the code ran", 1.0, notebook=True)
+    order = check_notebook(_notebook(("a = 1", 2), ("b = 2", 1)), path="o.ipynb")
+    result = assess_requirement(ran, Submission("s", Path("s"), notebooks=[order]))
+    assert result.status == REVIEW and result.evidence[0].startswith("o.ipynb ")
+    cleared = check_notebook(report_notebook(cleared=True), path="c.ipynb")
+    assert len(cleared.problems) > 3
+    result = assess_requirement(ran, Submission("s", Path("s"), notebooks=[cleared]))
+    assert result.status == MISSING and len(result.evidence) == 3
+    twice = Submission("s", Path("s"), notebooks=[order, order, order, order])
+    assert len(assess_requirement(ran, twice).evidence) == 3
+    good = check_notebook(report_notebook(), path="g.ipynb")
+    result = assess_requirement(ran, Submission("s", Path("s"), notebooks=[good] * 3))
+    assert result.status == MET and len(result.evidence) == 2
+
+
+def test_every_failed_record_condition_is_named():
+    bare = {"misclassified": []}
+    ten = Requirement("ten errors", 1.0, record=(Condition.parse("misclassified >= 10"),
+                                                 Condition.parse("metrics.accuracy")))
+    result = assess_requirement(ten, Submission("s", Path("s"), runs=[RunFolder("a", bare)]))
+    assert result.evidence == ["a/record.json: misclassified = 0 items; metrics.accuracy = "
+                               "missing"]
+
+
+SAMPLE_BLOCKS = ("Text: the film was dull and slow\nTrue: positive\nPredicted: negative\n\n"
+                 "Text: a guilty pleasure at best\nTrue: positive\nPredicted: negative\n\n")
+
+
+def test_quoted_samples_and_tables_are_no_words_of_the_students_reasoning():
+    reasoning = TextCheck(headings=("hypothesis",), min_words=12)
+    status, evidence = _text(reasoning, f"# Hypothesis\n{SAMPLE_BLOCKS}They fail.\n")
+    assert status == REVIEW and "2 words written (12 expected)" in evidence[0]
+    own = "They fail because sarcasm flips the meaning of positive words in the review.\n"
+    assert _text(reasoning, f"# Hypothesis\n{SAMPLE_BLOCKS}{own}")[0] == MET
+    keyed = TextCheck(headings=("hypothesis",), keywords=("sarcasm",), min_keywords=1,
+                      min_words=5)
+    table = "| text | note |\n|---|---|\n| a review | sarcasm |\n\n"
+    status, _ = _text(keyed, f"# Hypothesis\n{table}The model gets these reviews wrong.\n")
+    assert status == REVIEW  # the keyword only in a table, not in the student's sentences
+
+
+def test_a_paragraph_answering_another_criterion_does_not_hide_the_next_one():
+    text = ("# Notes\nI would improve it with a learning rate of 0.01, batch size 64 and 10 "
+            "epochs.\n\nI would improve the augmentation of the images.\n")
+    status, evidence = _text(IMPROVE, text, TextContext(rivals=(SETTINGS_CHECK,)))
+    assert status == MET and "augmentation of the images" in evidence[0]
