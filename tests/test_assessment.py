@@ -409,6 +409,9 @@ class StandIn:
     def other_course(self, texts):
         return self.other
 
+    def closest_lab(self, texts):
+        return None  # the report's lab is known or unknown; the real one is tested elsewhere
+
 
 def _meaning(monkeypatch, stand_in: StandIn) -> StandIn:
     monkeypatch.setattr(assessment, "process_encoder", lambda: "an encoder")
