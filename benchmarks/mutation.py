@@ -46,7 +46,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
                                                       "tests/test_submit.py",
                                                       "tests/test_grade_labs.py"]),
     "assessment": ("toolkit/grading/assessment.py", ["tests/test_assessment.py",
-                                                    "tests/test_grader_meaning.py"]),
+                                                    "tests/test_grader_meaning.py",
+                                                    "tests/test_grader_signals.py"]),
 }
 
 # Environment variables for a module's run. mutmut forks each mutant's test run from a process

@@ -902,3 +902,24 @@ def test_a_paragraph_answering_another_criterion_does_not_hide_the_next_one():
             "epochs.\n\nI would improve the augmentation of the images.\n")
     status, evidence = _text(IMPROVE, text, TextContext(rivals=(SETTINGS_CHECK,)))
     assert status == MET and "augmentation of the images" in evidence[0]
+
+
+def test_a_report_naming_no_lab_is_graded_as_the_closest_one_and_says_so(monkeypatch,
+                                                                        tmp_path):
+    class Closest(StandIn):
+        def closest_lab(self, texts):
+            self.asked_lab = texts
+            return ("lab01_vgg16_inference", 0.61, 0.4)
+
+    (tmp_path / "r.md").write_text(f"# Hypothesis\n{HYPOTHESIS_TEXT}\n", encoding="utf-8")
+    stand_in = _meaning(monkeypatch, Closest())
+    grade = assess(_read(tmp_path / "r.md"), RUBRIC)
+    assert grade.lab == "lab01_vgg16_inference" and stand_in.asked_lab == [HYPOTHESIS_TEXT]
+    assert grade.warnings == ["the report names no lab: graded as lab01_vgg16_inference, the "
+                              "lab its text is closest to (0.61, the next 0.40); name the lab "
+                              "(a 'Lab N' title, --lab-map) if that is wrong"]
+    assert grade.result("training_check").status == MET  # lab 1 trains nothing
+    stand_in = _meaning(monkeypatch, Closest())
+    grade = assess(_read(tmp_path / "r.md"), RUBRIC, lab="lab03_cnn_mnist")
+    assert grade.lab == "lab03_cnn_mnist" and grade.warnings == []
+    assert not hasattr(stand_in, "asked_lab")
