@@ -75,6 +75,7 @@ def test_student_ids_are_safe_names_that_never_take_the_graders_files():
     assert student_id("gradebook.csv") == "gradebook.csv_"
     assert student_id("Summary.HTML") == "Summary.HTML_"
     assert student_id("summary") == "summary"
+    assert student_id("Xavier_X") == "Xavier_X"
 
 
 def test_survey_accounts_for_every_entry(tmp_path):
@@ -308,10 +309,11 @@ def test_a_single_file_is_the_whole_submission(tmp_path, monkeypatch):
     assert (submission.student, submission.source) == ("dan", tmp_path / "dan.md")
     assert submission.files == {"dan.md": len(REPORT)} and submission.warnings == []
     assert submission.documents[0].lines[0].text == "Hypothesis"
-    monkeypatch.setattr(submissions, "MAX_FILE_BYTES", len(REPORT))  # exactly at the limit
+    (tmp_path / "dan.md").write_text(REPORT.strip())  # no newline at the end
+    monkeypatch.setattr(submissions, "MAX_FILE_BYTES", len(REPORT.strip()))  # at the limit
     submission = read_submission("dan", tmp_path / "dan.md")
     assert submission.documents[0].lines[-1].text == REPORT.splitlines()[-1]
-    monkeypatch.setattr(submissions, "MAX_FILE_BYTES", len(REPORT) - 1)
+    monkeypatch.setattr(submissions, "MAX_FILE_BYTES", len(REPORT.strip()) - 1)
     submission = read_submission("dan", tmp_path / "dan.md")
     assert submission.empty and submission.warnings[0].startswith("dan.md skipped: ")
 
@@ -657,12 +659,19 @@ def test_pages_without_drawing_or_at_the_content_limit_and_the_clock(tmp_path, m
     writer.add_blank_page()
     pages = io.BytesIO()
     writer.write(pages)
-    root_level = logging.getLogger().level
-    submission = submissions.Submission("s", Path("s"))
-    text, blank = submissions.pdf_pages("p.pdf", pages.getvalue(), submission)
-    assert "Hypothesis" in text and blank == "" and submission.warnings == []
-    assert logging.getLogger().level == root_level  # only pypdf's own logger is quietened
-    assert logging.getLogger("pypdf").level == logging.ERROR
+    root, pypdf_logger = logging.getLogger(), logging.getLogger("pypdf")
+    levels = root.level, pypdf_logger.level
+    root.setLevel(logging.WARNING)
+    pypdf_logger.setLevel(logging.NOTSET)
+    try:
+        submission = submissions.Submission("s", Path("s"))
+        text, blank = submissions.pdf_pages("p.pdf", pages.getvalue(), submission)
+        assert "Hypothesis" in text and blank == "" and submission.warnings == []
+        assert root.level == logging.WARNING  # only pypdf's own logger is quietened
+        assert pypdf_logger.level == logging.ERROR
+    finally:
+        root.setLevel(levels[0])
+        pypdf_logger.setLevel(levels[1])
     monkeypatch.setattr(submissions, "MAX_PDF_PAGE_CONTENT", 0)
     submission = submissions.Submission("s", Path("s"))
     assert submissions.pdf_pages("p.pdf", pages.getvalue(), submission) == ["", ""]
@@ -707,3 +716,44 @@ def test_only_errors_csv_files_are_annotations_and_a_broken_one_is_named(tmp_pat
     assert submission.warnings[1:] == [
         "errors_b.csv is not valid UTF-8 (first bad byte at offset 54): unreadable "
         "characters were replaced"]
+
+
+def test_an_entry_that_cannot_be_looked_at_and_many_ids_alike(tmp_path, monkeypatch):
+    top = tmp_path / "class"
+    top.mkdir()
+    for name in ("a b", "a+b", "a_b", "gone", "zoe"):
+        (top / name).mkdir()
+    (top / ".x").mkdir()
+    real_lstat = Path.lstat
+
+    def lstat(self):
+        if self.name == "gone":
+            raise PermissionError(13, "Permission denied")
+        return real_lstat(self)
+
+    monkeypatch.setattr(Path, "lstat", lstat)
+    found = survey(top)
+    assert [(student, path.name) for student, path in found.entries] == [
+        ("a_b", "a b"), ("a_b-2", "a+b"), ("a_b-3", "a_b"), ("zoe", "zoe")]
+    assert found.not_graded == [
+        (".x", "hidden (its name starts with a dot): not graded; rename it to grade it"),
+        ("gone", "cannot be read (Permission denied)")]
+
+
+def test_pages_drawn_by_other_streams_are_read_and_shared_ones_once_as_arrays_too():
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for repeat in (1, 2):
+        writer.append(PdfReader(io.BytesIO(shared_stream_pdf(1, repeat))))
+    two = io.BytesIO()
+    writer.write(two)
+    submission = submissions.Submission("s", Path("s"))
+    pages = submissions.pdf_pages("two.pdf", two.getvalue(), submission)
+    assert len(pages) == 2 and all("Hypothesis" in page for page in pages)
+    assert submission.warnings == []
+    arrays = shared_stream_pdf(3, 1).replace(b"/Contents 3 0 R", b"/Contents [3 0 R]")
+    submission = submissions.Submission("s", Path("s"))
+    assert submissions.pdf_pages("a.pdf", arrays, submission)[1:] == ["", ""]
+    assert submission.warnings == ["a.pdf: 2 page(s) repeat the content of an earlier page: "
+                                   "read once"]
