@@ -19,7 +19,9 @@ from toolkit.grading.assessment import (
     assess_criterion,
     assess_labs,
     assess_requirement,
+    cites_published,
     on_topic,
+    published_scores,
     rubric_words,
     topic_words,
 )
@@ -923,3 +925,43 @@ def test_a_report_naming_no_lab_is_graded_as_the_closest_one_and_says_so(monkeyp
     grade = assess(_read(tmp_path / "r.md"), RUBRIC, lab="lab03_cnn_mnist")
     assert grade.lab == "lab03_cnn_mnist" and grade.warnings == []
     assert not hasattr(stand_in, "asked_lab")
+
+
+def test_examples_are_cut_at_their_own_widths():
+    words = "x " * 60  # one more character of width lets one more word in
+    six = Requirement("six annotated errors", 1.0, annotations=6)
+    rows = [{"error_type": words, "fix_idea": words}] * 6
+    result = assess_requirement(six, Submission("s", Path("s"),
+                                                annotation_files={"errors.csv": rows}))
+    assert result.evidence == [f'errors.csv: 6 rows annotated, e.g. "{shorten(words, 60)}" '
+                               f'-> "{shorten(words, 80)}"']
+    table = "| n | error type | fix |\n|---|---|---|\n" + "\n".join(
+        f"| {n} | {words} | {words} |" for n in range(6))
+    result = assess_requirement(six, _submission(markdown_document("r.md", table)))
+    assert result.evidence == [f'r.md:1: a table with 6 annotated rows, e.g. '
+                               f'"{shorten(words.strip(), 60)}" -> '
+                               f'"{shorten(words.strip(), 80)}"']
+    curves = Requirement("curves", 1.0, figures=("learning curve",))
+    doc = markdown_document("r.md", f"![learning curves {words}](l.png)\n")
+    result = assess_requirement(curves, Submission("s", Path("s"), documents=[doc],
+                                                   files={"l.png": 5}))
+    assert result.evidence == [f"{doc.images[0].where}: {shorten(doc.images[0].label, 100)}"]
+
+
+def test_a_table_line_holding_the_keywords_is_quoted_before_the_prose():
+    text = "# Improvements\n| improve | augmentation | would |\n\nWe liked it.\n"
+    assert _text(IMPROVE, text) == (MET, ['r.md:2: "| improve | augmentation | would |"'])
+
+
+def test_published_scores_in_percent_whatever_their_form(monkeypatch):
+    monkeypatch.setattr(assessment, "load_syllabus", lambda: [
+        {"id": "lab_x", "reference": "0.5% error (LeCun 1998); accuracy 0.9922; 98.40%; 1.0"},
+        {"id": "lab_y"}])
+    assert published_scores("lab_x") == pytest.approx((0.5, 99.22, 98.40, 100.0))
+    assert published_scores("lab_y") == ()
+    cite = "Smith et al. (2019) report {}, lower than mine."
+    assert cites_published(cite.format("0.5% error"), (0.5,)) == "0.5"
+    assert cites_published(cite.format("1.5"), (1.5,)) == "1.5"  # over 1: already percent
+    assert cites_published(cite.format("99.22"), (99.22,)) == "99.22"
+    assert cites_published(cite.format("1.0"), (100.0,)) == "1.0"  # a fraction: 100%
+    assert cites_published(cite.format("0.1%"), (0.05,)) == "0.1"  # 0.05 points apart
