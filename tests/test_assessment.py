@@ -35,7 +35,14 @@ from toolkit.grading.report_text import (
     plain_document,
     shorten,
 )
-from toolkit.grading.rubric import Condition, Criterion, Requirement, TextCheck, load_rubric
+from toolkit.grading.rubric import (
+    Condition,
+    Criterion,
+    Requirement,
+    Rubric,
+    TextCheck,
+    load_rubric,
+)
 from toolkit.grading.samples import (
     finish_as_student,
     report_notebook,
@@ -965,3 +972,37 @@ def test_published_scores_in_percent_whatever_their_form(monkeypatch):
     assert cites_published(cite.format("99.22"), (99.22,)) == "99.22"
     assert cites_published(cite.format("1.0"), (100.0,)) == "1.0"  # a fraction: 100%
     assert cites_published(cite.format("0.1%"), (0.05,)) == "0.1"  # 0.05 points apart
+
+
+def test_partial_points_are_rounded_to_two_decimals():
+    third = Requirement("a third", 0.333, record=(Condition.parse("metrics.accuracy"),))
+    missing = Requirement("never", 1.0, record=(Condition.parse("no_such_field"),))
+    result = assess_criterion(_criterion(third, third, missing), _run())
+    assert (result.status, result.points) == (PARTIAL, 0.67)
+
+
+def test_only_a_requirement_asking_for_the_published_score_counts_one(monkeypatch):
+    monkeypatch.setattr(assessment, "load_syllabus", lambda: [
+        {"id": "lab_x", "reference": "99.22% (Keras example, 2015)"}])
+    published = Requirement("the published score", 1.0, text=TextCheck(
+        keywords=("published",), min_keywords=1, published_scores=True))
+    other = Requirement("a reason", 1.0, text=TextCheck(keywords=("because",),
+                                                        min_keywords=1))
+    criterion = Criterion("c", "Comparison", 2.0, (published, other))
+    text = "# Comparison\nThe Keras example (2015) reports 99.22%, higher than mine.\n"
+    submission = _submission(markdown_document("r.md", text))
+    result = assess_criterion(criterion, submission, lab="lab_x")
+    assert [r.status for r in result.requirements] == [MET, MISSING]
+    assert [r.status for r in assess_criterion(criterion, submission).requirements] == [
+        MISSING, MISSING]  # no lab: no published score to recognise
+
+
+def test_in_an_untouched_draft_only_a_run_evidence_criterion_reads_the_drafts_facts(tmp_path,
+                                                                                   rules):
+    write_run_folder(tmp_path / "kim" / "run", synthetic_record(4))
+    accuracy = Requirement("the test accuracy", 1.0, text=TextCheck(keywords=("accuracy",),
+                                                                    min_keywords=1))
+    rubric = Rubric("facts", [Criterion("run", "Run", 1.0, (accuracy,), run_evidence=True),
+                              Criterion("own", "Own", 1.0, (accuracy,)), *RUBRIC.criteria])
+    grade = assess(_read(tmp_path / "kim"), rubric)  # the course's words: about the lab
+    assert [grade.result("run").status, grade.result("own").status] == [MET, MISSING]
