@@ -1006,3 +1006,36 @@ def test_in_an_untouched_draft_only_a_run_evidence_criterion_reads_the_drafts_fa
                               Criterion("own", "Own", 1.0, (accuracy,)), *RUBRIC.criteria])
     grade = assess(_read(tmp_path / "kim"), rubric)  # the course's words: about the lab
     assert [grade.result("run").status, grade.result("own").status] == [MET, MISSING]
+
+
+def test_a_shortfall_quotes_the_students_sentence_and_synonyms_count():
+    status, evidence = _text(IMPROVE, "# Improvements\n| a | b |\n\nMore data, I think.\n")
+    assert status == REVIEW and evidence[0].endswith('-- "More data, I think."')
+    synonyms = TextCheck(headings=("improvement",), keywords=("improve",), min_keywords=1,
+                         synonyms=(("improve", ("next step",)),))
+    assert _text(synonyms, "# Improvements\nThe next step is more data.\n")[0] == MET
+
+
+def test_a_paragraph_split_at_a_run_in_label_keeps_its_heading():
+    text = ("# Intro\nWe describe the data and the model here in a few words.\n\n# Notes\n"
+            "We trained the model on the data for a while.\nRoadblocks: the training was "
+            "slow on my laptop at first.\n")
+    stand_in = StandIn()
+    answers_by_meaning(Submission("s", Path("s"), documents=[markdown_document("r.md", text)]),
+                       stand_in)
+    assert [(text[:10], label) for text, label in stand_in.units] == [
+        ("We describ", "Intro"), ("We trained", "Notes"), ("Roadblocks", "Roadblocks")]
+
+
+def test_each_requirement_widens_the_search_by_its_own_section_only():
+    score = Requirement("the score", 1.0, text=TextCheck(
+        headings=("results",), keywords=("accuracy",), min_keywords=1))
+    why = Requirement("why", 1.0, text=TextCheck(
+        headings=("discussion",), keywords=("because",), min_keywords=1))
+    limits = Requirement("a limitation", 1.0, text=TextCheck(
+        headings=("limitations",), keywords=("however",), min_keywords=1))
+    criterion = Criterion("c", "Results", 3.0, (score, why, limits))
+    text = ("# Report\n## Results\nThe accuracy was 91%.\n\nIt is high because the digits "
+            "are centred.\n## Other\nHowever, shirts still fail.\n")
+    result = assess_criterion(criterion, _submission(markdown_document("r.md", text)))
+    assert [r.status for r in result.requirements] == [MET, MET, MISSING]
