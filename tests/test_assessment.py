@@ -1039,3 +1039,32 @@ def test_each_requirement_widens_the_search_by_its_own_section_only():
             "are centred.\n## Other\nHowever, shirts still fail.\n")
     result = assess_criterion(criterion, _submission(markdown_document("r.md", text)))
     assert [r.status for r in result.requirements] == [MET, MET, MISSING]
+
+
+def test_what_a_pattern_check_quotes_and_where_it_falls_short():
+    cite = TextCheck(headings=("references",), patterns=(r"arxiv",))
+    text = "# References\nSome words first.\nXiao et al. 2017, arXiv:1708.07747.\n"
+    assert _text(cite, text) == (MET, ['r.md:3: "Xiao et al. 2017, arXiv:1708.07747."'])
+    assert _text(cite, "# References\nSee the paper.\n") == (
+        REVIEW, ['r.md:1: none of the expected patterns -- "See the paper."'])
+    score = TextCheck(headings=("results",), keywords=("accuracy",), min_keywords=1,
+                      patterns=(r"\d+%",))
+    assert _text(score, "# Results\nThe accuracy was high.\nWe got 91% in the end.\n") == (
+        MET, ['r.md:2: "The accuracy was high."'])
+    appendix = TextCheck(headings=("appendix",))
+    assert _text(appendix, "# Appendix\n") == (MET, ['r.md:1: "Appendix"'])
+
+
+def test_exactly_enough_words_and_the_sample_table_with_more_rows_wins():
+    thirteen = TextCheck(headings=("hypothesis",), min_words=13)
+    own = "They fail because sarcasm flips the meaning of positive words in the review.\n"
+    assert _text(thirteen, f"# Hypothesis\n{own}")[0] == MET
+    rows = "| sentence | true | predicted |\n|---|---|---|\n"
+    text = ("# Misclassified\n" + rows + "\n".join(f"| a{n} | pos | neg |" for n in range(10))
+            + "\n\n# Misclassified too\n" + rows
+            + "\n".join(f"| b{n} | pos | neg |" for n in range(12)) + "\n")
+    status, evidence = _text(SAMPLES.text, text)
+    assert status == MET and evidence[0].startswith("r.md:16:")  # the second table
+    no_truth = "# Misclassified\n| sentence | guess |\n|---|---|\n" + "\n".join(
+        f"| s{n} | neg |" for n in range(10)) + "\n"
+    assert _text(SAMPLES.text, no_truth)[0] == MISSING
