@@ -589,7 +589,8 @@ def test_a_second_requirement_looks_next_to_the_first_ones_answer_only():
     why = Requirement("why", 1.0, text=TextCheck(
         headings=("discussion",), keywords=("because",), min_keywords=1))
     criterion = Criterion("c", "Results", 2.0, (score, why))
-    near = ("# Results\nThe accuracy was 91%.\n\nIt is high because the digits are "
+    # The score is found in a paragraph under a heading of the student's own.
+    near = ("# Numbers\nThe accuracy was 91%.\n\nIt is high because the digits are "
             "centred.\n\n# Other\nShirts fail because they look alike.\n")
     result = assess_criterion(criterion, _submission(markdown_document("r.md", near)))
     assert result.status == MET
@@ -1068,3 +1069,60 @@ def test_exactly_enough_words_and_the_sample_table_with_more_rows_wins():
     no_truth = "# Misclassified\n| sentence | guess |\n|---|---|\n" + "\n".join(
         f"| s{n} | neg |" for n in range(10)) + "\n"
     assert _text(SAMPLES.text, no_truth)[0] == MISSING
+
+
+@pytest.mark.parametrize("format", ["notebook", "docx", "html"])
+def test_an_uncountable_table_in_a_structured_document_is_missing(format):
+    page = "Misclassified samples\n\n" + "\n".join(FLATTENED) + "\n"
+    document = plain_document(f"r.{format}", [page])
+    document.format = format
+    assert _status(SAMPLES, document)[0] == MISSING
+
+
+def test_what_a_shortfall_says_and_when_there_is_something_to_review():
+    both = TextCheck(headings=("improvement",), keywords=("improve", "augmentation"),
+                     min_keywords=2, numbers=1)
+    long_line = "More data " + "x " * 80
+    status, evidence = _text(both, f"# Improvements\n{long_line}\n")
+    assert (status, evidence) == (MISSING, [
+        f'r.md:1: fewer than 1 numbers; 0 of 2 expected keywords -- '
+        f'"{shorten(long_line.strip(), 140)}"'])
+    assert _text(IMPROVE, "# Improvements\n") == (MISSING, [
+        "r.md:1: 0 of 2 expected keywords"])
+    assert _text(IMPROVE, "# Improvements\nMaybe.\n")[0] == REVIEW  # one word is something
+    table_only = "# Improvements\n| more data | bigger model |\n"
+    assert _text(IMPROVE, table_only)[0] == MISSING  # Markdown: a table is no answer here
+    text_table = "Improvements\n\n| more data | bigger model |\n"
+    assert _text(IMPROVE, text_table, fmt="txt")[0] == REVIEW  # a text file: it may be
+
+
+def test_next_to_the_first_answer_meaning_decides_which_paragraphs_answer():
+    score = Requirement("the score", 1.0, text=TextCheck(
+        headings=("results",), keywords=("accuracy",), min_keywords=1))
+    why = Requirement("why", 1.0, text=TextCheck(
+        headings=("discussion",), keywords=("because",), min_keywords=1))
+    criterion = Criterion("c", "Results", 2.0, (score, why))
+
+    def statuses(text: str, meant: tuple[str, ...] = ()) -> list[str]:
+        document = markdown_document("r.md", text)
+        answers = {id(line): ({"c"} if line.text.startswith(meant) and meant else set())
+                   for line in document.lines}
+        context_answers = dict(answers)
+        result = assess_criterion(criterion, _submission(document), answers=context_answers)
+        return [r.status for r in result.requirements]
+
+    # The score is found in a paragraph under a heading of the student's own.
+    near = ("# Numbers\nThe accuracy was 91%.\n\nIt is high because the digits are "
+            "centred.\n\n# Other\nShirts fail because they look alike.\n")
+    assert statuses(near, meant=("It is high",)) == [MET, MET]
+    assert statuses(near) == [MET, MISSING]  # next to it, but meaning says it is no answer
+    assert statuses(near, meant=("Shirts fail",)) == [MET, MISSING]  # not next to it
+    same = "# Numbers\nThe accuracy was 91% because the digits are centred.\n"
+    assert statuses(same) == [MET, MET]  # the first answer's own paragraph
+    no_score = "# Other\nShirts fail because they look alike.\n"
+    assert statuses(no_score, meant=("Shirts fail",)) == [MISSING, MISSING]
+    rules = "# Other\nIt is high because the digits are centred.\n"
+    only_why = Criterion("w", "Why", 1.0, (why,))
+    document = markdown_document("r.md", rules)
+    result = assess_criterion(only_why, _submission(document), answers={})
+    assert result.status == MET  # found by the rules; meaning adds, never takes away
