@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -1126,3 +1127,83 @@ def test_next_to_the_first_answer_meaning_decides_which_paragraphs_answer():
     document = markdown_document("r.md", rules)
     result = assess_criterion(only_why, _submission(document), answers={})
     assert result.status == MET  # found by the rules; meaning adds, never takes away
+
+
+def test_every_source_tried_is_named_and_a_waiver_names_its_reason():
+    from toolkit.grading.submission_facts import unfinished
+
+    both = Requirement("outputs", 1.0, record=(Condition.parse("metrics.accuracy"),),
+                       figures=("learning curve", "confusion"))
+    record = synthetic_record(1)
+    del record["metrics"]
+    result = assess_requirement(both, _run(record, figures=False))
+    assert result.evidence == [
+        "run/record.json: metrics.accuracy = missing",
+        "run/record.json lists figure learning_curves.png, but the file is not in the "
+        "submission",
+        "run/record.json lists figure confusion_matrix.png, but the file is not in the "
+        "submission"]
+    texted = replace(both, text=TextCheck(headings=("results",), keywords=("accuracy",),
+                                          min_keywords=1, numbers=1))
+    submission = _run(record, figures=False)
+    submission.documents = [markdown_document("r.md", "# Results\nNo accuracy yet.\n")]
+    assert len(assess_requirement(texted, submission).evidence) == 3
+    vague = replace(both, text=IMPROVE)
+    submission.documents = [markdown_document("r.md", "# Improvements\nMore data.\n")]
+    result = assess_requirement(vague, submission)
+    assert result.status == REVIEW and len(result.evidence) == 2
+    assert result.evidence[1] == "run/record.json: metrics.accuracy = missing"
+    full = Requirement("outputs", 1.0, full_run=True, record=(Condition.parse("metrics"),))
+    rushed = synthetic_record(1)
+    rushed.update(quick=True, hyperparameters={"weights": "none"})
+    why = " and ".join(unfinished(rushed))
+    assert " and " in why
+    assert assess_requirement(full, _run(rushed)).evidence == [
+        f"the run's record and figures do not count here: {why}: its outputs are not the "
+        f"intended ones (run the lab in full)"]
+    waived = Requirement("curves", 1.0, figures=("curve",), waive_if=(
+        Condition.parse("lab != lab03_cnn_mnist"),))
+    report = Submission("s", Path("s"), documents=[markdown_document("r.md", "# Lab\n")])
+    assert assess_requirement(waived, report).status == MISSING  # no lab given: no waiver
+    result = assess_requirement(waived, report, lab="lab01_vgg16_inference")
+    assert result.evidence == ["not required: the report is about lab01_vgg16_inference"]
+
+
+def test_a_report_stands_in_for_a_run_only_without_record_and_notebook():
+    ran = Requirement("the code ran", 1.0, notebook=True, record=(
+        Condition.parse("status == complete"),), text=TextCheck(keywords=("accuracy",),
+                                                                min_keywords=1))
+    submission = _run(dict(synthetic_record(1), status="running"))
+    submission.documents = [markdown_document("r.md", "# Results\nThe accuracy: 91%.\n")]
+    assert assess_requirement(ran, submission).status == MISSING
+
+
+def test_what_is_named_when_nothing_is_found_and_code_only_counts_without_a_word_count():
+    many = TextCheck(headings=("a", "b", "c", "d", "e"), keywords=("k",), min_keywords=1)
+    assert _text(many, "Nothing here.\n") == (MISSING, ["no heading like a, b, c, d"])
+    six = TextCheck(keywords=("k1", "k2", "k3", "k4", "k5", "k6"), min_keywords=1)
+    assert _text(six, "Nothing here.\n")[1] == ["no paragraph or table with: k1, k2, k3, k4, "
+                                                "k5"]
+    patterns = TextCheck(patterns=(r"arxiv",))
+    assert _text(patterns, "Nothing here.\n")[1] == ["no paragraph or table with: the "
+                                                     "expected text"]
+    code = Line("# learning rate 0.01, batch size 32", "lab.ipynb cell 3", "code")
+    worded = TextCheck(keywords=("learning rate", "batch size"), min_keywords=2, min_words=5)
+    notebook = Document("lab.ipynb", "notebook", [Line("We trained it.", "c2", "prose"), code])
+    assert _status(Requirement("it", 1.0, text=worded), notebook)[0] == MISSING
+    synonyms = TextCheck(keywords=("learning rate", "batch size"), min_keywords=2,
+                         synonyms=(("learning rate", ("step size",)),))
+    in_code = Document("lab.ipynb", "notebook", [
+        Line("We trained it.", "c2", "prose"),
+        Line("# step size 0.01, batch size 32", "c3", "code")])
+    assert _status(Requirement("it", 1.0, text=synonyms), in_code)[0] == REVIEW
+    in_both = Document("lab.ipynb", "notebook", [
+        Line("The step size was 0.01.", "c2", "prose"), Line("# batch size 32", "c3", "code")])
+    assert _status(Requirement("it", 1.0, text=synonyms), in_both)[0] == MET
+
+
+def test_of_two_sections_to_review_the_longer_one_is_quoted():
+    text = ("# Improvements\nMore data.\n\n# Further improvements\nA bigger model and more "
+            "data, maybe.\n")
+    status, evidence = _text(IMPROVE, text)
+    assert status == REVIEW and "A bigger model" in evidence[0]
