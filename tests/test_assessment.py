@@ -997,6 +997,10 @@ def test_only_a_requirement_asking_for_the_published_score_counts_one(monkeypatc
     assert [r.status for r in result.requirements] == [MET, MISSING]
     assert [r.status for r in assess_criterion(criterion, submission).requirements] == [
         MISSING, MISSING]  # no lab: no published score to recognise
+    wrapped = "# Comparison\nThe Keras example (2015) reports\n99.22%, higher than mine.\n"
+    result = assess_criterion(criterion, _submission(markdown_document("r.md", wrapped)),
+                              lab="lab_x")
+    assert result.requirements[0].status == MET  # a score at the start of a wrapped line
 
 
 def test_in_an_untouched_draft_only_a_run_evidence_criterion_reads_the_drafts_facts(tmp_path,
