@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import os
 import re
 import shutil
 import subprocess
@@ -58,11 +59,12 @@ _DEFAULTS = {
     "source_paths": "\ntoolkit",
     "also_copy": "\nlabs\ncourse\ndatasets\nscripts\nbenchmarks",
 }
-# mutmut settings of one module's run. TensorFlow hangs in a process forked after it ran a
-# model, so the mutants of a module whose tests build Keras models fork from a server that has
-# only imported the tests (mutmut's "forkserver"), not from the process that ran them once.
-_MODULE_SETTINGS: dict[str, dict[str, str]] = {
-    "callbacks": {"process_isolation": "forkserver"},
+# The environment of one module's run. mutmut forks each mutant's test run from a process that
+# ran the tests once, and TensorFlow hangs in a process forked after it ran a model: tests that
+# build Keras models (and train none) run on Keras's NumPy backend there, which forks safely
+# and starts at once (the plain `pytest` runs them on the default backend).
+_MODULE_ENV: dict[str, dict[str, str]] = {
+    "callbacks": {"KERAS_BACKEND": "numpy"},
 }
 _STATUS = re.compile(r"^\s*(\S+): (killed|survived|timeout|suspicious|no tests|skipped|"
                      r"not checked|segfault|check was interrupted by user|caught by type check)$")
@@ -81,8 +83,6 @@ def _copy_checkout(name: str, source: str, tests: list[str]) -> Path:
     for key, value in _DEFAULTS.items():  # unless setup.cfg's [mutmut] says otherwise
         if not cfg.has_option("mutmut", key):
             cfg.set("mutmut", key, value)
-    for key, value in _MODULE_SETTINGS.get(name, {}).items():
-        cfg.set("mutmut", key, value)
     cfg.set("mutmut", "only_mutate", "\n" + source)
     cfg.set("mutmut", "pytest_add_cli_args_test_selection", "\n" + "\n".join(tests))
     with open(work / "setup.cfg", "w", encoding="utf-8") as handle:
@@ -118,6 +118,7 @@ def run_module(name: str, max_children: int, tests: list[str] | None = None
         subprocess.run(
             [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)],
             cwd=work, stdout=handle, stderr=subprocess.STDOUT, check=False,
+            env={**os.environ, **_MODULE_ENV.get(name, {})},
         )
     text = log.read_text(encoding="utf-8", errors="replace")
     if "failed to collect stats" in text or "Failed to run clean test" in text:
