@@ -485,6 +485,7 @@ def test_an_encoder_that_fails_to_load_is_reported_in_one_line(monkeypatch):
     def broken(self):
         raise OSError("model.safetensors is truncated")
 
+    monkeypatch.delenv(sentence_encoder.OFF_SWITCH, raising=False)  # not switched off
     monkeypatch.setattr(sentence_encoder.SentenceEncoder, "__init__", broken)
     monkeypatch.setattr(sentence_encoder, "_load_error", "")
     assert sentence_encoder.load_encoder() is None

@@ -70,6 +70,7 @@ from toolkit.grading.sample_lists import count_samples, sample_lines
 from toolkit.grading.sentence_encoder import process_encoder
 from toolkit.grading.submission_facts import own_words, unfinished, untouched_drafts
 from toolkit.grading.submissions import IMAGE_SUFFIXES, Submission
+from toolkit.resources import load_syllabus
 
 MET, PARTIAL, MISSING, REVIEW = "met", "partial", "missing", "needs review"
 STATUSES = (MET, PARTIAL, MISSING, REVIEW)
@@ -327,6 +328,11 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     score = 0
     if check.keywords:
         hits = find_keywords(searchable, check.keywords, check.synonym_map)
+        if check.published and len(hits) < check.min_keywords:
+            cited = next((line for line in searchable if cites_published(
+                line.text, " ".join(x.text for x in searchable), check.published)), None)
+            if cited is not None:
+                hits["a published score"] = cited
         score = len(hits)
         if hits:
             excerpt_line = _best_line(searchable, check) or excerpt_line
@@ -364,6 +370,39 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
         line.kind in TEXT_KINDS for line in unit.lines))
     return _UnitOutcome(not failures, bool(failures_judged) and not failures_objective
                         and has_content and on_topic, words, evidence, score, unit)
+
+
+# A score in a syllabus reference: a number with a decimal point ("98.40%", "0.9922");
+# whole numbers there are model names, crop sizes and years.
+_DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+)\s*(%?)")
+# A comparison says which way the scores differ.
+_COMPARING = re.compile(r"\b(lower|higher|below|above|behind|ahead|better|worse|than|gap|"
+                        r"differ\w*|short of|close to|match\w*|same as)\b", re.I)
+
+
+def _percent(value: str, sign: str) -> float:
+    number = float(value)
+    return number * 100 if not sign and number <= 1 else number
+
+
+def published_scores(lab: str) -> tuple[float, ...]:
+    """The scores the syllabus lists as ``lab``'s published results (its ``reference``), in
+    percent: what an instructor knows the student should compare with."""
+    for entry in load_syllabus():
+        if entry.get("id") == lab:
+            return tuple(_percent(value, sign) for value, sign
+                         in _DECIMAL.findall(str(entry.get("reference", ""))))
+    return ()
+
+
+def cites_published(line: str, paragraph: str, published: tuple[float, ...]) -> bool:
+    """Does ``line`` name one of the ``published`` scores (to 0.05 points) while its
+    paragraph compares it ("lower", "gap", "than", ...)? The student's own score that
+    happens to equal a published one, with no comparison, does not."""
+    if not _COMPARING.search(paragraph):
+        return False
+    return any(abs(_percent(value, sign) - score) <= 0.05
+               for value, sign in _DECIMAL.findall(line) for score in published)
 
 
 def _titled(title: str, words: tuple[str, ...]) -> bool:
@@ -700,6 +739,13 @@ def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubri
                                "Not required for this lab.")
     context = TextContext(_rivals(criterion, rubric), on_topic=on_topic,
                           criterion=criterion.id, answers=answers)
+    if lab and any(r.text is not None and r.text.published_scores
+                   for r in criterion.requirements):
+        scores = published_scores(lab)
+        criterion = replace(criterion, requirements=tuple(
+            replace(r, text=replace(r.text, published=scores))
+            if r.text is not None and r.text.published_scores else r
+            for r in criterion.requirements))
     untouched = "" if criterion.run_evidence else untouched
     results = [assess_requirement(r, submission, context, lab, untouched)
                for r in criterion.requirements]
@@ -812,6 +858,11 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
                             f"rubric's words: is it about this lab? Its text earned no points; "
                             f"check it by hand")
     else:  # by meaning: a short answer in the student's own words is still about the lab
+        if not lab and (found := meaning.closest_lab(_texts(submission))) is not None:
+            lab = found[0]
+            warnings.append(f"the report names no lab: graded as {lab}, the lab its text is "
+                            f"closest to ({found[1]:.2f}, the next {found[2]:.2f}); name the "
+                            f"lab (a 'Lab N' title, --lab-map) if that is wrong")
         score = _off_topic_by_meaning(submission, meaning, lab)
         if score is not None:
             about_the_lab = False

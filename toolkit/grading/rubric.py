@@ -138,6 +138,11 @@ class TextCheck:
     table_rows: int = 0
     table_columns: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    # True: a score the syllabus lists as the lab's published one (its `reference`), named
+    # next to a comparison ("99.2% ... 0.6 points lower"), counts as one keyword
+    published_scores: bool = False
+    # those scores, in percent, filled in for the lab being graded (not from the rubric file)
+    published: tuple[float, ...] = ()
     # (keyword, its synonyms) from the rubric's [synonyms] table: a synonym counts as the word
     synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -210,7 +215,7 @@ MAX_EXAMPLES, MAX_EXAMPLE_CHARS = 20, 1000
 _REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebook", "figures",
                      "annotations", "text", "full_run"}
 _TEXT_KEYS = {"headings", "keywords", "min_keywords", "min_words", "numbers", "table_rows",
-              "table_columns", "patterns"}
+              "table_columns", "patterns", "published_scores"}
 
 
 def _check_keys(table, allowed: set[str], where: str) -> None:
@@ -301,7 +306,8 @@ def _text_check(table: dict, where: str) -> TextCheck:
               for key in ("min_keywords", "min_words", "numbers", "table_rows") if key in table}
     if lists.get("keywords") and "min_keywords" not in counts:
         counts["min_keywords"] = 1
-    check = TextCheck(**lists, **counts)
+    check = TextCheck(**lists, **counts,
+                      published_scores=_flag(table, "published_scores", f"{where} text"))
     if not (check.keywords or check.min_words or check.numbers or check.table_rows
             or check.patterns):
         raise ValueError(f"{where}: text needs something to look for (keywords, min_words, "
@@ -408,9 +414,14 @@ def _synonyms(table) -> dict[str, tuple[str, ...]]:
 
 
 def _expand(words: tuple[str, ...], synonyms: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """``words`` and the synonyms of each; a word that starts with a synonym's key grows by
+    its synonyms too, as a keyword matches the words it starts ("misclassified" figures:
+    "wrong" ones as well, for ``misclassif = ["wrong", ...]``)."""
     expanded = list(words)
     for word in words:
-        expanded += [other for other in synonyms.get(word.lower(), ()) if other not in expanded]
+        for key, others in synonyms.items():
+            if word.lower() == key or word.lower().startswith(key):
+                expanded += [other for other in others if other not in expanded]
     return tuple(expanded)
 
 

@@ -1,0 +1,158 @@
+"""Signals the grader reads beside the headings: the lab a report is about when it names none,
+the published score the syllabus knows, synonyms inside longer rubric words, run-in labels
+that are labels (not wrapped prose), and a paragraph's opening sentence.
+
+The tests that read meaning need all-MiniLM-L6-v2 (skipped without it); the encoder loads once
+per test session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from toolkit.errors import CourseError
+from toolkit.grading import sentence_encoder
+from toolkit.grading.assessment import MET, MISSING, assess, cites_published, published_scores
+from toolkit.grading.meaning import opening_sentence, run_in_label
+from toolkit.grading.rubric import load_rubric
+from toolkit.grading.submissions import read_submission
+
+RUBRIC = load_rubric()
+needs_encoder = pytest.mark.skipif(not sentence_encoder.encoder_status()[0],
+                                   reason="all-MiniLM-L6-v2 or keras-hub is not installed")
+
+VGG_REPORT = """Recognising my photos with a pretrained network
+
+I used VGG16, trained on the ImageNet images of 1,000 classes, as it is, without training it,
+to label 30 photos I took at home. The photos were resized to 224x224 pixels and
+preprocessed the way keras.applications expects. Top-1 accuracy was 60.0% and top-5 83.3%.
+Predicting the 30 photos took 7.1 seconds on my laptop CPU, about 240 ms per image.
+
+The network mixes up neighbouring ImageNet classes such as cup and coffee mug, and in
+cluttered photos it names the largest object. Grad-CAM heat maps show where it looked.
+"""
+
+
+@needs_encoder
+def test_a_report_that_names_no_lab_is_graded_as_the_lab_it_is_clearly_about(tmp_path):
+    (tmp_path / "report.txt").write_text(VGG_REPORT, encoding="utf-8")
+    [grade] = assess_labs_of(tmp_path / "report.txt")
+    assert grade.lab == "lab01_vgg16_inference"
+    assert any("names no lab" in w and "lab01_vgg16_inference" in w for w in grade.warnings)
+    # Lab 1 trains nothing: its learning-curve criterion is waived, as for a "Lab 1" report.
+    assert grade.result("training_check").status == MET
+    assert "Not required" in grade.result("training_check").feedback
+
+
+@needs_encoder
+def test_a_lab_named_by_the_caller_is_kept_and_a_vague_report_gets_no_lab(tmp_path):
+    (tmp_path / "report.txt").write_text(VGG_REPORT, encoding="utf-8")
+    submission = read_submission("s", tmp_path / "report.txt")
+    named = assess(submission, RUBRIC, lab="lab03_cnn_mnist")
+    assert named.lab == "lab03_cnn_mnist"
+    assert not any("names no lab" in w for w in named.warnings)
+    # A report about digits could be the MLP lab or the CNN lab: no lab is guessed.
+    (tmp_path / "digits.txt").write_text(
+        "I trained a network on the MNIST digits, 60,000 training and 10,000 test images, for "
+        "ten epochs with Adam. The test accuracy was 98.1% and the validation loss followed "
+        "the training loss. Most errors were fours read as nines, which look alike when the "
+        "top is open, and sevens read as ones.\n", encoding="utf-8")
+    [vague] = assess_labs_of(tmp_path / "digits.txt")
+    assert vague.lab == ""
+    assert vague.result("training_check").status != MET
+
+
+def assess_labs_of(path: Path):
+    from toolkit.grading.assessment import assess_labs
+
+    return assess_labs(read_submission("s", path), RUBRIC)
+
+
+def test_the_published_scores_come_from_the_syllabus_in_percent():
+    scores = published_scores("lab03_cnn_mnist")  # "keras.io mnist_convnet ... (0.9922 ...)"
+    assert any(abs(score - 99.22) < 1e-6 for score in scores)
+    assert all(score > 50 for score in scores)  # no years, crop sizes or model names
+    assert published_scores("lab02_mlp_dropout")[0] == pytest.approx(98.40)
+    assert published_scores("no_such_lab") == ()
+
+
+def test_a_published_score_counts_only_when_the_paragraph_compares():
+    scores = published_scores("lab03_cnn_mnist")
+    line = "The Keras example reaches about 99.2% test accuracy."
+    assert cites_published(line, line + " Mine came out 0.6 points lower.", scores)
+    assert cites_published("It reached 0.992.", "It reached 0.992, better than mine.", scores)
+    # The same number with no comparison (the student's own result), or another number.
+    assert not cites_published(line, line + " It trained for 15 epochs.", scores)
+    assert not cites_published("Mine reached 98.6%.", "Mine reached 98.6%, lower.", scores)
+    assert not cites_published(line, line + " Mine was lower.", ())
+
+
+def test_the_syllabus_published_score_meets_the_comparison_without_the_word(tmp_path):
+    (tmp_path / "report.md").write_text(
+        "# Digits\n\n## Results\n\nMy convnet reached 98.6% test accuracy after 3 epochs.\n\n"
+        "The Keras team's MNIST convnet example reaches about 99.2% with the same layers; "
+        "mine came out 0.6 points lower because I trained 3 epochs instead of 15.\n",
+        encoding="utf-8")
+    submission = read_submission("s", tmp_path / "report.md")
+    with_lab = assess(submission, RUBRIC, lab="lab03_cnn_mnist").result("comparison")
+    assert with_lab.status == MET
+    assert "99.2%" in with_lab.requirements[0].evidence[0]
+    # The lab 1 published scores are other numbers: no source, no comparison point.
+    other = assess(read_submission("s", tmp_path / "report.md"), RUBRIC,
+                   lab="lab01_vgg16_inference").result("comparison")
+    assert other.requirements[0].status == MISSING
+
+
+def test_published_scores_must_be_true_or_false_in_a_rubric(tmp_path):
+    text = """
+[rubric]
+name = "r"
+
+[[criterion]]
+id = "comparison"
+title = "Compared"
+points = 1
+  [[criterion.require]]
+  what = "the published score"
+  text = { keywords = ["published"], numbers = 2, published_scores = "yes" }
+"""
+    (tmp_path / "rubric.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(CourseError, match="published_scores"):
+        load_rubric(tmp_path / "rubric.toml")
+
+
+def test_a_synonym_of_a_words_start_grows_the_figures_it_names():
+    # misclassif = ["incorrect", "wrong", ...]: a figure of "wrong" predictions is an error figure
+    figures = RUBRIC.by_id["visualization"].requirements[0].figures
+    assert "misclassified" in figures and "wrong" in figures and "incorrect" in figures
+    # ... but only for words that start with the synonym's key.
+    assert "wrong" not in RUBRIC.by_id["training_check"].requirements[0].figures
+
+
+def test_a_figure_of_wrong_predictions_counts_as_an_error_figure(tmp_path):
+    (tmp_path / "report.txt").write_text(
+        "Results\n\nFigure 2: Grad-CAM heat maps for four of the wrong predictions.\n",
+        encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
+                   lab="lab01_vgg16_inference")
+    figure = grade.result("visualization").requirements[0]
+    assert figure.status == MET and "wrong predictions" in figure.evidence[0]
+
+
+def test_a_label_starts_with_a_capital_or_is_bold_and_wrapped_prose_is_no_label():
+    assert run_in_label("Pictures: many are taken from odd angles") == "Pictures"
+    assert run_in_label("**insights:** I learned a lot") == "insights"
+    assert run_in_label("__challenges:__ the first run") == "challenges"
+    # A hard-wrapped line that continues the sentence above it.
+    assert run_in_label("pictures: many are taken from odd angles, in poor light") is None
+    assert run_in_label("this: for the cat photo the heat sits on the cushions") is None
+
+
+def test_the_opening_sentence_of_a_paragraph():
+    text = ("What I understood best is why bigrams matter for sentiment. With single words "
+            "the model reached 78.1%.")
+    assert opening_sentence(text) == "What I understood best is why bigrams matter for sentiment."
+    assert opening_sentence("One sentence only, about the bigrams and the accuracy.") is None
+    assert opening_sentence("Too short. The rest of the paragraph goes on for a while.") is None
