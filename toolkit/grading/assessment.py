@@ -873,8 +873,8 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
         if not lab and (found := meaning.closest_lab(_texts(submission))) is not None:
             lab = found[0]
             warnings.append(f"the report names no lab: graded as {lab}, the lab its text is "
-                            f"closest to ({found[1]:.2f}, the next {found[2]:.2f}); name the "
-                            f"lab (a 'Lab N' title, --lab-map) if that is wrong")
+                            f"closest to ({found[1]:.2f}; the next lab {found[2]:.2f}). If that "
+                            f"is wrong, a 'Lab N' title line or a labNN folder names the lab")
         score = _off_topic_by_meaning(submission, meaning, lab)
         if score is not None:
             about_the_lab = False
