@@ -17,13 +17,22 @@ from toolkit.grading.assessment import (
     answers_by_meaning,
     assess,
     assess_criterion,
+    assess_labs,
     assess_requirement,
     on_topic,
     rubric_words,
     topic_words,
 )
+from toolkit.grading.lab_split import parse_lab_map
 from toolkit.grading.notebook_check import check_notebook
-from toolkit.grading.report_text import Document, Line, markdown_document, plain_document
+from toolkit.grading.report_text import (
+    Document,
+    Line,
+    markdown_document,
+    mentions,
+    plain_document,
+    shorten,
+)
 from toolkit.grading.rubric import Condition, Criterion, Requirement, TextCheck, load_rubric
 from toolkit.grading.samples import (
     finish_as_student,
@@ -406,7 +415,8 @@ class StandIn:
 
 def _meaning(monkeypatch, stand_in: StandIn) -> StandIn:
     monkeypatch.setattr(assessment, "process_encoder", lambda: "an encoder")
-    monkeypatch.setattr(assessment, "meaning_for", lambda rubric, encoder: stand_in)
+    monkeypatch.setattr(assessment, "meaning_for",
+                        lambda rubric, encoder: stand_in if encoder == "an encoder" else None)
     return stand_in
 
 
@@ -489,3 +499,406 @@ def test_a_paragraph_that_means_the_criterion_counts_under_a_heading_of_its_own(
     _meaning(monkeypatch, StandIn())
     result = assess(_read(tmp_path / "r.md"), RUBRIC).result("hypothesis")
     assert result.status == MET and "Shirts and coats" in result.evidence[0]
+
+
+# --- text: where the answer is, and which line is quoted ----------------------------------
+
+IMPROVE = TextCheck(headings=("improvement",), keywords=("improve", "augmentation", "would"),
+                    min_keywords=2)
+SETTINGS_CHECK = SETTINGS.text
+
+
+def _text(check: TextCheck, text: str, context: TextContext | None = None, fmt: str = "md"):
+    doc = (markdown_document("r.md", text) if fmt == "md"
+           else plain_document("r.txt", [text]))
+    result = assess_requirement(Requirement("it", 1.0, text=check), _submission(doc),
+                                context or TextContext())
+    return result.status, result.evidence
+
+
+def test_the_line_with_most_keywords_is_quoted_and_the_richer_section_wins():
+    text = ("# Improvements\nSome thoughts first.\nWe would improve it.\n"
+            "I would improve the augmentation next.\n\n"
+            "# Further improvements\nWe would improve things a great deal, and it would be "
+            "much better overall in many ways.\n")
+    status, evidence = _text(IMPROVE, text)
+    assert status == MET
+    assert evidence == ['r.md:4: "I would improve the augmentation next."']
+    one_line = "# Improvements\nWe would improve it.\n"
+    assert _text(IMPROVE, one_line) == (MET, ['r.md:2: "We would improve it."'])
+
+
+def test_under_the_heading_too_few_keywords_need_review_and_too_few_numbers_are_missing():
+    status, evidence = _text(IMPROVE, "# Improvements\nMore data, I think.\n")
+    assert status == REVIEW
+    assert evidence == ['r.md:1: 0 of 2 expected keywords -- "More data, I think."']
+    numbers = TextCheck(headings=("results",), keywords=("accuracy",), min_keywords=1,
+                        numbers=2)
+    status, evidence = _text(numbers, "# Results\nThe accuracy was 91%.\n")
+    assert status == MISSING
+    assert evidence == ['r.md:1: fewer than 2 numbers -- "The accuracy was 91%."']
+    assert _text(numbers, "# Results\nThe accuracy was 91% after 12 epochs.\n")[0] == MET
+    # Nothing under the heading is no review: there is nothing to judge.
+    assert _text(IMPROVE, "# Improvements\n\n# Other\nUnrelated words here.\n")[0] == MISSING
+
+
+def test_without_the_heading_a_paragraph_that_answers_counts_and_nothing_is_named():
+    text = "# Notes\nNext time I would improve the augmentation of the images.\n"
+    assert _text(IMPROVE, text) == (MET, ['r.md:2: "Next time I would improve the '
+                                          'augmentation of the images."'])
+    assert _text(IMPROVE, "# Notes\nThe weather was fine.\n") == (
+        MISSING, ["no heading like improvement"])
+    plain = TextCheck(keywords=("augmentation", "dropout"), min_keywords=2)
+    assert _text(plain, "# Notes\nThe weather was fine.\n") == (
+        MISSING, ["no paragraph or table with: augmentation, dropout"])
+
+
+def test_a_paragraph_that_answers_another_criterion_better_is_not_this_answer():
+    settings_only = ("# Notes\nI would improve it with a learning rate of 0.01, batch size 64 "
+                     "and 10 epochs.\n")
+    assert _text(IMPROVE, settings_only, TextContext(rivals=(SETTINGS_CHECK,)))[0] == MISSING
+    assert _text(IMPROVE, settings_only)[0] == MET  # no rival: it is the best there is
+    both = ("# Notes\nI would improve the augmentation of the images. The learning rate was "
+            "0.01, the batch size 64 and we ran 10 epochs.\n")
+    assert _text(IMPROVE, both, TextContext(rivals=(SETTINGS_CHECK,)))[0] == MET
+
+
+def test_citations_need_two_kinds_of_reference_and_a_reference_list_answers_nothing_else():
+    cite = TextCheck(headings=("references",), patterns=(r"arxiv", r"\b(19|20)\d\d\b"))
+    assert _text(cite, "# Sources\nXiao et al. 2017, arXiv:1708.07747.\n")[0] == MET
+    assert _text(cite, "# Sources\nSee arXiv for the paper.\n")[0] == MISSING
+    status, evidence = _text(cite, "# References\nSee the paper.\n")
+    assert status == REVIEW and "none of the expected patterns" in evidence[0]
+    listed = "# References\nI would improve the augmentation, says Xiao 2017 on arXiv.\n"
+    assert _text(IMPROVE, listed, TextContext(rivals=(cite,)))[0] == MISSING
+    assert _text(IMPROVE, listed)[0] == MET
+
+
+def test_a_second_requirement_looks_next_to_the_first_ones_answer_only():
+    score = Requirement("the score", 1.0, text=TextCheck(
+        headings=("results",), keywords=("accuracy",), min_keywords=1))
+    why = Requirement("why", 1.0, text=TextCheck(
+        headings=("discussion",), keywords=("because",), min_keywords=1))
+    criterion = Criterion("c", "Results", 2.0, (score, why))
+    near = ("# Results\nThe accuracy was 91%.\n\nIt is high because the digits are "
+            "centred.\n\n# Other\nShirts fail because they look alike.\n")
+    result = assess_criterion(criterion, _submission(markdown_document("r.md", near)))
+    assert result.status == MET
+    assert result.evidence[1] == 'r.md:4: "It is high because the digits are centred."'
+    away = "# Results\nThe accuracy was 91%.\n\n# Other\nShirts fail because they look alike.\n"
+    result = assess_criterion(criterion, _submission(markdown_document("r.md", away)))
+    assert (result.status, result.points) == (PARTIAL, 1.0)
+    no_score = "# Other\nShirts fail because they look alike.\n"
+    result = assess_criterion(criterion, _submission(markdown_document("r.md", no_score)))
+    assert result.status == MISSING  # no justification of a score that is not there
+
+
+# --- the edges the first tests left open --------------------------------------------------
+
+def test_rows_with_a_missing_kind_or_fix_are_not_annotated():
+    rows = _rows(2) + [{"error_type": None, "fix_idea": "fix"}, {"error_type": "kind"}]
+    two = Requirement("two annotated errors", 1.0, annotations=2)
+    three = Requirement("three annotated errors", 1.0, annotations=3)
+    submission = Submission("s", Path("s"), annotation_files={"errors.csv": rows})
+    assert assess_requirement(two, submission).status == MET
+    assert assess_requirement(three, submission).status == MISSING
+
+
+def test_keywords_a_rival_shares_decide_only_when_it_has_more(monkeypatch):
+    one = TextCheck(headings=("improvement",), keywords=("improve", "augmentation", "would"),
+                    min_keywords=1)
+    rival = TextContext(rivals=(SETTINGS_CHECK,))
+    # The rival's two keywords, just enough for it, against one of this check's: its answer.
+    fewer = "# Notes\nIt would help with a learning rate of 0.01 and a batch size of 64.\n"
+    assert _text(one, fewer, TextContext(rivals=(SETTINGS_CHECK,)))[0] == MISSING
+    assert _text(one, fewer)[0] == MET
+    # As many keywords of each: the paragraph answers this check too.
+    tie = "# Notes\nI would improve it with a learning rate of 0.01 and a batch size of 64.\n"
+    assert _text(IMPROVE, tie, rival)[0] == MET
+    # A keyword of the rival's split over two lines is still the rival's.
+    split = ("# Notes\nI would improve it with a learning rate of 0.01, a batch\nsize of 64 "
+             "and 10 epochs.\n")
+    assert _text(IMPROVE, split, TextContext(rivals=(SETTINGS_CHECK,)))[0] == MISSING
+    # Keywords and a pattern: a paragraph elsewhere is read like any other.
+    score = TextCheck(headings=("results",), keywords=("accuracy",), min_keywords=1,
+                      patterns=(r"\d+%",))
+    assert _text(score, "# Notes\nThe accuracy was 91%.\n")[0] == MET
+
+
+HYP = TextCheck(headings=("hypothesis",), keywords=("because", "similar"), min_keywords=2)
+SHIRTS = TextCheck(headings=("misclassif",), keywords=("because", "similar", "shirt"),
+                   min_keywords=2)
+CLAIM = "Shirts and coats are similar because the shirt is similar."
+
+
+def _by_meaning(text: str, means: bool = True) -> str:
+    """The status of HYP when the encoder says the first paragraph answers it (or not)."""
+    document = markdown_document("r.md", text)
+    first = next(line for line in document.lines if line.kind == "prose")
+    context = TextContext(rivals=(SHIRTS,), criterion="hyp",
+                          answers={id(first): {"hyp"} if means else set()})
+    return assess_requirement(Requirement("a hypothesis", 1.0, text=HYP),
+                              _submission(document), context).status
+
+
+def test_meaning_finds_an_answer_the_rules_give_to_another_criterion():
+    assert _text(HYP, f"# Notes\n{CLAIM}\n", TextContext(rivals=(SHIRTS,)))[0] == MISSING
+    assert _by_meaning(f"# Notes\n{CLAIM}\n") == MET
+    assert _by_meaning(f"{CLAIM}\n") == MET  # no heading at all
+    assert _by_meaning(f"# Notes\n{CLAIM}\n", means=False) == MISSING
+    assert _by_meaning(f"# Notes\n{CLAIM}\n\nAnother paragraph the encoder did not read.\n"
+                       ) == MET
+    # Under another criterion's heading, the heading says what it answers.
+    assert _by_meaning(f"# Misclassified samples\n{CLAIM}\n") == MISSING
+
+
+def test_a_second_requirement_reads_the_section_the_first_found_its_answer_in():
+    score = Requirement("the score", 1.0, text=TextCheck(
+        headings=("results",), keywords=("accuracy",), min_keywords=1))
+    why = Requirement("why", 1.0, text=TextCheck(
+        headings=("discussion",), keywords=("because",), min_keywords=1))
+    criterion = Criterion("c", "Results", 2.0, (score, why))
+
+    def status(text: str) -> str:
+        return assess_criterion(criterion, _submission(markdown_document("r.md", text))).status
+
+    # The second section, not the first one of the document.
+    assert status("# Intro\nWe begin.\n\n# Results\nThe accuracy was 91%.\n\nIt is high "
+                  "because the digits are centred.\n") == MET
+    # Its own subsection, not the whole report above it nor a sibling.
+    assert status("# Report\n## Results\nThe accuracy was 91%.\n## Other\nShirts fail "
+                  "because they look alike.\n") == PARTIAL
+    # A paragraph before any heading: the whole document is next to it.
+    assert status("The accuracy was 91% because the digits are centred.\n\n# Other\nMore "
+                  "notes here.\n") == MET
+    # A section asked only to be there, with nothing in it.
+    appendix = Requirement("an appendix", 1.0, text=TextCheck(headings=("appendix",)))
+    assert assess_requirement(appendix, _submission(markdown_document(
+        "r.md", "# Appendix\n")), TextContext()).status == MET
+
+
+def test_the_topic_words_are_counted_exactly():
+    text = "# Hypothesis\naccuracy\nloss\n\nThe model was fine.\n"
+    submission = Submission("s", Path("s"), documents=[markdown_document("r.md", text)])
+    used, written = topic_words(submission, RUBRIC)
+    assert written == 7
+    by_hand = sum(mentions(text, word) for word in rubric_words(RUBRIC))
+    assert used == by_hand and used >= 3
+
+
+def test_what_the_encoder_is_asked_and_which_headings_label(monkeypatch, tmp_path):
+    long_heading = "Guess " + "x" * 250
+    text = (f"# {long_heading}\n{HYPOTHESIS_TEXT}\n\n**Roadblocks:** the training was slow on "
+            "my laptop at first.\n\n# Notes\n" + "\n\n".join(
+                f"Note {n} about the data and the model we trained." for n in range(4))
+            + "\n\n# Other\nOne paragraph about the model and the data here.\n")
+    submission = Submission("s", Path("s"), documents=[markdown_document("r.md", text)])
+    stand_in = StandIn()
+    answers_by_meaning(submission, stand_in)
+    [(texts, labels)] = stand_in.prepared
+    assert labels == ["", "Roadblocks", "", "", "", "", "", long_heading[:200], "Notes",
+                      "Other"]
+    assert [label for _, label in stand_in.units] == [
+        long_heading, "Roadblocks", None, None, None, None, "Other"]
+    three = "# Guess report\n\n" + "\n\n".join(
+        f"Paragraph {n} about the model and the data we trained on." for n in range(3))
+    stand_in = StandIn()
+    answers_by_meaning(Submission("s", Path("s"), documents=[markdown_document("r.md", three)]),
+                       stand_in)
+    assert [label for _, label in stand_in.units] == [None] * 3
+
+
+def test_the_labs_topic_is_asked_for_the_lab_graded_and_the_floor_is_on_topic(monkeypatch,
+                                                                             tmp_path):
+    from toolkit.grading.meaning import TOPIC_FLOOR
+
+    class Recording(StandIn):
+        def topic_score(self, texts, lab=""):
+            self.asked = (texts, lab)
+            return self.topic
+
+    (tmp_path / "r.md").write_text(f"# Hypothesis\n{HYPOTHESIS_TEXT}\n", encoding="utf-8")
+    stand_in = _meaning(monkeypatch, Recording(topic=TOPIC_FLOOR))
+    grade = assess(_read(tmp_path / "r.md"), RUBRIC, lab="lab03_cnn_mnist")
+    assert grade.warnings == [] and grade.result("hypothesis").status == MET
+    assert stand_in.asked == ([HYPOTHESIS_TEXT], "lab03_cnn_mnist")
+
+
+def test_an_untouched_drafts_text_needs_no_review(tmp_path, rules):
+    write_run_folder(tmp_path / "kim" / "run", synthetic_record(4))
+    grade = assess(_read(tmp_path / "kim"), RUBRIC)
+    assert grade.needs_review == []
+
+
+def test_a_submission_on_two_labs_is_graded_once_per_lab(rules):
+    text = ("# Labs\n\n## L01: VGG16 on my photos\nThe pretrained model reached 71% top-1 "
+            "accuracy.\n\n## L03: a CNN\nShirts and coats are confused because they look "
+            "alike.\n")
+    submission = Submission("s", Path("s"), documents=[markdown_document("r.md", text)])
+    grades = assess_labs(submission, RUBRIC)
+    assert [(g.lab, g.split) for g in grades] == [("lab01_vgg16_inference", True),
+                                                  ("lab03_cnn_mnist", True)]
+    # Lab 1 trains nothing: its grade, and only its, is exempt from the training check.
+    assert [g.result("training_check").status for g in grades] == [MET, MISSING]
+    renumbered = assess_labs(submission, RUBRIC, lab_map=parse_lab_map(
+        "L01=lab02_mlp_dropout,L03=lab04_bag_of_words"))
+    assert [g.lab for g in renumbered] == ["lab02_mlp_dropout", "lab04_bag_of_words"]
+    one = Submission("s", Path("s"), documents=[markdown_document("r.md", "# L03: a CNN\n"
+                                                                  "The accuracy was 91%.\n")])
+    assert [(g.lab, g.split) for g in assess_labs(one, RUBRIC)] == [("lab03_cnn_mnist", False)]
+
+
+def test_annotation_evidence_cuts_long_examples_and_reads_every_table(tmp_path):
+    kind, fix = "blurry " * 20, "sharpen the images " * 10
+    six = Requirement("six annotated errors", 1.0, annotations=6)
+    rows = [{"error_type": kind, "fix_idea": fix}] * 6
+    result = assess_requirement(six, Submission("s", Path("s"),
+                                                annotation_files={"e/errors.csv": rows}))
+    assert result.evidence == [f'e/errors.csv: 6 rows annotated, e.g. "{shorten(kind, 60)}" '
+                               f'-> "{shorten(fix, 80)}"']
+    table = ("| image | error_type | notes |\n|---|---|---|\n| 1 | blur | x |\n\n"  # no fix
+             "| image | fix idea | error_type |\n|---|---|---|\n" + "\n".join(
+                 f"| {n} | {fix} | {kind} |" for n in range(6)) + "\n| 7 | short |\n")
+    document = markdown_document("r.md", table)
+    result = assess_requirement(six, _submission(document))
+    assert result.status == MET
+    assert result.evidence == [f'r.md:5: a table with 6 annotated rows, e.g. '
+                               f'"{shorten(kind, 60)}" -> "{shorten(fix, 80)}"']
+    # As many rows in errors.csv as in a table: the file, found first, is quoted.
+    both = Submission("s", Path("s"), documents=[document],
+                      annotation_files={"errors.csv": _rows(6)})
+    assert assess_requirement(six, both).evidence[0].startswith("errors.csv: 6 rows")
+
+
+def test_figure_evidence_in_order_cut_and_named():
+    curves = Requirement("curves", 1.0, figures=("learning curve",))
+    label = "learning curve " + "of the model over the epochs " * 8
+    text = f"![confusion](c.png)\n\n![{label}](l.png)\n"
+    doc = markdown_document("r.md", text)
+    result = assess_requirement(curves, Submission("s", Path("s"), documents=[doc],
+                                                   files={"l.png": 5}))
+    assert result.status == MET
+    assert result.evidence == [f"{doc.images[1].where}: {shorten(doc.images[1].label, 100)}"]
+    loose = Submission("s", Path("s"), files={"plots/learning_curve.png": 5})
+    assert assess_requirement(curves, loose).status == MET
+    three = dict(synthetic_record(1), figures={"learning_curves": "a.png",
+                                               "learning_curve_2": "b.png",
+                                               "learning curve 3": "c.png"})
+    result = assess_requirement(curves, _run(three, figures=False))
+    assert len(result.evidence) == 2 and "a.png" in result.evidence[0]
+    many = Requirement("curves", 1.0, figures=("loss", "accuracy", "history", "curves",
+                                               "training"))
+    assert assess_requirement(many, Submission("s", Path("s"))).evidence == [
+        "no figure named like: loss, accuracy, history, curves"]
+    odd = Submission("s", Path("s"), runs=[RunFolder("run", {"figures": ["curves.png"]})])
+    assert assess_requirement(curves, odd).status == MISSING
+
+
+def test_the_first_of_equally_good_lines_is_quoted():
+    text = "# Improvements\nWe would improve it.\nThey would improve it too.\n"
+    assert _text(IMPROVE, text) == (MET, ['r.md:2: "We would improve it."'])
+
+
+def test_a_run_in_label_starts_a_paragraph_of_its_own():
+    text = ("We trained the model on the data for a while.\nIt went fine in the end, "
+            "mostly.\nRoadblocks: the training was slow on my laptop at first.\n")
+    stand_in = StandIn()
+    answers_by_meaning(Submission("s", Path("s"), documents=[markdown_document("r.md", text)]),
+                       stand_in)
+    assert [(text[:10], label) for text, label in stand_in.units] == [
+        ("We trained", None), ("Roadblocks", "Roadblocks")]
+
+
+def test_the_next_section_is_in_the_document_the_answer_came_from():
+    score = Requirement("the score", 1.0, text=TextCheck(
+        headings=("results",), keywords=("accuracy",), min_keywords=1))
+    why = Requirement("why", 1.0, text=TextCheck(
+        headings=("discussion",), keywords=("because",), min_keywords=1))
+    criterion = Criterion("c", "Results", 2.0, (score, why))
+    first = markdown_document("a.md", "The accuracy was 91%.\n")
+    second = markdown_document("b.md", "Shirts fail because they look alike.\n")
+    result = assess_criterion(criterion, _submission(first, second))
+    assert result.status == PARTIAL
+
+
+def test_a_lab_waives_only_when_it_is_given(tmp_path):
+    report = Submission("s", Path("s"), documents=[markdown_document("r.md", "# Lab\n")])
+    not_three = _criterion(CURVES, waive_if=(Condition.parse("lab != lab03_cnn_mnist"),))
+    assert assess_criterion(not_three, report).status == MISSING
+    assert assess_criterion(not_three, report, lab="lab01_vgg16_inference").status == MET
+    waived = assess_criterion(not_three, report, lab="lab01_vgg16_inference")
+    assert waived.criterion is not_three
+    per_requirement = Requirement("curves", 2.0, figures=("learning curve",), waive_if=(
+        Condition.parse("lab == lab01_vgg16_inference"),))
+    result = assess_criterion(_criterion(per_requirement), report, lab="lab01_vgg16_inference")
+    assert (result.status, result.points) == (MET, 5.0)
+
+
+def test_a_grade_names_its_source_and_lab_and_a_submission_without_text_is_on_topic(
+        monkeypatch, tmp_path):
+    (tmp_path / "r.md").write_text(f"# Hypothesis\n{HYPOTHESIS_TEXT}\n", encoding="utf-8")
+    _meaning(monkeypatch, StandIn(topic=0.05))
+    run_only = _run()
+    grade = assess(run_only, RUBRIC, lab="lab03_cnn_mnist")
+    assert grade.warnings == [] and grade.result("metrics").status == MET
+    assert (grade.student, grade.source, grade.lab) == ("s", "s", "lab03_cnn_mnist")
+    grade = assess(_read(tmp_path / "r.md"), RUBRIC)
+    assert grade.source == str(tmp_path / "r.md") and grade.lab == ""
+
+
+def _notebook(*cells) -> str:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    return nbformat.writes(new_notebook(cells=[
+        new_code_cell(code, execution_count=count, outputs=[new_output("stream", text="ok\n")])
+        for code, count in cells]))
+
+
+def test_notebook_evidence_review_for_one_run_out_of_order_and_a_few_lines_each():
+    ran = Requirement("the code ran", 1.0, notebook=True)
+    order = check_notebook(_notebook(("a = 1", 2), ("b = 2", 1)), path="o.ipynb")
+    result = assess_requirement(ran, Submission("s", Path("s"), notebooks=[order]))
+    assert result.status == REVIEW and result.evidence[0].startswith("o.ipynb ")
+    cleared = check_notebook(report_notebook(cleared=True), path="c.ipynb")
+    assert len(cleared.problems) > 3
+    result = assess_requirement(ran, Submission("s", Path("s"), notebooks=[cleared]))
+    assert result.status == MISSING and len(result.evidence) == 3
+    twice = Submission("s", Path("s"), notebooks=[order, order, order, order])
+    assert len(assess_requirement(ran, twice).evidence) == 3
+    good = check_notebook(report_notebook(), path="g.ipynb")
+    result = assess_requirement(ran, Submission("s", Path("s"), notebooks=[good] * 3))
+    assert result.status == MET and len(result.evidence) == 2
+
+
+def test_every_failed_record_condition_is_named():
+    bare = {"misclassified": []}
+    ten = Requirement("ten errors", 1.0, record=(Condition.parse("misclassified >= 10"),
+                                                 Condition.parse("metrics.accuracy")))
+    result = assess_requirement(ten, Submission("s", Path("s"), runs=[RunFolder("a", bare)]))
+    assert result.evidence == ["a/record.json: misclassified = 0 items; metrics.accuracy = "
+                               "missing"]
+
+
+SAMPLE_BLOCKS = ("Text: the film was dull and slow\nTrue: positive\nPredicted: negative\n\n"
+                 "Text: a guilty pleasure at best\nTrue: positive\nPredicted: negative\n\n")
+
+
+def test_quoted_samples_and_tables_are_no_words_of_the_students_reasoning():
+    reasoning = TextCheck(headings=("hypothesis",), min_words=12)
+    status, evidence = _text(reasoning, f"# Hypothesis\n{SAMPLE_BLOCKS}They fail.\n")
+    assert status == REVIEW and "2 words written (12 expected)" in evidence[0]
+    own = "They fail because sarcasm flips the meaning of positive words in the review.\n"
+    assert _text(reasoning, f"# Hypothesis\n{SAMPLE_BLOCKS}{own}")[0] == MET
+    keyed = TextCheck(headings=("hypothesis",), keywords=("sarcasm",), min_keywords=1,
+                      min_words=5)
+    table = "| text | note |\n|---|---|\n| a review | sarcasm |\n\n"
+    status, _ = _text(keyed, f"# Hypothesis\n{table}The model gets these reviews wrong.\n")
+    assert status == REVIEW  # the keyword only in a table, not in the student's sentences
+
+
+def test_a_paragraph_answering_another_criterion_does_not_hide_the_next_one():
+    text = ("# Notes\nI would improve it with a learning rate of 0.01, batch size 64 and 10 "
+            "epochs.\n\nI would improve the augmentation of the images.\n")
+    status, evidence = _text(IMPROVE, text, TextContext(rivals=(SETTINGS_CHECK,)))
+    assert status == MET and "augmentation of the images" in evidence[0]

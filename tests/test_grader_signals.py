@@ -78,15 +78,19 @@ def test_the_published_scores_come_from_the_syllabus_in_percent():
     assert published_scores("no_such_lab") == ()
 
 
-def test_a_published_score_counts_only_when_the_paragraph_compares():
+def test_a_published_score_counts_with_its_source_in_a_paragraph_that_compares():
     scores = published_scores("lab03_cnn_mnist")
-    line = "The Keras example reaches about 99.2% test accuracy."
-    assert cites_published(line, line + " Mine came out 0.6 points lower.", scores)
-    assert cites_published("It reached 0.992.", "It reached 0.992, better than mine.", scores)
-    # The same number with no comparison (the student's own result), or another number.
-    assert not cites_published(line, line + " It trained for 15 epochs.", scores)
-    assert not cites_published("Mine reached 98.6%.", "Mine reached 98.6%, lower.", scores)
-    assert not cites_published(line, line + " Mine was lower.", ())
+    cited = "The Keras team's example reaches about 99.2% test accuracy."
+    assert cites_published(cited + " Mine came out 0.6 points lower.", scores) == "99.2"
+    assert cites_published("LeCun's page lists 0.992, better than my\nnetwork.", scores)
+    assert cites_published("The example (https://keras.io, 2015) gets 99.22%; mine is lower.",
+                           scores) == "99.22"
+    # No comparison (the student's own result), no source, another number, no scores.
+    assert cites_published("The Keras Applications table gives 99.2%, more than mine.", scores)
+    assert cites_published(cited + " It trained for 15 epochs.", scores) is None
+    assert cites_published("Dropout 0.2 gave 99.2%, higher than without dropout.", scores) is None
+    assert cites_published("The Keras team's example: 98.6%, lower than mine.", scores) is None
+    assert cites_published(cited + " Mine was lower.", ()) is None
 
 
 def test_the_syllabus_published_score_meets_the_comparison_without_the_word(tmp_path):
@@ -156,3 +160,15 @@ def test_the_opening_sentence_of_a_paragraph():
     assert opening_sentence(text) == "What I understood best is why bigrams matter for sentiment."
     assert opening_sentence("One sentence only, about the bigrams and the accuracy.") is None
     assert opening_sentence("Too short. The rest of the paragraph goes on for a while.") is None
+
+
+def test_a_caption_in_parentheses_inside_a_sentence_is_a_figure(tmp_path):
+    (tmp_path / "report.md").write_text(
+        "**Results.** The validation loss was lowest after epoch 2 and rose in epoch 3 (Figure "
+        "1: loss and accuracy per epoch for training and validation). Accuracy was 82.3%.\n\n"
+        "A sentence (figure out why) in parentheses that is no caption.\n", encoding="utf-8")
+    submission = read_submission("s", tmp_path / "report.md")
+    labels = [image.label for doc in submission.documents for image in doc.images]
+    assert labels == ["Figure 1: loss and accuracy per epoch for training and validation"]
+    grade = assess(submission, RUBRIC, lab="lab06_bert_finetune")
+    assert grade.result("training_check").requirements[0].status == MET

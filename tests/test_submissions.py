@@ -305,8 +305,12 @@ def test_a_broken_zip_or_a_link_costs_that_student_only(tmp_path):
 def test_a_single_file_is_the_whole_submission(tmp_path, monkeypatch):
     (tmp_path / "dan.md").write_text(REPORT)
     submission = read_submission("dan", tmp_path / "dan.md")
+    assert (submission.student, submission.source) == ("dan", tmp_path / "dan.md")
     assert submission.files == {"dan.md": len(REPORT)} and submission.warnings == []
     assert submission.documents[0].lines[0].text == "Hypothesis"
+    monkeypatch.setattr(submissions, "MAX_FILE_BYTES", len(REPORT))  # exactly at the limit
+    submission = read_submission("dan", tmp_path / "dan.md")
+    assert submission.documents[0].lines[-1].text == REPORT.splitlines()[-1]
     monkeypatch.setattr(submissions, "MAX_FILE_BYTES", len(REPORT) - 1)
     submission = read_submission("dan", tmp_path / "dan.md")
     assert submission.empty and submission.warnings[0].startswith("dan.md skipped: ")
@@ -462,10 +466,244 @@ def test_one_file_that_breaks_its_reader_costs_that_file_only(tmp_path, monkeypa
     (student / "b.txt").write_text("plain notes\n")
 
     def broken(path, pages, format="text"):
-        raise ZeroDivisionError("boom")
+        raise ZeroDivisionError("boom" * 40)
 
     monkeypatch.setattr(submissions, "plain_document", broken)
     submission = read_submission("kim", student)
     assert _paths(submission) == ["a.md"]
-    assert submission.warnings == ["b.txt could not be read (ZeroDivisionError: boom); the "
-                                   "rest of the submission was graded"]
+    assert submission.warnings == [f"b.txt could not be read (ZeroDivisionError: "
+                                   f"{('boom' * 40)[:100]}); the rest of the submission was "
+                                   f"graded"]
+
+    def crash(contents, submission):
+        raise ValueError("x" * 200)
+
+    monkeypatch.setattr(submissions, "_parse", crash)
+    submission = read_submission("kim", student)
+    assert submission.warnings == [f"could not be read completely (ValueError: {'x' * 120})",
+                                   "nothing gradable found (no report, notebook or run "
+                                   "record)"]
+
+
+# --- the edges the first tests left open --------------------------------------------------
+
+def test_member_names_are_normalised_and_a_lowercase_drive_is_refused(tmp_path):
+    path = _zip(tmp_path / "lee.zip", [("notes//deep.md", "# Deep\nkept\n"),
+                                       ("c:/evil.md", "a drive\n"),
+                                       ("report.md", REPORT)])
+    submission = read_submission("lee", path)
+    assert sorted(_paths(submission)) == ["notes/deep.md", "report.md"]
+    assert submission.files == {"notes/deep.md": 12, "report.md": len(REPORT)}
+    assert submission.warnings == ["zip member 'c:/evil.md' points outside the archive "
+                                   "(absolute or ../ path): skipped"]
+
+
+def test_zip_members_at_the_limit_and_past_the_file_count(tmp_path, monkeypatch):
+    monkeypatch.setattr(submissions, "MAX_FILE_BYTES", 100)
+    path = _zip(tmp_path / "at.zip", [("at.md", "# At\n" + "x" * 95)])
+    submission = read_submission("at", path)
+    assert submission.warnings == [] and submission.documents[0].lines[-1].text == "x" * 95
+    monkeypatch.setattr(submissions, "MAX_FILES", 2)
+    path = _zip(tmp_path / "many.zip", [(f"{n}.md", f"# Part {n}\ntext\n") for n in range(4)])
+    submission = read_submission("many", path)
+    assert _paths(submission) == ["0.md", "1.md"]
+    assert submission.warnings == ["more than 2 files: the rest were not read"]
+
+
+def test_a_member_shorter_than_its_header_says_is_skipped_and_the_rest_read(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("short.md", "# Short\n" + "0" * 100)
+        archive.writestr("report.md", REPORT)
+    data = bytearray(buffer.getvalue())
+    central = data.find(b"PK\x01\x02")  # its central header's uncompressed size: 108 -> 500
+    data[central + 24:central + 28] = (500).to_bytes(4, "little")
+    (tmp_path / "bomb.zip").write_bytes(bytes(data))
+    submission = read_submission("bomb", tmp_path / "bomb.zip")
+    assert _paths(submission) == ["report.md"]
+    assert submission.warnings == ["zip member short.md skipped: it unpacks to more bytes "
+                                   "than its header says (a zip bomb?)"]
+
+
+def test_a_bad_utf8_member_name_or_a_duplicate_costs_that_member_only(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("bad_é.md", "# Bad\nx\n")
+        archive.writestr("report.md", REPORT)
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            archive.writestr("report.md", "# Second\ncopy\n")
+        archive.writestr("after.md", "# After\nread too\n")
+    (tmp_path / "carol.zip").write_bytes(buffer.getvalue().replace("é".encode(), b"\xff\xfe"))
+    submission = read_submission("carol", tmp_path / "carol.zip")
+    assert sorted(_paths(submission)) == ["after.md", "report.md"]
+    assert len(submission.warnings) == 2
+    assert submission.warnings[0].startswith("zip member ")
+    assert submission.warnings[0].endswith(" has a name that is not valid UTF-8, though the "
+                                           "zip says it is: skipped")
+    assert submission.warnings[1] == ("zip member report.md appears twice: the first copy "
+                                      "is used")
+
+
+def test_a_named_pipe_called_zip_is_never_opened(tmp_path):
+    os.mkfifo(tmp_path / "mallory.zip")
+    submission = read_submission("mallory", tmp_path / "mallory.zip")
+    assert submission.warnings[0].startswith("mallory.zip is not a readable zip file (")
+    assert len(submission.warnings) == 2 and submission.empty
+
+
+def test_files_that_fail_to_open_or_grow_while_read_cost_those_files_only(tmp_path,
+                                                                         monkeypatch):
+    student = tmp_path / "kim"
+    deep = student / ("a" * 110) / ("b" * 110)
+    deep.mkdir(parents=True)
+    for name in ("gone.md", "locked.md", "grows.md", "z.md"):
+        (deep / name).write_text(f"# {name}\ntext\n")
+    real_lstat, real_read = Path.lstat, submissions.read_regular_file
+
+    def lstat(self):
+        if self.name == "gone.md":
+            raise FileNotFoundError(2, "No such file or directory")
+        return real_lstat(self)
+
+    def read(path, limit):
+        if path.name == "locked.md":
+            raise PermissionError(13, "Permission denied")
+        return b"x" * limit if path.name == "grows.md" else real_read(path, limit)
+
+    monkeypatch.setattr(Path, "lstat", lstat)
+    monkeypatch.setattr(submissions, "read_regular_file", read)
+    submission = read_submission("kim", student)
+    prefix = f"{'a' * 110}/{'b' * 110}/"
+    assert _paths(submission) == [prefix + "z.md"]
+    assert submission.warnings == [
+        f"{prefix[:200]} cannot be read (No such file or directory): skipped",
+        f"{prefix}grows.md skipped: it grew beyond the per-file limit",
+        f"{prefix[:200]} cannot be read ([Errno 13] Permission denied): skipped"]
+
+
+def test_a_deep_folders_path_is_cut_in_its_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr(submissions, "MAX_DEPTH", 2)
+    deep = tmp_path / "deep" / ("a" * 70) / ("b" * 70) / "c"
+    deep.mkdir(parents=True)
+    (deep / "r.md").write_text("# R\ntext\n")
+    submission = read_submission("deep", tmp_path / "deep")
+    shown = f"{'a' * 70}/{'b' * 70}"[:120]
+    assert submission.warnings == [f"folders nested more than 2 levels deep were not read "
+                                   f"(from {shown}/...)", "nothing gradable found (no report, "
+                                   "notebook or run record)"]
+
+
+def test_every_kind_of_report_is_read_under_its_own_name(tmp_path):
+    import docx
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    student = tmp_path / "kim"
+    student.mkdir()
+    word = docx.Document()
+    word.add_paragraph("Results", style="Heading 1")
+    word.add_paragraph("The accuracy was 91%.")
+    word.save(student / "w.docx")
+    notebook = new_notebook(cells=[new_markdown_cell("# Results\nAccuracy 91%."),
+                                   new_code_cell("x = 1", execution_count=1)])
+    (student / "lab.ipynb").write_text(nbformat.writes(notebook))
+    (student / "bad.md").write_bytes(b"# Bad\ncaf\xe9\n")
+    (student / "bad.html").write_bytes(b"<h1>Results</h1><p>caf\xe9</p>")
+    (student / "notes.txt").write_text("Plain notes\n")
+    (student / "XRay.md").write_text("XX marks the spot\n")
+    (student / "pat.pdf").write_bytes(shared_stream_pdf(1, 1))
+    submission = read_submission("kim", student)
+    documents = {d.path: d for d in submission.documents}
+    assert {path: d.format for path, d in documents.items()} == {
+        "XRay.md": "markdown", "bad.html": "html", "bad.md": "markdown",
+        "lab.ipynb": "notebook", "notes.txt": "text", "pat.pdf": "pdf", "w.docx": "docx"}
+    assert [line.text for line in documents["w.docx"].lines if line.text][:2] == [
+        "Results", "The accuracy was 91%."]
+    assert documents["lab.ipynb"].lines[0].text == "Results"
+    assert [nb.path for nb in submission.notebooks] == ["lab.ipynb"]
+    assert documents["notes.txt"].lines[0].text == "Plain notes"
+    assert documents["XRay.md"].lines[0].text == "XX marks the spot"
+    assert "caf\ufffd" in documents["bad.html"].lines[-1].text
+    assert submission.warnings == [
+        "bad.html is not valid UTF-8 (first bad byte at offset 22): unreadable characters "
+        "were replaced",
+        "bad.md is not valid UTF-8 (first bad byte at offset 9): unreadable characters were "
+        "replaced"]
+
+
+def test_the_annotated_drafts_lines_are_the_runs_too(tmp_path):
+    from toolkit.grading.samples import annotate_errors
+    from toolkit.reflection import write_reflection
+
+    student = tmp_path / "kim"
+    record = synthetic_record(3)
+    run = write_run_folder(student, record)
+    annotate_errors(run / "errors.csv", 10)
+    write_reflection(run, record)
+    submission = read_submission("kim", student)
+    assert submission.runs[0].path == "" and submission.runs[0].file("x.png") == "x.png"
+    [reflection] = [d for d in submission.documents if d.path == "REFLECTION.md"]
+    annotated = [line for line in reflection.lines if "annotated in `errors.csv`" in line.text]
+    assert annotated and all(line.kind == "generated" for line in annotated)
+
+
+def test_pages_without_drawing_or_at_the_content_limit_and_the_clock(tmp_path, monkeypatch):
+    import logging
+    from types import SimpleNamespace
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(shared_stream_pdf(1, 1))))
+    writer.add_blank_page()
+    pages = io.BytesIO()
+    writer.write(pages)
+    root_level = logging.getLogger().level
+    submission = submissions.Submission("s", Path("s"))
+    text, blank = submissions.pdf_pages("p.pdf", pages.getvalue(), submission)
+    assert "Hypothesis" in text and blank == "" and submission.warnings == []
+    assert logging.getLogger().level == root_level  # only pypdf's own logger is quietened
+    assert logging.getLogger("pypdf").level == logging.ERROR
+    monkeypatch.setattr(submissions, "MAX_PDF_PAGE_CONTENT", 0)
+    submission = submissions.Submission("s", Path("s"))
+    assert submissions.pdf_pages("p.pdf", pages.getvalue(), submission) == ["", ""]
+    assert len(submission.warnings) == 2  # the drawn page, and then no text at all
+    monkeypatch.setattr(submissions, "MAX_PDF_PAGE_CONTENT", 72)  # exactly the page's
+    submission = submissions.Submission("s", Path("s"))
+    assert "Hypothesis" in submissions.pdf_pages("p.pdf", shared_stream_pdf(1, 1),
+                                                 submission)[0]
+    monkeypatch.setattr(submissions, "MAX_PDF_SECONDS", 0.0)
+    monkeypatch.setattr(submissions, "time", SimpleNamespace(monotonic=lambda: 7.0))
+    submission = submissions.Submission("s", Path("s"))
+    assert len(submissions.pdf_pages("p.pdf", shared_stream_pdf(3, 1), submission)) == 3
+    assert submissions.pdf_pages("p.pdf", shared_stream_pdf(3, 1), submission)[1:] == ["", ""]
+
+
+def test_a_pdf_reader_error_is_named_and_cut(monkeypatch):
+    import pypdf
+
+    class Broken:
+        def __init__(self, stream):
+            raise ValueError("y" * 150)
+
+    monkeypatch.setattr(pypdf, "PdfReader", Broken)
+    submission = submissions.Submission("s", Path("s"))
+    assert submissions.pdf_pages("x.pdf", b"%PDF", submission) == []
+    assert submission.warnings == [f"x.pdf cannot be read as a PDF (ValueError: {'y' * 100})"]
+
+
+def test_only_errors_csv_files_are_annotations_and_a_broken_one_is_named(tmp_path):
+    student = tmp_path / "kim"
+    student.mkdir()
+    header = "index,true,predicted,error_type,fix_idea\n"
+    (student / "errors_analysis.md").write_text("# Errors\nMy error analysis.\n")
+    (student / "results.csv").write_text(header + "1,cat,dog,blur,sharpen\n")
+    (student / "errors.csv").write_text(header + "1,cat,dog," + "z" * 140_000 + ",fix\n")
+    (student / "errors_b.csv").write_bytes(header.encode() + b"2,cat,dog,caf\xe9,fix\n")
+    submission = read_submission("kim", student)
+    assert list(submission.annotation_files) == ["errors_b.csv"]
+    assert submission.annotation_files["errors_b.csv"][0]["error_type"] == "caf\ufffd"
+    assert _paths(submission) == ["errors_analysis.md"]
+    assert submission.warnings[0].startswith("errors.csv is not a readable CSV (")
+    assert submission.warnings[1:] == [
+        "errors_b.csv is not valid UTF-8 (first bad byte at offset 54): unreadable "
+        "characters were replaced"]

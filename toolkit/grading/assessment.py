@@ -329,8 +329,8 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     if check.keywords:
         hits = find_keywords(searchable, check.keywords, check.synonym_map)
         if check.published and len(hits) < check.min_keywords:
-            cited = next((line for line in searchable if cites_published(
-                line.text, " ".join(x.text for x in searchable), check.published)), None)
+            value = cites_published(" ".join(line.text for line in searchable), check.published)
+            cited = next((line for line in searchable if value and value in line.text), None)
             if cited is not None:
                 hits["a published score"] = cited
         score = len(hits)
@@ -375,6 +375,12 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
 # A score in a syllabus reference: a number with a decimal point ("98.40%", "0.9922");
 # whole numbers there are model names, crop sizes and years.
 _DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+)\s*(%?)")
+# Where a score comes from: a link, a year, "et al.", a name's possessive ("LeCun's page",
+# "the Keras team's") or a named page ("the Keras Applications table").
+_SOURCE = re.compile(r"https?://|www\.|\b(19|20)\d\d\b|\bet al\b|"
+                     r"\b[A-Z][\w.-]*(?:\s+\w+)?['’]s\b|"
+                     r"\b[A-Z][\w.-]*\s+(?:[\w-]+\s+){0,2}(?:example|page|table|"
+                     r"documentation|tutorial|repository|README|model card)\b")
 # A comparison says which way the scores differ.
 _COMPARING = re.compile(r"\b(lower|higher|below|above|behind|ahead|better|worse|than|gap|"
                         r"differ\w*|short of|close to|match\w*|same as)\b", re.I)
@@ -395,14 +401,20 @@ def published_scores(lab: str) -> tuple[float, ...]:
     return ()
 
 
-def cites_published(line: str, paragraph: str, published: tuple[float, ...]) -> bool:
-    """Does ``line`` name one of the ``published`` scores (to 0.05 points) while its
-    paragraph compares it ("lower", "gap", "than", ...)? The student's own score that
-    happens to equal a published one, with no comparison, does not."""
-    if not _COMPARING.search(paragraph):
-        return False
-    return any(abs(_percent(value, sign) - score) <= 0.05
-               for value, sign in _DECIMAL.findall(line) for score in published)
+def cites_published(text: str, published: tuple[float, ...]) -> str | None:
+    """The first of the ``published`` scores (to 0.05 points) that a sentence of ``text``
+    names with where it comes from (a link, a year, "et al.", "LeCun's"), when ``text``
+    compares ("lower", "gap", "than", ...); else ``None``. The student's own score that
+    happens to equal a published one ("dropout 0.2 gave 98.4%, higher than ...") names no
+    source and does not count."""
+    if not _COMPARING.search(text):
+        return None
+    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+        if _SOURCE.search(sentence):
+            for value, sign in _DECIMAL.findall(sentence):
+                if any(abs(_percent(value, sign) - score) <= 0.05 for score in published):
+                    return value
+    return None
 
 
 def _titled(title: str, words: tuple[str, ...]) -> bool:
@@ -861,8 +873,8 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
         if not lab and (found := meaning.closest_lab(_texts(submission))) is not None:
             lab = found[0]
             warnings.append(f"the report names no lab: graded as {lab}, the lab its text is "
-                            f"closest to ({found[1]:.2f}, the next {found[2]:.2f}); name the "
-                            f"lab (a 'Lab N' title, --lab-map) if that is wrong")
+                            f"closest to ({found[1]:.2f}; the next lab {found[2]:.2f}). If that "
+                            f"is wrong, a 'Lab N' title line or a labNN folder names the lab")
         score = _off_topic_by_meaning(submission, meaning, lab)
         if score is not None:
             about_the_lab = False

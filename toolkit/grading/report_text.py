@@ -43,6 +43,16 @@ _ONLY_IMAGES = re.compile(r"^\s*((!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>)\s*)+$", re.
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _NUMBERED_TITLE = re.compile(r"^\s*(\d+(\.\d+)*\.?|[IVX]+\.)\s+[A-Za-z]")
 _CAPTION = re.compile(r"^\s*(fig\.?|figure)\s*\d*\s*[:.\-]", re.I)
+# A caption in parentheses inside a sentence: "... memorised (Figure 1: loss per epoch)."
+_INLINE_CAPTION = re.compile(r"\((?:fig\.?|figure)\s*\d+\s*[:.\-]\s*[^()]{3,200}\)", re.I)
+
+
+def captions(line: str) -> list[str]:
+    """The figure captions a line holds: the whole line when it starts with "Figure N:",
+    else each "(Figure N: ...)" inside it."""
+    if _CAPTION.match(line[:100]):
+        return [line]
+    return [match.strip("()") for match in _INLINE_CAPTION.findall(line[:2000])]
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:[.,]\d+)?\s*%?")
 # Numbers written in prose ("about four points below the paper", "a dozen epochs"); not "one",
 # which is mostly a pronoun ("the published one").
@@ -291,8 +301,8 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
             lines.append(Line(bold["title"].strip(), place, "heading", 7))
         else:
             lines.append(Line(raw, place, _markdown_kind(raw.strip(), generated)))
-        if _CAPTION.match(raw.strip("*_ ")):  # a caption whose image was lost in the export
-            images.append(ImageRef(raw.strip("*_ "), place))
+        for caption in captions(raw.strip("*_ ")):  # an image lost in the export, or cited
+            images.append(ImageRef(caption, place))
         for match in _images(raw, _MD_IMAGE, "!["):
             images.append(ImageRef(f"{match['alt']} {match['target']}", place, match["target"]))
         for match in _images(raw, _HTML_IMAGE, "<img"):
@@ -365,8 +375,8 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                 kind = "prose"
             doc.lines.append(Line(stripped if kind == "heading" else raw, place, kind,
                                   7 if kind == "heading" else 0))
-            if _CAPTION.match(stripped[:100]):
-                doc.images.append(ImageRef(stripped, place))
+            for caption in captions(stripped):
+                doc.images.append(ImageRef(caption, place))
     return doc
 
 
