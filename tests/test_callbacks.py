@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -133,15 +134,17 @@ class RecordingRun:
     ("val_loss", "auto", [0.9, 0.4, 0.5, 0.45, 0.1]),           # a loss: lower is better
     ("val_f1", "max", [0.2, 0.6, 0.5, 0.55, 0.9]),              # Keras cannot tell: mode says
 ])
-def test_early_stopping_stops_after_patience_and_keeps_the_best_epoch(run, monitor, mode,
-                                                                      values):
+def test_early_stopping_stops_after_patience_and_keeps_the_best_epoch(run, capsys, monitor,
+                                                                      mode, values):
     """Best at epoch 2; epochs 3 and 4 do not beat it: patience 2 stops after epoch 4 and the
-    weights of epoch 2 are restored; the record names epoch 2 as the best."""
+    weights of epoch 2 are restored (the student is told both); the record names epoch 2."""
     model = compiled_model()
     seen = fit_scripted(model, stack(run, monitor=monitor, mode=mode, patience=2,
                                      reduce_lr=False),
                         [{monitor: v} for v in values])
     assert len(seen) == 4 and kept_epoch(model) == 1
+    out = capsys.readouterr().out
+    assert "Epoch 4: early stopping" in out and "the best epoch: 2." in out
     training = run.record["training"]
     assert (training["best_epoch"], training["epochs_run"]) == (2, 4)
     assert training["stopped_early"] is True and training["monitor"] == monitor
@@ -189,6 +192,17 @@ def test_learning_rate_follows_the_mode_of_the_monitor(run):
     fit_scripted(model, stack(run, monitor="val_f1", mode="max", patience=None),
                  [{"val_f1": v} for v in [0.1, 0.2, 0.3, 0.4]])
     assert [row["lr"] for row in run.record["history"]] == [0.5] * 4
+
+
+def test_learning_rate_follows_the_monitor_not_the_loss(run, capsys):
+    """The monitored score is flat while the loss moves (upwards, which mode "max" would call
+    better): the rate is halved after a flat epoch, as the score says (and the student is
+    told)."""
+    model = compiled_model(learning_rate=0.5)
+    fit_scripted(model, stack(run, monitor="val_f1", mode="max", patience=None),
+                 [{"val_f1": 0.5, "val_loss": v} for v in [0.2, 0.3, 0.4]])
+    assert [row["lr"] for row in run.record["history"]] == [0.5, 0.5, 0.25]
+    assert "reducing learning rate to 0.25" in capsys.readouterr().out
 
 
 def test_reduce_lr_off_keeps_the_rate(run):
@@ -560,7 +574,9 @@ def test_validation_f1_scores_the_argmax_with_every_class(capsys):
     f1 = ValidationF1(predict_scores, np.array([0, 0, 1, 1]), classes=3)
     f1.set_model(model)
     logs = {"val_loss": 0.5}
-    f1.on_epoch_end(0, logs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "ill-defined F-score" warning in every epoch's line
+        f1.on_epoch_end(0, logs)
     assert asked == [model]
     assert logs == {"val_loss": 0.5, "val_f1": pytest.approx(2 / 3)}
     assert type(logs["val_f1"]) is float

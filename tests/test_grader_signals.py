@@ -172,3 +172,25 @@ def test_a_caption_in_parentheses_inside_a_sentence_is_a_figure(tmp_path):
     assert labels == ["Figure 1: loss and accuracy per epoch for training and validation"]
     grade = assess(submission, RUBRIC, lab="lab06_bert_finetune")
     assert grade.result("training_check").requirements[0].status == MET
+
+
+@pytest.mark.parametrize("text, training, inference", [
+    ("The whole training took 41 seconds on the GPU.", True, False),
+    ("Fitting the network ran for 6 min on my laptop CPU.", True, False),
+    ("Each epoch needed about 12 s, and predicting the 10,000 test images took 1.2 s.",
+     True, True),
+    ("It took 3 hours to fine-tune the encoder.", True, False),
+    ("Inference: 2.1 ms per sentence on the CPU.", False, True),
+    # A sentence wrapped over two lines still reads as one.
+    ("On the T4 the whole\ntraining lasted 95 seconds.", True, False),
+    # Settings and scores are no times.
+    ("I trained for 20 epochs with batch size 128 and dropout 0.5.", False, False),
+    ("The test accuracy was 98.6% and the macro F1 0.986 on 10,000 images.", False, False),
+])
+def test_times_are_read_from_a_duration_next_to_training_or_predicting(tmp_path, text,
+                                                                      training, inference):
+    (tmp_path / "report.txt").write_text(f"Results\n\n{text}\n", encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
+                   lab="lab03_cnn_mnist")
+    found = [r.status == MET for r in grade.result("timing").requirements]
+    assert found == [training, inference]

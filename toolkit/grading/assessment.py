@@ -340,7 +340,8 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
             failures_judged.append(f"{len(hits)} of {check.min_keywords} expected keywords")
     if check.patterns:
         hit = next((line for line in searchable for pattern in check.patterns
-                    if re.search(pattern, line.text, re.I)), None)
+                    if re.search(pattern, line.text, re.I)), None) or _pattern_across_lines(
+            searchable, check.patterns)
         if hit is None:
             failures_judged.append("none of the expected patterns")
         else:
@@ -414,6 +415,21 @@ def cites_published(text: str, published: tuple[float, ...]) -> str | None:
             for value, sign in _DECIMAL.findall(sentence):
                 if any(abs(_percent(value, sign) - score) <= 0.05 for score in published):
                     return value
+    return None
+
+
+def _pattern_across_lines(lines: list[Line], patterns: tuple[str, ...]) -> Line | None:
+    """The line where a pattern's match starts in the lines read as one text: a sentence
+    wrapped over two lines ("... the whole training\ntook 41 seconds") still matches."""
+    starts, position = [], 0
+    for line in lines:
+        starts.append(position)
+        position += len(line.text) + 1
+    joined = " ".join(line.text for line in lines)
+    for pattern in patterns:
+        match = re.search(pattern, joined, re.I)
+        if match:
+            return lines[max(i for i, start in enumerate(starts) if start <= match.start())]
     return None
 
 
@@ -873,8 +889,8 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
         if not lab and (found := meaning.closest_lab(_texts(submission))) is not None:
             lab = found[0]
             warnings.append(f"the report names no lab: graded as {lab}, the lab its text is "
-                            f"closest to ({found[1]:.2f}, the next {found[2]:.2f}); name the "
-                            f"lab (a 'Lab N' title, --lab-map) if that is wrong")
+                            f"closest to ({found[1]:.2f}; the next lab {found[2]:.2f}). If that "
+                            f"is wrong, a 'Lab N' title line or a labNN folder names the lab")
         score = _off_topic_by_meaning(submission, meaning, lab)
         if score is not None:
             about_the_lab = False
