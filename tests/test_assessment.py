@@ -926,9 +926,10 @@ def test_a_report_naming_no_lab_is_graded_as_the_closest_one_and_says_so(monkeyp
     stand_in = _meaning(monkeypatch, Closest())
     grade = assess(_read(tmp_path / "r.md"), RUBRIC)
     assert grade.lab == "lab01_vgg16_inference" and stand_in.asked_lab == [HYPOTHESIS_TEXT]
-    assert grade.warnings == ["the report names no lab: graded as lab01_vgg16_inference, the "
-                              "lab its text is closest to (0.61, the next 0.40); name the lab "
-                              "(a 'Lab N' title, --lab-map) if that is wrong"]
+    [warning] = grade.warnings
+    assert warning.startswith("the report names no lab: graded as lab01_vgg16_inference, the "
+                              "lab its text is closest to (0.61")
+    assert "0.40" in warning
     assert grade.result("training_check").status == MET  # lab 1 trains nothing
     stand_in = _meaning(monkeypatch, Closest())
     grade = assess(_read(tmp_path / "r.md"), RUBRIC, lab="lab03_cnn_mnist")
