@@ -422,6 +422,9 @@ class StandIn:
     def closest_lab(self, texts):
         return None  # the report's lab is known or unknown; the real one is tested elsewhere
 
+    def near_labs(self, texts):
+        return []
+
 
 def _meaning(monkeypatch, stand_in: StandIn) -> StandIn:
     monkeypatch.setattr(assessment, "process_encoder", lambda: "an encoder")

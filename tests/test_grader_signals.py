@@ -194,3 +194,18 @@ def test_times_are_read_from_a_duration_next_to_training_or_predicting(tmp_path,
                    lab="lab03_cnn_mnist")
     found = [r.status == MET for r in grade.result("timing").requirements]
     assert found == [training, inference]
+
+
+@needs_encoder
+def test_a_report_near_two_labs_may_cite_the_published_score_of_either(tmp_path):
+    (tmp_path / "digits.txt").write_text(
+        "I trained a network on the MNIST digits, 60,000 training and 10,000 test images, for "
+        "ten epochs with Adam. The test accuracy was 98.1% and the validation loss followed "
+        "the training loss. Most errors were fours read as nines, which look alike when the "
+        "top is open, and sevens read as ones.\n\n"
+        "LeCun's MNIST page lists 98.4% for a network like mine, so I am 0.3 points lower, "
+        "probably because I trained fewer epochs.\n", encoding="utf-8")
+    [grade] = assess_labs_of(tmp_path / "digits.txt")
+    assert grade.lab == ""  # the MLP lab or the CNN lab: neither is guessed
+    published = grade.result("comparison").requirements[0]
+    assert published.status == MET and "98.4%" in published.evidence[0]

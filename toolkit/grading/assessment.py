@@ -758,18 +758,22 @@ def _rivals(criterion: Criterion, rubric: Rubric | None) -> tuple[TextCheck, ...
 
 def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubric | None = None,
                      *, on_topic: bool = True, lab: str = "",
+                     near_labs: tuple[str, ...] = (),
                      answers: dict[int, set[str]] | None = None,
                      untouched: str = "") -> CriterionResult:
-    """``untouched``: why the submission is an untouched draft ("" when it is not)."""
+    """``untouched``: why the submission is an untouched draft ("" when it is not).
+    ``near_labs``: the labs a report that names none may be about (their published scores
+    count as sources; their waivers do not apply)."""
     waived = _waived(criterion.waive_if, submission, lab)
     if waived:
         return CriterionResult(criterion, MET, criterion.points, [waived],
                                "Not required for this lab.")
     context = TextContext(_rivals(criterion, rubric), on_topic=on_topic,
                           criterion=criterion.id, answers=answers)
-    if lab and any(r.text is not None and r.text.published_scores
-                   for r in criterion.requirements):
-        scores = published_scores(lab)
+    if (lab or near_labs) and any(r.text is not None and r.text.published_scores
+                                  for r in criterion.requirements):
+        scores = tuple(score for name in ([lab] if lab else near_labs)
+                       for score in published_scores(name))
         criterion = replace(criterion, requirements=tuple(
             replace(r, text=replace(r.text, published=scores))
             if r.text is not None and r.text.published_scores else r
@@ -876,6 +880,7 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
     """
     mark_course_text(submission, rubric)
     warnings = list(submission.warnings)
+    near: tuple[str, ...] = ()  # the labs a report naming none may be about
     meaning = meaning_for(rubric, process_encoder()) if submission.documents else None
     about_the_lab = True
     if meaning is None:  # the rules: a report about the lab uses the rubric's words
@@ -886,7 +891,9 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
                             f"rubric's words: is it about this lab? Its text earned no points; "
                             f"check it by hand")
     else:  # by meaning: a short answer in the student's own words is still about the lab
-        if not lab and (found := meaning.closest_lab(_texts(submission))) is not None:
+        if not lab and (found := meaning.closest_lab(_texts(submission))) is None:
+            near = tuple(meaning.near_labs(_texts(submission)))
+        elif not lab:
             lab = found[0]
             warnings.append(f"the report names no lab: graded as {lab}, the lab its text is "
                             f"closest to ({found[1]:.2f}; the next lab {found[2]:.2f}). If that "
@@ -909,7 +916,8 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
     # that the run happened: only the criteria the run alone can show read them.
     facts_apart = _without_facts(submission) if untouched else submission
     results = [assess_criterion(criterion, submission if criterion.run_evidence else facts_apart,
-                                rubric, on_topic=about_the_lab, lab=lab, answers=answers,
+                                rubric, on_topic=about_the_lab, lab=lab, near_labs=near,
+                                answers=answers,
                                 untouched=untouched)
                for criterion in rubric.criteria]
     return StudentGrade(submission.student, results, warnings, str(submission.source), lab,

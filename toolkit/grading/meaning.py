@@ -304,23 +304,36 @@ class Meaning:
             return scores
         return None
 
-    def closest_lab(self, paragraphs: list[str]) -> tuple[str, float, float] | None:
-        """``(lab, its closeness, the next lab's)`` for a document clearly about one lab of
-        the syllabus (ahead of every other by :data:`LAB_MARGIN`), else ``None``."""
+    def _lab_scores(self, paragraphs: list[str]) -> list[tuple[float, str]]:
+        """``[(closeness, lab)]`` of every lab of the syllabus, closest first (empty for a
+        document of fewer than :data:`TOPIC_MIN_WORDS` words)."""
         texts = [text for text in chunks(paragraphs) if enough_words(text)
                  ][:TOPIC_MAX_PARAGRAPHS]
         if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
-            return None
+            return []
         vectors = self.encoder.encode(texts)
         scored = []
         for entry in load_syllabus():
             best = np.sort((vectors @ self._lab_vectors(entry["id"]).T).max(axis=1))[::-1]
             scored.append((float(best[:TOPIC_PARAGRAPHS].mean()), entry["id"]))
-        scored.sort(reverse=True)
+        return sorted(scored, reverse=True)
+
+    def closest_lab(self, paragraphs: list[str]) -> tuple[str, float, float] | None:
+        """``(lab, its closeness, the next lab's)`` for a document clearly about one lab of
+        the syllabus (ahead of every other by :data:`LAB_MARGIN`), else ``None``."""
+        scored = self._lab_scores(paragraphs)
         if len(scored) < 2:
             return None
         (top, lab), (second, _) = scored[0], scored[1]
         return (lab, top, second) if top >= LAB_FLOOR and top - second >= LAB_MARGIN else None
+
+    def near_labs(self, paragraphs: list[str]) -> list[str]:
+        """The labs a document may be about when none is clearly ahead: those within
+        :data:`LAB_MARGIN` of the closest (the MLP and CNN labs for a report on MNIST)."""
+        scored = self._lab_scores(paragraphs)
+        if not scored or scored[0][0] < LAB_FLOOR:
+            return []
+        return [lab for score, lab in scored if score >= scored[0][0] - LAB_MARGIN]
 
     def topic_score(self, paragraphs: list[str], lab: str = "") -> float:
         """How close the document is to the lab: the mean of its closest paragraphs' best
