@@ -182,7 +182,8 @@ def test_a_caption_in_parentheses_inside_a_sentence_is_a_figure(tmp_path):
     ("It took 3 hours to fine-tune the encoder.", True, False),
     ("Inference: 2.1 ms per sentence on the CPU.", False, True),
     # A sentence wrapped over two lines still reads as one.
-    ("On the T4 the whole\ntraining lasted 95 seconds.", True, False),
+    ("On the T4 the whole training\ntook 95 seconds.", True, False),
+    ("The first line has nothing.\nOn the T4 the whole training\ntook 95 seconds.", True, False),
     # Settings and scores are no times.
     ("I trained for 20 epochs with batch size 128 and dropout 0.5.", False, False),
     ("The test accuracy was 98.6% and the macro F1 0.986 on 10,000 images.", False, False),
@@ -227,3 +228,27 @@ def test_a_published_score_stands_in_for_a_missing_keyword_and_adds_nothing_more
     published = grade.result("comparison").requirements[0]
     assert published.status == MET
     assert "leaderboard" in published.evidence[0]
+
+
+@pytest.mark.parametrize("second_line", ["the whole training on the T4",
+                                         "Training on the T4, the whole of it,"])
+def test_a_time_wrapped_over_two_lines_is_quoted_from_the_line_it_starts_on(tmp_path,
+                                                                          second_line):
+    # The match starts inside the second line, or at its very first letter (in capitals).
+    (tmp_path / "report.txt").write_text(
+        "Results\n\nThe test accuracy was 98.6% on the test images and\n" + second_line +
+        "\ntook 95 seconds in all.\n", encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
+                   lab="lab03_cnn_mnist")
+    training = grade.result("timing").requirements[0]
+    assert training.status == MET
+    assert second_line in training.evidence[0]
+    assert "98.6%" not in training.evidence[0] and "took 95" not in training.evidence[0]
+
+
+def test_the_plain_words_of_a_rubrics_patterns_are_rubric_words():
+    from toolkit.grading.assessment import rubric_words
+
+    words = rubric_words(RUBRIC)
+    assert {"training time", "time to train", "latency", "prediction time", "et al"} <= set(words)
+    assert not any("|" in word or "\\" in word for word in words)

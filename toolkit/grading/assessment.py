@@ -601,13 +601,21 @@ def _text_evidence(check: TextCheck, submission: Submission,
     return MISSING, [f"no paragraph or table with: {wanted}"], None
 
 
+# A pattern's alternative that is plain words ("training time" in "training time|...").
+_PLAIN_WORDS = re.compile(r"[a-z][a-z /-]*[a-z]")
+
+
 def rubric_words(rubric: Rubric) -> tuple[str, ...]:
-    """Every keyword and heading word of the rubric's text checks, with their synonyms."""
+    """Every keyword and heading word of the rubric's text checks, and the plain-word
+    alternatives of their patterns ("training time|time to train|..."), with their
+    synonyms."""
     words: list[str] = []
     for criterion in rubric.criteria:
         for requirement in criterion.requirements:
             if requirement.text is not None:
                 words += [*requirement.text.keywords, *requirement.text.headings]
+                words += [part for pattern in requirement.text.patterns
+                          for part in pattern.split("|") if _PLAIN_WORDS.fullmatch(part)]
     words += [other for others in rubric.synonyms.values() for other in others]
     return tuple(dict.fromkeys(word.lower().strip() for word in words))
 
