@@ -135,6 +135,14 @@ def chunks(texts: list[str]) -> list[str]:
     return found
 
 
+def topic_texts(paragraphs: list[str]) -> list[str]:
+    """The pieces of a document its topic is judged by (the first
+    :data:`TOPIC_MAX_PARAGRAPHS`), or none when they hold fewer than
+    :data:`TOPIC_MIN_WORDS` words (too little to say what it is about)."""
+    texts = [text for text in chunks(paragraphs) if enough_words(text)][:TOPIC_MAX_PARAGRAPHS]
+    return texts if sum(len(WORD.findall(text)) for text in texts) >= TOPIC_MIN_WORDS else []
+
+
 def paragraph_text(lines) -> str:
     """The words of a paragraph a student wrote (prose and tables)."""
     return " ".join(line.text for line in lines if line.kind in ("prose", "table")).strip()
@@ -280,9 +288,8 @@ class Meaning:
         """``(closeness to the course's labs, closeness to the rubric)`` of a document, each
         the mean of its closest paragraphs' best similarity; ``None`` when it holds fewer than
         :data:`TOPIC_MIN_WORDS` words."""
-        texts = [text for text in chunks(paragraphs) if enough_words(text)
-                 ][:TOPIC_MAX_PARAGRAPHS]
-        if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
+        texts = topic_texts(paragraphs)
+        if not texts:
             return None
         vectors = self.encoder.encode(texts)
 
@@ -307,9 +314,8 @@ class Meaning:
     def _lab_scores(self, paragraphs: list[str]) -> list[tuple[float, str]]:
         """``[(closeness, lab)]`` of every lab of the syllabus, closest first (empty for a
         document of fewer than :data:`TOPIC_MIN_WORDS` words)."""
-        texts = [text for text in chunks(paragraphs) if enough_words(text)
-                 ][:TOPIC_MAX_PARAGRAPHS]
-        if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
+        texts = topic_texts(paragraphs)
+        if not texts:
             return []
         vectors = self.encoder.encode(texts)
         scored = []
@@ -339,9 +345,8 @@ class Meaning:
         """How close the document is to the lab: the mean of its closest paragraphs' best
         similarity to the lab's objectives and the rubric (1.0 when it holds fewer than
         :data:`TOPIC_MIN_WORDS` words)."""
-        texts = [text for text in chunks(paragraphs) if enough_words(text)
-                 ][:TOPIC_MAX_PARAGRAPHS]
-        if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
+        texts = topic_texts(paragraphs)
+        if not texts:
             return 1.0  # too little text to say what it is about
         topic = self._topic(lab)
         best = np.sort((self.encoder.encode(texts) @ topic.T).max(axis=1))[::-1]
