@@ -34,6 +34,7 @@ or the record field.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -392,6 +393,7 @@ def _percent(value: str, sign: str) -> float:
     return number * 100 if not sign and number <= 1 else number
 
 
+@functools.lru_cache(maxsize=None)
 def published_scores(lab: str) -> tuple[float, ...]:
     """The scores the syllabus lists as ``lab``'s published results (its ``reference``), in
     percent: what an instructor knows the student should compare with."""
@@ -846,11 +848,12 @@ def _texts(submission: Submission) -> list[str]:
     return [paragraph_text(p.lines) for doc in submission.documents for p in _paragraphs(doc)]
 
 
-def _off_topic_by_meaning(submission: Submission, meaning: Meaning, lab: str) -> float | None:
-    """The document's topic score when it is below the floor (not this assignment)."""
+def _off_topic_by_meaning(texts: list[str], meaning: Meaning, lab: str) -> float | None:
+    """The document's topic score (``texts``: its paragraphs) when it is below the floor
+    (not this assignment)."""
     from toolkit.grading.meaning import TOPIC_FLOOR
 
-    score = meaning.topic_score(_texts(submission), lab)
+    score = meaning.topic_score(texts, lab)
     return score if score < TOPIC_FLOOR else None
 
 
@@ -899,20 +902,21 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
                             f"rubric's words: is it about this lab? Its text earned no points; "
                             f"check it by hand")
     else:  # by meaning: a short answer in the student's own words is still about the lab
-        if not lab and (found := meaning.closest_lab(_texts(submission))) is None:
-            near = tuple(meaning.near_labs(_texts(submission)))
+        texts = _texts(submission)  # read once: the lab, the topic and the course checks
+        if not lab and (found := meaning.closest_lab(texts)) is None:
+            near = tuple(meaning.near_labs(texts))
         elif not lab:
             lab = found[0]
             warnings.append(f"the report names no lab: graded as {lab}, the lab its text is "
                             f"closest to ({found[1]:.2f}; the next lab {found[2]:.2f}). If that "
                             f"is wrong, a 'Lab N' title line or a labNN folder names the lab")
-        score = _off_topic_by_meaning(submission, meaning, lab)
+        score = _off_topic_by_meaning(texts, meaning, lab)
         if score is not None:
             about_the_lab = False
             warnings.append(f"{NOT_THIS_ASSIGNMENT}? its text is far from the lab's topic "
                             f"(similarity {score:.2f} to the lab's objectives and the rubric): "
                             f"its text earned no points; check it by hand")
-        elif (other := meaning.other_course(_texts(submission))) is not None:
+        elif (other := meaning.other_course(texts)) is not None:
             about_the_lab = False
             warnings.append(f"{NOT_THIS_ASSIGNMENT}? its text is about machine learning but "
                             f"none of the course's labs (similarity {other[0]:.2f} to the "
