@@ -252,3 +252,71 @@ def test_the_plain_words_of_a_rubrics_patterns_are_rubric_words():
     words = rubric_words(RUBRIC)
     assert {"training time", "time to train", "latency", "prediction time", "et al"} <= set(words)
     assert not any("|" in word or "\\" in word for word in words)
+
+
+def test_a_report_opening_with_a_lab_title_run_into_its_text_is_that_labs(tmp_path):
+    # One unwrapped paragraph: the title sentence "Lab 1 ... - name." opens the document.
+    (tmp_path / "report.txt").write_text(
+        "Lab 1 VGG16 inference - Tom Berg. I ran the pretrained network on 30 photos of my "
+        "own and it got 19 right.\n", encoding="utf-8")
+    [grade] = assess_labs_of(tmp_path / "report.txt")
+    assert grade.lab == "lab01_vgg16_inference"
+    # The same sentence further down is a sentence about the lab, not the report's title.
+    (tmp_path / "later.txt").write_text(
+        "My notes on the course.\n\nLab 1 was quick. I ran the network on 30 photos.\n",
+        encoding="utf-8")
+    [later] = assess_labs_of(tmp_path / "later.txt")
+    assert later.lab == ""
+
+
+def test_the_lab_whose_names_a_report_uses_clearly_most_is_chosen_among_near_labs():
+    from toolkit.grading.lab_split import named_lab
+
+    labs = ["lab01_vgg16_inference", "lab03_cnn_mnist"]
+    vgg = ["VGG16 with ImageNet weights", "Grad-CAM heat maps of the CNN's errors"]
+    assert named_lab(vgg, labs) == ("lab01_vgg16_inference", 3, 1)
+    # As many names of each (or a single mention): no lab is chosen.
+    assert named_lab(["VGG16 is a CNN", "a convnet on ImageNet"], labs) is None
+    assert named_lab(["a VGG16 run"], labs) is None
+    # Names are whole words: "LSTMs" is no mention of "LSTM", nor "imagenetv2" of ImageNet.
+    assert named_lab(["LSTMs and imagenetv2 and BERTs"],
+                     ["lab05_glove_lstm", "lab06_bert_finetune", *labs]) is None
+    assert named_lab(["GloVe vectors fed an LSTM"], ["lab05_glove_lstm",
+                                                     "lab06_bert_finetune"])[0] == \
+        "lab05_glove_lstm"
+
+
+@needs_encoder
+def test_a_notes_folder_on_vgg16_is_graded_as_lab_1_by_its_names(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "notes.md").write_text(
+        "# My photos\n\n- Model: VGG16 with ImageNet weights from keras.applications\n"
+        "- Data: 30 photos of my desk, 224x224\n- Result: top-1 60.0%, top-5 83.3%\n"
+        "- Grad-CAM: the heat sits on the clutter for the wrong ones\n", encoding="utf-8")
+    [grade] = assess_labs_of(folder)
+    assert grade.lab == "lab01_vgg16_inference"
+    assert any("whose names it uses" in w for w in grade.warnings)
+
+
+@pytest.mark.parametrize("name", ["report.md", "report.txt"])
+def test_a_figure_cited_by_its_file_name_in_a_sentence_is_a_figure(tmp_path, name):
+    (tmp_path / name).write_text(
+        "Results\n\nThe loss curves (curves.png) show the validation loss lowest in epoch 5. "
+        "Accuracy was 82.3%.\n\ntop5_grid.png: every photo with its five guesses\n\n"
+        "I saved nothing else; the file model.keras holds the weights.\n", encoding="utf-8")
+    submission = read_submission("s", tmp_path / name)
+    labels = [image.label for doc in submission.documents for image in doc.images]
+    assert labels == ["The loss curves (curves.png) show the validation loss lowest in epoch 5.",
+                      "top5_grid.png: every photo with its five guesses"]
+    grade = assess(submission, RUBRIC, lab="lab05_glove_lstm")
+    assert grade.result("training_check").requirements[0].status == MET
+
+
+def test_a_file_name_in_code_or_an_image_link_is_no_caption_of_its_own(tmp_path):
+    (tmp_path / "report.md").write_text(
+        "```python\nplt.savefig('curves.png')\n```\n\n![Learning curves](curves.png)\n",
+        encoding="utf-8")
+    submission = read_submission("s", tmp_path / "report.md")
+    assert [image.target for doc in submission.documents for image in doc.images] == [
+        "curves.png"]

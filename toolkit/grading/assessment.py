@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from toolkit.grading.course_text import Authorship, authorship, mark_course_text
-from toolkit.grading.lab_split import split_by_lab
+from toolkit.grading.lab_split import named_lab, split_by_lab
 from toolkit.grading.meaning import (
     Meaning,
     enough_words,
@@ -49,6 +49,7 @@ from toolkit.grading.meaning import (
     paragraph_text,
     run_in_label,
     starts_answer,
+    topic_texts,
 )
 from toolkit.grading.report_text import (
     NUMBER,
@@ -905,6 +906,15 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
         texts = _texts(submission)  # read once: the lab, the topic and the course checks
         if not lab and (found := meaning.closest_lab(texts)) is None:
             near = tuple(meaning.near_labs(texts))
+            # Too short for its meaning to say (a page of notes): its names may, among all labs.
+            candidates = list(near) or ([] if topic_texts(texts) else
+                                        [str(entry["id"]) for entry in load_syllabus()])
+            if (named := named_lab(texts, candidates)) is not None:
+                lab, near = named[0], ()
+                warnings.append(f"the report names no lab: graded as {lab}, the lab its text "
+                                f"is close to and whose names it uses ({named[1]} mentions; "
+                                f"the next lab {named[2]}). If that is wrong, a 'Lab N' title "
+                                f"line or a labNN folder names the lab")
         elif not lab:
             lab = found[0]
             warnings.append(f"the report names no lab: graded as {lab}, the lab its text is "

@@ -134,6 +134,35 @@ def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
     return lab, form, text[match.end():]
 
 
+# A report naming no lab is read as the lab whose names (``names`` in the syllabus: VGG16,
+# GloVe, BERT ...) it mentions this many times at least, and more than twice as often as any
+# other lab near it in meaning.
+MIN_NAME_MENTIONS = 2
+
+
+@lru_cache(maxsize=8)
+def _name_pattern(lab: str) -> re.Pattern | None:
+    entry = next((e for e in _syllabus() if e["id"] == lab), {})
+    names = [str(name) for name in entry.get("names", [])]
+    if not names:
+        return None
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in names) + r")(?![\w-])",
+                      re.I)
+
+
+def named_lab(texts: list[str], labs: list[str]) -> tuple[str, int, int] | None:
+    """``(lab, its mentions, the next lab's)``: the one of ``labs`` whose model, data and
+    method names the texts mention clearly most often, else ``None``."""
+    text = "\n".join(texts)[:200_000]
+    counts = sorted(((len(pattern.findall(text)) if (pattern := _name_pattern(lab)) else 0, lab)
+                     for lab in labs), reverse=True)
+    if not counts:
+        return None
+    top, lab = counts[0]
+    second = counts[1][0] if len(counts) > 1 else 0
+    return (lab, top, second) if top >= MIN_NAME_MENTIONS and top > 2 * second else None
+
+
 def heading_lab(text: str, lab_map: LabMap | None = None) -> str | None:
     """The lab a heading starts with, if any."""
     found = _marker(Line(text, "", "heading", 1), _aliases(lab_map))
@@ -157,17 +186,26 @@ def record_lab(record: dict) -> str | None:
     return None
 
 
+def _title_sentence(text: str) -> bool:
+    """Does a document's first line open with a short sentence, a title run into the text
+    ("Lab 1 VGG16 inference - Tom Berg. I ran ...")?"""
+    sentence = re.split(r"(?<=[.!?])\s", text[:300], maxsplit=1)
+    return len(sentence) == 2 and len(sentence[0].split()) <= MAX_TITLE_WORDS
+
+
 def _markers(document: Document, aliases: LabMap) -> list[Marker]:
     """Every line that starts with a lab marker (a plain line: one that reads as a title)."""
     order = {lab: i for i, lab in enumerate(_lab_ids())}
     found = []
+    first = next((i for i, line in enumerate(document.lines) if line.kind != "blank"), -1)
     for index, line in enumerate(document.lines):
         marker = _marker(line, aliases)
         if marker is None:
             continue
         lab, form, rest = marker
         if line.kind == "prose" and not (_AFTER_MARKER.match(rest) or
-                                         len(line.text.split()) <= MAX_TITLE_WORDS):
+                                         len(line.text.split()) <= MAX_TITLE_WORDS or
+                                         (index == first and _title_sentence(line.text))):
             continue  # "Lab 3 was harder than lab 2 because ...": a sentence, not a marker
         found.append(Marker(index, lab, form, order.get(lab, len(order))))
     return found

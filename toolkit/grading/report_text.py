@@ -47,6 +47,21 @@ _CAPTION = re.compile(r"^\s*(fig\.?|figure)\s*\d*\s*[:.\-]", re.I)
 _INLINE_CAPTION = re.compile(r"\((?:fig\.?|figure)\s*\d+\s*[:.\-]\s*[^()]{3,200}\)", re.I)
 
 
+# A figure cited by its file name in a sentence: "The loss curves (curves.png) show ...",
+# "top5_grid.png: all 30 photos with their guesses".
+_FIGURE_FILE = re.compile(r"(?<![\w/.-])[\w./-]{1,120}\.(?:png|jpe?g|svg|gif|webp)\b", re.I)
+
+
+def figure_mentions(line: str) -> list[str]:
+    """The sentences of a line of prose that cite a figure by its file name: each is the
+    figure's caption (the file name and the words around it)."""
+    found = []
+    for sentence in re.split(r"(?<=[.!?])\s+", line[:2000]):
+        if _FIGURE_FILE.search(sentence):
+            found.append(sentence.strip())
+    return found
+
+
 def captions(line: str) -> list[str]:
     """The figure captions a line holds: the whole line when it starts with "Figure N:",
     else each "(Figure N: ...)" inside it."""
@@ -303,6 +318,8 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
             lines.append(Line(raw, place, _markdown_kind(raw.strip(), generated)))
         for caption in captions(raw.strip("*_ ")):  # an image lost in the export, or cited
             images.append(ImageRef(caption, place))
+        if lines[-1].kind == "prose" and "![" not in raw and "<img" not in raw.lower():
+            images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
         for match in _images(raw, _MD_IMAGE, "!["):
             images.append(ImageRef(f"{match['alt']} {match['target']}", place, match["target"]))
         for match in _images(raw, _HTML_IMAGE, "<img"):
@@ -377,6 +394,8 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                                   7 if kind == "heading" else 0))
             for caption in captions(stripped):
                 doc.images.append(ImageRef(caption, place))
+            if kind == "prose":
+                doc.images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
     return doc
 
 
