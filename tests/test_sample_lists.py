@@ -317,3 +317,53 @@ def test_a_heading_above_the_samples_is_never_one_of_them():
     count, first = count_samples(under("errors  true label  sentence", _text_table(10, PLAIN)),
                                  TRUTH)
     assert count == 10 and first.text == PLAIN
+
+
+# --- labels exchanged across samples: any wording ---------------------------------------------
+
+ERRORS = [("a gorgeous , witty movie", "negative", "positive"),
+          ("the plot is pure boilerplate", "positive", "negative"),
+          ("not nearly as dull as it sounds", "negative", "positive"),
+          ("too clever by half", "positive", "negative")]
+
+
+def _bracket_list(samples) -> str:
+    return "\n".join(f'{n}. "{text}" [{said}; should be {right}]'
+                     for n, (text, said, right) in enumerate(samples, 1))
+
+
+def test_list_items_naming_two_labels_in_both_orders_count_in_any_wording():
+    count, first = count_samples(_lines(_bracket_list(ERRORS)), TRUTH)
+    assert count == 4 and first.text.startswith("1.")
+    # Errors one way only ("negative" always first): no pair of labels shows, nothing counts.
+    one_way = [(text, "negative", "positive") for text, _, _ in ERRORS]
+    assert count_samples(_lines(_bracket_list(one_way)), TRUTH)[0] == 0
+
+
+def test_labelled_blocks_in_the_students_own_words_count_by_their_labels():
+    blocks = "\n\n".join(f'**Review:** "{text}"\n**Model thought:** {said}\n'
+                         f"**Right answer:** {right}" for text, said, right in ERRORS)
+    count, first = count_samples(_lines(blocks), TRUTH)
+    assert count == 4 and first.text.startswith("**Review:**")
+
+
+def test_quoted_sentences_wrapped_over_lines_count_once_per_quote():
+    prose = ('The model called "a gorgeous , witty movie" negative when it is positive, and\n'
+             'it read "the plot is pure boilerplate" as positive although it is negative. '
+             '"not nearly as dull\nas it sounds" came out negative but it is positive, and so did '
+             '"hard to dislike", positive too.\n'
+             '"too clever by half" was positive for the model, negative in the data.')
+    count, first = count_samples(_lines(prose), TRUTH)
+    # "hard to dislike" names one label only: it counts in a sentence that names a pair.
+    assert count == 5 and first.text.startswith("The model")
+
+
+def test_settings_listed_in_a_fixed_order_are_no_samples():
+    runs = "\n".join(f"{n}. dropout {rate} (validation accuracy {acc}%, test accuracy {acc}%)"
+                     for n, (rate, acc) in enumerate([(0.1, 97.9), (0.2, 98.1), (0.3, 98.0),
+                                                      (0.5, 97.6)], 1))
+    assert count_samples(_lines(runs), TRUTH)[0] == 0
+    # Words that swap places in prose without quotes are no shown samples either.
+    prose = ("Training loss fell while validation loss rose. Validation accuracy beat training "
+             "accuracy early on. Loss curves show validation above training later.")
+    assert count_samples(_lines(prose), TRUTH)[0] == 0

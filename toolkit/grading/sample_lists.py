@@ -17,7 +17,12 @@ by a Markdown table, but students also hand in:
 
 A sample counts when its row, item or block names the ground truth: a table whose header
 holds one of the truth words, a list item that mentions one (or the prediction and a label in
-brackets), a labelled line whose label is one. Nothing here judges whether the samples are really misclassified; the section they sit
+brackets), a labelled line whose label is one. Whatever the wording, a set of shown errors
+also gives itself away by its labels: each sample names two labels of the task (what the
+model said, what is right), and across the samples the same two labels come in both orders
+("[negative; should be positive]", "[positive; should be negative]"). List items, labelled
+blocks ("**Model thought:** negative / **Right answer:** positive") and quoted sentences that
+name such a pair count too (:func:`exchanged_labels`). Nothing here judges whether the samples are really misclassified; the section they sit
 in (found by the rubric's headings) says that.
 
 Example:
@@ -30,6 +35,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from toolkit.grading.report_text import Line, markdown_tables, mentions
 
@@ -151,7 +158,104 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
     candidates.append(_inline_samples(lines))
     candidates.append(_sample_lines(lines))
     candidates.append(_arrow_items(lines))
+    candidates.append(_units_with_labels([(item[0], " ".join(line.text for line in item))
+                                          for item in _list_items(lines)]))
+    candidates.append(_units_with_labels(_labelled_blocks(lines)))
+    candidates.append(_quoted_sentences_with_labels(lines))
     return max(candidates, key=lambda pair: pair[0])
+
+
+# --- labels exchanged across samples ---------------------------------------------------------
+
+_LABEL_WORD = re.compile(r"[a-z][a-z\-]{1,30}")
+MIN_EXCHANGED = 3  # units naming a pair of labels, in each order together, for it to count
+
+
+def _outside_quotes(text: str) -> str:
+    """The words a student wrote around the samples' own text (quoted texts taken out)."""
+    return _QUOTED.sub(" ", text)
+
+
+def _label_words(text: str) -> list[str]:
+    words = _LABEL_WORD.findall(_outside_quotes(text).lower())
+    return [word for word in words if word not in ENGLISH_STOP_WORDS]
+
+
+def exchanged_labels(units: Sequence[str]) -> set[frozenset[str]]:
+    """Pairs of words that the units (list items, blocks, sentences) name in both orders:
+    the labels of a task's errors ("negative" before "positive" in some samples, after it in
+    others). Each pair must come together in :data:`MIN_EXCHANGED` units or more."""
+    orders: dict[tuple[str, str], int] = {}
+    for unit in units:
+        words = list(dict.fromkeys(_label_words(unit)))[:40]
+        for i, first in enumerate(words):
+            for second in words[i + 1:]:
+                orders[first, second] = orders.get((first, second), 0) + 1
+    return {frozenset(pair) for pair, count in orders.items()
+            if (pair[1], pair[0]) in orders and count + orders[pair[1], pair[0]] >= MIN_EXCHANGED}
+
+
+def _names_a_pair(text: str, pairs: set[frozenset[str]]) -> bool:
+    words = set(_label_words(text))
+    return any(pair <= words for pair in pairs)
+
+
+def _units_with_labels(units: list[tuple[Line, str]]) -> tuple[int, Line | None]:
+    """``(how many units name a pair of exchanged labels, the first one's line)``."""
+    if len(units) < MIN_EXCHANGED:
+        return 0, None
+    pairs = exchanged_labels([text for _, text in units])
+    found = [line for line, text in units if pairs and _names_a_pair(text, pairs)]
+    return len(found), found[0] if found else None
+
+
+def _labelled_blocks(lines: Sequence[Line]) -> list[tuple[Line, str]]:
+    """Blocks of two labelled lines or more ("Review: ...", "Model thought: ...") between
+    blank lines or headings, as ``(first line, text)``."""
+    blocks, block = [], []
+    for line in list(lines) + [Line("", "", "blank")]:
+        if line.kind in ("blank", "heading"):
+            if sum(bool(_LABEL.match(b.text)) for b in block) >= 2:
+                blocks.append((block[0], " ".join(b.text for b in block)))
+            block = []
+        else:
+            block.append(line)
+    return blocks
+
+
+def _prose_paragraphs(lines: Sequence[Line]) -> list[list[Line]]:
+    """Runs of prose lines that are no list items (a hard-wrapped paragraph)."""
+    paragraphs: list[list[Line]] = [[]]
+    for line in lines:
+        if line.kind == "prose" and not _LIST_ITEM.match(line.text):
+            paragraphs[-1].append(line)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return [paragraph for paragraph in paragraphs if paragraph]
+
+
+def _quoted_sentences_with_labels(lines: Sequence[Line]) -> tuple[int, Line | None]:
+    """Quoted texts in sentences of prose that name a pair of exchanged labels ("called
+    "..." negative when it is positive", "read "..." as positive though it is negative")."""
+    sentences = []
+    for paragraph in _prose_paragraphs(lines):  # a quote may be wrapped over two lines
+        text = " ".join(line.text.strip() for line in paragraph)[:20_000]
+        for sentence in re.split(r"(?<=[.!?;])\s+", text):
+            quoted = [q for q in _QUOTED.findall(sentence) if len(q.split()) >= 2]
+            if quoted:
+                sentences.append((paragraph[0], sentence, quoted))
+    if len(sentences) < MIN_EXCHANGED:
+        return 0, None
+    pairs = exchanged_labels([sentence for _, sentence, _ in sentences])
+    seen: set[str] = set()
+    first = None
+    for line, sentence, quoted in sentences:
+        if pairs and _names_a_pair(sentence, pairs):
+            for text in quoted:
+                if text.lower() not in seen:
+                    seen.add(text.lower())
+                    first = first or line
+    return len(seen), first
 
 
 def _sample_lines(lines: Sequence[Line]) -> tuple[int, Line | None]:
