@@ -553,6 +553,20 @@ def _stray_by_rules(check: TextCheck, documents: list[Document], context: TextCo
     return found
 
 
+def _does_elsewhere(unit: Section, check: TextCheck) -> bool:
+    """Does a paragraph outside the expected headings match one of ``check.elsewhere``? Its
+    heading or run-in label is read with it; a run-in label holding one of the expected
+    headings' words ("**Why.** ...") is that heading."""
+    if not check.elsewhere:
+        return True
+    text = " ".join(line.text for line in unit.lines if line.kind in TEXT_KINDS)[:20_000]
+    label = run_in_label(text) or ""
+    if label and _titled(label, check.headings):
+        return True
+    text = f"{unit.title}. {text}"  # "What goes wrong": the heading says what it is about
+    return any(re.search(pattern, text, re.I) for pattern in check.elsewhere)
+
+
 def _best(outcomes: list[_UnitOutcome]) -> _UnitOutcome:
     return max(outcomes, key=lambda o: (o.score, o.student_words))
 
@@ -573,9 +587,11 @@ def _text_evidence(check: TextCheck, submission: Submission,
     if passed:
         best = _best(passed)
         return MET, [best.evidence], best.unit
-    # The answer may sit under a heading of the student's own wording, or under none.
+    # The answer may sit under a heading of the student's own wording, or under none; there
+    # it must also do what the answer does (``elsewhere``: propose, explain the errors).
     stray = [_check_unit(unit, check, _structured(doc), on_topic=False)
-             for doc, unit in _stray_paragraphs(check, documents, context)]
+             for doc, unit in _stray_paragraphs(check, documents, context)
+             if _does_elsewhere(unit, check)]
     passed = [o for o in stray if o.passed]
     if passed:
         best = _best(passed)

@@ -138,6 +138,9 @@ class TextCheck:
     table_rows: int = 0
     table_columns: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    # Outside the expected headings a paragraph must match one of these too (what the answer
+    # does: an improvement idea proposes, a hypothesis is about the errors)
+    elsewhere: tuple[str, ...] = ()
     # True: a score the syllabus lists as the lab's published one (its `reference`), named
     # next to a comparison ("99.2% ... 0.6 points lower"), counts as one keyword
     published_scores: bool = False
@@ -215,7 +218,7 @@ MAX_EXAMPLES, MAX_EXAMPLE_CHARS = 20, 1000
 _REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebook", "figures",
                      "annotations", "text", "full_run"}
 _TEXT_KEYS = {"headings", "keywords", "min_keywords", "min_words", "numbers", "table_rows",
-              "table_columns", "patterns", "published_scores"}
+              "table_columns", "patterns", "published_scores", "elsewhere"}
 
 
 def _check_keys(table, allowed: set[str], where: str) -> None:
@@ -295,8 +298,9 @@ def _text_check(table: dict, where: str) -> TextCheck:
                          f"text = {{ keywords = [\"loss\"] }}")
     _check_keys(table, _TEXT_KEYS, f"{where} text")
     lists = {key: _words(table[key], where, key)
-             for key in ("headings", "keywords", "table_columns", "patterns") if key in table}
-    for pattern in lists.get("patterns", ()):
+             for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere")
+             if key in table}
+    for pattern in lists.get("patterns", ()) + lists.get("elsewhere", ()):
         try:
             re.compile(pattern)
         except re.error as error:
