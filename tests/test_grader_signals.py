@@ -169,7 +169,10 @@ def test_a_caption_in_parentheses_inside_a_sentence_is_a_figure(tmp_path):
         "A sentence (figure out why) in parentheses that is no caption.\n", encoding="utf-8")
     submission = read_submission("s", tmp_path / "report.md")
     labels = [image.label for doc in submission.documents for image in doc.images]
-    assert labels == ["Figure 1: loss and accuracy per epoch for training and validation"]
+    # The caption with the words before it in its sentence ("the validation loss ...").
+    [label] = labels
+    assert label.endswith("(Figure 1: loss and accuracy per epoch for training and validation).")
+    assert "The validation loss was lowest" in label
     grade = assess(submission, RUBRIC, lab="lab06_bert_finetune")
     assert grade.result("training_check").requirements[0].status == MET
 
@@ -320,3 +323,64 @@ def test_a_file_name_in_code_or_an_image_link_is_no_caption_of_its_own(tmp_path)
     submission = read_submission("s", tmp_path / "report.md")
     assert [image.target for doc in submission.documents for image in doc.images] == [
         "curves.png"]
+
+
+def test_a_caption_in_parentheses_wrapped_over_two_lines_is_one_figure(tmp_path):
+    (tmp_path / "report.txt").write_text(
+        "Numbers\n\nTest accuracy 99.05%, test loss 0.029. The learning curves (Figure 1: loss\n"
+        "and accuracy per epoch) show the validation loss flat from epoch 6 on.\n\n"
+        "A caption on one line (Figure 2: the confusion matrix) is found once.\n",
+        encoding="utf-8")
+    submission = read_submission("s", tmp_path / "report.txt")
+    images = [(image.label, image.where) for doc in submission.documents for image in doc.images]
+    assert images == [
+        ("A caption on one line (Figure 2: the confusion matrix) is found once.", "report.txt:6"),
+        ("The learning curves (Figure 1: loss and accuracy per epoch) show the validation loss "
+         "flat from epoch 6 on.", "report.txt:3")]
+    grade = assess(submission, RUBRIC, lab="lab03_cnn_mnist")
+    assert grade.result("training_check").requirements[0].status == MET
+
+
+@pytest.mark.parametrize("text, counts", [
+    # Under a heading of the student's own words, an imperative list proposes.
+    ("## Making it better\n- Augment the training images with small rotations, shifts and "
+     "elastic distortions, so that sloppy strokes are seen during training.\n", True),
+    ("## what i'd change\nunfreezing the glove vectors after two epochs, a bidirectional lstm "
+     "that reads the end of the sentence first too, and more epochs with early stopping.\n",
+     True),
+    ("## Outlook\nA deeper network with more dropout and a learning-rate schedule would "
+     "probably remove most of these errors on the sloppy digits.\n", True),
+    # A description of the setup names the same techniques but proposes nothing.
+    ("## Setup\nTwo hidden layers with dropout of 0.2, because dropout switches off random "
+     "neurons, trained with Adam at a learning rate of 0.001 for 20 epochs.\n", False),
+    ("## Results\nDropout 0.2 gave the best test accuracy, 98.4%, and 0.5 underfits a little "
+     "because half of the units are switched off.\n", False),
+])
+def test_an_improvement_idea_elsewhere_must_propose_something(tmp_path, text, counts):
+    (tmp_path / "report.md").write_text(f"# Lab 2 report\n\n{text}", encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.md"), RUBRIC, lab="lab02_mlp_dropout")
+    assert (grade.result("improvements").status == MET) is counts
+
+
+@pytest.mark.parametrize("text, counts", [
+    ("## Where it trips up\nThe network seems to rely on a few local strokes, so when one "
+     "is missing the digit changes class.\n", True),
+    ("## Comparison\nThe Keras example reports 98.40%; mine is 0.3 points lower, probably "
+     "because I held out 10% of the training images for validation.\n", False),
+    ("## Thoughts\nConvolutional networks are good for images because they use filters that "
+     "slide over the image and learn features like edges.\n", False),
+])
+def test_a_hypothesis_elsewhere_must_be_about_the_errors(tmp_path, text, counts):
+    (tmp_path / "report.md").write_text(f"# Lab 3 report\n\n{text}", encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.md"), RUBRIC, lab="lab03_cnn_mnist")
+    assert (grade.result("hypothesis").status == MET) is counts
+
+
+def test_elsewhere_patterns_must_be_regular_expressions(tmp_path):
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text(
+        '[rubric]\nname = "r"\n\n[[criterion]]\nid = "a"\ntitle = "A"\npoints = 1\n\n'
+        '  [[criterion.require]]\n  what = "an idea"\n'
+        '  text = { keywords = ["idea"], elsewhere = ["(unclosed"] }\n', encoding="utf-8")
+    with pytest.raises(CourseError, match="not a regular expression"):
+        load_rubric(rubric)

@@ -64,10 +64,33 @@ def figure_mentions(line: str) -> list[str]:
 
 def captions(line: str) -> list[str]:
     """The figure captions a line holds: the whole line when it starts with "Figure N:",
-    else each "(Figure N: ...)" inside it."""
+    else the sentence around each "(Figure N: ...)" inside it ("The learning curves (Figure
+    1: ...) show ...": the words before the parentheses name the figure too)."""
     if _CAPTION.match(line[:100]):
         return [line]
-    return [match.strip("()") for match in _INLINE_CAPTION.findall(line[:2000])]
+    return [sentence.strip() for sentence in re.split(r"(?<=[.!?])\s+", line[:2000])
+            if _INLINE_CAPTION.search(sentence)]
+
+
+def wrapped_captions(lines: list[Line]) -> list[ImageRef]:
+    """Captions in parentheses that a hard-wrapped paragraph breaks over two lines
+    ("... (Figure 1: loss" / "and accuracy per epoch) show ..."): the sentence holding each,
+    placed at the paragraph's line where the sentence starts."""
+    found: list[ImageRef] = []
+    run: list[Line] = []
+    for line in lines + [Line("", "", "blank")]:
+        if line.kind == "prose":
+            run.append(line)
+            continue
+        if len(run) > 1:
+            text = " ".join(x.text.strip() for x in run)[:20_000]
+            for sentence in re.split(r"(?<=[.!?])\s+", text):
+                if any(not any(match in x.text for x in run)  # a line holds it: found already
+                       for match in _INLINE_CAPTION.findall(sentence)):
+                    start = next((x for x in run if sentence.strip()[:20] in x.text), run[0])
+                    found.append(ImageRef(sentence.strip()[:2000], start.where))
+        run = []
+    return found
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:[.,]\d+)?\s*%?")
 # Numbers written in prose ("about four points below the paper", "a dozen epochs"); not "one",
 # which is mostly a pronoun ("the published one").
@@ -324,7 +347,7 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
             images.append(ImageRef(f"{match['alt']} {match['target']}", place, match["target"]))
         for match in _images(raw, _HTML_IMAGE, "<img"):
             images.append(ImageRef(match["target"], place, match["target"]))
-    return lines, images
+    return lines, images + wrapped_captions(lines)
 
 
 def markdown_document(path: str, text: str, *,
@@ -396,6 +419,7 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                 doc.images.append(ImageRef(caption, place))
             if kind == "prose":
                 doc.images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
+    doc.images.extend(wrapped_captions(doc.lines))
     return doc
 
 
