@@ -184,6 +184,9 @@ def test_a_caption_in_parentheses_inside_a_sentence_is_a_figure(tmp_path):
      True, True),
     ("It took 3 hours to fine-tune the encoder.", True, False),
     ("Inference: 2.1 ms per sentence on the CPU.", False, True),
+    ("Scoring the 872 validation sentences took 2 s.", False, True),
+    ("Speed: 0.21 s per photo once the model was loaded.", False, True),
+    ("The classifier trained in 41 s.", True, False),
     # A sentence wrapped over two lines still reads as one.
     ("On the T4 the whole training\ntook 95 seconds.", True, False),
     ("The first line has nothing.\nOn the T4 the whole training\ntook 95 seconds.", True, False),
