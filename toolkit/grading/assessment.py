@@ -54,6 +54,7 @@ from toolkit.grading.meaning import (
 from toolkit.grading.report_text import (
     NUMBER,
     PROSE_KINDS,
+    SENTENCE_END,
     TEXT_KINDS,
     Document,
     Line,
@@ -375,14 +376,14 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
                         and has_content and on_topic, words, evidence, score, unit)
 
 
-# A score in a syllabus reference: a number with a decimal point ("98.40%", "0.9922");
-# whole numbers there are model names, crop sizes and years.
-_DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+)\s*(%?)")
+# A score in a syllabus reference: a number with a decimal point ("98.40%", "0.9922") or a
+# percentage ("~99%"); other whole numbers there are model names, crop sizes and years.
+_DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+|\d+(?=\s*%))\s*(%?)")
 # Where a score comes from: a link, a year, "et al.", a name's possessive ("LeCun's page",
 # "the Keras team's") or a named page ("the Keras Applications table").
 _SOURCE = re.compile(r"https?://|www\.|\b(19|20)\d\d\b|\bet al\b|"
                      r"\b[A-Z][\w.-]*(?:\s+\w+)?['’]s\b|"
-                     r"\b[A-Z][\w.-]*\s+(?:[\w-]+\s+){0,2}(?:example|page|table|"
+                     r"\b[A-Z][\w.-]*\s+(?:[\w.-]+\s+){0,2}(?:example|page|table|"
                      r"documentation|tutorial|repository|README|model card)\b")
 # A comparison says which way the scores differ.
 _COMPARING = re.compile(r"\b(lower|higher|below|above|behind|ahead|better|worse|than|gap|"
@@ -413,7 +414,7 @@ def cites_published(text: str, published: tuple[float, ...]) -> str | None:
     source and does not count."""
     if not _COMPARING.search(text):
         return None
-    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+    for sentence in SENTENCE_END.split(" ".join(text.split())):
         if _SOURCE.search(sentence):
             for value, sign in _DECIMAL.findall(sentence):
                 if any(abs(_percent(value, sign) - score) <= 0.05 for score in published):
@@ -473,7 +474,6 @@ def _structured(document: Document) -> bool:
     return document.format in ("markdown", "notebook", "docx", "html")
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
 def _answers_another(paragraph: Section, check: TextCheck, context: TextContext) -> bool:
@@ -499,7 +499,7 @@ def _answers_another(paragraph: Section, check: TextCheck, context: TextContext)
     if not rivals:
         return False
     mine = [(sentence, len(keywords_in(sentence, check.keywords, check.synonyms)))
-            for sentence in _SENTENCE_END.split(text)]
+            for sentence in SENTENCE_END.split(text)]
     return any(hits for _, hits in mine) and all(
         any(len(keywords_in(sentence, rival.keywords, rival.synonyms)) > hits
             for rival in rivals)
@@ -553,6 +553,15 @@ def _stray_by_rules(check: TextCheck, documents: list[Document], context: TextCo
     return found
 
 
+def _by_meaning(check: TextCheck) -> TextCheck:
+    """The check for a paragraph whose meaning answers the criterion: half its keywords (a
+    setup described as "an LSTM on GloVe vectors, trained on SST-2, on a laptop GPU" names
+    few of the rubric's words)."""
+    if check.min_keywords < 3:
+        return check
+    return replace(check, min_keywords=(check.min_keywords + 1) // 2)
+
+
 def _does_elsewhere(unit: Section, check: TextCheck) -> bool:
     """Does a paragraph outside the expected headings match one of ``check.elsewhere``? Its
     heading or run-in label is read with it; a run-in label holding one of the expected
@@ -589,7 +598,8 @@ def _text_evidence(check: TextCheck, submission: Submission,
         return MET, [best.evidence], best.unit
     # The answer may sit under a heading of the student's own wording, or under none; there
     # it must also do what the answer does (``elsewhere``: propose, explain the errors).
-    stray = [_check_unit(unit, check, _structured(doc), on_topic=False)
+    stray = [_check_unit(unit, _by_meaning(check) if context.answers is not None
+                         and context.means(unit) else check, _structured(doc), on_topic=False)
              for doc, unit in _stray_paragraphs(check, documents, context)
              if _does_elsewhere(unit, check)]
     passed = [o for o in stray if o.passed]

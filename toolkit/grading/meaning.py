@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from toolkit.grading.report_text import WORD
+from toolkit.grading.report_text import SENTENCE_END, WORD
 from toolkit.grading.rubric import Rubric
 from toolkit.resources import load_syllabus
 
@@ -70,7 +70,6 @@ LAB_MARGIN = 0.10
 # them (one paragraph per lab, no labels).
 MULTI_ANSWER_SENTENCES = 4
 MULTI_ANSWER_CRITERIA = 3
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
 # A run-in label: "**Insights:** ...", "Challenges: ...", "**What was hard.** ..."
@@ -108,7 +107,7 @@ def starts_answer(text: str) -> bool:
 
 def opening_sentence(text: str) -> str | None:
     """The first sentence of a paragraph of two sentences or more (its topic sentence)."""
-    sentences = _SENTENCE_END.split(text, maxsplit=1)
+    sentences = SENTENCE_END.split(text, maxsplit=1)
     return sentences[0] if len(sentences) == 2 and enough_words(sentences[0]) else None
 
 
@@ -125,7 +124,7 @@ def chunks(texts: list[str]) -> list[str]:
             found.append(text)
             continue
         current: list[str] = []
-        for sentence in _SENTENCE_END.split(text):
+        for sentence in SENTENCE_END.split(text):
             if current and len(" ".join(current + [sentence]).split()) > CHUNK_WORDS:
                 found.append(" ".join(current))
                 current = []
@@ -236,7 +235,7 @@ class Meaning:
         is closest to, measured against the paragraph's other sentences; an empty set when
         fewer than :data:`MULTI_ANSWER_SENTENCES` sentences or fewer than
         :data:`MULTI_ANSWER_CRITERIA` criteria come out (a paragraph on one point)."""
-        sentences = [part for part in _SENTENCE_END.split(text) if enough_words(part)]
+        sentences = [part for part in SENTENCE_END.split(text) if enough_words(part)]
         if len(sentences) < MULTI_ANSWER_SENTENCES:
             return set()
         found = set().union(*self.assign([(sentence, None) for sentence in sentences],

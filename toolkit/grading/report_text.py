@@ -99,6 +99,10 @@ NUMBER_WORD = re.compile(
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     r"eighty|ninety|hundred|thousand|million|half|dozen|twice|thrice)\b", re.I)
 WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+# Where a sentence ends: ".", "!" or "?" and a space before the next word, also a lowercase one
+# (students who write all in lowercase), but not after "e.g.", "i.e.", "et al.", "vs.", "cf.".
+SENTENCE_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<! al\.)(?<!\bvs\.)(?<!\bcf\.)"
+                          r"(?<=[.!?])\s+(?=[A-Za-z0-9\"'(])")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 
 
