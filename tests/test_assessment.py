@@ -411,7 +411,8 @@ class StandIn:
                 else set() for text, label in units]
 
     def by_sentence(self, text):
-        return {"improvements", "misclassified"} if "next time" in text.lower() else set()
+        return ({"improvements": [text], "misclassified": [text]} if "next time" in text.lower()
+                else {})
 
     def topic_score(self, texts, lab=""):
         return self.topic

@@ -282,11 +282,27 @@ class TextContext:
     # By meaning (None without the encoder): id() of a paragraph's first line -> the criteria
     # it answers (see toolkit.grading.meaning).
     answers: dict[int, set[str]] | None = None
+    # id() of the line of an answer's sentences (see answer_in) -> the paragraph they are from
+    origins: dict[int, Section] = field(default_factory=dict)
 
     def means(self, paragraph: Section) -> bool:
         """Does the paragraph answer this criterion by meaning?"""
         return bool(paragraph.lines) and self.criterion in self.answers.get(
             id(paragraph.lines[0]), ())
+
+    def answer_in(self, paragraph: Section, check: TextCheck) -> Section:
+        """The part of a paragraph that answers this criterion for a word count ("an answer
+        of 20 words"): when the paragraph answers several criteria sentence by sentence, the
+        sentences that answer this one (one generic sentence is no answer). Keywords are
+        read in the whole paragraph (a comparison's source may sit in the next sentence)."""
+        key = id(paragraph.lines[0]) if paragraph.lines else 0
+        parts = getattr(self.answers, "sentences", {}).get(key)
+        if not parts or self.criterion not in parts or check.keywords or check.patterns:
+            return paragraph
+        first = paragraph.lines[0]
+        line = Line(" ".join(parts[self.criterion]), first.where, "prose")
+        self.origins[id(line)] = paragraph  # what found evidence is next to
+        return Section(paragraph.heading, [line])
 
 
 @dataclass
@@ -513,14 +529,15 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
     encoder is there, else by keywords)."""
     if context.answers is not None and check.headings and context.near:
         # Next to the criterion's other evidence: the paragraphs that mean it too.
-        return [(doc, p) for doc, section in context.near for p in _paragraphs(doc, section)
+        return [(doc, context.answer_in(p, check)) for doc, section in context.near
+                for p in _paragraphs(doc, section)
                 if context.means(p) or _titled(p.title, check.headings)
                 or any(id(line) in context.found_lines for line in p.lines)]
     found = _stray_by_rules(check, documents, context)
     if context.answers is not None and check.headings and not check.table_rows \
             and not (context.near or context.earlier_missing):
         seen = {id(p.lines[0]) for _, p in found if p.lines}
-        found += [(doc, p) for doc in documents for p in _paragraphs(doc)
+        found += [(doc, context.answer_in(p, check)) for doc in documents for p in _paragraphs(doc)
                   if context.means(p) and id(p.lines[0]) not in seen
                   and not _under_anothers_heading(p, check, context)]
     return found
@@ -744,6 +761,7 @@ def assess_requirement(requirement: Requirement, submission: Submission,
         status, evidence, unit = _text_evidence(requirement.text, submission, context)
         if status == MET:
             if context is not None and unit is not None:
+                unit = context.origins.get(id(unit.lines[0]), unit) if unit.lines else unit
                 context.found_lines.update(id(line) for line in unit.lines)
                 context.near.extend((doc, section) for doc in submission.documents
                                     for section in _containing(doc, unit))
@@ -837,12 +855,21 @@ MAX_LABELLED = 3  # paragraphs under one heading for it to be their label
 MAX_MEANING_PARAGRAPHS = 400  # more (a crafted file): the rules judge its text
 
 
-def answers_by_meaning(submission: Submission, meaning: Meaning
-                       ) -> dict[int, set[str]] | None:
+class Answers(dict):
+    """id() of a paragraph's first line -> the criteria it answers by meaning; ``sentences``:
+    for a paragraph that answers several criteria sentence by sentence, criterion -> the
+    sentences that answer it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sentences: dict[int, dict[str, list[str]]] = {}
+
+
+def answers_by_meaning(submission: Submission, meaning: Meaning) -> Answers | None:
     """id() of each paragraph's first line -> the criteria it answers by meaning; its label
     is a run-in label ("**Insights:** ...") or else the heading above it. ``None`` (the rules
     decide) for a document of more than :data:`MAX_MEANING_PARAGRAPHS` paragraphs."""
-    found: dict[int, set[str]] = {}
+    found = Answers()
     every = [text for doc in submission.documents for p in _paragraphs(doc)
              if enough_words(text := paragraph_text(p.lines))]
     if len(every) > MAX_MEANING_PARAGRAPHS:  # a crafted file: its text is judged by the rules
@@ -865,9 +892,12 @@ def answers_by_meaning(submission: Submission, meaning: Meaning
             units.append((text, run_in_label(text) or heading or None))
         for paragraph, criteria, (text, label) in zip(paragraphs, meaning.assign(units), units,
                                                        strict=True):
-            # An unlabelled paragraph may answer several criteria, a sentence or two each.
-            found[id(paragraph.lines[0])] = criteria | (
-                meaning.by_sentence(text) if label is None else set())
+            # An unlabelled paragraph may answer several criteria, a sentence or two each:
+            # then an answer is its sentences (see TextContext.answer_in).
+            parts = meaning.by_sentence(text) if label is None else {}
+            found[id(paragraph.lines[0])] = criteria | set(parts)
+            if parts:
+                found.sentences[id(paragraph.lines[0])] = parts
     return found
 
 

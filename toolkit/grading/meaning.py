@@ -68,7 +68,7 @@ LAB_MARGIN = 0.10
 
 # A paragraph of this many sentences that mean this many different criteria answers each of
 # them (one paragraph per lab, no labels).
-MULTI_ANSWER_SENTENCES = 4
+MULTI_ANSWER_SENTENCES = 3
 MULTI_ANSWER_CRITERIA = 3
 
 
@@ -228,19 +228,22 @@ class Meaning:
                 found[usable[row]].add(self.criteria[column])
         return found
 
-    def by_sentence(self, text: str) -> set[str]:
-        """The criteria a paragraph answers sentence by sentence, when it answers several:
-        one paragraph per lab ("This lab showed me ... The hardest part was ... At work I
-        would ..."). Each sentence of :data:`MIN_WORDS` words or more means the criteria it
-        is closest to, measured against the paragraph's other sentences; an empty set when
-        fewer than :data:`MULTI_ANSWER_SENTENCES` sentences or fewer than
-        :data:`MULTI_ANSWER_CRITERIA` criteria come out (a paragraph on one point)."""
+    def by_sentence(self, text: str) -> dict[str, list[str]]:
+        """The criteria a paragraph answers sentence by sentence, when it answers several,
+        each with its sentences: one paragraph per lab ("This lab showed me ... The hardest
+        part was ... At work I would ..."). Each sentence of :data:`MIN_WORDS` words or more
+        means the criteria it is closest to, measured against the paragraph's other
+        sentences; empty when fewer than :data:`MULTI_ANSWER_SENTENCES` sentences or fewer
+        than :data:`MULTI_ANSWER_CRITERIA` criteria come out (a paragraph on one point)."""
         sentences = [part for part in SENTENCE_END.split(text) if enough_words(part)]
         if len(sentences) < MULTI_ANSWER_SENTENCES:
-            return set()
-        found = set().union(*self.assign([(sentence, None) for sentence in sentences],
-                                         one_to_one=False))
-        return found if len(found) >= MULTI_ANSWER_CRITERIA else set()
+            return {}
+        found: dict[str, list[str]] = {}
+        for sentence, criteria in zip(sentences, self.assign(
+                [(sentence, None) for sentence in sentences], one_to_one=False), strict=True):
+            for criterion in criteria:
+                found.setdefault(criterion, []).append(sentence)
+        return found if len(found) >= MULTI_ANSWER_CRITERIA else {}
 
     def scores(self, text: str) -> np.ndarray:
         """Similarity of ``text`` to each criterion in :attr:`criteria` (cached by text)."""
