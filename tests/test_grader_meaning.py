@@ -495,15 +495,17 @@ def test_an_encoder_that_fails_to_load_is_reported_in_one_line(monkeypatch):
 
 @needs_encoder
 def test_one_generic_sentence_per_criterion_in_a_paragraph_is_no_answer(tmp_path):
-    """A paragraph answering each criterion in one short sentence: an answer is the sentences
-    that answer it, so none reaches the 20 words of an answer."""
+    """A paragraph answering each criterion in one short sentence: an answer found only in
+    its sentences is those sentences, so none of them reaches the 20 words of an answer; the
+    criterion its whole text means (one at most) may read the whole paragraph."""
     generic = ("It was a good lab and I learned a lot about transformers. Some parts were "
                "difficult but I got through them in the end with some help. These models are "
                "used everywhere now. I feel I have grown as a programmer. I would do some "
                "things differently if I did it again.")
     (tmp_path / "r.txt").write_text(f"Lab 6 - BERT\n\n{generic}\n", encoding="utf-8")
     [grade] = assess_labs(read_submission("s", tmp_path / "r.txt"), REFLECTION)
-    assert grade.total == 0, [(r.criterion.id, r.points, r.evidence) for r in grade.results]
+    credited = [(r.criterion.id, r.points) for r in grade.results if r.points]
+    assert len(credited) <= 1 and grade.total <= 0.5, credited
 
 
 @needs_encoder

@@ -292,9 +292,10 @@ class TextContext:
 
     def answer_in(self, paragraph: Section, check: TextCheck) -> Section:
         """The part of a paragraph that answers this criterion for a word count ("an answer
-        of 20 words"): when the paragraph answers several criteria sentence by sentence, the
-        sentences that answer this one (one generic sentence is no answer). Keywords are
-        read in the whole paragraph (a comparison's source may sit in the next sentence)."""
+        of 20 words"): when the paragraph answers several criteria sentence by sentence and
+        its whole text does not mean this one, the sentences that answer it (one generic
+        sentence is no answer). Keywords are read in the whole paragraph (a comparison's
+        source may sit in the next sentence)."""
         key = id(paragraph.lines[0]) if paragraph.lines else 0
         parts = getattr(self.answers, "sentences", {}).get(key)
         if not parts or self.criterion not in parts or check.keywords or check.patterns:
@@ -893,11 +894,11 @@ def answers_by_meaning(submission: Submission, meaning: Meaning) -> Answers | No
         for paragraph, criteria, (text, label) in zip(paragraphs, meaning.assign(units), units,
                                                        strict=True):
             # An unlabelled paragraph may answer several criteria, a sentence or two each:
-            # then an answer is its sentences (see TextContext.answer_in).
+            # an answer its whole text does not mean is then its sentences (answer_in).
             parts = meaning.by_sentence(text) if label is None else {}
             found[id(paragraph.lines[0])] = criteria | set(parts)
-            if parts:
-                found.sentences[id(paragraph.lines[0])] = parts
+            if only := {c: s for c, s in parts.items() if c not in criteria}:
+                found.sentences[id(paragraph.lines[0])] = only
     return found
 
 
