@@ -564,11 +564,32 @@ def _stray_by_rules(check: TextCheck, documents: list[Document], context: TextCo
         return [(document, Section(None, document.lines)) for document in documents]
     found = []
     for document in documents:
-        for paragraph in _paragraphs(document):
+        paragraphs = _paragraphs(document)
+        for paragraph in paragraphs + (_lists(paragraphs) if check.min_keywords > 1 else []):
             if check.headings and _answers_another(paragraph, check, context):
                 continue
             found.append((document, paragraph))
     return found
+
+
+_LIST_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*\u2022+])\s+\S")
+
+
+def _lists(paragraphs: list[Section]) -> list[Section]:
+    """Runs of consecutive paragraphs that are items of one list under one heading, as one
+    unit: notes such as "- Model: VGG16 ...", "- Data: 30 photos ...", "- Machine: laptop
+    CPU" describe the setup together, not one bullet alone."""
+    runs: list[list[Section]] = []
+    for paragraph in paragraphs:
+        if paragraph.lines and _LIST_ITEM.match(paragraph.lines[0].text):
+            if runs and runs[-1] and runs[-1][-1].heading is paragraph.heading:
+                runs[-1].append(paragraph)
+                continue
+            runs.append([paragraph])
+        else:
+            runs.append([])
+    return [Section(run[0].heading, [line for p in run for line in p.lines])
+            for run in runs if len(run) > 1]
 
 
 def _by_meaning(check: TextCheck) -> TextCheck:
