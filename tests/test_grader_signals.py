@@ -387,3 +387,23 @@ def test_elsewhere_patterns_must_be_regular_expressions(tmp_path):
         '  text = { keywords = ["idea"], elsewhere = ["(unclosed"] }\n', encoding="utf-8")
     with pytest.raises(CourseError, match="not a regular expression"):
         load_rubric(rubric)
+
+
+def test_setup_notes_in_bullets_describe_the_setup_together(tmp_path):
+    # Each bullet alone names too few of the description's words; the list under one heading
+    # names them all. Without the encoder, the rules read the list as one unit too.
+    notes = ("# VGG16 on my desk photos\n\n"
+             "- Model: VGG16 from keras.applications, ImageNet weights, 16 weight layers, "
+             "138M parameters\n"
+             "- Data: 30 phone photos of things around my desk, resized to 224x224, fed in "
+             "batches of 5\n"
+             "- Machine: laptop CPU (Ryzen 5, 16 GB RAM)\n")
+    (tmp_path / "notes.md").write_text(notes, encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "notes.md"), RUBRIC,
+                   lab="lab01_vgg16_inference")
+    assert grade.result("description").status == MET
+    # One bullet of the same list is no description on its own.
+    (tmp_path / "one.md").write_text("# Notes\n\n- Machine: laptop CPU (Ryzen 5, 16 GB RAM)\n"
+                                     "- Speed: fast enough\n", encoding="utf-8")
+    one = assess(read_submission("s", tmp_path / "one.md"), RUBRIC, lab="lab01_vgg16_inference")
+    assert one.result("description").status != MET
