@@ -410,7 +410,7 @@ class StandIn:
         return [{"hypothesis"} if "shirt" in text or (label or "").startswith("Guess")
                 else set() for text, label in units]
 
-    def by_sentence(self, text, labelled=False):
+    def by_sentence(self, text):
         return ({"improvements": [text], "misclassified": [text]} if "next time" in text.lower()
                 else {})
 
@@ -471,12 +471,7 @@ def test_paragraphs_are_labelled_by_their_heading_or_run_in_label(monkeypatch):
     first = {line.text[:12]: answers.get(id(line)) for line in lines if id(line) in answers}
     assert first["Shirts and c"] == {"hypothesis"}
     assert first["First note a"] == set()
-    # Under a label, two answers in one paragraph ("Looking back" holding two ideas) are read
-    # apart too; each is its own sentences (the whole paragraph meant neither).
-    line = next(line for line in lines if line.text.startswith("Next time I "))
-    assert first["Next time I "] == {"improvements", "misclassified"}
-    assert id(line) in answers.labelled and set(answers.sentences[id(line)]) == {
-        "improvements", "misclassified"}
+    assert first["Next time I "] == set()  # labelled: its sentences are not read apart
     [(texts, _)] = stand_in.prepared
     assert len(texts) == 5
     # An unlabelled paragraph may answer several criteria, a sentence or two each.

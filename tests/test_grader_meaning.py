@@ -522,18 +522,3 @@ def test_an_answer_in_a_few_sentences_of_a_mixed_paragraph_counts(tmp_path):
     (tmp_path / "r.txt").write_text(f"Lab 5 - GloVe\n\n{mixed}\n", encoding="utf-8")
     [grade] = assess_labs(read_submission("s", tmp_path / "r.txt"), REFLECTION)
     assert {r.criterion.id for r in grade.results if r.points > 0} >= {"application", "growth"}
-
-
-@needs_encoder
-def test_two_answers_under_one_heading_both_count(tmp_path):
-    text = ("# Lab 6 reflection\n\n### Final thoughts\nI only tried one learning rate (2e-5) and "
-            "three epochs, so I do not know whether the 1.9-point gap to DistilBERT's published "
-            "91.3% comes from my settings or from the smaller model; next time I would sweep the "
-            "learning rate and run three seeds. This lab also showed me that I can now read a "
-            "model card and fine-tune a pretrained model on my own, and the next thing I want "
-            "to learn is how to distil a big model into a small one.\n")
-    (tmp_path / "r.md").write_text(text, encoding="utf-8")
-    grade = assess(read_submission("s", tmp_path / "r.md"), REFLECTION,
-                   lab="lab06_bert_finetune")
-    assert grade.result("critical").points == 2 and grade.result("growth").points >= 0.5, [
-        (r.criterion.id, r.points) for r in grade.results]

@@ -291,17 +291,14 @@ class TextContext:
             id(paragraph.lines[0]), ())
 
     def answer_in(self, paragraph: Section, check: TextCheck) -> Section:
-        """The part of a paragraph that answers this criterion: when the paragraph answers
-        several criteria sentence by sentence and its whole text does not mean this one, the
-        sentences that answer it -- for a word count ("an answer of 20 words": one generic
-        sentence is no answer), and under a label ("Final thoughts") for everything. Without
-        a label, keywords are read in the whole paragraph (one paragraph per lab: a
-        comparison's source may sit in the next sentence)."""
+        """The part of a paragraph that answers this criterion for a word count ("an answer
+        of 20 words"): when the paragraph answers several criteria sentence by sentence and
+        its whole text does not mean this one, the sentences that answer it (one generic
+        sentence is no answer). Keywords are read in the whole paragraph (a comparison's
+        source may sit in the next sentence)."""
         key = id(paragraph.lines[0]) if paragraph.lines else 0
         parts = getattr(self.answers, "sentences", {}).get(key)
-        if not parts or self.criterion not in parts or (
-                (check.keywords or check.patterns)
-                and key not in getattr(self.answers, "labelled", ())):
+        if not parts or self.criterion not in parts or check.keywords or check.patterns:
             return paragraph
         first = paragraph.lines[0]
         line = Line(" ".join(parts[self.criterion]), first.where, "prose")
@@ -888,7 +885,6 @@ class Answers(dict):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sentences: dict[int, dict[str, list[str]]] = {}
-        self.labelled: set[int] = set()  # ... of those, the paragraphs under a label
 
 
 def answers_by_meaning(submission: Submission, meaning: Meaning) -> Answers | None:
@@ -920,12 +916,10 @@ def answers_by_meaning(submission: Submission, meaning: Meaning) -> Answers | No
                                                        strict=True):
             # An unlabelled paragraph may answer several criteria, a sentence or two each:
             # an answer its whole text does not mean is then its sentences (answer_in).
-            parts = meaning.by_sentence(text, labelled=label is not None)
+            parts = meaning.by_sentence(text) if label is None else {}
             found[id(paragraph.lines[0])] = criteria | set(parts)
             if only := {c: s for c, s in parts.items() if c not in criteria}:
                 found.sentences[id(paragraph.lines[0])] = only
-                if label is not None:
-                    found.labelled.add(id(paragraph.lines[0]))
     return found
 
 

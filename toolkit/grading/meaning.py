@@ -70,8 +70,6 @@ LAB_MARGIN = 0.10
 # them (one paragraph per lab, no labels).
 MULTI_ANSWER_SENTENCES = 3
 MULTI_ANSWER_CRITERIA = 3
-# Under a label ("Final thoughts"), two sentences meaning two criteria answer both.
-LABELLED_ANSWERS = 2
 
 
 # A run-in label: "**Insights:** ...", "Challenges: ...", "**What was hard.** ..."
@@ -230,7 +228,7 @@ class Meaning:
                 found[usable[row]].add(self.criteria[column])
         return found
 
-    def by_sentence(self, text: str, *, labelled: bool = False) -> dict[str, list[str]]:
+    def by_sentence(self, text: str) -> dict[str, list[str]]:
         """The criteria a paragraph answers sentence by sentence, when it answers several,
         each with its sentences: one paragraph per lab ("This lab showed me ... The hardest
         part was ... At work I would ..."). Each sentence of :data:`MIN_WORDS` words or more
@@ -238,16 +236,14 @@ class Meaning:
         sentences; empty when fewer than :data:`MULTI_ANSWER_SENTENCES` sentences or fewer
         than :data:`MULTI_ANSWER_CRITERIA` criteria come out (a paragraph on one point)."""
         sentences = [part for part in SENTENCE_END.split(text) if enough_words(part)]
-        least = LABELLED_ANSWERS if labelled else MULTI_ANSWER_SENTENCES
-        if len(sentences) < least:
+        if len(sentences) < MULTI_ANSWER_SENTENCES:
             return {}
         found: dict[str, list[str]] = {}
         for sentence, criteria in zip(sentences, self.assign(
                 [(sentence, None) for sentence in sentences], one_to_one=False), strict=True):
             for criterion in criteria:
                 found.setdefault(criterion, []).append(sentence)
-        return found if len(found) >= (LABELLED_ANSWERS if labelled else
-                                       MULTI_ANSWER_CRITERIA) else {}
+        return found if len(found) >= MULTI_ANSWER_CRITERIA else {}
 
     def scores(self, text: str) -> np.ndarray:
         """Similarity of ``text`` to each criterion in :attr:`criteria` (cached by text)."""
