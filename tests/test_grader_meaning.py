@@ -522,3 +522,14 @@ def test_an_answer_in_a_few_sentences_of_a_mixed_paragraph_counts(tmp_path):
     (tmp_path / "r.txt").write_text(f"Lab 5 - GloVe\n\n{mixed}\n", encoding="utf-8")
     [grade] = assess_labs(read_submission("s", tmp_path / "r.txt"), REFLECTION)
     assert {r.criterion.id for r in grade.results if r.points > 0} >= {"application", "growth"}
+
+
+@needs_encoder
+def test_a_paragraph_whose_opening_sentence_says_what_it_answers_answers_that_alone():
+    """f02: "The part that took me longest was the dropout sweep. ..." answers challenges; its
+    doubts about the sweep do not make it the critical reflection too (the instructor gives
+    that criterion 0.5, for its one short answer elsewhere)."""
+    document = Path(__file__).parent / "data" / "reflections" / "f02_plain_prose.txt"
+    [grade] = assess_labs(read_submission("s", document), REFLECTION)
+    assert grade.result("challenges").status == MET
+    assert grade.result("critical").points <= 0.5, grade.result("critical").evidence

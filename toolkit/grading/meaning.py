@@ -211,11 +211,14 @@ class Meaning:
             label_scores -= label_scores.mean(axis=1, keepdims=True)
             for (row, _, weight), extra in zip(named, label_scores, strict=True):
                 scores[row] += weight * extra
+        opened = {row for row, _, weight in named if weight == OPENING_WEIGHT}
         for row, i in enumerate(usable):
             best = scores[row].max()
+            # A paragraph whose opening sentence says what it answers answers that alone.
+            margin = 0.0 if row in opened else MARGIN
             found[i] = {criterion for criterion, score, similarity
                         in zip(self.criteria, scores[row], raw[row], strict=True)
-                        if score >= best - MARGIN and similarity >= FLOOR}
+                        if score >= best - margin and similarity >= FLOOR}
         if not one_to_one:
             return found
         # One to one: each criterion also takes the paragraph that answers it best when every
