@@ -109,22 +109,20 @@ def test_the_syllabus_published_score_meets_the_comparison_without_the_word(tmp_
     assert other.requirements[0].status == MISSING
 
 
-def test_published_scores_must_be_true_or_false_in_a_rubric(tmp_path):
-    text = """
-[rubric]
-name = "r"
+def rubric_with_text_check(folder: Path, text_check: str) -> Path:
+    """A rubric file of one criterion whose one requirement has the text check given."""
+    path = folder / "rubric.toml"
+    path.write_text('[rubric]\nname = "r"\n\n[[criterion]]\nid = "a"\ntitle = "A"\n'
+                    'points = 1\n  [[criterion.require]]\n  what = "an answer"\n'
+                    f"  text = {text_check}\n", encoding="utf-8")
+    return path
 
-[[criterion]]
-id = "comparison"
-title = "Compared"
-points = 1
-  [[criterion.require]]
-  what = "the published score"
-  text = { keywords = ["published"], numbers = 2, published_scores = "yes" }
-"""
-    (tmp_path / "rubric.toml").write_text(text, encoding="utf-8")
+
+def test_published_scores_must_be_true_or_false_in_a_rubric(tmp_path):
+    rubric = rubric_with_text_check(
+        tmp_path, '{ keywords = ["published"], numbers = 2, published_scores = "yes" }')
     with pytest.raises(CourseError, match="published_scores"):
-        load_rubric(tmp_path / "rubric.toml")
+        load_rubric(rubric)
 
 
 def test_a_synonym_of_a_words_start_grows_the_figures_it_names():
@@ -379,11 +377,7 @@ def test_an_answer_elsewhere_must_do_what_the_answer_does(tmp_path, criterion, l
 
 
 def test_elsewhere_patterns_must_be_regular_expressions(tmp_path):
-    rubric = tmp_path / "rubric.toml"
-    rubric.write_text(
-        '[rubric]\nname = "r"\n\n[[criterion]]\nid = "a"\ntitle = "A"\npoints = 1\n\n'
-        '  [[criterion.require]]\n  what = "an idea"\n'
-        '  text = { keywords = ["idea"], elsewhere = ["(unclosed"] }\n', encoding="utf-8")
+    rubric = rubric_with_text_check(tmp_path, '{ keywords = ["idea"], elsewhere = ["(unclosed"] }')
     with pytest.raises(CourseError, match="not a regular expression"):
         load_rubric(rubric)
 

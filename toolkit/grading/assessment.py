@@ -69,7 +69,7 @@ from toolkit.grading.report_text import (
     shorten,
 )
 from toolkit.grading.rubric import Condition, Criterion, Requirement, Rubric, TextCheck
-from toolkit.grading.sample_lists import count_samples, sample_lines
+from toolkit.grading.sample_lists import LIST_ITEM, count_samples, sample_lines
 from toolkit.grading.sentence_encoder import process_encoder
 from toolkit.grading.submission_facts import own_words, unfinished, untouched_drafts
 from toolkit.grading.submissions import IMAGE_SUFFIXES, Submission
@@ -572,16 +572,13 @@ def _stray_by_rules(check: TextCheck, documents: list[Document], context: TextCo
     return found
 
 
-_LIST_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*\u2022+])\s+\S")
-
-
 def _lists(paragraphs: list[Section]) -> list[Section]:
     """Runs of consecutive paragraphs that are items of one list under one heading, as one
     unit: notes such as "- Model: VGG16 ...", "- Data: 30 photos ...", "- Machine: laptop
     CPU" describe the setup together, not one bullet alone."""
     runs: list[list[Section]] = []
     for paragraph in paragraphs:
-        if paragraph.lines and _LIST_ITEM.match(paragraph.lines[0].text):
+        if paragraph.lines and LIST_ITEM.match(paragraph.lines[0].text):
             if runs and runs[-1] and runs[-1][-1].heading is paragraph.heading:
                 runs[-1].append(paragraph)
                 continue

@@ -50,13 +50,15 @@ _INLINE_CAPTION = re.compile(r"\((?:fig\.?|figure)\s*\d+\s*[:.\-]\s*[^()]{3,200}
 # A figure cited by its file name in a sentence: "The loss curves (curves.png) show ...",
 # "top5_grid.png: all 30 photos with their guesses".
 _FIGURE_FILE = re.compile(r"(?<![\w/.-])[\w./-]{1,120}\.(?:png|jpe?g|svg|gif|webp)\b", re.I)
+# Where a caption's sentence ends (any next word: a caption's sentence is cut, not judged).
+_CAPTION_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def figure_mentions(line: str) -> list[str]:
     """The sentences of a line of prose that cite a figure by its file name: each is the
     figure's caption (the file name and the words around it)."""
     found = []
-    for sentence in re.split(r"(?<=[.!?])\s+", line[:2000]):
+    for sentence in _CAPTION_SENTENCE_END.split(line[:2000]):
         if _FIGURE_FILE.search(sentence):
             found.append(sentence.strip())
     return found
@@ -68,7 +70,7 @@ def captions(line: str) -> list[str]:
     1: ...) show ...": the words before the parentheses name the figure too)."""
     if _CAPTION.match(line[:100]):
         return [line]
-    return [sentence.strip() for sentence in re.split(r"(?<=[.!?])\s+", line[:2000])
+    return [sentence.strip() for sentence in _CAPTION_SENTENCE_END.split(line[:2000])
             if _INLINE_CAPTION.search(sentence)]
 
 
@@ -84,7 +86,7 @@ def wrapped_captions(lines: list[Line]) -> list[ImageRef]:
             continue
         if len(run) > 1:
             text = " ".join(x.text.strip() for x in run)[:20_000]
-            for sentence in re.split(r"(?<=[.!?])\s+", text):
+            for sentence in _CAPTION_SENTENCE_END.split(text):
                 if any(not any(match in x.text for x in run)  # a line holds it: found already
                        for match in _INLINE_CAPTION.findall(sentence)):
                     start = next((x for x in run if sentence.strip()[:20] in x.text), run[0])

@@ -40,7 +40,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from toolkit.grading.report_text import Line, markdown_tables, mentions
 
-_LIST_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*•+])\s+\S")
+# A numbered or bulleted list item ("1. ...", "- ...", "• ...").
+LIST_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*•+])\s+\S")
 _LABEL = re.compile(r"^\s*(?:>\s*)?[-*•]?\s*(\*\*|__|[*_`])?(?P<label>[A-Za-z][\w /'-]{0,30}?)"
                     r"\s*(\*\*|__|[*_`])?\s*:")
 _SPLIT = re.compile(r"\t+|\s{2,}")
@@ -129,7 +130,7 @@ def _list_items(lines: list[Line]) -> list[list[Line]]:
             if items and items[-1]:
                 items.append([])
             continue
-        if _LIST_ITEM.match(line.text):
+        if LIST_ITEM.match(line.text):
             items.append([line])
         elif items and items[-1]:
             items[-1].append(line)
@@ -150,7 +151,7 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
     candidates.append(_flattened_table_rows(lines, truth_words))
     items = [item for item in _list_items(lines) if _shows_sample(item, truth_words)]
     candidates.append((len(items), items[0][0] if items else None))
-    labelled = [line for line in lines if line.kind != "heading" and not _LIST_ITEM.match(line.text)
+    labelled = [line for line in lines if line.kind != "heading" and not LIST_ITEM.match(line.text)
                 and (match := _LABEL.match(line.text))
                 and _names_truth(match["label"], truth_words)
                 and not _PREDICTION.search(match["label"])]
@@ -227,7 +228,7 @@ def _prose_paragraphs(lines: Sequence[Line]) -> list[list[Line]]:
     """Runs of prose lines that are no list items (a hard-wrapped paragraph)."""
     paragraphs: list[list[Line]] = [[]]
     for line in lines:
-        if line.kind == "prose" and not _LIST_ITEM.match(line.text):
+        if line.kind == "prose" and not LIST_ITEM.match(line.text):
             paragraphs[-1].append(line)
         elif paragraphs[-1]:
             paragraphs.append([])
@@ -296,7 +297,7 @@ def _inline_samples(lines: Sequence[Line]) -> tuple[int, Line | None]:
     seen: set[str] = set()
     first = None
     for line in lines:
-        if line.kind != "prose" or _LIST_ITEM.match(line.text) or _LABEL.match(line.text):
+        if line.kind != "prose" or LIST_ITEM.match(line.text) or _LABEL.match(line.text):
             continue
         for sentence in re.split(r"(?<=[.!?;])\s+", line.text[:5000]):
             if not (_INLINE_PREDICTION.search(sentence) and _INLINE_TRUTH.search(sentence)):
