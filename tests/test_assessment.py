@@ -646,12 +646,14 @@ SHIRTS = TextCheck(headings=("misclassif",), keywords=("because", "similar", "sh
 CLAIM = "Shirts and coats are similar because the shirt is similar."
 
 
-def _by_meaning(text: str, means: bool = True) -> str:
-    """The status of HYP when the encoder says the first paragraph answers it (or not)."""
+def _by_meaning(text: str, means: bool = True, *, also: set[str] = frozenset(),
+                rival_ids: tuple[str, ...] = ()) -> str:
+    """The status of HYP when the encoder says the first paragraph answers it (or not), and
+    the criteria ``also``."""
     document = markdown_document("r.md", text)
     first = next(line for line in document.lines if line.kind == "prose")
-    context = TextContext(rivals=(SHIRTS,), criterion="hyp",
-                          answers={id(first): {"hyp"} if means else set()})
+    context = TextContext(rivals=(SHIRTS,), rival_ids=rival_ids, criterion="hyp",
+                          answers={id(first): ({"hyp"} if means else set()) | set(also)})
     return assess_requirement(Requirement("a hypothesis", 1.0, text=HYP),
                               _submission(document), context).status
 
@@ -663,8 +665,13 @@ def test_meaning_finds_an_answer_the_rules_give_to_another_criterion():
     assert _by_meaning(f"# Notes\n{CLAIM}\n", means=False) == MISSING
     assert _by_meaning(f"# Notes\n{CLAIM}\n\nAnother paragraph the encoder did not read.\n"
                        ) == MET
-    # Under another criterion's heading, the heading says what it answers.
+    # Under another criterion's heading, the heading says what it answers ...
     assert _by_meaning(f"# Misclassified samples\n{CLAIM}\n") == MISSING
+    assert _by_meaning(f"# Misclassified samples\n{CLAIM}\n", also={"shirts"},
+                       rival_ids=("shirts",)) == MISSING
+    # ... unless its meaning is this criterion's and not that one's ("Problems with my
+    # experiment" holding doubts about one's own choices, not a difficulty overcome).
+    assert _by_meaning(f"# Misclassified samples\n{CLAIM}\n", rival_ids=("shirts",)) == MET
 
 
 def test_a_second_requirement_reads_the_section_the_first_found_its_answer_in():

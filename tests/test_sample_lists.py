@@ -235,6 +235,17 @@ def test_a_list_item_naming_the_prediction_and_a_label_in_brackets_counts():
     assert count_samples(_lines(half), TRUTH)[0] == 0
 
 
+def test_a_list_item_with_a_measurement_in_brackets_is_the_student_s_own_words():
+    # "models" and "(528 MB)" are no prediction and no label in brackets.
+    item = ("- The weights download (528 MB) failed on the campus wifi twice, so I copied "
+            "the cached file into ~/.keras/models and it loaded.")
+    assert sample_lines(_lines(item)) == set()
+    for measured in ("(~90%)", "(12 s)", "(3.5 GB)"):
+        assert sample_lines(_lines(f"- the model was slow {measured} on my laptop")) == set()
+    shown = _lines("- the model said negative (positive)")
+    assert sample_lines(shown) == {id(shown[0])}
+
+
 def test_a_labelled_block_before_a_heading_and_its_first_line():
     blocks = "\n\n".join(f"Text: sentence {n}\nTruth: pos" for n in range(9))
     lines = _lines(blocks + "\nnext")

@@ -38,6 +38,7 @@ import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from itertools import zip_longest
 from pathlib import PurePosixPath
 
 from toolkit.grading.course_text import Authorship, authorship, mark_course_text
@@ -274,6 +275,7 @@ class TextContext:
     """
 
     rivals: tuple[TextCheck, ...] = ()
+    rival_ids: tuple[str, ...] = ()  # the criterion of each rival check
     near: list[tuple[Document, Section]] = field(default_factory=list)
     on_topic: bool = True
     earlier_missing: bool = False  # an earlier text requirement of the criterion found nothing
@@ -546,10 +548,18 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
 
 def _under_anothers_heading(paragraph: Section, check: TextCheck, context: TextContext) -> bool:
     """The heading above says the paragraph answers another criterion (a qualitative analysis
-    under "Misclassified samples" is no hypothesis): meaning does not overrule it."""
+    under "Misclassified samples" is no hypothesis), and its meaning does not say otherwise:
+    a paragraph that means this criterion and none of the ones its heading names answers this
+    one (doubts about one's own experiment under "Problems with my experiment")."""
     if not paragraph.title or _titled(paragraph.title, check.headings):
         return False
-    return any(_titled(paragraph.title, rival.headings) for rival in context.rivals)
+    named = {criterion for rival, criterion in zip_longest(context.rivals, context.rival_ids,
+                                                           fillvalue="")
+             if _titled(paragraph.title, rival.headings)}
+    if not named or "" in named:  # no heading of another, or another of unknown criterion
+        return bool(named)
+    meant = context.answers.get(id(paragraph.lines[0]), set()) if paragraph.lines else set()
+    return not (context.criterion in meant and not named & meant)
 
 
 def _stray_by_rules(check: TextCheck, documents: list[Document], context: TextContext
@@ -822,12 +832,15 @@ def _containing(document: Document, unit: Section) -> list[Section]:
     return []
 
 
-def _rivals(criterion: Criterion, rubric: Rubric | None) -> tuple[TextCheck, ...]:
-    """The text checks of the other criteria (see :class:`TextContext`)."""
+def _rivals(criterion: Criterion, rubric: Rubric | None
+            ) -> tuple[tuple[TextCheck, ...], tuple[str, ...]]:
+    """The text checks of the other criteria, and the criterion of each (see
+    :class:`TextContext`)."""
     if rubric is None:
-        return ()
-    return tuple(r.text for c in rubric.criteria if c.id != criterion.id
-                 for r in c.requirements if r.text is not None)
+        return (), ()
+    pairs = [(r.text, c.id) for c in rubric.criteria if c.id != criterion.id
+             for r in c.requirements if r.text is not None]
+    return tuple(check for check, _ in pairs), tuple(cid for _, cid in pairs)
 
 
 def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubric | None = None,
@@ -842,7 +855,8 @@ def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubri
     if waived:
         return CriterionResult(criterion, MET, criterion.points, [waived],
                                "Not required for this lab.")
-    context = TextContext(_rivals(criterion, rubric), on_topic=on_topic,
+    rivals, rival_ids = _rivals(criterion, rubric)
+    context = TextContext(rivals, rival_ids, on_topic=on_topic,
                           criterion=criterion.id, answers=answers)
     if (lab or near_labs) and any(r.text is not None and r.text.published_scores
                                   for r in criterion.requirements):

@@ -49,8 +49,10 @@ READ_KINDS = ("prose", "table", "generated", "output")
 # Words that mark a line as a shown sample with its ground truth, whatever the rubric says.
 TRUTH_WORDS = ("true", "truth", "gold", "actual", "label", "expected", "correct")
 # A label naming the model's answer ("Predicted Label:", "Model said:") is not the truth.
-_PREDICTION = re.compile(r"\b(pred|model|guess|output|classified|says?|said)", re.I)
-_BRACKETED = re.compile(r"[\[(][^\])]{2,80}[\])]")
+_PREDICTION = re.compile(r"\b(pred|model\b|guess|output|classified|says?\b|said)", re.I)
+# A label in brackets ("[negative; should be positive]", "(positive)"), not a measurement
+# ("(528 MB)", "(~90%)").
+_BRACKETED = re.compile(r"[\[(](?![\s~\u2248<>]*\d[\d.,]*\s*(?:%|[A-Za-z]{1,3}\b))[^\])]{2,80}[\])]")
 # Inline: a quoted text, then what the model said and what is right, in one sentence.
 _QUOTED = re.compile(r"[\"\u201c']([^\"\u201d]{3,200}?)[\"\u201d']")
 _INLINE_PREDICTION = re.compile(r"\b(predict\w*|label(?:l)?ed|classif\w*|called|tagged|"
