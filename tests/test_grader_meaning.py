@@ -335,6 +335,14 @@ def test_rubric_examples_are_read_and_checked(tmp_path):
         load_rubric(tmp_path / "bad.toml")
 
 
+def test_rubric_cues_are_read_and_checked(tmp_path):
+    assert all(c.cues for c in REFLECTION.criteria)
+    text = REFLECTION.path.read_text(encoding="utf-8").replace("cues = [", "cues = ['(', ", 1)
+    (tmp_path / "bad.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(CourseError, match="not a regular expression"):
+        load_rubric(tmp_path / "bad.toml")
+
+
 # --- samples -------------------------------------------------------------------------------
 
 def _lines(text: str, kind: str = "prose") -> list[Line]:
@@ -533,3 +541,27 @@ def test_a_paragraph_whose_opening_sentence_says_what_it_answers_answers_that_al
     [grade] = assess_labs(read_submission("s", document), REFLECTION)
     assert grade.result("challenges").status == MET
     assert grade.result("critical").points <= 0.5, grade.result("critical").evidence
+
+
+TWO_ANSWERS = ("**Looking forward and back:** Now I can build a convolutional network from "
+               "scratch and read its summary to count the parameters; next I want to try batch "
+               "normalization on Fashion-MNIST. Looking back, I only trained for 5 epochs with "
+               "one seed, and I never checked whether the 0.3-point gain from the second "
+               "convolution layer was more than the noise between runs.")
+
+
+@needs_encoder
+def test_a_criterion_nothing_answered_is_found_in_a_sentence_that_says_it(tmp_path):
+    """A labelled paragraph holding growth, then critical reflection: the second answer is
+    its sentence that matches a cue of the criterion ("Looking back", "I only trained").
+    Without a cue (the same doubt worded as a fact) it is not found: the encoder alone is
+    unsure of one sentence."""
+    (tmp_path / "r.md").write_text(f"# Lab 3 reflection\n\n{TWO_ANSWERS}\n", encoding="utf-8")
+    [grade] = assess_labs(read_submission("s", tmp_path / "r.md"), REFLECTION)
+    assert grade.result("growth").status == MET
+    assert grade.result("critical").status == MET, grade.result("critical").evidence
+    assert "Looking back" in " ".join(grade.result("critical").evidence)
+    flat = TWO_ANSWERS.replace("Looking back, I only trained", "The model trained")
+    (tmp_path / "r.md").write_text(f"# Lab 3 reflection\n\n{flat}\n", encoding="utf-8")
+    [grade] = assess_labs(read_submission("s", tmp_path / "r.md"), REFLECTION)
+    assert grade.result("critical").points == 0, grade.result("critical").evidence

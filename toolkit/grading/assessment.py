@@ -44,6 +44,7 @@ from pathlib import PurePosixPath
 from toolkit.grading.course_text import Authorship, authorship, mark_course_text
 from toolkit.grading.lab_split import named_lab, split_by_lab
 from toolkit.grading.meaning import (
+    FLOOR,
     Meaning,
     enough_words,
     meaning_for,
@@ -934,6 +935,40 @@ def answers_by_meaning(submission: Submission, meaning: Meaning) -> Answers | No
     return found
 
 
+def answers_in_sentences(submission: Submission, meaning: Meaning, answers: Answers,
+                         cues: dict[str, tuple[str, ...]]) -> Answers | None:
+    """``answers`` with criteria nothing answered found in single sentences of paragraphs
+    that give two answers in turn ("**Looking forward and back:** Now I can build ...
+    Looking back, I only trained for 5 epochs ..."). A sentence answers such a criterion when
+    it says what the criterion's ``cues`` say and is not far from it in meaning (at least
+    :data:`FLOOR`): the cue decides, because the encoder is unsure of one sentence (on the
+    tuning corpus a doubt full of numbers reads as an insight). ``cues``: the wanted criteria
+    and their patterns. ``None`` when no sentence answers one of them."""
+    added = Answers(answers)
+    added.sentences = dict(answers.sentences)
+    index = {criterion: i for i, criterion in enumerate(meaning.criteria)}
+    for document in submission.documents:
+        for paragraph in _paragraphs(document):
+            sentences = [part for part in SENTENCE_END.split(paragraph_text(paragraph.lines))
+                         if enough_words(part)]
+            if len(sentences) < 2:
+                continue
+            key = id(paragraph.lines[0])
+            found: dict[str, list[str]] = {}
+            for sentence in sentences:
+                scores = meaning.scores(sentence)
+                for criterion, patterns in cues.items():
+                    if criterion in answers.get(key, ()) or criterion not in index:
+                        continue
+                    if scores[index[criterion]] >= FLOOR and any(
+                            re.search(pattern, sentence, re.I) for pattern in patterns):
+                        found.setdefault(criterion, []).append(sentence)
+            if found:
+                added[key] = set(answers.get(key, ())) | set(found)
+                added.sentences[key] = {**answers.sentences.get(key, {}), **found}
+    return added if added.sentences != answers.sentences else None
+
+
 def _texts(submission: Submission) -> list[str]:
     return [paragraph_text(p.lines) for doc in submission.documents for p in _paragraphs(doc)]
 
@@ -1031,6 +1066,15 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
                                 answers=answers,
                                 untouched=untouched)
                for criterion in rubric.criteria]
+    # A criterion nothing answered may be the second answer of a paragraph that gives two.
+    cues = {result.criterion.id: result.criterion.cues for result in results
+            if result.status == MISSING and result.criterion.cues}
+    if answers is not None and about_the_lab and cues and (
+            more := answers_in_sentences(submission, meaning, answers, cues)) is not None:
+        results = [assess_criterion(result.criterion, submission if result.criterion.run_evidence
+                                    else facts_apart, rubric, on_topic=about_the_lab, lab=lab,
+                                    near_labs=near, answers=more, untouched=untouched)
+                   if result.criterion.id in cues else result for result in results]
     return StudentGrade(submission.student, results, warnings, str(submission.source), lab,
                         authorship=authorship(submission))
 

@@ -183,6 +183,10 @@ class Criterion:
     # Example answers in a student's words: the grader matches paragraphs to the criterion by
     # their meaning (see toolkit.grading.meaning); they are course text, never evidence.
     examples: tuple[str, ...] = ()
+    # Regular expressions for what a sentence answering it says ("looking back", "next time
+    # I would"): a criterion nothing answered is looked for in the sentences of paragraphs
+    # that give two answers in turn, where a sentence must match one and mean it.
+    cues: tuple[str, ...] = ()
     # The run alone can meet it (code ran, metrics, times, hyperparameters). In a submission
     # with no words of the student's own (an untouched draft), the other criteria earn nothing
     # from the run's record and figures: those show the run happened, never a write-up.
@@ -213,7 +217,7 @@ class Rubric:
 
 _RUBRIC_KEYS = {"name", "pass_mark"}
 _CRITERION_KEYS = {"id", "title", "points", "extra_credit", "feedback_met", "waive_if", "require",
-                   "examples", "run_evidence"}
+                   "examples", "run_evidence", "cues"}
 MAX_EXAMPLES, MAX_EXAMPLE_CHARS = 20, 1000
 _REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebook", "figures",
                      "annotations", "text", "full_run"}
@@ -251,6 +255,18 @@ def _examples(value, where: str) -> tuple[str, ...]:
                          f"characters), e.g. examples = [\"The model confuses 4 and 9 because "
                          f"they look alike.\"]")
     return tuple(" ".join(v.split()) for v in value)
+
+
+def _patterns(value, where: str, key: str) -> tuple[str, ...]:
+    """A list of regular expressions, each checked."""
+    patterns = _words(value, where, key)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"{where}: pattern {pattern!r} is not a regular expression "
+                             f"({error})") from None
+    return patterns
 
 
 def _count(value, where: str, key: str) -> int:
@@ -297,15 +313,10 @@ def _text_check(table: dict, where: str) -> TextCheck:
         raise ValueError(f"{where}: text = {short_repr(table)}: expected a table, e.g. "
                          f"text = {{ keywords = [\"loss\"] }}")
     _check_keys(table, _TEXT_KEYS, f"{where} text")
-    lists = {key: _words(table[key], where, key)
-             for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere")
-             if key in table}
-    for pattern in lists.get("patterns", ()) + lists.get("elsewhere", ()):
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"{where}: pattern {pattern!r} is not a regular expression "
-                             f"({error})") from None
+    lists = {key: (_patterns if key in ("patterns", "elsewhere") else _words)(
+        table[key], where, key)
+        for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere")
+        if key in table}
     counts = {key: _count(table[key], where, key)
               for key in ("min_keywords", "min_words", "numbers", "table_rows") if key in table}
     if lists.get("keywords") and "min_keywords" not in counts:
@@ -365,6 +376,7 @@ def _criterion(table: dict, number: int) -> Criterion:
                      feedback_met=_string(table, "feedback_met", where),
                      waive_if=_conditions(table.get("waive_if", []), where),
                      examples=_examples(table.get("examples", []), where),
+                     cues=_patterns(table["cues"], where, "cues") if "cues" in table else (),
                      run_evidence=_flag(table, "run_evidence", where))
 
 
