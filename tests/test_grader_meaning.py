@@ -140,6 +140,12 @@ def test_run_in_labels_are_read():
     assert run_in_label("Challenges: the runs were slow") == "Challenges"
     assert run_in_label("**What was hard.** Training took") == "What was hard"
     assert run_in_label("I think the model is fine, and: no.") is None
+    # A question in bold, of any length, is a label too; a bold word in a sentence is not.
+    question = "What can you do now that you could not do before this lab?"
+    assert run_in_label(f"**{question}** I can now build a CNN") == question
+    assert run_in_label("__What next?__ Batch normalization.") == "What next?"
+    assert run_in_label("**Bold** words in a sentence") is None
+    assert run_in_label("What next? Batch normalization.") is None
 
 
 @needs_encoder

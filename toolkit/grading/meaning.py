@@ -77,10 +77,17 @@ _RUN_IN = re.compile(r"^\W{0,4}(?:\*\*|__)?(?P<label>[A-Za-z][\w '\-/&]{0,40}?)(
                      r"\s{0,3}[:.]\s{0,3}(?:\*\*|__)?\s")
 
 
+# A question set in bold before the answer: "**Where could I use this?** At the shop ..."
+_BOLD_QUESTION = re.compile(r"^\W{0,4}(?:\*\*|__)(?P<label>[A-Za-z][^*_\n]{0,160}?\?)"
+                            r"\s{0,3}(?:\*\*|__)\s")
+
+
 def run_in_label(text: str) -> str | None:
-    """The label a paragraph starts with, if any (at most five words). A label starts with
-    a capital letter or is set in bold: a line of wrapped prose that starts "pictures: many
-    are ..." continues the sentence above it."""
+    """The label a paragraph starts with, if any (at most five words, or a question in bold).
+    A label starts with a capital letter or is set in bold: a line of wrapped prose that
+    starts "pictures: many are ..." continues the sentence above it."""
+    if question := _BOLD_QUESTION.match(text[:200]):
+        return question["label"].strip()
     match = _RUN_IN.match(text[:80])
     if match and len(match["label"].split()) <= 5 and (
             match["label"][0].isupper() or "*" in match[0] or "_" in match[0][:4]):
