@@ -935,6 +935,9 @@ def answers_by_meaning(submission: Submission, meaning: Meaning) -> Answers | No
     return found
 
 
+MAX_SENTENCE_CHARS = 2000  # a longer "sentence" (a crafted file) is read this far
+
+
 def answers_in_sentences(submission: Submission, meaning: Meaning, answers: Answers,
                          cues: dict[str, tuple[str, ...]]) -> Answers | None:
     """``answers`` with criteria nothing answered found in single sentences of paragraphs
@@ -944,28 +947,28 @@ def answers_in_sentences(submission: Submission, meaning: Meaning, answers: Answ
     :data:`FLOOR`): the cue decides, because the encoder is unsure of one sentence (on the
     tuning corpus a doubt full of numbers reads as an insight). ``cues``: the wanted criteria
     and their patterns. ``None`` when no sentence answers one of them."""
-    added = Answers(answers)
-    added.sentences = dict(answers.sentences)
     index = {criterion: i for i, criterion in enumerate(meaning.criteria)}
+    cued: list[tuple[int, str, str]] = []  # (paragraph, criterion, sentence), cue matched
     for document in submission.documents:
         for paragraph in _paragraphs(document):
-            sentences = [part for part in SENTENCE_END.split(paragraph_text(paragraph.lines))
+            sentences = [part[:MAX_SENTENCE_CHARS]
+                         for part in SENTENCE_END.split(paragraph_text(paragraph.lines))
                          if enough_words(part)]
             if len(sentences) < 2:
                 continue
             key = id(paragraph.lines[0])
-            found: dict[str, list[str]] = {}
-            for sentence in sentences:
-                scores = meaning.scores(sentence)
-                for criterion, patterns in cues.items():
-                    if criterion in answers.get(key, ()) or criterion not in index:
-                        continue
-                    if scores[index[criterion]] >= FLOOR and any(
-                            re.search(pattern, sentence, re.I) for pattern in patterns):
-                        found.setdefault(criterion, []).append(sentence)
-            if found:
-                added[key] = set(answers.get(key, ())) | set(found)
-                added.sentences[key] = {**answers.sentences.get(key, {}), **found}
+            cued += [(key, criterion, sentence) for sentence in sentences
+                     for criterion, patterns in cues.items()
+                     if criterion in index and criterion not in answers.get(key, ())
+                     and any(re.search(pattern, sentence, re.I) for pattern in patterns)]
+    meaning.prepare([sentence for _, _, sentence in cued])  # one request for them all
+    added = Answers(answers)
+    added.sentences = dict(answers.sentences)
+    for key, criterion, sentence in cued:
+        if meaning.scores(sentence)[index[criterion]] >= FLOOR:
+            added[key] = set(added.get(key, ())) | {criterion}
+            parts = added.sentences[key] = dict(added.sentences.get(key, {}))
+            parts[criterion] = parts.get(criterion, []) + [sentence]
     return added if added.sentences != answers.sentences else None
 
 

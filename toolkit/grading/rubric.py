@@ -185,7 +185,8 @@ class Criterion:
     examples: tuple[str, ...] = ()
     # Regular expressions for what a sentence answering it says ("looking back", "next time
     # I would"): a criterion nothing answered is looked for in the sentences of paragraphs
-    # that give two answers in turn, where a sentence must match one and mean it.
+    # that give two answers in turn: a sentence that matches one and is not far from the
+    # criterion in meaning answers it.
     cues: tuple[str, ...] = ()
     # The run alone can meet it (code ran, metrics, times, hyperparameters). In a submission
     # with no words of the student's own (an untouched draft), the other criteria earn nothing
