@@ -494,8 +494,6 @@ def _structured(document: Document) -> bool:
     return document.format in ("markdown", "notebook", "docx", "html")
 
 
-
-
 def _answers_another(paragraph: Section, check: TextCheck, context: TextContext) -> bool:
     """Does the paragraph answer another criterion rather than this check?
 
@@ -1064,20 +1062,20 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
     # In an untouched draft, the facts it filled in from the run (``generated`` lines) show
     # that the run happened: only the criteria the run alone can show read them.
     facts_apart = _without_facts(submission) if untouched else submission
-    results = [assess_criterion(criterion, submission if criterion.run_evidence else facts_apart,
+
+    def grade(criterion: Criterion, answers: Answers | None) -> CriterionResult:
+        return assess_criterion(criterion, submission if criterion.run_evidence else facts_apart,
                                 rubric, on_topic=about_the_lab, lab=lab, near_labs=near,
-                                answers=answers,
-                                untouched=untouched)
-               for criterion in rubric.criteria]
+                                answers=answers, untouched=untouched)
+
+    results = [grade(criterion, answers) for criterion in rubric.criteria]
     # A criterion nothing answered may be the second answer of a paragraph that gives two.
     cues = {result.criterion.id: result.criterion.cues for result in results
             if result.status == MISSING and result.criterion.cues}
     if answers is not None and about_the_lab and cues and (
             more := answers_in_sentences(submission, meaning, answers, cues)) is not None:
-        results = [assess_criterion(result.criterion, submission if result.criterion.run_evidence
-                                    else facts_apart, rubric, on_topic=about_the_lab, lab=lab,
-                                    near_labs=near, answers=more, untouched=untouched)
-                   if result.criterion.id in cues else result for result in results]
+        results = [grade(result.criterion, more) if result.criterion.id in cues else result
+                   for result in results]
     return StudentGrade(submission.student, results, warnings, str(submission.source), lab,
                         authorship=authorship(submission))
 

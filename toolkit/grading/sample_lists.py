@@ -53,6 +53,8 @@ _PREDICTION = re.compile(r"\b(pred|model\b|guess|output|classified|says?\b|said)
 # A label in brackets ("[negative; should be positive]", "(positive)"), not a measurement
 # ("(528 MB)", "(~90%)").
 _BRACKETED = re.compile(r"[\[(](?![\s~\u2248<>]*\d[\d.,]*\s*(?:%|[A-Za-z]{1,3}\b))[^\])]{2,80}[\])]")
+# Where a sentence or clause of prose holding a quoted sample ends.
+_CLAUSE_END = re.compile(r"(?<=[.!?;])\s+")
 # Inline: a quoted text, then what the model said and what is right, in one sentence.
 _QUOTED = re.compile(r"[\"\u201c']([^\"\u201d]{3,200}?)[\"\u201d']")
 _INLINE_PREDICTION = re.compile(r"\b(predict\w*|label(?:l)?ed|classif\w*|called|tagged|"
@@ -151,7 +153,8 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
             candidates.append((len(table.rows), table.first))
     candidates.append(_text_table_rows(lines, truth_words))
     candidates.append(_flattened_table_rows(lines, truth_words))
-    items = [item for item in _list_items(lines) if _shows_sample(item, truth_words)]
+    every_item = _list_items(lines)
+    items = [item for item in every_item if _shows_sample(item, truth_words)]
     candidates.append((len(items), items[0][0] if items else None))
     labelled = [line for line in lines if line.kind != "heading" and not LIST_ITEM.match(line.text)
                 and (match := _LABEL.match(line.text))
@@ -162,7 +165,7 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
     candidates.append(_sample_lines(lines))
     candidates.append(_arrow_items(lines))
     candidates.append(_units_with_labels([(item[0], " ".join(line.text for line in item))
-                                          for item in _list_items(lines)]))
+                                          for item in every_item]))
     candidates.append(_units_with_labels(_labelled_blocks(lines)))
     candidates.append(_quoted_sentences_with_labels(lines))
     return max(candidates, key=lambda pair: pair[0])
@@ -212,18 +215,23 @@ def _units_with_labels(units: list[tuple[Line, str]]) -> tuple[int, Line | None]
     return len(found), found[0] if found else None
 
 
+def _blocks(lines: Sequence[Line]) -> list[list[Line]]:
+    """Runs of lines between blank lines or headings."""
+    blocks: list[list[Line]] = [[]]
+    for line in lines:
+        if line.kind in ("blank", "heading"):
+            if blocks[-1]:
+                blocks.append([])
+        else:
+            blocks[-1].append(line)
+    return [block for block in blocks if block]
+
+
 def _labelled_blocks(lines: Sequence[Line]) -> list[tuple[Line, str]]:
     """Blocks of two labelled lines or more ("Review: ...", "Model thought: ...") between
     blank lines or headings, as ``(first line, text)``."""
-    blocks, block = [], []
-    for line in list(lines) + [Line("", "", "blank")]:
-        if line.kind in ("blank", "heading"):
-            if sum(bool(_LABEL.match(b.text)) for b in block) >= 2:
-                blocks.append((block[0], " ".join(b.text for b in block)))
-            block = []
-        else:
-            block.append(line)
-    return blocks
+    return [(block[0], " ".join(b.text for b in block)) for block in _blocks(lines)
+            if sum(bool(_LABEL.match(b.text)) for b in block) >= 2]
 
 
 def _prose_paragraphs(lines: Sequence[Line]) -> list[list[Line]]:
@@ -243,7 +251,7 @@ def _quoted_sentences_with_labels(lines: Sequence[Line]) -> tuple[int, Line | No
     sentences = []
     for paragraph in _prose_paragraphs(lines):  # a quote may be wrapped over two lines
         text = " ".join(line.text.strip() for line in paragraph)[:20_000]
-        for sentence in re.split(r"(?<=[.!?;])\s+", text):
+        for sentence in _CLAUSE_END.split(text):
             quoted = [q for q in _QUOTED.findall(sentence) if len(q.split()) >= 2]
             if quoted:
                 sentences.append((paragraph[0], sentence, quoted))
@@ -301,7 +309,7 @@ def _inline_samples(lines: Sequence[Line]) -> tuple[int, Line | None]:
     for line in lines:
         if line.kind != "prose" or LIST_ITEM.match(line.text) or _LABEL.match(line.text):
             continue
-        for sentence in re.split(r"(?<=[.!?;])\s+", line.text[:5000]):
+        for sentence in _CLAUSE_END.split(line.text[:5000]):
             if not (_INLINE_PREDICTION.search(sentence) and _INLINE_TRUTH.search(sentence)):
                 continue
             for quoted in _QUOTED.findall(sentence):
@@ -323,13 +331,8 @@ def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS
     for item in _list_items(lines):
         if _shows_sample(item, truth_words):
             found.update(id(line) for line in item)
-    block: list[Line] = []
-    for line in lines + [Line("", "", "blank")]:
-        if line.kind in ("blank", "heading"):
-            if any((match := _LABEL.match(b.text)) and _names_truth(match["label"], truth_words)
-                   for b in block) and all(_LABEL.match(b.text) for b in block):
-                found.update(id(b) for b in block)
-            block = []
-        else:
-            block.append(line)
+    for block in _blocks(lines):
+        if any((match := _LABEL.match(b.text)) and _names_truth(match["label"], truth_words)
+               for b in block) and all(_LABEL.match(b.text) for b in block):
+            found.update(id(b) for b in block)
     return found
