@@ -12,7 +12,11 @@ criterion how many paragraphs earned 2 points from the right paragraph and the m
 
 The documents were written by helper sessions that saw neither the grader nor its corpora
 (2026-12-03). Set A was used to tune the reflection rubric's cues and words (``unsure``,
-``sweep``), set B was looked at once before that change: both are tuning data now.
+``sweep``), set B was looked at once before that change: both are tuning data now. Sets C and
+D (twelve documents each, in a later stop) are harder: most paragraphs carry no label or a
+vague one ("Part 1", "Notes", "Final thoughts"), in mixed order and without stock phrases
+("I learned", "Next time"); they were first used to judge a criterion classifier that was
+then taken out (``benchmarks/grader_agreement_results.md``, round 8).
 """
 
 from __future__ import annotations
