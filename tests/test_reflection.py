@@ -144,3 +144,16 @@ def test_command_line_rewrites_the_draft(run_dir, tmp_path, capsys):
     assert str(run_dir / "REFLECTION.md") in capsys.readouterr().out
     assert run_main(main, [str(tmp_path)]) == 2
     assert "holds no readable record.json" in capsys.readouterr().err
+
+
+def test_references_name_each_work_once_in_its_fullest_wording():
+    # Lab 4: the data set's line cites GLUE and the SST paper, the published scores cite the
+    # SST paper with its table: the draft lists two works, not three.
+    glue = "A. Wang et al. GLUE: A Benchmark. ICLR 2019"
+    sst = "R. Socher et al. Recursive Deep Models for a Sentiment Treebank. EMNLP 2013"
+    record = {"dataset": {"citation": f"{glue}; {sst}."},
+              "reference": {"citation": f"{sst}, Table 1"},
+              "references": ["K. Simonyan, A. Zisserman. Very Deep Networks. ICLR 2015"]}
+    lines = reflection._references(record).splitlines()
+    assert lines == [f"- {glue}", f"- {sst}, Table 1",
+                     "- K. Simonyan, A. Zisserman. Very Deep Networks. ICLR 2015"]

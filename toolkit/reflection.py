@@ -40,6 +40,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -186,12 +187,35 @@ def _model(model: dict) -> str:
     return text
 
 
+# A work's first author and year: "R. Socher et al. ... EMNLP 2013" -> ("socher", "2013").
+_AUTHOR = re.compile(r"\b([A-Z][a-z][\w'-]+)")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _works(citation: str) -> list[str]:
+    """The works a citation names: a data set's line may cite two ("GLUE ... ICLR 2019;
+    R. Socher et al. ... EMNLP 2013")."""
+    return [part.strip() for part in citation.split("; ") if part.strip()]
+
+
+def _work_key(work: str) -> tuple[str, str] | str:
+    author, year = _AUTHOR.search(work), _YEAR.search(work)
+    return (author[1].lower(), year[0]) if author and year else work
+
+
 def _references(record: dict) -> str:
+    """Each work once, in its fullest wording: the data set's line and a published score may
+    cite the same paper."""
     citations = [section.get("citation") for section in
                  (record.get("dataset") or {}, record.get("model") or {},
                   record.get("reference") or {})]
     citations += [ref for ref in record.get("references") or [] if isinstance(ref, str)]
-    unique, more = _first(list(dict.fromkeys(c for c in citations if c)), "references")
+    works: dict = {}
+    for work in (w for c in citations if isinstance(c, str) and c for w in _works(c)):
+        key = _work_key(work)
+        if len(work) > len(works.get(key, "")):
+            works[key] = work
+    unique, more = _first(list(works.values()), "references")
     return "\n".join(f"- {_cell(c)}" for c in unique) + more if unique else "_none recorded_"
 
 
