@@ -40,10 +40,14 @@ PROBES = sorted((ROOT / "tests" / "data" / "reflection_probe").glob("*.json"))
 CRITERIA = ("insights", "challenges", "application", "growth", "critical")
 
 
-def as_markdown(document: dict) -> str:
+def as_markdown(document: dict, prose: bool = False) -> str:
     """The document as a student would write it: a title, then each answer under its
-    heading, after its bold run-in label, or alone."""
+    heading, after its bold run-in label, or alone; ``prose``: the five answers run together
+    in one paragraph without labels (one paragraph per lab)."""
     lines = [f"# Lab {int(document['lab'][3:5])} reflection", ""]
+    if prose:
+        return "\n".join(lines + [" ".join(" ".join(p["text"].split())
+                                            for p in document["paragraphs"]), ""])
     for paragraph in document["paragraphs"]:
         label, text = paragraph["label"].strip(), paragraph["text"].strip()
         if label and paragraph["form"] == "heading":
@@ -60,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("probes", nargs="*", type=Path, default=PROBES)
     parser.add_argument("-v", "--verbose", action="store_true", help="list the misses")
+    parser.add_argument("--prose", action="store_true",
+                        help="write each document as one paragraph: its five answers run "
+                             "together without labels")
     args = parser.parse_args(argv)
     rubric = load_rubric(ROOT / "course" / "rubrics" / "reflection.toml")
     for path in args.probes:
@@ -68,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="probe-") as folder:
             for number, document in enumerate(documents):
                 report = Path(folder) / f"d{number}.md"
-                report.write_text(as_markdown(document), encoding="utf-8")
+                report.write_text(as_markdown(document, args.prose), encoding="utf-8")
                 [grade] = assess_labs(read_submission(f"d{number}", report), rubric)
                 for paragraph in document["paragraphs"]:
                     criterion = paragraph["criterion"]

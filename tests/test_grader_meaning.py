@@ -516,10 +516,11 @@ def test_one_generic_sentence_per_criterion_in_a_paragraph_is_no_answer(tmp_path
                "difficult but I got through them in the end with some help. These models are "
                "used everywhere now. I feel I have grown as a programmer. I would do some "
                "things differently if I did it again.")
-    (tmp_path / "r.txt").write_text(f"Lab 6 - BERT\n\n{generic}\n", encoding="utf-8")
-    [grade] = assess_labs(read_submission("s", tmp_path / "r.txt"), REFLECTION)
-    credited = [(r.criterion.id, r.points) for r in grade.results if r.points]
-    assert len(credited) <= 1 and grade.total <= 0.5, credited
+    for name, title in (("r.txt", "Lab 6 - BERT"), ("r.md", "## Lab 6 - BERT")):
+        (tmp_path / name).write_text(f"{title}\n\n{generic}\n", encoding="utf-8")
+        [grade] = assess_labs(read_submission("s", tmp_path / name), REFLECTION)
+        credited = [(r.criterion.id, r.points) for r in grade.results if r.points]
+        assert len(credited) <= 1 and grade.total <= 0.5, (name, credited)
 
 
 @needs_encoder
@@ -533,9 +534,12 @@ def test_an_answer_in_a_few_sentences_of_a_mixed_paragraph_counts(tmp_path):
              "300-dimensional vectors too. After this lab I can build a text pipeline from "
              "tokenizer to model on my own, and next I want to learn how attention differs from "
              "recurrence.")
-    (tmp_path / "r.txt").write_text(f"Lab 5 - GloVe\n\n{mixed}\n", encoding="utf-8")
-    [grade] = assess_labs(read_submission("s", tmp_path / "r.txt"), REFLECTION)
-    assert {r.criterion.id for r in grade.results if r.points > 0} >= {"application", "growth"}
+    # A lab's heading over its one paragraph names no criterion: the sentences still answer.
+    for name, title in (("r.txt", "Lab 5 - GloVe"), ("r.md", "## Lab 5 - GloVe")):
+        (tmp_path / name).write_text(f"{title}\n\n{mixed}\n", encoding="utf-8")
+        [grade] = assess_labs(read_submission("s", tmp_path / name), REFLECTION)
+        assert {r.criterion.id for r in grade.results if r.points > 0} >= {
+            "application", "growth"}, name
 
 
 @needs_encoder

@@ -42,7 +42,7 @@ from itertools import zip_longest
 from pathlib import PurePosixPath
 
 from toolkit.grading.course_text import Authorship, authorship, mark_course_text
-from toolkit.grading.lab_split import named_lab, split_by_lab
+from toolkit.grading.lab_split import heading_lab, named_lab, split_by_lab
 from toolkit.grading.meaning import (
     FLOOR,
     Meaning,
@@ -897,10 +897,12 @@ class Answers(dict):
         self.sentences: dict[int, dict[str, list[str]]] = {}
 
 
-def answers_by_meaning(submission: Submission, meaning: Meaning) -> Answers | None:
+def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None = None
+                       ) -> Answers | None:
     """id() of each paragraph's first line -> the criteria it answers by meaning; its label
-    is a run-in label ("**Insights:** ...") or else the heading above it. ``None`` (the rules
-    decide) for a document of more than :data:`MAX_MEANING_PARAGRAPHS` paragraphs."""
+    is a run-in label ("**Insights:** ...") or else the heading above it, unless that heading
+    names ``lab`` (the part's title). ``None`` (the rules decide) for a document of more than
+    :data:`MAX_MEANING_PARAGRAPHS` paragraphs."""
     found = Answers()
     every = [text for doc in submission.documents for p in _paragraphs(doc)
              if enough_words(text := paragraph_text(p.lines))]
@@ -921,7 +923,11 @@ def answers_by_meaning(submission: Submission, meaning: Meaning) -> Answers | No
             count = under[id(paragraph.heading)]
             heading = paragraph.title if count <= MAX_LABELLED and (
                 count < len(paragraphs) or count == 1) else ""
-            units.append((text, run_in_label(text) or heading or None))
+            # The heading of this lab ("## Lab 3", "Lab 6 - BERT") names no criterion: its one
+            # paragraph is unlabelled prose, read sentence by sentence when it answers several
+            # (another lab's marker inside the part, "Lab 01: filters", stays a label).
+            label = run_in_label(text) or heading or None
+            units.append((text, None if lab and label and heading_lab(label) == lab else label))
         for paragraph, criteria, (text, label) in zip(paragraphs, meaning.assign(units), units,
                                                        strict=True):
             # An unlabelled paragraph may answer several criteria, a sentence or two each:
@@ -1057,7 +1063,7 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
                             f"none of the course's labs (similarity {other[0]:.2f} to the "
                             f"labs' objectives): another course's work? Its text earned no "
                             f"points; check it by hand")
-    answers = answers_by_meaning(submission, meaning) if meaning is not None else None
+    answers = answers_by_meaning(submission, meaning, lab) if meaning is not None else None
     untouched = _untouched(submission)
     # In an untouched draft, the facts it filled in from the run (``generated`` lines) show
     # that the run happened: only the criteria the run alone can show read them.
