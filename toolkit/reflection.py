@@ -187,8 +187,9 @@ def _model(model: dict) -> str:
     return text
 
 
-# A work's first author and year: "R. Socher et al. ... EMNLP 2013" -> ("socher", "2013").
-_AUTHOR = re.compile(r"\b([A-Z][a-z][\w'-]+)")
+# A work's first author (after the initials it opens with) and year: "R. Socher et al. ...
+# EMNLP 2013" -> ("socher", "2013"). A citation that opens otherwise is its own key.
+_AUTHOR = re.compile(r"^\s*(?:[A-Z]\.[\s-]*)+([A-Z][\w'-]+)")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
