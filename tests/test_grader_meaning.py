@@ -524,6 +524,20 @@ def test_one_generic_sentence_per_criterion_in_a_paragraph_is_no_answer(tmp_path
 
 
 @needs_encoder
+def test_a_missing_answer_is_said_to_be_missing_not_only_its_heading(tmp_path):
+    """By meaning an answer needs no heading: the feedback must not send the student to write
+    one ("no heading like insight") when no paragraph answers the criterion at all."""
+    text = ("## Roadblocks\n\nThe first Conv2D layer failed with a shape error because the "
+            "images had no channel axis; reshaping them to (28, 28, 1) fixed it after an hour "
+            "of reading the traceback.\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab03_cnn_mnist")
+    growth = grade.result("growth")
+    assert growth.points == 0
+    assert growth.evidence and all(e.startswith("no answer found: no paragraph means it")
+                                   for e in growth.evidence), growth.evidence
+
+
+@needs_encoder
 def test_an_answer_in_a_few_sentences_of_a_mixed_paragraph_counts(tmp_path):
     """Application, critical reflection and growth in one paragraph of three sentences."""
     mixed = ("I think this matters for anyone who sorts short texts, like the support tickets "

@@ -670,7 +670,11 @@ def _text_evidence(check: TextCheck, submission: Submission,
         best = max(outcomes, key=lambda o: o.student_words)
         return MISSING, [best.evidence] if best.evidence else [], None
     if check.headings:
-        return MISSING, [f"no heading like {', '.join(check.headings[:4])}"], None
+        headings = ", ".join(check.headings[:4])
+        if context.answers is not None:  # by meaning, an answer needs no heading
+            return MISSING, [f"no answer found: no paragraph means it, and none is under a "
+                             f"heading like {headings}"], None
+        return MISSING, [f"no heading like {headings}"], None
     wanted = ", ".join(check.keywords[:5]) or "the expected text"
     return MISSING, [f"no paragraph or table with: {wanted}"], None
 
