@@ -50,6 +50,7 @@ from toolkit.grading.meaning import (
     meaning_for,
     paragraph_text,
     run_in_label,
+    sentences_with_words,
     starts_answer,
     topic_texts,
 )
@@ -960,8 +961,7 @@ def answers_in_sentences(submission: Submission, meaning: Meaning, answers: Answ
     for document in submission.documents:
         for paragraph in _paragraphs(document):
             sentences = [part[:MAX_SENTENCE_CHARS]
-                         for part in SENTENCE_END.split(paragraph_text(paragraph.lines))
-                         if enough_words(part)]
+                         for part in sentences_with_words(paragraph_text(paragraph.lines))]
             if len(sentences) < 2:
                 continue
             key = id(paragraph.lines[0])

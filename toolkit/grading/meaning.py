@@ -158,6 +158,11 @@ def enough_words(text: str) -> bool:
     return len(WORD.findall(text)) >= MIN_WORDS
 
 
+def sentences_with_words(text: str) -> list[str]:
+    """The sentences of a paragraph long enough to be matched (:data:`MIN_WORDS` words)."""
+    return [part for part in SENTENCE_END.split(text) if enough_words(part)]
+
+
 @dataclass
 class Meaning:
     """The rubric's criteria as vectors, and the encoder that made them."""
@@ -245,7 +250,7 @@ class Meaning:
         means the criteria it is closest to, measured against the paragraph's other
         sentences; empty when fewer than :data:`MULTI_ANSWER_SENTENCES` sentences or fewer
         than :data:`MULTI_ANSWER_CRITERIA` criteria come out (a paragraph on one point)."""
-        sentences = [part for part in SENTENCE_END.split(text) if enough_words(part)]
+        sentences = sentences_with_words(text)
         if len(sentences) < MULTI_ANSWER_SENTENCES:
             return {}
         found: dict[str, list[str]] = {}
