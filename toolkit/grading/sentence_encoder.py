@@ -66,10 +66,14 @@ class SentenceEncoder:
     def _forward(self, token_ids: list[np.ndarray]) -> np.ndarray:
         import keras
 
-        # Rows rounded up to a multiple of 8 and the width to _LENGTH_STEP: few shapes to
-        # compile, and a worker asking for five texts does not pay for thirty-two.
+        # The width is rounded up to _LENGTH_STEP: few shapes to compile. TensorFlow traces
+        # its predict function once for any batch size (reduce_retracing), so a worker asking
+        # for three texts pays for three; JAX compiles each shape, so rows are rounded up to
+        # a multiple of 8 there.
         width = -(-max(len(ids) for ids in token_ids) // _LENGTH_STEP) * _LENGTH_STEP
-        ids = np.zeros((-(-len(token_ids) // 8) * 8, width), "int32")
+        rows = len(token_ids) if keras.backend.backend() == "tensorflow" \
+            else -(-len(token_ids) // 8) * 8
+        ids = np.zeros((rows, width), "int32")
         for row, pieces in enumerate(token_ids):
             ids[row, :len(pieces)] = pieces
         mask = ids != self.tokenizer.pad_id
