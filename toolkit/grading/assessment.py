@@ -76,6 +76,7 @@ from toolkit.grading.sample_lists import LIST_ITEM, count_samples, sample_lines
 from toolkit.grading.sentence_encoder import process_encoder
 from toolkit.grading.submission_facts import own_words, unfinished, untouched_drafts
 from toolkit.grading.submissions import IMAGE_SUFFIXES, Submission
+from toolkit.grading.topic_split import split_by_topic
 from toolkit.resources import load_syllabus
 
 MET, PARTIAL, MISSING, REVIEW = "met", "partial", "missing", "needs review"
@@ -1095,6 +1096,17 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
     """One grade per lab the submission covers (see :mod:`toolkit.grading.lab_split`);
     ``lab_map``: another course's lab markers (``--lab-map``)."""
     parts = split_by_lab(submission, lab_map)
+    meaning = meaning_for(rubric, process_encoder()) \
+        if len(parts) == 1 and not parts[0][0] and submission.documents else None
+    by_topic = split_by_topic(submission, meaning) if meaning is not None else None
+    if by_topic:  # sections headed by the week or the topic, each about another lab
+        parts = by_topic
+        for _, part in parts:
+            part.warnings.append(
+                f"the document names no lab, but its sections are about "
+                f"{len(parts)} labs ({', '.join(lab for lab, _ in parts)}): each is graded "
+                f"as the lab its text is closest to. If that is wrong, a 'Lab N' heading "
+                f"over each section names its lab")
     grades = [assess(part, rubric, lab=lab) for lab, part in parts]
     for grade in grades:
         grade.split = len(grades) > 1

@@ -163,6 +163,11 @@ def named_lab(texts: list[str], labs: list[str]) -> tuple[str, int, int] | None:
     return (lab, top, second) if top >= MIN_NAME_MENTIONS and top > 2 * second else None
 
 
+def names_in(text: str) -> list[str]:
+    """The labs whose model, data or method names the text uses, in syllabus order."""
+    return [lab for lab in _lab_ids() if (pattern := _name_pattern(lab)) and pattern.search(text)]
+
+
 def heading_lab(text: str, lab_map: LabMap | None = None) -> str | None:
     """The lab a heading starts with, if any."""
     found = _marker(Line(text, "", "heading", 1), _aliases(lab_map))
@@ -233,14 +238,22 @@ def top_level_markers(markers: list[Marker]) -> list[Marker]:
 
 def _split_document(document: Document, aliases: LabMap) -> dict[str | None, Document]:
     """``{lab: the document's part}``; ``None`` holds the lines before the first lab."""
-    parts: dict[str | None, Document] = {}
-    tops = {marker.index: marker for marker in top_level_markers(_markers(document, aliases))}
-    levels = [m.form[0] for m in tops.values() if m.form[0]]
+    tops = top_level_markers(_markers(document, aliases))
+    levels = [m.form[0] for m in tops if m.form[0]]
     level = min(levels) if levels and len(levels) == len(tops) else 0
+    return cut_document(document, {marker.index: marker.lab for marker in tops}, level)
+
+
+def cut_document(document: Document, starts: dict[int, str], level: int = 0
+                 ) -> dict[str | None, Document]:
+    """``{lab: the document's part}``: each line of ``starts`` (its index -> lab) opens that
+    lab's part; ``None`` holds the lines before the first. ``level``: the starts' heading
+    level, when they are all headings (a higher heading after them ends the lab's part)."""
+    parts: dict[str | None, Document] = {}
     current: str | None = None
     for index, line in enumerate(document.lines):
-        if index in tops:
-            current = tops[index].lab
+        if index in starts:
+            current = starts[index]
         elif level and line.kind == "heading" and current is not None and line.level < level:
             current = None  # a higher heading without a lab ends the lab's part
         part = parts.setdefault(current, Document(document.path, document.format))

@@ -1,0 +1,113 @@
+"""A document with one section per lab that names no lab: cut it at its headings by meaning.
+
+:mod:`toolkit.grading.lab_split` cuts a submission at lab markers ("L02:", "## Lab 3"). Some
+students head each lab's part by the week ("## Week 4") or by the lab's topic ("## Dropout
+lab", "## The BERT one"): no marker, so the whole document was graded as the one lab it is
+closest to, and two labs' answers earned one lab's points.
+
+:func:`split_by_topic` reads such a submission by meaning. It looks at the document's
+shallowest heading level used at least twice; each section under those headings (of
+:data:`~toolkit.grading.meaning.TOPIC_MIN_WORDS` words or more) must be clearly about one
+lab (:meth:`~toolkit.grading.meaning.Meaning.closest_lab`: ahead of every other lab by
+:data:`~toolkit.grading.meaning.LAB_MARGIN`), and at least two sections about two different
+labs. Where the SST-2 labs are too near in meaning for one to be clearly ahead, the lab names
+the section's heading and text use decide among them (``names`` in the syllabus: "The BERT
+one", TF-IDF). Then the document is cut at those headings; a short section (a heading with a line)
+stays with the section before it. A reflection whose headings are its answers ("Insights",
+"Challenges") is never cut: its sections are about the same lab, or too short and generic
+for any lab to be clearly ahead.
+
+Example:
+    >>> [(lab, len(part.documents)) for lab, part in split_by_topic(submission, meaning)]
+    [('lab04_bag_of_words', 1), ('lab06_bert_finetune', 1)]
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+from toolkit.grading.lab_split import cut_document, named_lab, names_in
+from toolkit.grading.meaning import TOPIC_MIN_WORDS, WORD, Meaning, paragraph_text
+from toolkit.grading.report_text import Document, Line
+from toolkit.grading.submissions import Submission
+
+MAX_SECTIONS = 12  # more sections than this under one heading level are no labs of a course
+
+
+def _section_starts(document: Document) -> tuple[list[int], int]:
+    """The line indexes of the shallowest heading level used twice or more, and that level."""
+    levels = Counter(line.level for line in document.lines if line.kind == "heading")
+    level = min((level for level, count in levels.items() if count >= 2), default=0)
+    starts = [index for index, line in enumerate(document.lines)
+              if line.kind == "heading" and line.level == level]
+    return (starts, level) if 2 <= len(starts) <= MAX_SECTIONS else ([], 0)
+
+
+def _section_texts(document: Document, start: int, end: int) -> list[str]:
+    """The paragraphs of a section: runs of prose and table lines between blanks and
+    headings."""
+    texts, current = [], []
+    for line in document.lines[start + 1:end] + [Line("", "", "blank")]:
+        if line.kind in ("prose", "table"):
+            current.append(line)
+        elif line.kind in ("blank", "heading") and current:
+            texts.append(paragraph_text(current))
+            current = []
+    return texts
+
+
+def _section_lab(heading: str, texts: list[str], meaning: Meaning) -> str | None:
+    """The lab a section is clearly about: by its meaning; or, among the labs near it in
+    meaning (the three SST-2 labs), the closest when its heading names it ("The BERT one"),
+    else the one whose names its heading and text use most (TF-IDF)."""
+    closest = meaning.closest_lab(texts)
+    if closest is not None:
+        return closest[0]
+    near = meaning.near_labs(texts)
+    if near and names_in(heading) == [near[0]]:
+        return near[0]  # the heading names the lab its text is closest to
+    named = named_lab([heading, *texts], near)
+    return named[0] if named is not None else None
+
+
+def lab_sections(document: Document, meaning: Meaning) -> tuple[dict[int, str], int]:
+    """``({heading line index: lab}, heading level)`` when the document's sections are about
+    two labs or more, else ``({}, 0)``."""
+    starts, level = _section_starts(document)
+    if not starts:
+        return {}, 0
+    ends = starts[1:] + [len(document.lines)]
+    found: dict[int, str] = {}
+    for start, end in zip(starts, ends, strict=True):
+        texts = _section_texts(document, start, end)
+        if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
+            continue  # too short to say: it stays with the section before it
+        lab = _section_lab(document.lines[start].text, texts, meaning)
+        if lab is None:
+            return {}, 0  # a long section about no lab in particular: not one lab per section
+        found[start] = lab
+    return (found, level) if len(set(found.values())) >= 2 else ({}, 0)
+
+
+def split_by_topic(submission: Submission, meaning: Meaning
+                   ) -> list[tuple[str, Submission]] | None:
+    """``[(lab id, part)]`` in lab order when a document of the submission holds sections
+    about two labs or more (see the module docstring), else ``None``."""
+    shared: list[Document] = []
+    documents: dict[str, list[Document]] = {}
+    for document in submission.documents:
+        starts, level = lab_sections(document, meaning)
+        if not starts:
+            shared.append(document)
+            continue
+        for lab, part in cut_document(document, starts, level).items():
+            if lab is None:
+                shared.append(part)  # the title and the lines before the first section
+            else:
+                documents.setdefault(lab, []).append(part)
+    if len(documents) < 2:
+        return None
+    return [(lab, replace(submission, documents=shared + documents[lab],
+                          warnings=list(submission.warnings)))
+            for lab in sorted(documents)]
