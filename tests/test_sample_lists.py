@@ -378,3 +378,12 @@ def test_settings_listed_in_a_fixed_order_are_no_samples():
     prose = ("Training loss fell while validation loss rose. Validation accuracy beat training "
              "accuracy early on. Loss curves show validation above training later.")
     assert count_samples(_lines(prose), TRUTH)[0] == 0
+
+
+def test_code_in_backticks_is_no_bracketed_label():
+    lines = [Line("- Challenges: a shape error in my model because I forgot the channel axis, "
+                  "fixed with `x[..., None]`.", "r.md:1", "prose")]
+    assert sample_lines(lines) == set()
+    sample = [Line("- the plot was thin, the acting worse -- model said positive (negative)",
+                   "r.md:2", "prose")]
+    assert sample_lines(sample) == {id(sample[0])}
