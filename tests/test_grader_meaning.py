@@ -589,3 +589,62 @@ def test_a_criterion_nothing_answered_is_found_in_a_sentence_that_says_it(tmp_pa
     (tmp_path / "r.md").write_text(f"# Lab 3 reflection\n\n{flat}\n", encoding="utf-8")
     [grade] = assess_labs(read_submission("s", tmp_path / "r.md"), REFLECTION)
     assert grade.result("critical").points == 0, grade.result("critical").evidence
+
+
+# --- sections per lab that name no lab; labels that name a criterion ---------------------
+
+WEEKS = """# Reflections
+
+## Week 2
+
+Dropout was the lesson for me. Without it the training accuracy of my dense network reached
+99.7% on MNIST by epoch 15 while the validation accuracy stalled at 98.0%; with a dropout rate
+of 0.3 the gap between the two learning curves shrank to half a point. Setting the dropout
+rate too high, 0.6, made the MLP underfit. I now read a pair of loss curves before I trust a
+test score, and next I want to compare L2 weight decay with dropout on Fashion-MNIST.
+
+## Week 6
+
+Fine-tuning BERT on SST-2 was the most impressive lab. The pretrained transformer reached 91%
+validation accuracy after two epochs, against 82% for my bag-of-words model, because its
+attention reads the whole sentence and handles negation. Fine-tuning all layers took eleven
+minutes on the GPU, while training only the classification head took two. The tokenizer split
+rare words into word pieces, and sentences longer than 128 tokens were cut.
+"""
+
+
+@needs_encoder
+def test_sections_headed_by_the_week_are_graded_as_the_labs_they_are_about(tmp_path):
+    grades = assess_labs(_report(tmp_path, WEEKS), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab02_mlp_dropout", "lab06_bert_finetune"]
+    assert all("its sections are about 2 labs" in " ".join(g.warnings) for g in grades)
+    dropout = next(grade for grade in grades if grade.lab == "lab02_mlp_dropout")
+    assert "BERT" not in " ".join(e for r in dropout.results for e in r.evidence)
+    # A one-lab reflection whose headings are its answers is never cut.
+    one_lab = ("# Lab 3\n\n## What I learned\n\n" + RUN_IN.split("**Looking back:** ")[1]
+               + "\n## Roadblocks\n\n" + RUN_IN.split("**Roadblocks:** ")[1].split("\n\n")[0])
+    assert len(assess_labs(_report(tmp_path, one_lab, "one.md"), REFLECTION)) == 1
+
+
+@needs_encoder
+def test_a_label_naming_the_criterion_counts_however_unlike_the_examples_its_text_is(tmp_path):
+    # An insight about photos (crop vs squash) resembles the rubric's examples of insights
+    # little; its label says what it answers.
+    text = ("# Lab 1\n\n- Insights: squash vs crop changed 2 of my 9 photos: a wide shot of my "
+            "bookshelf went from bookcase (0.58) to library (0.41), because VGG16 only ever saw "
+            "centre crops with normal proportions and a squashed bike has the wrong wheels.\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab01_vgg16_inference")
+    assert grade.result("insights").status == MET, grade.result("insights").evidence
+
+
+@needs_encoder
+def test_a_sentence_the_encoder_is_unsure_of_answers_only_with_its_cue(tmp_path):
+    # One paragraph, all insight: its opening and its numbers answer no other criterion.
+    text = ("# Lab 5\n\nso lab 5 was the glove one. the thing i didnt expect was that the "
+            "pretrained vectors were worse frozen, 75.9% test accuracy against 82.4% fine-tuned "
+            "and 81.8% random. i think its because glove puts good and bad right next to each "
+            "other, so the lstm on frozen vectors has to separate them by itself. also coverage "
+            "was 96% of the word types with the 50d file, the missing ones were mostly names.\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab05_glove_lstm")
+    assert grade.result("insights").status == MET
+    assert grade.result("growth").points == 0, grade.result("growth").evidence

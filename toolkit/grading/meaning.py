@@ -41,6 +41,11 @@ MARGIN = 0.06        # a paragraph may answer each criterion this close to its b
 CENTRE_FULLY = 5     # from this many paragraphs on, a document's mean is taken out in full
 LABEL_WEIGHT = 1.0   # how much a paragraph's label (heading, run-in label) adds to its text
 OPENING_WEIGHT = 0.5  # ... and the opening sentence of a paragraph without a label
+# A label this much closer to one criterion than to the others on average names it outright:
+# the criteria's own names ("Insights", "Critical reflection", "Big takeaway") are 0.22-0.38
+# closer; a student's wording ("Roadblocks", "Notes", "Thoughts") 0.18 or less.
+LABEL_NAMES = 0.20
+SENTENCE_CLEAR = 0.05  # a sentence means a criterion clearly: this far ahead of the next
 # A document below this (its best paragraphs) is not this assignment. On the tuning corpora an
 # essay on coffee houses scores 0.15, every report and reflection 0.49 or more -- and so does
 # a machine-learning report of another course (0.48): the floor only catches clear cases.
@@ -175,6 +180,7 @@ class Meaning:
     _scores: dict[str, np.ndarray] = field(default_factory=dict)
 
     labels: list[np.ndarray] = field(default_factory=list)  # per criterion: its names
+    cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # criterion -> its cues
 
     @classmethod
     def for_rubric(cls, rubric: Rubric, encoder) -> Meaning:
@@ -191,7 +197,8 @@ class Meaning:
             labels.append(encoder.encode([criterion.title] + ([names] if names else [])))
         rubric_topic = encoder.encode([c.title for c in rubric.criteria]
                                       + [e for c in rubric.criteria for e in c.examples])
-        return cls(encoder, criteria, vectors, rubric_topic=rubric_topic, labels=labels)
+        return cls(encoder, criteria, vectors, rubric_topic=rubric_topic, labels=labels,
+                   cues={c.id: tuple(c.cues) for c in rubric.criteria if c.cues})
 
     def assign(self, paragraphs: list[tuple[str, str | None]], *, one_to_one: bool = True
                ) -> list[set[str]]:
@@ -217,20 +224,26 @@ class Meaning:
         named = [(row, paragraphs[i][1], LABEL_WEIGHT) if paragraphs[i][1] else
                  (row, opening, OPENING_WEIGHT) for row, i in enumerate(usable)
                  if paragraphs[i][1] or (opening := opening_sentence(paragraphs[i][0]))]
+        says: dict[int, int] = {}  # row -> the criterion its label names outright
         if named:
             vectors = self.encoder.encode([label for _, label, _ in named])
             label_scores = np.stack([(v @ vectors.T).max(axis=0) for v in self.labels], axis=1)
             label_scores -= label_scores.mean(axis=1, keepdims=True)
             for (row, _, weight), extra in zip(named, label_scores, strict=True):
                 scores[row] += weight * extra
+                if weight == LABEL_WEIGHT and extra.max() >= LABEL_NAMES:
+                    says[row] = int(extra.argmax())
         opened = {row for row, _, weight in named if weight == OPENING_WEIGHT}
         for row, i in enumerate(usable):
             best = scores[row].max()
             # A paragraph whose opening sentence says what it answers answers that alone.
-            margin = 0.0 if row in opened else MARGIN
-            found[i] = {criterion for criterion, score, similarity
-                        in zip(self.criteria, scores[row], raw[row], strict=True)
-                        if score >= best - margin and similarity >= FLOOR}
+            close = 0.0 if row in opened else MARGIN
+            # A label naming the criterion ("Insights:") needs no floor: the student says what
+            # the text answers, however little it resembles the rubric's examples.
+            found[i] = {criterion for column, (criterion, score, similarity)
+                        in enumerate(zip(self.criteria, scores[row], raw[row], strict=True))
+                        if score >= best - close and (similarity >= FLOOR
+                                                      or says.get(row) == column)}
         if not one_to_one:
             return found
         # One to one: each criterion also takes the paragraph that answers it best when every
@@ -254,10 +267,19 @@ class Meaning:
         if len(sentences) < MULTI_ANSWER_SENTENCES:
             return {}
         found: dict[str, list[str]] = {}
-        for sentence, criteria in zip(sentences, self.assign(
-                [(sentence, None) for sentence in sentences], one_to_one=False), strict=True):
+        verdicts = self.assign([(sentence, None) for sentence in sentences], one_to_one=False)
+        raw = np.stack([self.scores(sentence) for sentence in sentences])
+        lead = raw - raw.mean(axis=0, keepdims=True)  # as assign measures a sentence
+        for row, (sentence, criteria) in enumerate(zip(sentences, verdicts, strict=True)):
             for criterion in criteria:
-                found.setdefault(criterion, []).append(sentence)
+                # The encoder is unsure of one sentence (a doubt full of numbers reads as an
+                # insight): where the rubric lists a criterion's cues, a sentence it does not
+                # clearly mean must say one.
+                column = self.criteria.index(criterion)
+                clear = lead[row, column] - np.delete(lead[row], column).max() >= SENTENCE_CLEAR
+                cues = self.cues.get(criterion, ())
+                if clear or not cues or any(re.search(cue, sentence, re.I) for cue in cues):
+                    found.setdefault(criterion, []).append(sentence)
         return found if len(found) >= MULTI_ANSWER_CRITERIA else {}
 
     def scores(self, text: str) -> np.ndarray:

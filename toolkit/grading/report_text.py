@@ -263,10 +263,17 @@ def count_words(lines: Iterable[Line]) -> int:
     return sum(len(WORD.findall(line.text)) for line in lines)
 
 
+# A number that names a lab, a week or a figure ("lab 5", "Week 4", "Figure 2") is no result.
+NAMED_BY_NUMBER = re.compile(r"\b(?:labs?|weeks?|parts?|modules?|units?|chapters?|sections?|"
+                             r"assignments?|exercises?|figures?|fig\.|tables?|steps?|"
+                             r"questions?|tasks?)\s{0,2}#?\s?\d+", re.I)
+
+
 def count_numbers(lines: Iterable[Line]) -> int:
-    """Numbers in digits (0.87, 92.5%) and in words ("four points below")."""
-    return sum(len(NUMBER.findall(line.text)) + len(NUMBER_WORD.findall(line.text))
-               for line in lines)
+    """Numbers in digits (0.87, 92.5%) and in words ("four points below"); not those that
+    name a lab, a week or a figure ("lab 5", "Figure 2")."""
+    return sum(len(NUMBER.findall(text)) + len(NUMBER_WORD.findall(text))
+               for line in lines if (text := NAMED_BY_NUMBER.sub(" ", line.text)))
 
 
 def _cells(row: str) -> list[str]:
