@@ -45,7 +45,7 @@ OPENING_WEIGHT = 0.5  # ... and the opening sentence of a paragraph without a la
 # the criteria's own names ("Insights", "Critical reflection", "Big takeaway") are 0.22-0.38
 # closer; a student's wording ("Roadblocks", "Notes", "Thoughts") 0.18 or less.
 LABEL_NAMES = 0.20
-SENTENCE_CLEAR = 0.05  # a sentence means a criterion clearly: this far ahead of the next
+SENTENCE_CLEAR = 0.02  # a sentence means a criterion clearly: this far ahead of the next one
 # A document below this (its best paragraphs) is not this assignment. On the tuning corpora an
 # essay on coffee houses scores 0.15, every report and reflection 0.49 or more -- and so does
 # a machine-learning report of another course (0.48): the floor only catches clear cases.
