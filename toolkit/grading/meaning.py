@@ -45,7 +45,6 @@ OPENING_WEIGHT = 0.5  # ... and the opening sentence of a paragraph without a la
 # the criteria's own names ("Insights", "Critical reflection", "Big takeaway") are 0.22-0.38
 # closer; a student's wording ("Roadblocks", "Notes", "Thoughts") 0.18 or less.
 LABEL_NAMES = 0.20
-SENTENCE_CLEAR = 0.02  # a sentence means a criterion clearly: this far ahead of the next one
 # A document below this (its best paragraphs) is not this assignment. On the tuning corpora an
 # essay on coffee houses scores 0.15, every report and reflection 0.49 or more -- and so does
 # a machine-learning report of another course (0.48): the floor only catches clear cases.
@@ -180,7 +179,9 @@ class Meaning:
     _scores: dict[str, np.ndarray] = field(default_factory=dict)
 
     labels: list[np.ndarray] = field(default_factory=list)  # per criterion: its names
-    cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # criterion -> its cues
+    # The criteria a student answers in one place (those with ``cues``: a reflection's answers),
+    # unlike a report's facts (task, data, hardware), which may be spread over paragraphs.
+    answered_once: frozenset[str] = frozenset()
 
     @classmethod
     def for_rubric(cls, rubric: Rubric, encoder) -> Meaning:
@@ -198,7 +199,7 @@ class Meaning:
         rubric_topic = encoder.encode([c.title for c in rubric.criteria]
                                       + [e for c in rubric.criteria for e in c.examples])
         return cls(encoder, criteria, vectors, rubric_topic=rubric_topic, labels=labels,
-                   cues={c.id: tuple(c.cues) for c in rubric.criteria if c.cues})
+                   answered_once=frozenset(c.id for c in rubric.criteria if c.cues))
 
     def assign(self, paragraphs: list[tuple[str, str | None]], *, one_to_one: bool = True
                ) -> list[set[str]]:
@@ -237,12 +238,12 @@ class Meaning:
         for row, i in enumerate(usable):
             best = scores[row].max()
             # A paragraph whose opening sentence says what it answers answers that alone.
-            close = 0.0 if row in opened else MARGIN
+            margin = 0.0 if row in opened else MARGIN
             # A label naming the criterion ("Insights:") needs no floor: the student says what
             # the text answers, however little it resembles the rubric's examples.
             found[i] = {criterion for column, (criterion, score, similarity)
                         in enumerate(zip(self.criteria, scores[row], raw[row], strict=True))
-                        if score >= best - close and (similarity >= FLOOR
+                        if score >= best - margin and (similarity >= FLOOR
                                                       or says.get(row) == column)}
         if not one_to_one:
             return found
@@ -267,19 +268,10 @@ class Meaning:
         if len(sentences) < MULTI_ANSWER_SENTENCES:
             return {}
         found: dict[str, list[str]] = {}
-        verdicts = self.assign([(sentence, None) for sentence in sentences], one_to_one=False)
-        raw = np.stack([self.scores(sentence) for sentence in sentences])
-        lead = raw - raw.mean(axis=0, keepdims=True)  # as assign measures a sentence
-        for row, (sentence, criteria) in enumerate(zip(sentences, verdicts, strict=True)):
+        for sentence, criteria in zip(sentences, self.assign(
+                [(sentence, None) for sentence in sentences], one_to_one=False), strict=True):
             for criterion in criteria:
-                # The encoder is unsure of one sentence (a doubt full of numbers reads as an
-                # insight): where the rubric lists a criterion's cues, a sentence it does not
-                # clearly mean must say one.
-                column = self.criteria.index(criterion)
-                clear = lead[row, column] - np.delete(lead[row], column).max() >= SENTENCE_CLEAR
-                cues = self.cues.get(criterion, ())
-                if clear or not cues or any(re.search(cue, sentence, re.I) for cue in cues):
-                    found.setdefault(criterion, []).append(sentence)
+                found.setdefault(criterion, []).append(sentence)
         return found if len(found) >= MULTI_ANSWER_CRITERIA else {}
 
     def scores(self, text: str) -> np.ndarray:
