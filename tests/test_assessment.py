@@ -399,6 +399,8 @@ class StandIn:
     """The encoder's verdicts, scripted: labels and words say which criterion a paragraph
     answers; ``topic``: the report's similarity to the lab; ``other``: another course's."""
 
+    answered_once = frozenset()  # the report rubric: no criterion with cues
+
     def __init__(self, topic: float = 0.9, other=None):
         self.topic, self.other, self.prepared, self.units = topic, other, [], []
 
