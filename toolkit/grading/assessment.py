@@ -793,12 +793,15 @@ def assess_requirement(requirement: Requirement, submission: Submission,
     text_counts = not (requirement.notebook and (submission.runs or submission.notebooks))
     if requirement.text is not None and text_counts:
         status, evidence, unit = _text_evidence(requirement.text, submission, context)
+        # The criterion's next requirement reads the same answer ("1.5 more when it is
+        # specific"), also one under review: a two-word answer is not made specific by a
+        # paragraph elsewhere.
+        if status in (MET, REVIEW) and context is not None and unit is not None:
+            unit = context.origins.get(id(unit.lines[0]), unit) if unit.lines else unit
+            context.found_lines.update(id(line) for line in unit.lines)
+            context.near.extend((doc, section) for doc in submission.documents
+                                for section in _containing(doc, unit))
         if status == MET:
-            if context is not None and unit is not None:
-                unit = context.origins.get(id(unit.lines[0]), unit) if unit.lines else unit
-                context.found_lines.update(id(line) for line in unit.lines)
-                context.near.extend((doc, section) for doc in submission.documents
-                                    for section in _containing(doc, unit))
             return RequirementResult(requirement, MET, evidence)
         (review if status == REVIEW else notes).extend(evidence)
         if context is not None and status == MISSING:
