@@ -50,9 +50,10 @@ READ_KINDS = ("prose", "table", "generated", "output")
 TRUTH_WORDS = ("true", "truth", "gold", "actual", "label", "expected", "correct")
 # A label naming the model's answer ("Predicted Label:", "Model said:") is not the truth.
 _PREDICTION = re.compile(r"\b(pred|model\b|guess|output|classified|says?\b|said)", re.I)
+# Code in backticks ("`x[..., None]`"): its brackets hold no label.
+_CODE_SPAN = re.compile(r"`[^`\n]{0,200}`")
 # A label in brackets ("[negative; should be positive]", "(positive)"), not a measurement
 # ("(528 MB)", "(~90%)").
-_CODE_SPAN = re.compile(r"`[^`\n]{0,200}`")
 _BRACKETED = re.compile(r"[\[(](?![\s~\u2248<>]*\d[\d.,]*\s*(?:%|[A-Za-z]{1,3}\b))[^\])]{2,80}[\])]")
 # Where a sentence or clause of prose holding a quoted sample ends.
 _CLAUSE_END = re.compile(r"(?<=[.!?;])\s+")
@@ -299,7 +300,6 @@ def _arrow_items(lines: Sequence[Line]) -> tuple[int, Line | None]:
 def _shows_sample(item: list[Line], truth_words: Sequence[str]) -> bool:
     """A list item naming the truth, or the prediction with a label in brackets."""
     text = " ".join(line.text for line in item)
-    # Code in backticks is no label: "fixed the shape with `x[..., None]`"
     return _names_truth(text, truth_words) or bool(
         _PREDICTION.search(text) and _BRACKETED.search(_CODE_SPAN.sub(" ", text)))
 
