@@ -29,7 +29,7 @@ from dataclasses import replace
 
 from toolkit.grading.lab_split import cut_document, named_lab, names_in
 from toolkit.grading.meaning import TOPIC_MIN_WORDS, WORD, Meaning, paragraph_text
-from toolkit.grading.report_text import Document, Line
+from toolkit.grading.report_text import Document
 from toolkit.grading.submissions import Submission
 
 MAX_SECTIONS = 12  # more sections than this under one heading level are no labs of a course
@@ -45,16 +45,9 @@ def _section_starts(document: Document) -> tuple[list[int], int]:
 
 
 def _section_texts(document: Document, start: int, end: int) -> list[str]:
-    """The paragraphs of a section: runs of prose and table lines between blanks and
-    headings."""
-    texts, current = [], []
-    for line in document.lines[start + 1:end] + [Line("", "", "blank")]:
-        if line.kind in ("prose", "table"):
-            current.append(line)
-        elif line.kind in ("blank", "heading") and current:
-            texts.append(paragraph_text(current))
-            current = []
-    return texts
+    """The paragraphs of the section whose heading is line ``start`` (up to line ``end``)."""
+    section = Document(document.path, document.format, document.lines[start + 1:end])
+    return [text for block in section.blocks() if (text := paragraph_text(block.lines))]
 
 
 def _section_lab(heading: str, texts: list[str], meaning: Meaning) -> str | None:
