@@ -938,17 +938,15 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             label = run_in_label(text) or heading or None
             units.append((text, None if lab and label and heading_lab(label) == lab else label))
         meant = meaning.assign(units)
-        for number, (paragraph, criteria, (text, label)) in enumerate(zip(
-                paragraphs, meant, units, strict=True)):
+        # A criterion a paragraph answers as a whole is answered there, not by a sentence of
+        # another paragraph (an insight's numbers read as a doubt).
+        answered = meaning.answered_once & set().union(*meant)
+        for paragraph, criteria, (text, label) in zip(paragraphs, meant, units, strict=True):
             # An unlabelled paragraph may answer several criteria, a sentence or two each:
-            # an answer its whole text does not mean is then its sentences (answer_in). A
-            # criterion another paragraph answers as a whole is answered there, not by a
-            # sentence of this one (an insight's numbers read as a doubt).
-            elsewhere = meaning.answered_once & set().union(
-                *(m for other, m in enumerate(meant) if other != number))
+            # an answer its whole text does not mean is then its sentences (answer_in).
             parts = {criterion: sentences for criterion, sentences in (
                 meaning.by_sentence(text) if label is None else {}).items()
-                if criterion in criteria or criterion not in elsewhere}
+                if criterion in criteria or criterion not in answered}
             found[id(paragraph.lines[0])] = criteria | set(parts)
             if only := {c: s for c, s in parts.items() if c not in criteria}:
                 found.sentences[id(paragraph.lines[0])] = only
