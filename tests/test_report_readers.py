@@ -129,6 +129,18 @@ def test_numbers_in_words_stems_and_synonyms():
     assert "incorrect" in hypothesis.headings  # from the rubric's [synonyms] table
 
 
+def test_a_plan_a_guess_and_a_dataset_name_report_no_numbers():
+    def numbers(*text):
+        return count_numbers(plain_document("r.md", ["\n".join(text)]).lines)
+
+    assert numbers("What I'll report for each run: test accuracy and 10+ misclassified",
+                   "sentences. My guess before running: maybe 82-84% for the best one.") == 0
+    assert numbers("Test accuracy on SST-2 was 81.2%; next I will train for 20 epochs.") == 1
+    assert numbers("Top-5 accuracy on the GPT-2 features: 71%.") == 1
+    # The same sentence with a result before the plan still reports its result.
+    assert numbers("I reached 91.2% and next I will try a dropout of 0.5.") == 1
+
+
 def test_rubric_synonyms_are_checked(tmp_path):
     text = (RUBRIC.path.read_text(encoding="utf-8")
             .replace('misclassif = ["incorrect"', 'misclassif = [3, "incorrect"'))

@@ -269,11 +269,47 @@ NAMED_BY_NUMBER = re.compile(r"\b(?:labs?|weeks?|parts?|modules?|units?|chapters
                              r"questions?|tasks?)\s{0,2}#?\s?\d+", re.I)
 
 
+# A number joined to a name by a hyphen names a dataset, a model or a metric ("SST-2",
+# "GPT-2", "top-5"): it is no result.
+NAME_WITH_NUMBER = re.compile(r"\b[A-Za-z]+-\d+\b")
+# What a sentence says from here on is a plan or a guess, not a measurement: "What I'll
+# report: ... 10+ samples", "My guess before running: 82-84%", "I will train for 20 epochs".
+PLANNED = re.compile(r"\b(will|going to|(i|we) plan|plann(ed|ing)|intend\w*|my guess|"
+                     r"(i|we) expect|(i|we) hope|if time allows)\b|\w['’]ll\b", re.I)
+
+
+def _measured(text: str) -> str:
+    """``text`` without what each sentence says after a plan or a guess begins."""
+    return " ".join(sentence[:match.start()] if (match := PLANNED.search(sentence)) else sentence
+                    for sentence in SENTENCE_END.split(text))
+
+
+def _runs_of_text(lines: Iterable[Line]) -> Iterable[str]:
+    """The texts whose numbers count: a paragraph's prose lines joined (a sentence may wrap
+    over lines), every other line alone (a table row is no sentence)."""
+    prose: list[str] = []
+    for line in lines:
+        if line.kind == "prose":
+            prose.append(line.text)
+            continue
+        if prose:
+            yield " ".join(prose)
+            prose = []
+        yield line.text
+    if prose:
+        yield " ".join(prose)
+
+
 def count_numbers(lines: Iterable[Line]) -> int:
-    """Numbers in digits (0.87, 92.5%) and in words ("four points below"); not those that
-    name a lab, a week or a figure ("lab 5", "Figure 2")."""
-    return sum(len(NUMBER.findall(text)) + len(NUMBER_WORD.findall(text))
-               for line in lines if (text := NAMED_BY_NUMBER.sub(" ", line.text)))
+    """Numbers in digits (0.87, 92.5%) and in words ("four points below") that report a
+    result: not those that name a lab, a week, a figure or a dataset ("lab 5", "Figure 2",
+    "SST-2"), nor those a sentence gives after it turns to a plan or a guess ("I'll report
+    10+ samples")."""
+    total = 0
+    for text in _runs_of_text(lines):
+        text = _measured(NAME_WITH_NUMBER.sub(" ", NAMED_BY_NUMBER.sub(" ", text)))
+        total += len(NUMBER.findall(text)) + len(NUMBER_WORD.findall(text))
+    return total
 
 
 def _cells(row: str) -> list[str]:
