@@ -167,22 +167,34 @@ def compare(name: str, grade: StudentGrade, submission: Submission, expected: di
 def run_benchmark(corpus: Path = CORPUS, rubric: Rubric | None = None, *,
                   one_lab: bool = True) -> list[ReportResult]:
     """One result per report of ``corpus``, or per lab part of a document with ``[[part]]``s.
-    ``one_lab``: a report the grader splits into several labs stops the benchmark (the tuning
-    set); otherwise the grade of the instructor's lab (or the first) is compared and the split
-    is noted (the held-out set)."""
+    ``one_lab``: a report the grader splits into other labs than the instructor's stops the
+    benchmark (the tuning set); otherwise the grade of the instructor's lab (or the next
+    unpaired one) is compared, a lab part the grader did not find scores 0, and the split is
+    noted (the held-out set and any other corpus)."""
     rubric = rubric or load_rubric()
     results = []
     for toml in sorted(corpus.glob("*.toml")):
         expected, submission, grades = graded(toml, rubric)
-        if "part" in expected:  # a tuning reflection covering several labs
-            for part in expected["part"]:
-                found = [g for g in grades if g.lab == part.get("lab")]
-                if len(found) != 1:
-                    raise SystemExit(f"{toml.stem} {part.get('lab')}: the grader found "
+        if "part" in expected:  # a reflection covering several labs
+            labs = [part.get("lab") for part in expected["part"]]
+            pairs, spare = pair_sections(labs, grades)
+            for part, (lab, grade) in zip(expected["part"], pairs):
+                if one_lab and (grade is None or grade.lab != lab):
+                    raise SystemExit(f"{toml.stem} {lab}: the grader found "
                                      f"{len(grades)} labs "
                                      f"({', '.join(g.lab or '?' for g in grades)})")
-                results.append(compare(f"{toml.stem} {part['lab']}", found[0], submission,
-                                       part, rubric))
+                name = f"{toml.stem} {lab}"
+                if grade is None:
+                    results.append(ungraded(name, part, rubric))
+                    continue
+                result = compare(name, grade, submission, part, rubric)
+                if grade.lab != lab:
+                    result.disagreements.insert(0, f"graded as {grade.lab or 'one document'}")
+                results.append(result)
+            if spare:
+                results[-1].disagreements.append(
+                    "the grader also graded " + ", ".join(f"{g.lab or '?'} ({g.total:g})"
+                                                          for g in spare))
             continue
         if len(grades) != 1 and one_lab:
             raise SystemExit(f"{toml.name}: the grader found {len(grades)} labs in one report")
@@ -318,8 +330,9 @@ def print_heldout(show_details: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=None,
-                        help="the tuning folder (default tests/data/reports, with "
-                             "--reflections tests/data/reflections)")
+                        help="the folder to grade (default the tuning set: tests/data/reports, "
+                             "with --reflections tests/data/reflections); a lab the grader "
+                             "misses in another folder scores 0 and is noted")
     parser.add_argument("--reflections", action="store_true",
                         help="tuning set: grade the reflections with the reflection rubric")
     parser.add_argument("--set", choices=["tuning", "heldout", "both"], default="tuning",
@@ -337,7 +350,9 @@ def main(argv: list[str] | None = None) -> int:
             shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
             print(f"== tuning {'reflections' if args.reflections else 'reports'} ({shown}) ==")
         rubric = load_rubric(REFLECTION_RUBRIC) if args.reflections else load_rubric()
-        results = run_benchmark(corpus, rubric)
+        # Another corpus than the tuning set is read like the held-out set: a lab the grader
+        # did not find is a miss to count, not a reason to stop.
+        results = run_benchmark(corpus, rubric, one_lab=args.corpus is None)
         print(table(results, "lab part" if args.reflections else "report"))
         if args.details and details(results):
             print(details(results))
