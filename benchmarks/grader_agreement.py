@@ -178,7 +178,7 @@ def run_benchmark(corpus: Path = CORPUS, rubric: Rubric | None = None, *,
         if "part" in expected:  # a reflection covering several labs
             labs = [part.get("lab") for part in expected["part"]]
             pairs, spare = pair_sections(labs, grades)
-            for part, (lab, grade) in zip(expected["part"], pairs):
+            for part, (lab, grade) in zip(expected["part"], pairs, strict=True):
                 if one_lab and (grade is None or grade.lab != lab):
                     raise SystemExit(f"{toml.stem} {lab}: the grader found "
                                      f"{len(grades)} labs "
