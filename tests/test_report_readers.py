@@ -15,7 +15,7 @@ from toolkit.grading.assessment import MET, MISSING, NOT_THIS_ASSIGNMENT, assess
 from toolkit.grading.course_text import course_fingerprint, is_course_text
 from toolkit.grading.docx_reader import MAX_UNPACKED_BYTES, DocxError, docx_document
 from toolkit.grading.html_reader import html_document
-from toolkit.grading.report_text import count_numbers, mentions, plain_document
+from toolkit.grading.report_text import count_numbers, mentions, parse_markdown, plain_document
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.sample_lists import count_samples, sample_lines
 from toolkit.grading.submissions import read_submission
@@ -139,6 +139,17 @@ def test_a_plan_a_guess_and_a_dataset_name_report_no_numbers():
     assert numbers("Top-5 accuracy on the GPT-2 features: 71%.") == 1
     # The same sentence with a result before the plan still reports its result.
     assert numbers("I reached 91.2% and next I will try a dropout of 0.5.") == 1
+
+
+def test_a_bold_list_item_over_nested_items_is_their_heading():
+    text = ("- **Insights**\n  - I did not know how much VGG16 depends on preprocessing.\n"
+            "- **Growth**\n\n  - I can load a pretrained model now.\n"
+            "- **Adam**\n- **SGD**: slower\n")
+    lines, _ = parse_markdown(text, str)
+    assert [(line.text, line.kind) for line in lines if line.kind == "heading"] == [
+        ("Insights", "heading"), ("Growth", "heading")]
+    # A bold item with no items nested under it is an item of the list, not a heading.
+    assert [line.text for line in lines][-2:] == ["- **Adam**", "- **SGD**: slower"]
 
 
 def test_rubric_synonyms_are_checked(tmp_path):

@@ -31,6 +31,10 @@ TEXT_KINDS = ("prose", "table", "generated", "output")  # what keyword and numbe
 # each "![" or "<img" with a bounded pattern (see _images), never across a whole long line.
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<title>[^*_]{1,80}?)\1(?:\s*:)?\s*$")
+# A list item that is only a bold phrase ("- **Growth**"): a heading when items nested below
+# it hold what it labels.
+_LIST_ITEM = re.compile(r"^\s*([-*+]|\d{1,3}[.)])\s+\S")
+_BOLD_ITEM = re.compile(r"^(?P<indent>\s*)[-*+]\s+(\*\*|__)(?P<title>[^*_]{1,80}?)\2(?:\s*:)?\s*$")
 MAX_HEADING_CHARS = 500
 MAX_IMAGES_PER_LINE = 200
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -365,11 +369,22 @@ def _markdown_kind(stripped: str, generated: frozenset[str]) -> str:
     return "prose"
 
 
+def _labelled_list(raw: str, below: list[str]) -> re.Match | None:
+    """``raw`` as a bold list item whose next line (blank lines aside) is an item nested
+    under it: "- **Challenges**" over "  - The download broke twice ..."."""
+    item = _BOLD_ITEM.match(raw)
+    following = next((row for row in below[:5] if row.strip()), "")
+    indent = len(following) - len(following.lstrip())
+    return item if item and indent > len(item["indent"]) and _LIST_ITEM.match(following) \
+        else None
+
+
 def parse_markdown(text: str, where: Callable[[int], str], *,
                    generated: frozenset[str] = frozenset()) -> tuple[list[Line], list[ImageRef]]:
     """Lines and images of Markdown text; ``where(n)`` names line ``n`` (1-based)."""
     lines, images, in_code = [], [], False
-    for number, raw in enumerate(text.splitlines(), 1):
+    rows = text.splitlines()
+    for number, raw in enumerate(rows, 1):
         place = where(number)
         if _FENCE.match(raw):
             in_code = not in_code
@@ -380,7 +395,7 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
             continue
         short = len(raw) <= MAX_HEADING_CHARS
         heading = _HEADING.match(raw) if short else None
-        bold = _BOLD_LINE.match(raw) if short else None
+        bold = (_BOLD_LINE.match(raw) or _labelled_list(raw, rows[number:])) if short else None
         if heading:
             title = heading.group(2).rstrip().rstrip("#").rstrip()  # "## Results ##"
             lines.append(Line(title, place, "heading", len(heading.group(1))))
