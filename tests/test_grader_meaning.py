@@ -666,3 +666,19 @@ def test_a_short_answer_is_not_made_specific_by_a_paragraph_elsewhere(tmp_path):
     grade = assess(_report(tmp_path, text), REFLECTION, lab="lab04_bag_of_words")
     assert grade.result("insights").status == MET
     assert grade.result("application").points == 0, grade.result("application").evidence
+
+
+@needs_encoder
+def test_beside_the_students_own_label_a_line_labelled_otherwise_is_no_answer(tmp_path):
+    # The student labelled the critical reflection and left it empty; a results line under a
+    # label of its own resembles a doubt about the run, but says what the results were.
+    text = ("# Lab 3\n\n"
+            "- Insights: my CNN reached 99.1% test accuracy after 8 epochs against 98.0% for "
+            "the MLP of lab 2, with a third of the parameters, because the filters are shared.\n"
+            "- Per digit: the weakest class was 8 at 98.2%, the most common confusions were "
+            "4 as 9 and 3 as 5, and I am not sure I would have read some of them right myself.\n"
+            "- Challenges: one epoch took 95 s on my laptop, so I cut the run to 8 epochs.\n"
+            "- Critical reflection: -\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab03_cnn_mnist")
+    assert grade.result("insights").status == MET
+    assert grade.result("critical").points == 0, grade.result("critical").evidence

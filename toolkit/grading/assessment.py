@@ -543,7 +543,9 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
         seen = {id(p.lines[0]) for _, p in found if p.lines}
         found += [(doc, context.answer_in(p, check)) for doc in documents for p in _paragraphs(doc)
                   if context.means(p) and id(p.lines[0]) not in seen
-                  and not _under_anothers_heading(p, check, context)]
+                  and not _under_anothers_heading(p, check, context)
+                  and not (isinstance(context.answers, Answers)
+                           and context.answers.labelled_otherwise(p, context.criterion))]
     return found
 
 
@@ -904,6 +906,22 @@ class Answers(dict):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sentences: dict[int, dict[str, list[str]]] = {}
+        # id() of a labelled paragraph's first line -> the criterion its label names ("" for
+        # none: "Per class:", "Results:"); ``labelled``: the criteria some label names.
+        self.label_of: dict[int, str] = {}
+        self.labelled: set[str] = set()
+
+    def labelled_otherwise(self, paragraph: Section, criterion: str) -> bool:
+        """The student labelled an answer as ``criterion`` ("Critical reflection: -", also
+        left empty), and this paragraph's label says it is something else ("- Per class:
+        worst was 9 ..."): then it is no answer to ``criterion``, whatever it resembles."""
+        key = id(paragraph.lines[0]) if paragraph.lines else 0
+        return criterion in self.labelled and self.label_of.get(key, criterion) != criterion
+
+
+def _label_of(text: str) -> str | None:
+    """The run-in label a paragraph or line opens with, also one left empty ("Growth:")."""
+    return run_in_label(text + " ")
 
 
 def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None = None
@@ -913,14 +931,19 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
     names ``lab`` (the part's title). ``None`` (the rules decide) for a document of more than
     :data:`MAX_MEANING_PARAGRAPHS` paragraphs."""
     found = Answers()
-    every = [text for doc in submission.documents for p in _paragraphs(doc)
-             if enough_words(text := paragraph_text(p.lines))]
+    texts = [paragraph_text(p.lines) for doc in submission.documents for p in _paragraphs(doc)]
+    every = [text for text in texts if enough_words(text)]
     if len(every) > MAX_MEANING_PARAGRAPHS:  # a crafted file: its text is judged by the rules
         return None
-    labels = [run_in_label(text) or "" for text in every] + [
-        line.text[:200] for doc in submission.documents for line in doc.lines
-        if line.kind == "heading"][:MAX_MEANING_PARAGRAPHS]
+    # Every label the student wrote, on any line: one left empty ("- Critical reflection: -",
+    # joined to the answer above) still says where that answer is.
+    line_labels = [label for doc in submission.documents for line in doc.lines
+                   if line.kind == "prose" and (label := _label_of(line.text))]
+    labels = (line_labels + [line.text[:200] for doc in submission.documents
+                             for line in doc.lines if line.kind == "heading"]
+              )[:MAX_MEANING_PARAGRAPHS]
     meaning.prepare(every, labels)  # one request for the whole submission
+    own_labels: dict[int, str] = {}  # id() of a labelled paragraph's first line -> its label
     for document in submission.documents:
         paragraphs = [p for p in _paragraphs(document) if p.lines]
         under = Counter(id(p.heading) for p in paragraphs if p.heading is not None)
@@ -938,6 +961,9 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             label = run_in_label(text) or heading or None
             units.append((text, None if lab and label and heading_lab(label) == lab else label))
         meant = meaning.assign(units)
+        for paragraph, (text, label) in zip(paragraphs, units, strict=True):
+            if own := label or _label_of(text):
+                own_labels[id(paragraph.lines[0])] = own
         # A criterion a paragraph answers as a whole is answered there, not by a sentence of
         # another paragraph (an insight's numbers read as a doubt).
         answered = meaning.answered_once & set().union(*meant)
@@ -950,6 +976,10 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             found[id(paragraph.lines[0])] = criteria | set(parts)
             if only := {c: s for c, s in parts.items() if c not in criteria}:
                 found.sentences[id(paragraph.lines[0])] = only
+    names = meaning.names(list(own_labels.values()) + line_labels[:MAX_MEANING_PARAGRAPHS])
+    # names: the paragraphs' labels first, then every line's
+    found.label_of = {key: name or "" for key, name in zip(own_labels, names, strict=False)}
+    found.labelled = {name for name in names if name}
     return found
 
 

@@ -257,6 +257,18 @@ class Meaning:
                 found[usable[row]].add(self.criteria[column])
         return found
 
+    def names(self, labels: list[str]) -> list[str | None]:
+        """The criterion each label names outright (:data:`LABEL_NAMES` closer to it than to
+        the mean of the criteria: "Critical reflection", "Roadblocks"?), or None ("Per
+        class", "Results")."""
+        if not labels or not self.criteria:
+            return [None] * len(labels)
+        vectors = self.encoder.encode(labels)
+        scores = np.stack([(v @ vectors.T).max(axis=0) for v in self.labels], axis=1)
+        scores -= scores.mean(axis=1, keepdims=True)
+        return [self.criteria[int(row.argmax())] if row.max() >= LABEL_NAMES else None
+                for row in scores]
+
     def by_sentence(self, text: str) -> dict[str, list[str]]:
         """The criteria a paragraph answers sentence by sentence, when it answers several,
         each with its sentences: one paragraph per lab ("This lab showed me ... The hardest
