@@ -152,6 +152,14 @@ def test_a_bold_list_item_over_nested_items_is_their_heading():
     assert [line.text for line in lines][-2:] == ["- **Adam**", "- **SGD**: slower"]
 
 
+def test_a_long_question_set_in_bold_on_its_own_line_is_a_heading():
+    text = ("**2. What was hard, and what did I do about it?**\n\nThe lemmatizer crashed.\n\n"
+            "**This line in bold is a sentence of more than ten words, not a title.**\n")
+    lines, _ = parse_markdown(text, str)
+    assert [line.text for line in lines if line.kind == "heading"] == [
+        "2. What was hard, and what did I do about it?"]
+
+
 def test_rubric_synonyms_are_checked(tmp_path):
     text = (RUBRIC.path.read_text(encoding="utf-8")
             .replace('misclassif = ["incorrect"', 'misclassif = [3, "incorrect"'))

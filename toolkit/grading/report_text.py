@@ -399,7 +399,10 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
         if heading:
             title = heading.group(2).rstrip().rstrip("#").rstrip()  # "## Results ##"
             lines.append(Line(title, place, "heading", len(heading.group(1))))
-        elif bold and len(bold["title"].split()) <= 10 and not _TODO.search(raw):
+        # A bold line of ten words at most is a title; a question set in bold on its own line
+        # ("**2. What was hard, and what did I do about it?**") heads its answer, however long.
+        elif bold and (len(bold["title"].split()) <= 10 or bold["title"].rstrip().endswith("?")) \
+                and not _TODO.search(raw):
             lines.append(Line(bold["title"].strip(), place, "heading", 7))
         else:
             lines.append(Line(raw, place, _markdown_kind(raw.strip(), generated)))
