@@ -682,3 +682,58 @@ def test_beside_the_students_own_label_a_line_labelled_otherwise_is_no_answer(tm
     grade = assess(_report(tmp_path, text), REFLECTION, lab="lab03_cnn_mnist")
     assert grade.result("insights").status == MET
     assert grade.result("critical").points == 0, grade.result("critical").evidence
+
+
+TWO_TOPICS = """Reflection labs 2 and 5 - Dmitri P.
+
+MLP with dropout
+What I learn: without dropout the validation loss is lowest at epoch 5 and then go up to 0.11, but accuracy stay 98.1%. With dropout 0.2 the test accuracy was 98.4%, the best.
+Difficulty: the sweep of four rates take 40 minutes on my computer, I had to run it in the night.
+Doubt: only one seed, 0.1 and 0.2 are only 13 images different on test set, so maybe not real.
+
+GloVe and LSTM
+What I learn: frozen GloVe vectors gave 76.4% and fine-tuned 81.9%, because good and bad are neighbours in GloVe, the model cannot move them apart when frozen.
+Difficulty: padding and masking was confusing, the first model predict positive for everything until I use post padding with mask.
+Doubt: I use only 100d vectors, maybe 300d is better, I did not test.
+"""
+
+
+@needs_encoder
+def test_a_short_section_whose_title_names_the_lab_it_is_nearest_is_that_labs(tmp_path):
+    # The GloVe section is short and in halting English: near lab 5 in meaning, but not
+    # clearly ahead of lab 6; its title names lab 5.
+    grades = assess_labs(_report(tmp_path, TWO_TOPICS, "r.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab02_mlp_dropout", "lab05_glove_lstm"]
+
+
+DIARY = """# Lab journal
+
+## 3 March
+
+Started the CNN lab on MNIST. The default model with two convolution blocks reached 99.1% test
+accuracy after 6 epochs, against 98.0% for my MLP from the dropout lab, with a third of the
+parameters. The first-layer filters look like edge detectors. One epoch took 95 s on my laptop
+CPU, so I stopped at 6 epochs instead of 15. I forgot the channel axis at first and got a shape
+error, which I fixed with a reshape. Reading handwritten amounts on bank forms would be a use. I
+doubt my comparison is fair: the MLP had 20 epochs, the CNN 6.
+
+## 10 March
+
+Bag of words on SST-2 this week. TF-IDF with bigrams and logistic regression gave 81.2%
+validation accuracy; removing stop words dropped it to 78.9% because the list removes "not".
+The Keras version agreed with scikit-learn on 94% of sentences. The NLTK wordnet download failed
+until I installed it by hand. A council could sort consultation comments this way. Next I want
+to try word embeddings. I only used one split, so I cannot say if 0.3 points between settings
+matter.
+"""
+
+
+@needs_encoder
+def test_the_heading_a_part_was_cut_at_is_its_title_not_a_label(tmp_path):
+    # One paragraph per lab under a date: the date names no answer, so the paragraph is read
+    # sentence by sentence, as under a "## Lab 3" heading.
+    grades = assess_labs(_report(tmp_path, DIARY), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab03_cnn_mnist", "lab04_bag_of_words"]
+    cnn = grades[0]
+    for criterion in ("challenges", "critical"):
+        assert cnn.result(criterion).status == MET, cnn.result(criterion).evidence

@@ -955,11 +955,14 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             count = under[id(paragraph.heading)]
             heading = paragraph.title if count <= MAX_LABELLED and (
                 count < len(paragraphs) or count == 1) else ""
-            # The heading of this lab ("## Lab 3", "Lab 6 - BERT") names no criterion: its one
-            # paragraph is unlabelled prose, read sentence by sentence when it answers several
-            # (another lab's marker inside the part, "Lab 01: filters", stays a label).
+            # The heading of this lab ("## Lab 3", "Lab 6 - BERT", or the "3 March" the part
+            # was cut at by its topic) names no criterion: its one paragraph is unlabelled
+            # prose, read sentence by sentence when it answers several (another lab's marker
+            # inside the part, "Lab 01: filters", stays a label).
             label = run_in_label(text) or heading or None
-            units.append((text, None if lab and label and heading_lab(label) == lab else label))
+            titles_part = label in submission.part_titles or (
+                lab and label and heading_lab(label) == lab)
+            units.append((text, None if titles_part else label))
         meant = meaning.assign(units)
         for paragraph, (text, label) in zip(paragraphs, units, strict=True):
             if own := label or _label_of(text):

@@ -376,6 +376,11 @@ class Meaning:
         (top, lab), (second, _) = scored[0], scored[1]
         return (lab, top, second) if top >= LAB_FLOOR and top - second >= LAB_MARGIN else None
 
+    def nearest_lab(self, paragraphs: list[str]) -> str | None:
+        """The lab the paragraphs are closest to in meaning, however little ahead."""
+        scored = self._lab_scores(paragraphs)
+        return scored[0][1] if scored else None
+
     def near_labs(self, paragraphs: list[str]) -> list[str]:
         """The labs a document may be about when none is clearly ahead: those within
         :data:`LAB_MARGIN` of the closest (the MLP and CNN labs for a report on MNIST)."""

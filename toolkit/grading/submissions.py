@@ -92,6 +92,9 @@ class Submission:
     annotation_files: dict[str, list[dict]] = field(default_factory=dict)  # errors.csv files
     ignored: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The headings a part of a document was cut at by its topic ("## Week 4", "3 March",
+    # "VGG16"): they title the lab's part and name no answer.
+    part_titles: frozenset[str] = frozenset()
 
     @property
     def empty(self) -> bool:

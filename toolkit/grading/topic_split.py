@@ -51,15 +51,17 @@ def _section_texts(document: Document, start: int, end: int) -> list[str]:
 
 
 def _section_lab(heading: str, texts: list[str], meaning: Meaning) -> str | None:
-    """The lab a section is clearly about: by its meaning; or, among the labs near it in
-    meaning (the three SST-2 labs), the closest when its heading names it ("The BERT one"),
-    else the one whose names its heading and text use most (TF-IDF)."""
+    """The lab a section is clearly about: by its meaning; or the closest when its heading
+    names it ("The BERT one"; also a short section in halting English, "GloVe and LSTM",
+    whose text is near no lab by much); or, among the labs near it in meaning (the three
+    SST-2 labs), the one whose names its heading and text use most (TF-IDF)."""
     closest = meaning.closest_lab(texts)
     if closest is not None:
         return closest[0]
+    nearest = meaning.nearest_lab(texts)
+    if nearest is not None and names_in(heading) == [nearest]:
+        return nearest  # the heading names the lab its text is closest to
     near = meaning.near_labs(texts)
-    if near and names_in(heading) == [near[0]]:
-        return near[0]  # the heading names the lab its text is closest to
     named = named_lab([heading, *texts], near)
     return named[0] if named is not None else None
 
@@ -89,11 +91,13 @@ def split_by_topic(submission: Submission, meaning: Meaning
     about two labs or more (see the module docstring), else ``None``."""
     shared: list[Document] = []
     documents: dict[str, list[Document]] = {}
+    titles: set[str] = set()
     for document in submission.documents:
         starts, level = lab_sections(document, meaning)
         if not starts:
             shared.append(document)
             continue
+        titles.update(document.lines[start].text for start in starts)
         for lab, part in cut_document(document, starts, level).items():
             if lab is None:
                 shared.append(part)  # the title and the lines before the first section
@@ -102,5 +106,5 @@ def split_by_topic(submission: Submission, meaning: Meaning
     if len(documents) < 2:
         return None
     return [(lab, replace(submission, documents=shared + documents[lab],
-                          warnings=list(submission.warnings)))
+                          warnings=list(submission.warnings), part_titles=frozenset(titles)))
             for lab in sorted(documents)]
