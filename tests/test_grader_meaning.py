@@ -24,7 +24,13 @@ from toolkit.grading.assessment import MET, assess, assess_labs
 from toolkit.grading.course_text import authorship, course_fingerprint, is_course_text
 from toolkit.grading.grade import grade_folder
 from toolkit.grading.grade_report import feedback_text
-from toolkit.grading.lab_split import heading_lab, parse_lab_map, split_by_lab
+from toolkit.grading.lab_split import (
+    heading_lab,
+    lab_id,
+    parse_lab_map,
+    split_by_lab,
+    title_labs,
+)
 from toolkit.grading.meaning import CHUNK_WORDS, Meaning, chunks, run_in_label, starts_answer
 from toolkit.grading.report_text import Line, markdown_document, notebook_document
 from toolkit.grading.rubric import load_rubric
@@ -737,3 +743,35 @@ def test_the_heading_a_part_was_cut_at_is_its_title_not_a_label(tmp_path):
     cnn = grades[0]
     for criterion in ("challenges", "critical"):
         assert cnn.result(criterion).status == MET, cnn.result(criterion).evidence
+
+
+@pytest.mark.parametrize("title, labs", [
+    ("# Lab journal - Lab 3 (CNN) and Lab 4 (bag of words)", {3, 4}),
+    ("REFLECTION LAB 2 AND LAB 5", {2, 5}),
+    ("Reflection labs 2 and 5 - Dmitri P.", {2, 5}),
+    ("Labs 2, 3 & 6", {2, 3, 6}),
+    ("# Lab 3 reflection", {3}),
+    ("# My reflections", set()),
+])
+def test_the_labs_a_title_lists(title, labs):
+    document = markdown_document("r.md", title + "\n\nText.\n")
+    assert title_labs(document) == {lab_id(n) for n in labs}
+
+
+def test_a_lab_title_set_off_by_rules_of_equals_signs_is_a_marker(tmp_path):
+    text = ("REFLECTION LAB 2 AND LAB 5\n\n=== Lab 2 (MLP, dropout) ===\n\nDropout 0.2 gave "
+            "98.4%.\n\n=== Lab 5 (GloVe + LSTM) ===\n\nFrozen GloVe gave 76.4%.\n")
+    parts = split_by_lab(_report(tmp_path, text, "r.txt"))
+    assert [lab for lab, _ in parts] == ["lab02_mlp_dropout", "lab05_glove_lstm"]
+
+
+@needs_encoder
+def test_a_title_listing_two_labs_over_days_with_one_lab_marker_is_cut_by_topic(tmp_path):
+    # Only "Lab 4." starts a line; the title lists labs 3 and 4, and the days are cut between
+    # them by meaning.
+    text = DIARY.replace("# Lab journal", "# Lab journal - Lab 3 (CNN) and Lab 4 (bag of words)"
+                         ).replace("Bag of words on SST-2 this week.", "Lab 4. Bag of words on "
+                                   "SST-2 this week.")
+    grades = assess_labs(_report(tmp_path, text), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab03_cnn_mnist", "lab04_bag_of_words"]
+    assert all("title lists more labs" in " ".join(g.warnings) for g in grades)

@@ -42,7 +42,7 @@ from itertools import zip_longest
 from pathlib import PurePosixPath
 
 from toolkit.grading.course_text import Authorship, authorship, mark_course_text
-from toolkit.grading.lab_split import heading_lab, named_lab, split_by_lab
+from toolkit.grading.lab_split import heading_lab, named_lab, split_by_lab, title_labs
 from toolkit.grading.meaning import (
     FLOOR,
     Meaning,
@@ -1137,14 +1137,20 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
     """One grade per lab the submission covers (see :mod:`toolkit.grading.lab_split`);
     ``lab_map``: another course's lab markers (``--lab-map``)."""
     parts = split_by_lab(submission, lab_map)
+    # One part, but no lab named, or a title listing more labs than its markers ("Lab
+    # journal - Lab 3 and Lab 4" over days, one "Lab 4." inside): cut by topic, if it can be.
+    listed = max((len(title_labs(doc)) for doc in submission.documents), default=0)
+    unsure = len(parts) == 1 and (not parts[0][0] or listed > 1)
     meaning = meaning_for(rubric, process_encoder()) \
-        if len(parts) == 1 and not parts[0][0] and submission.documents else None
+        if unsure and submission.documents else None
     by_topic = split_by_topic(submission, meaning) if meaning is not None else None
     if by_topic:  # sections headed by the week or the topic, each about another lab
+        why = ("the document names no lab" if not parts[0][0] else
+               "the document's title lists more labs than it has 'Lab N' headings")
         parts = by_topic
         for _, part in parts:
             part.warnings.append(
-                f"the document names no lab, but its sections are about "
+                f"{why}, but its sections are about "
                 f"{len(parts)} labs ({', '.join(lab for lab, _ in parts)}): each is graded "
                 f"as the lab its text is closest to. If that is wrong, a 'Lab N' heading "
                 f"over each section names its lab")

@@ -35,8 +35,9 @@ from toolkit.errors import CourseError
 from toolkit.grading.report_text import Document, Line
 from toolkit.grading.submissions import Submission
 
-# "Lab 3", "Lab-06", "lab_02", "L02" (a bare L needs two digits: "L2 regularization" is none)
-_MARKER = re.compile(r"^[\s#>*_]{0,8}(?:\d+[.)]\s+)?(?P<word>lab|l)(?P<sep>[\s_\-]*)"
+# "Lab 3", "Lab-06", "lab_02", "L02" (a bare L needs two digits: "L2 regularization" is none);
+# a plain-text title may be set off by rules of "=" or "~" ("=== Lab 2 (MLP) ===").
+_MARKER = re.compile(r"^[\s#>*_=~]{0,8}(?:\d+[.)]\s+)?(?P<word>lab|l)(?P<sep>[\s_\-]*)"
                      r"(?P<num>\d{1,2})(?!\d)", re.I)
 _LAB_IN_PATH = re.compile(r"(?<![A-Za-z0-9])lab[\s_\-]*0?(?P<n>[1-9]\d?)(?!\d)", re.I)
 _AFTER_MARKER = re.compile(r"^[*_]{0,2}\s{0,3}(?:[:.)\-\u2013\u2014]|$)")
@@ -166,6 +167,21 @@ def named_lab(texts: list[str], labs: list[str]) -> tuple[str, int, int] | None:
 def names_in(text: str) -> list[str]:
     """The labs whose model, data or method names the text uses, in syllabus order."""
     return [lab for lab in _lab_ids() if (pattern := _name_pattern(lab)) and pattern.search(text)]
+
+
+# "Lab 3 (CNN) and Lab 4", "labs 2 and 5", "Labs 2, 3 & 6": lab numbers a title lists.
+_TITLE_LABS = re.compile(r"\blabs?\s*[-_]?\s*0?(?P<first>\d{1,2})(?P<more>(?:\s*(?:,|&|and)\s*"
+                         r"(?:labs?\s*[-_]?\s*)?0?\d{1,2}\b)*)", re.I)
+
+
+def title_labs(document: Document) -> set[str]:
+    """The labs a document's first line (its title) lists: "Lab journal - Lab 3 (CNN) and
+    Lab 4 (bag of words)" -> lab 3 and lab 4."""
+    title = next((line.text[:200] for line in document.lines if line.kind != "blank"), "")
+    ids = _lab_ids()
+    numbers = [int(n) for match in _TITLE_LABS.finditer(title)
+               for n in [match["first"], *re.findall(r"\d{1,2}", match["more"])]]
+    return {lab_id(n) for n in numbers if 1 <= n <= len(ids)}
 
 
 def heading_lab(text: str, lab_map: LabMap | None = None) -> str | None:

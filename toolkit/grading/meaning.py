@@ -376,9 +376,12 @@ class Meaning:
         (top, lab), (second, _) = scored[0], scored[1]
         return (lab, top, second) if top >= LAB_FLOOR and top - second >= LAB_MARGIN else None
 
-    def nearest_lab(self, paragraphs: list[str]) -> str | None:
-        """The lab the paragraphs are closest to in meaning, however little ahead."""
-        scored = self._lab_scores(paragraphs)
+    def nearest_lab(self, paragraphs: list[str], among: frozenset[str] = frozenset()
+                    ) -> str | None:
+        """The lab the paragraphs are closest to in meaning, however little ahead; ``among``:
+        only these labs (the ones a document's title lists)."""
+        scored = [(score, lab) for score, lab in self._lab_scores(paragraphs)
+                  if not among or lab in among]
         return scored[0][1] if scored else None
 
     def near_labs(self, paragraphs: list[str]) -> list[str]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from toolkit.grading.lab_split import cut_document, named_lab, names_in
+from toolkit.grading.lab_split import cut_document, named_lab, names_in, title_labs
 from toolkit.grading.meaning import TOPIC_MIN_WORDS, WORD, Meaning, paragraph_text
 from toolkit.grading.report_text import Document
 from toolkit.grading.submissions import Submission
@@ -50,11 +50,16 @@ def _section_texts(document: Document, start: int, end: int) -> list[str]:
     return [text for block in section.blocks() if (text := paragraph_text(block.lines))]
 
 
-def _section_lab(heading: str, texts: list[str], meaning: Meaning) -> str | None:
+def _section_lab(heading: str, texts: list[str], meaning: Meaning,
+                 listed: frozenset[str] = frozenset()) -> str | None:
     """The lab a section is clearly about: by its meaning; or the closest when its heading
     names it ("The BERT one"; also a short section in halting English, "GloVe and LSTM",
     whose text is near no lab by much); or, among the labs near it in meaning (the three
-    SST-2 labs), the one whose names its heading and text use most (TF-IDF)."""
+    SST-2 labs), the one whose names its heading and text use most (TF-IDF). ``listed``:
+    the labs the document's title lists ("Lab 3 and Lab 4"): the section is about the one
+    of them its text is nearest to."""
+    if listed:
+        return meaning.nearest_lab(texts, listed)
     closest = meaning.closest_lab(texts)
     if closest is not None:
         return closest[0]
@@ -68,7 +73,10 @@ def _section_lab(heading: str, texts: list[str], meaning: Meaning) -> str | None
 
 def lab_sections(document: Document, meaning: Meaning) -> tuple[dict[int, str], int]:
     """``({heading line index: lab}, heading level)`` when the document's sections are about
-    two labs or more, else ``({}, 0)``."""
+    two labs or more, else ``({}, 0)``. A title listing two labs or more limits the choice
+    to them."""
+    listed = frozenset(title_labs(document))
+    listed = listed if len(listed) > 1 else frozenset()
     starts, level = _section_starts(document)
     if not starts:
         return {}, 0
@@ -78,7 +86,7 @@ def lab_sections(document: Document, meaning: Meaning) -> tuple[dict[int, str], 
         texts = _section_texts(document, start, end)
         if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
             continue  # too short to say: it stays with the section before it
-        lab = _section_lab(document.lines[start].text, texts, meaning)
+        lab = _section_lab(document.lines[start].text, texts, meaning, listed)
         if lab is None:
             return {}, 0  # a long section about no lab in particular: not one lab per section
         found[start] = lab
