@@ -23,7 +23,7 @@ from toolkit.grading import sentence_encoder
 from toolkit.grading.assessment import MET, assess, assess_labs
 from toolkit.grading.course_text import authorship, course_fingerprint, is_course_text
 from toolkit.grading.grade import grade_folder
-from toolkit.grading.grade_report import feedback_text
+from toolkit.grading.grade_report import feedback_text, md_escape
 from toolkit.grading.lab_split import (
     heading_lab,
     lab_id,
@@ -90,6 +90,12 @@ def test_a_pasted_rubric_is_never_quoted_as_evidence_and_the_share_is_reported(t
     assert share.student < share.course and 0 < share.share < 0.3
     page = feedback_text(grade, RUBRIC)
     assert f"Your own words: {share.student:,} of {share.total:,} words" in page
+    # Two requirements quoting the same paragraph show it once.
+    runs = grade.result("runs")
+    runs.evidence = runs.evidence + runs.evidence
+    section = next(part for part in feedback_text(grade, RUBRIC).split("\n### ")
+                   if part.startswith(md_escape(runs.criterion.title)))
+    assert all(section.count(f"  - {md_escape(e)}\n") == 1 for e in runs.evidence), section
 
 
 def test_facts_the_draft_filled_in_count_as_the_run_not_as_the_students_words(tmp_path):

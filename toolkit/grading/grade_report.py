@@ -110,7 +110,9 @@ def feedback_text(grade: StudentGrade, rubric: Rubric) -> str:
         label = criterion.title + (" (extra credit)" if criterion.extra_credit else "")
         status = result.status + (" (instructor)" if result.overridden else "")
         rows.append([label, f"{_points(result.points)} / {_points(criterion.points)}", status])
-        evidence = "\n".join(f"  - {md_escape(e)}" for e in result.evidence) or "  - none"
+        # Two requirements often quote the same paragraph: show each excerpt once.
+        evidence = "\n".join(f"  - {md_escape(e)}" for e in dict.fromkeys(result.evidence)
+                              ) or "  - none"
         details.append(f"### {md_escape(label)}: {_points(result.points)} / "
                        f"{_points(criterion.points)}, {result.status}\n"
                        f"{md_escape(result.feedback)}\n\n- Evidence:\n{evidence}\n")
