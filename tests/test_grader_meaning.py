@@ -639,6 +639,15 @@ def test_sections_headed_by_the_week_are_graded_as_the_labs_they_are_about(tmp_p
 
 
 @needs_encoder
+def test_a_document_cut_into_labs_warns_once_in_the_class_summary(tmp_path):
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "ana.md").write_text(WEEKS, encoding="utf-8")
+    grades, warnings = grade_folder(tmp_path / "subs", REFLECTION, tmp_path / "grades", jobs=1)
+    assert len(grades) == 2 and all(grade.warnings for grade in grades)
+    assert sum("its sections are about 2 labs" in warning for warning in warnings) == 1
+
+
+@needs_encoder
 def test_a_label_naming_the_criterion_counts_however_unlike_the_examples_its_text_is(tmp_path):
     # An insight about photos (crop vs squash) resembles the rubric's examples of insights
     # little; its label says what it answers.

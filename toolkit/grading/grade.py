@@ -178,6 +178,19 @@ def check_conflicts(entries: list[dict], source: Path | str) -> None:
         seen.setdefault(key, []).append((number, entry))
 
 
+def _student_warnings(grades: list[StudentGrade]) -> list[str]:
+    """Each grade's warnings, "student: warning"; a document cut into several labs gives each
+    lab's grade the same warning, said once (repeats within one grade are all kept: they are
+    counted on the pages)."""
+    found: list[str] = []
+    said: dict[str, set[str]] = {}
+    for grade in grades:
+        earlier = said.setdefault(grade.student, set())
+        found += [f"{grade.student}: {w}" for w in grade.warnings if w not in earlier]
+        earlier.update(grade.warnings)
+    return found
+
+
 def apply_overrides(grades: list[StudentGrade], rubric: Rubric, entries: list[dict],
                     source: str) -> list[str]:
     """Replace the grader's points with the instructor's; returns warnings for bad entries."""
@@ -281,7 +294,7 @@ def grade_folder(submissions: Path, rubric: Rubric, out: Path,
     warnings = [f"{name}: {why}" for name, why in found.not_graded] + found.renamed
     available, encoder_line = encoder_status()
     warnings += [] if available or not found.entries else [f"grader: {encoder_line}"]
-    warnings += [f"{grade.student}: {warning}" for grade in grades for warning in grade.warnings]
+    warnings += _student_warnings(grades)
     warnings += apply_overrides(grades, rubric, decisions, overrides.name) + integrity_note
     with writing_to(out, "the grades"):  # a full disk: one line, the staged pages removed
         _write_outputs(grades, rubric, out, submissions, report, warnings, export=export,
