@@ -176,25 +176,14 @@ def run_benchmark(corpus: Path = CORPUS, rubric: Rubric | None = None, *,
     for toml in sorted(corpus.glob("*.toml")):
         expected, submission, grades = graded(toml, rubric)
         if "part" in expected:  # a reflection covering several labs
-            labs = [part.get("lab") for part in expected["part"]]
-            pairs, spare = pair_sections(labs, grades)
-            for part, (lab, grade) in zip(expected["part"], pairs, strict=True):
-                if one_lab and (grade is None or grade.lab != lab):
-                    raise SystemExit(f"{toml.stem} {lab}: the grader found "
-                                     f"{len(grades)} labs "
-                                     f"({', '.join(g.lab or '?' for g in grades)})")
-                name = f"{toml.stem} {lab}"
-                if grade is None:
-                    results.append(ungraded(name, part, rubric))
-                    continue
-                result = compare(name, grade, submission, part, rubric)
-                if grade.lab != lab:
-                    result.disagreements.insert(0, f"graded as {grade.lab or 'one document'}")
-                results.append(result)
-            if spare:
-                results[-1].disagreements.append(
-                    "the grader also graded " + ", ".join(f"{g.lab or '?'} ({g.total:g})"
-                                                          for g in spare))
+            parts = [(f"{toml.stem} {part.get('lab')}", part.get("lab"), part)
+                     for part in expected["part"]]
+            missed = {lab for _, lab, _ in parts} - {g.lab for g in grades}
+            if one_lab and missed:
+                raise SystemExit(f"{toml.stem} {', '.join(sorted(missed))}: the grader found "
+                                 f"{len(grades)} labs "
+                                 f"({', '.join(g.lab or '?' for g in grades)})")
+            results += compare_parts(parts, grades, submission, rubric)
             continue
         if len(grades) != 1 and one_lab:
             raise SystemExit(f"{toml.name}: the grader found {len(grades)} labs in one report")
@@ -239,21 +228,31 @@ def run_reflections(corpus: Path = HELDOUT / "reflections", rubric: Rubric | Non
     results = []
     for toml in sorted(corpus.glob("*.toml")):
         expected, submission, grades = graded(toml, rubric)
-        sections = list(expected["lab"])
-        pairs, spare = pair_sections(sections, grades)
-        for lab, grade in pairs:
-            name = f"{toml.stem} {lab[:5]}"
-            if grade is None:
-                result = ungraded(name, expected["lab"][lab], rubric)
-            else:
-                result = compare(name, grade, submission, expected["lab"][lab], rubric)
-                if grade.lab != lab:
-                    result.disagreements.insert(0, f"graded as {grade.lab or 'one document'}")
-            results.append(result)
-        if spare:
-            results[-1].disagreements.append(
-                "the grader also graded " + ", ".join(f"{g.lab or '?'} ({g.total:g})"
-                                                      for g in spare))
+        parts = [(f"{toml.stem} {lab[:5]}", lab, points)
+                 for lab, points in expected["lab"].items()]
+        results += compare_parts(parts, grades, submission, rubric)
+    return results
+
+
+def compare_parts(parts: list[tuple[str, str, dict]], grades: list[StudentGrade],
+                  submission: Submission, rubric: Rubric) -> list[ReportResult]:
+    """One result per lab part ``(name, lab, the instructor's points)`` of one document: the
+    grader's grade of that lab (or the next unpaired one, noted), 0 points where it gave
+    none; grades paired with no part are noted on the last."""
+    pairs, spare = pair_sections([lab for _, lab, _ in parts], grades)
+    results = []
+    for (name, lab, expected), (_, grade) in zip(parts, pairs, strict=True):
+        if grade is None:
+            results.append(ungraded(name, expected, rubric))
+            continue
+        result = compare(name, grade, submission, expected, rubric)
+        if grade.lab != lab:
+            result.disagreements.insert(0, f"graded as {grade.lab or 'one document'}")
+        results.append(result)
+    if spare:
+        results[-1].disagreements.append(
+            "the grader also graded " + ", ".join(f"{g.lab or '?'} ({g.total:g})"
+                                                  for g in spare))
     return results
 
 
