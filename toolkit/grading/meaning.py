@@ -259,8 +259,8 @@ class Meaning:
 
     def names(self, labels: list[str]) -> list[str | None]:
         """The criterion each label names outright (:data:`LABEL_NAMES` closer to it than to
-        the mean of the criteria: "Critical reflection", "Roadblocks"?), or None ("Per
-        class", "Results")."""
+        the mean of the criteria: "Critical reflection", "Insights"), or None ("Per class",
+        "Results")."""
         if not labels or not self.criteria:
             return [None] * len(labels)
         vectors = self.encoder.encode(labels)

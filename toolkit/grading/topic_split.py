@@ -17,6 +17,10 @@ stays with the section before it. A reflection whose headings are its answers ("
 "Challenges") is never cut: its sections are about the same lab, or too short and generic
 for any lab to be clearly ahead.
 
+A title that lists more labs than the document's "Lab N" markers found ("Lab journal - Lab 3
+(CNN) and Lab 4" over one heading a day, one "Lab 4." inside) is cut the same way, each
+section going to the listed lab its text is nearest (see ``assess_labs``).
+
 Example:
     >>> [(lab, len(part.documents)) for lab, part in split_by_topic(submission, meaning)]
     [('lab04_bag_of_words', 1), ('lab06_bert_finetune', 1)]
