@@ -964,13 +964,12 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
                 lab and label and heading_lab(label) == lab)
             units.append((text, None if titles_part else label))
         meant = meaning.assign(units)
-        for paragraph, (text, label) in zip(paragraphs, units, strict=True):
-            if own := label or _label_of(text):
-                own_labels[id(paragraph.lines[0])] = own
         # A criterion a paragraph answers as a whole is answered there, not by a sentence of
         # another paragraph (an insight's numbers read as a doubt).
         answered = meaning.answered_once & set().union(*meant)
         for paragraph, criteria, (text, label) in zip(paragraphs, meant, units, strict=True):
+            if own := label or _label_of(text):
+                own_labels[id(paragraph.lines[0])] = own
             # An unlabelled paragraph may answer several criteria, a sentence or two each:
             # an answer its whole text does not mean is then its sentences (answer_in).
             parts = {criterion: sentences for criterion, sentences in (
