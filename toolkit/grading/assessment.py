@@ -47,6 +47,7 @@ from toolkit.grading.meaning import (
     FLOOR,
     Meaning,
     enough_words,
+    label_list,
     meaning_for,
     paragraph_text,
     run_in_label,
@@ -489,7 +490,16 @@ def _paragraphs(document: Document, section: Section | None = None) -> list[Sect
                 found.append(Section(heading, current))  # "Roadblocks: ..." on the next line
                 current = []
             current.append(line)
-    return found
+    return [part for paragraph in found for part in _label_list_split(paragraph)]
+
+
+def _label_list_split(paragraph: Section) -> list[Section]:
+    """A list of labelled answers, one per line ("insights: ..." / "challenges: ..."), is
+    one answer per line; any other paragraph stays whole."""
+    lines = paragraph.lines
+    if all(line.kind == "prose" for line in lines) and label_list([line.text for line in lines]):
+        return [Section(paragraph.heading, [line]) for line in lines]
+    return [paragraph]
 
 
 def _structured(document: Document) -> bool:
@@ -959,7 +969,7 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             # was cut at by its topic) names no criterion: its one paragraph is unlabelled
             # prose, read sentence by sentence when it answers several (another lab's marker
             # inside the part, "Lab 01: filters", stays a label).
-            label = run_in_label(text) or heading or None
+            label = run_in_label(text, any_case=True) or heading or None
             titles_part = label in submission.part_titles or (
                 lab and label and heading_lab(label) == lab)
             units.append((text, None if titles_part else label))

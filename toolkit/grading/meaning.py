@@ -86,17 +86,32 @@ _BOLD_QUESTION = re.compile(r"^\W{0,4}(?:\*\*|__)(?P<label>[A-Za-z][^*_\n]{0,160
                             r"\s{0,3}(?:\*\*|__)\s")
 
 
-def run_in_label(text: str) -> str | None:
+def run_in_label(text: str, any_case: bool = False) -> str | None:
     """The label a paragraph starts with, if any (at most five words, or a question in bold).
     A label starts with a capital letter or is set in bold: a line of wrapped prose that
-    starts "pictures: many are ..." continues the sentence above it."""
+    starts "pictures: many are ..." continues the sentence above it. ``any_case``: the line
+    starts a paragraph or a list of labelled lines, so "insights: vgg16 is big" is a label
+    too (before a colon: "ok. so i ran it" opens a sentence)."""
     if question := _BOLD_QUESTION.match(text[:200]):
         return question["label"].strip()
     match = _RUN_IN.match(text[:80])
     if match and len(match["label"].split()) <= 5 and (
-            match["label"][0].isupper() or "*" in match[0] or "_" in match[0][:4]):
+            match["label"][0].isupper() or "*" in match[0] or "_" in match[0][:4]
+            or (any_case and ":" in match[0])):
         return match["label"].strip()
     return None
+
+
+LABEL_LIST_LINES = 3  # consecutive lines, each after its own label, are a list of answers
+
+
+def label_list(texts: list[str]) -> bool:
+    """Are these consecutive lines a list of labelled answers, one per line, whatever their
+    case and length ("insights: vgg16 is really big" / "challenges: the download took
+    forever" / ...)? Every line opens with a label of an answer (not "Accuracy: 98%")."""
+    labels = [run_in_label(text, any_case=True) for text in texts]
+    return len(texts) >= LABEL_LIST_LINES and all(
+        label is not None and not _DATA_LABEL.search(label) for label in labels)
 
 
 # Labels of a shown sample or a fact ("Text:", "Predicted label:", "Epochs:"), not of an answer.
