@@ -31,7 +31,14 @@ from toolkit.grading.lab_split import (
     split_by_lab,
     title_labs,
 )
-from toolkit.grading.meaning import CHUNK_WORDS, Meaning, chunks, run_in_label, starts_answer
+from toolkit.grading.meaning import (
+    CHUNK_WORDS,
+    Meaning,
+    chunks,
+    label_list,
+    run_in_label,
+    starts_answer,
+)
 from toolkit.grading.report_text import Line, markdown_document, notebook_document
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.sample_lists import count_samples
@@ -687,6 +694,48 @@ def test_a_short_answer_is_not_made_specific_by_a_paragraph_elsewhere(tmp_path):
     grade = assess(_report(tmp_path, text), REFLECTION, lab="lab04_bag_of_words")
     assert grade.result("insights").status == MET
     assert grade.result("application").points == 0, grade.result("application").evidence
+
+
+def test_lowercase_labels_on_consecutive_lines_are_a_list_of_answers():
+    lines = ["insights: vgg16 is really big, 138M params",
+             "challenges: download of the weights took forever",
+             "critical: only 7 photos so cant really say"]
+    assert label_list(lines)
+    assert not label_list(lines[:2])  # two lines may be wrapped prose
+    # Data lines are no answers; wrapped prose has no label on every line.
+    assert not label_list(["accuracy: 98.2%", "epochs: 10", "batch: 128"])
+    assert not label_list(["insights: the filters", "look like edge detectors and", "so on"])
+    assert run_in_label("insights: vgg16 is big", any_case=True) == "insights"
+    assert run_in_label("ok. so i ran it again", any_case=True) is None
+    assert run_in_label("insights: vgg16 is big") is None  # a wrapped line by default
+
+
+@needs_encoder
+def test_each_line_of_a_lowercase_label_list_is_its_own_answer(tmp_path):
+    # One paragraph of five labelled lines: each answer is read apart (the last one too,
+    # not only the paragraph's first label), and no answer lends another its words.
+    text = ("lab01 vgg16 reflection\n\n"
+            "insights: vgg16 is really big, 138M params and most are in the last dense layers, "
+            "which is why the weights file is over 500 MB\n"
+            "challenges: download of the weights took forever\n"
+            "application: could be used in photo apps to tag pictures\n"
+            "growth: want to try the other models like mobilenet\n"
+            "critical: only 7 photos so cant really say how accurate it is, I would need a "
+            "hundred photos of my own with labels to measure top-1 and top-5\n")
+    grade = assess(_report(tmp_path, text, "r.txt"), REFLECTION, lab="lab01_vgg16_inference")
+    assert grade.result("critical").status == MET, grade.result("critical").evidence
+    for criterion in ("challenges", "application", "growth"):
+        assert grade.result(criterion).points < 2, grade.result(criterion).evidence
+
+
+@needs_encoder
+def test_a_label_near_two_criteria_names_neither():
+    from toolkit.grading.sentence_encoder import process_encoder
+
+    meaning = Meaning.for_rubric(REFLECTION, process_encoder())
+    # "the lab" is in two criteria's titles: "Summary of the lab" is as near to both.
+    assert meaning.names(["Summary of the lab", "Insights", "Critical reflection",
+                          "Hurdles"]) == [None, "insights", "critical", "challenges"]
 
 
 @needs_encoder

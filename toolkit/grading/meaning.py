@@ -45,6 +45,11 @@ OPENING_WEIGHT = 0.5  # ... and the opening sentence of a paragraph without a la
 # the criteria's own names ("Insights", "Critical reflection", "Big takeaway") are 0.22-0.38
 # closer; a student's wording ("Roadblocks", "Notes", "Thoughts") 0.18 or less.
 LABEL_NAMES = 0.20
+# ... and clearly closer to it than to the next one: "Summary of the lab" is as close to
+# "what the lab taught" as to "beyond the lab" (0.02 apart) and names neither; on the tuning
+# corpora the criteria's own names are 0.26 apart or more, a student's "Hurdles", "Hard part
+# was time", "1. What did this lab teach me ...?" 0.11 or more.
+LABEL_GAP = 0.10
 # A document below this (its best paragraphs) is not this assignment. On the tuning corpora an
 # essay on coffee houses scores 0.15, every report and reflection 0.49 or more -- and so does
 # a machine-learning report of another course (0.48): the floor only catches clear cases.
@@ -84,6 +89,12 @@ _RUN_IN = re.compile(r"^\W{0,4}(?:\*\*|__)?(?P<label>[A-Za-z][\w '\-/&]{0,40}?)(
 # A question set in bold before the answer: "**Where could I use this?** At the shop ..."
 _BOLD_QUESTION = re.compile(r"^\W{0,4}(?:\*\*|__)(?P<label>[A-Za-z][^*_\n]{0,160}?\?)"
                             r"\s{0,3}(?:\*\*|__)\s")
+
+
+def _named(row: np.ndarray) -> int | None:
+    """The column a label's centred scores name outright (see :data:`LABEL_NAMES`), or None."""
+    best, second = np.sort(row)[::-1][:2] if len(row) > 1 else (row.max(), -np.inf)
+    return int(row.argmax()) if best >= LABEL_NAMES and best - second >= LABEL_GAP else None
 
 
 def run_in_label(text: str, any_case: bool = False) -> str | None:
@@ -242,13 +253,12 @@ class Meaning:
                  if paragraphs[i][1] or (opening := opening_sentence(paragraphs[i][0]))]
         says: dict[int, int] = {}  # row -> the criterion its label names outright
         if named:
-            vectors = self.encoder.encode([label for _, label, _ in named])
-            label_scores = np.stack([(v @ vectors.T).max(axis=0) for v in self.labels], axis=1)
-            label_scores -= label_scores.mean(axis=1, keepdims=True)
-            for (row, _, weight), extra in zip(named, label_scores, strict=True):
+            label_scores, columns = self._label_names([label for _, label, _ in named])
+            for (row, _, weight), extra, column in zip(named, label_scores, columns,
+                                                       strict=True):
                 scores[row] += weight * extra
-                if weight == LABEL_WEIGHT and extra.max() >= LABEL_NAMES:
-                    says[row] = int(extra.argmax())
+                if weight == LABEL_WEIGHT and column is not None:
+                    says[row] = column
         opened = {row for row, _, weight in named if weight == OPENING_WEIGHT}
         for row, i in enumerate(usable):
             best = scores[row].max()
@@ -278,11 +288,16 @@ class Meaning:
         "Results")."""
         if not labels or not self.criteria:
             return [None] * len(labels)
+        _, columns = self._label_names(labels)
+        return [None if column is None else self.criteria[column] for column in columns]
+
+    def _label_names(self, labels: list[str]) -> tuple[np.ndarray, list[int | None]]:
+        """Each label's closeness to each criterion's names, less its mean over them, and
+        the column it names outright (:func:`_named`)."""
         vectors = self.encoder.encode(labels)
         scores = np.stack([(v @ vectors.T).max(axis=0) for v in self.labels], axis=1)
         scores -= scores.mean(axis=1, keepdims=True)
-        return [self.criteria[int(row.argmax())] if row.max() >= LABEL_NAMES else None
-                for row in scores]
+        return scores, [_named(row) for row in scores]
 
     def by_sentence(self, text: str) -> dict[str, list[str]]:
         """The criteria a paragraph answers sentence by sentence, when it answers several,
