@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 PROSE_KINDS = ("prose",)
@@ -38,6 +38,22 @@ _BOLD_ITEM = re.compile(r"^(?P<indent>\s*)[-*+]\s+(\*\*|__)(?P<title>[^*_]{1,80}
 MAX_HEADING_CHARS = 500
 MAX_IMAGES_PER_LINE = 200
 _FENCE = re.compile(r"^\s*(```|~~~)")
+# A title underlined on the next line ("Results" over "-------", "Ideas" over "====="):
+# Markdown's setext headings, common in plain-text reports.
+_UNDERLINE = re.compile(r"^\s{0,3}(?:={3,}|-{3,})\s*$")
+_TABLE_ROW = re.compile(r"\S\s{2,}\S|\t|\|")  # columns apart: a table's header, not a title
+
+
+def _underlined(lines: list[Line], raw: str) -> bool:
+    """Does ``raw`` underline the line before it, a short line of prose, as its title? Then
+    that line becomes a heading (level 1 for "===", 2 for "---") and ``raw`` a blank."""
+    if not lines or not _UNDERLINE.match(raw) or lines[-1].kind not in ("prose", "heading"):
+        return False
+    title = lines[-1].text.strip()
+    if not title or len(title) > 70 or _TABLE_ROW.search(title) or _LIST_ITEM.match(title):
+        return False
+    lines[-1] = Line(title, lines[-1].where, "heading", 1 if "=" in raw else 2)
+    return True
 _TODO = re.compile(r"\bTODO\b")
 _MD_IMAGE = re.compile(r"!\[(?P<alt>[^\]\n]{0,300})\]\((?P<target>[^)\s]{1,2000})"
                        r"(?:\s{1,20}\"[^\"\n]{0,300}\")?\)")
@@ -393,6 +409,9 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
         if in_code:
             lines.append(Line(raw, place, "code"))
             continue
+        if _underlined(lines, raw):
+            lines.append(Line("", place, "blank"))
+            continue
         short = len(raw) <= MAX_HEADING_CHARS
         heading = _HEADING.match(raw) if short else None
         bold = (_BOLD_LINE.match(raw) or _labelled_list(raw, rows[number:])) if short else None
@@ -470,6 +489,10 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
             place = (f"{path} page {page_number} line {number}" if format == "pdf"
                      else f"{path}:{number}")
             stripped = raw.strip()
+            if _underlined(doc.lines, raw):  # the line above is its title
+                doc.lines[-1] = replace(doc.lines[-1], level=7)  # plain text titles are flat
+                doc.lines.append(Line("", place, "blank"))
+                continue
             if not stripped:
                 kind = "blank"
             elif _TODO.search(stripped):
