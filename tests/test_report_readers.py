@@ -109,6 +109,18 @@ def test_plain_text_headings_and_what_is_not_one():
                         "MLP WITH DROPOUT"]
 
 
+def test_an_underlined_title_is_a_heading_and_a_tables_rule_is_not():
+    text = ("misclassified sentences\n-----------------------\nnot bad ==> model: neg\n\n"
+            "ideas\n=====\nkeep negations out of the stop words.\n\n"
+            "model     acc\n--------------\nlr        80.1\n\n- item\n---\n")
+    for lines in (plain_document("r.txt", [text]).lines,
+                  parse_markdown(text, lambda n: f"r.md:{n}")[0]):
+        headings = [line.text for line in lines if line.kind == "heading"]
+        assert headings == ["misclassified sentences", "ideas"]
+        assert not any(set(line.text.strip()) <= {"-", "="} and line.kind == "prose"
+                       for line in lines[:7])  # the underlines are no text of the student's
+
+
 def test_samples_as_lists_and_labelled_blocks_count_like_table_rows():
     numbered = "\n".join(f'{i}. "sentence {i}" - true label: pos, predicted: neg'
                          for i in range(1, 11))
@@ -194,6 +206,18 @@ def test_an_off_topic_report_earns_nothing_from_its_text(tmp_path):
     assert grade.result("references").status == MISSING
     # Flagged whichever way the topic was judged (by meaning, or by the rubric's words).
     assert any(NOT_THIS_ASSIGNMENT in warning for warning in grade.warnings)
+
+
+def test_ideas_for_a_text_lab_in_its_own_words_are_improvements(tmp_path):
+    # n-grams, stop words and word order fix a bag of words' errors, as augmentation fixes
+    # a CNN's: the rubric's list of ideas names the text labs' too.
+    (tmp_path / "kim.txt").write_text(
+        "Lab 4 bag of words\n\nideas\n-----\nkeep negations out of the stop word list, "
+        "and maybe trigrams; a model that reads the words in order should do better.\n",
+        encoding="utf-8")
+    grade = assess(read_submission("kim", tmp_path / "kim.txt"), RUBRIC,
+                   lab="lab04_bag_of_words")
+    assert grade.result("improvements").status == MET, grade.result("improvements").evidence
 
 
 def test_a_short_report_on_the_lab_is_still_graded(tmp_path):
