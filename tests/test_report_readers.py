@@ -87,6 +87,15 @@ def test_an_html_page_skips_scripts_and_keeps_tables_and_captions():
     assert not any("var a" in line.text for line in document.lines)
 
 
+def test_an_html_inline_quotation_is_quoted_and_its_samples_count():
+    # <q> shows its quotation marks in a browser: samples quoted inline are samples.
+    page = "<p>" + " ".join(f"<q>film number {i} was fine</q> is negative but was predicted "
+                            f"positive ({i}0%)." for i in range(10)) + "</p>"
+    document = html_document("r.html", page)
+    assert "\u201cfilm number 0 was fine\u201d" in document.lines[0].text
+    assert count_samples(document.lines, TRUTH)[0] == 10
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("<>/=\"' abhtdrlimgscp1:.|\n-*")), max_size=300))
 def test_any_html_or_text_is_read_without_raising(text):

@@ -67,6 +67,8 @@ class _Reader(HTMLParser):
             self.cell = []
         elif tag in ("b", "strong"):
             self._write("**")
+        elif tag == "q":  # an inline quotation: a browser shows its quotation marks
+            self._write("\u201c")
         elif tag == "img":
             values = dict(attrs)
             source, alt = values.get("src") or "", values.get("alt") or ""
@@ -82,6 +84,8 @@ class _Reader(HTMLParser):
             return
         if tag in ("b", "strong"):
             self._write("**")
+        elif tag == "q":
+            self._write("\u201d")
         elif tag in ("td", "th") and self.cell is not None and self.row is not None:
             self.row.append(" ".join("".join(self.cell).split()).replace("|", "\\|"))
             self.cell = None
