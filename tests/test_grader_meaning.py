@@ -20,7 +20,7 @@ import pytest
 
 from toolkit.errors import CourseError
 from toolkit.grading import sentence_encoder
-from toolkit.grading.assessment import MET, assess, assess_labs
+from toolkit.grading.assessment import MET, Answers, TextContext, assess, assess_labs
 from toolkit.grading.course_text import authorship, course_fingerprint, is_course_text
 from toolkit.grading.grade import grade_folder
 from toolkit.grading.grade_report import feedback_text, md_escape
@@ -39,8 +39,8 @@ from toolkit.grading.meaning import (
     run_in_label,
     starts_answer,
 )
-from toolkit.grading.report_text import Line, markdown_document, notebook_document
-from toolkit.grading.rubric import load_rubric
+from toolkit.grading.report_text import Line, Section, markdown_document, notebook_document
+from toolkit.grading.rubric import TextCheck, load_rubric
 from toolkit.grading.sample_lists import count_samples
 from toolkit.grading.sentence_encoder import RemoteEncoder, encoder_status, serve_request
 from toolkit.grading.submissions import Submission, read_submission
@@ -726,6 +726,24 @@ def test_each_line_of_a_lowercase_label_list_is_its_own_answer(tmp_path):
     assert grade.result("critical").status == MET, grade.result("critical").evidence
     for criterion in ("challenges", "application", "growth"):
         assert grade.result(criterion).points < 2, grade.result(criterion).evidence
+
+
+def test_a_reflections_answer_in_sentences_is_judged_on_its_own_sentences():
+    # One paragraph answers several criteria in turn: a generic closing sentence ("I would
+    # maybe try some other things") is not made specific by the lab's words around it. A
+    # report's facts (a comparison's source in the next sentence) read the whole paragraph.
+    paragraph = Section(None, [Line("The frozen GloVe vectors gave 76.4% because good and bad "
+                                    "are neighbours. I would maybe try some other things.",
+                                    "r.txt:3", "prose")])
+    answers = Answers({id(paragraph.lines[0]): {"insights"}})
+    answers.sentences[id(paragraph.lines[0])] = {
+        "critical": ["I would maybe try some other things."]}
+    check = TextCheck(keywords=("embedding", "accuracy"), min_keywords=1)
+    reflection = TextContext(criterion="critical", answers=answers, answered_once=True)
+    report = TextContext(criterion="critical", answers=answers)
+    assert [line.text for line in reflection.answer_in(paragraph, check).lines] == [
+        "I would maybe try some other things."]
+    assert report.answer_in(paragraph, check) is paragraph
 
 
 @needs_encoder

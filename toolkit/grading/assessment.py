@@ -290,6 +290,9 @@ class TextContext:
     answers: dict[int, set[str]] | None = None
     # id() of the line of an answer's sentences (see answer_in) -> the paragraph they are from
     origins: dict[int, Section] = field(default_factory=dict)
+    # The criterion is answered in one place (a reflection's answer, not a report's facts):
+    # its keywords too are read in the sentences that answer it.
+    answered_once: bool = False
 
     def means(self, paragraph: Section) -> bool:
         """Does the paragraph answer this criterion by meaning?"""
@@ -304,7 +307,8 @@ class TextContext:
         source may sit in the next sentence)."""
         key = id(paragraph.lines[0]) if paragraph.lines else 0
         parts = getattr(self.answers, "sentences", {}).get(key)
-        if not parts or self.criterion not in parts or check.keywords or check.patterns:
+        if not parts or self.criterion not in parts or (
+                (check.keywords or check.patterns) and not self.answered_once):
             return paragraph
         first = paragraph.lines[0]
         line = Line(" ".join(parts[self.criterion]), first.where, "prose")
@@ -621,6 +625,13 @@ def _by_meaning(check: TextCheck) -> TextCheck:
     return replace(check, min_keywords=(check.min_keywords + 1) // 2)
 
 
+def _in_sentences(check: TextCheck) -> TextCheck:
+    """The check for an answer given in a sentence or two of a longer paragraph: one keyword
+    fewer ("a small CNN like this could read handwritten house numbers" names one concept)."""
+    return replace(check, min_keywords=max(1, check.min_keywords - 1)) if check.min_keywords \
+        else check
+
+
 def _does_elsewhere(unit: Section, check: TextCheck) -> bool:
     """Does a paragraph outside the expected headings match one of ``check.elsewhere``? Its
     heading or run-in label is read with it; a run-in label holding one of the expected
@@ -658,7 +669,9 @@ def _text_evidence(check: TextCheck, submission: Submission,
     # The answer may sit under a heading of the student's own wording, or under none; there
     # it must also do what the answer does (``elsewhere``: propose, explain the errors).
     stray = [_check_unit(unit, _by_meaning(check) if context.answers is not None
-                         and context.means(unit) else check, _structured(doc), on_topic=False)
+                         and context.means(unit) else _in_sentences(check)
+                         if unit.lines and id(unit.lines[0]) in context.origins else check,
+                         _structured(doc), on_topic=False)
              for doc, unit in _stray_paragraphs(check, documents, context)
              if _does_elsewhere(unit, check)]
     passed = [o for o in stray if o.passed]
@@ -877,7 +890,8 @@ def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubri
                                "Not required for this lab.")
     rivals, rival_ids = _rivals(criterion, rubric)
     context = TextContext(rivals, rival_ids, on_topic=on_topic,
-                          criterion=criterion.id, answers=answers)
+                          criterion=criterion.id, answers=answers,
+                          answered_once=bool(criterion.cues))
     if (lab or near_labs) and any(r.text is not None and r.text.published_scores
                                   for r in criterion.requirements):
         scores = tuple(score for name in ([lab] if lab else near_labs)
