@@ -123,7 +123,8 @@ def test_lab_results_tables_and_other_figures(tmp_path):
 def test_quick_runs_untrained_labs_and_text_samples(tmp_path):
     record = synthetic_record(5)
     record.update(quick=True, history=[], training={},
-                  warnings=["random weights: the predictions mean nothing"],
+                  warnings=["random weights: the predictions mean nothing",
+                            "WARNING: --weights none: the lab printed its own label"],
                   hyperparameters={"distribution": {"strategy": "none", "replicas": 1,
                                                     "devices": [], "note": ""},
                                    "ngram_range": [1, 2], "tasks": {"a": {"train": 5}}})
@@ -133,6 +134,7 @@ def test_quick_runs_untrained_labs_and_text_samples(tmp_path):
     text = render(record)
     assert "This was a `--quick` run" in text
     assert "> **Warning:** random weights: the predictions mean nothing" in text
+    assert "> **Warning:** --weights none: the lab printed its own label" in text  # said once
     assert "| distribution | strategy: none, replicas: 1 |" in text  # empty entries left out
     assert "| ngram_range | 1 / 2 |" in text and '| tasks | {"a":{"train":5}} |' in text
     assert "trains no model: there are no learning curves" in text

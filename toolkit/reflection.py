@@ -74,6 +74,7 @@ MAX_DRAFT_BYTES = 100 * 2**10
 MAX_CONSOLE_NOTES = 50
 # Figures the draft places in their own sections; any other figure goes under "Other figures".
 PLACED_FIGURES = ("learning_curves", "confusion_matrix", "errors")
+_WARNING_LABEL = re.compile(r"^\s*WARNING:\s*")  # a lab's printed label, said once in the draft
 
 
 def _pct(value) -> str:
@@ -151,7 +152,8 @@ def _warnings(record: dict) -> str:
     if record.get("quick"):
         lines.append("This was a `--quick` run: a reduced run that checks everything works. "
                      "Run the lab without `--quick` for the results you report.")
-    lines += [f"**Warning:** {warning}" for warning in bounded(
+    # "WARNING: --weights none ..." as the lab printed it: the label is said once
+    lines += ["**Warning:** " + _WARNING_LABEL.sub("", warning) for warning in bounded(
         [str(warning) for warning in record.get("warnings") or []], show=3,
         max_lines=MAX_LIST_ITEMS, rest="see record.json")]
     return "".join(f"\n> {line}\n" for line in lines)
