@@ -244,7 +244,9 @@ def load_photos(paths: Sequence[str | Path], size: tuple[int, int] = (224, 224),
         raise CourseError(f"unknown resize mode '{fit}'", fix="use crop or squash")
     if not paths:
         raise CourseError("no photos given", fix="pass image files or folders, e.g. "
-                                                 "--images my_photos/ cat.jpg")
+                                                 "--images my_photos/ cat.jpg, or the course "
+                                                 "data with its sample photos: --data-dir "
+                                                 "../shared/data (or set KERASCOURSE_DATA)")
     files, skipped = expand_paths(paths)
     result = PhotoSet(skipped=skipped)
     for path in files:
