@@ -128,6 +128,9 @@ def test_an_underlined_title_is_a_heading_and_a_tables_rule_is_not():
         assert headings == ["misclassified sentences", "ideas"]
         assert not any(set(line.text.strip()) <= {"-", "="} and line.kind == "prose"
                        for line in lines[:7])  # the underlines are no text of the student's
+    # In Markdown a rule under a "#" title leaves the title as it is.
+    title = parse_markdown("# Lab 3\n---\ntext\n", lambda n: f"r.md:{n}")[0][0]
+    assert (title.text, title.level) == ("Lab 3", 1)
 
 
 def test_samples_as_lists_and_labelled_blocks_count_like_table_rows():

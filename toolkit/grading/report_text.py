@@ -44,16 +44,19 @@ _UNDERLINE = re.compile(r"^\s{0,3}(?:={3,}|-{3,})\s*$")
 _TABLE_ROW = re.compile(r"\S\s{2,}\S|\t|\|")  # columns apart: a table's header, not a title
 
 
-def _underlined(lines: list[Line], raw: str) -> bool:
-    """Does ``raw`` underline the line before it, a short line of prose, as its title? Then
-    that line becomes a heading (level 1 for "===", 2 for "---") and ``raw`` a blank."""
-    if not lines or not _UNDERLINE.match(raw) or lines[-1].kind not in ("prose", "heading"):
+def _underlined(lines: list[Line], raw: str, kinds: tuple[str, ...] = ("prose",)) -> bool:
+    """Does ``raw`` underline the line before it, a short line of ``kinds``, as its title?
+    Then that line becomes a heading (level 1 for "===", 2 for "---") and ``raw`` a blank.
+    In Markdown only prose is underlined ("# Title" over "---" is a title and a rule)."""
+    if not lines or not _UNDERLINE.match(raw) or lines[-1].kind not in kinds:
         return False
     title = lines[-1].text.strip()
     if not title or len(title) > 70 or _TABLE_ROW.search(title) or _LIST_ITEM.match(title):
         return False
     lines[-1] = Line(title, lines[-1].where, "heading", 1 if "=" in raw else 2)
     return True
+
+
 _TODO = re.compile(r"\bTODO\b")
 _MD_IMAGE = re.compile(r"!\[(?P<alt>[^\]\n]{0,300})\]\((?P<target>[^)\s]{1,2000})"
                        r"(?:\s{1,20}\"[^\"\n]{0,300}\")?\)")
@@ -489,7 +492,8 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
             place = (f"{path} page {page_number} line {number}" if format == "pdf"
                      else f"{path}:{number}")
             stripped = raw.strip()
-            if _underlined(doc.lines, raw):  # the line above is its title
+            # the line above is its title (also one that already looks like a title)
+            if _underlined(doc.lines, raw, kinds=("prose", "heading")):
                 doc.lines[-1] = replace(doc.lines[-1], level=7)  # plain text titles are flat
                 doc.lines.append(Line("", place, "blank"))
                 continue
