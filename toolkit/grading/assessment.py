@@ -632,6 +632,16 @@ def _in_sentences(check: TextCheck) -> TextCheck:
         else check
 
 
+def _stray_check(unit: Section, check: TextCheck, context: TextContext) -> TextCheck:
+    """The check for a paragraph outside the expected headings: lighter for one whose meaning
+    answers the criterion, or for an answer in a few sentences of a longer paragraph."""
+    if context.answers is not None and context.means(unit):
+        return _by_meaning(check)
+    if unit.lines and id(unit.lines[0]) in context.origins:
+        return _in_sentences(check)
+    return check
+
+
 def _does_elsewhere(unit: Section, check: TextCheck) -> bool:
     """Does a paragraph outside the expected headings match one of ``check.elsewhere``? Its
     heading or run-in label is read with it; a run-in label holding one of the expected
@@ -668,10 +678,8 @@ def _text_evidence(check: TextCheck, submission: Submission,
         return MET, [best.evidence], best.unit
     # The answer may sit under a heading of the student's own wording, or under none; there
     # it must also do what the answer does (``elsewhere``: propose, explain the errors).
-    stray = [_check_unit(unit, _by_meaning(check) if context.answers is not None
-                         and context.means(unit) else _in_sentences(check)
-                         if unit.lines and id(unit.lines[0]) in context.origins else check,
-                         _structured(doc), on_topic=False)
+    stray = [_check_unit(unit, _stray_check(unit, check, context), _structured(doc),
+                         on_topic=False)
              for doc, unit in _stray_paragraphs(check, documents, context)
              if _does_elsewhere(unit, check)]
     passed = [o for o in stray if o.passed]
