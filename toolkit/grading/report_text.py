@@ -355,6 +355,56 @@ def markdown_tables(lines: Iterable[Line]) -> list[Table]:
     return tables
 
 
+# A two-column table of answers: a short label or question, then the student's answer in
+# sentences ("| What did I learn? | That a pretrained network ... |"). Each row is then one
+# labelled answer, as "**Challenges:** ..." on its own line would be.
+ANSWER_LABEL_WORDS = 8     # a longer first cell is text (a sample), not a label
+ANSWER_CELL_WORDS = 12     # the answers' mean length: shorter cells are values, not answers
+_NOT_ANSWERS = re.compile(r"\b(label|pred\w*|true|truth|gold|actual|value|setting|"
+                          r"hyperparameter|parameter|metric|score|accuracy)\b", re.I)
+
+
+def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
+    """``[(row, label, answer)]`` when the table lines ``run`` are a table of answers."""
+    if len(run) < 3 or any(len(line.text) > 20_000 for line in run):
+        return None
+    header = _cells(run[0].text) if _TABLE_SEPARATOR.match(run[1].text[:5000]) else None
+    body = run[2:] if header is not None else run
+    rows = [(line, *_cells(line.text)) for line in body]
+    if len(rows) < 2 or any(len(row) != 3 or not row[1] or not row[2] for row in rows) or (
+            header is not None and _NOT_ANSWERS.search(" ".join(header))):
+        return None
+    labels = [label.strip("*_ :") for _, label, _ in rows]
+    if any(not label or len(label.split()) > ANSWER_LABEL_WORDS and not label.endswith("?")
+           for label in labels) or len(set(labels)) < len(labels):
+        return None
+    words = sum(len(answer.split()) for _, _, answer in rows) / len(rows)
+    return [(line, label, answer) for (line, _, answer), label in zip(rows, labels)] \
+        if words >= ANSWER_CELL_WORDS else None
+
+
+def answer_tables(lines: list[Line]) -> list[Line]:
+    """``lines`` with each table of answers (see :data:`ANSWER_LABEL_WORDS`) as labelled
+    paragraphs of prose, one per row, each in its row's place; other tables stay tables."""
+    result: list[Line] = []
+    run: list[Line] = []
+    for line in lines + [Line("", "", "blank")]:
+        if line.kind == "table":
+            run.append(line)
+            continue
+        rows = _answer_rows(run)
+        if rows is None:
+            result.extend(run)
+        else:
+            for row, label, answer in rows:
+                mark = "" if label.endswith("?") else ":"
+                text = f"**{label.replace('*', '')}{mark}** {answer.replace(chr(92) + '|', '|')}"
+                result.extend([Line(text, row.where, "prose"), Line("", row.where, "blank")])
+        run = []
+        result.append(line)
+    return result[:-1]
+
+
 def _images(raw: str, pattern: re.Pattern, opening: str):
     """Matches of ``pattern`` that start at an ``opening`` ("![" or "<img") of ``raw``.
 
@@ -436,7 +486,7 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
             images.append(ImageRef(f"{match['alt']} {match['target']}", place, match["target"]))
         for match in _images(raw, _HTML_IMAGE, "<img"):
             images.append(ImageRef(match["target"], place, match["target"]))
-    return lines, images + wrapped_captions(lines)
+    return answer_tables(lines), images + wrapped_captions(lines)
 
 
 def markdown_document(path: str, text: str, *,
@@ -513,6 +563,7 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                 doc.images.append(ImageRef(caption, place))
             if kind == "prose":
                 doc.images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
+    doc.lines = answer_tables(doc.lines)
     doc.images.extend(wrapped_captions(doc.lines))
     return doc
 
