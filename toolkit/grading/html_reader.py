@@ -14,11 +14,16 @@ Example:
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from toolkit.grading.report_text import Document, ImageRef, parse_markdown
 
 _SKIP = {"script", "style", "head", "template", "noscript", "svg"}
+# A paragraph set all in bold in a larger font is a title: Word's HTML export of a line the
+# student made bigger by hand ("<p><b><span style='font-size:14.0pt'>Part 2 ...</span></b>").
+_FONT_SIZE = re.compile(r"font-size\s*:\s*(\d{1,3}(?:\.\d+)?)\s*(pt|px)", re.I)
+TITLE_POINTS = {1: 16.0, 2: 13.0}  # the least size of a heading of level 1 and 2, in points
 _BLOCKS = {"p", "div", "li", "figcaption", "blockquote", "pre", "dt", "dd", "section",
            "article", "header", "footer", "main", "figure", "ul", "ol", "caption"}
 
@@ -36,9 +41,15 @@ class _Reader(HTMLParser):
         self.row: list[str] | None = None
         self.cell: list[str] | None = None
         self.table_rows = 0
+        self.size = 0.0  # the largest font size (points) set in the current paragraph
 
     def flush(self) -> None:
         text = " ".join("".join(self.text).split())
+        if text and not self.prefix and self.size and _all_bold(text):
+            level = next((n for n, least in TITLE_POINTS.items() if self.size >= least), 0)
+            self.prefix = "#" * level + " " if level else ""
+            text = text.strip("* ") if level else text
+        self.size = 0.0
         if text:
             self.lines.append((self.prefix + text, self.start_line))
             self.lines.append(("", self.start_line))
@@ -75,6 +86,10 @@ class _Reader(HTMLParser):
             if source:
                 self.images.append(ImageRef(f"{alt} {source}".strip(),
                                             f"{self.path} line {line}", source))
+        # after a new block has flushed the one before: the size is this paragraph's
+        if size := _FONT_SIZE.search(dict(attrs).get("style") or ""):
+            points = float(size[1]) * (0.75 if size[2].lower() == "px" else 1.0)
+            self.size = max(self.size, points)
 
     def handle_endtag(self, tag):
         if tag in _SKIP:
@@ -109,6 +124,12 @@ class _Reader(HTMLParser):
     def handle_data(self, data):
         if not self.skipping:
             self._write(data)
+
+
+def _all_bold(text: str) -> bool:
+    """Is the whole paragraph set in bold (one "**...**" run, as the reader writes it)?"""
+    return len(text) <= 200 and text.startswith("**") and text.endswith("**") \
+        and text.count("**") == 2
 
 
 def html_document(path: str, text: str) -> Document:

@@ -37,8 +37,12 @@ from toolkit.grading.submissions import Submission
 
 # "Lab 3", "Lab-06", "lab_02", "L02" (a bare L needs two digits: "L2 regularization" is none);
 # a plain-text title may be set off by rules of "=" or "~" ("=== Lab 2 (MLP) ===").
+# "Lab six", "Lab Two": the number in words (a word only after "Lab" and a space).
+NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "eleven", "twelve")
 _MARKER = re.compile(r"^[\s#>*_=~]{0,8}(?:\d+[.)]\s+)?(?P<word>lab|l)(?P<sep>[\s_\-]*)"
-                     r"(?P<num>\d{1,2})(?!\d)", re.I)
+                     r"(?P<num>\d{1,2}(?!\d)|(?<=lab )(?:" + "|".join(NUMBER_WORDS) + r")\b)",
+                     re.I)
 _LAB_IN_PATH = re.compile(r"(?<![A-Za-z0-9])lab[\s_\-]*0?(?P<n>[1-9]\d?)(?!\d)", re.I)
 _AFTER_MARKER = re.compile(r"^[*_]{0,2}\s{0,3}(?:[:.)\-\u2013\u2014]|$)")
 MAX_TITLE_WORDS = 8  # a plain line without a colon or dash after the marker: a title
@@ -62,12 +66,19 @@ def lab_id(number: int) -> str:
     return ids[number - 1] if 1 <= number <= len(ids) else f"lab{number:02d}"
 
 
+def _number(digits_or_word: str) -> int:
+    """``"06"`` -> 6, ``"Six"`` -> 6."""
+    if digits_or_word.isdigit():
+        return int(digits_or_word)
+    return NUMBER_WORDS.index(digits_or_word.lower()) + 1
+
+
 def marker_key(text: str) -> str:
     """A marker as a key: "L02", "l-2" -> ``l2``; "Lab 06" -> ``lab6``; else its letters and
     digits ("Week 3" -> ``week3``)."""
     match = _MARKER.match(text)
     if match and (match["word"].lower() == "lab" or len(match["num"]) == 2):
-        return f"{match['word'].lower()}{int(match['num'])}"
+        return f"{match['word'].lower()}{_number(match['num'])}"
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
@@ -129,9 +140,11 @@ def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
     word, number = match["word"].lower(), match["num"]
     if word == "l" and (len(number) != 2 or match["sep"]):
         return None
-    key = f"{word}{int(number)}"
-    lab = aliases.get(key) or lab_id(int(number))
-    form = (level, word, match["sep"].strip() or match["sep"][:1], len(number))
+    key = f"{word}{_number(number)}"
+    lab = aliases.get(key) or lab_id(_number(number))
+    # the form counts digits ("Lab 6", "Lab 06"); a number in words is a form of its own
+    form = (level, word, match["sep"].strip() or match["sep"][:1],
+            len(number) if number.isdigit() else "word")
     return lab, form, text[match.end():]
 
 
