@@ -379,7 +379,7 @@ def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
            for label in labels) or len(set(labels)) < len(labels):
         return None
     words = sum(len(answer.split()) for _, _, answer in rows) / len(rows)
-    return [(line, label, answer) for (line, _, answer), label in zip(rows, labels)] \
+    return [(line, label, answer) for (line, _, answer), label in zip(rows, labels, strict=True)] \
         if words >= ANSWER_CELL_WORDS else None
 
 
