@@ -60,6 +60,7 @@ from toolkit.grading.report_text import (
     PROSE_KINDS,
     SENTENCE_END,
     TEXT_KINDS,
+    WORD,
     Document,
     Line,
     Section,
@@ -351,8 +352,10 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     # With a word count to reach, only the student's own words may supply the keywords.
     searchable = prose if check.min_words else [line for line in unit.lines
                                                 if line.kind in TEXT_KINDS]
-    # The student's measured numbers ("79.9% against 78.4%") are words of their answer too.
-    words = count_words(prose) + sum(len(NUMBER.findall(line.text)) for line in prose)
+    # The student's measured numbers ("79.9% against 78.4%") are words of their answer too;
+    # a run-in label ("**What I can do now:** ...") says what the answer is, it is none of it.
+    words = count_words(prose) + sum(len(NUMBER.findall(line.text)) for line in prose) \
+        - sum(len(WORD.findall(label)) for line in prose[:1] if (label := run_in_label(line.text)))
     failures_judged, failures_objective = [], []
     excerpt_line = next(iter(prose), None) or next(iter(searchable), None)
     score = 0
@@ -540,6 +543,23 @@ def _answers_another(paragraph: Section, check: TextCheck, context: TextContext)
         for sentence, hits in mine if hits)
 
 
+# What a student writes under a heading to say there is no answer: "N/A", "none", "-".
+_DECLINED = re.compile(r"^\W*(n/?a|none|nothing|not applicable|no answer|no idea|tbd|todo|"
+                       r"skipped|-+|\u2013|\u2014|\?+)\W*$", re.I)
+
+
+def _unit_text(unit: Section) -> str:
+    return " ".join(line.text for line in unit.lines if line.kind in TEXT_KINDS)
+
+
+def _declined(unit: Section) -> bool:
+    """Does a section under the criterion's heading say only "N/A", "none" or "-"? (An empty
+    one may head subsections that hold the answer; a **TODO** left in it is the draft's.)"""
+    text = _unit_text(unit)
+    return len(text) <= 40 and bool(_DECLINED.match(text)) and not any(
+        line.kind in ("prompt", "code", "image") for line in unit.lines)
+
+
 def _stray_paragraphs(check: TextCheck, documents: list[Document], context: TextContext
                       ) -> list[tuple[Document, Section]]:
     """Where to look outside the expected headings: next to the criterion's other evidence,
@@ -676,6 +696,13 @@ def _text_evidence(check: TextCheck, submission: Submission,
     if passed:
         best = _best(passed)
         return MET, [best.evidence], best.unit
+    if units and all(_declined(unit) for _, unit in units):
+        # "### Application" / "N/A": the student says there is no answer; none is looked for
+        # in other paragraphs (what they learned is no application)
+        heading = units[0][1].heading
+        return MISSING, [f"{heading.where}: the student wrote no answer under "
+                         f"\"{shorten(heading.text, 60)}\" ("
+                         f"{shorten(_unit_text(units[0][1]), 20)})"], None
     # The answer may sit under a heading of the student's own wording, or under none; there
     # it must also do what the answer does (``elsewhere``: propose, explain the errors).
     stray = [_check_unit(unit, _stray_check(unit, check, context), _structured(doc),
