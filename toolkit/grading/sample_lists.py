@@ -38,7 +38,7 @@ from collections.abc import Sequence
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from toolkit.grading.report_text import Line, markdown_tables, mentions
+from toolkit.grading.report_text import Line, count_words, markdown_tables, mentions
 
 # A numbered or bulleted list item ("1. ...", "- ...", "• ...").
 LIST_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*•+])\s+\S")
@@ -321,6 +321,11 @@ def _inline_samples(lines: Sequence[Line]) -> tuple[int, Line | None]:
     return len(seen), first
 
 
+# A list item this long is the student's reasoning, even when it says "the record says" or
+# "correct for": a shown sample with its note is a quote and a sentence or two.
+SAMPLE_ITEM_WORDS = 60
+
+
 def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS) -> set[int]:
     """``id()`` of the lines that show samples (rows, items, labelled blocks naming the truth,
     and the other lines of those blocks): data the student quotes, not their own reasoning."""
@@ -331,7 +336,7 @@ def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS
             start = next(i for i, line in enumerate(lines) if line is table.first)
             found.update(id(line) for line in lines[start:start + len(table.rows) + 2])
     for item in _list_items(lines):
-        if _shows_sample(item, truth_words):
+        if _shows_sample(item, truth_words) and count_words(item) <= SAMPLE_ITEM_WORDS:
             found.update(id(line) for line in item)
     for block in _blocks(lines):
         if any((match := _LABEL.match(b.text)) and _names_truth(match["label"], truth_words)
