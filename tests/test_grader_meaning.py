@@ -24,6 +24,7 @@ from toolkit.grading.assessment import MET, Answers, TextContext, assess, assess
 from toolkit.grading.course_text import authorship, course_fingerprint, is_course_text
 from toolkit.grading.grade import grade_folder
 from toolkit.grading.grade_report import feedback_text, md_escape
+from toolkit.grading.html_reader import html_document
 from toolkit.grading.lab_split import (
     heading_lab,
     lab_id,
@@ -857,3 +858,61 @@ def test_a_title_listing_two_labs_over_days_with_one_lab_marker_is_cut_by_topic(
     grades = assess_labs(_report(tmp_path, text), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab03_cnn_mnist", "lab04_bag_of_words"]
     assert all("title lists more labs" in " ".join(g.warnings) for g in grades)
+
+
+def test_a_lab_numbered_in_words_is_a_marker(tmp_path):
+    text = ("Reflection\n\nLab two: MLP with dropout\n\nDropout 0.2 gave 98.4%.\n\n"
+            "Lab Six - BERT\n\nFine-tuning gave 88%.\n")
+    parts = split_by_lab(_report(tmp_path, text, "r.txt"))
+    assert [lab for lab, _ in parts] == ["lab02_mlp_dropout", "lab06_bert_finetune"]
+    # A word after "Lab" that only starts like a number ("Labone", "Lab sixty") is none.
+    assert heading_lab("Lab sixty") is None and heading_lab("Labsix") is None
+
+
+def test_a_bold_paragraph_in_a_larger_font_is_a_heading_of_a_word_export():
+    page = ("<p class=MsoNormal><b><span style='font-size:14.0pt'>Part 2: the BERT lab</span>"
+            "</b></p><p class=MsoNormal><b>Challenges</b></p><p class=MsoNormal>It was "
+            "<span style='font-size:16pt'>slow</span>.</p>"
+            "<p><b><span style='font-size:24px'>Appendix</span></b></p>")
+    lines = [(line.kind, line.level, line.text)
+             for line in html_document("r.html", page).lines if line.kind != "blank"]
+    assert lines == [("heading", 2, "Part 2: the BERT lab"), ("heading", 7, "Challenges"),
+                     ("prose", 0, "It was slow."), ("heading", 1, "Appendix")]
+
+
+def test_a_two_column_table_of_answers_is_one_labelled_answer_per_row():
+    text = ("## L01\n\n| Question | Answer |\n|---|---|\n"
+            "| What did I learn? | That a pretrained VGG16 needs no training at all and still "
+            "gets my cat right. |\n"
+            "| Challenges | The 528 MB weights download failed twice on my home wifi, so I ran "
+            "it at the university instead. |\n\n"
+            "| setting | value |\n|---|---|\n| epochs | 10 |\n| batch size | 128 |\n\n"
+            "| Sentence | Label |\n|---|---|\n| a gorgeous and moving film about two old "
+            "friends who meet again after years apart | positive |\n"
+            "| the plot is a mess and the actors look bored from the first scene to the last "
+            "| negative |\n")
+    lines = [line for line in markdown_document("r.md", text).lines if line.kind != "blank"]
+    assert [line.text[:28] for line in lines if line.kind == "prose"] == [
+        "**What did I learn?** That a", "**Challenges:** The 528 MB w"]
+    assert lines[1].where == "r.md:5"  # each answer keeps its row's place
+    # A table of values and one of labelled samples stay tables.
+    assert sum(line.kind == "table" for line in lines) == 8
+
+
+def test_a_run_in_label_is_not_counted_as_words_of_the_answer(tmp_path):
+    # Sixteen words of answer after a five-word label: short of the 20 an answer needs.
+    text = ("# Lab 1 reflection\n\n## Growth\n\n**What I can do now:** Load a pretrained model "
+            "and run predictions on my own images, and read a Grad-CAM map.\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab01_vgg16_inference")
+    assert "16 words written (20 expected)" in " ".join(grade.result("growth").evidence)
+
+
+@needs_encoder
+def test_an_answer_declined_with_na_is_not_looked_for_elsewhere(tmp_path):
+    text = ("# Lab 5 reflection\n\n## What I learned\n\nI also learned how to build a "
+            "vocabulary with PAD = 0 and UNK = 1 and pad every sequence, which I could use for "
+            "any text data I meet at work.\n\n## Application\n\nN/A\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab05_glove_lstm")
+    result = grade.result("application")
+    assert result.points == 0 and "no answer under \"Application\" (N/A)" in " ".join(
+        result.evidence)

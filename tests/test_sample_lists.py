@@ -57,6 +57,25 @@ def test_a_markdown_tables_rows_count_and_its_lines_are_samples():
     assert sample_lines(_lines(no_truth, "table")) == set()
 
 
+def test_a_long_list_item_is_the_students_reasoning_not_a_shown_sample():
+    # "correct for" and "the record says ... [PAD]" look like a sample's truth and prediction;
+    # an item of some seventy words is still the student's own answer.
+    reasoning = ("1. **Out of memory.** Batch 32 crashed on the T4, so I went to batch 16 and "
+                 "it worked. The warm-up is a share of the steps, so halving the batch changed "
+                 "the schedule a bit and I did not correct for that. I first thought dynamic padding "
+                 "would save me, but one batch with a very long sentence still needs the full "
+                 "width, so the memory peak stays where it was.\n"
+                 "2. **Padding.** The record says 24.9% of the token slots are [PAD] with "
+                 "dynamic padding against 80.8% when padding everything to 128, so the model "
+                 "processes about four times fewer slots, but the measured speed-up was only "
+                 "2.3 times because of fixed costs per step and new compilations per shape, "
+                 "and on a GPU short sequences do not fill the device anyway. It took me a while "
+                 "to see why.")
+    sample = '3. "not a bad movie" predicted negative, true label positive\n'
+    lines = _lines(reasoning + "\n" + sample)
+    assert {line.text[:2] for line in lines if id(line) in sample_lines(lines)} == {"3."}
+
+
 def test_list_items_with_the_truth_and_their_continuation_lines():
     items = "\n".join(f'{n}. "a sentence {n}" was wrong\n   true label: positive'
                       for n in range(1, 11))
