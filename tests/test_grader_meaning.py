@@ -897,6 +897,12 @@ def test_a_two_column_table_of_answers_is_one_labelled_answer_per_row():
     assert lines[1].where == "r.md:5"  # each answer keeps its row's place
     # A table of values and one of labelled samples stay tables.
     assert sum(line.kind == "table" for line in lines) == 8
+    # ... and so do quoted samples with a note, under a header naming neither.
+    notes = ("| Where | Notes |\n|---|---|\n"
+             "| \"it 's not a bad movie\" | predicted negative, it is positive: the model keyed "
+             "on the word bad alone |\n| \"a real treat\" | sarcastic, the model took it "
+             "literally and said positive while it is negative |\n")
+    assert {line.kind for line in markdown_document("r.md", notes).lines} == {"table"}
 
 
 def test_a_run_in_label_is_not_counted_as_words_of_the_answer(tmp_path):

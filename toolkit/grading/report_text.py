@@ -360,8 +360,11 @@ def markdown_tables(lines: Iterable[Line]) -> list[Table]:
 # labelled answer, as "**Challenges:** ..." on its own line would be.
 ANSWER_LABEL_WORDS = 8     # a longer first cell is text (a sample), not a label
 ANSWER_CELL_WORDS = 12     # the answers' mean length: shorter cells are values, not answers
+# A header naming samples or values: the rows are data, whatever their length.
 _NOT_ANSWERS = re.compile(r"\b(label|pred\w*|true|truth|gold|actual|value|setting|"
-                          r"hyperparameter|parameter|metric|score|accuracy)\b", re.I)
+                          r"hyperparameter|parameter|metric|score|accuracy|sentence|text|"
+                          r"review|tweet|image|photo|example|sample|errors?|mistakes?|"
+                          r"misclassif\w*)\b", re.I)
 
 
 def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
@@ -375,7 +378,8 @@ def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
             header is not None and _NOT_ANSWERS.search(" ".join(header))):
         return None
     labels = [label.strip("*_ :") for _, label, _ in rows]
-    if any(not label or len(label.split()) > ANSWER_LABEL_WORDS and not label.endswith("?")
+    if any(not label or label[0] in "\"'\u201c\u2018" or (
+            len(label.split()) > ANSWER_LABEL_WORDS and not label.endswith("?"))
            for label in labels) or len(set(labels)) < len(labels):
         return None
     words = sum(len(answer.split()) for _, _, answer in rows) / len(rows)
