@@ -28,14 +28,26 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
 
-from toolkit.grading.lab_split import cut_document, named_lab, names_in, title_labs
+from toolkit.grading.lab_split import (
+    cut_document,
+    heading_lab,
+    named_lab,
+    names_in,
+    preamble,
+    title_labs,
+)
 from toolkit.grading.meaning import TOPIC_MIN_WORDS, WORD, Meaning, paragraph_text
 from toolkit.grading.report_text import Document
 from toolkit.grading.submissions import Submission
 
+# A heading numbered by slide, part or day before its lab ("Slide 7: Lab 2 - MLP", "Part 2:
+# Lab six"): the lab marker after the number names the section's lab, however short it is.
+_NUMBERING = re.compile(r"^\s*(?:slide|part|section|chapter|page|step|day|week|unit)\s*"
+                        r"(?:\d{1,3}|[ivx]{1,5})\s*[:.)\-\u2013\u2014]\s*", re.I)
 MAX_SECTIONS = 12  # more sections than this under one heading level are no labs of a course
 
 
@@ -87,6 +99,11 @@ def lab_sections(document: Document, meaning: Meaning) -> tuple[dict[int, str], 
     ends = starts[1:] + [len(document.lines)]
     found: dict[int, str] = {}
     for start, end in zip(starts, ends, strict=True):
+        heading = document.lines[start].text
+        if (numbered := _NUMBERING.match(heading)) and (
+                marked := heading_lab(heading[numbered.end():])):
+            found[start] = marked
+            continue
         texts = _section_texts(document, start, end)
         if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
             continue  # too short to say: it stays with the section before it
@@ -112,7 +129,7 @@ def split_by_topic(submission: Submission, meaning: Meaning
         titles.update(document.lines[start].text for start in starts)
         for lab, part in cut_document(document, starts, level).items():
             if lab is None:
-                shared.append(part)  # the title and the lines before the first section
+                shared.append(preamble(part))  # the title, the lines before the first section
             else:
                 documents.setdefault(lab, []).append(part)
     if len(documents) < 2:
