@@ -46,8 +46,8 @@ EXAMPLE_SHINGLE = 8
 COURSE_SHARE = 0.6   # a line is the course's when this share of its words is course text
 MIN_WORDS = SHINGLE
 _PLACEHOLDER = re.compile(r"\$\{?\w+\}?")
-_KINDS = ("prose", "table")  # lines that may be the student's; "generated" stay facts
-_COUNTED = ("prose", "table", "prompt", "generated")
+_KINDS = ("prose", "table", "preamble")  # may be the student's; "generated" stay facts
+_COUNTED = ("prose", "table", "preamble", "prompt", "generated")
 _CITED_SCORE = re.compile(r"\b(19|20)\d\d\b.*\d+\.\d|\d+\.\d.*\b(19|20)\d\d\b")
 
 

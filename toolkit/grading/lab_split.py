@@ -295,6 +295,15 @@ def cut_document(document: Document, starts: dict[int, str], level: int = 0
     return parts
 
 
+def preamble(document: Document) -> Document:
+    """The lines before a multi-lab document's first lab, as context for every part: its
+    prose (a greeting, "I also stuck my lab 1 reflection at the bottom") is about no lab, so
+    it is kind ``preamble``, read by no criterion; its headings stay (the title)."""
+    lines = [replace(line, kind="preamble") if line.kind == "prose" else line
+             for line in document.lines]
+    return Document(document.path, document.format, lines, list(document.images))
+
+
 def _folder(path: str) -> str:
     parent = str(PurePosixPath(path).parent)
     return "" if parent == "." else parent
@@ -317,7 +326,7 @@ def split_by_lab(submission: Submission, lab_map: LabMap | None = None
         for lab in labs:
             documents.setdefault(lab, []).append(parts[lab])
         if None in parts and any(line.kind != "blank" for line in parts[None].lines):
-            shared.append(parts[None])
+            shared.append(preamble(parts[None]))
     runs: dict[str | None, list] = {}
     for run in submission.runs:
         runs.setdefault(record_lab(run.record) or path_lab(run.path), []).append(run)

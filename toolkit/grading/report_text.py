@@ -7,7 +7,9 @@ quoted with its place. Nothing here executes or renders anything.
 
 Line kinds: ``heading``, ``prose`` (what the student wrote), ``table``, ``image``, ``code``,
 ``output`` (a notebook's saved output), ``prompt`` (a **TODO** line of the reflection draft),
-``generated`` (a line the draft filled in from the record), ``blank``.
+``generated`` (a line the draft filled in from the record), ``preamble`` (prose before the
+first lab of a document covering several: context for every part, an answer for none),
+``blank``.
 
 Example:
     >>> doc = markdown_document("REFLECTION.md", "# Results\\nAccuracy was 91%.\\n")
