@@ -45,6 +45,7 @@ from toolkit.grading.rubric import TextCheck, load_rubric
 from toolkit.grading.sample_lists import count_samples
 from toolkit.grading.sentence_encoder import RemoteEncoder, encoder_status, serve_request
 from toolkit.grading.submissions import Submission, read_submission
+from toolkit.grading.topic_split import split_by_topic
 from toolkit.resources import course_path
 
 RUBRIC = load_rubric()
@@ -922,3 +923,40 @@ def test_an_answer_declined_with_na_is_not_looked_for_elsewhere(tmp_path):
     result = grade.result("application")
     assert result.points == 0 and "no answer under \"Application\" (N/A)" in " ".join(
         result.evidence)
+
+
+@needs_encoder
+def test_a_slide_numbered_heading_names_its_lab_however_short_the_slide(tmp_path):
+    # "Slide 7: Lab 2 - ..." opens lab 2's part: the short slides after it stay with it, and
+    # the first slides go to lab 1, not to both as the talk's opening would.
+    text = ("# Reflection talk - Labs 1 & 2\n\n## Slide 1: Lab 1 - VGG16 on my photos\n"
+            "- 12 photos, 9 right in the top 3\n\n"
+            "## Slide 2: What was hard\n" + DIARY.split("## 3 March\n\n")[1].split("##")[0] +
+            "\n## Slide 3: Lab 2 - MLP with dropout\n- dropout 0.2: 98.4%\n\n"
+            "## Slide 4: Pain points\n" + DIARY.split("## 10 March\n\n")[1])
+    from toolkit.grading.sentence_encoder import process_encoder
+
+    submission = _report(tmp_path, text)
+    parts = dict(split_by_topic(submission, Meaning.for_rubric(REFLECTION, process_encoder())))
+    assert sorted(parts) == ["lab01_vgg16_inference", "lab02_mlp_dropout"]
+    assert "Slide 1: Lab 1 - VGG16 on my photos" in [
+        line.text for doc in parts["lab01_vgg16_inference"].documents for line in doc.lines]
+    assert "Slide 3: Lab 2 - MLP with dropout" not in [
+        line.text for doc in parts["lab01_vgg16_inference"].documents for line in doc.lines]
+
+
+@needs_encoder
+def test_a_greeting_before_the_first_lab_answers_no_criterion(tmp_path):
+    text = ("Hi Dr. Hartmann,\n\nhope you're well! As discussed in office hours I'm sending my "
+            "reflection by email since the upload page was timing out, and I also stuck my lab 1 "
+            "reflection at the bottom because I forgot it three weeks ago, sorry.\n\n"
+            "=== Lab 2 - MLP ===\n\nInsights: dropout 0.2 closed the gap between training "
+            "(99.9%) and validation accuracy (98.2%) on MNIST, so the curves stayed together.\n\n"
+            "=== Lab 1 - VGG16 ===\n\nLearned: VGG16 needs 224x224 inputs and preprocess_input.\n")
+    grades = assess_labs(_report(tmp_path, text, "mail.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab01_vgg16_inference", "lab02_mlp_dropout"]
+    for grade in grades:
+        for result in grade.results:
+            assert "hope you're well" not in " ".join(result.evidence), result.evidence
+    # Its words are still the student's on the feedback page.
+    assert grades[0].authorship.student > 40
