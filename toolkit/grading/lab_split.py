@@ -15,8 +15,9 @@ digits, and the heading level); a marker of another form counts as top-level onl
 continues their numbering at the same or a higher level ("Lab-06:" after "L05:"), so
 another course's "Lab 01:", "Lab 02:" inside the "L03:" part stay inside it.
 
-Lines before the first lab marker (the student's name, a course title) and files that name
-no lab go to every part. A submission naming one lab or none is not split.
+Lines before the first lab marker (the student's name, a course title, a greeting) go to every
+part as context (:func:`preamble`: they answer no criterion), and files that name no lab go
+to every part. A submission naming one lab or none is not split.
 
 Example:
     >>> [(lab, len(part.documents)) for lab, part in split_by_lab(submission)]
