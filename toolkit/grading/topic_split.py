@@ -12,10 +12,10 @@ lab (:meth:`~toolkit.grading.meaning.Meaning.closest_lab`: ahead of every other 
 :data:`~toolkit.grading.meaning.LAB_MARGIN`), and at least two sections about two different
 labs. Where the SST-2 labs are too near in meaning for one to be clearly ahead, the lab names
 the section's heading and text use decide among them (``names`` in the syllabus: "The BERT
-one", TF-IDF). Then the document is cut at those headings; a short section (a heading with a line)
-stays with the section before it, unless its heading names its lab after a slide's, part's or
-day's number ("Slide 7: Lab 2 - MLP", "Part 2: Lab six"). A reflection whose headings are its answers ("Insights",
-"Challenges") is never cut: its sections are about the same lab, or too short and generic
+one", TF-IDF). Then the document is cut at those headings; a short section (a heading with a
+line) stays with the section before it, unless its heading names its lab after a slide's,
+part's or day's number ("Slide 7: Lab 2 - MLP", "Part 2: Lab six"). A reflection whose
+headings are its answers ("Insights", "Challenges") is never cut: its sections are about the same lab, or too short and generic
 for any lab to be clearly ahead.
 
 A title that lists more labs than the document's "Lab N" markers found ("Lab journal - Lab 3
