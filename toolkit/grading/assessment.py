@@ -44,6 +44,7 @@ from pathlib import PurePosixPath
 from toolkit.grading.course_text import Authorship, authorship, mark_course_text
 from toolkit.grading.lab_split import heading_lab, named_lab, split_by_lab, title_labs
 from toolkit.grading.meaning import (
+    ANSWER_MARK,
     FLOOR,
     Meaning,
     enough_words,
@@ -497,7 +498,24 @@ def _paragraphs(document: Document, section: Section | None = None) -> list[Sect
                 found.append(Section(heading, current))  # "Roadblocks: ..." on the next line
                 current = []
             current.append(line)
-    return [part for paragraph in found for part in _label_list_split(paragraph)]
+    return [part for paragraph in _questions_joined(found)
+            for part in _label_list_split(paragraph)]
+
+
+def _questions_joined(paragraphs: list[Section]) -> list[Section]:
+    """A question on its own ("Q: What broke first?") and the answer below it ("A: The
+    shape. ..."), a blank line apart, are one labelled answer."""
+    joined: list[Section] = []
+    for paragraph in paragraphs:
+        before = joined[-1] if joined else None
+        if before is not None and before.heading is paragraph.heading and \
+                len(before.lines) == 1 and before.lines[0].text.rstrip().endswith("?") and \
+                run_in_label(before.lines[0].text) and paragraph.lines and \
+                ANSWER_MARK.match(paragraph.lines[0].text[:20]):
+            joined[-1] = Section(before.heading, before.lines + paragraph.lines)
+        else:
+            joined.append(paragraph)
+    return joined
 
 
 def _label_list_split(paragraph: Section) -> list[Section]:

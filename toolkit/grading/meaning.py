@@ -97,14 +97,23 @@ def _named(row: np.ndarray) -> int | None:
     return int(row.argmax()) if best >= LABEL_NAMES and best - second >= LABEL_GAP else None
 
 
+# "Q: Where would I use this?" over "A: ...": the question labels the answer, the "A:" mark
+# is no label of its own.
+_QUESTION_MARK = re.compile(r"^\W{0,4}(?:Q|Question)\s?\d{0,2}\s?[:.)]\s+"
+                            r"(?P<label>[^\n?]{3,160}\?)(?=\s|$)", re.I)
+ANSWER_MARK = re.compile(r"^\W{0,4}(?:A|Answer)\s?\d{0,2}\s?[:.)]\s", re.I)
+
+
 def run_in_label(text: str, any_case: bool = False) -> str | None:
     """The label a paragraph starts with, if any (at most five words, or a question in bold).
     A label starts with a capital letter or is set in bold: a line of wrapped prose that
     starts "pictures: many are ..." continues the sentence above it. ``any_case``: the line
     starts a paragraph or a list of labelled lines, so "insights: vgg16 is big" is a label
     too (before a colon: "ok. so i ran it" opens a sentence)."""
-    if question := _BOLD_QUESTION.match(text[:200]):
+    if question := _BOLD_QUESTION.match(text[:200]) or _QUESTION_MARK.match(text[:200]):
         return question["label"].strip()
+    if ANSWER_MARK.match(text[:20]):
+        return None
     match = _RUN_IN.match(text[:80])
     if match and len(match["label"].split()) <= 5 and (
             match["label"][0].isupper() or "*" in match[0] or "_" in match[0][:4]
