@@ -20,7 +20,14 @@ import pytest
 
 from toolkit.errors import CourseError
 from toolkit.grading import sentence_encoder
-from toolkit.grading.assessment import MET, Answers, TextContext, assess, assess_labs
+from toolkit.grading.assessment import (
+    MET,
+    Answers,
+    TextContext,
+    _paragraphs,
+    assess,
+    assess_labs,
+)
 from toolkit.grading.course_text import authorship, course_fingerprint, is_course_text
 from toolkit.grading.grade import grade_folder
 from toolkit.grading.grade_report import feedback_text, md_escape
@@ -960,3 +967,17 @@ def test_a_greeting_before_the_first_lab_answers_no_criterion(tmp_path):
             assert "hope you're well" not in " ".join(result.evidence), result.evidence
     # Its words are still the student's on the feedback page.
     assert grades[0].authorship.student > 40
+
+
+def test_a_q_and_a_pair_is_one_answer_labelled_by_its_question(tmp_path):
+    assert run_in_label("Q: Where would I use this?") == "Where would I use this?"
+    assert run_in_label("A: The shape. I loaded the images as (60000, 28, 28)") is None
+    text = ("Lab 3 reflection\n\nQ: What broke first?\nA: The shape. Conv2D expected four "
+            "axes and found three, so I added the channel axis.\n\nQ: Where would I use this?\n\n"
+            "A: On the handwritten grade sheets we scan at my student job.\n")
+    submission = _report(tmp_path, text, "r.txt")
+    paragraphs = [" ".join(line.text for line in p.lines)
+                  for p in _paragraphs(submission.documents[0])]
+    assert paragraphs[1].startswith("Q: What broke first? A: The shape.")
+    assert paragraphs[2] == ("Q: Where would I use this? A: On the handwritten grade sheets we "
+                             "scan at my student job.")
