@@ -996,6 +996,17 @@ class Answers(dict):
         return criterion in self.labelled and self.label_of.get(key, criterion) != criterion
 
 
+SPEAKER_TURNS = 3  # a run-in label opening this many paragraphs is a speaker's name
+
+
+def _speakers(paragraphs: list[Section]) -> set[str]:
+    """Run-in labels that open several paragraphs of one lab's part: the speakers of a
+    dialogue ("**Kai:** ...", "**Priya:** ..."), not the names of answers, which are given
+    once."""
+    labels = Counter(run_in_label(paragraph_text(p.lines), any_case=True) for p in paragraphs)
+    return {label for label, count in labels.items() if label and count >= SPEAKER_TURNS}
+
+
 def _label_of(text: str) -> str | None:
     """The run-in label a paragraph or line opens with, also one left empty ("Growth:")."""
     return run_in_label(text + " ")
@@ -1023,6 +1034,7 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
     own_labels: dict[int, str] = {}  # id() of a labelled paragraph's first line -> its label
     for document in submission.documents:
         paragraphs = [p for p in _paragraphs(document) if p.lines]
+        speakers = _speakers(paragraphs)
         under = Counter(id(p.heading) for p in paragraphs if p.heading is not None)
         units = []
         for paragraph in paragraphs:
@@ -1036,7 +1048,8 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             # was cut at by its topic) names no criterion: its one paragraph is unlabelled
             # prose, read sentence by sentence when it answers several (another lab's marker
             # inside the part, "Lab 01: filters", stays a label).
-            label = run_in_label(text, any_case=True) or heading or None
+            label = run_in_label(text, any_case=True)
+            label = (None if label in speakers else label) or heading or None
             titles_part = label in submission.part_titles or (
                 lab and label and heading_lab(label) == lab)
             units.append((text, None if titles_part else label))
@@ -1045,7 +1058,7 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
         # another paragraph (an insight's numbers read as a doubt).
         answered = meaning.answered_once & set().union(*meant)
         for paragraph, criteria, (text, label) in zip(paragraphs, meant, units, strict=True):
-            if own := label or _label_of(text):
+            if own := label or ((run_in := _label_of(text)) not in speakers and run_in):
                 own_labels[id(paragraph.lines[0])] = own
             # An unlabelled paragraph may answer several criteria, a sentence or two each:
             # an answer its whole text does not mean is then its sentences (answer_in).
