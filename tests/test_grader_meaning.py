@@ -981,3 +981,26 @@ def test_a_q_and_a_pair_is_one_answer_labelled_by_its_question(tmp_path):
     assert paragraphs[1].startswith("Q: What broke first? A: The shape.")
     assert paragraphs[2] == ("Q: Where would I use this? A: On the handwritten grade sheets we "
                              "scan at my student job.")
+
+
+@needs_encoder
+def test_the_speakers_of_a_dialogue_are_not_the_labels_of_answers(tmp_path):
+    text = ("# Lab 4 reflection (Kai and Priya)\n\n"
+            "**Kai:** The part that surprised me was stop words: the list removes not, so "
+            "removal cost us two points of validation accuracy.\n\n"
+            "**Priya:** The full run took nine minutes on my laptop, mostly the Keras network, "
+            "so I used --quick while trying things.\n\n"
+            "**Kai:** Support tickets at my job could be sorted with TF-IDF and logistic "
+            "regression as a quick baseline.\n\n"
+            "**Priya:** We never ran the grid search, so our C values are the defaults.\n\n"
+            "**Kai:** Next I want to try character n-grams on German reviews.\n\n"
+            "**Priya:** I can now build a scikit-learn pipeline with a vectorizer myself.\n")
+    submission = _report(tmp_path, text)
+    from toolkit.grading.assessment import answers_by_meaning
+    from toolkit.grading.sentence_encoder import process_encoder
+
+    answers = answers_by_meaning(submission, Meaning.for_rubric(REFLECTION, process_encoder()),
+                                 "lab04_bag_of_words")
+    # No paragraph is labelled: each is read by its meaning alone, and none counts as
+    # "labelled otherwise" beside an answer a label does name.
+    assert answers.label_of == {} and answers.labelled == set()
