@@ -188,14 +188,18 @@ _TITLE_LABS = re.compile(r"\blabs?\s*[-_]?\s*0?(?P<first>\d{1,2})(?P<more>(?:\s*
                          r"(?:labs?\s*[-_]?\s*)?0?\d{1,2}\b)*)", re.I)
 
 
-def title_labs(document: Document) -> set[str]:
-    """The labs a document's first line (its title) lists: "Lab journal - Lab 3 (CNN) and
-    Lab 4 (bag of words)" -> lab 3 and lab 4."""
-    title = next((line.text[:200] for line in document.lines if line.kind != "blank"), "")
+def listed_labs(text: str) -> set[str]:
+    """The labs a title lists anywhere in it: "Lab journal - Lab 3 (CNN) and Lab 4 (bag of
+    words)" -> lab 3 and lab 4; "BERT fine-tuning (lab 6)" -> lab 6."""
     ids = _lab_ids()
-    numbers = [int(n) for match in _TITLE_LABS.finditer(title)
+    numbers = [int(n) for match in _TITLE_LABS.finditer(text[:200])
                for n in [match["first"], *re.findall(r"\d{1,2}", match["more"])]]
     return {lab_id(n) for n in numbers if 1 <= n <= len(ids)}
+
+
+def title_labs(document: Document) -> set[str]:
+    """The labs a document's first line (its title) lists (see :func:`listed_labs`)."""
+    return listed_labs(next((line.text for line in document.lines if line.kind != "blank"), ""))
 
 
 def heading_lab(text: str, lab_map: LabMap | None = None) -> str | None:

@@ -13,8 +13,9 @@ lab (:meth:`~toolkit.grading.meaning.Meaning.closest_lab`: ahead of every other 
 labs. Where the SST-2 labs are too near in meaning for one to be clearly ahead, the lab names
 the section's heading and text use decide among them (``names`` in the syllabus: "The BERT
 one", TF-IDF). Then the document is cut at those headings; a short section (a heading with a
-line) stays with the section before it, unless its heading names its lab after a slide's,
-part's or day's number ("Slide 7: Lab 2 - MLP", "Part 2: Lab six"). A reflection whose
+line) stays with the section before it, unless its heading names its lab: after a slide's,
+part's or day's number ("Slide 7: Lab 2 - MLP", "Part 2: Lab six"), or as the one lab it
+names ("BERT fine-tuning (lab 6)"). A reflection whose
 headings are its answers ("Insights", "Challenges") is never cut: its sections are about the same lab, or too short and generic
 for any lab to be clearly ahead.
 
@@ -36,6 +37,7 @@ from dataclasses import replace
 from toolkit.grading.lab_split import (
     cut_document,
     heading_lab,
+    listed_labs,
     named_lab,
     names_in,
     preamble,
@@ -88,6 +90,17 @@ def _section_lab(heading: str, texts: list[str], meaning: Meaning,
     return named[0] if named is not None else None
 
 
+def _heading_names_lab(heading: str, listed: frozenset[str]) -> str | None:
+    """The lab a section's heading names outright: a lab marker after a slide's, part's or
+    day's number ("Slide 7: Lab 2 - MLP"), or one lab in it anywhere ("BERT fine-tuning (lab
+    6)"), one of those the title lists when it lists some."""
+    if (numbered := _NUMBERING.match(heading)) and (
+            marked := heading_lab(heading[numbered.end():])):
+        return marked
+    named = listed_labs(heading)
+    return next(iter(named)) if len(named) == 1 and (not listed or named <= listed) else None
+
+
 def lab_sections(document: Document, meaning: Meaning) -> tuple[dict[int, str], int]:
     """``({heading line index: lab}, heading level)`` when the document's sections are about
     two labs or more, else ``({}, 0)``. A title listing two labs or more limits the choice
@@ -101,8 +114,7 @@ def lab_sections(document: Document, meaning: Meaning) -> tuple[dict[int, str], 
     found: dict[int, str] = {}
     for start, end in zip(starts, ends, strict=True):
         heading = document.lines[start].text
-        if (numbered := _NUMBERING.match(heading)) and (
-                marked := heading_lab(heading[numbered.end():])):
+        if marked := _heading_names_lab(heading, listed):
             found[start] = marked
             continue
         texts = _section_texts(document, start, end)
