@@ -1004,3 +1004,12 @@ def test_the_speakers_of_a_dialogue_are_not_the_labels_of_answers(tmp_path):
     # No paragraph is labelled: each is read by its meaning alone, and none counts as
     # "labelled otherwise" beside an answer a label does name.
     assert answers.label_of == {} and answers.labelled == set()
+
+
+@needs_encoder
+def test_a_short_last_section_whose_heading_names_its_lab_is_that_lab(tmp_path):
+    text = ("# Bag-of-words (lab 4) and BERT (lab 6) - my notes\n\n## Bag-of-words sentiment\n\n"
+            + DIARY.split("## 10 March\n\n")[1] +
+            "\n## BERT fine-tuning (lab 6)\n\nFine-tuned MiniLM, got about 89%. Nice.\n")
+    grades = assess_labs(_report(tmp_path, text), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab04_bag_of_words", "lab06_bert_finetune"]
