@@ -47,6 +47,7 @@ from toolkit.grading.meaning import (
     ANSWER_MARK,
     FLOOR,
     Meaning,
+    answer_label_starts,
     enough_words,
     label_list,
     meaning_for,
@@ -522,8 +523,14 @@ def _label_list_split(paragraph: Section) -> list[Section]:
     """A list of labelled answers, one per line ("insights: ..." / "challenges: ..."), is
     one answer per line; any other paragraph stays whole."""
     lines = paragraph.lines
-    if all(line.kind == "prose" for line in lines) and label_list([line.text for line in lines]):
+    if not all(line.kind == "prose" for line in lines):
+        return [paragraph]
+    if label_list([line.text for line in lines]):
         return [Section(paragraph.heading, [line]) for line in lines]
+    # Labelled answers, some wrapped onto a line of their own: one answer per label.
+    if starts := answer_label_starts([line.text for line in lines]):
+        ends = starts[1:] + [len(lines)]
+        return [Section(paragraph.heading, lines[a:b]) for a, b in zip(starts, ends, strict=True)]
     return [paragraph]
 
 
