@@ -1013,3 +1013,27 @@ def test_a_short_last_section_whose_heading_names_its_lab_is_that_lab(tmp_path):
             "\n## BERT fine-tuning (lab 6)\n\nFine-tuned MiniLM, got about 89%. Nice.\n")
     grades = assess_labs(_report(tmp_path, text), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab04_bag_of_words", "lab06_bert_finetune"]
+
+
+def test_labelled_answers_wrapped_over_lines_and_a_short_one_read_as_a_title(tmp_path):
+    # Plain text: "Application: N/A for now" looks like a title on its own; between other
+    # labelled lines it is one of them. "Learned:" wraps onto a line of its own.
+    text = ("=== Lab 1 - VGG16 ===\n\n"
+            "Learned: how to load a pretrained model with keras.applications and that images "
+            "need\npreprocess_input. Ran it on 5 photos, 4 were right.\n"
+            "Hard: the weights download was slow.\nApplication: N/A for now honestly\n"
+            "Growth: more comfortable with Keras.\nCritical: should have used more photos.\n")
+    document = _report(tmp_path, text, "r.txt").documents[0]
+    assert [line.kind for line in document.lines if line.text.startswith("Application")] == [
+        "prose"]
+    paragraphs = [[line.text.split(":")[0] for line in p.lines if ":" in line.text[:12]]
+                  for p in _paragraphs(document)]
+    assert paragraphs[-5:] == [["Learned"], ["Hard"], ["Application"], ["Growth"], ["Critical"]]
+    assert len(_paragraphs(document)[-5].lines) == 2  # the wrapped line stays with its answer
+
+
+def test_a_title_naming_one_lab_in_brackets_names_the_documents_lab(tmp_path):
+    text = ("Reflection - convolutional networks on MNIST (lab 3)\nNadia F.\n\n"
+            "Q: What broke first?\nA: The shape of the input.\n")
+    assert [lab for lab, _ in split_by_lab(_report(tmp_path, text, "r.txt"))] == [
+        "lab03_cnn_mnist"]
