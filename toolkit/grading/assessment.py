@@ -1168,6 +1168,9 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
     near: tuple[str, ...] = ()  # the labs a report naming none may be about
     meaning = meaning_for(rubric, process_encoder()) if submission.documents else None
     about_the_lab = True
+    # No marker, but a title naming one lab ("Reflection - CNNs on MNIST (lab 3)"): that lab.
+    titled = {found for document in submission.documents for found in title_labs(document)}
+    lab = lab or (next(iter(titled)) if len(titled) == 1 else "")
     if meaning is None:  # the rules: a report about the lab uses the rubric's words
         used, written = topic_words(submission, rubric, enough=MIN_TOPIC_WORDS)
         about_the_lab = on_topic(used, written) or not submission.documents

@@ -325,10 +325,7 @@ def split_by_lab(submission: Submission, lab_map: LabMap | None = None
         parts = _split_document(document, aliases)
         labs = [lab for lab in parts if lab is not None]
         if not labs:
-            # no marker: the lab its path names, or the one lab its title names ("Reflection -
-            # convolutional networks on MNIST (lab 3)")
-            titled = title_labs(document)
-            lab = path_lab(document.path) or (next(iter(titled)) if len(titled) == 1 else None)
+            lab = path_lab(document.path)
             (documents.setdefault(lab, []) if lab else shared).append(document)
             continue
         for lab in labs:
