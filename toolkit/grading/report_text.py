@@ -574,6 +574,11 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
     return doc
 
 
+_WORDS_ONLY = re.compile(r"^[A-Za-z][A-Za-z /&'\-]{0,40}$")
+_NUMBERED_PART = re.compile(r"^(lab|part|week|day|section|chapter|slide|assignment|module|"
+                            r"unit|task|exercise)\b", re.I)
+
+
 def _labelled_runs(lines: list[Line]) -> list[Line]:
     """A "Label: value" line read as a title ("Application: N/A for now") is one line of a
     list of labelled lines when the line above or below it is one too ("Hard: the download
@@ -582,9 +587,13 @@ def _labelled_runs(lines: list[Line]) -> list[Line]:
         return line is not None and line.kind in ("prose", "heading") and \
             bool(_LABEL_LINE.match(line.text[:200])) and not line.text.rstrip().endswith(":")
 
+    def answer_label(line: Line) -> bool:  # "Application:", not "L02:", "Part II:", "Week 3:"
+        label = line.text.split(":", 1)[0]
+        return bool(_WORDS_ONLY.match(label)) and not _NUMBERED_PART.match(label)
+
     result = list(lines)
     for index, line in enumerate(lines):
-        if line.kind == "heading" and labelled(line) and (
+        if line.kind == "heading" and labelled(line) and answer_label(line) and (
                 labelled(lines[index - 1] if index else None)
                 and lines[index - 1].kind == "prose"
                 or labelled(lines[index + 1] if index + 1 < len(lines) else None)
