@@ -1035,5 +1035,24 @@ def test_labelled_answers_wrapped_over_lines_and_a_short_one_read_as_a_title(tmp
 def test_a_title_naming_one_lab_in_brackets_names_the_documents_lab(tmp_path):
     text = ("Reflection - convolutional networks on MNIST (lab 3)\nNadia F.\n\n"
             "Q: What broke first?\nA: The shape of the input.\n")
+    grades = assess_labs(_report(tmp_path, text, "r.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab03_cnn_mnist"]
+    assert not any("names no lab" in warning for warning in grades[0].warnings)
+
+
+@needs_encoder
+def test_a_title_naming_one_lab_over_sections_about_two_is_still_cut_by_topic(tmp_path):
+    text = DIARY.replace("# Lab journal", "# Lab journal (lab 3)")
+    grades = assess_labs(_report(tmp_path, text), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab03_cnn_mnist", "lab04_bag_of_words"]
+
+
+def test_a_lab_marker_over_labelled_lines_stays_a_marker_in_plain_text(tmp_path):
+    text = ("L02: MLP with dropout\nInsights: dropout 0.2 closed the gap.\n"
+            "Hard: nothing much.\n\nL05: GloVe and LSTM\nInsights: frozen vectors gave 76%.\n"
+            "Hard: the 822 MB download.\n")
+    document = _report(tmp_path, text, "r.txt").documents[0]
+    assert [line.kind for line in document.lines if line.text.startswith("L0")] == [
+        "heading", "heading"]
     assert [lab for lab, _ in split_by_lab(_report(tmp_path, text, "r.txt"))] == [
-        "lab03_cnn_mnist"]
+        "lab02_mlp_dropout", "lab05_glove_lstm"]
