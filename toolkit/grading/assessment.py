@@ -47,7 +47,6 @@ from toolkit.grading.meaning import (
     ANSWER_MARK,
     FLOOR,
     Meaning,
-    answer_label_starts,
     enough_words,
     label_list,
     meaning_for,
@@ -523,14 +522,8 @@ def _label_list_split(paragraph: Section) -> list[Section]:
     """A list of labelled answers, one per line ("insights: ..." / "challenges: ..."), is
     one answer per line; any other paragraph stays whole."""
     lines = paragraph.lines
-    if not all(line.kind == "prose" for line in lines):
-        return [paragraph]
-    if label_list([line.text for line in lines]):
+    if all(line.kind == "prose" for line in lines) and label_list([line.text for line in lines]):
         return [Section(paragraph.heading, [line]) for line in lines]
-    # Labelled answers, some wrapped onto a line of their own: one answer per label.
-    if starts := answer_label_starts([line.text for line in lines]):
-        ends = starts[1:] + [len(lines)]
-        return [Section(paragraph.heading, lines[a:b]) for a, b in zip(starts, ends, strict=True)]
     return [paragraph]
 
 
@@ -1168,9 +1161,6 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
     near: tuple[str, ...] = ()  # the labs a report naming none may be about
     meaning = meaning_for(rubric, process_encoder()) if submission.documents else None
     about_the_lab = True
-    # No marker, but a title naming one lab ("Reflection - CNNs on MNIST (lab 3)"): that lab.
-    titled = {found for document in submission.documents for found in title_labs(document)}
-    lab = lab or (next(iter(titled)) if len(titled) == 1 else "")
     if meaning is None:  # the rules: a report about the lab uses the rubric's words
         used, written = topic_words(submission, rubric, enough=MIN_TOPIC_WORDS)
         about_the_lab = on_topic(used, written) or not submission.documents

@@ -134,17 +134,6 @@ def label_list(texts: list[str]) -> bool:
         label is not None and not _DATA_LABEL.search(label) for label in labels)
 
 
-def answer_label_starts(texts: list[str]) -> list[int] | None:
-    """The lines that open an answer of a labelled list whose answers may wrap onto lines of
-    their own ("Learned: how to load ... and that images need" / "preprocess_input. Ran it
-    ..." / "Hard: the download was slow." / "Growth: ..."): the first line and at least
-    :data:`LABEL_LIST_LINES` lines in all open with a capitalised or bold label of an answer
-    (not "Accuracy: 98%"); ``None`` otherwise."""
-    starts = [i for i, text in enumerate(texts)
-              if (label := run_in_label(text)) is not None and not _DATA_LABEL.search(label)]
-    return starts if len(starts) >= LABEL_LIST_LINES and starts[0] == 0 else None
-
-
 # Labels of a shown sample or a fact ("Text:", "Predicted label:", "Epochs:"), not of an answer.
 _DATA_LABEL = re.compile(r"\b(text|sentence|review|input|image|photo|example|sample|true|truth|"
                          r"gold|actual|label|pred\w*|model|confidence|correct|answer|output|"

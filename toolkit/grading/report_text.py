@@ -569,37 +569,9 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                 doc.images.append(ImageRef(caption, place))
             if kind == "prose":
                 doc.images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
-    doc.lines = answer_tables(_labelled_runs(doc.lines))
+    doc.lines = answer_tables(doc.lines)
     doc.images.extend(wrapped_captions(doc.lines))
     return doc
-
-
-_WORDS_ONLY = re.compile(r"^[A-Za-z][A-Za-z /&'\-]{0,40}$")
-_NUMBERED_PART = re.compile(r"^(lab|part|week|day|section|chapter|slide|assignment|module|"
-                            r"unit|task|exercise)\b", re.I)
-
-
-def _labelled_runs(lines: list[Line]) -> list[Line]:
-    """A "Label: value" line read as a title ("Application: N/A for now") is one line of a
-    list of labelled lines when the line above or below it is one too ("Hard: the download
-    was slow." / "Application: N/A for now" / "Growth: more comfortable with Keras.")."""
-    def labelled(line: Line | None) -> bool:
-        return line is not None and line.kind in ("prose", "heading") and \
-            bool(_LABEL_LINE.match(line.text[:200])) and not line.text.rstrip().endswith(":")
-
-    def answer_label(line: Line) -> bool:  # "Application:", not "L02:", "Part II:", "Week 3:"
-        label = line.text.split(":", 1)[0]
-        return bool(_WORDS_ONLY.match(label)) and not _NUMBERED_PART.match(label)
-
-    result = list(lines)
-    for index, line in enumerate(lines):
-        if line.kind == "heading" and labelled(line) and answer_label(line) and (
-                labelled(lines[index - 1] if index else None)
-                and lines[index - 1].kind == "prose"
-                or labelled(lines[index + 1] if index + 1 < len(lines) else None)
-                and lines[index + 1].kind == "prose"):
-            result[index] = replace(line, kind="prose", level=0)
-    return result
 
 
 def _source(cell) -> str:
