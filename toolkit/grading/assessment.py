@@ -686,7 +686,7 @@ def _does_elsewhere(unit: Section, check: TextCheck) -> bool:
     headings' words ("**Why.** ...") is that heading."""
     if not check.elsewhere:
         return True
-    text = " ".join(line.text for line in unit.lines if line.kind in TEXT_KINDS)[:20_000]
+    text = _unit_text(unit)[:20_000]
     label = run_in_label(text) or ""
     if label and _titled(label, check.headings):
         return True
