@@ -1013,3 +1013,32 @@ def test_a_short_last_section_whose_heading_names_its_lab_is_that_lab(tmp_path):
             "\n## BERT fine-tuning (lab 6)\n\nFine-tuned MiniLM, got about 89%. Nice.\n")
     grades = assess_labs(_report(tmp_path, text), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab04_bag_of_words", "lab06_bert_finetune"]
+
+
+def test_the_top_items_of_a_nested_list_are_labs_and_short_items_over_nested_ones_label_them(
+        tmp_path):
+    text = ("Reflection - Wei\n\n- Lab 1\n  - what I learned\n    - VGG16 needs no training: "
+            "6 of my 8 photos were right in the top-5.\n  - how I grow\n    - I can now read "
+            "Grad-CAM maps.\n- Lab 4\n  - what was difficult\n    - The char_wb analyzer, "
+            "78.6%.\n")
+    submission = _report(tmp_path, text)
+    lines = [(line.kind, line.text.strip()) for line in submission.documents[0].lines]
+    assert ("heading", "Lab 1") in lines and ("heading", "what I learned") in lines
+    assert ("prose", "- I can now read Grad-CAM maps.") in lines  # an answer, no label
+    assert [lab for lab, _ in split_by_lab(submission)] == ["lab01_vgg16_inference",
+                                                            "lab04_bag_of_words"]
+    # "- Lab 3 was harder than lab 2." holds an answer: a plain item of a sentence stays one.
+    flat = _report(tmp_path, "- Lab 3 was harder than lab 2, I think.\n  - mostly the shapes\n",
+                   "flat.md")
+    assert flat.documents[0].lines[0].kind == "prose"
+
+
+def test_a_blogs_front_matter_is_no_heading_and_no_paragraph(tmp_path):
+    text = ("---\ntitle: \"Two weeks of Keras labs\"\ndate: 2025-04-02\ntags: [keras, labs]\n"
+            "---\n\nAn intro of my own.\n\n## Part 1\n\nText.\n")
+    lines = _report(tmp_path, text).documents[0].lines
+    assert [line.kind for line in lines[:5]] == ["code"] * 5
+    assert [line.text for line in lines if line.kind == "heading"] == ["Part 1"]
+    # A rule at the top over prose is no front matter: those lines stay the student's.
+    plain = _report(tmp_path, "---\nI wrote this on the train.\n---\n", "plain.md")
+    assert "prose" in [line.kind for line in plain.documents[0].lines]

@@ -37,6 +37,9 @@ _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<title>[^*_]{1,80}?)\1(?:\s*:)?\s*$")
 # it hold what it labels.
 _LIST_ITEM = re.compile(r"^\s*([-*+]|\d{1,3}[.)])\s+\S")
 _BOLD_ITEM = re.compile(r"^(?P<indent>\s*)[-*+]\s+(\*\*|__)(?P<title>[^*_]{1,80}?)\2(?:\s*:)?\s*$")
+# A short plain item over nested items is their label too ("- what I learned" over "  - ...").
+_PLAIN_ITEM = re.compile(r"^(?P<indent>\s*)[-*+]\s+(?P<title>[^*_.!;|]{1,60}?)(?:\s*:)?\s*$")
+MAX_LABEL_ITEM_WORDS = 8
 MAX_HEADING_CHARS = 500
 MAX_IMAGES_PER_LINE = 200
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -445,13 +448,28 @@ def _markdown_kind(stripped: str, generated: frozenset[str]) -> str:
 
 
 def _labelled_list(raw: str, below: list[str]) -> re.Match | None:
-    """``raw`` as a bold list item whose next line (blank lines aside) is an item nested
-    under it: "- **Challenges**" over "  - The download broke twice ..."."""
-    item = _BOLD_ITEM.match(raw)
+    """``raw`` as a bold or short list item whose next line (blank lines aside) is an item
+    nested under it: "- **Challenges**" or "- what was difficult" over "  - The download
+    broke twice ..."."""
+    item = _BOLD_ITEM.match(raw) or _PLAIN_ITEM.match(raw)
+    if item and len(item["title"].split()) > MAX_LABEL_ITEM_WORDS:
+        return None
     following = next((row for row in below[:5] if row.strip()), "")
     indent = len(following) - len(following.lstrip())
     return item if item and indent > len(item["indent"]) and _LIST_ITEM.match(following) \
         else None
+
+
+def _front_matter_rows(rows: list[str]) -> int:
+    """How many rows the YAML front matter at the top takes ("---" / "title: ..." / "---"), as
+    static-site blogs write it; 0 when there is none."""
+    if not rows or rows[0].strip() != "---":
+        return 0
+    closing = next((i for i, row in enumerate(rows[1:40], 2) if row.strip() in ("---", "...")),
+                   0)
+    fields = rows[1:closing - 1] if closing else []
+    return closing if fields and all(re.match(r"^\s*([\w-]+\s*:|-\s|#|$)", row)
+                                     for row in fields) else 0
 
 
 def parse_markdown(text: str, where: Callable[[int], str], *,
@@ -459,8 +477,12 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
     """Lines and images of Markdown text; ``where(n)`` names line ``n`` (1-based)."""
     lines, images, in_code = [], [], False
     rows = text.splitlines()
+    front_matter = _front_matter_rows(rows)
     for number, raw in enumerate(rows, 1):
         place = where(number)
+        if number <= front_matter:  # a blog's metadata, no paragraph or heading of its text
+            lines.append(Line(raw, place, "code"))
+            continue
         if _FENCE.match(raw):
             in_code = not in_code
             lines.append(Line(raw, place, "code"))
