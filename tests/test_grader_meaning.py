@@ -1042,3 +1042,43 @@ def test_a_blogs_front_matter_is_no_heading_and_no_paragraph(tmp_path):
     # A rule at the top over prose is no front matter: those lines stay the student's.
     plain = _report(tmp_path, "---\nI wrote this on the train.\n---\n", "plain.md")
     assert "prose" in [line.kind for line in plain.documents[0].lines]
+
+
+@needs_encoder
+def test_paragraphs_opening_with_their_lab_are_cut_by_topic(tmp_path):
+    """No headings: each paragraph says which lab it is about in its first sentence."""
+    vgg = ("For the VGG16 lab, the main insight is that a network pretrained on ImageNet "
+           "recognised eight of my ten photos without any training, and Grad-CAM showed it "
+           "looked at the right parts of the cat and the violin; the two wrong ones were a "
+           "pineapple read as a pinecone and a traffic light read as a street sign. The top-5 "
+           "list held the right class for both, at 0.21 and 0.12.")
+    bow = ("For the bag-of-words lab, I learned that TF-IDF weighting beat binary counts by 1.5 "
+           "points on SST-2 (81.0% against 79.5%), and that removing stop words hurt because the "
+           "list removes not; logistic regression and the small dense network were within half "
+           "a point of each other. Bigrams added another 0.4 points, and the whole run of the "
+           "six classifiers took under two minutes on my laptop.")
+    cnn = ("Compared with lab 2, my convolutional network reached 99.1% on MNIST with a tenth "
+           "of the MLP's parameters, and the confusion matrix showed most errors were 4s read as "
+           "9s after 12 epochs of training.")
+    grades = assess_labs(_report(tmp_path, f"{vgg}\n\n{bow}\n", "r.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab01_vgg16_inference", "lab04_bag_of_words"]
+    # A paragraph opening with another lab it compares with is about its own text's lab.
+    grades = assess_labs(_report(tmp_path, f"{cnn}\n\n{cnn}\n", "one.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab03_cnn_mnist"]
+
+
+@needs_encoder
+def test_a_numbered_part_whose_first_sentence_names_its_lab_is_that_lab(tmp_path):
+    text = ("# Two labs, newest first\n\n## Part 1: words are vectors\n\nThe most recent lab "
+            "was lab 5, where GloVe vectors fed an LSTM on SST-2. Frozen vectors gave 77.8%, "
+            "fine-tuned 81.9%; after lab 4's bag-of-words numbers I expected more from the "
+            "pretrained vectors, and padding to 60 tokens gained almost a point. The coverage "
+            "report said 13% of my training words were known with the small subset, and the "
+            "full file fixed that.\n\n"
+            "## Part 2: sliding filters\n\nGoing back a couple of weeks, lab 3 was "
+            "convolutional networks on MNIST: 99.1% test accuracy after 12 epochs, most "
+            "mistakes 4 and 9, and the strong design took 20 minutes on my laptop for four "
+            "epochs of training. The first-layer filters looked like small edge detectors, and "
+            "the misclassified grid held digits I would have misread myself.\n")
+    grades = assess_labs(_report(tmp_path, text), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab03_cnn_mnist", "lab05_glove_lstm"]

@@ -423,11 +423,13 @@ class Meaning:
                   if not among or lab in among]
         return scored[0][1] if scored else None
 
-    def near_labs(self, paragraphs: list[str]) -> list[str]:
+    def near_labs(self, paragraphs: list[str], floor: bool = True) -> list[str]:
         """The labs a document may be about when none is clearly ahead: those within
-        :data:`LAB_MARGIN` of the closest (the MLP and CNN labs for a report on MNIST)."""
+        :data:`LAB_MARGIN` of the closest (the MLP and CNN labs for a report on MNIST).
+        ``floor``: none when even the closest is far (:data:`LAB_FLOOR`); without it, a text
+        that names its lab only needs that lab among the nearest."""
         scored = self._lab_scores(paragraphs)
-        if not scored or scored[0][0] < LAB_FLOOR:
+        if not scored or (floor and scored[0][0] < LAB_FLOOR):
             return []
         return [lab for score, lab in scored if score >= scored[0][0] - LAB_MARGIN]
 

@@ -52,6 +52,20 @@ from toolkit.grading.submissions import Submission
 _NUMBERING = re.compile(r"^\s*(?:slide|part|section|chapter|page|step|day|week|unit)\s*"
                         r"(?:\d{1,3}|[ivx]{1,5})\s*[:.)\-\u2013\u2014]\s*", re.I)
 MAX_SECTIONS = 12  # more sections than this under one heading level are no labs of a course
+# A paragraph's opening: its first sentence, where a student says which lab it is about ("For
+# the VGG16 lab, ...", "The most recent lab was lab 5, where ...").
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+OPENING_CHARS = 200
+
+
+def _opening_lab(text: str, near: list[str]) -> str | None:
+    """The one lab a paragraph's first sentence names (by number or by its model, data or
+    method), when it is one of the labs the text is ``near`` in meaning: "Compared with lab 2,
+    my CNN ..." opens a paragraph about the CNN, not the MLP."""
+    opening = _SENTENCE_END.split(text[:OPENING_CHARS], maxsplit=1)[0]
+    named = listed_labs(opening) or set(names_in(opening))
+    lab = next(iter(named)) if len(named) == 1 else None
+    return lab if lab in near else None
 
 
 def _section_starts(document: Document) -> tuple[list[int], int]:
@@ -109,7 +123,7 @@ def lab_sections(document: Document, meaning: Meaning) -> tuple[dict[int, str], 
     listed = listed if len(listed) > 1 else frozenset()
     starts, level = _section_starts(document)
     if not starts:
-        return {}, 0
+        return _paragraph_labs(document, meaning), 0
     ends = starts[1:] + [len(document.lines)]
     found: dict[int, str] = {}
     for start, end in zip(starts, ends, strict=True):
@@ -121,10 +135,33 @@ def lab_sections(document: Document, meaning: Meaning) -> tuple[dict[int, str], 
         if sum(len(WORD.findall(text)) for text in texts) < TOPIC_MIN_WORDS:
             continue  # too short to say: it stays with the section before it
         lab = _section_lab(document.lines[start].text, texts, meaning, listed)
+        if lab is None and texts:  # "## Part 1: words are vectors" over "... was lab 5, ..."
+            lab = _opening_lab(texts[0], meaning.near_labs(texts, floor=False))
         if lab is None:
             return {}, 0  # a long section about no lab in particular: not one lab per section
         found[start] = lab
     return (found, level) if len(set(found.values())) >= 2 else ({}, 0)
+
+
+def _paragraph_labs(document: Document, meaning: Meaning) -> dict[int, str]:
+    """``{first line index: lab}`` for a document without section headings whose paragraphs
+    open by naming their lab ("For the VGG16 lab, ...", "For the bag-of-words lab, ..."): two
+    labs or more, each paragraph's text near the lab it names; a paragraph naming none stays
+    with the one before."""
+    if any(line.kind == "heading" for line in document.lines):
+        return {}
+    found: dict[int, str] = {}
+    index = 0
+    for block in document.blocks():
+        index = next(i for i in range(index, len(document.lines))
+                     if document.lines[i] is block.lines[0])
+        text = paragraph_text(block.lines)
+        if not text or len(WORD.findall(text)) < TOPIC_MIN_WORDS:
+            continue
+        lab = _opening_lab(text, meaning.near_labs([text], floor=False))
+        if lab is not None and lab not in found.values():
+            found[index] = lab
+    return found if len(found) >= 2 else {}
 
 
 def split_by_topic(submission: Submission, meaning: Meaning
