@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from toolkit.errors import CourseError
 from toolkit.grading.assessment import MET, assess, assess_labs
 from toolkit.grading.grade import grade_folder
 from toolkit.grading.lab_split import heading_lab, split_by_lab
@@ -154,6 +156,37 @@ def test_the_reflection_rubric_rewards_specific_content_over_filler(tmp_path):
     assert specific.total == REFLECTION.max_points == 10
     assert filler.total <= 2.5
     assert all(r.status != MET for r in filler.results)
+
+
+@pytest.mark.parametrize("answer, points", [
+    # both halves: what the student can do now and what they will explore next
+    ("I can now read learning curves and tell overfitting from underfitting; next I want to "
+     "explore weight decay and batch norm as other regularizers.", 2.0),
+    # a next step only, however specific
+    ("Next I want to explore weight decay and batch norm as other regularizers, and compare "
+     "them with my dropout rate of 0.3 on the same split.", 1.5),
+    # what the student can do now only
+    ("I can now read learning curves and tell overfitting from underfitting, and set a "
+     "dropout rate from the gap between the two curves.", 1.5),
+    # both halves in generic words: the answer's half point only
+    ("I grew a lot as a person and I am now able to do more things than before, next I want "
+     "to explore more and learn more about many topics in the future.", 0.5),
+])
+def test_growth_asks_for_both_halves_in_the_labs_concepts(tmp_path, answer, points):
+    (tmp_path / "r.md").write_text(SPECIFIC.replace(
+        "I can now read learning curves and tell overfitting from underfitting; next I want to\n"
+        "explore weight decay and batch norm as other regularizers.", answer), encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "r.md"), REFLECTION)
+    assert grade.result("growth").points == points
+
+
+def test_a_rubrics_says_patterns_are_checked_when_it_is_read(tmp_path):
+    bad = (tmp_path / "bad.toml")
+    bad.write_text('[rubric]\nname = "r"\n[[criterion]]\nid = "g"\ntitle = "G"\npoints = 1\n'
+                   '  [[criterion.require]]\n  what = "w"\n  text = { says = ["(unclosed"] }\n',
+                   encoding="utf-8")
+    with pytest.raises(CourseError, match="not a regular expression"):
+        load_rubric(bad)
 
 
 def test_the_reflection_drafts_prompts_earn_nothing(tmp_path):

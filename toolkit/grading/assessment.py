@@ -309,6 +309,8 @@ class TextContext:
         source may sit in the next sentence)."""
         key = id(paragraph.lines[0]) if paragraph.lines else 0
         parts = getattr(self.answers, "sentences", {}).get(key)
+        if check.says:  # the parts asked for together may sit in sentences read as others'
+            return paragraph
         if not parts or self.criterion not in parts or (
                 (check.keywords or check.patterns) and not self.answered_once):
             return paragraph
@@ -380,6 +382,12 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
             failures_judged.append("none of the expected patterns")
         else:
             excerpt_line = hit if not check.keywords else excerpt_line
+    if check.says:
+        joined = " ".join(line.text for line in searchable)
+        said = sum(bool(re.search(pattern, joined, re.I)) for pattern in check.says)
+        if said < len(check.says):  # half an answer is no judgement call: it is not all there
+            failures_objective.append(f"says {said} of the {len(check.says)} things asked "
+                                      f"for together")
     if check.min_words and words < check.min_words:
         failures_judged.append(f"{words} words written ({check.min_words} expected)")
     if check.numbers and count_numbers(searchable) < check.numbers:
@@ -623,7 +631,8 @@ def _stray_by_rules(check: TextCheck, documents: list[Document], context: TextCo
         return [(doc, p) for doc, section in context.near for p in _paragraphs(doc, section)]
     if check.headings and context.earlier_missing:
         return []
-    if check.headings and not (check.keywords or check.patterns or check.table_rows):
+    if check.headings and not (check.keywords or check.patterns or check.says
+                               or check.table_rows):
         return []  # only a word count: nothing but the heading says what the text is about
     if check.table_rows:  # samples may fill a section of blocks: count the whole document
         return [(document, Section(None, document.lines)) for document in documents]

@@ -138,6 +138,9 @@ class TextCheck:
     table_rows: int = 0
     table_columns: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    # Each of these must match the answer: the parts a criterion asks for together (a growth
+    # answer says what the student can do now and what they will explore next)
+    says: tuple[str, ...] = ()
     # Outside the expected headings a paragraph must match one of these too (what the answer
     # does: an improvement idea proposes, a hypothesis is about the errors)
     elsewhere: tuple[str, ...] = ()
@@ -223,7 +226,7 @@ MAX_EXAMPLES, MAX_EXAMPLE_CHARS = 20, 1000
 _REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebook", "figures",
                      "annotations", "text", "full_run"}
 _TEXT_KEYS = {"headings", "keywords", "min_keywords", "min_words", "numbers", "table_rows",
-              "table_columns", "patterns", "published_scores", "elsewhere"}
+              "table_columns", "patterns", "published_scores", "elsewhere", "says"}
 
 
 def _check_keys(table, allowed: set[str], where: str) -> None:
@@ -314,9 +317,9 @@ def _text_check(table: dict, where: str) -> TextCheck:
         raise ValueError(f"{where}: text = {short_repr(table)}: expected a table, e.g. "
                          f"text = {{ keywords = [\"loss\"] }}")
     _check_keys(table, _TEXT_KEYS, f"{where} text")
-    lists = {key: (_patterns if key in ("patterns", "elsewhere") else _words)(
+    lists = {key: (_patterns if key in ("patterns", "elsewhere", "says") else _words)(
         table[key], where, key)
-        for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere")
+        for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere", "says")
         if key in table}
     counts = {key: _count(table[key], where, key)
               for key in ("min_keywords", "min_words", "numbers", "table_rows") if key in table}
@@ -325,9 +328,9 @@ def _text_check(table: dict, where: str) -> TextCheck:
     check = TextCheck(**lists, **counts,
                       published_scores=_flag(table, "published_scores", f"{where} text"))
     if not (check.keywords or check.min_words or check.numbers or check.table_rows
-            or check.patterns):
+            or check.patterns or check.says):
         raise ValueError(f"{where}: text needs something to look for (keywords, min_words, "
-                         f"numbers, table_rows or patterns)")
+                         f"numbers, table_rows, patterns or says)")
     return check
 
 
