@@ -1037,6 +1037,14 @@ def test_the_top_items_of_a_nested_list_are_labs_and_short_items_over_nested_one
     flat = _report(tmp_path, "- Lab 3 was harder than lab 2, I think.\n  - mostly the shapes\n",
                    "flat.md")
     assert flat.documents[0].lines[0].kind == "prose"
+    # A summary list naming the labs over a document cut by "## Lab N" headings (a TL;DR)
+    # is no set of markers: the headings stay the labs.
+    tldr = ("# Labs 2 and 6\n\n- Lab 2: dropout 0.2 was best.\n- Lab 2: curves crossed.\n"
+            "- Lab 6: 92.1% with BERT.\n- Lab 6: memory was the problem.\n\n## Lab 2 - MLP\n\n"
+            "Text.\n\n## Lab 6 - BERT\n\nText.\n")
+    parts = split_by_lab(_report(tmp_path, tldr, "tldr.md"))
+    assert [[line.text for doc in part.documents for line in doc.lines
+             if line.kind == "heading"][-1] for _, part in parts] == ["Lab 2 - MLP", "Lab 6 - BERT"]
 
 
 def test_a_blogs_front_matter_is_no_heading_and_no_paragraph(tmp_path):

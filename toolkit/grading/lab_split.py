@@ -37,12 +37,11 @@ from toolkit.grading.report_text import Document, Line
 from toolkit.grading.submissions import Submission
 
 # "Lab 3", "Lab-06", "lab_02", "L02" (a bare L needs two digits: "L2 regularization" is none);
-# a plain-text title may be set off by rules of "=" or "~" ("=== Lab 2 (MLP) ==="), a list's
-# top items may be the labs ("- Lab 1" over the answers nested under it).
+# a plain-text title may be set off by rules of "=" or "~" ("=== Lab 2 (MLP) ===").
 # "Lab six", "Lab Two": the number in words (a word only after "Lab" and a space).
 NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                 "eleven", "twelve")
-_MARKER = re.compile(r"^[\s#>*_=~+\u2022-]{0,8}(?:\d+[.)]\s+)?(?P<word>lab|l)(?P<sep>[\s_\-]*)"
+_MARKER = re.compile(r"^[\s#>*_=~]{0,8}(?:\d+[.)]\s+)?(?P<word>lab|l)(?P<sep>[\s_\-]*)"
                      r"(?P<num>\d{1,2}(?!\d)|(?<=lab )(?:" + "|".join(NUMBER_WORDS) + r")\b)",
                      re.I)
 _LAB_IN_PATH = re.compile(r"(?<![A-Za-z0-9])lab[\s_\-]*0?(?P<n>[1-9]\d?)(?!\d)", re.I)
@@ -114,7 +113,7 @@ def _alias_pattern(keys: tuple[str, ...]) -> re.Pattern | None:
     if not others:
         return None
     parts = ["[\\s_\\-]*".join(re.escape(c) for c in key) for key in others]
-    return re.compile(r"^[\s#>*_+\u2022-]{0,8}(?P<alias>" + "|".join(parts) + r")(?![a-z0-9])", re.I)
+    return re.compile(r"^[\s#>*_]{0,8}(?P<alias>" + "|".join(parts) + r")(?![a-z0-9])", re.I)
 
 
 @dataclass(frozen=True)
