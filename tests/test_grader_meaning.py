@@ -1096,3 +1096,21 @@ def test_a_numbered_part_whose_first_sentence_names_its_lab_is_that_lab(tmp_path
             "the misclassified grid held digits I would have misread myself.\n")
     grades = assess_labs(_report(tmp_path, text), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab03_cnn_mnist", "lab05_glove_lstm"]
+
+
+@needs_encoder
+def test_an_answer_in_two_labelled_paragraphs_in_a_row_is_read_together(tmp_path):
+    """Growth asks for both halves; a student gives each its own label, one after the other."""
+    text = ("# Lab 2 reflection\n\n"
+            "**What clicked:** dropout switches off random units while training, so my MLP "
+            "stopped memorising MNIST: validation accuracy went from 97.9% to 98.4% with a "
+            "rate of 0.2.\n\n"
+            "**Where I got stuck:** the sweep of four rates over 20 epochs took 11 minutes on my "
+            "laptop CPU, so I ran --quick first and the full sweep once at night.\n\n"
+            "**Leveled up:** I can now read a pair of loss curves and spot overfitting from the "
+            "gap between training and validation accuracy.\n\n"
+            "**Next:** I want to explore L2 regularization and compare it with dropout on "
+            "Fashion-MNIST, where the gap should be larger.\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab02_mlp_dropout")
+    growth = grade.result("growth")
+    assert growth.points == 2, [(r.status, r.evidence) for r in growth.requirements]

@@ -592,11 +592,22 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
     else every paragraph that does not answer another criterion better (by meaning when the
     encoder is there, else by keywords)."""
     if context.answers is not None and check.headings and context.near:
-        # Next to the criterion's other evidence: the paragraphs that mean it too.
-        return [(doc, context.answer_in(p, check)) for doc, section in context.near
-                for p in _paragraphs(doc, section)
-                if context.means(p) or _titled(p.title, check.headings)
-                or any(id(line) in context.found_lines for line in p.lines)]
+        # Next to the criterion's other evidence: the paragraphs that mean it too, and runs
+        # of them read together ("Leveled up: ..." then "Next: ...": one answer in two).
+        found = []
+        for doc, section in context.near:
+            run: list[Section] = []
+            for p in _paragraphs(doc, section) + [Section(None, [])]:
+                if p.lines and (context.means(p) or _titled(p.title, check.headings)
+                                or any(id(line) in context.found_lines for line in p.lines)):
+                    run.append(context.answer_in(p, check))
+                    found.append((doc, run[-1]))
+                    continue
+                if len(run) > 1:
+                    found.append((doc, Section(run[0].heading,
+                                               [line for unit in run for line in unit.lines])))
+                run = []
+        return found
     found = _stray_by_rules(check, documents, context)
     if context.answers is not None and check.headings and not check.table_rows \
             and not (context.near or context.earlier_missing):
