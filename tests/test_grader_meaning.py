@@ -1114,3 +1114,18 @@ def test_an_answer_in_two_labelled_paragraphs_in_a_row_is_read_together(tmp_path
     grade = assess(_report(tmp_path, text), REFLECTION, lab="lab02_mlp_dropout")
     growth = grade.result("growth")
     assert growth.points == 2, [(r.status, r.evidence) for r in growth.requirements]
+
+
+def test_a_labelled_prompt_in_a_blockquote_labels_the_answer_below_it(tmp_path):
+    text = ("## Lab 4\n\n> **Critical reflection.** What would you do differently?\n\n"
+            "The top n-grams held actor names, so I would test on another review domain.\n\n"
+            "> **Application.** Where could you use it?\n\n"
+            "**Growth:** I can now build a pipeline.\n")
+    paragraphs = [" ".join(line.text for line in p.lines)
+                  for p in _paragraphs(_report(tmp_path, text).documents[0])]
+    assert paragraphs[0] == ("> **Critical reflection.** What would you do differently? The top "
+                             "n-grams held actor names, so I would test on another review "
+                             "domain.")
+    # a prompt left unanswered does not take the next labelled answer
+    assert paragraphs[1:] == ["> **Application.** Where could you use it?",
+                              "**Growth:** I can now build a pipeline."]

@@ -511,15 +511,18 @@ def _paragraphs(document: Document, section: Section | None = None) -> list[Sect
 
 
 def _questions_joined(paragraphs: list[Section]) -> list[Section]:
-    """A question on its own ("Q: What broke first?") and the answer below it ("A: The
-    shape. ..."), a blank line apart, are one labelled answer."""
+    """A question on its own ("Q: What broke first?", "> **Challenges.** What went wrong?")
+    and the answer below it ("A: The shape. ...", or a paragraph with no label or question
+    of its own), a blank line apart, are one labelled answer."""
     joined: list[Section] = []
     for paragraph in paragraphs:
         before = joined[-1] if joined else None
         if before is not None and before.heading is paragraph.heading and \
                 len(before.lines) == 1 and before.lines[0].text.rstrip().endswith("?") and \
-                run_in_label(before.lines[0].text) and paragraph.lines and \
-                ANSWER_MARK.match(paragraph.lines[0].text[:20]):
+                run_in_label(before.lines[0].text) and paragraph.lines and (
+                    ANSWER_MARK.match(paragraph.lines[0].text[:20])
+                    or not (run_in_label(paragraph.lines[0].text)
+                            or paragraph.lines[-1].text.rstrip().endswith("?"))):
             joined[-1] = Section(before.heading, before.lines + paragraph.lines)
         else:
             joined.append(paragraph)
