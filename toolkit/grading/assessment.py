@@ -595,22 +595,13 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
     else every paragraph that does not answer another criterion better (by meaning when the
     encoder is there, else by keywords)."""
     if context.answers is not None and check.headings and context.near:
-        # Next to the criterion's other evidence: the paragraphs that mean it too, and runs
-        # of them read together ("Leveled up: ..." then "Next: ...": one answer in two).
-        found = []
-        for doc, section in context.near:
-            run: list[Section] = []
-            for p in _paragraphs(doc, section) + [Section(None, [])]:
-                if p.lines and (context.means(p) or _titled(p.title, check.headings)
-                                or any(id(line) in context.found_lines for line in p.lines)):
-                    run.append(context.answer_in(p, check))
-                    found.append((doc, run[-1]))
-                    continue
-                if len(run) > 1:
-                    found.append((doc, Section(run[0].heading,
-                                               [line for unit in run for line in unit.lines])))
-                run = []
-        return found
+        # Next to the criterion's other evidence: the paragraphs that mean it too, alone and
+        # in runs (a first answer found, the rest of it may sit in the next labelled one).
+        return [(doc, unit) for doc, section in context.near
+                for unit in _with_runs(_paragraphs(doc, section), lambda p: (
+                    context.means(p) or _titled(p.title, check.headings)
+                    or any(id(line) in context.found_lines for line in p.lines)),
+                    lambda p: context.answer_in(p, check))]
     found = _stray_by_rules(check, documents, context)
     if context.answers is not None and check.headings and not check.table_rows \
             and not (context.near or context.earlier_missing):
@@ -620,6 +611,22 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
                   and not _under_anothers_heading(p, check, context)
                   and not (isinstance(context.answers, Answers)
                            and context.answers.labelled_otherwise(p, context.criterion))]
+    return found
+
+
+def _with_runs(paragraphs: list[Section], chosen, unit) -> list[Section]:
+    """``unit(p)`` of each chosen paragraph, and of runs of two or more in a row read as one:
+    an answer given under two labels ("Leveled up: ..." then "Next: ...") is one answer."""
+    found: list[Section] = []
+    run: list[Section] = []
+    for paragraph in paragraphs + [Section(None, [])]:
+        if paragraph.lines and chosen(paragraph):
+            run.append(unit(paragraph))
+            found.append(run[-1])
+            continue
+        if len(run) > 1:
+            found.append(Section(run[0].heading, [line for part in run for line in part.lines]))
+        run = []
     return found
 
 
@@ -1264,8 +1271,8 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
             part.warnings.append(
                 f"{why}, but its sections are about "
                 f"{len(parts)} labs ({', '.join(lab for lab, _ in parts)}): each is graded "
-                f"as the lab its text is closest to. If that is wrong, a 'Lab N' heading "
-                f"over each section names its lab")
+                f"as the lab its text names or is closest to. If that is wrong, a 'Lab N' "
+                f"heading over each section names its lab")
     grades = [assess(part, rubric, lab=lab) for lab, part in parts]
     for grade in grades:
         grade.split = len(grades) > 1
