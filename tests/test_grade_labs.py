@@ -178,6 +178,26 @@ def test_growth_asks_for_both_halves_in_the_labs_concepts(tmp_path, answer, poin
         "explore weight decay and batch norm as other regularizers.", answer), encoding="utf-8")
     grade = assess(read_submission("s", tmp_path / "r.md"), REFLECTION)
     assert grade.result("growth").points == points
+    if points == 1.5:  # the feedback names the half that is missing
+        evidence = " ".join(e for r in grade.result("growth").requirements if r.status != MET
+                            for e in r.evidence)
+        assert ("not what the student can do now" in evidence) == answer.startswith("Next")
+        assert ("not what the student will explore next" in evidence) == answer.startswith(
+            "I can")
+
+
+def test_a_rubrics_says_parts_may_be_named(tmp_path):
+    rubric = tmp_path / "named.toml"
+    rubric.write_text('[rubric]\nname = "r"\n[[criterion]]\nid = "g"\ntitle = "G"\n'
+                      'points = 1\n  [[criterion.require]]\n  what = "w"\n'
+                      '  text = { headings = ["growth"], says = { "a plan" = "\\\\bnext\\\\b", '
+                      '"a skill" = "\\\\bcan\\\\b" } }\n',
+                      encoding="utf-8")
+    check = load_rubric(rubric).criteria[0].requirements[0].text
+    assert check.says_names == ("a plan", "a skill") and check.says == (r"\bnext\b", r"\bcan\b")
+    (tmp_path / "r.md").write_text("## Growth\n\nNext I try L2.\n", encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "r.md"), load_rubric(rubric))
+    assert "says a plan, not a skill" in " ".join(grade.result("g").evidence)
 
 
 def test_a_rubrics_says_patterns_are_checked_when_it_is_read(tmp_path):

@@ -384,10 +384,9 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
             excerpt_line = hit if not check.keywords else excerpt_line
     if check.says:
         joined = " ".join(line.text for line in searchable)
-        said = sum(bool(re.search(pattern, joined, re.I)) for pattern in check.says)
-        if said < len(check.says):  # half an answer is no judgement call: it is not all there
-            failures_objective.append(f"says {said} of the {len(check.says)} things asked "
-                                      f"for together")
+        found = [bool(re.search(pattern, joined, re.I)) for pattern in check.says]
+        if not all(found):  # half an answer is no judgement call: it is not all there
+            failures_objective.append(_unsaid(found, check.says_names))
     if check.min_words and words < check.min_words:
         failures_judged.append(f"{words} words written ({check.min_words} expected)")
     if check.numbers and count_numbers(searchable) < check.numbers:
@@ -413,6 +412,17 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
         line.kind in TEXT_KINDS for line in unit.lines))
     return _UnitOutcome(not failures, bool(failures_judged) and not failures_objective
                         and has_content and on_topic, words, evidence, score, unit)
+
+
+def _unsaid(found: list[bool], names: tuple[str, ...]) -> str:
+    """What a ``says`` check missed, in the feedback's words: "says what the student can do
+    now, not what they will explore next"."""
+    if not all(names):
+        return f"says {sum(found)} of the {len(found)} things asked for together"
+    said = [name for name, hit in zip(names, found, strict=True) if hit]
+    unsaid = [name for name, hit in zip(names, found, strict=True) if not hit]
+    return f"says {' and '.join(said)}, not {' and '.join(unsaid)}" if said \
+        else f"says neither {' nor '.join(unsaid)}"
 
 
 # A score in a syllabus reference: a number with a decimal point ("98.40%", "0.9922") or a

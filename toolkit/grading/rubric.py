@@ -139,8 +139,10 @@ class TextCheck:
     table_columns: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     # Each of these must match the answer: the parts a criterion asks for together (a growth
-    # answer says what the student can do now and what they will explore next)
+    # answer says what the student can do now and what they will explore next), and their
+    # names for the feedback ("" where the rubric gives none)
     says: tuple[str, ...] = ()
+    says_names: tuple[str, ...] = ()
     # Outside the expected headings a paragraph must match one of these too (what the answer
     # does: an improvement idea proposes, a hypothesis is about the errors)
     elsewhere: tuple[str, ...] = ()
@@ -273,6 +275,16 @@ def _patterns(value, where: str, key: str) -> tuple[str, ...]:
     return patterns
 
 
+def _named_patterns(value, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``says``: a list of regular expressions, or a table naming each ("what the student can
+    do now" = '...'), the names said in the feedback -> ``(names, patterns)``."""
+    if isinstance(value, dict):
+        names = _words(list(value), where, "says")
+        return names, _patterns(list(value.values()), where, "says")
+    patterns = _patterns(value, where, "says")
+    return ("",) * len(patterns), patterns
+
+
 def _count(value, where: str, key: str) -> int:
     if isinstance(value, bool):
         value = int(value)
@@ -317,10 +329,12 @@ def _text_check(table: dict, where: str) -> TextCheck:
         raise ValueError(f"{where}: text = {short_repr(table)}: expected a table, e.g. "
                          f"text = {{ keywords = [\"loss\"] }}")
     _check_keys(table, _TEXT_KEYS, f"{where} text")
-    lists = {key: (_patterns if key in ("patterns", "elsewhere", "says") else _words)(
+    lists = {key: (_patterns if key in ("patterns", "elsewhere") else _words)(
         table[key], where, key)
-        for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere", "says")
+        for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere")
         if key in table}
+    if "says" in table:
+        lists["says_names"], lists["says"] = _named_patterns(table["says"], where)
     counts = {key: _count(table[key], where, key)
               for key in ("min_keywords", "min_words", "numbers", "table_rows") if key in table}
     if lists.get("keywords") and "min_keywords" not in counts:
