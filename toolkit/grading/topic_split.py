@@ -44,7 +44,7 @@ from toolkit.grading.lab_split import (
     title_labs,
 )
 from toolkit.grading.meaning import TOPIC_MIN_WORDS, WORD, Meaning, paragraph_text
-from toolkit.grading.report_text import Document
+from toolkit.grading.report_text import SENTENCE_END, Document
 from toolkit.grading.submissions import Submission
 
 # A heading numbered by slide, part or day before its lab ("Slide 7: Lab 2 - MLP", "Part 2:
@@ -52,9 +52,8 @@ from toolkit.grading.submissions import Submission
 _NUMBERING = re.compile(r"^\s*(?:slide|part|section|chapter|page|step|day|week|unit)\s*"
                         r"(?:\d{1,3}|[ivx]{1,5})\s*[:.)\-\u2013\u2014]\s*", re.I)
 MAX_SECTIONS = 12  # more sections than this under one heading level are no labs of a course
-# A paragraph's opening: its first sentence, where a student says which lab it is about ("For
-# the VGG16 lab, ...", "The most recent lab was lab 5, where ...").
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+# A paragraph's opening: its first sentence (at most this many characters), where a student
+# says which lab it is about ("For the VGG16 lab, ...", "The most recent lab was lab 5, ...").
 OPENING_CHARS = 200
 
 
@@ -62,7 +61,7 @@ def _opening_lab(text: str, near: list[str]) -> str | None:
     """The one lab a paragraph's first sentence names (by number or by its model, data or
     method), when it is one of the labs the text is ``near`` in meaning: "Compared with lab 2,
     my CNN ..." opens a paragraph about the CNN, not the MLP."""
-    opening = _SENTENCE_END.split(text[:OPENING_CHARS], maxsplit=1)[0]
+    opening = SENTENCE_END.split(text[:OPENING_CHARS], maxsplit=1)[0]
     named = listed_labs(opening) or set(names_in(opening))
     lab = next(iter(named)) if len(named) == 1 else None
     return lab if lab in near else None
@@ -150,17 +149,15 @@ def _paragraph_labs(document: Document, meaning: Meaning) -> dict[int, str]:
     with the one before."""
     if any(line.kind == "heading" for line in document.lines):
         return {}
+    index_of = {id(line): index for index, line in enumerate(document.lines)}
     found: dict[int, str] = {}
-    index = 0
     for block in document.blocks():
-        index = next(i for i in range(index, len(document.lines))
-                     if document.lines[i] is block.lines[0])
         text = paragraph_text(block.lines)
         if not text or len(WORD.findall(text)) < TOPIC_MIN_WORDS:
             continue
         lab = _opening_lab(text, meaning.near_labs([text], floor=False))
         if lab is not None and lab not in found.values():
-            found[index] = lab
+            found[index_of[id(block.lines[0])]] = lab
     return found if len(found) >= 2 else {}
 
 
