@@ -1129,3 +1129,19 @@ def test_a_labelled_prompt_in_a_blockquote_labels_the_answer_below_it(tmp_path):
     # a prompt left unanswered does not take the next labelled answer
     assert paragraphs[1:] == ["> **Application.** Where could you use it?",
                               "**Growth:** I can now build a pipeline."]
+
+
+@needs_encoder
+def test_the_evidence_of_a_labelled_question_and_its_answer_quotes_the_answer(tmp_path):
+    text = ("# Lab 4 reflection\n\n> **Challenges.** What went wrong, and what did you do?\n\n"
+            "The lemmatizer needed WordNet data that the proxy blocked, so I switched to "
+            "simplemma; lemmatizing then cost 0.3 points of accuracy on SST-2.\n\n"
+            "> **Critical reflection.** What would I change if I did it again?\n\n"
+            "The top n-grams held actor names and the word film, so the model partly learned the "
+            "topic of the corpus; I would test it on another review domain and run three seeds, "
+            "since my 0.4-point gain between unigrams and bigrams may be noise.\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab04_bag_of_words")
+    critical = grade.result("critical")
+    assert critical.points == 2
+    assert all("What would I change" not in e and "The top n-grams" in e
+               for e in critical.evidence), critical.evidence

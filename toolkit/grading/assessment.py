@@ -360,7 +360,9 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     words = count_words(prose) + sum(len(NUMBER.findall(line.text)) for line in prose) \
         - sum(len(WORD.findall(label)) for line in prose[:1] if (label := run_in_label(line.text)))
     failures_judged, failures_objective = [], []
-    excerpt_line = next(iter(prose), None) or next(iter(searchable), None)
+    # The answer is what to quote, not the question labelling it ("Q: What broke first?")
+    excerpt_line = next((line for line in prose if not _labelled_question(line)), None) \
+        or next(iter(prose), None) or next(iter(searchable), None)
     score = 0
     if check.keywords:
         hits = find_keywords(searchable, check.keywords, check.synonym_map)
@@ -412,6 +414,12 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
         line.kind in TEXT_KINDS for line in unit.lines))
     return _UnitOutcome(not failures, bool(failures_judged) and not failures_objective
                         and has_content and on_topic, words, evidence, score, unit)
+
+
+def _labelled_question(line: Line) -> bool:
+    """A line that only asks, after a label: "Q: What broke first?", "> **Challenges.** What
+    went wrong?" (the answer below it is joined to it, see ``_questions_joined``)."""
+    return line.text.rstrip().endswith("?") and run_in_label(line.text) is not None
 
 
 def _unsaid(found: list[bool], names: tuple[str, ...]) -> str:
