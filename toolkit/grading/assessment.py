@@ -536,8 +536,8 @@ def _questions_joined(paragraphs: list[Section]) -> list[Section]:
     for paragraph in paragraphs:
         before = joined[-1] if joined else None
         if before is not None and before.heading is paragraph.heading and \
-                len(before.lines) == 1 and before.lines[0].text.rstrip().endswith("?") and \
-                run_in_label(before.lines[0].text) and paragraph.lines and (
+                len(before.lines) == 1 and _labelled_question(before.lines[0]) and \
+                paragraph.lines and (
                     ANSWER_MARK.match(paragraph.lines[0].text[:20])
                     or not (run_in_label(paragraph.lines[0].text)
                             or paragraph.lines[-1].text.rstrip().endswith("?"))):
