@@ -990,6 +990,12 @@ def test_published_scores_in_percent_whatever_their_form(monkeypatch):
     assert cites_published(cite.format("99.22"), (99.22,)) == "99.22"
     assert cites_published(cite.format("1.0"), (100.0,)) == "1.0"  # a fraction: 100%
     assert cites_published(cite.format("0.1%"), (0.05,)) == "0.1"  # 0.05 points apart
+    # A web site's name is a source; code spans name one too ("the Keras `mnist_mlp` example")
+    assert cites_published("Mine is close to the 0.9922 of the keras.io mnist_convnet run.",
+                           (99.22,)) == "0.9922"
+    assert cites_published("My 97.9% is below the Keras `mnist_mlp` example (98.40%).",
+                           (98.40,)) == "98.40"
+    assert cites_published("Mine is close to the 0.9922 of the rendered run.", (99.22,)) is None
 
 
 def test_partial_points_are_rounded_to_two_decimals():

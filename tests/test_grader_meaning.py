@@ -1145,3 +1145,36 @@ def test_the_evidence_of_a_labelled_question_and_its_answer_quotes_the_answer(tm
     assert critical.points == 2
     assert all("What would I change" not in e and "The top n-grams" in e
                for e in critical.evidence), critical.evidence
+
+
+@needs_encoder
+def test_short_idea_items_of_one_report_list_answer_together(tmp_path):
+    # Each idea alone is under the 15 words an answer needs; the list under one heading is
+    # one answer (a reflection's answers stay one per place: see the list test above).
+    text = ("# Lab 3: CNN on MNIST\n\n## Results\n\nTest accuracy 99.4% after 15 epochs.\n\n"
+            "## What would help\n\n"
+            "- Small random shifts and rotations as augmentation, never mirroring.\n\n"
+            "- Training for more epochs; validation loss was still going down.\n\n"
+            "- A wider first convolution block with batch norm.\n")  # paragraphs, as in Word
+    grade = assess(_report(tmp_path, text), RUBRIC, lab="lab03_cnn_mnist")
+    assert grade.result("improvements").points == 1, grade.result("improvements").evidence
+    one = text.split("\n\n- Training")[0]  # one idea of nine words is still too short
+    assert assess(_report(tmp_path, one), RUBRIC, lab="lab03_cnn_mnist").result(
+        "improvements").points == 0
+
+
+def test_a_figure_named_curves_is_an_output_of_the_run(tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "report.md").write_text(
+        "# Lab 3\n\nTest accuracy: 99.4%\n\n![w:900](curves.png)\n", encoding="utf-8")
+    (tmp_path / "s" / "curves.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    grade = assess(read_submission("s", tmp_path / "s"), RUBRIC, lab="lab03_cnn_mnist")
+    outputs = grade.result("runs").requirements[1]
+    assert outputs.points == 1, outputs.evidence
+
+
+def test_the_settings_of_a_linear_text_lab_are_hyperparameters(tmp_path):
+    text = ("# Lab 4\n\n| setting | value |\n|---|---|\n| n-grams | 1-2 |\n| min-df | 2 |\n"
+            "| stop words | removed, negations kept |\n")
+    grade = assess(_report(tmp_path, text), RUBRIC, lab="lab04_bag_of_words")
+    assert grade.result("hyperparameters").points == 1

@@ -406,3 +406,20 @@ def test_code_in_backticks_is_no_bracketed_label():
     sample = [Line("- the plot was thin, the acting worse -- model said positive (negative)",
                    "r.md:2", "prose")]
     assert sample_lines(sample) == {id(sample[0])}
+
+
+def test_a_lone_list_item_with_a_truth_word_shows_a_sample_only_with_its_marks():
+    # "labels ... are wrong", "correct class": a truth word in the student's own sentence
+    reasoning = _lines("- Look at confidence more. 9 errors had over 90% confidence, I think "
+                       "some labels in SST-2 are wrong.")
+    assert sample_lines(reasoning) == set()
+    for shown in ('- "not bad at all" true label: positive', "- idx 12: true 4, predicted 9",
+                  "- the model said negative (positive)"):
+        lines = _lines(shown)
+        assert sample_lines(lines) == {id(lines[0])}, shown
+
+
+def test_a_table_with_short_alignment_rows_is_a_table():
+    rows = "\n".join(f"| sentence {n} | 0 | 1 |" for n in range(10))
+    lines = _lines("| Sentence | True | Pred |\n|---|:-:|:-:|\n" + rows, "table")
+    assert count_samples(lines, TRUTH)[0] == 10

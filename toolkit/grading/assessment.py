@@ -438,7 +438,8 @@ def _unsaid(found: list[bool], names: tuple[str, ...]) -> str:
 _DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+|\d+(?=\s*%))\s*(%?)")
 # Where a score comes from: a link, a year, "et al.", a name's possessive ("LeCun's page",
 # "the Keras team's") or a named page ("the Keras Applications table").
-_SOURCE = re.compile(r"https?://|www\.|\b(19|20)\d\d\b|\bet al\b|"
+_SOURCE = re.compile(r"https?://|www\.|\b[a-z][\w-]*\.(?:io|com|org|net|ai|dev)\b|"
+                     r"\b(19|20)\d\d\b|\bet al\b|"
                      r"\b[A-Z][\w.-]*(?:\s+\w+)?['’]s\b|"
                      r"\b[A-Z][\w.-]*\s+(?:[\w.-]+\s+){0,2}(?:example|page|table|"
                      r"documentation|tutorial|repository|README|model card)\b")
@@ -471,7 +472,7 @@ def cites_published(text: str, published: tuple[float, ...]) -> str | None:
     source and does not count."""
     if not _COMPARING.search(text):
         return None
-    for sentence in SENTENCE_END.split(" ".join(text.split())):
+    for sentence in SENTENCE_END.split(" ".join(text.replace("`", "").split())):
         if _SOURCE.search(sentence):
             for value, sign in _DECIMAL.findall(sentence):
                 if any(abs(_percent(value, sign) - score) <= 0.05 for score in published):
@@ -629,7 +630,16 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
                   and not _under_anothers_heading(p, check, context)
                   and not (isinstance(context.answers, Answers)
                            and context.answers.labelled_otherwise(p, context.criterion))]
+        if check.min_words and not context.answered_once:  # a report's short list items
+            # ("- augment", "- more epochs") answer together: their words count as one answer
+            found += [(doc, run) for doc in documents
+                      for run in _lists(_paragraphs(doc)) if _some_item_means(run, context)
+                      and not _under_anothers_heading(run, check, context)]
     return found
+
+
+def _some_item_means(run: Section, context: TextContext) -> bool:
+    return any(context.criterion in context.answers.get(id(line), ()) for line in run.lines)
 
 
 def _with_runs(paragraphs: list[Section], chosen, unit) -> list[Section]:

@@ -68,7 +68,7 @@ _MD_IMAGE = re.compile(r"!\[(?P<alt>[^\]\n]{0,300})\]\((?P<target>[^)\s]{1,2000}
 _HTML_IMAGE = re.compile(r"<img\b[^>]{0,1000}?\bsrc\s{0,20}=\s{0,20}[\"'](?P<target>[^\"'<>]{1,2000})"
                          r"[\"'][^>]{0,1000}>", re.I)
 _ONLY_IMAGES = re.compile(r"^\s*((!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>)\s*)+$", re.I)
-_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _NUMBERED_TITLE = re.compile(r"^\s*(\d+(\.\d+)*\.?|[IVX]+\.)\s+[A-Za-z]")
 _CAPTION = re.compile(r"^\s*(fig\.?|figure)\s*\d*\s*[:.\-]", re.I)
 # A caption in parentheses inside a sentence: "... memorised (Figure 1: loss per epoch)."

@@ -321,6 +321,14 @@ def _inline_samples(lines: Sequence[Line]) -> tuple[int, Line | None]:
     return len(seen), first
 
 
+def _marks_sample(item: list[Line]) -> bool:
+    """Does a list item on its own show a sample: a quoted text, a label in brackets or the
+    model's answer next to the truth word ("- "not bad" predicted negative, true positive")?"""
+    text = _CODE_SPAN.sub(" ", " ".join(line.text for line in item))
+    return bool(_QUOTED.search(text) or _BRACKETED.search(text) or _LINE_PREDICTION.search(text)
+                or _PREDICTION.search(text))
+
+
 # A list item this long is the student's reasoning, even when it says "the record says" or
 # "correct for": a shown sample with its note is a quote and a sentence or two.
 SAMPLE_ITEM_WORDS = 60
@@ -335,9 +343,12 @@ def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS
         if any(_names_truth(cell, truth_words) for cell in table.header):
             start = next(i for i, line in enumerate(lines) if line is table.first)
             found.update(id(line) for line in lines[start:start + len(table.rows) + 2])
-    for item in _list_items(lines):
-        if _shows_sample(item, truth_words) and count_words(item) <= SAMPLE_ITEM_WORDS:
-            found.update(id(line) for line in item)
+    items = [item for item in _list_items(lines)
+             if _shows_sample(item, truth_words) and count_words(item) <= SAMPLE_ITEM_WORDS]
+    if len(items) == 1 and not _marks_sample(items[0]):
+        items = []  # "- I think some labels in SST-2 are wrong": a truth word in a sentence
+    for item in items:
+        found.update(id(line) for line in item)
     for block in _blocks(lines):
         if any((match := _LABEL.match(b.text)) and _names_truth(match["label"], truth_words)
                for b in block) and all(_LABEL.match(b.text) for b in block):
