@@ -44,15 +44,21 @@ from toolkit.grading.meaning import (
     Meaning,
     chunks,
     label_list,
+    meaning_for,
     run_in_label,
     starts_answer,
 )
 from toolkit.grading.report_text import Line, Section, markdown_document, notebook_document
 from toolkit.grading.rubric import TextCheck, load_rubric
 from toolkit.grading.sample_lists import count_samples
-from toolkit.grading.sentence_encoder import RemoteEncoder, encoder_status, serve_request
+from toolkit.grading.sentence_encoder import (
+    RemoteEncoder,
+    encoder_status,
+    process_encoder,
+    serve_request,
+)
 from toolkit.grading.submissions import Submission, read_submission
-from toolkit.grading.topic_split import split_by_topic
+from toolkit.grading.topic_split import criterion_first, split_by_topic
 from toolkit.resources import course_path
 
 RUBRIC = load_rubric()
@@ -1178,3 +1184,51 @@ def test_the_settings_of_a_linear_text_lab_are_hyperparameters(tmp_path):
             "| stop words | removed, negations kept |\n")
     grade = assess(_report(tmp_path, text), RUBRIC, lab="lab04_bag_of_words")
     assert grade.result("hyperparameters").points == 1
+
+
+def test_a_lab_numbered_in_a_decimal_outline_is_a_marker(tmp_path):
+    text = ("Reflection (outline)\n\n1 Lab 5 – GloVe and an LSTM\n\n1.1 Insights\n    - Frozen "
+            "GloVe gave 76.4%.\n\n2 Lab 6 – Fine-tuning BERT\n\n2.1 Insights\n    - 91% on SST-2.\n")
+    parts = split_by_lab(_report(tmp_path, text, "r.txt"))
+    assert [lab for lab, _ in parts] == ["lab05_glove_lstm", "lab06_bert_finetune"]
+    assert heading_lab("3 labs were run") is None
+
+
+CRITERION_FIRST = (
+    "# Reflection — labs 2 and 5\n\n## What I learned\n\n"
+    "In lab 2 I learned to read learning curves: without dropout the validation loss was lowest "
+    "at epoch 3 (0.085) and rose to 0.15 by epoch 20 while training loss kept falling.\n\n"
+    "Lab 5: pretrained vectors are not automatically better. My random embeddings (77.9%) beat "
+    "frozen GloVe (65.4%) because the small GloVe file covered only 13% of the words.\n\n"
+    "## Challenges\n\n"
+    "In lab 2 I changed the width and the dropout rates in the same run, which made the "
+    "comparison useless, so I redid the sweep with only the dropout rates changing.\n\n"
+    "Lab 5: I could not download the full 822 MB GloVe zip on the train, so I passed the "
+    "subset with --glove-file; the first run had stopped looking for glove.6B.100d.txt.\n\n"
+    "## Application\n\n"
+    "In lab 2 the idea of a fair sweep (same seed, one change) is useful for any choice.\n")
+
+
+@needs_encoder
+def test_a_reflection_organised_by_question_is_cut_into_its_labs(tmp_path):
+    grades = assess_labs(_report(tmp_path, CRITERION_FIRST), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab02_mlp_dropout", "lab05_glove_lstm"]
+    evidence = {g.lab: " ".join(e for r in g.results for e in r.evidence) for g in grades}
+    assert "fair sweep" in evidence["lab02_mlp_dropout"]  # a short answer keeps its lab
+    assert "822 MB" in evidence["lab05_glove_lstm"] and "822 MB" not in evidence[
+        "lab02_mlp_dropout"]
+    assert grades[1].result("application").points == 0  # lab 5 answered no application
+    # One heading with two labs' paragraphs is no layout by question.
+    one = CRITERION_FIRST.split("## Challenges")[0].replace("labs 2 and 5", "notes")
+    assert criterion_first(_report(tmp_path, one).documents[0],
+                           meaning_for(REFLECTION, process_encoder())) == {}
+
+
+def test_a_table_with_a_column_per_lab_is_a_section_per_lab(tmp_path):
+    text = ("# Reflection\n\n| Question | Lab 2 – MLP | Lab 4 – bag of words |\n|---|---|---|\n"
+            "| What I learned | Dropout 0.2 gave 98.4% on test. | TF-IDF gave 81%. |\n"
+            "| Growth | I can run a fair sweep now. | - |\n")
+    parts = split_by_lab(_report(tmp_path, text))
+    assert [lab for lab, _ in parts] == ["lab02_mlp_dropout", "lab04_bag_of_words"]
+    lab4 = [line.text for doc in parts[1][1].documents for line in doc.lines if line.text]
+    assert lab4 == ["Reflection", "Lab 4 – bag of words", "**What I learned:** TF-IDF gave 81%."]

@@ -251,3 +251,14 @@ def test_a_failed_run_is_not_rescued_by_the_reports_text(tmp_path):
     (tmp_path / "gus.md").write_text("# Results\nTest accuracy 0.91.\n", encoding="utf-8")
     assert assess(read_submission("gus", tmp_path / "gus.md"), RUBRIC) \
         .result("runs").requirements[0].status == MET
+
+
+def test_an_html_definition_list_labels_each_answer_with_its_term():
+    page = ("<h2>Growth</h2><dl><dt>Before / after</dt><dd>I can now fine-tune BERT.</dd>"
+            "<dt>Next</dt><dd>Distillation.</dd><dt>Left empty</dt></dl><h2>Doubts</h2>")
+    lines = [(line.kind, line.text) for line in html_document("r.html", page).lines
+             if line.kind != "blank"]
+    assert lines == [("heading", "Growth"), ("prose", "**Before / after:** I can now fine-tune "
+                                                     "BERT."),
+                     ("prose", "**Next:** Distillation."), ("heading", "Left empty"),
+                     ("heading", "Doubts")]

@@ -42,6 +42,8 @@ class _Reader(HTMLParser):
         self.cell: list[str] | None = None
         self.table_rows = 0
         self.size = 0.0  # the largest font size (points) set in the current paragraph
+        self.term = False  # the current block is a <dt>: the label of the <dd> after it
+        self.label = ""    # a <dt>'s text, waiting for its <dd>
 
     def flush(self) -> None:
         text = " ".join("".join(self.text).split())
@@ -50,6 +52,15 @@ class _Reader(HTMLParser):
             self.prefix = "#" * level + " " if level else ""
             text = text.strip("* ") if level else text
         self.size = 0.0
+        if text and self.label and (self.term or self.prefix):
+            # a term without its definition after it: a line of its own
+            self.lines += [(f"**{self.label}**", self.start_line), ("", self.start_line)]
+            self.label = ""
+        if text and self.term:  # a term labels its definition: one paragraph, "**Next:** ..."
+            self.label, self.term, self.text, self.prefix = text.strip("* :"), False, [], ""
+            return
+        if text and self.label:
+            text, self.label = f"**{self.label}:** {text}", ""
         if text:
             self.lines.append((self.prefix + text, self.start_line))
             self.lines.append(("", self.start_line))
@@ -68,7 +79,7 @@ class _Reader(HTMLParser):
         elif tag in _BLOCKS or tag == "br":
             self.flush()
             self.prefix = "- " if tag == "li" else ""
-            self.start_line = line
+            self.start_line, self.term = line, tag == "dt"
         elif tag == "table":
             self.flush()
             self.table_rows = 0

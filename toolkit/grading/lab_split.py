@@ -41,7 +41,7 @@ from toolkit.grading.submissions import Submission
 # "Lab six", "Lab Two": the number in words (a word only after "Lab" and a space).
 NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                 "eleven", "twelve")
-_MARKER = re.compile(r"^[\s#>*_=~]{0,8}(?:\d+[.)]\s+)?(?P<word>lab|l)(?P<sep>[\s_\-]*)"
+_MARKER = re.compile(r"^[\s#>*_=~]{0,8}(?:\d+[.)]?\s+)?(?P<word>lab|l)(?P<sep>[\s_\-]*)"
                      r"(?P<num>\d{1,2}(?!\d)|(?<=lab )(?:" + "|".join(NUMBER_WORDS) + r")\b)",
                      re.I)
 _LAB_IN_PATH = re.compile(r"(?<![A-Za-z0-9])lab[\s_\-]*0?(?P<n>[1-9]\d?)(?!\d)", re.I)
@@ -57,13 +57,13 @@ def _syllabus() -> tuple[dict, ...]:
     return tuple(load_syllabus())
 
 
-def _lab_ids() -> tuple[str, ...]:
+def lab_ids() -> tuple[str, ...]:
     return tuple(str(lab["id"]) for lab in _syllabus())
 
 
 def lab_id(number: int) -> str:
     """The syllabus id of lab ``number`` (``3`` -> ``lab03_cnn_mnist``)."""
-    ids = _lab_ids()
+    ids = lab_ids()
     return ids[number - 1] if 1 <= number <= len(ids) else f"lab{number:02d}"
 
 
@@ -86,7 +86,7 @@ def marker_key(text: str) -> str:
 def parse_lab_map(text: str) -> LabMap:
     """``"L02=lab01_vgg16_inference,L03=lab02_mlp_dropout"`` -> ``{"l2": "lab01...", ...}``."""
     mapping: LabMap = {}
-    ids = _lab_ids()
+    ids = lab_ids()
     for item in (part.strip() for part in text.split(",")):
         if not item:
             continue
@@ -180,7 +180,7 @@ def named_lab(texts: list[str], labs: list[str]) -> tuple[str, int, int] | None:
 
 def names_in(text: str) -> list[str]:
     """The labs whose model, data or method names the text uses, in syllabus order."""
-    return [lab for lab in _lab_ids() if (pattern := _name_pattern(lab)) and pattern.search(text)]
+    return [lab for lab in lab_ids() if (pattern := _name_pattern(lab)) and pattern.search(text)]
 
 
 # "Lab 3 (CNN) and Lab 4", "labs 2 and 5", "Labs 2, 3 & 6": lab numbers a title lists.
@@ -191,7 +191,7 @@ _TITLE_LABS = re.compile(r"\blabs?\s*[-_]?\s*0?(?P<first>\d{1,2})(?P<more>(?:\s*
 def listed_labs(text: str) -> set[str]:
     """The labs a title lists anywhere in it: "Lab journal - Lab 3 (CNN) and Lab 4 (bag of
     words)" -> lab 3 and lab 4; "BERT fine-tuning (lab 6)" -> lab 6."""
-    ids = _lab_ids()
+    ids = lab_ids()
     numbers = [int(n) for match in _TITLE_LABS.finditer(text[:200])
                for n in [match["first"], *re.findall(r"\d{1,2}", match["more"])]]
     return {lab_id(n) for n in numbers if 1 <= n <= len(ids)}
@@ -220,7 +220,7 @@ def path_lab(path: str) -> str | None:
 def record_lab(record: dict) -> str | None:
     lab = record.get("lab")
     if isinstance(lab, str) and lab.strip():
-        known = [i for i in _lab_ids() if i == lab.strip()]
+        known = [i for i in lab_ids() if i == lab.strip()]
         return known[0] if known else path_lab(lab)
     return None
 
@@ -234,7 +234,7 @@ def _title_sentence(text: str) -> bool:
 
 def _markers(document: Document, aliases: LabMap) -> list[Marker]:
     """Every line that starts with a lab marker (a plain line: one that reads as a title)."""
-    order = {lab: i for i, lab in enumerate(_lab_ids())}
+    order = {lab: i for i, lab in enumerate(lab_ids())}
     found = []
     first = next((i for i, line in enumerate(document.lines) if line.kind != "blank"), -1)
     for index, line in enumerate(document.lines):

@@ -392,9 +392,43 @@ def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
         if words >= ANSWER_CELL_WORDS else None
 
 
+# A header cell that opens with a lab ("Lab 2 – MLP with dropout", "lab04"): a table with a
+# column per lab holds each lab's answers, one question per row.
+_LAB_COLUMN = re.compile(r"^\W{0,3}lab[\s_\-]*0?\d{1,2}(?!\d)", re.I)
+_EMPTY_CELL = re.compile(r"^[\s\-–—]*$")
+
+
+def _lab_columns(run: list[Line]) -> list[Line] | None:
+    """A table with one question per row and one column per lab ("| Question | Lab 2 - MLP |
+    Lab 4 - bag of words |") as a section per lab, headed by its column's title, each row's
+    cell a labelled answer ("**What I learned:** ..."); ``None`` for any other table."""
+    if len(run) < 3 or not _TABLE_SEPARATOR.match(run[1].text[:5000]) \
+            or any(len(line.text) > 20_000 for line in run):
+        return None
+    header = _cells(run[0].text)
+    columns = [i for i, cell in enumerate(header) if i and _LAB_COLUMN.match(cell)]
+    if len(columns) < 2:
+        return None
+    rows = [(line, _cells(line.text)) for line in run[2:]]
+    result: list[Line] = []
+    for column in columns:
+        result += [Line(header[column].replace("*", ""), run[0].where, "heading", 2),
+                   Line("", run[0].where, "blank")]
+        for line, cells in rows:
+            label = cells[0].strip("*_ :") if cells else ""
+            answer = cells[column] if column < len(cells) else ""
+            if label and not _EMPTY_CELL.match(answer):
+                mark = "" if label.endswith("?") else ":"
+                result += [Line(f"**{label.replace('*', '')}{mark}** "
+                                f"{answer.replace(chr(92) + '|', '|')}", line.where, "prose"),
+                           Line("", line.where, "blank")]
+    return result
+
+
 def answer_tables(lines: list[Line]) -> list[Line]:
     """``lines`` with each table of answers (see :data:`ANSWER_LABEL_WORDS`) as labelled
-    paragraphs of prose, one per row, each in its row's place; other tables stay tables."""
+    paragraphs of prose, one per row, each in its row's place, and each table with a column
+    per lab as a section per lab (:func:`_lab_columns`); other tables stay tables."""
     result: list[Line] = []
     run: list[Line] = []
     for line in lines + [Line("", "", "blank")]:
@@ -402,7 +436,9 @@ def answer_tables(lines: list[Line]) -> list[Line]:
             run.append(line)
             continue
         rows = _answer_rows(run)
-        if rows is None:
+        if (by_lab := _lab_columns(run)) is not None:
+            result.extend(by_lab)
+        elif rows is None:
             result.extend(run)
         else:
             for row, label, answer in rows:

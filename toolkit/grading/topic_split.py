@@ -37,6 +37,7 @@ from dataclasses import replace
 from toolkit.grading.lab_split import (
     cut_document,
     heading_lab,
+    lab_ids,
     listed_labs,
     named_lab,
     names_in,
@@ -44,7 +45,7 @@ from toolkit.grading.lab_split import (
     title_labs,
 )
 from toolkit.grading.meaning import TOPIC_MIN_WORDS, WORD, Meaning, paragraph_text
-from toolkit.grading.report_text import SENTENCE_END, Document
+from toolkit.grading.report_text import SENTENCE_END, Document, Line
 from toolkit.grading.submissions import Submission
 
 # A heading numbered by slide, part or day before its lab ("Slide 7: Lab 2 - MLP", "Part 2:
@@ -161,6 +162,52 @@ def _paragraph_labs(document: Document, meaning: Meaning) -> dict[int, str]:
     return found if len(found) >= 2 else {}
 
 
+def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Document]:
+    """``{lab: its part}`` of a document organised by question, not by lab: each heading a
+    question ("## What I learned", "## Challenges"), under it a paragraph per lab opening with
+    the lab it is about ("In lab 2 ...", "For the CNN lab, ...", "Lab 5: ..."). Each lab's
+    part holds every heading with that lab's paragraphs (a paragraph naming no lab goes with
+    the one before it); ``None`` holds the lines before the first heading. Two headings or
+    more must each open paragraphs about two labs or more; else ``{}``."""
+    starts, _ = _section_starts(document)
+    if not starts:
+        return {}
+    lines = document.lines
+    blocks = [Document(document.path, document.format, lines[start + 1:end]).blocks()
+              for start, end in zip(starts, starts[1:] + [len(lines)], strict=True)]
+    # First the layout, from the paragraphs whose text is near the lab they open with (or
+    # too short for its meaning to say) ...
+    every = list(lab_ids())
+    found = [{lab for block in section if (text := paragraph_text(block.lines)) and (
+        lab := _opening_lab(text, meaning.near_labs([text], floor=False) or every))}
+        for section in blocks]
+    if sum(len(labs) >= 2 for labs in found) < 2:
+        return {}
+    # ... then every paragraph opening with one of those labs is that lab's answer (a short
+    # one is near no lab in meaning: "In lab 2 the idea of a fair sweep is useful ...").
+    labs = sorted(set().union(*found))
+    sections: list[tuple[int, dict[str, list]]] = []
+    for start, section in zip(starts, blocks, strict=True):
+        by_lab: dict[str, list] = {}
+        current = None
+        for block in section:
+            text = paragraph_text(block.lines)
+            if text and (lab := _opening_lab(text, labs)):
+                current = lab
+            if current is not None:
+                by_lab.setdefault(current, []).append(block.lines)
+        sections.append((start, by_lab))
+    parts: dict[str | None, Document] = {None: Document(document.path, document.format,
+                                                         lines[:starts[0]])}
+    for lab in labs:
+        part = parts[lab] = Document(document.path, document.format)
+        for start, by_lab in sections:
+            part.lines.append(replace(lines[start]))  # the question, over this lab's answer
+            for block in by_lab.get(lab, []):
+                part.lines += [*block, Line("", block[-1].where, "blank")]
+    return parts
+
+
 def split_by_topic(submission: Submission, meaning: Meaning
                    ) -> list[tuple[str, Submission]] | None:
     """``[(lab id, part)]`` in lab order when a document of the submission holds sections
@@ -169,6 +216,11 @@ def split_by_topic(submission: Submission, meaning: Meaning
     documents: dict[str, list[Document]] = {}
     titles: set[str] = set()
     for document in submission.documents:
+        if by_question := criterion_first(document, meaning):
+            shared.append(preamble(by_question.pop(None)))
+            for lab, part in by_question.items():
+                documents.setdefault(lab, []).append(part)
+            continue
         starts, level = lab_sections(document, meaning)
         if not starts:
             shared.append(document)
