@@ -19,6 +19,11 @@ names ("BERT fine-tuning (lab 6)"). A reflection whose
 headings are its answers ("Insights", "Challenges") is never cut: its sections are about the same lab, or too short and generic
 for any lab to be clearly ahead.
 
+A document organised by question instead of by lab ("## What I learned" holding "In lab 2
+...", "For the CNN lab, ...", "Lab 5: ...", and the same under "## Challenges") is cut by its
+paragraphs' openings: each lab's part is every question with that lab's paragraphs
+(:func:`criterion_first`).
+
 A title that lists more labs than the document's "Lab N" markers found ("Lab journal - Lab 3
 (CNN) and Lab 4" over one heading a day, one "Lab 4." inside) is cut the same way, each
 section going to the listed lab its text is nearest (see ``assess_labs``).
@@ -199,8 +204,8 @@ def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Do
         sections.append((start, by_lab))
     parts: dict[str | None, Document] = {None: Document(document.path, document.format,
                                                          lines[:starts[0]])}
-    for lab in labs:
-        part = parts[lab] = Document(document.path, document.format)
+    for lab in labs:  # the figures stay with every part: no paragraph says whose they are
+        part = parts[lab] = Document(document.path, document.format, [], list(document.images))
         for start, by_lab in sections:
             part.lines.append(replace(lines[start]))  # the question, over this lab's answer
             for block in by_lab.get(lab, []):
