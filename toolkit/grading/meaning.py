@@ -82,8 +82,8 @@ MULTI_ANSWER_CRITERIA = 3
 
 
 # A run-in label: "**Insights:** ...", "Challenges: ...", "**What was hard.** ..."
-_RUN_IN = re.compile(r"^\W{0,4}(?:\*\*|__)?(?P<label>[A-Za-z][\w '\-/&]{0,40}?)(?:\*\*|__)?"
-                     r"\s{0,3}[:.]\s{0,3}(?:\*\*|__)?\s")
+_RUN_IN = re.compile(r"^\W{0,4}(?:\*\*|__|_)?(?P<label>[A-Za-z][\w '\-/&]{0,40}?)(?:\*\*|__|\*|_)?"
+                     r"\s{0,3}[:.]\s{0,3}(?:\*\*|__|\*|_)?\s")  # bold or italic: "*Growth:* ..."
 
 
 # A question set in bold before the answer: "**Where could I use this?** At the shop ..."
