@@ -22,6 +22,7 @@ from toolkit.errors import CourseError
 from toolkit.grading import sentence_encoder
 from toolkit.grading.assessment import (
     MET,
+    REVIEW,
     Answers,
     TextContext,
     _paragraphs,
@@ -180,6 +181,10 @@ def test_run_in_labels_are_read():
     assert run_in_label("__What next?__ Batch normalization.") == "What next?"
     assert run_in_label("**Bold** words in a sentence") is None
     assert run_in_label("What next? Batch normalization.") is None
+    # in italics too: "*Application:* ...", "_Growth:_ ...", "*Challenges*: ..."
+    assert run_in_label("*Application:* spam filtering") == "Application"
+    assert run_in_label("_Growth:_ I want to see") == "Growth"
+    assert run_in_label("*Challenges*: NLTK data") == "Challenges"
 
 
 @needs_encoder
@@ -1232,3 +1237,20 @@ def test_a_table_with_a_column_per_lab_is_a_section_per_lab(tmp_path):
     assert [lab for lab, _ in parts] == ["lab02_mlp_dropout", "lab04_bag_of_words"]
     lab4 = [line.text for doc in parts[1][1].documents for line in doc.lines if line.text]
     assert lab4 == ["Reflection", "Lab 4 – bag of words", "**What I learned:** TF-IDF gave 81%."]
+
+
+@needs_encoder
+def test_a_short_answer_under_its_own_run_in_label_is_read_as_under_a_heading(tmp_path):
+    # Under the student's label, as under a heading: a short answer is for a person to judge
+    # and its specific part still counts; it is read alone, not with the lab's other answers.
+    text = ("## Lab 2 — MLP + dropout\n\n"
+            "**Learned:** no dropout → val loss bottoms at epoch 2, then climbs; val acc ~98%.\n\n"
+            "**Challenges:** nothing big, some setup things at the start.\n\n"
+            "**Results:** test 98.22 / 98.44 / 98.31% for dropout 0 / 0.1 / 0.2, 20 epochs.\n\n"
+            "**Application:** any small dense net on little data.\n\n"
+            "**Growth:** can set up a one-change sweep with a fixed seed.\n\n"
+            "**Critical:** 98.22-98.45% spread across rates is ~20 test images; need seeds.\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab02_mlp_dropout")
+    insights, challenges = grade.result("insights"), grade.result("challenges")
+    assert (insights.points, insights.status) == (1.5, REVIEW), insights.evidence
+    assert challenges.points == 0, challenges.evidence

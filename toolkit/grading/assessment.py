@@ -752,6 +752,19 @@ def _does_elsewhere(unit: Section, check: TextCheck) -> bool:
     return any(re.search(pattern, text, re.I) for pattern in check.elsewhere)
 
 
+def _labelled_as(unit: Section, check: TextCheck, context: TextContext) -> bool:
+    """Does the student's own run-in label name this criterion, by meaning or by one of its
+    headings' words ("**Learned:** ...")? Then the paragraph is where the rubric looks, as
+    under a heading: a short answer there is for a person to judge, and the criterion's next
+    requirement reads it."""
+    answers = context.answers
+    if not (isinstance(answers, Answers) and unit.lines and context.criterion):
+        return False
+    label = run_in_label(unit.lines[0].text)
+    return answers.label_of.get(id(unit.lines[0])) == context.criterion or bool(
+        label and _titled(label, check.headings))
+
+
 def _best(outcomes: list[_UnitOutcome]) -> _UnitOutcome:
     return max(outcomes, key=lambda o: (o.score, o.student_words))
 
@@ -782,14 +795,14 @@ def _text_evidence(check: TextCheck, submission: Submission,
     # The answer may sit under a heading of the student's own wording, or under none; there
     # it must also do what the answer does (``elsewhere``: propose, explain the errors).
     stray = [_check_unit(unit, _stray_check(unit, check, context), _structured(doc),
-                         on_topic=False)
+                         on_topic=_labelled_as(unit, check, context))
              for doc, unit in _stray_paragraphs(check, documents, context)
              if _does_elsewhere(unit, check)]
     passed = [o for o in stray if o.passed]
     if passed:
         best = _best(passed)
         return MET, [best.evidence], best.unit
-    review = [o for o in outcomes if o.judgement_only]
+    review = [o for o in outcomes + stray if o.judgement_only]
     if review:
         best = max(review, key=lambda o: o.student_words)
         return REVIEW, [best.evidence], best.unit
@@ -935,8 +948,12 @@ def assess_requirement(requirement: Requirement, submission: Submission,
         if status in (MET, REVIEW) and context is not None and unit is not None:
             unit = context.origins.get(id(unit.lines[0]), unit) if unit.lines else unit
             context.found_lines.update(id(line) for line in unit.lines)
-            context.near.extend((doc, section) for doc in submission.documents
-                                for section in _containing(doc, unit))
+            if _labelled_as(unit, requirement.text, context):  # "**Learned:** ...": its paragraph
+                context.near.extend((doc, unit) for doc in submission.documents
+                                    if any(line is unit.lines[0] for line in doc.lines))
+            else:
+                context.near.extend((doc, section) for doc in submission.documents
+                                    for section in _containing(doc, unit))
         if status == MET:
             return RequirementResult(requirement, MET, evidence)
         (review if status == REVIEW else notes).extend(evidence)
