@@ -1223,6 +1223,11 @@ def test_a_reflection_organised_by_question_is_cut_into_its_labs(tmp_path):
     assert "822 MB" in evidence["lab05_glove_lstm"] and "822 MB" not in evidence[
         "lab02_mlp_dropout"]
     assert grades[1].result("application").points == 0  # lab 5 answered no application
+    # Without the labs in the title, "Lab 5: ..." is a lab marker and "In lab 2 ..." is not:
+    # the layout still says the paragraphs are two labs' answers.
+    untitled = CRITERION_FIRST.replace("Reflection — labs 2 and 5", "My reflection")
+    assert [g.lab for g in assess_labs(_report(tmp_path, untitled), REFLECTION)] == [
+        "lab02_mlp_dropout", "lab05_glove_lstm"]
     # One heading with two labs' paragraphs is no layout by question.
     one = CRITERION_FIRST.split("## Challenges")[0].replace("labs 2 and 5", "notes")
     assert criterion_first(_report(tmp_path, one).documents[0],

@@ -79,7 +79,7 @@ from toolkit.grading.sample_lists import LIST_ITEM, count_samples, sample_lines
 from toolkit.grading.sentence_encoder import process_encoder
 from toolkit.grading.submission_facts import own_words, unfinished, untouched_drafts
 from toolkit.grading.submissions import IMAGE_SUFFIXES, Submission
-from toolkit.grading.topic_split import split_by_topic
+from toolkit.grading.topic_split import by_question_shape, split_by_topic
 from toolkit.resources import load_syllabus
 
 MET, PARTIAL, MISSING, REVIEW = "met", "partial", "missing", "needs review"
@@ -1301,16 +1301,19 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
     """One grade per lab the submission covers (see :mod:`toolkit.grading.lab_split`);
     ``lab_map``: another course's lab markers (``--lab-map``)."""
     parts = split_by_lab(submission, lab_map)
-    # One part, but no lab named, or a title listing more labs than its markers ("Lab
-    # journal - Lab 3 and Lab 4" over days, one "Lab 4." inside): cut by topic, if it can be.
+    # One part, but no lab named, a title listing more labs than its markers ("Lab journal -
+    # Lab 3 and Lab 4" over days, one "Lab 4." inside), or a paragraph per lab under each
+    # question ("Lab 5: ..." is a marker, "In lab 2 ..." is not): cut by topic, if it can be.
     listed = max((len(title_labs(doc)) for doc in submission.documents), default=0)
-    unsure = len(parts) == 1 and (not parts[0][0] or listed > 1)
+    unsure = len(parts) == 1 and (not parts[0][0] or listed > 1 or any(
+        by_question_shape(doc) for doc in submission.documents))
     meaning = meaning_for(rubric, process_encoder()) \
         if unsure and submission.documents else None
     by_topic = split_by_topic(submission, meaning) if meaning is not None else None
     if by_topic:  # sections headed by the week or the topic, each about another lab
         why = ("the document names no lab" if not parts[0][0] else
-               "the document's title lists more labs than it has 'Lab N' headings")
+               "the document's title lists more labs than it has 'Lab N' headings"
+               if listed > 1 else "the document answers each question for several labs")
         parts = by_topic
         for _, part in parts:
             part.warnings.append(

@@ -167,6 +167,24 @@ def _paragraph_labs(document: Document, meaning: Meaning) -> dict[int, str]:
     return found if len(found) >= 2 else {}
 
 
+def by_question_shape(document: Document) -> bool:
+    """Cheaply, by the names alone: do two sections or more each hold paragraphs opening with
+    two labs or more (the layout :func:`criterion_first` cuts)? A document whose "Lab 5: ..."
+    paragraphs are lab markers is then worth reading by meaning."""
+    starts, _ = _section_starts(document)
+    if not starts:
+        return False
+    lines = document.lines
+    mixed = 0
+    for start, end in zip(starts, starts[1:] + [len(lines)], strict=True):
+        opened = {lab for block in Document(document.path, document.format,
+                                            lines[start + 1:end]).blocks()
+                  if (text := paragraph_text(block.lines))
+                  and (lab := _opening_lab(text, list(lab_ids())))}
+        mixed += len(opened) >= 2
+    return mixed >= 2
+
+
 def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Document]:
     """``{lab: its part}`` of a document organised by question, not by lab: each heading a
     question ("## What I learned", "## Challenges"), under it a paragraph per lab opening with
