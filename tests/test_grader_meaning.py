@@ -1226,8 +1226,10 @@ def test_a_reflection_organised_by_question_is_cut_into_its_labs(tmp_path):
     # Without the labs in the title, "Lab 5: ..." is a lab marker and "In lab 2 ..." is not:
     # the layout still says the paragraphs are two labs' answers.
     untitled = CRITERION_FIRST.replace("Reflection — labs 2 and 5", "My reflection")
-    assert [g.lab for g in assess_labs(_report(tmp_path, untitled), REFLECTION)] == [
-        "lab02_mlp_dropout", "lab05_glove_lstm"]
+    untitled_grades = assess_labs(_report(tmp_path, untitled), REFLECTION)
+    assert [g.lab for g in untitled_grades] == ["lab02_mlp_dropout", "lab05_glove_lstm"]
+    assert all("answers each question for 2 labs" in " ".join(g.warnings)
+               for g in untitled_grades)
     # One heading with two labs' paragraphs is no layout by question.
     one = CRITERION_FIRST.split("## Challenges")[0].replace("labs 2 and 5", "notes")
     assert criterion_first(_report(tmp_path, one).documents[0],

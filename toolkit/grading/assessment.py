@@ -1305,22 +1305,27 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
     # Lab 3 and Lab 4" over days, one "Lab 4." inside), or a paragraph per lab under each
     # question ("Lab 5: ..." is a marker, "In lab 2 ..." is not): cut by topic, if it can be.
     listed = max((len(title_labs(doc)) for doc in submission.documents), default=0)
-    unsure = len(parts) == 1 and (not parts[0][0] or listed > 1 or any(
-        by_question_shape(doc) for doc in submission.documents))
+    by_question = len(parts) == 1 and any(by_question_shape(doc)
+                                          for doc in submission.documents)
+    unsure = len(parts) == 1 and (not parts[0][0] or listed > 1 or by_question)
     meaning = meaning_for(rubric, process_encoder()) \
         if unsure and submission.documents else None
     by_topic = split_by_topic(submission, meaning) if meaning is not None else None
     if by_topic:  # sections headed by the week or the topic, each about another lab
-        why = ("the document names no lab" if not parts[0][0] else
-               "the document's title lists more labs than it has 'Lab N' headings"
-               if listed > 1 else "the document answers each question for several labs")
+        labs = f"{len(by_topic)} labs ({', '.join(lab for lab, _ in by_topic)})"
+        if by_question:
+            why = (f"the document answers each question for {labs}: each paragraph is graded "
+                   f"as the lab it opens with ('In lab 2 ...', 'Lab 5: ...') and the ones after "
+                   f"it. If that is wrong, give each lab its own 'Lab N' heading")
+        else:
+            why = ("the document names no lab" if not parts[0][0] else
+                   "the document's title lists more labs than it has 'Lab N' headings")
+            why = (f"{why}, but its sections are about {labs}: each is graded as the lab its "
+                   f"text names or is closest to. If that is wrong, a 'Lab N' heading over "
+                   f"each section names its lab")
         parts = by_topic
         for _, part in parts:
-            part.warnings.append(
-                f"{why}, but its sections are about "
-                f"{len(parts)} labs ({', '.join(lab for lab, _ in parts)}): each is graded "
-                f"as the lab its text names or is closest to. If that is wrong, a 'Lab N' "
-                f"heading over each section names its lab")
+            part.warnings.append(why)
     grades = [assess(part, rubric, lab=lab) for lab, part in parts]
     for grade in grades:
         grade.split = len(grades) > 1
