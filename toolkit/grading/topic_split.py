@@ -167,22 +167,27 @@ def _paragraph_labs(document: Document, meaning: Meaning) -> dict[int, str]:
     return found if len(found) >= 2 else {}
 
 
+def _openings(document: Document, near) -> tuple[list[int], list[list], list[set[str]]]:
+    """``(heading line indexes, each section's paragraphs, the labs each section's paragraphs
+    open with)`` under the document's shallowest heading level used twice or more; a
+    paragraph's opening lab counts when it is among ``near(its text)``."""
+    starts, _ = _section_starts(document)
+    lines = document.lines
+    blocks = [Document(document.path, document.format, lines[start + 1:end]).blocks()
+              for start, end in zip(starts, starts[1:] + [len(lines)], strict=True)] \
+        if starts else []
+    opened = [{lab for block in section if (text := paragraph_text(block.lines))
+               and (lab := _opening_lab(text, near(text)))} for section in blocks]
+    return starts, blocks, opened
+
+
 def by_question_shape(document: Document) -> bool:
     """Cheaply, by the names alone: do two sections or more each hold paragraphs opening with
     two labs or more (the layout :func:`criterion_first` cuts)? A document whose "Lab 5: ..."
     paragraphs are lab markers is then worth reading by meaning."""
-    starts, _ = _section_starts(document)
-    if not starts:
-        return False
-    lines = document.lines
-    mixed = 0
-    for start, end in zip(starts, starts[1:] + [len(lines)], strict=True):
-        opened = {lab for block in Document(document.path, document.format,
-                                            lines[start + 1:end]).blocks()
-                  if (text := paragraph_text(block.lines))
-                  and (lab := _opening_lab(text, list(lab_ids())))}
-        mixed += len(opened) >= 2
-    return mixed >= 2
+    every = list(lab_ids())
+    _, _, opened = _openings(document, lambda text: every)
+    return sum(len(labs) >= 2 for labs in opened) >= 2
 
 
 def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Document]:
@@ -192,22 +197,16 @@ def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Do
     part holds every heading with that lab's paragraphs (a paragraph naming no lab goes with
     the one before it); ``None`` holds the lines before the first heading. Two headings or
     more must each open paragraphs about two labs or more; else ``{}``."""
-    starts, _ = _section_starts(document)
-    if not starts:
-        return {}
-    lines = document.lines
-    blocks = [Document(document.path, document.format, lines[start + 1:end]).blocks()
-              for start, end in zip(starts, starts[1:] + [len(lines)], strict=True)]
     # First the layout, from the paragraphs whose text is near the lab they open with (or
     # too short for its meaning to say) ...
     every = list(lab_ids())
-    found = [{lab for block in section if (text := paragraph_text(block.lines)) and (
-        lab := _opening_lab(text, meaning.near_labs([text], floor=False) or every))}
-        for section in blocks]
+    starts, blocks, found = _openings(
+        document, lambda text: meaning.near_labs([text], floor=False) or every)
     if sum(len(labs) >= 2 for labs in found) < 2:
         return {}
     # ... then every paragraph opening with one of those labs is that lab's answer (a short
     # one is near no lab in meaning: "In lab 2 the idea of a fair sweep is useful ...").
+    lines = document.lines
     labs = sorted(set().union(*found))
     sections: list[tuple[int, dict[str, list]]] = []
     for start, section in zip(starts, blocks, strict=True):
