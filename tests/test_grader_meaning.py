@@ -1161,7 +1161,7 @@ def test_the_evidence_of_a_labelled_question_and_its_answer_quotes_the_answer(tm
 @needs_encoder
 def test_short_idea_items_of_one_report_list_answer_together(tmp_path):
     # Each idea alone is under the 15 words an answer needs; the list under one heading is
-    # one answer (a reflection's answers stay one per place: see the list test above).
+    # one answer (a reflection's list items stay separate answers).
     text = ("# Lab 3: CNN on MNIST\n\n## Results\n\nTest accuracy 99.4% after 15 epochs.\n\n"
             "## What would help\n\n"
             "- Small random shifts and rotations as augmentation, never mirroring.\n\n"

@@ -398,6 +398,14 @@ _LAB_COLUMN = re.compile(r"^\W{0,3}lab[\s_\-]*0?\d{1,2}(?!\d)", re.I)
 _EMPTY_CELL = re.compile(r"^[\s\-–—]*$")
 
 
+def _labelled_answer(label: str, answer: str, where: str) -> list[Line]:
+    """A table cell's answer as a paragraph under its row's label, "**Growth:** ...", as the
+    student would have written it without the table."""
+    mark = "" if label.endswith("?") else ":"
+    return [Line(f"**{label.replace('*', '')}{mark}** {answer.replace(chr(92) + '|', '|')}",
+                 where, "prose"), Line("", where, "blank")]
+
+
 def _lab_columns(run: list[Line]) -> list[Line] | None:
     """A table with one question per row and one column per lab ("| Question | Lab 2 - MLP |
     Lab 4 - bag of words |") as a section per lab, headed by its column's title, each row's
@@ -418,10 +426,7 @@ def _lab_columns(run: list[Line]) -> list[Line] | None:
             label = cells[0].strip("*_ :") if cells else ""
             answer = cells[column] if column < len(cells) else ""
             if label and not _EMPTY_CELL.match(answer):
-                mark = "" if label.endswith("?") else ":"
-                result += [Line(f"**{label.replace('*', '')}{mark}** "
-                                f"{answer.replace(chr(92) + '|', '|')}", line.where, "prose"),
-                           Line("", line.where, "blank")]
+                result += _labelled_answer(label, answer, line.where)
     return result
 
 
@@ -442,9 +447,7 @@ def answer_tables(lines: list[Line]) -> list[Line]:
             result.extend(run)
         else:
             for row, label, answer in rows:
-                mark = "" if label.endswith("?") else ":"
-                text = f"**{label.replace('*', '')}{mark}** {answer.replace(chr(92) + '|', '|')}"
-                result.extend([Line(text, row.where, "prose"), Line("", row.where, "blank")])
+                result += _labelled_answer(label, answer, row.where)
         run = []
         result.append(line)
     return result[:-1]
