@@ -961,7 +961,8 @@ def test_a_slide_numbered_heading_names_its_lab_however_short_the_slide(tmp_path
     from toolkit.grading.sentence_encoder import process_encoder
 
     submission = _report(tmp_path, text)
-    parts = dict(split_by_topic(submission, Meaning.for_rubric(REFLECTION, process_encoder())))
+    parts = dict(split_by_topic(submission,
+                                Meaning.for_rubric(REFLECTION, process_encoder())).parts)
     assert sorted(parts) == ["lab01_vgg16_inference", "lab02_mlp_dropout"]
     assert "Slide 1: Lab 1 - VGG16 on my photos" in [
         line.text for doc in parts["lab01_vgg16_inference"].documents for line in doc.lines]
@@ -1234,6 +1235,33 @@ def test_a_reflection_organised_by_question_is_cut_into_its_labs(tmp_path):
     one = CRITERION_FIRST.split("## Challenges")[0].replace("labs 2 and 5", "notes")
     assert criterion_first(_report(tmp_path, one).documents[0],
                            meaning_for(REFLECTION, process_encoder())) == {}
+
+
+@needs_encoder
+def test_sections_per_lab_that_open_with_other_labs_warn_of_the_section_cut(tmp_path):
+    # Each week's paragraphs open with two labs ("In lab 1 ...", "The LSTM ..."): by the names
+    # alone, the shape of a reflection by question. But week 5's "In lab 1 ..." paragraph is
+    # about the LSTM, so it is cut at its weeks, and the warning says so, not that each
+    # question is answered per lab.
+    text = ("# My notes\n\n## Week 3\n\n"
+            "In lab 2 I never looked at what a layer learns. This week the convolution layers "
+            "and pooling of my CNN reached 99.1% test accuracy on MNIST after five epochs, and "
+            "the filters of the first layer looked like stroke detectors.\n\n"
+            "The CNN was slow on my laptop, 80 seconds per epoch, so I trained with batch size "
+            "128 and three epochs while I debugged a shape error in the input channels.\n\n"
+            "## Week 5\n\n"
+            "In lab 1 we only ran a finished model. This week my LSTM read the "
+            "sentences in order with frozen GloVe embeddings and reached 80.2% on the SST-2 "
+            "validation sentences, though only 13% of the vocabulary had a vector, so most "
+            "words of a review went into the recurrent layer as random vectors and the model "
+            "leaned on the few sentiment words GloVe did cover.\n\n"
+            "The LSTM overfit after epoch 3 of the GloVe run, so early stopping on validation "
+            "loss kept the best weights; negations like 'not good' were still misread.\n")
+    grades = assess_labs(_report(tmp_path, text), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab03_cnn_mnist", "lab05_glove_lstm"]
+    warnings = " ".join(grades[0].warnings)
+    assert "its sections are about 2 labs" in warnings
+    assert "answers each question" not in warnings
 
 
 def test_a_table_with_a_column_per_lab_is_a_section_per_lab(tmp_path):

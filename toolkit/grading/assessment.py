@@ -1311,9 +1311,9 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
     meaning = meaning_for(rubric, process_encoder()) \
         if unsure and submission.documents else None
     by_topic = split_by_topic(submission, meaning) if meaning is not None else None
-    if by_topic:  # sections headed by the week or the topic, each about another lab
-        labs = f"{len(by_topic)} labs ({', '.join(lab for lab, _ in by_topic)})"
-        if by_question:
+    if by_topic is not None:  # sections headed by the week or the topic, each another lab's
+        labs = f"{len(by_topic.parts)} labs ({', '.join(lab for lab, _ in by_topic.parts)})"
+        if by_topic.by_question:
             why = (f"the document answers each question for {labs}: each paragraph is graded "
                    f"as the lab it opens with ('In lab 2 ...', 'Lab 5: ...') and the ones after "
                    f"it. If that is wrong, give each lab its own 'Lab N' heading")
@@ -1323,7 +1323,7 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
             why = (f"{why}, but its sections are about {labs}: each is graded as the lab its "
                    f"text names or is closest to. If that is wrong, a 'Lab N' heading over "
                    f"each section names its lab")
-        parts = by_topic
+        parts = by_topic.parts
         for _, part in parts:
             part.warnings.append(why)
     grades = [assess(part, rubric, lab=lab) for lab, part in parts]

@@ -29,8 +29,9 @@ A title that lists more labs than the document's "Lab N" markers found ("Lab jou
 section going to the listed lab its text is nearest (see ``assess_labs``).
 
 Example:
-    >>> [(lab, len(part.documents)) for lab, part in split_by_topic(submission, meaning)]
-    [('lab04_bag_of_words', 1), ('lab06_bert_finetune', 1)]
+    >>> cut = split_by_topic(submission, meaning)
+    >>> [(lab, len(part.documents)) for lab, part in cut.parts], cut.by_question
+    ([('lab04_bag_of_words', 1), ('lab06_bert_finetune', 1)], False)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
+from typing import NamedTuple
 
 from toolkit.grading.lab_split import (
     cut_document,
@@ -230,15 +232,25 @@ def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Do
     return parts
 
 
-def split_by_topic(submission: Submission, meaning: Meaning
-                   ) -> list[tuple[str, Submission]] | None:
-    """``[(lab id, part)]`` in lab order when a document of the submission holds sections
-    about two labs or more (see the module docstring), else ``None``."""
+class TopicCut(NamedTuple):
+    """A submission cut by topic: ``parts`` ``[(lab id, part)]`` in lab order;
+    ``by_question``: a document was cut by its paragraphs' openings (:func:`criterion_first`),
+    not at its sections' headings, which the warning to the instructor says."""
+
+    parts: list[tuple[str, Submission]]
+    by_question: bool
+
+
+def split_by_topic(submission: Submission, meaning: Meaning) -> TopicCut | None:
+    """The submission's parts when a document of it holds sections (or paragraphs under each
+    question) about two labs or more (see the module docstring), else ``None``."""
+    by_question_cut = False
     shared: list[Document] = []
     documents: dict[str, list[Document]] = {}
     titles: set[str] = set()
     for document in submission.documents:
         if by_question := criterion_first(document, meaning):
+            by_question_cut = True
             shared.append(preamble(by_question.pop(None)))
             for lab, part in by_question.items():
                 documents.setdefault(lab, []).append(part)
@@ -255,6 +267,7 @@ def split_by_topic(submission: Submission, meaning: Meaning
                 documents.setdefault(lab, []).append(part)
     if len(documents) < 2:
         return None
-    return [(lab, replace(submission, documents=shared + documents[lab],
-                          warnings=list(submission.warnings), part_titles=frozenset(titles)))
-            for lab in sorted(documents)]
+    return TopicCut([(lab, replace(submission, documents=shared + documents[lab],
+                                   warnings=list(submission.warnings),
+                                   part_titles=frozenset(titles)))
+                     for lab in sorted(documents)], by_question_cut)
