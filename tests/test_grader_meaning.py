@@ -1091,6 +1091,14 @@ def test_paragraphs_opening_with_their_lab_are_cut_by_topic(tmp_path):
     # A paragraph opening with another lab it compares with is about its own text's lab.
     grades = assess_labs(_report(tmp_path, f"{cnn}\n\n{cnn}\n", "one.txt"), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab03_cnn_mnist"]
+    # An opening naming two labs names its own as a lab ("The BERT fine-tuning lab ...
+    # what the LSTM could not"), the other in passing.
+    bert = ("The BERT fine-tuning lab felt like the course coming together, because the "
+            "transformer did in four minutes what the LSTM could not. Fine-tuning the small "
+            "pretrained model for two epochs reached 88.4% validation accuracy on SST-2, with a "
+            "learning rate of 5e-5 and a batch of 32, and the frozen baseline stayed at 80%.")
+    grades = assess_labs(_report(tmp_path, f"{vgg}\n\n{bert}\n", "two.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab01_vgg16_inference", "lab06_bert_finetune"]
 
 
 @needs_encoder

@@ -183,6 +183,20 @@ def names_in(text: str) -> list[str]:
     return [lab for lab in lab_ids() if (pattern := _name_pattern(lab)) and pattern.search(text)]
 
 
+# After a lab's name, the word that makes it the lab's name: "The BERT fine-tuning lab",
+# "the GloVe week" (not "the LSTM could not").
+_AS_A_LAB = re.compile(r"(?:[ \t]+[\w-]+){0,2}?[ \t]+(?:lab|week|exercise|assignment|session|"
+                       r"unit)\b", re.I)
+
+
+def labs_named_as_labs(text: str) -> set[str]:
+    """The labs the text names as a lab, by their model, data or method followed by "lab",
+    "week" or the like: "The BERT fine-tuning lab felt like the course coming together,
+    because the transformer did what the LSTM could not" names lab 6 so, not lab 5."""
+    return {lab for lab in lab_ids() if (pattern := _name_pattern(lab))
+            and any(_AS_A_LAB.match(text, match.end()) for match in pattern.finditer(text))}
+
+
 # "Lab 3 (CNN) and Lab 4", "labs 2 and 5", "Labs 2, 3 & 6": lab numbers a title lists.
 _TITLE_LABS = re.compile(r"\blabs?\s*[-_]?\s*0?(?P<first>\d{1,2})(?P<more>(?:\s*(?:,|&|and)\s*"
                          r"(?:labs?\s*[-_]?\s*)?0?\d{1,2}\b)*)", re.I)

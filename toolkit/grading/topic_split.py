@@ -45,6 +45,7 @@ from toolkit.grading.lab_split import (
     cut_document,
     heading_lab,
     lab_ids,
+    labs_named_as_labs,
     listed_labs,
     named_lab,
     names_in,
@@ -71,6 +72,8 @@ def _opening_lab(text: str, near: list[str]) -> str | None:
     my CNN ..." opens a paragraph about the CNN, not the MLP."""
     opening = SENTENCE_END.split(text[:OPENING_CHARS], maxsplit=1)[0]
     named = listed_labs(opening) or set(names_in(opening))
+    if len(named) > 1:  # "The BERT fine-tuning lab ... what the LSTM could not": the BERT lab
+        named = labs_named_as_labs(opening) & named
     lab = next(iter(named)) if len(named) == 1 else None
     return lab if lab in near else None
 
