@@ -274,7 +274,7 @@ def test_a_report_opening_with_a_lab_title_run_into_its_text_is_that_labs(tmp_pa
 
 
 def test_the_lab_whose_names_a_report_uses_clearly_most_is_chosen_among_near_labs():
-    from toolkit.grading.lab_split import named_lab
+    from toolkit.grading.lab_split import named_lab, names_in
 
     labs = ["lab01_vgg16_inference", "lab03_cnn_mnist"]
     vgg = ["VGG16 with ImageNet weights", "Grad-CAM heat maps of the CNN's errors"]
@@ -282,9 +282,12 @@ def test_the_lab_whose_names_a_report_uses_clearly_most_is_chosen_among_near_lab
     # As many names of each (or a single mention): no lab is chosen.
     assert named_lab(["VGG16 is a CNN", "a convnet on ImageNet"], labs) is None
     assert named_lab(["a VGG16 run"], labs) is None
-    # Names are whole words: "LSTMs" is no mention of "LSTM", nor "imagenetv2" of ImageNet.
-    assert named_lab(["LSTMs and imagenetv2 and BERTs"],
-                     ["lab05_glove_lstm", "lab06_bert_finetune", *labs]) is None
+    # Names are whole words, or their plurals: "imagenetv2" is no mention of ImageNet, and
+    # "LSTMs" is one of LSTM ("Convolutional networks" names the CNN lab).
+    assert named_lab(["two LSTMs and imagenetv2", "the LSTM"],
+                     ["lab05_glove_lstm", "lab06_bert_finetune", *labs]) == \
+        ("lab05_glove_lstm", 2, 0)
+    assert names_in("Entry 3: Convolutional networks, Fashion-MNIST") == ["lab03_cnn_mnist"]
     assert named_lab(["GloVe vectors fed an LSTM"], ["lab05_glove_lstm",
                                                      "lab06_bert_finetune"])[0] == \
         "lab05_glove_lstm"

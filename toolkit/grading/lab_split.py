@@ -161,7 +161,8 @@ def _name_pattern(lab: str) -> re.Pattern | None:
     names = [str(name) for name in entry.get("names", [])]
     if not names:
         return None
-    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in names) + r")(?![\w-])",
+    # A plural names the lab too ("convolutional networks", "LSTMs", "transformers").
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in names) + r")s?(?![\w-])",
                       re.I)
 
 
