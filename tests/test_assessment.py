@@ -1257,3 +1257,15 @@ def test_a_report_near_two_labs_takes_the_published_scores_of_both(monkeypatch, 
     _meaning(monkeypatch, Near([]))
     assert assess(_read(tmp_path / "r.md"), RUBRIC).result(
         "comparison").requirements[0].status == MISSING
+
+
+def test_a_question_quoted_on_its_own_line_heads_the_answer_below_it():
+    # A forum reply quotes each prompt it answers; a longer quote is the student's text.
+    text = ("### Exercise 5\n\n> What went wrong or was hard, and what did you do about it?\n\n"
+            "The full GloVe download never finished, so I used the subset.\n\n"
+            "> The download kept dying on the wifi.\n> Was it the file size?\n")
+    lines = [(line.kind, line.text) for line in markdown_document("r.md", text).lines
+             if line.kind != "blank"]
+    assert lines[1] == ("heading", "What went wrong or was hard, and what did you do about it?")
+    assert lines[2][0] == "prose"
+    assert [kind for kind, _ in lines[3:]] == ["prose", "prose"]

@@ -32,6 +32,9 @@ TEXT_KINDS = ("prose", "table", "generated", "output")  # what keyword and numbe
 # table separator are not matched against those patterns, and images are looked for from
 # each "![" or "<img" with a bounded pattern (see _images), never across a whole long line.
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")
+# A question quoted on its own line ("> What went wrong or was hard?"), as a forum reply or
+# an e-mail quotes the prompts it answers: it heads the answer below it.
+_QUOTED_QUESTION = re.compile(r"^\s{0,3}>\s?(?P<question>[^>\s].{2,200}\?)\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<title>[^*_]{1,80}?)\1(?:\s*:)?\s*$")
 # A list item that is only a bold phrase ("- **Growth**"): a heading when items nested below
 # it hold what it labels.
@@ -511,6 +514,15 @@ def _front_matter_rows(rows: list[str]) -> int:
                                      for row in fields) else 0
 
 
+def _quoted_question(rows: list[str], number: int) -> str | None:
+    """The question row ``number`` (1-based) quotes alone, no line of a longer quote."""
+    question = _QUOTED_QUESTION.match(rows[number - 1])
+    neighbours = rows[max(number - 2, 0):number - 1] + rows[number:number + 1]
+    if question is None or any(row.lstrip().startswith(">") for row in neighbours):
+        return None
+    return question["question"].strip()
+
+
 def parse_markdown(text: str, where: Callable[[int], str], *,
                    generated: frozenset[str] = frozenset()) -> tuple[list[Line], list[ImageRef]]:
     """Lines and images of Markdown text; ``where(n)`` names line ``n`` (1-based)."""
@@ -543,6 +555,8 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
         elif bold and (len(bold["title"].split()) <= 10 or bold["title"].rstrip().endswith("?")) \
                 and not _TODO.search(raw):
             lines.append(Line(bold["title"].strip(), place, "heading", 7))
+        elif short and (quoted := _quoted_question(rows, number)):
+            lines.append(Line(quoted, place, "heading", 7))
         else:
             lines.append(Line(raw, place, _markdown_kind(raw.strip(), generated)))
         for caption in captions(raw.strip("*_ ")):  # an image lost in the export, or cited
