@@ -1308,3 +1308,22 @@ def test_the_runs_duration_is_a_training_time_and_what_i_did_is_the_setup(tmp_pa
     grade = assess(_report(tmp_path, text), RUBRIC, lab="lab02_mlp_dropout")
     assert grade.result("description").points == 1, grade.result("description").evidence
     assert grade.result("timing").points == 1, grade.result("timing").evidence
+
+
+@needs_encoder
+def test_a_numbered_question_names_its_criterion_when_one_is_skipped(tmp_path):
+    # "Q4)" answers the course's fourth question (growth) though Q3 was skipped, and though
+    # its words ("I can use --quick") sound like an application.
+    text = ("LAB 4 - BAG OF WORDS\n\n"
+            "Q1) I learned how text becomes tokens: lower-casing, stop words and TF-IDF, and "
+            "that bigrams added 0.4 points to my 80.6% on SST-2.\n\n"
+            "Q2) Installing the NLTK data was annoying, it kept asking for punkt, so in the end "
+            "I let the lab use simplemma and the run went through in two minutes.\n\n"
+            "Q4) I learned to use --quick to check things before a long run, and I can explain "
+            "TF-IDF now; next I want to try character n-grams on the same sentences.\n\n"
+            "Q5) I should have kept the negations: the stop list removes not, and half of my "
+            "errors had a negation in them.\n")
+    [grade] = assess_labs(_report(tmp_path, text, "r.txt"), REFLECTION)
+    growth = grade.result("growth")
+    assert growth.points >= 1.5 and "Q4)" in " ".join(growth.evidence)
+    assert "Q4)" not in " ".join(grade.result("application").evidence)

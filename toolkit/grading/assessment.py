@@ -1082,6 +1082,27 @@ def _speakers(paragraphs: list[Section]) -> set[str]:
     return {label for label, count in labels.items() if label and count >= SPEAKER_TURNS}
 
 
+# "Q4) ..." in a reflection: the course asks its questions in the rubric's order, so the
+# question's number names the criterion it answers (a student who skips Q3 answers Q4 as Q4).
+_QUESTION_NUMBER = re.compile(r"^\W{0,4}(?:Q|Question)\s?(?P<number>\d)\s?[:.)\]]\s", re.I)
+QUESTION_NUMBERS = 3  # this many numbered answers, in order, are the course's questions
+
+
+def _numbered_answers(paragraphs: list[Section], meaning: Meaning) -> dict[int, str]:
+    """id() of each paragraph answering a question by its number ("Q2) Installing NLTK ...")
+    -> that question's criterion, when the rubric's criteria are all answers (a reflection)
+    and the numbers rise, each once."""
+    if not meaning.criteria or set(meaning.criteria) != meaning.answered_once:
+        return {}
+    numbers = {id(p): int(match["number"]) for p in paragraphs
+               if (match := _QUESTION_NUMBER.match(paragraph_text(p.lines)))}
+    ordered = list(numbers.values())
+    if len(ordered) < QUESTION_NUMBERS or ordered != sorted(set(ordered)) \
+            or not 1 <= ordered[0] <= ordered[-1] <= len(meaning.criteria):
+        return {}
+    return {key: meaning.criteria[number - 1] for key, number in numbers.items()}
+
+
 def _label_of(text: str) -> str | None:
     """The run-in label a paragraph or line opens with, also one left empty ("Growth:")."""
     return run_in_label(text + " ")
@@ -1110,6 +1131,7 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
     for document in submission.documents:
         paragraphs = [p for p in _paragraphs(document) if p.lines]
         speakers = _speakers(paragraphs)
+        numbered = _numbered_answers(paragraphs, meaning)
         under = Counter(id(p.heading) for p in paragraphs if p.heading is not None)
         units = []
         for paragraph in paragraphs:
@@ -1124,7 +1146,8 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             # prose, read sentence by sentence when it answers several (another lab's marker
             # inside the part, "Lab 01: filters", stays a label).
             label = run_in_label(text, any_case=True)
-            label = (None if label in speakers else label) or heading or None
+            label = numbered.get(id(paragraph)) or (
+                None if label in speakers else label) or heading or None
             titles_part = label in submission.part_titles or (
                 lab and label and heading_lab(label) == lab)
             units.append((text, None if titles_part else label))
