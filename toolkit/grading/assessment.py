@@ -1092,7 +1092,7 @@ def _numbered_answers(paragraphs: list[Section], meaning: Meaning) -> dict[int, 
     """id() of each paragraph answering a question by its number ("Q2) Installing NLTK ...")
     -> that question's criterion, when the rubric's criteria are all answers (a reflection)
     and the numbers rise, each once."""
-    if not meaning.criteria or set(meaning.criteria) != meaning.answered_once:
+    if not meaning.answered_once or set(meaning.criteria) != meaning.answered_once:
         return {}
     numbers = {id(p): int(match["number"]) for p in paragraphs
                if (match := _QUESTION_NUMBER.match(paragraph_text(p.lines)))}

@@ -33,8 +33,10 @@ TEXT_KINDS = ("prose", "table", "generated", "output")  # what keyword and numbe
 # each "![" or "<img" with a bounded pattern (see _images), never across a whole long line.
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")
 # A question quoted on its own line ("> What went wrong or was hard?"), as a forum reply or
-# an e-mail quotes the prompts it answers: it heads the answer below it.
-_QUOTED_QUESTION = re.compile(r"^\s{0,3}>\s?(?P<question>[^>\s].{2,200}\?)\s*$")
+# an e-mail quotes the prompts it answers: it heads the answer below it. (A quoted prompt
+# after a bold label, "> **Challenges.** What ...?", is joined to its answer as a labelled
+# paragraph instead.)
+_QUOTED_QUESTION = re.compile(r"^\s{0,3}>\s?(?P<question>[^>\s*_].{2,200}\?)\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<title>[^*_]{1,80}?)\1(?:\s*:)?\s*$")
 # A list item that is only a bold phrase ("- **Growth**"): a heading when items nested below
 # it hold what it labels.
