@@ -1269,3 +1269,30 @@ def test_a_question_quoted_on_its_own_line_heads_the_answer_below_it():
     assert lines[1] == ("heading", "What went wrong or was hard, and what did you do about it?")
     assert lines[2][0] == "prose"
     assert [kind for kind, _ in lines[3:]] == ["prose", "prose"]
+
+
+def test_a_citation_counts_for_the_references_wherever_it_sits():
+    # No References heading: the citation is inside the comparison.
+    references = next(c for c in RUBRIC.criteria if c.id == "references").requirements[0]
+    cited = plain_document("r.txt", ["Lab 4 report\n\nThe paper (Socher 2013) got 81.8 % with "
+                                     "naive bayes, so my result is a bit lower.\n"])
+    status, evidence = _status(references, cited)
+    assert status == MET and "Socher 2013" in evidence[0]
+    # A date is no citation, nor is a version number.
+    dated = plain_document("r.txt", ["Lab 4 report\n\nI ran it in December 2025 on Python "
+                                     "3.12, and again on 2025-12-06.\n"])
+    assert _status(references, dated)[0] == MISSING
+
+
+def test_a_report_stands_in_for_a_record_that_does_not_say_whether_its_run_finished():
+    ran = next(c for c in RUBRIC.criteria if c.id == "runs").requirements[0]
+    record = synthetic_record(1)
+    del record["status"], record["schema_version"]  # a record the student wrote
+    submission = _run(record)
+    submission.documents = [markdown_document("r.md", "# Results\n\nThe trained model "
+                                                      "reached 98.3% test accuracy.\n")]
+    assert assess_requirement(ran, submission, TextContext()).status == MET
+    # A record that says the run failed outweighs the report.
+    failed = _run(dict(synthetic_record(1), status="failed"))
+    failed.documents = submission.documents
+    assert assess_requirement(ran, failed, TextContext()).status == MISSING

@@ -802,6 +802,12 @@ def _text_evidence(check: TextCheck, submission: Submission,
     if passed:
         best = _best(passed)
         return MET, [best.evidence], best.unit
+    if check.anywhere:  # "The paper (Socher 2013) got 81.8%": a citation wherever it sits
+        cited = [outcome for doc in documents for paragraph in _paragraphs(doc)
+                 if (outcome := _check_unit(paragraph, TextCheck(patterns=check.anywhere),
+                                            _structured(doc), on_topic=False)).passed]
+        if cited:
+            return MET, [cited[0].evidence], cited[0].unit
     review = [o for o in outcomes + stray if o.judgement_only]
     if review:
         best = max(review, key=lambda o: o.student_words)
@@ -938,8 +944,11 @@ def assess_requirement(requirement: Requirement, submission: Submission,
             return RequirementResult(requirement, MET, evidence)
         notes += evidence
     # Whether code ran is for run records and notebooks to say; a report's text stands in
-    # only when it was handed in without either.
-    text_counts = not (requirement.notebook and (submission.runs or submission.notebooks))
+    # only when it was handed in without either (or with a record the student wrote
+    # themselves: neither the course's schema version nor a status says how the run ended).
+    says_ran = any("status" in run.record or "schema_version" in run.record
+                   for run in submission.runs)
+    text_counts = not (requirement.notebook and (says_ran or submission.notebooks))
     if requirement.text is not None and text_counts:
         status, evidence, unit = _text_evidence(requirement.text, submission, context)
         # The criterion's next requirement reads the same answer ("1.5 more when it is

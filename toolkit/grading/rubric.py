@@ -146,6 +146,9 @@ class TextCheck:
     # Outside the expected headings a paragraph must match one of these too (what the answer
     # does: an improvement idea proposes, a hypothesis is about the errors)
     elsewhere: tuple[str, ...] = ()
+    # A paragraph anywhere in the student's text matching one of these meets the check, whatever
+    # else it answers (a citation inside the comparison: "The paper (Socher 2013) got 81.8%")
+    anywhere: tuple[str, ...] = ()
     # True: a score the syllabus lists as the lab's published one (its `reference`), named
     # next to a comparison ("99.2% ... 0.6 points lower"), counts as one keyword
     published_scores: bool = False
@@ -228,7 +231,7 @@ MAX_EXAMPLES, MAX_EXAMPLE_CHARS = 20, 1000
 _REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebook", "figures",
                      "annotations", "text", "full_run"}
 _TEXT_KEYS = {"headings", "keywords", "min_keywords", "min_words", "numbers", "table_rows",
-              "table_columns", "patterns", "published_scores", "elsewhere", "says"}
+              "table_columns", "patterns", "published_scores", "elsewhere", "says", "anywhere"}
 
 
 def _check_keys(table, allowed: set[str], where: str) -> None:
@@ -329,9 +332,9 @@ def _text_check(table: dict, where: str) -> TextCheck:
         raise ValueError(f"{where}: text = {short_repr(table)}: expected a table, e.g. "
                          f"text = {{ keywords = [\"loss\"] }}")
     _check_keys(table, _TEXT_KEYS, f"{where} text")
-    lists = {key: (_patterns if key in ("patterns", "elsewhere") else _words)(
+    lists = {key: (_patterns if key in ("patterns", "elsewhere", "anywhere") else _words)(
         table[key], where, key)
-        for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere")
+        for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere", "anywhere")
         if key in table}
     if "says" in table:
         lists["says_names"], lists["says"] = _named_patterns(table["says"], where)
