@@ -1327,3 +1327,19 @@ def test_a_numbered_question_names_its_criterion_when_one_is_skipped(tmp_path):
     growth = grade.result("growth")
     assert growth.points >= 1.5 and "Q4)" in " ".join(growth.evidence)
     assert "Q4)" not in " ".join(grade.result("application").evidence)
+
+
+@needs_encoder
+def test_bullets_under_an_empty_label_answer_together(tmp_path):
+    # Each use is a short bullet of a loose list (an HTML page's <li>, a blank line between
+    # Markdown items); under "Where I'd use this:" they are one answer.
+    text = ("## Lab 1 reflection\n\n"
+            "I learned that VGG16 with ImageNet weights recognised 11 of my 14 phone photos, "
+            "and that Grad-CAM showed it looking at the net, not the players, for volleyball.\n\n"
+            "Where I'd use this:\n\n"
+            "- a quick first sorter for my photo library before I label anything myself;\n\n"
+            "- transfer learning with --transfer for the bird-feeder camera my dad wants;\n\n"
+            "- a food diary app that tags meal photos with the ImageNet classes it knows.\n")
+    [grade] = assess_labs(_report(tmp_path, text), REFLECTION)
+    application = grade.result("application")
+    assert application.points >= 0.5 and "photo library" in " ".join(application.evidence)

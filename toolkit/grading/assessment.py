@@ -635,6 +635,31 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
             found += [(doc, run) for doc in documents
                       for run in _lists(_paragraphs(doc)) if _some_item_means(run, context)
                       and not _under_anothers_heading(run, check, context)]
+        elif check.min_words and isinstance(context.answers, Answers):
+            # A reflection's items answer together only under a label of their own
+            found += [(doc, run) for doc in documents
+                      for run in _labelled_lists(_paragraphs(doc), context)]
+    return found
+
+
+def _labelled_lists(paragraphs: list[Section], context: TextContext) -> list[Section]:
+    """The items of a list right below a label left empty that names the criterion, as one
+    unit: "Where I'd use this:" over three bullets of uses is one answer."""
+    found: list[Section] = []
+    for index, paragraph in enumerate(paragraphs):
+        text = paragraph_text(paragraph.lines)
+        label = _label_of(text) if paragraph.lines else None
+        if not label or len(WORD.findall(text)) > len(WORD.findall(label)) \
+                or context.answers.label_of.get(id(paragraph.lines[0])) != context.criterion:
+            continue
+        items: list[Section] = []
+        for later in paragraphs[index + 1:]:
+            if not (later.lines and LIST_ITEM.match(later.lines[0].text)
+                    and later.heading is paragraph.heading):
+                break
+            items.append(later)
+        if len(items) >= 2:
+            found.append(Section(paragraph.heading, [line for p in items for line in p.lines]))
     return found
 
 
