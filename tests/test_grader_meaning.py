@@ -1343,3 +1343,16 @@ def test_bullets_under_an_empty_label_answer_together(tmp_path):
     [grade] = assess_labs(_report(tmp_path, text), REFLECTION)
     application = grade.result("application")
     assert application.points >= 0.5 and "photo library" in " ".join(application.evidence)
+
+
+@needs_encoder
+def test_a_use_at_the_students_internship_is_an_application_inside_a_conclusion(tmp_path):
+    text = ("## Lab 2 (Gibbs' cycle)\n\n"
+            "**Description.** I ran the default sweep: dropout 0, 0.1, 0.2 and 0.5 for 20 epochs, "
+            "98.2% to 98.4% test accuracy, 8 minutes on my laptop.\n\n"
+            "**Conclusion.** Dropout here mostly controls the gap between the curves, not the "
+            "final score; MNIST is too easy for a 670k-parameter MLP to show a big win. The "
+            "\"one change at a time, choose on validation\" habit is the part I will actually "
+            "reuse, for example for the churn model at my internship.\n")
+    [grade] = assess_labs(_report(tmp_path, text), REFLECTION)
+    assert "internship" in " ".join(grade.result("application").evidence)
