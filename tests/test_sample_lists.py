@@ -76,6 +76,16 @@ def test_a_long_list_item_is_the_students_reasoning_not_a_shown_sample():
     assert {line.text[:2] for line in lines if id(line) in sample_lines(lines)} == {"3."}
 
 
+def test_an_item_of_several_sentences_is_reasoning_however_short_and_quoted():
+    # Under 60 words, with "correct" and quoted predictions, but four sentences of its own.
+    reasoning = ('- VGG16 is trained on ImageNet, 1000 classes. I tested 8 photos from my trip, 6 '
+                 'of them had the correct class in the top-5. The panda was "giant panda" 0.97. '
+                 'But the dumplings were "bagel", because dumplings are no ImageNet class.\n')
+    sample = '- "not a bad movie" predicted negative. True label: positive. Negation.\n'
+    lines = _lines(reasoning + sample)
+    assert {line.text[:4] for line in lines if id(line) in sample_lines(lines)} == {'- "n'}
+
+
 def test_list_items_with_the_truth_and_their_continuation_lines():
     items = "\n".join(f'{n}. "a sentence {n}" was wrong\n   true label: positive'
                       for n in range(1, 11))

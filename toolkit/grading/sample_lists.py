@@ -332,6 +332,15 @@ def _marks_sample(item: list[Line]) -> bool:
 # A list item this long is the student's reasoning, even when it says "the record says" or
 # "correct for": a shown sample with its note is a quote and a sentence or two.
 SAMPLE_ITEM_WORDS = 60
+# So is an item of this many sentences outside its quotes ("I tested 8 photos ... The panda
+# was "giant panda" 0.97. But the dumplings were "bagel", because ...").
+REASONING_SENTENCES = 3
+
+
+def _reasoning(item: list[Line]) -> bool:
+    """Is a list item the student's own sentences, however many quotes it holds?"""
+    text = _QUOTED.sub(" ", " ".join(line.text for line in item))
+    return sum(len(part.split()) >= 3 for part in _CLAUSE_END.split(text)) >= REASONING_SENTENCES
 
 
 def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS) -> set[int]:
@@ -344,7 +353,8 @@ def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS
             start = next(i for i, line in enumerate(lines) if line is table.first)
             found.update(id(line) for line in lines[start:start + len(table.rows) + 2])
     items = [item for item in _list_items(lines)
-             if _shows_sample(item, truth_words) and count_words(item) <= SAMPLE_ITEM_WORDS]
+             if _shows_sample(item, truth_words) and count_words(item) <= SAMPLE_ITEM_WORDS
+             and not _reasoning(item)]
     if len(items) == 1 and not _marks_sample(items[0]):
         items = []  # "- I think some labels in SST-2 are wrong": a truth word in a sentence
     for item in items:
