@@ -1356,3 +1356,20 @@ def test_a_use_at_the_students_internship_is_an_application_inside_a_conclusion(
             "reuse, for example for the churn model at my internship.\n")
     [grade] = assess_labs(_report(tmp_path, text), REFLECTION)
     assert "internship" in " ".join(grade.result("application").evidence)
+
+
+@needs_encoder
+def test_a_question_naming_another_criterion_is_not_this_ones_heading(tmp_path):
+    # "Where could you use what you learned?" holds "learn", an insights heading's word, but
+    # asks for the application: its answer is no insight.
+    text = ("### Exercise 5 — GloVe + LSTM\n\n"
+            "> What did this exercise teach you that you did not know before?\n\n"
+            "That the nearest neighbours of \"good\" include \"bad\", because GloVe only sees "
+            "which words share contexts. That explains why frozen vectors were worst: 75.1 % "
+            "on GLUE dev, fine-tuned 81.9 %, random 82.4 %.\n\n"
+            "> Where could you use what you learned (which technique, on what data)?\n\n"
+            "Longer texts where word order matters, maybe the feedback forms of our society if "
+            "people write longer answers with \"but\" in them.\n")
+    [grade] = assess_labs(_report(tmp_path, text), REFLECTION)
+    insights = " ".join(grade.result("insights").evidence)
+    assert "nearest neighbours" in insights and "feedback forms" not in insights

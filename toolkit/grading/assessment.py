@@ -499,6 +499,17 @@ def _titled(title: str, words: tuple[str, ...]) -> bool:
     return bool(title) and any(mentions(title, word) for word in words)
 
 
+def _named_otherwise(document: Document, section: Section, context: TextContext) -> bool:
+    """Does the heading hold one of the criterion's words but, by its meaning, name another
+    criterion outright for every paragraph under it? "Where could you use what you learned?"
+    ("learn") heads an application, not an insight."""
+    if not isinstance(context.answers, Answers) or not context.criterion:
+        return False
+    names = [context.answers.label_of.get(id(paragraph.lines[0]))
+             for paragraph in _paragraphs(document, section) if paragraph.lines]
+    return bool(names) and all(name and name != context.criterion for name in names)
+
+
 def _sections(documents: list[Document], headings: tuple[str, ...]) -> list[tuple[Document,
                                                                                  Section]]:
     found = []
@@ -803,7 +814,9 @@ def _text_evidence(check: TextCheck, submission: Submission,
     if not context.on_topic:
         return MISSING, ["the report hardly uses the rubric's words: is it the right "
                          "file? (check it by hand)"], None
-    units = _sections(documents, check.headings) if check.headings else []
+    units = [(doc, unit) for doc, unit in (_sections(documents, check.headings)
+                                            if check.headings else [])
+             if not _named_otherwise(doc, unit, context)]
     outcomes = [_check_unit(unit, check, _structured(doc), on_topic=True)
                 for doc, unit in units]
     passed = [o for o in outcomes if o.passed]
