@@ -841,9 +841,10 @@ def _text_evidence(check: TextCheck, submission: Submission,
         best = _best(passed)
         return MET, [best.evidence], best.unit
     if check.anywhere:  # "The paper (Socher 2013) got 81.8%": a citation wherever it sits
+        cites = TextCheck(patterns=check.anywhere)
         cited = [outcome for doc in documents for paragraph in _paragraphs(doc)
-                 if (outcome := _check_unit(paragraph, TextCheck(patterns=check.anywhere),
-                                            _structured(doc), on_topic=False)).passed]
+                 if (outcome := _check_unit(paragraph, cites, _structured(doc),
+                                            on_topic=False)).passed]
         if cited:
             return MET, [cited[0].evidence], cited[0].unit
     review = [o for o in outcomes + stray if o.judgement_only]
