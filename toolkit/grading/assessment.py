@@ -1384,16 +1384,17 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
     by_topic = split_by_topic(submission, meaning) if meaning is not None else None
     if by_topic is not None:  # sections headed by the week or the topic, each another lab's
         labs = f"{len(by_topic.parts)} labs ({', '.join(lab for lab, _ in by_topic.parts)})"
-        if by_topic.by_question:
+        if by_topic.how == "question":
             why = (f"the document answers each question for {labs}: each paragraph is graded "
                    f"as the lab it opens with ('In lab 2 ...', 'Lab 5: ...') and the ones after "
                    f"it. If that is wrong, give each lab its own 'Lab N' heading")
         else:
             why = ("the document names no lab" if not parts[0][0] else
                    "the document's title lists more labs than it has 'Lab N' headings")
-            why = (f"{why}, but its sections are about {labs}: each is graded as the lab its "
+            pieces = "sections" if by_topic.how == "sections" else "paragraphs"
+            why = (f"{why}, but its {pieces} are about {labs}: each is graded as the lab its "
                    f"text names or is closest to. If that is wrong, a 'Lab N' heading over "
-                   f"each section names its lab")
+                   f"each lab's part names its lab")
         parts = by_topic.parts
         for _, part in parts:
             part.warnings.append(why)

@@ -30,8 +30,8 @@ section going to the listed lab its text is nearest (see ``assess_labs``).
 
 Example:
     >>> cut = split_by_topic(submission, meaning)
-    >>> [(lab, len(part.documents)) for lab, part in cut.parts], cut.by_question
-    ([('lab04_bag_of_words', 1), ('lab06_bert_finetune', 1)], False)
+    >>> [(lab, len(part.documents)) for lab, part in cut.parts], cut.how
+    ([('lab04_bag_of_words', 1), ('lab06_bert_finetune', 1)], 'sections')
 """
 
 from __future__ import annotations
@@ -236,24 +236,25 @@ def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Do
 
 
 class TopicCut(NamedTuple):
-    """A submission cut by topic: ``parts`` ``[(lab id, part)]`` in lab order;
-    ``by_question``: a document was cut by its paragraphs' openings (:func:`criterion_first`),
-    not at its sections' headings, which the warning to the instructor says."""
+    """A submission cut by topic: ``parts`` ``[(lab id, part)]`` in lab order; ``how``, for
+    the warning to the instructor: "question" (a document answers each question per lab,
+    :func:`criterion_first`), "paragraphs" (one without headings whose paragraphs open with
+    their labs) or "sections" (at its headings)."""
 
     parts: list[tuple[str, Submission]]
-    by_question: bool
+    how: str
 
 
 def split_by_topic(submission: Submission, meaning: Meaning) -> TopicCut | None:
     """The submission's parts when a document of it holds sections (or paragraphs under each
     question) about two labs or more (see the module docstring), else ``None``."""
-    by_question_cut = False
+    how = "sections"
     shared: list[Document] = []
     documents: dict[str, list[Document]] = {}
     titles: set[str] = set()
     for document in submission.documents:
         if by_question := criterion_first(document, meaning):
-            by_question_cut = True
+            how = "question"
             shared.append(preamble(by_question.pop(None)))
             for lab, part in by_question.items():
                 documents.setdefault(lab, []).append(part)
@@ -262,6 +263,8 @@ def split_by_topic(submission: Submission, meaning: Meaning) -> TopicCut | None:
         if not starts:
             shared.append(document)
             continue
+        if not level and how == "sections":  # no headings: cut at paragraphs naming labs
+            how = "paragraphs"
         titles.update(document.lines[start].text for start in starts)
         for lab, part in cut_document(document, starts, level).items():
             if lab is None:
@@ -273,4 +276,4 @@ def split_by_topic(submission: Submission, meaning: Meaning) -> TopicCut | None:
     return TopicCut([(lab, replace(submission, documents=shared + documents[lab],
                                    warnings=list(submission.warnings),
                                    part_titles=frozenset(titles)))
-                     for lab in sorted(documents)], by_question_cut)
+                     for lab in sorted(documents)], how)
