@@ -15,6 +15,7 @@ from toolkit.grading.assessment import MET, MISSING, NOT_THIS_ASSIGNMENT, assess
 from toolkit.grading.course_text import course_fingerprint, is_course_text
 from toolkit.grading.docx_reader import MAX_UNPACKED_BYTES, DocxError, docx_document
 from toolkit.grading.html_reader import html_document
+from toolkit.grading.latex_reader import latex_document
 from toolkit.grading.report_text import count_numbers, mentions, parse_markdown, plain_document
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.sample_lists import count_samples, sample_lines
@@ -106,6 +107,70 @@ def test_any_html_or_text_is_read_without_raising(text):
         assert 0 <= count <= len(lines)  # never more samples than lines
         assert (first is None) == (count == 0) and (first is None or first in lines)
         assert sample_lines(lines) <= {id(line) for line in lines}  # only lines it was given
+
+
+LATEX_REPORT = r"""% main.tex of an Overleaf project
+\documentclass{article}
+\usepackage{booktabs}
+\title{Lab 3: CNN on MNIST}
+\begin{document}
+\maketitle
+\section{Results}
+\paragraph{Setup.} Trained with \texttt{--epochs 12} on a laptop \cite{lecun1998}.
+The test accuracy was \textbf{99.1\%}. % a comment: 12.3% is not the student's result
+\begin{figure}[h]
+\centering
+\includegraphics[width=0.5\linewidth]{curves.png}
+\caption{Training and validation loss
+per epoch.}
+\end{figure}
+\begin{table}[h]
+\caption{Misclassified digits.}
+\begin{tabular}{lcc}
+\toprule
+image & true & predicted \\
+\midrule
+""" + "".join(f"test {i} & 4 & 9 \\\\\n" for i in range(10)) + r"""\bottomrule
+\end{tabular}
+\end{table}
+\section*{Ideas}
+\begin{itemize}
+\item More epochs.
+\end{itemize}
+\begin{thebibliography}{9}
+\bibitem{lecun1998} Y.~LeCun et al. Gradient-based learning. 1998.
+\end{thebibliography}
+\end{document}
+"""
+
+
+def test_a_latex_source_reads_like_markdown():
+    document = latex_document("main.tex", LATEX_REPORT)
+    text = [line.text for line in document.lines]
+    assert [s.title for s in document.sections()] == [
+        "Lab 3: CNN on MNIST", "Results", "Ideas", "References"]
+    assert "**Setup.** Trained with --epochs 12 on a laptop [lecun1998]." in text
+    assert "The test accuracy was 99.1%." in text and not any("12.3" in t for t in text)
+    assert "Figure 1: Training and validation loss per epoch." in text
+    assert count_samples(document.lines, ("true", "predicted"))[0] == 10
+    assert "- More epochs." in text
+    assert any(t.startswith("- [lecun1998] Y. LeCun et al.") for t in text)
+    assert {image.target for image in document.images} >= {"curves.png"}
+    assert document.lines[-1].where.startswith("main.tex line ")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("\\{}[]$%&~^_#abcdeginmstu \n")), max_size=300))
+def test_any_latex_is_read_without_raising(text):
+    document = latex_document("r.tex", text)
+    assert all(isinstance(line.text, str) for line in document.lines)
+
+
+def test_a_tex_file_is_a_submission_of_its_own(tmp_path):
+    path = tmp_path / "report.tex"
+    path.write_text(LATEX_REPORT, encoding="utf-8")
+    submission = read_submission("s01", path)
+    assert not submission.warnings and submission.documents[0].format == "latex"
 
 
 def test_plain_text_headings_and_what_is_not_one():

@@ -4,7 +4,8 @@ The instructor runs ``python -m toolkit.grade SUBMISSIONS/ --out grades/``; a st
 run folders with ``python -m toolkit.submit``. One module, one job, in the order data flows:
 
 - ``submissions``: find and read submissions (folders, zips, Markdown, PDF, notebooks, Word,
-  HTML), safely; ``docx_reader`` and ``html_reader`` turn Word and HTML into documents.
+  HTML, LaTeX), safely; ``docx_reader``, ``html_reader`` and ``latex_reader`` turn Word, HTML
+  and LaTeX source into documents.
 - ``report_text``: a report as sections and blocks of the student's own words; keywords by
   prefix, stem and synonym.
 - ``sample_lists``: misclassified samples in tables, lists and labelled blocks.

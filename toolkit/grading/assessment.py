@@ -569,7 +569,7 @@ def _label_list_split(paragraph: Section) -> list[Section]:
 
 
 def _structured(document: Document) -> bool:
-    return document.format in ("markdown", "notebook", "docx", "html")
+    return document.format in ("markdown", "notebook", "docx", "html", "latex")
 
 
 def _answers_another(paragraph: Section, check: TextCheck, context: TextContext) -> bool:

@@ -54,10 +54,12 @@ TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 WORD_SUFFIXES = {".docx"}
 HTML_SUFFIXES = {".html", ".htm"}
-READ_SUFFIXES = TEXT_SUFFIXES | WORD_SUFFIXES | HTML_SUFFIXES | {".ipynb", ".pdf", ".json",
-                                                                 ".csv"}
+LATEX_SUFFIXES = {".tex"}  # an Overleaf project's source, read as text (never compiled)
+READ_SUFFIXES = TEXT_SUFFIXES | WORD_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | {
+    ".ipynb", ".pdf", ".json", ".csv"}
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
-SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | TEXT_SUFFIXES | WORD_SUFFIXES | HTML_SUFFIXES
+SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | TEXT_SUFFIXES | WORD_SUFFIXES | HTML_SUFFIXES \
+    | LATEX_SUFFIXES
 DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
 DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
 # ... and the dated one written when REFLECTION.new.md holds edits too (toolkit.reflection)
@@ -505,6 +507,12 @@ def _parse_file(path: str, data: bytes, submission: Submission,
             submission.documents.append(markdown_document(path, text, generated=generated))
     elif suffix in WORD_SUFFIXES | HTML_SUFFIXES:
         _read_word_or_html(path, data, submission)
+    elif suffix in LATEX_SUFFIXES:
+        from toolkit.grading.latex_reader import latex_document
+
+        text = decode_text(path, data, submission)
+        if text is not None:
+            submission.documents.append(latex_document(path, text))
     elif suffix == ".pdf":
         pages = pdf_pages(path, data, submission)
         if pages:
