@@ -249,6 +249,14 @@ def test_a_long_question_set_in_bold_on_its_own_line_is_a_heading():
         "2. What was hard, and what did I do about it?"]
 
 
+def test_a_bold_sentence_stating_a_result_is_prose_not_a_title():
+    text = "**Keras network: 78.8% test accuracy.**\n\n**Lab 3.**\n\n**Results: 98.9%**\n"
+    lines, _ = parse_markdown(text, str)
+    assert [(line.kind, line.text) for line in lines if line.kind != "blank"] == [
+        ("prose", "**Keras network: 78.8% test accuracy.**"), ("heading", "Lab 3."),
+        ("heading", "Results: 98.9%")]
+
+
 def test_rubric_synonyms_are_checked(tmp_path):
     text = (RUBRIC.path.read_text(encoding="utf-8")
             .replace('misclassif = ["incorrect"', 'misclassif = [3, "incorrect"'))

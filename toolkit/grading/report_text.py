@@ -38,6 +38,9 @@ _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")
 # paragraph instead.)
 _QUOTED_QUESTION = re.compile(r"^\s{0,3}>\s?(?P<question>[^>\s*_].{2,200}\?)\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<title>[^*_]{1,80}?)\1(?:\s*:)?\s*$")
+# A bold sentence stating a measured result ("**Keras network: 78.8% test accuracy.**") is
+# the student's emphasis on a finding, not a title: a percentage or a decimal, then a full stop.
+_MEASURED_SENTENCE = re.compile(r"(\d\s?%|\d\.\d).*[^.]\.\s*$")
 # A list item that is only a bold phrase ("- **Growth**"): a heading when items nested below
 # it hold what it labels.
 _LIST_ITEM = re.compile(r"^\s*([-*+]|\d{1,3}[.)])\s+\S")
@@ -555,7 +558,7 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
         # A bold line of ten words at most is a title; a question set in bold on its own line
         # ("**2. What was hard, and what did I do about it?**") heads its answer, however long.
         elif bold and (len(bold["title"].split()) <= 10 or bold["title"].rstrip().endswith("?")) \
-                and not _TODO.search(raw):
+                and not _TODO.search(raw) and not _MEASURED_SENTENCE.search(bold["title"]):
             lines.append(Line(bold["title"].strip(), place, "heading", 7))
         elif short and (quoted := _quoted_question(rows, number)):
             lines.append(Line(quoted, place, "heading", 7))
