@@ -88,6 +88,19 @@ def test_an_html_page_skips_scripts_and_keeps_tables_and_captions():
     assert not any("var a" in line.text for line in document.lines)
 
 
+def test_an_html_table_laying_out_headed_lists_is_read_as_paragraphs():
+    # A SWOT grid: each cell a heading over bullets. A data table's cell holds neither.
+    cell = "<td><h2>{}</h2><ul><li>{} one.</li><li>{} two.</li></ul></td>"
+    page = ("<table><tr>" + cell.format("Strengths", "Learned", "Learned") + cell.format(
+        "Weaknesses", "Hard", "Hard") + "</tr></table><table><tr><td><p>epochs</p></td>"
+        "<td>12</td></tr></table>")
+    document = html_document("r.html", page)
+    assert [s.title for s in document.sections()] == ["Strengths", "Weaknesses"]
+    assert [line.text for line in document.lines if line.kind == "prose"] == [
+        "- Learned one.", "- Learned two.", "- Hard one.", "- Hard two."]
+    assert [line.text for line in document.lines if line.kind == "table"][0] == "| epochs | 12 |"
+
+
 def test_an_html_inline_quotation_is_quoted_and_its_samples_count():
     # <q> shows its quotation marks in a browser: samples quoted inline are samples.
     page = "<p>" + " ".join(f"<q>film number {i} was fine</q> is negative but was predicted "

@@ -24,6 +24,8 @@ _SKIP = {"script", "style", "head", "template", "noscript", "svg"}
 # student made bigger by hand ("<p><b><span style='font-size:14.0pt'>Part 2 ...</span></b>").
 _FONT_SIZE = re.compile(r"font-size\s*:\s*(\d{1,3}(?:\.\d+)?)\s*(pt|px)", re.I)
 TITLE_POINTS = {1: 16.0, 2: 13.0}  # the least size of a heading of level 1 and 2, in points
+# What a data table's cell never holds: a cell with one of these is a page's layout.
+_LAYOUT_CELL = {"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol"}
 _BLOCKS = {"p", "div", "li", "figcaption", "blockquote", "pre", "dt", "dd", "section",
            "article", "header", "footer", "main", "figure", "ul", "ol", "caption"}
 
@@ -40,6 +42,7 @@ class _Reader(HTMLParser):
         self.skipping = 0
         self.row: list[str] | None = None
         self.cell: list[str] | None = None
+        self.layout_cell = False  # the current cell holds headings or lists: read as blocks
         self.table_rows = 0
         self.size = 0.0  # the largest font size (points) set in the current paragraph
         self.term = False  # the current block is a <dt>: the label of the <dd> after it
@@ -73,6 +76,10 @@ class _Reader(HTMLParser):
         if self.skipping:
             return
         line = self.getpos()[0]
+        if self.cell is not None and tag in _LAYOUT_CELL:
+            # A cell holding headings or lists lays out a page ("Strengths" over its bullets):
+            # its content is read as paragraphs, not as one table cell
+            self.text, self.cell, self.layout_cell = self.cell, None, True
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             self.flush()
             self.prefix, self.start_line = "#" * int(tag[1]) + " ", line
@@ -112,9 +119,14 @@ class _Reader(HTMLParser):
             self._write("**")
         elif tag == "q":
             self._write("\u201d")
+        elif tag in ("td", "th") and self.layout_cell:
+            self.flush()
+            self.layout_cell = False
         elif tag in ("td", "th") and self.cell is not None and self.row is not None:
             self.row.append(" ".join("".join(self.cell).split()).replace("|", "\\|"))
             self.cell = None
+        elif tag == "tr" and self.row is not None and not self.row:  # a row of layout cells
+            self.row = None
         elif tag == "tr" and self.row is not None:
             self.lines.append(("| " + " | ".join(self.row) + " |", self.start_line))
             if self.table_rows == 0:
