@@ -1247,6 +1247,22 @@ def test_a_reflection_organised_by_question_is_cut_into_its_labs(tmp_path):
 
 
 @needs_encoder
+def test_questions_answered_per_lab_under_lab_markers_keep_their_questions(tmp_path):
+    # Every answer opens with a bold "**Lab 2.**" marker: the markers alone cut the document
+    # into runs of paragraphs, and a question's heading went with the lab before it (lab 5's
+    # "What was hard" heading was lab 2's). Read by question, each lab keeps every question.
+    text = CRITERION_FIRST.replace("In lab 2 I", "**Lab 2.** I").replace(
+        "In lab 2 the", "**Lab 2.** The").replace("Lab 5: ", "**Lab 5.** ").replace(
+        "Reflection — labs 2 and 5", "My reflection")
+    assert len(split_by_lab(_report(tmp_path, text))) == 2
+    grades = assess_labs(_report(tmp_path, text), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab02_mlp_dropout", "lab05_glove_lstm"]
+    assert "answers each question for 2 labs" in " ".join(grades[1].warnings)
+    challenge = " ".join(grades[1].result("challenges").evidence)
+    assert "822 MB" in challenge and grades[1].result("challenges").points == 2
+
+
+@needs_encoder
 def test_sections_per_lab_that_open_with_other_labs_warn_of_the_section_cut(tmp_path):
     # Each week's paragraphs open with two labs ("In lab 1 ...", "The LSTM ..."): by the names
     # alone, the shape of a reflection by question. But week 5's "In lab 1 ..." paragraph is

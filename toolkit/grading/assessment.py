@@ -1372,13 +1372,14 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
     """One grade per lab the submission covers (see :mod:`toolkit.grading.lab_split`);
     ``lab_map``: another course's lab markers (``--lab-map``)."""
     parts = split_by_lab(submission, lab_map)
-    # One part, but no lab named, a title listing more labs than its markers ("Lab journal -
-    # Lab 3 and Lab 4" over days, one "Lab 4." inside), or a paragraph per lab under each
-    # question ("Lab 5: ..." is a marker, "In lab 2 ..." is not): cut by topic, if it can be.
+    # One part, but no lab named, or a title listing more labs than its markers ("Lab journal
+    # - Lab 3 and Lab 4" over days, one "Lab 4." inside); or a paragraph per lab under each
+    # question, whatever the markers cut ("**Lab 5.** ..." is a marker, "In lab 2 ..." is not;
+    # cut at its markers, a question's heading would go with the lab before it): cut by
+    # topic, if it can be.
     listed = max((len(title_labs(doc)) for doc in submission.documents), default=0)
-    by_question = len(parts) == 1 and any(by_question_shape(doc)
-                                          for doc in submission.documents)
-    unsure = len(parts) == 1 and (not parts[0][0] or listed > 1 or by_question)
+    by_question = any(by_question_shape(doc) for doc in submission.documents)
+    unsure = by_question or len(parts) == 1 and (not parts[0][0] or listed > 1)
     meaning = meaning_for(rubric, process_encoder()) \
         if unsure and submission.documents else None
     by_topic = split_by_topic(submission, meaning) if meaning is not None else None
