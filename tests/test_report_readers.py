@@ -60,6 +60,27 @@ def test_a_word_document_reads_like_markdown():
     assert document.lines[0].where == "r.docx paragraph 1"
 
 
+def test_a_word_paragraph_set_all_in_bold_is_a_heading_made_by_hand():
+    import docx
+    from docx.shared import Pt
+
+    document = docx.Document()
+    for text, size in [("4. Growth and next steps", 13), ("Summary", None),
+                       ("This bold paragraph is a sentence of more than ten words, not a title.",
+                        None)]:
+        run = document.add_paragraph().add_run(text)
+        run.bold, run.font.size = True, Pt(size) if size else None
+    labelled = document.add_paragraph()
+    labelled.add_run("Insights:").bold = True
+    labelled.add_run(" dropout closed the gap.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    lines = [line for line in docx_document("r.docx", buffer.getvalue()).lines
+             if line.kind != "blank"]
+    assert [(line.kind, line.level) for line in lines] == [
+        ("heading", 2), ("heading", 7), ("prose", 0), ("prose", 0)]
+
+
 def test_broken_and_oversized_word_files_are_refused_with_a_reason(tmp_path):
     with pytest.raises(DocxError, match="not a .docx"):
         docx_document("r.docx", b"PK\x03\x04 not really a zip")

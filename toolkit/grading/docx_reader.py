@@ -1,6 +1,8 @@
 """Word (.docx) reports as graded documents, read with python-docx.
 
-Heading styles become headings, list paragraphs list items, tables Markdown tables and
+Heading styles become headings (and a paragraph set all in bold, a heading made by hand: a
+heading when its font is bigger, else a bold line read as Markdown reads one), list paragraphs
+list items, tables Markdown tables and
 embedded pictures figures (labelled with their alt text and the caption under them), so the
 grader reads a Word report exactly as it reads Markdown. Places are named
 ``report.docx paragraph 12``. Nothing is executed; a .docx that unpacks to more than
@@ -18,10 +20,13 @@ import io
 import re
 import zipfile
 
+from toolkit.grading.html_reader import TITLE_POINTS
 from toolkit.grading.report_text import Document, ImageRef, parse_markdown
 
 MAX_UNPACKED_BYTES = 100 * 2**20
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.I)
+MAX_TITLE_CHARS = 120  # a bold paragraph longer than this is an emphasised sentence
+_CAPTION = re.compile(r"^(figure|fig\.|table)\s*\d", re.I)  # a caption in bold is no title
 
 
 class DocxError(ValueError):
@@ -44,7 +49,21 @@ def _paragraph_markdown(paragraph) -> str:
         return "# " + text
     if "list" in style.lower():
         return "- " + text
+    if _all_bold(paragraph) and len(text) <= MAX_TITLE_CHARS and "**" not in text \
+            and "caption" not in style.lower() and not _CAPTION.match(text):
+        # A title made by hand: bold, often bigger ("4. Growth and next steps" at 13 pt).
+        # A bigger one is a heading; a plain-size one is read as a bold line of Markdown.
+        size = max((run.font.size.pt for run in paragraph.runs if run.font.size), default=0)
+        level = next((n for n, least in TITLE_POINTS.items() if size >= least), 0)
+        return "#" * level + " " + text if level else f"**{text}**"
     return text
+
+
+def _all_bold(paragraph) -> bool:
+    """Is every run with text set in bold (by the run or the paragraph's style)?"""
+    style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    return bool(runs) and all(run.bold or (run.bold is None and style_bold) for run in runs)
 
 
 def _pictures(paragraph) -> list[str]:
