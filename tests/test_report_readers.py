@@ -230,6 +230,11 @@ def test_an_underlined_title_is_a_heading_and_a_tables_rule_is_not():
     # In Markdown a rule under a "#" title leaves the title as it is.
     title = parse_markdown("# Lab 3\n---\ntext\n", lambda n: f"r.md:{n}")[0][0]
     assert (title.text, title.level) == ("Lab 3", 1)
+    # In plain text a rule under a paragraph's last line separates: that line is no title.
+    export = ("Exported by Dan, handed in as my reflection\n(I removed a GIF.)\n" + "-" * 40
+              + "\n\nThanks\n-----\n")
+    lines = plain_document("r.txt", [export]).lines
+    assert [line.text for line in lines if line.kind == "heading"] == ["Thanks"]
 
 
 def test_samples_as_lists_and_labelled_blocks_count_like_table_rows():

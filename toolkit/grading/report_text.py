@@ -57,11 +57,16 @@ _UNDERLINE = re.compile(r"^\s{0,3}(?:={3,}|-{3,})\s*$")
 _TABLE_ROW = re.compile(r"\S\s{2,}\S|\t|\|")  # columns apart: a table's header, not a title
 
 
-def _underlined(lines: list[Line], raw: str, kinds: tuple[str, ...] = ("prose",)) -> bool:
+def _underlined(lines: list[Line], raw: str, kinds: tuple[str, ...] = ("prose",),
+                alone: bool = False) -> bool:
     """Does ``raw`` underline the line before it, a short line of ``kinds``, as its title?
     Then that line becomes a heading (level 1 for "===", 2 for "---") and ``raw`` a blank.
-    In Markdown only prose is underlined ("# Title" over "---" is a title and a rule)."""
+    In Markdown only prose is underlined ("# Title" over "---" is a title and a rule).
+    ``alone``: the title is a line of its own (plain text: a rule under a paragraph's last
+    line separates it from what follows, it makes no title of that line)."""
     if not lines or not _UNDERLINE.match(raw) or lines[-1].kind not in kinds:
+        return False
+    if alone and len(lines) > 1 and lines[-2].kind not in ("blank", "heading"):
         return False
     title = lines[-1].text.strip()
     if not title or len(title) > 70 or _TABLE_ROW.search(title) or _LIST_ITEM.match(title):
@@ -629,7 +634,7 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                      else f"{path}:{number}")
             stripped = raw.strip()
             # the line above is its title (also one that already looks like a title)
-            if _underlined(doc.lines, raw, kinds=("prose", "heading")):
+            if _underlined(doc.lines, raw, kinds=("prose", "heading"), alone=True):
                 doc.lines[-1] = replace(doc.lines[-1], level=7)  # plain text titles are flat
                 doc.lines.append(Line("", place, "blank"))
                 continue
