@@ -1263,6 +1263,28 @@ def test_questions_answered_per_lab_under_lab_markers_keep_their_questions(tmp_p
 
 
 @needs_encoder
+def test_a_chat_export_is_cut_where_a_message_names_the_next_lab(tmp_path):
+    # Each round of the chat opens with a stamp and a greeting; the lab comes a sentence later.
+    text = ("Slack export of the thread with Ana (TA), handed in as my reflection for two labs."
+            "\n\n"
+            "[Tue 14:02] Ana (TA): hi! let's start. Lab 2 first. What did you learn?\n"
+            "[Tue 14:04] Dan: without dropout the validation loss was lowest at epoch 3 (0.085) "
+            "and rose to 0.15 by epoch 20 while the training loss kept falling, so the MLP "
+            "memorised the digits; dropout 0.2 kept validation accuracy at 98.4%.\n"
+            "[Tue 14:06] Dan: the sweep took 11 minutes on my laptop, so I ran 10 epochs.\n\n"
+            "[Tue 14:31] Ana (TA): great. lab 5 now, the GloVe one. What did you learn?\n"
+            "[Tue 14:36] Dan: frozen GloVe embeddings gave 65.4% against 77.9% for random ones, "
+            "because the small GloVe file covered only 13% of the vocabulary; the LSTM had to "
+            "read mostly random vectors for unknown words.\n"
+            "[Tue 14:40] Dan: the hard part was the 822 MB download, so I used the subset file "
+            "with --glove-file and the padding to 48 tokens cut only 0.6% of the sentences.\n")
+    grades = assess_labs(_report(tmp_path, text, "chat.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab02_mlp_dropout", "lab05_glove_lstm"]
+    evidence = [" ".join(e for r in grade.results for e in r.evidence) for grade in grades]
+    assert "GloVe" not in evidence[0] and "0.085" not in evidence[1]
+
+
+@needs_encoder
 def test_sections_per_lab_that_open_with_other_labs_warn_of_the_section_cut(tmp_path):
     # Each week's paragraphs open with two labs ("In lab 1 ...", "The LSTM ..."): by the names
     # alone, the shape of a reflection by question. But week 5's "In lab 1 ..." paragraph is

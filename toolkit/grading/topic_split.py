@@ -64,13 +64,21 @@ MAX_SECTIONS = 12  # more sections than this under one heading level are no labs
 # A paragraph's opening: its first sentence (at most this many characters), where a student
 # says which lab it is about ("For the VGG16 lab, ...", "The most recent lab was lab 5, ...").
 OPENING_CHARS = 200
+# A chat export's message stamp: "[Tue 14:31] Priya S. (TA): ", "[09:12] Daniel Okafor: "
+_CHAT_STAMP = re.compile(r"^\[[^\]\n]{1,30}\]\s*[^:\n]{1,40}:\s+")
 
 
 def _opening_lab(text: str, near: list[str]) -> str | None:
     """The one lab a paragraph's first sentence names (by number or by its model, data or
     method), when it is one of the labs the text is ``near`` in meaning: "Compared with lab 2,
-    my CNN ..." opens a paragraph about the CNN, not the MLP."""
-    opening = SENTENCE_END.split(text[:OPENING_CHARS], maxsplit=1)[0]
+    my CNN ..." opens a paragraph about the CNN, not the MLP. A chat message's first words
+    greet ("[Tue 14:31] Priya (TA): great. lab 4 now, bag of words."): after a message's
+    stamp, the first sentence naming a lab opens it."""
+    stamp = _CHAT_STAMP.match(text)
+    sentences = SENTENCE_END.split(text[stamp.end():stamp.end() + OPENING_CHARS]) if stamp \
+        else SENTENCE_END.split(text[:OPENING_CHARS], maxsplit=1)[:1]
+    opening = next((sentence for sentence in sentences
+                    if listed_labs(sentence) or names_in(sentence)), sentences[0])
     named = listed_labs(opening) or set(names_in(opening))
     if len(named) > 1:  # "The BERT fine-tuning lab ... what the LSTM could not": the BERT lab
         named = labs_named_as_labs(opening) & named
