@@ -207,6 +207,22 @@ def test_a_tex_file_is_a_submission_of_its_own(tmp_path):
     assert not submission.warnings and submission.documents[0].format == "latex"
 
 
+def test_a_csv_the_student_made_is_a_table_titled_by_its_name(tmp_path):
+    folder = tmp_path / "s01"
+    (folder / "run").mkdir(parents=True)
+    (folder / "README.md").write_text("# Lab 3\n\nThe errors are in misclassified.csv.\n")
+    rows = "".join(f"test_{i},4,9\n" for i in range(12))
+    (folder / "misclassified.csv").write_text("image,true_label,predicted\n" + rows)
+    (folder / "run" / "record.json").write_text("{}")
+    (folder / "run" / "predictions.csv").write_text("image,true_label,predicted\n" + rows)
+    submission = read_submission("s01", folder)
+    tables = [doc for doc in submission.documents if doc.path.endswith(".csv")]
+    assert [doc.path for doc in tables] == ["misclassified.csv"]  # the run's CSV is the lab's
+    assert [s.title for s in tables[0].sections()] == ["misclassified"]
+    assert count_samples(tables[0].lines, TRUTH)[0] == 12
+    assert tables[0].lines[-1].where == "misclassified.csv row 13"
+
+
 def test_plain_text_headings_and_what_is_not_one():
     text = ("Task and data:\nWe train.\n1. Introduction\nText.\nWhat I Think Is Going On\n"
             "x\n1. image 247: true 4, predicted 6\nTruth: positive\nIndex\tTrue class\tPred\n"

@@ -37,6 +37,7 @@ from toolkit.grading.report_text import (
     Document,
     markdown_document,
     notebook_document,
+    parse_markdown,
     plain_document,
 )
 from toolkit.grading.zip_names import open_zip
@@ -507,6 +508,12 @@ def _parse_file(path: str, data: bytes, submission: Submission,
             submission.documents.append(markdown_document(path, text, generated=generated))
     elif suffix in WORD_SUFFIXES | HTML_SUFFIXES:
         _read_word_or_html(path, data, submission)
+    elif suffix == ".csv" and folder not in runs_by_folder and not pure.name.startswith("errors"):
+        # A table the student made and handed in ("misclassified.csv" beside the README): a
+        # document titled by its file name. A run folder's CSVs are the lab's, not theirs.
+        text = decode_text(path, data, submission)
+        if text is not None:
+            submission.documents.append(csv_document(path, text))
     elif suffix in LATEX_SUFFIXES:
         from toolkit.grading.latex_reader import latex_document
 
@@ -526,6 +533,28 @@ def _parse_file(path: str, data: bytes, submission: Submission,
             return
         submission.documents.append(notebook_document(path, notebook))
         submission.notebooks.append(check_notebook(notebook, path=path))
+
+
+MAX_CSV_ROWS = 200  # rows of a student's CSV read as a table (a sample list is far shorter)
+
+
+def csv_document(path: str, text: str) -> Document:
+    """A CSV as a Markdown table under a heading made of its file name ("misclassified");
+    places are named ``misclassified.csv row 3``."""
+    title = PurePosixPath(path).stem.replace("_", " ").replace("-", " ")
+    lines, places = [f"# {title}", ""], [f"{path} row 1", f"{path} row 1"]
+    for number, row in enumerate(csv.reader(io.StringIO(text)), 1):
+        if number > MAX_CSV_ROWS:
+            break
+        if any(cell.strip() for cell in row):
+            lines.append("| " + " | ".join(" ".join(cell.split()).replace("|", "/")
+                                           for cell in row) + " |")
+            places.append(f"{path} row {number}")
+            if len(lines) == 3:  # under the header row
+                lines.append("|" + "---|" * len(row))
+                places.append(places[-1])
+    parsed, images = parse_markdown("\n".join(lines), lambda n: places[min(n, len(places)) - 1])
+    return Document(path, "markdown", parsed, images)
 
 
 def _read_word_or_html(path: str, data: bytes, submission: Submission) -> None:
