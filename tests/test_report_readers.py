@@ -263,6 +263,15 @@ def test_samples_as_lists_and_labelled_blocks_count_like_table_rows():
         assert len(sample_lines(lines)) == (10 if expected == 10 else 27)
 
 
+def test_numbered_samples_given_inline_as_arrows_count_and_class_pairs_do_not():
+    shown = ("Figure 4. Misclassified test images, true \u2192 predicted: " + ", ".join(
+        f"#{4000 + i} Shirt \u2192 T-shirt/top (0.9)" for i in range(12)) + ".")
+    pairs = "The confusions (true -> predicted): " + ", ".join(
+        f"{i} -> {9 - i} ({i + 3} times)" for i in range(10)) + "."
+    assert count_samples(plain_document("r.txt", [shown]).lines, TRUTH)[0] == 12
+    assert count_samples(plain_document("r.txt", [pairs]).lines, TRUTH)[0] == 0
+
+
 def test_numbers_in_words_stems_and_synonyms():
     assert count_numbers(plain_document("r", ["about four points below, 0.87 and 12%"]).lines) \
         == 3

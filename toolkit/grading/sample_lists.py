@@ -166,6 +166,7 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
     candidates.append(_inline_samples(lines))
     candidates.append(_sample_lines(lines))
     candidates.append(_arrow_items(lines))
+    candidates.append(_inline_arrows(lines))
     candidates.append(_units_with_labels([(item[0], " ".join(line.text for line in item))
                                           for item in every_item]))
     candidates.append(_units_with_labels(_labelled_blocks(lines)))
@@ -294,6 +295,26 @@ def _arrow_items(lines: Sequence[Line]) -> tuple[int, Line | None]:
             best, first = len(run), run[0]
         if run or line.kind != "blank":
             run, intro = [], line.text if line.kind != "blank" else intro
+    return best, first
+
+
+# "#4021 Shirt → T-shirt/top", "image 17: 4 -> 9": an arrow after a sample's number, inline
+_INLINE_ARROW = re.compile(r"(?:#|\b(?:image|img|idx|index|sample|id|no\.?)\s?#?)\s?(\d{1,6})\b"
+                           r"[^\n#]{0,40}?(?:->|\u2192|=>)")
+
+
+def _inline_arrows(lines: Sequence[Line]) -> tuple[int, Line | None]:
+    """Numbered samples given inline as "true -> predicted" ("#4021 Shirt → T-shirt/top
+    (0.99), #7188 ..."), in a paragraph that says what its arrows mean; class pairs without
+    a sample's number ("4 -> 9 (12 times)") are a confusion count, not samples."""
+    best, first = 0, None
+    for paragraph in _prose_paragraphs(lines):
+        text = " ".join(line.text for line in paragraph)[:20_000]
+        if not re.search(r"true|truth|actual|predict|misclassif|wrong|error", text, re.I):
+            continue
+        numbers = set(_INLINE_ARROW.findall(text))
+        if len(numbers) > best:
+            best, first = len(numbers), paragraph[0]
     return best, first
 
 
