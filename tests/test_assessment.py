@@ -1282,6 +1282,11 @@ def test_a_citation_counts_for_the_references_wherever_it_sits():
     dated = plain_document("r.txt", ["Lab 4 report\n\nI ran it in December 2025 on Python "
                                      "3.12, and again on 2025-12-06.\n"])
     assert _status(references, dated)[0] == MISSING
+    # Under the References heading too, a byline's date is no source; a year after a name is.
+    byline = markdown_document("r.md", "# References\n\nAna Lee, lab 3, December 2026\n")
+    assert _status(references, byline)[0] != MET
+    source = markdown_document("r.md", "# References\n\nSimonyan and Zisserman, 2015\n")
+    assert _status(references, source)[0] == MET
 
 
 def test_a_report_stands_in_for_a_record_that_does_not_say_whether_its_run_finished():
