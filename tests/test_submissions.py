@@ -711,7 +711,8 @@ def test_only_errors_csv_files_are_annotations_and_a_broken_one_is_named(tmp_pat
     submission = read_submission("kim", student)
     assert list(submission.annotation_files) == ["errors_b.csv"]
     assert submission.annotation_files["errors_b.csv"][0]["error_type"] == "caf\ufffd"
-    assert _paths(submission) == ["errors_analysis.md"]
+    # results.csv is no annotation file: a table the student handed in, read as a document
+    assert _paths(submission) == ["errors_analysis.md", "results.csv"]
     assert submission.warnings[0].startswith("errors.csv is not a readable CSV (")
     assert submission.warnings[1:] == [
         "errors_b.csv is not valid UTF-8 (first bad byte at offset 54): unreadable "
