@@ -173,6 +173,10 @@ image & true & predicted \\
 \end{itemize}
 \begin{thebibliography}{9}
 \bibitem{lecun1998} Y.~LeCun et al. Gradient-based learning. 1998.
+
+\bibitem{simonyan2015}
+K.~Simonyan, A.~Zisserman.
+\newblock Very deep networks. ICLR 2015.
 \end{thebibliography}
 \end{document}
 """
@@ -189,6 +193,7 @@ def test_a_latex_source_reads_like_markdown():
     assert count_samples(document.lines, ("true", "predicted"))[0] == 10
     assert "- More epochs." in text
     assert any(t.startswith("- [lecun1998] Y. LeCun et al.") for t in text)
+    assert "- [simonyan2015] K. Simonyan, A. Zisserman. Very deep networks. ICLR 2015." in text
     assert {image.target for image in document.images} >= {"curves.png"}
     assert document.lines[-1].where.startswith("main.tex line ")
 

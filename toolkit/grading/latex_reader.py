@@ -274,7 +274,11 @@ def latex_markdown(source: str) -> list[tuple[str, int]]:
                     number)
         else:
             words = inline_text(stripped)
-            if words:
+            if words and out.lines and out.lines[-1][0].startswith("- ["):
+                # an entry's authors, title and venue on the lines after its \bibitem{key}
+                text, place = out.lines[-1]
+                out.lines[-1] = (f"{text} {words}", place)
+            elif words:
                 out.add(words, number)
     return out.lines
 
