@@ -277,6 +277,14 @@ def test_numbered_samples_given_inline_as_arrows_count_and_class_pairs_do_not():
     assert count_samples(plain_document("r.txt", [pairs]).lines, TRUTH)[0] == 0
 
 
+def test_a_bracket_pointing_to_another_lab_is_no_label_of_a_sample():
+    ideas = "- Use a better model like BERT (lab 6).\n- Keep the negations in the list.\n"
+    lines = plain_document("r.txt", [ideas]).lines
+    assert not sample_lines(lines)  # the student's ideas, not a shown sample
+    shown = "- the model said (negative) for a positive review\n"
+    assert sample_lines(plain_document("r.txt", [shown]).lines)
+
+
 def test_numbers_in_words_stems_and_synonyms():
     assert count_numbers(plain_document("r", ["about four points below, 0.87 and 12%"]).lines) \
         == 3

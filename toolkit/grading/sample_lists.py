@@ -38,7 +38,13 @@ from collections.abc import Sequence
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from toolkit.grading.report_text import Line, count_words, markdown_tables, mentions
+from toolkit.grading.report_text import (
+    NAMED_BY_NUMBER,
+    Line,
+    count_words,
+    markdown_tables,
+    mentions,
+)
 
 # A numbered or bulleted list item ("1. ...", "- ...", "• ...").
 LIST_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*•+])\s+\S")
@@ -318,9 +324,14 @@ def _inline_arrows(lines: Sequence[Line]) -> tuple[int, Line | None]:
     return best, first
 
 
+# A bracket that only points elsewhere ("(lab 6)", "(see Figure 2)") holds no label
+_POINTER = re.compile(r"[\[(]\s*(?:see\s+)?" + NAMED_BY_NUMBER.pattern + r"\s*[\])]", re.I)
+
+
 def _shows_sample(item: list[Line], truth_words: Sequence[str]) -> bool:
-    """A list item naming the truth, or the prediction with a label in brackets."""
-    text = " ".join(line.text for line in item)
+    """A list item naming the truth, or the prediction with a label in brackets ("- Use a
+    better model like BERT (lab 6)" names no label: its bracket points to another lab)."""
+    text = _POINTER.sub(" ", " ".join(line.text for line in item))
     return _names_truth(text, truth_words) or bool(
         _PREDICTION.search(text) and _BRACKETED.search(_CODE_SPAN.sub(" ", text)))
 
