@@ -72,15 +72,18 @@ def _open_braces(text: str) -> int:
 def _converter():
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
+    def arguments(n, l2tobj) -> list[str]:  # the text of each argument the macro was given
+        given = n.nodeargd.argnlist if n.nodeargd else []
+        return [l2tobj.nodelist_to_text([a]) for a in given if a is not None]
+
     def last_argument(template: str):
         def replace(n, l2tobj):
-            arguments = [a for a in (n.nodeargd.argnlist if n.nodeargd else []) if a is not None]
-            return template % (l2tobj.nodelist_to_text([arguments[-1]]) if arguments else "")
+            texts = arguments(n, l2tobj)
+            return template % (texts[-1] if texts else "")
         return replace
 
     def link(n, l2tobj):  # \href{url}{text}: the text and where it points (a reference)
-        arguments = [a for a in (n.nodeargd.argnlist if n.nodeargd else []) if a is not None]
-        texts = [l2tobj.nodelist_to_text([a]) for a in arguments]
+        texts = arguments(n, l2tobj)
         return f"{texts[-1]} ({texts[0]})" if len(texts) >= 2 else "".join(texts)
 
     context = get_default_latex_context_db()

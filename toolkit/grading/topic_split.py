@@ -77,9 +77,9 @@ def _opening_lab(text: str, near: list[str]) -> str | None:
     stamp = _CHAT_STAMP.match(text)
     sentences = SENTENCE_END.split(text[stamp.end():stamp.end() + OPENING_CHARS]) if stamp \
         else SENTENCE_END.split(text[:OPENING_CHARS], maxsplit=1)[:1]
-    opening = next((sentence for sentence in sentences
-                    if listed_labs(sentence) or names_in(sentence)), sentences[0])
-    named = listed_labs(opening) or set(names_in(opening))
+    for opening in sentences:
+        if named := listed_labs(opening) or set(names_in(opening)):
+            break
     if len(named) > 1:  # "The BERT fine-tuning lab ... what the LSTM could not": the BERT lab
         named = labs_named_as_labs(opening) & named
     lab = next(iter(named)) if len(named) == 1 else None
