@@ -412,3 +412,41 @@ def test_an_html_definition_list_labels_each_answer_with_its_term():
                                                      "BERT."),
                      ("prose", "**Next:** Distillation."), ("heading", "Left empty"),
                      ("heading", "Doubts")]
+
+
+ORG_NOTES = """#+TITLE: reflections
+#+AUTHOR: A Student
+
+* Lab 3 -- convnets on MNIST
+** What stuck
+Conv layers share their filters over the image.
+- a list item stays a list item
+** TODO Where I'd use it
+
+* Lab 5 -- GloVe + LSTM
+** Doubts
+one seed only.
+"""
+
+
+def test_an_org_mode_outline_is_read_by_its_stars():
+    document = plain_document("notes.txt", [ORG_NOTES])
+    headings = [(line.text, line.level) for line in document.lines if line.kind == "heading"]
+    assert headings == [("Lab 3 -- convnets on MNIST", 1), ("What stuck", 2),
+                        ("Where I'd use it", 2), ("Lab 5 -- GloVe + LSTM", 1), ("Doubts", 2)]
+    assert [line.kind for line in document.lines[:2]] == ["code", "code"]  # its settings
+    # without an Org sign ("** " or "#+TITLE:") a "* " line is a list item, as before
+    plain = plain_document("notes.txt", ["* Lab 3 notes\nConv layers share filters.\n"])
+    assert not any(line.kind == "heading" and line.level == 1 for line in plain.lines)
+
+
+def test_a_table_of_values_per_lab_is_a_table_not_a_section_per_lab():
+    values = ("| | lab 4 (best: TF-IDF + NB) | lab 5 LSTM |\n|---|---|---|\n"
+              "| optimiser | - | Adam 1e-3, batch 64 |\n| seed | 42 | 42 |\n")
+    lines, _ = parse_markdown(values, lambda n: f"r.md:{n}")
+    assert [line.kind for line in lines if line.text] == ["table"] * 4
+    answers = ("| | Lab 2 | Lab 3 |\n|---|---|---|\n"
+               "| Insights | Dropout closed the gap between my training and validation curves "
+               "at 0.2 | Weight sharing lets the small CNN beat my MLP with far fewer weights |\n")
+    lines, _ = parse_markdown(answers, lambda n: f"r.md:{n}")
+    assert [line.text for line in lines if line.kind == "heading"] == ["Lab 2", "Lab 3"]

@@ -422,7 +422,8 @@ def _labelled_answer(label: str, answer: str, where: str) -> list[Line]:
 def _lab_columns(run: list[Line]) -> list[Line] | None:
     """A table with one question per row and one column per lab ("| Question | Lab 2 - MLP |
     Lab 4 - bag of words |") as a section per lab, headed by its column's title, each row's
-    cell a labelled answer ("**What I learned:** ..."); ``None`` for any other table."""
+    cell a labelled answer ("**What I learned:** ..."); ``None`` for any other table (also
+    one whose cells are values: "| optimiser | Adam 1e-3 | Adam 1e-3 |")."""
     if len(run) < 3 or not _TABLE_SEPARATOR.match(run[1].text[:5000]) \
             or any(len(line.text) > 20_000 for line in run):
         return None
@@ -431,6 +432,10 @@ def _lab_columns(run: list[Line]) -> list[Line] | None:
     if len(columns) < 2:
         return None
     rows = [(line, _cells(line.text)) for line in run[2:]]
+    answers = [len(cells[column].split()) for _, cells in rows for column in columns
+               if column < len(cells) and not _EMPTY_CELL.match(cells[column])]
+    if not answers or sum(answers) / len(answers) < ANSWER_CELL_WORDS:
+        return None  # a table of values per lab (hyperparameters, scores), not of answers
     result: list[Line] = []
     for column in columns:
         result += [Line(header[column].replace("*", ""), run[0].where, "heading", 2),
@@ -625,14 +630,36 @@ def _looks_like_title(stripped: str) -> bool:
     return len(words) <= 5 and stripped[0].isupper() and not NUMBER.search(stripped)
 
 
+# Emacs Org mode, as students keep notes in it: "* Lab 3", "** What stuck" (an outline whose
+# stars are its levels; a state such as TODO may follow them), "#+TITLE: ..." settings.
+_ORG_HEADING = re.compile(r"^(?P<stars>\*{1,6})\s+(?:(?:TODO|DONE)\b\s*)?(?P<title>\S.{0,80})$")
+_ORG_SETTING = re.compile(r"^#\+[A-Za-z_]+:")
+_ORG_SUBHEADING = re.compile(r"^\*{2,6}\s+\S")  # no list starts at the margin with "** "
+
+
+def _org_mode(pages: list[str]) -> bool:
+    """Is this plain text an Org outline (a "** " heading or a "#+TITLE:" setting at the
+    margin)? Then "* Lab 4" is a heading, not a list item."""
+    return any(_ORG_SUBHEADING.match(row) or _ORG_SETTING.match(row)
+               for page in pages for row in page.splitlines())
+
+
 def plain_document(path: str, pages: list[str], format: str = "text") -> Document:
     """Plain text or PDF text (one string per page): titles are guessed from their shape."""
     doc = Document(path, format)
+    org = format == "text" and _org_mode(pages)
     for page_number, page in enumerate(pages, 1):
         for number, raw in enumerate(page.splitlines(), 1):
             place = (f"{path} page {page_number} line {number}" if format == "pdf"
                      else f"{path}:{number}")
             stripped = raw.strip()
+            if org and (heading := _ORG_HEADING.match(raw.rstrip())):
+                doc.lines.append(Line(heading["title"].strip(), place, "heading",
+                                      len(heading["stars"])))
+                continue
+            if org and _ORG_SETTING.match(raw):
+                doc.lines.append(Line(raw, place, "code"))  # the outline's settings
+                continue
             # the line above is its title (also one that already looks like a title)
             if _underlined(doc.lines, raw, kinds=("prose", "heading"), alone=True):
                 doc.lines[-1] = replace(doc.lines[-1], level=7)  # plain text titles are flat
