@@ -21,6 +21,7 @@ from toolkit.grading.course_text import (
     mark_course_text,
     mark_draft_facts,
     normalise,
+    remove_others_notes,
     rubric_texts,
     shingles,
 )
@@ -399,3 +400,20 @@ def test_a_three_word_rubric_title_is_found_inside_a_longer_line():
     line = "Evaluation metrics named: accuracy"  # the title and one word of the student's
     assert course_words(line, fingerprint) == (3, 4) and is_course_text(line, fingerprint)
     assert course_words("Metrics named: accuracy", fingerprint) == (0, 3)
+
+
+def test_a_reviewers_notes_and_struck_out_text_are_not_the_students():
+    submission = _submission(
+        Line("Model: MLP with dropout [JK: how many parameters? the lab prints 669,706]",
+             "r.md:1", "prose"),
+        Line("[Aisha, overall: the lab 3 column is the best one.]", "r.md:2", "prose"),
+        Line("Best test accuracy [deleted: 99%] [inserted: 98.3%] with dropout 0.1.",
+             "r.md:3", "prose"),
+        Line("[Note: I re-ran this with seed 7 and got 98.2%.]", "r.md:4", "prose"))
+    assert remove_others_notes(submission) == 3
+    lines = submission.documents[0].lines
+    assert lines[0].text == "Model: MLP with dropout " and lines[0].kind == "prose"
+    assert lines[1].kind == "prompt"  # nothing of the student's was on it
+    assert lines[2].text == "Best test accuracy  98.3% with dropout 0.1."
+    assert lines[3].text.startswith("[Note: I re-ran")  # the student's own aside stays
+    assert remove_others_notes(submission) == 0  # the notes are gone: nothing more to take

@@ -41,7 +41,8 @@ from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 from pathlib import PurePosixPath
 
-from toolkit.grading.course_text import Authorship, authorship, mark_course_text
+from toolkit.grading.course_text import (Authorship, authorship, mark_course_text,
+                                         remove_others_notes)
 from toolkit.grading.lab_split import heading_lab, named_lab, split_by_lab, title_labs
 from toolkit.grading.meaning import (
     ANSWER_MARK,
@@ -1302,6 +1303,7 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
     hardly using the rubric's words) is flagged "not this assignment" and earns nothing from
     its text. ``lab``: the lab the submission is about, when known.
     """
+    remove_others_notes(submission)  # a reviewer's notes left in the text
     mark_course_text(submission, rubric)
     warnings = list(submission.warnings)
     near: tuple[str, ...] = ()  # the labs a report naming none may be about

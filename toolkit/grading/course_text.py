@@ -244,6 +244,46 @@ def mark_draft_facts(document) -> int:
     return marked
 
 
+# A reviewer's note left in the text ("[JK: how many minutes?]", "[Aisha, overall: ...]") and
+# text struck out in a tracked change ("[deleted: The model did not overfit.]") are not the
+# student's words; a tracked insertion ("[inserted: 98.3%]") is.
+_OTHERS_NOTE = re.compile(r"\[(?:deleted|removed|del)\s*:[^\]\n]{0,2000}\]|"
+                          r"\[(?P<who>[A-Z][a-z]{1,20}|[A-Z]{2,3})(?:,[^\]:\n]{1,30})?:"
+                          r"\s[^\]\n]{1,2000}\]")
+_INSERTED = re.compile(r"\[(?:inserted|added|ins)\s*:\s*(?P<text>[^\]\n]{0,2000})\]", re.I)
+# ... but "[Note: ...]", "[Edit: ...]", "[PS: ...]" are the student's own asides
+_OWN_ASIDES = {"note", "edit", "edited", "update", "source", "sources", "see", "figure", "fig",
+               "table", "code", "output", "aside", "correction", "link", "todo", "image",
+               "ref", "example", "answer", "question", "lab", "step", "hint", "tip",
+               "warning", "info", "ps", "nb", "pps", "ok", "cpu", "gpu", "tl", "also"}
+
+
+def _without_notes(text: str) -> str:
+    """``text`` without others' notes and struck-out text, tracked insertions kept."""
+    def drop(match: re.Match) -> str:
+        who = match["who"]
+        return match[0] if who and who.lower() in _OWN_ASIDES else ""
+    return _INSERTED.sub(lambda match: match["text"], _OTHERS_NOTE.sub(drop, text))
+
+
+def remove_others_notes(submission: Submission) -> int:
+    """Take a reviewer's notes and struck-out text out of the student's lines; a line that
+    held nothing else becomes a ``prompt`` line (not the student's). Returns how many lines
+    changed."""
+    changed = 0
+    for document in submission.documents:
+        for line in document.lines:
+            if line.kind not in _KINDS or "[" not in line.text:
+                continue
+            kept = _without_notes(line.text)
+            if kept != line.text:
+                changed += 1
+                line.text = kept
+                if not WORD.search(kept):
+                    line.kind = "prompt"
+    return changed
+
+
 def mark_course_text(submission: Submission, rubric: Rubric) -> int:
     """Mark the lines that are mostly course text as ``prompt`` (and a record-less draft's
     facts as ``generated``); returns how many lines."""
