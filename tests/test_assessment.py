@@ -1287,6 +1287,13 @@ def test_a_citation_counts_for_the_references_wherever_it_sits():
     assert _status(references, byline)[0] != MET
     source = markdown_document("r.md", "# References\n\nSimonyan and Zisserman, 2015\n")
     assert _status(references, source)[0] == MET
+    # A web address is a source without its "https://" too; a run folder's date is no year.
+    address = markdown_document("r.md", "# Sources\n\nkeras.io/examples/vision/mnist_convnet/ ; "
+                                        "yann.lecun.com/exdb/mnist/\n")
+    assert _status(references, address)[0] == MET
+    run_folder = markdown_document("r.md", "# References\n\nmy run: "
+                                           "runs/lab02_mlp_dropout/20261204-141233/\n")
+    assert _status(references, run_folder)[0] != MET
 
 
 def test_a_report_stands_in_for_a_record_that_does_not_say_whether_its_run_finished():
