@@ -1412,3 +1412,23 @@ def test_a_question_naming_another_criterion_is_not_this_ones_heading(tmp_path):
     [grade] = assess_labs(_report(tmp_path, text), REFLECTION)
     insights = " ".join(grade.result("insights").evidence)
     assert "nearest neighbours" in insights and "feedback forms" not in insights
+
+
+@needs_encoder
+def test_a_heading_naming_a_lab_by_its_model_cuts_a_text_as_near_another_lab(tmp_path):
+    # "The convnet one": its text (digits, dropout, learning curves) is nearer the MLP lab in
+    # meaning than the CNN lab, though near both; the heading's model names the CNN lab.
+    text = ("# Reflections\n\n## The convnet one\n\n"
+            "**What I took away.** The digits were easy: 99.4% on the test set after eight "
+            "epochs, and the few errors were sloppy 4s and 9s. Adding dropout before the last "
+            "dense layer closed the gap between training and validation accuracy, and the "
+            "validation loss stopped rising after epoch 5. I now read the learning curves "
+            "before I trust a test number.\n\n"
+            "## BERT week\n\n"
+            "**What I learned.** Fine-tuning the whole transformer beat the frozen encoder by "
+            "six points on SST-2 validation (88.1% against 82.0%), because the pretrained "
+            "layers adapt to sentiment; the learning rate of 2e-5 mattered more than epochs. "
+            "The hardest part was the memory: batch 32 at sequence length 128 did not fit on "
+            "my laptop, so I trained with batch 8 and it took 40 minutes per epoch.\n")
+    grades = assess_labs(_report(tmp_path, text, "reflection.md"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab03_cnn_mnist", "lab06_bert_finetune"]

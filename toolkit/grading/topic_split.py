@@ -103,9 +103,9 @@ def _section_texts(document: Document, start: int, end: int) -> list[str]:
 
 def _section_lab(heading: str, texts: list[str], meaning: Meaning,
                  listed: frozenset[str] = frozenset()) -> str | None:
-    """The lab a section is clearly about: by its meaning; or the closest when its heading
-    names it ("The BERT one"; also a short section in halting English, "GloVe and LSTM",
-    whose text is near no lab by much); or, among the labs near it in meaning (the three
+    """The lab a section is clearly about: by its meaning; or one of the closest when its
+    heading names it ("The BERT one", "The convnet one" over a text as near the MLP lab; also
+    a short section in halting English, "GloVe and LSTM", whose text is near no lab by much); or, among the labs near it in meaning (the three
     SST-2 labs), the one whose names its heading and text use most (TF-IDF). ``listed``:
     the labs the document's title lists ("Lab 3 and Lab 4"): the section is about the one
     of them its text is nearest to."""
@@ -114,9 +114,9 @@ def _section_lab(heading: str, texts: list[str], meaning: Meaning,
     closest = meaning.closest_lab(texts)
     if closest is not None:
         return closest[0]
-    nearest = meaning.nearest_lab(texts)
-    if nearest is not None and names_in(heading) == [nearest]:
-        return nearest  # the heading names the lab its text is closest to
+    named = names_in(heading)
+    if len(named) == 1 and named[0] in meaning.near_labs(texts, floor=False):
+        return named[0]  # the heading names one of the labs its text is closest to
     near = meaning.near_labs(texts)
     named = named_lab([heading, *texts], near)
     return named[0] if named is not None else None
