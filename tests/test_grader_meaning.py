@@ -1432,3 +1432,19 @@ def test_a_heading_naming_a_lab_by_its_model_cuts_a_text_as_near_another_lab(tmp
             "my laptop, so I trained with batch 8 and it took 40 minutes per epoch.\n")
     grades = assess_labs(_report(tmp_path, text, "reflection.md"), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab03_cnn_mnist", "lab06_bert_finetune"]
+
+
+def test_a_paragraph_retelling_the_lab_answers_no_reflection_criterion(tmp_path, rules_only):
+    # Under the application's own heading, a description of the lab earns nothing; the same
+    # opening followed by what the student took from it is an answer.
+    described = ("# Lab 4\n\n## Relevance\n\nThe lab uses the SST-2 data set, sentences from "
+                 "movie reviews labelled positive or negative, and scores the classifiers on "
+                 "the dev split of 872 sentences with accuracy and F1.\n")
+    taken = described.replace("with accuracy and F1.", "with accuracy and F1, and I realised "
+                              "that the same pipeline would sort the support tickets at my "
+                              "job by topic.")
+    points = []
+    for name, text in (("described.md", described), ("taken.md", taken)):
+        grade = assess_labs(_report(tmp_path, text, name), REFLECTION)[0]
+        points.append(next(r.points for r in grade.results if r.criterion.id == "application"))
+    assert points[0] == 0 and points[1] > 0

@@ -296,6 +296,8 @@ class TextContext:
     # The criterion is answered in one place (a reflection's answer, not a report's facts):
     # its keywords too are read in the sentences that answer it.
     answered_once: bool = False
+    # The rubric's cues, all criteria's, for a reflection's answers (see _lab_descriptions)
+    cues: tuple[str, ...] = ()
 
     def means(self, paragraph: Section) -> bool:
         """Does the paragraph answer this criterion by meaning?"""
@@ -341,8 +343,36 @@ def _best_line(lines: list[Line], check: TextCheck) -> Line | None:
     return best[2] if best[0] else None
 
 
+# A paragraph that opens by describing the lab ("This lab builds convolutional networks on
+# MNIST ...", "The lab uses the SST-2 data set ...") retells what the lab does, not what the student learned, found hard, would
+# apply or questions: readers give it nothing, under any heading -- unless it says one of the
+# rubric's cues ("This lab showed me ...", "... I learned").
+_DESCRIBES_THE_LAB = re.compile(
+    r"^\W{0,4}(?:(?:this|the)\s+(?:lab|notebook|assignment|exercise|script)\s+(?:\w+ly\s+)?"
+    r"(?:builds|uses|compares|trains|loads|shows|has|contains|covers|introduces|asks|consists|"
+    r"starts|runs|fine-tunes|takes|computes|is about|was about|is on|was on)\b(?!\s+(?:me|us)\b))",
+    re.I)
+
+
+def _lab_descriptions(lines: list[Line], cues: tuple[str, ...]) -> set[int]:
+    """``id()`` of the lines of paragraphs that describe the lab (:data:`_DESCRIBES_THE_LAB`)
+    and say none of the ``cues``."""
+    found: set[int] = set()
+    paragraph: list[Line] = []
+    for line in [*lines, Line("", "", "blank")]:
+        if line.kind in PROSE_KINDS:
+            paragraph.append(line)
+            continue
+        text = " ".join(part.text for part in paragraph)
+        if paragraph and _DESCRIBES_THE_LAB.match(text) and not any(
+                re.search(cue, text, re.I) for cue in cues):
+            found.update(id(part) for part in paragraph)
+        paragraph = []
+    return found
+
+
 def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
-                on_topic: bool) -> _UnitOutcome:
+                on_topic: bool, cues: tuple[str, ...] = ()) -> _UnitOutcome:
     """Test one section (or paragraph) against a text check.
 
     ``on_topic``: the unit sits under an expected heading. Only then can a failed keyword or
@@ -353,6 +383,9 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     if check.min_words:  # quoted samples ("Text: ... Truth: ...") are data, not reasoning
         shown = sample_lines(unit.lines)
         prose = [line for line in prose if id(line) not in shown]
+    if cues:  # an answer of the student's own (a reflection's): a retelling of the lab is none
+        described = _lab_descriptions(unit.lines, cues)
+        prose = [line for line in prose if id(line) not in described]
     # With a word count to reach, only the student's own words may supply the keywords.
     searchable = prose if check.min_words else [line for line in unit.lines
                                                 if line.kind in TEXT_KINDS]
@@ -818,7 +851,7 @@ def _text_evidence(check: TextCheck, submission: Submission,
     units = [(doc, unit) for doc, unit in (_sections(documents, check.headings)
                                             if check.headings else [])
              if not _named_otherwise(doc, unit, context)]
-    outcomes = [_check_unit(unit, check, _structured(doc), on_topic=True)
+    outcomes = [_check_unit(unit, check, _structured(doc), on_topic=True, cues=context.cues)
                 for doc, unit in units]
     passed = [o for o in outcomes if o.passed]
     if passed:
@@ -834,7 +867,7 @@ def _text_evidence(check: TextCheck, submission: Submission,
     # The answer may sit under a heading of the student's own wording, or under none; there
     # it must also do what the answer does (``elsewhere``: propose, explain the errors).
     stray = [_check_unit(unit, _stray_check(unit, check, context), _structured(doc),
-                         on_topic=_labelled_as(unit, check, context))
+                         on_topic=_labelled_as(unit, check, context), cues=context.cues)
              for doc, unit in _stray_paragraphs(check, documents, context)
              if _does_elsewhere(unit, check)]
     passed = [o for o in stray if o.passed]
@@ -1068,7 +1101,9 @@ def assess_criterion(criterion: Criterion, submission: Submission, rubric: Rubri
     rivals, rival_ids = _rivals(criterion, rubric)
     context = TextContext(rivals, rival_ids, on_topic=on_topic,
                           criterion=criterion.id, answers=answers,
-                          answered_once=bool(criterion.cues))
+                          answered_once=bool(criterion.cues),
+                          cues=tuple(cue for c in (rubric.criteria if rubric else (criterion,))
+                                     for cue in c.cues) if criterion.cues else ())
     if (lab or near_labs) and any(r.text is not None and r.text.published_scores
                                   for r in criterion.requirements):
         scores = tuple(score for name in ([lab] if lab else near_labs)
