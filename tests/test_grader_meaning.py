@@ -1443,8 +1443,16 @@ def test_a_paragraph_retelling_the_lab_answers_no_reflection_criterion(tmp_path,
     taken = described.replace("with accuracy and F1.", "with accuracy and F1, and I realised "
                               "that the same pipeline would sort the support tickets at my "
                               "job by topic.")
+    # ... also when a later sentence describes it and the student is nowhere in it
+    explained = ("# Lab 1\n\n## Relevance\n\nGrad-CAM takes the gradient of the top class "
+                 "score with respect to the feature maps of the last convolution layer and "
+                 "weights each map by it. The lab draws this for every photo, as a heat map "
+                 "over the image, in hospitals and factories alike.\n")
     points = []
-    for name, text in (("described.md", described), ("taken.md", taken)):
+    for name, text in (("described.md", described), ("taken.md", taken),
+                       ("explained.md", explained), ("mine.md", explained.replace(
+                           "The lab draws this", "I found that the lab draws this"))):
         grade = assess_labs(_report(tmp_path, text, name), REFLECTION)[0]
         points.append(next(r.points for r in grade.results if r.criterion.id == "application"))
     assert points[0] == 0 and points[1] > 0
+    assert points[2] == 0 and points[3] > 0

@@ -350,8 +350,22 @@ def _best_line(lines: list[Line], check: TextCheck) -> Line | None:
 _DESCRIBES_THE_LAB = re.compile(
     r"^\W{0,4}(?:(?:this|the)\s+(?:lab|notebook|assignment|exercise|script)\s+(?:\w+ly\s+)?"
     r"(?:builds|uses|compares|trains|loads|shows|has|contains|covers|introduces|asks|consists|"
-    r"starts|runs|fine-tunes|takes|computes|is about|was about|is on|was on)\b(?!\s+(?:me|us)\b))",
+    r"starts|runs|fine-tunes|takes|computes|draws|plots|prints|measures|is about|was about|is on|"
+    r"was on)\b(?!\s+(?:me|us)\b))",
     re.I)
+
+
+_FIRST_PERSON = re.compile(r"\b(I|I'\w+|me|my|mine|myself|we|we'\w+|us|our|ours)\b", re.I)
+
+
+def _describes_the_lab(text: str) -> bool:
+    """Does the paragraph open by describing the lab, or describe it in a later sentence
+    without a word of the student's own part in it ("Grad-CAM takes the gradient ... The lab
+    draws this for every photo ...": no "I", "my" or "we")?"""
+    if _DESCRIBES_THE_LAB.match(text):
+        return True
+    return not _FIRST_PERSON.search(text) and any(
+        _DESCRIBES_THE_LAB.match(sentence) for sentence in SENTENCE_END.split(text)[1:])
 
 
 def _lab_descriptions(lines: list[Line], cues: tuple[str, ...]) -> set[int]:
@@ -364,7 +378,7 @@ def _lab_descriptions(lines: list[Line], cues: tuple[str, ...]) -> set[int]:
             paragraph.append(line)
             continue
         text = " ".join(part.text for part in paragraph)
-        if paragraph and _DESCRIBES_THE_LAB.match(text) and not any(
+        if paragraph and _describes_the_lab(text) and not any(
                 re.search(cue, text, re.I) for cue in cues):
             found.update(id(part) for part in paragraph)
         paragraph = []
