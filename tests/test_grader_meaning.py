@@ -1451,8 +1451,12 @@ def test_a_paragraph_retelling_the_lab_answers_no_reflection_criterion(tmp_path,
     points = []
     for name, text in (("described.md", described), ("taken.md", taken),
                        ("explained.md", explained), ("mine.md", explained.replace(
-                           "The lab draws this", "I found that the lab draws this"))):
+                           "The lab draws this", "I found that the lab draws this")),
+                       ("numbered.md", described.replace("The lab uses", "Lab 4 uses")),
+                       ("labelled.md", described.replace("The lab uses",
+                                                         "**In short:** The lab uses"))):
         grade = assess_labs(_report(tmp_path, text, name), REFLECTION)[0]
         points.append(next(r.points for r in grade.results if r.criterion.id == "application"))
     assert points[0] == 0 and points[1] > 0
     assert points[2] == 0 and points[3] > 0
+    assert points[4] == 0 and points[5] == 0  # the lab by its number; after a run-in label
