@@ -1460,3 +1460,27 @@ def test_a_paragraph_retelling_the_lab_answers_no_reflection_criterion(tmp_path,
     assert points[0] == 0 and points[1] > 0
     assert points[2] == 0 and points[3] > 0
     assert points[4] == 0 and points[5] == 0  # the lab by its number; after a run-in label
+
+
+@needs_encoder
+def test_a_joint_report_on_two_labs_is_graded_whole_for_each(tmp_path):
+    # The title lists labs 4 and 5 and every section is about both: each lab is graded on
+    # all of it (its references and comparison serve both), not on the sections nearest it.
+    text = ("# Bag of words vs. LSTM on the same sentences: a joint report on labs 4 and 5\n\n"
+            "## Results side by side\n\n"
+            "| model | test accuracy |\n|---|---|\n| lab 4: TF-IDF + naive Bayes | 82.0% |\n"
+            "| lab 5: GloVe + LSTM | 80.9% |\n\n"
+            "The bag of words model beat the LSTM by 1.1 points on the 1,821 test sentences.\n\n"
+            "## Comparison with the published scores\n\n"
+            "Socher et al. (2013) report 81.8% for naive Bayes and Tai et al. (2015) 84.9% for "
+            "an LSTM: my bag of words matches theirs, my LSTM is 4 points lower because it "
+            "trains on whole sentences only, not the phrases, and uses a small GloVe subset.\n\n"
+            "## References\n\n"
+            "- Socher, R. et al. (2013). Recursive deep models for semantic compositionality.\n"
+            "- Pennington, J., Socher, R., Manning, C. (2014). GloVe: global vectors.\n")
+    grades = assess_labs(_report(tmp_path, text), RUBRIC)
+    assert [grade.lab for grade in grades] == ["lab04_bag_of_words", "lab05_glove_lstm"]
+    for grade in grades:
+        points = {r.criterion.id: r.points for r in grade.results}
+        assert points["references"] == 1 and points["metrics"] == 1
+        assert "one report on" in " ".join(grade.warnings)

@@ -1439,7 +1439,10 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
     by_topic = split_by_topic(submission, meaning) if meaning is not None else None
     if by_topic is not None:  # sections headed by the week or the topic, each another lab's
         labs = f"{len(by_topic.parts)} labs ({', '.join(lab for lab, _ in by_topic.parts)})"
-        if by_topic.how == "question":
+        if by_topic.how == "joint":
+            why = (f"the document is one report on {labs} together (its title lists them and "
+                   f"its sections are about both): each lab is graded on all of it")
+        elif by_topic.how == "question":
             why = (f"the document answers each question for {labs}: each paragraph is graded "
                    f"as the lab it opens with ('In lab 2 ...', 'Lab 5: ...') and the ones after "
                    f"it. If that is wrong, give each lab its own 'Lab N' heading")

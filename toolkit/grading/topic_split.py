@@ -105,8 +105,8 @@ def _section_lab(heading: str, texts: list[str], meaning: Meaning,
                  listed: frozenset[str] = frozenset()) -> str | None:
     """The lab a section is clearly about: by its meaning; or one of the closest when its
     heading names it ("The BERT one", "The convnet one" over a text as near the MLP lab; also
-    a short section in halting English, "GloVe and LSTM", whose text is near no lab by much); or, among the labs near it in meaning (the three
-    SST-2 labs), the one whose names its heading and text use most (TF-IDF). ``listed``:
+    a short section in halting English, "GloVe and LSTM", whose text is near no lab by much);
+    or, among the labs near it in meaning (the three SST-2 labs), the one whose names its heading and text use most (TF-IDF). ``listed``:
     the labs the document's title lists ("Lab 3 and Lab 4"): the section is about the one
     of them its text is nearest to."""
     if listed:
@@ -247,10 +247,31 @@ class TopicCut(NamedTuple):
     """A submission cut by topic: ``parts`` ``[(lab id, part)]`` in lab order; ``how``, for
     the warning to the instructor: "question" (a document answers each question per lab,
     :func:`criterion_first`), "paragraphs" (one without headings whose paragraphs open with
-    their labs) or "sections" (at its headings)."""
+    their labs), "sections" (at its headings) or "joint" (one report on several labs, each
+    graded on all of it: :func:`joint_labs`)."""
 
     parts: list[tuple[str, Submission]]
     how: str
+
+
+JOINT_SHARE = 0.5  # this share of the sections naming two listed labs: one report on both
+
+
+def joint_labs(document: Document) -> frozenset[str]:
+    """The labs a joint report covers together: its title lists two labs or more ("a joint
+    report on labs 4 and 5") and half of its sections or more name two of them (by number or
+    by their models: "bag of words" and "LSTM" side by side). Each of those labs is graded on
+    all of it, as a reader grades it; empty for any other document."""
+    listed = frozenset(title_labs(document))
+    starts, _ = _section_starts(document)
+    if len(listed) < 2 or not starts:
+        return frozenset()
+    ends = starts[1:] + [len(document.lines)]
+    both = 0
+    for start, end in zip(starts, ends, strict=True):
+        text = " ".join([document.lines[start].text, *_section_texts(document, start, end)])
+        both += len(listed & (listed_labs(text) | set(names_in(text)))) >= 2
+    return listed if both >= JOINT_SHARE * len(starts) else frozenset()
 
 
 def split_by_topic(submission: Submission, meaning: Meaning) -> TopicCut | None:
@@ -261,6 +282,13 @@ def split_by_topic(submission: Submission, meaning: Meaning) -> TopicCut | None:
     documents: dict[str, list[Document]] = {}
     titles: set[str] = set()
     for document in submission.documents:
+        # A report on two labs together is one piece of work; a reflection answers per lab
+        # (one by question names every lab in each section, and is cut by its paragraphs).
+        if not meaning.answered_once and (joint := joint_labs(document)):
+            how = "joint"
+            for lab in joint:
+                documents.setdefault(lab, []).append(document)
+            continue
         if by_question := criterion_first(document, meaning):
             how = "question"
             shared.append(preamble(by_question.pop(None)))
