@@ -450,3 +450,13 @@ def test_a_table_of_values_per_lab_is_a_table_not_a_section_per_lab():
                "at 0.2 | Weight sharing lets the small CNN beat my MLP with far fewer weights |\n")
     lines, _ = parse_markdown(answers, lambda n: f"r.md:{n}")
     assert [line.text for line in lines if line.kind == "heading"] == ["Lab 2", "Lab 3"]
+
+
+def test_a_psql_style_table_in_plain_text_is_a_table_of_samples():
+    rows = "\n".join(f"  {4000 + i} | Shirt       | T-shirt/top | 0.9{i}" for i in range(10))
+    text = ("Misclassified test images\n\n  idx  |    true     |  predicted  | conf\n"
+            "-------+-------------+-------------+------\n" + rows + "\n(10 rows)\n")
+    document = plain_document("report.txt", [text])
+    assert count_samples(document.lines, ("true", "predicted"))[0] == 10
+    assert document.lines[3].where == "report.txt:4"  # each line keeps its number
+    assert "(10 rows)" in [line.text for line in document.lines]

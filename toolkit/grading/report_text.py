@@ -637,6 +637,32 @@ _ORG_SETTING = re.compile(r"^#\+[A-Za-z_]+:")
 _ORG_SUBHEADING = re.compile(r"^\*{2,6}\s+\S")  # no list starts at the margin with "** "
 
 
+# psql's and pandas' text tables: "  idx | true | predicted" over "-----+------+----------",
+# rows with as many bars, then "(14 rows)"
+_PSQL_RULE = re.compile(r"^\s*-{2,}(?:\+-{2,})+\s*$")
+
+
+def _pipe_row(row: str) -> str:
+    return "| " + " | ".join(cell.strip() for cell in row.split("|")) + " |"
+
+
+def psql_tables(rows: list[str]) -> list[str]:
+    """``rows`` with each psql-style table as a Markdown pipe table, row for row (so every
+    line keeps its number): its header, a ``|---|`` row, its data rows."""
+    found = list(rows)
+    for index, row in enumerate(rows):
+        bars = row.count("+")
+        if not index or not _PSQL_RULE.match(row) or rows[index - 1].count("|") != bars:
+            continue
+        found[index - 1] = _pipe_row(rows[index - 1])
+        found[index] = "|" + "---|" * (bars + 1)
+        for later in range(index + 1, len(rows)):
+            if rows[later].count("|") != bars or not rows[later].strip():
+                break
+            found[later] = _pipe_row(rows[later])
+    return found
+
+
 def _org_mode(pages: list[str]) -> bool:
     """Is this plain text an Org outline (a "** " heading or a "#+TITLE:" setting at the
     margin)? Then "* Lab 4" is a heading, not a list item."""
@@ -649,7 +675,7 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
     doc = Document(path, format)
     org = format == "text" and _org_mode(pages)
     for page_number, page in enumerate(pages, 1):
-        for number, raw in enumerate(page.splitlines(), 1):
+        for number, raw in enumerate(psql_tables(page.splitlines()), 1):
             place = (f"{path} page {page_number} line {number}" if format == "pdf"
                      else f"{path}:{number}")
             stripped = raw.strip()
