@@ -168,6 +168,9 @@ def test_a_labelled_line_starts_an_answer_but_a_samples_field_does_not():
     assert starts_answer("Roadblocks: the first run crashed with a shape error in the conv layer")
     assert not starts_answer("Predicted label: negative, with a confidence of 0.93 on this one")
     assert not starts_answer("Insights: none")
+    # A wrapped sentence's last word and its full stop start no answer; a bold label does.
+    assert not starts_answer("SST-2. You will get almost exactly the same naive Bayes number")
+    assert starts_answer("**What was hard.** The first run crashed with a shape error there")
 
 
 def test_run_in_labels_are_read():

@@ -148,6 +148,11 @@ def starts_answer(text: str) -> bool:
     label = run_in_label(text)
     if label is None or _DATA_LABEL.search(label):
         return False
+    # A plain word and a full stop at a line's start ends the sentence wrapped above it
+    # ("... on" / "SST-2. You will get ..."); a label with a full stop is set in bold or italics.
+    match = _RUN_IN.match(text[:80])
+    if match and ":" not in match[0] and not re.search(r"[*_]", match[0]):
+        return False
     return len(text.split()) - len(label.split()) >= ANSWER_MIN_WORDS
 
 
