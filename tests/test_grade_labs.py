@@ -228,3 +228,23 @@ def test_splitting_never_loses_a_line(lines):
             for line in doc.lines}
     assert {(line.where, line.text) for line in document.lines if line.kind != "blank"} <= kept
     assert len({lab for lab, _ in parts}) == len(parts)
+
+
+def test_the_console_names_the_lab_of_each_line_of_a_student_graded_per_lab(tmp_path, capsys):
+    from toolkit.grading.grade import main
+
+    submissions = _two_lab_class(tmp_path)
+    main([str(submissions), "--out", str(tmp_path / "grades")])
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("kim (lab01_vgg16_inference) ") for line in lines)
+    assert any(line.startswith("kim (lab03_cnn_mnist) ") for line in lines)
+    assert any(line.startswith("ann ") for line in lines)  # one lab: no lab named
+
+
+def test_a_title_naming_one_lab_after_other_words_is_that_labs_report(tmp_path):
+    (tmp_path / "r.md").write_text(
+        "# Reflection: Lab 2 - MLP with dropout\n\n## Results\n\nDropout 0.1 gave 98.3% "
+        "test accuracy; without dropout the validation loss rose after epoch 3.\n",
+        encoding="utf-8")
+    grades = assess_labs(read_submission("s", tmp_path / "r.md"), RUBRIC)
+    assert [grade.lab for grade in grades] == ["lab02_mlp_dropout"]

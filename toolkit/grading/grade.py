@@ -412,8 +412,9 @@ def _main(argv: list[str] | None = None) -> int:
     for grade in grades:
         flag = f"  needs review: {', '.join(r.criterion.id for r in grade.needs_review)}" \
             if grade.needs_review else ""
-        print(for_terminal(f"{grade.student:<24} {grade.total:>5g} / "
-                           f"{rubric.max_points:g}{flag}"))
+        # a student graded once per lab (a document on two labs) has a line per lab
+        name = f"{grade.student} ({grade.lab})" if grade.split and grade.lab else grade.student
+        print(for_terminal(f"{name:<24} {grade.total:>5g} / {rubric.max_points:g}{flag}"))
     if warnings:  # file names and messages from submissions: no escape code is obeyed
         print(f"\n{len(warnings)} warning(s):")
         shown = bounded(warnings, show=3, max_lines=CONSOLE_WARNING_LINES,
