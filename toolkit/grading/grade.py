@@ -409,12 +409,15 @@ def _main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - start
     if not grades:
         print(f"{submissions} holds no submissions (folders, .zip, .pdf, .ipynb, .md, .txt).")
-    for grade in grades:
+    # a student graded once per lab (a document on two labs) has a line per lab
+    names = [f"{grade.student} ({grade.lab})" if grade.split and grade.lab else grade.student
+             for grade in grades]
+    width = min(max((len(name) for name in names), default=0), 48)
+    for name, grade in zip(names, grades, strict=True):
         flag = f"  needs review: {', '.join(r.criterion.id for r in grade.needs_review)}" \
             if grade.needs_review else ""
-        # a student graded once per lab (a document on two labs) has a line per lab
-        name = f"{grade.student} ({grade.lab})" if grade.split and grade.lab else grade.student
-        print(for_terminal(f"{name:<24} {grade.total:>5g} / {rubric.max_points:g}{flag}"))
+        print(for_terminal(f"{name:<{max(width, 24)}} {grade.total:>5g} / "
+                           f"{rubric.max_points:g}{flag}"))
     if warnings:  # file names and messages from submissions: no escape code is obeyed
         print(f"\n{len(warnings)} warning(s):")
         shown = bounded(warnings, show=3, max_lines=CONSOLE_WARNING_LINES,
