@@ -41,8 +41,12 @@ from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 from pathlib import PurePosixPath
 
-from toolkit.grading.course_text import (Authorship, authorship, mark_course_text,
-                                         remove_others_notes)
+from toolkit.grading.course_text import (
+    Authorship,
+    authorship,
+    mark_course_text,
+    remove_others_notes,
+)
 from toolkit.grading.lab_split import heading_lab, named_lab, split_by_lab, title_labs
 from toolkit.grading.meaning import (
     ANSWER_MARK,
@@ -1421,6 +1425,13 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
                         authorship=authorship(submission))
 
 
+def _titled_document(document: Document) -> bool:
+    """Does the document open with a title (a heading), not a paragraph ("Compared with lab
+    2, my convolutional network ..." names lab 2 without being about it)?"""
+    first = next((line for line in document.lines if line.kind != "blank"), None)
+    return first is not None and first.kind == "heading"
+
+
 def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, str] | None = None
                 ) -> list[StudentGrade]:
     """One grade per lab the submission covers (see :mod:`toolkit.grading.lab_split`);
@@ -1456,7 +1467,8 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
         parts = by_topic.parts
         for _, part in parts:
             part.warnings.append(why)
-    titled = {lab for doc in submission.documents for lab in title_labs(doc)}
+    titled = {lab for doc in submission.documents if _titled_document(doc)
+              for lab in title_labs(doc)}
     if len(parts) == 1 and not parts[0][0] and len(titled) == 1:
         # "Reflection: Lab 2 - MLP with dropout": a title naming one lab after other words
         parts = [(titled.pop(), parts[0][1])]

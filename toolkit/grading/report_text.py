@@ -423,7 +423,7 @@ def _lab_columns(run: list[Line]) -> list[Line] | None:
     """A table with one question per row and one column per lab ("| Question | Lab 2 - MLP |
     Lab 4 - bag of words |") as a section per lab, headed by its column's title, each row's
     cell a labelled answer ("**What I learned:** ..."); ``None`` for any other table (also
-    one whose cells are values: "| optimiser | Adam 1e-3 | Adam 1e-3 |")."""
+    one whose cells are values, short and no sentences: "| optimiser | Adam 1e-3 | - |")."""
     if len(run) < 3 or not _TABLE_SEPARATOR.match(run[1].text[:5000]) \
             or any(len(line.text) > 20_000 for line in run):
         return None
@@ -432,9 +432,12 @@ def _lab_columns(run: list[Line]) -> list[Line] | None:
     if len(columns) < 2:
         return None
     rows = [(line, _cells(line.text)) for line in run[2:]]
-    answers = [len(cells[column].split()) for _, cells in rows for column in columns
+    answers = [cells[column].strip() for _, cells in rows for column in columns
                if column < len(cells) and not _EMPTY_CELL.match(cells[column])]
-    if not answers or sum(answers) / len(answers) < ANSWER_CELL_WORDS:
+    words = [len(answer.split()) for answer in answers]
+    sentences = sum(answer.rstrip("*_ ").endswith((".", "!", "?")) for answer in answers)
+    if not answers or (sum(words) / len(words) < ANSWER_CELL_WORDS
+                       and 2 * sentences < len(answers)):
         return None  # a table of values per lab (hyperparameters, scores), not of answers
     result: list[Line] = []
     for column in columns:
