@@ -348,9 +348,10 @@ def _best_line(lines: list[Line], check: TextCheck) -> Line | None:
 
 
 # A paragraph that opens by describing the lab ("This lab builds convolutional networks on
-# MNIST ...", "The lab uses the SST-2 data set ...", "Lab 3 has a strong design") retells what the lab does, not what the student learned, found hard, would
-# apply or questions: readers give it nothing, under any heading -- unless it says one of the
-# rubric's cues ("This lab showed me ...", "... I learned").
+# MNIST ...", "The lab uses the SST-2 data set ...", "Lab 3 has a strong design") retells what
+# the lab does, not what the student learned, found hard, would apply or questions: readers
+# give it nothing, under any heading -- unless it says one of the rubric's cues ("This lab
+# showed me ...", "... I learned").
 _DESCRIBES_THE_LAB = re.compile(
     r"^\W{0,4}(?:(?:(?:this|the)\s+(?:lab|notebook|assignment|exercise|script)|lab\s?\d{1,2})"
     r"\s+(?:\w+ly\s+)?"

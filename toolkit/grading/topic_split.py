@@ -106,9 +106,9 @@ def _section_lab(heading: str, texts: list[str], meaning: Meaning,
     """The lab a section is clearly about: by its meaning; or one of the closest when its
     heading names it ("The BERT one", "The convnet one" over a text as near the MLP lab; also
     a short section in halting English, "GloVe and LSTM", whose text is near no lab by much);
-    or, among the labs near it in meaning (the three SST-2 labs), the one whose names its heading and text use most (TF-IDF). ``listed``:
-    the labs the document's title lists ("Lab 3 and Lab 4"): the section is about the one
-    of them its text is nearest to."""
+    or, among the labs near it in meaning (the three SST-2 labs), the one whose names its
+    heading and text use most (TF-IDF). ``listed``: the labs the document's title lists ("Lab
+    3 and Lab 4"): the section is about the one of them its text is nearest to."""
     if listed:
         return meaning.nearest_lab(texts, listed)
     closest = meaning.closest_lab(texts)
