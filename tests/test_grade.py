@@ -511,3 +511,13 @@ def test_an_untouched_draft_earns_only_what_the_run_shows(tmp_path):
     finish_as_student(quick)  # the student's own words: the record counts again, but the
     grade = assess(read_submission("quick", quick.parent), RUBRIC)  # outputs stay a quick run's
     assert grade.total == 16 and grade.result("runs").points == 2
+
+
+def test_the_histograms_lines_stand_between_the_bars_they_separate():
+    from toolkit.grading.grade_report import histogram_lines
+
+    rubric = load_rubric()  # pass mark 9 of 15
+    # half points: bars 0.5 wide, so 8.5 (a fail) stays left of the pass line, 15.5 right of
+    # the extra-credit line and 15 left of it
+    assert histogram_lines(rubric, 0.5) == (8.75, 15.25)
+    assert histogram_lines(rubric, 1.0) == (8.5, 15.5)

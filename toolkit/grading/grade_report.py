@@ -171,6 +171,15 @@ def write_gradebook(grades: list[StudentGrade], rubric: Rubric, path: Path) -> P
 MAX_BARS = 60  # the score histogram's bars at most, whatever the rubric's points
 
 
+def histogram_lines(rubric: Rubric, step: float) -> tuple[float | None, float]:
+    """Where the pass mark's line and the extra credit's line stand on a histogram whose bars
+    are ``step`` points wide, each centred on its score: on the edge between the last bar
+    below and the first bar at or above (with half points, 8.5 fails a pass mark of 9 and its
+    bar stays left of the line)."""
+    pass_line = None if rubric.pass_mark is None else rubric.pass_mark - step / 2
+    return pass_line, rubric.max_points + step / 2
+
+
 def write_histogram(grades: list[StudentGrade], rubric: Rubric, path: Path) -> Path:
     import matplotlib
 
@@ -185,11 +194,12 @@ def write_histogram(grades: list[StudentGrade], rubric: Rubric, path: Path) -> P
     step = max(step, top / MAX_BARS)  # a rubric of 4,000 points still draws 60 bars
     edges = [i * step - step / 2 for i in range(int(top / step) + 2)]
     ax.hist(totals, bins=edges, color="tab:blue", edgecolor="white")
-    if rubric.pass_mark is not None:
-        ax.axvline(rubric.pass_mark - 0.5, color="crimson", linestyle="--",
+    pass_line, extra_line = histogram_lines(rubric, step)
+    if pass_line is not None:
+        ax.axvline(pass_line, color="crimson", linestyle="--",
                    label=f"pass mark {rubric.pass_mark:g}")
         ax.legend()
-    ax.axvline(rubric.max_points + 0.5, color="gray", linestyle=":")
+    ax.axvline(extra_line, color="gray", linestyle=":")
     ax.set_xlabel(f"score (max {rubric.max_points:g}, extra credit to the right of the "
                   f"dotted line)")
     ax.set_ylabel("students")
