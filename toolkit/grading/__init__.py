@@ -4,8 +4,9 @@ The instructor runs ``python -m toolkit.grade SUBMISSIONS/ --out grades/``; a st
 run folders with ``python -m toolkit.submit``. One module, one job, in the order data flows:
 
 - ``submissions``: find and read submissions (folders, zips, Markdown, PDF, notebooks, Word,
-  HTML, LaTeX), safely; ``docx_reader``, ``html_reader`` and ``latex_reader`` turn Word, HTML
-  and LaTeX source into documents.
+  LibreOffice, PowerPoint, RTF, HTML, LaTeX), safely; ``docx_reader``, ``odt_reader``,
+  ``pptx_reader``, ``rtf_reader``, ``html_reader`` and ``latex_reader`` turn them into
+  documents (``office_package``: what the zip-of-XML readers share).
 - ``report_text``: a report as sections and blocks of the student's own words; keywords by
   prefix, stem and synonym.
 - ``sample_lists``: misclassified samples in tables, lists and labelled blocks.

@@ -625,7 +625,7 @@ def _label_list_split(paragraph: Section) -> list[Section]:
 
 
 def _structured(document: Document) -> bool:
-    return document.format in ("markdown", "notebook", "docx", "html", "latex")
+    return document.format in ("markdown", "notebook", "docx", "odt", "pptx", "html", "latex")
 
 
 def _answers_another(paragraph: Section, check: TextCheck, context: TextContext) -> bool:

@@ -18,23 +18,24 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 
 from toolkit.grading.html_reader import TITLE_POINTS
-from toolkit.grading.report_text import Document, ImageRef, parse_markdown
+from toolkit.grading.office_package import (
+    MAX_UNPACKED_BYTES,
+    MarkdownBlocks,
+    OfficeFileError,
+    check_package,
+)
+from toolkit.grading.report_text import Document
 
-MAX_UNPACKED_BYTES = 100 * 2**20
+__all__ = ["MAX_UNPACKED_BYTES", "DocxError", "docx_document"]
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.I)
 MAX_TITLE_CHARS = 120  # a bold paragraph longer than this is an emphasised sentence
 _CAPTION = re.compile(r"^(figure|fig\.|table)\s*\d", re.I)  # a caption in bold is no title
 
 
-class DocxError(ValueError):
+class DocxError(OfficeFileError):
     """The file is not a Word document python-docx can read safely."""
-
-
-def _cell_text(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
 
 
 def _paragraph_markdown(paragraph) -> str:
@@ -77,13 +78,7 @@ def _pictures(paragraph) -> list[str]:
 
 def docx_document(path: str, data: bytes) -> Document:
     """The text of a .docx in reading order: paragraphs and tables, with their places."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise DocxError(f"not a .docx file ({error})") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise DocxError(f"unpacks to {unpacked:,} bytes (over {MAX_UNPACKED_BYTES:,})")
+    check_package(data, ".docx", DocxError)
     import docx
     from docx.table import Table
 
@@ -92,33 +87,16 @@ def docx_document(path: str, data: bytes) -> Document:
     except Exception as error:  # python-docx raises several types for damaged files
         raise DocxError(f"python-docx cannot open it ({type(error).__name__}: "
                         f"{str(error)[:80]})") from None
-    markdown: list[str] = []
-    places: list[str] = []
-    pictures: list[tuple[int, str]] = []  # (index into markdown, alt text)
+    blocks = MarkdownBlocks(path)
     for number, block in enumerate(word.iter_inner_content(), 1):
         place = f"{path} paragraph {number}"
         if isinstance(block, Table):
-            rows = [[_cell_text(cell.text) for cell in row.cells] for row in block.rows]
-            for index, row in enumerate(rows):
-                markdown.append("| " + " | ".join(row) + " |")
-                places.append(f"{path} table at paragraph {number}, row {index + 1}")
-                if index == 0:
-                    markdown.append("|" + "---|" * len(row))
-                    places.append(places[-1])
-        else:
-            for alt in _pictures(block):
-                pictures.append((len(markdown), alt))
-            text = _paragraph_markdown(block)
-            if not text:
-                continue
-            markdown.append(text)
-            places.append(place)
-        markdown.append("")
-        places.append(place)
-    lines, images = parse_markdown("\n".join(markdown), lambda n: places[n - 1])
-    document = Document(path, "docx", lines, images)
-    for index, alt in pictures:
-        caption = next((text for text in markdown[index:index + 3] if text.strip()), "")
-        where = places[index] if index < len(places) else f"{path} (end)"
-        document.images.append(ImageRef(f"{alt} {caption}".strip(), f"{where} (picture)"))
-    return document
+            blocks.add_table([[cell.text for cell in row.cells] for row in block.rows],
+                             f"{path} table at paragraph {number}")
+            continue
+        for alt in _pictures(block):
+            blocks.add_picture(alt)
+        text = _paragraph_markdown(block)
+        if text:
+            blocks.add(text, place)
+    return blocks.document("docx")

@@ -186,7 +186,7 @@ class Table:
 @dataclass
 class Document:
     path: str
-    format: str  # markdown / text / pdf / notebook
+    format: str  # markdown / text / pdf / notebook / docx / odt / pptx / html / latex
     lines: list[Line] = field(default_factory=list)
     images: list[ImageRef] = field(default_factory=list)
 

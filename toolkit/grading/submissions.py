@@ -54,13 +54,15 @@ MAX_DEPTH = 32                     # folder levels read inside a submission
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 WORD_SUFFIXES = {".docx"}
+# Word processors' and slide decks' other files: LibreOffice's, PowerPoint's, Rich Text.
+OFFICE_SUFFIXES = {".odt", ".pptx", ".rtf"}
 HTML_SUFFIXES = {".html", ".htm"}
 LATEX_SUFFIXES = {".tex"}  # an Overleaf project's source, read as text (never compiled)
-READ_SUFFIXES = TEXT_SUFFIXES | WORD_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | {
+READ_SUFFIXES = TEXT_SUFFIXES | WORD_SUFFIXES | OFFICE_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | {
     ".ipynb", ".pdf", ".json", ".csv"}
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
 SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | TEXT_SUFFIXES | WORD_SUFFIXES | HTML_SUFFIXES \
-    | LATEX_SUFFIXES
+    | LATEX_SUFFIXES | OFFICE_SUFFIXES
 DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
 DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
 # ... and the dated one written when REFLECTION.new.md holds edits too (toolkit.reflection)
@@ -508,6 +510,8 @@ def _parse_file(path: str, data: bytes, submission: Submission,
             submission.documents.append(markdown_document(path, text, generated=generated))
     elif suffix in WORD_SUFFIXES | HTML_SUFFIXES:
         _read_word_or_html(path, data, submission)
+    elif suffix in OFFICE_SUFFIXES:
+        _read_office(path, data, submission)
     elif suffix == ".csv" and folder not in runs_by_folder and not pure.name.startswith("errors"):
         # A table the student made and handed in ("misclassified.csv" beside the README): a
         # document titled by its file name. A run folder's CSVs are the lab's, not theirs.
@@ -571,6 +575,32 @@ def _read_word_or_html(path: str, data: bytes, submission: Submission) -> None:
     text = decode_text(path, data, submission)
     if text is not None:
         submission.documents.append(html_document(path, text))
+
+
+def _read_office(path: str, data: bytes, submission: Submission) -> None:
+    """An OpenDocument text, a PowerPoint deck or an RTF file as one more document."""
+    from toolkit.grading.odt_reader import odt_document
+    from toolkit.grading.office_package import OfficeFileError
+    from toolkit.grading.pptx_reader import pptx_document
+    from toolkit.grading.rtf_reader import RtfError, rtf_document
+
+    suffix = PurePosixPath(path).suffix.lower()
+    kinds = {".odt": "an OpenDocument text", ".pptx": "a PowerPoint deck",
+             ".rtf": "a Rich Text file"}
+    try:
+        if suffix == ".rtf":  # 7-bit text; bytes above 127 are the file's code page
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252", errors="replace")
+            submission.documents.append(rtf_document(path, text))
+        elif suffix == ".odt":
+            submission.documents.append(odt_document(path, data))
+        else:
+            submission.documents.append(pptx_document(path, data))
+    except (OfficeFileError, RtfError) as error:
+        submission.warn(f"{path} cannot be read as {kinds[suffix]} ({error}); save it as "
+                        f"PDF or Word and hand it in again")
 
 
 def read_submission(student: str, path: Path | str) -> Submission:

@@ -1,0 +1,176 @@
+"""LibreOffice (.odt), PowerPoint (.pptx) and Rich Text (.rtf) reports read like Markdown.
+The files are built here; broken and oversized ones are refused with a reason."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from toolkit.grading.odt_reader import OdtError, odt_document
+from toolkit.grading.office_package import MAX_UNPACKED_BYTES
+from toolkit.grading.pptx_reader import PptxError, pptx_document
+from toolkit.grading.rtf_reader import RtfError, rtf_document
+from toolkit.grading.sample_lists import count_samples
+from toolkit.grading.submissions import read_submission
+
+TRUTH = ("true", "truth", "label", "actual", "gold")
+_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+    'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:xlink="http://www.w3.org/1999/xlink"')
+
+
+def _odt_bytes(body: str, styles: str = "") -> bytes:
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_NAMESPACES} '
+               f'office:version="1.3"><office:automatic-styles>{styles}'
+               f'</office:automatic-styles><office:body><office:text>{body}'
+               f'</office:text></office:body></office:document-content>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+            'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            '</manifest:manifest>'))
+    return buffer.getvalue()
+
+
+_BOLD = ('<style:style style:name="T1" style:family="text"><style:text-properties '
+         'fo:font-weight="bold"/></style:style><style:style style:name="P1" '
+         'style:family="paragraph"><style:text-properties fo:font-weight="bold" '
+         'fo:font-size="14pt"/></style:style>')
+
+
+def test_an_odt_reads_like_markdown_with_its_headings_labels_tables_and_pictures():
+    rows = "".join(f"<table:table-row><table:table-cell><text:p>{i}</text:p></table:table-cell>"
+                   f"<table:table-cell><text:p>cat</text:p></table:table-cell><table:table-cell>"
+                   f"<text:p>dog</text:p></table:table-cell></table:table-row>" for i in range(11))
+    body = (
+        '<text:h text:outline-level="1">Lab 2: MLP with dropout</text:h>'
+        '<text:p><text:span text:style-name="T1">Insights:</text:span> dropout<text:s/>closed '
+        'the gap<office:annotation><dc:creator>Tutor</dc:creator><text:p>Which rate?</text:p>'
+        '</office:annotation>.</text:p>'
+        '<text:p text:style-name="P1">Misclassified samples</text:p>'
+        '<table:table><table:table-row><table:table-cell><text:p>index</text:p></table:table-cell>'
+        '<table:table-cell><text:p>true label</text:p></table:table-cell><table:table-cell>'
+        f'<text:p>predicted</text:p></table:table-cell></table:table-row>{rows}</table:table>'
+        '<text:list><text:list-item><text:p>Augment the data</text:p></text:list-item></text:list>'
+        '<text:p><draw:frame draw:name="Image1"><draw:image xlink:href="Pictures/c.png"/>'
+        '<svg:desc>learning curves</svg:desc></draw:frame></text:p>'
+        '<text:p>Figure 1: loss per epoch.</text:p>')
+    document = odt_document("r.odt", _odt_bytes(body, _BOLD))
+    assert [s.title for s in document.sections()] == ["Lab 2: MLP with dropout",
+                                                        "Misclassified samples"]
+    texts = [line.text for line in document.lines]
+    # the bold run-in label stays a label; the tutor's comment is not the student's text
+    assert "**Insights:** dropout closed the gap." in texts
+    assert not any("Which rate" in text for text in texts)
+    assert count_samples(document.lines, TRUTH)[0] == 11
+    assert "- Augment the data" in texts
+    assert any("learning curves" in image.label and "loss per epoch" in image.label
+               for image in document.images)
+    assert document.lines[0].where == "r.odt paragraph 1"
+
+
+def test_a_pptx_deck_reads_slide_by_slide_with_bullets_tables_pictures_and_notes():
+    from PIL import Image
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[0])
+    slide.shapes.title.text = "Lab 3: a CNN on MNIST"
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Setup"
+    frame = slide.placeholders[1].text_frame
+    frame.text = "MNIST, 60,000 training images"
+    nested = frame.add_paragraph()
+    nested.text, nested.level = "batch size 128", 1
+    slide.notes_slide.notes_text_frame.text = "I ran it on my laptop's CPU."
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Errors"
+    table = slide.shapes.add_table(12, 3, Inches(1), Inches(2), Inches(6), Inches(4)).table
+    for row, (index, true, predicted) in enumerate([("index", "true", "predicted")] + [
+            (str(i), "4", "9") for i in range(11)]):
+        for column, text in enumerate((index, true, predicted)):
+            table.cell(row, column).text = text
+    picture = io.BytesIO()
+    Image.new("L", (4, 4)).save(picture, "PNG")
+    picture.seek(0)
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Curves"
+    slide.shapes.add_picture(picture, Inches(1), Inches(2))
+    caption = slide.shapes.add_textbox(Inches(1), Inches(6), Inches(4), Inches(1))
+    caption.text_frame.text = "Figure 1: training and validation loss"
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    document = pptx_document("deck.pptx", buffer.getvalue())
+    titles = [(s.heading.text, s.heading.level) for s in document.sections() if s.heading]
+    assert titles[0] == ("Lab 3: a CNN on MNIST", 1)
+    assert ("Setup", 2) in titles and ("Errors", 2) in titles and ("Curves", 2) in titles
+    texts = [line.text for line in document.lines]
+    assert "  - batch size 128" in texts
+    assert "I ran it on my laptop's CPU." in texts
+    assert count_samples(document.lines, TRUTH)[0] == 11
+    assert any("training and validation loss" in image.label and "(picture)" in image.where
+               for image in document.images)
+    assert any(line.where == "deck.pptx slide 2 notes" for line in document.lines)
+
+
+def test_an_rtf_file_reads_as_plain_text_with_its_tables():
+    source = (r"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Calibri;}}"
+              "\n{\\pard\\b Results\\b0\\par}\n{\\pard\\b Insights:\\b0  TF-IDF beat counts by "
+              "0.4 points \\u8211? caf\\'e9.\\par}\n"
+              "\\trowd\\cellx2000\\cellx4000 model\\cell dev accuracy\\cell\\row\n"
+              "\\trowd\\cellx2000\\cellx4000 logistic regression\\cell 81.8%\\cell\\row\n}")
+    document = rtf_document("r.rtf", source)
+    kinds = [(line.kind, line.text) for line in document.lines if line.kind != "blank"]
+    assert kinds == [("heading", "Results"),
+                     ("prose", "Insights: TF-IDF beat counts by 0.4 points – café."),
+                     ("table", "| model | dev accuracy |"),
+                     ("table", "| logistic regression | 81.8% |")]
+    with pytest.raises(RtfError, match="rtf"):
+        rtf_document("r.rtf", "just text, saved with the wrong name")
+
+
+@pytest.mark.parametrize(("reader", "error", "kind"), [
+    (odt_document, OdtError, ".odt"), (pptx_document, PptxError, ".pptx")])
+def test_broken_and_oversized_office_files_are_refused_with_a_reason(reader, error, kind):
+    with pytest.raises(error, match=f"not a {kind}"):
+        reader(f"r{kind}", b"PK\x03\x04 not really a zip")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("content.xml", b"0" * (MAX_UNPACKED_BYTES + 1))
+    with pytest.raises(error, match="unpacks to"):
+        reader(f"r{kind}", bomb.getvalue())
+    empty = io.BytesIO()
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("readme.txt", "no office parts")
+    with pytest.raises(error, match="cannot open it"):
+        reader(f"r{kind}", empty.getvalue())
+
+
+def test_a_class_of_office_files_is_read_and_a_broken_one_is_one_warning(tmp_path):
+    (tmp_path / "ana.odt").write_bytes(_odt_bytes(
+        '<text:h text:outline-level="1">Hypothesis</text:h><text:p>My hypothesis is that '
+        'the errors are thin digits.</text:p>'))
+    (tmp_path / "ben.pptx").write_bytes(b"not a deck")
+    (tmp_path / "cleo.rtf").write_bytes(b"{\\rtf1\\ansi {\\pard Caf\xe9 results\\par}}")
+    ana = read_submission("ana", tmp_path / "ana.odt")
+    assert ana.warnings == [] and ana.documents[0].format == "odt"
+    assert [s.title for s in ana.documents[0].sections()] == ["Hypothesis"]
+    ben = read_submission("ben", tmp_path / "ben.pptx")
+    assert any("cannot be read as a PowerPoint deck" in w for w in ben.warnings)
+    cleo = read_submission("cleo", tmp_path / "cleo.rtf")
+    assert "Café results" in [line.text for line in cleo.documents[0].lines]

@@ -1,0 +1,85 @@
+"""What the readers of office files share: the zip-bomb check and the Markdown they build.
+
+A Word (.docx), OpenDocument (.odt) or PowerPoint (.pptx) file is a zip of XML parts. Each
+reader walks its file's paragraphs, tables and pictures and hands them to
+:class:`MarkdownBlocks`, which turns them into the Markdown the grader reads everywhere else,
+every line named by its place in the file ("report.odt paragraph 12", "deck.pptx slide 3").
+
+Example:
+    >>> blocks = MarkdownBlocks("deck.pptx")
+    >>> blocks.add("## Results", "deck.pptx slide 2")
+    >>> blocks.add_table([["model", "dev"], ["BoW", "81.8%"]], "deck.pptx slide 2")
+    >>> [line.text for line in blocks.document("pptx").lines][:2]
+    ['Results', '| model | dev |']
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from toolkit.grading.report_text import Document, ImageRef, parse_markdown
+
+MAX_UNPACKED_BYTES = 100 * 2**20  # a real report with its pictures: a few MB
+
+
+class OfficeFileError(ValueError):
+    """The file is not an office document that can be read safely."""
+
+
+def check_package(data: bytes, kind: str, error: type[OfficeFileError] = OfficeFileError) -> None:
+    """Refuse what is no zip, or unpacks to more than :data:`MAX_UNPACKED_BYTES` (a zip
+    bomb), before any XML of it is parsed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as problem:
+        raise error(f"not a {kind} file ({problem})") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise error(f"unpacks to {unpacked:,} bytes (over {MAX_UNPACKED_BYTES:,})")
+
+
+def cell_text(text: str) -> str:
+    """A table cell's text on one line, its pipes escaped for a Markdown table."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+class MarkdownBlocks:
+    """Markdown lines with their places, and the pictures among them, in reading order."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.markdown: list[str] = []
+        self.places: list[str] = []
+        self.pictures: list[tuple[int, str]] = []  # (index into markdown, alt text)
+
+    def add(self, text: str, place: str) -> None:
+        """One block (a heading, paragraph or list item) and the blank line after it."""
+        self.markdown += [text, ""]
+        self.places += [place, place]
+
+    def add_table(self, rows: list[list[str]], place: str) -> None:
+        """A table as Markdown, its first row the header; places name each row."""
+        for index, row in enumerate(rows):
+            self.markdown.append("| " + " | ".join(cell_text(cell) for cell in row) + " |")
+            self.places.append(f"{place}, row {index + 1}")
+            if index == 0:
+                self.markdown.append("|" + "---|" * len(row))
+                self.places.append(self.places[-1])
+        self.markdown.append("")
+        self.places.append(place)
+
+    def add_picture(self, alt: str) -> None:
+        """A picture at this point; its label is its alt text and the caption after it."""
+        self.pictures.append((len(self.markdown), alt))
+
+    def document(self, format: str) -> Document:
+        lines, images = parse_markdown("\n".join(self.markdown),
+                                       lambda n: self.places[n - 1])
+        document = Document(self.path, format, lines, images)
+        for index, alt in self.pictures:
+            caption = next((text for text in self.markdown[index:index + 3]
+                            if text.strip() and not text.startswith("|")), "")  # no table row
+            where = self.places[index] if index < len(self.places) else f"{self.path} (end)"
+            document.images.append(ImageRef(f"{alt} {caption}".strip(), f"{where} (picture)"))
+        return document
