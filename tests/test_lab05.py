@@ -172,6 +172,9 @@ def test_quick_run_on_a_csv_with_a_tiny_glove_file(topics_csv, tiny_glove, tmp_p
     assert (record["_dir"] / "label_issues.csv").is_file()
     glove = results["glove"]
     assert (glove["words"], glove["dim"]) == (20, 6)
+    # the vectors used are the file's: the unused registry default is not listed beside it
+    assert "glove" not in record["hyperparameters"]
+    assert record["hyperparameters"]["glove_file"] == str(tiny_glove)
     assert glove["parse_s"] is not None and glove["cached_load_s"] is not None
     coverage = results["coverage"]
     assert 0 < coverage["in_glove"] <= 20 and coverage["not_in_glove"] > 0

@@ -144,6 +144,8 @@ def start_run(config: argparse.Namespace, data: TextDataset, glove: GloveVectors
             "clipnorm", "learning_rate",
             "fine_tune_learning_rate", "patience", "epochs", "batch_size")
     hyperparameters = {key: getattr(config, key) for key in keys}
+    if config.glove_file:  # the registry's name is unused then: the record names only the file
+        del hyperparameters["glove"]
     hyperparameters["optimizer"] = "Adam"
     run = Run.start(LAB_ID, title=TITLE, argv=config.argv, seed=config.seed, out=config.out,
                     quick=config.quick, dataset=data.describe(), hyperparameters=hyperparameters,
