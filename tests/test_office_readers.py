@@ -30,9 +30,9 @@ _NAMESPACES = (
 
 def _odt_bytes(body: str, styles: str = "") -> bytes:
     content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_NAMESPACES} '
-               f'office:version="1.3"><office:automatic-styles>{styles}'
-               f'</office:automatic-styles><office:body><office:text>{body}'
-               f'</office:text></office:body></office:document-content>')
+               f'office:version="1.3">\n <office:automatic-styles>{styles}'
+               f'</office:automatic-styles>\n <office:body>\n  <office:text>{body}'
+               f'</office:text>\n </office:body>\n</office:document-content>')  # indented
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")

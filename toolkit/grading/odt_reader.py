@@ -256,7 +256,10 @@ def odt_document(path: str, data: bytes) -> Document:
 
     try:
         office = load(io.BytesIO(data))
-        body = office.text
+        # office:text inside office:body (odfpy's own ``office.text`` is the body's first
+        # child, a run of white space when the file is indented)
+        body = next((child for child in _elements(office.body)
+                     if child.qname == (OFFICE, "text")), None)
     except Exception as error:  # odfpy raises several types for damaged files
         raise OdtError(f"odfpy cannot open it ({type(error).__name__}: "
                        f"{str(error)[:80]})") from None
