@@ -1322,3 +1322,18 @@ def test_a_justification_under_its_own_why_it_differs_title_counts():
         "7. HYPERPARAMETERS\n\nAdam, learning rate 0.001, batch size 128, 15 epochs.\n"])
     grade = assess(_submission(report), RUBRIC, lab="lab03_cnn_mnist")
     assert grade.result("comparison").points == 2
+
+
+def test_a_picture_named_untitled_is_labelled_by_its_heading_and_found_by_its_encoded_path():
+    curves = Requirement("curves", 1.0, figures=("learning curve",))
+    notion = ("# Lab 5 report\n\n## Learning curves\n\n"
+              "![Untitled](Lab%205%20report%208f3c/Untitled.png)\n\n## Errors\n\n"
+              "![confusion](Lab%205%20report%208f3c/confusion.png)\n")
+    doc = markdown_document("Lab 5 report 8f3c.md", notion)
+    submission = Submission("s", Path("s"), documents=[doc], files={
+        "Lab 5 report 8f3c/Untitled.png": 5, "Lab 5 report 8f3c/confusion.png": 5})
+    assert assess_requirement(curves, submission).status == MET
+    # a picture whose own name says what it shows keeps its name alone
+    assert doc.images[1].label == "confusion Lab%205%20report%208f3c/confusion.png"
+    elsewhere = Submission("s", Path("s"), documents=[doc], files={"Untitled.png": 5})
+    assert assess_requirement(curves, elsewhere).status == MISSING

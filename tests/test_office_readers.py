@@ -138,8 +138,14 @@ def test_an_rtf_file_reads_as_plain_text_with_its_tables():
     kinds = [(line.kind, line.text) for line in document.lines if line.kind != "blank"]
     assert kinds == [("heading", "Results"),
                      ("prose", "Insights: TF-IDF beat counts by 0.4 points – café."),
-                     ("table", "| model | dev accuracy |"),
+                     ("table", "| model | dev accuracy |"), ("table", "|---|---|"),
                      ("table", "| logistic regression | 81.8% |")]
+    # a table of errors is counted like a Markdown one: its first row is the header
+    rows = "".join(f"\\trowd\\cellx1\\cellx2 {i}\\cell cat\\cell dog\\cell\\row\n"
+                   for i in range(10))
+    errors = rtf_document("e.rtf", "{\\rtf1\\ansi\n\\trowd\\cellx1\\cellx2 index\\cell true"
+                          f"\\cell predicted\\cell\\row\n{rows}}}")
+    assert count_samples(errors.lines, TRUTH)[0] == 10
     with pytest.raises(RtfError, match="rtf"):
         rtf_document("r.rtf", "just text, saved with the wrong name")
 

@@ -460,3 +460,31 @@ def test_a_psql_style_table_in_plain_text_is_a_table_of_samples():
     assert count_samples(document.lines, ("true", "predicted"))[0] == 10
     assert document.lines[3].where == "report.txt:4"  # each line keeps its number
     assert "(10 rows)" in [line.text for line in document.lines]
+
+
+def test_a_tab_or_comma_separated_block_in_a_code_fence_is_a_table_of_samples():
+    rows = "\n".join(f"{i}\tit 's not a great movie .\tnegative\tpositive\t0.9" for i in range(12))
+    tsv = f"## Errors\n\n```tsv\nid\ttext\tgold\tpred\tprob\n{rows}\n```\n"
+    lines, _ = parse_markdown(tsv, lambda n: f"r.md:{n}")
+    assert count_samples(lines, TRUTH)[0] == 12
+    csv_rows = "\n".join(f'{i},"flat, and dull",negative,positive' for i in range(11))
+    lines, _ = parse_markdown(f"```csv\nidx,text,true label,predicted\n{csv_rows}\n```\n",
+                              lambda n: f"r.md:{n}")
+    assert count_samples(lines, TRUTH)[0] == 11
+    # what a program printed is read as output; code stays code
+    lines, _ = parse_markdown("```text\ntest accuracy 0.9187\n```\n```python\nx = 1\n```\n",
+                              lambda n: f"r.md:{n}")
+    assert [line.kind for line in lines] == ["code", "output", "code", "code", "code", "code"]
+
+
+def test_an_e_mail_reply_answers_under_the_quoted_questions_which_are_not_its_words():
+    reply = ("Hi Hannah,\n\nanswers inline.\n\n> On Tue, 8 Dec 2026, Hannah wrote:\n>\n"
+             "> Lab 1 (VGG16):\n> 1. What did you learn?\n\nThat preprocessing matters.\n\n"
+             "> 2. What was hard?\n\n> And please answer the lab 4 questions, I don't have them"
+             " yet.\n> Best,\n> Hannah\n")
+    document = plain_document("mail.txt", [reply])
+    headings = [line.text for line in document.lines if line.kind == "heading"]
+    assert headings == ["Lab 1 (VGG16):", "1. What did you learn?", "2. What was hard?"]
+    quoted = [line.text for line in document.lines if line.kind == "quote"]
+    assert quoted[0] == "> On Tue, 8 Dec 2026, Hannah wrote:" and "> Hannah" in quoted
+    assert all(line.kind != "prose" for line in document.lines if line.text.startswith(">"))

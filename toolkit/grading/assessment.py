@@ -40,6 +40,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
 from toolkit.grading.course_text import (
     Authorship,
@@ -215,6 +216,7 @@ def _matches(label: str, words: tuple[str, ...]) -> str | None:
 def _present(submission: Submission, folder: str, target: str) -> bool:
     if re.match(r"^(https?:|data:)", target):
         return True
+    target = unquote(target)  # "Lab%205%20report/Untitled.png", as Notion's export links it
     path = PurePosixPath(folder, target) if folder else PurePosixPath(target)
     parts: list[str] = []
     for part in path.parts:  # resolve "a/../b" without touching the disk

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from toolkit.grading.report_text import Document, ImageRef, parse_markdown
+from toolkit.grading.report_text import Document, ImageRef, parse_markdown, with_heading
 
 MAX_UNPACKED_BYTES = 100 * 2**20  # a real report with its pictures: a few MB
 
@@ -81,5 +81,8 @@ class MarkdownBlocks:
             caption = next((text for text in self.markdown[index:index + 3]
                             if text.strip() and not text.startswith("|")), "")  # no table row
             where = self.places[index] if index < len(self.places) else f"{self.path} (end)"
-            document.images.append(ImageRef(f"{alt} {caption}".strip(), f"{where} (picture)"))
+            earlier = set(self.places[:index])
+            above = [line for line in lines if line.where in earlier]
+            document.images.append(with_heading(
+                ImageRef(f"{alt} {caption}".strip(), f"{where} (picture)"), above))
         return document

@@ -9,7 +9,7 @@ Line kinds: ``heading``, ``prose`` (what the student wrote), ``table``, ``image`
 ``output`` (a notebook's saved output), ``prompt`` (a **TODO** line of the reflection draft),
 ``generated`` (a line the draft filled in from the record), ``preamble`` (prose before the
 first lab of a document covering several: context for every part, an answer for none),
-``blank``.
+``quote`` (plain text quoted from a message the student answers, "> ..."), ``blank``.
 
 Example:
     >>> doc = markdown_document("REFLECTION.md", "# Results\\nAccuracy was 91%.\\n")
@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import csv
 import re
 import textwrap
 from collections.abc import Callable, Iterable
@@ -541,10 +542,51 @@ def _quoted_question(rows: list[str], number: int) -> str | None:
     return question["question"].strip()
 
 
+# A picture's name that says nothing of what it shows: Notion's "Untitled 1.png", a pasted
+# "image.png", "Screenshot 2026-12-03 at 14.02.11.png", Word's "Picture 2".
+_GENERIC_IMAGE_WORDS = {"untitled", "image", "img", "screenshot", "screen", "shot", "picture",
+                        "pic", "photo", "figure", "fig", "pasted", "download", "unnamed", "at",
+                        "png", "jpg", "jpeg", "gif", "svg", "webp", "clipboard", "grafik",
+                        "bild", "capture", "scan", "file", "attachment"}
+
+
+def generic_image_label(label: str) -> bool:
+    """Does an image's alt text and file name (its folders aside) say nothing of what it
+    shows?"""
+    names = " ".join(token.rsplit("/", 1)[-1] for token in label.lower().split())
+    words = re.findall(r"[a-z]+", names)
+    return all(word in _GENERIC_IMAGE_WORDS or len(word) == 1 for word in words)
+
+
+def with_heading(image: ImageRef, lines: list[Line]) -> ImageRef:
+    """An image whose own name says nothing, labelled by the heading above it as well: a
+    reader takes the picture under "## Learning curves" for a learning curve."""
+    if not generic_image_label(image.label):
+        return image
+    heading = next((line.text for line in reversed(lines) if line.kind == "heading"), "")
+    return replace(image, label=f"{image.label} {heading}".strip())
+
+
+# A fenced block of data, not of code: its rows are a table ("```tsv", "```csv") or what a
+# program printed ("```text", "```output", "```console"), read as a notebook's output is.
+_DATA_FENCE = re.compile(r"^\s*(?:```|~~~)\s*(?P<language>csv|tsv|text|txt|plaintext|plain|"
+                         r"output|console|log|stdout)\s*$", re.I)
+
+
+def _data_row(raw: str, language: str) -> tuple[str, str]:
+    """``(text, kind)`` of a row of a data block: tab- or comma-separated rows as a table."""
+    cells = next(csv.reader([raw], delimiter="," if language == "csv" else "\t"), [])
+    if language in ("csv", "tsv") or (len(cells) >= 3 and "\t" in raw):
+        return "| " + " | ".join(" ".join(cell.split()).replace("|", "/")
+                                 for cell in cells) + " |", "table"
+    return raw, "output"
+
+
 def parse_markdown(text: str, where: Callable[[int], str], *,
                    generated: frozenset[str] = frozenset()) -> tuple[list[Line], list[ImageRef]]:
     """Lines and images of Markdown text; ``where(n)`` names line ``n`` (1-based)."""
     lines, images, in_code = [], [], False
+    data, data_rows = "", 0  # the language of the data block we are in, its rows so far
     rows = text.splitlines()
     front_matter = _front_matter_rows(rows)
     for number, raw in enumerate(rows, 1):
@@ -553,8 +595,17 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
             lines.append(Line(raw, place, "code"))
             continue
         if _FENCE.match(raw):
+            fence = _DATA_FENCE.match(raw) if not in_code else None
             in_code = not in_code
+            data, data_rows = (fence["language"].lower(), 0) if fence else ("", 0)
             lines.append(Line(raw, place, "code"))
+            continue
+        if in_code and data and raw.strip():
+            row, kind = _data_row(raw.strip(), data)
+            data_rows += 1
+            lines.append(Line(row, place, kind))
+            if kind == "table" and data_rows == 1:  # under its header, as Markdown has it
+                lines.append(Line("|" + "---|" * row.count(" | ") + "---|", place, "table"))
             continue
         if in_code:
             lines.append(Line(raw, place, "code"))
@@ -582,9 +633,10 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
         if lines[-1].kind == "prose" and "![" not in raw and "<img" not in raw.lower():
             images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
         for match in _images(raw, _MD_IMAGE, "!["):
-            images.append(ImageRef(f"{match['alt']} {match['target']}", place, match["target"]))
+            images.append(with_heading(ImageRef(f"{match['alt']} {match['target']}", place,
+                                                match["target"]), lines))
         for match in _images(raw, _HTML_IMAGE, "<img"):
-            images.append(ImageRef(match["target"], place, match["target"]))
+            images.append(with_heading(ImageRef(match["target"], place, match["target"]), lines))
     return answer_tables(lines), images + wrapped_captions(lines)
 
 
@@ -673,15 +725,40 @@ def _org_mode(pages: list[str]) -> bool:
                for page in pages for row in page.splitlines())
 
 
+# A line of plain text quoted from a message the student answers, as e-mail replies quote
+# ("> 3. Where could you use it?", ">> Lab 4 (bag of words):"): the sender's words.
+_QUOTED = re.compile(r"^\s{0,3}(?:>\s?)+")
+
+
+def _quoted_kind(inner: str, next_row: str) -> str:
+    """A quoted line's kind: the question a reply answers below it (the last line of its
+    quote, text not quoted after it) and a label over questions ("Lab 1 (VGG16):") are
+    headings of what the student wrote under them; any other quoted line is a quote."""
+    if not inner:
+        return "blank"
+    if inner.endswith("?") and not _QUOTED.match(next_row) and len(inner) <= 200:
+        return "heading"
+    if inner.endswith(":") and _looks_like_title(inner):
+        return "heading"
+    return "quote"
+
+
 def plain_document(path: str, pages: list[str], format: str = "text") -> Document:
     """Plain text or PDF text (one string per page): titles are guessed from their shape."""
     doc = Document(path, format)
     org = format == "text" and _org_mode(pages)
     for page_number, page in enumerate(pages, 1):
-        for number, raw in enumerate(psql_tables(page.splitlines()), 1):
+        rows = psql_tables(page.splitlines())
+        for number, raw in enumerate(rows, 1):
             place = (f"{path} page {page_number} line {number}" if format == "pdf"
                      else f"{path}:{number}")
             stripped = raw.strip()
+            if (quoted := _QUOTED.match(raw)) and not org:
+                inner = raw[quoted.end():].strip()
+                kind = _quoted_kind(inner, rows[number] if number < len(rows) else "")
+                doc.lines.append(Line(inner if kind == "heading" else raw, place, kind,
+                                      7 if kind == "heading" else 0))
+                continue
             if org and (heading := _ORG_HEADING.match(raw.rstrip())):
                 doc.lines.append(Line(heading["title"].strip(), place, "heading",
                                       len(heading["stars"])))

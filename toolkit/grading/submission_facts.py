@@ -173,7 +173,8 @@ def _prompts(document: Document) -> list[Line]:
 
 # Kinds of line that are the student's or neutral; any other kind is text the course wrote
 # (TODO prompts, the draft's filled-in facts, the course's sentences however they are marked).
-STUDENT_OR_NEUTRAL_KINDS = {"prose", "blank", "heading", "code", "output", "table", "image"}
+STUDENT_OR_NEUTRAL_KINDS = {"prose", "blank", "heading", "code", "output", "table", "image",
+                            "quote"}
 MIN_COURSE_LINES = 10  # a document this much the course's, with nothing added, is a draft
 
 
