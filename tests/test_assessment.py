@@ -1337,3 +1337,24 @@ def test_a_picture_named_untitled_is_labelled_by_its_heading_and_found_by_its_en
     assert doc.images[1].label == "confusion Lab%205%20report%208f3c/confusion.png"
     elsewhere = Submission("s", Path("s"), documents=[doc], files={"Untitled.png": 5})
     assert assess_requirement(curves, elsewhere).status == MISSING
+
+
+def test_notes_typed_one_statement_a_line_are_a_paragraph_each_and_wrapped_prose_is_not():
+    from toolkit.grading.assessment import _paragraphs
+
+    notes = ("lab 3 report - typed on my phone\n\n"
+             "ran the cnn lab on the course vm: python -m labs.lab03_cnn_mnist --epochs 8, the "
+             "strong arch\ntest acc 99.46% val 99.35%\n"
+             "also ran --arch reference: 99.19% test, keras.io says 0.9922 so basically same\n"
+             "train time ~12.5 min for the 8 ep\nhardest digit = 9\n"
+             "next time: full 15 ep on a gpu + maybe shift augmentation for the 4/9 ones\n")
+    paragraphs = _paragraphs(plain_document("r.txt", [notes]))
+    assert [len(p.lines) for p in paragraphs] == [1, 1, 1, 1, 1, 1, 1]
+    wrapped = ("My hypothesis is that the remaining errors are thin, slanted digits: the\n"
+               "network saw few of them in training, and the pooling layers blur the thin\n"
+               "strokes away. I tested it by drawing the errors and counting the slanted\n"
+               "ones among them, and found that most of the forty errors were slanted or\n"
+               "thin, which supports the idea.\n")
+    assert [len(p.lines) for p in _paragraphs(plain_document("r.txt", [wrapped]))] == [5]
+    # the same notes in Markdown are a paragraph the writer chose to keep together
+    assert len(_paragraphs(markdown_document("r.md", notes))) == 2

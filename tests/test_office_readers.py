@@ -121,6 +121,9 @@ def test_a_pptx_deck_reads_slide_by_slide_with_bullets_tables_pictures_and_notes
     assert ("Setup", 2) in titles and ("Errors", 2) in titles and ("Curves", 2) in titles
     texts = [line.text for line in document.lines]
     assert "  - batch size 128" in texts
+    # a text frame's bullets are one list, as they are one block on the slide
+    first = texts.index("  - batch size 128") - 1
+    assert document.lines[first].where == "deck.pptx slide 2" and texts[first] != ""
     assert "I ran it on my laptop's CPU." in texts
     assert count_samples(document.lines, TRUTH)[0] == 11
     assert any("training and validation loss" in image.label and "(picture)" in image.where

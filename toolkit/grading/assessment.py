@@ -594,8 +594,10 @@ def _paragraphs(document: Document, section: Section | None = None) -> list[Sect
                 found.append(Section(heading, current))  # "Roadblocks: ..." on the next line
                 current = []
             current.append(line)
+    notes = document.format == "text"
     return [part for paragraph in _questions_joined(found)
-            for part in _label_list_split(paragraph)]
+            for labelled in _label_list_split(paragraph)
+            for part in (_notes_split(labelled) if notes else [labelled])]
 
 
 def _questions_joined(paragraphs: list[Section]) -> list[Section]:
@@ -615,6 +617,25 @@ def _questions_joined(paragraphs: list[Section]) -> list[Section]:
         else:
             joined.append(paragraph)
     return joined
+
+
+NOTES_LINES = 5  # lines of a paragraph of notes, one statement a line
+
+
+def _notes_split(paragraph: Section) -> list[Section]:
+    """Notes typed one statement a line with no blank line between them (a phone's report:
+    "test acc 99.46%" / "keras.io says 0.9922 so basically same" / "next time: ...") are one
+    paragraph per line. Hard-wrapped prose is not: its lines, but the last, nearly fill the
+    width of the longest; here a third or more of them stop short of 60% of it."""
+    lines = paragraph.lines
+    if len(lines) < NOTES_LINES or any(line.kind != "prose" or LIST_ITEM.match(line.text)
+                                       for line in lines):
+        return [paragraph]
+    width = max(len(line.text.rstrip()) for line in lines)
+    short = sum(len(line.text.rstrip()) < 0.6 * width for line in lines[:-1])
+    if short * 3 < len(lines) - 1:
+        return [paragraph]
+    return [Section(paragraph.heading, [line]) for line in lines]
 
 
 def _label_list_split(paragraph: Section) -> list[Section]:

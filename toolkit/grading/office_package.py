@@ -53,10 +53,17 @@ class MarkdownBlocks:
         self.places: list[str] = []
         self.pictures: list[tuple[int, str]] = []  # (index into markdown, alt text)
 
-    def add(self, text: str, place: str) -> None:
-        """One block (a heading, paragraph or list item) and the blank line after it."""
-        self.markdown += [text, ""]
-        self.places += [place, place]
+    def add(self, text: str, place: str, *, apart: bool = True) -> None:
+        """One block (a heading, paragraph or list item) and, when ``apart``, the blank line
+        after it (without, the next block continues it: a slide's bullets are one list)."""
+        self.markdown += [text, ""] if apart else [text]
+        self.places += [place, place] if apart else [place]
+
+    def end_block(self, place: str) -> None:
+        """A blank line after blocks added without one."""
+        if self.markdown and self.markdown[-1]:
+            self.markdown.append("")
+            self.places.append(place)
 
     def add_table(self, rows: list[list[str]], place: str) -> None:
         """A table as Markdown, its first row the header; places name each row."""

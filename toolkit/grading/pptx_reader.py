@@ -61,9 +61,10 @@ def _slide(blocks: MarkdownBlocks, slide, place: str, title_level: int) -> None:
             bullets = shape.is_placeholder  # a layout's body: its paragraphs are bullets
             for paragraph in shape.text_frame.paragraphs:
                 text = " ".join(paragraph.text.split())
-                if text:
+                if text:  # a frame's bullets are one list, as they are one block on the slide
                     bullet = "  " * paragraph.level + "- " if bullets else ""
-                    blocks.add(bullet + text, place)
+                    blocks.add(bullet + text, place, apart=not bullets)
+            blocks.end_block(place)
     if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
         for paragraph in slide.notes_slide.notes_text_frame.paragraphs:
             text = " ".join(paragraph.text.split())
