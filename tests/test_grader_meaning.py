@@ -1243,6 +1243,14 @@ def test_a_reflection_organised_by_question_is_cut_into_its_labs(tmp_path):
     assert [g.lab for g in untitled_grades] == ["lab02_mlp_dropout", "lab05_glove_lstm"]
     assert all("answers each question for 2 labs" in " ".join(g.warnings)
                for g in untitled_grades)
+    # A paragraph before a section's first lab goes to the labs it names anywhere in it, or
+    # to every lab ("In both labs ..."): it was lost before.
+    both = CRITERION_FIRST + ("\n## Looking back\n\nIn both labs I ran everything with seed "
+                              "42 only, so I cannot say whether the 1.6-point spread between "
+                              "the runs means anything at all.\n")
+    both_grades = assess_labs(_report(tmp_path, both), REFLECTION)
+    assert all("seed 42 only" in " ".join(e for r in g.results for e in r.evidence)
+               for g in both_grades)
     # One heading with two labs' paragraphs is no layout by question.
     one = CRITERION_FIRST.split("## Challenges")[0].replace("labs 2 and 5", "notes")
     assert criterion_first(_report(tmp_path, one).documents[0],
@@ -1463,6 +1471,18 @@ def test_a_paragraph_retelling_the_lab_answers_no_reflection_criterion(tmp_path,
     assert points[0] == 0 and points[1] > 0
     assert points[2] == 0 and points[3] > 0
     assert points[4] == 0 and points[5] == 0  # the lab by its number; after a run-in label
+    # the run told step by step ("It loads ..., prints ..., builds ...", "The run does ...")
+    # with no word of the student in it is a description too; "It was" is no step of a run
+    steps = ("# Lab 5\n\n## Relevance\n\nIt loads the word vectors, prints the coverage, "
+             "builds the vocabulary, pads the sequences, trains the LSTM three times and writes "
+             "a table of the accuracies into the record, for reviews in shops and hotels.\n")
+    run_told = steps.replace("It loads", "The run does the text processing first, loads")
+    own = steps.replace("a table of the accuracies", "a table of the accuracies that I would "
+                        "reuse")
+    told = [next(r.points for r in assess_labs(_report(tmp_path, text, name), REFLECTION)[0]
+                 .results if r.criterion.id == "application")
+            for name, text in (("steps.md", steps), ("told.md", run_told), ("own.md", own))]
+    assert told[0] == 0 and told[1] == 0 and told[2] > 0
 
 
 @needs_encoder

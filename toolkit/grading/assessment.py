@@ -354,13 +354,18 @@ def _best_line(lines: list[Line], check: TextCheck) -> Line | None:
 # the lab does, not what the student learned, found hard, would apply or questions: readers
 # give it nothing, under any heading -- unless it says one of the rubric's cues ("This lab
 # showed me ...", "... I learned").
+_LAB_ACTIONS = (r"(?:builds|uses|compares|trains|loads|shows|has|contains|covers|introduces|"
+                r"asks|consists|starts|runs|fine-tunes|takes|computes|draws|plots|prints|"
+                r"measures|does|writes|makes|pads|tokeni[sz]es|downloads|saves)\b")
 _DESCRIBES_THE_LAB = re.compile(
-    r"^\W{0,4}(?:(?:(?:this|the)\s+(?:lab|notebook|assignment|exercise|script)|lab\s?\d{1,2})"
-    r"\s+(?:\w+ly\s+)?"
-    r"(?:builds|uses|compares|trains|loads|shows|has|contains|covers|introduces|asks|consists|"
-    r"starts|runs|fine-tunes|takes|computes|draws|plots|prints|measures)\b"
+    r"^\W{0,4}(?:(?:(?:this|the)\s+(?:lab|notebook|assignment|exercise|script|run|command|"
+    r"program|pipeline)|lab\s?\d{1,2})\s+(?:\w+ly\s+)?" + _LAB_ACTIONS +
     r"(?!\s+(?:me|us)\b))",
     re.I)
+# "It loads the word vectors, prints the coverage, builds the vocabulary ...": the run told
+# step by step, with no word of the student's own part in it.
+_IT_DOES = re.compile(r"^\W{0,4}(?:A[:.]\s+)?it\s+(?:\w+ly\s+)?" + _LAB_ACTIONS, re.I)
+LAB_STEPS = 3  # the run's actions named in such a paragraph
 
 
 _FIRST_PERSON = re.compile(r"\b(I|I'\w+|me|my|mine|myself|we|we'\w+|us|our|ours)\b", re.I)
@@ -374,8 +379,11 @@ def _describes_the_lab(text: str) -> bool:
         text = re.sub(r"^[\s*_:.?]+", "", text[text.find(label) + len(label):])
     if _DESCRIBES_THE_LAB.match(text):
         return True
-    return not _FIRST_PERSON.search(text) and any(
-        _DESCRIBES_THE_LAB.match(sentence) for sentence in SENTENCE_END.split(text)[1:])
+    if _FIRST_PERSON.search(text):
+        return False
+    if _IT_DOES.match(text) and len(re.findall(_LAB_ACTIONS, text, re.I)) >= LAB_STEPS:
+        return True
+    return any(_DESCRIBES_THE_LAB.match(sentence) for sentence in SENTENCE_END.split(text)[1:])
 
 
 def _lab_descriptions(lines: list[Line], cues: tuple[str, ...]) -> set[int]:

@@ -208,7 +208,8 @@ def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Do
     question ("## What I learned", "## Challenges"), under it a paragraph per lab opening with
     the lab it is about ("In lab 2 ...", "For the CNN lab, ...", "Lab 5: ..."). Each lab's
     part holds every heading with that lab's paragraphs (a paragraph naming no lab goes with
-    the one before it); ``None`` holds the lines before the first heading. Two headings or
+    the one before it; one before the section's first lab, with every lab it names anywhere,
+    else with every lab); ``None`` holds the lines before the first heading. Two headings or
     more must each open paragraphs about two labs or more; else ``{}``."""
     # First the layout, from the paragraphs whose text is near the lab they open with (or
     # too short for its meaning to say) ...
@@ -231,6 +232,10 @@ def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Do
                 current = lab
             if current is not None:
                 by_lab.setdefault(current, []).append(block.lines)
+            elif text:  # before the section's first lab: "In both labs I ran ..." is about
+                # every lab it names ("... I would start with the bag-of-words model"), or all
+                for lab in [lab for lab in names_in(text) if lab in labs] or labs:
+                    by_lab.setdefault(lab, []).append(block.lines)
         sections.append((start, by_lab))
     parts: dict[str | None, Document] = {None: Document(document.path, document.format,
                                                          lines[:starts[0]])}
