@@ -1358,3 +1358,27 @@ def test_notes_typed_one_statement_a_line_are_a_paragraph_each_and_wrapped_prose
     assert [len(p.lines) for p in _paragraphs(plain_document("r.txt", [wrapped]))] == [5]
     # the same notes in Markdown are a paragraph the writer chose to keep together
     assert len(_paragraphs(markdown_document("r.md", notes))) == 2
+
+
+def test_a_use_named_only_in_general_is_filler_and_supplies_no_keyword():
+    reflection = load_rubric(Path(__file__).parents[1] / "course" / "rubrics" /
+                             "reflection.toml")
+    specific = next(c for c in reflection.criteria
+                    if c.id == "application").requirements[1]
+    assert specific.text.filler  # the rubric lists what filler sounds like
+    general = markdown_document("r.md", (
+        "## Where I would use it\n\nImage classification can be used in many areas, for "
+        "example medicine or self-driving cars. Pretrained models save a lot of time because "
+        "you do not have to train them yourself.\n"))
+    assert _status(specific, general)[0] != MET
+    concrete = markdown_document("r.md", (
+        "## Where I would use it\n\nI could use transfer learning with a pretrained CNN to "
+        "classify photos of plant diseases for a farming app, where only a few hundred "
+        "labelled images exist.\n"))
+    assert _status(specific, concrete)[0] == MET
+    # the same concrete answer after a filler sentence keeps its keywords
+    both = markdown_document("r.md", concrete_text := (
+        "## Where I would use it\n\nCNNs are used everywhere today. I could use transfer "
+        "learning with a pretrained CNN to classify photos of plant diseases for a farming "
+        "app.\n"))
+    assert "used everywhere" in concrete_text and _status(specific, both)[0] == MET

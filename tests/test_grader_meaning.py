@@ -1471,6 +1471,9 @@ def test_a_paragraph_retelling_the_lab_answers_no_reflection_criterion(tmp_path,
     assert points[0] == 0 and points[1] > 0
     assert points[2] == 0 and points[3] > 0
     assert points[4] == 0 and points[5] == 0  # the lab by its number; after a run-in label
+    past = assess_labs(_report(tmp_path, described.replace("The lab uses", "The lab used")
+                               .replace("and scores", "and scored"), "past.md"), REFLECTION)[0]
+    assert next(r.points for r in past.results if r.criterion.id == "application") == 0
     # the run told step by step ("It loads ..., prints ..., builds ...", "The run does ...")
     # with no word of the student in it is a description too; "It was" is no step of a run
     steps = ("# Lab 5\n\n## Relevance\n\nIt loads the word vectors, prints the coverage, "

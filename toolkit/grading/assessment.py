@@ -356,7 +356,11 @@ def _best_line(lines: list[Line], check: TextCheck) -> Line | None:
 # showed me ...", "... I learned").
 _LAB_ACTIONS = (r"(?:builds|uses|compares|trains|loads|shows|has|contains|covers|introduces|"
                 r"asks|consists|starts|runs|fine-tunes|takes|computes|draws|plots|prints|"
-                r"measures|does|writes|makes|pads|tokeni[sz]es|downloads|saves)\b")
+                r"measures|does|writes|makes|pads|tokeni[sz]es|downloads|saves|"
+                # ... and told in the past: "The lab trained the MLP four times ..."
+                r"built|used|compared|trained|loaded|showed|had|contained|covered|introduced|"
+                r"asked|started|ran|fine-tuned|took|computed|drew|plotted|printed|measured|"
+                r"did|wrote|made|padded|tokeni[sz]ed|downloaded|saved)\b")
 _DESCRIBES_THE_LAB = re.compile(
     r"^\W{0,4}(?:(?:(?:this|the)\s+(?:lab|notebook|assignment|exercise|script|run|command|"
     r"program|pipeline)|lab\s?\d{1,2})\s+(?:\w+ly\s+)?" + _LAB_ACTIONS +
@@ -421,6 +425,8 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     # With a word count to reach, only the student's own words may supply the keywords.
     searchable = prose if check.min_words else [line for line in unit.lines
                                                 if line.kind in TEXT_KINDS]
+    if check.filler and searchable:  # "It can be used in many areas": no keyword of the answer
+        searchable = _without_filler(searchable, check.filler)
     # The student's measured numbers ("79.9% against 78.4%") are words of their answer too;
     # a run-in label ("**What I can do now:** ...") says what the answer is, it is none of it.
     words = count_words(prose) + sum(len(NUMBER.findall(line.text)) for line in prose) \
@@ -480,6 +486,17 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
         line.kind in TEXT_KINDS for line in unit.lines))
     return _UnitOutcome(not failures, bool(failures_judged) and not failures_objective
                         and has_content and on_topic, words, evidence, score, unit)
+
+
+def _without_filler(lines: list[Line], filler: tuple[str, ...]) -> list[Line]:
+    """The lines as one, without the sentences that match a ``filler`` pattern (sentences run
+    across wrapped lines, so they are cut from the joined text); unchanged when none does."""
+    sentences = SENTENCE_END.split(" ".join(line.text for line in lines))
+    kept = [sentence for sentence in sentences
+            if not any(re.search(pattern, sentence, re.I) for pattern in filler)]
+    if len(kept) == len(sentences):
+        return lines
+    return [replace(lines[0], text=" ".join(kept))]
 
 
 def _labelled_question(line: Line) -> bool:

@@ -149,6 +149,9 @@ class TextCheck:
     # A paragraph anywhere in the student's text matching one of these meets the check, whatever
     # else it answers (a citation inside the comparison: "The paper (Socher 2013) got 81.8%")
     anywhere: tuple[str, ...] = ()
+    # Sentences matching one of these are filler ("it can be used in many areas"): they
+    # supply none of the keywords
+    filler: tuple[str, ...] = ()
     # True: a score the syllabus lists as the lab's published one (its `reference`), named
     # next to a comparison ("99.2% ... 0.6 points lower"), counts as one keyword
     published_scores: bool = False
@@ -231,7 +234,8 @@ MAX_EXAMPLES, MAX_EXAMPLE_CHARS = 20, 1000
 _REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebook", "figures",
                      "annotations", "text", "full_run"}
 _TEXT_KEYS = {"headings", "keywords", "min_keywords", "min_words", "numbers", "table_rows",
-              "table_columns", "patterns", "published_scores", "elsewhere", "says", "anywhere"}
+              "table_columns", "patterns", "published_scores", "elsewhere", "says", "anywhere",
+              "filler"}
 
 
 def _check_keys(table, allowed: set[str], where: str) -> None:
@@ -332,10 +336,10 @@ def _text_check(table: dict, where: str) -> TextCheck:
         raise ValueError(f"{where}: text = {short_repr(table)}: expected a table, e.g. "
                          f"text = {{ keywords = [\"loss\"] }}")
     _check_keys(table, _TEXT_KEYS, f"{where} text")
-    lists = {key: (_patterns if key in ("patterns", "elsewhere", "anywhere") else _words)(
-        table[key], where, key)
-        for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere", "anywhere")
-        if key in table}
+    lists = {key: (_patterns if key in ("patterns", "elsewhere", "anywhere", "filler")
+                   else _words)(table[key], where, key)
+             for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere",
+                         "anywhere", "filler") if key in table}
     if "says" in table:
         lists["says_names"], lists["says"] = _named_patterns(table["says"], where)
     counts = {key: _count(table[key], where, key)
