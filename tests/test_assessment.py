@@ -1382,3 +1382,14 @@ def test_a_use_named_only_in_general_is_filler_and_supplies_no_keyword():
         "learning with a pretrained CNN to classify photos of plant diseases for a farming "
         "app.\n"))
     assert "used everywhere" in concrete_text and _status(specific, both)[0] == MET
+
+
+def test_the_bag_of_words_labs_classifiers_are_course_concepts():
+    reflection = load_rubric(Path(__file__).parents[1] / "course" / "rubrics" /
+                             "reflection.toml")
+    specific = next(c for c in reflection.criteria if c.id == "insights").requirements[1]
+    answer = markdown_document("r.md", (
+        "## What did the lab teach you?\n\nThat the simple models are surprisingly good, all "
+        "of them around 81% on the GLUE dev set with just logistic regression or naive Bayes, "
+        "and the SVM was no better.\n"))
+    assert _status(specific, answer)[0] == MET

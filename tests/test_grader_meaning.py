@@ -1510,3 +1510,19 @@ def test_a_joint_report_on_two_labs_is_graded_whole_for_each(tmp_path):
         points = {r.criterion.id: r.points for r in grade.results}
         assert points["references"] == 1 and points["metrics"] == 1
         assert "one report on" in " ".join(grade.warnings)
+
+
+@needs_encoder
+def test_a_question_left_empty_is_not_answered_by_the_next_questions_answer(tmp_path):
+    text = ("# Lab 4 reflection\n\n## What did the lab teach you?\n\nThat the simple models are "
+            "surprisingly good: all nine bag-of-words classifiers reached about 81% on the GLUE "
+            "dev set, and TF-IDF beat the binary features by only 0.4 points.\n\n"
+            "## What's next for you after this lab?\n\n"
+            "## Looking back, anything you'd change about your own choices?\n\n"
+            "I only ran the default GLUE configuration and one quick run. I should have run it "
+            "with --stop-words remove-keep-negations to see the negation effect myself, and "
+            "next I want to try character n-grams on German feedback forms.\n")
+    grade = assess_labs(_report(tmp_path, text, "reflection.md"), REFLECTION)[0]
+    growth = grade.result("growth")
+    assert growth.points == 0
+    assert "nothing written under" in " ".join(growth.evidence)

@@ -715,6 +715,11 @@ def _unit_text(unit: Section) -> str:
     return " ".join(line.text for line in unit.lines if line.kind in TEXT_KINDS)
 
 
+def _left_empty(unit: Section) -> bool:
+    """Is there nothing at all under the heading (no line, not even a TODO or a figure)?"""
+    return unit.heading is not None and all(line.kind == "blank" for line in unit.lines)
+
+
 def _declined(unit: Section) -> bool:
     """Does a section under the criterion's heading say only "N/A", "none" or "-"? (An empty
     one may head subsections that hold the answer; a **TODO** left in it is the draft's.)"""
@@ -927,6 +932,13 @@ def _text_evidence(check: TextCheck, submission: Submission,
     if passed:
         best = _best(passed)
         return MET, [best.evidence], best.unit
+    if context.cues and units and all(_left_empty(unit) for _, unit in units):
+        # A reflection's question with nothing under it ("> 4. What's next for you?" right
+        # above the next question): the student left it open; what another answer says is
+        # not read as this one
+        heading = units[0][1].heading
+        return MISSING, [f"{heading.where}: nothing written under "
+                         f"\"{shorten(heading.text, 60)}\""], None
     if units and all(_declined(unit) for _, unit in units):
         # "### Application" / "N/A": the student says there is no answer; none is looked for
         # in other paragraphs (what they learned is no application)
