@@ -528,7 +528,9 @@ _SOURCE = re.compile(r"https?://|www\.|\b[a-z][\w-]*\.(?:io|com|org|net|ai|dev)\
                      r"documentation|tutorial|repository|README|model card)\b")
 # A comparison says which way the scores differ.
 _COMPARING = re.compile(r"\b(lower|higher|below|above|behind|ahead|better|worse|than|gap|"
-                        r"differ\w*|short of|close to|match\w*|same as)\b", re.I)
+                        r"differ\w*|short of|close to|match\w*|same as|"
+                        r"(?:almost|nearly|about|roughly|basically|practically)(?: the)? same)\b",
+                        re.I)
 
 
 def _percent(value: str, sign: str) -> float:
@@ -715,9 +717,13 @@ def _unit_text(unit: Section) -> str:
     return " ".join(line.text for line in unit.lines if line.kind in TEXT_KINDS)
 
 
-def _left_empty(unit: Section) -> bool:
-    """Is there nothing at all under the heading (no line, not even a TODO or a figure)?"""
-    return unit.heading is not None and all(line.kind == "blank" for line in unit.lines)
+def _left_empty(document: Document, unit: Section) -> bool:
+    """Is there nothing at all under the heading (no line, not even a TODO or a figure), and
+    is it a question's heading, not the document's title (level 1, or its first line: a part
+    cut from a document covering several labs leaves the title with nothing under it)?"""
+    first = next((line for line in document.lines if line.kind != "blank"), None)
+    return unit.heading is not None and unit.heading.level != 1 and unit.heading is not first \
+        and all(line.kind == "blank" for line in unit.lines)
 
 
 def _declined(unit: Section) -> bool:
@@ -932,7 +938,7 @@ def _text_evidence(check: TextCheck, submission: Submission,
     if passed:
         best = _best(passed)
         return MET, [best.evidence], best.unit
-    if context.cues and units and all(_left_empty(unit) for _, unit in units):
+    if context.cues and units and all(_left_empty(doc, unit) for doc, unit in units):
         # A reflection's question with nothing under it ("> 4. What's next for you?" right
         # above the next question): the student left it open; what another answer says is
         # not read as this one
@@ -1048,7 +1054,47 @@ def _waived(conditions: tuple[Condition, ...], submission: Submission,
     if lab and not submission.runs and all(c.path == "lab" for c in conditions):
         if all(c.check({"lab": lab})[0] for c in conditions):
             return f"not required: the report is about {lab}"
+    if lab and all(c.path == "reference.difference" for c in conditions) and not any(
+            "difference" in (run.record.get("reference") or {}) for run in submission.runs
+            if isinstance(run.record.get("reference"), dict)):
+        # No record says how far the score is from the published one: the report's own
+        # sentence does ("the README gives 88.33% for an MLP, we have 88.5%")
+        found = _difference_in_text(submission, published_scores(lab))
+        if found and all(c.check({"reference": {"difference": found[0]}})[0]
+                         for c in conditions):
+            return (f"not required: the score is {abs(found[0]) * 100:.2f} points from the "
+                    f"published one -- \"{shorten(found[1], 120)}\"")
     return None
+
+
+def _difference_in_text(submission: Submission, published: tuple[float, ...]
+                        ) -> tuple[float, str] | None:
+    """``(difference as a fraction, the sentence)`` where a sentence of the student's names a
+    published score with its source next to a score of their own: the smallest difference
+    between a number that is no published score and the published one nearest it."""
+    if not published:
+        return None
+    best: tuple[float, str] | None = None
+    for document in submission.documents:
+        for paragraph in _paragraphs(document):
+            text = " ".join(line.text for line in paragraph.lines if line.kind in TEXT_KINDS)
+            for sentence in SENTENCE_END.split(" ".join(text.replace("`", "").split())):
+                if not _SOURCE.search(sentence):
+                    continue
+                values = [_percent(value, sign) for value, sign in _DECIMAL.findall(sentence)]
+                # the published score as the syllabus writes it, else as rounded ("99.2%")
+                exact = {i for i, v in enumerate(values)
+                         if any(abs(v - p) <= 0.005 for p in published)}
+                cited = exact or {i for i, v in enumerate(values)
+                                  if any(abs(v - p) <= 0.05 for p in published)}
+                for i, value in enumerate(values):
+                    others = [values[j] for j in cited if j != i]
+                    if i in exact or value < 1 or not others:
+                        continue
+                    gap = min((value - c for c in others), key=abs) / 100
+                    if best is None or abs(gap) < abs(best[0]):
+                        best = (gap, sentence)
+    return best
 
 
 def _run_sources_count(requirement: Requirement, submission: Submission,
