@@ -1410,6 +1410,11 @@ def test_a_score_within_half_a_point_of_the_published_one_needs_no_justification
         "Comparison: the Keras example mnist_mlp reports 98.40%, we have 96.1%, lower.\n"]))
     assert assess_requirement(justification, far, TextContext(), lab="lab02_mlp_dropout"
                               ).status != MET
+    # numbers side by side that nobody compares (a pasted log, a list) waive nothing
+    listed = _submission(plain_document("r.txt", [
+        "Notes from the Keras example page: 98.40%; my epoch 19 gave 98.38%.\n"]))
+    assert assess_requirement(justification, listed, TextContext(), lab="lab02_mlp_dropout"
+                              ).status != MET
     # a rounded citation next to the student's own score: keras.io's 0.9922 and 99.19%
     rounded = _submission(plain_document("r.txt", [
         "reference run: 99.19% test, keras.io says 0.9922 so basically same\n"]))

@@ -1069,18 +1069,19 @@ def _waived(conditions: tuple[Condition, ...], submission: Submission,
 
 def _difference_in_text(submission: Submission, published: tuple[float, ...]
                         ) -> tuple[float, str] | None:
-    """``(difference as a fraction, the sentence)`` where a sentence of the student's names a
-    published score with its source next to a score of their own: the smallest difference
-    between a number that is no published score and the published one nearest it."""
+    """``(difference as a fraction, the sentence)`` where a sentence of the student's prose
+    compares a published score, named with its source, with a score of their own: the
+    smallest difference between a number that is no published score and the published one
+    nearest it."""
     if not published:
         return None
     best: tuple[float, str] | None = None
     for document in submission.documents:
         for paragraph in _paragraphs(document):
-            text = " ".join(line.text for line in paragraph.lines if line.kind in TEXT_KINDS)
+            text = " ".join(line.text for line in paragraph.lines if line.kind in PROSE_KINDS)
             for sentence in SENTENCE_END.split(" ".join(text.replace("`", "").split())):
-                if not _SOURCE.search(sentence):
-                    continue
+                if not (_SOURCE.search(sentence) and _COMPARING.search(sentence)):
+                    continue  # a training log's numbers, a table's cells: no comparison
                 values = [_percent(value, sign) for value, sign in _DECIMAL.findall(sentence)]
                 # the published score as the syllabus writes it, else as rounded ("99.2%")
                 exact = {i for i, v in enumerate(values)
