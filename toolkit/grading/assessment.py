@@ -1054,48 +1054,7 @@ def _waived(conditions: tuple[Condition, ...], submission: Submission,
     if lab and not submission.runs and all(c.path == "lab" for c in conditions):
         if all(c.check({"lab": lab})[0] for c in conditions):
             return f"not required: the report is about {lab}"
-    if lab and all(c.path == "reference.difference" for c in conditions) and not any(
-            "difference" in (run.record.get("reference") or {}) for run in submission.runs
-            if isinstance(run.record.get("reference"), dict)):
-        # No record says how far the score is from the published one: the report's own
-        # sentence does ("the README gives 88.33% for an MLP, we have 88.5%")
-        found = _difference_in_text(submission, published_scores(lab))
-        if found and all(c.check({"reference": {"difference": found[0]}})[0]
-                         for c in conditions):
-            return (f"not required: the score is {abs(found[0]) * 100:.2f} points from the "
-                    f"published one -- \"{shorten(found[1], 120)}\"")
     return None
-
-
-def _difference_in_text(submission: Submission, published: tuple[float, ...]
-                        ) -> tuple[float, str] | None:
-    """``(difference as a fraction, the sentence)`` where a sentence of the student's prose
-    compares a published score, named with its source, with a score of their own: the
-    smallest difference between a number that is no published score and the published one
-    nearest it."""
-    if not published:
-        return None
-    best: tuple[float, str] | None = None
-    for document in submission.documents:
-        for paragraph in _paragraphs(document):
-            text = " ".join(line.text for line in paragraph.lines if line.kind in PROSE_KINDS)
-            for sentence in SENTENCE_END.split(" ".join(text.replace("`", "").split())):
-                if not (_SOURCE.search(sentence) and _COMPARING.search(sentence)):
-                    continue  # a training log's numbers, a table's cells: no comparison
-                values = [_percent(value, sign) for value, sign in _DECIMAL.findall(sentence)]
-                # the published score as the syllabus writes it, else as rounded ("99.2%")
-                exact = {i for i, v in enumerate(values)
-                         if any(abs(v - p) <= 0.005 for p in published)}
-                cited = exact or {i for i, v in enumerate(values)
-                                  if any(abs(v - p) <= 0.05 for p in published)}
-                for i, value in enumerate(values):
-                    others = [values[j] for j in cited if j != i]
-                    if i in exact or value < 1 or not others:
-                        continue
-                    gap = min((value - c for c in others), key=abs) / 100
-                    if best is None or abs(gap) < abs(best[0]):
-                        best = (gap, sentence)
-    return best
 
 
 def _run_sources_count(requirement: Requirement, submission: Submission,
