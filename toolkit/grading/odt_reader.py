@@ -71,35 +71,24 @@ class _Styles:
                 self.own[_attribute(style, STYLE, "name")] = (
                     bold, size, _attribute(style, STYLE, "parent-style-name"))
 
-    def bold(self, name: str) -> bool:
-        for _ in range(8):  # a chain of parents, never a loop
-            if name not in self.own:
-                return False
-            bold, _size, parent = self.own[name]
-            if bold is not None:
-                return bold
-            name = parent
-        return False
-
-    def size(self, name: str) -> float:
+    def _chain(self, name: str):
+        """The style's own properties, then its parent's, and so on (never a loop)."""
         for _ in range(8):
             if name not in self.own:
-                return 0.0
-            _bold, size, parent = self.own[name]
-            if size:
-                return size
-            name = parent
-        return 0.0
+                return
+            yield name, *self.own[name][:2]
+            name = self.own[name][2]
+
+    def bold(self, name: str) -> bool:
+        return next((bold for _, bold, _ in self._chain(name) if bold is not None), False)
+
+    def size(self, name: str) -> float:
+        return next((size for _, _, size in self._chain(name) if size), 0.0)
 
     def named(self, name: str, *wanted: str) -> bool:
         """Is the style, or one of its parents, one of ``wanted`` ("Title", "Heading_20_1")?"""
-        for _ in range(8):
-            if name in wanted:
-                return True
-            if name not in self.own:
-                return False
-            name = self.own[name][2]
-        return False
+        return name in wanted or any(parent in wanted for parent in (
+            self.own[own][2] for own, _, _ in self._chain(name)))
 
 
 def _points(size: str) -> float:
