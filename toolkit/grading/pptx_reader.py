@@ -46,6 +46,8 @@ def _alt_text(shape) -> str:
 
 
 def _slide(blocks: MarkdownBlocks, slide, place: str, title_level: int) -> None:
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
     title = slide.shapes.title
     if title is not None and title.has_text_frame and title.text_frame.text.strip():
         blocks.add("#" * title_level + " " + " ".join(title.text_frame.text.split()), place)
@@ -55,7 +57,7 @@ def _slide(blocks: MarkdownBlocks, slide, place: str, title_level: int) -> None:
         if getattr(shape, "has_table", False) and shape.has_table:
             blocks.add_table([[cell.text for cell in row.cells] for row in shape.table.rows],
                              f"{place} table")
-        elif shape.shape_type is not None and "PICTURE" in str(shape.shape_type):
+        elif shape.shape_type == MSO_SHAPE_TYPE.PICTURE:
             blocks.add_picture(_alt_text(shape))
         elif shape.has_text_frame:
             bullets = shape.is_placeholder  # a layout's body: its paragraphs are bullets
