@@ -19,18 +19,18 @@ from __future__ import annotations
 import io
 import re
 
-from toolkit.grading.html_reader import TITLE_POINTS
 from toolkit.grading.office_package import (
+    MAX_TITLE_CHARS,
     MAX_UNPACKED_BYTES,
     MarkdownBlocks,
     OfficeFileError,
     check_package,
+    hand_made_title,
 )
 from toolkit.grading.report_text import Document
 
 __all__ = ["MAX_UNPACKED_BYTES", "DocxError", "docx_document"]
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.I)
-MAX_TITLE_CHARS = 120  # a bold paragraph longer than this is an emphasised sentence
 _CAPTION = re.compile(r"^(figure|fig\.|table)\s*\d", re.I)  # a caption in bold is no title
 
 
@@ -52,11 +52,8 @@ def _paragraph_markdown(paragraph) -> str:
         return "- " + text
     if _all_bold(paragraph) and len(text) <= MAX_TITLE_CHARS and "**" not in text \
             and "caption" not in style.lower() and not _CAPTION.match(text):
-        # A title made by hand: bold, often bigger ("4. Growth and next steps" at 13 pt).
-        # A bigger one is a heading; a plain-size one is read as a bold line of Markdown.
-        size = max((run.font.size.pt for run in paragraph.runs if run.font.size), default=0)
-        level = next((n for n, least in TITLE_POINTS.items() if size >= least), 0)
-        return "#" * level + " " + text if level else f"**{text}**"
+        return hand_made_title(text, max((run.font.size.pt for run in paragraph.runs
+                                          if run.font.size), default=0))
     return text
 
 

@@ -20,8 +20,13 @@ from __future__ import annotations
 import io
 import re
 
-from toolkit.grading.html_reader import TITLE_POINTS
-from toolkit.grading.office_package import MarkdownBlocks, OfficeFileError, check_package
+from toolkit.grading.office_package import (
+    MAX_TITLE_CHARS,
+    MarkdownBlocks,
+    OfficeFileError,
+    check_package,
+    hand_made_title,
+)
 from toolkit.grading.report_text import Document
 
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -31,7 +36,6 @@ OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
-MAX_TITLE_CHARS = 120  # a bold paragraph longer than this is an emphasised sentence
 _CAPTION = re.compile(r"^(figure|fig\.|table|abbildung)\s*\d", re.I)
 # Parts of the text that are not the student's prose: a reviewer's comments, the deleted text
 # of tracked changes, the numbering's bookkeeping, a footnote's citation mark.
@@ -166,10 +170,7 @@ class _Reader:
         visible = [(piece, bold) for piece, bold in runs if piece.strip()]
         if visible and all(bold for _, bold in visible) and len(text) <= MAX_TITLE_CHARS \
                 and not _CAPTION.match(text):
-            # A title made by hand: bigger is a heading, plain size a bold line.
-            size = self.styles.size(style)
-            level = next((n for n, least in TITLE_POINTS.items() if size >= least), 0)
-            return "#" * level + " " + text if level else f"**{text}**"
+            return hand_made_title(text, self.styles.size(style))
         return " ".join(_with_bold(runs).split())
 
     def footnotes(self, node) -> list[str]:

@@ -18,9 +18,11 @@ from __future__ import annotations
 import io
 import zipfile
 
+from toolkit.grading.html_reader import TITLE_POINTS
 from toolkit.grading.report_text import Document, ImageRef, parse_markdown, with_heading
 
 MAX_UNPACKED_BYTES = 100 * 2**20  # a real report with its pictures: a few MB
+MAX_TITLE_CHARS = 120  # a bold paragraph longer than this is an emphasised sentence
 
 
 class OfficeFileError(ValueError):
@@ -37,6 +39,14 @@ def check_package(data: bytes, kind: str, error: type[OfficeFileError] = OfficeF
         raise error(f"not a {kind} file ({problem})") from None
     if unpacked > MAX_UNPACKED_BYTES:
         raise error(f"unpacks to {unpacked:,} bytes (over {MAX_UNPACKED_BYTES:,})")
+
+
+def hand_made_title(text: str, size: float) -> str:
+    """A paragraph set all in bold, a title made by hand ("4. Growth and next steps" at
+    13 pt): a heading when its font is bigger (``size`` in points), else a bold line of
+    Markdown."""
+    level = next((n for n, least in TITLE_POINTS.items() if size >= least), 0)
+    return "#" * level + " " + text if level else f"**{text}**"
 
 
 def cell_text(text: str) -> str:
