@@ -39,7 +39,7 @@ _RULE = re.compile(r"\\(?:toprule|midrule|bottomrule|hline|cline\{[^}]*\}|cmidru
 # Layout commands that carry no words of the student's.
 _LAYOUT = re.compile(r"^\\(?:centering|raggedright|raggedleft|small|footnotesize|scriptsize|"
                      r"large|Large|normalsize|maketitle|tableofcontents|newpage|clearpage|"
-                     r"noindent|medskip|bigskip|smallskip|vspace\*?\{[^}]*\}|hfill|"
+                     r"noindent|medskip|bigskip|smallskip|titlepage|pause|column\{[^}]*\}|vspace\*?\{[^}]*\}|hfill|"
                      r"label\{[^}]*\}|bibliographystyle\{[^}]*\}|graphicspath\{.*\}|"
                      r"setlength\{[^}]*\}\{[^}]*\}|appendix)\s*$")
 _VERBATIM = {"verbatim", "verbatim*", "lstlisting", "minted", "Verbatim", "comment"}
@@ -47,6 +47,11 @@ _TABULAR = {"tabular", "tabular*", "tabularx", "longtable", "tabulary", "array"}
 _LISTS = {"itemize", "enumerate", "description"}
 _FLOATS = {"figure": "Figure", "figure*": "Figure", "table": "Table", "table*": "Table",
            "wrapfigure": "Figure"}
+# Beamer slides (a deck handed in as LaTeX source): a frame's title is a heading, a block's
+# title a bold line.
+_SLIDE_TITLED = {"frame", "block", "alertblock", "exampleblock"}
+_FRAME_TITLE = re.compile(r"^\\(?P<kind>frametitle|framesubtitle)\s*(?:<[^>]*>)?\s*\{")
+_OVERLAY = re.compile(r"^\s*(?:<[^>]*>)?\s*(?:\[[^\]]*\])?\s*(?:<[^>]*>)?\s*\{")
 MAX_JOINED_LINES = 40  # an argument left open this long is a typo, not a long caption
 
 
@@ -61,6 +66,13 @@ def _braced(text: str, start: int) -> tuple[str, int]:
         depth += {"{": 1, "}": -1}.get(char, 0)
         index += 1
     return text[start:index - 1 if depth == 0 else index], index
+
+
+def _slide_title(rest: str) -> str:
+    """The title after ``\\begin{frame}`` or ``\\begin{block}``: its first brace group after
+    the overlay and options (``<2->[fragile]{Results}``), if any."""
+    opening = _OVERLAY.match(rest)
+    return inline_text(_braced(rest, opening.end())[0]) if opening else ""
 
 
 def _open_braces(text: str) -> int:
@@ -229,14 +241,31 @@ def latex_markdown(source: str) -> list[tuple[str, int]]:
                 out.add("## References", number)
                 out.blank(number)
                 continue
+            if name in _SLIDE_TITLED:  # a beamer frame or block: its title heads its words
+                title = _slide_title(stripped[begin.end():])
+                out.blank(number)
+                if title:
+                    out.add(("### " if name == "frame" else "**") + title
+                            + ("" if name == "frame" else "**"), number)
+                    out.blank(number)
+                continue
             if name in _LISTS or name in {"center", "flushleft", "flushright", "minipage",
-                                          "quote", "quotation"}:
+                                          "quote", "quotation", "columns", "column"}:
                 out.blank(number)
                 continue
         end = _END.match(stripped)
         if end:
             if end["name"] in _FLOATS and floats:
                 floats.pop()
+            out.blank(number)
+            continue
+        frame_title = _FRAME_TITLE.match(stripped)
+        if frame_title:
+            words, _ = _braced(stripped, frame_title.end())
+            out.blank(number)
+            out.add(("### " if frame_title["kind"] == "frametitle" else "**")
+                    + inline_text(words) + ("" if frame_title["kind"] == "frametitle" else "**"),
+                    number)
             out.blank(number)
             continue
         heading = _HEADING.match(stripped)

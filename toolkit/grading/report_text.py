@@ -52,6 +52,13 @@ MAX_LABEL_ITEM_WORDS = 8
 MAX_HEADING_CHARS = 500
 MAX_IMAGES_PER_LINE = 200
 _FENCE = re.compile(r"^\s*(```|~~~)")
+# Pandoc's and Quarto's fenced divs ("::: {.callout-tip title=\"What I learned\"}" ... ":::"):
+# the fence is layout; a title given in it heads what the div holds.
+_DIV_FENCE = re.compile(r"^\s*:{3,}\s*(?:\{(?P<attributes>[^{}\n]{0,300})\}|[\w-]{1,40})?\s*:*\s*$")
+_DIV_TITLE = re.compile(r"\btitle\s*=\s*[\"'](?P<title>[^\"']{1,120})[\"']")
+# Pandoc's attributes after a heading's words ("## Results {#sec-results .unnumbered}")
+_HEADING_ATTRIBUTES = re.compile(r"\s*\{[#.][^{}]{0,200}\}\s*$")
+_FRONT_MATTER_TITLE = re.compile(r"^title\s*:\s*[\"']?(?P<title>[^\"'\n]{1,200}?)[\"']?\s*$")
 # A title underlined on the next line ("Results" over "-------", "Ideas" over "====="):
 # Markdown's setext headings, common in plain-text reports.
 _UNDERLINE = re.compile(r"^\s{0,3}(?:={3,}|-{3,})\s*$")
@@ -591,8 +598,10 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
     front_matter = _front_matter_rows(rows)
     for number, raw in enumerate(rows, 1):
         place = where(number)
-        if number <= front_matter:  # a blog's metadata, no paragraph or heading of its text
-            lines.append(Line(raw, place, "code"))
+        if number <= front_matter:  # a blog's or Quarto's metadata: only its title is read
+            title = _FRONT_MATTER_TITLE.match(raw)
+            lines.append(Line(title["title"], place, "heading", 1) if title
+                         else Line(raw, place, "code"))
             continue
         if _FENCE.match(raw):
             fence = _DATA_FENCE.match(raw) if not in_code else None
@@ -614,10 +623,16 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
             lines.append(Line("", place, "blank"))
             continue
         short = len(raw) <= MAX_HEADING_CHARS
+        if short and (div := _DIV_FENCE.match(raw)):
+            title = _DIV_TITLE.search(div["attributes"] or "")
+            lines.append(Line(title["title"], place, "heading", 7) if title
+                         else Line("", place, "blank"))
+            continue
         heading = _HEADING.match(raw) if short else None
         bold = (_BOLD_LINE.match(raw) or _labelled_list(raw, rows[number:])) if short else None
         if heading:
             title = heading.group(2).rstrip().rstrip("#").rstrip()  # "## Results ##"
+            title = _HEADING_ATTRIBUTES.sub("", title) or title
             lines.append(Line(title, place, "heading", len(heading.group(1))))
         # A bold line of ten words at most is a title; a question set in bold on its own line
         # ("**2. What was hard, and what did I do about it?**") heads its answer, however long.

@@ -31,7 +31,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from toolkit.error_analysis import read_annotations_text
+from toolkit.error_analysis import ANNOTATION_COLUMNS, read_annotations_text
 from toolkit.grading.notebook_check import NotebookCheck, check_notebook, read_notebook
 from toolkit.grading.report_text import (
     Document,
@@ -51,18 +51,22 @@ MAX_PDF_PAGES = 100
 MAX_PDF_PAGE_CONTENT = 2 * 2**20   # bytes of one page's drawing commands; a real page: < 200 KB
 MAX_PDF_SECONDS = 15.0             # text extraction of one PDF
 MAX_DEPTH = 32                     # folder levels read inside a submission
-TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst"}
+# Quarto and R Markdown documents are Markdown with code chunks and fenced divs.
+TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".qmd", ".rmd"}
+# Emacs Org mode and AsciiDoc: plain-text markup, turned into Markdown line by line.
+MARKUP_SUFFIXES = {".org", ".adoc", ".asciidoc"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 WORD_SUFFIXES = {".docx"}
 # Word processors' and slide decks' other files: LibreOffice's, PowerPoint's, Rich Text.
 OFFICE_SUFFIXES = {".odt", ".pptx", ".rtf"}
 HTML_SUFFIXES = {".html", ".htm"}
 LATEX_SUFFIXES = {".tex"}  # an Overleaf project's source, read as text (never compiled)
-READ_SUFFIXES = TEXT_SUFFIXES | WORD_SUFFIXES | OFFICE_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | {
+READ_SUFFIXES = TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES | OFFICE_SUFFIXES | HTML_SUFFIXES \
+    | LATEX_SUFFIXES | {
     ".ipynb", ".pdf", ".json", ".csv"}
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
-SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | TEXT_SUFFIXES | WORD_SUFFIXES | HTML_SUFFIXES \
-    | LATEX_SUFFIXES | OFFICE_SUFFIXES
+SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES \
+    | HTML_SUFFIXES | LATEX_SUFFIXES | OFFICE_SUFFIXES
 DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
 DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
 # ... and the dated one written when REFLECTION.new.md holds edits too (toolkit.reflection)
@@ -456,13 +460,16 @@ def _load_runs(contents: dict[str, bytes], submission: Submission) -> None:
 def _parse(contents: dict[str, bytes], submission: Submission) -> None:
     _load_runs(contents, submission)
     runs_by_folder = {run.path: run for run in submission.runs}
+    lab_tables: set[str] = set()  # the lab's errors.csv files, read for their annotations
     for path, data in sorted(contents.items()):
         pure = PurePosixPath(path)
         suffix = pure.suffix.lower()
         folder = _folder(path)
         if pure.name in DRAFT_NAMES or _DATED_DRAFT.fullmatch(pure.name):
             submission.ignored.append(f"{path} (a draft the student did not edit)")
-        elif suffix == ".csv" and pure.name.startswith("errors"):
+        elif suffix == ".csv" and pure.name.startswith("errors") \
+                and _lab_errors_table(data[:2000].decode("utf-8", errors="replace")):
+            lab_tables.add(path)
             text = decode_text(path, data, submission)
             if text is not None:
                 try:
@@ -475,7 +482,7 @@ def _parse(contents: dict[str, bytes], submission: Submission) -> None:
                     runs_by_folder[folder].annotations = annotations
     for path, data in sorted(contents.items()):
         name = PurePosixPath(path).name
-        if name in DRAFT_NAMES or _DATED_DRAFT.fullmatch(name):
+        if name in DRAFT_NAMES or _DATED_DRAFT.fullmatch(name) or path in lab_tables:
             continue
         try:  # one malformed file never discards what the other files gave
             _parse_file(path, data, submission, runs_by_folder)
@@ -512,12 +519,21 @@ def _parse_file(path: str, data: bytes, submission: Submission,
         _read_word_or_html(path, data, submission)
     elif suffix in OFFICE_SUFFIXES:
         _read_office(path, data, submission)
-    elif suffix == ".csv" and folder not in runs_by_folder and not pure.name.startswith("errors"):
+    elif suffix == ".csv" and folder not in runs_by_folder:
         # A table the student made and handed in ("misclassified.csv" beside the README): a
-        # document titled by its file name. A run folder's CSVs are the lab's, not theirs.
+        # document titled by its file name. A run folder's CSVs are the lab's, not theirs, and
+        # an errors.csv with the lab's annotation columns was read for its annotations.
         text = decode_text(path, data, submission)
         if text is not None:
             submission.documents.append(csv_document(path, text))
+    elif suffix in MARKUP_SUFFIXES:
+        from toolkit.grading.asciidoc_reader import asciidoc_document
+        from toolkit.grading.org_reader import org_document
+
+        text = decode_text(path, data, submission)
+        if text is not None:
+            read = org_document if suffix == ".org" else asciidoc_document
+            submission.documents.append(read(path, text))
     elif suffix in LATEX_SUFFIXES:
         from toolkit.grading.latex_reader import latex_document
 
@@ -537,6 +553,12 @@ def _parse_file(path: str, data: bytes, submission: Submission,
             return
         submission.documents.append(notebook_document(path, notebook))
         submission.notebooks.append(check_notebook(notebook, path=path))
+
+
+def _lab_errors_table(text: str) -> bool:
+    """Is this CSV the lab's ``errors.csv`` (its header names the annotation columns)?"""
+    header = next(csv.reader(io.StringIO(text[:2000])), [])
+    return any(cell.strip().lower() in ANNOTATION_COLUMNS for cell in header)
 
 
 MAX_CSV_ROWS = 200  # rows of a student's CSV read as a table (a sample list is far shorter)

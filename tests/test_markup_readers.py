@@ -1,0 +1,239 @@
+"""The grader's readers of plain-text markup: Org mode, AsciiDoc, Quarto / R Markdown, beamer
+slides, and a student's own errors.csv (issue 22)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.grading.asciidoc_reader import asciidoc_document
+from toolkit.grading.latex_reader import latex_document
+from toolkit.grading.org_reader import org_document
+from toolkit.grading.report_text import markdown_document
+from toolkit.grading.sample_lists import count_samples
+from toolkit.grading.submissions import read_submission
+
+TRUTH = ("true", "predicted")
+
+ORG_REPORT = """#+TITLE: Lab 3: CNN on MNIST
+#+AUTHOR: Sam
+#+OPTIONS: toc:nil
+
+* DONE [#A] Results [2/3]                                         :lab3:final:
+  :PROPERTIES:
+  :CUSTOM_ID: results
+  :END:
+  SCHEDULED: <2026-10-14 Tue>
+The CNN reached *99.1%* test accuracy, see /the curves/ and =record.json=.
+
+#+CAPTION: Training and validation loss per epoch.
+#+NAME: fig:curves
+[[file:figs/curves.png]]
+
+#+CAPTION: Misclassified digits.
+| image   | true | predicted |
+|---------+------+-----------|
+""" + "".join(f"| test {i}  | 4    | 9         |\n" for i in range(10)) + """
+#+BEGIN_SRC python :results output
+print(model.evaluate(x_test, y_test))
+#+END_SRC
+
+#+RESULTS:
+: [0.031, 0.991]
+
+** Ideas
+- More epochs :: the curves still fall at epoch 12.
+- [X] tried a/b/c paths and 2*3*4
+#+BEGIN_QUOTE
+The Keras example reports 99.2%.
+#+END_QUOTE
+See [[https://keras.io/examples/vision/mnist_convnet/][the Keras example]].
+# a comment the reader never sees: 12.3%
+"""
+
+
+def test_an_org_file_reads_like_markdown():
+    document = org_document("report.org", ORG_REPORT)
+    text = [line.text for line in document.lines]
+    assert [s.title for s in document.sections()] == ["Lab 3: CNN on MNIST", "Results", "Ideas"]
+    assert "The CNN reached **99.1%** test accuracy, see *the curves* and `record.json`." in text
+    assert "Figure 1: Training and validation loss per epoch." in text
+    assert "Table 1: Misclassified digits." in text
+    assert count_samples(document.lines, TRUTH)[0] == 10
+    assert {image.target for image in document.images} >= {"figs/curves.png"}
+    assert ("output", "[0.031, 0.991]") in [(line.kind, line.text) for line in document.lines]
+    assert "- **More epochs:** the curves still fall at epoch 12." in text
+    assert "- [x] tried a/b/c paths and 2*3*4" in text  # no emphasis inside words
+    assert "> The Keras example reports 99.2%." in text
+    assert "See [the Keras example](https://keras.io/examples/vision/mnist_convnet/)." in text
+    assert not any("CUSTOM_ID" in t or "SCHEDULED" in t or "12.3" in t or "AUTHOR" in t
+                   for t in text)
+    assert document.lines[-1].where.startswith("report.org:")
+
+
+ADOC_REPORT = """= Lab 4: bag of words
+Sam Student <sam@example.org>
+:toc:
+:imagesdir: figs
+
+// a comment the reader never sees: 12.3%
+== Results
+
+The model reached *87.5%* test accuracy (_validation_ 86.9%), see <<curves,the curves>>.
+NOTE: I kept the default seed.
+
+.Training and validation accuracy per epoch.
+[[curves]]
+image::curves.png[Learning curves, width=600]
+
+.Misclassified reviews.
+[cols="1,3,1,1", options="header"]
+|===
+|# |review |true |predicted
+""" + "".join(f"|{i}\n|a review I read, number {i}\n|positive\n|negative\n" for i in range(10)) \
+    + """|===
+
+[source,python]
+----
+model.fit(x_train, y_train)
+----
+
+....
+Epoch 1/5 - loss 0.41
+....
+
+____
+The paper reports 88.1%.
+____
+
+Insights:: I learned that *bigrams* help.
+Challenges::
+The vocabulary was too big at first.
+
+* first idea
+** a nested idea
+. an ordered idea
+See link:https://keras.io/examples[the Keras example] and https://scikit-learn.org[sklearn].
+"""
+
+
+def test_an_asciidoc_file_reads_like_markdown():
+    document = asciidoc_document("report.adoc", ADOC_REPORT)
+    text = [line.text for line in document.lines]
+    assert [s.title for s in document.sections()][:2] == ["Lab 4: bag of words", "Results"]
+    assert "The model reached **87.5%** test accuracy (*validation* 86.9%), see the curves." \
+        in text
+    assert "**Note:** I kept the default seed." in text
+    assert "Figure 1: Training and validation accuracy per epoch." in text
+    assert "Table 1: Misclassified reviews." in text
+    assert {image.target for image in document.images} >= {"figs/curves.png"}
+    # each row's cells on lines of their own, grouped by the [cols] attribute
+    assert count_samples(document.lines, TRUTH)[0] == 10
+    assert "| 3 | a review I read, number 3 | positive | negative |" in text
+    assert ("output", "Epoch 1/5 - loss 0.41") in [(line.kind, line.text)
+                                                    for line in document.lines]
+    assert "> The paper reports 88.1%." in text
+    assert "- **Insights:** I learned that **bigrams** help." in text
+    assert "See [the Keras example](https://keras.io/examples) and " \
+           "[sklearn](https://scikit-learn.org)." in text
+    assert not any("sam@example.org" in t or "12.3" in t or ":toc:" in t for t in text)
+    assert document.lines[-1].where.startswith("report.adoc:")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("*/=~+-:|[]#.,_\\ abcTODOEN\n")), max_size=300))
+def test_any_org_or_asciidoc_is_read_without_raising(text):
+    for document in (org_document("r.org", text), asciidoc_document("r.adoc", text)):
+        assert all(isinstance(line.text, str) for line in document.lines)
+
+
+QUARTO_REFLECTION = """---
+title: "Reflection on lab 2"
+format: html
+---
+
+::: {.callout-tip title="What I learned"}
+Dropout 0.2 closed the gap between training and validation loss.
+:::
+
+## Challenges {#sec-challenges}
+
+::: callout-note
+The first run with rate 0.1 diverged.
+:::
+
+```{python}
+#| label: fig-curves
+model.fit(x, y)
+```
+"""
+
+
+def test_a_quarto_document_keeps_its_title_callout_titles_and_headings():
+    document = markdown_document("reflection.qmd", QUARTO_REFLECTION)
+    assert [s.title for s in document.sections()] == [
+        "Reflection on lab 2", "What I learned", "Challenges"]
+    prose = [line.text for line in document.lines if line.kind == "prose"]
+    assert prose == ["Dropout 0.2 closed the gap between training and validation loss.",
+                     "The first run with rate 0.1 diverged."]
+    assert not any(":::" in line.text or "format:" in line.text
+                   for line in document.lines if line.kind != "code")
+
+
+def test_markup_files_are_submissions_of_their_own(tmp_path):
+    for name, text in (("report.org", ORG_REPORT), ("report.adoc", ADOC_REPORT),
+                       ("reflection.qmd", QUARTO_REFLECTION), ("reflection.Rmd",
+                                                                QUARTO_REFLECTION)):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        submission = read_submission("s01", path)
+        assert not submission.warnings and len(submission.documents) == 1, name
+        assert submission.documents[0].sections(), name
+
+
+BEAMER_DECK = r"""\documentclass{beamer}
+\title{Lab 6: BERT on SST-2}
+\begin{document}
+\frame{\titlepage}
+\section{Results}
+\begin{frame}[fragile]{Test accuracy}
+\begin{itemize}
+\item Test accuracy 91.2\% \pause
+\end{itemize}
+\end{frame}
+\begin{frame}
+\frametitle{Errors}
+\begin{columns}
+\column{0.5\textwidth}
+\begin{block}{Hypothesis}
+Negation confuses the model.
+\end{block}
+\end{columns}
+\end{frame}
+\end{document}
+"""
+
+
+def test_a_beamer_deck_heads_each_frame_by_its_title():
+    document = latex_document("deck.tex", BEAMER_DECK)
+    assert [s.title for s in document.sections()] == [
+        "Lab 6: BERT on SST-2", "Results", "Test accuracy", "Errors", "Hypothesis"]
+    text = [line.text for line in document.lines]
+    assert "- Test accuracy 91.2%" in text and "Negation confuses the model." in text
+    assert not any("titlepage" in t or "column" in t for t in text)
+
+
+def test_an_errors_csv_of_the_students_own_is_a_table_and_the_labs_is_annotations(tmp_path):
+    folder = tmp_path / "s01"
+    folder.mkdir()
+    (folder / "report.md").write_text("# Lab 4\n\nMy misclassified reviews are in errors.csv.\n")
+    rows = "".join(f'{i},"a review, number {i}",positive,negative\n' for i in range(11))
+    (folder / "errors.csv").write_text("id,review,true,predicted\n" + rows)
+    (folder / "errors_lab.csv").write_text("index,true,predicted,error_type,fix_idea\n"
+                                           "1,positive,negative,sarcasm,more data\n")
+    submission = read_submission("s01", folder)
+    tables = [doc for doc in submission.documents if doc.path.endswith(".csv")]
+    assert [doc.path for doc in tables] == ["errors.csv"]
+    assert count_samples(tables[0].lines, TRUTH)[0] == 11
+    assert list(submission.annotation_files) == ["errors_lab.csv"]
+    assert not submission.warnings
