@@ -594,6 +594,7 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
     """Lines and images of Markdown text; ``where(n)`` names line ``n`` (1-based)."""
     lines, images, in_code = [], [], False
     data, data_rows = "", 0  # the language of the data block we are in, its rows so far
+    divs = 0  # the fenced divs (":::") we are inside
     rows = text.splitlines()
     front_matter = _front_matter_rows(rows)
     for number, raw in enumerate(rows, 1):
@@ -625,6 +626,8 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
         short = len(raw) <= MAX_HEADING_CHARS
         if short and (div := _DIV_FENCE.match(raw)):
             title = _DIV_TITLE.search(div["attributes"] or "")
+            opens = bool(div["attributes"] or raw.strip().strip(":").strip())
+            divs = divs + 1 if opens else max(divs - 1, 0)
             lines.append(Line(title["title"], place, "heading", 7) if title
                          else Line("", place, "blank"))
             continue
@@ -633,7 +636,8 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
         if heading:
             title = heading.group(2).rstrip().rstrip("#").rstrip()  # "## Results ##"
             title = _HEADING_ATTRIBUTES.sub("", title) or title
-            lines.append(Line(title, place, "heading", len(heading.group(1))))
+            # inside a callout its heading is the callout's title, no section of the document
+            lines.append(Line(title, place, "heading", 7 if divs else len(heading.group(1))))
         # A bold line of ten words at most is a title; a question set in bold on its own line
         # ("**2. What was hard, and what did I do about it?**") heads its answer, however long.
         elif bold and (len(bold["title"].split()) <= 10 or bold["title"].rstrip().endswith("?")) \
