@@ -86,6 +86,13 @@ _RUN_IN = re.compile(r"^\W{0,4}(?:\*\*|__|_)?(?P<label>[A-Za-z][\w '\-/&]{0,40}?
                      r"\s{0,3}[:.]\s{0,3}(?:\*\*|__|\*|_)?\s")  # bold or italic: "*Growth:* ..."
 
 
+# A label set in bold and closed before a dash, or with the student's own score in it:
+# "**Insights** – I learned ...", "**Insights – 3/5** because ...", "**Growth (4/5)** I can ..."
+_BOLD_RUN_IN = re.compile(r"^\W{0,4}?(?:\*\*|__)(?P<label>[A-Za-z][\w '\-/&]{0,40}?)\s*"
+                          r"(?P<score>[-–—:]?\s*\(?\d{1,3}(?:[.,]\d)?\s*/\s*\d{1,3}\)?)?\s*"
+                          r"(?P<inside>[-–—:.])?\s*(?:\*\*|__)\s*(?P<after>[-–—:.])?\s*(?=\S)")
+
+
 # A question set in bold before the answer: "**Where could I use this?** At the shop ..."
 _BOLD_QUESTION = re.compile(r"^\W{0,4}(?:\*\*|__)(?P<label>[A-Za-z][^*_\n]{0,160}?\?)"
                             r"\s{0,3}(?:\*\*|__)\s")
@@ -118,6 +125,10 @@ def run_in_label(text: str, any_case: bool = False) -> str | None:
     if match and len(match["label"].split()) <= 5 and (
             match["label"][0].isupper() or "*" in match[0] or "_" in match[0][:4]
             or (any_case and ":" in match[0])):
+        return match["label"].strip()
+    match = _BOLD_RUN_IN.match(text[:100])
+    if match and len(match["label"].split()) <= 5 and (match["score"] or any(
+            mark and mark in "-–—" for mark in (match["inside"], match["after"]))):
         return match["label"].strip()
     return None
 
