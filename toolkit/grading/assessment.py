@@ -379,6 +379,8 @@ def _describes_the_lab(text: str) -> bool:
     """Does the paragraph open by describing the lab, or describe it in a later sentence
     without a word of the student's own part in it ("Grad-CAM takes the gradient ... The lab
     draws this for every photo ...": no "I", "my" or "we")?"""
+    if _DESCRIBES_THE_LAB.match(text):  # also when its short first sentence reads as a label
+        return True
     if label := run_in_label(text):  # "**Personal growth:** Lab 3 has a strong design ..."
         text = re.sub(r"^[\s*_:.?]+", "", text[text.find(label) + len(label):])
     if _DESCRIBES_THE_LAB.match(text):
@@ -1254,6 +1256,34 @@ def _speakers(paragraphs: list[Section]) -> set[str]:
     return {label for label, count in labels.items() if label and count >= SPEAKER_TURNS}
 
 
+# An interview written up: the asker's turns ("**Q (TA):** What went wrong along the way?"),
+# each the question the student's next paragraphs answer, as a heading would be.
+_ASKER_TURN = re.compile(r"^\W{0,4}(?:\*\*|__)?(?P<speaker>[A-Za-z][\w .'()/-]{0,30}?)"
+                         r"(?:\*\*|__)?\s{0,3}:\s{0,3}(?:\*\*|__)?\s(?P<words>.+)$", re.S)
+ASKER_QUESTIONS = 2  # an interview: this many turns of one speaker are questions
+
+
+def _interview_questions(paragraphs: list[Section]) -> dict[int, str]:
+    """id() of each paragraph an interviewer speaks -> the last question in it ("" when it
+    asks none: "That sounds more like what you'd do differently. I meant an application.").
+    The interviewer is the speaker whose turns are questions, at least
+    :data:`ASKER_QUESTIONS` of them; empty when there is none."""
+    turns = {id(p): match for p in paragraphs
+             if (match := _ASKER_TURN.match(paragraph_text(p.lines)[:400]))}
+    asked = Counter(match["speaker"] for match in turns.values()
+                    if match["words"].rstrip().endswith("?"))
+    asker = next((speaker for speaker, count in asked.most_common(1)
+                  if count >= ASKER_QUESTIONS), None)
+    if asker is None:
+        return {}
+    found = {}
+    for key, match in turns.items():
+        if match["speaker"] == asker:
+            questions = re.findall(r"[^.!?]*\?", match["words"])
+            found[key] = questions[-1].strip() if questions else ""
+    return found
+
+
 # "Q4) ..." in a reflection: the course asks its questions in the rubric's order, so the
 # question's number names the criterion it answers (a student who skips Q3 answers Q4 as Q4).
 _QUESTION_NUMBER = re.compile(r"^\W{0,4}(?:Q|Question)\s?(?P<number>\d)\s?[:.)\]]\s", re.I)
@@ -1305,9 +1335,15 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
         speakers = _speakers(paragraphs)
         numbered = _numbered_answers(paragraphs, meaning)
         under = Counter(id(p.heading) for p in paragraphs if p.heading is not None)
+        asked = _interview_questions(paragraphs)
+        question = ""  # the interviewer's last question: it labels the answer below it
         units = []
         for paragraph in paragraphs:
             text = paragraph_text(paragraph.lines)
+            if id(paragraph) in asked:  # the interviewer's words: no answer of the student's
+                question = asked[id(paragraph)] or question
+                units.append(("", None))
+                continue
             # A heading labels its paragraphs when it is a section's, not the document's title
             # (a heading over every paragraph, "Lab 3 reflection", tells them apart in nothing)
             count = under[id(paragraph.heading)]
@@ -1319,7 +1355,7 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             # inside the part, "Lab 01: filters", stays a label).
             label = run_in_label(text, any_case=True)
             label = numbered.get(id(paragraph)) or (
-                None if label in speakers else label) or heading or None
+                None if label in speakers else label) or question or heading or None
             titles_part = label in submission.part_titles or (
                 lab and label and heading_lab(label) == lab)
             units.append((text, None if titles_part else label))
