@@ -46,6 +46,7 @@ from toolkit.grading.meaning import (
     chunks,
     label_list,
     meaning_for,
+    paragraph_text,
     run_in_label,
     starts_answer,
 )
@@ -188,6 +189,84 @@ def test_run_in_labels_are_read():
     assert run_in_label("*Application:* spam filtering") == "Application"
     assert run_in_label("_Growth:_ I want to see") == "Growth"
     assert run_in_label("*Challenges*: NLTK data") == "Challenges"
+
+
+def test_bold_labels_before_a_dash_or_with_a_score_are_read():
+    assert run_in_label("**Insights – 3/5** because I learned") == "Insights"
+    assert run_in_label("**Growth (4/5)** I can now build") == "Growth"
+    assert run_in_label("**Challenges** – the download broke twice") == "Challenges"
+    assert run_in_label("**Critical reflection —** one seed only") == "Critical reflection"
+    # bold words opening a sentence, with no dash or score, are emphasis
+    assert run_in_label("**Very important** words in a sentence") is None
+
+
+def test_a_description_of_the_lab_with_a_short_first_sentence_is_one():
+    from toolkit.grading.assessment import _describes_the_lab
+
+    # "The lab builds two networks." alone reads like a run-in label ("Insights. ...")
+    assert _describes_the_lab("The lab builds two networks. The reference one is the keras.io "
+                              "convnet with two Conv2D layers, then Flatten and Dense.")
+    assert not _describes_the_lab("I built two networks. The reference one was better.")
+
+
+INTERVIEW = """# Lab 6 reflection, an interview
+
+**Q (TA):** What did the lab show you that you didn't know before?
+
+**Me:** That fine-tuning is not one thing: the frozen model with a new head got 75.9% and full
+fine-tuning 88.5%, so almost all of the gain comes from letting the encoder change.
+
+**Q (TA):** Where would you use this outside the course?
+
+**Me:** Honestly the first thing I'd change is to run more than one seed, because 88.4 vs 88.5
+is nothing.
+
+**Q (TA):** That sounds more like what you'd do differently. I meant an application.
+
+**Me:** Our theatre group gets 600 free-text comments a season; I would label 300 and train
+with --data feedback.csv to sort the rest into positive, negative and suggestion.
+
+**Q (TA):** What can you do now that you couldn't do in October?
+
+**Me:** I can fine-tune a pretrained transformer on my own labelled texts and keep the test
+split untouched until the end. Next I want to run BERT-base on a GPU.
+"""
+
+
+@needs_encoder
+def test_an_interviewers_questions_label_the_answers_and_are_not_the_students_words(tmp_path):
+    from toolkit.grading.assessment import answers_by_meaning
+    from toolkit.grading.sentence_encoder import process_encoder
+
+    submission = _report(tmp_path, INTERVIEW)
+    answers = answers_by_meaning(submission, Meaning.for_rubric(REFLECTION, process_encoder()),
+                                 "lab06_bert_finetune")
+    found = [(paragraph_text(p.lines), answers.get(id(p.lines[0]), set()))
+             for p in _paragraphs(submission.documents[0]) if p.lines]
+    # the interviewer's turns answer nothing; the answer under "What can you do now ...?"
+    # is growth, the one under "... I meant an application." the application
+    assert [criteria for text, criteria in found if text.startswith("**Q (TA)")] == [set()] * 4
+    growth = next(criteria for text, criteria in found if text.startswith("**Me:** I can"))
+    application = next(criteria for text, criteria in found if text.startswith("**Me:** Our"))
+    assert "growth" in growth and "application" in application
+
+
+def test_two_students_talking_are_no_interview_when_one_asks_now_and_then():
+    from toolkit.grading.assessment import _interview_questions
+
+    turns = ["**Kai:** So what did you take away from lab 4?",
+             "**Priya:** That logistic regression on TF-IDF is hard to beat at 81.4%.",
+             "**Kai:** Stop words surprised me: the list removes not.",
+             "**Kai:** What was hard for you?",
+             "**Priya:** The full run took nine minutes on my laptop.",
+             "**Kai:** For me the bigrams: the vocabulary blew up.",
+             "**Kai:** We also compared with the wrong split."]
+    paragraphs = [Section(None, [Line(text, f"r.md:{n}", "prose")]) for n, text in
+                  enumerate(turns, 1)]
+    assert _interview_questions(paragraphs) == {}  # Kai asks 2 of his 5 turns
+    asked = _interview_questions(paragraphs[:2] + paragraphs[3:5])
+    assert sorted(asked.values()) == ["So what did you take away from lab 4?",
+                                      "What was hard for you?"]
 
 
 @needs_encoder

@@ -237,3 +237,11 @@ def test_an_errors_csv_of_the_students_own_is_a_table_and_the_labs_is_annotation
     assert count_samples(tables[0].lines, TRUTH)[0] == 11
     assert list(submission.annotation_files) == ["errors_lab.csv"]
     assert not submission.warnings
+
+
+def test_a_heading_inside_a_callout_is_its_title_not_a_section():
+    text = ("## Critical reflection\n\n::: {.callout-warning}\n## Something I almost did wrong\n"
+            "Dropout 0.1 had the best test accuracy.\n:::\n\nWith one seed I cannot tell.\n")
+    document = markdown_document("reflection.qmd", text)
+    levels = [(line.text, line.level) for line in document.lines if line.kind == "heading"]
+    assert levels == [("Critical reflection", 2), ("Something I almost did wrong", 7)]

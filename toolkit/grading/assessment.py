@@ -1266,14 +1266,16 @@ ASKER_QUESTIONS = 2  # an interview: this many turns of one speaker are question
 def _interview_questions(paragraphs: list[Section]) -> dict[int, str]:
     """id() of each paragraph an interviewer speaks -> the last question in it ("" when it
     asks none: "That sounds more like what you'd do differently. I meant an application.").
-    The interviewer is the speaker whose turns are questions, at least
-    :data:`ASKER_QUESTIONS` of them; empty when there is none."""
+    The interviewer is the speaker most of whose turns are questions, at least
+    :data:`ASKER_QUESTIONS` of them; empty when there is none (two students talking)."""
     turns = {id(p): match for p in paragraphs
              if (match := _ASKER_TURN.match(paragraph_text(p.lines)[:400]))}
     asked = Counter(match["speaker"] for match in turns.values()
                     if match["words"].rstrip().endswith("?"))
+    spoken = Counter(match["speaker"] for match in turns.values())
+    # most of the interviewer's turns are questions; partners talking ask now and then
     asker = next((speaker for speaker, count in asked.most_common(1)
-                  if count >= ASKER_QUESTIONS), None)
+                  if count >= ASKER_QUESTIONS and count * 2 > spoken[speaker]), None)
     if asker is None:
         return {}
     found = {}
