@@ -1605,3 +1605,13 @@ def test_a_question_left_empty_is_not_answered_by_the_next_questions_answer(tmp_
     growth = grade.result("growth")
     assert growth.points == 0
     assert "nothing written under" in " ".join(growth.evidence)
+
+
+def test_a_list_of_results_is_no_reasoning_in_a_word_count(tmp_path):
+    text = ("# Lab 6 reflection\n\n## Critical reflection\n\n`--compare` results:\n\n"
+            "- embeddings + logistic regression: 79.9%\n- frozen (head only): 75.9%\n"
+            "- last 2 blocks: 83.8%\n- layerwise (decay 0.9): 87.7%\n- full: 88.5%\n"
+            "- full + mlp head: 88.5%\n")
+    grade = assess_labs(_report(tmp_path, text), REFLECTION)[0]
+    critical = next(result for result in grade.results if result.criterion.id == "critical")
+    assert critical.points == 0  # no sentence of the student's: nothing questioned

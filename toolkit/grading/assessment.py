@@ -409,6 +409,12 @@ def _lab_descriptions(lines: list[Line], cues: tuple[str, ...]) -> set[int]:
     return found
 
 
+# A line that only gives a result: a name and its value ("- frozen (head only): 75.9%",
+# "Test accuracy: 0.889"), as a list of runs is written
+_RESULT_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])?\s*[^:\n]{1,60}:\s*[~≈]?\s*-?\d[\d.,]*"
+                          r"\s*(?:%|s|ms|min|points?|pp)?\s*\.?\s*$")
+
+
 def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
                 on_topic: bool, cues: tuple[str, ...] = ()) -> _UnitOutcome:
     """Test one section (or paragraph) against a text check.
@@ -418,9 +424,10 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     elsewhere that falls short is simply no evidence.
     """
     prose = [line for line in unit.lines if line.kind in PROSE_KINDS]
-    if check.min_words:  # quoted samples ("Text: ... Truth: ...") are data, not reasoning
-        shown = sample_lines(unit.lines)
-        prose = [line for line in prose if id(line) not in shown]
+    if check.min_words:  # quoted samples ("Text: ... Truth: ...") are data, not reasoning,
+        shown = sample_lines(unit.lines)  # and so are lines of results ("- full: 88.5%")
+        prose = [line for line in prose if id(line) not in shown
+                 and not _RESULT_LINE.match(line.text)]
     if cues:  # an answer of the student's own (a reflection's): a retelling of the lab is none
         described = _lab_descriptions(unit.lines, cues)
         prose = [line for line in prose if id(line) not in described]
