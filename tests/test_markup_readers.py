@@ -229,12 +229,15 @@ def test_an_errors_csv_of_the_students_own_is_a_table_and_the_labs_is_annotation
     (folder / "report.md").write_text("# Lab 4\n\nMy misclassified reviews are in errors.csv.\n")
     rows = "".join(f'{i},"a review, number {i}",positive,negative\n' for i in range(11))
     (folder / "errors.csv").write_text("id,review,true,predicted\n" + rows)
+    # the lab's errors.csv: its annotations, and the rows the student annotated as samples
+    annotated = "".join(f"{i},positive,negative,sarcasm,more data\n" for i in range(12))
     (folder / "errors_lab.csv").write_text("index,true,predicted,error_type,fix_idea\n"
-                                           "1,positive,negative,sarcasm,more data\n")
+                                           + annotated + "12,positive,negative,,\n")
     submission = read_submission("s01", folder)
     tables = [doc for doc in submission.documents if doc.path.endswith(".csv")]
-    assert [doc.path for doc in tables] == ["errors.csv"]
+    assert [doc.path for doc in tables] == ["errors.csv", "errors_lab.csv"]
     assert count_samples(tables[0].lines, TRUTH)[0] == 11
+    assert count_samples(tables[1].lines, TRUTH)[0] == 12  # not the row left blank
     assert list(submission.annotation_files) == ["errors_lab.csv"]
     assert not submission.warnings
 

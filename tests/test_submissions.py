@@ -406,7 +406,9 @@ def test_runs_annotations_drafts_and_notebooks_are_found_per_folder(tmp_path):
         "similar silhouette"]
     assert sorted(submission.annotation_files) == ["errors_top.csv", "run1/errors.csv"]
     assert submission.annotation_files["errors_top.csv"][0]["fix_idea"] == "normalise"
-    assert sorted(_paths(submission)) == ["page.html", "run1/REFLECTION.md"]
+    # the annotated rows are samples the student shows, as a table of their own
+    assert sorted(_paths(submission)) == ["errors_top.csv", "page.html", "run1/REFLECTION.md",
+                                          "run1/errors.csv"]
     assert sorted(submission.ignored) == [
         "run1/.reflection.sha256",
         "run1/REFLECTION.new-20261201-101010.md (a draft the student did not edit)",
@@ -711,8 +713,9 @@ def test_only_errors_csv_files_are_annotations_and_a_broken_one_is_named(tmp_pat
     submission = read_submission("kim", student)
     assert list(submission.annotation_files) == ["errors_b.csv"]
     assert submission.annotation_files["errors_b.csv"][0]["error_type"] == "caf\ufffd"
-    # results.csv is no annotation file: a table the student handed in, read as a document
-    assert _paths(submission) == ["errors_analysis.md", "results.csv"]
+    # results.csv is no annotation file: a table the student handed in, read as a document;
+    # errors_b.csv's annotated row is a sample the student shows
+    assert _paths(submission) == ["errors_analysis.md", "errors_b.csv", "results.csv"]
     assert submission.warnings[0].startswith("errors.csv is not a readable CSV (")
     assert submission.warnings[1:] == [
         "errors_b.csv is not valid UTF-8 (first bad byte at offset 54): unreadable "

@@ -480,8 +480,12 @@ def _parse(contents: dict[str, bytes], submission: Submission) -> None:
                 submission.annotation_files[path] = annotations
                 if folder in runs_by_folder:
                     runs_by_folder[folder].annotations = annotations
+
     for path, data in sorted(contents.items()):
         name = PurePosixPath(path).name
+        if path in lab_tables and (annotated := submission.annotation_files.get(path)):
+            # the rows the student annotated: samples they chose to show, with their words
+            submission.documents.append(csv_document(path, _csv_text(annotated)))
         if name in DRAFT_NAMES or _DATED_DRAFT.fullmatch(name) or path in lab_tables:
             continue
         try:  # one malformed file never discards what the other files gave
@@ -553,6 +557,15 @@ def _parse_file(path: str, data: bytes, submission: Submission,
             return
         submission.documents.append(notebook_document(path, notebook))
         submission.notebooks.append(check_notebook(notebook, path=path))
+
+
+def _csv_text(rows: list[dict]) -> str:
+    """Rows read with ``csv.DictReader`` as CSV text again, under their header."""
+    stream = io.StringIO()
+    writer = csv.DictWriter(stream, fieldnames=list(rows[0]), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return stream.getvalue()
 
 
 def _lab_errors_table(text: str) -> bool:
