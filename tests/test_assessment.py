@@ -1371,6 +1371,11 @@ def test_a_use_named_only_in_general_is_filler_and_supplies_no_keyword():
         "example medicine or self-driving cars. Pretrained models save a lot of time because "
         "you do not have to train them yourself.\n"))
     assert _status(specific, general)[0] != MET
+    # fields where others use the technique, stated as a fact, are no use of the student's
+    stock = markdown_document("r.md", (
+        "## Where I would use it\n\nCNNs are used in self-driving cars, face recognition and "
+        "medical imaging, so this image classification lab is very relevant.\n"))
+    assert _status(specific, stock)[0] != MET
     concrete = markdown_document("r.md", (
         "## Where I would use it\n\nI could use transfer learning with a pretrained CNN to "
         "classify photos of plant diseases for a farming app, where only a few hundred "
