@@ -248,3 +248,14 @@ def test_a_heading_inside_a_callout_is_its_title_not_a_section():
     document = markdown_document("reflection.qmd", text)
     levels = [(line.text, line.level) for line in document.lines if line.kind == "heading"]
     assert levels == [("Critical reflection", 2), ("Something I almost did wrong", 7)]
+
+
+def test_a_table_of_every_photo_counts_only_the_wrong_ones_as_misclassified():
+    rows = "".join(f"| p{i}.jpg | tabby | tabby (0.{i}1) | yes |\n" for i in range(8)) + \
+        "".join(f"| q{i}.jpg | coffee_mug | cup (0.4{i}, _unsure_) | *no* |\n" for i in range(4))
+    document = markdown_document("r.md", "| Photo | True class | Top-1 (probability) | ok |\n"
+                                 "|---|---|---|---|\n" + rows)
+    assert count_samples(document.lines, TRUTH)[0] == 4
+    errors = markdown_document("e.md", "| text | true | predicted |\n|---|---|---|\n" + "".join(
+        f"| review {i} | positive | negative |\n" for i in range(11)))
+    assert count_samples(errors.lines, TRUTH)[0] == 11

@@ -87,6 +87,31 @@ def _names_truth(text: str, truth_words: Sequence[str]) -> bool:
     return not truth_words or any(mentions(text, word) for word in truth_words)
 
 
+_TOP_1 = re.compile(r"\btop[- ]?1\b", re.I)
+_MARKUP = re.compile(r"[*_`]|\([^()]*\)")
+
+
+def _same_label(truth: str, predicted: str) -> bool:
+    """Do two cells name the same class ("espresso_maker" and "espresso_maker (0.81)")?"""
+    truth, predicted = (" ".join(_MARKUP.sub(" ", cell).lower().split())
+                        for cell in (truth, predicted))
+    return bool(truth) and truth == predicted
+
+
+def _wrong_rows(table, truth_words: Sequence[str]) -> int:
+    """The rows of a table of samples whose prediction is not their true label: a table of
+    every photo with its true class and top-1 ("| tabby | tabby (0.46) |") shows the right
+    ones too, and those are no errors."""
+    truth = next((i for i, cell in enumerate(table.header) if _names_truth(cell, truth_words)
+                  and not _PREDICTION.search(cell)), None)
+    predicted = next((i for i, cell in enumerate(table.header) if i != truth
+                      and (_PREDICTION.search(cell) or _TOP_1.search(cell))), None)
+    if not truth_words or truth is None or predicted is None:
+        return len(table.rows)
+    return sum(1 for row in table.rows if len(row) <= max(truth, predicted)
+               or not _same_label(row[truth], row[predicted]))
+
+
 def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int, Line | None]:
     """Rows under a header naming the truth, in runs of lines split by tabs or spaces."""
     best, first = 0, None
@@ -158,7 +183,7 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
     candidates: list[tuple[int, Line | None]] = [(0, None)]
     for table in markdown_tables(lines):
         if any(_names_truth(cell, truth_words) for cell in table.header):
-            candidates.append((len(table.rows), table.first))
+            candidates.append((_wrong_rows(table, truth_words), table.first))
     candidates.append(_text_table_rows(lines, truth_words))
     candidates.append(_flattened_table_rows(lines, truth_words))
     every_item = _list_items(lines)
