@@ -1141,12 +1141,13 @@ def test_the_top_items_of_a_nested_list_are_labs_and_short_items_over_nested_one
              if line.kind == "heading"][-1] for _, part in parts] == ["Lab 2 - MLP", "Lab 6 - BERT"]
 
 
-def test_a_blogs_front_matter_is_no_heading_and_no_paragraph(tmp_path):
+def test_a_blogs_front_matter_is_no_paragraph_and_its_title_is_the_documents(tmp_path):
     text = ("---\ntitle: \"Two weeks of Keras labs\"\ndate: 2025-04-02\ntags: [keras, labs]\n"
             "---\n\nAn intro of my own.\n\n## Part 1\n\nText.\n")
     lines = _report(tmp_path, text).documents[0].lines
-    assert [line.kind for line in lines[:5]] == ["code"] * 5
-    assert [line.text for line in lines if line.kind == "heading"] == ["Part 1"]
+    assert [line.kind for line in lines[:5]] == ["code", "heading", "code", "code", "code"]
+    assert [(line.text, line.level) for line in lines if line.kind == "heading"] == [
+        ("Two weeks of Keras labs", 1), ("Part 1", 2)]
     # A rule at the top over prose is no front matter: those lines stay the student's.
     plain = _report(tmp_path, "---\nI wrote this on the train.\n---\n", "plain.md")
     assert "prose" in [line.kind for line in plain.documents[0].lines]
