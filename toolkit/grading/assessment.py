@@ -255,25 +255,6 @@ def _figure_evidence(words: tuple[str, ...], submission: Submission) -> tuple[bo
     return False, notes[:2] or [f"no figure named like: {', '.join(words[:4])}"]
 
 
-_VALIDATION = re.compile(r"\b(?:validation|val)\b", re.I)
-_TEST = re.compile(r"\b(?:test\w*|held[- ]out)\b", re.I)
-
-
-def _validation_only(submission: Submission) -> bool:
-    """Does the report give validation results (a number on a line naming the validation
-    split) and no test result anywhere (a number on a line naming the test split, or in a
-    table with a "test" column)?"""
-    lines = [line for document in submission.documents for line in document.lines
-             if line.kind in TEXT_KINDS]
-    measured = [line.text for line in lines if NUMBER.search(line.text)]
-    if not any(_VALIDATION.search(text) for text in measured):
-        return False
-    if any(_TEST.search(text) for text in measured):
-        return False
-    return not any(_TEST.search(" ".join(table.header)) for document in submission.documents
-                   for table in markdown_tables(document.lines))
-
-
 # --- notebooks -----------------------------------------------------------------------------
 
 def _notebook_evidence(submission: Submission) -> tuple[str | None, list[str]]:
@@ -1124,12 +1105,7 @@ def assess_requirement(requirement: Requirement, submission: Submission,
     if requirement.annotations:
         sources.append(lambda: _annotation_evidence(requirement.annotations, submission))
     if requirement.figures and not no_run:
-        if requirement.full_run and not submission.runs and _validation_only(submission):
-            # the intended outputs are the test split's: a report of validation numbers
-            # alone has not shown them, whatever its figures
-            notes.append("the report gives validation results only, no test metric")
-        else:
-            sources.append(lambda: _figure_evidence(requirement.figures, submission))
+        sources.append(lambda: _figure_evidence(requirement.figures, submission))
     if no_run and (requirement.record or requirement.figures):
         notes.append(f"the run's record and figures do not count here: {no_run}")
     for source in sources:
