@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from toolkit.grading.report_text import Document, parse_markdown
+from toolkit.grading.report_text import Document, converted_document
 
 _TITLE = re.compile(r"^(?P<marks>={1,6}|#{1,6})\s+(?P<title>\S.*?)\s*$")
 _ATTRIBUTE = re.compile(r"^:!?[\w-]+!?:(?:\s.*)?$")
@@ -221,8 +221,4 @@ def _line(rows: list[str], index: int, counters: dict[str, int],
 
 def asciidoc_document(path: str, text: str) -> Document:
     """An AsciiDoc file as a document: headings, prose, lists, tables, captions, figures."""
-    lines = asciidoc_markdown(text)
-    markdown, places = [line for line, _ in lines], [place for _, place in lines]
-    parsed, images = parse_markdown(
-        "\n".join(markdown), lambda n: f"{path}:{places[n - 1] if n <= len(places) else '?'}")
-    return Document(path, "markdown", parsed, images)
+    return converted_document(path, asciidoc_markdown(text))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from toolkit.grading.report_text import Document, parse_markdown
+from toolkit.grading.report_text import Document, converted_document
 
 _COMMENT = re.compile(r"(?<!\\)%.*$")
 _BEGIN = re.compile(r"\\begin\{(?P<name>[A-Za-z]+\*?)\}")
@@ -317,8 +317,4 @@ def latex_markdown(source: str) -> list[tuple[str, int]]:
 
 def latex_document(path: str, text: str) -> Document:
     """A LaTeX source file as a document: headings, prose, tables, captions and figures."""
-    lines = latex_markdown(text)
-    markdown, places = [line for line, _ in lines], [place for _, place in lines]
-    parsed, images = parse_markdown("\n".join(markdown),
-                                    lambda n: f"{path} line {places[n - 1] if n <= len(places) else '?'}")
-    return Document(path, "latex", parsed, images)
+    return converted_document(path, latex_markdown(text), "latex", " line ")

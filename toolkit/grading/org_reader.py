@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from toolkit.grading.report_text import Document, parse_markdown
+from toolkit.grading.report_text import Document, converted_document
 
 _HEADLINE = re.compile(r"^(?P<stars>\*+)\s+(?P<title>.*?)\s*$")
 _KEYWORD = re.compile(r"^(?:TODO|DONE|NEXT|WAITING|HOLD|CANCELL?ED|STARTED|IN-PROGRESS)\s+")
@@ -174,8 +174,4 @@ def org_markdown(source: str) -> list[tuple[str, int]]:
 
 def org_document(path: str, text: str) -> Document:
     """An Org file as a document: headings, prose, lists, tables, captions and figures."""
-    lines = org_markdown(text)
-    markdown, places = [line for line, _ in lines], [place for _, place in lines]
-    parsed, images = parse_markdown(
-        "\n".join(markdown), lambda n: f"{path}:{places[n - 1] if n <= len(places) else '?'}")
-    return Document(path, "markdown", parsed, images)
+    return converted_document(path, org_markdown(text))

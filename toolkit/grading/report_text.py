@@ -659,6 +659,17 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
     return answer_tables(lines), images + wrapped_captions(lines)
 
 
+def converted_document(path: str, lines: list[tuple[str, int]], format: str = "markdown",
+                       separator: str = ":") -> Document:
+    """A document of Markdown lines turned out of another format (Org, AsciiDoc, LaTeX), each
+    with the source line it came from: places are named ``report.org:12`` (or, with
+    ``separator=" line "``, ``main.tex line 12``)."""
+    markdown, places = [line for line, _ in lines], [place for _, place in lines]
+    parsed, images = parse_markdown("\n".join(markdown), lambda n: (
+        f"{path}{separator}{places[n - 1] if n <= len(places) else '?'}"))
+    return Document(path, format, parsed, images)
+
+
 def markdown_document(path: str, text: str, *,
                       generated: frozenset[str] = frozenset()) -> Document:
     """A Markdown file. ``generated``: stripped lines the reflection draft wrote itself."""
