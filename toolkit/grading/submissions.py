@@ -570,7 +570,10 @@ def _csv_text(rows: list[dict]) -> str:
 
 def _lab_errors_table(text: str) -> bool:
     """Is this CSV the lab's ``errors.csv`` (its header names the annotation columns)?"""
-    header = next(csv.reader(io.StringIO(text[:2000])), [])
+    try:
+        header = next(csv.reader(io.StringIO(text[:2000])), [])
+    except csv.Error:  # not a table at all: no file of the lab's
+        return False
     return any(cell.strip().lower() in ANNOTATION_COLUMNS for cell in header)
 
 
