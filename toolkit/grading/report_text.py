@@ -580,12 +580,17 @@ _DATA_FENCE = re.compile(r"^\s*(?:```|~~~)\s*(?P<language>csv|tsv|text|txt|plain
                          r"output|console|log|stdout)\s*$", re.I)
 
 
+def markdown_row(cells: list[str]) -> str:
+    """A row of data cells (a CSV's, a data block's) as a Markdown table row: each cell on one
+    line, its pipes made slashes."""
+    return "| " + " | ".join(" ".join(cell.split()).replace("|", "/") for cell in cells) + " |"
+
+
 def _data_row(raw: str, language: str) -> tuple[str, str]:
     """``(text, kind)`` of a row of a data block: tab- or comma-separated rows as a table."""
     cells = next(csv.reader([raw], delimiter="," if language == "csv" else "\t"), [])
     if language in ("csv", "tsv") or (len(cells) >= 3 and "\t" in raw):
-        return "| " + " | ".join(" ".join(cell.split()).replace("|", "/")
-                                 for cell in cells) + " |", "table"
+        return markdown_row(cells), "table"
     return raw, "output"
 
 

@@ -36,6 +36,7 @@ from toolkit.grading.notebook_check import NotebookCheck, check_notebook, read_n
 from toolkit.grading.report_text import (
     Document,
     markdown_document,
+    markdown_row,
     notebook_document,
     parse_markdown,
     plain_document,
@@ -589,8 +590,7 @@ def csv_document(path: str, text: str) -> Document:
         if number > MAX_CSV_ROWS:
             break
         if any(cell.strip() for cell in row):
-            lines.append("| " + " | ".join(" ".join(cell.split()).replace("|", "/")
-                                           for cell in row) + " |")
+            lines.append(markdown_row(row))
             places.append(f"{path} row {number}")
             if len(lines) == 3:  # under the header row
                 lines.append("|" + "---|" * len(row))
