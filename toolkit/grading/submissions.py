@@ -54,8 +54,8 @@ MAX_PDF_SECONDS = 15.0             # text extraction of one PDF
 MAX_DEPTH = 32                     # folder levels read inside a submission
 # Quarto and R Markdown documents are Markdown with code chunks and fenced divs.
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".qmd", ".rmd"}
-# Emacs Org mode and AsciiDoc: plain-text markup, turned into Markdown line by line.
-MARKUP_SUFFIXES = {".org", ".adoc", ".asciidoc"}
+# Emacs Org mode, AsciiDoc and Typst: plain-text markup, turned into Markdown line by line.
+MARKUP_SUFFIXES = {".org", ".adoc", ".asciidoc", ".typ"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 WORD_SUFFIXES = {".docx"}
 # Word processors' and slide decks' other files: LibreOffice's, PowerPoint's, Rich Text.
@@ -534,10 +534,11 @@ def _parse_file(path: str, data: bytes, submission: Submission,
     elif suffix in MARKUP_SUFFIXES:
         from toolkit.grading.asciidoc_reader import asciidoc_document
         from toolkit.grading.org_reader import org_document
+        from toolkit.grading.typst_reader import typst_document
 
         text = decode_text(path, data, submission)
         if text is not None:
-            read = org_document if suffix == ".org" else asciidoc_document
+            read = {".org": org_document, ".typ": typst_document}.get(suffix, asciidoc_document)
             submission.documents.append(read(path, text))
     elif suffix in LATEX_SUFFIXES:
         from toolkit.grading.latex_reader import latex_document
