@@ -259,3 +259,95 @@ def test_a_table_of_every_photo_counts_only_the_wrong_ones_as_misclassified():
     errors = markdown_document("e.md", "| text | true | predicted |\n|---|---|---|\n" + "".join(
         f"| review {i} | positive | negative |\n" for i in range(11)))
     assert count_samples(errors.lines, TRUTH)[0] == 11
+
+
+PERCENT_SCRIPT = """# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+# ---
+
+# %% [markdown]
+# # Lab 3 report
+# The CNN reached **99.1%** test accuracy on MNIST.
+
+# %%
+model.fit(x_train, y_train, epochs=5)
+# test accuracy: 0.991
+
+# %% [markdown]
+# ## Errors
+# - image 247: predicted 2, true 4
+"""
+
+
+def test_a_percent_script_is_read_as_the_notebook_it_stands_for(tmp_path):
+    (tmp_path / "report.py").write_text(PERCENT_SCRIPT, encoding="utf-8")
+    (tmp_path / "train.py").write_text("# train the model\nimport keras\n", encoding="utf-8")
+    submission = read_submission("s01", tmp_path)
+    assert [document.path for document in submission.documents] == ["report.py"]
+    document = submission.documents[0]
+    assert [s.title for s in document.sections()] == ["Lab 3 report", "Errors"]
+    prose = [line.text for line in document.lines if line.kind == "prose"]
+    assert "The CNN reached **99.1%** test accuracy on MNIST." in prose
+    assert "model.fit(x_train, y_train, epochs=5)" in [
+        line.text for line in document.lines if line.kind == "code"]
+    assert submission.ignored == ["train.py"]  # a script of code alone is no report
+    assert count_samples(document.lines, TRUTH)[0] == 1
+
+
+WIKI_REPORT = """{{Infobox experiment
+| name = Lab 4
+| test accuracy = 81.8%
+}}
+'''Bag of words''' on SST-2.<ref>Socher et al. (2013), Recursive deep models.</ref>
+__TOC__
+== Misclassified reviews ==
+; Hypothesis : negation flips the sentiment
+{| class="wikitable"
+|+ Reviews the model got wrong
+! Review !! Predicted !! True
+|-
+| not a good film || positive || negative
+|-
+| <s>a slip of mine</s> || <s>negative</s> || <s>positive</s>
+|}
+[[File:curves.png|thumb|300px|Learning curves of the model]]
+<!-- remember to add the timing -->
+* {{cite journal |last=Pang |first=B. |last2=Lee |year=2005 |title=Seeing stars |journal=ACL}}
+== References ==
+<references />
+[[Category:Lab reports]]
+"""
+
+
+def test_a_mediawiki_page_reads_as_it_renders(tmp_path):
+    (tmp_path / "report.wiki").write_text(WIKI_REPORT, encoding="utf-8")
+    submission = read_submission("s01", tmp_path)
+    assert not submission.warnings and len(submission.documents) == 1
+    document = submission.documents[0]
+    assert [s.title for s in document.sections()] == ["Misclassified reviews", "References"]
+    texts = [line.text for line in document.lines]
+    assert "- **test accuracy:** 81.8%" in texts  # the infobox's rows
+    assert "**Bag of words** on SST-2.[1]" in texts
+    assert "- **Hypothesis:** negation flips the sentiment" in texts
+    assert "Table 1: Reviews the model got wrong" in texts
+    assert "| not a good film | positive | negative |" in texts
+    assert count_samples(document.lines, TRUTH)[0] == 1  # the struck-out row is no sample
+    assert "Figure 1: Learning curves of the model" in texts
+    assert [image.target for image in document.images if image.target] == ["curves.png"]
+    assert "- Pang, B. et al. (2005). Seeing stars. ACL." in texts
+    assert "1. Socher et al. (2013), Recursive deep models." in texts  # at <references />
+    assert not any("remember" in text or "TOC" in text or "Category" in text or "slip" in text
+                   for text in texts)
+    where = {line.text: line.where for line in document.lines}
+    assert where["| not a good film | positive | negative |"] == "report.wiki:9"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("{}[]|=!'*#;:<>/-+ abcFile.png\n")), max_size=300))
+def test_any_wiki_text_is_read_without_raising(text):
+    from toolkit.grading.wiki_reader import wiki_document
+
+    document = wiki_document("r.wiki", text)
+    assert all(isinstance(line.text, str) for line in document.lines)

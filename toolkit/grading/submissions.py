@@ -54,8 +54,9 @@ MAX_PDF_SECONDS = 15.0             # text extraction of one PDF
 MAX_DEPTH = 32                     # folder levels read inside a submission
 # Quarto and R Markdown documents are Markdown with code chunks and fenced divs.
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".qmd", ".rmd"}
-# Emacs Org mode, AsciiDoc and Typst: plain-text markup, turned into Markdown line by line.
-MARKUP_SUFFIXES = {".org", ".adoc", ".asciidoc", ".typ"}
+# Emacs Org mode, AsciiDoc, Typst and MediaWiki: plain-text markup, turned into Markdown.
+WIKI_SUFFIXES = {".wiki", ".mediawiki", ".wikitext"}
+MARKUP_SUFFIXES = {".org", ".adoc", ".asciidoc", ".typ"} | WIKI_SUFFIXES
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 WORD_SUFFIXES = {".docx"}
 # Word processors' and slide decks' other files: LibreOffice's, PowerPoint's, Rich Text.
@@ -66,7 +67,9 @@ READ_SUFFIXES = TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES | OFFICE_SUFFIXE
     | LATEX_SUFFIXES | {
     ".ipynb", ".pdf", ".json", ".csv"}
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
-SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES \
+# A notebook saved as a script (Jupytext's percent format) is read when it holds prose cells.
+SCRIPT_SUFFIXES = {".py"}
+SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | SCRIPT_SUFFIXES | TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES \
     | HTML_SUFFIXES | LATEX_SUFFIXES | OFFICE_SUFFIXES
 DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
 DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
@@ -191,7 +194,7 @@ def _safe_member_name(name: str) -> str | None:
 
 
 def _wanted(path: str) -> bool:
-    return PurePosixPath(path).suffix.lower() in READ_SUFFIXES
+    return PurePosixPath(path).suffix.lower() in READ_SUFFIXES | SCRIPT_SUFFIXES
 
 
 def _skipped_part(path: str) -> bool:
@@ -494,8 +497,9 @@ def _parse(contents: dict[str, bytes], submission: Submission) -> None:
         except Exception as error:
             submission.warn(f"{path} could not be read ({type(error).__name__}: "
                             f"{str(error)[:100]}); the rest of the submission was graded")
-    submission.ignored += [path for path in submission.files
-                           if PurePosixPath(path).suffix.lower() not in READ_SUFFIXES
+    read = {document.path for document in submission.documents}
+    submission.ignored += [path for path in submission.files if path not in read
+                           and PurePosixPath(path).suffix.lower() not in READ_SUFFIXES
                            | IMAGE_SUFFIXES]
 
 
@@ -535,10 +539,12 @@ def _parse_file(path: str, data: bytes, submission: Submission,
         from toolkit.grading.asciidoc_reader import asciidoc_document
         from toolkit.grading.org_reader import org_document
         from toolkit.grading.typst_reader import typst_document
+        from toolkit.grading.wiki_reader import wiki_document
 
         text = decode_text(path, data, submission)
         if text is not None:
             read = {".org": org_document, ".typ": typst_document}.get(suffix, asciidoc_document)
+            read = wiki_document if suffix in WIKI_SUFFIXES else read
             submission.documents.append(read(path, text))
     elif suffix in LATEX_SUFFIXES:
         from toolkit.grading.latex_reader import latex_document
@@ -546,6 +552,15 @@ def _parse_file(path: str, data: bytes, submission: Submission,
         text = decode_text(path, data, submission)
         if text is not None:
             submission.documents.append(latex_document(path, text))
+    elif suffix in SCRIPT_SUFFIXES:
+        from toolkit.grading.script_reader import is_notebook_script, percent_notebook
+
+        # a script of code alone is code, not a report: it is not decoded, nor warned about
+        if is_notebook_script(data.decode("utf-8", errors="replace")):
+            text = decode_text(path, data, submission)
+            notebook = percent_notebook(text) if text is not None else None
+            if notebook is not None:
+                submission.documents.append(notebook_document(path, notebook))
     elif suffix == ".pdf":
         pages = pdf_pages(path, data, submission)
         if pages:
