@@ -225,7 +225,12 @@ def _present(submission: Submission, folder: str, target: str) -> bool:
                 parts.pop()
         elif part != ".":
             parts.append(part)
-    return "/".join(parts) in submission.files
+    if "/".join(parts) in submission.files:
+        return True
+    # a bare file name ("![[curves.png]]", "[[File:curves.png]]"): Obsidian and wikis find
+    # the file wherever it sits in the vault
+    return "/" not in target and any(PurePosixPath(name).name == target
+                                     for name in submission.files)
 
 
 def _figure_evidence(words: tuple[str, ...], submission: Submission) -> tuple[bool, list[str]]:

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from toolkit.grading.markdown_dialects import markdown_row, plain_rows
+
 PROSE_KINDS = ("prose",)
 TEXT_KINDS = ("prose", "table", "generated", "output")  # what keyword and number checks read
 
@@ -580,12 +582,6 @@ _DATA_FENCE = re.compile(r"^\s*(?:```|~~~)\s*(?P<language>csv|tsv|text|txt|plain
                          r"output|console|log|stdout)\s*$", re.I)
 
 
-def markdown_row(cells: list[str]) -> str:
-    """A row of data cells (a CSV's, a data block's) as a Markdown table row: each cell on one
-    line, its pipes made slashes."""
-    return "| " + " | ".join(" ".join(cell.split()).replace("|", "/") for cell in cells) + " |"
-
-
 def _data_row(raw: str, language: str) -> tuple[str, str]:
     """``(text, kind)`` of a row of a data block: tab- or comma-separated rows as a table."""
     cells = next(csv.reader([raw], delimiter="," if language == "csv" else "\t"), [])
@@ -602,8 +598,12 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
     divs = 0  # the fenced divs (":::") we are inside
     rows = text.splitlines()
     front_matter = _front_matter_rows(rows)
+    # MyST, Obsidian, GitHub's alerts and HTML tables as plain Markdown; each row keeps the
+    # number of the source row it came from
+    rows[front_matter:], sources = plain_rows(rows[front_matter:])
+    sources = list(range(1, front_matter + 1)) + [front_matter + n for n in sources]
     for number, raw in enumerate(rows, 1):
-        place = where(number)
+        place = where(sources[number - 1])
         if number <= front_matter:  # a blog's or Quarto's metadata: only its title is read
             title = _FRONT_MATTER_TITLE.match(raw)
             lines.append(Line(title["title"], place, "heading", 1) if title

@@ -1,0 +1,125 @@
+"""Markdown's dialects read as the Markdown they show: MyST, Obsidian, GitHub's alerts and
+HTML inside Markdown (issue 22)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.grading.markdown_dialects import plain_rows
+from toolkit.grading.report_text import markdown_document
+from toolkit.grading.sample_lists import count_samples
+from toolkit.grading.submissions import read_submission
+
+MYST_PAGE = """# Lab 5 report
+
+(sec-curves)=
+## Learning curves
+
+```{figure} figures/val curves.png
+:name: fig-curves
+:width: 80%
+
+Validation accuracy per epoch.
+```
+
+See {numref}`fig-curves`, {cite}`pennington2014` and {ref}`the errors <sec-errors>`.
+
+:::{note}
+The LSTM overfits after epoch 4.
+:::
+
+```{admonition} What I would change
+Freeze the embeddings.
+```
+
+```{code-cell} python
+model.fit(x)
+```
+"""
+
+
+def test_myst_directives_are_layout_and_roles_their_words():
+    document = markdown_document("report.md", MYST_PAGE)
+    texts = {line.text: line for line in document.lines}
+    assert texts["Figure: Validation accuracy per epoch."].kind == "prose"
+    assert "See fig-curves, [pennington2014] and the errors." in texts
+    assert texts["The LSTM overfits after epoch 4."].kind == "prose"  # no code block
+    assert texts["What I would change"].kind == "heading"
+    assert texts["model.fit(x)"].kind == "code"
+    assert not any(":name:" in text or "(sec-curves)=" in text or "{note}" in text
+                   for text in texts)
+    image = next(image for image in document.images if image.target)
+    assert image.target == "figures/val%20curves.png" and "Validation accuracy" in image.label
+    # places stay the file's own rows
+    assert texts["The LSTM overfits after epoch 4."].where == "report.md:16"
+
+
+OBSIDIAN_NOTE = """---
+tags: [lab5]
+---
+# GloVe + LSTM
+
+> [!tip] Hypothesis
+> Negation flips the label, see [[Lab 5 notes|my notes]].
+
+> [!NOTE]
+> A GitHub alert without a title.
+
+![[val curves.png|400]] %%to do: a second figure%% as the curves show.
+
+%%
+a paragraph kept to myself
+%%
+
+<details><summary>Misclassified samples</summary>
+
+<table>
+  <tr><th>Sentence</th><th>Predicted</th><th>True</th></tr>
+  <tr><td>not good at all</td><td>positive</td><td>negative</td></tr>
+  <tr><td>a quiet triumph</td><td>negative</td><td>positive</td></tr>
+</table>
+
+</details>
+"""
+
+
+def test_obsidian_callouts_embeds_and_html_tables(tmp_path):
+    folder = tmp_path / "vault"
+    (folder / "attachments").mkdir(parents=True)
+    (folder / "Lab 5 report.md").write_text(OBSIDIAN_NOTE, encoding="utf-8")
+    (folder / "attachments" / "val curves.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    submission = read_submission("s01", folder)
+    document = submission.documents[0]
+    lines = {line.text: line for line in document.lines}
+    assert lines["Hypothesis"].kind == "heading"
+    assert "> Negation flips the label, see my notes." in lines
+    assert not any("[!NOTE]" in text or "to do" in text or "kept to myself" in text
+                   or "<table" in text for text in lines)
+    assert lines["Misclassified samples"].kind == "heading"
+    assert lines["| not good at all | positive | negative |"].kind == "table"
+    assert lines["| not good at all | positive | negative |"].where == "Lab 5 report.md:22"
+    assert count_samples(document.lines, ("true", "predicted"))[0] == 2
+    # the embed names the file wherever it sits in the vault
+    from toolkit.grading.assessment import _present
+
+    embed = next(image for image in document.images if image.target)
+    assert embed.target == "val%20curves.png" and _present(submission, "", embed.target)
+    assert not _present(submission, "", "missing.png")
+
+
+def test_plain_markdown_rows_pass_unchanged():
+    rows = ["# Results", "", "| a | b |", "|---|---|", "```python", "{cite}`x` in code",
+            "```", "Accuracy 81.8% (see [the docs](https://keras.io))."]
+    assert plain_rows(rows) == (rows, list(range(1, len(rows) + 1)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("`~:{}[]!|%<>/()=-*# abfigurentbl\n")),
+               max_size=300))
+def test_any_markdown_keeps_a_source_row_for_every_row(text):
+    rows = text.splitlines()
+    shown, numbers = plain_rows(rows)
+    assert len(shown) == len(numbers)
+    assert all(1 <= number <= max(len(rows), 1) for number in numbers)
+    assert numbers == sorted(numbers)
