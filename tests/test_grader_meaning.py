@@ -976,6 +976,23 @@ def test_a_lab_numbered_in_words_is_a_marker(tmp_path):
     assert heading_lab("Lab sixty") is None and heading_lab("Labsix") is None
 
 
+def test_a_transcript_is_cut_where_the_talk_turns_to_the_next_lab(tmp_path):
+    # A recording's transcript: time stamps, no headings, the title names lab 6 and a bit of
+    # lab 4, and only "Lab four." marks where the talk turns.
+    lab6 = ("[00:19] So for this one I first tried the default BERT-base preset on my laptop and "
+            "it froze, so I read the docstring again and switched to the MiniLM preset with two "
+            "epochs and learning rate 8e-5, which trained in four and a half minutes. ") * 3
+    text = ("Reflection video: Lab 6 BERT + a bit of Lab 4\n\n" + lab6 + "\n\n"
+            "[03:30] Okay. So. Lab four.\n\n[03:34] The stop words removed 'not', and the "
+            "accuracy stayed at 79.7% either way.\n")
+    parts = split_by_lab(_report(tmp_path, text, "r.txt"))
+    assert [lab for lab, _ in parts] == ["lab04_bag_of_words", "lab06_bert_finetune"]
+    lab6_words = " ".join(line.text for line in parts[1][1].documents[0].lines)
+    assert "MiniLM" in lab6_words and "stop words" not in lab6_words
+    # a sentence that mentions a lab is no marker
+    assert heading_lab("I liked lab 4.") is None
+
+
 def test_a_bold_paragraph_in_a_larger_font_is_a_heading_of_a_word_export():
     page = ("<p class=MsoNormal><b><span style='font-size:14.0pt'>Part 2: the BERT lab</span>"
             "</b></p><p class=MsoNormal><b>Challenges</b></p><p class=MsoNormal>It was "

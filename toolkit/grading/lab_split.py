@@ -46,7 +46,13 @@ _MARKER = re.compile(r"^[\s#>*_=~]{0,8}(?:\d+[.)]?\s+)?(?P<word>lab|l)(?P<sep>[\
                      re.I)
 _LAB_IN_PATH = re.compile(r"(?<![A-Za-z0-9])lab[\s_\-]*0?(?P<n>[1-9]\d?)(?!\d)", re.I)
 _AFTER_MARKER = re.compile(r"^[*_]{0,2}\s{0,3}(?:[:.)\-\u2013\u2014]|$)")
+# A transcript's time stamp before what was said ("[03:30] ", "(1:02:11) ", "00:42 - ").
+_TIME_STAMP = re.compile(r"^\s*[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?\s*[-\u2013:]?\s+")
+# A sentence that only names a lab, at the end of a short line of talk ("Okay. So. Lab four.")
+_SPOKEN_MARKER = re.compile(r"(?:^|(?<=[.!?,])\s+)(?P<marker>(?:lab)[\s_\-]*(?:\d{1,2}|"
+                            + "|".join(NUMBER_WORDS) + r")\b)\s*[.:!]?\s*$", re.I)
 MAX_TITLE_WORDS = 8  # a plain line without a colon or dash after the marker: a title
+MIN_OPENING_WORDS = 120  # an opening this long before the first lab marker is a lab's part
 LabMap = dict[str, str]
 
 
@@ -128,8 +134,12 @@ def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
     """``(lab, form, rest of the line)`` when the line starts with a lab marker."""
     if line.kind not in ("heading", "prose"):
         return None
-    text = line.text[:200]
+    text = _TIME_STAMP.sub("", line.text[:200])
     level = line.level if line.kind == "heading" else 0
+    spoken = _SPOKEN_MARKER.search(text) if line.kind == "prose" \
+        and len(text.split()) <= MAX_TITLE_WORDS else None
+    if spoken and not _MARKER.match(text):
+        text = text[spoken.start("marker"):]  # the words before it are talk, not the lab's
     alias = _alias_pattern(tuple(sorted(aliases)))
     match = alias.match(text) if alias else None
     if match:
@@ -285,12 +295,35 @@ def top_level_markers(markers: list[Marker]) -> list[Marker]:
     return chosen
 
 
+def _opening_lab(document: Document, tops: list[Marker]) -> str | None:
+    """The lab a long opening without sections, before the first marker, is about: the one
+    lab the title lists that has no marker of its own ("Lab 6 BERT + a bit of Lab 4", then
+    five minutes of lab 6 and "Lab four." before the rest), else the lab it names clearly
+    most often."""
+    opening = document.lines[:tops[0].index]
+    words = sum(len(line.text.split()) for line in opening if line.kind == "prose")
+    if words < MIN_OPENING_WORDS:
+        return None  # a greeting, a name, a course title: context for every part
+    if sum(line.kind == "heading" for line in opening) > 1:
+        return None  # sections (a journal's days): each goes to its lab by meaning (assess_labs)
+    marked = {marker.lab for marker in tops}
+    unmarked = title_labs(document) - marked
+    if len(unmarked) == 1:
+        return unmarked.pop()
+    named = named_lab([line.text for line in opening if line.kind == "prose"],
+                      [lab for lab in lab_ids() if lab not in marked])
+    return named[0] if named else None
+
+
 def _split_document(document: Document, aliases: LabMap) -> dict[str | None, Document]:
     """``{lab: the document's part}``; ``None`` holds the lines before the first lab."""
     tops = top_level_markers(_markers(document, aliases))
     levels = [m.form[0] for m in tops if m.form[0]]
     level = min(levels) if levels and len(levels) == len(tops) else 0
-    return cut_document(document, {marker.index: marker.lab for marker in tops}, level)
+    starts = {marker.index: marker.lab for marker in tops}
+    if tops and tops[0].index > 0 and (lab := _opening_lab(document, tops)):
+        starts[0] = lab
+    return cut_document(document, starts, level)
 
 
 def cut_document(document: Document, starts: dict[int, str], level: int = 0
