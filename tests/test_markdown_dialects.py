@@ -123,3 +123,38 @@ def test_any_markdown_keeps_a_source_row_for_every_row(text):
     assert len(shown) == len(numbers)
     assert all(1 <= number <= max(len(rows), 1) for number in numbers)
     assert numbers == sorted(numbers)
+
+
+MIND_MAP = """## Lab 5
+
+```mermaid
+mindmap
+  root((Lab 5 GloVe LSTM))
+    Learned
+      word vectors
+        similar words are close
+      padding and UNK
+    [Hard]
+      glove download too big
+        used the small file
+      ::icon(fa fa-book)
+```
+
+```mermaid
+graph TD
+  A[Data] --> B[Model]
+```
+"""
+
+
+def test_a_mermaid_mind_map_is_an_outline_of_labelled_answers():
+    document = markdown_document("r.md", MIND_MAP)
+    lines = [(line.kind, line.text) for line in document.lines if line.kind != "blank"]
+    assert lines[:6] == [
+        ("heading", "Lab 5"), ("heading", "Learned"),
+        ("prose", "  - word vectors: similar words are close"),
+        ("prose", "  - padding and UNK"), ("heading", "Hard"),
+        ("prose", "  - glove download too big: used the small file")]
+    assert not any("root" in text or "icon" in text for _, text in lines)
+    # any other diagram stays code
+    assert ("code", "  A[Data] --> B[Model]") in lines

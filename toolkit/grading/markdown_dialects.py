@@ -15,6 +15,9 @@ Students write Markdown in more than one flavour; each is turned into what it sh
   callout's words; a callout without a title shows none.
 - HTML inside Markdown: ``<details><summary>Results</summary>`` is a title over what it
   folds; an HTML ``<table>`` is read as the table it shows.
+- A Mermaid mind map (```` ```mermaid ```` starting ``mindmap``) is the student's words as an
+  outline: each branch off the root a bold item over its nested items, as a list of labelled
+  answers reads.
 
 Every row keeps the number of the source row it came from, so places stay the file's own.
 
@@ -51,6 +54,11 @@ _SUMMARY = re.compile(r"<summary>\s*(?P<title>.*?)\s*</summary>", re.I)
 _DETAILS = re.compile(r"</?details(?:\s[^>]*)?>", re.I)
 _TABLE_OPEN = re.compile(r"<table\b", re.I)
 _TABLE_CLOSE = re.compile(r"</table\s*>", re.I)
+# A mind map's node: an optional id, then its text in a shape ("root((Lab 2))", "[Results]",
+# "{{Hard}}"), or the text alone; a ":::class" after it is style.
+_MINDMAP_SHAPE = re.compile(r"^(?:[\w-]+)?(?P<open>\(\(|\)\)|\{\{|\(-|\[|\(|\))\s*[\"`]*"
+                            r"(?P<text>.*?)[\"`]*\s*(?:\)\)|\(\(|\}\}|-\)|\]|\)|\()\s*$")
+_MINDMAP_CLASS = re.compile(r"\s*:::[\w\s-]*$")
 MAX_TABLE_ROWS = 2000  # an HTML table left open this long is read as the text it is
 
 
@@ -155,6 +163,49 @@ def _html_table(rows: list[str], start: int) -> tuple[list[tuple[str, int]], int
     return shown, end + 1
 
 
+def _mindmap(rows: list[str], start: int, fence: str
+             ) -> tuple[list[tuple[str, int]], int] | None:
+    """A Mermaid mind map's fenced block as an outline, and the row after it; None for any
+    other code block."""
+    if rows[start].strip()[len(fence):].strip().lower() != "mermaid":
+        return None
+    body = next((i for i in range(start + 1, len(rows)) if rows[i].strip()), None)
+    if body is None or rows[body].strip().lower() != "mindmap":
+        return None
+    shown: list[tuple[str, int]] = [("", start + 1)]
+    indents: list[int] = []  # the indentation of each level open above the current node
+    end = len(rows)
+    for position in range(body + 1, len(rows)):
+        row = rows[position]
+        if row.strip().startswith(fence[:3]) and set(row.strip()) <= {fence[0]}:
+            end = position
+            break
+        if not row.strip() or row.strip().startswith(("::icon", "%%")):
+            shown.append(("", position + 1))
+            continue
+        indent = len(row) - len(row.lstrip())
+        while indents and indents[-1] >= indent:
+            indents.pop()
+        depth = len(indents)  # 0: the root, the map's subject (the section names it)
+        indents.append(indent)
+        node = _MINDMAP_CLASS.sub("", row.strip())
+        shape = _MINDMAP_SHAPE.match(node)
+        text = (shape["text"] if shape else node).strip()
+        if depth == 1:
+            shown.append(("", position + 1))
+            shown.append((f"- **{text}**", position + 1))
+        elif depth == 2:
+            shown.append((f"  - {text}", position + 1))
+        elif depth > 2 and shown and shown[-1][0].startswith("  - "):
+            # a twig read with its branch: "word vectors: similar words are close; ..."
+            line, line_number = shown[-1]
+            joiner = "; " if line.rstrip().endswith(tuple("abcdefghijklmnopqrstuvwxyz0123456789%)")) \
+                and ": " in line else ": "
+            shown[-1] = (line + joiner + text, line_number)
+    shown.append(("", min(end, len(rows) - 1) + 1))
+    return shown, end + 1
+
+
 def plain_rows(rows: list[str]) -> tuple[list[str], list[int]]:
     """The rows as plain Markdown and, for each, the 1-based number of its source row."""
     out: list[str] = []
@@ -209,6 +260,11 @@ def plain_rows(rows: list[str]) -> tuple[list[str], list[int]]:
             emit(raw if code else "", number)
             continue
         if fence := _CODE_FENCE.match(raw):
+            if (mindmap := _mindmap(rows, index - 1, fence["fence"])) is not None:
+                shown, index = mindmap
+                for line, line_number in shown:
+                    emit(line, line_number)
+                continue
             code = fence["fence"]
             emit(raw, number)
             continue
