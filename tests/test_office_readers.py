@@ -183,3 +183,28 @@ def test_a_class_of_office_files_is_read_and_a_broken_one_is_one_warning(tmp_pat
     assert any("cannot be read as a PowerPoint deck" in w for w in ben.warnings)
     cleo = read_submission("cleo", tmp_path / "cleo.rtf")
     assert "Café results" in [line.text for line in cleo.documents[0].lines]
+
+
+def test_a_poster_box_is_headed_by_its_bold_or_larger_first_line():
+    from pptx import Presentation
+    from pptx.util import Inches, Pt
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank: a poster of text boxes
+    box = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(4), Inches(3)).text_frame
+    box.text = "4  Where it went wrong"
+    box.paragraphs[0].font.bold, box.paragraphs[0].font.size = True, Pt(30)
+    for line in ("desk lamp -> 'spotlight': ImageNet has no desk lamp",
+                 "Most mistakes are ImageNet's classes, not the network's."):
+        paragraph = box.add_paragraph()
+        paragraph.text, paragraph.font.size = line, Pt(20)
+    plain = slide.shapes.add_textbox(Inches(5), Inches(1), Inches(4), Inches(3)).text_frame
+    plain.text = "Short line"
+    plain.add_paragraph().text = "A plain box of the same font: no title."
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    document = pptx_document("poster.pptx", buffer.getvalue())
+    headings = [line.text for line in document.lines if line.kind == "heading"]
+    assert headings == ["4 Where it went wrong"]
+    prose = [line.text for line in document.lines if line.kind == "prose"]
+    assert "Short line" in prose and "A plain box of the same font: no title." in prose

@@ -45,6 +45,30 @@ def _alt_text(shape) -> str:
     return " ".join(word for word in [*words, shape.name] if word)
 
 
+_DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+MAX_BOX_TITLE_WORDS = 8
+
+
+def _font(paragraph) -> tuple[bool, int]:
+    """(bold, size in hundredths of a point) as set on the paragraph or its first run."""
+    bold, size = False, 0
+    for properties in [*paragraph._p.iter(f"{_DRAWING}defRPr"), *paragraph._p.iter(f"{_DRAWING}rPr")]:
+        bold = bold or properties.get("b") in {"1", "true"}
+        size = max(size, int(properties.get("sz") or 0))
+    return bold, size
+
+
+def _box_title(paragraphs: list) -> bool:
+    """Is a text box's first paragraph its title: short, set in bold or larger than the text
+    below it (a poster's "1  Idea" over its sentences)?"""
+    texts = [" ".join(paragraph.text.split()) for paragraph in paragraphs]
+    if len([text for text in texts if text]) < 2 or not texts[0] \
+            or len(texts[0].split()) > MAX_BOX_TITLE_WORDS or texts[0].endswith((".", ",", ";")):
+        return False
+    (bold, size), (next_bold, next_size) = _font(paragraphs[0]), _font(paragraphs[1])
+    return (bold and not next_bold) or size > next_size > 0
+
+
 def _slide(blocks: MarkdownBlocks, slide, place: str, title_level: int) -> None:
     from pptx.enum.shapes import MSO_SHAPE_TYPE
 
@@ -61,11 +85,16 @@ def _slide(blocks: MarkdownBlocks, slide, place: str, title_level: int) -> None:
             blocks.add_picture(_alt_text(shape))
         elif shape.has_text_frame:
             bullets = shape.is_placeholder  # a layout's body: its paragraphs are bullets
-            for paragraph in shape.text_frame.paragraphs:
+            paragraphs = list(shape.text_frame.paragraphs)
+            titled = not bullets and _box_title(paragraphs)
+            if titled:  # a poster's box: its title over its lines, one block
+                box_title = " ".join(paragraphs.pop(0).text.split())
+                blocks.add("#" * (title_level + 1) + " " + box_title, place)
+            for paragraph in paragraphs:
                 text = " ".join(paragraph.text.split())
                 if text:  # a frame's bullets are one list, as they are one block on the slide
                     bullet = "  " * paragraph.level + "- " if bullets else ""
-                    blocks.add(bullet + text, place, apart=not bullets)
+                    blocks.add(bullet + text, place, apart=not (bullets or titled))
             blocks.end_block(place)
     if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
         for paragraph in slide.notes_slide.notes_text_frame.paragraphs:
