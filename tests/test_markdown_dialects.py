@@ -36,6 +36,15 @@ Freeze the embeddings.
 ```{code-cell} python
 model.fit(x)
 ```
+
+```{list-table} Dev accuracy
+:header-rows: 1
+
+* - embeddings
+  - dev accuracy
+* - frozen
+  - 75.4 %
+```
 """
 
 
@@ -53,6 +62,9 @@ def test_myst_directives_are_layout_and_roles_their_words():
     assert image.target == "figures/val%20curves.png" and "Validation accuracy" in image.label
     # places stay the file's own rows
     assert texts["The LSTM overfits after epoch 4."].where == "report.md:16"
+    # a list-table is a table
+    assert texts["| embeddings | dev accuracy |"].kind == "table"
+    assert texts["| frozen | 75.4 % |"].kind == "table" and "Table: Dev accuracy" in texts
 
 
 OBSIDIAN_NOTE = """---

@@ -163,6 +163,40 @@ def _html_table(rows: list[str], start: int) -> tuple[list[tuple[str, int]], int
     return shown, end + 1
 
 
+_LIST_TABLE_ROW = re.compile(r"^\s*\*\s+-\s?(?P<cell>.*)$")   # "* - frozen": a new row
+_LIST_TABLE_CELL = re.compile(r"^\s+-\s?(?P<cell>.*)$")      # "  - 75.4 %": its next cell
+
+
+def _list_table(rows: list[str], start: int, fence: str
+                ) -> tuple[list[tuple[str, int]], int]:
+    """A MyST ``{list-table}``'s body (from ``rows[start]`` to its closing fence) as Markdown
+    table rows, each with its source row's number, and the index of the closing fence (left
+    to the caller)."""
+    table: list[tuple[list[str], int]] = []
+    blank: list[int] = []
+    end = len(rows)
+    for position in range(start, len(rows)):
+        row = rows[position]
+        if row.strip() and set(row.strip()) <= {fence[0]} and len(row.strip()) >= len(fence):
+            end = position
+            break
+        if new_row := _LIST_TABLE_ROW.match(row):
+            table.append(([new_row["cell"].strip()], position + 1))
+        elif (cell := _LIST_TABLE_CELL.match(row)) and table:
+            table[-1][0].append(cell["cell"].strip())
+        elif row.strip() and table and table[-1][0]:  # a cell's text wrapped onto a row
+            table[-1][0][-1] += " " + row.strip()
+        else:
+            blank.append(position + 1)
+    shown = [(number, "") for number in blank]
+    width = max((len(cells) for cells, _ in table), default=0)
+    for position, (cells, number) in enumerate(table):
+        shown.append((number, markdown_row(cells + [""] * (width - len(cells)))))
+        if position == 0:
+            shown.append((number, "|" + "---|" * width))
+    return [(line, number) for number, line in sorted(shown, key=lambda item: item[0])], end
+
+
 def _mindmap(rows: list[str], start: int, fence: str
              ) -> tuple[list[tuple[str, int]], int] | None:
     """A Mermaid mind map's fenced block as an outline, and the row after it; None for any
@@ -248,6 +282,10 @@ def plain_rows(rows: list[str]) -> tuple[list[str], list[int]]:
             while index < len(rows) and _OPTION.match(rows[index]):  # its options
                 emit("", index + 1)
                 index += 1
+            if directive["name"].lower() == "list-table":
+                shown, index = _list_table(rows, index, directive["fence"])
+                for line, line_number in shown:
+                    emit(line, line_number)
             continue
         if directives and stripped and set(stripped) <= {"`", "~", ":"} \
                 and stripped[0] == directives[-1]["fence"][0] \
