@@ -295,6 +295,18 @@ def test_numbers_in_words_stems_and_synonyms():
     assert "incorrect" in hypothesis.headings  # from the rubric's [synonyms] table
 
 
+def test_a_long_keyword_is_found_misspelt_by_one_letter():
+    # a student with dyslexia: "bacause", "hypthesis", "valdation", "overfiting"
+    assert mentions("bacause it looks at every pixle", "because")
+    assert mentions("it is becuase of the stop words", "because")  # two letters swapped
+    assert mentions("My hypthesis is that", "hypothes")  # a prefix keyword, misspelt
+    assert mentions("the valdation loss goes up", "validation")
+    # short keywords, other words and other endings are not misspellings
+    assert not mentions("an expert", "expect") and not mentions("a cause", "because")
+    assert not mentions("hypothetical numbers", "hypotheses")
+    assert not mentions("the learning rate", "training")
+
+
 def test_a_plan_a_guess_and_a_dataset_name_report_no_numbers():
     def numbers(*text):
         return count_numbers(plain_document("r.md", ["\n".join(text)]).lines)

@@ -266,14 +266,57 @@ def _stem_set(text: str) -> frozenset[str]:
     return frozenset(stems(text))
 
 
+MIN_MISSPELT_KEYWORD = 7  # a keyword this long is found misspelt by one letter too
+
+
+def _one_edit(word: str, keyword: str) -> bool:
+    """Are the two at most one letter apart (a letter added, left out, changed or two letters
+    swapped)?"""
+    if word == keyword:
+        return True
+    if abs(len(word) - len(keyword)) > 1:
+        return False
+    start = 0
+    while start < min(len(word), len(keyword)) and word[start] == keyword[start]:
+        start += 1
+    rest_word, rest_keyword = word[start:], keyword[start:]
+    return (rest_word[1:] == rest_keyword[1:] or rest_word[1:] == rest_keyword
+            or rest_word == rest_keyword[1:]
+            or (len(rest_word) > 1 and rest_word[:2] == rest_keyword[1::-1]
+                and rest_word[2:] == rest_keyword[2:]))
+
+
+@lru_cache(maxsize=65536)
+def _misspelt(text: str, keyword: str) -> bool:
+    """Does ``text`` hold ``keyword`` (one word of seven letters or more) misspelt by one
+    letter: "bacause", "hypthesis", "probaly"? A prefix keyword ("hypothes") is compared with
+    the word's start."""
+    keyword = keyword.lower()
+    for token in set(_TOKEN.findall(text.lower())):
+        if len(token) < MIN_MISSPELT_KEYWORD - 1 or not token.isalpha():
+            continue
+        if any(_one_edit(token[:length], keyword) and token[length:] in _ENDINGS
+               for length in (len(keyword) - 1, len(keyword), len(keyword) + 1)):
+            return True
+    return False
+
+
+# What may follow a prefix keyword's misspelt start: "hypthes" + "is" (not "probabil" +
+# "ities" for "probably").
+_ENDINGS = {"", "s", "es", "is", "ed", "d", "e", "ing", "ion", "ions", "al", "ly", "y"}
+
+
 def mentions(text: str, keyword: str) -> bool:
-    """Does ``text`` hold ``keyword``: a word starting with it, or the same stems in a row?
+    """Does ``text`` hold ``keyword``: a word starting with it, the same stems in a row, or a
+    long keyword misspelt by one letter?
 
     The prefix rule lets a rubric write "confus" for confused/confusion; the stem rule
     matches other forms of a whole word ("reported" finds "reports", "improve" finds
-    "improving").
+    "improving"); the spelling rule reads a student who writes "bacause" or "hypthesis".
     """
     if keyword_pattern(keyword).search(text):
+        return True
+    if len(keyword) >= MIN_MISSPELT_KEYWORD and keyword.isalpha() and _misspelt(text, keyword):
         return True
     wanted = stems(keyword)
     if not wanted or len("".join(wanted)) < 3 or not _stem_set(text).issuperset(wanted):
