@@ -1,4 +1,4 @@
-"""The grader's reader of Typst sources (``report.typ``), issue 22."""
+"""The grader's reader of Typst sources (``report.typ``) and of the BibTeX file beside a report (``refs.bib``), issue 22."""
 
 from __future__ import annotations
 
@@ -99,3 +99,41 @@ def test_a_typst_report_is_a_submission_and_its_samples_count(tmp_path):
 def test_any_typst_text_is_read_without_raising(text):
     document = typst_document("r.typ", text)
     assert all(isinstance(line.text, str) for line in document.lines)
+
+
+REFS_BIB = r"""@article{lecun1998,
+  author  = {LeCun, Yann and Bottou, L{\'e}on},
+  title   = {Gradient-based learning applied to document recognition},
+  journal = {Proceedings of the IEEE},
+  year    = {1998}
+}
+
+@misc{chollet_convnet,
+  author       = {Chollet, Fran{\c{c}}ois},
+  title        = {Simple {MNIST} convnet},
+  howpublished = {\url{https://keras.io/examples/vision/mnist_convnet/}},
+  year         = {2020}
+}
+"""
+
+
+def test_a_bib_file_beside_the_report_is_its_reference_list(tmp_path):
+    (tmp_path / "report.typ").write_text(TYPST_REPORT, encoding="utf-8")
+    (tmp_path / "refs.bib").write_text(REFS_BIB, encoding="utf-8")
+    submission = read_submission("s01", tmp_path)
+    references = next(d for d in submission.documents if d.path == "refs.bib")
+    assert [s.title for s in references.sections()] == ["References"]
+    lines = {line.text: line.where for line in references.lines if line.text.startswith("- ")}
+    assert lines == {
+        "- [lecun1998] LeCun, Yann and Bottou, Léon (1998). Gradient-based learning applied to "
+        "document recognition. Proceedings of the IEEE.": "refs.bib:1",
+        "- [chollet_convnet] Chollet, François (2020). Simple MNIST convnet. "
+        "https://keras.io/examples/vision/mnist_convnet/.": "refs.bib:7"}
+    assert not submission.ignored and not submission.warnings
+
+
+def test_a_broken_bib_file_is_read_as_far_as_it_goes(tmp_path):
+    from toolkit.grading.bib_reader import bib_document
+
+    document = bib_document("refs.bib", "@article{x, title = {Unclosed\n@misc{y, year=2020}")
+    assert document.lines[0].text == "References"

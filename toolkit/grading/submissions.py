@@ -63,8 +63,10 @@ WORD_SUFFIXES = {".docx"}
 OFFICE_SUFFIXES = {".odt", ".pptx", ".rtf"}
 HTML_SUFFIXES = {".html", ".htm"}
 LATEX_SUFFIXES = {".tex"}  # an Overleaf project's source, read as text (never compiled)
+# A report's BibTeX file (refs.bib beside main.tex or report.typ): its reference list.
+BIB_SUFFIXES = {".bib"}
 READ_SUFFIXES = TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES | OFFICE_SUFFIXES | HTML_SUFFIXES \
-    | LATEX_SUFFIXES | {
+    | LATEX_SUFFIXES | BIB_SUFFIXES | {
     ".ipynb", ".pdf", ".json", ".csv"}
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
 # A notebook saved as a script (Jupytext's percent format) is read when it holds prose cells.
@@ -546,6 +548,12 @@ def _parse_file(path: str, data: bytes, submission: Submission,
             read = {".org": org_document, ".typ": typst_document}.get(suffix, asciidoc_document)
             read = wiki_document if suffix in WIKI_SUFFIXES else read
             submission.documents.append(read(path, text))
+    elif suffix in BIB_SUFFIXES:
+        from toolkit.grading.bib_reader import bib_document
+
+        text = decode_text(path, data, submission)
+        if text is not None:
+            submission.documents.append(bib_document(path, text))
     elif suffix in LATEX_SUFFIXES:
         from toolkit.grading.latex_reader import latex_document
 
