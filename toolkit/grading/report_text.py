@@ -286,15 +286,23 @@ def _one_edit(word: str, keyword: str) -> bool:
                 and rest_word[2:] == rest_keyword[2:]))
 
 
+@lru_cache(maxsize=16384)
+def _long_words(text: str) -> dict[str, tuple[str, ...]]:
+    """The text's words of six letters or more, by their first letter."""
+    words: dict[str, set[str]] = {}
+    for token in _TOKEN.findall(text.lower()):
+        if len(token) >= MIN_MISSPELT_KEYWORD - 1 and token.isalpha():
+            words.setdefault(token[0], set()).add(token)
+    return {letter: tuple(found) for letter, found in words.items()}
+
+
 @lru_cache(maxsize=65536)
 def _misspelt(text: str, keyword: str) -> bool:
     """Does ``text`` hold ``keyword`` (one word of seven letters or more) misspelt by one
     letter: "bacause", "hypthesis", "probaly"? A prefix keyword ("hypothes") is compared with
-    the word's start."""
+    the word's start; a misspelt word keeps its first letter."""
     keyword = keyword.lower()
-    for token in set(_TOKEN.findall(text.lower())):
-        if len(token) < MIN_MISSPELT_KEYWORD - 1 or not token.isalpha():
-            continue
+    for token in _long_words(text).get(keyword[0], ()):
         if any(_one_edit(token[:length], keyword) and token[length:] in _ENDINGS
                for length in (len(keyword) - 1, len(keyword), len(keyword) + 1)):
             return True
