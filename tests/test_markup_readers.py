@@ -294,6 +294,9 @@ def test_a_percent_script_is_read_as_the_notebook_it_stands_for(tmp_path):
         line.text for line in document.lines if line.kind == "code"]
     assert submission.ignored == ["train.py"]  # a script of code alone is no report
     assert count_samples(document.lines, TRUTH)[0] == 1
+    # handed in alone, a script of code says so
+    alone = read_submission("s02", tmp_path / "train.py")
+    assert alone.empty and "train.py is Python code with no prose cells" in alone.warnings[0]
 
 
 WIKI_REPORT = """{{Infobox experiment

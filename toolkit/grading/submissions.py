@@ -688,6 +688,10 @@ def read_submission(student: str, path: Path | str) -> Submission:
     except Exception as error:  # one broken submission must never stop the class
         submission.warn(f"could not be read completely ({type(error).__name__}: "
                         f"{str(error)[:120]})")
+    if submission.empty and path.suffix.lower() in SCRIPT_SUFFIXES and path.is_file():
+        submission.warn(f"{path.name} is Python code with no prose cells ('# %% [markdown]'): "
+                        f"not a report; the student should hand in the report or the notebook "
+                        f"(.ipynb)")
     if submission.empty:
         submission.warn("nothing gradable found (no report, notebook or run record)")
     return submission
