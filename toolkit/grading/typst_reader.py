@@ -50,7 +50,7 @@ _SYMBOLS = {"sym.arrow": "→", "sym.arrow.r": "→", "sym.arrow.l": "←", "sym
             "sym.approx": "≈", "sym.checkmark": "✓", "sym.plus.minus": "±", "sym.dash.em": "—",
             "sym.lt.eq": "≤", "sym.gt.eq": "≥"}
 MAX_NESTING = 40  # brackets inside brackets; deeper is no document a student wrote
-MAX_JOINED_LINES = 40  # a bracket left open this long is a typo, not a long paragraph
+MAX_JOINED_LINES = 40  # calls spanning lines that may pull their lines into one line of prose
 
 
 @dataclass
