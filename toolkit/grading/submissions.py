@@ -71,8 +71,8 @@ READ_SUFFIXES = TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES | OFFICE_SUFFIXE
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
 # A notebook saved as a script (Jupytext's percent format) is read when it holds prose cells.
 SCRIPT_SUFFIXES = {".py"}
-SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | SCRIPT_SUFFIXES | TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES \
-    | HTML_SUFFIXES | LATEX_SUFFIXES | OFFICE_SUFFIXES
+SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | SCRIPT_SUFFIXES | TEXT_SUFFIXES | MARKUP_SUFFIXES \
+    | WORD_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | OFFICE_SUFFIXES
 DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
 DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
 # ... and the dated one written when REFLECTION.new.md holds edits too (toolkit.reflection)
@@ -538,16 +538,9 @@ def _parse_file(path: str, data: bytes, submission: Submission,
         if text is not None:
             submission.documents.append(csv_document(path, text))
     elif suffix in MARKUP_SUFFIXES:
-        from toolkit.grading.asciidoc_reader import asciidoc_document
-        from toolkit.grading.org_reader import org_document
-        from toolkit.grading.typst_reader import typst_document
-        from toolkit.grading.wiki_reader import wiki_document
-
         text = decode_text(path, data, submission)
         if text is not None:
-            read = {".org": org_document, ".typ": typst_document}.get(suffix, asciidoc_document)
-            read = wiki_document if suffix in WIKI_SUFFIXES else read
-            submission.documents.append(read(path, text))
+            submission.documents.append(_markup_reader(suffix)(path, text))
     elif suffix in BIB_SUFFIXES:
         from toolkit.grading.bib_reader import bib_document
 
@@ -582,6 +575,19 @@ def _parse_file(path: str, data: bytes, submission: Submission,
             return
         submission.documents.append(notebook_document(path, notebook))
         submission.notebooks.append(check_notebook(notebook, path=path))
+
+
+def _markup_reader(suffix: str):
+    """The reader of one plain-text markup: Org, AsciiDoc, Typst or MediaWiki."""
+    # imported here: each pulls in its own parser, and most classes hand in none of them
+    from toolkit.grading.asciidoc_reader import asciidoc_document
+    from toolkit.grading.org_reader import org_document
+    from toolkit.grading.typst_reader import typst_document
+    from toolkit.grading.wiki_reader import wiki_document
+
+    readers = {".org": org_document, ".adoc": asciidoc_document, ".asciidoc": asciidoc_document,
+               ".typ": typst_document} | dict.fromkeys(WIKI_SUFFIXES, wiki_document)
+    return readers[suffix]
 
 
 def _csv_text(rows: list[dict]) -> str:

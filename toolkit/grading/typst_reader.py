@@ -21,12 +21,12 @@ Example:
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from toolkit.grading.report_text import Document, converted_document, markdown_row
+from toolkit.grading.source_lines import LineIndex
 
 _CALL = re.compile(r"#(?P<name>[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)")
 _NAME = re.compile(r"(?P<name>[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)")
@@ -175,15 +175,12 @@ class _Converter:
 
     def __init__(self, source: str):
         self.text = source
-        self.newlines = [i for i, char in enumerate(source) if char == "\n"]
+        self.line_of = LineIndex(source).line_of
         self.out: list[tuple[str, int]] = []
         self.labels: dict[str, str] = {}     # <fig-curves> -> "Figure 1"
         self.counters = {"Figure": 0, "Table": 0}
         self.variables: dict[str, str] = {}  # #let name = "words" / [words]
         self.titled = False
-
-    def line_of(self, offset: int) -> int:
-        return bisect.bisect_left(self.newlines, offset) + 1
 
     def emit(self, line: str, offset: int) -> None:
         self.out.append((line, self.line_of(offset)))

@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import bisect
 import re
 
 import mwparserfromhell
@@ -27,6 +26,7 @@ from mwparserfromhell.nodes import ExternalLink, Heading, HTMLEntity, Tag, Templ
 from mwparserfromhell.wikicode import Wikicode
 
 from toolkit.grading.report_text import Document, converted_document, markdown_row
+from toolkit.grading.source_lines import LineIndex
 
 _FILE = re.compile(r"^\s*(?:file|image|datei|fichier|bild|imagen)\s*:\s*(?P<name>.+?)\s*$",
                    re.I)
@@ -45,13 +45,10 @@ class _Writer:
 
     def __init__(self, source: str):
         self.source = source
-        self.newlines = [i for i, char in enumerate(source) if char == "\n"]
+        self.line_of = LineIndex(source).line_of
         self.pieces: list[tuple[str, int, bool]] = []  # text, offset, copied from the source
         self.counters = {"Figure": 0, "Table": 0}
         self.notes: list[str] = []  # <ref> texts, listed at <references />
-
-    def line_of(self, offset: int) -> int:
-        return bisect.bisect_left(self.newlines, offset) + 1
 
     def add(self, text: str, offset: int, literal: bool = False) -> None:
         """``literal``: the text is the source's own, so its lines keep their own numbers."""
