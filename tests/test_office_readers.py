@@ -1,4 +1,5 @@
-"""LibreOffice (.odt), PowerPoint (.pptx) and Rich Text (.rtf) reports read like Markdown.
+"""LibreOffice (.odt), PowerPoint (.pptx), Rich Text (.rtf) and Excel (.xlsx) files read like
+Markdown.
 The files are built here; broken and oversized ones are refused with a reason."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from toolkit.grading.pptx_reader import PptxError, pptx_document
 from toolkit.grading.rtf_reader import RtfError, rtf_document
 from toolkit.grading.sample_lists import count_samples
 from toolkit.grading.submissions import read_submission
+from toolkit.grading.xlsx_reader import XlsxError, xlsx_document
 
 TRUTH = ("true", "truth", "label", "actual", "gold")
 _NAMESPACES = (
@@ -154,7 +156,8 @@ def test_an_rtf_file_reads_as_plain_text_with_its_tables():
 
 
 @pytest.mark.parametrize(("reader", "error", "kind"), [
-    (odt_document, OdtError, ".odt"), (pptx_document, PptxError, ".pptx")])
+    (odt_document, OdtError, ".odt"), (pptx_document, PptxError, ".pptx"),
+    (xlsx_document, XlsxError, ".xlsx")])
 def test_broken_and_oversized_office_files_are_refused_with_a_reason(reader, error, kind):
     with pytest.raises(error, match=f"not a {kind}"):
         reader(f"r{kind}", b"PK\x03\x04 not really a zip")
@@ -208,3 +211,49 @@ def test_a_poster_box_is_headed_by_its_bold_or_larger_first_line():
     assert headings == ["4 Where it went wrong"]
     prose = [line.text for line in document.lines if line.kind == "prose"]
     assert "Short line" in prose and "A plain box of the same font: no title." in prose
+
+
+def _workbook_bytes(fill) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    fill(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_reflection_kept_as_a_grid_in_a_workbook_reads_lab_by_lab_with_its_cells_named():
+    def fill(workbook):
+        sheet = workbook.active  # Excel's own name for it ("Sheet") is no heading
+        sheet["B2"] = "Reflection, labs 2 and 4"
+        sheet.append([])
+        sheet.append([None, "Question", "Lab 2: MLP", "Lab 4: bag of words"])
+        sheet.append([None, "Insights", "Dropout 0.5 kept the validation loss flat at 0.07.",
+                      "Bigrams lifted TF-IDF to 81.2% on the dev set."])
+        sheet.append([None, "Application"])  # left unanswered: still a row of the grid
+        sheet.append([None, "Growth", "I can read a learning curve now.",
+                      "Next: embeddings, so word order counts."])
+        log = workbook.create_sheet("Timings")
+        log.append(["run", "seconds"])
+        log.append(["lab 2", 41.0])
+
+    document = xlsx_document("ana.xlsx", _workbook_bytes(fill))
+    assert [section.title for section in document.sections()] == [
+        "Reflection, labs 2 and 4", "Lab 2: MLP", "Lab 4: bag of words", "Timings"]
+    where = {line.text: line.where for line in document.lines}
+    assert where["**Insights:** Bigrams lifted TF-IDF to 81.2% on the dev set."] == "ana.xlsx Sheet!B5"
+    assert where["**Growth:** I can read a learning curve now."] == "ana.xlsx Sheet!B7"
+    assert "| lab 2 | 41 |" in where  # 41.0 as the sheet shows it
+
+
+def test_a_workbook_handed_in_is_graded_and_a_broken_one_is_one_warning(tmp_path):
+    (tmp_path / "ana.xlsx").write_bytes(_workbook_bytes(
+        lambda workbook: workbook.active.append(["My hypothesis: thin digits are the errors."])))
+    (tmp_path / "ben.xlsx").write_bytes(b"PK\x03\x04 saved with the wrong name")
+    ana = read_submission("ana", tmp_path / "ana.xlsx")
+    assert ana.warnings == [] and ana.documents[0].format == "xlsx"
+    assert ana.documents[0].lines[0].text == "My hypothesis: thin digits are the errors."
+    ben = read_submission("ben", tmp_path / "ben.xlsx")
+    assert ben.documents == [] and any("cannot be read as an Excel workbook" in warning
+                                       for warning in ben.warnings)

@@ -75,11 +75,13 @@ class MarkdownBlocks:
             self.markdown.append("")
             self.places.append(place)
 
-    def add_table(self, rows: list[list[str]], place: str) -> None:
-        """A table as Markdown, its first row the header; places name each row."""
+    def add_table(self, rows: list[list[str]], place: str,
+                  row_places: list[str] | None = None) -> None:
+        """A table as Markdown, its first row the header; places name each row (``row_places``
+        where the file names its rows itself, as a sheet's cells do)."""
         for index, row in enumerate(rows):
             self.markdown.append("| " + " | ".join(cell_text(cell) for cell in row) + " |")
-            self.places.append(f"{place}, row {index + 1}")
+            self.places.append(row_places[index] if row_places else f"{place}, row {index + 1}")
             if index == 0:
                 self.markdown.append("|" + "---|" * len(row))
                 self.places.append(self.places[-1])
