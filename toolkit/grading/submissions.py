@@ -53,10 +53,12 @@ MAX_PDF_PAGE_CONTENT = 2 * 2**20   # bytes of one page's drawing commands; a rea
 MAX_PDF_SECONDS = 15.0             # text extraction of one PDF
 MAX_DEPTH = 32                     # folder levels read inside a submission
 # Quarto and R Markdown documents are Markdown with code chunks and fenced divs.
-TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".qmd", ".rmd"}
-# Emacs Org mode, AsciiDoc, Typst and MediaWiki: plain-text markup, turned into Markdown.
+TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".qmd", ".rmd"}
+# Emacs Org mode, AsciiDoc, Typst, MediaWiki and reStructuredText: plain-text markup, turned
+# into Markdown.
 WIKI_SUFFIXES = {".wiki", ".mediawiki", ".wikitext"}
-MARKUP_SUFFIXES = {".org", ".adoc", ".asciidoc", ".typ"} | WIKI_SUFFIXES
+RST_SUFFIXES = {".rst", ".rest"}
+MARKUP_SUFFIXES = {".org", ".adoc", ".asciidoc", ".typ"} | WIKI_SUFFIXES | RST_SUFFIXES
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 WORD_SUFFIXES = {".docx"}
 # Word processors' and slide decks' other files: LibreOffice's, PowerPoint's, Rich Text, and
@@ -579,15 +581,17 @@ def _parse_file(path: str, data: bytes, submission: Submission,
 
 
 def _markup_reader(suffix: str):
-    """The reader of one plain-text markup: Org, AsciiDoc, Typst or MediaWiki."""
+    """The reader of one plain-text markup: Org, AsciiDoc, Typst, MediaWiki or reST."""
     # imported here: each pulls in its own parser, and most classes hand in none of them
     from toolkit.grading.asciidoc_reader import asciidoc_document
     from toolkit.grading.org_reader import org_document
+    from toolkit.grading.rst_reader import rst_document
     from toolkit.grading.typst_reader import typst_document
     from toolkit.grading.wiki_reader import wiki_document
 
     readers = {".org": org_document, ".adoc": asciidoc_document, ".asciidoc": asciidoc_document,
-               ".typ": typst_document} | dict.fromkeys(WIKI_SUFFIXES, wiki_document)
+               ".typ": typst_document} | dict.fromkeys(WIKI_SUFFIXES, wiki_document) \
+        | dict.fromkeys(RST_SUFFIXES, rst_document)
     return readers[suffix]
 
 
