@@ -1354,6 +1354,33 @@ def test_a_reflection_organised_by_question_is_cut_into_its_labs(tmp_path):
                            meaning_for(REFLECTION, process_encoder())) == {}
 
 
+BY_THEME = (
+    "# One reflection on labs 4 and 5\n\n## What I learned\n\n"
+    "Representation mattered more than I thought. The bag of words in lab 4 reached 81.3% on "
+    "the dev set with bigrams. The LSTM in lab 5 got 76.1% with frozen GloVe vectors and 82.1% "
+    "once they were fine-tuned, so order alone bought about one point.\n\n"
+    "## What was hard\n\n"
+    "Each lab was hard in its own place. In lab 4 the stop-word list dropped 'not', and "
+    "removing stop words lowered dev accuracy from 81.3% to 80.4%. In lab 5 the small GloVe "
+    "file covered 13% of the word types; I reran with --oov neighbors and got 77.0%.\n")
+
+
+@needs_encoder
+def test_a_reflection_organised_by_theme_is_cut_by_the_labs_its_sentences_name(tmp_path):
+    grades = assess_labs(_report(tmp_path, BY_THEME), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab04_bag_of_words", "lab05_glove_lstm"]
+    evidence = {g.lab: " ".join(e for r in g.results for e in r.evidence) for g in grades}
+    assert "stop-word list" in evidence["lab04_bag_of_words"]
+    assert "stop-word list" not in evidence["lab05_glove_lstm"]
+    assert "--oov neighbors" in evidence["lab05_glove_lstm"]  # the sentence after "In lab 5"
+    assert all("organised by theme" in " ".join(g.warnings) for g in grades)
+    # Sections headed by their labs are each one lab's part, even when they mention the other.
+    by_lab = BY_THEME.replace("## What I learned", "## Bag of words").replace(
+        "## What was hard", "## The LSTM lab")
+    assert not any("organised by theme" in " ".join(g.warnings)
+                   for g in assess_labs(_report(tmp_path, by_lab), REFLECTION))
+
+
 @needs_encoder
 def test_questions_answered_per_lab_under_lab_markers_keep_their_questions(tmp_path):
     # Every answer opens with a bold "**Lab 2.**" marker: the markers alone cut the document

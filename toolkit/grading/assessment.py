@@ -1574,6 +1574,11 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
             why = (f"the document answers each question for {labs}: each paragraph is graded "
                    f"as the lab it opens with ('In lab 2 ...', 'Lab 5: ...') and the ones after "
                    f"it. If that is wrong, give each lab its own 'Lab N' heading")
+        elif by_topic.how == "themes":
+            why = (f"the reflection is organised by theme, each theme about {labs}: each "
+                   f"sentence is graded as the lab it names ('In lab 4 ...', 'the LSTM') and "
+                   f"the ones after it in its paragraph. If that is wrong, give each lab its "
+                   f"own 'Lab N' heading")
         else:
             why = ("the document names no lab" if not parts[0][0] else
                    "the document's title lists more labs than it has 'Lab N' headings")

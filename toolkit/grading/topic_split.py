@@ -24,6 +24,11 @@ A document organised by question instead of by lab ("## What I learned" holding 
 paragraphs' openings: each lab's part is every question with that lab's paragraphs
 (:func:`criterion_first`).
 
+A reflection organised by theme ("## What was hard" holding "In lab 4 it was the
+preprocessing ... In lab 5 it was the vocabulary"), its title listing the labs, is cut by its
+sentences: each lab's part is every theme with the sentences naming that lab
+(:func:`by_theme`).
+
 A title that lists more labs than the document's "Lab N" markers found ("Lab journal - Lab 3
 (CNN) and Lab 4" over one heading a day, one "Lab 4." inside) is cut the same way, each
 section going to the listed lab its text is nearest (see ``assess_labs``).
@@ -248,10 +253,57 @@ def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Do
     return parts
 
 
+def _sentence_labs(sentence: str, labs: frozenset[str]) -> set[str]:
+    """The labs among ``labs`` one sentence names, by number ("lab 4's approach") or by their
+    models, data or methods ("the LSTM", "TF-IDF")."""
+    return (listed_labs(sentence) | set(names_in(sentence))) & labs
+
+
+def by_theme(document: Document) -> dict[str | None, Document]:
+    """``{lab: its part}`` of a reflection on several labs organised by theme ("## What was
+    hard" holding "In lab 4 it was the preprocessing ... In lab 5 it was the vocabulary"): its
+    title lists the labs, half of its sections or more name two of them (see
+    :func:`joint_labs`) and none of its headings names a lab. Each lab's part holds every
+    heading with the sentences about that lab: a sentence naming labs goes to each of them,
+    one naming none to the labs of the sentence before it in its paragraph (a paragraph's
+    first sentence naming none goes to every lab, as context). ``None`` holds the lines before
+    the first heading; ``{}`` for any other document."""
+    labs = joint_labs(document)
+    if len(labs) < 2:
+        return {}
+    starts, _ = _section_starts(document)
+    lines = document.lines
+    if any(_sentence_labs(lines[start].text, frozenset(lab_ids())) for start in starts):
+        return {}  # a heading naming a lab heads that lab's part: sections by lab, not theme
+    parts: dict[str | None, Document] = {None: Document(document.path, document.format,
+                                                         lines[:starts[0]])}
+    for lab in sorted(labs):  # the figures stay with every part: no sentence says whose
+        parts[lab] = Document(document.path, document.format, [], list(document.images))
+    for start, end in zip(starts, starts[1:] + [len(lines)], strict=True):
+        for lab in labs:
+            parts[lab].lines.append(replace(lines[start]))  # the theme, over its sentences
+        for block in Document(document.path, document.format, lines[start + 1:end]).blocks():
+            text = paragraph_text(block.lines)
+            if not text:
+                continue
+            said: dict[str, list[str]] = {}
+            current = set(labs)
+            for sentence in SENTENCE_END.split(text):
+                current = _sentence_labs(sentence, labs) or current
+                for lab in current:
+                    said.setdefault(lab, []).append(sentence)
+            where = block.lines[0].where
+            for lab, sentences in said.items():
+                parts[lab].lines += [Line(" ".join(sentences), where, "prose"),
+                                     Line("", where, "blank")]
+    return parts
+
+
 class TopicCut(NamedTuple):
     """A submission cut by topic: ``parts`` ``[(lab id, part)]`` in lab order; ``how``, for
     the warning to the instructor: "question" (a document answers each question per lab,
-    :func:`criterion_first`), "paragraphs" (one without headings whose paragraphs open with
+    :func:`criterion_first`), "themes" (a reflection's themes each speak of several labs,
+    :func:`by_theme`), "paragraphs" (one without headings whose paragraphs open with
     their labs), "sections" (at its headings) or "joint" (one report on several labs, each
     graded on all of it: :func:`joint_labs`)."""
 
@@ -294,8 +346,12 @@ def split_by_topic(submission: Submission, meaning: Meaning) -> TopicCut | None:
             for lab in joint:
                 documents.setdefault(lab, []).append(document)
             continue
-        if by_question := criterion_first(document, meaning):
+        by_question = criterion_first(document, meaning)
+        if by_question:
             how = "question"
+        elif meaning.answered_once and (by_question := by_theme(document)):
+            how = "themes"  # a reflection by theme, its sentences about several labs
+        if by_question:
             shared.append(preamble(by_question.pop(None)))
             for lab, part in by_question.items():
                 documents.setdefault(lab, []).append(part)
