@@ -796,6 +796,26 @@ def test_annotation_evidence_cuts_long_examples_and_reads_every_table(tmp_path):
     assert assess_requirement(six, both).evidence[0].startswith("errors.csv: 6 rows")
 
 
+def test_a_table_annotates_its_samples_by_cause_and_fix_columns_of_any_wording():
+    six = Requirement("six annotated errors", 1.0, annotations=6)
+
+    def table(header: str, cells: str) -> Submission:
+        rows = "\n".join(f"| {n} | 4 | 9 | {cells} |" for n in range(6))
+        return _submission(markdown_document("r.md", f"| # | true | predicted | {header} |\n"
+                                                     f"|---|---|---|---|---|\n{rows}\n"))
+
+    # the cause and the fix in their own columns, or one column heading both
+    assert assess_requirement(six, table("why it failed | what might fix it",
+                                         "open loop | elastic augmentation")).status == MET
+    assert assess_requirement(six, table("why it probably failed / what would fix it",
+                                         "open loop; elastic augmentation")).status == MET
+    # a comment per sample, or a cause with no fix, is no annotation
+    assert assess_requirement(six, table("comment | what I see", "odd 9 | open loop")
+                              ).status != MET
+    assert assess_requirement(six, table("why it is wrong | notes", "open loop | -")
+                              ).status != MET
+
+
 def test_figure_evidence_in_order_cut_and_named():
     curves = Requirement("curves", 1.0, figures=("learning curve",))
     label = "learning curve " + "of the model over the epochs " * 8

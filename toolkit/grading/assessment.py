@@ -165,6 +165,14 @@ def _record_evidence(conditions: tuple[Condition, ...], submission: Submission
 
 # --- annotations ---------------------------------------------------------------------------
 
+# A table annotating its samples: a column for each error's type or cause ("error type",
+# "why it failed", "tags") and one for the fix ("fix", "what might fix it"); one column may
+# head both ("why it probably failed / what would fix it").
+_CAUSE_COLUMN = re.compile(r"error[ _]type|\btype\b|\bwhy\b|\bcause|\breason|\btags?\b|"
+                           r"\bcategor", re.I)
+_FIX_COLUMN = re.compile(r"\bfix|\bremed|would help", re.I)
+
+
 def _annotated(rows: list[dict]) -> list[dict]:
     return [row for row in rows if (row.get("error_type") or "").strip()
             and (row.get("fix_idea") or "").strip()]
@@ -183,9 +191,10 @@ def _annotation_evidence(needed: int, submission: Submission) -> tuple[bool, lis
     for document in submission.documents:
         for table in markdown_tables(document.lines):
             header = [cell.lower() for cell in table.header]
-            kind = next((i for i, c in enumerate(header) if "error type" in c
-                         or "error_type" in c), None)
-            fix = next((i for i, c in enumerate(header) if "fix" in c), None)
+            fix = next((i for i, c in enumerate(header) if _FIX_COLUMN.search(c)), None)
+            # the error's type or cause: its own column, or the fix column's header names
+            # both ("why it failed / what would fix it")
+            kind = next((i for i, c in enumerate(header) if _CAUSE_COLUMN.search(c)), None)
             if kind is None or fix is None:
                 continue
             rows = [r for r in table.rows if len(r) > max(kind, fix)
