@@ -540,6 +540,17 @@ def _parse_file(path: str, data: bytes, submission: Submission,
         text = decode_text(path, data, submission)
         if text is not None:
             submission.documents.append(csv_document(path, text))
+    elif suffix == ".json" and pure.name != "record.json" and folder not in runs_by_folder:
+        # The student's own results ("results.json" beside the README); a run folder's JSON
+        # files are the lab's outputs, and record.json is read as the run record.
+        from toolkit.grading.json_reader import JsonFileError, json_document
+
+        text = decode_text(path, data, submission)
+        try:
+            if text is not None:
+                submission.documents.append(json_document(path, text))
+        except JsonFileError as error:
+            submission.warn(f"{path} is {error}: fix or remove it and hand it in again")
     elif suffix in MARKUP_SUFFIXES:
         text = decode_text(path, data, submission)
         if text is not None:
