@@ -1420,6 +1420,21 @@ def test_the_bag_of_words_labs_classifiers_are_course_concepts():
     assert _status(specific, answer)[0] == MET
 
 
+def test_each_labs_own_models_and_concepts_are_course_concepts():
+    # The list held VGG, MLP and LSTM but not the other labs' models (GloVe, BERT, a CNN) or
+    # the CNN's own concepts (channels, pooling): a lab 3 or 5 answer naming only those was
+    # never specific.
+    reflection = load_rubric(Path(__file__).parents[1] / "course" / "rubrics" /
+                             "reflection.toml")
+    specific = next(c for c in reflection.criteria if c.id == "challenges").requirements[1]
+    for text in ("Understanding why the input is (N, 28, 28, 1): the 1 is the number of "
+                 "channels, and after the second pooling step the map is 7 x 7.",
+                 "The GloVe file missed 87% of the words, so I switched BERT to the small "
+                 "MiniLM preset to fit in 8 GB."):
+        answer = markdown_document("r.md", f"## Challenges\n\n{text}\n")
+        assert _status(specific, answer)[0] == MET
+
+
 def test_the_fashion_mnist_mlp_score_is_published_and_almost_the_same_compares():
     assert 88.33 in published_scores("lab02_mlp_dropout")  # the Fashion-MNIST README's MLP
     assert cites_published("The Fashion-MNIST page on GitHub gives 88.33% for an MLP, we "
