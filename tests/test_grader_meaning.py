@@ -1309,6 +1309,15 @@ def test_a_lab_numbered_in_a_decimal_outline_is_a_marker(tmp_path):
     assert heading_lab("3 labs were run") is None
 
 
+
+def test_a_one_digit_l_marker_counts_when_the_words_after_it_name_its_lab(tmp_path):
+    text = ("reflection -- labs 1 and 3\n\nL1 / VGG16\n\nI: fc1 holds 74% of the weights, "
+            "102.8M of 138.4M.\n\nL3 / CNN\n\nI: 99.21% test with 34,826 parameters.\n\n"
+            "L2 regularisation: I never tried it, dropout was enough here.\n")
+    parts = split_by_lab(_report(tmp_path, text, "r.txt"))
+    assert [lab for lab, _ in parts] == ["lab01_vgg16_inference", "lab03_cnn_mnist"]
+    assert heading_lab("L2 regularisation") is None  # a norm, not lab 2
+
 CRITERION_FIRST = (
     "# Reflection — labs 2 and 5\n\n## What I learned\n\n"
     "In lab 2 I learned to read learning curves: without dropout the validation loss was lowest "

@@ -149,8 +149,9 @@ def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
     if not match:
         return None
     word, number = match["word"].lower(), match["num"]
-    if word == "l" and (len(number) != 2 or match["sep"]):
-        return None
+    if word == "l" and (len(number) != 2 or match["sep"]) \
+            and lab_id(_number(number)) not in names_in(text[match.end():match.end() + 80]):
+        return None  # "L2 regularisation" is a norm; "L1 / VGG16" names its lab after it
     key = f"{word}{_number(number)}"
     lab = aliases.get(key) or lab_id(_number(number))
     # the form counts digits ("Lab 6", "Lab 06"); a number in words is a form of its own
