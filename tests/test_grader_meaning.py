@@ -1318,6 +1318,11 @@ def test_a_one_digit_l_marker_counts_when_the_words_after_it_name_its_lab(tmp_pa
     assert [lab for lab, _ in parts] == ["lab01_vgg16_inference", "lab03_cnn_mnist"]
     assert heading_lab("L2 regularisation") is None  # a norm, not lab 2
 
+
+def _evidence_by_lab(grades) -> dict[str, str]:
+    """Each lab's grade's evidence, as one text to look for quotes in."""
+    return {g.lab: " ".join(e for r in g.results for e in r.evidence) for g in grades}
+
 CRITERION_FIRST = (
     "# Reflection — labs 2 and 5\n\n## What I learned\n\n"
     "In lab 2 I learned to read learning curves: without dropout the validation loss was lowest "
@@ -1337,7 +1342,7 @@ CRITERION_FIRST = (
 def test_a_reflection_organised_by_question_is_cut_into_its_labs(tmp_path):
     grades = assess_labs(_report(tmp_path, CRITERION_FIRST), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab02_mlp_dropout", "lab05_glove_lstm"]
-    evidence = {g.lab: " ".join(e for r in g.results for e in r.evidence) for g in grades}
+    evidence = _evidence_by_lab(grades)
     assert "fair sweep" in evidence["lab02_mlp_dropout"]  # a short answer keeps its lab
     assert "822 MB" in evidence["lab05_glove_lstm"] and "822 MB" not in evidence[
         "lab02_mlp_dropout"]
@@ -1378,7 +1383,7 @@ BY_THEME = (
 def test_a_reflection_organised_by_theme_is_cut_by_the_labs_its_sentences_name(tmp_path):
     grades = assess_labs(_report(tmp_path, BY_THEME), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab04_bag_of_words", "lab05_glove_lstm"]
-    evidence = {g.lab: " ".join(e for r in g.results for e in r.evidence) for g in grades}
+    evidence = _evidence_by_lab(grades)
     assert "stop-word list" in evidence["lab04_bag_of_words"]
     assert "stop-word list" not in evidence["lab05_glove_lstm"]
     assert "--oov neighbors" in evidence["lab05_glove_lstm"]  # the sentence after "In lab 5"
