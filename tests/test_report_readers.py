@@ -122,6 +122,18 @@ def test_an_html_table_laying_out_headed_lists_is_read_as_paragraphs():
     assert [line.text for line in document.lines if line.kind == "table"][0] == "| epochs | 12 |"
 
 
+def test_a_google_docs_export_styled_by_class_has_its_title_and_bold_headings():
+    page = ('<html><head><style type="text/css">.c1{font-weight:400;font-size:11pt}'
+            '.c4{color:#000;font-weight:700;font-size:12pt}.title{font-size:26pt}</style>'
+            '</head><body class="c7"><p class="title"><span class="c1">Lab 1 reflection</span>'
+            '</p><p class="c3"><span class="c4">What I learned</span></p><p class="c3">'
+            '<span class="c1">VGG16 got 7 of my 9 photos right.</span></p></body></html>')
+    document = html_document("r.html", page)
+    assert [section.title for section in document.sections()] == [
+        "Lab 1 reflection", "What I learned"]
+    assert document.lines[-1].text == "VGG16 got 7 of my 9 photos right."  # c1: not bold
+
+
 def test_an_html_inline_quotation_is_quoted_and_its_samples_count():
     # <q> shows its quotation marks in a browser: samples quoted inline are samples.
     page = "<p>" + " ".join(f"<q>film number {i} was fine</q> is negative but was predicted "

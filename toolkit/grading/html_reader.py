@@ -3,7 +3,9 @@
 ``<h1>``-``<h6>`` become headings, paragraphs and list items lines of prose, ``<table>`` a
 Markdown table, ``<img>`` a figure (alt text and file name; the file must be in the
 submission) and ``<figcaption>`` a caption that counts even when the image was lost.
-``<script>``, ``<style>`` and ``<head>`` are skipped; nothing is executed or fetched.
+A paragraph set all in bold is a title, also where a ``<style>`` block's class rules set it
+so (Google Docs' and Word's exports), and a paragraph in the Title style the document's title.
+``<script>``, ``<style>`` and ``<head>`` are not read as text; nothing is executed or fetched.
 Places are named ``report.html line 42`` (the line of the element in the file).
 
 Example:
@@ -24,6 +26,14 @@ _SKIP = {"script", "style", "head", "template", "noscript", "svg"}
 # student made bigger by hand ("<p><b><span style='font-size:14.0pt'>Part 2 ...</span></b>").
 _FONT_SIZE = re.compile(r"font-size\s*:\s*(\d{1,3}(?:\.\d+)?)\s*(pt|px)", re.I)
 TITLE_POINTS = {1: 16.0, 2: 13.0}  # the least size of a heading of level 1 and 2, in points
+# Google Docs' and Word's HTML exports style by class: ".c4{font-weight:700;font-size:12pt}"
+# in the <style> block, <span class="c4">What I learned</span> in the text.
+_CSS_RULE = re.compile(r"([^{}]{1,2000})\{([^{}]{0,5000})\}")
+_CLASS_SELECTOR = re.compile(r"^\s*[a-z0-9]*\.(?P<name>[\w-]{1,60})\s*$", re.I)
+_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)\b", re.I)
+# The class of a paragraph in a document's Title style (Google Docs' "title", Word's
+# "MsoTitle"): the document's title.
+_TITLE_CLASSES = {"title", "msotitle"}
 # What a data table's cell never holds: a cell with one of these is a page's layout.
 _LAYOUT_CELL = {"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol"}
 _BLOCKS = {"p", "div", "li", "figcaption", "blockquote", "pre", "dt", "dd", "section",
@@ -47,6 +57,10 @@ class _Reader(HTMLParser):
         self.size = 0.0  # the largest font size (points) set in the current paragraph
         self.term = False  # the current block is a <dt>: the label of the <dd> after it
         self.label = ""    # a <dt>'s text, waiting for its <dd>
+        self.css: list[str] = []  # the <style> blocks' text
+        self.bold_classes: set[str] = set()
+        self.class_points: dict[str, float] = {}
+        self.bold_open: list[str] = []  # tags whose class set their text in bold
 
     def flush(self) -> None:
         text = " ".join("".join(self.text).split())
@@ -69,6 +83,19 @@ class _Reader(HTMLParser):
             self.lines.append(("", self.start_line))
         self.text, self.prefix = [], ""
 
+    def read_css(self) -> None:
+        """The classes a <style> block sets in bold or in a font size."""
+        for selectors, body in _CSS_RULE.findall("".join(self.css)[:200_000]):
+            size = _FONT_SIZE.search(body)
+            for selector in selectors.split(","):
+                if match := _CLASS_SELECTOR.match(selector):
+                    name = match["name"].lower()
+                    if _BOLD.search(body):
+                        self.bold_classes.add(name)
+                    if size:
+                        self.class_points[name] = _points(size)
+        self.css = []
+
     def handle_starttag(self, tag, attrs):
         if tag in _SKIP:
             self.skipping += 1
@@ -76,6 +103,7 @@ class _Reader(HTMLParser):
         if self.skipping:
             return
         line = self.getpos()[0]
+        classes = (dict(attrs).get("class") or "").lower().split()
         if self.cell is not None and tag in _LAYOUT_CELL:
             # A cell holding headings or lists lays out a page ("Strengths" over its bullets):
             # its content is read as paragraphs, not as one table cell
@@ -86,6 +114,8 @@ class _Reader(HTMLParser):
         elif tag in _BLOCKS or tag == "br":
             self.flush()
             self.prefix = "- " if tag == "li" else ""
+            if tag == "p" and _TITLE_CLASSES & set(classes):
+                self.prefix = "# "
             self.start_line, self.term = line, tag == "dt"
         elif tag == "table":
             self.flush()
@@ -106,15 +136,24 @@ class _Reader(HTMLParser):
                                             f"{self.path} line {line}", source))
         # after a new block has flushed the one before: the size is this paragraph's
         if size := _FONT_SIZE.search(dict(attrs).get("style") or ""):
-            points = float(size[1]) * (0.75 if size[2].lower() == "px" else 1.0)
-            self.size = max(self.size, points)
+            self.size = max(self.size, _points(size))
+        for name in classes:
+            self.size = max(self.size, self.class_points.get(name, 0.0))
+        if tag not in ("b", "strong") and self.bold_classes & set(classes):
+            self._write("**")
+            self.bold_open.append(tag)
 
     def handle_endtag(self, tag):
         if tag in _SKIP:
             self.skipping = max(0, self.skipping - 1)
+            if tag == "style":
+                self.read_css()
             return
         if self.skipping:
             return
+        if self.bold_open and self.bold_open[-1] == tag:
+            self.bold_open.pop()
+            self._write("**")
         if tag in ("b", "strong"):
             self._write("**")
         elif tag == "q":
@@ -147,6 +186,12 @@ class _Reader(HTMLParser):
     def handle_data(self, data):
         if not self.skipping:
             self._write(data)
+        elif self.lasttag == "style" and sum(map(len, self.css)) < 200_000:
+            self.css.append(data)
+
+
+def _points(size: re.Match) -> float:
+    return float(size[1]) * (0.75 if size[2].lower() == "px" else 1.0)
 
 
 def _all_bold(text: str) -> bool:
