@@ -184,7 +184,7 @@ def test_ids_are_unique_and_every_entry_is_accounted_for(tmp_path):
         archive.writestr("report.md", REPORT)
     report_student(subs / "Alice_")
     report_student(subs / ".hidden")
-    (subs / "notes.xlsx").write_bytes(b"PK")
+    (subs / "notes.numbers").write_bytes(b"PK")  # a spreadsheet form the grader does not read
     grades, warnings = _grade(tmp_path)
     assert set(grades) == {"alice", "alice-2", "alice.zip", "Alice_-2"} or \
         len(set(g.casefold() for g in grades)) == 4
@@ -192,7 +192,7 @@ def test_ids_are_unique_and_every_entry_is_accounted_for(tmp_path):
     for student in grades:
         assert (tmp_path / "out" / student / "feedback.md").is_file()
     assert any(w.startswith(".hidden: hidden") for w in warnings)
-    assert any(w.startswith("notes.xlsx: not a folder") for w in warnings)
+    assert any(w.startswith("notes.numbers: not a folder") for w in warnings)
     assert any("alice.zip: the id 'alice' is taken" in w for w in warnings)
     assert set(_book(tmp_path / "out")) == set(grades)
 
