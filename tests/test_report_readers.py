@@ -132,6 +132,11 @@ def test_a_google_docs_export_styled_by_class_has_its_title_and_bold_headings():
     assert [section.title for section in document.sections()] == [
         "Lab 1 reflection", "What I learned"]
     assert document.lines[-1].text == "VGG16 got 7 of my 9 photos right."  # c1: not bold
+    # the export is one line: its blocks are named by their order, not all "line 1"
+    assert [line.where for line in document.lines if line.text] == [
+        "r.html paragraph 1", "r.html paragraph 2", "r.html paragraph 3"]
+    assert html_document("p.html", "<p>One.</p>\n<p>Two.</p>\n").lines[-1].where == \
+        "p.html line 2"
 
 
 def test_an_html_inline_quotation_is_quoted_and_its_samples_count():

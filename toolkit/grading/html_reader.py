@@ -6,7 +6,8 @@ submission) and ``<figcaption>`` a caption that counts even when the image was l
 A paragraph set all in bold is a title, also where a ``<style>`` block's class rules set it
 so (Google Docs' and Word's exports), and a paragraph in the Title style the document's title.
 ``<script>``, ``<style>`` and ``<head>`` are not read as text; nothing is executed or fetched.
-Places are named ``report.html line 42`` (the line of the element in the file).
+Places are named ``report.html line 42`` (the line of the element in the file), or
+``report.html paragraph 7`` in an export written on a few lines.
 
 Example:
     >>> document = html_document("r.html", "<h2>Results</h2><p>Accuracy 91%.</p>")
@@ -207,6 +208,14 @@ def html_document(path: str, text: str) -> Document:
     reader.close()
     reader.flush()
     markdown = [line for line, _ in reader.lines]
-    lines, images = parse_markdown("\n".join(markdown),
-                                   lambda n: f"{path} line {reader.lines[n - 1][1]}")
+    places = [f"{path} line {number}" for _, number in reader.lines]
+    filled = [number for line, number in reader.lines if line]
+    if len(filled) > 2 * len(set(filled)):
+        # an export on one line (Google Docs' "web page", a minified page) would name every
+        # block "line 1": its blocks (and a table's rows) are named by their order instead
+        count = 0
+        for index, line in enumerate(markdown):
+            count += bool(line) and not line.startswith("|---")
+            places[index] = f"{path} paragraph {max(count, 1)}"
+    lines, images = parse_markdown("\n".join(markdown), lambda n: places[n - 1])
     return Document(path, "html", lines, images + reader.images)
