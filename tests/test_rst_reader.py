@@ -71,7 +71,7 @@ def test_a_sphinx_page_reads_as_its_titles_figure_table_notes_and_references():
     assert any(image.label.startswith("Training and validation loss") for image in document.images)
     assert "| LSTM, frozen GloVe | 84.1% |" in texts  # a list-table's row, no heading
     assert ("As Figure shows, the model reached 84.1% [Pennington2014], below the 84.9% of "
-            "Tai et al. [1] tai2015.") in texts
+            "Tai et al. [1] [tai2015].") in texts  # a citation role reads as its key, as in MyST
     assert "**Note:** Training took 3 min 12 s per run on a T4." in texts
     assert "My notes on tokenisation in the appendix." in texts  # Sphinx's seealso: prose
     assert any(text.startswith("[1] Tai et al.") for text in texts)
@@ -100,3 +100,11 @@ def test_an_rst_report_in_a_class_is_read_by_docutils_and_broken_markup_still_re
 def test_any_rst_source_is_read_without_raising(source):
     document = rst_document("r.rst", source)
     assert all(line.where.startswith("r.rst:") for line in document.lines)
+
+
+def test_sphinx_roles_read_as_the_myst_reader_reads_them():
+    source = ("Results\n=======\n\nSee :ref:`<sec-errors>`, :numref:`the curves <fig-curves>`, "
+              ":cite:p:`tai2015` and :unknownrole:`raw words`.\n")
+    texts = [line.text for line in rst_document("report.rst", source).lines if line.text]
+    # a link of a target alone keeps the target, not nothing; a citation its bracketed key
+    assert "See sec-errors, the curves, [tai2015] and raw words." in texts

@@ -62,12 +62,21 @@ _MINDMAP_CLASS = re.compile(r"\s*:::[\w\s-]*$")
 MAX_TABLE_ROWS = 2000  # an HTML table left open this long is read as the text it is
 
 
-def _role(match: re.Match) -> str:
-    role, text = match["role"].lower(), match["text"].strip()
-    if role.startswith("cite"):
+def role_words(role: str, text: str) -> str:
+    """A MyST or Sphinx role as the words a reader sees, for both readers of them.
+
+    A citation reads as its key in brackets ("[tai2015]"), a link as its words ("Figure" for
+    ``Figure <fig-x>``), a link of a target alone as the target.
+    """
+    text = text.strip()
+    if role.lower().startswith("cite"):
         return f"[{text}]"
     link = _ROLE_LINK.match(text)
     return (link["words"] or link["target"]) if link else text
+
+
+def _role(match: re.Match) -> str:
+    return role_words(match["role"], match["text"])
 
 
 def _embed(match: re.Match) -> str:

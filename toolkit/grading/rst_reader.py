@@ -32,7 +32,7 @@ from __future__ import annotations
 import io
 import re
 
-from toolkit.grading.markdown_dialects import markdown_row
+from toolkit.grading.markdown_dialects import markdown_row, role_words
 from toolkit.grading.report_text import Document, converted_document, markdown_document
 
 # A long report is 50 KB. Larger sources, and lines longer than docutils parses (its guard
@@ -47,15 +47,12 @@ _PROSE_DIRECTIVES = ("seealso", "versionadded", "versionchanged", "deprecated", 
 _SITE_DIRECTIVES = ("toctree", "automodule", "autoclass", "autofunction", "automethod",
                     "autosummary", "literalinclude", "bibliography", "plot", "index",
                     "tabularcolumns", "highlight", "currentmodule", "py:function")
-_ROLE = re.compile(r":(?:[\w.+-]+:)+`(?P<text>[^`]*)`")  # :numref:`Figure <fig-x>`
+_ROLE = re.compile(r":(?P<role>[\w.+-]+(?::[\w.+-]+)*):`(?P<text>[^`]*)`")  # :numref:`F <fig-x>`
 
 
 def _role_text(raw: str) -> str:
-    """A role docutils does not know, as its words: the text before a ``<target>``."""
-    def words(match: re.Match) -> str:
-        text = match["text"]
-        return text.split("<")[0].strip() if "<" in text and text.endswith(">") else text
-    return _ROLE.sub(words, raw)
+    """The roles docutils could not place in ``raw``, as their words."""
+    return _ROLE.sub(lambda match: role_words(match["role"], match["text"]), raw)
 
 
 _registered = False
@@ -95,7 +92,7 @@ def _register_sphinx_names() -> None:
         directives.register_directive(name, SiteDirective)
 
     def words_role(name, rawtext, text, lineno, inliner, options=None, content=None):
-        return [nodes.inline(rawtext, _role_text(f":x:`{text}`"))], []
+        return [nodes.inline(rawtext, role_words(name, text))], []
 
     for name in ("ref", "numref", "cite", "cite:p", "cite:t", "footcite", "eq", "doc",
                  "term", "abbr", "file", "guilabel", "kbd", "command", "program", "class",
