@@ -417,3 +417,26 @@ def test_a_reviewers_notes_and_struck_out_text_are_not_the_students():
     assert lines[2].text == "Best test accuracy  98.3% with dropout 0.1."
     assert lines[3].text.startswith("[Note: I re-ran")  # the student's own aside stays
     assert remove_others_notes(submission) == 0  # the notes are gone: nothing more to take
+
+
+def test_a_students_first_person_claim_keeps_their_own_words_around_the_courses():
+    """The course never writes "I": a sentence in the first person that restates a lab's
+    docstring is the student's claim; the docstring's words are taken out of it, the rest is
+    read as the student's (gaps marked "…"). The same docstring pasted alone stays a prompt,
+    and so does a rubric example answer pasted in the first person."""
+    docstring = ("Tokenize, remove stop words, stem and lemmatize; count the most frequent "
+                 "tokens.")
+    claim = ("I can now tokenize, remove stop words, stem and lemmatize; count the most "
+             "frequent tokens. Next, embeddings.")
+    example = next(e for c in RUBRIC.criteria for e in c.examples if e.startswith("I "))
+    pasted, own, copied = (Line(text, f"r.md:{n}", "prose")
+                           for n, text in enumerate((docstring, claim, example), 1))
+    blank = Line("", "r.md:0", "blank")
+    assert mark_course_text(_submission(pasted, blank, own, blank, copied), RUBRIC) == 2
+    assert (pasted.kind, copied.kind, own.kind) == ("prompt", "prompt", "prose")
+    assert own.text == "I can now … Next, embeddings."
+    # a claim wrapped over two lines is one sentence: its second line is the student's too
+    first, second = (Line("I can now tokenize, remove stop words, stem", "r.md:1", "prose"),
+                     Line("and lemmatize; count the most frequent tokens.", "r.md:2", "prose"))
+    assert mark_course_text(_submission(first, second), RUBRIC) == 1
+    assert (first.kind, first.text, second.kind) == ("prose", "I can now", "prompt")

@@ -34,7 +34,7 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from toolkit.grading.report_text import WORD
+from toolkit.grading.report_text import SENTENCE_END, WORD
 from toolkit.grading.rubric import Rubric
 from toolkit.grading.submissions import Submission
 from toolkit.resources import course_path, load_syllabus
@@ -313,18 +313,82 @@ def _course_lines(lines: list, fingerprint: Fingerprint) -> list:
         if run:
             pieces = [normalise(piece.text).split() for piece in run]
             covered = _coverage([word for piece in pieces for word in piece], fingerprint)
+            own = _own_claims([piece.text for piece in run], fingerprint)
             start = 0
             for piece, words in zip(run, pieces, strict=True):
-                done, total = _line_share(words, covered[start:start + len(words)],
-                                          fingerprint)
+                span = slice(start, start + len(words))
+                done, total = _line_share(words, covered[span], fingerprint)
                 start += len(words)
                 if total and done >= COURSE_SHARE * total:
-                    found.append(piece)
+                    # the student's claim about the course's words keeps the student's
+                    kept = _student_words(piece.text, covered[span]) if any(own[span]) else ""
+                    if kept:
+                        piece.text = kept
+                    else:
+                        found.append(piece)
             run = []
         if line is not None and line.kind == "table" and is_course_text(line.text,
                                                                          fingerprint):
             found.append(line)
     return found
+
+
+# The course never writes in the first person, so a sentence that does is the student's
+# claim about themselves ("I can now tokenize, stem and lemmatize text ...", "in my run the
+# nearest neighbours of good were ..."), however much of it restates a lab's docstring. A
+# rubric's example answer is written in the first person too: its 8-grams still mark it.
+_FIRST_PERSON = re.compile(r"(?<![\w.])(?:i|i['’](?:m|ve|d|ll)|my|me|myself)(?![\w.'’])",
+                           re.I)
+_CLOSED = re.compile(r"[.!?][\"'”)\]*]*\s*$")
+
+
+def _own_sentences(texts: list[str]) -> list[tuple[int, int, str]]:
+    """The sentences of consecutive prose lines as ``(first word, end word, text)`` over
+    their normalised words; a sentence wrapped over lines is one."""
+    sentences: list[tuple[int, int, str]] = []
+    start, open_sentence = 0, False
+    for text in texts:
+        for k, fragment in enumerate(SENTENCE_END.split(text)):
+            size = len(normalise(fragment).split())
+            if k == 0 and open_sentence and sentences and fragment.lstrip()[:1].islower():
+                first, _, joined = sentences[-1]
+                sentences[-1] = (first, start + size, f"{joined} {fragment}")
+            else:
+                sentences.append((start, start + size, fragment))
+            start += size
+        # a sentence wrapped over lines goes on in lower case ("... stem" / "and lemmatize");
+        # a line after a title ("LAB REPORT" / "My hypothesis ...") starts its own
+        open_sentence = bool(text.strip()) and not _CLOSED.search(text)
+    return sentences
+
+
+def _own_claims(texts: list[str], fingerprint: Fingerprint) -> list[bool]:
+    """Which words of consecutive prose lines lie in the student's first-person sentences."""
+    own = [False] * sum(len(normalise(text).split()) for text in texts)
+    for first, end, text in _own_sentences(texts):
+        if _FIRST_PERSON.search(text) and not (shingles(text, EXAMPLE_SHINGLE)
+                                               & fingerprint.examples):
+            own[first:end] = [True] * (end - first)
+    return own
+
+
+def _student_words(text: str, covered: list[bool]) -> str:
+    """A line without the course's words: what the student wrote around them, the gaps
+    marked "…" ("I can now … Next I will learn about word embeddings in Lab 5.")."""
+    tokens = list(re.finditer(r"[A-Za-z0-9]+", text))
+    if len(tokens) != len(covered):
+        return text
+    kept, run_start, previous = [], None, None
+    for token, course in zip([*tokens, None], [*covered, True], strict=True):
+        if not course and run_start is None:
+            run_start = token.start()
+        if course and run_start is not None:
+            end = previous.end()
+            end += len(re.match(r"[^\sA-Za-z0-9]*", text[end:]).group())  # its "." or ","
+            kept.append(text[run_start:end].strip())
+            run_start = None
+        previous = token
+    return " … ".join(kept)
 
 
 @dataclass(frozen=True)
