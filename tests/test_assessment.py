@@ -1444,3 +1444,29 @@ def test_the_fashion_mnist_mlp_score_is_published_and_almost_the_same_compares()
     # without a word that compares, two numbers side by side are no comparison
     assert cites_published("The Fashion-MNIST page gives 88.33% for an MLP; we have 88.5%.",
                            (88.33,)) is None
+
+
+class ShortPartsLookForeign(StandIn):
+    """Flags a text as another course's work unless it speaks of shirts (the hypothesis)."""
+
+    def other_course(self, texts):
+        return None if any("Shirts" in text for text in texts) else (0.36, 0.4)
+
+
+def test_one_lab_part_of_a_document_about_the_courses_labs_is_never_another_courses(
+        monkeypatch, tmp_path):
+    """A casual, short lab part ("best was tfidf + svm 81.2% on dev ...") reads, alone, like
+    no lab of the course; the document's other part says it is this course's work."""
+    _meaning(monkeypatch, ShortPartsLookForeign())
+    casual = "best was tfidf + svm 81.2% on dev, the keras network 80.8%."
+    (tmp_path / "r.md").write_text(f"## Lab 2\n\n### Hypothesis\n{HYPOTHESIS_TEXT}\n\n"
+                                   f"## Lab 4\n\n{casual}\n", encoding="utf-8")
+    grades = assess_labs(_read(tmp_path / "r.md"), RUBRIC)
+    assert [grade.lab for grade in grades] == ["lab02_mlp_dropout", "lab04_bag_of_words"]
+    assert not any("not this assignment" in w for grade in grades for w in grade.warnings)
+    # every part foreign: the document is another course's, each part says so
+    (tmp_path / "r.md").write_text(f"## Lab 2\n\n{casual}\n\n## Lab 4\n\n{casual}\n",
+                                   encoding="utf-8")
+    grades = assess_labs(_read(tmp_path / "r.md"), RUBRIC)
+    assert len(grades) == 2 and all(grade.warnings[0].startswith("not this assignment?")
+                                    for grade in grades)

@@ -1476,14 +1476,17 @@ def _untouched(submission: Submission) -> str:
     return ""
 
 
-def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentGrade:
+def assess(submission: Submission, rubric: Rubric, *, lab: str = "",
+           of_this_course: bool = False) -> StudentGrade:
     """Grade one submission: one :class:`CriterionResult` per rubric criterion.
 
     The course's text in the submission is set aside first (it is not the student's words;
     :mod:`toolkit.grading.course_text`), paragraphs are matched to criteria by meaning when
     the sentence encoder is installed, and a report far from the lab's topic (by meaning, or
     hardly using the rubric's words) is flagged "not this assignment" and earns nothing from
-    its text. ``lab``: the lab the submission is about, when known.
+    its text. ``lab``: the lab the submission is about, when known. ``of_this_course``: the
+    submission is one lab's part of a document about the course's labs (it is not another
+    course's work, however short or casual this part is).
     """
     remove_others_notes(submission)  # a reviewer's notes left in the text
     mark_course_text(submission, rubric)
@@ -1522,7 +1525,7 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "") -> StudentG
             warnings.append(f"{NOT_THIS_ASSIGNMENT}? its text is far from the lab's topic "
                             f"(similarity {score:.2f} to the lab's objectives and the rubric): "
                             f"its text earned no points; check it by hand")
-        elif (other := meaning.other_course(texts)) is not None:
+        elif not of_this_course and (other := meaning.other_course(texts)) is not None:
             about_the_lab = False
             warnings.append(f"{NOT_THIS_ASSIGNMENT}? its text is about machine learning but "
                             f"none of the course's labs (similarity {other[0]:.2f} to the "
@@ -1556,6 +1559,15 @@ def _titled_document(document: Document) -> bool:
     2, my convolutional network ..." names lab 2 without being about it)?"""
     first = next((line for line in document.lines if line.kind != "blank"), None)
     return first is not None and first.kind == "heading"
+
+
+def _other_course(part: Submission, rubric: Rubric) -> bool:
+    """Is this lab's part of a document, read alone, about none of the course's labs?"""
+    meaning = meaning_for(rubric, process_encoder()) if part.documents else None
+    if meaning is None:
+        return False
+    mark_course_text(part, rubric)  # as assess() reads it (marking twice changes nothing)
+    return meaning.other_course(_texts(part)) is not None
 
 
 def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, str] | None = None
@@ -1603,7 +1615,10 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
     if len(parts) == 1 and not parts[0][0] and len(titled) == 1:
         # "Reflection: Lab 2 - MLP with dropout": a title naming one lab after other words
         parts = [(titled.pop(), parts[0][1])]
-    grades = [assess(part, rubric, lab=lab) for lab, part in parts]
+    of_this_course = len(parts) > 1 and not all(_other_course(part, rubric)
+                                                for _, part in parts)
+    grades = [assess(part, rubric, lab=lab, of_this_course=of_this_course)
+              for lab, part in parts]
     for grade in grades:
         grade.split = len(grades) > 1
     return grades
