@@ -48,6 +48,7 @@ from toolkit.grading.course_text import (
     mark_course_text,
     remove_others_notes,
 )
+from toolkit.grading.epoch_tables import epoch_table
 from toolkit.grading.lab_split import heading_lab, named_lab, split_by_lab, title_labs
 from toolkit.grading.meaning import (
     ANSWER_MARK,
@@ -1120,6 +1121,8 @@ def assess_requirement(requirement: Requirement, submission: Submission,
         sources.append(lambda: _annotation_evidence(requirement.annotations, submission))
     if requirement.figures and not no_run:
         sources.append(lambda: _figure_evidence(requirement.figures, submission))
+    if requirement.epoch_table and not no_run:
+        sources.append(lambda: epoch_table(submission))
     if no_run and (requirement.record or requirement.figures):
         notes.append(f"the run's record and figures do not count here: {no_run}")
     for source in sources:

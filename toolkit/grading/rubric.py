@@ -176,6 +176,9 @@ class Requirement:
     record: tuple[Condition, ...] = ()
     notebook: bool = False
     figures: tuple[str, ...] = ()
+    # A table or training log of training and validation values per epoch stands for the
+    # figures (the rubric's "learning curves or equivalent")
+    epoch_table: bool = False
     annotations: int = 0
     text: TextCheck | None = None
     # A --quick or random-weight run's record and figures do not meet it (not the intended run)
@@ -232,7 +235,7 @@ _CRITERION_KEYS = {"id", "title", "points", "extra_credit", "feedback_met", "wai
                    "examples", "run_evidence", "cues"}
 MAX_EXAMPLES, MAX_EXAMPLE_CHARS = 20, 1000
 _REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebook", "figures",
-                     "annotations", "text", "full_run"}
+                     "epoch_table", "annotations", "text", "full_run"}
 _TEXT_KEYS = {"headings", "keywords", "min_keywords", "min_words", "numbers", "table_rows",
               "table_columns", "patterns", "published_scores", "elsewhere", "says", "anywhere",
               "filler"}
@@ -367,13 +370,14 @@ def _requirement(table: dict, default_points: float, where: str) -> Requirement:
         record=_conditions(table.get("record", []), where),
         notebook=_flag(table, "notebook", where),
         figures=_words(table.get("figures", []), where, "figures"),
+        epoch_table=_flag(table, "epoch_table", where),
         annotations=_count(table.get("annotations", 0), where, "annotations"),
         text=_text_check(table["text"], where) if "text" in table else None,
         full_run=_flag(table, "full_run", where))
     if not (requirement.record or requirement.notebook or requirement.figures
-            or requirement.annotations or requirement.text):
+            or requirement.epoch_table or requirement.annotations or requirement.text):
         raise ValueError(f"{where}: name at least one evidence source (record, notebook, "
-                         f"figures, annotations or text)")
+                         f"figures, epoch_table, annotations or text)")
     return requirement
 
 
