@@ -30,10 +30,6 @@ _NOT_THE_STUDENTS = ("prompt", "code")  # the course's text; the code that would
 _SEPARATOR = re.compile(r"^[\s|:+=-]*$")  # "|---|---|", "+====+"
 
 
-def _row_values(text: str) -> int:
-    return len(_NUMBER.findall(text))
-
-
 def _is_header(text: str) -> bool:
     return bool(_HEADER_EPOCH.search(text) and _HEADER_VALIDATION.search(text)
                 and _HEADER_TRAINING.search(_HEADER_VALIDATION.sub(" ", text)))
