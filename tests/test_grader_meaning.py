@@ -576,6 +576,39 @@ def test_a_sentence_starting_with_a_lab_is_no_marker():
     assert len(parts) == 1
 
 
+LETTER = """Hi Dr. Marlow,
+
+below my reflections for lab 2 and lab 5, sorry that they come by mail.
+
+About lab 2 (MLP with dropout). I understood that dropout switches off a random part of the units in every step.
+
+About lab 5 (GloVe and LSTM). Now I know how the vocabulary is built before the sentences are padded.
+
+For lab 3 it was the same as before, nothing new.
+
+Best regards,
+Piotr
+"""
+
+
+def test_a_paragraph_opening_by_naming_its_lab_starts_that_labs_part():
+    document = markdown_document("mail.txt", LETTER)
+    parts = dict(split_by_lab(Submission("s", source=None, documents=[document])))
+    assert list(parts) == ["lab02_mlp_dropout", "lab05_glove_lstm"]
+    def text(lab):
+        return " ".join(line.text for doc in parts[lab].documents for line in doc.lines)
+
+    assert "dropout switches off" in text("lab02_mlp_dropout")
+    # the title sentence is the part's title, apart from the answer that follows it
+    lines = [line.text for doc in parts["lab02_mlp_dropout"].documents for line in doc.lines
+             if line.kind == "prose"]
+    assert "About lab 2 (MLP with dropout)." in lines
+    assert any(line.startswith("I understood that dropout") for line in lines)
+    assert "vocabulary" not in text("lab02_mlp_dropout")
+    # "For lab 3 it was ..." is a sentence about a lab, not the start of its part
+    assert "For lab 3" in text("lab05_glove_lstm")
+
+
 # --- without the encoder --------------------------------------------------------------------
 
 def test_without_the_encoder_one_line_says_so_and_the_rules_grade(tmp_path, rules_only):

@@ -45,7 +45,13 @@ _MARKER = re.compile(r"^[\s#>*_=~]{0,8}(?:\d+[.)]?\s+)?(?P<word>lab|l)(?P<sep>[\
                      r"(?P<num>\d{1,2}(?!\d)|(?<=lab )(?:" + "|".join(NUMBER_WORDS) + r")\b)",
                      re.I)
 _LAB_IN_PATH = re.compile(r"(?<![A-Za-z0-9])lab[\s_\-]*0?(?P<n>[1-9]\d?)(?!\d)", re.I)
-_AFTER_MARKER = re.compile(r"^[*_]{0,2}\s{0,3}(?:[:.)\-\u2013\u2014]|$)")
+# What follows a marker that opens a line of prose: a colon, dash or full stop, perhaps after
+# the lab's name in brackets ("Lab 2 (MLP with dropout). I understood ...").
+_AFTER_MARKER = re.compile(r"^(?:\s{0,3}\([^()\n]{1,60}\))?[*_]{0,2}\s{0,3}(?:[:.)\-\u2013\u2014]|$)")
+# A paragraph of a letter or an essay that opens by naming its lab: "About lab 2 (MLP). ...",
+# "Regarding Lab 5: ...", "As for lab 3 - ..." (the marker then needs the colon, dash or stop).
+_LEAD_IN = re.compile(r"^\s*(?:about|regarding|concerning|re|on|for|as for|now|and now|then|next|"
+                      r"moving on to|coming to)\s+(?=lab\b|lab[\s_\-]*\d)", re.I)
 # A transcript's time stamp before what was said ("[03:30] ", "(1:02:11) ", "00:42 - ").
 _TIME_STAMP = re.compile(r"^\s*[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?\s*[-\u2013:]?\s+")
 # A sentence that only names a lab, at the end of a short line of talk ("Okay. So. Lab four.")
@@ -140,6 +146,10 @@ def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
         and len(text.split()) <= MAX_TITLE_WORDS else None
     if spoken and not _MARKER.match(text):
         text = text[spoken.start("marker"):]  # the words before it are talk, not the lab's
+    lead_in = _LEAD_IN.match(text) if line.kind == "prose" else None
+    if lead_in and (marker := _MARKER.match(text[lead_in.end():])) \
+            and _AFTER_MARKER.match(text[lead_in.end() + marker.end():]):
+        text = text[lead_in.end():]  # "About lab 2 (MLP). I understood ...": the lab's part
     alias = _alias_pattern(tuple(sorted(aliases)))
     match = alias.match(text) if alias else None
     if match:
@@ -316,8 +326,32 @@ def _opening_lab(document: Document, tops: list[Marker]) -> str | None:
     return named[0] if named else None
 
 
+# The lab's title sentence at the start of a paragraph: "About lab 2 (MLP with dropout). "
+_TITLE_END = re.compile(r"^(?:\s{0,3}\([^()\n]{1,60}\))?[*_]{0,2}\s{0,3}\.\s+(?=\S)")
+MIN_WORDS_AFTER_TITLE = 5
+
+
+def _titles_apart(document: Document, aliases: LabMap) -> Document:
+    """The document with each paragraph that opens with its lab's title sentence ("About lab
+    2 (MLP with dropout). I understood ...") cut after it: the title marks the lab's part,
+    the rest is the answer (read without the title, as under a heading)."""
+    lines: list[Line] = []
+    for line in document.lines:
+        marker = _marker(line, aliases) if line.kind == "prose" else None
+        end = _TITLE_END.match(marker[2]) if marker else None
+        # the marker's rest is the end of the line's first 200 characters (see _marker)
+        cut = len(line.text[:200]) - len(marker[2]) + end.end() if end else 0
+        if not end or len(line.text[cut:].split()) < MIN_WORDS_AFTER_TITLE:
+            lines.append(line)
+            continue
+        lines += [replace(line, text=line.text[:cut].rstrip()), Line("", line.where, "blank"),
+                  replace(line, text=line.text[cut:])]
+    return document if len(lines) == len(document.lines) else replace(document, lines=lines)
+
+
 def _split_document(document: Document, aliases: LabMap) -> dict[str | None, Document]:
     """``{lab: the document's part}``; ``None`` holds the lines before the first lab."""
+    document = _titles_apart(document, aliases)
     tops = top_level_markers(_markers(document, aliases))
     levels = [m.form[0] for m in tops if m.form[0]]
     level = min(levels) if levels and len(levels) == len(tops) else 0
