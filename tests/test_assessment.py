@@ -1316,6 +1316,29 @@ def test_a_citation_counts_for_the_references_wherever_it_sits():
     assert _status(references, run_folder)[0] != MET
 
 
+def test_a_programs_download_line_is_no_citation(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    references = next(c for c in RUBRIC.criteria if c.id == "references").requirements[0]
+
+    def notebook(markdown: str) -> Submission:
+        path = tmp_path / "report.ipynb"
+        path.write_text(nbformat.writes(new_notebook(cells=[
+            new_markdown_cell(markdown),
+            new_code_cell("(x, y), _ = keras.datasets.mnist.load_data()", execution_count=1,
+                          outputs=[new_output("stream", text="Downloading data from https://"
+                                              "storage.googleapis.com/tensorflow/mnist.npz\n")]),
+        ])))
+        return read_submission("s", path)
+
+    bare = notebook("# Lab 2\n\nI train an MLP with dropout on MNIST.")
+    assert assess_requirement(references, bare, TextContext()).status != MET
+    cited = notebook("# Lab 2\n\nI train an MLP with dropout on MNIST.\n\n## References\n\n"
+                     "https://keras.io/examples/vision/mnist_convnet/")
+    assert assess_requirement(references, cited, TextContext()).status == MET
+
+
 def test_a_report_stands_in_for_a_record_that_does_not_say_whether_its_run_finished():
     ran = next(c for c in RUBRIC.criteria if c.id == "runs").requirements[0]
     record = synthetic_record(1)

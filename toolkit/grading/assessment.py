@@ -473,9 +473,13 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
         if len(hits) < check.min_keywords:
             failures_judged.append(f"{len(hits)} of {check.min_keywords} expected keywords")
     if check.patterns:
-        hit = next((line for line in searchable for pattern in check.patterns
+        # A citation is the student's: a program's output ("Downloading data from https://...")
+        # cites nothing (``anywhere`` marks the citation check).
+        cited_in = [line for line in searchable if line.kind != "output"] \
+            if check.anywhere else searchable
+        hit = next((line for line in cited_in for pattern in check.patterns
                     if re.search(pattern, line.text, re.I)), None) or _pattern_across_lines(
-            searchable, check.patterns)
+            cited_in, check.patterns)
         if hit is None:
             failures_judged.append("none of the expected patterns")
         else:
