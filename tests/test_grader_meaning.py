@@ -308,6 +308,21 @@ def test_a_short_reflection_part_in_the_students_words_is_about_the_lab(tmp_path
     assert not any("not this assignment" in w for w in grade.warnings)
 
 
+def test_a_title_naming_the_field_heads_no_insight(tmp_path):
+    """"Deep learning" in the document's title is the course's name: the empty title above
+    both labs hides no lab's insight (lab 2's labelled answer is its insight)."""
+    text = ("# Reflections - Lab 1 and Lab 2\n\n## Kyle, deep learning course, december\n\n"
+            "Lab 1 - VGG16\n\nChallenges: the weights file is 528 MB and the download timed out "
+            "twice on the campus wifi, so I ran it at home the next morning.\n\n"
+            "Lab 2 - MLP with dropout\n\nLearning insights: overfitting shows up in the "
+            "validation loss before the accuracy: with dropout 0 my validation loss was lowest "
+            "at epoch 2 (0.085) and rose to 0.151 by epoch 20.\n")
+    grades = assess_labs(_report(tmp_path, text), REFLECTION)
+    assert [g.lab for g in grades] == ["lab01_vgg16_inference", "lab02_mlp_dropout"]
+    insights = grades[1].result("insights")
+    assert insights.points == 2, insights.evidence
+
+
 @needs_encoder
 def test_one_long_paragraph_per_lab_answers_each_criterion_and_is_about_the_lab():
     """One paragraph per lab, the lab's words after a long general opening (past the 128 word

@@ -608,8 +608,14 @@ def _pattern_across_lines(lines: list[Line], patterns: tuple[str, ...]) -> Line 
     return None
 
 
+# The field's and the course's names are no heading's verb: "Kyle, deep learning course"
+# titles a document, not what Kyle learned.
+_FIELD_NAMES = re.compile(r"\b(?:deep|machine|statistical|reinforcement) learning\b", re.I)
+
+
 def _titled(title: str, words: tuple[str, ...]) -> bool:
-    return bool(title) and any(mentions(title, word) for word in words)
+    title = _FIELD_NAMES.sub(" ", title or "")
+    return bool(title.strip()) and any(mentions(title, word) for word in words)
 
 
 def _named_otherwise(document: Document, section: Section, context: TextContext) -> bool:
