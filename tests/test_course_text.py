@@ -196,6 +196,16 @@ def test_a_published_score_cited_in_a_table_is_a_fact_in_prose_a_prompt():
     assert (cited.kind, prose.kind, plain.kind) == ("generated", "prompt", "prompt")
 
 
+def test_a_published_score_the_student_compares_with_stays_in_the_students_claim():
+    # The lab 5 template's sentence, restated in the student's comparison: the student's
+    # first-person claim keeps the score it is compared with, not only "... My best".
+    first = Line("Tai et al. (2015) report 84.9% (LSTM) and 87.5% (BiLSTM) on the SST-2 test "
+                 "split. My best", "r.md:1", "prose")
+    second = Line("LSTM is 7.5 points below (77.4%).", "r.md:2", "prose")
+    mark_course_text(_submission(first, second), RUBRIC)
+    assert first.kind == "prose" and first.text.startswith("Tai et al. (2015) report 84.9%")
+
+
 def _draft(lead: str = "") -> str:
     """A reflection draft as the course writes it, a student's edits in it."""
     return f"""{lead}# Reflection: A CNN on MNIST

@@ -320,8 +320,11 @@ def _course_lines(lines: list, fingerprint: Fingerprint) -> list:
                 done, total = _line_share(words, covered[span], fingerprint)
                 start += len(words)
                 if total and done >= COURSE_SHARE * total:
-                    # the student's claim about the course's words keeps the student's
-                    kept = _student_words(piece.text, covered[span]) if any(own[span]) else ""
+                    # the student's claim about the course's words keeps the student's; a
+                    # published score cited there ("Tai et al. (2015) report 84.9% ... My
+                    # best LSTM is 7.5 points below") is the comparison the student makes
+                    kept = "" if not any(own[span]) else piece.text if _CITED_SCORE.search(
+                        piece.text) else _student_words(piece.text, covered[span])
                     if kept:
                         piece.text = kept
                     else:
