@@ -186,6 +186,18 @@ def test_growth_asks_for_both_halves_in_the_labs_concepts(tmp_path, answer, poin
             "I can")
 
 
+def test_lab_ones_speed_measurements_are_the_labs_concepts(tmp_path):
+    """"--benchmark", "images/s" and "float32" are lab 1's throughput and precision: a
+    difficulty told in them is specific to the lab."""
+    text = ("# Lab 1 reflection\n\n## Challenges\n\n`--benchmark` took about 9 minutes and my "
+            "laptop started to throttle halfway, so the images/s jumped between 1.4 and 2.2 for "
+            "the same float32 setting. I plugged in the charger and ran it a second time.\n")
+    (tmp_path / "r.md").write_text(text, encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "r.md"), REFLECTION,
+                   lab="lab01_vgg16_inference")
+    assert grade.result("challenges").points == 2, grade.result("challenges").evidence
+
+
 def test_a_rubrics_says_parts_may_be_named(tmp_path):
     rubric = tmp_path / "named.toml"
     rubric.write_text('[rubric]\nname = "r"\n[[criterion]]\nid = "g"\ntitle = "G"\n'
