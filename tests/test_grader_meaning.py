@@ -324,6 +324,26 @@ def test_a_title_naming_the_field_heads_no_insight(tmp_path):
 
 
 @needs_encoder
+def test_a_difficulty_told_as_confusing_in_one_sentence_of_a_paragraph_is_a_challenge(tmp_path):
+    text = ("Hi,\n\nAbout lab 2 (MLP with dropout). I understood that dropout switches off a "
+            "random part of the units in every training step and at test time all units are "
+            "used, and this is why the training accuracy for dropout 0.5 was lower than the "
+            "validation accuracy (97.9% against 98.2% at the end). Without dropout the training "
+            "accuracy went to 99.9% and validation stayed at 98.0%, the overfitting gap. The "
+            "learning-rate sweep was confusing for me, with 0.1 the accuracy was only 19.8% and "
+            "the loss was around 71 after the first epoch, I first thought my code is broken "
+            "and ran it again two times, then I read that the rate is too large and the "
+            "training diverges. With 0.001 I got 98.0% so this was fine. Next I want to try L2."
+            "\n\nAbout lab 5 (GloVe and LSTM). Now I know how the vocabulary is built and how "
+            "the sentences are padded to one length before the LSTM.\n")
+    grades = assess_labs(_report(tmp_path, text, "mail.txt"), REFLECTION)
+    assert [g.lab for g in grades] == ["lab02_mlp_dropout", "lab05_glove_lstm"]
+    challenges = grades[0].result("challenges")
+    assert challenges.points == 2, challenges.evidence
+    assert "confusing for me" in " ".join(challenges.evidence)
+
+
+@needs_encoder
 def test_one_long_paragraph_per_lab_answers_each_criterion_and_is_about_the_lab():
     """One paragraph per lab, the lab's words after a long general opening (past the 128 word
     pieces the encoder reads): about the lab, and each of its sentences answers. Lab 3's
