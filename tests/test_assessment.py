@@ -200,6 +200,27 @@ def test_a_waived_criterion_earns_full_points_and_says_why():
                             ).status == MISSING
 
 
+def test_a_report_comparing_its_score_with_a_published_one_stands_for_the_records_gap():
+    comparison = next(c for c in RUBRIC.criteria if c.id == "comparison")
+    justification = next(r for r in comparison.requirements if r.waive_if)
+
+    def report(sentence: str) -> Submission:
+        return Submission("s", Path("s"), documents=[markdown_document(
+            "r.md", f"# Lab 2\n\n## Results\n\n{sentence}\n")])
+
+    close = report("The keras example mnist_mlp gets 98.40% test accuracy, we got 98.34% which "
+                   "is basically the same.")
+    result = assess_requirement(justification, close, TextContext(), lab="lab02_mlp_dropout")
+    assert result.status == MET and "0.06 points from the published score" in result.evidence[0]
+    # a gap of a point still asks for its reason; so does a score compared with no
+    # published one, and the same report for another lab
+    far = report("The keras example mnist_mlp gets 98.40% test accuracy, we got 97.40%.")
+    assert assess_requirement(justification, far, TextContext(),
+                              lab="lab02_mlp_dropout").status != MET
+    assert assess_requirement(justification, close, TextContext(),
+                              lab="lab05_glove_lstm").status != MET
+
+
 def test_a_record_condition_is_met_by_any_one_run_and_named_from_the_first():
     short = dict(synthetic_record(1), misclassified=[])
     full = synthetic_record(2)

@@ -1088,6 +1088,34 @@ def _waived(conditions: tuple[Condition, ...], submission: Submission,
     if lab and not submission.runs and all(c.path == "lab" for c in conditions):
         if all(c.check({"lab": lab})[0] for c in conditions):
             return f"not required: the report is about {lab}"
+    if lab and not submission.runs and all(c.path == "reference.difference"
+                                           for c in conditions):
+        stated = stated_gap(submission, published_scores(lab))
+        if stated is not None and all(c.check({"reference": {"difference": stated[0] / 100}})[0]
+                                      for c in conditions):
+            return (f"not required: {abs(stated[0]):.2f} points from the published score -- "
+                    f"\"{shorten(stated[1], 120)}\"")
+    return None
+
+
+def stated_gap(submission: Submission, published: tuple[float, ...]
+               ) -> tuple[float, str] | None:
+    """``(the student's score minus the published one, in points; the sentence)`` from the
+    first sentence that compares a published score of the lab with a score of the student's
+    ("The keras example mnist_mlp gets 98.40% test accuracy, we got 98.34%"): without a run
+    record, what the report says stands for ``reference.difference``."""
+    for document in submission.documents:
+        for line in document.lines:
+            if line.kind not in TEXT_KINDS:
+                continue
+            for sentence in SENTENCE_END.split(line.text):
+                if not _COMPARING.search(sentence):
+                    continue
+                scores = [_percent(value, sign) for value, sign in _DECIMAL.findall(sentence)]
+                cited = [s for s in scores if any(abs(s - p) <= 0.05 for p in published)]
+                own = [s for s in scores if s not in cited and 0 < s <= 100]
+                if cited and own:
+                    return own[0] - cited[0], sentence
     return None
 
 
