@@ -188,6 +188,10 @@ def test_a_caption_in_parentheses_inside_a_sentence_is_a_figure(tmp_path):
     # A sentence wrapped over two lines still reads as one.
     ("On the T4 the whole training\ntook 95 seconds.", True, False),
     ("The first line has nothing.\nOn the T4 the whole training\ntook 95 seconds.", True, False),
+    # A rate measured while training is the training's speed, not inference's.
+    ("Training of the 3 epochs took 141 s in total (44-49 s per epoch, about 150 samples/s).",
+     True, False),
+    ("Training took 141 s; scoring the 872 validation sentences took 2 s.", True, True),
     # Settings and scores are no times.
     ("I trained for 20 epochs with batch size 128 and dropout 0.5.", False, False),
     ("The test accuracy was 98.6% and the macro F1 0.986 on 10,000 images.", False, False),
