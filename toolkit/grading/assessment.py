@@ -588,9 +588,14 @@ def cites_published(text: str, published: tuple[float, ...]) -> str | None:
     for sentence in SENTENCE_END.split(" ".join(text.replace("`", "").split())):
         if _SOURCE.search(sentence):
             for value, sign in _DECIMAL.findall(sentence):
-                if any(abs(_percent(value, sign) - score) <= 0.05 for score in published):
+                if _is_published(_percent(value, sign), published):
                     return value
     return None
+
+
+def _is_published(score: float, published: tuple[float, ...]) -> bool:
+    """Is ``score`` (in percent) one of the ``published`` scores, to 0.05 points?"""
+    return any(abs(score - value) <= 0.05 for value in published)
 
 
 def _pattern_across_lines(lines: list[Line], patterns: tuple[str, ...]) -> Line | None:
@@ -1090,7 +1095,7 @@ def _waived(conditions: tuple[Condition, ...], submission: Submission,
             return f"not required: the report is about {lab}"
     if lab and not submission.runs and all(c.path == "reference.difference"
                                            for c in conditions):
-        stated = stated_gap(submission, published_scores(lab))
+        stated = _stated_gap(submission, published_scores(lab))
         if stated is not None and all(c.check({"reference": {"difference": stated[0] / 100}})[0]
                                       for c in conditions):
             return (f"not required: {abs(stated[0]):.2f} points from the published score -- "
@@ -1098,7 +1103,7 @@ def _waived(conditions: tuple[Condition, ...], submission: Submission,
     return None
 
 
-def stated_gap(submission: Submission, published: tuple[float, ...]
+def _stated_gap(submission: Submission, published: tuple[float, ...]
                ) -> tuple[float, str] | None:
     """``(the student's score minus the published one, in points; the sentence)`` from the
     first sentence that compares a published score of the lab with a score of the student's
@@ -1112,7 +1117,7 @@ def stated_gap(submission: Submission, published: tuple[float, ...]
                 if not _COMPARING.search(sentence):
                     continue
                 scores = [_percent(value, sign) for value, sign in _DECIMAL.findall(sentence)]
-                cited = [s for s in scores if any(abs(s - p) <= 0.05 for p in published)]
+                cited = [s for s in scores if _is_published(s, published)]
                 own = [s for s in scores if s not in cited and 0 < s <= 100]
                 if cited and own:
                     return own[0] - cited[0], sentence
