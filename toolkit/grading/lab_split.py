@@ -47,7 +47,8 @@ _MARKER = re.compile(r"^[\s#>*_=~]{0,8}(?:\d+[.)]?\s+)?(?P<word>lab|l)(?P<sep>[\
 _LAB_IN_PATH = re.compile(r"(?<![A-Za-z0-9])lab[\s_\-]*0?(?P<n>[1-9]\d?)(?!\d)", re.I)
 # What follows a marker that opens a line of prose: a colon, dash or full stop, perhaps after
 # the lab's name in brackets ("Lab 2 (MLP with dropout). I understood ...").
-_AFTER_MARKER = re.compile(r"^(?:\s{0,3}\([^()\n]{1,60}\))?[*_]{0,2}\s{0,3}(?:[:.)\-\u2013\u2014]|$)")
+_NAME_IN_BRACKETS = r"^(?:\s{0,3}\([^()\n]{1,60}\))?[*_]{0,2}\s{0,3}"
+_AFTER_MARKER = re.compile(_NAME_IN_BRACKETS + r"(?:[:.)\-\u2013\u2014]|$)")
 # A paragraph of a letter or an essay that opens by naming its lab: "About lab 2 (MLP). ...",
 # "Regarding Lab 5: ...", "As for lab 3 - ..." (the marker then needs the colon, dash or stop).
 _LEAD_IN = re.compile(r"^\s*(?:about|regarding|concerning|re|on|for|as for|now|and now|then|next|"
@@ -327,7 +328,7 @@ def _opening_lab(document: Document, tops: list[Marker]) -> str | None:
 
 
 # The lab's title sentence at the start of a paragraph: "About lab 2 (MLP with dropout). "
-_TITLE_END = re.compile(r"^(?:\s{0,3}\([^()\n]{1,60}\))?[*_]{0,2}\s{0,3}\.\s+(?=\S)")
+_TITLE_END = re.compile(_NAME_IN_BRACKETS + r"\.\s+(?=\S)")
 MIN_WORDS_AFTER_TITLE = 5
 
 
