@@ -389,6 +389,33 @@ def test_elsewhere_patterns_must_be_regular_expressions(tmp_path):
         load_rubric(rubric)
 
 
+def test_a_description_names_the_hardware_and_the_datas_size_somewhere(tmp_path):
+    setup = ("Setup\n\nThe task is sentiment classification of SST-2 sentences: 6,920 training "
+             "and 1,821 test sentences. The model is an LSTM over GloVe embeddings with 768k "
+             "parameters in three layers.\n")
+    (tmp_path / "report.txt").write_text(setup, encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC, lab="lab05_glove_lstm")
+    assert grade.result("description").status == MISSING
+    assert "not the hardware" in grade.result("description").evidence[0]
+    # The hardware named with the timing, in another section, completes the description.
+    timing = "\nTiming\n\nTraining took 70 s on my laptop CPU.\n"
+    (tmp_path / "report.txt").write_text(setup + timing, encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC, lab="lab05_glove_lstm")
+    assert grade.result("description").status == MET
+
+
+def test_a_plain_text_table_of_settings_in_columns_is_one_list(tmp_path):
+    # Typed in two columns, one setting a line: each line alone names one hyperparameter;
+    # the block names them all (it is no page of one-line notes).
+    settings = ("hyperparameters\n  optimizer      adamw\n  lr             8e-5, warmup 10%\n"
+                "  epochs         2\n  batch size     32\n  max length     128\n"
+                "  seed           42\n")
+    (tmp_path / "report.txt").write_text(f"LAB 6\n\n{settings}", encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
+                   lab="lab06_bert_finetune")
+    assert grade.result("hyperparameters").status == MET
+
+
 def test_setup_notes_in_bullets_describe_the_setup_together(tmp_path):
     # Each bullet alone names too few of the description's words; the list under one heading
     # names them all. Without the encoder, the rules read the list as one unit too.

@@ -686,6 +686,9 @@ def _questions_joined(paragraphs: list[Section]) -> list[Section]:
 
 
 NOTES_LINES = 5  # lines of a paragraph of notes, one statement a line
+# A line of a plain-text table of settings: a name, two spaces or more, its value ("  batch
+# size     32")
+_ALIGNED_PAIR = re.compile(r"^\s*\S[^\t]{0,40}?\S(?:\s{2,}|\t)\S")
 
 
 def _notes_split(paragraph: Section) -> list[Section]:
@@ -697,6 +700,8 @@ def _notes_split(paragraph: Section) -> list[Section]:
     if len(lines) < NOTES_LINES or any(line.kind != "prose" or LIST_ITEM.match(line.text)
                                        for line in lines):
         return [paragraph]
+    if sum(bool(_ALIGNED_PAIR.match(line.text)) for line in lines) * 4 >= len(lines) * 3:
+        return [paragraph]  # a table of names and values, typed in columns: one unit
     width = max(len(line.text.rstrip()) for line in lines)
     short = sum(len(line.text.rstrip()) < 0.6 * width for line in lines[:-1])
     if short * 3 < len(lines) - 1:
@@ -963,7 +968,22 @@ def _text_evidence(check: TextCheck, submission: Submission,
                    context: TextContext | None = None
                    ) -> tuple[str, list[str], Section | None]:
     """``(status, evidence, the section or paragraph it came from)``."""
-    context = context or TextContext()
+    status, evidence, unit = _text_found(check, submission, context or TextContext())
+    if status != MISSING and check.document_says:
+        # A description without the hardware is no description, however many of its words
+        # the section has: the parts asked for together are looked for in all the student wrote
+        written = " ".join(line.text for doc in submission.documents for line in doc.lines
+                           if line.kind in TEXT_KINDS and line.kind != "output")
+        found = [bool(re.search(pattern, written, re.I)) for pattern in check.document_says]
+        if not all(found):
+            return MISSING, [_unsaid(found, check.document_says_names).replace(
+                "says", "the report says", 1) + (f" -- {evidence[0]}" if evidence else "")], None
+    return status, evidence, unit
+
+
+def _text_found(check: TextCheck, submission: Submission, context: TextContext
+                ) -> tuple[str, list[str], Section | None]:
+    """:func:`_text_evidence` before the parts asked for in the whole text are checked."""
     documents = submission.documents
     if not context.on_topic:
         return MISSING, ["the report hardly uses the rubric's words: is it the right "

@@ -143,6 +143,10 @@ class TextCheck:
     # names for the feedback ("" where the rubric gives none)
     says: tuple[str, ...] = ()
     says_names: tuple[str, ...] = ()
+    # Each of these must match somewhere in the student's text, wherever the answer sits: the
+    # parts a description names together (the hardware may be in the timing section)
+    document_says: tuple[str, ...] = ()
+    document_says_names: tuple[str, ...] = ()
     # Outside the expected headings a paragraph must match one of these too (what the answer
     # does: an improvement idea proposes, a hypothesis is about the errors)
     elsewhere: tuple[str, ...] = ()
@@ -238,7 +242,7 @@ _REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebo
                      "epoch_table", "annotations", "text", "full_run"}
 _TEXT_KEYS = {"headings", "keywords", "min_keywords", "min_words", "numbers", "table_rows",
               "table_columns", "patterns", "published_scores", "elsewhere", "says", "anywhere",
-              "filler"}
+              "filler", "document_says"}
 
 
 def _check_keys(table, allowed: set[str], where: str) -> None:
@@ -285,13 +289,13 @@ def _patterns(value, where: str, key: str) -> tuple[str, ...]:
     return patterns
 
 
-def _named_patterns(value, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _named_patterns(value, where: str, key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``says``: a list of regular expressions, or a table naming each ("what the student can
     do now" = '...'), the names said in the feedback -> ``(names, patterns)``."""
     if isinstance(value, dict):
-        names = _words(list(value), where, "says")
-        return names, _patterns(list(value.values()), where, "says")
-    patterns = _patterns(value, where, "says")
+        names = _words(list(value), where, key)
+        return names, _patterns(list(value.values()), where, key)
+    patterns = _patterns(value, where, key)
     return ("",) * len(patterns), patterns
 
 
@@ -343,8 +347,9 @@ def _text_check(table: dict, where: str) -> TextCheck:
                    else _words)(table[key], where, key)
              for key in ("headings", "keywords", "table_columns", "patterns", "elsewhere",
                          "anywhere", "filler") if key in table}
-    if "says" in table:
-        lists["says_names"], lists["says"] = _named_patterns(table["says"], where)
+    for key in ("says", "document_says"):
+        if key in table:
+            lists[f"{key}_names"], lists[key] = _named_patterns(table[key], where, key)
     counts = {key: _count(table[key], where, key)
               for key in ("min_keywords", "min_words", "numbers", "table_rows") if key in table}
     if lists.get("keywords") and "min_keywords" not in counts:
