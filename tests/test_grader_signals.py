@@ -192,6 +192,11 @@ def test_a_caption_in_parentheses_inside_a_sentence_is_a_figure(tmp_path):
     ("Training of the 3 epochs took 141 s in total (44-49 s per epoch, about 150 samples/s).",
      True, False),
     ("Training took 141 s; scoring the 872 validation sentences took 2 s.", True, True),
+    # A whole run's time covers more than inference, and "numbers per image" is no rate.
+    ("The whole run, including the evaluation on the test set and the error analysis, took "
+     "5 minutes 40 seconds.", False, False),
+    ("The flatten layer gives 1600 numbers per image.", False, False),
+    ("Each image took 0.3 s to classify once the model was loaded.", False, True),
     # Settings and scores are no times.
     ("I trained for 20 epochs with batch size 128 and dropout 0.5.", False, False),
     ("The test accuracy was 98.6% and the macro F1 0.986 on 10,000 images.", False, False),
