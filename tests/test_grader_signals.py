@@ -143,6 +143,15 @@ def test_a_figure_of_wrong_predictions_counts_as_an_error_figure(tmp_path):
     assert figure.status == MET and "wrong predictions" in figure.evidence[0]
 
 
+def test_a_label_before_an_arrow_is_a_label_and_a_chain_of_arrows_is_a_model():
+    assert run_in_label("insights -> glove puts similar words close", any_case=True) == \
+        "insights"
+    assert run_in_label("Challenges => the download failed, so I used the subset") == \
+        "Challenges"
+    assert run_in_label("insights -> glove puts similar words close") is None  # mid-paragraph
+    assert run_in_label("Embedding -> LSTM (64 units) -> Dense(1)", any_case=True) is None
+
+
 def test_a_label_starts_with_a_capital_or_is_bold_and_wrapped_prose_is_no_label():
     assert run_in_label("Pictures: many are taken from odd angles") == "Pictures"
     assert run_in_label("**insights:** I learned a lot") == "insights"

@@ -111,6 +111,12 @@ _QUESTION_MARK = re.compile(r"^\W{0,4}(?:Q|Question)\s?\d{0,2}\s?[:.)]\s+"
 ANSWER_MARK = re.compile(r"^\W{0,4}(?:A|Answer)\s?\d{0,2}\s?[:.)]\s", re.I)
 
 
+# A label before an arrow, in hurried notes: "insights -> glove puts similar words close"; a
+# chain of arrows ("Embedding -> LSTM -> Dense") is a model, not a label and its answer
+_ARROW_RUN_IN = re.compile(r"^\W{0,4}(?P<label>[A-Za-z][\w '\-/&]{0,40}?)\s{0,3}(?:-+>|=>|\u2192)\s")
+_ARROW = re.compile(r"-+>|=>|\u2192")
+
+
 def run_in_label(text: str, any_case: bool = False) -> str | None:
     """The label a paragraph starts with, if any (at most five words, or a question in bold).
     A label starts with a capital letter or is set in bold: a line of wrapped prose that
@@ -129,6 +135,10 @@ def run_in_label(text: str, any_case: bool = False) -> str | None:
     match = _BOLD_RUN_IN.match(text[:100])
     if match and len(match["label"].split()) <= 5 and (match["score"] or any(
             mark and mark in "-–—" for mark in (match["inside"], match["after"]))):
+        return match["label"].strip()
+    match = _ARROW_RUN_IN.match(text[:80])
+    if match and len(match["label"].split()) <= 3 and (match["label"][0].isupper() or any_case) \
+            and not _ARROW.search(text[match.end():]):
         return match["label"].strip()
     return None
 
