@@ -255,6 +255,21 @@ def test_plain_text_headings_and_what_is_not_one():
                         "MLP WITH DROPOUT"]
 
 
+def test_a_line_carrying_on_a_wrapped_sentence_is_no_title():
+    # A PDF wraps "... classified as" / "negative (with its probability):": the second line
+    # ends with a colon like a title, but it goes on with the sentence above it.
+    text = ("Ten positive test sentences that the random-embedding model classified as\n"
+            "negative (with its probability of negative):\n 1. a tedious film . (0.71)\n\n"
+            "Some notes\nresults:\nall good.\n")
+    lines = plain_document("r.pdf", [text], "pdf").lines
+    assert [line.text for line in lines if line.kind == "heading"] == ["Some notes", "results:"]
+    # Notes typed one statement a line, in plain text, keep their titles.
+    notes = ("hardest digit = 9 (98.8% recall), mostly 9 read as 4 and 4 as 9, some 7s as 2s\n"
+             "wrong ones i looked at:\n#1247 9 -> 5\n")
+    assert [line.text for line in plain_document("r.txt", [notes]).lines
+            if line.kind == "heading"] == ["wrong ones i looked at:"]
+
+
 def test_an_underlined_title_is_a_heading_and_a_tables_rule_is_not():
     text = ("misclassified sentences\n-----------------------\nnot bad ==> model: neg\n\n"
             "ideas\n=====\nkeep negations out of the stop words.\n\n"

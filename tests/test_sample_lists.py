@@ -433,3 +433,17 @@ def test_a_table_with_short_alignment_rows_is_a_table():
     rows = "\n".join(f"| sentence {n} | 0 | 1 |" for n in range(10))
     lines = _lines("| Sentence | True | Pred |\n|---|:-:|:-:|\n" + rows, "table")
     assert count_samples(lines, TRUTH)[0] == 10
+
+
+def test_a_lists_lead_in_may_give_every_items_labels_at_once():
+    items = "\n".join(f" {n}. a sentence number {n} , but a rewarding one .   (0.7)"
+                      for n in range(1, 11))
+    lead = ("Ten positive test sentences that the random-embedding model classified as\n"
+            "negative (with its probability of negative):\n")
+    count, first = count_samples(_lines(lead + items), TRUTH)
+    assert count == 10 and first.text.startswith(" 1.")
+    # A lead-in that names no label of its own ("misclassified sentences ... predicted as")
+    # gives none, nor does a list without a lead-in.
+    vague = "Some misclassified sentences that were predicted as wrong:\n"
+    assert count_samples(_lines(vague + items), TRUTH)[0] == 0
+    assert count_samples(_lines(items), TRUTH)[0] == 0

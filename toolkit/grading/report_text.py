@@ -745,6 +745,18 @@ def _title_case(words: list[str]) -> bool:
                                      for w in significant)
 
 
+WRAPPED_WIDTH = 50  # a line of prose this long that ends mid-sentence was wrapped
+
+
+def _wrapped_on(lines: list[Line], stripped: str) -> bool:
+    """Does this line of a PDF carry on the sentence wrapped above it ("... the model
+    classified" / "negative (with its probability of negative):")? Then it is no title. (Notes
+    typed one statement a line end without a full stop too: plain text is not asked.)"""
+    above = lines[-1] if lines else None
+    return stripped[:1].islower() and above is not None and above.kind == "prose" \
+        and len(above.text.strip()) >= WRAPPED_WIDTH and above.text.rstrip()[-1:].islower()
+
+
 def _looks_like_title(stripped: str) -> bool:
     """A heading of plain text or PDF: "Results:", "Why The Model Fails", "1. Introduction",
     "EVALUATION". List items ("1. image 247: true 4") and labelled lines ("Truth: positive")
@@ -861,7 +873,8 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                 kind = "blank"
             elif _TODO.search(stripped):
                 kind = "prompt"
-            elif _looks_like_title(stripped):
+            elif _looks_like_title(stripped) and not (format == "pdf"
+                                                      and _wrapped_on(doc.lines, stripped)):
                 kind = "heading"
             elif stripped.startswith("|"):
                 kind = "table"

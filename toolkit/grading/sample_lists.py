@@ -202,7 +202,46 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
                                           for item in every_item]))
     candidates.append(_units_with_labels(_labelled_blocks(lines)))
     candidates.append(_quoted_sentences_with_labels(lines))
+    candidates.append(_items_under_lead_in(lines))
     return max(candidates, key=lambda pair: pair[0])
+
+
+# A list's lead-in that names both labels for all its items: "Ten positive test sentences that
+# the model classified as negative:", "digits 4 read as 9"
+_LEAD_IN = re.compile(r"\b(?P<truth>[A-Za-z][\w-]*)\s+(?:(?:test|dev|validation)\s+)?(?:sentences"
+                      r"|images|photos|pictures|reviews|digits|samples|examples|texts)\b[^.:;]{0,80}?"
+                      r"\b(?:classified|predicted|labell?ed|mistaken|taken|read)\s+(?:as|for)\s+"
+                      r"(?:an?\s+)?(?P<predicted>[A-Za-z][\w-]*)", re.I)
+_NO_LABEL = re.compile(r"misclassif\w*|wrong\w*|incorrect\w*|errors?|mistak\w*|falsely|"
+                       r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+                       r"twenty|some|few|several|many|most|all|other", re.I)
+
+
+def _items_under_lead_in(lines: Sequence[Line]) -> tuple[int, Line | None]:
+    """A list whose lead-in gives every item's labels at once ("Ten positive test sentences
+    that the model classified as negative:" over ten numbered sentences)."""
+    best, first, run, intro, after_blank = 0, None, [], [], False
+    for line in [*lines, Line("", "", "heading")]:
+        if line.kind == "blank":
+            after_blank = True
+            continue
+        if line.kind != "heading" and LIST_ITEM.match(line.text):
+            run.append(line)
+            after_blank = False
+            continue
+        if run and line.kind != "heading" and not after_blank:
+            continue  # a wrapped item goes on
+        if run:
+            lead = _LEAD_IN.search(" ".join(intro))
+            if lead and len(run) > best and lead["truth"].lower() != lead["predicted"].lower() \
+                    and not any(_NO_LABEL.fullmatch(lead[name]) or lead[name].lower()
+                                in ENGLISH_STOP_WORDS for name in ("truth", "predicted")):
+                best, first = len(run), run[0]
+            run, intro = [], []
+        intro = [] if line.kind == "heading" else [*([] if after_blank else intro[-2:]),
+                                                   line.text]
+        after_blank = False
+    return best, first
 
 
 # --- labels exchanged across samples ---------------------------------------------------------
