@@ -245,6 +245,25 @@ def test_a_csv_the_student_made_is_a_table_titled_by_its_name(tmp_path):
     assert tables[0].lines[-1].where == "misclassified.csv row 13"
 
 
+def test_the_labs_errors_csv_handed_in_apart_from_its_run_shows_every_row(tmp_path):
+    # Beside the report, the lab's errors.csv with some rows annotated: all twelve rows are
+    # samples the student hands in; in a run's folder only the annotated ones are theirs.
+    header = "text,true_label,predicted_label,confidence,error_type,fix_idea\n"
+    rows = "".join(f"sentence {i},negative,positive,0.7,{'negation' if i < 5 else ''},"
+                   f"{'bigrams' if i < 5 else ''}\n" for i in range(12))
+    folder = tmp_path / "s02"
+    (folder / "run").mkdir(parents=True)
+    (folder / "report.md").write_text("# Lab 4\n\nMy errors are in errors.csv.\n")
+    (folder / "errors.csv").write_text(header + rows)
+    (folder / "run" / "record.json").write_text("{}")
+    (folder / "run" / "errors.csv").write_text(header + rows)
+    submission = read_submission("s02", folder)
+    tables = {doc.path: doc for doc in submission.documents if doc.path.endswith(".csv")}
+    assert count_samples(tables["errors.csv"].lines, TRUTH)[0] == 12
+    assert count_samples(tables["run/errors.csv"].lines, TRUTH)[0] == 5
+    assert len(submission.annotation_files["errors.csv"]) == 5
+
+
 def test_plain_text_headings_and_what_is_not_one():
     text = ("Task and data:\nWe train.\n1. Introduction\nText.\nWhat I Think Is Going On\n"
             "x\n1. image 247: true 4, predicted 6\nTruth: positive\nIndex\tTrue class\tPred\n"

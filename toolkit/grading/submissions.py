@@ -469,7 +469,8 @@ def _load_runs(contents: dict[str, bytes], submission: Submission) -> None:
 def _parse(contents: dict[str, bytes], submission: Submission) -> None:
     _load_runs(contents, submission)
     runs_by_folder = {run.path: run for run in submission.runs}
-    lab_tables: set[str] = set()  # the lab's errors.csv files, read for their annotations
+    # the lab's errors.csv files, read for their annotations: path -> text (None: unreadable)
+    lab_tables: dict[str, str | None] = {}
     for path, data in sorted(contents.items()):
         pure = PurePosixPath(path)
         suffix = pure.suffix.lower()
@@ -478,13 +479,13 @@ def _parse(contents: dict[str, bytes], submission: Submission) -> None:
             submission.ignored.append(f"{path} (a draft the student did not edit)")
         elif suffix == ".csv" and pure.name.startswith("errors") \
                 and _lab_errors_table(data[:2000].decode("utf-8", errors="replace")):
-            lab_tables.add(path)
-            text = decode_text(path, data, submission)
+            text = lab_tables[path] = decode_text(path, data, submission)
             if text is not None:
                 try:
                     annotations = read_annotations_text(text)
                 except csv.Error as error:
                     submission.warn(f"{path} is not a readable CSV ({error})")
+                    lab_tables[path] = None
                     continue
                 submission.annotation_files[path] = annotations
                 if folder in runs_by_folder:
@@ -492,8 +493,12 @@ def _parse(contents: dict[str, bytes], submission: Submission) -> None:
 
     for path, data in sorted(contents.items()):
         name = PurePosixPath(path).name
-        if path in lab_tables and (annotated := submission.annotation_files.get(path)):
-            # the rows the student annotated: samples they chose to show, with their words
+        if lab_tables.get(path) and _folder(path) not in runs_by_folder:
+            # handed in apart from its run: every row is a sample the student shows
+            submission.documents.append(csv_document(path, lab_tables[path]))
+        elif path in lab_tables and (annotated := submission.annotation_files.get(path)):
+            # in the run's folder, the lab wrote it: the rows the student annotated are the
+            # samples they chose to show, with their words
             submission.documents.append(csv_document(path, _csv_text(annotated)))
         if name in DRAFT_NAMES or _DATED_DRAFT.fullmatch(name) or path in lab_tables:
             continue
