@@ -206,6 +206,24 @@ def test_a_published_score_the_student_compares_with_stays_in_the_students_claim
     assert first.kind == "prose" and first.text.startswith("Tai et al. (2015) report 84.9%")
 
 
+def test_a_published_score_cited_right_before_the_students_claim_is_its_source():
+    # The lab 4 template's scores restated in the student's third person, then the student's
+    # own comparison: the restated sentence is the comparison's source (a fact), not a prompt.
+    first = Line("Socher et al. (2013) report on the SST-2 test split: naive Bayes 81.8%, SVM "
+                 "79.4% and bigram", "r.md:1", "prose")
+    second = Line("naive Bayes 83.1%. My best model gets 81.8% on the dev sentences.", "r.md:2",
+                  "prose")
+    mark_course_text(_submission(first, second), RUBRIC)
+    assert first.kind == "generated" and second.kind == "prose" and "My best model" in second.text
+    # The same sentence with no claim of the student's after it stays the course's prompt.
+    alone = Line("Socher et al. (2013) report on the SST-2 test split: naive Bayes 81.8%, SVM "
+                 "79.4% and bigram naive Bayes 83.1%.", "r.md:1", "prose")
+    after = Line("The lab compares the classifiers on the GLUE dev sentences.", "r.md:2",
+                 "prose")
+    mark_course_text(_submission(alone, after), RUBRIC)
+    assert alone.kind == "prompt"
+
+
 def _draft(lead: str = "") -> str:
     """A reflection draft as the course writes it, a student's edits in it."""
     return f"""{lead}# Reflection: A CNN on MNIST

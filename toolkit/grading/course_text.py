@@ -291,21 +291,25 @@ def mark_course_text(submission: Submission, rubric: Rubric) -> int:
     marked = 0
     for document in submission.documents:
         marked += mark_draft_facts(document)
-        for line in _course_lines(document.lines, fingerprint):
-            # A published score cited in a results table ("| Tai et al. (2015) | 84.9% |") is
-            # a fact, as the draft's are (the comparison's source, never understanding);
-            # anything else the course wrote is a prompt.
-            line.kind = "generated" if line.kind == "table" and _CITED_SCORE.search(
-                line.text) else "prompt"
+        lines, cited = _course_lines(document.lines, fingerprint)
+        for line in lines:
+            # A published score cited in a results table ("| Tai et al. (2015) | 84.9% |"),
+            # or in the sentence before the student's own claim, is a fact, as the draft's
+            # are (the comparison's source, never understanding); anything else the course
+            # wrote is a prompt.
+            line.kind = "generated" if id(line) in cited or (
+                line.kind == "table" and _CITED_SCORE.search(line.text)) else "prompt"
             marked += 1
     return marked
 
 
-def _course_lines(lines: list, fingerprint: Fingerprint) -> list:
-    """The lines (prose or table) that are mostly course text. Consecutive prose lines are
-    read as one passage, so a rubric sentence wrapped over several lines ("... shown: test" /
-    "metrics and figures.") is found in each of its pieces."""
-    found, run = [], []
+def _course_lines(lines: list, fingerprint: Fingerprint) -> tuple[list, set[int]]:
+    """The lines (prose or table) that are mostly course text, and the ids of those among
+    them that cite a published score right before the student's first-person claim
+    ("Socher et al. (2013) report ... 81.8 %." / "My best model gets 81.8 %"). Consecutive
+    prose lines are read as one passage, so a rubric sentence wrapped over several lines
+    ("... shown: test" / "metrics and figures.") is found in each of its pieces."""
+    found, run, cited = [], [], set()
     for line in [*lines, None]:
         if line is not None and line.kind == "prose":
             run.append(line)
@@ -314,6 +318,7 @@ def _course_lines(lines: list, fingerprint: Fingerprint) -> list:
             pieces = [normalise(piece.text).split() for piece in run]
             covered = _coverage([word for piece in pieces for word in piece], fingerprint)
             own = _own_claims([piece.text for piece in run], fingerprint)
+            before_claims = _cited_before_claims([piece.text for piece in run], own)
             start = 0
             for piece, words in zip(run, pieces, strict=True):
                 span = slice(start, start + len(words))
@@ -329,11 +334,13 @@ def _course_lines(lines: list, fingerprint: Fingerprint) -> list:
                         piece.text = kept
                     else:
                         found.append(piece)
+                        if any(before_claims[span]):
+                            cited.add(id(piece))
             run = []
         if line is not None and line.kind == "table" and is_course_text(line.text,
                                                                          fingerprint):
             found.append(line)
-    return found
+    return found, cited
 
 
 # The course never writes in the first person, so a sentence that does is the student's
@@ -373,6 +380,18 @@ def _own_claims(texts: list[str], fingerprint: Fingerprint) -> list[bool]:
                                                & fingerprint.examples):
             own[first:end] = [True] * (end - first)
     return own
+
+
+def _cited_before_claims(texts: list[str], own: list[bool]) -> list[bool]:
+    """Which words of consecutive prose lines lie in a sentence citing a published score
+    ("Socher et al. (2013) report 81.8 %") that the student's own claim follows ("My best
+    model gets 81.8 %"): the source of the student's comparison."""
+    marked = [False] * len(own)
+    sentences = _own_sentences(texts)
+    for (first, end, text), (after, _, _) in zip(sentences, sentences[1:]):
+        if _CITED_SCORE.search(text) and after < len(own) and own[after]:
+            marked[first:end] = [True] * (end - first)
+    return marked
 
 
 def _student_words(text: str, covered: list[bool]) -> str:
