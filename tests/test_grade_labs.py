@@ -198,6 +198,18 @@ def test_lab_ones_speed_measurements_are_the_labs_concepts(tmp_path):
     assert grade.result("challenges").points == 2, grade.result("challenges").evidence
 
 
+def test_sorting_texts_into_positive_and_negative_is_sentiment(tmp_path):
+    """"Sort them into positive and negative" names the task the text labs teach: an
+    application on the student's own data in those words is specific to the lab."""
+    text = ("# Lab 6 reflection\n\n## Application\n\nWe could use this for the student union's "
+            "course evaluation comments and sort them into positive and negative before someone "
+            "reads them. We would need to label some comments ourselves first, because the model "
+            "only learned on film reviews.\n")
+    (tmp_path / "r.md").write_text(text, encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "r.md"), REFLECTION, lab="lab06_bert_finetune")
+    assert grade.result("application").points == 2, grade.result("application").evidence
+
+
 def test_a_rubrics_says_parts_may_be_named(tmp_path):
     rubric = tmp_path / "named.toml"
     rubric.write_text('[rubric]\nname = "r"\n[[criterion]]\nid = "g"\ntitle = "G"\n'
