@@ -1586,6 +1586,51 @@ def test_a_numbered_question_names_its_criterion_when_one_is_skipped(tmp_path):
 
 
 @needs_encoder
+def test_a_numbered_question_set_as_a_heading_names_its_criterion(tmp_path):
+    # The student's own questions in bold on their own lines, numbered in the course's order:
+    # "Q1. What's the main thing I took away" is the insight, though its answer's words (a
+    # preprocessing step that made things worse) sound like a doubt or a use.
+    text = (
+            '# Lab 4 – Bag of words\n'
+            '\n'
+            "**Q1. What's the main thing I took away from this lab?**\n"
+            '\n'
+            'Honestly, that "cleaning" text can make things worse. The default stop-word list'
+            ' from scikit-learn throws out "not", "no" and "never", and in the preprocessing '
+            'grid TF-IDF + logistic regression went from 0.805 to 0.797 on the dev sentences '
+            "once stop words were removed. Keeping the negations didn't bring it back (still "
+            '0.797), which I didn\'t expect – I think other words on that list like "but", '
+            '"too" or "very" matter for sentiment as well. Lemmatizing was the best row at '
+            '0.826. So the takeaway for me is to measure each preprocessing step instead of '
+            'assuming it helps.\n'
+            '\n'
+            '**Q2. What was difficult and how did I deal with it?**\n'
+            '\n'
+            'The preprocessing grid took forever on my laptop (about 12 minutes, most of it '
+            'the stemming row). I just let it run in the background.\n'
+            '\n'
+            '**Q3. Could I use this anywhere outside the course?**\n'
+            '\n'
+            'A simple bag-of-words classifier could flag the negative app reviews for a '
+            "support team. It's cheap, trains in seconds and doesn't need a GPU.\n"
+            '\n'
+            "**Q4. What can I do now that I couldn't before / what's next?**\n"
+            '\n'
+            "I'm more comfortable with scikit-learn pipelines now. Next I'd like to see how "
+            'the LSTM from lab 5 does on the same sentences.\n'
+            '\n'
+            '**Q5. What would I change if I did it again?**\n'
+            '\n'
+            'Probably start earlier, I was rushing at the end.\n'
+            '\n'
+            '\n')
+    [grade] = assess_labs(_report(tmp_path, text), REFLECTION)
+    insights = grade.result("insights")
+    assert insights.points == 2 and "cleaning" in " ".join(insights.evidence)
+    assert "app reviews" in " ".join(grade.result("application").evidence)
+
+
+@needs_encoder
 def test_bullets_under_an_empty_label_answer_together(tmp_path):
     # Each use is a short bullet of a loose list (an HTML page's <li>, a blank line between
     # Markdown items); under "Where I'd use this:" they are one answer.

@@ -1385,9 +1385,20 @@ def _numbered_answers(paragraphs: list[Section], meaning: Meaning) -> dict[int, 
     and the numbers rise, each once."""
     if not meaning.answered_once or set(meaning.criteria) != meaning.answered_once:
         return {}
-    numbers = {id(p): int(match["number"]) for p in paragraphs
-               if (match := _QUESTION_NUMBER.match(paragraph_text(p.lines)))}
-    ordered = list(numbers.values())
+    numbers: dict[int, int] = {}  # id() of a paragraph -> its question's number
+    ordered: list[int] = []  # the numbers in turn, once per question
+    titled = None  # the last heading that numbered a question
+    for paragraph in paragraphs:
+        if match := _QUESTION_NUMBER.match(paragraph_text(paragraph.lines)):
+            numbers[id(paragraph)] = int(match["number"])
+            ordered.append(numbers[id(paragraph)])
+        elif paragraph.heading is not None and (
+                match := _QUESTION_NUMBER.match(paragraph.heading.text + " ")):
+            # ... or under a numbered question set as a heading ("**Q1. What stuck?**" alone)
+            numbers[id(paragraph)] = int(match["number"])
+            if paragraph.heading is not titled:
+                ordered.append(numbers[id(paragraph)])
+            titled = paragraph.heading
     if len(ordered) < QUESTION_NUMBERS or ordered != sorted(set(ordered)) \
             or not 1 <= ordered[0] <= ordered[-1] <= len(meaning.criteria):
         return {}
