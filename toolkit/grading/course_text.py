@@ -388,7 +388,7 @@ def _cited_before_claims(texts: list[str], own: list[bool]) -> list[bool]:
     model gets 81.8 %"): the source of the student's comparison."""
     marked = [False] * len(own)
     sentences = _own_sentences(texts)
-    for (first, end, text), (after, _, _) in zip(sentences, sentences[1:]):
+    for (first, end, text), (after, _, _) in zip(sentences, sentences[1:], strict=False):
         if _CITED_SCORE.search(text) and after < len(own) and own[after]:
             marked[first:end] = [True] * (end - first)
     return marked
