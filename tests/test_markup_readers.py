@@ -229,7 +229,8 @@ def test_an_errors_csv_of_the_students_own_is_a_table_and_the_labs_is_annotation
     (folder / "report.md").write_text("# Lab 4\n\nMy misclassified reviews are in errors.csv.\n")
     rows = "".join(f'{i},"a review, number {i}",positive,negative\n' for i in range(11))
     (folder / "errors.csv").write_text("id,review,true,predicted\n" + rows)
-    # the lab's errors.csv: its annotations, and the rows the student annotated as samples
+    # the lab's errors.csv handed in apart from its run: its annotations, and every row a
+    # sample the student hands in (in a run's folder only the annotated ones would be)
     annotated = "".join(f"{i},positive,negative,sarcasm,more data\n" for i in range(12))
     (folder / "errors_lab.csv").write_text("index,true,predicted,error_type,fix_idea\n"
                                            + annotated + "12,positive,negative,,\n")
@@ -237,7 +238,7 @@ def test_an_errors_csv_of_the_students_own_is_a_table_and_the_labs_is_annotation
     tables = [doc for doc in submission.documents if doc.path.endswith(".csv")]
     assert [doc.path for doc in tables] == ["errors.csv", "errors_lab.csv"]
     assert count_samples(tables[0].lines, TRUTH)[0] == 11
-    assert count_samples(tables[1].lines, TRUTH)[0] == 12  # not the row left blank
+    assert count_samples(tables[1].lines, TRUTH)[0] == 13  # the row left blank too
     assert list(submission.annotation_files) == ["errors_lab.csv"]
     assert not submission.warnings
 
