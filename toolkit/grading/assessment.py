@@ -976,8 +976,8 @@ def _text_evidence(check: TextCheck, submission: Submission,
                            if line.kind in TEXT_KINDS and line.kind != "output")
         found = [bool(re.search(pattern, written, re.I)) for pattern in check.document_says]
         if not all(found):
-            return MISSING, [_unsaid(found, check.document_says_names).replace(
-                "says", "the report says", 1) + (f" -- {evidence[0]}" if evidence else "")], None
+            return MISSING, ["the report " + _unsaid(found, check.document_says_names)
+                             + (f" -- {evidence[0]}" if evidence else "")], None
     return status, evidence, unit
 
 

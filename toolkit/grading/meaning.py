@@ -81,14 +81,16 @@ MULTI_ANSWER_SENTENCES = 3
 MULTI_ANSWER_CRITERIA = 3
 
 
+# A label's words, in each of the forms below ("Insights", "What was hard", "my take-away")
+_LABEL_WORDS = r"(?P<label>[A-Za-z][\w '\-/&]{0,40}?)"
 # A run-in label: "**Insights:** ...", "Challenges: ...", "**What was hard.** ..."
-_RUN_IN = re.compile(r"^\W{0,4}(?:\*\*|__|_)?(?P<label>[A-Za-z][\w '\-/&]{0,40}?)(?:\*\*|__|\*|_)?"
+_RUN_IN = re.compile(r"^\W{0,4}(?:\*\*|__|_)?" + _LABEL_WORDS + r"(?:\*\*|__|\*|_)?"
                      r"\s{0,3}[:.]\s{0,3}(?:\*\*|__|\*|_)?\s")  # bold or italic: "*Growth:* ..."
 
 
 # A label set in bold and closed before a dash, or with the student's own score in it:
 # "**Insights** – I learned ...", "**Insights – 3/5** because ...", "**Growth (4/5)** I can ..."
-_BOLD_RUN_IN = re.compile(r"^\W{0,4}?(?:\*\*|__)(?P<label>[A-Za-z][\w '\-/&]{0,40}?)\s*"
+_BOLD_RUN_IN = re.compile(r"^\W{0,4}?(?:\*\*|__)" + _LABEL_WORDS + r"\s*"
                           r"(?P<score>[-–—:]?\s*\(?\d{1,3}(?:[.,]\d)?\s*/\s*\d{1,3}\)?)?\s*"
                           r"(?P<inside>[-–—:.])?\s*(?:\*\*|__)\s*(?P<after>[-–—:.])?\s*(?=\S)")
 
@@ -113,7 +115,7 @@ ANSWER_MARK = re.compile(r"^\W{0,4}(?:A|Answer)\s?\d{0,2}\s?[:.)]\s", re.I)
 
 # A label before an arrow, in hurried notes: "insights -> glove puts similar words close"; a
 # chain of arrows ("Embedding -> LSTM -> Dense") is a model, not a label and its answer
-_ARROW_RUN_IN = re.compile(r"^\W{0,4}(?P<label>[A-Za-z][\w '\-/&]{0,40}?)\s{0,3}(?:-+>|=>|\u2192)\s")
+_ARROW_RUN_IN = re.compile(r"^\W{0,4}" + _LABEL_WORDS + r"\s{0,3}(?:-+>|=>|\u2192)\s")
 _ARROW = re.compile(r"-+>|=>|\u2192")
 
 
