@@ -317,8 +317,9 @@ def _course_lines(lines: list, fingerprint: Fingerprint) -> tuple[list, set[int]
         if run:
             pieces = [normalise(piece.text).split() for piece in run]
             covered = _coverage([word for piece in pieces for word in piece], fingerprint)
-            own = _own_claims([piece.text for piece in run], fingerprint)
-            before_claims = _cited_before_claims([piece.text for piece in run], own)
+            sentences = _own_sentences([piece.text for piece in run])
+            own = _own_claims(sentences, len(covered), fingerprint)
+            before_claims = _cited_before_claims(sentences, own)
             start = 0
             for piece, words in zip(run, pieces, strict=True):
                 span = slice(start, start + len(words))
@@ -372,22 +373,23 @@ def _own_sentences(texts: list[str]) -> list[tuple[int, int, str]]:
     return sentences
 
 
-def _own_claims(texts: list[str], fingerprint: Fingerprint) -> list[bool]:
-    """Which words of consecutive prose lines lie in the student's first-person sentences."""
-    own = [False] * sum(len(normalise(text).split()) for text in texts)
-    for first, end, text in _own_sentences(texts):
+def _own_claims(sentences: list[tuple[int, int, str]], words: int, fingerprint: Fingerprint
+                ) -> list[bool]:
+    """Which of the ``words`` of consecutive prose lines (their :func:`_own_sentences`) lie
+    in the student's first-person sentences."""
+    own = [False] * words
+    for first, end, text in sentences:
         if _FIRST_PERSON.search(text) and not (shingles(text, EXAMPLE_SHINGLE)
                                                & fingerprint.examples):
             own[first:end] = [True] * (end - first)
     return own
 
 
-def _cited_before_claims(texts: list[str], own: list[bool]) -> list[bool]:
-    """Which words of consecutive prose lines lie in a sentence citing a published score
-    ("Socher et al. (2013) report 81.8 %") that the student's own claim follows ("My best
-    model gets 81.8 %"): the source of the student's comparison."""
+def _cited_before_claims(sentences: list[tuple[int, int, str]], own: list[bool]) -> list[bool]:
+    """Which words of consecutive prose lines (their :func:`_own_sentences`) lie in a sentence
+    citing a published score ("Socher et al. (2013) report 81.8 %") that the student's own
+    claim follows ("My best model gets 81.8 %"): the source of the student's comparison."""
     marked = [False] * len(own)
-    sentences = _own_sentences(texts)
     for (first, end, text), (after, _, _) in zip(sentences, sentences[1:], strict=False):
         if _CITED_SCORE.search(text) and after < len(own) and own[after]:
             marked[first:end] = [True] * (end - first)
