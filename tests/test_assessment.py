@@ -96,7 +96,7 @@ def test_ten_counted_samples_are_met():
     rows = "| sentence | true | predicted |\n|---|---|---|\n" + "\n".join(
         f"| s{n} | pos | neg |" for n in range(10))
     status, evidence = _status(SAMPLES, markdown_document("r.md", f"# Misclassified\n\n{rows}\n"))
-    assert status == MET and "sentence" in evidence[0]
+    assert status == MET and "| s0 | pos | neg |" in evidence[0]  # the first sample, not the header
 
 
 def test_keywords_only_in_notebook_code_need_review():
@@ -835,6 +835,15 @@ def test_a_table_annotates_its_samples_by_cause_and_fix_columns_of_any_wording()
                               ).status != MET
     assert assess_requirement(six, table("why it is wrong | notes", "open loop | -")
                               ).status != MET
+    # samples in blocks of labelled lines, each with a "why:" and a "fix:"
+    blocks = "\n\n".join(f"Review: \"film {n}\"\nmodel said: pos | correct: neg\n"
+                          f"why: sarcasm {n}\nfix: a transformer" for n in range(6))
+    result = assess_requirement(six, _submission(markdown_document("r.md", blocks)))
+    assert result.status == MET and result.evidence == [
+        'r.md:1: 6 samples annotated, e.g. "sarcasm 0" -> "a transformer"']
+    no_fix = blocks.replace("\nfix: a transformer", "")
+    assert assess_requirement(six, _submission(markdown_document("r.md", no_fix))
+                              ).status != MET
 
 
 def test_figure_evidence_in_order_cut_and_named():
@@ -1133,7 +1142,7 @@ def test_exactly_enough_words_and_the_sample_table_with_more_rows_wins():
             + "\n\n# Misclassified too\n" + rows
             + "\n".join(f"| b{n} | pos | neg |" for n in range(12)) + "\n")
     status, evidence = _text(SAMPLES.text, text)
-    assert status == MET and evidence[0].startswith("r.md:16:")  # the second table
+    assert status == MET and evidence[0].startswith('r.md:18: "| b0 |')  # the second table
     no_truth = "# Misclassified\n| sentence | guess |\n|---|---|\n" + "\n".join(
         f"| s{n} | neg |" for n in range(10)) + "\n"
     assert _text(SAMPLES.text, no_truth)[0] == MISSING

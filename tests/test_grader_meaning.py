@@ -687,7 +687,7 @@ def test_a_table_flattened_by_a_pdf_export_counts():
         f"{n} the plot {n} goes nowhere negative positive 0.{n + 10}" for n in range(10)]
     count, first = count_samples(_lines("\n".join(rows) + "\n\nThe model is often sure."),
                                  ("true",))
-    assert count == 10 and first.text.startswith("Sentence True")
+    assert count == 10 and first.text.startswith("0 the plot 0 goes")  # the first row
 
 
 def test_an_encoder_that_fails_to_load_is_reported_in_one_line(monkeypatch):

@@ -3,10 +3,12 @@ header or its prose; without the ground truth nothing counts."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from toolkit.grading.report_text import Line
-from toolkit.grading.sample_lists import count_samples, sample_lines
+from toolkit.grading.sample_lists import annotated_blocks, count_samples, sample_lines
 
 TRUTH = ("true", "truth", "gold", "actual")
 
@@ -25,7 +27,7 @@ def _text_table(rows: int, header: str = "index\ttrue label\tpredicted",
 @pytest.mark.parametrize("rows", [9, 10])
 def test_a_text_tables_header_is_not_a_sample(rows):
     count, first = count_samples(_lines(_text_table(rows)), TRUTH)
-    assert count == rows and first.text.startswith("index")
+    assert count == rows and first.text == "0\tpositive\tnegative"  # the first sample, not the header
 
 
 def test_a_text_table_split_by_spaces_and_one_without_the_truth():
@@ -40,7 +42,7 @@ def test_a_text_table_split_by_spaces_and_one_without_the_truth():
 def test_the_largest_of_two_text_tables_counts():
     text = _text_table(4) + "\n\n" + _text_table(7) + "\n\nA closing sentence of prose."
     count, first = count_samples(_lines(text), TRUTH)
-    assert count == 7 and first.where == "r.txt:7"
+    assert count == 7 and first.where == "r.txt:8"
 
 
 def test_a_markdown_tables_rows_count_and_its_lines_are_samples():
@@ -48,7 +50,7 @@ def test_a_markdown_tables_rows_count_and_its_lines_are_samples():
         f"| s{n} | pos | neg |" for n in range(10))
     lines = _lines("Some words first.\n\n" + table + "\n\nMy own reasoning here.", "table")
     count, first = count_samples(lines, TRUTH)
-    assert count == 10 and first.text.startswith("| sentence")
+    assert count == 10 and first.text == "| s0 | pos | neg |"
     shown = sample_lines(lines)
     assert len(shown) == 12  # the header, the rule and ten rows
     assert not {id(lines[0]), id(lines[-1])} & shown
@@ -173,7 +175,7 @@ def _flat(header: str, after: str = "") -> list[Line]:
                                     "Index Sentence True label Predicted label Confidence Notes"])
 def test_a_flattened_tables_rows_count_under_a_short_header(header):
     count, first = count_samples(_flat(header), TRUTH)
-    assert count == len(FLAT_ROWS) and first.text == header
+    assert count == len(FLAT_ROWS) and first.text == FLAT_ROWS[0]
 
 
 def test_a_flattened_tables_header_is_short_and_names_the_truth_and_the_prediction():
@@ -202,7 +204,7 @@ def test_a_flattened_table_ends_at_a_heading_a_long_line_or_prose(end):
 def test_of_two_flattened_tables_as_large_the_first_counts():
     text = ["Sentence True Predicted", *FLAT_ROWS, "", "Sentence Truth Predicted", *FLAT_ROWS]
     count, first = count_samples(_lines("\n".join(text)), TRUTH)
-    assert count == len(FLAT_ROWS) and first.where == "r.txt:1"
+    assert count == len(FLAT_ROWS) and first.where == "r.txt:2"
 
 
 # --- samples quoted in prose ------------------------------------------------------------------
@@ -297,17 +299,18 @@ def test_one_sample_a_line_counts_up_to_forty_words():
 # --- text tables (a header without a prediction column: no other layout reads them) -----------
 
 PLAIN = "index\ttrue label\tsentence"
+FIRST_ROW = "0\tpositive\tnegative"  # the evidence a text table gives: its first sample
 
 
 def test_a_text_table_needs_two_rows_under_its_header():
     assert count_samples(_lines(_text_table(1, PLAIN)), TRUTH)[0] == 0
     count, first = count_samples(_lines(_text_table(2, PLAIN)), TRUTH)
-    assert count == 2 and first.text == PLAIN
+    assert count == 2 and first.text == FIRST_ROW
 
 
 def test_of_two_text_tables_the_larger_or_the_first_counts():
-    for sizes, rows, where in (((7, 6), 7, "r.txt:1"), ((4, 5), 5, "r.txt:7"),
-                               ((5, 5), 5, "r.txt:1")):
+    for sizes, rows, where in (((7, 6), 7, "r.txt:2"), ((4, 5), 5, "r.txt:8"),
+                               ((5, 5), 5, "r.txt:2")):
         text = _text_table(sizes[0], PLAIN) + "\n\n" + _text_table(sizes[1], PLAIN)
         count, first = count_samples(_lines(text), TRUTH)
         assert (count, first.where) == (rows, where)
@@ -320,11 +323,11 @@ def test_a_text_tables_rows_may_miss_a_cell_and_end_where_the_width_changes():
     # A table right under another of another width starts afresh with its own header.
     wide = "\n".join(["a\tb\tc\td\te"] * 4)
     count, first = count_samples(_lines(wide + "\n" + _text_table(10, PLAIN)), TRUTH)
-    assert count == 10 and first.text == PLAIN
+    assert count == 10 and first.text == FIRST_ROW
     # A line of two cells above the header is not its header; one below is not a row.
     count, first = count_samples(_lines("Misclassified\t(10)\n" + _text_table(10, PLAIN)
                                         + "\nTotal\t10"), TRUTH)
-    assert count == 10 and first.text == PLAIN
+    assert count == 10 and first.text == FIRST_ROW
     assert count_samples(_lines(_text_table(10, PLAIN) + "\n1\t2\t3\t4\t5"), TRUTH)[0] == 10
 
 
@@ -356,7 +359,7 @@ def test_a_heading_above_the_samples_is_never_one_of_them():
     assert count_samples(under("Truth: what the model got wrong", blocks), TRUTH)[0] == 9
     count, first = count_samples(under("errors  true label  sentence", _text_table(10, PLAIN)),
                                  TRUTH)
-    assert count == 10 and first.text == PLAIN
+    assert count == 10 and first.text == FIRST_ROW
 
 
 # --- labels exchanged across samples: any wording ---------------------------------------------
@@ -447,3 +450,44 @@ def test_a_lists_lead_in_may_give_every_items_labels_at_once():
     vague = "Some misclassified sentences that were predicted as wrong:\n"
     assert count_samples(_lines(vague + items), TRUTH)[0] == 0
     assert count_samples(_lines(items), TRUTH)[0] == 0
+
+
+def test_a_flattened_tables_numbered_rows_count_however_they_wrap():
+    """A PDF wraps a long sentence's row over lines: the rows are counted by their numbers."""
+    rows = []
+    for n in range(1, 12):
+        rows += [f"{n} the plot of film number {n} goes on and on without any point and the",
+                 "actors look bored .", f"{n % 2} {1 - n % 2} 0.{n + 40} negation"]
+    count, first = count_samples(_lines("\n".join(["# Sentence True Pred. Conf. Tags", *rows])),
+                                 TRUTH)
+    assert count == 11 and first.text.startswith("1 the plot of film number 1 ")
+    # Rows that skip a number end the count there.
+    skipped = [row for row in rows if not row.startswith("4 ")]
+    assert count_samples(_lines("\n".join(["# Sentence True Pred.", *skipped])), TRUTH)[0] == 3
+
+
+def test_a_block_whose_prediction_is_its_truth_shows_no_error():
+    blocks = "\n\n".join(f"Sentence: film {n}\nPredicted Label: 0\nActual Label: {n % 5 != 0:d}"
+                         for n in range(12))  # films 0, 5 and 10 were predicted right
+    count, first = count_samples(_lines(blocks), TRUTH + ("label",))
+    assert count == 9 and first.where == "r.txt:7"  # film 1's truth, after film 0's block
+
+
+def test_annotated_blocks_need_both_a_cause_and_a_fix():
+    blocks = ("Review: \"a dull film\"\nmodel said: pos | correct: neg\nwhy: sarcasm\nfix: a "
+              "transformer\n\nReview: \"not bad\"\nmodel said: neg\nwhy: negation\n\n"
+              "Review: \"fine\"\nwhy: too short\nfix:\n")
+    found = annotated_blocks(_lines(blocks), re.compile(r"\bwhy\b"), re.compile(r"\bfix"))
+    assert [(first.where, cause, fix) for first, cause, fix in found] == [
+        ("r.txt:1", "sarcasm", "a transformer")]
+
+
+def test_a_reason_naming_the_model_with_a_bracket_is_no_sample():
+    reasons = ("I think the main reasons are:\n- they use GloVe 840B, we have 50 dimensions\n"
+               "- they tuned the model, we use the defaults (early stopping at 7)\n"
+               "The first reason is the biggest because the frozen model is so bad (66%).")
+    assert sample_lines(_lines(reasons)) == set()
+    # The model's answer named with its label in brackets is one.
+    shown = _lines("- the film is dull, predicted (positive)\n- not bad at all, predicted "
+                   "(negative)")
+    assert len(sample_lines(shown)) == 2

@@ -82,7 +82,7 @@ from toolkit.grading.report_text import (
     shorten,
 )
 from toolkit.grading.rubric import Condition, Criterion, Requirement, Rubric, TextCheck
-from toolkit.grading.sample_lists import LIST_ITEM, count_samples, sample_lines
+from toolkit.grading.sample_lists import LIST_ITEM, annotated_blocks, count_samples, sample_lines
 from toolkit.grading.sentence_encoder import process_encoder
 from toolkit.grading.submission_facts import own_words, unfinished, untouched_drafts
 from toolkit.grading.submissions import IMAGE_SUFFIXES, Submission
@@ -205,6 +205,13 @@ def _annotation_evidence(needed: int, submission: Submission) -> tuple[bool, lis
                 best_evidence = [f"{table.first.where}: a table with {len(rows)} annotated "
                                  f"rows, e.g. \"{shorten(rows[0][kind], 60)}\" -> "
                                  f"\"{shorten(rows[0][fix], 80)}\""]
+        # samples in blocks of labelled lines, each with its own "why: ..." and "fix: ..."
+        blocks = annotated_blocks(document.lines, _CAUSE_COLUMN, _FIX_COLUMN)
+        if len(blocks) > best_count:
+            best_count = len(blocks)
+            first, kind, fix = blocks[0]
+            best_evidence = [f"{first.where}: {len(blocks)} samples annotated, e.g. "
+                             f"\"{shorten(kind, 60)}\" -> \"{shorten(fix, 80)}\""]
     if best_count >= needed:
         return True, best_evidence
     note = (f"only {best_count} samples annotated with both an error type and a fix idea "

@@ -190,7 +190,8 @@ class Section:
 class Table:
     header: list[str]
     rows: list[list[str]]
-    first: Line
+    first: Line  # the header row
+    row_lines: list[Line] = field(default_factory=list)  # one per row, in order
 
 
 @dataclass
@@ -429,7 +430,8 @@ def markdown_tables(lines: Iterable[Line]) -> list[Table]:
             run.append(line)
             continue
         if len(run) >= 2 and len(run[1].text) <= 5000 and _TABLE_SEPARATOR.match(run[1].text):
-            tables.append(Table(_cells(run[0].text), [_cells(r.text) for r in run[2:]], run[0]))
+            tables.append(Table(_cells(run[0].text), [_cells(r.text) for r in run[2:]], run[0],
+                                run[2:]))
         run = []
     return tables
 

@@ -56,6 +56,9 @@ READ_KINDS = ("prose", "table", "generated", "output")
 TRUTH_WORDS = ("true", "truth", "gold", "actual", "label", "expected", "correct")
 # A label naming the model's answer ("Predicted Label:", "Model said:") is not the truth.
 _PREDICTION = re.compile(r"\b(pred|model\b|guess|output|classified|says?\b|said)", re.I)
+# ... and the model's answer in a sentence: "the model" alone is any sentence about it ("they
+# tuned the model ... (early stopping at 7)" is a reason, not a sample with its label)
+_PREDICTED = re.compile(r"\b(pred|guess|output|classified|says?\b|said)", re.I)
 # Code in backticks ("`x[..., None]`"): its brackets hold no label.
 _CODE_SPAN = re.compile(r"`[^`\n]{0,200}`")
 # A label in brackets ("[negative; should be positive]", "(positive)"), not a measurement
@@ -98,18 +101,18 @@ def _same_label(truth: str, predicted: str) -> bool:
     return bool(truth) and truth == predicted
 
 
-def _wrong_rows(table, truth_words: Sequence[str]) -> int:
-    """The rows of a table of samples whose prediction is not their true label: a table of
-    every photo with its true class and top-1 ("| tabby | tabby (0.46) |") shows the right
-    ones too, and those are no errors."""
+def _wrong_rows(table, truth_words: Sequence[str]) -> tuple[int, Line | None]:
+    """``(rows, the first one's line)``: the rows of a table of samples whose prediction is not
+    their true label. A table of every photo with its true class and top-1 ("| tabby | tabby
+    (0.46) |") shows the right ones too, and those are no errors."""
     truth = next((i for i, cell in enumerate(table.header) if _names_truth(cell, truth_words)
                   and not _PREDICTION.search(cell)), None)
     predicted = next((i for i, cell in enumerate(table.header) if i != truth
                       and (_PREDICTION.search(cell) or _TOP_1.search(cell))), None)
-    if not truth_words or truth is None or predicted is None:
-        return len(table.rows)
-    return sum(1 for row in table.rows if len(row) <= max(truth, predicted)
-               or not _same_label(row[truth], row[predicted]))
+    wrong = [line for row, line in zip(table.rows, table.row_lines, strict=True)
+             if not truth_words or truth is None or predicted is None
+             or len(row) <= max(truth, predicted) or not _same_label(row[truth], row[predicted])]
+    return len(wrong), (wrong[0] if wrong else None)
 
 
 def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int, Line | None]:
@@ -123,7 +126,7 @@ def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int
             run.append(line)
             continue
         if len(run) >= 3 and _names_truth(run[0].text, truth_words) and len(run) - 1 > best:
-            best, first = len(run) - 1, run[0]
+            best, first = len(run) - 1, run[1]  # the first sample, under the header
         run = [line] if len(cells) >= 3 else []
     return best, first
 
@@ -142,6 +145,13 @@ def _flattened_table_rows(lines: list[Line], truth_words: Sequence[str]
         if not (2 <= len(words) <= 8 and _names_truth(line.text, truth_words or TRUTH_WORDS)
                 and _PREDICTION.search(line.text)):
             continue
+        if words[0].lower().rstrip(".") in _INDEX_COLUMNS:
+            rows, row_one, after = _numbered_rows(lines, index)
+            if rows >= 2:  # rows numbered 1, 2, ...; else rows of another index: by lines
+                if rows > best:
+                    best, first = rows, row_one
+                index = after
+                continue
         rows = 0
         while index < len(lines):  # the rows; the next header is looked for after them
             size = len(lines[index].text.split())
@@ -151,8 +161,32 @@ def _flattened_table_rows(lines: list[Line], truth_words: Sequence[str]
             rows += 1
             index += 1
         if rows > best:
-            best, first = rows, line
+            best, first = rows, lines[index - rows]  # the first row under the header
     return best, first
+
+
+# A flattened table's first column numbering its rows ("# Sentence True Pred. Conf. Tags")
+_INDEX_COLUMNS = frozenset({"#", "no", "nr", "n", "index", "idx", "id"})
+_ROW_NUMBER = re.compile(r"^\s*(\d{1,3})\b")
+MAX_WRAPPED_LINES = 6  # a row wrapped over more lines than this: the table has ended
+
+
+def _numbered_rows(lines: list[Line], index: int) -> tuple[int, Line | None, int]:
+    """``(rows, the first row's line, the index after the table)`` of a flattened table whose
+    rows are numbered 1, 2, 3 ... from line ``index``: a PDF wraps a long sentence's row over
+    several lines ("2 watching haneke 's film is , aptly enough , a challenge and a" /
+    "punishment ." / "0 1 0.86"), so the rows are counted by their numbers, not by lines."""
+    rows, first, since = 0, None, 0
+    while index < len(lines) and lines[index].kind not in ("blank", "heading") \
+            and since <= MAX_WRAPPED_LINES:
+        number = _ROW_NUMBER.match(lines[index].text)
+        if number and int(number[1]) == rows + 1:
+            rows, since = rows + 1, 0
+            first = first or lines[index]
+        else:
+            since += 1
+        index += 1
+    return rows, first, index
 
 
 def _width(line: Line) -> int:
@@ -183,16 +217,13 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
     candidates: list[tuple[int, Line | None]] = [(0, None)]
     for table in markdown_tables(lines):
         if any(_names_truth(cell, truth_words) for cell in table.header):
-            candidates.append((_wrong_rows(table, truth_words), table.first))
+            candidates.append(_wrong_rows(table, truth_words))
     candidates.append(_text_table_rows(lines, truth_words))
     candidates.append(_flattened_table_rows(lines, truth_words))
     every_item = _list_items(lines)
     items = [item for item in every_item if _shows_sample(item, truth_words)]
     candidates.append((len(items), items[0][0] if items else None))
-    labelled = [line for line in lines if line.kind != "heading" and not LIST_ITEM.match(line.text)
-                and (match := _LABEL.match(line.text))
-                and _names_truth(match["label"], truth_words)
-                and not _PREDICTION.search(match["label"])]
+    labelled = _wrong_labelled_lines(lines, truth_words)
     candidates.append((len(labelled), labelled[0] if labelled else None))
     candidates.append(_inline_samples(lines))
     candidates.append(_sample_lines(lines))
@@ -300,6 +331,55 @@ def _blocks(lines: Sequence[Line]) -> list[list[Line]]:
     return [block for block in blocks if block]
 
 
+def _label_value(line: Line, truth_words: Sequence[str]) -> tuple[str, str] | None:
+    """``("truth" or "predicted", the value)`` of a labelled line ("Actual Label: 1")."""
+    if LIST_ITEM.match(line.text) or not (match := _LABEL.match(line.text)):
+        return None
+    value = line.text[match.end():].strip()
+    if _PREDICTION.search(match["label"]):
+        return "predicted", value
+    return ("truth", value) if _names_truth(match["label"], truth_words) else None
+
+
+NEAR_LINES = 3  # a sample's truth and prediction lines lie this close in its block
+
+
+def _wrong_labelled_lines(lines: Sequence[Line], truth_words: Sequence[str]) -> list[Line]:
+    """The lines giving a sample's truth ("Actual Label: 1") in blocks of labelled lines,
+    but for a sample whose prediction, in the nearest labelled line, is the same: a block
+    showing a right answer ("Predicted Label: 1" / "Actual Label: 1") is no error."""
+    found = []
+    for block in _blocks(lines):
+        values = [(i, _label_value(line, truth_words)) for i, line in enumerate(block)]
+        predictions = [(i, value[1]) for i, value in values if value and value[0] == "predicted"]
+        for i, value in values:
+            if not value or value[0] != "truth":
+                continue
+            near = [(abs(i - j), predicted) for j, predicted in predictions
+                    if abs(i - j) <= NEAR_LINES]
+            if near and _same_label(value[1], min(near)[1]):
+                continue
+            found.append(block[i])
+    return found
+
+
+def annotated_blocks(lines: Sequence[Line], cause: re.Pattern, fix: re.Pattern
+                     ) -> list[tuple[Line, str, str]]:
+    """Blocks of labelled lines that give a sample's error type or cause and a fix idea
+    ("why: sarcasm ..." / "fix: a transformer ..."), as ``(first line, cause, fix)``:
+    ``cause`` and ``fix`` match the labels."""
+    found = []
+    for block in _blocks(lines):
+        labelled = [(match["label"], line.text[match.end():].strip()) for line in block
+                    if line.kind in READ_KINDS and (match := _LABEL.match(line.text))]
+        kind = next((value for label, value in labelled
+                     if value and cause.search(label) and not fix.search(label)), None)
+        remedy = next((value for label, value in labelled if value and fix.search(label)), None)
+        if kind and remedy:
+            found.append((block[0], kind, remedy))
+    return found
+
+
 def _labelled_blocks(lines: Sequence[Line]) -> list[tuple[Line, str]]:
     """Blocks of two labelled lines or more ("Review: ...", "Model thought: ...") between
     blank lines or headings, as ``(first line, text)``."""
@@ -397,7 +477,7 @@ def _shows_sample(item: list[Line], truth_words: Sequence[str]) -> bool:
     better model like BERT (lab 6)" names no label: its bracket points to another lab)."""
     text = _POINTER.sub(" ", " ".join(line.text for line in item))
     return _names_truth(text, truth_words) or bool(
-        _PREDICTION.search(text) and _BRACKETED.search(_CODE_SPAN.sub(" ", text)))
+        _PREDICTED.search(text) and _BRACKETED.search(_CODE_SPAN.sub(" ", text)))
 
 
 def _inline_samples(lines: Sequence[Line]) -> tuple[int, Line | None]:
