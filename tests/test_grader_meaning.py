@@ -1271,6 +1271,26 @@ def test_paragraphs_opening_with_their_lab_are_cut_by_topic(tmp_path):
 
 
 @needs_encoder
+def test_a_letters_paragraphs_making_a_lab_their_subject_start_its_part(tmp_path):
+    """An e-mail: its header lines are no sections, a signature is none either, and a short
+    paragraph opening "For the dropout lab ..." (a word of the lab's id) starts lab 2's part."""
+    cnn = ("For the CNN lab, what I took away is how much small details matter near 99%: the "
+           "reference convnet got 99.17% and the strong design with batch norm got 99.46%, with "
+           "34,826 parameters against 670k for the MLP. The biggest headache was speed on JAX.")
+    mlp = ("For the dropout lab I'll be shorter. The only thing that went wrong was that I "
+           "closed the terminal during the sweep.")
+    letter = (f"From: Ana Lee <ana@example.edu>\nTo: Dr. Smith <smith@example.edu>\n"
+              f"Subject: my reflection\n\nHi Dr. Smith,\n\n{cnn}\n\n{mlp}\n\nI can now read "
+              f"a pair of loss curves and tell when the model starts memorising.\n\nBest,\n\n"
+              f"Ana Lee\n")
+    grades = assess_labs(_report(tmp_path, letter, "mail.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab02_mlp_dropout", "lab03_cnn_mnist"]
+    # The same paragraphs with "In the ..." compare with another lab: no lab's part starts.
+    compared = letter.replace("For the dropout lab", "In the dropout lab")
+    assert len(assess_labs(_report(tmp_path, compared, "one.txt"), REFLECTION)) == 1
+
+
+@needs_encoder
 def test_a_numbered_part_whose_first_sentence_names_its_lab_is_that_lab(tmp_path):
     text = ("# Two labs, newest first\n\n## Part 1: words are vectors\n\nThe most recent lab "
             "was lab 5, where GloVe vectors fed an LSTM on SST-2. Frozen vectors gave 77.8%, "

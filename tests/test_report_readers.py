@@ -274,6 +274,29 @@ def test_plain_text_headings_and_what_is_not_one():
                         "MLP WITH DROPOUT"]
 
 
+def test_an_emails_header_lines_are_no_titles():
+    text = ("From: Ana Lee <ana@example.edu>\nTo: Dr. Smith <smith@example.edu>\n"
+            "Date: 3 May 2026\nSubject: Lab 2\n\nHi,\n\nResults:\nall good.\n")
+    assert [line.text for line in plain_document("r.txt", [text]).lines
+            if line.kind == "heading"] == ["Results:"]
+
+
+def test_a_pdfs_paragraph_ends_at_a_short_line_closing_a_sentence():
+    """A PDF's text has no blank lines: a line that closes a sentence well short of the
+    page's width, before a capital, ends its paragraph."""
+    full = "This is a line of prose that runs on to the full width of the page and"
+    page = "\n".join([full, full, "goes on here.", "Challenges. The next one starts " + "x" * 30,
+                      full, "ends in mid line, then a list.", "- not a capital after it.",
+                      "a short line, left open", "and more words."])
+    lines = plain_document("r.pdf", [page], "pdf").lines
+    assert [line.kind for line in lines] == ["prose", "prose", "prose", "blank", "prose",
+                                             "prose", "prose", "prose", "prose", "prose"]
+    # plain text keeps its own blank lines; a page of two lines says nothing of its width
+    assert "blank" not in [line.kind for line in plain_document("r.txt", [page]).lines]
+    assert "blank" not in [line.kind for line in plain_document("r.pdf", ["Short.\nA"], "pdf"
+                                                                ).lines]
+
+
 def test_a_line_carrying_on_a_wrapped_sentence_is_no_title():
     # A PDF wraps "... classified as" / "negative (with its probability):": the second line
     # ends with a colon like a title, but it goes on with the sentence above it.

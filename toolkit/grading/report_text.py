@@ -759,6 +759,11 @@ def _wrapped_on(lines: list[Line], stripped: str) -> bool:
         and len(above.text.strip()) >= WRAPPED_WIDTH and above.text.rstrip()[-1:].islower()
 
 
+# The header lines of an e-mail pasted as text ("From: ...", "To: ...", "Subject: ...")
+_MAIL_HEADER = re.compile(r"^(?:from|to|cc|bcc|sent|date|subject|reply-to)\s*:\s*\S.*"
+                          r"(?:@|<[^>]*>|\d)", re.I)
+
+
 def _looks_like_title(stripped: str) -> bool:
     """A heading of plain text or PDF: "Results:", "Why The Model Fails", "1. Introduction",
     "EVALUATION". List items ("1. image 247: true 4") and labelled lines ("Truth: positive")
@@ -775,6 +780,8 @@ def _looks_like_title(stripped: str) -> bool:
                 and not NUMBER.search(rest) and not re.search(r"[\"“]", rest))
     if _LABEL_LINE.match(stripped) and not stripped.split(":", 1)[1].strip()[:1].isupper():
         return False  # "Truth: positive": a labelled value, not a title
+    if _MAIL_HEADER.match(stripped):
+        return False  # "From: Aisha Rahman <a.rahman@...>": an e-mail's header, no section
     if stripped.endswith(":") and len(words) <= 6:
         return True
     if stripped.isupper() and len(words) <= 8:
@@ -888,9 +895,39 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                 doc.images.append(ImageRef(caption, place))
             if kind == "prose":
                 doc.images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
+    if format == "pdf":
+        doc.lines = pdf_paragraph_ends(doc.lines)
     doc.lines = answer_tables(doc.lines)
     doc.images.extend(wrapped_captions(doc.lines))
     return doc
+
+
+# A PDF's text has no blank lines: a paragraph ends where a line closes a sentence well short
+# of the page's full line width, and the next line starts a new sentence.
+_SENTENCE_CLOSED = re.compile(r"[.!?][\"'\u201d)\]]*$")
+PARAGRAPH_END_SHARE = 0.8   # a closing line shorter than this share of the full width ends it
+MIN_FULL_LINES = 3          # a page's full width is the third longest line's (one odd long
+                            # line is no measure; a page of fewer lines has none)
+
+
+def pdf_paragraph_ends(lines: list[Line]) -> list[Line]:
+    """A PDF's lines with a blank line after each one that ends a paragraph (see
+    :data:`PARAGRAPH_END_SHARE`); each page's full width is its own."""
+    pages: dict[str, list[Line]] = {}
+    for line in lines:  # places read "r.pdf page 2 line 7"
+        pages.setdefault(line.where.rpartition(" line ")[0], []).append(line)
+    cut: list[Line] = []
+    for page in pages.values():
+        widths = sorted(len(line.text.rstrip()) for line in page if line.kind == "prose")
+        full = widths[-MIN_FULL_LINES] if len(widths) >= MIN_FULL_LINES else 0
+        for line, after in zip(page, [*page[1:], None], strict=True):
+            cut.append(line)
+            text = line.text.rstrip()
+            if (full and line.kind == "prose" and after is not None and after.kind == "prose"
+                    and _SENTENCE_CLOSED.search(text) and len(text) < PARAGRAPH_END_SHARE * full
+                    and after.text.lstrip()[:1].isupper()):
+                cut.append(Line("", line.where, "blank"))
+    return cut
 
 
 def _source(cell) -> str:

@@ -71,6 +71,23 @@ MAX_SECTIONS = 12  # more sections than this under one heading level are no labs
 OPENING_CHARS = 200
 # A chat export's message stamp: "[Tue 14:31] Priya S. (TA): ", "[09:12] Daniel Okafor: "
 _CHAT_STAMP = re.compile(r"^\[[^\]\n]{1,30}\]\s*[^:\n]{1,40}:\s+")
+# A paragraph that opens by making a lab its subject: "For the dropout lab I'll be a bit
+# shorter", "As for the GloVe lab: ..." (a letter's paragraphs, however short).
+_SUBJECT_LAB = re.compile(r"^\s*(?:for|about|regarding|as for|now for|and for|moving on to|"
+                          r"coming to)\s+the\s+(?P<name>[\w+\- ]{2,40}?)\s+lab\b", re.I)
+
+
+def _subject_lab(text: str) -> str | None:
+    """The one lab a paragraph's opening makes its subject ("For the CNN lab, ..."), named by
+    its model, data or method (``names`` in the syllabus) or by a word of its id ("the
+    dropout lab": ``lab02_mlp_dropout``)."""
+    match = _SUBJECT_LAB.match(text)
+    if match is None:
+        return None
+    named = set(names_in(match["name"])) or {
+        lab for lab in lab_ids() if set(match["name"].lower().split())
+        & {word for word in lab.split("_")[1:] if len(word) > 2}}
+    return next(iter(named)) if len(named) == 1 else None
 
 
 def _opening_lab(text: str, near: list[str]) -> str | None:
@@ -167,19 +184,20 @@ def lab_sections(document: Document, meaning: Meaning) -> tuple[dict[int, str], 
 
 
 def _paragraph_labs(document: Document, meaning: Meaning) -> dict[int, str]:
-    """``{first line index: lab}`` for a document without section headings whose paragraphs
-    open by naming their lab ("For the VGG16 lab, ...", "For the bag-of-words lab, ..."): two
-    labs or more, each paragraph's text near the lab it names; a paragraph naming none stays
-    with the one before."""
-    if any(line.kind == "heading" for line in document.lines):
-        return {}
+    """``{first line index: lab}`` for a document without sections (a title or a signature is
+    none: see :func:`_section_starts`) whose paragraphs open by naming their lab ("For the
+    VGG16 lab, ...", "For the bag-of-words lab, ..."): two labs or more, each paragraph's text
+    near the lab it names, or, whatever its length, making that lab its subject ("For the
+    dropout lab I'll be a bit shorter"); a paragraph naming none stays with the one before."""
     index_of = {id(line): index for index, line in enumerate(document.lines)}
     found: dict[int, str] = {}
     for block in document.blocks():
         text = paragraph_text(block.lines)
-        if not text or len(WORD.findall(text)) < TOPIC_MIN_WORDS:
+        if not text:
             continue
-        lab = _opening_lab(text, meaning.near_labs([text], floor=False))
+        lab = _subject_lab(text)  # named as the paragraph's subject: no length, no meaning
+        if lab is None and len(WORD.findall(text)) >= TOPIC_MIN_WORDS:
+            lab = _opening_lab(text, meaning.near_labs([text], floor=False))
         if lab is not None and lab not in found.values():
             found[index_of[id(block.lines[0])]] = lab
     return found if len(found) >= 2 else {}
