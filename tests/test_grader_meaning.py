@@ -1742,6 +1742,16 @@ def test_a_paragraph_retelling_the_lab_answers_no_reflection_criterion(tmp_path,
     assert points[0] == 0 and points[1] > 0
     assert points[2] == 0 and points[3] > 0
     assert points[4] == 0 and points[5] == 0  # the lab by its number; after a run-in label
+    # an opening sentence with the student in it is theirs ("... concrete for me")
+    insight = ("# Lab 6\n\n## Insights\n\nThis lab made the difference between using a "
+               "pretrained model and fine-tuning it concrete for me. The frozen sentence "
+               "embeddings reached 80.1% validation accuracy, while full fine-tuning of the small "
+               "model reached 88.3%.\n")
+    scored = []
+    for name, text in (("mine6.md", insight), ("lab6.md", insight.replace(" for me", ""))):
+        grade = assess_labs(_report(tmp_path, text, name), REFLECTION)[0]
+        scored.append(next(r.points for r in grade.results if r.criterion.id == "insights"))
+    assert scored[0] == 2 and scored[1] == 0
     past = assess_labs(_report(tmp_path, described.replace("The lab uses", "The lab used")
                                .replace("and scores", "and scored"), "past.md"), REFLECTION)[0]
     assert next(r.points for r in past.results if r.criterion.id == "application") == 0

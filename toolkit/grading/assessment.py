@@ -397,15 +397,22 @@ LAB_STEPS = 3  # the run's actions named in such a paragraph
 _FIRST_PERSON = re.compile(r"\b(I|I'\w+|me|my|mine|myself|we|we'\w+|us|our|ours)\b", re.I)
 
 
+def _retells_the_lab(text: str) -> bool:
+    """Does the text open with a sentence about what the lab does, with no word of the
+    student's in it ("This lab made the difference ... concrete for me" is the student's)?"""
+    return bool(_DESCRIBES_THE_LAB.match(text)) and not _FIRST_PERSON.search(
+        SENTENCE_END.split(text, maxsplit=1)[0])
+
+
 def _describes_the_lab(text: str) -> bool:
     """Does the paragraph open by describing the lab, or describe it in a later sentence
     without a word of the student's own part in it ("Grad-CAM takes the gradient ... The lab
     draws this for every photo ...": no "I", "my" or "we")?"""
-    if _DESCRIBES_THE_LAB.match(text):  # also when its short first sentence reads as a label
+    if _retells_the_lab(text):  # also when its short first sentence reads as a label
         return True
     if label := run_in_label(text):  # "**Personal growth:** Lab 3 has a strong design ..."
         text = re.sub(r"^[\s*_:.?]+", "", text[text.find(label) + len(label):])
-    if _DESCRIBES_THE_LAB.match(text):
+    if _retells_the_lab(text):
         return True
     if _FIRST_PERSON.search(text):
         return False
