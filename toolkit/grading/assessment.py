@@ -607,9 +607,9 @@ def cites_published(text: str, published: tuple[float, ...]) -> str | None:
     return None
 
 
-def _is_published(score: float, published: tuple[float, ...]) -> bool:
-    """Is ``score`` (in percent) one of the ``published`` scores, to 0.05 points?"""
-    return any(abs(score - value) <= 0.05 for value in published)
+def _is_published(score: float, published: tuple[float, ...], within: float = 0.05) -> bool:
+    """Is ``score`` (in percent) one of the ``published`` scores, to ``within`` points?"""
+    return any(abs(score - value) <= within for value in published)
 
 
 def _pattern_across_lines(lines: list[Line], patterns: tuple[str, ...]) -> Line | None:
@@ -1151,7 +1151,10 @@ def _stated_gap(submission: Submission, published: tuple[float, ...]
                 if not _COMPARING.search(sentence):
                     continue
                 scores = [_percent(value, sign) for value, sign in _DECIMAL.findall(sentence)]
-                cited = [s for s in scores if _is_published(s, published)]
+                # the published score as printed; the student's own may lie within rounding
+                # of it ("Socher et al. report 81.8 %, I got 81.77 %")
+                cited = [s for s in scores if _is_published(s, published, 1e-6)] or [
+                    s for s in scores if _is_published(s, published)]
                 own = [s for s in scores if s not in cited and 0 < s <= 100]
                 if cited and own:
                     return own[0] - cited[0], sentence
