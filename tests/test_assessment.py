@@ -52,6 +52,7 @@ from toolkit.grading.samples import (
     write_submission,
 )
 from toolkit.grading.submissions import RunFolder, Submission, read_submission
+from toolkit.resources import course_path
 
 SAMPLES = Requirement("ten misclassified samples with their true label", 2.0,
                       text=TextCheck(headings=("misclassif",), table_rows=10,
@@ -1529,3 +1530,14 @@ def test_one_lab_part_of_a_document_about_the_courses_labs_is_never_another_cour
     grades = assess_labs(_read(tmp_path / "r.md"), RUBRIC)
     assert len(grades) == 2 and all(grade.warnings[0].startswith("not this assignment?")
                                     for grade in grades)
+
+
+def test_the_courses_layer_names_are_its_concepts():
+    """Conv2D and a convnet are the lab's convolution (a reflection's concepts)."""
+    reflection = load_rubric(course_path("rubrics", "reflection.toml"))
+    specific = reflection.by_id["challenges"].requirements[1].text
+    answer = ("# Challenges\nMy own model crashed with a shape error: x_train was (60000, 28, "
+              "28) and Conv2D wants 4 dimensions, so I added a channel axis.\n")
+    assert _text(specific, answer)[0] == MET
+    assert _text(specific, answer.replace("Conv2D", "it").replace("a channel axis",
+                                                                         "one"))[0] != MET

@@ -416,6 +416,19 @@ def test_a_description_names_the_hardware_and_the_datas_size_somewhere(tmp_path)
     (tmp_path / "report.txt").write_text(setup + timing, encoding="utf-8")
     grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC, lab="lab05_glove_lstm")
     assert grade.result("description").status == MET
+    # An accuracy before "validation" is no size of the data ("99.8 and validation is lower").
+    sizeless = setup.replace(": 6,920 training and 1,821 test sentences", "") + (
+        "\nResults\n\nThe train accuracy is 99.8 and validation is lower.\n") + timing
+    (tmp_path / "report.txt").write_text(sizeless, encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC, lab="lab05_glove_lstm")
+    assert "not the data's size" in grade.result("description").evidence[0]
+    # ... while the student's own data counts in its own units ("1,480 closed tickets") or
+    # by what the model was trained on ("trained on 1,066")
+    for size in ("I exported 1,480 closed tickets.", "The model was trained on 1,066."):
+        (tmp_path / "report.txt").write_text(sizeless + f"\nData\n\n{size}\n", encoding="utf-8")
+        grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
+                       lab="lab05_glove_lstm")
+        assert grade.result("description").status == MET, size
 
 
 def test_a_plain_text_table_of_settings_in_columns_is_one_list(tmp_path):
