@@ -184,19 +184,21 @@ def lab_sections(document: Document, meaning: Meaning) -> tuple[dict[int, str], 
 
 
 def _paragraph_labs(document: Document, meaning: Meaning) -> dict[int, str]:
-    """``{first line index: lab}`` for a document without sections (a title or a signature is
-    none: see :func:`_section_starts`) whose paragraphs open by naming their lab ("For the
-    VGG16 lab, ...", "For the bag-of-words lab, ..."): two labs or more, each paragraph's text
-    near the lab it names, or, whatever its length, making that lab its subject ("For the
-    dropout lab I'll be a bit shorter"); a paragraph naming none stays with the one before."""
+    """``{first line index: lab}`` for a document without sections whose paragraphs open by
+    naming their lab ("For the VGG16 lab, ...", "For the bag-of-words lab, ..."): two labs or
+    more, each paragraph's text near the lab it names (without any heading), or, whatever its
+    length, making that lab its subject ("For the dropout lab I'll be a bit shorter", also
+    under a title or above a signature); a paragraph naming none stays with the one before."""
     index_of = {id(line): index for index, line in enumerate(document.lines)}
+    # with a title or a signature, only a paragraph making its lab its subject says so
+    titled = any(line.kind == "heading" for line in document.lines)
     found: dict[int, str] = {}
     for block in document.blocks():
         text = paragraph_text(block.lines)
         if not text:
             continue
         lab = _subject_lab(text)  # named as the paragraph's subject: no length, no meaning
-        if lab is None and len(WORD.findall(text)) >= TOPIC_MIN_WORDS:
+        if lab is None and not titled and len(WORD.findall(text)) >= TOPIC_MIN_WORDS:
             lab = _opening_lab(text, meaning.near_labs([text], floor=False))
         if lab is not None and lab not in found.values():
             found[index_of[id(block.lines[0])]] = lab
