@@ -191,7 +191,7 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     first: Line  # the header row
-    row_lines: list[Line] = field(default_factory=list)  # one per row, in order
+    row_lines: list[Line]  # the line of each row, in order
 
 
 @dataclass
