@@ -312,6 +312,36 @@ def test_a_line_carrying_on_a_wrapped_sentence_is_no_title():
             if line.kind == "heading"] == ["wrong ones i looked at:"]
 
 
+def test_a_line_closing_the_parenthesis_or_list_left_open_above_is_no_title():
+    # "... got wrong (1 = positive," / "0 = negative):": the samples below belong to the
+    # misclassified section, not to a section titled "0 = negative):"
+    text = ("6. Misclassified sentences\n\nSentences the model got wrong (1 = positive,\n"
+            "0 = negative):\n\nSentence: a dull film .\nPredicted Label: 1\n"
+            "Actual Label: 0\n\nThe errors came in three groups,\nnegation and irony:\n\n"
+            "Results:\nall good.\n")
+    for name, form in (("r.txt", "text"), ("r.pdf", "pdf")):
+        lines = plain_document(name, [text], form).lines
+        assert [line.text for line in lines if line.kind == "heading"] == [
+            "6. Misclassified sentences", "Results:"]
+
+
+def test_a_pdf_tables_cells_wrapped_over_lines_are_no_titles():
+    # A matplotlib PDF's table: each cell's second line carries on its first ("Full
+    # fine-tuning" / "(reported model)"), a cell ends with "+", a row is numbers and a unit.
+    page = ("4  Results\nOur score is below the published ones.\nVariant Validation acc.\n"
+            "Full fine-tuning\n(reported model)\n88.4% 89.1% 241 s 22.7 M\n"
+            "Full fine-tuning +\nMLP head\n88.5% 88.9% 226 s 22.8 M\n"
+            "MiniLM-L6-H384, published\n(Wang et al. 2020, GLUE dev)\n91.5 - - 22.7 M\n"
+            "5  Error analysis\nThe errors are mostly negations.\n")
+    lines = plain_document("r.pdf", [page], "pdf").lines
+    assert [line.text for line in lines if line.kind == "heading"] == [
+        "4  Results", "5  Error analysis"]
+    # in plain text, a title keeps its place; a command wrapped with "\\" carries on
+    text = "Results\nall good.\n\npython -m labs.lab06 \\\n  --quick\n"
+    assert [line.text for line in plain_document("r.txt", [text]).lines
+            if line.kind == "heading"] == ["Results"]
+
+
 def test_an_underlined_title_is_a_heading_and_a_tables_rule_is_not():
     text = ("misclassified sentences\n-----------------------\nnot bad ==> model: neg\n\n"
             "ideas\n=====\nkeep negations out of the stop words.\n\n"

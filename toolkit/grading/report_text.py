@@ -759,6 +759,19 @@ def _wrapped_on(lines: list[Line], stripped: str) -> bool:
         and len(above.text.strip()) >= WRAPPED_WIDTH and above.text.rstrip()[-1:].islower()
 
 
+def _continues_above(lines: list[Line], stripped: str) -> bool:
+    """Does this line close what the prose line above left open ("... got wrong (1 = positive,"
+    / "0 = negative):")? Then it is the end of that sentence, no title, in any plain text."""
+    above = lines[-1] if lines else None
+    if above is None or above.kind != "prose":
+        return False
+    text = above.text.rstrip()
+    unclosed = text.count("(") > text.count(")") and stripped.count(")") > stripped.count("(")
+    # "Full fine-tuning +" / "MLP head": a table's cell; "python -m labs.x \" / "--quick"
+    return unclosed or text.endswith(("+", "&", "/", "\\")) or (
+        text.endswith(",") and not stripped[:1].isupper())
+
+
 # The header lines of an e-mail pasted as text ("From: ...", "To: ...", "Subject: ...")
 _MAIL_HEADER = re.compile(r"^(?:from|to|cc|bcc|sent|date|subject|reply-to)\s*:\s*\S.*"
                           r"(?:@|<[^>]*>|\d)", re.I)
@@ -769,7 +782,7 @@ def _looks_like_title(stripped: str) -> bool:
     "EVALUATION". List items ("1. image 247: true 4") and labelled lines ("Truth: positive")
     are not headings."""
     words = stripped.rstrip(":").split()
-    if not words or len(stripped) > 70 or stripped[-1] in ".,;!?)\"'" \
+    if not words or len(stripped) > 70 or stripped[-1] in ".,;!?)\"'+&/(\\" \
             or not stripped[0].isalnum() or "\t" in stripped:  # a tab: a table row
         return False
     numbered = _NUMBERED_TITLE.match(stripped)
@@ -784,8 +797,8 @@ def _looks_like_title(stripped: str) -> bool:
         return False  # "From: Aisha Rahman <a.rahman@...>": an e-mail's header, no section
     if stripped.endswith(":") and len(words) <= 6:
         return True
-    if stripped.isupper() and len(words) <= 8:
-        return True
+    if stripped.isupper() and len(words) <= 8 and sum(map(str.isalpha, stripped)) >= 3:
+        return True  # "EVALUATION", not a row of numbers with a unit ("91.5 - - 22.7 M")
     if len(words) <= 8 and _title_case(words) and not NUMBER.search(stripped):
         return True
     # "Task and data", "Results": short, capitalised, no sentence punctuation.
@@ -882,8 +895,8 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                 kind = "blank"
             elif _TODO.search(stripped):
                 kind = "prompt"
-            elif _looks_like_title(stripped) and not (format == "pdf"
-                                                      and _wrapped_on(doc.lines, stripped)):
+            elif _looks_like_title(stripped) and not _continues_above(doc.lines, stripped) \
+                    and not (format == "pdf" and _wrapped_on(doc.lines, stripped)):
                 kind = "heading"
             elif stripped.startswith("|"):
                 kind = "table"
@@ -896,7 +909,7 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
             if kind == "prose":
                 doc.images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
     if format == "pdf":
-        doc.lines = pdf_paragraph_ends(doc.lines)
+        doc.lines = pdf_paragraph_ends(_cells_carried_on(doc.lines))
     doc.lines = answer_tables(doc.lines)
     doc.images.extend(wrapped_captions(doc.lines))
     return doc
@@ -908,6 +921,20 @@ _SENTENCE_CLOSED = re.compile(r"[.!?][\"'\u201d)\]]*$")
 PARAGRAPH_END_SHARE = 0.8   # a closing line shorter than this share of the full width ends it
 MIN_FULL_LINES = 3          # a page's full width is the third longest line's (one odd long
                             # line is no measure; a page of fewer lines has none)
+
+
+def _cells_carried_on(lines: list[Line]) -> list[Line]:
+    """A PDF's lines with each title-shaped line that the next line carries on ("Full
+    fine-tuning" / "(reported model)", "Frozen encoder, linear head" / "(lr 1e-3)": a table's
+    cell wrapped over two lines) read as prose: a title is followed by a sentence."""
+    for line, after in zip(lines, [*lines[1:], None], strict=True):
+        if line.kind == "heading" and not line.text.endswith(":") and after is not None \
+                and after.kind == "prose" and after.text.lstrip()[:1] in _CARRIED_ON:
+            line.kind, line.level = "prose", 0
+    return lines
+
+
+_CARRIED_ON = set("(abcdefghijklmnopqrstuvwxyz")  # how a line carrying on the one above starts
 
 
 def pdf_paragraph_ends(lines: list[Line]) -> list[Line]:
