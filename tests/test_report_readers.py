@@ -229,6 +229,20 @@ def test_a_tex_file_is_a_submission_of_its_own(tmp_path):
     assert not submission.warnings and submission.documents[0].format == "latex"
 
 
+def test_an_html_image_named_by_number_is_labelled_by_the_heading_above_it():
+    # Google Docs exports name its pictures image1.png, image2.png: a reader takes the one
+    # under "Learning curves" for the learning curve. A named picture keeps its own name.
+    page = ('<html><body><h2>Learning curves</h2><p>Both curves rise.</p>'
+            '<p><span><img alt="" src="image1.png"></span></p>'
+            '<h2>Confusion matrix and errors</h2><p><img src="image2.png"></p>'
+            '<p><img alt="my digits" src="grid.png"></p></body></html>')
+    images = html_document("r.html", page).images
+    assert [image.label for image in images] == [
+        "image1.png Learning curves", "image2.png Confusion matrix and errors",
+        "my digits grid.png"]
+    assert images[0].where != images[1].where  # each placed where it sits
+
+
 def test_a_csv_the_student_made_is_a_table_titled_by_its_name(tmp_path):
     folder = tmp_path / "s01"
     (folder / "run").mkdir(parents=True)

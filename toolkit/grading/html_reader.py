@@ -18,9 +18,10 @@ Example:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
-from toolkit.grading.report_text import Document, ImageRef, parse_markdown
+from toolkit.grading.report_text import Document, ImageRef, parse_markdown, with_heading
 
 _SKIP = {"script", "style", "head", "template", "noscript", "svg"}
 # A paragraph set all in bold in a larger font is a title: Word's HTML export of a line the
@@ -47,6 +48,7 @@ class _Reader(HTMLParser):
         self.path = path
         self.lines: list[tuple[str, int]] = []   # (markdown line, source line)
         self.images: list[ImageRef] = []
+        self.image_at: list[int] = []  # each image: how many lines were written before it
         self.text: list[str] = []
         self.prefix = ""
         self.start_line = 1
@@ -135,6 +137,7 @@ class _Reader(HTMLParser):
             if source:
                 self.images.append(ImageRef(f"{alt} {source}".strip(),
                                             f"{self.path} line {line}", source))
+                self.image_at.append(len(self.lines))
         # after a new block has flushed the one before: the size is this paragraph's
         if size := _FONT_SIZE.search(dict(attrs).get("style") or ""):
             self.size = max(self.size, _points(size))
@@ -218,4 +221,10 @@ def html_document(path: str, text: str) -> Document:
             count += bool(line) and not line.startswith("|---")
             places[index] = f"{path} paragraph {max(count, 1)}"
     lines, images = parse_markdown("\n".join(markdown), lambda n: places[n - 1])
-    return Document(path, "html", lines, images + reader.images)
+    # An <img> named "image1.png" (a Google Docs export) is labelled by the heading above it
+    # (and placed where it sits: an export on one line has only its paragraphs' numbers)
+    figures = [with_heading(replace(image, where=places[at]) if at < len(places) else image,
+                            [line for line in lines if line.where in before])
+               for image, at in zip(reader.images, reader.image_at, strict=True)
+               for before in [set(places[:at])]]
+    return Document(path, "html", lines, images + figures)
