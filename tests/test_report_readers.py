@@ -435,6 +435,18 @@ def test_a_plan_a_guess_and_a_dataset_name_report_no_numbers():
     assert numbers("Top-5 accuracy on the GPT-2 features: 71%.") == 1
     # The same sentence with a result before the plan still reports its result.
     assert numbers("I reached 91.2% and next I will try a dropout of 0.5.") == 1
+    # A year is a date, no result of a reflection's (a report's citation year stands beside
+    # its published score); a count of steps or images stays one.
+    def own(text):
+        return count_numbers(plain_document("r.md", [text]).lines, years=False)
+
+    assert own("Pretty cool that a model from 2014 still recognises my photos.") == 0
+    assert numbers("Pretty cool that a model from 2014 still recognises my photos.") == 1
+    assert own("The paper (Tai et al., 2015) got 84.9 and Kim (2014) 88.1.") == 2
+    assert own("I trained in 2000 steps on 2012 photos.") == 2
+    # "the worst of the three" names runs already counted; "three points below" reports
+    assert numbers("The frozen run was the worst of the three, all three took long.") == 0
+    assert numbers("The frozen run was three points below the others.") == 1
 
 
 def test_a_bold_list_item_over_nested_items_is_their_heading():

@@ -505,7 +505,7 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
             failures_objective.append(_unsaid(found, check.says_names))
     if check.min_words and words < check.min_words:
         failures_judged.append(f"{words} words written ({check.min_words} expected)")
-    if check.numbers and count_numbers(searchable) < check.numbers:
+    if check.numbers and count_numbers(searchable, years=not cues) < check.numbers:
         failures_objective.append(f"fewer than {check.numbers} numbers")
     if check.table_rows:
         samples, first = count_samples(unit.lines, check.table_columns)

@@ -375,6 +375,12 @@ NAMED_BY_NUMBER = re.compile(r"\b(?:labs?|weeks?|parts?|modules?|units?|chapters
 # A number joined to a name by a hyphen names a dataset, a model or a metric ("SST-2",
 # "GPT-2", "top-5"): it is no result.
 NAME_WITH_NUMBER = re.compile(r"\b[A-Za-z]+-\d+\b")
+# A year is a date, no result: "a model from 2014", "published in 2015", "(Simonyan 2015)",
+# "Socher et al. 2013" (but "in 2000 steps" counts the steps).
+YEAR = re.compile(r"(?:\b(?:in|from|since|until|of|around)\s+|\(|\bet al\.?,?\s*\(?|"
+                  r"[A-Z][a-z]+,?\s+)(?:19|20)\d\d[a-z]?\b(?![.,]?\d|\s*(?:%|[a-z]+s\b|"
+                  r"ms\b|MB\b|GB\b)|\s+(?:step|image|sample|word|sentence|epoch|iteration|"
+                  r"example|review|token|photo|second|minute|parameter|feature)\b)")
 # What a sentence says from here on is a plan or a guess, not a measurement: "What I'll
 # report: ... 10+ samples", "My guess before running: 82-84%", "I will train for 20 epochs".
 PLANNED = re.compile(r"\b(will|going to|(i|we) plan|plann(ed|ing)|intend\w*|my guess|"
@@ -403,15 +409,24 @@ def _runs_of_text(lines: Iterable[Line]) -> Iterable[str]:
         yield " ".join(prose)
 
 
-def count_numbers(lines: Iterable[Line]) -> int:
+# "the three runs", "all three", "both": a number word after an article names things already
+# counted, it reports nothing
+_COUNTED_BEFORE = re.compile(r"\b(?:the|all|these|those)\s+$", re.I)
+
+
+def count_numbers(lines: Iterable[Line], years: bool = True) -> int:
     """Numbers in digits (0.87, 92.5%) and in words ("four points below") that report a
     result: not those that name a lab, a week, a figure or a dataset ("lab 5", "Figure 2",
     "SST-2"), nor those a sentence gives after it turns to a plan or a guess ("I'll report
-    10+ samples")."""
+    10+ samples"). ``years=False``: nor a date ("a model from 2014", "(Kim 2014)"), for a
+    reflection's own numbers (a report's citation year stands beside its published score)."""
     total = 0
     for text in _runs_of_text(lines):
         text = _measured(NAME_WITH_NUMBER.sub(" ", NAMED_BY_NUMBER.sub(" ", text)))
-        total += len(NUMBER.findall(text)) + len(NUMBER_WORD.findall(text))
+        text = text if years else YEAR.sub(" ", text)
+        total += len(NUMBER.findall(text)) + sum(
+            not _COUNTED_BEFORE.search(text[max(0, word.start() - 12):word.start()])
+            for word in NUMBER_WORD.finditer(text))
     return total
 
 
