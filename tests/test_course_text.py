@@ -222,6 +222,14 @@ def test_a_published_score_cited_right_before_the_students_claim_is_its_source()
                  "prose")
     mark_course_text(_submission(alone, after), RUBRIC)
     assert alone.kind == "prompt"
+    # Wrapped where the next line starts with a capital ("... on the" / "SST-2 test split."):
+    # still one sentence, and the student's claim follows it.
+    first = Line("Socher et al. (2013) report naive Bayes 81.8%, SVM 79.4% and bigram naive "
+                 "Bayes 83.1% on the", "r.txt:1", "prose")
+    second = Line("SST-2 test split. My best is binary naive Bayes with 81.8% and the SVM "
+                  "80.9%.", "r.txt:2", "prose")
+    mark_course_text(_submission(first, second), RUBRIC)
+    assert first.kind == "generated"
 
 
 def _draft(lead: str = "") -> str:

@@ -34,7 +34,7 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from toolkit.grading.report_text import SENTENCE_END, WORD
+from toolkit.grading.report_text import SENTENCE_END, WORD, WRAPPED_WIDTH
 from toolkit.grading.rubric import Rubric
 from toolkit.grading.submissions import Submission
 from toolkit.resources import course_path, load_syllabus
@@ -357,19 +357,22 @@ def _own_sentences(texts: list[str]) -> list[tuple[int, int, str]]:
     """The sentences of consecutive prose lines as ``(first word, end word, text)`` over
     their normalised words; a sentence wrapped over lines is one."""
     sentences: list[tuple[int, int, str]] = []
-    start, open_sentence = 0, False
+    start, open_sentence, wrapped = 0, False, False
     for text in texts:
         for k, fragment in enumerate(SENTENCE_END.split(text)):
             size = len(normalise(fragment).split())
-            if k == 0 and open_sentence and sentences and fragment.lstrip()[:1].islower():
+            if k == 0 and open_sentence and sentences and (
+                    fragment.lstrip()[:1].islower() or wrapped):
                 first, _, joined = sentences[-1]
                 sentences[-1] = (first, start + size, f"{joined} {fragment}")
             else:
                 sentences.append((start, start + size, fragment))
             start += size
-        # a sentence wrapped over lines goes on in lower case ("... stem" / "and lemmatize");
-        # a line after a title ("LAB REPORT" / "My hypothesis ...") starts its own
+        # a sentence wrapped over lines goes on in lower case ("... stem" / "and lemmatize"),
+        # or after a long line broken off in lower case ("... 83.1% on the" / "SST-2 test
+        # split."); a line after a title ("LAB REPORT" / "My hypothesis ...") starts its own
         open_sentence = bool(text.strip()) and not _CLOSED.search(text)
+        wrapped = len(text.strip()) >= WRAPPED_WIDTH and text.rstrip()[-1:].islower()
     return sentences
 
 
