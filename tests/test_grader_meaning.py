@@ -1606,6 +1606,25 @@ def test_a_numbered_question_names_its_criterion_when_one_is_skipped(tmp_path):
 
 
 @needs_encoder
+def test_a_run_in_label_of_another_criterion_ends_a_headings_answer(tmp_path):
+    # An LMS page: "Insights:" on its own line over an answer without numbers, then the other
+    # answers each after its own bold label. The "10" of the critical reflection is no
+    # number of the insight.
+    text = ("<p><strong>Lab 4 – Bag of words</strong></p>\n"
+            "<p><strong>Insights:</strong><br>Binary, count and TF-IDF gave almost the same "
+            "accuracy, which I did not expect. I guess on short sentences each word only "
+            "appears once anyway.</p>\n"
+            "<p><strong>Challenges:</strong>&nbsp;Some of the installation was difficult but I "
+            "figured it out eventually.</p>\n"
+            "<p><strong>Critical reflection:</strong>&nbsp;Maybe the Keras model needed more "
+            "epochs, I only used the default 10 and one seed for all nine classifiers.</p>\n")
+    [grade] = assess_labs(_report(tmp_path, text, "r.html"), REFLECTION)
+    insights = grade.result("insights")
+    assert insights.points == 0.5, insights.evidence
+    assert "default 10" not in " ".join(insights.evidence)
+
+
+@needs_encoder
 def test_a_numbered_question_set_as_a_heading_names_its_criterion(tmp_path):
     # The student's own questions in bold on their own lines, numbered in the course's order:
     # "Q1. What's the main thing I took away" is the insight, though its answer's words (a

@@ -648,6 +648,24 @@ def _named_otherwise(document: Document, section: Section, context: TextContext)
     return bool(names) and all(name and name != context.criterion for name in names)
 
 
+def _to_anothers_label(section: Section, check: TextCheck, context: TextContext) -> Section:
+    """A heading's section up to the first paragraph the student labels as another
+    criterion's answer ("Insights:" over an answer, then "**Challenges:** ...", "**Personal
+    growth:** ..."): the paragraphs from there on answer those, not this heading's question.
+    A section under any other heading (the lab's title) is left whole, and so is a report's
+    (its bold labels are points of one discussion: "**Split and noise.** ...")."""
+    lines = section.lines
+    if not context.answered_once or not _titled(section.title, check.headings):
+        return section
+    for index, line in enumerate(lines):
+        if index and line.kind == "prose" and lines[index - 1].kind == "blank" \
+                and (label := run_in_label(line.text)) and not _titled(label, check.headings) \
+                and any(_titled(label, rival.headings) for rival in context.rivals) \
+                and any(kept.kind != "blank" for kept in lines[:index]):
+            return Section(section.heading, lines[:index])
+    return section
+
+
 def _sections(documents: list[Document], headings: tuple[str, ...]) -> list[tuple[Document,
                                                                                  Section]]:
     found = []
@@ -801,7 +819,8 @@ def _stray_paragraphs(check: TextCheck, documents: list[Document], context: Text
         # Next to the criterion's other evidence: the paragraphs that mean it too, alone and
         # in runs (a first answer found, the rest of it may sit in the next labelled one).
         return [(doc, unit) for doc, section in context.near
-                for unit in _with_runs(_paragraphs(doc, section), lambda p: (
+                for unit in _with_runs(_paragraphs(doc, _to_anothers_label(
+                    section, check, context)), lambda p: (
                     context.means(p) or _titled(p.title, check.headings)
                     or any(id(line) in context.found_lines for line in p.lines)),
                     lambda p: context.answer_in(p, check))]
@@ -1002,8 +1021,8 @@ def _text_found(check: TextCheck, submission: Submission, context: TextContext
     if not context.on_topic:
         return MISSING, ["the report hardly uses the rubric's words: is it the right "
                          "file? (check it by hand)"], None
-    units = [(doc, unit) for doc, unit in (_sections(documents, check.headings)
-                                            if check.headings else [])
+    units = [(doc, _to_anothers_label(unit, check, context))
+             for doc, unit in (_sections(documents, check.headings) if check.headings else [])
              if not _named_otherwise(doc, unit, context)]
     outcomes = [_check_unit(unit, check, _structured(doc), on_topic=True, cues=context.cues)
                 for doc, unit in units]
