@@ -28,6 +28,7 @@ from toolkit.grading.assessment import (
     _paragraphs,
     assess,
     assess_labs,
+    numbered_answers_apart,
 )
 from toolkit.grading.course_text import authorship, course_fingerprint, is_course_text
 from toolkit.grading.grade import grade_folder
@@ -1603,6 +1604,34 @@ def test_a_numbered_question_names_its_criterion_when_one_is_skipped(tmp_path):
     growth = grade.result("growth")
     assert growth.points >= 1.5 and "Q4)" in " ".join(growth.evidence)
     assert "Q4)" not in " ".join(grade.result("application").evidence)
+
+
+@needs_encoder
+def test_bare_numbers_on_consecutive_lines_answer_the_course_questions_in_turn(tmp_path):
+    # "1) ..." to "5) ..." on lines without a blank between them, under the lab's marker
+    # only: each is the answer its number names; "3) -" leaves the application open.
+    text = ("L02:\n"
+            "1) dropout helps against overfitting. without it the gap between train and val "
+            "got bigger every epoch, and with 0.5 the train acc was lower than val.\n"
+            "2) did --quick first to check it runs, then the full default (4 rates x 20 "
+            "epochs) which took about 8 min on my laptop, no real problems otherwise.\n"
+            "3) -\n"
+            "4) now I can look at the loss curves and point at the epoch where it starts "
+            "overfitting; next I want to try early stopping with --patience 3.\n"
+            "5) only used mnist and one seed, so the 0.2 points between dropout 0.1 and 0.2 "
+            "may be noise; I would run three seeds next time.\n")
+    [grade] = assess_labs(_report(tmp_path, text, "r.txt"), REFLECTION)
+    assert grade.result("application").points == 0
+    assert "2) did --quick" in " ".join(grade.result("challenges").evidence)
+    assert "4) now I can" in " ".join(grade.result("growth").evidence)
+    assert "5) only used mnist" in " ".join(grade.result("critical").evidence)
+    # Each numbered line becomes a paragraph of its own; under a question's heading the
+    # numbers count the student's points, not the questions, and the lines stay together.
+    for heading, apart in (("", True), ("What I learned:\n", False)):
+        submission = _report(tmp_path, text.replace("L02:\n", f"L02:\n{heading}"), "r.txt")
+        numbered_answers_apart(submission, len(REFLECTION.criteria))
+        kinds = [line.kind for line in submission.documents[0].lines]
+        assert kinds.count("blank") == (4 if apart else 0), kinds
 
 
 @needs_encoder

@@ -1435,10 +1435,58 @@ def _numbered_answers(paragraphs: list[Section], meaning: Meaning) -> dict[int, 
             if paragraph.heading is not titled:
                 ordered.append(numbers[id(paragraph)])
             titled = paragraph.heading
+    if not ordered:  # "1) dropout helps ..." / "2) did --quick first ...": bare numbers
+        numbers = {id(paragraph): number for paragraph in paragraphs if paragraph.lines
+                   and (number := _bare_numbers([paragraph.lines[0]]).get(0))}
+        ordered = list(numbers.values())
+        if not all(_beside_its_lab(paragraph) for paragraph in paragraphs
+                   if id(paragraph) in numbers):
+            return {}
     if len(ordered) < QUESTION_NUMBERS or ordered != sorted(set(ordered)) \
             or not 1 <= ordered[0] <= ordered[-1] <= len(meaning.criteria):
         return {}
     return {key: meaning.criteria[number - 1] for key, number in numbers.items()}
+
+
+# A bare number opening a line ("3) bag of words could sort emails ..."): in a lab's part
+# with no question above it, the course's question of that number (see _numbered_answers)
+_BARE_NUMBER = re.compile(r"^\s{0,3}(?P<number>[1-9])[.)]\s")
+
+
+def _bare_numbers(lines: list[Line]) -> dict[int, int]:
+    """{index of a prose line opening with a bare number: that number}."""
+    return {index: int(match["number"]) for index, line in enumerate(lines)
+            if line.kind == "prose" and (match := _BARE_NUMBER.match(line.text))}
+
+
+def _beside_its_lab(paragraph: Section) -> bool:
+    """Is a numbered paragraph under no heading but its lab's ("L04:", "Lab 01:" of another
+    course's numbering)? Under a question's heading ("## What I learned") its numbers count
+    the student's points, not the course's questions."""
+    return paragraph.heading is None or heading_lab(paragraph.heading.text) is not None
+
+
+def numbered_answers_apart(submission: Submission, questions: int) -> None:
+    """A reflection's answers numbered on consecutive lines ("1) dropout helps ..." / "2) did
+    --quick first ..." / "3) -"), each beside no question's heading, become one paragraph each
+    (a blank line before each), so that each is read as the answer its number names: the
+    numbers must rise, three or more, none above the course's ``questions``."""
+    for document in submission.documents:
+        lines = document.lines
+        numbered = _bare_numbers(lines)
+        ordered = list(numbered.values())
+        if len(ordered) < QUESTION_NUMBERS or ordered != sorted(set(ordered)) \
+                or ordered[-1] > questions:
+            continue
+        heading = None
+        for index, line in enumerate(lines):
+            heading = line if line.kind == "heading" else heading
+            if index in numbered and heading is not None and heading_lab(heading.text) is None:
+                break
+        else:
+            document.lines = [new for index, line in enumerate(lines) for new in (
+                [Line("", line.where, "blank"), line] if index in numbered and index
+                and lines[index - 1].kind not in ("blank", "heading") else [line])]
 
 
 def _label_of(text: str) -> str | None:
@@ -1603,6 +1651,8 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "",
     """
     remove_others_notes(submission)  # a reviewer's notes left in the text
     mark_course_text(submission, rubric)
+    if all(criterion.cues for criterion in rubric.criteria):  # a reflection: answers only
+        numbered_answers_apart(submission, len(rubric.criteria))
     warnings = list(submission.warnings)
     near: tuple[str, ...] = ()  # the labs a report naming none may be about
     meaning = meaning_for(rubric, process_encoder()) if submission.documents else None
