@@ -1654,6 +1654,33 @@ def test_a_run_in_label_of_another_criterion_ends_a_headings_answer(tmp_path):
 
 
 @needs_encoder
+def test_paragraphs_opening_with_the_labs_a_title_lists_are_cut_by_them(tmp_path):
+    # A title listing three labs (the student's name below it) over plain prose: each
+    # paragraph opening with one of them ("The VGG lab ...", "For bag of words ...", "With
+    # BERT ...") opens that lab's part.
+    vgg = ("The VGG lab was the first time I looked inside a pretrained network: about 74% of "
+           "the 138 million parameters sit in one dense layer, and Grad-CAM put the dog's face "
+           "in the middle of the heat map at 0.64. For my coffee mug the map lit up the edge "
+           "of the table and the answer was espresso, right for the wrong reason.")
+    bow = ("For bag of words the thing I fought with was the preprocessing grid, which took "
+           "almost 12 minutes on my laptop, and removing stop words cost me a point because "
+           "not is on the list. The stemmed row alone took over a minute, so I cut the Keras "
+           "network down to two epochs and ran it plugged in with the lid open.")
+    bert = ("With BERT the thing that finally made sense was why fine-tuning the whole "
+            "network beats a frozen head: 76.2% frozen against 88.3% fully fine-tuned. So "
+            "the pretrained sentence vector is not already about sentiment, and the encoder "
+            "layers themselves have to move; two epochs bought about eight points over my "
+            "bag-of-words model.")
+    text = f"Reflections on labs 1, 4 and 6\nDaniel Reyes\n\n{vgg}\n\n{bow}\n\n{bert}\n"
+    grades = assess_labs(_report(tmp_path, text, "r.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab01_vgg16_inference", "lab04_bag_of_words",
+                                               "lab06_bert_finetune"]
+    # A title listing no labs: as before, only a paragraph making its lab its subject counts
+    plain = f"My reflections\nDaniel Reyes\n\n{vgg}\n\n{bow}\n\n{bert}\n"
+    assert len(assess_labs(_report(tmp_path, plain, "r.txt"), REFLECTION)) == 1
+
+
+@needs_encoder
 def test_a_numbered_question_set_as_a_heading_names_its_criterion(tmp_path):
     # The student's own questions in bold on their own lines, numbered in the course's order:
     # "Q1. What's the main thing I took away" is the insight, though its answer's words (a

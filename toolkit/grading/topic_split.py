@@ -190,16 +190,21 @@ def _paragraph_labs(document: Document, meaning: Meaning) -> dict[int, str]:
     length, making that lab its subject ("For the dropout lab I'll be a bit shorter", also
     under a title or above a signature); a paragraph naming none stays with the one before."""
     index_of = {id(line): index for index, line in enumerate(document.lines)}
-    # with a title or a signature, only a paragraph making its lab its subject says so
+    # With a title or a signature, only a paragraph making its lab its subject says so; or,
+    # under a title listing the labs ("Reflections on labs 1, 4 and 6"), one opening with one
+    # of them ("The VGG lab was ...", "With BERT ..."): the title says which to look for.
     titled = any(line.kind == "heading" for line in document.lines)
+    listed = sorted(title_labs(document)) if titled else []
     found: dict[int, str] = {}
     for block in document.blocks():
         text = paragraph_text(block.lines)
         if not text:
             continue
         lab = _subject_lab(text)  # named as the paragraph's subject: no length, no meaning
-        if lab is None and not titled and len(WORD.findall(text)) >= TOPIC_MIN_WORDS:
-            lab = _opening_lab(text, meaning.near_labs([text], floor=False))
+        if lab is None and len(WORD.findall(text)) >= TOPIC_MIN_WORDS and (
+                not titled or len(listed) > 1):
+            lab = _opening_lab(text, listed if titled else meaning.near_labs([text],
+                                                                             floor=False))
         if lab is not None and lab not in found.values():
             found[index_of[id(block.lines[0])]] = lab
     return found if len(found) >= 2 else {}
