@@ -1258,6 +1258,7 @@ def test_paragraphs_opening_with_their_lab_are_cut_by_topic(tmp_path):
     grades = assess_labs(_report(tmp_path, f"{vgg}\n\n{bow}\n", "r.txt"), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab01_vgg16_inference", "lab04_bag_of_words"]
     assert "its paragraphs are about 2 labs" in " ".join(grades[0].warnings)  # no sections
+    assert "has no 'Lab N' heading" in " ".join(grades[0].warnings)
     # A paragraph opening with another lab it compares with is about its own text's lab.
     grades = assess_labs(_report(tmp_path, f"{cnn}\n\n{cnn}\n", "one.txt"), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab03_cnn_mnist"]

@@ -1764,7 +1764,8 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
                    f"the ones after it in its paragraph. If that is wrong, give each lab its "
                    f"own 'Lab N' heading")
         else:
-            why = ("the document names no lab" if not parts[0][0] else
+            # "no heading", not "names no lab": a letter's subject line may list its labs
+            why = ("the document has no 'Lab N' heading" if not parts[0][0] else
                    "the document's title lists more labs than it has 'Lab N' headings")
             pieces = "sections" if by_topic.how == "sections" else "paragraphs"
             why = (f"{why}, but its {pieces} are about {labs}: each is graded as the lab its "
