@@ -1344,6 +1344,11 @@ def test_a_citation_counts_for_the_references_wherever_it_sits():
     assert _status(references, byline)[0] != MET
     source = markdown_document("r.md", "# References\n\nSimonyan and Zisserman, 2015\n")
     assert _status(references, source)[0] == MET
+    # Authors without a year identify no source (the instructor's reading): "et al." alone
+    authors = markdown_document("r.md", "# References\n\nSST-2 dataset, Socher et al.\n")
+    assert _status(references, authors)[0] != MET
+    dated = markdown_document("r.md", "# References\n\nSST-2 dataset, Socher et al. (2013)\n")
+    assert _status(references, dated)[0] == MET
     # A web address is a source without its "https://" too; a run folder's date is no year.
     address = markdown_document("r.md", "# Sources\n\nkeras.io/examples/vision/mnist_convnet/ ; "
                                         "yann.lecun.com/exdb/mnist/\n")
