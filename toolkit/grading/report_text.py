@@ -942,8 +942,8 @@ def _cells_carried_on(lines: list[Line]) -> list[Line]:
     """A PDF's lines with each title-shaped line that the next line carries on ("Full
     fine-tuning" / "(reported model)", "Frozen encoder, linear head" / "(lr 1e-3)": a table's
     cell wrapped over two lines) read as prose: a title is followed by a sentence."""
-    for line, after in zip(lines, [*lines[1:], None], strict=True):
-        if line.kind == "heading" and not line.text.endswith(":") and after is not None \
+    for line, after in zip(lines, lines[1:], strict=False):
+        if line.kind == "heading" and not line.text.endswith(":") \
                 and after.kind == "prose" and after.text.lstrip()[:1] in _CARRIED_ON:
             line.kind, line.level = "prose", 0
     return lines
