@@ -1478,12 +1478,12 @@ def numbered_answers_apart(submission: Submission, questions: int) -> None:
         if len(ordered) < QUESTION_NUMBERS or ordered != sorted(set(ordered)) \
                 or ordered[-1] > questions:
             continue
-        heading = None
+        heading, under_a_question = None, False
         for index, line in enumerate(lines):
             heading = line if line.kind == "heading" else heading
-            if index in numbered and heading is not None and heading_lab(heading.text) is None:
-                break
-        else:
+            under_a_question |= index in numbered and heading is not None \
+                and heading_lab(heading.text) is None
+        if not under_a_question:
             document.lines = [new for index, line in enumerate(lines) for new in (
                 [Line("", line.where, "blank"), line] if index in numbered and index
                 and lines[index - 1].kind not in ("blank", "heading") else [line])]

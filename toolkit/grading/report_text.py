@@ -409,7 +409,7 @@ def _runs_of_text(lines: Iterable[Line]) -> Iterable[str]:
         yield " ".join(prose)
 
 
-# "the three runs", "all three", "both": a number word after an article names things already
+# "the three runs", "all three": a number word after an article names things already
 # counted, it reports nothing
 _COUNTED_BEFORE = re.compile(r"\b(?:the|all|these|those)\s+$", re.I)
 
@@ -938,6 +938,9 @@ MIN_FULL_LINES = 3          # a page's full width is the third longest line's (o
                             # line is no measure; a page of fewer lines has none)
 
 
+_CARRIED_ON = set("(abcdefghijklmnopqrstuvwxyz")  # how a line carrying on the one above starts
+
+
 def _cells_carried_on(lines: list[Line]) -> list[Line]:
     """A PDF's lines with each title-shaped line that the next line carries on ("Full
     fine-tuning" / "(reported model)", "Frozen encoder, linear head" / "(lr 1e-3)": a table's
@@ -947,9 +950,6 @@ def _cells_carried_on(lines: list[Line]) -> list[Line]:
                 and after.kind == "prose" and after.text.lstrip()[:1] in _CARRIED_ON:
             line.kind, line.level = "prose", 0
     return lines
-
-
-_CARRIED_ON = set("(abcdefghijklmnopqrstuvwxyz")  # how a line carrying on the one above starts
 
 
 def pdf_paragraph_ends(lines: list[Line]) -> list[Line]:
