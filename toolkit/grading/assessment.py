@@ -1439,13 +1439,19 @@ def _numbered_answers(paragraphs: list[Section], meaning: Meaning) -> dict[int, 
         numbers = {id(paragraph): number for paragraph in paragraphs if paragraph.lines
                    and (number := _bare_numbers([paragraph.lines[0]]).get(0))}
         ordered = list(numbers.values())
-        if not all(_beside_its_lab(paragraph) for paragraph in paragraphs
+        if not all(_a_labs_heading(paragraph.heading) for paragraph in paragraphs
                    if id(paragraph) in numbers):
             return {}
-    if len(ordered) < QUESTION_NUMBERS or ordered != sorted(set(ordered)) \
-            or not 1 <= ordered[0] <= ordered[-1] <= len(meaning.criteria):
+    if not _in_turn(ordered, len(meaning.criteria)):
         return {}
     return {key: meaning.criteria[number - 1] for key, number in numbers.items()}
+
+
+def _in_turn(numbers: list[int], questions: int) -> bool:
+    """Are these the course's questions answered in turn: three or more numbers, rising, each
+    once, from 1 to ``questions``?"""
+    return len(numbers) >= QUESTION_NUMBERS and numbers == sorted(set(numbers)) \
+        and 1 <= numbers[0] <= numbers[-1] <= questions
 
 
 # A bare number opening a line ("3) bag of words could sort emails ..."): in a lab's part
@@ -1459,11 +1465,11 @@ def _bare_numbers(lines: list[Line]) -> dict[int, int]:
             if line.kind == "prose" and (match := _BARE_NUMBER.match(line.text))}
 
 
-def _beside_its_lab(paragraph: Section) -> bool:
-    """Is a numbered paragraph under no heading but its lab's ("L04:", "Lab 01:" of another
-    course's numbering)? Under a question's heading ("## What I learned") its numbers count
+def _a_labs_heading(heading: Line | None) -> bool:
+    """Is a numbered answer under no heading but its lab's ("L04:", "Lab 01:" of another
+    course's numbering)? Under a question's heading ("## What I learned") the numbers count
     the student's points, not the course's questions."""
-    return paragraph.heading is None or heading_lab(paragraph.heading.text) is not None
+    return heading is None or heading_lab(heading.text) is not None
 
 
 def numbered_answers_apart(submission: Submission, questions: int) -> None:
@@ -1474,15 +1480,12 @@ def numbered_answers_apart(submission: Submission, questions: int) -> None:
     for document in submission.documents:
         lines = document.lines
         numbered = _bare_numbers(lines)
-        ordered = list(numbered.values())
-        if len(ordered) < QUESTION_NUMBERS or ordered != sorted(set(ordered)) \
-                or ordered[-1] > questions:
+        if not _in_turn(list(numbered.values()), questions):
             continue
         heading, under_a_question = None, False
         for index, line in enumerate(lines):
             heading = line if line.kind == "heading" else heading
-            under_a_question |= index in numbered and heading is not None \
-                and heading_lab(heading.text) is None
+            under_a_question |= index in numbered and not _a_labs_heading(heading)
         if not under_a_question:
             document.lines = [new for index, line in enumerate(lines) for new in (
                 [Line("", line.where, "blank"), line] if index in numbered and index
