@@ -306,6 +306,7 @@ def test_the_lab_whose_names_a_report_uses_clearly_most_is_chosen_among_near_lab
                      ["lab05_glove_lstm", "lab06_bert_finetune", *labs]) == \
         ("lab05_glove_lstm", 2, 0)
     assert names_in("Entry 3: Convolutional networks, Fashion-MNIST") == ["lab03_cnn_mnist"]
+    assert names_in("The convolution lab with the digits") == ["lab03_cnn_mnist"]
     assert named_lab(["GloVe vectors fed an LSTM"], ["lab05_glove_lstm",
                                                      "lab06_bert_finetune"])[0] == \
         "lab05_glove_lstm"
