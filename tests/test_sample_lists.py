@@ -121,6 +121,18 @@ def test_inline_samples_are_counted_once_each():
     assert count_samples(_lines("- " + prose), TRUTH)[0] <= 1  # a list item is not prose
 
 
+def test_a_quoted_sample_holding_apostrophes_or_a_semicolon_is_one_sample():
+    # SST-2's sentences keep their tokens apart ("did n't") and hold " ; ": a double quote
+    # closes only at a double quote, and a clause does not end inside it.
+    prose = ('It read "i did n\'t laugh once , and i wanted to" as positive although it is '
+             'negative, and "nothing here is as clever as it thinks" as positive (true: '
+             'negative). "the first half is a delight ; the second half is a chore" is labelled '
+             'negative but was predicted positive. It called "a slow start gives way to a '
+             'moving finale" negative although it is positive.')
+    count, first = count_samples(_lines(prose), TRUTH)
+    assert count == 4 and first is not None
+
+
 def test_lines_of_other_kinds_are_not_read():
     table = _text_table(10)
     assert count_samples(_lines(table, "code"), TRUTH) == (0, None)

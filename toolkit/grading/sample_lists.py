@@ -66,8 +66,10 @@ _CODE_SPAN = re.compile(r"`[^`\n]{0,200}`")
 _BRACKETED = re.compile(r"[\[(](?![\s~\u2248<>]*\d[\d.,]*\s*(?:%|[A-Za-z]{1,3}\b))[^\])]{2,80}[\])]")
 # Where a sentence or clause of prose holding a quoted sample ends.
 _CLAUSE_END = re.compile(r"(?<=[.!?;])\s+")
-# Inline: a quoted text, then what the model said and what is right, in one sentence.
-_QUOTED = re.compile(r"[\"\u201c']([^\"\u201d]{3,200}?)[\"\u201d']")
+# Inline: a quoted text (closed by its own mark: "it 's not a masterpiece" holds
+# apostrophes), then what the model said and what is right, in one sentence.
+_QUOTED = re.compile(r"\"(?P<straight>[^\"\n]{3,200}?)\"|\u201c(?P<curly>[^\u201d]{3,200}?)\u201d"
+                     r"|'(?P<single>[^'\n]{3,200}?)'")
 _INLINE_PREDICTION = re.compile(r"\b(predict\w*|label(?:l)?ed|classif\w*|called|tagged|"
                                 r"marked|read as|took|the model|got)\b", re.I)
 _INLINE_TRUTH = re.compile(r"\b(although|though|but|while|instead of|actually|true|truth|"
@@ -83,6 +85,26 @@ _LINE_PREDICTION = re.compile(r"\b(pred\w*|model\w*|guess\w*|classified|called|r
 _LINE_MARK = re.compile(r"^\s*(?:>\s*)?(?:\d{1,3}[.)]|[-*•+]|#\s?\d|\w+\s#?\d{1,5}\b)|[\"\u201c|\[]")
 # "true -> predicted" list items: "1. a 4 -> 9", "- cat -> dog (0.61)".
 _ARROW_ITEM = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+])\s+.{0,60}?\S\s*(?:->|→|=>)\s*\S")
+
+
+def _quoted(text: str) -> list[str]:
+    """The texts quoted in ``text``, each between its own pair of marks."""
+    return [match["straight"] or match["curly"] or match["single"]
+            for match in _QUOTED.finditer(text)]
+
+
+def _clauses(text: str) -> list[str]:
+    """The sentences and clauses of ``text``, not cut inside a double quote ("the first half
+    is a delight ; the second half is a chore" is one sample)."""
+    quoted = bytearray(len(text))  # 1 inside a quote: straight marks paired in turn
+    marks = [at for at, char in enumerate(text) if char == '"']
+    spans = [(start, stop) for start, stop in zip(marks[::2], marks[1::2], strict=False)]
+    spans += [match.span() for match in re.finditer("\u201c[^\u201d]{0,200}\u201d", text)]
+    for start, stop in spans:
+        quoted[start:stop] = b"\x01" * (stop - start)
+    cuts = [end.end() for end in _CLAUSE_END.finditer(text) if not quoted[end.start()]]
+    return [text[start:stop] for start, stop in zip([0, *cuts], [*cuts, len(text)],
+                                                    strict=True)]
 
 
 def _names_truth(text: str, truth_words: Sequence[str]) -> bool:
@@ -404,8 +426,8 @@ def _quoted_sentences_with_labels(lines: Sequence[Line]) -> tuple[int, Line | No
     sentences = []
     for paragraph in _prose_paragraphs(lines):  # a quote may be wrapped over two lines
         text = " ".join(line.text.strip() for line in paragraph)[:20_000]
-        for sentence in _CLAUSE_END.split(text):
-            quoted = [q for q in _QUOTED.findall(sentence) if len(q.split()) >= 2]
+        for sentence in _clauses(text):
+            quoted = [q for q in _quoted(sentence) if len(q.split()) >= 2]
             if quoted:
                 sentences.append((paragraph[0], sentence, quoted))
     if len(sentences) < MIN_EXCHANGED:
@@ -487,10 +509,10 @@ def _inline_samples(lines: Sequence[Line]) -> tuple[int, Line | None]:
     for line in lines:
         if line.kind != "prose" or LIST_ITEM.match(line.text) or _LABEL.match(line.text):
             continue
-        for sentence in _CLAUSE_END.split(line.text[:5000]):
+        for sentence in _clauses(line.text[:5000]):
             if not (_INLINE_PREDICTION.search(sentence) and _INLINE_TRUTH.search(sentence)):
                 continue
-            for quoted in _QUOTED.findall(sentence):
+            for quoted in _quoted(sentence):
                 if len(quoted.split()) >= 2 and quoted.lower() not in seen:
                     seen.add(quoted.lower())
                     first = first or line
