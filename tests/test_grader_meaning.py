@@ -1676,9 +1676,55 @@ def test_paragraphs_opening_with_the_labs_a_title_lists_are_cut_by_them(tmp_path
     grades = assess_labs(_report(tmp_path, text, "r.txt"), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab01_vgg16_inference", "lab04_bag_of_words",
                                                "lab06_bert_finetune"]
-    # A title listing no labs: as before, only a paragraph making its lab its subject counts
+    # A title listing no labs: paragraphs opening with two labs or more by their names are
+    # read by their meaning, as without a title
     plain = f"My reflections\nDaniel Reyes\n\n{vgg}\n\n{bow}\n\n{bert}\n"
-    assert len(assess_labs(_report(tmp_path, plain, "r.txt"), REFLECTION)) == 1
+    assert len(assess_labs(_report(tmp_path, plain, "r.txt"), REFLECTION)) == 3
+
+
+@needs_encoder
+def test_paragraphs_opening_with_their_labs_under_a_title_naming_none_are_cut(tmp_path):
+    # "Reflection - Priya" over prose: the convolution lab's paragraphs, then the LSTM's,
+    # whose first paragraph is short (under 50 words) but opens the part the paragraphs after
+    # it continue, about vocabularies and padding.
+    cnn = ("The convolution lab was the one I enjoyed most, because for once I could look "
+           "inside the model: the first-layer filters are small edge detectors and the feature "
+           "maps of a sneaker light up along its outline. The strong design reached 92.8% on "
+           "Fashion-MNIST against 90.9% for the reference convnet, mostly from batch norm.")
+    cnn_use = ("At my weekend job we photograph returned clothes, and a small CNN with "
+               "mirrored and shifted images as augmentation could sort them by category before "
+               "anyone looks at them, which now takes an hour every Saturday morning.")
+    lstm = ("When we did the LSTM with the GloVe vectors I was lost for the first session. In "
+            "my run the random embedding beat the frozen GloVe one, 82.1% against 79.4%, which "
+            "I did not expect at all.")
+    lstm_growth = ("After this lab I can build a vocabulary from the training sentences with "
+                   "<PAD> as 0 and <UNK> as 1, pad and truncate the sequences to a fixed "
+                   "length and decide what to do with out-of-vocabulary words; next I want to "
+                   "look at how long the reviews really are before choosing the length.")
+    text = f"Reflection - Priya\n\n{cnn}\n\n{cnn_use}\n\n{lstm}\n\n{lstm_growth}\n"
+    grades = assess_labs(_report(tmp_path, text, "r.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab03_cnn_mnist", "lab05_glove_lstm"]
+    assert "vocabulary" in " ".join(grades[1].result("growth").evidence)
+
+
+@needs_encoder
+@pytest.mark.parametrize("title", ["My reflection - Ana\n\n", ""])
+def test_a_paragraph_opening_with_another_lab_to_compare_opens_no_part(tmp_path, title):
+    # A reflection on BERT whose second paragraph opens with the LSTM of the week before, to
+    # compare: its text (and the paragraph after it) is nearer BERT's lab, so it opens nothing.
+    bert = ("BERT was the lab where fine-tuning finally clicked for me: the frozen encoder "
+            "with a new head reached 76.2% and the fully fine-tuned one 88.3% after two "
+            "epochs, so the pretrained sentence vector is not already about sentiment and the "
+            "encoder layers have to move. Dynamic padding cut the epoch from 9 to 6 minutes.")
+    lstm = ("The LSTM from the week before only got 81.5% on the same sentences, and BERT's "
+            "errors were different: it handled 'not bad at all' but still failed on sarcasm. "
+            "I think pretraining on whole sentences is what the GloVe vectors could not give, "
+            "because each word had one vector whatever its neighbours were in the review.")
+    doubt = ("Next time I would try the layer-wise learning rates on a second seed, because "
+             "with one run each I cannot tell whether the 0.4 point gap is real or noise.")
+    text = f"{title}{bert}\n\n{lstm}\n\n{doubt}\n"
+    grades = assess_labs(_report(tmp_path, text, "r.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab06_bert_finetune"]
 
 
 @needs_encoder

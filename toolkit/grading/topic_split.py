@@ -177,34 +177,52 @@ def lab_sections(document: Document, meaning: Meaning) -> tuple[dict[int, str], 
         lab = _section_lab(document.lines[start].text, texts, meaning, listed)
         if lab is None and texts:  # "## Part 1: words are vectors" over "... was lab 5, ..."
             lab = _opening_lab(texts[0], meaning.near_labs(texts, floor=False))
-        if lab is None:
-            return {}, 0  # a long section about no lab in particular: not one lab per section
+        if lab is None:  # a long section about no lab in particular: not one lab per
+            return _paragraph_labs(document, meaning), 0  # section; perhaps one a paragraph
         found[start] = lab
-    return (found, level) if len(set(found.values())) >= 2 else ({}, 0)
+    # sections about one lab at most ("My reflections" / "Daniel Reyes" over the prose): its
+    # paragraphs may still open with their labs
+    return (found, level) if len(set(found.values())) >= 2 else \
+        (_paragraph_labs(document, meaning), 0)
 
 
 def _paragraph_labs(document: Document, meaning: Meaning) -> dict[int, str]:
     """``{first line index: lab}`` for a document without sections whose paragraphs open by
     naming their lab ("For the VGG16 lab, ...", "For the bag-of-words lab, ..."): two labs or
-    more, each paragraph's text near the lab it names (without any heading), or, whatever its
-    length, making that lab its subject ("For the dropout lab I'll be a bit shorter", also
-    under a title or above a signature); a paragraph naming none stays with the one before."""
+    more, each paragraph near the lab it names in meaning, together with the paragraphs after
+    it up to the next naming a lab (without any heading), or, whatever its length, making that
+    lab its subject ("For the dropout lab I'll be a bit shorter", also under a title or above
+    a signature); a paragraph naming none stays with the one before."""
     index_of = {id(line): index for index, line in enumerate(document.lines)}
-    # With a title or a signature, only a paragraph making its lab its subject says so; or,
-    # under a title listing the labs ("Reflections on labs 1, 4 and 6"), one opening with one
-    # of them ("The VGG lab was ...", "With BERT ..."): the title says which to look for.
+    blocks = [(block, text) for block in document.blocks()
+              if (text := paragraph_text(block.lines))]
+    named = [_opening_lab(text, lab_ids()) for _, text in blocks]  # by the names alone
+    # Under a title listing the labs ("Reflections on labs 1, 4 and 6"), a paragraph opening
+    # with one of them ("The VGG lab was ...", "With BERT ...") opens its part: the title says
+    # which to look for. Under another title ("Reflection - Priya"), paragraphs opening with
+    # two labs or more are asked their meaning as without a title; else only a paragraph
+    # making its lab its subject says so.
     titled = any(line.kind == "heading" for line in document.lines)
     listed = sorted(title_labs(document)) if titled else []
+    by_meaning = not titled or len(set(named) - {None}) >= 2
     found: dict[int, str] = {}
-    for block in document.blocks():
-        text = paragraph_text(block.lines)
-        if not text:
-            continue
+    for at, (block, text) in enumerate(blocks):
         lab = _subject_lab(text)  # named as the paragraph's subject: no length, no meaning
-        if lab is None and len(WORD.findall(text)) >= TOPIC_MIN_WORDS and (
-                not titled or len(listed) > 1):
-            lab = _opening_lab(text, listed if titled else meaning.near_labs([text],
-                                                                             floor=False))
+        if lab is None and named[at] is not None and (len(listed) > 1 or by_meaning):
+            # the paragraph and those after it that name no lab: the part it would open
+            after = next((later for later in range(at + 1, len(blocks)) if named[later]),
+                         len(blocks))
+            texts = [text for _, text in blocks[at:after]]
+            if len(listed) > 1:
+                lab = _opening_lab(text, listed) \
+                    if len(WORD.findall(text)) >= TOPIC_MIN_WORDS else None
+            elif sum(len(WORD.findall(text)) for text in texts) >= TOPIC_MIN_WORDS:
+                near = meaning.near_labs(texts, floor=False)
+                # One naming a lab opened before ("The LSTM from the week before got 81.5%,
+                # BERT's errors were ...", in a reflection on BERT) compares the two unless
+                # its text is nearest the lab it opens with.
+                before = set(found.values()) & set(names_in(" ".join(texts)))
+                lab = _opening_lab(text, near[:1] if before else near)
         if lab is not None and lab not in found.values():
             found[index_of[id(block.lines[0])]] = lab
     return found if len(found) >= 2 else {}
