@@ -133,6 +133,19 @@ def test_a_quoted_sample_holding_apostrophes_or_a_semicolon_is_one_sample():
     assert count == 4 and first is not None
 
 
+def test_words_of_another_list_in_both_orders_are_no_labels():
+    # Eight errors as list items, and a comparison's and a reference list's three items
+    # naming "GloVe" and "vectors" in both orders: only the errors' labels pair up.
+    errors = "\n".join(f'{n}. "sentence number {n} here" - true {a}, predicted {b}'
+                        for n, (a, b) in enumerate([("positive", "negative"),
+                                                    ("negative", "positive")] * 4, start=1))
+    others = ("1. Word vectors: they use bigger GloVe files than mine.\n"
+              "2. GloVe was trained on far more text than my vectors.\n"
+              "3. Pennington et al. (2014). GloVe: Global Vectors for Word Representation.")
+    count, _ = count_samples(_lines(f"{others}\n\n{errors}"), TRUTH)
+    assert count == 8
+
+
 def test_lines_of_other_kinds_are_not_read():
     table = _text_table(10)
     assert count_samples(_lines(table, "code"), TRUTH) == (0, None)

@@ -323,8 +323,14 @@ def exchanged_labels(units: Sequence[str]) -> set[frozenset[str]]:
         for i, first in enumerate(words):
             for second in words[i + 1:]:
                 orders[first, second] = orders.get((first, second), 0) + 1
-    return {frozenset(pair) for pair, count in orders.items()
-            if (pair[1], pair[0]) in orders and count + orders[pair[1], pair[0]] >= MIN_EXCHANGED}
+    together = {frozenset(pair): count + orders[pair[1], pair[0]]
+                for pair, count in orders.items() if (pair[1], pair[0]) in orders}
+    # The errors' labels are the pairs most units name: words that only happen to come in
+    # both orders in a few other items ("Word vectors: ... GloVe", "GloVe: Global Vectors")
+    # are no labels.
+    most = max(together.values(), default=0)
+    return {pair for pair, count in together.items()
+            if count >= MIN_EXCHANGED and count * 2 >= most}
 
 
 def _names_a_pair(text: str, pairs: set[frozenset[str]]) -> bool:
