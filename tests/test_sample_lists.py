@@ -206,6 +206,16 @@ def test_a_flattened_tables_rows_count_under_a_short_header(header):
 def test_a_flattened_tables_header_is_short_and_names_the_truth_and_the_prediction():
     long_header = "Index Sentence True label Predicted label Confidence Notes Extra"  # nine
     assert count_samples(_flat(long_header), TRUTH)[0] == 0
+    # A header of nine to twelve words heads only rows opening with a number (a test index):
+    # "test index true label predicted confidence error type fix idea" over a drawn table.
+    digits = "\n".join(f"{index} 4 9 0.{90 + n} closed top" for n, index in
+                        enumerate([115, 247, 321, 1014, 2597]))
+    header = "test index true label predicted confidence error type fix idea"
+    assert count_samples(_lines(f"{header}\n{digits}"), TRUTH)[0] == 5
+    prose = ("The true label of the first one was 4 but it predicted 9\n"
+             "which I think is because the top of the four is closed and\n"
+             "looks like a nine when the stroke is thick enough anyway")
+    assert count_samples(_lines(prose), TRUTH)[0] == 0
     assert count_samples(_flat("Sentence True Confidence"), TRUTH)[0] == 0
     # The rubric's truth words decide; without any, the course's own.
     assert count_samples(_flat("Sentence Expected Predicted"), TRUTH)[0] == 0

@@ -153,6 +153,11 @@ def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int
     return best, first
 
 
+SHORT_HEADER_WORDS = 8  # a flattened table's header of more words: rows opening with numbers
+MAX_HEADER_WORDS = 12
+_OPENS_WITH_NUMBER = re.compile(r"^\s*\d{1,6}\b")
+
+
 def _flattened_table_rows(lines: list[Line], truth_words: Sequence[str]
                           ) -> tuple[int, Line | None]:
     """A table whose columns a PDF export flattened into single spaces: a short header line
@@ -164,9 +169,13 @@ def _flattened_table_rows(lines: list[Line], truth_words: Sequence[str]
         line = lines[index]
         index += 1
         words = line.text.split()
-        if not (2 <= len(words) <= 8 and _names_truth(line.text, truth_words or TRUTH_WORDS)
+        if not (2 <= len(words) <= MAX_HEADER_WORDS
+                and _names_truth(line.text, truth_words or TRUTH_WORDS)
                 and _PREDICTION.search(line.text)):
             continue
+        # A header of many words ("test index true label predicted confidence error type fix
+        # idea") may be a sentence of prose: its rows must then open with a number.
+        numbered_only = len(words) > SHORT_HEADER_WORDS
         if words[0].lower().rstrip(".") in _INDEX_COLUMNS:
             rows, row_one, after = _numbered_rows(lines, index)
             if rows >= 2:  # rows numbered 1, 2, ...; else rows of another index: by lines
@@ -178,7 +187,8 @@ def _flattened_table_rows(lines: list[Line], truth_words: Sequence[str]
         while index < len(lines):  # the rows; the next header is looked for after them
             size = len(lines[index].text.split())
             if lines[index].kind in ("blank", "heading") or size < 3 or size > 30 or (
-                    size > 12 and lines[index].text.rstrip().endswith(".")):
+                    size > 12 and lines[index].text.rstrip().endswith(".")) or (
+                    numbered_only and not _OPENS_WITH_NUMBER.match(lines[index].text)):
                 break
             rows += 1
             index += 1
