@@ -578,12 +578,12 @@ def test_the_line_with_most_keywords_is_quoted_and_the_richer_section_wins():
 def test_under_the_heading_too_few_keywords_need_review_and_too_few_numbers_are_missing():
     status, evidence = _text(IMPROVE, "# Improvements\nMore data, I think.\n")
     assert status == REVIEW
-    assert evidence == ['r.md:1: 0 of 2 expected keywords -- "More data, I think."']
+    assert evidence == ['r.md:2: 0 of 2 expected keywords -- "More data, I think."']
     numbers = TextCheck(headings=("results",), keywords=("accuracy",), min_keywords=1,
                         numbers=2)
     status, evidence = _text(numbers, "# Results\nThe accuracy was 91%.\n")
     assert status == MISSING
-    assert evidence == ['r.md:1: fewer than 2 numbers -- "The accuracy was 91%."']
+    assert evidence == ['r.md:2: fewer than 2 numbers -- "The accuracy was 91%."']
     assert _text(numbers, "# Results\nThe accuracy was 91% after 12 epochs.\n")[0] == MET
     # Nothing under the heading is no review: there is nothing to judge.
     assert _text(IMPROVE, "# Improvements\n\n# Other\nUnrelated words here.\n")[0] == MISSING
@@ -1131,7 +1131,7 @@ def test_what_a_pattern_check_quotes_and_where_it_falls_short():
     text = "# References\nSome words first.\nXiao et al. 2017, arXiv:1708.07747.\n"
     assert _text(cite, text) == (MET, ['r.md:3: "Xiao et al. 2017, arXiv:1708.07747."'])
     assert _text(cite, "# References\nSee the paper.\n") == (
-        REVIEW, ['r.md:1: none of the expected patterns -- "See the paper."'])
+        REVIEW, ['r.md:2: none of the expected patterns -- "See the paper."'])
     score = TextCheck(headings=("results",), keywords=("accuracy",), min_keywords=1,
                       patterns=(r"\d+%",))
     assert _text(score, "# Results\nThe accuracy was high.\nWe got 91% in the end.\n") == (
@@ -1169,7 +1169,7 @@ def test_what_a_shortfall_says_and_when_there_is_something_to_review():
     long_line = "More data " + "x " * 80
     status, evidence = _text(both, f"# Improvements\n{long_line}\n")
     assert (status, evidence) == (MISSING, [
-        f'r.md:1: fewer than 1 numbers; 0 of 2 expected keywords -- '
+        f'r.md:2: fewer than 1 numbers; 0 of 2 expected keywords -- '
         f'"{shorten(long_line.strip(), 140)}"'])
     assert _text(IMPROVE, "# Improvements\n") == (MISSING, [
         "r.md:1: 0 of 2 expected keywords"])

@@ -517,7 +517,8 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
                        f"labelled blocks ({check.table_rows} needed)")
             # Nothing countable in a PDF or text file: its table may have lost its layout.
             (failures_objective if structured or samples else failures_judged).append(message)
-    where = unit.heading or excerpt_line
+    # a failed answer is placed at its own line when it has one: the quote and its place agree
+    where = excerpt_line or unit.heading
     evidence = quote(excerpt_line) if excerpt_line is not None else (
         quote(where) if where is not None else "")
     failures = failures_objective + failures_judged
