@@ -1623,6 +1623,9 @@ def test_bare_numbers_on_consecutive_lines_answer_the_course_questions_in_turn(t
             "may be noise; I would run three seeds next time.\n")
     [grade] = assess_labs(_report(tmp_path, text, "r.txt"), REFLECTION)
     assert grade.result("application").points == 0
+    # the feedback says the student declined it, where, not that nothing was found
+    assert grade.result("application").evidence[0] == \
+        'r.txt:4: the student wrote no answer: "3) -"'
     assert "2) did --quick" in " ".join(grade.result("challenges").evidence)
     assert "4) now I can" in " ".join(grade.result("growth").evidence)
     assert "5) only used mnist" in " ".join(grade.result("critical").evidence)

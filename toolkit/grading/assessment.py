@@ -811,6 +811,22 @@ def _declined(unit: Section) -> bool:
         line.kind in ("prompt", "code", "image") for line in unit.lines)
 
 
+# A numbered answer's number: "3) -" declines the third question.
+_ANSWER_NUMBER = re.compile(r"^\s*\d{1,2}\s*[.):]\s*")
+
+
+def _declined_in_turn(documents: list[Document], context: TextContext) -> Section | None:
+    """The paragraph labelled as this criterion's answer ("3) -" among answers numbered in
+    turn) that says only "-", "N/A" or "none": the student wrote no answer."""
+    if not isinstance(context.answers, Answers) or not context.criterion:
+        return None
+    return next((paragraph for doc in documents for paragraph in _paragraphs(doc)
+                 if paragraph.lines and context.answers.label_of.get(
+                     id(paragraph.lines[0])) == context.criterion
+                 and len(text := _ANSWER_NUMBER.sub("", _unit_text(paragraph))) <= 40
+                 and _DECLINED.match(text)), None)
+
+
 def _stray_paragraphs(check: TextCheck, documents: list[Document], context: TextContext
                       ) -> list[tuple[Document, Section]]:
     """Where to look outside the expected headings: next to the criterion's other evidence,
@@ -1083,6 +1099,9 @@ def _text_found(check: TextCheck, submission: Submission, context: TextContext
     if check.headings:
         headings = ", ".join(check.headings[:4])
         if context.answers is not None:  # by meaning, an answer needs no heading
+            if declined := _declined_in_turn(documents, context):
+                return MISSING, [f"{declined.lines[0].where}: the student wrote no answer: "
+                                 f"\"{shorten(_unit_text(declined), 20)}\""], None
             return MISSING, [f"no answer found: no paragraph means it, and none is under a "
                              f"heading like {headings}"], None
         return MISSING, [f"no heading like {headings}"], None
