@@ -524,6 +524,24 @@ def test_ideas_for_a_text_lab_in_its_own_words_are_improvements(tmp_path):
     assert grade.result("improvements").status == MET, grade.result("improvements").evidence
 
 
+def test_another_architecture_named_is_an_improvement(tmp_path):
+    # "a newer model like EfficientNet or ConvNeXt" names the modelling change it proposes,
+    # as "a deeper network" does; "a better model" alone names none.
+    (tmp_path / "tom.md").write_text(
+        "# Lab 1 VGG16\n\n## Improvements\n\nMaybe a newer model like EfficientNet or "
+        "ConvNeXt would do better, and more photos would give a better estimate.\n",
+        encoding="utf-8")
+    grade = assess(read_submission("tom", tmp_path / "tom.md"), RUBRIC,
+                   lab="lab01_vgg16_inference")
+    assert grade.result("improvements").status == MET, grade.result("improvements").evidence
+    (tmp_path / "tom.md").write_text(
+        "# Lab 1 VGG16\n\n## Improvements\n\nMaybe a newer and better model would do "
+        "better, and more photos would give a better estimate of it.\n", encoding="utf-8")
+    grade = assess(read_submission("tom", tmp_path / "tom.md"), RUBRIC,
+                   lab="lab01_vgg16_inference")
+    assert grade.result("improvements").status != MET
+
+
 def test_a_short_report_on_the_lab_is_still_graded(tmp_path):
     (tmp_path / "sam.md").write_text("# Lab 3\nI trained a CNN.\n## Results\nThe accuracy was "
                                      "0.90 on the test set.\n", encoding="utf-8")
