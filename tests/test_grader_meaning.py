@@ -787,6 +787,32 @@ def test_a_criterion_nothing_answered_is_found_in_a_sentence_that_says_it(tmp_pa
     assert grade.result("critical").points == 0, grade.result("critical").evidence
 
 
+@needs_encoder
+def test_a_doubt_worded_as_not_knowing_which_is_a_critical_reflection(tmp_path):
+    # Under a difficulty's label, its last sentence doubts the student's own comparison ("I
+    # can't tell which of the two did what"): the critical reflection nothing else answered.
+    insight = ("**Insights:** Pretrained vectors are not automatically better: with the small "
+               "GloVe file only 13% of my words had a vector, and the frozen model reached "
+               "66% against 78% for random embeddings.")
+    hard = ("**What tripped me up:** The first full run ran out of memory at batch 256 on my "
+            "laptop, so I cut the batch to 64 and the learning rate to 5e-4, and the LSTM "
+            "then reached 81.2% on the dev sentences instead of crashing in epoch 1.")
+    doubt = (" I changed the batch size and the learning rate at the same time, so I honestly "
+             "can't tell which of the two changes did what.")
+    use = ("**Application:** I would use an LSTM with pretrained embeddings on the reviews "
+           "of our student app, labelled as positive or negative by the support team.")
+    for said in (doubt, ""):
+        text = f"# Lab 5 reflection\n\n{insight}\n\n{hard}{said}\n\n{use}\n"
+        (tmp_path / "r.md").write_text(text, encoding="utf-8")
+        [grade] = assess_labs(read_submission("s", tmp_path / "r.md"), REFLECTION)
+        assert grade.result("challenges").status == MET
+        critical = grade.result("critical")
+        if said:
+            assert "can't tell which" in " ".join(critical.evidence), critical.evidence
+        else:
+            assert critical.points == 0, critical.evidence
+
+
 # --- sections per lab that name no lab; labels that name a criterion ---------------------
 
 WEEKS = """# Reflections
