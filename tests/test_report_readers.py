@@ -512,34 +512,28 @@ def test_an_off_topic_report_earns_nothing_from_its_text(tmp_path):
     assert any(NOT_THIS_ASSIGNMENT in warning for warning in grade.warnings)
 
 
-def test_ideas_for_a_text_lab_in_its_own_words_are_improvements(tmp_path):
-    # n-grams, stop words and word order fix a bag of words' errors, as augmentation fixes
-    # a CNN's: the rubric's list of ideas names the text labs' too.
-    (tmp_path / "kim.txt").write_text(
-        "Lab 4 bag of words\n\nideas\n-----\nkeep negations out of the stop word list, "
-        "and maybe trigrams; a model that reads the words in order should do better.\n",
-        encoding="utf-8")
-    grade = assess(read_submission("kim", tmp_path / "kim.txt"), RUBRIC,
-                   lab="lab04_bag_of_words")
-    assert grade.result("improvements").status == MET, grade.result("improvements").evidence
+# n-grams, stop words and word order fix a bag of words' errors, as augmentation fixes a
+# CNN's: the rubric's list of ideas names the text labs' too; "a newer model like
+# EfficientNet or ConvNeXt" names the modelling change it proposes, as "a deeper network"
+# does; "a newer and better model" names none.
+IDEAS = [
+    ("lab04_bag_of_words", "Lab 4 bag of words\n\nideas\n-----\nkeep negations out of the "
+     "stop word list, and maybe trigrams; a model that reads the words in order should do "
+     "better.\n", True),
+    ("lab01_vgg16_inference", "# Lab 1 VGG16\n\n## Improvements\n\nMaybe a newer model like "
+     "EfficientNet or ConvNeXt would do better, and more photos would give a better "
+     "estimate.\n", True),
+    ("lab01_vgg16_inference", "# Lab 1 VGG16\n\n## Improvements\n\nMaybe a newer and better "
+     "model would do better, and more photos would give a better estimate of it.\n", False),
+]
 
 
-def test_another_architecture_named_is_an_improvement(tmp_path):
-    # "a newer model like EfficientNet or ConvNeXt" names the modelling change it proposes,
-    # as "a deeper network" does; "a better model" alone names none.
-    (tmp_path / "tom.md").write_text(
-        "# Lab 1 VGG16\n\n## Improvements\n\nMaybe a newer model like EfficientNet or "
-        "ConvNeXt would do better, and more photos would give a better estimate.\n",
-        encoding="utf-8")
-    grade = assess(read_submission("tom", tmp_path / "tom.md"), RUBRIC,
-                   lab="lab01_vgg16_inference")
-    assert grade.result("improvements").status == MET, grade.result("improvements").evidence
-    (tmp_path / "tom.md").write_text(
-        "# Lab 1 VGG16\n\n## Improvements\n\nMaybe a newer and better model would do "
-        "better, and more photos would give a better estimate of it.\n", encoding="utf-8")
-    grade = assess(read_submission("tom", tmp_path / "tom.md"), RUBRIC,
-                   lab="lab01_vgg16_inference")
-    assert grade.result("improvements").status != MET
+@pytest.mark.parametrize("lab, text, idea", IDEAS)
+def test_ideas_in_the_students_own_words_are_improvements(tmp_path, lab, text, idea):
+    (tmp_path / "kim.txt").write_text(text, encoding="utf-8")
+    grade = assess(read_submission("kim", tmp_path / "kim.txt"), RUBRIC, lab=lab)
+    improvements = grade.result("improvements")
+    assert (improvements.status == MET) == idea, improvements.evidence
 
 
 def test_a_short_report_on_the_lab_is_still_graded(tmp_path):
