@@ -70,6 +70,8 @@ _CLAUSE_END = re.compile(r"(?<=[.!?;])\s+")
 # apostrophes), then what the model said and what is right, in one sentence.
 _QUOTED = re.compile(r"\"(?P<straight>[^\"\n]{3,200}?)\"|\u201c(?P<curly>[^\u201d]{3,200}?)\u201d"
                      r"|'(?P<single>[^'\n]{3,200}?)'")
+# A quote between curly marks (no clause ends inside it, see _clauses).
+_CURLY_QUOTE = re.compile("\u201c[^\u201d]{0,200}\u201d")
 _INLINE_PREDICTION = re.compile(r"\b(predict\w*|label(?:l)?ed|classif\w*|called|tagged|"
                                 r"marked|read as|took|the model|got)\b", re.I)
 _INLINE_TRUTH = re.compile(r"\b(although|though|but|while|instead of|actually|true|truth|"
@@ -99,7 +101,7 @@ def _clauses(text: str) -> list[str]:
     quoted = bytearray(len(text))  # 1 inside a quote: straight marks paired in turn
     marks = [at for at, char in enumerate(text) if char == '"']
     spans = [(start, stop) for start, stop in zip(marks[::2], marks[1::2], strict=False)]
-    spans += [match.span() for match in re.finditer("\u201c[^\u201d]{0,200}\u201d", text)]
+    spans += [match.span() for match in _CURLY_QUOTE.finditer(text)]
     for start, stop in spans:
         quoted[start:stop] = b"\x01" * (stop - start)
     cuts = [end.end() for end in _CLAUSE_END.finditer(text) if not quoted[end.start()]]

@@ -212,17 +212,19 @@ def _paragraph_labs(document: Document, meaning: Meaning) -> dict[int, str]:
             # the paragraph and those after it that name no lab: the part it would open
             after = next((later for later in range(at + 1, len(blocks)) if named[later]),
                          len(blocks))
-            texts = [text for _, text in blocks[at:after]]
+            part = [text for _, text in blocks[at:after]]
             if len(listed) > 1:
-                lab = _opening_lab(text, listed) \
-                    if len(WORD.findall(text)) >= TOPIC_MIN_WORDS else None
-            elif sum(len(WORD.findall(text)) for text in texts) >= TOPIC_MIN_WORDS:
-                near = meaning.near_labs(texts, floor=False)
+                among = listed if len(WORD.findall(text)) >= TOPIC_MIN_WORDS else []
+            elif sum(len(WORD.findall(paragraph)) for paragraph in part) >= TOPIC_MIN_WORDS:
+                among = meaning.near_labs(part, floor=False)
                 # One naming a lab opened before ("The LSTM from the week before got 81.5%,
                 # BERT's errors were ...", in a reflection on BERT) compares the two unless
                 # its text is nearest the lab it opens with.
-                before = set(found.values()) & set(names_in(" ".join(texts)))
-                lab = _opening_lab(text, near[:1] if before else near)
+                if set(found.values()) & set(names_in(" ".join(part))):
+                    among = among[:1]
+            else:
+                among = []
+            lab = named[at] if named[at] in among else None
         if lab is not None and lab not in found.values():
             found[index_of[id(block.lines[0])]] = lab
     return found if len(found) >= 2 else {}
