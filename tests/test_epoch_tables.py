@@ -39,6 +39,14 @@ Epoch 2/3
 422/422 - 8s - loss: 0.0901 - accuracy: 0.9731 - val_loss: 0.0520 - val_accuracy: 0.9841
 """
 
+# A hurried plain-text log: "ep" for epoch, Keras' metric names as columns.
+ABBREVIATED_LOG = """\
+ep   train_acc  val_acc  train_loss  val_loss
+1    0.9238     0.9652   0.2521      0.1147
+2    0.9712     0.9771   0.0951      0.0871
+3    0.9808     0.9796   0.0611      0.0889
+"""
+
 # Not a curve: one summary row per run, and an epoch count in a table of settings.
 SUMMARY_ONLY = """\
 | run | best epoch | val loss | gap train-val |
@@ -65,6 +73,8 @@ def test_a_per_epoch_table_an_output_and_a_keras_log_each_stand_for_the_curves()
     assert epoch_table(_submission(plain_document("out.txt", [ALIGNED_OUTPUT])))[0]
     found, evidence = epoch_table(_submission(plain_document("log.txt", [KERAS_LOG])))
     assert found and "2 epochs of a training log" in evidence[0]
+    found, evidence = epoch_table(_submission(plain_document("r.txt", [ABBREVIATED_LOG])))
+    assert found and evidence[0].endswith("(3 epochs)")
 
 
 def test_a_summary_row_a_settings_table_or_one_epoch_is_no_curve():

@@ -20,7 +20,7 @@ from toolkit.grading.report_text import Line, shorten
 from toolkit.grading.submissions import Submission
 
 MIN_EPOCHS = 2  # two rows are a curve of two points: the readers take them (a 2-epoch BERT run)
-_HEADER_EPOCH = re.compile(r"\bepochs?\b", re.I)
+_HEADER_EPOCH = re.compile(r"\b(epochs?|ep)\b", re.I)  # "ep" in a hurried log's header
 _HEADER_VALIDATION = re.compile(r"\b(val|valid|validation|dev)(?![a-z])", re.I)
 _HEADER_TRAINING = re.compile(r"(\btrain|\bloss|\bacc)", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?%?")
