@@ -8,7 +8,12 @@ import re
 import pytest
 
 from toolkit.grading.report_text import Line
-from toolkit.grading.sample_lists import annotated_blocks, count_samples, sample_lines
+from toolkit.grading.sample_lists import (
+    annotated_blocks,
+    annotated_lines,
+    count_samples,
+    sample_lines,
+)
 
 TRUTH = ("true", "truth", "gold", "actual")
 
@@ -515,6 +520,19 @@ def test_annotated_blocks_need_both_a_cause_and_a_fix():
     found = annotated_blocks(_lines(blocks), re.compile(r"\bwhy\b"), re.compile(r"\bfix"))
     assert [(first.where, cause, fix) for first, cause, fix in found] == [
         ("r.txt:1", "sarcasm", "a transformer")]
+
+
+def test_annotated_lines_hold_a_cause_before_a_fix_inside_one_samples_line():
+    items = ("- Test index 1232: true label 9, predicted 4 (p = 0.93). The loop is open at the "
+             "top. Type: ambiguous shape. Fix: none for an MLP.\n"
+             "- Test index 582: true label 8, predicted 2. Fix: more data. Type: flat loop.\n"
+             "- Test index 445: true label 6, predicted 0. Type: very round.\n"
+             "Note: the prototype type: x. Fix it: later.")
+    found = annotated_lines(_lines(items), re.compile(r"(error )?type|cause"),
+                            re.compile(r"\bfix"))
+    # the fix must follow the type, and a sentence's "type:" is no label of its own
+    assert [(line.where, cause, fix) for line, cause, fix in found] == [
+        ("r.txt:1", "ambiguous shape", "none for an MLP")]
 
 
 def test_a_reason_naming_the_model_with_a_bracket_is_no_sample():

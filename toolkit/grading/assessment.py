@@ -82,7 +82,13 @@ from toolkit.grading.report_text import (
     shorten,
 )
 from toolkit.grading.rubric import Condition, Criterion, Requirement, Rubric, TextCheck
-from toolkit.grading.sample_lists import LIST_ITEM, annotated_blocks, count_samples, sample_lines
+from toolkit.grading.sample_lists import (
+    LIST_ITEM,
+    annotated_blocks,
+    annotated_lines,
+    count_samples,
+    sample_lines,
+)
 from toolkit.grading.sentence_encoder import process_encoder
 from toolkit.grading.submission_facts import own_words, unfinished, untouched_drafts
 from toolkit.grading.submissions import IMAGE_SUFFIXES, Submission
@@ -172,6 +178,8 @@ def _record_evidence(conditions: tuple[Condition, ...], submission: Submission
 _CAUSE_COLUMN = re.compile(r"error[ _]type|\btype\b|\bwhy\b|\bcause|\breason|\btags?\b|"
                            r"\bcategor", re.I)
 _FIX_COLUMN = re.compile(r"\bfix|\bremed|would help", re.I)
+# ... and the whole label before an error's type inside a sample's line ("Type: blurry")
+_INLINE_CAUSE = re.compile(r"(error )?type|cause|reason|category|why", re.I)
 
 
 def _annotated(rows: list[dict]) -> list[dict]:
@@ -205,8 +213,10 @@ def _annotation_evidence(needed: int, submission: Submission) -> tuple[bool, lis
                 best_evidence = [f"{table.first.where}: a table with {len(rows)} annotated "
                                  f"rows, e.g. \"{shorten(rows[0][kind], 60)}\" -> "
                                  f"\"{shorten(rows[0][fix], 80)}\""]
-        # samples in blocks of labelled lines, each with its own "why: ..." and "fix: ..."
-        blocks = annotated_blocks(document.lines, _CAUSE_COLUMN, _FIX_COLUMN)
+        # samples in blocks of labelled lines, each with its own "why: ..." and "fix: ...",
+        # or in one line each ("- Test index 1232: ... Type: ambiguous. Fix: a CNN.")
+        blocks = max(annotated_blocks(document.lines, _CAUSE_COLUMN, _FIX_COLUMN),
+                     annotated_lines(document.lines, _INLINE_CAUSE, _FIX_COLUMN), key=len)
         if len(blocks) > best_count:
             best_count = len(blocks)
             first, kind, fix = blocks[0]

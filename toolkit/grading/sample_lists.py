@@ -420,6 +420,31 @@ def annotated_blocks(lines: Sequence[Line], cause: re.Pattern, fix: re.Pattern
     return found
 
 
+# Inside one sample's line: "... (p = 0.93). The loop is open. Type: ambiguous. Fix: a CNN."
+_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s.;,(]))(?P<label>[A-Za-z][A-Za-z ]{0,20}?)\s*:\s*"
+                           r"(?P<value>[^.;:]*\w[^.;:]*)")
+
+
+def annotated_lines(lines: Sequence[Line], cause: re.Pattern, fix: re.Pattern
+                    ) -> list[tuple[Line, str, str]]:
+    """Samples annotated inside their own line ("- Test index 1232: true label 9, predicted
+    4 ... Type: ambiguous writing. Fix: shift augmentation"), as ``(line, cause, fix)``: a
+    line holding a label that ``cause`` matches and a later one that ``fix`` matches."""
+    found = []
+    for line in lines:
+        if line.kind not in READ_KINDS:
+            continue
+        labelled = [(match["label"].strip().lower(), match["value"].strip(), match.start())
+                    for match in _INLINE_LABEL.finditer(line.text[:2000])]
+        kind = next(((value, at) for label, value, at in labelled
+                     if cause.fullmatch(label) and not fix.search(label)), None)
+        remedy = next((value for label, value, at in labelled
+                       if fix.match(label) and kind and at > kind[1]), None)
+        if kind and remedy:
+            found.append((line, kind[0], remedy))
+    return found
+
+
 def _labelled_blocks(lines: Sequence[Line]) -> list[tuple[Line, str]]:
     """Blocks of two labelled lines or more ("Review: ...", "Model thought: ...") between
     blank lines or headings, as ``(first line, text)``."""
