@@ -1757,6 +1757,30 @@ def test_a_paragraph_opening_with_another_lab_to_compare_opens_no_part(tmp_path,
 
 
 @needs_encoder
+def test_a_report_titled_with_one_lab_stays_that_labs_whatever_its_paragraphs_open_with(
+        tmp_path):
+    # A lab 2 report whose hypothesis and improvements open with the MLP and with the CNN of
+    # lab 3, in turn: its title says what it is about, so it is neither cut by question
+    # nor by its paragraphs.
+    hypothesis = ("My hypothesis is that most errors come from the fact that an MLP has no "
+                  "notion of neighbouring pixels: the flattened image loses the strokes' "
+                  "shapes, so a 9 with an open loop looks like a 4 to it, and 23 of the 180 "
+                  "errors are exactly that pair of digits in the confusion matrix.")
+    test = ("A simple way to test this would be to shift the test images by two pixels and "
+            "measure how much the MLP's accuracy drops compared with the CNN of lab 3.")
+    improve = ("- Use a convolutional network (lab 3): shared filters and pooling handle "
+               "shifts and local stroke shapes, which the MLP cannot, and the confusion "
+               "matrix would show whether the 4/9 pair improves.\n\n"
+               "- Data augmentation with small shifts and rotations for the MLP, to make it "
+               "less sensitive to where the digit sits, checked on the validation accuracy.")
+    text = (f"# Lab 2: Overfitting and dropout in an MLP\n\n## Hypothesis\n\n{hypothesis}"
+            f"\n\n{test}\n\n## Possible improvements\n\n{improve}\n")
+    grades = assess_labs(_report(tmp_path, text), RUBRIC)
+    assert [grade.lab for grade in grades] == ["lab02_mlp_dropout"]
+    assert not any(grade.warnings for grade in grades)
+
+
+@needs_encoder
 def test_a_numbered_question_set_as_a_heading_names_its_criterion(tmp_path):
     # The student's own questions in bold on their own lines, numbered in the course's order:
     # "Q1. What's the main thing I took away" is the insight, though its answer's words (a

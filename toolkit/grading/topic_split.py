@@ -298,6 +298,14 @@ def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Do
     return parts
 
 
+def _one_lab_title(document: Document) -> bool:
+    """Does the document open with a heading that names one lab ("Lab 2: Overfitting and
+    dropout")? Then it is about that lab, whatever labs its sections and paragraphs are
+    near or open with."""
+    first = next((line for line in document.lines if line.kind != "blank"), None)
+    return first is not None and first.kind == "heading" and len(title_labs(document)) == 1
+
+
 def _sentence_labs(sentence: str, labs: frozenset[str]) -> set[str]:
     """The labs among ``labs`` one sentence names, by number ("lab 4's approach") or by their
     models, data or methods ("the LSTM", "TF-IDF")."""
@@ -384,6 +392,9 @@ def split_by_topic(submission: Submission, meaning: Meaning) -> TopicCut | None:
     documents: dict[str, list[Document]] = {}
     titles: set[str] = set()
     for document in submission.documents:
+        if _one_lab_title(document):  # "Lab 2: Overfitting ...": about lab 2, though its
+            shared.append(document)  # hypothesis opens with the MLP and the next paragraph
+            continue  # with the CNN of lab 3
         # A report on two labs together is one piece of work; a reflection answers per lab
         # (one by question names every lab in each section, and is cut by its paragraphs).
         if not meaning.answered_once and (joint := joint_labs(document)):
