@@ -339,6 +339,22 @@ def test_a_figure_cited_by_its_file_name_in_a_sentence_is_a_figure(tmp_path, nam
     assert grade.result("training_check").requirements[0].status == MET
 
 
+def test_a_logs_column_names_name_the_metric(tmp_path):
+    # "val_acc" / "test acc" name accuracy as a training log does; a number alone names none.
+    (tmp_path / "report.txt").write_text(
+        "Lab 2 - MLP + dropout\n\nresults\n"
+        "dropout 0.2: train_acc 0.9218, val_acc 0.8978, test acc 0.8903\n", encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
+                   lab="lab02_mlp_dropout")
+    assert grade.result("metrics").status == MET
+    assert grade.result("runs").requirements[0].status == MET
+    (tmp_path / "report.txt").write_text(
+        "Lab 2 - MLP + dropout\n\nresults\ndropout 0.2: 0.9218, 0.8978, 0.8903\n",
+        encoding="utf-8")
+    bare = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC, lab="lab02_mlp_dropout")
+    assert bare.result("metrics").status != MET
+
+
 def test_a_file_name_in_code_or_an_image_link_is_no_caption_of_its_own(tmp_path):
     (tmp_path / "report.md").write_text(
         "```python\nplt.savefig('curves.png')\n```\n\n![Learning curves](curves.png)\n",
