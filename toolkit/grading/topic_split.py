@@ -298,12 +298,16 @@ def criterion_first(document: Document, meaning: Meaning) -> dict[str | None, Do
     return parts
 
 
+_SEVERAL_LABS = re.compile(r"\blabs\b", re.I)
+
+
 def _one_lab_title(document: Document) -> bool:
     """Does the document open with a heading that names one lab ("Lab 2: Overfitting and
     dropout")? Then it is about that lab, whatever labs its sections and paragraphs are
     near or open with."""
     first = next((line for line in document.lines if line.kind != "blank"), None)
-    return first is not None and first.kind == "heading" and len(title_labs(document)) == 1
+    return first is not None and first.kind == "heading" and len(title_labs(document)) == 1 \
+        and not _SEVERAL_LABS.search(first.text)  # "Reflection, labs 3-5": a range
 
 
 def _sentence_labs(sentence: str, labs: frozenset[str]) -> set[str]:
