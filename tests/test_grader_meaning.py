@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from toolkit.errors import CourseError
-from toolkit.grading import sentence_encoder
+from toolkit.grading import sentence_encoder, topic_split
 from toolkit.grading.assessment import (
     MET,
     REVIEW,
@@ -1778,6 +1778,27 @@ def test_a_report_titled_with_one_lab_stays_that_labs_whatever_its_paragraphs_op
     grades = assess_labs(_report(tmp_path, text), RUBRIC)
     assert [grade.lab for grade in grades] == ["lab02_mlp_dropout"]
     assert not any(grade.warnings for grade in grades)
+    # A range of labs in the title ("labs 3-5") is no one lab's title.
+    ranged = markdown_document("r.md", "# Reflection, labs 3\u20135, organised by question\n")
+    assert not topic_split._one_lab_title(ranged)
+    assert topic_split._one_lab_title(markdown_document("r.md", text))
+
+
+@needs_encoder
+def test_a_label_over_two_merged_answers_names_one_and_the_other_is_still_found(tmp_path):
+    # "Next + what I would change": the label's "next" names growth; the sentence after the
+    # growth answer is the critical reflection, and is found as one.
+    text = ("# Reflection, lab 3\n\n**Learnings**\n\nThe CNN is much better than the MLP with "
+            "far fewer parameters (34,826 against 669,706) because the convolution layers "
+            "share their weights over the whole image.\n\n**Where I can use it**\n\nBanks in "
+            "my country still receive cheques filled in by hand; a CNN trained on digits with "
+            "shift and rotation augmentation could read the amount field for a clerk to check."
+            "\n\n**Next + what I would change**\n\nI want to learn more about deep learning. "
+            "If I did it again I would also try the strong design, because I only ran the "
+            "reference model for 12 epochs and got 99.17%, below the 99.3% target.\n")
+    [grade] = assess_labs(_report(tmp_path, text), REFLECTION)
+    critical = grade.result("critical")
+    assert critical.points > 0 and "If I did it again" in " ".join(critical.evidence)
 
 
 @needs_encoder

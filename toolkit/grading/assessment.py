@@ -925,7 +925,10 @@ def _under_anothers_heading(paragraph: Section, check: TextCheck, context: TextC
              if _titled(paragraph.title, rival.headings)}
     if not named or "" in named:  # no heading of another, or another of unknown criterion
         return bool(named)
-    meant = context.answers.get(id(paragraph.lines[0]), set()) if paragraph.lines else set()
+    key = id(paragraph.lines[0]) if paragraph.lines else 0
+    if context.criterion in getattr(context.answers, "sentences", {}).get(key, {}):
+        return False  # "Next + what I would change": a sentence of it answers this one
+    meant = context.answers.get(key, set())
     return not (context.criterion in meant and not named & meant)
 
 
