@@ -109,6 +109,18 @@ def test_an_html_page_skips_scripts_and_keeps_tables_and_captions():
     assert not any("var a" in line.text for line in document.lines)
 
 
+def test_a_line_break_continues_the_paragraph_and_two_start_the_next():
+    # An LMS editor's "<b>Personal growth:</b> Before this lab ...<br>Next I want ...": one
+    # paragraph, both halves of one answer; "<br><br>" is how the editor separates two.
+    page = ("<p><b>Personal growth:</b> Before this lab I could not build a text classifier."
+            "<br>Next I want to try character n-grams.</p><p>First point.<br><br>Second point."
+            "</p>")
+    lines = [line.text for line in html_document("r.html", page).lines]
+    assert lines == ["**Personal growth:** Before this lab I could not build a text classifier.",
+                     "Next I want to try character n-grams.", "", "First point.", "",
+                     "Second point."]
+
+
 def test_an_html_table_laying_out_headed_lists_is_read_as_paragraphs():
     # A SWOT grid: each cell a heading over bullets. A data table's cell holds neither.
     cell = "<td><h2>{}</h2><ul><li>{} one.</li><li>{} two.</li></ul></td>"

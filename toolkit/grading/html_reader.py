@@ -65,7 +65,7 @@ class _Reader(HTMLParser):
         self.class_points: dict[str, float] = {}
         self.bold_open: list[str] = []  # tags whose class set their text in bold
 
-    def flush(self) -> None:
+    def flush(self, line_break: bool = False) -> None:
         text = " ".join("".join(self.text).split())
         if text and not self.prefix and self.size and _all_bold(text):
             level = next((n for n, least in TITLE_POINTS.items() if self.size >= least), 0)
@@ -83,6 +83,9 @@ class _Reader(HTMLParser):
             text, self.label = f"**{self.label}:** {text}", ""
         if text:
             self.lines.append((self.prefix + text, self.start_line))
+            if not line_break:  # a <br> breaks the line, not the paragraph
+                self.lines.append(("", self.start_line))
+        elif line_break and self.lines and self.lines[-1][0]:  # "<br><br>": a new paragraph
             self.lines.append(("", self.start_line))
         self.text, self.prefix = [], ""
 
@@ -115,7 +118,7 @@ class _Reader(HTMLParser):
             self.flush()
             self.prefix, self.start_line = "#" * int(tag[1]) + " ", line
         elif tag in _BLOCKS or tag == "br":
-            self.flush()
+            self.flush(line_break=tag == "br" and not self.prefix)
             self.prefix = "- " if tag == "li" else ""
             if tag == "p" and _TITLE_CLASSES & set(classes):
                 self.prefix = "# "
