@@ -102,6 +102,18 @@ def test_course_text_is_found_by_its_shingles_and_student_text_is_not():
                               "pixels, so the model confuses them.", fingerprint)
 
 
+def test_the_provisional_note_speaks_of_one_criterion_in_the_singular(tmp_path):
+    grade = assess(_report(tmp_path, "# Report\n\nThe test accuracy was 98.9%.\n"), RUBRIC)
+    for result in grade.results:
+        result.status = MET
+    grade.results[0].status = REVIEW
+    assert "1 criterion needs a person to look (runs); its points may change." in \
+        feedback_text(grade, RUBRIC)
+    grade.results[1].status = REVIEW
+    assert "2 criteria need a person to look (runs, description); their points may change." \
+        in feedback_text(grade, RUBRIC)
+
+
 def test_a_pasted_rubric_is_never_quoted_as_evidence_and_the_share_is_reported(tmp_path):
     pasted = "\n".join(f"- {c.title}: " + "; ".join(r.what for r in c.requirements)
                        for c in RUBRIC.criteria)

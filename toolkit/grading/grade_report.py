@@ -119,9 +119,10 @@ def feedback_text(grade: StudentGrade, rubric: Rubric) -> str:
     review = grade.needs_review
     review_note = ""
     if review:
-        review_note = (f"\n> **Provisional:** {len(review)} criteria need a person to look "
-                       f"({', '.join(r.criterion.id for r in review)}); their points may "
-                       f"change.\n")
+        which = "1 criterion needs" if len(review) == 1 else f"{len(review)} criteria need"
+        review_note = (f"\n> **Provisional:** {which} a person to look "
+                       f"({', '.join(r.criterion.id for r in review)}); "
+                       f"{'its' if len(review) == 1 else 'their'} points may change.\n")
     warnings = ""
     if grade.warnings:
         shown = bounded_warnings(grade.warnings, budget=FEEDBACK_BYTES // 2,
