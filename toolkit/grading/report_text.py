@@ -121,9 +121,9 @@ _FIGURE_NUMBER = re.compile(r"\b(?:fig\.?|figure)\s*\d", re.I)
 
 def cited_figures(line: str, place: str) -> list[ImageRef]:
     """The figures a line of a text file cites by their file names ("The loss curves
-    (curves.png) show ..."). One its sentence numbers ("... (Figure 1)") is captioned: it
-    stands for an image lost in the export, as a caption does. Any other must be handed in,
-    as a Markdown image's file must ("plots: curves.png, gap.png" shows no figure)."""
+    (curves.png) show ..."). One whose sentence numbers it ("... (Figure 1)") is captioned:
+    it stands for an image lost in the export, as a caption does. Any other must be handed
+    in, as a Markdown image's file must ("plots: curves.png, gap.png" shows no figure)."""
     return [ImageRef(mention, place, None if _FIGURE_NUMBER.search(mention)
                      else _FIGURE_FILE.search(mention)[0])
             for mention in figure_mentions(line)]

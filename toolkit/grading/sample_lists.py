@@ -436,12 +436,12 @@ def annotated_lines(lines: Sequence[Line], cause: re.Pattern, fix: re.Pattern
             continue
         labelled = [(match["label"].strip().lower(), match["value"].strip(), match.start())
                     for match in _INLINE_LABEL.finditer(line.text[:2000])]
-        kind = next(((value, at) for label, value, at in labelled
-                     if cause.fullmatch(label) and not fix.search(label)), None)
+        kind, kind_at = next(((value, at) for label, value, at in labelled
+                              if cause.fullmatch(label) and not fix.search(label)), ("", -1))
         remedy = next((value for label, value, at in labelled
-                       if fix.match(label) and kind and at > kind[1]), None)
+                       if fix.match(label) and at > kind_at), "") if kind else ""
         if kind and remedy:
-            found.append((line, kind[0], remedy))
+            found.append((line, kind, remedy))
     return found
 
 
