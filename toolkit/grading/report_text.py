@@ -115,20 +115,6 @@ def figure_mentions(line: str) -> list[str]:
     return found
 
 
-# A figure's number in a sentence: "The learning curves are in curves.png (Figure 1)".
-_FIGURE_NUMBER = re.compile(r"\b(?:fig\.?|figure)\s*\d", re.I)
-
-
-def cited_figures(line: str, place: str) -> list[ImageRef]:
-    """The figures a line of a text file cites by their file names ("The loss curves
-    (curves.png) show ..."). One whose sentence numbers it ("... (Figure 1)") is captioned:
-    it stands for an image lost in the export, as a caption does. Any other must be handed
-    in, as a Markdown image's file must ("plots: curves.png, gap.png" shows no figure)."""
-    return [ImageRef(mention, place, None if _FIGURE_NUMBER.search(mention)
-                     else _FIGURE_FILE.search(mention)[0])
-            for mention in figure_mentions(line)]
-
-
 def captions(line: str) -> list[str]:
     """The figure captions a line holds: the whole line when it starts with "Figure N:",
     else the sentence around each "(Figure N: ...)" inside it ("The learning curves (Figure
@@ -737,7 +723,7 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
         for caption in captions(raw.strip("*_ ")):  # an image lost in the export, or cited
             images.append(ImageRef(caption, place))
         if lines[-1].kind == "prose" and "![" not in raw and "<img" not in raw.lower():
-            images.extend(cited_figures(raw, place))
+            images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
         for match in _images(raw, _MD_IMAGE, "!["):
             images.append(with_heading(ImageRef(f"{match['alt']} {match['target']}", place,
                                                 match["target"]), lines))
@@ -935,9 +921,8 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                                   7 if kind == "heading" else 0))
             for caption in captions(stripped):
                 doc.images.append(ImageRef(caption, place))
-            if kind == "prose":  # a PDF shows its figures; a text file's are files beside it
-                doc.images.extend(cited_figures(raw, place) if format == "text" else
-                                  [ImageRef(mention, place) for mention in figure_mentions(raw)])
+            if kind == "prose":
+                doc.images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
     if format == "pdf":
         doc.lines = pdf_paragraph_ends(_cells_carried_on(doc.lines))
     doc.lines = answer_tables(doc.lines)
