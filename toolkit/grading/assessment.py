@@ -49,7 +49,13 @@ from toolkit.grading.course_text import (
     remove_others_notes,
 )
 from toolkit.grading.epoch_tables import epoch_table
-from toolkit.grading.lab_split import heading_lab, named_lab, split_by_lab, title_labs
+from toolkit.grading.lab_split import (
+    heading_lab,
+    named_lab,
+    split_by_lab,
+    title_labs,
+    titled_document,
+)
 from toolkit.grading.meaning import (
     ANSWER_MARK,
     FLOOR,
@@ -1753,13 +1759,6 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "",
                         authorship=authorship(submission))
 
 
-def _titled_document(document: Document) -> bool:
-    """Does the document open with a title (a heading), not a paragraph ("Compared with lab
-    2, my convolutional network ..." names lab 2 without being about it)?"""
-    first = next((line for line in document.lines if line.kind != "blank"), None)
-    return first is not None and first.kind == "heading"
-
-
 def _other_course(part: Submission, rubric: Rubric) -> bool:
     """Is this lab's part of a document, read alone, about none of the course's labs?"""
     meaning = meaning_for(rubric, process_encoder()) if part.documents else None
@@ -1810,7 +1809,7 @@ def assess_labs(submission: Submission, rubric: Rubric, *, lab_map: dict[str, st
         parts = by_topic.parts
         for _, part in parts:
             part.warnings.append(why)
-    titled = {lab for doc in submission.documents if _titled_document(doc)
+    titled = {lab for doc in submission.documents if titled_document(doc)
               for lab in title_labs(doc)}
     if len(parts) == 1 and not parts[0][0] and len(titled) == 1:
         # "Reflection: Lab 2 - MLP with dropout": a title naming one lab after other words

@@ -234,6 +234,13 @@ def listed_labs(text: str) -> set[str]:
     return {lab_id(n) for n in numbers if 1 <= n <= len(ids)}
 
 
+def titled_document(document: Document) -> bool:
+    """Does the document open with a title (a heading), not a paragraph ("Compared with lab
+    2, my convolutional network ..." names lab 2 without being about it)?"""
+    first = next((line for line in document.lines if line.kind != "blank"), None)
+    return first is not None and first.kind == "heading"
+
+
 def title_labs(document: Document) -> set[str]:
     """The labs a document's first line (its title) lists (see :func:`listed_labs`)."""
     return listed_labs(next((line.text for line in document.lines if line.kind != "blank"), ""))

@@ -56,6 +56,7 @@ from toolkit.grading.lab_split import (
     names_in,
     preamble,
     title_labs,
+    titled_document,
 )
 from toolkit.grading.meaning import TOPIC_MIN_WORDS, WORD, Meaning, paragraph_text
 from toolkit.grading.report_text import SENTENCE_END, Document, Line
@@ -305,9 +306,10 @@ def _one_lab_title(document: Document) -> bool:
     """Does the document open with a heading that names one lab ("Lab 2: Overfitting and
     dropout")? Then it is about that lab, whatever labs its sections and paragraphs are
     near or open with."""
-    first = next((line for line in document.lines if line.kind != "blank"), None)
-    return first is not None and first.kind == "heading" and len(title_labs(document)) == 1 \
-        and not _SEVERAL_LABS.search(first.text)  # "Reflection, labs 3-5": a range
+    if not titled_document(document) or len(title_labs(document)) != 1:
+        return False
+    title = next(line.text for line in document.lines if line.kind != "blank")
+    return not _SEVERAL_LABS.search(title)  # "Reflection, labs 3-5": a range
 
 
 def _sentence_labs(sentence: str, labs: frozenset[str]) -> set[str]:
