@@ -628,6 +628,25 @@ def test_a_psql_style_table_in_plain_text_is_a_table_of_samples():
     assert "(10 rows)" in [line.text for line in document.lines]
 
 
+def test_a_grid_table_in_plain_text_is_a_table_of_samples_with_its_wrapped_rows_joined():
+    rule = "+----+--------------------------------+------+------+"
+    rows = [f"| {i:<2} | {'a thin , forgettable film .':<30} | neg  | pos  |" for i in range(9)]
+    wrapped = ["| 9  | the plot is nothing special , but | pos  | neg  |",
+               "|    | the acting is superb .            |      |      |"]
+    text = "\n".join(["5. MISCLASSIFIED TEST SENTENCES (naive Bayes)",
+                      "---------------------------------------------", "", rule,
+                      "| #  | sentence                       | true | pred |", rule, *rows,
+                      *wrapped, rule, "", "Most of them turn on a negation."])
+    document = plain_document("report.txt", [text])
+    assert count_samples(document.lines, ("true", "pred"))[0] == 10
+    joined = [line.text for line in document.lines if "acting is superb" in line.text]
+    assert joined == ["| 9 | the plot is nothing special , but the acting is superb . | pos | neg |"]
+    assert document.lines[5].where == "report.txt:6"  # each line keeps its number
+    # the numbered title over a rule of its own length is a section's title, no list item
+    assert document.lines[0].kind == "heading"
+    assert document.lines[0].text.startswith("5. MISCLASSIFIED")
+
+
 def test_a_tab_or_comma_separated_block_in_a_code_fence_is_a_table_of_samples():
     rows = "\n".join(f"{i}\tit 's not a great movie .\tnegative\tpositive\t0.9" for i in range(12))
     tsv = f"## Errors\n\n```tsv\nid\ttext\tgold\tpred\tprob\n{rows}\n```\n"

@@ -117,6 +117,16 @@ def test_labelled_blocks_count_once_and_the_prediction_label_is_not_the_truth():
     assert sample_lines(_lines(mixed)) == set()  # a block is samples only when all labelled
 
 
+def test_a_label_saying_actually_names_no_truth_and_its_answer_is_the_students():
+    answer = ("Where I'd actually use this: I work part-time at a bike shop that gets a lot "
+              "of reviews, and a fine-tuned MiniLM could flag the negative ones.")
+    assert sample_lines(_lines(answer)) == set()
+    shown = _lines("Text: never dull\nActual label: positive")
+    assert len(sample_lines(shown)) == 2  # "Actual label:" still names the truth
+    blocks = "\n\n".join(f"Text: s{n}\nPredicted: neg\nActually: pos" for n in range(9))
+    assert count_samples(_lines(blocks), TRUTH)[0] == 9  # and so does "Actually:" alone
+
+
 def test_inline_samples_are_counted_once_each():
     prose = ('The model labelled "not bad at all" as negative although it is positive. '
              'It labelled "not bad at all" negative again, though it is positive; '

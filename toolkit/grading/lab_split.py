@@ -55,6 +55,21 @@ _LEAD_IN = re.compile(r"^\s*(?:about|regarding|concerning|re|on|for|as for|now|a
                       r"moving on to|coming to)\s+(?=lab\b|lab[\s_\-]*\d)", re.I)
 # A transcript's time stamp before what was said ("[03:30] ", "(1:02:11) ", "00:42 - ").
 _TIME_STAMP = re.compile(r"^\s*[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?\s*[-\u2013:]?\s+")
+# A journal entry's date before its lab ("Mon 3 Nov - Lab 1 (VGG16), first session",
+# "2025-11-03: Lab 4", "Tuesday, Nov 4 -- lab 2"): a weekday, a date, or both, then a dash,
+# colon or comma.
+_WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\.?"
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?"
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE_STAMP = re.compile(
+    rf"^\s*[\[(]?(?:{_WEEKDAY}(?:,?\s+(?:{_DAY}\s+{_MONTH}|{_MONTH}\s+{_DAY}))?|"
+    rf"{_DAY}\s+{_MONTH}|{_MONTH}\s+{_DAY}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}"
+    rf"(?:[./]\d{{2,4}})?)(?:,?\s+\d{{4}})?[\])]?\s*(?:[-\u2013\u2014:,|]+\s*|(?<=[\])])\s+)", re.I)
+
+
+def _unstamped(text: str) -> str:
+    """The line without a transcript's time stamp or a journal's date before it."""
+    return _DATE_STAMP.sub("", _TIME_STAMP.sub("", text), count=1)
 # A sentence that only names a lab, at the end of a short line of talk ("Okay. So. Lab four.")
 _SPOKEN_MARKER = re.compile(r"(?:^|(?<=[.!?,])\s+)(?P<marker>(?:lab)[\s_\-]*(?:\d{1,2}|"
                             + "|".join(NUMBER_WORDS) + r")\b)\s*[.:!]?\s*$", re.I)
@@ -141,7 +156,7 @@ def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
     """``(lab, form, rest of the line)`` when the line starts with a lab marker."""
     if line.kind not in ("heading", "prose"):
         return None
-    text = _TIME_STAMP.sub("", line.text[:200])
+    text = _unstamped(line.text[:200])
     level = line.level if line.kind == "heading" else 0
     spoken = _SPOKEN_MARKER.search(text) if line.kind == "prose" \
         and len(text.split()) <= MAX_TITLE_WORDS else None
@@ -287,7 +302,7 @@ def _markers(document: Document, aliases: LabMap) -> list[Marker]:
             continue
         lab, form, rest = marker
         if line.kind == "prose" and not (_AFTER_MARKER.match(rest) or
-                                         len(line.text.split()) <= MAX_TITLE_WORDS or
+                                         len(_unstamped(line.text).split()) <= MAX_TITLE_WORDS or
                                          (index == first and _title_sentence(line.text))):
             continue  # "Lab 3 was harder than lab 2 because ...": a sentence, not a marker
         found.append(Marker(index, lab, form, order.get(lab, len(order))))
@@ -357,16 +372,77 @@ def _titles_apart(document: Document, aliases: LabMap) -> Document:
     return document if len(lines) == len(document.lines) else replace(document, lines=lines)
 
 
+_LABELLED_LINE = re.compile(r"^\W{0,4}[A-Za-z][^:.!?\n]{0,40}:\s")
+
+
+def _title_lines_apart(document: Document, tops: list[Marker]) -> Document:
+    """The document with each lab's title line that runs into its first paragraph ("Thu 6 Nov
+    - Lab 4 (bag of words), started" over the entry's text, no blank line between) read as
+    a heading: the title says whose part it is; the answer is the text below it. Lines that
+    open with their own labels ("Takeaway: ...") are answers apart already."""
+    lines = list(document.lines)
+    for marker in tops:
+        line = lines[marker.index]
+        after = lines[marker.index + 1] if marker.index + 1 < len(lines) else None
+        if line.kind == "prose" and after is not None and after.kind == "prose" and \
+                len(_unstamped(line.text).split()) <= MAX_TITLE_WORDS and \
+                not _LABELLED_LINE.match(after.text):
+            lines[marker.index] = replace(line, kind="heading", level=7)
+    return document if lines == document.lines else replace(document, lines=lines)
+
+
 def _split_document(document: Document, aliases: LabMap) -> dict[str | None, Document]:
     """``{lab: the document's part}``; ``None`` holds the lines before the first lab."""
     document = _titles_apart(document, aliases)
     tops = top_level_markers(_markers(document, aliases))
+    document = _title_lines_apart(document, tops)
     levels = [m.form[0] for m in tops if m.form[0]]
     level = min(levels) if levels and len(levels) == len(tops) else 0
     starts = {marker.index: marker.lab for marker in tops}
     if tops and tops[0].index > 0 and (lab := _opening_lab(document, tops)):
         starts[0] = lab
-    return cut_document(document, starts, level)
+    return _share_joint_sections(document, cut_document(document, starts, level), tops)
+
+
+def _joint_sections(document: Document, tops: list[Marker]) -> list[tuple[int, int, set[str]]]:
+    """``[(first line, end, labs)]``: the sections under a heading that lists two labs or
+    more ("## Labs 4 and 5", not the document's title), up to the next lab marker or the
+    next heading as high: answers the student wrote once for those labs."""
+    lines = document.lines
+    first = next((i for i, line in enumerate(lines) if line.kind != "blank"), -1)
+    marked = {marker.index for marker in tops}
+    found = []
+    for index, line in enumerate(lines):
+        if line.kind != "heading" or index in (first, *marked):
+            continue
+        labs = listed_labs(line.text)
+        if len(labs) < 2:
+            continue
+        end = next((later for later in range(index + 1, len(lines)) if later in marked or (
+            lines[later].kind == "heading" and lines[later].level <= line.level)), len(lines))
+        found.append((index, end, labs))
+    return found
+
+
+def _share_joint_sections(document: Document, parts: dict[str | None, Document],
+                          tops: list[Marker]) -> dict[str | None, Document]:
+    """The parts, each lab that has one also holding the sections written once for it and
+    other labs (:func:`_joint_sections`), in the document's order: "## Labs 4 and 5 ...
+    **What I learned:** ..." answers for both labs, as a reader grades it."""
+    shared: dict[int, list[str]] = {}
+    for start, end, labs in _joint_sections(document, tops):
+        both = sorted(lab for lab in labs if lab in parts)
+        if len(both) >= 2:
+            shared.update({index: both for index in range(start, end)})
+    if not shared:
+        return parts
+    owner = {id(line): lab for lab, part in parts.items() for line in part.lines}
+    result = {lab: Document(document.path, document.format, [], list(part.images))
+              for lab, part in parts.items()}
+    for index, line in enumerate(document.lines):
+        for lab in shared.get(index, [owner[id(line)]]):
+            result[lab].lines.append(replace(line) if index in shared else line)
+    return {lab: part for lab, part in result.items() if part.lines or part.images}
 
 
 def cut_document(document: Document, starts: dict[int, str], level: int = 0

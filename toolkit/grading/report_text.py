@@ -79,7 +79,11 @@ def _underlined(lines: list[Line], raw: str, kinds: tuple[str, ...] = ("prose",)
     if alone and len(lines) > 1 and lines[-2].kind not in ("blank", "heading"):
         return False
     title = lines[-1].text.strip()
-    if not title or len(title) > 70 or _TABLE_ROW.search(title) or _LIST_ITEM.match(title):
+    # "3. RESULTS (test accuracy)" over a rule of its own length: a numbered section's title,
+    # no list item
+    numbered = alone and abs(len(raw.strip()) - len(title)) <= 2
+    if not title or len(title) > 70 or _TABLE_ROW.search(title) or (
+            _LIST_ITEM.match(title) and not numbered):
         return False
     lines[-1] = Line(title, lines[-1].where, "heading", 1 if "=" in raw else 2)
     return True
@@ -445,8 +449,9 @@ def markdown_tables(lines: Iterable[Line]) -> list[Table]:
             run.append(line)
             continue
         if len(run) >= 2 and len(run[1].text) <= 5000 and _TABLE_SEPARATOR.match(run[1].text):
-            tables.append(Table(_cells(run[0].text), [_cells(r.text) for r in run[2:]], run[0],
-                                run[2:]))
+            body = [row for row in run[2:] if any(_cells(row.text))]  # a grid's rules: none
+            tables.append(Table(_cells(run[0].text), [_cells(r.text) for r in body], run[0],
+                                body))
         run = []
     return tables
 
@@ -853,6 +858,72 @@ def psql_tables(rows: list[str]) -> list[str]:
     return found
 
 
+# A grid table's rule, as tabulate's "grid", prettytable and MySQL draw it: "+----+------+".
+_GRID_RULE = re.compile(r"^\s*\+(?:[-=:]{2,}\+){2,}\s*$")
+_GRID_ROW = re.compile(r"^\s*\|.*\|\s*$")
+
+
+def _grid_cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip()[1:-1].split("|")]
+
+
+def grid_tables(rows: list[str]) -> list[str]:
+    """``rows`` with each grid table ("+---+---+" rules around "| a | b |" rows) as a Markdown
+    pipe table, line for line (so every line keeps its number): the rules around the header
+    become a blank line and the ``|---|`` row; a row wrapped over several lines (its first
+    cell empty on the later ones) is joined on its first line, the lines it leaves and the
+    rules between rows become empty rows, which no table reader counts."""
+    found = list(rows)
+    index = 0
+    while index < len(rows):
+        if not _GRID_RULE.match(rows[index]):
+            index += 1
+            continue
+        end = index
+        while end + 1 < len(rows) and (_GRID_RULE.match(rows[end + 1]) or
+                                       _GRID_ROW.match(rows[end + 1])):
+            end += 1
+        rules = [i for i in range(index, end + 1) if _GRID_RULE.match(rows[i])]
+        columns = rows[index].strip().count("+") - 1
+        if len(rules) < 2 or any(_GRID_ROW.match(rows[i]) and len(_grid_cells(rows[i]))
+                                 != columns for i in range(index, end + 1)):
+            index = end + 1
+            continue
+        empty = "|" + " |" * columns
+        header_end = rules[1] if end > rules[1] else index  # a table with one block: no header
+        logical: list[tuple[int, list[str]]] = []  # (its first line, its cells)
+        for i in range(index, end + 1):
+            if _GRID_RULE.match(rows[i]):
+                found[i] = empty
+                continue
+            cells = _grid_cells(rows[i])
+            if logical and i > header_end and not cells[0] and i - 1 not in rules:
+                first, joined = logical[-1]  # the row carries on: "|    | superb .  |"
+                logical[-1] = (first, [f"{a} {b}".strip() for a, b in zip(joined, cells,
+                                                                           strict=True)])
+                found[i] = empty
+            elif i < header_end:  # the header, over one line or several
+                if logical and logical[-1][0] < header_end:
+                    logical[-1] = (logical[-1][0], [f"{a} {b}".strip() for a, b in zip(
+                        logical[-1][1], cells, strict=True)])
+                    found[i] = empty
+                else:
+                    logical.append((i, cells))
+            else:
+                logical.append((i, cells))
+        for first, cells in logical:
+            found[first] = "| " + " | ".join(cells) + " |"
+        if header_end > index:  # the header sits right above its "|---|" row
+            header = next(first for first, _ in logical if first < header_end)
+            found[header], found[header_end - 1] = found[header_end - 1], found[header]
+            found[index] = ""
+            found[header_end] = "|" + "---|" * columns
+            if header_end - 1 != header:
+                found[header] = empty if header > index else ""
+        index = end + 1
+    return found
+
+
 def _org_mode(pages: list[str]) -> bool:
     """Is this plain text an Org outline (a "** " heading or a "#+TITLE:" setting at the
     margin)? Then "* Lab 4" is a heading, not a list item."""
@@ -883,7 +954,7 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
     doc = Document(path, format)
     org = format == "text" and _org_mode(pages)
     for page_number, page in enumerate(pages, 1):
-        rows = psql_tables(page.splitlines())
+        rows = grid_tables(psql_tables(page.splitlines()))
         for number, raw in enumerate(rows, 1):
             place = (f"{path} page {page_number} line {number}" if format == "pdf"
                      else f"{path}:{number}")

@@ -114,6 +114,17 @@ def _names_truth(text: str, truth_words: Sequence[str]) -> bool:
     return not truth_words or any(mentions(text, word) for word in truth_words)
 
 
+# Inside a label of several words an adverb says how, not which label: "Where I'd actually
+# use this:" labels an answer; "Actually:" alone still names the truth.
+_ADVERB = re.compile(r"\b[a-z]+ly\b", re.I)
+
+
+def _label_names_truth(label: str, truth_words: Sequence[str]) -> bool:
+    """Does a line's run-in label name the sample's truth ("Actual label", "Truth")?"""
+    return _names_truth(_ADVERB.sub(" ", label) if len(label.split()) > 1 else label,
+                        truth_words)
+
+
 _TOP_1 = re.compile(r"\btop[- ]?1\b", re.I)
 _MARKUP = re.compile(r"[*_`]|\([^()]*\)")
 
@@ -378,7 +389,7 @@ def _label_value(line: Line, truth_words: Sequence[str]) -> tuple[str, str] | No
     value = line.text[match.end():].strip()
     if _PREDICTION.search(match["label"]):
         return "predicted", value
-    return ("truth", value) if _names_truth(match["label"], truth_words) else None
+    return ("truth", value) if _label_names_truth(match["label"], truth_words) else None
 
 
 NEAR_LINES = 3  # a sample's truth and prediction lines lie this close in its block
@@ -601,7 +612,7 @@ def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS
     for item in items:
         found.update(id(line) for line in item)
     for block in _blocks(lines):
-        if any((match := _LABEL.match(b.text)) and _names_truth(match["label"], truth_words)
+        if any((match := _LABEL.match(b.text)) and _label_names_truth(match["label"], truth_words)
                for b in block) and all(_LABEL.match(b.text) for b in block):
             found.update(id(b) for b in block)
     return found

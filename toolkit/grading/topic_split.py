@@ -78,10 +78,20 @@ _SUBJECT_LAB = re.compile(r"^\s*(?:for|about|regarding|as for|now for|and for|mo
                           r"coming to)\s+the\s+(?P<name>[\w+\- ]{2,40}?)\s+lab\b", re.I)
 
 
+# ... or by its number: "For lab 3, the convolutional network ..., than the MLP from lab 2"
+# is about lab 3 ("For labs 3 and 4" is about both: no one lab).
+_SUBJECT_LAB_NUMBER = re.compile(r"^\s*(?:for|about|regarding|as for|now for|and for|"
+                                 r"moving on to|coming to)\s+lab[\s_-]*0?(?P<number>\d{1,2})"
+                                 r"(?!\d|\s*(?:,|&|and|-|to)\s*(?:labs?\s*)?\d)", re.I)
+
+
 def _subject_lab(text: str) -> str | None:
-    """The one lab a paragraph's opening makes its subject ("For the CNN lab, ..."), named by
-    its model, data or method (``names`` in the syllabus) or by a word of its id ("the
-    dropout lab": ``lab02_mlp_dropout``)."""
+    """The one lab a paragraph's opening makes its subject ("For the CNN lab, ...", "For lab
+    3, ..."), named by its number, its model, data or method (``names`` in the syllabus) or a
+    word of its id ("the dropout lab": ``lab02_mlp_dropout``)."""
+    numbered = _SUBJECT_LAB_NUMBER.match(text)
+    if numbered and 1 <= int(numbered["number"]) <= len(lab_ids()):
+        return lab_ids()[int(numbered["number"]) - 1]
     match = _SUBJECT_LAB.match(text)
     if match is None:
         return None
@@ -237,6 +247,9 @@ def _openings(document: Document, near) -> tuple[list[int], list[list], list[set
     paragraph's opening lab counts when it is among ``near(its text)``."""
     starts, _ = _section_starts(document)
     lines = document.lines
+    if any(heading_lab(lines[start].text) for start in starts):
+        starts = []  # "Lab 4 -- Bag of words" heads its lab's part: sections by lab, whatever
+        # lab the answers under it open with ("See lab 5, ...")
     blocks = [Document(document.path, document.format, lines[start + 1:end]).blocks()
               for start, end in zip(starts, starts[1:] + [len(lines)], strict=True)] \
         if starts else []
