@@ -1053,6 +1053,11 @@ def test_published_scores_in_percent_whatever_their_form(monkeypatch):
     assert cites_published("My 97.9% is below the Keras `mnist_mlp` example (98.40%).",
                            (98.40,)) == "98.40"
     assert cites_published("Mine is close to the 0.9922 of the rendered run.", (99.22,)) is None
+    # where a score falls in a published range compares it too
+    ranged = ("The Fashion-MNIST README lists 0.876-0.925 for a CNN with 2 conv layers, so we "
+              "are at the top of that.")
+    assert cites_published(ranged, (87.6, 92.5)) == "0.876"
+    assert cites_published(ranged.replace("at the top of that", "done"), (87.6, 92.5)) is None
 
 
 def test_partial_points_are_rounded_to_two_decimals():
@@ -1393,6 +1398,29 @@ def test_a_report_stands_in_for_a_record_that_does_not_say_whether_its_run_finis
     failed = _run(dict(synthetic_record(1), status="failed"))
     failed.documents = submission.documents
     assert assess_requirement(ran, failed, TextContext()).status == MISSING
+
+
+def test_what_was_done_instead_of_the_default_is_no_improvement():
+    ideas = next(c for c in RUBRIC.criteria if c.id == "improvements").requirements[0]
+    report = markdown_document("r.md", (
+        "# What I did\n\nI trained the strong CNN with batch normalization on Fashion-MNIST "
+        "instead of MNIST, with mirrored training images and the default 15 epochs.\n\n"
+        "# Improvements\n\nMore epochs and maybe more augmentation.\n"))
+    assert assess_requirement(ideas, _submission(report), TextContext()).status != MET
+    proposal = report.lines[:2] + [Line(
+        "I would use a ResNet-style block instead of the plain convolutions, and more "
+        "augmentation for the shirts.", "r.md:3", "prose")]
+    assert assess_requirement(ideas, _submission(replace(report, lines=proposal)),
+                              TextContext()).status == MET
+
+
+def test_lab_ones_top_5_figures_are_its_intended_outputs():
+    outputs = next(c for c in RUBRIC.criteria if c.id == "runs").requirements[1]
+    caption = "Figure 1: mug.jpg and its top-5 (the first class in orange)"
+    report = markdown_document("r.md", "# Results\n\nThe top-1 is right for 4 of my 6 "
+                                         f"photos (66.7% top-1 accuracy).\n\n{caption}\n")
+    assert report.images and caption in report.images[0].label
+    assert assess_requirement(outputs, _submission(report), TextContext()).status == MET
 
 
 def test_a_justification_under_its_own_why_it_differs_title_counts():

@@ -187,6 +187,16 @@ def test_a_list_of_arrows_not_announced_is_no_sample_list():
     assert count_samples(_lines(interrupted), TRUTH)[0] == 0
 
 
+def test_a_programs_lines_opening_with_the_pair_in_brackets_are_samples():
+    printed = "200 wrong\n" + "\n".join(f"[pos->neg] 0.9{n} the film {n} is routine but fun ."
+                                         for n in range(12))
+    count, first = count_samples(_lines(printed, "output"), TRUTH)
+    assert count == 12 and first.text.startswith("[pos->neg] 0.90")
+    # a bracketed pair not announced as errors is no sample list
+    steps = "Pipeline:\n" + "\n".join(f"[conv->pool] block {n}" for n in range(12))
+    assert count_samples(_lines(steps, "output"), TRUTH)[0] == 0
+
+
 def test_the_largest_announced_list_of_arrows_counts():
     short = "\n".join(f"{n}. cat -> dog" for n in range(1, 4))
     text = f"Errors (true -> predicted):\n{short}\n\nMore errors, true first:\n{ARROWS}\n"

@@ -585,9 +585,11 @@ _SOURCE = re.compile(r"https?://|www\.|\b[a-z][\w-]*\.(?:io|com|org|net|ai|dev)\
                      r"\b[A-Z][\w.-]*(?:\s+\w+)?['’]s\b|"
                      r"\b[A-Z][\w.-]*\s+(?:[\w.-]+\s+){0,2}(?:example|page|table|"
                      r"documentation|tutorial|repository|README|model card)\b")
-# A comparison says which way the scores differ.
+# A comparison says which way the scores differ, or where in a published range it falls
+# ("0.876-0.925 ..., so we are at the top of that").
 _COMPARING = re.compile(r"\b(lower|higher|below|above|behind|ahead|better|worse|than|gap|"
-                        r"differ\w*|short of|close to|match\w*|same as|"
+                        r"differ\w*|short of|close to|match\w*|same as|top of|bottom of|within|"
+                        r"(?:in|inside|outside) (?:the|that|this|their) range|"
                         r"(?:almost|nearly|about|roughly|basically|practically)(?: the)? same)\b",
                         re.I)
 

@@ -85,8 +85,10 @@ _LINE_TRUTH = re.compile(r"\b(true|truth|gold|actual\w*|correct\w*|answer|should
 _LINE_PREDICTION = re.compile(r"\b(pred\w*|model\w*|guess\w*|classified|called|read as|"
                               r"output|said|says)\b", re.I)
 _LINE_MARK = re.compile(r"^\s*(?:>\s*)?(?:\d{1,3}[.)]|[-*•+]|#\s?\d|\w+\s#?\d{1,5}\b)|[\"\u201c|\[]")
-# "true -> predicted" list items: "1. a 4 -> 9", "- cat -> dog (0.61)".
-_ARROW_ITEM = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+])\s+.{0,60}?\S\s*(?:->|→|=>)\s*\S")
+# "true -> predicted" list items: "1. a 4 -> 9", "- cat -> dog (0.61)"; or a program's lines
+# that open with the pair in brackets: "[pos->neg] 0.97 the film is strictly routine ...".
+_ARROW_ITEM = re.compile(r"^\s*(?:(?:\d{1,3}[.)]|[-*•+])\s+.{0,60}?\S\s*(?:->|→|=>)\s*\S|"
+                         r"\[\s*[\w/ -]{1,20}?\s*(?:->|→|=>)\s*[\w/ -]{1,20}\]\s*\S)")
 
 
 def _quoted(text: str) -> list[str]:
