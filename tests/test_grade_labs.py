@@ -263,6 +263,10 @@ def test_the_console_names_the_lab_of_each_line_of_a_student_graded_per_lab(tmp_
     assert any(line.startswith("kim (lab01_vgg16_inference) ") for line in lines)
     assert any(line.startswith("kim (lab03_cnn_mnist) ") for line in lines)
     assert any(line.startswith("ann ") for line in lines)  # one lab: no lab named
+    # two students handed in, one of them graded for two labs
+    closing = next(line for line in lines if line.startswith("Graded "))
+    assert closing.startswith("Graded 2 submissions (3 lab parts) in ")
+    assert "feedback_<lab>.md" in closing
 
 
 def test_a_title_naming_one_lab_after_other_words_is_that_labs_report(tmp_path):

@@ -426,10 +426,18 @@ def _main(argv: list[str] | None = None) -> int:
     print_class_report(report, out)
     slowest = max(timings.items(), key=lambda item: item[1], default=None)
     slowest_note = f"; slowest {slowest[0]}, {slowest[1]:.2f} s" if slowest else ""
-    print(for_terminal(f"\nGraded {len(grades)} submission(s) in {seconds:.1f} s "
-                       f"({seconds / max(1, len(grades)):.3f} s each{slowest_note}). "
+    # A document on two labs is one submission graded twice: count the students' hand-ins
+    students = len({grade.student for grade in grades})
+    per_lab = len(grades) != students
+    graded = (f"{students} submission{'s' if students != 1 else ''}"
+              + (f" ({len(grades)} lab parts)" if per_lab else ""))
+    feedback = f"{out}/<student>/feedback.md" + (
+        " (feedback_<lab>.md for a student graded per lab)" if per_lab else "")
+    print(for_terminal(f"\nGraded {graded} in {seconds:.1f} s "
+                       f"({seconds / max(1, students):.3f} s per submission, start-up included"
+                       f"{slowest_note}). "
                        f"Summary: {out / 'summary.md'} and {out / 'summary.html'}; feedback: "
-                       f"{out}/<student>/feedback.md; gradebook: {out / 'gradebook.csv'}."))
+                       f"{feedback}; gradebook: {out / 'gradebook.csv'}."))
     return 0
 
 
