@@ -25,6 +25,7 @@ from toolkit.grading.assessment import (
     REVIEW,
     Answers,
     TextContext,
+    _cued,
     _paragraphs,
     assess,
     assess_labs,
@@ -2114,3 +2115,20 @@ def test_a_letters_paragraph_for_lab_n_is_that_labs_though_it_names_another(tmp_
     assert "smaller the network" in evidence["lab03_cnn_mnist"]
     assert "stop word" not in evidence["lab03_cnn_mnist"]
     assert "smaller the network" not in evidence["lab04_bag_of_words"]
+
+
+def test_an_unlabelled_paragraph_near_several_answers_gives_those_its_words_say():
+    """An insight full of numbers is near a doubt in meaning; without a doubt's words ("not
+    sure", "next time") it is no critical reflection. A paragraph that says neither keeps
+    every answer it is near (its meaning decides)."""
+    cues = {c.id: c.cues for c in REFLECTION.criteria if c.cues}
+    insight = ("For lab 3 the thing that stuck with me is how much smaller the network is: "
+               "34,826 parameters and 99.2% on the test set, I learned that weight sharing "
+               "does that.")
+    assert _cued(insight, {"insights", "critical"}, cues) == {"insights"}
+    doubt = insight + " I am not sure the 0.9 points are more than noise."
+    assert _cued(doubt, {"insights", "critical"}, cues) == {"insights", "critical"}
+    plain = "The convnet has 34,826 parameters and got 99.2% on the test set."
+    assert _cued(plain, {"insights", "critical"}, cues) == {"insights", "critical"}
+    assert _cued(plain, {"insights", "task"}, {"insights": ("nothing",)}) == \
+        {"insights", "task"}

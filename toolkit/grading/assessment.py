@@ -1533,13 +1533,23 @@ def numbered_answers_apart(submission: Submission, questions: int) -> None:
                 and lines[index - 1].kind not in ("blank", "heading") else [line])]
 
 
+def _cued(text: str, criteria: set[str], cues: dict[str, tuple[str, ...]]) -> set[str]:
+    """Of the criteria an unlabelled paragraph is near in meaning, those whose cues it says
+    ("not sure", "next time" for a doubt), with those that have no cues; all of them when it
+    says none."""
+    said = {criterion for criterion in criteria if criterion in cues and any(
+        re.search(pattern, text, re.I) for pattern in cues[criterion])}
+    return said | {criterion for criterion in criteria if criterion not in cues} if said \
+        else criteria
+
+
 def _label_of(text: str) -> str | None:
     """The run-in label a paragraph or line opens with, also one left empty ("Growth:")."""
     return run_in_label(text + " ")
 
 
-def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None = None
-                       ) -> Answers | None:
+def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None = None,
+                       cues: dict[str, tuple[str, ...]] | None = None) -> Answers | None:
     """id() of each paragraph's first line -> the criteria it answers by meaning; its label
     is a run-in label ("**Insights:** ...") or else the heading above it, unless that heading
     names ``lab`` (the part's title). ``None`` (the rules decide) for a document of more than
@@ -1588,6 +1598,9 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
                 lab and label and heading_lab(label) == lab)
             units.append((text, None if titles_part else label))
         meant = meaning.assign(units)
+        if cues:  # an unlabelled paragraph near several answers: those its words say
+            meant = [_cued(text, criteria, cues) if label is None and len(criteria) > 1
+                     else criteria for (text, label), criteria in zip(units, meant, strict=True)]
         # A criterion a paragraph answers as a whole is answered there, not by a sentence of
         # another paragraph (an insight's numbers read as a doubt).
         answered = meaning.answered_once & set().union(*meant)
@@ -1738,7 +1751,9 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "",
                             f"none of the course's labs (similarity {other[0]:.2f} to the "
                             f"labs' objectives): another course's work? Its text earned no "
                             f"points; check it by hand")
-    answers = answers_by_meaning(submission, meaning, lab) if meaning is not None else None
+    answers = answers_by_meaning(submission, meaning, lab, {
+        criterion.id: criterion.cues for criterion in rubric.criteria if criterion.cues}) \
+        if meaning is not None else None
     untouched = _untouched(submission)
     # In an untouched draft, the facts it filled in from the run (``generated`` lines) show
     # that the run happened: only the criteria the run alone can show read them.
