@@ -16,7 +16,13 @@ from toolkit.grading.course_text import course_fingerprint, is_course_text
 from toolkit.grading.docx_reader import MAX_UNPACKED_BYTES, DocxError, docx_document
 from toolkit.grading.html_reader import html_document
 from toolkit.grading.latex_reader import latex_document
-from toolkit.grading.report_text import count_numbers, mentions, parse_markdown, plain_document
+from toolkit.grading.report_text import (
+    count_numbers,
+    grid_tables,
+    mentions,
+    parse_markdown,
+    plain_document,
+)
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.sample_lists import count_samples, sample_lines
 from toolkit.grading.submissions import read_submission
@@ -645,6 +651,16 @@ def test_a_grid_table_in_plain_text_is_a_table_of_samples_with_its_wrapped_rows_
     # the numbered title over a rule of its own length is a section's title, no list item
     assert document.lines[0].kind == "heading"
     assert document.lines[0].text.startswith("5. MISCLASSIFIED")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["+----+-----+", "+====+=====+", "| a  | b   |", "|    | c   |",
+                                 "| x | y | z |", "+--+", "text", "", "| lone |"]), max_size=20))
+def test_grid_tables_keep_every_line_and_never_fail(rows):
+    found = grid_tables(rows)
+    assert len(found) == len(rows)  # every line keeps its number
+    assert all(new == old for new, old in zip(found, rows, strict=True)
+               if not old.startswith(("+", "|")))  # only a grid's lines change
 
 
 def test_a_tab_or_comma_separated_block_in_a_code_fence_is_a_table_of_samples():

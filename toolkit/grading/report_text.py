@@ -890,7 +890,8 @@ def grid_tables(rows: list[str]) -> list[str]:
             index = end + 1
             continue
         empty = "|" + " |" * columns
-        header_end = rules[1] if end > rules[1] else index  # a table with one block: no header
+        # the rows between the first two rules are the header (none: one block, or no row)
+        header_end = rules[1] if end > rules[1] and rules[1] > index + 1 else index
         logical: list[tuple[int, list[str]]] = []  # (its first line, its cells)
         for i in range(index, end + 1):
             if _GRID_RULE.match(rows[i]):
@@ -913,13 +914,10 @@ def grid_tables(rows: list[str]) -> list[str]:
                 logical.append((i, cells))
         for first, cells in logical:
             found[first] = "| " + " | ".join(cells) + " |"
-        if header_end > index:  # the header sits right above its "|---|" row
+        if header_end > index:  # the header, joined, sits right above its "|---|" row
             header = next(first for first, _ in logical if first < header_end)
-            found[header], found[header_end - 1] = found[header_end - 1], found[header]
-            found[index] = ""
-            found[header_end] = "|" + "---|" * columns
-            if header_end - 1 != header:
-                found[header] = empty if header > index else ""
+            found[header_end - 1], found[header] = found[header], found[header_end - 1]
+            found[index], found[header_end] = "", "|" + "---|" * columns
         index = end + 1
     return found
 
