@@ -898,18 +898,15 @@ def grid_tables(rows: list[str]) -> list[str]:
                 found[i] = empty
                 continue
             cells = _grid_cells(rows[i])
-            if logical and i > header_end and not cells[0] and i - 1 not in rules:
-                first, joined = logical[-1]  # the row carries on: "|    | superb .  |"
-                logical[-1] = (first, [f"{a} {b}".strip() for a, b in zip(joined, cells,
-                                                                           strict=True)])
+            # a line carries on the row above it: the header's next line, or a body row's
+            # with its first cell empty ("|    | superb .  |")
+            carries_on = bool(logical) and (logical[-1][0] < header_end if i < header_end
+                                            else not cells[0] and i - 1 not in rules)
+            if carries_on:
+                first, joined = logical[-1]
+                logical[-1] = (first, [f"{a} {b}".strip()
+                                       for a, b in zip(joined, cells, strict=True)])
                 found[i] = empty
-            elif i < header_end:  # the header, over one line or several
-                if logical and logical[-1][0] < header_end:
-                    logical[-1] = (logical[-1][0], [f"{a} {b}".strip() for a, b in zip(
-                        logical[-1][1], cells, strict=True)])
-                    found[i] = empty
-                else:
-                    logical.append((i, cells))
             else:
                 logical.append((i, cells))
         for first, cells in logical:
