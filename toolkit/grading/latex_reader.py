@@ -29,6 +29,17 @@ _HEADING = re.compile(r"^\\(?P<kind>part|chapter|section|subsection|subsubsectio
                       r"subparagraph)\*?\s*(?:\[[^\]]*\])?\s*\{")
 _LEVELS = {"part": 1, "chapter": 1, "section": 2, "subsection": 3, "subsubsection": 4}
 _ITEM = re.compile(r"^\\item\s*(?:\[(?P<label>[^\]]*)\])?\s*")
+_ENDS_LABEL = re.compile(r"[.:;?!)\]]$")
+
+
+def _run_in(label: str) -> str:
+    """A label set before its text (``\\item[Snags]``, ``\\paragraph{Task}``) as a bold run-in
+    label, closed by a colon where the student wrote no stop of their own: "**Snags:**"."""
+    closed = label if _ENDS_LABEL.search(label) or not re.search(r"[A-Za-z]", label) \
+        else label + ":"
+    return f"**{closed}**"
+
+
 _BIBITEM = re.compile(r"^\\bibitem\s*(?:\[[^\]]*\])?\s*\{(?P<key>[^}]*)\}\s*")
 _CAPTION = re.compile(r"\\caption\*?\s*(?:\[[^\]]*\])?\s*\{")
 _GRAPHICS = re.compile(r"\\includegraphics\s*(?:\[[^\]]*\])?\s*\{(?P<file>[^}]*)\}")
@@ -279,7 +290,7 @@ def latex_markdown(source: str) -> list[tuple[str, int]]:
                 if rest:
                     out.add(rest, number)
             else:  # \paragraph{Task.} Sentence-level ...: a run-in label
-                out.add(f"**{inline_text(words)}** {rest}".rstrip(), number)
+                out.add(f"{_run_in(inline_text(words))} {rest}".rstrip(), number)
             continue
         for graphic in _GRAPHICS.finditer(stripped):
             out.add(f"![{graphic['file']}]({graphic['file']})", number)
@@ -298,7 +309,7 @@ def latex_markdown(source: str) -> list[tuple[str, int]]:
         item = _ITEM.match(stripped)
         bibitem = _BIBITEM.match(stripped)
         if item:
-            label = f"**{inline_text(item['label'])}** " if item["label"] else ""
+            label = f"{_run_in(inline_text(item['label']))} " if item["label"] else ""
             out.add(f"- {label}{inline_text(stripped[item.end():])}".rstrip(), number)
         elif bibitem:
             out.blank(number)
