@@ -65,12 +65,14 @@ WORD_SUFFIXES = {".docx"}
 # Excel workbooks (a reflection kept as a grid of questions and labs).
 OFFICE_SUFFIXES = {".odt", ".pptx", ".rtf", ".xlsx"}
 HTML_SUFFIXES = {".html", ".htm"}
+# A table handed in: comma- or tab-separated ("errors.csv", "errors.tsv")
+TABLE_SUFFIXES = {".csv", ".tsv"}
 LATEX_SUFFIXES = {".tex"}  # an Overleaf project's source, read as text (never compiled)
 # A report's BibTeX file (refs.bib beside main.tex or report.typ): its reference list.
 BIB_SUFFIXES = {".bib"}
 READ_SUFFIXES = TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES | OFFICE_SUFFIXES | HTML_SUFFIXES \
     | LATEX_SUFFIXES | BIB_SUFFIXES | {
-    ".ipynb", ".pdf", ".json", ".csv"}
+    ".ipynb", ".pdf", ".json"} | TABLE_SUFFIXES
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
 # A notebook saved as a script (Jupytext's percent format) is read when it holds prose cells.
 SCRIPT_SUFFIXES = {".py"}
@@ -477,9 +479,10 @@ def _parse(contents: dict[str, bytes], submission: Submission) -> None:
         folder = _folder(path)
         if pure.name in DRAFT_NAMES or _DATED_DRAFT.fullmatch(pure.name):
             submission.ignored.append(f"{path} (a draft the student did not edit)")
-        elif suffix == ".csv" and pure.name.startswith("errors") \
-                and _lab_errors_table(data[:2000].decode("utf-8", errors="replace")):
-            text = lab_tables[path] = decode_text(path, data, submission)
+        elif suffix in TABLE_SUFFIXES and pure.name.startswith("errors") \
+                and _lab_errors_table(_comma_separated(
+                    path, data[:2000].decode("utf-8", errors="replace"))):
+            text = lab_tables[path] = _comma_separated(path, decode_text(path, data, submission))
             if text is not None:
                 try:
                     annotations = read_annotations_text(text)
@@ -538,11 +541,11 @@ def _parse_file(path: str, data: bytes, submission: Submission,
         _read_word_or_html(path, data, submission)
     elif suffix in OFFICE_SUFFIXES:
         _read_office(path, data, submission)
-    elif suffix == ".csv" and folder not in runs_by_folder:
+    elif suffix in TABLE_SUFFIXES and folder not in runs_by_folder:
         # A table the student made and handed in ("misclassified.csv" beside the README): a
         # document titled by its file name. A run folder's CSVs are the lab's, not theirs, and
         # an errors.csv with the lab's annotation columns was read for its annotations.
-        text = decode_text(path, data, submission)
+        text = _comma_separated(path, decode_text(path, data, submission))
         if text is not None:
             submission.documents.append(csv_document(path, text))
     elif suffix == ".json" and pure.name != "record.json" and folder not in runs_by_folder:
@@ -617,6 +620,16 @@ def _csv_text(rows: list[dict]) -> str:
     writer = csv.DictWriter(stream, fieldnames=list(rows[0]), extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
+    return stream.getvalue()
+
+
+def _comma_separated(path: str, text: str | None) -> str | None:
+    """A table's text as CSV: a .tsv file's tab-separated rows are rewritten with commas."""
+    if text is None or PurePosixPath(path).suffix.lower() != ".tsv":
+        return text
+    stream = io.StringIO()
+    csv.writer(stream, lineterminator="\n").writerows(
+        csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
     return stream.getvalue()
 
 
