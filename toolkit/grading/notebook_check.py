@@ -8,8 +8,9 @@ executed, must pass it too.
 
 What it checks, per non-empty code cell:
 - it was executed (has an execution count);
-- execution counts increase from top to bottom (a notebook run out of order may depend on
-  state a reader cannot see: flagged for review, not failed);
+- execution counts increase from top to bottom (a cell re-run out of order may depend on
+  state a reader cannot see: noted beside the result, neither failed nor held for review --
+  instructors grading by hand give the point for a cell re-run later);
 - no error output (an ``error`` output, or a traceback printed to stderr);
 - and, for the whole notebook, at least ``min_output_cells`` cells show an output.
 
@@ -30,12 +31,13 @@ from pathlib import Path
 import nbformat
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-FAIL, REVIEW = "fail", "review"
+FAIL, NOTE = "fail", "note"
 
 
 @dataclass
 class NotebookProblem:
-    """One finding: ``severity`` is ``fail`` (clearly broken) or ``review`` (a person decides)."""
+    """One finding: ``severity`` is ``fail`` (clearly broken) or ``note`` (worth a look, no
+    fault: a cell re-run out of order)."""
 
     severity: str
     message: str
@@ -69,12 +71,14 @@ class NotebookCheck:
         return any(p.severity == FAIL for p in self.problems)
 
     @property
-    def needs_review(self) -> bool:
-        return not self.failed and any(p.severity == REVIEW for p in self.problems)
+    def notes(self) -> list[NotebookProblem]:
+        return [p for p in self.problems if p.severity == NOTE]
 
     def summary(self) -> str:
-        state = "passes" if self.ok else ("fails" if self.failed else "needs review")
-        return (f"{self.path} {state} the static check: {self.executed_cells}/{self.code_cells} "
+        state = "fails" if self.failed else "passes"
+        notes = f" (with {len(self.notes)} note(s))" if self.notes and not self.failed else ""
+        return (f"{self.path} {state} the static check{notes}: "
+                f"{self.executed_cells}/{self.code_cells} "
                 f"code cells executed, {self.cells_with_outputs} with outputs, "
                 f"{self.error_cells} with errors")
 
@@ -170,7 +174,7 @@ def check_notebook(source, *, path: str | None = None,
             result.executed_cells += 1
             if count <= previous_count:
                 result.problems.append(NotebookProblem(
-                    REVIEW, f"executed out of order (count {count} after {previous_count} in "
+                    NOTE, f"executed out of order (count {count} after {previous_count} in "
                             f"cell {previous_cell})", position, _first_line(cell)))
             previous_count, previous_cell = count, position
         if outputs:
