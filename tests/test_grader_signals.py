@@ -446,6 +446,13 @@ def test_a_description_names_the_hardware_and_the_datas_size_somewhere(tmp_path)
         grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
                        lab="lab05_glove_lstm")
         assert grade.result("description").status == MET, size
+    # "3 of my own photos" is the data's size; "validation split = 10%" is a share, no size
+    for size, status in (("I ran it on 3 of my own photos.", MET),
+                         ("Settings: validation split = 10%, batch 64.", MISSING)):
+        (tmp_path / "report.txt").write_text(sizeless + f"\nData\n\n{size}\n", encoding="utf-8")
+        grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
+                       lab="lab05_glove_lstm")
+        assert grade.result("description").status == status, size
 
 
 def test_a_plain_text_table_of_settings_in_columns_is_one_list(tmp_path):
