@@ -355,3 +355,51 @@ def test_any_wiki_text_is_read_without_raising(text):
 
     document = wiki_document("r.wiki", text)
     assert all(isinstance(line.text, str) for line in document.lines)
+
+
+def test_a_latex_description_item_and_paragraph_are_labelled_answers():
+    """``\\item[Snags] ...`` and ``\\paragraph{Doubts} ...`` are run-in labels, closed by a
+    colon where the student wrote none; a label with its own stop keeps it."""
+    from toolkit.grading.meaning import run_in_label
+
+    text = ("\\begin{description}\n\\item[Snags] Coverage was only 13\\% of the vocabulary.\n"
+            "\\item[Why?] Because the subset is small.\n\\end{description}\n"
+            "\\paragraph{Doubts} One seed only.\n\\paragraph{Task.} Sentiment.\n")
+    lines = [line.text for line in latex_document("r.tex", text).lines if line.text.strip()]
+    assert lines == ["- **Snags:** Coverage was only 13% of the vocabulary.",
+                     "- **Why?** Because the subset is small.", "**Doubts:** One seed only.",
+                     "**Task.** Sentiment."]
+    assert [run_in_label(line) for line in lines] == ["Snags", "Why?", "Doubts", "Task"]
+
+
+def test_a_tab_separated_errors_file_is_read_as_a_csv(tmp_path):
+    folder = tmp_path / "s01"
+    folder.mkdir()
+    (folder / "report.md").write_text("# Lab 6\n\nMy errors are in errors.tsv.\n")
+    rows = "".join(f"{i}\tticket number {i}, two issues\tbilling\ttechnical\t"
+                   f"{'keyword' if i < 6 else ''}\t{'more data' if i < 6 else ''}\n"
+                   for i in range(11))
+    (folder / "errors.tsv").write_text(
+        "id\ttext\ttrue_label\tpredicted\terror_type\tfix_idea\n" + rows)
+    submission = read_submission("s01", folder)
+    assert list(submission.annotation_files) == ["errors.tsv"]
+    assert len(submission.annotation_files["errors.tsv"]) == 6
+    table = next(doc for doc in submission.documents if doc.path == "errors.tsv")
+    assert count_samples(table.lines, TRUTH)[0] == 11
+    assert not any("errors.tsv" in path for path in submission.ignored)
+
+
+def test_json_lines_in_a_fence_are_a_table_of_samples():
+    rows = "\n".join(f'{{"text": "review {i}, not bad", "label": 1, "pred": 0, "p": 0.2}}'
+                     for i in range(10))
+    document = markdown_document("r.md", f"## Errors\n\n```jsonl\n{rows}\n```\n\nDone.\n")
+    tables = [line.text for line in document.lines if line.kind == "table"]
+    assert tables[:3] == ["| text | label | pred | p |", "|---|---|---|---|",
+                          "| review 0, not bad | 1 | 0 | 0.2 |"]
+    assert count_samples(document.lines, ("label",))[0] == 10
+    # a pretty-printed object is code, as before
+    pretty = markdown_document("r.md", '```json\n{\n  "label": 1\n}\n```\n')
+    assert [line.kind for line in pretty.lines] == ["code"] * 5
+    # ... and so is one object on one line (a results summary): no records to count
+    summary = markdown_document("r.md", '```json\n{"accuracy": 0.81, "epochs": 5}\n```\n')
+    assert [line.kind for line in summary.lines] == ["code"] * 3

@@ -564,3 +564,24 @@ def test_a_reason_naming_the_model_with_a_bracket_is_no_sample():
     shown = _lines("- the film is dull, predicted (positive)\n- not bad at all, predicted "
                    "(negative)")
     assert len(sample_lines(shown)) == 2
+
+
+def test_an_answer_under_its_own_bold_label_is_no_sample_though_it_has_brackets():
+    """"- **Outside the lab:** ... labelled data (for/against a bill) ..." is the student's
+    answer; "- **Error 3:** ... (true pos)" shows a sample."""
+    answer = _lines("- **Outside the lab:** For my thesis I code 2,000 speeches for stance "
+                    "(for/against a bill), and with so little labelled data I would compare "
+                    "last-n against full fine-tuning.")
+    assert sample_lines(answer) == set()
+    error = _lines('- **Error 3:** "a sometimes tedious film" (true negative, predicted positive)')
+    assert sample_lines(error) == {id(error[0])}
+
+
+def test_pairs_after_a_legend_naming_the_truth_are_samples():
+    caption = _lines("Figure 2: Misclassified test digits (true/pred): 7/2, 4/9, 9/4, 5/3, "
+                     "6/0, 2/7, 9/7, 3/5, 8/2, 1/7, 4/6, 9/8")
+    assert count_samples(caption, TRUTH) == (12, caption[0])
+    arrows = _lines("errors [actual -> predicted]: cat->dog, shirt->t-shirt, 4->9, 9->9")
+    assert count_samples(arrows, TRUTH)[0] == 3  # the same label twice is no error
+    no_legend = _lines("Dropout 0.25/0.5, batch 64/128, lr 1e-3/1e-4 in the two runs.")
+    assert count_samples(no_legend, TRUTH)[0] == 0

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import json
 import re
 import textwrap
 from collections.abc import Callable, Iterable
@@ -475,16 +476,21 @@ def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
     header = _cells(run[0].text) if _TABLE_SEPARATOR.match(run[1].text[:5000]) else None
     body = run[2:] if header is not None else run
     rows = [(line, *_cells(line.text)) for line in body]
-    if len(rows) < 2 or any(len(row) != 3 or not row[1] or not row[2] for row in rows) or (
+    if any(len(row) != 3 or not row[1] for row in rows) or (
             header is not None and _NOT_ANSWERS.search(" ".join(header))):
+        return None
+    # A question left unanswered ("| What can I do now? |  |") is no answer; the rest are
+    answered = [row for row in rows if row[2] and not _EMPTY_CELL.match(row[2])]
+    if len(answered) < 2 or 2 * len(answered) <= len(rows):
         return None
     labels = [label.strip("*_ :") for _, label, _ in rows]
     if any(not label or label[0] in "\"'\u201c\u2018" or (
             len(label.split()) > ANSWER_LABEL_WORDS and not label.endswith("?"))
            for label in labels) or len(set(labels)) < len(labels):
         return None
-    words = sum(len(answer.split()) for _, _, answer in rows) / len(rows)
-    return [(line, label, answer) for (line, _, answer), label in zip(rows, labels, strict=True)] \
+    words = sum(len(answer.split()) for _, _, answer in answered) / len(answered)
+    return [(line, label, answer) for (line, _, answer), label in zip(rows, labels, strict=True)
+            if any(line is kept for kept, _, _ in answered)] \
         if words >= ANSWER_CELL_WORDS else None
 
 
@@ -652,7 +658,37 @@ def with_heading(image: ImageRef, lines: list[Line]) -> ImageRef:
 # A fenced block of data, not of code: its rows are a table ("```tsv", "```csv") or what a
 # program printed ("```text", "```output", "```console"), read as a notebook's output is.
 _DATA_FENCE = re.compile(r"^\s*(?:```|~~~)\s*(?P<language>csv|tsv|text|txt|plaintext|plain|"
-                         r"output|console|log|stdout)\s*$", re.I)
+                         r"output|console|log|stdout|jsonl|ndjson|json)\s*$", re.I)
+_JSON_LINES = ("jsonl", "ndjson", "json")
+MAX_JSON_ROW = 5000  # characters of a JSON line read as a row
+
+
+def _json_row(raw: str) -> dict | None:
+    """A line of JSON Lines ('{"text": "...", "label": 1, "pred": 0}') as its object, or None
+    (a line of a pretty-printed object, a list, not JSON)."""
+    if not raw.startswith("{") or len(raw) > MAX_JSON_ROW:
+        return None
+    try:
+        row = json.loads(raw)
+    except ValueError:
+        return None
+    return row if isinstance(row, dict) and row else None
+
+
+JSON_LINES_ROWS = 2  # records, at least, for a JSON block to be a table of them
+
+
+def _json_lines(rows: list[str]) -> bool:
+    """Are the rows up to the closing fence JSON Lines: one object each, two or more?"""
+    records = 0
+    for raw in rows:
+        if _FENCE.match(raw):
+            break
+        if raw.strip():
+            if _json_row(raw.strip()) is None:
+                return False
+            records += 1
+    return records >= JSON_LINES_ROWS
 
 
 def _data_row(raw: str, language: str) -> tuple[str, str]:
@@ -686,9 +722,21 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
             fence = _DATA_FENCE.match(raw) if not in_code else None
             in_code = not in_code
             data, data_rows = (fence["language"].lower(), 0) if fence else ("", 0)
+            if data in _JSON_LINES and not _json_lines(rows[number:]):
+                data = ""  # one object (a results summary), or pretty-printed JSON: code
             lines.append(Line(raw, place, "code"))
             continue
-        if in_code and data and raw.strip():
+        if in_code and data in _JSON_LINES and (record := _json_row(raw.strip())) is not None:
+            # JSON Lines, one object a row ({"text": ..., "label": 1, "pred": 0}): a table
+            # under the first row's keys
+            if data_rows == 0:
+                lines += [Line(markdown_row(list(record)), place, "table"),
+                          Line("|" + "---|" * len(record), place, "table")]
+            data_rows += 1
+            lines.append(Line(markdown_row([v if isinstance(v, str) else json.dumps(v)
+                                            for v in record.values()]), place, "table"))
+            continue
+        if in_code and data and data not in _JSON_LINES and raw.strip():
             row, kind = _data_row(raw.strip(), data)
             data_rows += 1
             lines.append(Line(row, place, kind))

@@ -281,7 +281,33 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
     candidates.append(_units_with_labels(_labelled_blocks(lines)))
     candidates.append(_quoted_sentences_with_labels(lines))
     candidates.append(_items_under_lead_in(lines))
+    candidates.append(_legend_pairs(lines))
     return max(candidates, key=lambda pair: pair[0])
+
+
+# A legend that says which of each pair is the truth, then the pairs: "Misclassified test
+# digits (true/pred): 7/2, 4/9, 9/4", "errors [actual -> predicted]: cat->dog, ..."
+_PAIR_LEGEND = re.compile(r"\b(?:true|truth|actual|gold|correct|expected|label)\w*\s*(?:/|->|\u2192|"
+                          r"vs\.?|,)\s*(?:pred\w*|model|output|guess\w*)\b[)\]]?\s*:?", re.I)
+_PAIR = re.compile(r"(?<![\w./])(?P<truth>[A-Za-z0-9][\w-]{0,15})\s?(?:/|->|\u2192)\s?"
+                   r"(?P<predicted>[A-Za-z0-9][\w-]{0,15})(?![\w/])")
+LEGEND_PAIRS = 3  # pairs after the legend, at least
+
+
+def _legend_pairs(lines: Sequence[Line]) -> tuple[int, Line | None]:
+    """Pairs of labels listed after a legend naming the truth and the prediction, each pair
+    a sample ("7/2" a 7 read as a 2); a pair of the same label twice is no error."""
+    for line in lines:
+        if line.kind not in READ_KINDS:
+            continue
+        legend = _PAIR_LEGEND.search(line.text[:5000])
+        if legend is None:
+            continue
+        pairs = [pair for pair in _PAIR.finditer(line.text[legend.end():legend.end() + 5000])
+                 if pair["truth"].lower() != pair["predicted"].lower()]
+        if len(pairs) >= LEGEND_PAIRS:
+            return len(pairs), line
+    return 0, None
 
 
 # A list's lead-in that names both labels for all its items: "Ten positive test sentences that
@@ -591,6 +617,16 @@ SAMPLE_ITEM_WORDS = 60
 REASONING_SENTENCES = 3
 
 
+# An item opening with the student's bold label of an answer ("- **Outside the lab:** ... with
+# so little labelled data (for/against a bill) ..."): a reflection's answer, not a sample,
+# unless the label names one ("- **Error 3:**", "- **Text:**", "- **True: pos**").
+_ANSWER_LABEL = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+(?:\*\*|__)(?![^*_\n]{0,40}(?:\d|\b(?:text|sentence|review|"
+                           r"image|photo|digit|tweet|ticket|error|mistake|wrong|misclass\w*|"
+                           r"sample|example|case|true|truth|gold|actual|label|pred\w*|"
+                           r"model|output|guess|score|confidence)\b))"
+                           r"[A-Za-z][^*_\n]{0,40}?[:.]?(?:\*\*|__)\s*[:.]?\s", re.I)
+
+
 def _reasoning(item: list[Line]) -> bool:
     """Is a list item the student's own sentences, however many quotes it holds?"""
     text = _QUOTED.sub(" ", " ".join(line.text for line in item))
@@ -608,7 +644,7 @@ def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS
             found.update(id(line) for line in lines[start:start + len(table.rows) + 2])
     items = [item for item in _list_items(lines)
              if _shows_sample(item, truth_words) and count_words(item) <= SAMPLE_ITEM_WORDS
-             and not _reasoning(item)]
+             and not _reasoning(item) and not _ANSWER_LABEL.match(item[0].text)]
     if len(items) == 1 and not _marks_sample(items[0]):
         items = []  # "- I think some labels in SST-2 are wrong": a truth word in a sentence
     for item in items:
