@@ -2132,3 +2132,78 @@ def test_an_unlabelled_paragraph_near_several_answers_gives_those_its_words_say(
     assert _cued(plain, {"insights", "critical"}, cues) == {"insights", "critical"}
     assert _cued(plain, {"insights", "task"}, {"insights": ("nothing",)}) == \
         {"insights", "task"}
+
+
+def test_a_numbered_label_opens_its_own_answer_however_short():
+    """"(1) New knowledge: ..." / "(4) Myself: I improved my Python." on the wrapped lines of
+    a PDF: each number and label opens an answer; a bare "3) ..." names no label."""
+    assert run_in_label("(1) New knowledge: VGG16 is very big, it has 138M weights") == \
+        "New knowledge"
+    assert run_in_label("1. **Insights:** dropout closed the gap") == "Insights"
+    assert run_in_label("2. **What surprised me?** The gap") == "What surprised me?"
+    assert run_in_label("3) bag of words could sort emails") is None
+    assert starts_answer("(4) Myself: I improved my Python.")
+    assert not starts_answer("- **Snags:** x y z")  # unnumbered: eight words at least
+    assert starts_answer("- **Next time:** run the strong design for all 15 epochs, not 5")
+    assert not starts_answer("- **Training time:** 14 minutes on the laptop CPU, about 9 s an epoch")
+    wrapped = ("# Lab 1\n\n(1) New knowledge: VGG16 has 138 million parameters and 74% are in\n"
+               "fc1, global pooling would make it smaller.\n(2) Difficulties: slow.\n"
+               "(3) Use: a plant app on a phone.\n")
+    paragraphs = [paragraph_text(p.lines)
+                  for p in _paragraphs(markdown_document("r.txt", wrapped))]
+    assert paragraphs == ["(1) New knowledge: VGG16 has 138 million parameters and 74% are in "
+                          "fc1, global pooling would make it smaller.",
+                          "(2) Difficulties: slow.", "(3) Use: a plant app on a phone."]
+
+
+def test_a_table_of_answers_with_a_question_left_empty_is_still_answers():
+    from toolkit.grading.report_text import answer_tables
+
+    rows = ["| Question | My answer |", "|---|---|",
+            "| What was new for me? | The preprocessing: VGG16 expects BGR images with the "
+            "ImageNet mean taken out, and without it my cat became a window screen. |",
+            "| What can I do now? |  |",
+            "| What would I change? | Use more than six photos, since six say nothing about "
+            "top-1 accuracy, and try bigger batches in the benchmark. |"]
+    lines = answer_tables([Line(row, f"r.docx row {i}", "table") for i, row in enumerate(rows)])
+    prose = [line.text for line in lines if line.kind == "prose"]
+    assert [text.split("**")[1] for text in prose] == ["What was new for me?",
+                                                      "What would I change?"]
+    # mostly empty: no table of answers
+    sparse = rows[:3] + ["| What can I do now? |  |", "| Next? | - |"]
+    lines = answer_tables([Line(row, "r", "table") for row in sparse])
+    assert all(line.kind in ("table", "blank") for line in lines)
+
+
+def test_labelled_lines_under_a_title_line_are_one_answer_each():
+    from toolkit.grading.assessment import _label_list_split
+
+    lines = [Line("lab 4 (bag of words)", "f:1", "prompt"),
+             Line("- hard: nothing really hard, the run is fast (30 sec)", "f:2", "prose"),
+             Line("- use: i can use tf-idf for the comments of a restaurant page", "f:3",
+                  "prose"),
+             Line("- next time: try --ngrams 1 3 because not good needs bigrams", "f:4",
+                  "prose")]
+    parts = _label_list_split(Section(None, lines))
+    assert [part.lines[0].where for part in parts] == ["f:1", "f:2", "f:3", "f:4"]
+    sentence = [Line("This is my reflection for lab 4, written late.", "f:1", "prose")] + lines[1:]
+    assert len(_label_list_split(Section(None, sentence))) == 1
+
+
+@needs_encoder
+def test_a_label_word_for_word_a_criterions_heading_names_it_for_its_paragraph():
+    """"next time:" is one of the critical reflection's headings in the rubric, though
+    "next" is growth's: the paragraph it labels is read as a doubt; other paragraphs are
+    not ruled out by it (names() stays with the encoder's reading)."""
+    meaning = meaning_for(REFLECTION, process_encoder())
+    _, columns = meaning._label_names(["next time"], as_headings=True)
+    assert meaning.criteria[columns[0]] == "critical"
+    assert meaning.names(["Leveled up"]) == [None]
+
+
+def test_a_paragraph_compared_with_another_lab_opens_with_its_own_subject():
+    near = ["lab04_bag_of_words", "lab05_glove_lstm", "lab06_bert_finetune"]
+    compared = "Compared with the bag-of-words lab, the LSTM was more humbling. Frozen GloVe ..."
+    assert topic_split._opening_lab(compared, near) == "lab05_glove_lstm"
+    assert topic_split._opening_lab("Unlike lab 4, it did read the order.", near) == \
+        "lab04_bag_of_words"  # the rest names no lab: the compared one is all there is

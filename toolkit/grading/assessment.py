@@ -300,13 +300,11 @@ def _notebook_evidence(submission: Submission) -> tuple[str | None, list[str]]:
     if not submission.notebooks:
         return None, []
     failed = [nb for nb in submission.notebooks if nb.failed]
-    review = [nb for nb in submission.notebooks if nb.needs_review]
     if failed:
         return MISSING, [f"{nb.path} {problem}" for nb in failed
                          for problem in nb.problems if problem.severity == "fail"][:3]
-    if review:
-        return REVIEW, [f"{nb.path} {problem}" for nb in review for problem in nb.problems][:3]
-    return MET, [nb.summary() for nb in submission.notebooks][:2]
+    notes = [f"{nb.path} {problem}" for nb in submission.notebooks for problem in nb.notes]
+    return MET, ([nb.summary() for nb in submission.notebooks][:2] + notes)[:3]
 
 
 # --- text ----------------------------------------------------------------------------------
@@ -764,9 +762,24 @@ def _label_list_split(paragraph: Section) -> list[Section]:
     """A list of labelled answers, one per line ("insights: ..." / "challenges: ..."), is
     one answer per line; any other paragraph stays whole."""
     lines = paragraph.lines
-    if all(line.kind == "prose" for line in lines) and label_list([line.text for line in lines]):
+    if not all(line.kind == "prose" for line in lines[1:]):
+        return [paragraph]
+    if lines[0].kind == "prose" and label_list([line.text for line in lines]):
+        return [Section(paragraph.heading, [line]) for line in lines]
+    # ... also under a title line of its own ("lab 4 (bag of words)" / "- hard: ..." / ...),
+    # the student's or the course's words
+    if len(lines) > 1 and lines[0].kind in ("prose", "prompt") and _title_line(lines[0].text) \
+            and label_list([line.text for line in lines[1:]]):
         return [Section(paragraph.heading, [line]) for line in lines]
     return [paragraph]
+
+
+TITLE_LINE_WORDS = 8  # a title over a list of answers is short and ends no sentence
+
+
+def _title_line(text: str) -> bool:
+    return len(text.split()) <= TITLE_LINE_WORDS and not text.rstrip().endswith((".", ",", ";")) \
+        and run_in_label(text, any_case=True) is None
 
 
 def _structured(document: Document) -> bool:

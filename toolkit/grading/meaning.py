@@ -84,20 +84,26 @@ MULTI_ANSWER_CRITERIA = 3
 # A label's words, in each of the forms below ("Insights", "What was hard", "my take-away")
 _LABEL_WORDS = r"(?P<label>[A-Za-z][\w '\-/&]{0,40}?)"
 # A run-in label: "**Insights:** ...", "Challenges: ...", "**What was hard.** ..."
-_RUN_IN = re.compile(r"^\W{0,4}(?:\*\*|__|_)?" + _LABEL_WORDS + r"(?:\*\*|__|\*|_)?"
+# A number before a label: "1. **Insights:** ...", "(2) Difficulties: ..."
+_ENUMERATOR = r"(?:\d{1,2}[.)]\s{1,3}\W{0,3})?"
+_ENUMERATED = re.compile(r"^\W{0,4}\d{1,2}[.)]\s")
+_RUN_IN = re.compile(r"^\W{0,4}" + _ENUMERATOR + r"(?:\*\*|__|_)?" + _LABEL_WORDS + r"(?:\*\*|__|\*|_)?"
                      r"\s{0,3}[:.]\s{0,3}(?:\*\*|__|\*|_)?\s")  # bold or italic: "*Growth:* ..."
 
 
 # A label set in bold and closed before a dash, or with the student's own score in it:
 # "**Insights** – I learned ...", "**Insights – 3/5** because ...", "**Growth (4/5)** I can ..."
-_BOLD_RUN_IN = re.compile(r"^\W{0,4}?(?:\*\*|__)" + _LABEL_WORDS + r"\s*"
+_BOLD_RUN_IN = re.compile(r"^\W{0,4}?" + _ENUMERATOR + r"(?:\*\*|__)" + _LABEL_WORDS + r"\s*"
                           r"(?P<score>[-–—:]?\s*\(?\d{1,3}(?:[.,]\d)?\s*/\s*\d{1,3}\)?)?\s*"
                           r"(?P<inside>[-–—:.])?\s*(?:\*\*|__)\s*(?P<after>[-–—:.])?\s*(?=\S)")
 
 
 # A question set in bold before the answer: "**Where could I use this?** At the shop ..."
-_BOLD_QUESTION = re.compile(r"^\W{0,4}(?:\*\*|__)(?P<label>[A-Za-z][^*_\n]{0,160}?\?)"
+_BOLD_QUESTION = re.compile(r"^\W{0,4}" + _ENUMERATOR + r"(?:\*\*|__)(?P<label>[A-Za-z][^*_\n]{0,160}?\?)"
                             r"\s{0,3}(?:\*\*|__)\s")
+
+
+_BARE_LABEL = re.compile(r"[^a-z' -]+|\s{2,}")  # markup, marks and digits around a label's words
 
 
 def _named(row: np.ndarray) -> int | None:
@@ -115,7 +121,7 @@ ANSWER_MARK = re.compile(r"^\W{0,4}(?:A|Answer)\s?\d{0,2}\s?[:.)]\s", re.I)
 
 # A label before an arrow, in hurried notes: "insights -> glove puts similar words close"; a
 # chain of arrows ("Embedding -> LSTM -> Dense") is a model, not a label and its answer
-_ARROW_RUN_IN = re.compile(r"^\W{0,4}" + _LABEL_WORDS + r"\s{0,3}(?:-+>|=>|\u2192)\s")
+_ARROW_RUN_IN = re.compile(r"^\W{0,4}" + _ENUMERATOR + _LABEL_WORDS + r"\s{0,3}(?:-+>|=>|\u2192)\s")
 _ARROW = re.compile(r"-+>|=>|\u2192")
 
 
@@ -160,7 +166,8 @@ def label_list(texts: list[str]) -> bool:
 # Labels of a shown sample or a fact ("Text:", "Predicted label:", "Epochs:"), not of an answer.
 _DATA_LABEL = re.compile(r"\b(text|sentence|review|input|image|photo|example|sample|true|truth|"
                          r"gold|actual|label|pred\w*|model|confidence|correct|answer|output|"
-                         r"file|id|guess\w*|score|accuracy|loss|epochs?|batch|time|note|source)\b",
+                         r"file|id|guess\w*|score|accuracy|loss|epochs?|batch|(?<!next )time|"
+                         r"note|source)\b",
                          re.I)
 ANSWER_MIN_WORDS = 8  # words after the label for a labelled line to start an answer
 
@@ -176,7 +183,9 @@ def starts_answer(text: str) -> bool:
     match = _RUN_IN.match(text[:80])
     if match and ":" not in match[0] and not re.search(r"[*_]", match[0]):
         return False
-    return len(text.split()) - len(label.split()) >= ANSWER_MIN_WORDS
+    # A numbered label ("(4) Myself: I improved my Python.") opens an item however short
+    return bool(_ENUMERATED.match(text)) or \
+        len(text.split()) - len(label.split()) >= ANSWER_MIN_WORDS
 
 
 def opening_sentence(text: str) -> str | None:
@@ -242,13 +251,15 @@ class Meaning:
     _scores: dict[str, np.ndarray] = field(default_factory=dict)
 
     labels: list[np.ndarray] = field(default_factory=list)  # per criterion: its names
+    # per criterion: its headings' words in the rubric ("next time", "hard"), lower case
+    heading_names: list[frozenset[str]] = field(default_factory=list)
     # The criteria a student answers in one place (those with ``cues``: a reflection's answers),
     # unlike a report's facts (task, data, hardware), which may be spread over paragraphs.
     answered_once: frozenset[str] = frozenset()
 
     @classmethod
     def for_rubric(cls, rubric: Rubric, encoder) -> Meaning:
-        criteria, vectors, labels = [], [], []
+        criteria, vectors, labels, heading_names = [], [], [], []
         for criterion in rubric.criteria:
             checks = [r.text for r in criterion.requirements if r.text is not None]
             if not checks:
@@ -259,10 +270,11 @@ class Meaning:
             vectors.append(encoder.encode(texts))
             names = ", ".join(dict.fromkeys(h for check in checks for h in check.headings))
             labels.append(encoder.encode([criterion.title] + ([names] if names else [])))
+            heading_names.append(frozenset(h.lower() for check in checks for h in check.headings))
         rubric_topic = encoder.encode([c.title for c in rubric.criteria]
                                       + [e for c in rubric.criteria for e in c.examples])
         return cls(encoder, criteria, vectors, rubric_topic=rubric_topic, labels=labels,
-                   answered_once=frozenset(c.id for c in rubric.criteria if c.cues))
+                   heading_names=heading_names, answered_once=frozenset(c.id for c in rubric.criteria if c.cues))
 
     def assign(self, paragraphs: list[tuple[str, str | None]], *, one_to_one: bool = True
                ) -> list[set[str]]:
@@ -290,7 +302,8 @@ class Meaning:
                  if paragraphs[i][1] or (opening := opening_sentence(paragraphs[i][0]))]
         says: dict[int, int] = {}  # row -> the criterion its label names outright
         if named:
-            label_scores, columns = self._label_names([label for _, label, _ in named])
+            label_scores, columns = self._label_names([label for _, label, _ in named],
+                                                      as_headings=True)
             for (row, _, weight), extra, column in zip(named, label_scores, columns,
                                                        strict=True):
                 scores[row] += weight * extra
@@ -328,13 +341,27 @@ class Meaning:
         _, columns = self._label_names(labels)
         return [None if column is None else self.criteria[column] for column in columns]
 
-    def _label_names(self, labels: list[str]) -> tuple[np.ndarray, list[int | None]]:
+    def _label_names(self, labels: list[str], as_headings: bool = False
+                     ) -> tuple[np.ndarray, list[int | None]]:
         """Each label's closeness to each criterion's names, less its mean over them, and
-        the column it names outright (:func:`_named`)."""
+        the column it names outright (:func:`_named`); ``as_headings``: also a label that is
+        word for word one criterion's heading in the rubric, for the paragraph it labels
+        (not to rule out other paragraphs: see :meth:`names`)."""
         vectors = self.encoder.encode(labels)
         scores = np.stack([(v @ vectors.T).max(axis=0) for v in self.labels], axis=1)
         scores -= scores.mean(axis=1, keepdims=True)
-        return scores, [_named(row) for row in scores]
+        columns = [_named(row) for row in scores]
+        for row, label in enumerate(labels if as_headings else []):
+            # A label that is word for word one criterion's heading in the rubric ("Next
+            # time:") names it, though its words are near another's too ("next": growth)
+            words = _BARE_LABEL.sub(" ", label.lower()).strip()
+            named = [column for column, names in enumerate(self.heading_names)
+                     if words in names]
+            if len(named) == 1 and columns[row] is None:
+                columns[row] = named[0]
+                scores[row, named[0]] = max(scores[row, named[0]],
+                                            scores[row].max() + LABEL_GAP)
+        return scores, columns
 
     def by_sentence(self, text: str) -> dict[str, list[str]]:
         """The criteria a paragraph answers sentence by sentence, when it answers several,

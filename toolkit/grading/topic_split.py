@@ -101,6 +101,10 @@ def _subject_lab(text: str) -> str | None:
     return next(iter(named)) if len(named) == 1 else None
 
 
+_CONTRAST = re.compile(r"^\W{0,3}(?:compared (?:with|to)|in contrast to|unlike|as opposed to|"
+                       r"relative to)\s+[^,;:]{1,80}[,;:]\s*", re.I)
+
+
 def _opening_lab(text: str, near: list[str]) -> str | None:
     """The one lab a paragraph's first sentence names (by number or by its model, data or
     method), when it is one of the labs the text is ``near`` in meaning: "Compared with lab 2,
@@ -111,6 +115,11 @@ def _opening_lab(text: str, near: list[str]) -> str | None:
     sentences = SENTENCE_END.split(text[stamp.end():stamp.end() + OPENING_CHARS]) if stamp \
         else SENTENCE_END.split(text[:OPENING_CHARS], maxsplit=1)[:1]
     for opening in sentences:
+        # "Compared with the bag-of-words lab, the LSTM ...": the lab compared with is none
+        # of the paragraph's subject when the rest of the sentence names one
+        contrast = _CONTRAST.match(opening)
+        if contrast and (listed_labs(rest := opening[contrast.end():]) or names_in(rest)):
+            opening = rest
         if named := listed_labs(opening) or set(names_in(opening)):
             break
     if len(named) > 1:  # "The BERT fine-tuning lab ... what the LSTM could not": the BERT lab
