@@ -585,3 +585,5 @@ def test_pairs_after_a_legend_naming_the_truth_are_samples():
     assert count_samples(arrows, TRUTH)[0] == 3  # the same label twice is no error
     no_legend = _lines("Dropout 0.25/0.5, batch 64/128, lr 1e-3/1e-4 in the two runs.")
     assert count_samples(no_legend, TRUTH)[0] == 0
+    confused = _lines("Most confused (true/pred): 4/9 (12 times), 7/2 (9 times), 3/5 (7 times)")
+    assert count_samples(confused, TRUTH)[0] == 0  # classes confused, counted: no samples

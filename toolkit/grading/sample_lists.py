@@ -289,8 +289,11 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
 # digits (true/pred): 7/2, 4/9, 9/4", "errors [actual -> predicted]: cat->dog, ..."
 _PAIR_LEGEND = re.compile(r"\b(?:true|truth|actual|gold|correct|expected|label)\w*\s*(?:/|->|\u2192|"
                           r"vs\.?|,)\s*(?:pred\w*|model|output|guess\w*)\b[)\]]?\s*:?", re.I)
-_PAIR = re.compile(r"(?<![\w./])(?P<truth>[A-Za-z0-9][\w-]{0,15})\s?(?:/|->|\u2192)\s?"
-                   r"(?P<predicted>[A-Za-z0-9][\w-]{0,15})(?![\w/])")
+_PAIR = re.compile(r"(?<![\w./-])(?P<truth>[A-Za-z0-9][\w-]{0,15})\s?(?:/|->|\u2192)\s?"
+                   r"(?P<predicted>[A-Za-z0-9][\w-]{0,15})(?![\w/-])")
+# A pair followed by how often it happened ("4 -> 9 (12 times)", "7/2 x5"): classes confused,
+# not samples shown
+_PAIR_COUNT = re.compile(r"^\s*(?:\(\s*)?(?:\d+\s*(?:times|x)\b|[x\u00d7]\s?\d+)", re.I)
 LEGEND_PAIRS = 3  # pairs after the legend, at least
 
 
@@ -303,8 +306,11 @@ def _legend_pairs(lines: Sequence[Line]) -> tuple[int, Line | None]:
         legend = _PAIR_LEGEND.search(line.text[:5000])
         if legend is None:
             continue
-        pairs = [pair for pair in _PAIR.finditer(line.text[legend.end():legend.end() + 5000])
+        text = line.text[legend.end():legend.end() + 5000]
+        pairs = [pair for pair in _PAIR.finditer(text)
                  if pair["truth"].lower() != pair["predicted"].lower()]
+        if any(_PAIR_COUNT.match(text[pair.end():pair.end() + 20]) for pair in pairs):
+            return 0, None
         if len(pairs) >= LEGEND_PAIRS:
             return len(pairs), line
     return 0, None
