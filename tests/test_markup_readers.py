@@ -397,6 +397,10 @@ def test_json_lines_in_a_fence_are_a_table_of_samples():
     assert tables[:3] == ["| text | label | pred | p |", "|---|---|---|---|",
                           "| review 0, not bad | 1 | 0 | 0.2 |"]
     assert count_samples(document.lines, ("label",))[0] == 10
+    # a record with its keys in another order fills the first record's columns
+    moved = markdown_document("r.md", '```jsonl\n{"text": "a", "label": 1}\n'
+                                      '{"label": 0, "text": "b"}\n```\n')
+    assert [line.text for line in moved.lines if line.kind == "table"][-1] == "| b | 0 |"
     # a pretty-printed object is code, as before
     pretty = markdown_document("r.md", '```json\n{\n  "label": 1\n}\n```\n')
     assert [line.kind for line in pretty.lines] == ["code"] * 5

@@ -83,23 +83,25 @@ MULTI_ANSWER_CRITERIA = 3
 
 # A label's words, in each of the forms below ("Insights", "What was hard", "my take-away")
 _LABEL_WORDS = r"(?P<label>[A-Za-z][\w '\-/&]{0,40}?)"
-# A run-in label: "**Insights:** ...", "Challenges: ...", "**What was hard.** ..."
 # A number before a label: "1. **Insights:** ...", "(2) Difficulties: ..."
 _ENUMERATOR = r"(?:\d{1,2}[.)]\s{1,3}\W{0,3})?"
 _ENUMERATED = re.compile(r"^\W{0,4}\d{1,2}[.)]\s")
-_RUN_IN = re.compile(r"^\W{0,4}" + _ENUMERATOR + r"(?:\*\*|__|_)?" + _LABEL_WORDS + r"(?:\*\*|__|\*|_)?"
-                     r"\s{0,3}[:.]\s{0,3}(?:\*\*|__|\*|_)?\s")  # bold or italic: "*Growth:* ..."
+# A run-in label: "**Insights:** ...", "Challenges: ...", "**What was hard.** ", in bold or
+# italic: "*Growth:* ..."
+_RUN_IN = re.compile(r"^\W{0,4}" + _ENUMERATOR + r"(?:\*\*|__|_)?" + _LABEL_WORDS
+                     + r"(?:\*\*|__|\*|_)?\s{0,3}[:.]\s{0,3}(?:\*\*|__|\*|_)?\s")
 
 
 # A label set in bold and closed before a dash, or with the student's own score in it:
 # "**Insights** – I learned ...", "**Insights – 3/5** because ...", "**Growth (4/5)** I can ..."
-_BOLD_RUN_IN = re.compile(r"^\W{0,4}?" + _ENUMERATOR + r"(?:\*\*|__)" + _LABEL_WORDS + r"\s*"
-                          r"(?P<score>[-–—:]?\s*\(?\d{1,3}(?:[.,]\d)?\s*/\s*\d{1,3}\)?)?\s*"
-                          r"(?P<inside>[-–—:.])?\s*(?:\*\*|__)\s*(?P<after>[-–—:.])?\s*(?=\S)")
+_BOLD_RUN_IN = re.compile(r"^\W{0,4}?" + _ENUMERATOR + r"(?:\*\*|__)" + _LABEL_WORDS
+                          + r"\s*(?P<score>[-–—:]?\s*\(?\d{1,3}(?:[.,]\d)?\s*/\s*\d{1,3}\)?)?"
+                          r"\s*(?P<inside>[-–—:.])?\s*(?:\*\*|__)\s*(?P<after>[-–—:.])?\s*(?=\S)")
 
 
 # A question set in bold before the answer: "**Where could I use this?** At the shop ..."
-_BOLD_QUESTION = re.compile(r"^\W{0,4}" + _ENUMERATOR + r"(?:\*\*|__)(?P<label>[A-Za-z][^*_\n]{0,160}?\?)"
+_BOLD_QUESTION = re.compile(r"^\W{0,4}" + _ENUMERATOR
+                            + r"(?:\*\*|__)(?P<label>[A-Za-z][^*_\n]{0,160}?\?)"
                             r"\s{0,3}(?:\*\*|__)\s")
 
 
@@ -274,7 +276,8 @@ class Meaning:
         rubric_topic = encoder.encode([c.title for c in rubric.criteria]
                                       + [e for c in rubric.criteria for e in c.examples])
         return cls(encoder, criteria, vectors, rubric_topic=rubric_topic, labels=labels,
-                   heading_names=heading_names, answered_once=frozenset(c.id for c in rubric.criteria if c.cues))
+                   heading_names=heading_names,
+                   answered_once=frozenset(c.id for c in rubric.criteria if c.cues))
 
     def assign(self, paragraphs: list[tuple[str, str | None]], *, one_to_one: bool = True
                ) -> list[set[str]]:

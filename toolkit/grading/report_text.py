@@ -489,9 +489,9 @@ def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
            for label in labels) or len(set(labels)) < len(labels):
         return None
     words = sum(len(answer.split()) for _, _, answer in answered) / len(answered)
+    kept = {id(line) for line, _, _ in answered}
     return [(line, label, answer) for (line, _, answer), label in zip(rows, labels, strict=True)
-            if any(line is kept for kept, _, _ in answered)] \
-        if words >= ANSWER_CELL_WORDS else None
+            if id(line) in kept] if words >= ANSWER_CELL_WORDS else None
 
 
 # A header cell that opens with a lab ("Lab 2 – MLP with dropout", "lab04"): a table with a
@@ -704,6 +704,7 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
     """Lines and images of Markdown text; ``where(n)`` names line ``n`` (1-based)."""
     lines, images, in_code = [], [], False
     data, data_rows = "", 0  # the language of the data block we are in, its rows so far
+    keys: list[str] = []  # the columns of a block of JSON Lines: its first record's keys
     divs = 0  # the fenced divs (":::") we are inside
     rows = text.splitlines()
     front_matter = _front_matter_rows(rows)
@@ -730,11 +731,13 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
             # JSON Lines, one object a row ({"text": ..., "label": 1, "pred": 0}): a table
             # under the first row's keys
             if data_rows == 0:
-                lines += [Line(markdown_row(list(record)), place, "table"),
-                          Line("|" + "---|" * len(record), place, "table")]
+                keys = list(record)
+                lines += [Line(markdown_row(keys), place, "table"),
+                          Line("|" + "---|" * len(keys), place, "table")]
             data_rows += 1
+            values = [record.get(key, "") for key in keys]
             lines.append(Line(markdown_row([v if isinstance(v, str) else json.dumps(v)
-                                            for v in record.values()]), place, "table"))
+                                            for v in values]), place, "table"))
             continue
         if in_code and data and data not in _JSON_LINES and raw.strip():
             row, kind = _data_row(raw.strip(), data)

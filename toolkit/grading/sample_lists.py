@@ -287,8 +287,9 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
 
 # A legend that says which of each pair is the truth, then the pairs: "Misclassified test
 # digits (true/pred): 7/2, 4/9, 9/4", "errors [actual -> predicted]: cat->dog, ..."
-_PAIR_LEGEND = re.compile(r"\b(?:true|truth|actual|gold|correct|expected|label)\w*\s*(?:/|->|\u2192|"
-                          r"vs\.?|,)\s*(?:pred\w*|model|output|guess\w*)\b[)\]]?\s*:?", re.I)
+_PAIR_LEGEND = re.compile(r"\b(?:true|truth|actual|gold|correct|expected|label)\w*\s*"
+                          r"(?:/|->|\u2192|vs\.?|,)\s*(?:pred\w*|model|output|guess\w*)\b"
+                          r"[)\]]?\s*:?", re.I)
 _PAIR = re.compile(r"(?<![\w./-])(?P<truth>[A-Za-z0-9][\w-]{0,15})\s?(?:/|->|\u2192)\s?"
                    r"(?P<predicted>[A-Za-z0-9][\w-]{0,15})(?![\w/-])")
 # A pair followed by how often it happened ("4 -> 9 (12 times)", "7/2 x5"): classes confused,
@@ -626,10 +627,11 @@ REASONING_SENTENCES = 3
 # An item opening with the student's bold label of an answer ("- **Outside the lab:** ... with
 # so little labelled data (for/against a bill) ..."): a reflection's answer, not a sample,
 # unless the label names one ("- **Error 3:**", "- **Text:**", "- **True: pos**").
-_ANSWER_LABEL = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+(?:\*\*|__)(?![^*_\n]{0,40}(?:\d|\b(?:text|sentence|review|"
-                           r"image|photo|digit|tweet|ticket|error|mistake|wrong|misclass\w*|"
-                           r"sample|example|case|true|truth|gold|actual|label|pred\w*|"
-                           r"model|output|guess|score|confidence)\b))"
+_ANSWER_LABEL = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+(?:\*\*|__)"
+                           r"(?![^*_\n]{0,40}(?:\d|\b(?:text|sentence|review|image|photo|digit|"
+                           r"tweet|ticket|error|mistake|wrong|misclass\w*|sample|example|case|"
+                           r"true|truth|gold|actual|label|pred\w*|model|output|guess|score|"
+                           r"confidence)\b))"
                            r"[A-Za-z][^*_\n]{0,40}?[:.]?(?:\*\*|__)\s*[:.]?\s", re.I)
 
 
