@@ -26,6 +26,7 @@ import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import islice
 
 from toolkit.grading.markdown_dialects import markdown_row, plain_rows
 
@@ -678,7 +679,7 @@ def _json_row(raw: str) -> dict | None:
 JSON_LINES_ROWS = 2  # records, at least, for a JSON block to be a table of them
 
 
-def _json_lines(rows: list[str]) -> bool:
+def _json_lines(rows: Iterable[str]) -> bool:
     """Are the rows up to the closing fence JSON Lines: one object each, two or more?"""
     records = 0
     for raw in rows:
@@ -723,7 +724,7 @@ def parse_markdown(text: str, where: Callable[[int], str], *,
             fence = _DATA_FENCE.match(raw) if not in_code else None
             in_code = not in_code
             data, data_rows = (fence["language"].lower(), 0) if fence else ("", 0)
-            if data in _JSON_LINES and not _json_lines(rows[number:]):
+            if data in _JSON_LINES and not _json_lines(islice(rows, number, None)):
                 data = ""  # one object (a results summary), or pretty-printed JSON: code
             lines.append(Line(raw, place, "code"))
             continue
