@@ -587,3 +587,14 @@ def test_pairs_after_a_legend_naming_the_truth_are_samples():
     assert count_samples(no_legend, TRUTH)[0] == 0
     confused = _lines("Most confused (true/pred): 4/9 (12 times), 7/2 (9 times), 3/5 (7 times)")
     assert count_samples(confused, TRUTH)[0] == 0  # classes confused, counted: no samples
+
+
+def test_a_printed_dataframes_index_name_line_does_not_end_its_table():
+    # pandas prints a named index on a line of its own between the header and the rows
+    rows = [f"{1000 + n:<10}     4          9        0.9{n}" for n in range(10)]
+    text = "\n".join(["            true  predicted  p_predicted", "test_index" + " " * 30] + rows)
+    count, first = count_samples(_lines(text, "output"), TRUTH)
+    assert count == 10 and first.text.startswith("1000")
+    # a word line elsewhere still splits two tables
+    split = "\n".join(["            true  predicted  p_predicted"] + rows[:5] + ["note"] + rows[5:])
+    assert count_samples(_lines(split, "output"), TRUTH)[0] == 5

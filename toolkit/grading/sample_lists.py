@@ -152,6 +152,11 @@ def _wrong_rows(table, truth_words: Sequence[str]) -> tuple[int, Line | None]:
     return len(wrong), (wrong[0] if wrong else None)
 
 
+# A printed DataFrame whose index has a name puts that name on a line of its own, between the
+# header and the rows ("test_index").
+_INDEX_NAME = re.compile(r"^\s*[A-Za-z_][\w]{0,30}\s*$")
+
+
 def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int, Line | None]:
     """Rows under a header naming the truth, in runs of lines split by tabs or spaces."""
     best, first = 0, None
@@ -162,6 +167,8 @@ def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int
         if len(cells) >= 3 and (not run or abs(len(cells) - _width(run[0])) <= 1):
             run.append(line)
             continue
+        if len(run) == 1 and _INDEX_NAME.match(line.text):
+            continue  # a printed DataFrame's index name, on its own line under the header
         if len(run) >= 3 and _names_truth(run[0].text, truth_words) and len(run) - 1 > best:
             best, first = len(run) - 1, run[1]  # the first sample, under the header
         run = [line] if len(cells) >= 3 else []
