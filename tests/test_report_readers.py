@@ -157,6 +157,18 @@ def test_a_google_docs_export_styled_by_class_has_its_title_and_bold_headings():
         "p.html line 2"
 
 
+def test_an_html_span_bold_by_its_own_style_is_a_heading_and_normal_weight_is_not():
+    # Google Docs also writes the weight on the span itself: <span style="font-weight:700">
+    page = ('<p class="c1"><span style="font-weight:700">What I learned</span></p>'
+            '<p class="c1"><span style="font-weight:400">VGG16 got 7 of 9 right.</span></p>'
+            '<p><span style="font-weight: bold">Difficulties</span></p><p>Slow download.</p>')
+    document = html_document("r.html", page)
+    assert [section.title for section in document.sections()] == ["What I learned",
+                                                                  "Difficulties"]
+    assert [line.text for line in document.lines if line.kind == "prose"] == [
+        "VGG16 got 7 of 9 right.", "Slow download."]
+
+
 def test_an_html_inline_quotation_is_quoted_and_its_samples_count():
     # <q> shows its quotation marks in a browser: samples quoted inline are samples.
     page = "<p>" + " ".join(f"<q>film number {i} was fine</q> is negative but was predicted "

@@ -3,8 +3,9 @@
 ``<h1>``-``<h6>`` become headings, paragraphs and list items lines of prose, ``<table>`` a
 Markdown table, ``<img>`` a figure (alt text and file name; the file must be in the
 submission) and ``<figcaption>`` a caption that counts even when the image was lost.
-A paragraph set all in bold is a title, also where a ``<style>`` block's class rules set it
-so (Google Docs' and Word's exports), and a paragraph in the Title style the document's title.
+A paragraph set all in bold is a title, also where a ``<style>`` block's class rules or the
+element's own style set it so (Google Docs' and Word's exports), and a paragraph in the Title
+style the document's title.
 ``<script>``, ``<style>`` and ``<head>`` are not read as text; nothing is executed or fetched.
 Places are named ``report.html line 42`` (the line of the element in the file), or
 ``report.html paragraph 7`` in an export written on a few lines.
@@ -146,7 +147,9 @@ class _Reader(HTMLParser):
             self.size = max(self.size, _points(size))
         for name in classes:
             self.size = max(self.size, self.class_points.get(name, 0.0))
-        if tag not in ("b", "strong") and self.bold_classes & set(classes):
+        # bold by a class rule, or by the tag's own style (<span style="font-weight:700">)
+        if tag not in ("b", "strong") and (self.bold_classes & set(classes)
+                                           or _BOLD.search(dict(attrs).get("style") or "")):
             self._write("**")
             self.bold_open.append(tag)
 
