@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from toolkit.grading.odt_reader import OdtError, odt_document
-from toolkit.grading.office_package import MAX_UNPACKED_BYTES
+from toolkit.grading.office_package import MAX_UNPACKED_BYTES, MarkdownBlocks
 from toolkit.grading.pptx_reader import PptxError, pptx_document
 from toolkit.grading.rtf_reader import RtfError, rtf_document
 from toolkit.grading.sample_lists import count_samples
@@ -131,6 +131,20 @@ def test_a_pptx_deck_reads_slide_by_slide_with_bullets_tables_pictures_and_notes
     assert any("training and validation loss" in image.label and "(picture)" in image.where
                for image in document.images)
     assert any(line.where == "deck.pptx slide 2 notes" for line in document.lines)
+
+
+def test_a_pictures_label_holds_the_line_introducing_it_and_the_caption_after_it():
+    blocks = MarkdownBlocks("r.docx")
+    blocks.add("Grad-CAM for the two wrong photos:", "r.docx paragraph 1")
+    blocks.add_picture("")
+    blocks.add("The heat map sits on the flower itself.", "r.docx paragraph 3")
+    blocks.add("Results", "r.docx paragraph 4")
+    blocks.add_picture("chart")
+    blocks.add("Accuracy per class, as a bar chart.", "r.docx paragraph 6")
+    first, second = blocks.document("docx").images
+    assert first.label.startswith("Grad-CAM for the two wrong photos: The heat map")
+    # a line that does not end with a colon is a heading or a sentence of its own
+    assert second.label == "chart Accuracy per class, as a bar chart."
 
 
 def test_an_rtf_file_reads_as_plain_text_with_its_tables():

@@ -23,6 +23,7 @@ from toolkit.grading.report_text import Document, ImageRef, parse_markdown, with
 
 MAX_UNPACKED_BYTES = 100 * 2**20  # a real report with its pictures: a few MB
 MAX_TITLE_CHARS = 120  # a bold paragraph longer than this is an emphasised sentence
+INTRO_CHARS = 200  # a line introducing a picture ("Grad-CAM for the two wrong photos:")
 
 
 class OfficeFileError(ValueError):
@@ -99,6 +100,11 @@ class MarkdownBlocks:
         for index, alt in self.pictures:
             caption = next((text for text in self.markdown[index:index + 3]
                             if text.strip() and not text.startswith("|")), "")  # no table row
+            # a line introducing it ("Grad-CAM for the two wrong photos:") names it too
+            before = next((text for text in reversed(self.markdown[max(0, index - 2):index])
+                           if text.strip()), "")
+            if before.rstrip("*_ ").endswith(":") and len(before) <= INTRO_CHARS:
+                caption = f"{before} {caption}"
             where = self.places[index] if index < len(self.places) else f"{self.path} (end)"
             earlier = set(self.places[:index])
             above = [line for line in lines if line.where in earlier]
