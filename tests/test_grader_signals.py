@@ -455,6 +455,45 @@ def test_a_description_names_the_hardware_and_the_datas_size_somewhere(tmp_path)
         assert grade.result("description").status == status, size
 
 
+def test_a_machine_is_hardware_but_machine_learning_is_not(tmp_path):
+    setup = ("Setup\n\nThe task is sentiment classification of SST-2 sentences: 6,920 training "
+             "and 1,821 test sentences. The model is an LSTM over GloVe embeddings with 768k "
+             "parameters in three layers. {where}\n")
+    for where, status in (("All runs were on a departmental machine.", MET),
+                          ("It is my first machine learning model.", MISSING)):
+        (tmp_path / "report.txt").write_text(setup.format(where=where), encoding="utf-8")
+        grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
+                       lab="lab05_glove_lstm")
+        assert grade.result("description").status == status, where
+
+
+def test_a_grad_cam_figure_is_one_of_lab_ones_outputs(tmp_path):
+    (tmp_path / "photo2_cam.png").write_bytes(b"\x89PNG")
+    (tmp_path / "report.md").write_text(
+        "# Lab 1\n\n## Results\n\nTop-1 accuracy was 60.0% and top-5 accuracy 83.3% on my "
+        "30 photos.\n\n![Grad-CAM of photo 2](photo2_cam.png)\n", encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path), RUBRIC, lab="lab01_vgg16_inference")
+    assert grade.result("runs").requirements[1].status == MET
+
+
+def test_settings_written_short_are_hyperparameters(tmp_path):
+    # "seq length 40", "64 units": the names a student writes for sequence length and units
+    (tmp_path / "report.txt").write_text(
+        "Settings\n\nsettings: LSTM 64 units, seq length 40, oov random, batch 64.\n",
+        encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC, lab="lab05_glove_lstm")
+    assert grade.result("hyperparameters").status == MET
+
+
+def test_a_gap_explained_by_its_main_reason_is_justified(tmp_path):
+    (tmp_path / "report.txt").write_text(
+        "Comparison\n\nTai et al. (2015) report 84.9% for an LSTM, so our best model is about "
+        "2 points lower. The main reason is probably the GloVe file: they used 300-d vectors "
+        "trained on far more text.\n", encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC, lab="lab05_glove_lstm")
+    assert grade.result("comparison").status == MET
+
+
 def test_a_plain_text_table_of_settings_in_columns_is_one_list(tmp_path):
     # Typed in two columns, one setting a line: each line alone names one hyperparameter;
     # the block names them all (it is no page of one-line notes).
