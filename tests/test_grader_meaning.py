@@ -719,7 +719,7 @@ def test_an_encoder_that_fails_to_load_is_reported_in_one_line(monkeypatch):
 @needs_encoder
 def test_one_generic_sentence_per_criterion_in_a_paragraph_is_no_answer(tmp_path):
     """A paragraph answering each criterion in one short sentence: an answer found only in
-    its sentences is those sentences, so none of them reaches the 20 words of an answer; the
+    its sentences is those sentences, so none of them reaches the 18 words of an answer; the
     criterion its whole text means (one at most) may read the whole paragraph."""
     generic = ("It was a good lab and I learned a lot about transformers. Some parts were "
                "difficult but I got through them in the end with some help. These models are "

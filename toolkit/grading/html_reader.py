@@ -142,14 +142,15 @@ class _Reader(HTMLParser):
                 self.images.append(ImageRef(f"{alt} {source}".strip(),
                                             f"{self.path} line {line}", source))
                 self.image_at.append(len(self.lines))
+        style = dict(attrs).get("style") or ""
         # after a new block has flushed the one before: the size is this paragraph's
-        if size := _FONT_SIZE.search(dict(attrs).get("style") or ""):
+        if size := _FONT_SIZE.search(style):
             self.size = max(self.size, _points(size))
         for name in classes:
             self.size = max(self.size, self.class_points.get(name, 0.0))
         # bold by a class rule, or by the tag's own style (<span style="font-weight:700">)
         if tag not in ("b", "strong") and (self.bold_classes & set(classes)
-                                           or _BOLD.search(dict(attrs).get("style") or "")):
+                                           or _BOLD.search(style)):
             self._write("**")
             self.bold_open.append(tag)
 

@@ -154,7 +154,7 @@ def _wrong_rows(table, truth_words: Sequence[str]) -> tuple[int, Line | None]:
 
 # A printed DataFrame whose index has a name puts that name on a line of its own, between the
 # header and the rows ("test_index").
-_INDEX_NAME = re.compile(r"^\s*[A-Za-z_][\w]{0,30}\s*$")
+_INDEX_NAME = re.compile(r"^\s*[A-Za-z_]\w{0,30}\s*$")
 
 
 def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int, Line | None]:
