@@ -1465,6 +1465,30 @@ def test_notes_typed_one_statement_a_line_are_a_paragraph_each_and_wrapped_prose
     assert len(_paragraphs(markdown_document("r.md", notes))) == 2
 
 
+def test_a_short_paragraph_of_lines_ended_by_hand_is_a_paragraph_a_line():
+    from toolkit.grading.assessment import _paragraphs
+
+    # three answers typed one a line: each line ends a sentence though the next line's first
+    # word would have fit on it (no editor wrapped them)
+    answers = ("L06:\n"
+               "fine tune all layers best (88.6% val), frozen worse than baseline.\n"
+               "training slow on cpu, about 4 min, ok.\n"
+               "want try bert-base on gpu with mixed precision, and understand layerwise "
+               "learning rate more.\n")
+    assert [len(p.lines) for p in _paragraphs(plain_document("r.txt", [answers]))][-3:] == \
+        [1, 1, 1]
+    # hard-wrapped prose whose lines happen to end sentences fill the width: one paragraph
+    wrapped = ("I trained for two epochs only. The validation loss still fell at the end.\n"
+               "It would have gone on dropping. I stopped because of the time on my laptop.\n"
+               "Next time I would train longer.\n")
+    assert [len(p.lines) for p in _paragraphs(plain_document("r.txt", [wrapped]))] == [3]
+    # a line introducing what follows ("... with:") ends no sentence: the lines stay together
+    description = ("i ran the pretrained VGG16 on 3 of my own photos.\n"
+                   "photo1 is my mug, photo2 is our cat.\n"
+                   "ran it on my laptop (windows, no gpu) with:\n")
+    assert [len(p.lines) for p in _paragraphs(plain_document("r.txt", [description]))] == [3]
+
+
 def test_a_use_named_only_in_general_is_filler_and_supplies_no_keyword():
     reflection = load_rubric(Path(__file__).parents[1] / "course" / "rubrics" /
                              "reflection.toml")

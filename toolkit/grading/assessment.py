@@ -38,7 +38,7 @@ import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from itertools import zip_longest
+from itertools import pairwise, zip_longest
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
@@ -738,21 +738,34 @@ NOTES_LINES = 5  # lines of a paragraph of notes, one statement a line
 # A line of a plain-text table of settings: a name, two spaces or more, its value ("  batch
 # size     32")
 _ALIGNED_PAIR = re.compile(r"^\s*\S[^\t]{0,40}?\S(?:\s{2,}|\t)\S")
+_ENDS_SENTENCE = re.compile(r"[.!?][\"')\]]?$")
+WRAP_WIDTH_MAX = 100  # no editor wraps lines longer than this: such a line ends by hand
 
 
 def _notes_split(paragraph: Section) -> list[Section]:
     """Notes typed one statement a line with no blank line between them (a phone's report:
     "test acc 99.46%" / "keras.io says 0.9922 so basically same" / "next time: ...") are one
     paragraph per line. Hard-wrapped prose is not: its lines, but the last, nearly fill the
-    width of the longest; here a third or more of them stop short of 60% of it."""
+    width of the longest; here a third or more of them stop short of 60% of it. A shorter
+    one is a paragraph per line when its writer ended every line by hand: each line ends a
+    sentence, and each but the last does though the next line's first word would have fit
+    on it (or is longer than any editor wraps)."""
     lines = paragraph.lines
-    if len(lines) < NOTES_LINES or any(line.kind != "prose" or LIST_ITEM.match(line.text)
-                                       for line in lines):
+    if len(lines) < 2 or any(line.kind != "prose" or LIST_ITEM.match(line.text)
+                             for line in lines):
         return [paragraph]
     if sum(bool(_ALIGNED_PAIR.match(line.text)) for line in lines) * 4 >= len(lines) * 3:
         return [paragraph]  # a table of names and values, typed in columns: one unit
-    width = max(len(line.text.rstrip()) for line in lines)
-    short = sum(len(line.text.rstrip()) < 0.6 * width for line in lines[:-1])
+    texts = [line.text.rstrip() for line in lines]
+    width = max(len(text) for text in texts)
+    if len(lines) < NOTES_LINES:
+        by_hand = bool(_ENDS_SENTENCE.search(texts[-1])) and all(
+            _ENDS_SENTENCE.search(text) and (
+                len(text) > WRAP_WIDTH_MAX or len(text) + 1 + len(after.split()[0]) <= width)
+            for text, after in pairwise(texts))
+        return [Section(paragraph.heading, [line]) for line in lines] if by_hand \
+            else [paragraph]
+    short = sum(len(text) < 0.6 * width for text in texts[:-1])
     if short * 3 < len(lines) - 1:
         return [paragraph]
     return [Section(paragraph.heading, [line]) for line in lines]
