@@ -558,6 +558,23 @@ def test_a_dataframe_in_a_notebook_output_counts():
 
 
 
+def test_a_dataframe_saved_only_as_html_counts_as_its_printed_rows():
+    # a notebook saved by a front end that keeps only the rich output of a DataFrame
+    rows = "".join(f"<tr><th>{n}</th><td>a sentence number {n}</td><td>positive</td>"
+                   f"<td>negative</td></tr>" for n in range(12))
+    html = ('<div><style scoped>.dataframe th {vertical-align: top;}</style>'
+            '<table border="1" class="dataframe"><thead><tr><th></th><th>sentence</th>'
+            f'<th>true_label</th><th>predicted</th></tr></thead><tbody>{rows}</tbody>'
+            '</table></div>')
+    notebook = {"cells": [{"cell_type": "code", "source": "errors.head(12)", "outputs": [
+        {"output_type": "execute_result", "data": {"text/html": html}}]}]}
+    document = notebook_document("lab.ipynb", notebook)
+    count, first = count_samples(document.lines, ("true",))
+    assert count == 12 and first.kind == "output" and "sentence number 0" in first.text
+    assert not any("vertical-align" in line.text for line in document.lines)
+
+
+
 @pytest.mark.parametrize("text", [
     "*Sentence*: film {n} was flat\n*Prediction*: positive\n*Actual*: negative\n\n",
     "> Sentence: film {n} was flat\n> Prediction: positive\n> True label: negative\n\n",

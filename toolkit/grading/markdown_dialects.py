@@ -148,6 +148,15 @@ class _TableRows(HTMLParser):
             self.caption[0].append(data)
 
 
+def html_table_rows(html: str) -> list[list[str]]:
+    """The rows of the tables in an HTML fragment (a notebook's DataFrame saved only as
+    ``text/html``), each as its cells' text; empty rows left out."""
+    parser = _TableRows()
+    parser.feed(html)
+    parser.close()
+    return [cells for cells, _ in parser.rows if any(cells)]
+
+
 def _html_table(rows: list[str], start: int) -> tuple[list[tuple[str, int]], int] | None:
     """The HTML table opening at ``rows[start]`` as Markdown rows, and the row after it."""
     for end in range(start, min(len(rows), start + MAX_TABLE_ROWS)):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import islice
 
-from toolkit.grading.markdown_dialects import markdown_row, plain_rows
+from toolkit.grading.markdown_dialects import html_table_rows, markdown_row, plain_rows
 
 PROSE_KINDS = ("prose",)
 TEXT_KINDS = ("prose", "table", "generated", "output")  # what keyword and number checks read
@@ -1095,6 +1095,13 @@ def _source(cell) -> str:
     return "".join(value) if isinstance(value, list) else str(value or "")
 
 
+def _html_output_text(html) -> str:
+    """A DataFrame saved only as HTML, as pandas prints it: a row a line, its cells two
+    spaces apart (the index first), so its samples are read as from the printed frame."""
+    html = "".join(html) if isinstance(html, list) else str(html)
+    return "\n".join("  ".join(cells) for cells in html_table_rows(html[:1_000_000]))
+
+
 def notebook_document(path: str, notebook) -> Document:
     """Markdown cells as Markdown; code as ``code``; saved text outputs as ``output``."""
     doc = Document(path, "notebook")
@@ -1123,6 +1130,8 @@ def notebook_document(path: str, notebook) -> Document:
                 else data.get("text/plain")
             if isinstance(text, list):
                 text = "".join(text)
+            if text is None and data.get("text/html"):
+                text = _html_output_text(data["text/html"])
             for n, out_line in enumerate(str(text or "").splitlines()[:200], 1):
                 doc.lines.append(Line(out_line, f"{path} cell {index} output line {n}",
                                       "output"))
