@@ -1487,6 +1487,10 @@ def test_a_short_paragraph_of_lines_ended_by_hand_is_a_paragraph_a_line():
                    "photo1 is my mug, photo2 is our cat.\n"
                    "ran it on my laptop (windows, no gpu) with:\n")
     assert [len(p.lines) for p in _paragraphs(plain_document("r.txt", [description]))] == [3]
+    # a question on its line stays with its answer on the next
+    asked = ("i wondered why the loss went up at epoch 3?\n"
+             "maybe the learning rate of 0.01 was just too high for adam on this data.\n")
+    assert [len(p.lines) for p in _paragraphs(plain_document("r.txt", [asked]))] == [2]
 
 
 def test_a_use_named_only_in_general_is_filler_and_supplies_no_keyword():

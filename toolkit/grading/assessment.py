@@ -739,6 +739,7 @@ NOTES_LINES = 5  # lines of a paragraph of notes, one statement a line
 # size     32")
 _ALIGNED_PAIR = re.compile(r"^\s*\S[^\t]{0,40}?\S(?:\s{2,}|\t)\S")
 _ENDS_SENTENCE = re.compile(r"[.!?][\"')\]]?$")
+_ENDS_STATEMENT = re.compile(r"[.!][\"')\]]?$")  # a question belongs with its answer below
 WRAP_WIDTH_MAX = 100  # no editor wraps lines longer than this: such a line ends by hand
 
 
@@ -748,8 +749,9 @@ def _notes_split(paragraph: Section) -> list[Section]:
     paragraph per line. Hard-wrapped prose is not: its lines, but the last, nearly fill the
     width of the longest; here a third or more of them stop short of 60% of it. A shorter
     one is a paragraph per line when its writer ended every line by hand: each line ends a
-    sentence, and each but the last does though the next line's first word would have fit
-    on it (or is longer than any editor wraps)."""
+    sentence, and each but the last ends a statement (a question stays with its answer)
+    though the next line's first word would have fit on it (or is longer than any editor
+    wraps)."""
     lines = paragraph.lines
     if len(lines) < 2 or any(line.kind != "prose" or LIST_ITEM.match(line.text)
                              for line in lines):
@@ -760,7 +762,7 @@ def _notes_split(paragraph: Section) -> list[Section]:
     width = max(len(text) for text in texts)
     if len(lines) < NOTES_LINES:
         by_hand = bool(_ENDS_SENTENCE.search(texts[-1])) and all(
-            _ENDS_SENTENCE.search(text) and (
+            _ENDS_STATEMENT.search(text) and (
                 len(text) > WRAP_WIDTH_MAX or len(text) + 1 + len(after.split()[0]) <= width)
             for text, after in pairwise(texts))
         return [Section(paragraph.heading, [line]) for line in lines] if by_hand \
