@@ -1090,16 +1090,20 @@ def pdf_paragraph_ends(lines: list[Line]) -> list[Line]:
     return cut
 
 
-def _source(cell) -> str:
-    value = cell.get("source", "")
+def _joined(value) -> str:
+    """A notebook's text field: a string, or a list of lines to join (nbformat allows both)."""
     return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _source(cell) -> str:
+    return _joined(cell.get("source", ""))
 
 
 def _html_output_text(html) -> str:
     """A DataFrame saved only as HTML, as pandas prints it: a row a line, its cells two
     spaces apart (the index first), so its samples are read as from the printed frame."""
-    html = "".join(html) if isinstance(html, list) else str(html)
-    return "\n".join("  ".join(cells) for cells in html_table_rows(html[:1_000_000]))
+    rows = html_table_rows(_joined(html)[:1_000_000])
+    return "\n".join("  ".join(cells) for cells in rows)
 
 
 def notebook_document(path: str, notebook) -> Document:
@@ -1128,11 +1132,9 @@ def notebook_document(path: str, notebook) -> Document:
             data = data if isinstance(data, dict) else {}
             text = output.get("text") if output.get("output_type") == "stream" \
                 else data.get("text/plain")
-            if isinstance(text, list):
-                text = "".join(text)
-            if text is None and data.get("text/html"):
-                text = _html_output_text(data["text/html"])
-            for n, out_line in enumerate(str(text or "").splitlines()[:200], 1):
+            text = _html_output_text(data["text/html"]) \
+                if text is None and data.get("text/html") else _joined(text)
+            for n, out_line in enumerate(text.splitlines()[:200], 1):
                 doc.lines.append(Line(out_line, f"{path} cell {index} output line {n}",
                                       "output"))
             if any(kind.startswith("image/") for kind in data):
