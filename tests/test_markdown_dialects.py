@@ -120,6 +120,15 @@ def test_obsidian_callouts_embeds_and_html_tables(tmp_path):
     assert not _present(submission, "", "missing.png")
 
 
+def test_a_notebooks_cell_magic_opens_no_obsidian_comment():
+    # "%%time" over a cell, kept in a notebook's HTML export: the rows after it are read
+    rows = ["%%time !python -m labs.lab05_glove_lstm --epochs 12", "", "Test accuracy 82.2%.",
+            "%%", "a note kept hidden", "%%", "Kept."]
+    shown, _ = plain_rows(rows)
+    assert shown[:3] == rows[:3] and shown[-1] == "Kept."
+    assert not any("hidden" in row or "note" in row for row in shown)  # a comment still hides
+
+
 def test_plain_markdown_rows_pass_unchanged():
     rows = ["# Results", "", "| a | b |", "|---|---|", "```python", "{cite}`x` in code",
             "```", "Accuracy 81.8% (see [the docs](https://keras.io))."]

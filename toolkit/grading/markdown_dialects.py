@@ -49,6 +49,9 @@ _EMBED = re.compile(r"!\[\[(?P<target>[^\]|\n]{1,500})(?:\|(?P<alias>[^\]\n]{0,3
 _WIKILINK = re.compile(r"(?<!!)\[\[(?P<target>[^\]|\n]{1,500})(?:\|(?P<alias>[^\]\n]{0,300}))?\]\]")
 _IMAGE_FILE = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|bmp)$", re.I)
 _COMMENT = re.compile(r"%%.*?%%")
+# A notebook's cell magic at a row's start ("%%time", "%%capture", kept in a notebook's HTML
+# export) opens no comment.
+_CELL_MAGIC = re.compile(r"^%%[A-Za-z]\w*")
 _CALLOUT = re.compile(r"^\s*>\s*\[!(?P<kind>[\w-]{1,30})\][+-]?\s*(?P<title>.*?)\s*$")
 _SUMMARY = re.compile(r"<summary>\s*(?P<title>.*?)\s*</summary>", re.I)
 _DETAILS = re.compile(r"</?details(?:\s[^>]*)?>", re.I)
@@ -86,6 +89,11 @@ def _embed(match: re.Match) -> str:
         words = alias if alias and not alias.strip().isdigit() else target  # "|300": a width
         return f"![{words}]({quote(target)})"
     return match["alias"] or target
+
+
+def _comment_marks(stripped: str) -> int:
+    """How many "%%" comment marks a stripped row holds, a cell magic at its start aside."""
+    return _CELL_MAGIC.sub("", stripped).count("%%")
 
 
 def _inline(row: str) -> str:
@@ -286,7 +294,7 @@ def plain_rows(rows: list[str]) -> tuple[list[str], list[int]]:
             hidden = stripped.count("%%") % 2 == 0
             emit("", number)
             continue
-        if stripped.count("%%") % 2 == 1:  # a comment opens here and runs over rows
+        if _comment_marks(stripped) % 2 == 1:  # a comment opens here and runs over rows
             hidden = True
             emit(_inline(raw[:raw.rfind("%%")]), number)
             continue
