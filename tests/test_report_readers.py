@@ -169,6 +169,20 @@ def test_an_html_span_bold_by_its_own_style_is_a_heading_and_normal_weight_is_no
         "VGG16 got 7 of 9 right.", "Slow download."]
 
 
+def test_an_html_pre_block_keeps_its_rows():
+    # a notebook's printed output in an HTML export: a program's output, one line a row, so a
+    # printed table of errors counts its samples
+    rows = "\n".join(f"{n:4d}  true=positive  pred=negative  a sentence number {n} ."
+                     for n in range(10))
+    page = (f"<div><pre>index  true  predicted  sentence\n{rows}\n</pre></div>"
+            "<p>After the output.</p>")
+    lines = [(line.kind, line.text) for line in html_document("r.html", page).lines
+             if line.kind not in ("blank", "code")]  # the fences are code
+    assert lines[0] == ("output", "index  true  predicted  sentence") and len(lines) == 12
+    assert lines[-1] == ("prose", "After the output.")
+    assert count_samples(html_document("r.html", page).lines, TRUTH)[0] == 10
+
+
 def test_an_html_inline_quotation_is_quoted_and_its_samples_count():
     # <q> shows its quotation marks in a browser: samples quoted inline are samples.
     page = "<p>" + " ".join(f"<q>film number {i} was fine</q> is negative but was predicted "

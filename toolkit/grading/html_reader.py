@@ -65,8 +65,12 @@ class _Reader(HTMLParser):
         self.bold_classes: set[str] = set()
         self.class_points: dict[str, float] = {}
         self.bold_open: list[str] = []  # tags whose class set their text in bold
+        self.preformatted = 0  # the <pre> blocks we are inside
 
     def flush(self, line_break: bool = False) -> None:
+        if self.preformatted and not self.prefix:
+            self._flush_rows()
+            return
         text = " ".join("".join(self.text).split())
         if text and not self.prefix and self.size and _all_bold(text):
             level = next((n for n, least in TITLE_POINTS.items() if self.size >= least), 0)
@@ -89,6 +93,17 @@ class _Reader(HTMLParser):
         elif line_break and self.lines and self.lines[-1][0]:  # "<br><br>": a new paragraph
             self.lines.append(("", self.start_line))
         self.text, self.prefix = [], ""
+
+    def _flush_rows(self) -> None:
+        """A <pre> block keeps its rows (a printed table of errors, a training log), read as
+        a program's output, as a notebook's is: a text block, no words of the student's."""
+        rows = [row.strip() for row in "".join(self.text).expandtabs(4).splitlines()]
+        rows = [(row, self.start_line + number) for number, row in enumerate(rows)
+                if row and not row.startswith(("```", "~~~"))]
+        if rows:
+            self.lines += [("```text", rows[0][1]), *rows, ("```", rows[-1][1]),
+                           ("", rows[-1][1])]
+        self.text = []
 
     def read_css(self) -> None:
         """The classes a <style> block sets in bold or in a font size."""
@@ -120,6 +135,7 @@ class _Reader(HTMLParser):
             self.prefix, self.start_line = "#" * int(tag[1]) + " ", line
         elif tag in _BLOCKS or tag == "br":
             self.flush(line_break=tag == "br" and not self.prefix)
+            self.preformatted += tag == "pre"
             self.prefix = "- " if tag == "li" else ""
             if tag == "p" and _TITLE_CLASSES & set(classes):
                 self.prefix = "# "
@@ -187,6 +203,8 @@ class _Reader(HTMLParser):
             self.lines.append(("", self.getpos()[0]))
         elif tag in _BLOCKS or tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             self.flush()
+            if tag == "pre":
+                self.preformatted = max(0, self.preformatted - 1)
 
     def _write(self, text: str) -> None:
         if self.cell is not None:
