@@ -44,6 +44,28 @@ def test_a_text_table_split_by_spaces_and_one_without_the_truth():
     assert count_samples(_lines(_text_table(2)), TRUTH)[0] == 2
 
 
+def test_a_text_table_split_by_pipes_under_a_header_a_blank_line_above():
+    rows = "\n".join(f"  #{n}  | sentence number {n} .  | negative | positive" for n in range(11))
+    text = f"Here are 11 of them (row | sentence | predicted | true):\n\n{rows}\n"
+    count, first = count_samples(_lines(text), TRUTH)
+    assert count == 11 and first.text.startswith("  #0 ")
+    # without the header naming the truth the rows are no samples of it
+    assert count_samples(_lines(rows), TRUTH)[0] == 0
+    # a Markdown table's separator row is not a sample of a text table
+    table = "| sentence | true | predicted |\n|---|---|---|\n" + "\n".join(
+        f"| s{n} | pos | neg |" for n in range(3))
+    assert count_samples(_lines(table, "table"), TRUTH)[0] == 3
+
+
+def test_list_items_naming_the_truth_and_what_the_model_read_it_as():
+    items = "\n".join(f"- a {n} that the net read as {(n + 1) % 10} (index {n}0): thin stroke"
+                      for n in range(10))
+    count, first = count_samples(_lines(items), TRUTH)
+    assert count == 10 and first.text.startswith("- a 0 that")
+    assert count_samples(_lines("- an 8 the model took for a 3\n- a 4 that the CNN read as 4"),
+                         TRUTH)[0] == 1  # the same label twice is no error
+
+
 def test_the_largest_of_two_text_tables_counts():
     text = _text_table(4) + "\n\n" + _text_table(7) + "\n\nA closing sentence of prose."
     count, first = count_samples(_lines(text), TRUTH)

@@ -50,7 +50,7 @@ from toolkit.grading.report_text import (
 LIST_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*•+])\s+\S")
 _LABEL = re.compile(r"^\s*(?:>\s*)?[-*•]?\s*(\*\*|__|[*_`])?(?P<label>[A-Za-z][\w /'-]{0,30}?)"
                     r"\s*(\*\*|__|[*_`])?\s*:")
-_SPLIT = re.compile(r"\t+|\s{2,}")
+_SPLIT = re.compile(r"\t+|\s{2,}|\s*\|\s*")  # tabs, spaces or pipes between columns
 READ_KINDS = ("prose", "table", "generated", "output")
 # Words that mark a line as a shown sample with its ground truth, whatever the rubric says.
 TRUTH_WORDS = ("true", "truth", "gold", "actual", "label", "expected", "correct")
@@ -161,17 +161,23 @@ def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int
     """Rows under a header naming the truth, in runs of lines split by tabs or spaces."""
     best, first = 0, None
     run: list[Line] = []
+    gap = False  # a blank line was passed between the header and its first row
     for line in lines + [Line("", "", "blank")]:
+        # (a Markdown table's rows are read as its table, see _wrong_rows)
         cells = [c for c in _SPLIT.split(line.text.strip()) if c] \
-            if line.kind not in ("blank", "heading") else []
+            if line.kind not in ("blank", "heading", "table") else []
         if len(cells) >= 3 and (not run or abs(len(cells) - _width(run[0])) <= 1):
             run.append(line)
             continue
         if len(run) == 1 and _INDEX_NAME.match(line.text):
             continue  # a printed DataFrame's index name, on its own line under the header
+        if len(run) == 1 and line.kind == "blank" and not gap and \
+                _names_truth(run[0].text, truth_words):
+            gap = True  # a header naming the truth, a blank line, then its rows
+            continue
         if len(run) >= 3 and _names_truth(run[0].text, truth_words) and len(run) - 1 > best:
             best, first = len(run) - 1, run[1]  # the first sample, under the header
-        run = [line] if len(cells) >= 3 else []
+        run, gap = ([line] if len(cells) >= 3 else []), False
     return best, first
 
 
@@ -282,6 +288,7 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
     candidates.append(_inline_samples(lines))
     candidates.append(_sample_lines(lines))
     candidates.append(_arrow_items(lines))
+    candidates.append(_read_as_items(lines))
     candidates.append(_inline_arrows(lines))
     candidates.append(_units_with_labels([(item[0], " ".join(line.text for line in item))
                                           for item in every_item]))
@@ -547,6 +554,21 @@ def _sample_lines(lines: Sequence[Line]) -> tuple[int, Line | None]:
              and len(line.text.split()) <= 40
              and _LINE_MARK.search(line.text) and _LINE_TRUTH.search(line.text)
              and _LINE_PREDICTION.search(line.text)]
+    return len(found), found[0] if found else None
+
+
+# A list item that names the truth as its subject and the prediction after it: "a 7 that the
+# net read as 1 (index 1260): ...", "- an 8 the model took for a 3"
+_READ_AS_ITEM = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*\u2022+])\s+(?:an?|one)\s+(?P<truth>[\w'-]{1,20})"
+                           r"\s+(?:that|which|the|my|our)\b[^.;:\n]{0,30}?\b(?:read|took|taken|"
+                           r"classified|predicted|labell?ed|called|mistook|mistaken|saw)\s+"
+                           r"(?:it\s+)?(?:as|for)\s+(?:an?\s+)?(?P<predicted>[\w'-]{1,20})", re.I)
+
+
+def _read_as_items(lines: Sequence[Line]) -> tuple[int, Line | None]:
+    """List items that each name a sample's truth and what the model read it as."""
+    found = [line for line in lines if (item := _READ_AS_ITEM.match(line.text))
+             and item["truth"].lower() != item["predicted"].lower()]
     return len(found), found[0] if found else None
 
 
