@@ -1154,6 +1154,25 @@ def test_a_two_column_table_of_answers_is_one_labelled_answer_per_row():
     assert {line.kind for line in markdown_document("r.md", notes).lines} == {"table"}
 
 
+def test_a_table_of_answers_without_a_header_row_reads_its_first_row_too():
+    # A Word table has no header: the reader writes its first row above the separator, and
+    # that row, a label and an answer in sentences, is the first answer
+    text = ("| Aha | VGG16 has 138 million parameters and most of them sit in one Dense "
+            "layer, which surprised me. |\n|---|---|\n"
+            "| Ouch | The first run put every photo at 0.1% because I had left --weights none "
+            "in the command. |\n"
+            "| Next | I can load any pretrained model now and want to try transfer learning "
+            "on my own photos. |\n")
+    lines = [line.text[:10] for line in markdown_document("r.md", text).lines
+             if line.kind == "prose"]
+    assert lines == ["**Aha:** V", "**Ouch:** ", "**Next:** "]
+    # a short header over the answers stays the header
+    headed = "| Question | Answer |\n|---|---|\n" + "\n".join(text.splitlines()[i]
+                                                             for i in (0, 2, 3)) + "\n"
+    assert [line.text[:10] for line in markdown_document("r.md", headed).lines
+            if line.kind == "prose"] == lines
+
+
 def test_a_run_in_label_is_not_counted_as_words_of_the_answer(tmp_path):
     # Sixteen words of answer after a five-word label: short of the 18 an answer needs.
     text = ("# Lab 1 reflection\n\n## Growth\n\n**What I can do now:** Load a pretrained model "

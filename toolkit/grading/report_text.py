@@ -476,6 +476,11 @@ def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
         return None
     header = _cells(run[0].text) if _TABLE_SEPARATOR.match(run[1].text[:5000]) else None
     body = run[2:] if header is not None else run
+    if header is not None and len(header) == 2 and \
+            len(header[1].split()) >= ANSWER_CELL_WORDS:
+        # A header cell of sentences is the first answer: a Word table has no header row,
+        # its first row is written above the separator
+        header, body = None, [run[0], *run[2:]]
     rows = [(line, *_cells(line.text)) for line in body]
     if any(len(row) != 3 or not row[1] for row in rows) or (
             header is not None and _NOT_ANSWERS.search(" ".join(header))):
