@@ -158,7 +158,7 @@ _INDEX_NAME = re.compile(r"^\s*[A-Za-z_]\w{0,30}\s*$")
 
 
 def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int, Line | None]:
-    """Rows under a header naming the truth, in runs of lines split by tabs or spaces."""
+    """Rows under a header naming the truth, in runs of lines split by tabs, spaces or pipes."""
     best, first = 0, None
     run: list[Line] = []
     gap = False  # a blank line was passed between the header and its first row
