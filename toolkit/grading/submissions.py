@@ -70,14 +70,16 @@ TABLE_SUFFIXES = {".csv", ".tsv"}
 LATEX_SUFFIXES = {".tex"}  # an Overleaf project's source, read as text (never compiled)
 # A report's BibTeX file (refs.bib beside main.tex or report.typ): its reference list.
 BIB_SUFFIXES = {".bib"}
+# A saved e-mail: its body is a document, its attachments the submission's files.
+MAIL_SUFFIXES = {".eml"}
 READ_SUFFIXES = TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES | OFFICE_SUFFIXES | HTML_SUFFIXES \
-    | LATEX_SUFFIXES | BIB_SUFFIXES | {
+    | LATEX_SUFFIXES | BIB_SUFFIXES | MAIL_SUFFIXES | {
     ".ipynb", ".pdf", ".json"} | TABLE_SUFFIXES
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
 # A notebook saved as a script (Jupytext's percent format) is read when it holds prose cells.
 SCRIPT_SUFFIXES = {".py"}
 SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | SCRIPT_SUFFIXES | TEXT_SUFFIXES | MARKUP_SUFFIXES \
-    | WORD_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | OFFICE_SUFFIXES
+    | WORD_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | OFFICE_SUFFIXES | MAIL_SUFFIXES
 DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
 DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
 # ... and the dated one written when REFLECTION.new.md holds edits too (toolkit.reflection)
@@ -468,7 +470,52 @@ def _load_runs(contents: dict[str, bytes], submission: Submission) -> None:
         submission.runs.append(RunFolder(folder, record))
 
 
+def _open_mails(contents: dict[str, bytes], submission: Submission) -> dict[str, bytes]:
+    """The submission's files with each saved mail's attachments beside them, named
+    ``mail.eml/curves.png``, as a zip's members are (a figure or ``record.json`` mailed)."""
+    from toolkit.grading.eml_reader import MailError, read_mail
+
+    opened = dict(contents)
+    budget = _Budget(submission)
+    for path, data in contents.items():
+        if PurePosixPath(path).suffix.lower() not in MAIL_SUFFIXES:
+            continue
+        try:
+            attachments = read_mail(data).attachments
+        except MailError:
+            continue  # said once, when its body is read
+        for name, attached in attachments:
+            inside = f"{path}/{name}"
+            if inside in submission.files or not budget.list():
+                continue
+            submission.files[inside] = len(attached)
+            if _wanted(inside) and PurePosixPath(name).suffix.lower() not in MAIL_SUFFIXES \
+                    and budget.admit(inside, len(attached)):
+                opened[inside] = attached
+    return opened
+
+
+def _read_mail(path: str, data: bytes, submission: Submission) -> None:
+    """A saved mail's text as one more document (its attachments were opened beside it)."""
+    from toolkit.grading.eml_reader import MailError, read_mail
+    from toolkit.grading.html_reader import html_document
+
+    try:
+        mail = read_mail(data)
+    except MailError as error:
+        submission.warn(f"{path} cannot be read as an e-mail ({error}); save the mail's text "
+                        f"as a PDF or text file and hand it in again")
+        return
+    if not mail.body.strip():
+        return  # a mail that only carries files: they are read as the student's files
+    if mail.body_kind == "html":
+        submission.documents.append(html_document(path, mail.body))
+    else:
+        submission.documents.append(plain_document(path, [mail.body], "text"))
+
+
 def _parse(contents: dict[str, bytes], submission: Submission) -> None:
+    contents = _open_mails(contents, submission)
     _load_runs(contents, submission)
     runs_by_folder = {run.path: run for run in submission.runs}
     # the lab's errors.csv files, read for their annotations: path -> text (None: unreadable)
@@ -541,6 +588,8 @@ def _parse_file(path: str, data: bytes, submission: Submission,
         _read_word_or_html(path, data, submission)
     elif suffix in OFFICE_SUFFIXES:
         _read_office(path, data, submission)
+    elif suffix in MAIL_SUFFIXES:
+        _read_mail(path, data, submission)
     elif suffix in TABLE_SUFFIXES and folder not in runs_by_folder:
         # A table the student made and handed in ("misclassified.csv" beside the README): a
         # document titled by its file name. A run folder's CSVs are the lab's, not theirs, and
