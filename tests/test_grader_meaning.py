@@ -58,6 +58,7 @@ from toolkit.grading.sample_lists import count_samples
 from toolkit.grading.sentence_encoder import (
     RemoteEncoder,
     encoder_status,
+    load_encoder,
     process_encoder,
     serve_request,
 )
@@ -2253,3 +2254,29 @@ def test_a_paragraph_compared_with_another_lab_opens_with_its_own_subject():
     assert topic_split._opening_lab(compared, near) == "lab05_glove_lstm"
     assert topic_split._opening_lab("Unlike lab 4, it did read the order.", near) == \
         "lab04_bag_of_words"  # the rest names no lab: the compared one is all there is
+
+
+@needs_encoder
+def test_a_slide_of_short_bullets_answers_two_criteria_at_most():
+    """Five short bullets on a slide, near every criterion at once, say none of them in
+    particular: the paragraph answers the two it means most, not all five."""
+    meaning = Meaning.for_rubric(REFLECTION, load_encoder())
+    slide = ("- Learned to use a pretrained network - VGG16 has 138M weights!! - Grad-CAM is "
+             "fun, it shows where the network looks - My cat photo: \"tabby\" 0.77 - phone "
+             "photo: \"cellular telephone\" 0.58")
+    found = meaning.assign([(slide, None),
+                            ("- Problems: the weights took ages to download", "Problems"),
+                            ("- Next: try other networks (ResNet, EfficientNet)", "Next"),
+                            ("mention that the file was 528 MB", None)])
+    assert 1 <= len(found[0]) <= 2, found[0]
+
+
+def test_of_many_close_answers_those_whose_cues_a_paragraph_says_come_first():
+    """"The sweep was confusing": a challenge, though its text is nearer insights and doubts."""
+    meaning = Meaning.for_rubric(REFLECTION, HashEncoder())
+    columns = list(range(len(meaning.criteria)))
+    scores = np.linspace(0.5, 0.1, len(columns))  # the rubric's order: insights nearest
+    kept = meaning._most_meant(columns, scores, "The learning-rate sweep was confusing for me.")
+    assert {meaning.criteria[column] for column in kept} == {"challenges", "insights"}
+    plain = meaning._most_meant(columns, scores, "The sweep ended at 98.0%.")
+    assert [meaning.criteria[column] for column in plain] == meaning.criteria[:2]

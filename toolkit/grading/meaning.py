@@ -38,6 +38,8 @@ from toolkit.resources import load_syllabus
 # that means a criterion scores about 0.3-0.75 against it, a name or a date below 0.2.
 FLOOR = 0.20         # least similarity for a paragraph to answer a criterion
 MARGIN = 0.06        # a paragraph may answer each criterion this close to its best one
+MAX_MEANT = 2        # ... but gives no more answers than this by its meaning alone
+MAX_CUED_CHARS = 4000  # how far a paragraph is searched for a criterion's cues
 CENTRE_FULLY = 5     # from this many paragraphs on, a document's mean is taken out in full
 LABEL_WEIGHT = 1.0   # how much a paragraph's label (heading, run-in label) adds to its text
 OPENING_WEIGHT = 0.5  # ... and the opening sentence of a paragraph without a label
@@ -258,6 +260,7 @@ class Meaning:
     # The criteria a student answers in one place (those with ``cues``: a reflection's answers),
     # unlike a report's facts (task, data, hardware), which may be spread over paragraphs.
     answered_once: frozenset[str] = frozenset()
+    cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # criterion -> its cues
 
     @classmethod
     def for_rubric(cls, rubric: Rubric, encoder) -> Meaning:
@@ -277,7 +280,8 @@ class Meaning:
                                       + [e for c in rubric.criteria for e in c.examples])
         return cls(encoder, criteria, vectors, rubric_topic=rubric_topic, labels=labels,
                    heading_names=heading_names,
-                   answered_once=frozenset(c.id for c in rubric.criteria if c.cues))
+                   answered_once=frozenset(c.id for c in rubric.criteria if c.cues),
+                   cues={c.id: tuple(c.cues) for c in rubric.criteria if c.cues})
 
     def assign(self, paragraphs: list[tuple[str, str | None]], *, one_to_one: bool = True
                ) -> list[set[str]]:
@@ -319,10 +323,12 @@ class Meaning:
             margin = 0.0 if row in opened else MARGIN
             # A label naming the criterion ("Insights:") needs no floor: the student says what
             # the text answers, however little it resembles the rubric's examples.
-            found[i] = {criterion for column, (criterion, score, similarity)
-                        in enumerate(zip(self.criteria, scores[row], raw[row], strict=True))
-                        if score >= best - margin and (similarity >= FLOOR
-                                                      or says.get(row) == column)}
+            close = [column for column, (score, similarity)
+                     in enumerate(zip(scores[row], raw[row], strict=True))
+                     if score >= best - margin and (similarity >= FLOOR
+                                                    or says.get(row) == column)]
+            found[i] = {self.criteria[column]
+                        for column in self._most_meant(close, scores[row], paragraphs[i][0])}
         if not one_to_one:
             return found
         # One to one: each criterion also takes the paragraph that answers it best when every
@@ -334,6 +340,22 @@ class Meaning:
                     ASSIGN_MARGIN:
                 found[usable[row]].add(self.criteria[column])
         return found
+
+    def _most_meant(self, columns: list[int], scores: np.ndarray, text: str) -> list[int]:
+        """Of the criteria a paragraph is close to, the answers it means most: a paragraph
+        near every answer at once (a slide of five short bullets: "- Learned to use a
+        pretrained network - VGG16 has 138M weights!! - ...") says none of them in
+        particular, so it gives the :data:`MAX_MEANT` whose cues it says ("confusing": a
+        challenge), else that it means most. A report's paragraph may hold several of its
+        facts (the task, the data and the hardware) and keeps them."""
+        said = {column for column in columns if any(
+            re.search(pattern, text[:MAX_CUED_CHARS], re.I)
+            for pattern in self.cues.get(self.criteria[column], ()))}
+        answers = sorted((column for column in columns
+                          if self.criteria[column] in self.answered_once),
+                         key=lambda column: (column not in said, -scores[column]))
+        return [column for column in columns if column in answers[:MAX_MEANT]
+                or self.criteria[column] not in self.answered_once]
 
     def names(self, labels: list[str]) -> list[str | None]:
         """The criterion each label names outright (:data:`LABEL_NAMES` closer to it than to
