@@ -473,7 +473,7 @@ def _load_runs(contents: dict[str, bytes], submission: Submission) -> None:
 def _open_mails(contents: dict[str, bytes], submission: Submission) -> dict[str, bytes]:
     """The submission's files with each saved mail's attachments beside them, named
     ``mail.eml/curves.png``, as a zip's members are (a figure or ``record.json`` mailed)."""
-    from toolkit.grading.eml_reader import MailError, read_mail
+    from toolkit.grading.eml_reader import read_mail
 
     opened = dict(contents)
     budget = _Budget(submission)
@@ -482,8 +482,8 @@ def _open_mails(contents: dict[str, bytes], submission: Submission) -> dict[str,
             continue
         try:
             attachments = read_mail(data).attachments
-        except MailError:
-            continue  # said once, when its body is read
+        except Exception:  # said once, when its body is read; it never stops the rest
+            continue
         for name, attached in attachments:
             inside = f"{path}/{name}"
             if inside in submission.files or not budget.list():
