@@ -348,13 +348,14 @@ class Meaning:
         particular, so it gives the :data:`MAX_MEANT` whose cues it says ("confusing": a
         challenge), else that it means most. A report's paragraph may hold several of its
         facts (the task, the data and the hardware) and keeps them."""
-        said = {column for column in columns if any(
+        answers = [column for column in columns if self.criteria[column] in self.answered_once]
+        if len(answers) <= MAX_MEANT:  # most paragraphs: nothing to choose, no cue to look for
+            return columns
+        said = {column for column in answers if any(
             re.search(pattern, text[:MAX_CUED_CHARS], re.I)
             for pattern in self.cues.get(self.criteria[column], ()))}
-        answers = sorted((column for column in columns
-                          if self.criteria[column] in self.answered_once),
-                         key=lambda column: (column not in said, -scores[column]))
-        return [column for column in columns if column in answers[:MAX_MEANT]
+        kept = sorted(answers, key=lambda column: (column not in said, -scores[column]))
+        return [column for column in columns if column in kept[:MAX_MEANT]
                 or self.criteria[column] not in self.answered_once]
 
     def names(self, labels: list[str]) -> list[str | None]:
