@@ -60,6 +60,7 @@ from toolkit.grading.meaning import (
     ANSWER_MARK,
     FLOOR,
     Meaning,
+    cues_said,
     enough_words,
     label_list,
     meaning_for,
@@ -1565,8 +1566,7 @@ def _cued(text: str, criteria: set[str], cues: dict[str, tuple[str, ...]]) -> se
     """Of the criteria an unlabelled paragraph is near in meaning, those whose cues it says
     ("not sure", "next time" for a doubt), with those that have no cues; all of them when it
     says none."""
-    said = {criterion for criterion in criteria if criterion in cues and any(
-        re.search(pattern, text, re.I) for pattern in cues[criterion])}
+    said = cues_said(text, criteria, cues)
     return said | {criterion for criterion in criteria if criterion not in cues} if said \
         else criteria
 

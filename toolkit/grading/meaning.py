@@ -238,6 +238,12 @@ def enough_words(text: str) -> bool:
     return len(WORD.findall(text)) >= MIN_WORDS
 
 
+def cues_said(text: str, criteria, cues: dict[str, tuple[str, ...]]) -> set:
+    """Those of ``criteria`` whose cues ``text`` says ("not sure", "next time" for a doubt)."""
+    return {criterion for criterion in criteria if any(
+        re.search(pattern, text, re.I) for pattern in cues.get(criterion, ()))}
+
+
 def sentences_with_words(text: str) -> list[str]:
     """The sentences of a paragraph long enough to be matched (:data:`MIN_WORDS` words)."""
     return [part for part in SENTENCE_END.split(text) if enough_words(part)]
@@ -351,10 +357,10 @@ class Meaning:
         answers = [column for column in columns if self.criteria[column] in self.answered_once]
         if len(answers) <= MAX_MEANT:  # most paragraphs: nothing to choose, no cue to look for
             return columns
-        said = {column for column in answers if any(
-            re.search(pattern, text[:MAX_CUED_CHARS], re.I)
-            for pattern in self.cues.get(self.criteria[column], ()))}
-        kept = sorted(answers, key=lambda column: (column not in said, -scores[column]))
+        said = cues_said(text[:MAX_CUED_CHARS], {self.criteria[column] for column in answers},
+                         self.cues)
+        kept = sorted(answers, key=lambda column: (self.criteria[column] not in said,
+                                                   -scores[column]))
         return [column for column in columns if column in kept[:MAX_MEANT]
                 or self.criteria[column] not in self.answered_once]
 
