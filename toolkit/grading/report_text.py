@@ -546,10 +546,47 @@ def _lab_columns(run: list[Line]) -> list[Line] | None:
     return result
 
 
+# A grid with one row per lab reads as answers when its cells hold words: a few per cell on
+# average (a table of scores per lab holds one or two, and its header names them).
+LAB_ROW_CELL_WORDS = 5
+
+
+def _lab_rows(run: list[Line]) -> list[Line] | None:
+    """A table with one lab per row and one question per column ("| Lab | What I learned |
+    Use in real life |", then "| Lab 1 - VGG16 | ... |") as a section per lab, headed by its
+    row's first cell, each filled cell a labelled answer under its column's title; ``None``
+    for any other table (also one of values per lab, whose header names them: "| Lab | test
+    accuracy | epochs |")."""
+    if len(run) < 4 or not _TABLE_SEPARATOR.match(run[1].text[:5000]) \
+            or any(len(line.text) > 20_000 for line in run):
+        return None
+    header = [cell.replace("*", "").strip() for cell in _cells(run[0].text)]
+    rows = [(line, _cells(line.text)) for line in run[2:]]
+    if len(header) < 3 or _NOT_ANSWERS.search(" ".join(header[1:])) \
+            or sum(bool(_LAB_COLUMN.match(cells[0])) for _, cells in rows) < 2 \
+            or not all(_LAB_COLUMN.match(cells[0]) or not any(cells[1:]) for _, cells in rows):
+        return None
+    answers = [cell for _, cells in rows for cell in cells[1:] if not _EMPTY_CELL.match(cell)]
+    if not answers or sum(len(answer.split()) for answer in answers) \
+            < LAB_ROW_CELL_WORDS * len(answers):
+        return None
+    result: list[Line] = []
+    for line, cells in rows:
+        if not _LAB_COLUMN.match(cells[0]):
+            continue  # a row with only its first cell filled: a note, not a lab
+        result += [Line(cells[0].replace("*", ""), line.where, "heading", 2),
+                   Line("", line.where, "blank")]
+        for label, answer in zip(header[1:], cells[1:], strict=False):  # a short row: empty cells
+            if label and not _EMPTY_CELL.match(answer):
+                result += _labelled_answer(label, answer, line.where)
+    return result
+
+
 def answer_tables(lines: list[Line]) -> list[Line]:
     """``lines`` with each table of answers (see :data:`ANSWER_LABEL_WORDS`) as labelled
     paragraphs of prose, one per row, each in its row's place, and each table with a column
-    per lab as a section per lab (:func:`_lab_columns`); other tables stay tables."""
+    or a row per lab as a section per lab (:func:`_lab_columns`, :func:`_lab_rows`); other
+    tables stay tables."""
     result: list[Line] = []
     run: list[Line] = []
     for line in lines + [Line("", "", "blank")]:
@@ -557,7 +594,7 @@ def answer_tables(lines: list[Line]) -> list[Line]:
             run.append(line)
             continue
         rows = _answer_rows(run)
-        if (by_lab := _lab_columns(run)) is not None:
+        if (by_lab := _lab_columns(run) or _lab_rows(run)) is not None:
             result.extend(by_lab)
         elif rows is None:
             result.extend(run)

@@ -68,18 +68,22 @@ def _sheet(blocks: MarkdownBlocks, path: str, sheet, titled: bool) -> bool:
     table_places: list[str] = []
 
     def close_table() -> None:
-        if table:
+        if len(table) == 1:  # one row of several cells ("Name: ... | Matrikel ..."): a line
+            blocks.add(" ".join(text for text in table[0] if text), table_places[0])
+        elif table:
             width = max(len(row) for row in table)
             # columns empty in every row (at the right) carry nothing
             while width > 1 and all(len(row) < width or not row[width - 1] for row in table):
                 width -= 1
             blocks.add_table([row[:width] + [""] * (width - len(row)) for row in table],
                              table_places[0], table_places)
-            table.clear()
-            table_places.clear()
+        table.clear()
+        table_places.clear()
 
     rows = _filled_rows(sheet)
-    for index, (_, cells) in enumerate(rows):
+    for index, (number, cells) in enumerate(rows):
+        if index and number > rows[index - 1][0] + 1:
+            close_table()  # an empty row ends a table: the next is another one
         texts = [text for _, text in cells]
         filled = [(name, text) for name, text in cells if text]
         place = f"{path} {sheet.title}!{filled[0][0]}"
