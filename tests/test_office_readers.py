@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from toolkit.grading.odt_reader import OdtError, odt_document
+from toolkit.grading.odt_reader import OdtError, odp_document, odt_document
 from toolkit.grading.office_package import MAX_UNPACKED_BYTES, MarkdownBlocks
 from toolkit.grading.pptx_reader import PptxError, pptx_document
 from toolkit.grading.rtf_reader import RtfError, rtf_document
@@ -170,8 +170,8 @@ def test_an_rtf_file_reads_as_plain_text_with_its_tables():
 
 
 @pytest.mark.parametrize(("reader", "error", "kind"), [
-    (odt_document, OdtError, ".odt"), (pptx_document, PptxError, ".pptx"),
-    (xlsx_document, XlsxError, ".xlsx")])
+    (odt_document, OdtError, ".odt"), (odp_document, OdtError, ".odp"),
+    (pptx_document, PptxError, ".pptx"), (xlsx_document, XlsxError, ".xlsx")])
 def test_broken_and_oversized_office_files_are_refused_with_a_reason(reader, error, kind):
     with pytest.raises(error, match=f"not a {kind}"):
         reader(f"r{kind}", b"PK\x03\x04 not really a zip")
@@ -185,6 +185,91 @@ def test_broken_and_oversized_office_files_are_refused_with_a_reason(reader, err
         archive.writestr("readme.txt", "no office parts")
     with pytest.raises(error, match="cannot open it"):
         reader(f"r{kind}", empty.getvalue())
+
+
+def _odp_bytes() -> bytes:
+    """A LibreOffice Impress deck: a title slide, a slide of bullets with a speaker note."""
+    from odf import draw, presentation, style, text
+    from odf.opendocument import OpenDocumentPresentation
+
+    deck = OpenDocumentPresentation()
+    layout = style.PageLayout(name="PM1")
+    deck.automaticstyles.addElement(layout)
+    deck.masterstyles.addElement(style.MasterPage(name="Default", pagelayoutname=layout))
+
+    def frame_of(kind: str):  # odfpy takes the presentation's class only as a namespaced name
+        frame = draw.Frame(width="20cm", height="5cm", x="1cm", y="1cm")
+        frame.setAttrNS(presentation.PRESENTATIONNS, "class", kind)
+        return frame
+
+    def slide(title: str, bullets: list[str], note: str = "") -> None:
+        page = draw.Page(masterpagename="Default")
+        frame = frame_of("title")
+        box = draw.TextBox()
+        box.addElement(text.P(text=title))
+        frame.addElement(box)
+        page.addElement(frame)
+        outline = frame_of("outline")
+        box = draw.TextBox()
+        items = text.List()
+        for bullet in bullets:
+            item = text.ListItem()
+            item.addElement(text.P(text=bullet))
+            items.addElement(item)
+        box.addElement(items)
+        outline.addElement(box)
+        page.addElement(outline)
+        if note:
+            notes = presentation.Notes()
+            frame = frame_of("notes")
+            box = draw.TextBox()
+            box.addElement(text.P(text=note))
+            frame.addElement(box)
+            notes.addElement(frame)
+            page.addElement(notes)
+        deck.presentation.addElement(page)
+
+    slide("Reflection: labs 1 and 4", ["Aylin Demir"])
+    slide("Lab 4 - Bag of words", ["TF-IDF with bigrams: 82.0% on test",
+                                   "Removing stop words hurt: it drops 'not'"],
+          note="I would check whether one point of accuracy is more than noise.")
+    # a slide made by hand, with no placeholders: its first short line is its title
+    page = draw.Page(masterpagename="Default")
+    for line in ("Learning curves", "Validation loss levels off after epoch 8."):
+        frame, box = draw.Frame(width="20cm", height="2cm", x="1cm", y="1cm"), draw.TextBox()
+        box.addElement(text.P(text=line))
+        frame.addElement(box)
+        page.addElement(frame)
+    picture = draw.Frame(width="10cm", height="8cm", x="1cm", y="4cm", name="curves.png")
+    picture.addElement(draw.Image(href=deck.addPicture("curves.png", "image/png", b"\x89PNG")))
+    page.addElement(picture)
+    deck.presentation.addElement(page)
+    buffer = io.BytesIO()
+    deck.write(buffer)
+    return buffer.getvalue()
+
+
+def test_an_impress_deck_reads_slide_by_slide_with_its_speaker_notes(tmp_path):
+    document = odp_document("deck.odp", _odp_bytes())
+    assert [section.title for section in document.sections()] == [
+        "Reflection: labs 1 and 4", "Lab 4 - Bag of words", "Learning curves"]
+    # the picture is the slide's, named by its file and the text beside it
+    [picture] = document.images
+    assert picture.where == "deck.odp slide 3 (picture)"
+    assert picture.label.startswith("curves.png Validation loss levels off")
+    where = {line.text: line.where for line in document.lines if line.text}
+    assert where["- Removing stop words hurt: it drops 'not'"] == "deck.odp slide 2"
+    assert where["I would check whether one point of accuracy is more than noise."] == \
+        "deck.odp slide 2"
+    (tmp_path / "ana.odp").write_bytes(_odp_bytes())
+    (tmp_path / "ben.odp").write_bytes(b"a deck saved with the wrong name")
+    ana = read_submission("ana", tmp_path / "ana.odp")
+    assert ana.warnings == [] and ana.documents[0].format == "odp"
+    ben = read_submission("ben", tmp_path / "ben.odp")
+    assert ben.documents == [] and any("cannot be read as an OpenDocument presentation" in w
+                                       for w in ben.warnings)
+    with pytest.raises(OdtError, match="no presentation"):
+        odp_document("r.odp", _odt_bytes("<text:p>a text document</text:p>"))
 
 
 def test_a_class_of_office_files_is_read_and_a_broken_one_is_one_warning(tmp_path):
@@ -259,6 +344,35 @@ def test_a_reflection_kept_as_a_grid_in_a_workbook_reads_lab_by_lab_with_its_cel
     assert where["**Insights:** Bigrams lifted TF-IDF to 81.2% on the dev set."] == "ana.xlsx Sheet!B5"
     assert where["**Growth:** I can read a learning curve now."] == "ana.xlsx Sheet!B7"
     assert "| lab 2 | 41 |" in where  # 41.0 as the sheet shows it
+
+
+def test_a_grid_with_a_row_per_lab_under_a_name_row_reads_lab_by_lab():
+    def fill(workbook):
+        sheet = workbook.active
+        sheet.title = "Reflection"
+        sheet.append(["Name: Ana Lima", None, "Student 1187453"])
+        sheet.append([])  # an empty row: the name row is no header of the grid below
+        sheet.append(["Lab", "What I learned", "Use in real life", "Next time"])
+        sheet.append(["Lab 1 - VGG16", "a pretrained model knows 1000 classes, my cat got 0.81",
+                      "an app that names the birds in my garden", None])
+        sheet.append(["Lab 6 - BERT", "fine-tuning reached 88% on validation in two epochs",
+                      "sorting support tickets by mood", "more epochs and a bigger batch"])
+        sheet.append([])
+        sheet.append(["Lab", "test accuracy", "minutes"])  # values per lab: a table still
+        sheet.append(["Lab 1 - VGG16", "n/a", 2])
+        sheet.append(["Lab 6 - BERT", "88%", 41])
+
+    document = xlsx_document("ana.xlsx", _workbook_bytes(fill))
+    assert [section.title for section in document.sections()] == [
+        "Reflection", "Lab 1 - VGG16", "Lab 6 - BERT"]
+    where = {line.text: line.where for line in document.lines}
+    assert where["Name: Ana Lima Student 1187453"] == "ana.xlsx Reflection!A1"
+    assert where["**Use in real life:** sorting support tickets by mood"] == \
+        "ana.xlsx Reflection!A5"
+    # lab 1 left "Next time" empty: only lab 6's answer is one
+    assert [text for text in where if text.startswith("**Next time:**")] == [
+        "**Next time:** more epochs and a bigger batch"]
+    assert "| Lab 6 - BERT | 88% | 41 |" in where
 
 
 def test_a_workbook_handed_in_is_graded_and_a_broken_one_is_one_warning(tmp_path):

@@ -1,4 +1,5 @@
-"""OpenDocument text (.odt, LibreOffice Writer) reports as graded documents, read with odfpy.
+"""OpenDocument text (.odt, LibreOffice Writer) and presentations (.odp, LibreOffice Impress)
+as graded documents, read with odfpy.
 
 Headings (``text:h``) become Markdown headings, a paragraph set all in bold a heading made by
 hand (as in a Word file: a heading when its font is bigger, else a bold line), bold words
@@ -6,8 +7,10 @@ inside a paragraph bold Markdown (a run-in label "**Insights:** ..."), list item
 tables Markdown tables and embedded pictures figures (labelled with their description and the
 caption after them). Comments (``office:annotation``) and the deleted text that tracked
 changes keep are a reviewer's words, never the student's, and are left out. Places are named
-``report.odt paragraph 12``. A file that unpacks to too much, or that odfpy cannot open, is
-refused with :class:`OdtError`.
+``report.odt paragraph 12``. A presentation is read slide by slide as a PowerPoint deck is:
+each slide's title a heading (the first slide's the document's title), its text boxes and
+bullets in order, then its speaker notes. A file that unpacks to too much, or that odfpy
+cannot open, is refused with :class:`OdtError`.
 
 Example:
     >>> document = odt_document("report.odt", Path("report.odt").read_bytes())
@@ -36,6 +39,8 @@ OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+PRESENTATION = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
+MAX_SLIDES = 300  # a lab's deck: a dozen slides
 _CAPTION = re.compile(r"^(figure|fig\.|table|abbildung)\s*\d", re.I)
 # Parts of the text that are not the student's prose: a reviewer's comments, the deleted text
 # of tracked changes, the numbering's bookkeeping, a footnote's citation mark.
@@ -239,23 +244,87 @@ def _with_bold(runs: list[tuple[str, bool]]) -> str:
     return "".join(pieces)
 
 
-def odt_document(path: str, data: bytes) -> Document:
-    """The text of an .odt in reading order: headings, paragraphs, lists and tables."""
-    check_package(data, ".odt", OdtError)
+def _load(path: str, data: bytes, kind: str, body_name: str):
+    """The file's styles and its body (``office:text``, ``office:presentation``)."""
+    check_package(data, kind, OdtError)
     from odf.opendocument import load
 
     try:
         office = load(io.BytesIO(data))
-        # office:text inside office:body (odfpy's own ``office.text`` is the body's first
+        # the body's element of that name (odfpy's own ``office.text`` is the body's first
         # child, a run of white space when the file is indented)
         body = next((child for child in _elements(office.body)
-                     if child.qname == (OFFICE, "text")), None)
+                     if child.qname == (OFFICE, body_name)), None)
     except Exception as error:  # odfpy raises several types for damaged files
         raise OdtError(f"odfpy cannot open it ({type(error).__name__}: "
                        f"{str(error)[:80]})") from None
+    return _Styles(office.styles, office.automaticstyles), body
+
+
+def odt_document(path: str, data: bytes) -> Document:
+    """The text of an .odt in reading order: headings, paragraphs, lists and tables."""
+    styles, body = _load(path, data, ".odt", "text")
     if body is None:
         raise OdtError("it holds no text document (a spreadsheet or a drawing?)")
-    reader = _Reader(path, _Styles(office.styles, office.automaticstyles))
+    reader = _Reader(path, styles)
     for child in _elements(body):
         reader.block(child)
     return reader.blocks.document("odt")
+
+
+def _slide_text(reader: _Reader, frame) -> str:
+    """A title frame's text on one line."""
+    return " ".join(" ".join("".join(text for text, _ in reader.inline(paragraph, False, []))
+                             for paragraph in _elements(box) if paragraph.qname == (TEXT, "p"))
+                    for box in _elements(frame) if box.qname == (DRAW, "text-box")).strip()
+
+
+def _slide_title(reader: _Reader, slide):
+    """The slide's title frame: the one of class "title", else (a deck made by hand, with no
+    placeholders) its first text frame when that is one short line."""
+    frames = [child for child in _elements(slide) if child.qname == (DRAW, "frame")]
+    titled = [frame for frame in frames if _attribute(frame, PRESENTATION, "class") == "title"]
+    if titled:
+        return titled[0]
+    first = next((frame for frame in frames if any(
+        box.qname == (DRAW, "text-box") for box in _elements(frame))), None)
+    if first is None:
+        return None
+    boxes = [box for box in _elements(first) if box.qname == (DRAW, "text-box")]
+    paragraphs = [paragraph for box in boxes for paragraph in _elements(box)]
+    text = _slide_text(reader, first)
+    return first if len(paragraphs) == 1 and paragraphs[0].qname == (TEXT, "p") \
+        and 0 < len(text) <= MAX_TITLE_CHARS and not text.endswith(".") else None
+
+
+def odp_document(path: str, data: bytes) -> Document:
+    """The text of an .odp, slide by slide: its title, text boxes, bullets and pictures, then
+    its speaker notes."""
+    styles, body = _load(path, data, ".odp", "presentation")
+    if body is None:
+        raise OdtError("it holds no presentation (a text document or a spreadsheet?)")
+    slides = [page for page in _elements(body) if page.qname == (DRAW, "page")]
+    if len(slides) > MAX_SLIDES:
+        raise OdtError(f"it has {len(slides)} slides (over {MAX_SLIDES})")
+    reader = _Reader(path, styles)
+    titled = False
+    for number, slide in enumerate(slides, 1):
+        reader.place = lambda number=number: f"{path} slide {number}"
+        title = _slide_title(reader, slide)
+        if title is not None and (text := " ".join(_slide_text(reader, title).split())):
+            reader.blocks.add(("## " if titled else "# ") + text, reader.place())
+            titled = True
+        children = [child for child in _elements(slide) if child is not title]
+        # the slide's pictures under its title: the title and the text beside them name them
+        pictures = [child for child in children if child.qname == (DRAW, "frame") and any(
+            inner.qname == (DRAW, "image") for inner in _elements(child))]
+        for picture in pictures:
+            reader.blocks.add_picture(reader.frame_label(picture))
+        for child in children:
+            if child.qname == (PRESENTATION, "notes"):
+                for frame in _elements(child):  # the slide's thumbnail, then the notes' box
+                    if _attribute(frame, PRESENTATION, "class") == "notes":
+                        reader.block(frame)
+            elif not any(child is picture for picture in pictures):
+                reader.block(child)
+    return reader.blocks.document("odp")

@@ -63,7 +63,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 WORD_SUFFIXES = {".docx"}
 # Word processors' and slide decks' other files: LibreOffice's, PowerPoint's, Rich Text, and
 # Excel workbooks (a reflection kept as a grid of questions and labs).
-OFFICE_SUFFIXES = {".odt", ".pptx", ".rtf", ".xlsx"}
+OFFICE_SUFFIXES = {".odt", ".odp", ".pptx", ".rtf", ".xlsx"}
 HTML_SUFFIXES = {".html", ".htm"}
 # A table handed in: comma- or tab-separated ("errors.csv", "errors.tsv")
 TABLE_SUFFIXES = {".csv", ".tsv"}
@@ -729,16 +729,17 @@ def _read_word_or_html(path: str, data: bytes, submission: Submission) -> None:
 
 
 def _read_office(path: str, data: bytes, submission: Submission) -> None:
-    """An OpenDocument text, a PowerPoint deck, an RTF file or a workbook as one more
-    document."""
-    from toolkit.grading.odt_reader import odt_document
+    """An OpenDocument text or presentation, a PowerPoint deck, an RTF file or a workbook as
+    one more document."""
+    from toolkit.grading.odt_reader import odp_document, odt_document
     from toolkit.grading.office_package import OfficeFileError
     from toolkit.grading.pptx_reader import pptx_document
     from toolkit.grading.rtf_reader import RtfError, rtf_document
     from toolkit.grading.xlsx_reader import xlsx_document
 
     suffix = PurePosixPath(path).suffix.lower()
-    kinds = {".odt": "an OpenDocument text", ".pptx": "a PowerPoint deck",
+    kinds = {".odt": "an OpenDocument text", ".odp": "an OpenDocument presentation",
+             ".pptx": "a PowerPoint deck",
              ".rtf": "a Rich Text file", ".xlsx": "an Excel workbook"}
     try:
         if suffix == ".rtf":  # 7-bit text; bytes above 127 are the file's code page
@@ -749,6 +750,8 @@ def _read_office(path: str, data: bytes, submission: Submission) -> None:
             submission.documents.append(rtf_document(path, text))
         elif suffix == ".odt":
             submission.documents.append(odt_document(path, data))
+        elif suffix == ".odp":
+            submission.documents.append(odp_document(path, data))
         elif suffix == ".xlsx":
             submission.documents.append(xlsx_document(path, data))
         else:
