@@ -643,6 +643,22 @@ def test_a_sentence_starting_with_a_lab_is_no_marker():
     assert len(parts) == 1
 
 
+def test_a_lab_named_where_a_wrapped_sentence_goes_on_is_no_marker():
+    # a PDF's or a plain text's line break inside "... embeddings in / lab 5."
+    lines = ["Lab 4 (bag of words)", "",
+             "I can now tokenize and vectorize text. Next I will explore word embeddings in",
+             "lab 5.", "",
+             "Lab 6 (BERT)", "", "Fine-tuning took two epochs and reached 88% on dev."]
+    parts = split_by_lab(Submission("s", source=None, documents=[
+        markdown_document("r.txt", "\n".join(lines))]))
+    assert [lab for lab, _ in parts] == ["lab04_bag_of_words", "lab06_bert_finetune"]
+    # a title line that goes on in no sentence still leads into its lab
+    titled = "Reflection, Tom\nLab 4: I learned that bigrams matter.\nLab 6: BERT won."
+    parts = split_by_lab(Submission("s", source=None, documents=[
+        markdown_document("r.txt", titled)]))
+    assert [lab for lab, _ in parts] == ["lab04_bag_of_words", "lab06_bert_finetune"]
+
+
 LETTER = """Hi Dr. Marlow,
 
 below my reflections for lab 2 and lab 5, sorry that they come by mail.

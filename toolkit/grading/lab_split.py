@@ -291,6 +291,14 @@ def _title_sentence(text: str) -> bool:
     return len(sentence) == 2 and len(sentence[0].split()) <= MAX_TITLE_WORDS
 
 
+# A line that ends on a word no sentence ends with ("... word embeddings in") goes on in the
+# next line: a lab named there ("lab 5.") is inside the sentence, as a PDF or a wrapped
+# plain text breaks it, never a marker.
+_GOES_ON = re.compile(r"(?:,|\b(?:in|on|of|to|the|a|an|and|or|but|with|for|from|at|by|about|"
+                      r"like|than|as|into|before|after|until|during|between|my|our|its|their)"
+                      r")\s*$", re.I)
+
+
 def _markers(document: Document, aliases: LabMap) -> list[Marker]:
     """Every line that starts with a lab marker (a plain line: one that reads as a title)."""
     order = {lab: i for i, lab in enumerate(lab_ids())}
@@ -305,6 +313,9 @@ def _markers(document: Document, aliases: LabMap) -> list[Marker]:
                                          len(_unstamped(line.text).split()) <= MAX_TITLE_WORDS or
                                          (index == first and _title_sentence(line.text))):
             continue  # "Lab 3 was harder than lab 2 because ...": a sentence, not a marker
+        if line.kind == "prose" and index and document.lines[index - 1].kind == "prose" \
+                and _GOES_ON.search(document.lines[index - 1].text[-60:]):
+            continue
         found.append(Marker(index, lab, form, order.get(lab, len(order))))
     return found
 
