@@ -799,7 +799,8 @@ def _title_line(text: str) -> bool:
 
 
 def _structured(document: Document) -> bool:
-    return document.format in ("markdown", "notebook", "docx", "odt", "pptx", "html", "latex")
+    return document.format in ("markdown", "notebook", "docx", "odt", "odp", "pptx", "html",
+                               "latex")
 
 
 def _answers_another(paragraph: Section, check: TextCheck, context: TextContext) -> bool:
