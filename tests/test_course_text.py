@@ -493,13 +493,6 @@ def test_a_course_question_on_the_line_of_the_students_answer_is_taken_out_of_it
                            "data or problem)? I think text classification helps spam filters.")
     assert _marked(one_line, reflection) == []
     assert one_line[0].text == "I think text classification helps spam filters."
-    # a published score the lab's docstring cites, before the student's comparison, is the
-    # comparison's source: it stays
-    cited = _text_lines("Published (SST-2 test split): naive Bayes 81.8%, SVM 79.4%, bigram "
-                        "naive Bayes 83.1% (Socher et al. 2013). My best run gets 80.5% on the dev "
-                        "split, a point lower, since I trained the network for five epochs.")
-    before = cited[0].text
-    assert _marked(cited, reflection) == [] and cited[0].text == before
     # a question of the student's own, and a sentence sharing a few of the course's words,
     # stay whole
     own = _text_lines("Where would I use this? I think text classification helps spam filters.",

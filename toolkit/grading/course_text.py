@@ -395,13 +395,11 @@ def _own_claims(sentences: list[tuple[int, int, str]], words: int, fingerprint: 
 
 def _course_sentences(sentences: list[tuple[int, int, str]], covered: list[bool],
                       own: list[bool]) -> list[bool]:
-    """Which words of consecutive prose lines lie in a question or instruction of the course
-    (mostly its words, :data:`COURSE_SHARE`, no claim of the student's), wherever the lines
-    break. A sentence with a number is a fact the student uses (a published score, the
-    command they ran), never a prompt."""
+    """Which words of consecutive prose lines lie in a sentence that is the course's (mostly
+    its words, :data:`COURSE_SHARE`, and no claim of the student's), wherever the lines break."""
     marked = [False] * len(covered)
-    for first, end, text in sentences:
-        if end - first >= MIN_WORDS and not any(own[first:end]) and not re.search(r"\d", text) \
+    for first, end, _ in sentences:
+        if end - first >= MIN_WORDS and not any(own[first:end]) \
                 and sum(covered[first:end]) >= COURSE_SHARE * (end - first):
             marked[first:end] = [True] * (end - first)
     return marked
