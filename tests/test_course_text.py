@@ -476,27 +476,3 @@ def test_a_students_first_person_claim_keeps_their_own_words_around_the_courses(
                      Line("and lemmatize; count the most frequent tokens.", "r.md:2", "prose"))
     assert mark_course_text(_submission(first, second), RUBRIC) == 1
     assert (first.kind, first.text, second.kind) == ("prose", "I can now", "prompt")
-
-
-def test_a_course_question_on_the_line_of_the_students_answer_is_taken_out_of_it():
-    """A draft's question pasted before the answer, on its line or broken over lines as a PDF
-    breaks them, is the course's: only the answer after it is the student's."""
-    reflection = load_rubric(Path("course/rubrics/reflection.toml"))
-    lines = _text_lines(
-        "What can you do now that you could not do before this lab, and what will you explore",
-        "next? I can now tokenize and vectorize text. Next I will explore word embeddings in",
-        "lab 5.")
-    assert _marked(lines, reflection) == [lines[0].text]
-    assert lines[1].text == ("I can now tokenize and vectorize text. Next I will explore word "
-                             "embeddings in")
-    one_line = _text_lines("Where could you use what this lab taught (which technique, on what "
-                           "data or problem)? I think text classification helps spam filters.")
-    assert _marked(one_line, reflection) == []
-    assert one_line[0].text == "I think text classification helps spam filters."
-    # a question of the student's own, and a sentence sharing a few of the course's words,
-    # stay whole
-    own = _text_lines("Where would I use this? I think text classification helps spam filters.",
-                      "I could use what this lab taught on spam filters at work.")
-    assert _marked(own, reflection) == [] and [line.text for line in own] == [
-        "Where would I use this? I think text classification helps spam filters.",
-        "I could use what this lab taught on spam filters at work."]

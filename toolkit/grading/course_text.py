@@ -320,7 +320,6 @@ def _course_lines(lines: list, fingerprint: Fingerprint) -> tuple[list, set[int]
             sentences = _own_sentences([piece.text for piece in run])
             own = _own_claims(sentences, len(covered), fingerprint)
             before_claims = _cited_before_claims(sentences, own)
-            prompts = _course_sentences(sentences, covered, own)
             start = 0
             for piece, words in zip(run, pieces, strict=True):
                 span = slice(start, start + len(words))
@@ -338,10 +337,6 @@ def _course_lines(lines: list, fingerprint: Fingerprint) -> tuple[list, set[int]
                         found.append(piece)
                         if any(before_claims[span]):
                             cited.add(id(piece))
-                elif any(prompts[span]):
-                    # the course's question pasted before the student's answer on one line
-                    # ("Where could you use what this lab taught? I think ..."): the answer
-                    piece.text = _student_words(piece.text, prompts[span]) or piece.text
             run = []
         if line is not None and line.kind == "table" and is_course_text(line.text,
                                                                          fingerprint):
@@ -391,18 +386,6 @@ def _own_claims(sentences: list[tuple[int, int, str]], words: int, fingerprint: 
                                                & fingerprint.examples):
             own[first:end] = [True] * (end - first)
     return own
-
-
-def _course_sentences(sentences: list[tuple[int, int, str]], covered: list[bool],
-                      own: list[bool]) -> list[bool]:
-    """Which words of consecutive prose lines lie in a sentence that is the course's (mostly
-    its words, :data:`COURSE_SHARE`, and no claim of the student's), wherever the lines break."""
-    marked = [False] * len(covered)
-    for first, end, _ in sentences:
-        if end - first >= MIN_WORDS and not any(own[first:end]) \
-                and sum(covered[first:end]) >= COURSE_SHARE * (end - first):
-            marked[first:end] = [True] * (end - first)
-    return marked
 
 
 def _cited_before_claims(sentences: list[tuple[int, int, str]], own: list[bool]) -> list[bool]:
