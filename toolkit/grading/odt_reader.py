@@ -110,8 +110,11 @@ class _Reader:
         self.path, self.styles = path, styles
         self.blocks = MarkdownBlocks(path)
         self.number = 0
+        self.slide = 0  # a presentation's slide being read (places name slides, not paragraphs)
 
     def place(self) -> str:
+        if self.slide:
+            return f"{self.path} slide {self.slide}"
         return f"{self.path} paragraph {self.number}"
 
     def inline(self, node, bold: bool, pictures: list[str]) -> list[tuple[str, bool]]:
@@ -279,22 +282,24 @@ def _slide_text(reader: _Reader, frame) -> str:
                     for box in _elements(frame) if box.qname == (DRAW, "text-box")).strip()
 
 
-def _slide_title(reader: _Reader, slide):
-    """The slide's title frame: the one of class "title", else (a deck made by hand, with no
-    placeholders) its first text frame when that is one short line."""
+def _slide_title(reader: _Reader, slide) -> tuple[object | None, str]:
+    """The slide's title frame and its text: the frame of class "title", else (a deck made by
+    hand, with no placeholders) its first text frame when that is one short line."""
     frames = [child for child in _elements(slide) if child.qname == (DRAW, "frame")]
     titled = [frame for frame in frames if _attribute(frame, PRESENTATION, "class") == "title"]
     if titled:
-        return titled[0]
+        return titled[0], " ".join(_slide_text(reader, titled[0]).split())
     first = next((frame for frame in frames if any(
         box.qname == (DRAW, "text-box") for box in _elements(frame))), None)
     if first is None:
-        return None
+        return None, ""
     boxes = [box for box in _elements(first) if box.qname == (DRAW, "text-box")]
     paragraphs = [paragraph for box in boxes for paragraph in _elements(box)]
-    text = _slide_text(reader, first)
-    return first if len(paragraphs) == 1 and paragraphs[0].qname == (TEXT, "p") \
-        and 0 < len(text) <= MAX_TITLE_CHARS and not text.endswith(".") else None
+    text = " ".join(_slide_text(reader, first).split())
+    if len(paragraphs) == 1 and paragraphs[0].qname == (TEXT, "p") \
+            and 0 < len(text) <= MAX_TITLE_CHARS and not text.endswith("."):
+        return first, text
+    return None, ""
 
 
 def odp_document(path: str, data: bytes) -> Document:
@@ -309,9 +314,9 @@ def odp_document(path: str, data: bytes) -> Document:
     reader = _Reader(path, styles)
     titled = False
     for number, slide in enumerate(slides, 1):
-        reader.place = lambda number=number: f"{path} slide {number}"
-        title = _slide_title(reader, slide)
-        if title is not None and (text := " ".join(_slide_text(reader, title).split())):
+        reader.slide = number
+        title, text = _slide_title(reader, slide)
+        if text:
             reader.blocks.add(("## " if titled else "# ") + text, reader.place())
             titled = True
         children = [child for child in _elements(slide) if child is not title]
