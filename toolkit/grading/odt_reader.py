@@ -24,6 +24,7 @@ import io
 import re
 
 from toolkit.grading.office_package import (
+    MAX_SLIDES,
     MAX_TITLE_CHARS,
     MarkdownBlocks,
     OfficeFileError,
@@ -40,7 +41,6 @@ STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 PRESENTATION = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
-MAX_SLIDES = 300  # a lab's deck: a dozen slides
 _CAPTION = re.compile(r"^(figure|fig\.|table|abbildung)\s*\d", re.I)
 # Parts of the text that are not the student's prose: a reviewer's comments, the deleted text
 # of tracked changes, the numbering's bookkeeping, a footnote's citation mark.
@@ -276,10 +276,11 @@ def odt_document(path: str, data: bytes) -> Document:
 
 
 def _slide_text(reader: _Reader, frame) -> str:
-    """A title frame's text on one line."""
-    return " ".join(" ".join("".join(text for text, _ in reader.inline(paragraph, False, []))
-                             for paragraph in _elements(box) if paragraph.qname == (TEXT, "p"))
-                    for box in _elements(frame) if box.qname == (DRAW, "text-box")).strip()
+    """A title frame's text on one line, its white space collapsed."""
+    paragraphs = ["".join(text for text, _ in reader.inline(paragraph, False, []))
+                  for box in _elements(frame) if box.qname == (DRAW, "text-box")
+                  for paragraph in _elements(box) if paragraph.qname == (TEXT, "p")]
+    return " ".join(" ".join(paragraphs).split())
 
 
 def _slide_title(reader: _Reader, slide) -> tuple[object | None, str]:
@@ -288,14 +289,14 @@ def _slide_title(reader: _Reader, slide) -> tuple[object | None, str]:
     frames = [child for child in _elements(slide) if child.qname == (DRAW, "frame")]
     titled = [frame for frame in frames if _attribute(frame, PRESENTATION, "class") == "title"]
     if titled:
-        return titled[0], " ".join(_slide_text(reader, titled[0]).split())
+        return titled[0], _slide_text(reader, titled[0])
     first = next((frame for frame in frames if any(
         box.qname == (DRAW, "text-box") for box in _elements(frame))), None)
     if first is None:
         return None, ""
     boxes = [box for box in _elements(first) if box.qname == (DRAW, "text-box")]
     paragraphs = [paragraph for box in boxes for paragraph in _elements(box)]
-    text = " ".join(_slide_text(reader, first).split())
+    text = _slide_text(reader, first)
     if len(paragraphs) == 1 and paragraphs[0].qname == (TEXT, "p") \
             and 0 < len(text) <= MAX_TITLE_CHARS and not text.endswith("."):
         return first, text

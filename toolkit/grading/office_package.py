@@ -23,6 +23,7 @@ from toolkit.grading.report_text import Document, ImageRef, parse_markdown, with
 
 MAX_UNPACKED_BYTES = 100 * 2**20  # a real report with its pictures: a few MB
 MAX_TITLE_CHARS = 120  # a bold paragraph longer than this is an emphasised sentence
+MAX_SLIDES = 300  # a lab's deck: a dozen slides (PowerPoint's or Impress's)
 INTRO_CHARS = 200  # a line introducing a picture ("Grad-CAM for the two wrong photos:")
 
 

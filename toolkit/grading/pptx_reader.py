@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import io
 
-from toolkit.grading.office_package import MarkdownBlocks, OfficeFileError, check_package
+from toolkit.grading.office_package import (
+    MAX_SLIDES,
+    MarkdownBlocks,
+    OfficeFileError,
+    check_package,
+)
 from toolkit.grading.report_text import Document
-
-MAX_SLIDES = 300  # a lab's deck: a dozen slides
 
 
 class PptxError(OfficeFileError):
