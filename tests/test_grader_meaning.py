@@ -1585,6 +1585,43 @@ def test_a_reflection_organised_by_theme_is_cut_by_the_labs_its_sentences_name(t
         "## What was hard", "## The LSTM lab")
     assert not any("organised by theme" in " ".join(g.warnings)
                    for g in assess_labs(_report(tmp_path, by_lab), REFLECTION))
+    # A title at the themes' level (Word's Title and Heading 1 styles) is no theme of its own
+    flat = BY_THEME.replace("## ", "# ")
+    grades = assess_labs(_report(tmp_path, flat), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab04_bag_of_words", "lab05_glove_lstm"]
+    assert all("organised by theme" in " ".join(g.warnings) for g in grades)
+    assert "--oov neighbors" not in _evidence_by_lab(grades)["lab04_bag_of_words"]
+
+
+BY_QUESTION_PREAMBLE = (
+    "# My reflection\n\n"
+    "For each question I write first about lab 4 (bag of words) and then lab 5 (GloVe).\n\n"
+    "## Learning insights\n\n"
+    "In lab 4 the stop-word list removed 'not', and dev accuracy fell from 81.3% to 80.4%. "
+    "In lab 5 frozen GloVe vectors reached 65.2% because the subset covered 13% of the words."
+    "\n\n## Challenges\n\n"
+    "The 822 MB GloVe download stopped twice, so I used the subset file with --glove-file and "
+    "the three embedding modes then took 3 minutes on my laptop.\n\n"
+    "## Personal growth\n\n"
+    "Now I can build a text classification pipeline by myself: tokenizer, vectorizer and "
+    "classifier, and I know why the same logistic regression agrees with scikit-learn.\n\n"
+    "## Critical reflection\n\n"
+    "I compared the classifiers on 872 dev sentences only, so 0.3 points is three sentences; "
+    "next time I would use the sentence split's real test set.\n")
+
+
+@needs_encoder
+def test_a_reflection_by_question_listing_its_labs_under_the_title_is_cut_by_sentences(
+        tmp_path):
+    # The labs are listed under a title that names none, one section names both, and the
+    # headings are the rubric's questions: each lab keeps the sentences naming it.
+    grades = assess_labs(_report(tmp_path, BY_QUESTION_PREAMBLE), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab04_bag_of_words", "lab05_glove_lstm"]
+    assert all("organised by theme" in " ".join(g.warnings) for g in grades)
+    evidence = _evidence_by_lab(grades)
+    assert "stop-word list" in evidence["lab04_bag_of_words"]
+    assert "stop-word list" not in evidence["lab05_glove_lstm"]
+    assert "frozen GloVe" in evidence["lab05_glove_lstm"]
 
 
 @needs_encoder

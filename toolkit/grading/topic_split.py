@@ -340,22 +340,41 @@ def _sentence_labs(sentence: str, labs: frozenset[str]) -> set[str]:
     return (listed_labs(sentence) | set(names_in(sentence))) & labs
 
 
-def by_theme(document: Document) -> dict[str | None, Document]:
+def _first_line(document: Document) -> Line | None:
+    return next((line for line in document.lines if line.kind != "blank"), None)
+
+
+def by_theme(document: Document, meaning: Meaning | None = None
+             ) -> dict[str | None, Document]:
     """``{lab: its part}`` of a reflection on several labs organised by theme ("## What was
     hard" holding "In lab 4 it was the preprocessing ... In lab 5 it was the vocabulary"): its
-    title lists the labs, half of its sections or more name two of them (see
-    :func:`joint_labs`) and none of its headings names a lab. Each lab's part holds every
-    heading with the sentences about that lab: a sentence naming labs goes to each of them,
-    one naming none to the labs of the sentence before it in its paragraph (a paragraph's
-    first sentence naming none goes to every lab, as context). ``None`` holds the lines before
-    the first heading; ``{}`` for any other document."""
-    labs = joint_labs(document)
-    if len(labs) < 2:
-        return {}
+    title (or the lines under it) lists the labs, none of its headings names a lab, and half
+    of its sections or more name two of them (see :func:`joint_labs`), or one does and most
+    headings are the rubric's questions by ``meaning`` ("1. Learning insights", "Growth,
+    perhaps"). Each lab's part holds every heading with the sentences about that lab: a
+    sentence naming labs goes to each of them, one naming none to the labs of the sentence
+    before it in its paragraph (a paragraph's first sentence naming none goes to every lab,
+    as context). ``None`` holds the lines before the first heading; ``{}`` for any other
+    document."""
     starts, _ = _section_starts(document)
     lines = document.lines
-    if any(_sentence_labs(lines[start].text, frozenset(lab_ids())) for start in starts):
+    # the title listing the labs, at the themes' heading level, is no theme ("Reflective
+    # commentary: Lab 2 (MLP and dropout) and Lab 5 (GloVe and LSTM)" over "Difficulties")
+    starts = [start for start in starts if lines[start] is not _first_line(document)]
+    if not starts or any(_sentence_labs(lines[start].text, frozenset(lab_ids()))
+                         for start in starts):
         return {}  # a heading naming a lab heads that lab's part: sections by lab, not theme
+    # the labs are listed by the title, or by the lines under it ("GloVe + LSTM vs. fine-tuned
+    # MiniLM" / "... reflection on the two text labs (lab 5 and lab 6)")
+    labs = frozenset(title_labs(document)) or frozenset().union(*(
+        listed_labs(line.text) for line in lines[:starts[0]][:PREAMBLE_LINES]
+        if line.kind in ("prose", "heading")))
+    both = _sections_naming(document, starts, labs)
+    questions = meaning is not None and 2 * sum(
+        name is not None for name in meaning.names([lines[start].text for start in starts])
+    ) >= len(starts)
+    if len(labs) < 2 or not (both >= JOINT_SHARE * len(starts) or questions and both):
+        return {}
     parts: dict[str | None, Document] = {None: Document(document.path, document.format,
                                                          lines[:starts[0]])}
     for lab in sorted(labs):  # the figures stay with every part: no sentence says whose
@@ -392,6 +411,7 @@ class TopicCut(NamedTuple):
     how: str
 
 
+PREAMBLE_LINES = 6  # the lines under a title that may list the labs a reflection is about
 JOINT_SHARE = 0.5  # this share of the sections naming two listed labs: one report on both
 
 
@@ -404,12 +424,21 @@ def joint_labs(document: Document) -> frozenset[str]:
     starts, _ = _section_starts(document)
     if len(listed) < 2 or not starts:
         return frozenset()
+    both = _sections_naming(document, starts, listed)
+    return listed if both >= JOINT_SHARE * len(starts) else frozenset()
+
+
+def _sections_naming(document: Document, starts: list[int], labs: frozenset[str]) -> int:
+    """How many of the sections headed at ``starts`` name two of ``labs`` or more, by number
+    or by their models, in any of their paragraphs ("For lab 5 I feel ..." after a paragraph
+    on lab 4)."""
     ends = starts[1:] + [len(document.lines)]
     both = 0
     for start, end in zip(starts, ends, strict=True):
-        text = " ".join([document.lines[start].text, *_section_texts(document, start, end)])
-        both += len(listed & (listed_labs(text) | set(names_in(text)))) >= 2
-    return listed if both >= JOINT_SHARE * len(starts) else frozenset()
+        texts = [document.lines[start].text, *_section_texts(document, start, end)]
+        named = set().union(*(listed_labs(text) | set(names_in(text)) for text in texts))
+        both += len(labs & named) >= 2
+    return both
 
 
 def split_by_topic(submission: Submission, meaning: Meaning) -> TopicCut | None:
@@ -433,7 +462,7 @@ def split_by_topic(submission: Submission, meaning: Meaning) -> TopicCut | None:
         by_question = criterion_first(document, meaning)
         if by_question:
             how = "question"
-        elif meaning.answered_once and (by_question := by_theme(document)):
+        elif meaning.answered_once and (by_question := by_theme(document, meaning)):
             how = "themes"  # a reflection by theme, its sentences about several labs
         if by_question:
             shared.append(preamble(by_question.pop(None)))
