@@ -1090,6 +1090,21 @@ def test_the_labs_a_title_lists(title, labs):
     assert title_labs(document) == {lab_id(n) for n in labs}
 
 
+def test_headings_naming_a_labs_whole_title_are_markers(tmp_path):
+    # two reflection drafts pasted one after the other, each headed as the course heads it
+    text = ("# Reflection: Convolutional networks on MNIST\n\n## Learning insights\n\n"
+            "Batch norm let me train at 3e-3.\n\n---\n\n"
+            "# Reflection: GloVe embeddings and an LSTM\n\n## Learning insights\n\n"
+            "Frozen GloVe gave 76.4%.\n")
+    parts = split_by_lab(_report(tmp_path, text))
+    assert [lab for lab, _ in parts] == ["lab03_cnn_mnist", "lab05_glove_lstm"]
+    # a heading holding a title's words among others is no marker
+    assert heading_lab("Why convolutional networks on MNIST beat my MLP") is None
+    # a title with a colon of its own
+    assert heading_lab("Reflection: An MLP with dropout: overfitting and regularization") \
+        == "lab02_mlp_dropout"
+
+
 def test_a_lab_title_set_off_by_rules_of_equals_signs_is_a_marker(tmp_path):
     text = ("REFLECTION LAB 2 AND LAB 5\n\n=== Lab 2 (MLP, dropout) ===\n\nDropout 0.2 gave "
             "98.4%.\n\n=== Lab 5 (GloVe + LSTM) ===\n\nFrozen GloVe gave 76.4%.\n")

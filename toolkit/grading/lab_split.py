@@ -89,6 +89,28 @@ def lab_ids() -> tuple[str, ...]:
     return tuple(str(lab["id"]) for lab in _syllabus())
 
 
+@lru_cache(maxsize=1)
+def _lab_titles() -> dict[str, str]:
+    """A lab's syllabus title in lower case ("glove embeddings and an lstm") -> its id."""
+    return {" ".join(str(lab.get("title", "")).lower().split()): str(lab["id"])
+            for lab in _syllabus() if lab.get("title")}
+
+
+# What may stand before a lab's title in a heading: "Reflection: ", "Report - "
+_BEFORE_TITLE = re.compile(r"^[\w ]{1,30}\s*[:\-\u2013\u2014]\s*$")
+
+
+def titled_lab(text: str) -> str | None:
+    """The lab a heading names by its whole syllabus title, alone or after a word and a colon
+    ("Reflection: GloVe embeddings and an LSTM", as the course's draft heads it)."""
+    heading = " ".join(text[:200].lower().strip(" #*_=.").split())
+    for title, lab in _lab_titles().items():
+        if heading == title or heading.endswith(title) and _BEFORE_TITLE.match(
+                heading[:-len(title)]):
+            return lab
+    return None
+
+
 def lab_id(number: int) -> str:
     """The syllabus id of lab ``number`` (``3`` -> ``lab03_cnn_mnist``)."""
     ids = lab_ids()
@@ -173,6 +195,8 @@ def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
         return aliases[key], (level, "alias", key), text[match.end():]
     match = _MARKER.match(text)
     if not match:
+        if line.kind == "heading" and (lab := titled_lab(text)):
+            return lab, (level, "title", ":", "title"), ""
         return None
     word, number = match["word"].lower(), match["num"]
     if word == "l" and (len(number) != 2 or match["sep"]) \
