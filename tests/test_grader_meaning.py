@@ -559,6 +559,20 @@ def test_a_dataframe_in_a_notebook_output_counts():
 
 
 
+def test_comments_written_as_prose_in_a_code_cell_are_the_students_words():
+    source = ("#!pip install keras-hub\n# load the record\nimport json\n"
+              "# hard part: the first run crashed with OOM while parsing the GloVe file,\n"
+              "# I had passed the 300d name. switched to 100d and it ran.\n"
+              "rec = json.loads(open('record.json').read())  # the run's facts\n")
+    notebook = {"cells": [{"cell_type": "code", "source": source, "outputs": []}]}
+    lines = [(line.kind, line.text) for line in notebook_document("r.ipynb", notebook).lines
+             if line.kind != "blank"]
+    assert ("prose", "I had passed the 300d name. switched to 100d and it ran.") in lines
+    assert ("code", "# load the record") in lines  # a few words: a note in the code
+    assert ("code", "#!pip install keras-hub") in lines
+    assert sum(kind == "prose" for kind, _ in lines) == 2
+
+
 def test_a_dataframe_saved_only_as_html_counts_as_its_printed_rows():
     # a notebook saved by a front end that keeps only the rich output of a DataFrame
     rows = "".join(f"<tr><th>{n}</th><td>a sentence number {n}</td><td>positive</td>"

@@ -1148,6 +1148,38 @@ def _html_output_text(html) -> str:
     return "\n".join("  ".join(cells) for cells in rows)
 
 
+# A comment line in a code cell ("# hard part: the first run crashed ..."); not a shell's
+# "#!" line, a cell marker ("# %%") or a rule of hashes
+_COMMENT = re.compile(r"^\s*#(?![!%#])\s?(?P<text>.*)$")
+COMMENT_PROSE_WORDS = 8  # comment lines holding this many words together are written prose
+
+
+def _code_lines(source: str, where: str) -> list[Line]:
+    """A code cell's lines as ``code``, except its comments written as prose: a run of
+    comment lines of :data:`COMMENT_PROSE_WORDS` words or more is a paragraph of the
+    student's ("# challenge: my first try was --l2 1e-2 ..."), as a Markdown cell would be."""
+    lines: list[Line] = []
+    raws = source.splitlines()
+    run: list[int] = []
+    for n, raw in enumerate([*raws, None]):
+        if raw is not None and (match := _COMMENT.match(raw)) and match["text"].strip():
+            run.append(n)
+            continue
+        if run:
+            texts = [_COMMENT.match(raws[i])["text"].strip() for i in run]
+            prose = len(WORD.findall(" ".join(texts))) >= COMMENT_PROSE_WORDS
+            if prose:
+                lines.append(Line("", f"{where} line {run[0] + 1}", "blank"))
+            lines += [Line(text if prose else raws[i], f"{where} line {i + 1}",
+                           "prose" if prose else "code") for i, text in zip(run, texts, strict=True)]
+            if prose:
+                lines.append(Line("", f"{where} line {run[-1] + 1}", "blank"))
+            run = []
+        if raw is not None:
+            lines.append(Line(raw, f"{where} line {n + 1}", "code"))
+    return lines
+
+
 def notebook_document(path: str, notebook) -> Document:
     """Markdown cells as Markdown; code as ``code``; saved text outputs as ``output``."""
     doc = Document(path, "notebook")
@@ -1165,8 +1197,7 @@ def notebook_document(path: str, notebook) -> Document:
             continue
         if cell.get("cell_type") != "code":
             continue
-        doc.lines += [Line(text, f"{path} cell {index} line {n}", "code")
-                      for n, text in enumerate(source.splitlines(), 1)]
+        doc.lines += _code_lines(source, f"{path} cell {index}")
         for output in cell.get("outputs") or []:
             if not isinstance(output, dict):
                 continue
