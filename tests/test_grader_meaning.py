@@ -38,6 +38,8 @@ from toolkit.grading.html_reader import html_document
 from toolkit.grading.lab_split import (
     heading_lab,
     lab_id,
+    labs_named_as_labs,
+    names_in,
     parse_lab_map,
     split_by_lab,
     title_labs,
@@ -1102,6 +1104,16 @@ def test_the_heading_a_part_was_cut_at_is_its_title_not_a_label(tmp_path):
 def test_the_labs_a_title_lists(title, labs):
     document = markdown_document("r.md", title + "\n\nText.\n")
     assert title_labs(document) == {lab_id(n) for n in labs}
+
+
+def test_a_name_inside_a_longer_name_of_another_lab_is_that_labs():
+    # "the pretrained CNN lab" is lab 1 ("A pretrained CNN: VGG16 ...") though "CNN" names lab 3
+    text = "so this week was mostly the pretrained cnn lab and the start of the dropout one"
+    assert names_in(text) == ["lab01_vgg16_inference"]
+    assert labs_named_as_labs(text) == {"lab01_vgg16_inference"}
+    assert labs_named_as_labs("the CNN lab was faster") == {"lab03_cnn_mnist"}
+    assert names_in("VGG16 is a pretrained CNN; my own CNN is smaller") == [
+        "lab01_vgg16_inference", "lab03_cnn_mnist"]
 
 
 def test_headings_naming_a_labs_whole_title_are_markers(tmp_path):

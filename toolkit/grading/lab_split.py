@@ -227,12 +227,28 @@ def _name_pattern(lab: str) -> re.Pattern | None:
                       re.I)
 
 
+def _name_matches(text: str) -> list[tuple[str, re.Match]]:
+    """``(lab, match)`` for each lab name the text uses; a name inside a longer name of
+    another lab is that lab's ("the pretrained CNN lab" is lab 1's, not the CNN lab's)."""
+    found = sorted(((lab, match) for lab in lab_ids() if (pattern := _name_pattern(lab))
+                    for match in pattern.finditer(text)), key=lambda item: item[1].start())
+    kept = []
+    for index, (lab, match) in enumerate(found):
+        # a longer name holding this one starts at most a name's length before it
+        near = found[max(0, index - len(lab_ids())):index + len(lab_ids()) + 1]
+        if not any(other != lab and outer.start() <= match.start() and match.end() <= outer.end()
+                   and outer.end() - outer.start() > match.end() - match.start()
+                   for other, outer in near):
+            kept.append((lab, match))
+    return kept
+
+
 def named_lab(texts: list[str], labs: list[str]) -> tuple[str, int, int] | None:
     """``(lab, its mentions, the next lab's)``: the one of ``labs`` whose model, data and
     method names the texts mention clearly most often, else ``None``."""
     text = "\n".join(texts)[:200_000]
-    counts = sorted(((len(pattern.findall(text)) if (pattern := _name_pattern(lab)) else 0, lab)
-                     for lab in labs), reverse=True)
+    mentions = Counter(lab for lab, _ in _name_matches(text))
+    counts = sorted(((mentions[lab], lab) for lab in labs), reverse=True)
     if not counts:
         return None
     top, lab = counts[0]
@@ -242,7 +258,11 @@ def named_lab(texts: list[str], labs: list[str]) -> tuple[str, int, int] | None:
 
 def names_in(text: str) -> list[str]:
     """The labs whose model, data or method names the text uses, in syllabus order."""
-    return [lab for lab in lab_ids() if (pattern := _name_pattern(lab)) and pattern.search(text)]
+    named = [lab for lab in lab_ids() if (pattern := _name_pattern(lab)) and pattern.search(text)]
+    if len(named) < 2:  # most texts: no name to hold another's
+        return named
+    found = {lab for lab, _ in _name_matches(text)}
+    return [lab for lab in named if lab in found]
 
 
 # After a lab's name, the word that makes it the lab's name: "The BERT fine-tuning lab",
@@ -255,8 +275,7 @@ def labs_named_as_labs(text: str) -> set[str]:
     """The labs the text names as a lab, by their model, data or method followed by "lab",
     "week" or the like: "The BERT fine-tuning lab felt like the course coming together,
     because the transformer did what the LSTM could not" names lab 6 so, not lab 5."""
-    return {lab for lab in lab_ids() if (pattern := _name_pattern(lab))
-            and any(_AS_A_LAB.match(text, match.end()) for match in pattern.finditer(text))}
+    return {lab for lab, match in _name_matches(text) if _AS_A_LAB.match(text, match.end())}
 
 
 # "Lab 3 (CNN) and Lab 4", "labs 2 and 5", "Labs 2, 3 & 6": lab numbers a title lists.
