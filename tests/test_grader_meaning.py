@@ -39,6 +39,7 @@ from toolkit.grading.lab_split import (
     heading_lab,
     lab_id,
     labs_named_as_labs,
+    listed_labs,
     names_in,
     parse_lab_map,
     split_by_lab,
@@ -1104,6 +1105,14 @@ def test_the_heading_a_part_was_cut_at_is_its_title_not_a_label(tmp_path):
 def test_the_labs_a_title_lists(title, labs):
     document = markdown_document("r.md", title + "\n\nText.\n")
     assert title_labs(document) == {lab_id(n) for n in labs}
+
+
+def test_a_lab_named_by_its_place_in_the_course_is_listed():
+    assert listed_labs("In the second lab my first attempt at L2 failed") == {
+        "lab02_mlp_dropout"}
+    assert listed_labs("The sixth lab was harder in a different way.") == {
+        "lab06_bert_finetune"}
+    assert listed_labs("my first lab report") == set()
 
 
 def test_a_name_inside_a_longer_name_of_another_lab_is_that_labs():

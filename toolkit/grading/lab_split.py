@@ -289,7 +289,15 @@ def listed_labs(text: str) -> set[str]:
     ids = lab_ids()
     numbers = [int(n) for match in _TITLE_LABS.finditer(text[:200])
                for n in [match["first"], *re.findall(r"\d{1,2}", match["more"])]]
+    numbers += [ORDINALS.index(match["ordinal"].lower()) + 1
+                for match in _ORDINAL_LAB.finditer(text[:200])]
     return {lab_id(n) for n in numbers if 1 <= n <= len(ids)}
+
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+            "ninth", "tenth", "eleventh", "twelfth")
+# "the second lab", "the sixth lab's data": a lab by its place in the course
+_ORDINAL_LAB = re.compile(r"\bthe\s+(?P<ordinal>" + "|".join(ORDINALS) + r")\s+lab\b", re.I)
 
 
 def titled_document(document: Document) -> bool:
