@@ -234,7 +234,8 @@ def _name_matches(text: str) -> list[tuple[str, re.Match]]:
                     for match in pattern.finditer(text)), key=lambda item: item[1].start())
     kept = []
     for index, (lab, match) in enumerate(found):
-        # a longer name holding this one starts at most a name's length before it
+        # sorted by where they start, a longer name holding this one is among the few
+        # matches just before or beside it (each lab's own matches never overlap)
         near = found[max(0, index - len(lab_ids())):index + len(lab_ids()) + 1]
         if not any(other != lab and outer.start() <= match.start() and match.end() <= outer.end()
                    and outer.end() - outer.start() > match.end() - match.start()
@@ -300,16 +301,22 @@ ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "
 _ORDINAL_LAB = re.compile(r"\bthe\s+(?P<ordinal>" + "|".join(ORDINALS) + r")\s+lab\b", re.I)
 
 
+def first_line(document: Document) -> Line | None:
+    """The document's first line that is not blank (its title, when it has one)."""
+    return next((line for line in document.lines if line.kind != "blank"), None)
+
+
 def titled_document(document: Document) -> bool:
     """Does the document open with a title (a heading), not a paragraph ("Compared with lab
     2, my convolutional network ..." names lab 2 without being about it)?"""
-    first = next((line for line in document.lines if line.kind != "blank"), None)
+    first = first_line(document)
     return first is not None and first.kind == "heading"
 
 
 def title_labs(document: Document) -> set[str]:
     """The labs a document's first line (its title) lists (see :func:`listed_labs`)."""
-    return listed_labs(next((line.text for line in document.lines if line.kind != "blank"), ""))
+    first = first_line(document)
+    return listed_labs(first.text if first is not None else "")
 
 
 def heading_lab(text: str, lab_map: LabMap | None = None) -> str | None:

@@ -1160,20 +1160,19 @@ def _code_lines(source: str, where: str) -> list[Line]:
     student's ("# challenge: my first try was --l2 1e-2 ..."), as a Markdown cell would be."""
     lines: list[Line] = []
     raws = source.splitlines()
-    run: list[int] = []
+    run: list[tuple[int, str]] = []  # (index, words) of the comment lines in a row
     for n, raw in enumerate([*raws, None]):
         if raw is not None and (match := _COMMENT.match(raw)) and match["text"].strip():
-            run.append(n)
+            run.append((n, match["text"].strip()))
             continue
         if run:
-            texts = [_COMMENT.match(raws[i])["text"].strip() for i in run]
-            prose = len(WORD.findall(" ".join(texts))) >= COMMENT_PROSE_WORDS
+            prose = len(WORD.findall(" ".join(text for _, text in run))) >= COMMENT_PROSE_WORDS
             if prose:
-                lines.append(Line("", f"{where} line {run[0] + 1}", "blank"))
+                lines.append(Line("", f"{where} line {run[0][0] + 1}", "blank"))
             lines += [Line(text if prose else raws[i], f"{where} line {i + 1}",
-                           "prose" if prose else "code") for i, text in zip(run, texts, strict=True)]
+                           "prose" if prose else "code") for i, text in run]
             if prose:
-                lines.append(Line("", f"{where} line {run[-1] + 1}", "blank"))
+                lines.append(Line("", f"{where} line {run[-1][0] + 1}", "blank"))
             run = []
         if raw is not None:
             lines.append(Line(raw, f"{where} line {n + 1}", "code"))

@@ -48,6 +48,7 @@ from typing import NamedTuple
 
 from toolkit.grading.lab_split import (
     cut_document,
+    first_line,
     heading_lab,
     lab_ids,
     labs_named_as_labs,
@@ -330,7 +331,7 @@ def _one_lab_title(document: Document) -> bool:
     near or open with."""
     if not titled_document(document) or len(title_labs(document)) != 1:
         return False
-    title = next(line.text for line in document.lines if line.kind != "blank")
+    title = first_line(document).text
     return not _SEVERAL_LABS.search(title)  # "Reflection, labs 3-5": a range
 
 
@@ -338,10 +339,6 @@ def _sentence_labs(sentence: str, labs: frozenset[str]) -> set[str]:
     """The labs among ``labs`` one sentence names, by number ("lab 4's approach") or by their
     models, data or methods ("the LSTM", "TF-IDF")."""
     return (listed_labs(sentence) | set(names_in(sentence))) & labs
-
-
-def _first_line(document: Document) -> Line | None:
-    return next((line for line in document.lines if line.kind != "blank"), None)
 
 
 def by_theme(document: Document, meaning: Meaning | None = None
@@ -360,7 +357,7 @@ def by_theme(document: Document, meaning: Meaning | None = None
     lines = document.lines
     # the title listing the labs, at the themes' heading level, is no theme ("Reflective
     # commentary: Lab 2 (MLP and dropout) and Lab 5 (GloVe and LSTM)" over "Difficulties")
-    starts = [start for start in starts if lines[start] is not _first_line(document)]
+    starts = [start for start in starts if lines[start] is not first_line(document)]
     if not starts or any(_sentence_labs(lines[start].text, frozenset(lab_ids()))
                          for start in starts):
         return {}  # a heading naming a lab heads that lab's part: sections by lab, not theme
@@ -369,12 +366,13 @@ def by_theme(document: Document, meaning: Meaning | None = None
     labs = frozenset(title_labs(document)) or frozenset().union(*(
         listed_labs(line.text) for line in lines[:starts[0]][:PREAMBLE_LINES]
         if line.kind in ("prose", "heading")))
-    both = _sections_naming(document, starts, labs)
-    questions = meaning is not None and 2 * sum(
-        name is not None for name in meaning.names([lines[start].text for start in starts])
-    ) >= len(starts)
-    if len(labs) < 2 or not (both >= JOINT_SHARE * len(starts) or questions and both):
+    both = _sections_naming(document, starts, labs) if len(labs) >= 2 else 0
+    if not both:
         return {}
+    if both < JOINT_SHARE * len(starts) and (meaning is None or 2 * sum(
+            name is not None for name in meaning.names([lines[start].text for start in starts])
+    ) < len(starts)):
+        return {}  # few sections name both labs, and the headings are not the questions
     parts: dict[str | None, Document] = {None: Document(document.path, document.format,
                                                          lines[:starts[0]])}
     for lab in sorted(labs):  # the figures stay with every part: no sentence says whose
