@@ -31,6 +31,7 @@ from toolkit.grading.notebook_check import check_notebook
 from toolkit.grading.report_text import (
     Document,
     Line,
+    _code_lines,
     markdown_document,
     mentions,
     plain_document,
@@ -573,6 +574,23 @@ def test_the_line_with_most_keywords_is_quoted_and_the_richer_section_wins():
     assert evidence == ['r.md:4: "I would improve the augmentation next."']
     one_line = "# Improvements\nWe would improve it.\n"
     assert _text(IMPROVE, one_line) == (MET, ['r.md:2: "We would improve it."'])
+
+
+def test_a_sentence_wrapped_over_lines_is_quoted_to_its_end_and_a_list_item_is_not_joined():
+    wrapped = ("# Improvements\nNext time I would improve the model with\n"
+               "augmentation of the training images.\nThat is all.\n")
+    assert _text(IMPROVE, wrapped) == (MET, [
+        'r.md:2: "Next time I would improve the model with augmentation of the training '
+        'images."'])
+    listed = "# Improvements\n- I would improve the\n- augmentation next\n"
+    assert _text(IMPROVE, listed)[1] == ['r.md:2: "- I would improve the"']
+    # A notebook's comment run is one paragraph: its sentence is quoted whole as well.
+    lines = _code_lines("# next time I would improve the model with\n# augmentation of the "
+                        "images, I think.\nmodel.fit(x, y)\n", "n.ipynb cell 2")
+    result = assess_requirement(Requirement("it", 1.0, text=IMPROVE), _submission(
+        Document("n.ipynb", "notebook", lines, [])), TextContext())
+    assert result.evidence == ['n.ipynb cell 2 line 1: "next time I would improve the model '
+                               'with augmentation of the images, I think."']
 
 
 def test_under_the_heading_too_few_keywords_need_review_and_too_few_numbers_are_missing():

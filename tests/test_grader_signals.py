@@ -265,7 +265,8 @@ def test_a_time_wrapped_over_two_lines_is_quoted_from_the_line_it_starts_on(tmp_
     training = grade.result("timing").requirements[0]
     assert training.status == MET
     assert second_line in training.evidence[0]
-    assert "98.6%" not in training.evidence[0] and "took 95" not in training.evidence[0]
+    # quoted from that line to the sentence's end: the time, not the line before
+    assert "98.6%" not in training.evidence[0] and "took 95 seconds" in training.evidence[0]
 
 
 def test_the_plain_words_of_a_rubrics_patterns_are_rubric_words():

@@ -87,6 +87,7 @@ from toolkit.grading.report_text import (
     mentions,
     quote,
     shorten,
+    with_sentence_end,
 )
 from toolkit.grading.rubric import Condition, Criterion, Requirement, Rubric, TextCheck
 from toolkit.grading.sample_lists import (
@@ -534,6 +535,8 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
             (failures_objective if structured or samples else failures_judged).append(message)
     # a failed answer is placed at its own line when it has one: the quote and its place agree
     where = excerpt_line or unit.heading
+    if excerpt_line is not None:
+        excerpt_line = with_sentence_end(unit.lines, excerpt_line)
     evidence = quote(excerpt_line) if excerpt_line is not None else (
         quote(where) if where is not None else "")
     failures = failures_objective + failures_judged

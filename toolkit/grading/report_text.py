@@ -23,7 +23,7 @@ import csv
 import json
 import re
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import islice
@@ -241,6 +241,28 @@ def shorten(text: str, width: int = 160) -> str:
 def quote(line: Line, width: int = 160) -> str:
     """Evidence as people read it: ``REFLECTION.md:42: "the excerpt"``."""
     return f'{line.where}: "{shorten(line.text, width)}"'
+
+
+_SENTENCE_DONE = re.compile(r"[.!?:;][\"')\]*_]*\s*$")
+
+
+def with_sentence_end(lines: Sequence[Line], line: Line, width: int = 160) -> Line:
+    """``line`` with the rest of its sentence when a wrapped paragraph or a run of comment
+    lines carries it on ("... crashed with" / "OOM on the first batch."), so the evidence
+    quotes what the student said rather than a line cut mid-sentence; at most ``width``
+    characters are gathered, and a list item or a line of another kind ends it."""
+    index = next((i for i, candidate in enumerate(lines) if candidate is line), None)
+    if index is None or line.kind != "prose":
+        return line
+    text = line.text.rstrip()
+    for following in lines[index + 1:]:
+        if _SENTENCE_DONE.search(text) or len(text) >= width:
+            break
+        if following.kind != "prose" or _LIST_ITEM.match(following.text) \
+                or not following.text.strip():
+            break
+        text = f"{text} {following.text.strip()}"
+    return line if text == line.text.rstrip() else replace(line, text=text)
 
 
 @lru_cache(maxsize=4096)
