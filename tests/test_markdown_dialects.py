@@ -129,6 +129,24 @@ def test_a_notebooks_cell_magic_opens_no_obsidian_comment():
     assert not any("hidden" in row or "note" in row for row in shown)  # a comment still hides
 
 
+def test_a_footnote_is_read_where_it_is_referenced_and_stays_at_the_end(tmp_path):
+    rows = ["## Results", "The test accuracy was 88.9%, under the 92.5% target.[^1] Five epochs",
+            "were too few.[^1] See the curves[^2].", "", "## References", "- keras.io",
+            "", "[^1]: The README lists 87.6% - 92.5% for a CNN with two conv",
+            "layers (github.com/zalandoresearch/fashion-mnist).", "", "[^9]: never cited"]
+    shown, numbers = plain_rows(rows)
+    assert shown[1] == ("The test accuracy was 88.9%, under the 92.5% target. (The README "
+                        "lists 87.6% - 92.5% for a CNN with two conv layers "
+                        "(github.com/zalandoresearch/fashion-mnist).) Five epochs")
+    assert shown[2] == "were too few. See the curves[^2]."  # read once; an undefined one stays
+    assert shown[7:] == rows[7:] and numbers == list(range(1, len(rows) + 1))
+    # so the comparison and its reason are one paragraph, under the heading they were written in
+    (tmp_path / "report.md").write_text("\n".join(rows), encoding="utf-8")
+    document = read_submission("s", tmp_path / "report.md").documents[0]
+    results = next(block for block in document.blocks() if "88.9%" in block.lines[0].text)
+    assert "87.6% - 92.5%" in " ".join(line.text for line in results.lines)
+
+
 def test_plain_markdown_rows_pass_unchanged():
     rows = ["# Results", "", "| a | b |", "|---|---|", "```python", "{cite}`x` in code",
             "```", "Accuracy 81.8% (see [the docs](https://keras.io))."]

@@ -349,7 +349,52 @@ def plain_rows(rows: list[str]) -> tuple[list[str], list[int]]:
                 emit(line, line_number)
             continue
         emit(_inline(raw), number)
-    return out, numbers
+    return _footnotes_inline(out), numbers
+
+
+# A footnote's definition ("[^1]: The paper reports 98.4% ...") and a reference to it ("[^1]")
+_FOOTNOTE = re.compile(r"^ {0,3}\[\^(?P<id>[^\]\s]{1,30})\]:\s*(?P<text>.*)$")
+_FOOTNOTE_REFERENCE = re.compile(r"\[\^(?P<id>[^\]\s]{1,30})\](?!:)")
+
+
+def _footnotes_inline(rows: list[str]) -> list[str]:
+    """``rows`` with each footnote read also where it is first referenced, in brackets after
+    the reference ("... 92.5%.[^1] I only ..." -> "... 92.5%. (The README lists 92.5% ...) I
+    only ..."), as a reader follows it: a student's comparison and its reason often sit in one,
+    which at the end of the file would be read as part of the last section only. The note stays
+    at the end too, where it is a citation. A definition runs on over the rows after it up to a
+    blank row."""
+    if not any("[^" in row for row in rows):
+        return rows
+    notes: dict[str, tuple[str, range]] = {}  # id -> (its words, its rows)
+    index = 0
+    while index < len(rows):
+        definition = _FOOTNOTE.match(rows[index])
+        if definition is None:
+            index += 1
+            continue
+        start, parts = index, [definition["text"].strip()]
+        index += 1
+        while index < len(rows) and rows[index].strip() and not _FOOTNOTE.match(rows[index]):
+            parts.append(rows[index].strip())
+            index += 1
+        notes.setdefault(definition["id"], (" ".join(parts), range(start, index)))
+    in_notes = {row for _, rows_of_note in notes.values() for row in rows_of_note}
+    shown: set[str] = set()
+    result = list(rows)
+    for number, row in enumerate(rows):
+        if number in in_notes or "[^" not in row:
+            continue
+
+        def read_there(reference: re.Match) -> str:
+            note = reference["id"]
+            if note not in notes or note in shown:
+                return "" if note in notes else reference[0]
+            shown.add(note)
+            return f" ({notes[note][0]})"
+
+        result[number] = _FOOTNOTE_REFERENCE.sub(read_there, row)
+    return result
 
 
 def _prose_directive(name: str) -> bool:
