@@ -1610,6 +1610,49 @@ def test_a_reflection_organised_by_question_is_cut_into_its_labs(tmp_path):
                            meaning_for(REFLECTION, process_encoder())) == {}
 
 
+@needs_encoder
+def test_an_answer_opening_with_its_lab_is_that_labs_whatever_lab_it_names_later(tmp_path):
+    # "Lab 5: next I want ... than my MLP from lab 2" is lab 5's growth, not lab 2's.
+    later = CRITERION_FIRST + (
+        "\n## Growth\n\nIn lab 2 I learned to set up a sweep that changes one thing at a "
+        "time, with the same seed for every run.\n\n"
+        "Lab 5: next I want to try --oov neighbors on the same split and compare it with my "
+        "dropout MLP from lab 2, which had no word order at all.\n")
+    evidence = _evidence_by_lab(assess_labs(_report(tmp_path, later), REFLECTION))
+    assert "--oov neighbors" in evidence["lab05_glove_lstm"]
+    assert "--oov neighbors" not in evidence["lab02_mlp_dropout"]
+    # Two labs listed at the opening make neither the subject.
+    assert topic_split._marked_opening("Lab 2 and lab 5 both took me a weekend.") is None
+    assert topic_split._marked_opening("For lab 3, I trained it 5 epochs, not like lab 2.") \
+        == "lab03_cnn_mnist"
+
+
+POSTSCRIPT = (
+    "# Reflections\n\n"
+    "Lab 3 was the convnet one. The reference CNN with 34,826 parameters reached 99.12% test "
+    "accuracy after 15 epochs, while my MLP from the week before was stuck at 98.2%. Sharing "
+    "the 3x3 filters over the image is the reason. My hardest part was a shape error when I "
+    "fed my own digit without the channel axis. Next I want to try Fashion-MNIST.\n\n"
+    "The GloVe lab was harder to start: the full file would not download, so I used the "
+    "subset, which knows 13% of the words. Frozen embeddings got 67.0%, fine-tuned 74.8% and "
+    "random ones 78.1%, so coverage matters more than pretraining. I only ran one seed, so "
+    "the 3-point gap may not be stable. Next time I would check the coverage first.\n\n"
+    "P.S. I forgot to put this into my lab 1 reflection: the Grad-CAM heat map for my bike "
+    "photo was mostly on the road, not on the bike, even though VGG16 said mountain_bike "
+    "with 0.64, so it was right for partly the wrong reason. I think most ImageNet photos of "
+    "bikes are taken outdoors on roads, so the road is part of what it learned.\n")
+
+
+@needs_encoder
+def test_a_postscript_about_another_lab_is_that_labs_part(tmp_path):
+    grades = assess_labs(_report(tmp_path, POSTSCRIPT), REFLECTION)
+    assert sorted(grade.lab for grade in grades) == [
+        "lab01_vgg16_inference", "lab03_cnn_mnist", "lab05_glove_lstm"]
+    evidence = _evidence_by_lab(grades)
+    assert "Grad-CAM" in evidence["lab01_vgg16_inference"]
+    assert "Grad-CAM" not in evidence["lab05_glove_lstm"]
+
+
 BY_THEME = (
     "# One reflection on labs 4 and 5\n\n## What I learned\n\n"
     "Representation mattered more than I thought. The bag of words in lab 4 reached 81.3% on "

@@ -106,12 +106,27 @@ _CONTRAST = re.compile(r"^\W{0,3}(?:compared (?:with|to)|in contrast to|unlike|a
                        r"relative to)\s+[^,;:]{1,80}[,;:]\s*", re.I)
 
 
+# A postscript's mark, whose full stops end no sentence: "P.S.", "PS:", "P.P.S."
+_POSTSCRIPT = re.compile(r"^\W{0,3}(?:(?:P\.\s?){1,2}S\.?|P{1,2}S\b)\s*[:\-\u2013\u2014]?\s*|", re.I)
+# The words a sentence may open with before its lab's number: "In lab 4 I ...", "For lab 3, ..."
+_BEFORE_THE_LAB = re.compile(r"^\W{0,3}(?:(?:in|for|with|during|on|about)\s+)?", re.I)
+
+
+def _marked_opening(sentence: str) -> str | None:
+    """The lab whose number a sentence opens with ("Lab 6: ...", "In lab 4 I ...", "For lab
+    3, ..."), unless it lists more than one there ("Lab 2 and lab 4 both ...")."""
+    rest = sentence[_BEFORE_THE_LAB.match(sentence).end():]
+    lab = heading_lab(rest)
+    return lab if lab is not None and len(listed_labs(rest[:40])) <= 1 else None
+
+
 def _opening_lab(text: str, near: list[str]) -> str | None:
     """The one lab a paragraph's first sentence names (by number or by its model, data or
     method), when it is one of the labs the text is ``near`` in meaning: "Compared with lab 2,
     my CNN ..." opens a paragraph about the CNN, not the MLP. A chat message's first words
     greet ("[Tue 14:31] Priya (TA): great. lab 4 now, bag of words."): after a message's
     stamp, the first sentence naming a lab opens it."""
+    text = text[_POSTSCRIPT.match(text).end():]  # "P.S. I forgot my lab 1 reflection: ..."
     stamp = _CHAT_STAMP.match(text)
     sentences = SENTENCE_END.split(text[stamp.end():stamp.end() + OPENING_CHARS]) if stamp \
         else SENTENCE_END.split(text[:OPENING_CHARS], maxsplit=1)[:1]
@@ -123,8 +138,10 @@ def _opening_lab(text: str, near: list[str]) -> str | None:
             opening = rest
         if named := listed_labs(opening) or set(names_in(opening)):
             break
-    if len(named) > 1:  # "The BERT fine-tuning lab ... what the LSTM could not": the BERT lab
-        named = labs_named_as_labs(opening) & named
+    if len(named) > 1:  # "Lab 6: next I want ... than the baseline from lab 4": lab 6; "The
+        # BERT fine-tuning lab ... what the LSTM could not": the BERT lab
+        opened = _marked_opening(opening)
+        named = {opened} if opened in named else labs_named_as_labs(opening) & named
     lab = next(iter(named)) if len(named) == 1 else None
     return lab if lab in near else None
 
