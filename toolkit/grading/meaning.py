@@ -244,9 +244,36 @@ def cues_said(text: str, criteria, cues: dict[str, tuple[str, ...]]) -> set:
         re.search(pattern, text, re.I) for pattern in cues.get(criterion, ()))}
 
 
+# A "sentence" of more words than this is a run-on ("..., and the hardest part was ..., and I
+# think ..."): its clauses are read as its sentences, each of this many words at least.
+RUN_ON_WORDS = 60
+CLAUSE_MIN_WORDS = 10
+_CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|so|but)\s)|;\s+", re.I)
+
+
+def clauses(sentence: str) -> list[str]:
+    """A run-on sentence (:data:`RUN_ON_WORDS` words or more) cut where a clause starts after
+    a comma and "and", "so" or "but", or after a semicolon; a clause shorter than
+    :data:`CLAUSE_MIN_WORDS` words stays with the one before. Other sentences whole."""
+    if len(sentence.split()) <= RUN_ON_WORDS:
+        return [sentence]
+    found: list[str] = []
+    for piece in _CLAUSE_BREAK.split(sentence):
+        if found and len(WORD.findall(piece)) < CLAUSE_MIN_WORDS:
+            found[-1] = f"{found[-1]}, {piece}"
+        else:
+            found.append(piece)
+    return found
+
+
 def sentences_with_words(text: str) -> list[str]:
-    """The sentences of a paragraph long enough to be matched (:data:`MIN_WORDS` words)."""
-    return [part for part in SENTENCE_END.split(text) if enough_words(part)]
+    """The sentences of a paragraph long enough to be matched (:data:`MIN_WORDS` words); a
+    paragraph of fewer than :data:`MULTI_ANSWER_SENTENCES` sentences, one of them a run-on,
+    by its clauses (:func:`clauses`): it has no other sentences to read its answers by."""
+    sentences = [part for part in SENTENCE_END.split(text) if enough_words(part)]
+    if len(sentences) >= MULTI_ANSWER_SENTENCES:
+        return sentences
+    return [part for sentence in sentences for part in clauses(sentence) if enough_words(part)]
 
 
 @dataclass
