@@ -2233,6 +2233,46 @@ def test_a_question_left_empty_is_not_answered_by_the_next_questions_answer(tmp_
     assert "nothing written under" in " ".join(growth.evidence)
 
 
+PASTED_PROMPTS = (
+    "# Lab 5 reflection\n\n"
+    "> What did this lab teach you that you did not know before?\n\n"
+    "Frozen GloVe vectors were worse than random ones here: 66.1% against 77.9% on the test "
+    "split, because the small GloVe file covered only 13% of the words.\n\n"
+    "> What went wrong or was hard, and what did you do about it?\n\n"
+    "Same as lab 4.\n\n"
+    "> Where could you use what this lab taught (which technique, on what data or problem)?"
+    "\n\n"
+    "Thesis data: the app reviews I collect are short, so a sequence length of 40 tokens "
+    "would cover almost all of them; I would fine-tune GloVe inside an LSTM on them.\n")
+
+
+@needs_encoder
+def test_the_drafts_prompts_pasted_as_questions_name_their_criteria(tmp_path):
+    # "(which technique, on what data or problem)" asks for an application, not a problem
+    # met; "Thesis data:" opens the answer under its question; "Same as lab 4." points at
+    # another answer and is none of its own.
+    grade = assess_labs(_report(tmp_path, PASTED_PROMPTS), REFLECTION)[0]
+    assert grade.result("application").points == 2
+    challenges = grade.result("challenges")
+    assert challenges.points == 0
+    assert "Same as lab 4." in " ".join(challenges.evidence)
+    assert "sequence length" not in " ".join(challenges.evidence)
+    from toolkit.grading.course_text import draft_heading
+
+    assert draft_heading("**Where could you use what this lab taught (which technique, on "
+                         "what data or problem)?**") == "Application and relevance"
+    assert draft_heading("Where would I use it?") == "Where would I use it?"
+
+
+@pytest.mark.parametrize("answer, declined", [
+    ("Same as lab 4.", True), ("see above", True), ("As before!", True), ("Ditto", True),
+    ("Same as the previous one", True), ("same as lab 4 but it took 9 minutes", False)])
+def test_an_answer_that_only_points_at_another_is_declined(answer, declined):
+    from toolkit.grading.assessment import _DECLINED
+
+    assert bool(_DECLINED.match(answer)) is declined
+
+
 def test_a_list_of_results_is_no_reasoning_in_a_word_count(tmp_path):
     text = ("# Lab 6 reflection\n\n## Critical reflection\n\n`--compare` results:\n\n"
             "- embeddings + logistic regression: 79.9%\n- frozen (head only): 75.9%\n"

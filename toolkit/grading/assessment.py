@@ -45,6 +45,7 @@ from urllib.parse import unquote
 from toolkit.grading.course_text import (
     Authorship,
     authorship,
+    draft_heading,
     mark_course_text,
     remove_others_notes,
 )
@@ -838,7 +839,11 @@ def _answers_another(paragraph: Section, check: TextCheck, context: TextContext)
 
 # What a student writes under a heading to say there is no answer: "N/A", "none", "-".
 _DECLINED = re.compile(r"^\W*(n/?a|none|nothing|not applicable|no answer|no idea|tbd|todo|"
-                       r"skipped|-+|\u2013|\u2014|\?+)\W*$", re.I)
+                       r"skipped|-+|\u2013|\u2014|\?+|ditto|"
+                       # an answer that only points at another: "Same as lab 4.", "see above"
+                       r"(?:see|same as|as|as in)\s+(?:above|below|before|earlier|lab\s*\d{1,2}|"
+                       r"(?:the\s+)?(?:previous|last|first|other)\s+(?:one|lab|answer|question)))"
+                       r"\W*$", re.I)
 
 
 def _unit_text(unit: Section) -> str:
@@ -1575,6 +1580,9 @@ def _cued(text: str, criteria: set[str], cues: dict[str, tuple[str, ...]]) -> se
         else criteria
 
 
+_MARKED_LABEL = re.compile(r"^\W{0,4}(?:\d{1,2}[.)]\s*)?(?:\*|_)")  # "**Insights:** ...", "_Growth._"
+
+
 def _label_of(text: str) -> str | None:
     """The run-in label a paragraph or line opens with, also one left empty ("Growth:")."""
     return run_in_label(text + " ")
@@ -1624,6 +1632,11 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             # prose, read sentence by sentence when it answers several (another lab's marker
             # inside the part, "Lab 01: filters", stays a label).
             label = run_in_label(text, any_case=True)
+            if label and count == 1 and heading.rstrip().endswith("?") \
+                    and not _MARKED_LABEL.match(text):
+                # the one answer under its question: "Same thesis data: the reviews are
+                # short ..." opens the answer, the question labels it
+                label = None
             label = numbered.get(id(paragraph)) or (
                 None if label in speakers else label) or question or heading or None
             titles_part = label in submission.part_titles or (
@@ -1647,7 +1660,8 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             found[id(paragraph.lines[0])] = criteria | set(parts)
             if only := {c: s for c, s in parts.items() if c not in criteria}:
                 found.sentences[id(paragraph.lines[0])] = only
-    names = meaning.names(list(own_labels.values()) + line_labels[:MAX_MEANING_PARAGRAPHS])
+    names = meaning.names([draft_heading(label) for label in list(own_labels.values())
+                           + line_labels[:MAX_MEANING_PARAGRAPHS]])
     # names: the paragraphs' labels first, then every line's
     found.label_of = {key: name or "" for key, name in zip(own_labels, names, strict=False)}
     found.labelled = {name for name in names if name}

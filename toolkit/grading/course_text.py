@@ -214,6 +214,28 @@ def draft_fact_sections() -> dict[str, bool]:
     return found
 
 
+@lru_cache(maxsize=1)
+def draft_prompts() -> dict[str, str]:
+    """The reflection draft's prompts, each with the heading it sits under there:
+    "where could you use what this lab taught which technique on what data or problem" ->
+    "Application and relevance" (the prompt normalised). A student who pastes the prompts as
+    headings asks the question that heading names, whatever other words it holds ("problem")."""
+    template = course_path("templates", "reflection.md").read_text(encoding="utf-8")
+    found: dict[str, str] = {}
+    heading = ""
+    for line in template.splitlines():
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+        elif heading and (prompt := re.match(r"\*\*TODO\*\*\s*(\S.*)$", line)):
+            found[normalise(prompt[1])] = heading
+    return found
+
+
+def draft_heading(label: str) -> str:
+    """The draft's heading over ``label`` when it is one of the draft's prompts, else it."""
+    return draft_prompts().get(normalise(label), label)
+
+
 def mark_draft_facts(document) -> int:
     """In a reflection draft handed in without its ``record.json`` (nothing marked
     ``generated``), the lines the run filled in under the draft's fact sections are facts,
