@@ -57,6 +57,15 @@ def test_a_text_table_split_by_pipes_under_a_header_a_blank_line_above():
     assert count_samples(_lines(table, "table"), TRUTH)[0] == 3
 
 
+def test_a_printed_table_of_every_sample_counts_its_errors_only():
+    # a lab's printed output of all its photos: the right ones are no misclassified samples
+    right = [f"photo_{n}.jpg    tabby (0.{n + 10})    tabby    yes" for n in range(14)]
+    wrong = [f"other_{n}.jpg    vase (0.39) [unsure]    pot    no" for n in range(6)]
+    text = "\n".join(["photo    top-1 (prob)    true    top-5", *right, *wrong])
+    count, first = count_samples(_lines(text, "output"), TRUTH)
+    assert count == 6 and first.text.startswith("other_0.jpg")
+
+
 def test_list_items_naming_the_truth_and_what_the_model_read_it_as():
     items = "\n".join(f"- a {n} that the net read as {(n + 1) % 10} (index {n}0): thin stroke"
                       for n in range(10))

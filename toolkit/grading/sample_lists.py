@@ -138,17 +138,23 @@ def _same_label(truth: str, predicted: str) -> bool:
     return bool(truth) and truth == predicted
 
 
-def _wrong_rows(table, truth_words: Sequence[str]) -> tuple[int, Line | None]:
-    """``(rows, the first one's line)``: the rows of a table of samples whose prediction is not
-    their true label. A table of every photo with its true class and top-1 ("| tabby | tabby
-    (0.46) |") shows the right ones too, and those are no errors."""
-    truth = next((i for i, cell in enumerate(table.header) if _names_truth(cell, truth_words)
+def _wrong(header: Sequence[str], rows: Sequence[Sequence[str]], truth_words: Sequence[str]
+           ) -> list[int]:
+    """The indexes of the rows whose prediction is not their true label. A table of every
+    photo with its true class and top-1 ("| tabby | tabby (0.46) |") shows the right ones
+    too, and those are no errors; a table without both columns is all errors."""
+    truth = next((i for i, cell in enumerate(header) if _names_truth(cell, truth_words)
                   and not _PREDICTION.search(cell)), None)
-    predicted = next((i for i, cell in enumerate(table.header) if i != truth
+    predicted = next((i for i, cell in enumerate(header) if i != truth
                       and (_PREDICTION.search(cell) or _TOP_1.search(cell))), None)
-    wrong = [line for row, line in zip(table.rows, table.row_lines, strict=True)
-             if not truth_words or truth is None or predicted is None
-             or len(row) <= max(truth, predicted) or not _same_label(row[truth], row[predicted])]
+    return [index for index, row in enumerate(rows)
+            if not truth_words or truth is None or predicted is None
+            or len(row) <= max(truth, predicted) or not _same_label(row[truth], row[predicted])]
+
+
+def _wrong_rows(table, truth_words: Sequence[str]) -> tuple[int, Line | None]:
+    """``(rows, the first one's line)``: the rows of a table of samples that are errors."""
+    wrong = [table.row_lines[index] for index in _wrong(table.header, table.rows, truth_words)]
     return len(wrong), (wrong[0] if wrong else None)
 
 
@@ -175,8 +181,12 @@ def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int
                 _names_truth(run[0].text, truth_words):
             gap = True  # a header naming the truth, a blank line, then its rows
             continue
-        if len(run) >= 3 and _names_truth(run[0].text, truth_words) and len(run) - 1 > best:
-            best, first = len(run) - 1, run[1]  # the first sample, under the header
+        if len(run) >= 3 and _names_truth(run[0].text, truth_words):
+            # a printed table of every sample: its errors only (the rows' cells line up)
+            wrong = [run[1 + index] for index in _wrong(
+                _cells(run[0]), [_cells(row) for row in run[1:]], truth_words)]
+            if len(wrong) > best:
+                best, first = len(wrong), wrong[0]  # the first sample, under the header
         run, gap = ([line] if len(cells) >= 3 else []), False
     return best, first
 
@@ -249,8 +259,12 @@ def _numbered_rows(lines: list[Line], index: int) -> tuple[int, Line | None, int
     return rows, first, index
 
 
+def _cells(line: Line) -> list[str]:
+    return [c for c in _SPLIT.split(line.text.strip()) if c]
+
+
 def _width(line: Line) -> int:
-    return len([c for c in _SPLIT.split(line.text.strip()) if c])
+    return len(_cells(line))
 
 
 def _list_items(lines: list[Line]) -> list[list[Line]]:
