@@ -381,20 +381,18 @@ def _footnotes_inline(rows: list[str]) -> list[str]:
         notes.setdefault(definition["id"], (" ".join(parts), range(start, index)))
     in_notes = {row for _, rows_of_note in notes.values() for row in rows_of_note}
     shown: set[str] = set()
-    result = list(rows)
-    for number, row in enumerate(rows):
-        if number in in_notes or "[^" not in row:
-            continue
 
-        def read_there(reference: re.Match) -> str:
-            note = reference["id"]
-            if note not in notes or note in shown:
-                return "" if note in notes else reference[0]
-            shown.add(note)
-            return f" ({notes[note][0]})"
+    def read_there(reference: re.Match) -> str:
+        """The note's words at its first reference; nothing at a later one; an undefined
+        reference as it is."""
+        note = reference["id"]
+        if note not in notes or note in shown:
+            return "" if note in notes else reference[0]
+        shown.add(note)
+        return f" ({notes[note][0]})"
 
-        result[number] = _FOOTNOTE_REFERENCE.sub(read_there, row)
-    return result
+    return [row if number in in_notes or "[^" not in row
+            else _FOOTNOTE_REFERENCE.sub(read_there, row) for number, row in enumerate(rows)]
 
 
 def _prose_directive(name: str) -> bool:

@@ -267,7 +267,7 @@ _CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|so|but)\s)|;\s+", re.I)
 
 
 def clauses(sentence: str) -> list[str]:
-    """A run-on sentence (:data:`RUN_ON_WORDS` words or more) cut where a clause starts after
+    """A run-on sentence (more than :data:`RUN_ON_WORDS` words) cut where a clause starts after
     a comma and "and", "so" or "but", or after a semicolon; a clause shorter than
     :data:`CLAUSE_MIN_WORDS` words stays with the one before. Other sentences whole."""
     if len(sentence.split()) <= RUN_ON_WORDS:

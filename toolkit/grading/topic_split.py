@@ -106,7 +106,8 @@ _CONTRAST = re.compile(r"^\W{0,3}(?:compared (?:with|to)|in contrast to|unlike|a
                        r"relative to)\s+[^,;:]{1,80}[,;:]\s*", re.I)
 
 
-# A postscript's mark, whose full stops end no sentence: "P.S.", "PS:", "P.P.S."
+# A postscript's mark, whose full stops end no sentence: "P.S.", "PS:", "P.P.S." (or nothing:
+# the pattern always matches, at the mark's end or at the start)
 _POSTSCRIPT = re.compile(r"^\W{0,3}(?:(?:P\.\s?){1,2}S\.?|P{1,2}S\b)\s*[:\-\u2013\u2014]?\s*|", re.I)
 # The words a sentence may open with before its lab's number: "In lab 4 I ...", "For lab 3, ..."
 _BEFORE_THE_LAB = re.compile(r"^\W{0,3}(?:(?:in|for|with|during|on|about)\s+)?", re.I)
