@@ -210,21 +210,6 @@ def test_run_in_labels_are_read():
     assert run_in_label("*Challenges*: NLTK data") == "Challenges"
 
 
-def test_a_first_sentence_a_citation_or_an_initial_is_no_label():
-    # closed by a bare full stop, a label is short ("Speed.", "Two things."); a longer one is
-    # the paragraph's first sentence, and a citation or an initial is neither
-    assert run_in_label("Speed. Basic latency was 0.42 s per image.") == "Speed"
-    assert run_in_label("Two things. First a shape error, then OOM.") == "Two things"
-    assert run_in_label("The worst class is Shirt. Some examples of wrong ones:") is None
-    assert run_in_label("Both models converge smoothly. The loss falls.") is None
-    assert run_in_label("Socher et al. (2013) report 81.8% for naive Bayes.") is None
-    assert run_in_label("R. Socher, A. Perelygin and others (2013).", any_case=True) is None
-    # with a colon or in bold it labels, however long
-    assert run_in_label("Where I go from here: next the CNN.") == "Where I go from here"
-    assert run_in_label("**What I took from it.** More than I thought.") == \
-        "What I took from it"
-
-
 def test_bold_labels_before_a_dash_or_with_a_score_are_read():
     assert run_in_label("**Insights – 3/5** because I learned") == "Insights"
     assert run_in_label("**Growth (4/5)** I can now build") == "Growth"

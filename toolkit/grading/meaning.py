@@ -129,21 +129,6 @@ _ARROW_RUN_IN = re.compile(r"^\W{0,4}" + _ENUMERATOR + _LABEL_WORDS + r"\s{0,3}(
 _ARROW = re.compile(r"-+>|=>|\u2192")
 
 
-PLAIN_LABEL_WORDS = 3  # a label closed by a bare full stop has at most this many words
-
-
-def _first_sentence(match: re.Match) -> bool:
-    """Is a run-in label closed by a bare full stop the paragraph's first sentence ("The
-    worst class is Shirt. Some examples ...", "Both models converge smoothly."), a citation
-    ("Socher et al. (2013) report ...") or an initial ("R. Socher, ...")? A label closed so
-    is short ("Speed.", "Two things."); longer, or with a colon or bold, it labels."""
-    if ":" in match[0] or re.search(r"[*_]", match[0]):
-        return False
-    label = match["label"].strip()
-    return len(label.split()) > PLAIN_LABEL_WORDS or label.endswith(" et al") \
-        or len(label) == 1
-
-
 def run_in_label(text: str, any_case: bool = False) -> str | None:
     """The label a paragraph starts with, if any (at most five words, or a question in bold).
     A label starts with a capital letter or is set in bold: a line of wrapped prose that
@@ -157,7 +142,7 @@ def run_in_label(text: str, any_case: bool = False) -> str | None:
     match = _RUN_IN.match(text[:80])
     if match and len(match["label"].split()) <= 5 and (
             match["label"][0].isupper() or "*" in match[0] or "_" in match[0][:4]
-            or (any_case and ":" in match[0])) and not _first_sentence(match):
+            or (any_case and ":" in match[0])):
         return match["label"].strip()
     match = _BOLD_RUN_IN.match(text[:100])
     if match and len(match["label"].split()) <= 5 and (match["score"] or any(
