@@ -251,10 +251,12 @@ def with_sentence_end(lines: Sequence[Line], line: Line, width: int = 160) -> Li
     lines carries it on ("... crashed with" / "OOM on the first batch."), so the evidence
     quotes what the student said rather than a line cut mid-sentence; at most ``width``
     characters are gathered, and a list item or a line of another kind ends it."""
-    index = next((i for i, candidate in enumerate(lines) if candidate is line), None)
-    if index is None or line.kind != "prose":
-        return line
     text = line.text.rstrip()
+    if line.kind != "prose" or _SENTENCE_DONE.search(text) or len(text) >= width:
+        return line  # most lines: nothing to look for
+    index = next((i for i, candidate in enumerate(lines) if candidate is line), None)
+    if index is None:
+        return line
     for following in lines[index + 1:]:
         if _SENTENCE_DONE.search(text) or len(text) >= width:
             break
