@@ -50,6 +50,7 @@ from toolkit.grading.meaning import (
     Meaning,
     chunks,
     label_list,
+    marked_label,
     meaning_for,
     paragraph_text,
     run_in_label,
@@ -191,6 +192,8 @@ def test_a_labelled_line_starts_an_answer_but_a_samples_field_does_not():
     # A wrapped sentence's last word and its full stop start no answer; a bold label does.
     assert not starts_answer("SST-2. You will get almost exactly the same naive Bayes number")
     assert starts_answer("**What was hard.** The first run crashed with a shape error there")
+    assert marked_label("2. _Growth._ I can now read a learning curve") and \
+        marked_label("**Insights:** ...") and not marked_label("Lab_3. I ran it")
 
 
 def test_run_in_labels_are_read():
@@ -1626,6 +1629,19 @@ def test_an_answer_opening_with_its_lab_is_that_labs_whatever_lab_it_names_later
     assert topic_split._marked_opening("Lab 2 and lab 5 both took me a weekend.") is None
     assert topic_split._marked_opening("For lab 3, I trained it 5 epochs, not like lab 2.") \
         == "lab03_cnn_mnist"
+    assert topic_split._marked_opening("Labs 3-4 used the same split.") is None
+
+
+def test_a_paragraph_making_a_lab_its_subject_names_it_by_number_or_name():
+    # one reader of a lab's marker for openings and subjects: "lab six", "L03", "the CNN lab"
+    assert topic_split._subject_lab("For lab six I did the most work.") == "lab06_bert_finetune"
+    assert topic_split._subject_lab("As for the GloVe lab: the subset was small.") \
+        == "lab05_glove_lstm"
+    assert topic_split._subject_lab("For lab 3, the CNN beat the MLP from lab 2.") \
+        == "lab03_cnn_mnist"
+    for several in ("For labs 3 and 4 I used one seed.", "For lab 3-4 both took a weekend.",
+                    "In lab 3 I learned a lot.", "For this lab I learned a lot."):
+        assert topic_split._subject_lab(several) is None
 
 
 POSTSCRIPT = (

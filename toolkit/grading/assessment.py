@@ -64,6 +64,7 @@ from toolkit.grading.meaning import (
     cues_said,
     enough_words,
     label_list,
+    marked_label,
     meaning_for,
     paragraph_text,
     run_in_label,
@@ -1580,9 +1581,6 @@ def _cued(text: str, criteria: set[str], cues: dict[str, tuple[str, ...]]) -> se
         else criteria
 
 
-_MARKED_LABEL = re.compile(r"^\W{0,4}(?:\d{1,2}[.)]\s*)?(?:\*|_)")  # "**Insights:** ...", "_Growth._"
-
-
 def _label_of(text: str) -> str | None:
     """The run-in label a paragraph or line opens with, also one left empty ("Growth:")."""
     return run_in_label(text + " ")
@@ -1633,7 +1631,7 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             # inside the part, "Lab 01: filters", stays a label).
             label = run_in_label(text, any_case=True)
             if label and count == 1 and heading.rstrip().endswith("?") \
-                    and not _MARKED_LABEL.match(text):
+                    and not marked_label(text):
                 # the one answer under its question: "Same thesis data: the reviews are
                 # short ..." opens the answer, the question labels it
                 label = None

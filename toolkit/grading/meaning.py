@@ -176,6 +176,15 @@ _DATA_LABEL = re.compile(r"\b(text|sentence|review|input|image|photo|example|sam
 ANSWER_MIN_WORDS = 8  # words after the label for a labelled line to start an answer
 
 
+# A label set in bold or italics at a line's start: "**Insights:** ...", "2. _Growth._ ..."
+_MARKED_LABEL = re.compile(r"^\W{0,4}" + _ENUMERATOR + r"[*_]")
+
+
+def marked_label(text: str) -> bool:
+    """Does the line open with a label set in bold or italics ("**What was hard.** ...")?"""
+    return bool(_MARKED_LABEL.match(text))
+
+
 def starts_answer(text: str) -> bool:
     """Does this line start an answer of its own ("Roadblocks: the first run crashed ...")?
     Answers written on consecutive lines, each after its run-in label, are separate units."""
@@ -185,7 +194,7 @@ def starts_answer(text: str) -> bool:
     # A plain word and a full stop at a line's start ends the sentence wrapped above it
     # ("... on" / "SST-2. You will get ..."); a label with a full stop is set in bold or italics.
     match = _RUN_IN.match(text[:80])
-    if match and ":" not in match[0] and not re.search(r"[*_]", match[0]):
+    if match and ":" not in match[0] and not marked_label(text):
         return False
     # A numbered label ("(4) Myself: I improved my Python.") opens an item however short
     return bool(_ENUMERATED.match(text)) or \

@@ -74,26 +74,24 @@ OPENING_CHARS = 200
 # A chat export's message stamp: "[Tue 14:31] Priya S. (TA): ", "[09:12] Daniel Okafor: "
 _CHAT_STAMP = re.compile(r"^\[[^\]\n]{1,30}\]\s*[^:\n]{1,40}:\s+")
 # A paragraph that opens by making a lab its subject: "For the dropout lab I'll be a bit
-# shorter", "As for the GloVe lab: ..." (a letter's paragraphs, however short).
-_SUBJECT_LAB = re.compile(r"^\s*(?:for|about|regarding|as for|now for|and for|moving on to|"
-                          r"coming to)\s+the\s+(?P<name>[\w+\- ]{2,40}?)\s+lab\b", re.I)
-
-
-# ... or by its number: "For lab 3, the convolutional network ..., than the MLP from lab 2"
-# is about lab 3 ("For labs 3 and 4" is about both: no one lab).
-_SUBJECT_LAB_NUMBER = re.compile(r"^\s*(?:for|about|regarding|as for|now for|and for|"
-                                 r"moving on to|coming to)\s+lab[\s_-]*0?(?P<number>\d{1,2})"
-                                 r"(?!\d|\s*(?:,|&|and|-|to)\s*(?:labs?\s*)?\d)", re.I)
+# shorter", "As for the GloVe lab: ...", "For lab 3, ..." (a letter's paragraphs, however short).
+_SUBJECT = re.compile(r"^\s*(?:for|about|regarding|as for|now for|and for|moving on to|"
+                      r"coming to)\s+", re.I)
+_NAMED_LAB = re.compile(r"the\s+(?P<name>[\w+\- ]{2,40}?)\s+lab\b", re.I)
 
 
 def _subject_lab(text: str) -> str | None:
     """The one lab a paragraph's opening makes its subject ("For the CNN lab, ...", "For lab
-    3, ..."), named by its number, its model, data or method (``names`` in the syllabus) or a
-    word of its id ("the dropout lab": ``lab02_mlp_dropout``)."""
-    numbered = _SUBJECT_LAB_NUMBER.match(text)
-    if numbered and 1 <= int(numbered["number"]) <= len(lab_ids()):
-        return lab_ids()[int(numbered["number"]) - 1]
-    match = _SUBJECT_LAB.match(text)
+    3, the convolutional network ..., than the MLP from lab 2"), named by its number, its
+    model, data or method (``names`` in the syllabus) or a word of its id ("the dropout lab":
+    ``lab02_mlp_dropout``). "For labs 3 and 4" is about both: no one lab."""
+    subject = _SUBJECT.match(text)
+    if subject is None:
+        return None
+    rest = text[subject.end():]
+    if lab := _marked_opening(rest):
+        return lab
+    match = _NAMED_LAB.match(rest)
     if match is None:
         return None
     named = set(names_in(match["name"])) or {
@@ -113,12 +111,18 @@ _POSTSCRIPT = re.compile(r"^\W{0,3}(?:(?:P\.\s?){1,2}S\.?|P{1,2}S\b)\s*[:\-\u201
 _BEFORE_THE_LAB = re.compile(r"^\W{0,3}(?:(?:in|for|with|during|on|about)\s+)?", re.I)
 
 
+# Labs listed or ranged at a sentence's start: "Lab 2 and lab 4 both ...", "Labs 3-4", "labs
+# 1, 4 and 6" (whatever it names later: "For lab 3, the CNN beat the MLP from lab 2")
+_LABS_LISTED = re.compile(r"labs?[\s_-]*0?\d{1,2}(?:\s*(?:,|&|and|-|\u2013|to)\s*"
+                          r"(?:labs?[\s_-]*)?0?[1-9]\b(?!\s*%|\.\d))+", re.I)
+
+
 def _marked_opening(sentence: str) -> str | None:
     """The lab whose number a sentence opens with ("Lab 6: ...", "In lab 4 I ...", "For lab
-    3, ..."), unless it lists more than one there ("Lab 2 and lab 4 both ...")."""
+    3, ..."), unless it lists more than one there ("Lab 2 and lab 4 both ...", "Labs 3-4")."""
     rest = sentence[_BEFORE_THE_LAB.match(sentence).end():]
     lab = heading_lab(rest)
-    return lab if lab is not None and len(listed_labs(rest[:40])) <= 1 else None
+    return lab if lab is not None and not _LABS_LISTED.match(rest) else None
 
 
 def _opening_lab(text: str, near: list[str]) -> str | None:
