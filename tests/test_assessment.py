@@ -35,6 +35,7 @@ from toolkit.grading.report_text import (
     markdown_document,
     mentions,
     plain_document,
+    quote,
     shorten,
 )
 from toolkit.grading.rubric import (
@@ -591,6 +592,16 @@ def test_a_sentence_wrapped_over_lines_is_quoted_to_its_end_and_a_list_item_is_n
         Document("n.ipynb", "notebook", lines, [])), TextContext())
     assert result.evidence == ['n.ipynb cell 2 line 1: "next time I would improve the model '
                                'with augmentation of the images, I think."']
+
+
+def test_a_quote_shows_the_students_words_without_bold_and_italics_marks():
+    # A Word or HTML file's bold label reaches the grader as "**...**": the page quotes words.
+    labelled = "# Improvements\n**Next time:** I would improve the model with *augmentation*.\n"
+    assert _text(IMPROVE, labelled)[1] == [
+        'r.md:2: "Next time: I would improve the model with augmentation."']
+    # Arithmetic and names with underscores are left as written.
+    assert quote(Line("loss * 2 * lr in model_fit", "r.md:3", "prose")) == \
+        'r.md:3: "loss * 2 * lr in model_fit"'
 
 
 def test_under_the_heading_too_few_keywords_need_review_and_too_few_numbers_are_missing():

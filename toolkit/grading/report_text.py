@@ -238,9 +238,17 @@ def shorten(text: str, width: int = 160) -> str:
     return textwrap.shorten(" ".join(text.split()), width, placeholder=" ...") or text[:width]
 
 
+# Bold or italics around words ("**Learned:** the gap ...", "*Growth.*"): the marks the reader
+# of a Word, ODT or HTML file writes, never the student's words, so a quote leaves them out
+# (underscores stay: "__init__", "lab_3").
+_EMPHASIS = re.compile(r"(?<![\w*])(\*\*|\*)(?=[^\s*])(.+?)(?<=[^\s*])\1(?![\w*])")
+
+
 def quote(line: Line, width: int = 160) -> str:
-    """Evidence as people read it: ``REFLECTION.md:42: "the excerpt"``."""
-    return f'{line.where}: "{shorten(line.text, width)}"'
+    """Evidence as people read it: ``REFLECTION.md:42: "the excerpt"``, without the bold and
+    italics marks (a page shows the student's words, not how they were set)."""
+    words = _EMPHASIS.sub(r"\2", line.text)
+    return f'{line.where}: "{shorten(words, width)}"'
 
 
 _SENTENCE_DONE = re.compile(r"[.!?:;][\"')\]*_]*\s*$")
