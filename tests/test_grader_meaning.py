@@ -2478,6 +2478,39 @@ def test_a_paragraph_compared_with_another_lab_opens_with_its_own_subject():
     assert topic_split._opening_lab(compared, near) == "lab05_glove_lstm"
     assert topic_split._opening_lab("Unlike lab 4, it did read the order.", near) == \
         "lab04_bag_of_words"  # the rest names no lab: the compared one is all there is
+    # An essay's contrast clause names the lab before; the main clause names the subject.
+    where = ("Where the bag-of-words lab taught me that order matters by showing me what "
+             "happens without it, the GloVe lab was supposed to give me order and meaning.")
+    assert topic_split._opening_lab(where, near) == "lab05_glove_lstm"
+    assert topic_split._opening_lab("While I ran the LSTM, I read the paper.", near) == \
+        "lab05_glove_lstm"
+
+
+@needs_encoder
+def test_a_letters_short_sentence_moving_on_to_a_lab_opens_its_part_and_answers_nothing(
+        tmp_path):
+    """A letter under a title listing two labs: "Now about the convolution lab, which comes
+    right after." opens lab 3's part; like a heading it answers no question, so it takes no
+    criterion from the paragraphs below it (the crash and its fix are lab 3's challenge)."""
+    mlp = ("You are probably about to start the MLP lab and think it will be the easy one, "
+           "just a few dense layers; so did I. Without dropout my network got "
+           "99.96% training accuracy while the validation loss rose from 0.088 at epoch 2 to "
+           "0.158 at epoch 20: the two curves in curves.png show overfitting better than any "
+           "definition, and dropout 0.1 kept the gap at 1.3 points.")
+    cnn = ("The convnet got 99.17% test accuracy with 34,826 parameters against 670,000 for my "
+           "MLP, because one 3x3 filter is slid over the whole image and pooling tolerates a "
+           "shift of a pixel or two. My first variant crashed: Conv2D expected ndim=4, and "
+           "x_train[..., None] fixed it.")
+    growth = ("I think I grew a lot during this lab and I feel more confident about deep "
+              "learning in general.")
+    letter = (f"# Reflection, labs 2 and 3, as a letter\n\nDear future student,\n\n{mlp}\n\n"
+              f"Now about the convolution lab, which comes right after.\n\n{cnn}\n\n"
+              f"{growth}\n\nHanna\n")
+    grades = assess_labs(_report(tmp_path, letter), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab02_mlp_dropout", "lab03_cnn_mnist"]
+    challenge = grades[1].result("challenges")
+    assert challenge.status == MET and "The convnet got" in " ".join(challenge.evidence)
+    assert not any("Now about" in e for r in grades[1].results for e in r.evidence)
 
 
 @needs_encoder

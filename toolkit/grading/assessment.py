@@ -1464,6 +1464,18 @@ def _speakers(paragraphs: list[Section]) -> set[str]:
 _ASKER_TURN = re.compile(r"^\W{0,4}(?:\*\*|__)?(?P<speaker>[A-Za-z][\w .'()/-]{0,30}?)"
                          r"(?:\*\*|__)?\s{0,3}:\s{0,3}(?:\*\*|__)?\s(?P<words>.+)$", re.S)
 ASKER_QUESTIONS = 2  # an interview: this many turns of one speaker are questions
+TRANSITION_WORDS = 12  # a part's opening sentence this short, without numbers, only moves on
+
+
+def _transition(paragraph: Section, part_titles: frozenset[str]) -> bool:
+    """Is the paragraph the one sentence that opened this lab's part and says nothing else
+    ("Now about the convolution lab, which comes right after.")? Like a heading, it answers
+    no question."""
+    if len(paragraph.lines) != 1 or paragraph.lines[0].text not in part_titles:
+        return False
+    text = re.sub(r"\blabs?[\s_-]*\d+", " ", paragraph.lines[0].text, flags=re.I)
+    return len(WORD.findall(text)) <= TRANSITION_WORDS and not re.search(r"\d", text) \
+        and len(SENTENCE_END.split(text.strip())) == 1
 
 
 def _interview_questions(paragraphs: list[Section]) -> dict[int, str]:
@@ -1618,6 +1630,9 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             text = paragraph_text(paragraph.lines)
             if id(paragraph) in asked:  # the interviewer's words: no answer of the student's
                 question = asked[id(paragraph)] or question
+                units.append(("", None))
+                continue
+            if _transition(paragraph, submission.part_titles):
                 units.append(("", None))
                 continue
             # A heading labels its paragraphs when it is a section's, not the document's title

@@ -74,9 +74,10 @@ OPENING_CHARS = 200
 # A chat export's message stamp: "[Tue 14:31] Priya S. (TA): ", "[09:12] Daniel Okafor: "
 _CHAT_STAMP = re.compile(r"^\[[^\]\n]{1,30}\]\s*[^:\n]{1,40}:\s+")
 # A paragraph that opens by making a lab its subject: "For the dropout lab I'll be a bit
-# shorter", "As for the GloVe lab: ...", "For lab 3, ..." (a letter's paragraphs, however short).
-_SUBJECT = re.compile(r"^\s*(?:for|about|regarding|as for|now for|and for|moving on to|"
-                      r"coming to)\s+", re.I)
+# shorter", "As for the GloVe lab: ...", "For lab 3, ..." (a letter's paragraphs, however short),
+# ... after a word that moves on ("Now about the convolution lab, which comes right after.")
+_SUBJECT = re.compile(r"^\s*(?:(?:now|and|next|then|so|finally|lastly),?\s+)?(?:for|about|"
+                      r"regarding|as for|moving on to|coming to|turning to|on to)\s+", re.I)
 _NAMED_LAB = re.compile(r"the\s+(?P<name>[\w+\- ]{2,40}?)\s+lab\b", re.I)
 
 
@@ -100,8 +101,11 @@ def _subject_lab(text: str) -> str | None:
     return next(iter(named)) if len(named) == 1 else None
 
 
+# "Compared with lab 2, my CNN ...", "Where the bag-of-words lab taught me that order matters
+# by showing me what happens without it, the GloVe lab ...": the lab after the clause is the
+# subject
 _CONTRAST = re.compile(r"^\W{0,3}(?:compared (?:with|to)|in contrast to|unlike|as opposed to|"
-                       r"relative to)\s+[^,;:]{1,80}[,;:]\s*", re.I)
+                       r"relative to|where|whereas|while|just as)\s+[^,;:]{1,120}[,;:]\s*", re.I)
 
 
 # A postscript's mark, whose full stops end no sentence: "P.S.", "PS:", "P.P.S." (or nothing:
