@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolkit.errors import CourseError
+from toolkit.grading import sentence_encoder
 from toolkit.grading.assessment import MET, assess, assess_labs
 from toolkit.grading.grade import grade_folder
 from toolkit.grading.lab_split import heading_lab, split_by_lab
@@ -25,6 +26,8 @@ from toolkit.grading.submissions import Submission, read_submission
 from toolkit.resources import course_path
 
 RUBRIC = load_rubric()
+needs_encoder = pytest.mark.skipif(not sentence_encoder.encoder_status()[0],
+                                   reason="the sentence encoder is not installed")
 REFLECTION = load_rubric(course_path("rubrics", "reflection.toml"))
 
 TWO_LABS = """# Deep learning labs, Kim Lee
@@ -276,3 +279,30 @@ def test_a_title_naming_one_lab_after_other_words_is_that_labs_report(tmp_path):
         encoding="utf-8")
     grades = assess_labs(read_submission("s", tmp_path / "r.md"), RUBRIC)
     assert [grade.lab for grade in grades] == ["lab02_mlp_dropout"]
+
+
+@needs_encoder
+def test_a_table_naming_the_next_lab_in_its_fix_column_opens_no_part_of_it(tmp_path):
+    """A lab 2 report, titled by its repository's name: its table of errors suggests "CNN"
+    as the fix of some rows. The table opens no lab 3 part; the report is one piece."""
+    rows = "\n".join(f"| {n} | {true} | {pred} | 0.9 | open loop, thin stroke | {fix} |"
+                     for n, (true, pred, fix) in enumerate(
+                         [(4, 9, "CNN (stroke features)"), (9, 4, "shift augmentation"),
+                          (2, 7, "CNN"), (3, 5, "elastic augmentation"), (7, 1, "CNN")] * 2,
+                         start=1))
+    report = (
+        "# mnist-dropout-sweep\n\nMy hand-in for **Lab 2 (MLP with dropout)**. A two-layer "
+        "dense network is trained four times on MNIST with the same seed and split; only the "
+        "dropout rate changes, to watch the network overfit without dropout and see how much "
+        "dropout closes the gap between training and validation accuracy.\n\n"
+        "## Results\n\nDropout 0.1 wins on validation (98.25%) and scores 98.39% on the test "
+        "digits. Without dropout the validation loss is lowest at epoch 3 and then doubles.\n\n"
+        "## Misclassified test digits\n\n| # | true | predicted | confidence | error type | "
+        f"fix |\n|---|---|---|---|---|---|\n{rows}\n\n"
+        "What the errors have in common: a few pairs dominate, 4 and 9, 7 and 2, 3 and 5. "
+        "My hypothesis is that the MLP compares pixel positions, not shapes: a stroke moved "
+        "by two pixels is another input for its 784 inputs, and dropout does not change "
+        "that. Most of these digits are thin or slanted, and the model is sure of itself.\n")
+    (tmp_path / "README.md").write_text(report, encoding="utf-8")
+    grades = assess_labs(read_submission("s", tmp_path / "README.md"), RUBRIC)
+    assert len(grades) == 1 and grades[0].lab != "lab03_cnn_mnist"

@@ -243,7 +243,10 @@ def _paragraph_labs(document: Document, meaning: Meaning) -> dict[int, str]:
     index_of = {id(line): index for index, line in enumerate(document.lines)}
     blocks = [(block, text) for block in document.blocks()
               if (text := paragraph_text(block.lines))]
-    named = [_opening_lab(text, lab_ids()) for _, text in blocks]  # by the names alone
+    # by the names alone; a table opens no part ("| 1 | 247 | 4 | 9 | ... | CNN |": the fix
+    # column of an MLP's errors names the next lab)
+    named = [_opening_lab(text, lab_ids()) if block.lines[0].kind == "prose" else None
+             for block, text in blocks]
     # Under a title listing the labs ("Reflections on labs 1, 4 and 6"), a paragraph opening
     # with one of them ("The VGG lab was ...", "With BERT ...") opens its part: the title says
     # which to look for. Under another title ("Reflection - Priya"), paragraphs opening with
