@@ -115,6 +115,25 @@ def test_an_html_page_skips_scripts_and_keeps_tables_and_captions():
     assert not any("var a" in line.text for line in document.lines)
 
 
+def test_a_notebook_exported_to_html_names_its_figures_by_heading_and_code():
+    # nbconvert: "¶" links after headings, pictures embedded as data with a placeholder alt
+    # text, each in the output of the code cell that drew it.
+    picture = ('<img alt="No description has been provided for this image" '
+               'src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAmgAAAEfCAMAAAD"/>')
+    cell = ('<div class="jp-Cell jp-CodeCell jp-Notebook-cell"><div class="jp-InputArea">'
+            '<pre>{}</pre></div><div class="jp-OutputArea">{}</div></div>')
+    page = ('<h2 id="Learning-curves">Learning curves<a class="anchor-link" '
+            'href="#Learning-curves">&#182;</a></h2>'
+            + cell.format("plotting.show_history(&quot;runs/ref&quot;)", picture)
+            + '<h2 id="Errors">Error analysis<a class="anchor-link" href="#Errors">&#182;</a>'
+            '</h2>' + cell.format("plotting.show_confusion(&quot;runs/strong&quot;)", picture))
+    document = html_document("r.html", page)
+    assert [s.title for s in document.sections()] == ["Learning curves", "Error analysis"]
+    assert [image.label for image in document.images] == [
+        'Learning curves plotting.show_history("runs/ref")',
+        'Error analysis plotting.show_confusion("runs/strong")']
+
+
 def test_a_line_break_continues_the_paragraph_and_two_start_the_next():
     # An LMS editor's "<b>Personal growth:</b> Before this lab ...<br>Next I want ...": one
     # paragraph, both halves of one answer; "<br><br>" is how the editor separates two.

@@ -43,6 +43,11 @@ _BLOCKS = {"p", "div", "li", "figcaption", "blockquote", "pre", "dt", "dd", "sec
            "article", "header", "footer", "main", "figure", "ul", "ol", "caption"}
 
 
+# A notebook's code cell as nbconvert exports it (JupyterLab's and the classic template's)
+_CODE_CELL_CLASSES = {"jp-codecell", "code_cell"}
+_NO_DESCRIPTION = re.compile(r"^\s*no description has been provided for this image", re.I)
+
+
 class _Reader(HTMLParser):
     def __init__(self, path: str):
         super().__init__(convert_charrefs=True)
@@ -66,6 +71,12 @@ class _Reader(HTMLParser):
         self.class_points: dict[str, float] = {}
         self.bold_open: list[str] = []  # tags whose class set their text in bold
         self.preformatted = 0  # the <pre> blocks we are inside
+        # A notebook exported to HTML: the code of the cell whose output an image is ("plotting.
+        # show_confusion(...)"), read from the first <pre> after the cell starts
+        self.cell_code = ""
+        self.code_from: int | None = None  # the input <pre> of the cell just started
+        self.image_code: list[str] = []
+        self.anchor_link = False  # inside nbconvert's "¶" link after a heading
 
     def flush(self, line_break: bool = False) -> None:
         if self.preformatted and not self.prefix:
@@ -130,12 +141,18 @@ class _Reader(HTMLParser):
             # A cell holding headings or lists lays out a page ("Strengths" over its bullets):
             # its content is read as paragraphs, not as one table cell
             self.text, self.cell, self.layout_cell = self.cell, None, True
+        if tag == "a" and "anchor-link" in classes:
+            self.anchor_link = True
+        if tag == "div" and _CODE_CELL_CLASSES & set(classes):
+            self.cell_code, self.code_from = "", -1
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             self.flush()
             self.prefix, self.start_line = "#" * int(tag[1]) + " ", line
         elif tag in _BLOCKS or tag == "br":
             self.flush(line_break=tag == "br" and not self.prefix)
             self.preformatted += tag == "pre"
+            if tag == "pre" and self.code_from == -1:
+                self.code_from = len(self.lines)
             self.prefix = "- " if tag == "li" else ""
             if tag == "p" and _TITLE_CLASSES & set(classes):
                 self.prefix = "# "
@@ -155,9 +172,14 @@ class _Reader(HTMLParser):
             values = dict(attrs)
             source, alt = values.get("src") or "", values.get("alt") or ""
             if source:
-                self.images.append(ImageRef(f"{alt} {source}".strip(),
+                # an embedded picture's data and nbconvert's "No description has been
+                # provided for this image" say nothing of what it shows
+                name = "" if source.startswith("data:") else source
+                alt = "" if _NO_DESCRIPTION.match(alt) else alt
+                self.images.append(ImageRef(f"{alt} {name}".strip(),
                                             f"{self.path} line {line}", source))
                 self.image_at.append(len(self.lines))
+                self.image_code.append(self.cell_code)
         style = dict(attrs).get("style") or ""
         # after a new block has flushed the one before: the size is this paragraph's
         if size := _FONT_SIZE.search(style):
@@ -171,6 +193,8 @@ class _Reader(HTMLParser):
             self.bold_open.append(tag)
 
     def handle_endtag(self, tag):
+        if tag == "a":
+            self.anchor_link = False
         if tag in _SKIP:
             self.skipping = max(0, self.skipping - 1)
             if tag == "style":
@@ -205,6 +229,10 @@ class _Reader(HTMLParser):
             self.flush()
             if tag == "pre":
                 self.preformatted = max(0, self.preformatted - 1)
+                if self.code_from is not None and self.code_from >= 0:
+                    self.cell_code = " ".join(text for text, _ in self.lines[self.code_from:]
+                                              if not text.startswith("```"))[:300]
+                    self.code_from = None
 
     def _write(self, text: str) -> None:
         if self.cell is not None:
@@ -213,6 +241,8 @@ class _Reader(HTMLParser):
             self.text.append(text)
 
     def handle_data(self, data):
+        if self.anchor_link:
+            return
         if not self.skipping:
             self._write(data)
         elif self.lasttag == "style" and sum(map(len, self.css)) < 200_000:
@@ -227,6 +257,10 @@ def _all_bold(text: str) -> bool:
     """Is the whole paragraph set in bold (one "**...**" run, as the reader writes it)?"""
     return len(text) <= 200 and text.startswith("**") and text.endswith("**") \
         and text.count("**") == 2
+
+
+def _with_code(image: ImageRef, code: str) -> ImageRef:
+    return replace(image, label=f"{image.label} {code}".strip()) if code else image
 
 
 def html_document(path: str, text: str) -> Document:
@@ -248,8 +282,11 @@ def html_document(path: str, text: str) -> Document:
     lines, images = parse_markdown("\n".join(markdown), lambda n: places[n - 1])
     # An <img> named "image1.png" (a Google Docs export) is labelled by the heading above it
     # (and placed where it sits: an export on one line has only its paragraphs' numbers)
-    figures = [with_heading(replace(image, where=places[at]) if at < len(places) else image,
-                            [line for line in lines if line.where in before])
-               for image, at in zip(reader.images, reader.image_at, strict=True)
+    # and a notebook's figure by the code that drew it, as in the notebook itself
+    figures = [_with_code(with_heading(replace(image, where=places[at]) if at < len(places)
+                                       else image,
+                                       [line for line in lines if line.where in before]), code)
+               for image, at, code in zip(reader.images, reader.image_at, reader.image_code,
+                                          strict=True)
                for before in [set(places[:at])]]
     return Document(path, "html", lines, images + figures)
