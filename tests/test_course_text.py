@@ -117,6 +117,28 @@ def test_course_text_in_a_table_or_a_generated_line_is_not_the_students():
     assert f"lab text: {share.course:,}" in sentence and f"({share.generated:,})" in sentence
 
 
+def test_a_paragraph_retelling_the_course_is_not_the_students_answer():
+    """A student who summarises what the lab says before each answer: the summary, written in
+    the student's words but never about the student, is the course's content."""
+    retold = [Line("The lab explains that the comparison is only fair if there is one seed,",
+                   "r.md:1", "prose"),
+              Line("one split and one change at a time.", "r.md:2", "prose")]
+    according = Line("According to the lesson, dropout is one of several regularizers.",
+                     "r.md:4", "prose")
+    answer = Line("My answer: it was difficult sometimes, but I asked my classmates.", "r.md:6",
+                  "prose")
+    mine = Line("The lab explains that dropout regularises, but in my run 0.5 was worse.",
+                "r.md:8", "prose")
+    plain = Line("The lab was long and the dropout sweep took seven minutes.", "r.md:10",
+                 "prose")
+    blank = [Line("", f"r.md:{n}", "blank") for n in (3, 5, 7, 9)]
+    submission = _submission(*retold, blank[0], according, blank[1], answer, blank[2], mine,
+                             blank[3], plain)
+    assert mark_course_text(submission, RUBRIC) == 3
+    assert [line.kind for line in (*retold, according, answer, mine, plain)] == \
+        ["prompt", "prompt", "prompt", "prose", "prose", "prose"]
+
+
 def test_no_text_at_all():
     share = authorship(_submission())
     assert (share.total, share.share) == (0, 0.0)

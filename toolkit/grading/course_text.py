@@ -314,6 +314,8 @@ def mark_course_text(submission: Submission, rubric: Rubric) -> int:
     for document in submission.documents:
         marked += mark_draft_facts(document)
         lines, cited = _course_lines(document.lines, fingerprint)
+        known = {id(line) for line in lines}
+        lines += [line for line in _course_summaries(document.lines) if id(line) not in known]
         for line in lines:
             # A published score cited in a results table ("| Tai et al. (2015) | 84.9% |"),
             # or in the sentence before the student's own claim, is a fact, as the draft's
@@ -323,6 +325,31 @@ def mark_course_text(submission: Submission, rubric: Rubric) -> int:
                 line.kind == "table" and _CITED_SCORE.search(line.text)) else "prompt"
             marked += 1
     return marked
+
+
+# A paragraph that retells the course in the student's words says so at its start: "The lab
+# explains that ...", "According to the lesson, ...", "The course draft asks ...".
+_RETOLD = re.compile(r"^\W{0,3}(?:according to the|as the)\s+(?:lab|lesson|course|lecture|"
+                     r"docstring|slides?|draft|tutorial)\b|^\W{0,3}the\s+(?:course(?:'s)?\s+)?"
+                     r"(?:lab|lesson|course|lecture|docstring|slides?|draft|tutorial)\s+"
+                     r"(?:itself\s+)?(?:says|explains|points out|mentions|states|notes|asks|"
+                     r"describes|tells us|warns|recommends|starts from)\b", re.I)
+
+
+def _course_summaries(lines: list) -> list:
+    """The prose lines of each paragraph that opens by retelling the course ("The lab explains
+    that the comparison is only fair if ...") and never speaks of the student (the course
+    never writes "I" or "my"): the course's content, not the student's answer."""
+    found, run = [], []
+    for line in [*lines, None]:
+        if line is not None and line.kind == "prose" and line.text.strip():
+            run.append(line)
+            continue
+        text = " ".join(piece.text for piece in run)
+        if run and _RETOLD.match(text) and not _FIRST_PERSON.search(text):
+            found += run
+        run = []
+    return found
 
 
 def _course_lines(lines: list, fingerprint: Fingerprint) -> tuple[list, set[int]]:
