@@ -276,21 +276,6 @@ def test_annotations_count_rows_with_both_a_kind_and_a_fix():
                                '"sharpen 0"']
 
 
-def test_a_plain_texts_figure_file_counts_when_it_is_handed_in_and_a_pdfs_always():
-    errors = Requirement("errors", 1.0, figures=("misclassified",))
-    log = "14:24 opened misclassified.png and wrote down the ones I could read.\n"
-    text = plain_document("lab3/log.txt", [log])
-    alone = Submission("s", Path("s"), documents=[text])
-    assert assess_requirement(errors, alone).evidence == [
-        "lab3/log.txt:1: image misclassified.png is not in the submission"]
-    beside = Submission("s", Path("s"), documents=[text],
-                        files={"lab3/misclassified.png": 5})
-    assert assess_requirement(errors, beside).status == MET
-    # a PDF holds its pictures: the caption naming the file is the figure
-    pdf = Submission("s", Path("s"), documents=[plain_document("r.pdf", [log], "pdf")])
-    assert assess_requirement(errors, pdf).status == MET
-
-
 def test_a_figure_counts_when_its_file_is_in_the_submission():
     curves = Requirement("curves", 1.0, figures=("learning curve",))
     shown = "# Curves\n![Learning curve](figs/../plots/curves.png)\n"

@@ -111,12 +111,6 @@ _FIGURE_FILE = re.compile(r"(?<![\w/.-])[\w./-]{1,120}\.(?:png|jpe?g|svg|gif|web
 _CAPTION_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def _cited_file(mention: str, embeds: bool) -> str | None:
-    """The file a plain text's figure mention names, to be found in the hand-in; ``None``
-    where the document holds its pictures itself."""
-    return None if embeds else _FIGURE_FILE.search(mention)[0]
-
-
 def figure_mentions(line: str) -> list[str]:
     """The sentences of a line of prose that cite a figure by its file name: each is the
     figure's caption (the file name and the words around it)."""
@@ -1080,9 +1074,6 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
     """Plain text or PDF text (one string per page): titles are guessed from their shape."""
     doc = Document(path, format)
     org = format == "text" and _org_mode(pages)
-    # A PDF (or an RTF file read as text) holds its pictures; a plain text names files that
-    # must be handed in beside it ("14:24 opened misclassified.png" shows nothing)
-    embeds = format == "pdf" or path.lower().endswith(".rtf")
     for page_number, page in enumerate(pages, 1):
         rows = grid_tables(psql_tables(page.splitlines()))
         for number, raw in enumerate(rows, 1):
@@ -1123,8 +1114,7 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
             for caption in captions(stripped):
                 doc.images.append(ImageRef(caption, place))
             if kind == "prose":
-                doc.images.extend(ImageRef(mention, place, _cited_file(mention, embeds))
-                                  for mention in figure_mentions(raw))
+                doc.images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
     if format == "pdf":
         doc.lines = pdf_paragraph_ends(_cells_carried_on(doc.lines))
     doc.lines = answer_tables(doc.lines)
