@@ -127,11 +127,14 @@ def test_a_notebook_exported_to_html_names_its_figures_by_heading_and_code():
             + cell.format("plotting.show_history(&quot;runs/ref&quot;)", picture)
             + '<h2 id="Errors">Error analysis<a class="anchor-link" href="#Errors">&#182;</a>'
             '</h2>' + cell.format("plotting.show_confusion(&quot;runs/strong&quot;)", picture))
+    page += ('<div class="jp-Cell jp-MarkdownCell"><p>My sketch:</p>'
+             '<img alt="" src="data:image/png;base64,iVBORw0KGgo"/></div>')
     document = html_document("r.html", page)
     assert [s.title for s in document.sections()] == ["Learning curves", "Error analysis"]
     assert [image.label for image in document.images] == [
         'Learning curves plotting.show_history("runs/ref")',
-        'Error analysis plotting.show_confusion("runs/strong")']
+        'Error analysis plotting.show_confusion("runs/strong")',
+        "Error analysis"]  # a Markdown cell's picture: no code drew it
 
 
 def test_a_line_break_continues_the_paragraph_and_two_start_the_next():

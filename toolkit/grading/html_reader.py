@@ -45,6 +45,7 @@ _BLOCKS = {"p", "div", "li", "figcaption", "blockquote", "pre", "dt", "dd", "sec
 
 # A notebook's code cell as nbconvert exports it (JupyterLab's and the classic template's)
 _CODE_CELL_CLASSES = {"jp-codecell", "code_cell"}
+_TEXT_CELL_CLASSES = {"jp-markdowncell", "text_cell"}
 _NO_DESCRIPTION = re.compile(r"^\s*no description has been provided for this image", re.I)
 
 
@@ -145,6 +146,8 @@ class _Reader(HTMLParser):
             self.anchor_link = True
         if tag == "div" and _CODE_CELL_CLASSES & set(classes):
             self.cell_code, self.code_from = "", -1
+        elif tag == "div" and _TEXT_CELL_CLASSES & set(classes):
+            self.cell_code, self.code_from = "", None  # a picture in a Markdown cell: no code
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             self.flush()
             self.prefix, self.start_line = "#" * int(tag[1]) + " ", line
