@@ -385,3 +385,23 @@ def test_a_workbook_handed_in_is_graded_and_a_broken_one_is_one_warning(tmp_path
     ben = read_submission("ben", tmp_path / "ben.xlsx")
     assert ben.documents == [] and any("cannot be read as an Excel workbook" in warning
                                        for warning in ben.warnings)
+
+
+def test_an_odt_footnote_is_read_with_the_paragraph_that_cites_it():
+    # The body is short and the answer is in the note: the note's words are the label's
+    # answer. A heading's note stays a paragraph of its own after the heading.
+    def note(number: int, words: str) -> str:
+        return (f'<text:note text:id="ftn{number}" text:note-class="footnote"><text:note-citation>'
+                f'{number}</text:note-citation><text:note-body><text:p>{words}</text:p>'
+                f'</text:note-body></text:note>')
+
+    body = ('<text:h text:outline-level="1">Lab 3 - CNN' + note(1, "Run on a laptop CPU.")
+            + '</text:h><text:p><text:span text:style-name="T1">Insights.</text:span> '
+            'Convolution is cheaper in parameters.' + note(2, "The reference CNN has 34,826 "
+                                                         "parameters, the MLP 669,706.")
+            + ' That surprised me.</text:p>')
+    texts = [line.text for line in odt_document("r.odt", _odt_bytes(body, _BOLD)).lines
+             if line.text]
+    assert texts == ["Lab 3 - CNN", "Note: Run on a laptop CPU.",
+                     "**Insights.** Convolution is cheaper in parameters. That surprised me. "
+                     "(The reference CNN has 34,826 parameters, the MLP 669,706.)"]

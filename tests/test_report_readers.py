@@ -56,6 +56,58 @@ def _docx_bytes() -> bytes:
     return buffer.getvalue()
 
 
+def _with_footnotes(data: bytes, notes: dict[int, str]) -> bytes:
+    """A saved .docx with a footnotes part holding ``notes`` (python-docx writes none), and
+    Word's separator note, which is no student's text."""
+    word = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    footnotes = (f'<?xml version="1.0" encoding="UTF-8"?><w:footnotes xmlns:w="{word}">'
+                 '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
+                 '</w:p></w:footnote>' + "".join(
+                     f'<w:footnote w:id="{key}"><w:p><w:r><w:t>{text}</w:t></w:r></w:p>'
+                     '</w:footnote>' for key, text in notes.items()) + '</w:footnotes>')
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                content = content.replace(b"</Types>", (
+                    b'<Override PartName="/word/footnotes.xml" ContentType="application/vnd.'
+                    b'openxmlformats-officedocument.wordprocessingml.footnotes+xml"/></Types>'))
+            elif item.filename == "word/_rels/document.xml.rels":
+                content = content.replace(b"</Relationships>", (
+                    b'<Relationship Id="rIdNotes" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/>'
+                    b'</Relationships>'))
+            target.writestr(item, content)
+        target.writestr("word/footnotes.xml", footnotes)
+    return out.getvalue()
+
+
+def test_a_word_footnote_is_read_with_the_paragraph_that_cites_it():
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def cite(paragraph, key: int) -> None:
+        reference = OxmlElement("w:footnoteReference")
+        reference.set(qn("w:id"), str(key))
+        paragraph.add_run()._r.append(reference)
+
+    document = docx.Document()
+    cite(document.add_paragraph("Lab 6 - BERT", style="Heading 1"), 1)
+    answer = document.add_paragraph("Challenges. GPU memory.")
+    cite(answer, 2)
+    answer.add_run(" Nothing else.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    data = _with_footnotes(buffer.getvalue(), {1: "Colab T4.", 2: "bert_base_en_uncased at "
+                                               "--max-length 128 ran out of memory at batch 32."})
+    texts = [line.text for line in docx_document("r.docx", data).lines if line.text]
+    assert texts == ["Lab 6 - BERT", "Note: Colab T4.",
+                     "Challenges. GPU memory. Nothing else. (bert_base_en_uncased at "
+                     "--max-length 128 ran out of memory at batch 32.)"]
+
+
 def test_a_word_document_reads_like_markdown():
     document = docx_document("r.docx", _docx_bytes())
     assert [s.title for s in document.sections()] == ["My lab report", "Misclassified samples",

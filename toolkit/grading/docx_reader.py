@@ -3,7 +3,8 @@
 Heading styles become headings (and a paragraph set all in bold, a heading made by hand: a
 heading when its font is bigger, else a bold line read as Markdown reads one), list paragraphs
 list items, tables Markdown tables and
-embedded pictures figures (labelled with their alt text and the caption under them), so the
+embedded pictures figures (labelled with their alt text and the caption under them), and
+footnotes in brackets after the paragraph that cites them (as in an OpenDocument file), so the
 grader reads a Word report exactly as it reads Markdown. Places are named
 ``report.docx paragraph 12``. Nothing is executed; a .docx that unpacks to more than
 :data:`MAX_UNPACKED_BYTES` is refused (a zip bomb), as is one python-docx cannot open.
@@ -26,6 +27,7 @@ from toolkit.grading.office_package import (
     OfficeFileError,
     check_package,
     hand_made_title,
+    with_notes,
 )
 from toolkit.grading.report_text import Document
 
@@ -73,6 +75,35 @@ def _pictures(paragraph) -> list[str]:
     return found
 
 
+_WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _footnotes(word) -> dict[str, str]:
+    """{a footnote's id: its text} from the package's footnotes part (python-docx reads no
+    footnotes); the separators Word keeps there (notes with a ``w:type``) are left out."""
+    from lxml import etree
+
+    part = next((part for part in word.part.package.iter_parts()
+                 if str(part.partname) == "/word/footnotes.xml"), None)
+    if part is None:
+        return {}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        root = etree.fromstring(part.blob, parser)
+    except etree.XMLSyntaxError:
+        return {}  # a damaged notes part: the body still reads
+    return {note.get(f"{_WORD}id"): text for note in root.iter(f"{_WORD}footnote")
+            if note.get(f"{_WORD}type") is None
+            and (text := " ".join("".join(node.text or "" for node in note.iter(f"{_WORD}t"))
+                                  .split()))}
+
+
+def _cited(paragraph, notes: dict[str, str]) -> list[str]:
+    """The footnotes a paragraph cites, in order."""
+    return [notes[key] for element in paragraph._element.iter(f"{_WORD}footnoteReference")
+            if (key := element.get(f"{_WORD}id")) in notes]
+
+
 def docx_document(path: str, data: bytes) -> Document:
     """The text of a .docx in reading order: paragraphs and tables, with their places."""
     check_package(data, ".docx", DocxError)
@@ -85,6 +116,7 @@ def docx_document(path: str, data: bytes) -> Document:
         raise DocxError(f"python-docx cannot open it ({type(error).__name__}: "
                         f"{str(error)[:80]})") from None
     blocks = MarkdownBlocks(path)
+    notes = _footnotes(word)
     for number, block in enumerate(word.iter_inner_content(), 1):
         place = f"{path} paragraph {number}"
         if isinstance(block, Table):
@@ -94,6 +126,11 @@ def docx_document(path: str, data: bytes) -> Document:
         for alt in _pictures(block):
             blocks.add_picture(alt)
         text = _paragraph_markdown(block)
+        cited = _cited(block, notes) if notes else []
+        if text and cited and not text.startswith("#"):
+            text, cited = with_notes(text, cited), []
         if text:
             blocks.add(text, place)
+        for note in cited:  # a heading's notes, after it
+            blocks.add("Note: " + note, place)
     return blocks.document("docx")

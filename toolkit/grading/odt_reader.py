@@ -5,7 +5,8 @@ Headings (``text:h``) become Markdown headings, a paragraph set all in bold a he
 hand (as in a Word file: a heading when its font is bigger, else a bold line), bold words
 inside a paragraph bold Markdown (a run-in label "**Insights:** ..."), list items list items,
 tables Markdown tables and embedded pictures figures (labelled with their description and the
-caption after them). Comments (``office:annotation``) and the deleted text that tracked
+caption after them). A footnote is read in brackets after the paragraph that cites it
+(a heading's after the heading, as a note of its own). Comments (``office:annotation``) and the deleted text that tracked
 changes keep are a reviewer's words, never the student's, and are left out. Places are named
 ``report.odt paragraph 12``. A presentation is read slide by slide as a PowerPoint deck is:
 each slide's title a heading (the first slide's the document's title), its text boxes and
@@ -30,6 +31,7 @@ from toolkit.grading.office_package import (
     OfficeFileError,
     check_package,
     hand_made_title,
+    with_notes,
 )
 from toolkit.grading.report_text import Document
 
@@ -133,7 +135,7 @@ class _Reader:
             elif child.qname == (DRAW, "frame"):
                 pictures.append(self.frame_label(child))
             elif child.qname == (TEXT, "note"):
-                continue  # a footnote's body is read after its paragraph
+                continue  # a footnote's body is read with its paragraph (see paragraph)
             else:
                 style = _attribute(child, TEXT, "style-name")
                 runs += self.inline(child, bold or (bool(style) and self.styles.bold(style)),
@@ -161,10 +163,14 @@ class _Reader:
         for label in pictures:
             self.blocks.add_picture(label)
         text = " ".join("".join(text for text, _ in runs).split())
-        if text:
-            self.blocks.add(prefix + self.markdown(node, style, runs, text), self.place())
-        for note in self.footnotes(node):
-            self.blocks.add(note, self.place())
+        notes = self.footnotes(node)
+        markdown = self.markdown(node, style, runs, text) if text else ""
+        if markdown and not markdown.startswith("#"):
+            markdown, notes = with_notes(markdown, notes), []  # read where they are cited
+        if markdown:
+            self.blocks.add(prefix + markdown, self.place())
+        for note in notes:
+            self.blocks.add("Note: " + note, self.place())
 
     def markdown(self, node, style: str, runs, text: str) -> str:
         if node.qname == (TEXT, "h"):
@@ -190,7 +196,7 @@ class _Reader:
                         words = " ".join("".join(text for text, _ in self.inline(
                             paragraph, False, [])) for paragraph in _elements(body)).split()
                         if words:
-                            found.append("Note: " + " ".join(words))
+                            found.append(" ".join(words))
             elif child.qname not in _SKIPPED:
                 found += self.footnotes(child)
         return found

@@ -51,6 +51,14 @@ def hand_made_title(text: str, size: float) -> str:
     return "#" * level + " " + text if level else f"**{text}**"
 
 
+def with_notes(text: str, notes: list[str]) -> str:
+    """A paragraph with its footnotes read where they are cited, in brackets after it
+    ("**Insights.** Convolution is cheaper in parameters. (The reference CNN has 34,826
+    ...)"), as a reader follows them: a student who keeps the body short puts the answer in
+    the note. A heading's notes stay apart (see the readers)."""
+    return " ".join([text, *(f"({note})" for note in notes)])
+
+
 def cell_text(text: str) -> str:
     """A table cell's text on one line, its pipes escaped for a Markdown table."""
     return " ".join(text.split()).replace("|", "\\|")
