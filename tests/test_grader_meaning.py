@@ -1878,6 +1878,24 @@ def test_a_numbered_question_names_its_criterion_when_one_is_skipped(tmp_path):
 
 
 @needs_encoder
+def test_a_lab_named_as_the_next_step_opens_no_part_of_its_own(tmp_path):
+    # A slide's bullet and a sentence of the notes plan lab 6: the critical reflection after
+    # them is still lab 5's, and lab 6 is no part.
+    text = ("# Lab 5 - GloVe embeddings + LSTM\n\n"
+            "What I learned: pretrained vectors are not sentiment vectors. Among the nearest "
+            "neighbours of good in GloVe 100d, bad is second, so my frozen run stayed at "
+            "77.4% against 82.9% fine-tuned.\n\n"
+            "- 1 seed, 5 epochs\n- next: BiLSTM, attention encoder, lab 6\n\n"
+            "Next I want to run the attention encoder on the same split and then see how far a "
+            "transformer goes in lab 6 compared with my 82.9%.\n\n"
+            "Critical: every number above is one run with seed 42, so the 1.2-point difference "
+            "between fine-tuned and random embeddings may be noise; three seeds would tell.\n")
+    grades = assess_labs(_report(tmp_path, text), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab05_glove_lstm"]
+    assert "Critical: every number" in " ".join(grades[0].result("critical").evidence)
+
+
+@needs_encoder
 def test_bare_numbers_on_consecutive_lines_answer_the_course_questions_in_turn(tmp_path):
     # "1) ..." to "5) ..." on lines without a blank between them, under the lab's marker
     # only: each is the answer its number names; "3) -" leaves the application open.

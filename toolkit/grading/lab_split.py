@@ -73,6 +73,11 @@ def _unstamped(text: str) -> str:
 # A sentence that only names a lab, at the end of a short line of talk ("Okay. So. Lab four.")
 _SPOKEN_MARKER = re.compile(r"(?:^|(?<=[.!?,])\s+)(?P<marker>(?:lab)[\s_\-]*(?:\d{1,2}|"
                             + "|".join(NUMBER_WORDS) + r")\b)\s*[.:!]?\s*$", re.I)
+# Where a sentence turns to the student's next step ("Next I want to run the BiLSTM and then
+# see how far a transformer goes in lab 6", "- next: BiLSTM, attention encoder, lab 6"): a lab
+# named after it is where the student goes next, not the lab the words are about.
+NEXT_STEP = re.compile(r"\b(?:(?:i|we)\s+(?:want|would like|'d like|plan|hope|intend|am going|"
+                       r"are going)\s+to\b|next(?:\s+time|\s+steps?)?\s*:\s*(?!labs?\b))", re.I)
 MAX_TITLE_WORDS = 8  # a plain line without a colon or dash after the marker: a title
 MIN_OPENING_WORDS = 120  # an opening this long before the first lab marker is a lab's part
 LabMap = dict[str, str]
@@ -182,6 +187,8 @@ def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
     level = line.level if line.kind == "heading" else 0
     spoken = _SPOKEN_MARKER.search(text) if line.kind == "prose" \
         and len(text.split()) <= MAX_TITLE_WORDS else None
+    if spoken and NEXT_STEP.search(text[:spoken.start("marker")]):
+        spoken = None  # "- next: BiLSTM, attention encoder, lab 6": a plan, not a new part
     if spoken and not _MARKER.match(text):
         text = text[spoken.start("marker"):]  # the words before it are talk, not the lab's
     lead_in = _LEAD_IN.match(text) if line.kind == "prose" else None

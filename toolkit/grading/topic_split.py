@@ -47,6 +47,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from toolkit.grading.lab_split import (
+    NEXT_STEP,
     cut_document,
     first_line,
     heading_lab,
@@ -140,6 +141,8 @@ def _opening_lab(text: str, near: list[str]) -> str | None:
     sentences = SENTENCE_END.split(text[stamp.end():stamp.end() + OPENING_CHARS]) if stamp \
         else SENTENCE_END.split(text[:OPENING_CHARS], maxsplit=1)[:1]
     for opening in sentences:
+        opening = opening[:next_step.start()] if (next_step := NEXT_STEP.search(opening)) \
+            else opening
         # "Compared with the bag-of-words lab, the LSTM ...": the lab compared with is none
         # of the paragraph's subject when the rest of the sentence names one
         contrast = _CONTRAST.match(opening)
