@@ -1878,6 +1878,33 @@ def test_a_numbered_question_names_its_criterion_when_one_is_skipped(tmp_path):
 
 
 @needs_encoder
+def test_numbered_answers_in_any_order_answer_the_questions_their_numbers_name(tmp_path):
+    # The student answers what they remember first: "2)" is the challenge and "1)" the
+    # insight wherever they stand, and "3)" the application though it comes last. By meaning
+    # alone, "1)" (a course that taught the opposite) reads as growth.
+    text = ("LAB 4 - bag of words\n\n"
+            "2) Hard part was NLTK. Tokenizer want resource \"punkt_tab\" and I have no idea "
+            "what it is, the error message was very long. I did nltk.download('punkt_tab') in "
+            "python and then the lab works.\n\n"
+            "1) Most interesting for me: the stop word list remove \"not\", \"no\", "
+            "\"never\". With --stop-words remove accuracy was 79.5% on dev, with --stop-words "
+            "remove-keep-negations 80.4%, and the sentence \"it 's not a bad film\" was wrong "
+            "in first run and right in second. So for sentiment, removing stop words is "
+            "dangerous. In my linguistic course we learned always to remove them, now I see it "
+            "depends on task.\n\n"
+            "5) I think I should try more things next time.\n\n"
+            "3) In my part-time job in e-shop we have around 2000 product reviews in Polish. "
+            "TF-IDF with logistic regression would be quick baseline to find negative reviews "
+            "before somebody read all of them, because it trains in seconds and you can look at "
+            "top n-grams which words make a review negative.\n")
+    [grade] = assess_labs(_report(tmp_path, text, "r.txt"), REFLECTION)
+    assert "1) Most interesting" in " ".join(grade.result("insights").evidence)
+    assert "2) Hard part" in " ".join(grade.result("challenges").evidence)
+    assert "3) In my part-time job" in " ".join(grade.result("application").evidence)
+    assert "1) Most interesting" not in " ".join(grade.result("growth").evidence)
+
+
+@needs_encoder
 def test_a_lab_named_as_the_next_step_opens_no_part_of_its_own(tmp_path):
     # A slide's bullet and a sentence of the notes plan lab 6: the critical reflection after
     # them is still lab 5's, and lab 6 is no part.

@@ -1510,7 +1510,8 @@ QUESTION_NUMBERS = 3  # this many numbered answers, in order, are the course's q
 def _numbered_answers(paragraphs: list[Section], meaning: Meaning) -> dict[int, str]:
     """id() of each paragraph answering a question by its number ("Q2) Installing NLTK ...")
     -> that question's criterion, when the rubric's criteria are all answers (a reflection)
-    and the numbers rise, each once."""
+    and each number comes once, in any order (a student may answer the question they care
+    about first: "2) Hard part was NLTK ..." / "1) Most interesting ...")."""
     if not meaning.answered_once or set(meaning.criteria) != meaning.answered_once:
         return {}
     numbers: dict[int, int] = {}  # id() of a paragraph -> its question's number
@@ -1534,9 +1535,17 @@ def _numbered_answers(paragraphs: list[Section], meaning: Meaning) -> dict[int, 
         if not all(_a_labs_heading(paragraph.heading) for paragraph in paragraphs
                    if id(paragraph) in numbers):
             return {}
-    if not _in_turn(ordered, len(meaning.criteria)):
+    if not _each_once(ordered, len(meaning.criteria)):
         return {}
     return {key: meaning.criteria[number - 1] for key, number in numbers.items()}
+
+
+def _each_once(numbers: list[int], questions: int) -> bool:
+    """Are these the course's questions, answered in any order: three or more numbers, each
+    once, from 1 to ``questions``? Steps of a procedure rise too, and a list out of order is
+    no procedure."""
+    return len(numbers) >= QUESTION_NUMBERS and len(set(numbers)) == len(numbers) \
+        and all(1 <= number <= questions for number in numbers)
 
 
 def _in_turn(numbers: list[int], questions: int) -> bool:
