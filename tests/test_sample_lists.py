@@ -629,3 +629,15 @@ def test_a_printed_dataframes_index_name_line_does_not_end_its_table():
     # a word line elsewhere still splits two tables
     split = "\n".join(["            true  predicted  p_predicted"] + rows[:5] + ["note"] + rows[5:])
     assert count_samples(_lines(split, "output"), TRUTH)[0] == 5
+
+
+def test_a_rule_typed_under_a_plain_text_tables_header_does_not_end_it():
+    # An e-mail's table: a header, a line of dashes, then rows split by pipes
+    rows = [f"  {247 + n:<10} | 4          | 9         | 0.9{n}" for n in range(12)]
+    for rule in ("  " + "-" * 46, "  ===========|=========|======"):
+        text = "\n".join(["  test index | true label | predicted | confidence", rule] + rows)
+        count, first = count_samples(_lines(text), TRUTH)
+        assert count == 12 and first.text.strip().startswith("247"), rule
+    # a line of words there is no rule: the header stands alone
+    words = "\n".join(["  test index | true label | predicted | confidence", "  see below"] + rows)
+    assert count_samples(_lines(words), TRUTH)[0] < 12

@@ -161,6 +161,8 @@ def _wrong_rows(table, truth_words: Sequence[str]) -> tuple[int, Line | None]:
 # A printed DataFrame whose index has a name puts that name on a line of its own, between the
 # header and the rows ("test_index").
 _INDEX_NAME = re.compile(r"^\s*[A-Za-z_]\w{0,30}\s*$")
+# A rule typed under a plain-text table's header ("  ------------" or "==== | ====")
+_HEADER_RULE = re.compile(r"^\s*[-=_~+|: ]*[-=_~]{3}[-=_~+|: ]*$")
 
 
 def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int, Line | None]:
@@ -170,6 +172,8 @@ def _text_table_rows(lines: list[Line], truth_words: Sequence[str]) -> tuple[int
     gap = False  # a blank line was passed between the header and its first row
     for line in lines + [Line("", "", "blank")]:
         # (a Markdown table's rows are read as its table, see _wrong_rows)
+        if len(run) == 1 and _HEADER_RULE.match(line.text):
+            continue  # a rule typed under the header
         cells = [c for c in _SPLIT.split(line.text.strip()) if c] \
             if line.kind not in ("blank", "heading", "table") else []
         if len(cells) >= 3 and (not run or abs(len(cells) - _width(run[0])) <= 1):
