@@ -448,7 +448,10 @@ def test_a_description_names_the_hardware_and_the_datas_size_somewhere(tmp_path)
                        lab="lab05_glove_lstm")
         assert grade.result("description").status == MET, size
     # "3 of my own photos" is the data's size; "validation split = 10%" is a share, no size
+    # ... and in a student's short words ("i took 6 pics", "10,000 imgs")
     for size, status in (("I ran it on 3 of my own photos.", MET),
+                         ("i took 6 pics around my room.", MET),
+                         ("predicted 10,000 imgs in 4 s.", MET),
                          ("Settings: validation split = 10%, batch 64.", MISSING)):
         (tmp_path / "report.txt").write_text(sizeless + f"\nData\n\n{size}\n", encoding="utf-8")
         grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
