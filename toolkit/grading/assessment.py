@@ -1551,8 +1551,7 @@ def _each_once(numbers: list[int], questions: int) -> bool:
 def _in_turn(numbers: list[int], questions: int) -> bool:
     """Are these the course's questions answered in turn: three or more numbers, rising, each
     once, from 1 to ``questions``?"""
-    return len(numbers) >= QUESTION_NUMBERS and numbers == sorted(set(numbers)) \
-        and 1 <= numbers[0] <= numbers[-1] <= questions
+    return _each_once(numbers, questions) and numbers == sorted(numbers)
 
 
 # A bare number opening a line ("3) bag of words could sort emails ..."): in a lab's part

@@ -27,7 +27,6 @@ from toolkit.grading.office_package import (
     OfficeFileError,
     check_package,
     hand_made_title,
-    with_notes,
 )
 from toolkit.grading.report_text import Document
 
@@ -125,12 +124,6 @@ def docx_document(path: str, data: bytes) -> Document:
             continue
         for alt in _pictures(block):
             blocks.add_picture(alt)
-        text = _paragraph_markdown(block)
-        cited = _cited(block, notes) if notes else []
-        if text and cited and not text.startswith("#"):
-            text, cited = with_notes(text, cited), []
-        if text:
-            blocks.add(text, place)
-        for note in cited:  # a heading's notes, after it
-            blocks.add("Note: " + note, place)
+        blocks.add_cited(_paragraph_markdown(block), _cited(block, notes) if notes else [],
+                         place)
     return blocks.document("docx")

@@ -31,7 +31,6 @@ from toolkit.grading.office_package import (
     OfficeFileError,
     check_package,
     hand_made_title,
-    with_notes,
 )
 from toolkit.grading.report_text import Document
 
@@ -135,7 +134,7 @@ class _Reader:
             elif child.qname == (DRAW, "frame"):
                 pictures.append(self.frame_label(child))
             elif child.qname == (TEXT, "note"):
-                continue  # a footnote's body is read with its paragraph (see paragraph)
+                continue  # a footnote's body is read with its paragraph (see add_cited)
             else:
                 style = _attribute(child, TEXT, "style-name")
                 runs += self.inline(child, bold or (bool(style) and self.styles.bold(style)),
@@ -163,14 +162,8 @@ class _Reader:
         for label in pictures:
             self.blocks.add_picture(label)
         text = " ".join("".join(text for text, _ in runs).split())
-        notes = self.footnotes(node)
-        markdown = self.markdown(node, style, runs, text) if text else ""
-        if markdown and not markdown.startswith("#"):
-            markdown, notes = with_notes(markdown, notes), []  # read where they are cited
-        if markdown:
-            self.blocks.add(prefix + markdown, self.place())
-        for note in notes:
-            self.blocks.add("Note: " + note, self.place())
+        self.blocks.add_cited(self.markdown(node, style, runs, text) if text else "",
+                              self.footnotes(node), self.place(), prefix)
 
     def markdown(self, node, style: str, runs, text: str) -> str:
         if node.qname == (TEXT, "h"):

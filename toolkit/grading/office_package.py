@@ -51,14 +51,6 @@ def hand_made_title(text: str, size: float) -> str:
     return "#" * level + " " + text if level else f"**{text}**"
 
 
-def with_notes(text: str, notes: list[str]) -> str:
-    """A paragraph with its footnotes read where they are cited, in brackets after it
-    ("**Insights.** Convolution is cheaper in parameters. (The reference CNN has 34,826
-    ...)"), as a reader follows them: a student who keeps the body short puts the answer in
-    the note. A heading's notes stay apart (see the readers)."""
-    return " ".join([text, *(f"({note})" for note in notes)])
-
-
 def cell_text(text: str) -> str:
     """A table cell's text on one line, its pipes escaped for a Markdown table."""
     return " ".join(text.split()).replace("|", "\\|")
@@ -78,6 +70,19 @@ class MarkdownBlocks:
         after it (without, the next block continues it: a slide's bullets are one list)."""
         self.markdown += [text, ""] if apart else [text]
         self.places += [place, place] if apart else [place]
+
+    def add_cited(self, text: str, notes: list[str], place: str, prefix: str = "") -> None:
+        """A paragraph (``prefix``: its list mark) and the footnotes it cites, read in brackets
+        after it ("**Insights.** Convolution is cheaper in parameters. (The reference CNN has
+        34,826 ...)"), as a reader follows them: a student who keeps the body short puts the
+        answer in the note. A heading's notes, or those of a paragraph with no text, stay
+        notes of their own after it."""
+        if text and notes and not text.startswith("#"):
+            text, notes = " ".join([text, *(f"({note})" for note in notes)]), []
+        if text:
+            self.add(prefix + text, place)
+        for note in notes:
+            self.add("Note: " + note, place)
 
     def end_block(self, place: str) -> None:
         """A blank line after blocks added without one."""
