@@ -2582,3 +2582,39 @@ def test_of_many_close_answers_those_whose_cues_a_paragraph_says_come_first():
     assert {meaning.criteria[column] for column in kept} == {"challenges", "insights"}
     plain = meaning._most_meant(columns, scores, "The sweep ended at 98.0%.")
     assert [meaning.criteria[column] for column in plain] == meaning.criteria[:2]
+
+
+def test_a_heading_names_its_lab_by_the_words_of_the_lab_s_title():
+    from toolkit.grading.lab_split import titled_in
+
+    assert titled_in("The dropout one") == ["lab02_mlp_dropout"]
+    assert titled_in("What I did with the embeddings") == ["lab05_glove_lstm"]
+    assert titled_in("The photo thing") == []      # no title's word
+    assert titled_in("With my group") == []        # "with" names no lab
+
+
+@needs_encoder
+def test_sections_headed_by_each_lab_s_subject_are_parts_of_their_labs(tmp_path):
+    # Headings that name no lab number and, for lab 2, no model: "The dropout one" sits over
+    # a text about MNIST, near lab 2 and lab 3 alike; the words of lab 2's title decide.
+    text = ("# Reflections - Jake Morales\n\n"
+            "## The VGG photo thing\n\n"
+            "Coolest part was Grad-CAM. On my bike photo the heat map sat right on the front "
+            "wheel and the top-1 was mountain_bike at 0.71, so it was right for the right "
+            "reason. The weights download of 528 MB took forever on the dorm wifi, I left it "
+            "running overnight. Next time I would take more than five photos, because five "
+            "photos say nothing about top-1 accuracy in general.\n\n"
+            "## The dropout one\n\n"
+            "Learned that dropout is about the gap, not the score. Without it my training "
+            "accuracy reached 99.9% and validation stayed near 98.1%; with 0.5 the gap was gone "
+            "and the training curve even sat BELOW validation. I thought that was a bug for an "
+            "hour until I read that Keras measures training accuracy with dropout still on, so "
+            "half the units are switched off while it counts. Makes sense now.\n\n"
+            "## When we fine-tuned BERT\n\n"
+            "Best one by far. The small MiniLM got 88.9% on test after 2 epochs, way above the "
+            "80% the TF-IDF models got on the same sentences, and it actually gets negations "
+            "right. I'd use it to sort the messages in our gaming group's Discord into toxic "
+            "and fine, and next I want to try a larger preset on a GPU.\n")
+    grades = assess_labs(_report(tmp_path, text), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab01_vgg16_inference", "lab02_mlp_dropout",
+                                               "lab06_bert_finetune"]

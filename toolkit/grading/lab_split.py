@@ -101,6 +101,30 @@ def _lab_titles() -> dict[str, str]:
             for lab in _syllabus() if lab.get("title")}
 
 
+_FUNCTION_WORDS = frozenset({"with", "from", "into", "onto", "over", "using", "about", "their",
+                             "your", "what", "when", "which", "that", "this", "these", "those"})
+
+
+@lru_cache(maxsize=1)
+def _title_words() -> dict[str, str]:
+    """A word of four letters or more that one lab's syllabus title holds and no other's
+    ("dropout", "regularization", "embeddings") -> that lab's id."""
+    labs: dict[str, set[str]] = {}
+    for title, lab in _lab_titles().items():
+        for word in set(re.findall(r"[a-z][a-z0-9-]{3,}", title)) - _FUNCTION_WORDS:
+            labs.setdefault(word, set()).add(lab)
+    return {word: next(iter(found)) for word, found in labs.items() if len(found) == 1}
+
+
+def titled_in(text: str) -> list[str]:
+    """The labs whose titles' own words the text uses ("The dropout one": lab 2), in
+    syllabus order: a heading naming its lab by its subject rather than its model."""
+    words = _title_words()
+    found = {words[word] for word in re.findall(r"[a-z][a-z0-9-]{3,}", text.lower())
+             if word in words}
+    return [lab for lab in lab_ids() if lab in found]
+
+
 # What may stand before a lab's title in a heading: "Reflection: ", "Report - "
 _BEFORE_TITLE = re.compile(r"^[\w ]{1,30}\s*[:\-\u2013\u2014]\s*$")
 

@@ -59,6 +59,7 @@ from toolkit.grading.lab_split import (
     preamble,
     title_labs,
     titled_document,
+    titled_in,
 )
 from toolkit.grading.meaning import TOPIC_MIN_WORDS, WORD, Meaning, paragraph_text
 from toolkit.grading.report_text import SENTENCE_END, Document, Line
@@ -186,7 +187,7 @@ def _section_lab(heading: str, texts: list[str], meaning: Meaning,
     closest = meaning.closest_lab(texts)
     if closest is not None:
         return closest[0]
-    named = names_in(heading)
+    named = names_in(heading) or titled_in(heading)
     if len(named) == 1 and named[0] in meaning.near_labs(texts, floor=False):
         return named[0]  # the heading names one of the labs its text is closest to
     near = meaning.near_labs(texts)
