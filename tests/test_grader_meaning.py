@@ -2618,3 +2618,18 @@ def test_sections_headed_by_each_lab_s_subject_are_parts_of_their_labs(tmp_path)
     grades = assess_labs(_report(tmp_path, text), REFLECTION)
     assert [grade.lab for grade in grades] == ["lab01_vgg16_inference", "lab02_mlp_dropout",
                                                "lab06_bert_finetune"]
+
+
+@needs_encoder
+def test_a_one_word_label_in_a_heading_s_form_names_its_criterion(tmp_path):
+    # An e-mail of one line per answer: "Learned:" is the rubric's heading "learn".
+    text = ("Hi Dr. Mensah,\n\nhere is my reflection for lab 1, kept short as you allowed.\n\n"
+            "Learned: skipping preprocess_input (no BGR, no mean) turned my tabby 0.77 into "
+            "doormat 0.12.\n"
+            "Hard: the 528 MB weights download failed twice at home; cached it on campus wifi.\n"
+            "Growth: I can read Grad-CAM now; next, --transfer on my own classes.\n"
+            "Critical: 5 photos, benchmark at batch 1 only (1.9 images/s float32); batch 8 "
+            "untested.\n\nBest regards,\nHannah\n")
+    grade = assess(_report(tmp_path, text, "mail.txt"), REFLECTION, lab="lab01_vgg16_inference")
+    assert "Learned: skipping" in " ".join(grade.result("insights").evidence)
+    assert grade.result("insights").points == 1.5  # specific, 13 words: no answer's length

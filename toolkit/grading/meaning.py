@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from toolkit.grading.report_text import SENTENCE_END, WORD
+from toolkit.grading.report_text import SENTENCE_END, WORD, mentions
 from toolkit.grading.rubric import Rubric
 from toolkit.resources import load_syllabus
 
@@ -413,8 +413,9 @@ class Meaning:
                      ) -> tuple[np.ndarray, list[int | None]]:
         """Each label's closeness to each criterion's names, less its mean over them, and
         the column it names outright (:func:`_named`); ``as_headings``: also a label that is
-        word for word one criterion's heading in the rubric, for the paragraph it labels
-        (not to rule out other paragraphs: see :meth:`names`)."""
+        word for word one criterion's heading in the rubric, or one word that is a form of
+        one ("Learned" for "learn"), for the paragraph it labels (not to rule out other
+        paragraphs: see :meth:`names`)."""
         vectors = self.encoder.encode(labels)
         scores = np.stack([(v @ vectors.T).max(axis=0) for v in self.labels], axis=1)
         scores -= scores.mean(axis=1, keepdims=True)
@@ -425,6 +426,9 @@ class Meaning:
             words = _BARE_LABEL.sub(" ", label.lower()).strip()
             named = [column for column, names in enumerate(self.heading_names)
                      if words in names]
+            if not named and " " not in words:  # one word, a heading's form: "Learned:"
+                named = [column for column, names in enumerate(self.heading_names)
+                         if any(mentions(words, name) for name in names)]
             if len(named) == 1 and columns[row] is None:
                 columns[row] = named[0]
                 scores[row, named[0]] = max(scores[row, named[0]],
