@@ -2633,3 +2633,21 @@ def test_a_one_word_label_in_a_heading_s_form_names_its_criterion(tmp_path):
     grade = assess(_report(tmp_path, text, "mail.txt"), REFLECTION, lab="lab01_vgg16_inference")
     assert "Learned: skipping" in " ".join(grade.result("insights").evidence)
     assert grade.result("insights").points == 1.5  # specific, 13 words: no answer's length
+
+
+def test_a_table_of_answers_headed_section_and_text_is_still_answers():
+    # A spreadsheet's sheet per lab: "| Section | Text |" over one row per prompt. "Text" in
+    # its header names the student's text, not the samples of a table of errors.
+    from toolkit.grading.report_text import answer_tables
+
+    rows = ["| Section | Text |", "|---|---|",
+            "| Learning insights | I learned that removing stop words hurts sentiment, since "
+            "the list holds not and never: dev accuracy fell from 80.5% to 79.7%. |",
+            "| Challenges | The punkt_tab resource was missing, so tokenizing failed until I "
+            "downloaded it with nltk.download, which cost me half an hour. |",
+            "| Application | Sorting the reviews of our shop website into complaints and the "
+            "rest with TF-IDF and logistic regression as a first baseline. |"]
+    lines = answer_tables([Line(row, f"r.xlsx row {i}", "table") for i, row in enumerate(rows)])
+    prose = [line.text for line in lines if line.kind == "prose"]
+    assert [text.split("**")[1] for text in prose] == ["Learning insights:", "Challenges:",
+                                                      "Application:"]

@@ -497,7 +497,7 @@ ANSWER_LABEL_WORDS = 8     # a longer first cell is text (a sample), not a label
 ANSWER_CELL_WORDS = 12     # the answers' mean length: shorter cells are values, not answers
 # A header naming samples or values: the rows are data, whatever their length.
 _NOT_ANSWERS = re.compile(r"\b(label|pred\w*|true|truth|gold|actual|value|setting|"
-                          r"hyperparameter|parameter|metric|score|accuracy|sentence|text|"
+                          r"hyperparameter|parameter|metric|score|accuracy|sentence|"
                           r"review|tweet|image|photo|example|sample|errors?|mistakes?|"
                           r"misclassif\w*)\b", re.I)
 
