@@ -2651,3 +2651,23 @@ def test_a_table_of_answers_headed_section_and_text_is_still_answers():
     prose = [line.text for line in lines if line.kind == "prose"]
     assert [text.split("**")[1] for text in prose] == ["Learning insights:", "Challenges:",
                                                       "Application:"]
+
+
+def test_a_plain_text_outline_has_its_numbers_as_levels():
+    # "1." and "2." are the labs, "1.1" the prompts inside one; "on SST-2" is a name, no result.
+    from toolkit.grading.report_text import plain_document
+
+    text = ("REFLECTION -- labs 1 and 4\n\n"
+            "1. VGG16 / ImageNet inference\n\n 1.1 What I took from it\n"
+            "  1.1.1 preprocess_input flips RGB to BGR and takes the mean out.\n\n"
+            " 1.2 What went wrong\n  1.2.1 The weights download timed out twice.\n\n"
+            "2. Bag of words on SST-2\n\n 2.1 What I took from it\n"
+            "  2.1.1 Stop-word removal hurts sentiment: not and never are on the list.\n")
+    headings = [(line.text, line.level) for line in plain_document("r.txt", [text]).lines
+                if line.kind == "heading"]
+    assert headings == [("1. VGG16 / ImageNet inference", 1), ("1.1 What I took from it", 2),
+                        ("1.2 What went wrong", 2), ("2. Bag of words on SST-2", 1),
+                        ("2.1 What I took from it", 2)]
+    # titles numbered one level deep only: flat, as plain text titles are
+    flat = plain_document("r.txt", ["1. Task\n\nClassify digits.\n\n2. Results\n\nFine.\n"])
+    assert {line.level for line in flat.lines if line.kind == "heading"} == {7}

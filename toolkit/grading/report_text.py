@@ -23,6 +23,7 @@ import csv
 import json
 import re
 import textwrap
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -936,7 +937,8 @@ def _looks_like_title(stripped: str) -> bool:
         rest = stripped[numbered.end() - 1:]
         rest_words = rest.rstrip(":").split()
         return (len(rest_words) <= 8 and rest[0].isupper() and ":" not in rest.rstrip(":")
-                and not NUMBER.search(rest) and not re.search(r"[\"“]", rest))
+                and not NUMBER.search(NAME_WITH_NUMBER.sub("", rest))  # "on SST-2"
+                and not re.search(r"[\"“]", rest))
     if _LABEL_LINE.match(stripped) and not stripped.split(":", 1)[1].strip()[:1].isupper():
         return False  # "Truth: positive": a labelled value, not a title
     if _MAIL_HEADER.match(stripped):
@@ -1117,9 +1119,25 @@ def plain_document(path: str, pages: list[str], format: str = "text") -> Documen
                 doc.images.extend(ImageRef(mention, place) for mention in figure_mentions(raw))
     if format == "pdf":
         doc.lines = pdf_paragraph_ends(_cells_carried_on(doc.lines))
-    doc.lines = answer_tables(doc.lines)
+    doc.lines = answer_tables(_outline_levels(doc.lines))
     doc.images.extend(wrapped_captions(doc.lines))
     return doc
+
+
+_SECTION_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)*)\.?\s")
+
+
+def _outline_levels(lines: list[Line]) -> list[Line]:
+    """Plain text numbered as an outline ("1. VGG16", "1.1 What I took from it", "2. Bag of
+    words"): each numbered title at the depth of its number, so the top level is the
+    sections and "1.1" a sub-section inside one. Titles stay flat in any other text."""
+    depths = {id(line): len(number[1].split(".")) for line in lines
+              if line.kind == "heading" and (number := _SECTION_NUMBER.match(line.text))}
+    counts = Counter(depths.values())
+    if counts.get(1, 0) < 2 or not counts.get(2):
+        return lines
+    return [replace(line, level=depths[id(line)]) if id(line) in depths else line
+            for line in lines]
 
 
 # A PDF's text has no blank lines: a paragraph ends where a line closes a sentence well short
