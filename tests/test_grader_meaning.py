@@ -2671,3 +2671,15 @@ def test_a_plain_text_outline_has_its_numbers_as_levels():
     # titles numbered one level deep only: flat, as plain text titles are
     flat = plain_document("r.txt", ["1. Task\n\nClassify digits.\n\n2. Results\n\nFine.\n"])
     assert {line.level for line in flat.lines if line.kind == "heading"} == {7}
+
+
+@needs_encoder
+def test_a_model_named_as_the_next_step_is_one_of_the_lab_s_concepts(tmp_path):
+    # "MobileNet" is a next step in the lab's concepts, as "attention" or "LSTM" are.
+    text = ("# Lab 1 reflection\n\n"
+            "## Personal growth\n\n"
+            "I feel like I can now take any model from keras.applications and use it on my "
+            "own pictures, preprocessing included. Next I want to look at MobileNet, since it "
+            "is supposed to be much smaller and faster.\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab01_vgg16_inference")
+    assert grade.result("growth").points == 2
