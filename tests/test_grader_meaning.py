@@ -2683,3 +2683,22 @@ def test_a_model_named_as_the_next_step_is_one_of_the_lab_s_concepts(tmp_path):
             "is supposed to be much smaller and faster.\n")
     grade = assess(_report(tmp_path, text), REFLECTION, lab="lab01_vgg16_inference")
     assert grade.result("growth").points == 2
+
+
+def test_accuracy_abbreviated_in_a_table_s_header_is_the_accuracy(tmp_path):
+    # Results only in a table headed the way Keras's old history keys read ("acc", "val_acc"):
+    # the test accuracy is there; "accept" is no accuracy.
+    text = ("# Lab 5 - GloVe + LSTM\n\n"
+            "| mode | tr_acc | v_acc | t_acc | t/ep |\n|---|---|---|---|---|\n"
+            "| frozen | 0.8012 | 0.7844 | 0.7809 | 6.1 s |\n"
+            "| fine-tuned | 0.8297 | 0.8085 | 0.8150 | 7.4 s |\n")
+    grade = assess(_report(tmp_path, text), RUBRIC, lab="lab05_glove_lstm")
+    assert grade.result("metrics").status == MET
+    from toolkit.grading.report_text import keywords_in
+
+    metrics = next(c for c in RUBRIC.criteria if c.id == "metrics").requirements[0].text
+    assert not keywords_in("I accept the split; the curve of the test accuracy is flat.",
+                           ("t_acc", "v_acc", "tr_acc", "te_acc"))
+    # the figures of the learning curves stay figures of curves, not any figure of accuracy
+    curves = next(c for c in RUBRIC.criteria if c.id == "training_check").requirements[0]
+    assert "t_acc" not in curves.figures and "t_acc" in metrics.keywords
