@@ -2702,3 +2702,15 @@ def test_accuracy_abbreviated_in_a_table_s_header_is_the_accuracy(tmp_path):
     # the figures of the learning curves stay figures of curves, not any figure of accuracy
     curves = next(c for c in RUBRIC.criteria if c.id == "training_check").requirements[0]
     assert "t_acc" not in curves.figures and "t_acc" in metrics.keywords
+
+
+def test_captions_of_a_grid_of_pictures_on_one_line_are_a_sample_each():
+    # A PDF puts a row of three pictures' captions on one line of text.
+    rows = [Line(f"Figure {3 * i}: pred 9 / true 4 / p=0.71 Figure {3 * i + 1}: pred 4 / true 9 "
+                 f"/ p=0.58 Figure {3 * i + 2}: pred 1 / true 7 / p=0.66", "r.pdf", "prose")
+            for i in range(1, 5)]
+    assert count_samples(rows, ())[0] == 12
+    # one caption naming two figures in a sentence stays one line
+    prose = [Line("As Figure 1: pred 9 / true 4 shows, and Figure 2 too, the model confuses 4 and "
+                  "9 often.", "r.pdf", "prose")]
+    assert count_samples(prose, ())[0] <= 1

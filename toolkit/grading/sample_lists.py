@@ -565,13 +565,21 @@ def _quoted_sentences_with_labels(lines: Sequence[Line]) -> tuple[int, Line | No
     return len(seen), first
 
 
+# Where a figure's caption starts: a PDF's grid of pictures puts several captions on a line
+# ("Figure 3: pred 9 / true 4 / p=0.71 Figure 4: pred 4 / true 9 / p=0.58 ...")
+_CAPTION_START = re.compile(r"(?=(?<![\w-])(?:fig\.?|figure)\s*\d{1,3}\s*[:.\-]\s)", re.I)
+
+
 def _sample_lines(lines: Sequence[Line]) -> tuple[int, Line | None]:
     """Lines that each show one sample with its truth and its prediction (at most 40 words:
-    a wrapped sentence of prose is no sample)."""
+    a wrapped sentence of prose is no sample); a line of several figures' captions, each
+    caption."""
     found = [line for line in lines if line.kind not in ("blank", "heading")
-             and len(line.text.split()) <= 40
-             and _LINE_MARK.search(line.text) and _LINE_TRUTH.search(line.text)
-             and _LINE_PREDICTION.search(line.text)]
+             for piece in (_CAPTION_START.split(line.text) if len(
+                 _CAPTION_START.findall(line.text)) > 1 else [line.text]) if piece.strip()
+             and len(piece.split()) <= 40
+             and _LINE_MARK.search(piece) and _LINE_TRUTH.search(piece)
+             and _LINE_PREDICTION.search(piece)]
     return len(found), found[0] if found else None
 
 
