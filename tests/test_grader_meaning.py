@@ -2714,3 +2714,19 @@ def test_captions_of_a_grid_of_pictures_on_one_line_are_a_sample_each():
     prose = [Line("As Figure 1: pred 9 / true 4 shows, and Figure 2 too, the model confuses 4 and "
                   "9 often.", "r.pdf", "prose")]
     assert count_samples(prose, ())[0] <= 1
+
+
+def test_the_hardware_may_be_in_a_tool_s_output_pasted_into_the_report(tmp_path):
+    # The student pasted lscpu's lines rather than naming the machine in a sentence.
+    text = ("# Lab 4 - bag of words\n\n## Setup\n\n"
+            "The task is binary sentiment classification of SST-2 movie-review sentences: the "
+            "dataset has 67,349 training phrases, 872 validation and 1,821 test sentences. The "
+            "model is a TF-IDF layer with one dense layer, 40,001 parameters, trained on the "
+            "train split and tested on the test split.\n\n"
+            "For completeness:\n\n```\n$ lscpu | head -3\nArchitecture: x86_64\n"
+            "Model name: AMD Ryzen 5 5600U with Radeon Graphics\n```\n")
+    grade = assess(_report(tmp_path, text), RUBRIC, lab="lab04_bag_of_words")
+    assert grade.result("description").status == MET
+    without = text.split("For completeness")[0]
+    grade = assess(_report(tmp_path, without, "b.md"), RUBRIC, lab="lab04_bag_of_words")
+    assert grade.result("description").status != MET

@@ -1081,9 +1081,12 @@ def _text_evidence(check: TextCheck, submission: Submission,
     status, evidence, unit = _text_found(check, submission, context or TextContext())
     if status != MISSING and check.document_says:
         # A description without the hardware is no description, however many of its words
-        # the section has: the parts asked for together are looked for in all the student wrote
+        # the section has: the parts asked for together are looked for in all the student wrote,
+        # also a tool's output pasted into a report ("$ lscpu" ... "Model name: AMD Ryzen 5"),
+        # not a notebook's outputs (the program's words) nor its code
         written = " ".join(line.text for doc in submission.documents for line in doc.lines
-                           if line.kind in TEXT_KINDS and line.kind != "output")
+                           if (line.kind in TEXT_KINDS and line.kind != "output")
+                           or (line.kind == "code" and doc.format != "notebook"))
         found = [bool(re.search(pattern, written, re.I)) for pattern in check.document_says]
         if not all(found):
             return MISSING, ["the report " + _unsaid(found, check.document_says_names)
