@@ -2730,17 +2730,3 @@ def test_the_hardware_may_be_in_a_tool_s_output_pasted_into_the_report(tmp_path)
     without = text.split("For completeness")[0]
     grade = assess(_report(tmp_path, without, "b.md"), RUBRIC, lab="lab04_bag_of_words")
     assert grade.result("description").status != MET
-
-
-def test_a_pdf_page_s_number_is_no_text_and_a_paragraph_may_end_at_the_foot():
-    from toolkit.grading.report_text import plain_document
-
-    full = "The strong design with batch norm and the cosine schedule reached 99.44% on MNIST"
-    first = "\n".join([full, full, full, "was the main thing I learned.", "", "1"])
-    second = "\n".join(["It took long, about ninety seconds per epoch on my laptop.", full, full,
-                        "Page 2 of 2"])
-    lines = plain_document("r.pdf", [first, second], "pdf").lines
-    texts = [line.text for line in lines]
-    assert "1" not in texts and "Page 2 of 2" not in texts
-    ends = texts.index("was the main thing I learned.")
-    assert lines[ends + 1].kind == "blank"  # the next page's sentence is a paragraph of its own

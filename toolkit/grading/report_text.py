@@ -1072,28 +1072,12 @@ def _quoted_kind(inner: str, next_row: str) -> str:
     return "quote"
 
 
-# A page's number printed in its header or footer: "1", "- 2 -", "Page 3", "Page 3 of 5"
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-\u2013\u2014]\s*)?(?:page\s+)?\d{1,3}(?:\s*(?:/|of)\s*\d{1,3})?"
-                          r"(?:\s*[-\u2013\u2014])?\s*$", re.I)
-
-
-def _without_page_number(rows: list[str]) -> list[str]:
-    """A PDF page's lines without its number in the first or last line: it would join the
-    paragraph it ends ("... the main thing I learned." / "1" / "It took long.")."""
-    filled = [index for index, row in enumerate(rows) if row.strip()]
-    ends = {filled[0], filled[-1]} if filled else set()
-    return [row for index, row in enumerate(rows)
-            if not (index in ends and _PAGE_NUMBER.match(row))]
-
-
 def plain_document(path: str, pages: list[str], format: str = "text") -> Document:
     """Plain text or PDF text (one string per page): titles are guessed from their shape."""
     doc = Document(path, format)
     org = format == "text" and _org_mode(pages)
     for page_number, page in enumerate(pages, 1):
         rows = grid_tables(psql_tables(page.splitlines()))
-        if format == "pdf":
-            rows = _without_page_number(rows)
         for number, raw in enumerate(rows, 1):
             place = (f"{path} page {page_number} line {number}" if format == "pdf"
                      else f"{path}:{number}")
@@ -1184,20 +1168,17 @@ def pdf_paragraph_ends(lines: list[Line]) -> list[Line]:
     pages: dict[str, list[Line]] = {}
     for line in lines:  # places read "r.pdf page 2 line 7"
         pages.setdefault(line.where.rpartition(" line ")[0], []).append(line)
-    full_width: dict[str, int] = {}
-    for name, page in pages.items():
-        widths = sorted(len(line.text.rstrip()) for line in page if line.kind == "prose")
-        full_width[name] = widths[-MIN_FULL_LINES] if len(widths) >= MIN_FULL_LINES else 0
     cut: list[Line] = []
-    # a page's last line is followed by the next page's first (a paragraph ends at the foot)
-    for line, after in zip(lines, [*lines[1:], None], strict=True):
-        cut.append(line)
-        text = line.text.rstrip()
-        full = full_width[line.where.rpartition(" line ")[0]]
-        if (full and line.kind == "prose" and after is not None and after.kind == "prose"
-                and _SENTENCE_CLOSED.search(text) and len(text) < PARAGRAPH_END_SHARE * full
-                and after.text.lstrip()[:1].isupper()):
-            cut.append(Line("", line.where, "blank"))
+    for page in pages.values():
+        widths = sorted(len(line.text.rstrip()) for line in page if line.kind == "prose")
+        full = widths[-MIN_FULL_LINES] if len(widths) >= MIN_FULL_LINES else 0
+        for line, after in zip(page, [*page[1:], None], strict=True):
+            cut.append(line)
+            text = line.text.rstrip()
+            if (full and line.kind == "prose" and after is not None and after.kind == "prose"
+                    and _SENTENCE_CLOSED.search(text) and len(text) < PARAGRAPH_END_SHARE * full
+                    and after.text.lstrip()[:1].isupper()):
+                cut.append(Line("", line.where, "blank"))
     return cut
 
 
