@@ -570,16 +570,21 @@ def _quoted_sentences_with_labels(lines: Sequence[Line]) -> tuple[int, Line | No
 _CAPTION_START = re.compile(r"(?=(?<![\w-])(?:fig\.?|figure)\s*\d{1,3}\s*[:.\-]\s)", re.I)
 
 
+def _captions(text: str) -> list[str]:
+    """A line of several figures' captions as its captions; any other line whole."""
+    if len(_CAPTION_START.findall(text)) < 2:
+        return [text]
+    return [caption for caption in _CAPTION_START.split(text) if caption.strip()]
+
+
 def _sample_lines(lines: Sequence[Line]) -> tuple[int, Line | None]:
-    """Lines that each show one sample with its truth and its prediction (at most 40 words:
-    a wrapped sentence of prose is no sample); a line of several figures' captions, each
-    caption."""
+    """Lines (or captions on one line, see :func:`_captions`) that each show one sample with
+    its truth and its prediction (at most 40 words: a wrapped sentence of prose is no
+    sample)."""
     found = [line for line in lines if line.kind not in ("blank", "heading")
-             for piece in (_CAPTION_START.split(line.text) if len(
-                 _CAPTION_START.findall(line.text)) > 1 else [line.text]) if piece.strip()
-             and len(piece.split()) <= 40
-             and _LINE_MARK.search(piece) and _LINE_TRUTH.search(piece)
-             and _LINE_PREDICTION.search(piece)]
+             for text in _captions(line.text)
+             if len(text.split()) <= 40 and _LINE_MARK.search(text)
+             and _LINE_TRUTH.search(text) and _LINE_PREDICTION.search(text)]
     return len(found), found[0] if found else None
 
 
