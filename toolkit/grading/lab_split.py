@@ -101,6 +101,7 @@ def _lab_titles() -> dict[str, str]:
             for lab in _syllabus() if lab.get("title")}
 
 
+_TITLE_WORD = re.compile(r"[a-z][a-z0-9-]{3,}")  # a word of a title, four letters or more
 _FUNCTION_WORDS = frozenset({"with", "from", "into", "onto", "over", "using", "about", "their",
                              "your", "what", "when", "which", "that", "this", "these", "those"})
 
@@ -111,7 +112,7 @@ def _title_words() -> dict[str, str]:
     ("dropout", "regularization", "embeddings") -> that lab's id."""
     labs: dict[str, set[str]] = {}
     for title, lab in _lab_titles().items():
-        for word in set(re.findall(r"[a-z][a-z0-9-]{3,}", title)) - _FUNCTION_WORDS:
+        for word in set(_TITLE_WORD.findall(title)) - _FUNCTION_WORDS:
             labs.setdefault(word, set()).add(lab)
     return {word: next(iter(found)) for word, found in labs.items() if len(found) == 1}
 
@@ -120,8 +121,7 @@ def titled_in(text: str) -> list[str]:
     """The labs whose titles' own words the text uses ("The dropout one": lab 2), in
     syllabus order: a heading naming its lab by its subject rather than its model."""
     words = _title_words()
-    found = {words[word] for word in re.findall(r"[a-z][a-z0-9-]{3,}", text.lower())
-             if word in words}
+    found = {words[word] for word in _TITLE_WORD.findall(text.lower()) if word in words}
     return [lab for lab in lab_ids() if lab in found]
 
 
