@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolkit.grading.asciidoc_reader import asciidoc_document
-from toolkit.grading.latex_reader import latex_document
+from toolkit.grading.latex_reader import latex_document, latex_markdown
 from toolkit.grading.org_reader import org_document
 from toolkit.grading.report_text import markdown_document
 from toolkit.grading.sample_lists import count_samples
@@ -370,6 +370,23 @@ def test_a_latex_description_item_and_paragraph_are_labelled_answers():
                      "- **Why?** Because the subset is small.", "**Doubts:** One seed only.",
                      "**Task.** Sentiment."]
     assert [run_in_label(line) for line in lines] == ["Snags", "Why?", "Doubts", "Task"]
+
+
+def test_a_latex_line_opening_in_bold_is_a_bold_label_or_heading():
+    """``\\textbf{Challenges}`` alone on its line heads the list under it, as "**Challenges**"
+    would in Markdown; ``\\noindent\\textbf{Insights:} ...`` is a run-in label; a bold word
+    inside a sentence stays text."""
+    text = ("\\textbf{Learning insights}\n\\begin{itemize}\n"
+            "  \\item Dynamic padding left 25\\% of the slots empty.\n\\end{itemize}\n\n"
+            "\\noindent\\textbf{Insights:} Frozen GloVe reached 65\\%.\n\n"
+            "{\\bf Doubts.} One seed only.\n\n"
+            "The \\textbf{frozen} run was the worst.\n")
+    lines = [line for line, _ in latex_markdown(text) if line.strip()]
+    assert lines == ["**Learning insights**", "- Dynamic padding left 25% of the slots empty.",
+                     "**Insights:** Frozen GloVe reached 65%.", "**Doubts.** One seed only.",
+                     "The frozen run was the worst."]
+    assert [(line.text, line.level) for line in latex_document("r.tex", text).lines
+            if line.kind == "heading"] == [("Learning insights", 7)]
 
 
 def test_a_tab_separated_errors_file_is_read_as_a_csv(tmp_path):

@@ -30,6 +30,20 @@ _HEADING = re.compile(r"^\\(?P<kind>part|chapter|section|subsection|subsubsectio
 _LEVELS = {"part": 1, "chapter": 1, "section": 2, "subsection": 3, "subsubsection": 4}
 _ITEM = re.compile(r"^\\item\s*(?:\[(?P<label>[^\]]*)\])?\s*")
 _ENDS_LABEL = re.compile(r"[.:;?!)\]]$")
+# A line that opens in bold, "\textbf{Challenges}" alone or "\textbf{Insights:} I learned
+# ...": the bold line or run-in label a Markdown writer would type as "**Challenges**"
+_BOLD_OPENING = re.compile(r"^(?:\\noindent\s*)?(?:\\textbf\s*\{|\{\\bf(?:series)?\s+)")
+
+
+def _bold_opening(line: str) -> str | None:
+    """A line opening in bold as Markdown ("**Challenges**", "**Insights:** I learned ..."),
+    or None."""
+    opening = _BOLD_OPENING.match(line)
+    if opening is None:
+        return None
+    bold, after = _braced(line, opening.end())
+    label = inline_text(bold)
+    return f"**{label}** {inline_text(line[after:])}".rstrip() if label else None
 
 
 def _run_in(label: str) -> str:
@@ -315,6 +329,8 @@ def latex_markdown(source: str) -> list[tuple[str, int]]:
             out.blank(number)
             out.add(f"- [{bibitem['key']}] {inline_text(stripped[bibitem.end():])}".rstrip(),
                     number)
+        elif bold := _bold_opening(stripped):
+            out.add(bold, number)
         else:
             words = inline_text(stripped)
             if words and out.lines and out.lines[-1][0].startswith("- ["):
