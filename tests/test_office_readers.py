@@ -375,6 +375,29 @@ def test_a_grid_with_a_row_per_lab_under_a_name_row_reads_lab_by_lab():
     assert "| Lab 6 - BERT | 88% | 41 |" in where
 
 
+def test_a_sheet_of_a_row_per_lab_and_prompt_labels_each_answer_by_its_prompt():
+    # "| Lab | Prompt | Answer | Words |": each answer under its lab, labelled by its prompt
+    # (not "**Prompt:** Challenges" over "**Answer:** ..."), one heading per lab
+    def fill(workbook):
+        sheet = workbook.active
+        sheet.title = "Reflection"
+        sheet.append(["Lab", "Prompt", "Answer", "Words"])
+        sheet.append(["Lab 5 - GloVe", "Learning insights",
+                      "Frozen GloVe knew only 13% of my words, so it reached 65.4%.", 11])
+        sheet.append(["Lab 5 - GloVe", "Challenges", None, None])
+        sheet.append(["Lab 6 - BERT", "Challenges",
+                      "Batch 32 ran out of memory, so I trained with 16.", 10])
+
+    document = xlsx_document("ana.xlsx", _workbook_bytes(fill))
+    assert [section.title for section in document.sections()] == [
+        "Reflection", "Lab 5 - GloVe", "Lab 6 - BERT"]
+    texts = [line.text for line in document.lines if line.kind == "prose"]
+    assert texts == ["**Learning insights:** Frozen GloVe knew only 13% of my words, so it "
+                     "reached 65.4%.", "**Words:** 11",
+                     "**Challenges:** Batch 32 ran out of memory, so I trained with 16.",
+                     "**Words:** 10"]
+
+
 def test_a_workbook_handed_in_is_graded_and_a_broken_one_is_one_warning(tmp_path):
     (tmp_path / "ana.xlsx").write_bytes(_workbook_bytes(
         lambda workbook: workbook.active.append(["My hypothesis: thin digits are the errors."])))

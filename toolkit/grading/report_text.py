@@ -599,20 +599,48 @@ def _lab_rows(run: list[Line]) -> list[Line] | None:
             or sum(bool(_LAB_COLUMN.match(cells[0])) for _, cells in rows) < 2 \
             or not all(_LAB_COLUMN.match(cells[0]) or not any(cells[1:]) for _, cells in rows):
         return None
-    answers = [cell for _, cells in rows for cell in cells[1:] if not _EMPTY_CELL.match(cell)]
+    question, answer_column = _question_columns(header, rows)
+    # the answers' length decides (in a table of a row per lab and prompt, only theirs)
+    answers = [cell for _, cells in rows for column, cell in enumerate(cells)
+               if column and (answer_column is None or column == answer_column)
+               and not _EMPTY_CELL.match(cell)]
     if not answers or sum(len(answer.split()) for answer in answers) \
             < LAB_ROW_CELL_WORDS * len(answers):
         return None
     result: list[Line] = []
+    lab = None
     for line, cells in rows:
         if not _LAB_COLUMN.match(cells[0]):
             continue  # a row with only its first cell filled: a note, not a lab
-        result += [Line(cells[0].replace("*", ""), line.where, "heading", 2),
-                   Line("", line.where, "blank")]
-        for label, answer in zip(header[1:], cells[1:], strict=False):  # a short row: empty cells
-            if label and not _EMPTY_CELL.match(answer):
+        if cells[0] != lab:  # one heading for the rows of a lab in a row
+            lab = cells[0]
+            result += [Line(lab.replace("*", ""), line.where, "heading", 2),
+                       Line("", line.where, "blank")]
+        for column, (label, answer) in enumerate(zip(header, cells, strict=False)):
+            if column == answer_column and cells[question].strip():
+                label = cells[question].strip("*_ :")  # the question the row answers
+            if column and column != question and label and not _EMPTY_CELL.match(answer):
                 result += _labelled_answer(label, answer, line.where)
     return result
+
+
+# A column naming the question each row answers: "| Lab | Prompt | Answer | Words |", a row
+# per lab and question, as a spreadsheet keeps a reflection
+_QUESTION_HEADER = re.compile(r"^(?:prompt|question|criterion|topic|aspect)s?$", re.I)
+
+
+def _question_columns(header: list[str], rows: list[tuple[Line, list[str]]]
+                      ) -> tuple[int | None, int | None]:
+    """``(the question's column, the answer's column)`` of a table with a row per lab and
+    question: the answer is the other column with the most words; ``(None, None)`` when no
+    header names the question."""
+    question = next((column for column, cell in enumerate(header)
+                     if column and _QUESTION_HEADER.match(cell)), None)
+    if question is None:
+        return None, None
+    words = {column: sum(len(cells[column].split()) for _, cells in rows if column < len(cells))
+             for column in range(1, len(header)) if column != question}
+    return (question, max(words, key=words.get)) if words else (None, None)
 
 
 def answer_tables(lines: list[Line]) -> list[Line]:
