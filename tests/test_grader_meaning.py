@@ -2653,6 +2653,32 @@ def test_a_table_of_answers_headed_section_and_text_is_still_answers():
                                                       "Application:"]
 
 
+def test_a_table_of_answers_with_a_rating_beside_each_is_still_answers():
+    # "| | Rating (1-5) | Why |": the short ratings are values beside the answers, whose
+    # rows read as labelled answers; a table of a sentence and two labels stays a table
+    from toolkit.grading.report_text import answer_tables
+
+    rows = ["|  | Rating (1-5) | Why |", "|---|---|---|",
+            "| How much I understood | 5 | Lemmatizing lifted TF-IDF with logistic regression "
+            "from 80.5% to 82.6% on the dev sentences. |",
+            "| What was hard for me | 4 | Removing stop words dropped it to 79.7%, and I needed "
+            "an evening to see that the list holds not and never. |",
+            "| Could I use this elsewhere | 4 | Routing our helpdesk tickets to network, printer "
+            "or account problems with a TF-IDF baseline first. |"]
+    lines = answer_tables([Line(row, f"r.odt row {i}", "table") for i, row in enumerate(rows)])
+    prose = [line.text for line in lines if line.kind == "prose"]
+    assert [text.split("**")[1] for text in prose] == [
+        "How much I understood:", "What was hard for me:", "Could I use this elsewhere:"]
+    assert "| 5 |" not in " ".join(prose)
+
+    errors = ["| Sentence | Predicted | True |", "|---|---|---|",
+              "| the plot is thin but the actors carry every single scene with ease | neg | pos |",
+              "| not the worst film of the year , though it tries very hard to be | pos | neg |",
+              "| an hour too long and about nothing at all , which is a real shame | pos | neg |"]
+    lines = answer_tables([Line(row, f"r.md:{i}", "table") for i, row in enumerate(errors)])
+    assert [line.kind for line in lines] == ["table"] * len(errors)
+
+
 def test_a_plain_text_outline_has_its_numbers_as_levels():
     # "1." and "2." are the labs, "1.1" the prompts inside one; "on SST-2" is a name, no result.
     from toolkit.grading.report_text import plain_document

@@ -515,7 +515,9 @@ def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
         # its first row is written above the separator
         header, body = None, [run[0], *run[2:]]
     rows = [(line, *_cells(line.text)) for line in body]
-    if any(len(row) != 3 or not row[1] for row in rows) or (
+    if header is not None and len(header) > 2:  # "| | Rating (1-5) | Why |": a value beside
+        rows = _beside_values(header, rows)     # each answer
+    if rows is None or any(len(row) != 3 or not row[1] for row in rows) or (
             header is not None and _NOT_ANSWERS.search(" ".join(header))):
         return None
     # A question left unanswered ("| What can I do now? |  |") is no answer; the rest are
@@ -531,6 +533,24 @@ def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
     kept = {id(line) for line, _, _ in answered}
     return [(line, label, answer) for (line, _, answer), label in zip(rows, labels, strict=True)
             if id(line) in kept] if words >= ANSWER_CELL_WORDS else None
+
+
+VALUE_CELL_WORDS = 3  # a cell beside the answers this short is a value (a rating, a date)
+
+
+def _beside_values(header: list[str], rows: list[tuple]) -> list[tuple] | None:
+    """``[(row, label, answer)]`` of a table of answers with short values in its other
+    columns ("| What I understood | 4 | I learned that ... |"): the answer is the column with
+    the most words, every other cell beside it a value; ``None`` for any other table."""
+    if any(len(row) != len(header) + 1 for row in rows):
+        return None
+    words = {column: sum(len(row[column].split()) for row in rows)
+             for column in range(2, len(header) + 1)}
+    answer = max(words, key=words.get)
+    if any(len(row[column].split()) > VALUE_CELL_WORDS for row in rows
+           for column in words if column != answer):
+        return None
+    return [(row[0], row[1], row[answer]) for row in rows]
 
 
 # A header cell that opens with a lab ("Lab 2 – MLP with dropout", "lab04"): a table with a
