@@ -2679,6 +2679,16 @@ def test_a_table_of_answers_with_a_rating_beside_each_is_still_answers():
     assert [line.kind for line in lines] == ["table"] * len(errors)
 
 
+def test_a_data_set_written_in_two_words_is_the_lab_s_data_set(tmp_path):
+    # "the whole data set" names the lab's setting as "dataset" does: with "--quick" and the
+    # run's 9 minutes the difficulty is specific
+    text = ("# Lab 4 reflection\n\n**Challenges:** The full run took about 9 minutes, most of "
+            "it the network, so while trying settings I used --quick and ran the whole data set "
+            "only at the end.\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab04_bag_of_words")
+    assert grade.result("challenges").points == 2
+
+
 def test_a_plain_text_outline_has_its_numbers_as_levels():
     # "1." and "2." are the labs, "1.1" the prompts inside one; "on SST-2" is a name, no result.
     from toolkit.grading.report_text import plain_document
