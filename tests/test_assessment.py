@@ -1368,6 +1368,20 @@ def test_a_question_quoted_on_its_own_line_heads_the_answer_below_it():
     assert [kind for kind, _ in lines[3:]] == ["prose", "prose"]
 
 
+def test_a_heading_naming_the_metric_names_the_values_listed_under_it():
+    # "results (test accuracy):" over "- tf-idf + naive bayes 81.6%": the metric is named
+    metrics = next(c for c in RUBRIC.criteria if c.id == "metrics").requirements[0]
+    listed = ("hi,\n\nresults (test accuracy):\n- tf-idf + naive bayes 81.6% (best one)\n"
+              "- count + naive bayes 81.1%\n")
+    status, evidence = _status(metrics, plain_document("r.txt", [listed]))
+    assert status == MET and "81.6%" in evidence[0]
+    unnamed = listed.replace("results (test accuracy):", "results:")
+    assert _status(metrics, plain_document("r.txt", [unnamed]))[0] != MET
+    # a heading over prose names none of its facts ("## My report" is no report of a score)
+    prose = "# Lab 4\n\n## Test accuracy\n\nNaive Bayes on tf-idf came out best, at 81.6.\n"
+    assert _status(metrics, markdown_document("r.md", prose))[0] != MET
+
+
 def test_a_citation_counts_for_the_references_wherever_it_sits():
     # No References heading: the citation is inside the comparison.
     references = next(c for c in RUBRIC.criteria if c.id == "references").requirements[0]
