@@ -7,7 +7,12 @@ from pathlib import Path
 
 from toolkit.grading.assessment import assess
 from toolkit.grading.epoch_tables import epoch_table
-from toolkit.grading.report_text import Document, markdown_document, plain_document
+from toolkit.grading.report_text import (
+    Document,
+    markdown_document,
+    notebook_document,
+    plain_document,
+)
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.submissions import Submission
 
@@ -82,9 +87,16 @@ def test_a_summary_row_a_settings_table_or_one_epoch_is_no_curve():
         False, ["no table of training and validation values per epoch"])
     one_epoch = "\n".join(MARKDOWN_TABLE.splitlines()[:7])  # the header and one row
     assert not epoch_table(_submission(markdown_document("r.md", one_epoch)))[0]
-    # the same table as code the student ran is not a table the student shows
-    fenced = "```\n" + ALIGNED_OUTPUT + "```\n"
-    assert not epoch_table(_submission(markdown_document("r.md", fenced)))[0]
+    # the same table in a notebook's code is the program, not a table the student shows
+    code_cell = {"cell_type": "code", "source": ALIGNED_OUTPUT, "outputs": []}
+    assert not epoch_table(_submission(notebook_document("r.ipynb", {"cells": [code_cell]})))[0]
+
+
+def test_a_table_pasted_in_a_code_block_of_a_report_is_the_runs_output():
+    # "Copied from the output:" over a fenced block: the values per epoch the run printed
+    fenced = "Copied from the output:\n\n```\n" + ABBREVIATED_LOG + "```\n"
+    found, evidence = epoch_table(_submission(markdown_document("r.md", fenced)))
+    assert found and evidence[0].endswith("(3 epochs)")
 
 
 def test_the_report_rubric_takes_the_table_for_the_learning_curve_figure():

@@ -26,7 +26,10 @@ _HEADER_TRAINING = re.compile(r"(\btrain|\bloss|\bacc)", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?%?")
 # A Keras log line of an epoch: "... loss: 0.2104 - accuracy: 0.93 - val_loss: 0.25"
 _KERAS_EPOCH = re.compile(r"\bval_(loss|acc\w*)\s*[:=]\s*\d", re.I)
-_NOT_THE_STUDENTS = ("prompt", "code")  # the course's text; the code that would print it
+# The course's text; a notebook's code, which would print the table. A code block of another
+# document is what the student pasted there: the output copied from a run.
+_NOT_THE_STUDENTS = {"notebook": ("prompt", "code")}
+_PROMPTS_ONLY = ("prompt",)
 _SEPARATOR = re.compile(r"^[\s|:+=-]*$")  # "|---|---|", "+====+"
 
 
@@ -35,7 +38,7 @@ def _is_header(text: str) -> bool:
                 and _HEADER_TRAINING.search(_HEADER_VALIDATION.sub(" ", text)))
 
 
-def _rows_below(lines: list[Line], start: int) -> int:
+def _rows_below(lines: list[Line], start: int, not_the_students: tuple[str, ...]) -> int:
     """How many epochs follow the header at ``start``: rows of three values or more whose
     first whole number counts up by one (1, 2, 3: epochs; "frozen | 7 | 0.80" per model and
     its best epoch is a summary, not a curve)."""
@@ -44,7 +47,7 @@ def _rows_below(lines: list[Line], start: int) -> int:
         if _SEPARATOR.match(line.text):
             continue
         values = _NUMBER.findall(line.text)
-        if line.kind in _NOT_THE_STUDENTS or len(values) < 3:
+        if line.kind in not_the_students or len(values) < 3:
             break
         # a printed DataFrame's index comes before the epoch ("0      1    0.8710 ...")
         whole = [int(v) for v in values[:2] if v.isdigit()]
@@ -66,10 +69,11 @@ def epoch_table(submission: Submission) -> tuple[bool, list[str]]:
         if len(logged) >= MIN_EPOCHS:
             return True, [f"{logged[0].where}: {shorten(logged[0].text, 80)} "
                           f"({len(logged)} epochs of a training log)"]
+        not_the_students = _NOT_THE_STUDENTS.get(document.format, _PROMPTS_ONLY)
         for index, line in enumerate(lines):
-            if line.kind in _NOT_THE_STUDENTS or not _is_header(line.text):
+            if line.kind in not_the_students or not _is_header(line.text):
                 continue
-            rows = _rows_below(lines, index)
+            rows = _rows_below(lines, index, not_the_students)
             if rows >= MIN_EPOCHS:
                 return True, [f"{line.where}: {shorten(line.text, 80)} ({rows} epochs)"]
     return False, ["no table of training and validation values per epoch"]
