@@ -1393,6 +1393,12 @@ def test_a_citation_counts_for_the_references_wherever_it_sits():
     dated = plain_document("r.txt", ["Lab 4 report\n\nI ran it in December 2025 on Python "
                                      "3.12, and again on 2025-12-06.\n"])
     assert _status(references, dated)[0] == MISSING
+    # "doi" inside a word ("doing") is none, nor a diary's date under the References heading
+    diary = markdown_document("r.md", "# Lab 2 notebook\n\nKevin. I kept notes while doing "
+                                      "the lab.\n\n# References\n\nnone yet (2026-11-24)\n")
+    assert _status(references, diary)[0] != MET
+    doi = markdown_document("r.md", "# References\n\nBERT, doi: 10.18653/v1/N19-1423\n")
+    assert _status(references, doi)[0] == MET
     # Under the References heading too, a byline's date is no source; a year after a name is.
     byline = markdown_document("r.md", "# References\n\nAna Lee, lab 3, December 2026\n")
     assert _status(references, byline)[0] != MET
