@@ -1382,6 +1382,22 @@ def test_a_heading_naming_the_metric_names_the_values_listed_under_it():
     assert _status(metrics, markdown_document("r.md", prose))[0] != MET
 
 
+def test_a_speed_chart_of_lab_1_is_one_of_its_output_figures(tmp_path):
+    # Lab 1 trains nothing: its outputs are the predictions and the benchmark of its speed
+    outputs = next(c for c in RUBRIC.criteria if c.id == "runs").requirements[1]
+    folder = tmp_path / "s01"
+    folder.mkdir()
+    (folder / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (folder / "report.md").write_text("# Lab 1\n\nTop-1 accuracy 10 of 16 (62.5%).\n\n"
+                                      "![Speed at batch 1 and 8](chart.png)\n")
+    submission = read_submission("s01", folder)
+    assert assess_requirement(outputs, submission, TextContext()).status == MET
+    (folder / "report.md").write_text("# Lab 1\n\nTop-1 accuracy 10 of 16 (62.5%).\n\n"
+                                      "![My desk](chart.png)\n")
+    assert assess_requirement(outputs, read_submission("s01", folder),
+                              TextContext()).status != MET
+
+
 def test_a_citation_counts_for_the_references_wherever_it_sits():
     # No References heading: the citation is inside the comparison.
     references = next(c for c in RUBRIC.criteria if c.id == "references").requirements[0]
