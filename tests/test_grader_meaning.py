@@ -2679,6 +2679,20 @@ def test_a_table_of_answers_with_a_rating_beside_each_is_still_answers():
     assert [line.kind for line in lines] == ["table"] * len(errors)
 
 
+def test_a_row_per_lab_and_prompt_with_its_prompt_cell_missing_keeps_the_columns_title():
+    # a row cut short before its prompt's column: its answer keeps the column's own title
+    from toolkit.grading.report_text import answer_tables
+
+    rows = ["| Lab | Answer | Prompt |", "|---|---|---|",
+            "| Lab 2 | I learned that dropout 0.5 closes the gap between training and "
+            "validation accuracy. |",
+            "| Lab 3 | The CNN reached 99.2% with far fewer parameters than my MLP of lab 2. "
+            "| Insights |"]
+    lines = answer_tables([Line(row, f"r.md:{i}", "table") for i, row in enumerate(rows)])
+    assert [line.text.split("**")[1] for line in lines if line.kind == "prose"] == [
+        "Answer:", "Insights:"]
+
+
 def test_a_data_set_written_in_two_words_is_the_lab_s_data_set(tmp_path):
     # "the whole data set" names the lab's setting as "dataset" does: with "--quick" and the
     # run's 9 minutes the difficulty is specific

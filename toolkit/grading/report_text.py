@@ -637,7 +637,7 @@ def _lab_rows(run: list[Line]) -> list[Line] | None:
             result += [Line(lab.replace("*", ""), line.where, "heading", 2),
                        Line("", line.where, "blank")]
         for column, (label, answer) in enumerate(zip(header, cells, strict=False)):
-            if column == answer_column and cells[question].strip():
+            if column == answer_column and question < len(cells) and cells[question].strip():
                 label = cells[question].strip("*_ :")  # the question the row answers
             if column and column != question and label and not _EMPTY_CELL.match(answer):
                 result += _labelled_answer(label, answer, line.where)
