@@ -2635,11 +2635,17 @@ def test_a_one_word_label_in_a_heading_s_form_names_its_criterion(tmp_path):
     assert grade.result("insights").points == 1.5  # specific, 13 words: no answer's length
 
 
+def _answer_labels(rows: list[str]) -> list[str]:
+    """The labels of the answers a table's rows are read as ("Challenges:")."""
+    from toolkit.grading.report_text import answer_tables
+
+    lines = answer_tables([Line(row, f"r row {i}", "table") for i, row in enumerate(rows)])
+    return [line.text.split("**")[1] for line in lines if line.kind == "prose"]
+
+
 def test_a_table_of_answers_headed_section_and_text_is_still_answers():
     # A spreadsheet's sheet per lab: "| Section | Text |" over one row per prompt. "Text" in
     # its header names the student's text, not the samples of a table of errors.
-    from toolkit.grading.report_text import answer_tables
-
     rows = ["| Section | Text |", "|---|---|",
             "| Learning insights | I learned that removing stop words hurts sentiment, since "
             "the list holds not and never: dev accuracy fell from 80.5% to 79.7%. |",
@@ -2647,10 +2653,7 @@ def test_a_table_of_answers_headed_section_and_text_is_still_answers():
             "downloaded it with nltk.download, which cost me half an hour. |",
             "| Application | Sorting the reviews of our shop website into complaints and the "
             "rest with TF-IDF and logistic regression as a first baseline. |"]
-    lines = answer_tables([Line(row, f"r.xlsx row {i}", "table") for i, row in enumerate(rows)])
-    prose = [line.text for line in lines if line.kind == "prose"]
-    assert [text.split("**")[1] for text in prose] == ["Learning insights:", "Challenges:",
-                                                      "Application:"]
+    assert _answer_labels(rows) == ["Learning insights:", "Challenges:", "Application:"]
 
 
 def test_a_table_of_answers_with_a_rating_beside_each_is_still_answers():
@@ -2665,11 +2668,10 @@ def test_a_table_of_answers_with_a_rating_beside_each_is_still_answers():
             "an evening to see that the list holds not and never. |",
             "| Could I use this elsewhere | 4 | Routing our helpdesk tickets to network, printer "
             "or account problems with a TF-IDF baseline first. |"]
-    lines = answer_tables([Line(row, f"r.odt row {i}", "table") for i, row in enumerate(rows)])
-    prose = [line.text for line in lines if line.kind == "prose"]
-    assert [text.split("**")[1] for text in prose] == [
+    assert _answer_labels(rows) == [
         "How much I understood:", "What was hard for me:", "Could I use this elsewhere:"]
-    assert "| 5 |" not in " ".join(prose)
+    lines = answer_tables([Line(row, f"r.odt row {i}", "table") for i, row in enumerate(rows)])
+    assert "| 5 |" not in " ".join(line.text for line in lines if line.kind == "prose")
 
     errors = ["| Sentence | Predicted | True |", "|---|---|---|",
               "| the plot is thin but the actors carry every single scene with ease | neg | pos |",
@@ -2681,16 +2683,12 @@ def test_a_table_of_answers_with_a_rating_beside_each_is_still_answers():
 
 def test_a_row_per_lab_and_prompt_with_its_prompt_cell_missing_keeps_the_columns_title():
     # a row cut short before its prompt's column: its answer keeps the column's own title
-    from toolkit.grading.report_text import answer_tables
-
     rows = ["| Lab | Answer | Prompt |", "|---|---|---|",
             "| Lab 2 | I learned that dropout 0.5 closes the gap between training and "
             "validation accuracy. |",
             "| Lab 3 | The CNN reached 99.2% with far fewer parameters than my MLP of lab 2. "
             "| Insights |"]
-    lines = answer_tables([Line(row, f"r.md:{i}", "table") for i, row in enumerate(rows)])
-    assert [line.text.split("**")[1] for line in lines if line.kind == "prose"] == [
-        "Answer:", "Insights:"]
+    assert _answer_labels(rows) == ["Answer:", "Insights:"]
 
 
 def test_a_data_set_written_in_two_words_is_the_lab_s_data_set(tmp_path):
