@@ -2701,6 +2701,20 @@ def test_a_data_set_written_in_two_words_is_the_lab_s_data_set(tmp_path):
     assert grade.result("challenges").points == 2
 
 
+@needs_encoder
+def test_a_short_report_near_no_lab_by_much_is_the_lab_its_names_say(tmp_path):
+    # An e-mail of results: its meaning is near no lab by much, its names are lab 4's
+    text = ("hi,\n\nhere is my lab 4 report. i ran python -m labs.lab04_bag_of_words on the "
+            "sst2 sentences (6920 training and 1821 test sentences) on my laptop cpu, a "
+            "logistic regression and naive bayes on tf-idf vectors of unigrams and bigrams, "
+            "min_df 2.\n\nresults (test accuracy):\n- tf-idf + naive bayes 81.4%\n"
+            "- tf-idf + logistic regression 80.9%\n- the keras network 80.1%\n\n"
+            "the whole run took about 3 minutes.\n\nthanks,\nlena\n")
+    [grade] = assess_labs(_report(tmp_path, text, "report.txt"), RUBRIC)
+    assert grade.lab == "lab04_bag_of_words"
+    assert any("names no lab: graded as lab04_bag_of_words" in w for w in grade.warnings)
+
+
 def test_a_plain_text_outline_has_its_numbers_as_levels():
     # "1." and "2." are the labs, "1.1" the prompts inside one; "on SST-2" is a name, no result.
     from toolkit.grading.report_text import plain_document

@@ -1807,8 +1807,10 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "",
         texts = _texts(submission)  # read once: the lab, the topic and the course checks
         if not lab and (found := meaning.closest_lab(texts)) is None:
             near = tuple(meaning.near_labs(texts))
-            # Too short for its meaning to say (a page of notes): its names may, among all labs.
-            candidates = list(near) or ([] if topic_texts(texts) else
+            # Too short for its meaning to say (a page of notes): its names may, among all labs;
+            # near no lab by much (a short e-mail of results), among the nearest.
+            candidates = list(near) or (meaning.near_labs(texts, floor=False)
+                                        if topic_texts(texts) else
                                         [str(entry["id"]) for entry in load_syllabus()])
             if (named := named_lab(texts, candidates)) is not None:
                 lab, near = named[0], ()
