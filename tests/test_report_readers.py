@@ -17,6 +17,7 @@ from toolkit.grading.docx_reader import MAX_UNPACKED_BYTES, DocxError, docx_docu
 from toolkit.grading.html_reader import html_document
 from toolkit.grading.latex_reader import latex_document
 from toolkit.grading.report_text import (
+    answer_tables,
     count_numbers,
     grid_tables,
     mentions,
@@ -789,3 +790,35 @@ def test_an_e_mail_reply_answers_under_the_quoted_questions_which_are_not_its_wo
     quoted = [line.text for line in document.lines if line.kind == "quote"]
     assert quoted[0] == "> On Tue, 8 Dec 2026, Hannah wrote:" and "> Hannah" in quoted
     assert all(line.kind != "prose" for line in document.lines if line.text.startswith(">"))
+
+
+def test_a_forms_export_reads_a_part_per_lab_row_under_its_questions(tmp_path):
+    # A survey's CSV: the time and the e-mail first, the lab in a later column, then one long
+    # question per column. Each row is a lab's part; each answer sits under its question as a
+    # heading (a question this long, numbered, is no run-in label; one such column makes
+    # every column's title a heading, so no answer runs on under another's).
+    header = ('Timestamp,Email address,Which lab is this about?,"1. Learning insights: what '
+              'did this lab teach you? Please refer to your run (numbers!)",Challenges\n')
+    rows = ('2026/12/05 11:42 PM,a@b.edu,Lab 2 - MLP with dropout,"Without dropout the '
+            'validation loss rose after epoch 2.",The sweep took 9 minutes.\n'
+            '2026/12/11 09:15 PM,a@b.edu,Lab 3 - CNN,Filters are shared over the image.,\n')
+    (tmp_path / "form.csv").write_text(header + rows, encoding="utf-8")
+    document = read_submission("s", tmp_path / "form.csv").documents[0]
+    lines = [(line.kind, line.text) for line in answer_tables(list(document.lines))
+             if line.kind != "blank"][1:]
+    assert lines == [
+        ("heading", "Lab 2 - MLP with dropout"),
+        ("heading", "1. Learning insights: what did this lab teach you? Please refer to your "
+                    "run (numbers!)"),
+        ("prose", "Without dropout the validation loss rose after epoch 2."),
+        ("heading", "Challenges"), ("prose", "The sweep took 9 minutes."),
+        ("heading", "Lab 3 - CNN"),
+        ("heading", "1. Learning insights: what did this lab teach you? Please refer to your "
+                    "run (numbers!)"),
+        ("prose", "Filters are shared over the image.")]
+    # a form of one answer: its one row is its lab's part
+    (tmp_path / "one.csv").write_text(header + rows.splitlines()[0] + "\n", encoding="utf-8")
+    document = read_submission("s", tmp_path / "one.csv").documents[0]
+    texts = [line.text for line in answer_tables(list(document.lines)) if line.text]
+    assert texts[1:3] == ["Lab 2 - MLP with dropout", "1. Learning insights: what did this lab "
+                          "teach you? Please refer to your run (numbers!)"]

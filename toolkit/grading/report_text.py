@@ -559,12 +559,30 @@ _LAB_COLUMN = re.compile(r"^\W{0,3}lab[\s_\-]*0?\d{1,2}(?!\d)", re.I)
 _EMPTY_CELL = re.compile(r"^[\s\-–—]*$")
 
 
-def _labelled_answer(label: str, answer: str, where: str) -> list[Line]:
+# A label this long, or numbered, or more than one question, is no run-in label: a form's
+# column "1. Learning insights: what did this lab teach you? Please refer to your own run
+# (numbers!)". A table with one such label has its answers each under its label as a heading.
+RUN_IN_LABEL_WORDS = 5
+_ONE_QUESTION = re.compile(r"^[A-Za-z][^?\n]{0,158}\?$")
+
+
+def _headed(labels: Iterable[str]) -> bool:
+    """Are a table's labels headings over its answers (one of them too long for a run-in
+    label), not run-in labels ("**Growth:** ...")?"""
+    return any(len(label.split()) > RUN_IN_LABEL_WORDS and not _ONE_QUESTION.match(label)
+               for label in (label.replace("*", "").strip() for label in labels))
+
+
+def _labelled_answer(label: str, answer: str, where: str, headed: bool = False) -> list[Line]:
     """A table cell's answer as a paragraph under its row's label, "**Growth:** ...", as the
-    student would have written it without the table."""
+    student would have written it without the table; ``headed``: under the label as a
+    heading of its own."""
+    label, answer = label.replace("*", ""), answer.replace(chr(92) + "|", "|")
+    if headed:
+        return [Line(label, where, "heading", 6), Line("", where, "blank"),
+                Line(answer, where, "prose"), Line("", where, "blank")]
     mark = "" if label.endswith("?") else ":"
-    return [Line(f"**{label.replace('*', '')}{mark}** {answer.replace(chr(92) + '|', '|')}",
-                 where, "prose"), Line("", where, "blank")]
+    return [Line(f"**{label}{mark}** {answer}", where, "prose"), Line("", where, "blank")]
 
 
 def _lab_columns(run: list[Line]) -> list[Line] | None:
@@ -588,6 +606,7 @@ def _lab_columns(run: list[Line]) -> list[Line] | None:
                        and 2 * sentences < len(answers)):
         return None  # a table of values per lab (hyperparameters, scores), not of answers
     result: list[Line] = []
+    headed = _headed(cells[0] for _, cells in rows if cells)
     for column in columns:
         result += [Line(header[column].replace("*", ""), run[0].where, "heading", 2),
                    Line("", run[0].where, "blank")]
@@ -595,7 +614,7 @@ def _lab_columns(run: list[Line]) -> list[Line] | None:
             label = cells[0].strip("*_ :") if cells else ""
             answer = cells[column] if column < len(cells) else ""
             if label and not _EMPTY_CELL.match(answer):
-                result += _labelled_answer(label, answer, line.where)
+                result += _labelled_answer(label, answer, line.where, headed)
     return result
 
 
@@ -607,17 +626,22 @@ LAB_ROW_CELL_WORDS = 5
 def _lab_rows(run: list[Line]) -> list[Line] | None:
     """A table with one lab per row and one question per column ("| Lab | What I learned |
     Use in real life |", then "| Lab 1 - VGG16 | ... |") as a section per lab, headed by its
-    row's first cell, each filled cell a labelled answer under its column's title; ``None``
-    for any other table (also one of values per lab, whose header names them: "| Lab | test
-    accuracy | epochs |")."""
-    if len(run) < 4 or not _TABLE_SEPARATOR.match(run[1].text[:5000]) \
+    row's first cell, each filled cell a labelled answer under its column's title (a form's
+    export of one answer: one row); ``None`` for any other table (also one of values per lab,
+    whose header names them: "| Lab | test accuracy | epochs |")."""
+    if len(run) < 3 or not _TABLE_SEPARATOR.match(run[1].text[:5000]) \
             or any(len(line.text) > 20_000 for line in run):
         return None
     header = [cell.replace("*", "").strip() for cell in _cells(run[0].text)]
     rows = [(line, _cells(line.text)) for line in run[2:]]
-    if len(header) < 3 or _NOT_ANSWERS.search(" ".join(header[1:])) \
-            or sum(bool(_LAB_COLUMN.match(cells[0])) for _, cells in rows) < 2 \
-            or not all(_LAB_COLUMN.match(cells[0]) or not any(cells[1:]) for _, cells in rows):
+    lab_column = _lab_column(rows)
+    if lab_column is None:
+        return None
+    # A form's export names the lab in a later column, after the row's time and e-mail: the
+    # table is read from the lab's column on
+    header = header[lab_column:]
+    rows = [(line, cells[lab_column:]) for line, cells in rows]
+    if len(header) < 3 or _NOT_ANSWERS.search(" ".join(header[1:])):
         return None
     question, answer_column = _question_columns(header, rows)
     # the answers' length decides (in a table of a row per lab and prompt, only theirs)
@@ -629,6 +653,8 @@ def _lab_rows(run: list[Line]) -> list[Line] | None:
         return None
     result: list[Line] = []
     lab = None
+    headed = _headed([cell for column, cell in enumerate(header) if column != question] + [
+        cells[question] for _, cells in rows if question is not None and question < len(cells)])
     for line, cells in rows:
         if not _LAB_COLUMN.match(cells[0]):
             continue  # a row with only its first cell filled: a note, not a lab
@@ -640,8 +666,22 @@ def _lab_rows(run: list[Line]) -> list[Line] | None:
             if column == answer_column and question < len(cells) and cells[question].strip():
                 label = cells[question].strip("*_ :")  # the question the row answers
             if column and column != question and label and not _EMPTY_CELL.match(answer):
-                result += _labelled_answer(label, answer, line.where)
+                result += _labelled_answer(label, answer, line.where, headed)
     return result
+
+
+def _lab_column(rows: list[tuple[Line, list[str]]]) -> int | None:
+    """The first column naming a lab in two rows or more (or in the one row) and in every
+    row that holds anything beside it (a row of its first cell only is a note); ``None`` when
+    none does."""
+    width = max((len(cells) for _, cells in rows), default=0)
+    for column in range(width):
+        named = [column < len(cells) and bool(_LAB_COLUMN.match(cells[column]))
+                 for _, cells in rows]
+        if sum(named) >= min(2, len(rows)) and all(lab or not any(cells[column + 1:]) for lab, (_, cells)
+                                   in zip(named, rows, strict=True)):
+            return column
+    return None
 
 
 # A column naming the question each row answers: "| Lab | Prompt | Answer | Words |", a row
@@ -680,8 +720,9 @@ def answer_tables(lines: list[Line]) -> list[Line]:
         elif rows is None:
             result.extend(run)
         else:
+            headed = _headed(label for _, label, _ in rows)
             for row, label, answer in rows:
-                result += _labelled_answer(label, answer, row.where)
+                result += _labelled_answer(label, answer, row.where, headed)
         run = []
         result.append(line)
     return result[:-1]
