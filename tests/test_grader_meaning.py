@@ -1189,6 +1189,36 @@ def test_a_transcript_is_cut_where_the_talk_turns_to_the_next_lab(tmp_path):
     assert heading_lab("I liked lab 4.") is None
 
 
+def test_a_transcript_turns_to_a_lab_where_a_time_stamped_line_opens_with_it(tmp_path):
+    # "[02:47] Okay. Lab six. BERT. Well, ..." turns the talk to lab 6 although the line goes
+    # on; the labels after a time stamp are labels ("[02:58] What I learned. ...")
+    talk = ("the validation accuracy went from 66% frozen to 76% fine-tuned, and the OOV "
+            "words were the reason, about 13% of my vocabulary. ") * 2
+    text = ("Voice memo: reflection 5 and 6\n\n"
+            f"[00:00:09] So lab five, the GloVe one, GloVe and the LSTM. What I learned, {talk}\n"
+            f"[00:02:47] Okay. Lab six. BERT. Well, MiniLM on my CPU. {talk}\n"
+            "[00:03:10] In lab six I also wanted to try a bigger batch, next time.\n")
+    parts = split_by_lab(_report(tmp_path, text, "memo.txt"))
+    assert [lab for lab, _ in parts] == ["lab05_glove_lstm", "lab06_bert_finetune"]
+    lab6 = " ".join(line.text for doc in parts[1][1].documents for line in doc.lines)
+    assert "MiniLM" in lab6 and "So lab five" not in lab6 and "bigger batch" in lab6
+    assert run_in_label("[00:02:58] What I learned. Um, that fine-tuning is better.") == \
+        "What I learned"
+    # a lab named inside a sentence of talk turns nothing, a plan for the next lab neither
+    plan = "[00:01:00] I want to see lab six. It sounds fun, with BERT and all that.\n"
+    assert [lab for lab, _ in split_by_lab(_report(tmp_path, talk + "\n\n" + plan,
+                                                   "plan.txt"))] == [""]
+
+
+def test_a_title_between_rules_may_name_its_lab_at_length(tmp_path):
+    # "=== Lab 1 (VGG16 on my own photos) ===": a marker, however long the name in brackets
+    body = "I learned that the preprocessing matters a lot for the top-1 class. " * 3
+    text = (f"Hi Sara,\n\n=== Lab 1 (VGG16 on my own photos) ===\n\n{body}\n\n"
+            f"=== Lab 4 (bag of words / TF-IDF on SST-2) ===\n\n{body}\n")
+    parts = split_by_lab(_report(tmp_path, text, "mail.txt"))
+    assert [lab for lab, _ in parts] == ["lab01_vgg16_inference", "lab04_bag_of_words"]
+
+
 def test_a_bold_paragraph_in_a_larger_font_is_a_heading_of_a_word_export():
     page = ("<p class=MsoNormal><b><span style='font-size:14.0pt'>Part 2: the BERT lab</span>"
             "</b></p><p class=MsoNormal><b>Challenges</b></p><p class=MsoNormal>It was "

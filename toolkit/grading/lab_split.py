@@ -33,11 +33,12 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 
 from toolkit.errors import CourseError
-from toolkit.grading.report_text import Document, Line
+from toolkit.grading.report_text import TIME_STAMP, Document, Line
 from toolkit.grading.submissions import Submission
 
 # "Lab 3", "Lab-06", "lab_02", "L02" (a bare L needs two digits: "L2 regularization" is none);
-# a plain-text title may be set off by rules of "=" or "~" ("=== Lab 2 (MLP) ===").
+# a plain-text title may be set off by rules of "=" or "~" ("=== Lab 2 (MLP) ===", also after
+# a long name in brackets).
 # "Lab six", "Lab Two": the number in words (a word only after "Lab" and a space).
 NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                 "eleven", "twelve")
@@ -48,13 +49,11 @@ _LAB_IN_PATH = re.compile(r"(?<![A-Za-z0-9])lab[\s_\-]*0?(?P<n>[1-9]\d?)(?!\d)",
 # What follows a marker that opens a line of prose: a colon, dash or full stop, perhaps after
 # the lab's name in brackets ("Lab 2 (MLP with dropout). I understood ...").
 _NAME_IN_BRACKETS = r"^(?:\s{0,3}\([^()\n]{1,60}\))?[*_]{0,2}\s{0,3}"
-_AFTER_MARKER = re.compile(_NAME_IN_BRACKETS + r"(?:[:.)\-\u2013\u2014]|$)")
+_AFTER_MARKER = re.compile(_NAME_IN_BRACKETS + r"(?:[:.)\-\u2013\u2014]|[=~]{2,}\s*$|$)")
 # A paragraph of a letter or an essay that opens by naming its lab: "About lab 2 (MLP). ...",
 # "Regarding Lab 5: ...", "As for lab 3 - ..." (the marker then needs the colon, dash or stop).
 _LEAD_IN = re.compile(r"^\s*(?:about|regarding|concerning|re|on|for|as for|now|and now|then|next|"
                       r"moving on to|coming to)\s+(?=lab\b|lab[\s_\-]*\d)", re.I)
-# A transcript's time stamp before what was said ("[03:30] ", "(1:02:11) ", "00:42 - ").
-_TIME_STAMP = re.compile(r"^\s*[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?\s*[-\u2013:]?\s+")
 # A journal entry's date before its lab ("Mon 3 Nov - Lab 1 (VGG16), first session",
 # "2025-11-03: Lab 4", "Tuesday, Nov 4 -- lab 2"): a weekday, a date, or both, then a dash,
 # colon or comma.
@@ -69,10 +68,17 @@ _DATE_STAMP = re.compile(
 
 def _unstamped(text: str) -> str:
     """The line without a transcript's time stamp or a journal's date before it."""
-    return _DATE_STAMP.sub("", _TIME_STAMP.sub("", text), count=1)
+    return _DATE_STAMP.sub("", TIME_STAMP.sub("", text), count=1)
 # A sentence that only names a lab, at the end of a short line of talk ("Okay. So. Lab four.")
 _SPOKEN_MARKER = re.compile(r"(?:^|(?<=[.!?,])\s+)(?P<marker>(?:lab)[\s_\-]*(?:\d{1,2}|"
                             + "|".join(NUMBER_WORDS) + r")\b)\s*[.:!]?\s*$", re.I)
+# In a transcript, the talk turns to a lab where a time-stamped line opens with it, perhaps
+# after a word of talk or a first short sentence: "[02:47] Okay. Lab six. BERT. Well, ...",
+# "[00:09] So lab five, the GloVe one, ..." ("In lab six I ..." names it inside a sentence)
+_FILLER = r"(?:(?:so|okay|ok|um+|uh+|and|now|right|alright|then|well)[,.]?\s+){0,3}"
+_TALK_TURN = re.compile(r"^(?:[^.!?\n]{0,40}[.!?]\s+)?" + _FILLER + r"(?P<marker>lab[\s_\-]*(?:"
+                        r"\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\b)\s*[.,:!\-\u2013\u2014]",
+                        re.I)
 # Where a sentence turns to the student's next step ("Next I want to run the BiLSTM and then
 # see how far a transformer goes in lab 6", "- next: BiLSTM, attention encoder, lab 6"): a lab
 # named after it is where the student goes next, not the lab the words are about.
@@ -209,6 +215,14 @@ def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
         return None
     text = _unstamped(line.text[:200])
     level = line.level if line.kind == "heading" else 0
+    if line.kind == "prose" and TIME_STAMP.match(line.text) and not _MARKER.match(text) \
+            and (turn := _TALK_TURN.match(text)) and not NEXT_STEP.search(text[:turn.start()]):
+        marker = _MARKER.match(text[turn.start("marker"):])
+        if marker:  # the rest of the line is what was said about the lab
+            lab = lab_id(_number(marker["num"]))
+            return aliases.get(f"lab{_number(marker['num'])}", lab), \
+                (0, "lab", marker["sep"].strip() or marker["sep"][:1],
+                 len(marker["num"]) if marker["num"].isdigit() else "word"), ""
     spoken = _SPOKEN_MARKER.search(text) if line.kind == "prose" \
         and len(text.split()) <= MAX_TITLE_WORDS else None
     if spoken and NEXT_STEP.search(text[:spoken.start("marker")]):

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from toolkit.grading.report_text import SENTENCE_END, WORD, mentions
+from toolkit.grading.report_text import SENTENCE_END, TIME_STAMP, WORD, mentions
 from toolkit.grading.rubric import Rubric
 from toolkit.resources import load_syllabus
 
@@ -134,7 +134,9 @@ def run_in_label(text: str, any_case: bool = False) -> str | None:
     A label starts with a capital letter or is set in bold: a line of wrapped prose that
     starts "pictures: many are ..." continues the sentence above it. ``any_case``: the line
     starts a paragraph or a list of labelled lines, so "insights: vgg16 is big" is a label
-    too (before a colon: "ok. so i ran it" opens a sentence)."""
+    too (before a colon: "ok. so i ran it" opens a sentence). A transcript's time stamp
+    before the label is read past: "[00:02:58] What I learned. Um, ..."."""
+    text = TIME_STAMP.sub("", text, count=1)
     if question := _BOLD_QUESTION.match(text[:200]) or _QUESTION_MARK.match(text[:200]):
         return question["label"].strip()
     if ANSWER_MARK.match(text[:20]):

@@ -276,6 +276,10 @@ def with_sentence_end(lines: Sequence[Line], line: Line, width: int = 160) -> Li
     return line if text == line.text.rstrip() else replace(line, text=text)
 
 
+# A transcript's time stamp before what was said ("[03:30] ", "(1:02:11) ", "00:42 - ").
+TIME_STAMP = re.compile(r"^\s*[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?\s*[-\u2013:]?\s+")
+
+
 @lru_cache(maxsize=4096)
 def keyword_pattern(keyword: str) -> re.Pattern:
     """A keyword matches words that start with it; spaces also match ``_`` and ``-``."""
