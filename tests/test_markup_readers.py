@@ -71,6 +71,16 @@ def test_an_org_file_reads_like_markdown():
     assert document.lines[-1].where.startswith("report.org:")
 
 
+def test_an_org_file_may_name_its_own_todo_keywords():
+    # "#+TODO: TODO WIP | DONE": WIP is a keyword of this file, not a word of its headline's
+    source = ("#+TITLE: Reflections\n#+TODO: TODO WIP(w@) | DONE\n"
+              "* DONE Lab 4 -- bag of words\n* WIP Lab 6 -- BERT\n** TODO Growth\n"
+              "* WIP\n* DRAFT Lab 5\n")
+    titles = [section.title for section in org_document("r.org", source).sections()]
+    assert titles == ["Reflections", "Lab 4 -- bag of words", "Lab 6 -- BERT", "Growth", "WIP",
+                      "DRAFT Lab 5"]
+
+
 ADOC_REPORT = """= Lab 4: bag of words
 Sam Student <sam@example.org>
 :toc:

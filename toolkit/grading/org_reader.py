@@ -2,15 +2,15 @@
 
 The outline is turned into the Markdown the other readers give, line by line from the Org
 syntax (https://orgmode.org/worg/org-syntax.html): ``* Results`` headlines become headings
-(one level deeper under a ``#+TITLE:``), their TODO keyword, priority, progress cookie and
-tags left out; ``:PROPERTIES:`` drawers and SCHEDULED/DEADLINE lines are dropped;
-``#+BEGIN_SRC`` blocks are code, ``#+BEGIN_EXAMPLE`` blocks, ``#+RESULTS:`` and ``: ...``
-lines are output; ``#+BEGIN_QUOTE`` is a quote; a ``#+CAPTION:`` is a "Figure 1: ..." or
-"Table 1: ..." line (as Org's export prints it, so a caption counts even when the image was
-not handed in); ``[[file:curves.png]]`` is a figure, ``[[url][words]]`` a link; tables keep
-their rows, ``|---+---|`` rules becoming Markdown's; ``- term :: text`` is a run-in label;
-``*bold*``, ``/italic/``, ``=verbatim=`` and ``~code~`` become Markdown's. Places are named
-``report.org:12``.
+(one level deeper under a ``#+TITLE:``), their TODO keyword (also one the file sets with
+``#+TODO:``), priority, progress cookie and tags left out; ``:PROPERTIES:`` drawers and
+SCHEDULED/DEADLINE lines are dropped; ``#+BEGIN_SRC`` blocks are code, ``#+BEGIN_EXAMPLE``
+blocks, ``#+RESULTS:`` and ``: ...`` lines are output; ``#+BEGIN_QUOTE`` is a quote; a
+``#+CAPTION:`` is a "Figure 1: ..." or "Table 1: ..." line (as Org's export prints it, so a
+caption counts even when the image was not handed in); ``[[file:curves.png]]`` is a figure,
+``[[url][words]]`` a link; tables keep their rows, ``|---+---|`` rules becoming Markdown's;
+``- term :: text`` is a run-in label; ``*bold*``, ``/italic/``, ``=verbatim=`` and ``~code~``
+become Markdown's. Places are named ``report.org:12``.
 
 Example:
     >>> document = org_document("r.org", "* TODO Results :lab3:\\nAccuracy *99.1%*.\\n")
@@ -67,8 +67,22 @@ def _inline(text: str) -> str:
     return text
 
 
-def _headline_title(title: str) -> str:
+def _own_keywords(rows: list[str]) -> frozenset[str]:
+    """The TODO keywords a file sets for itself: ``#+TODO: TODO WIP | DONE`` (also
+    ``#+SEQ_TODO:``, ``#+TYP_TODO:``; "WAIT(w@)" is WAIT with its shortcut key)."""
+    words = set()
+    for row in rows:
+        if (setting := _SETTING.match(row)) and \
+                setting["key"].upper() in {"TODO", "SEQ_TODO", "TYP_TODO"}:
+            words.update(re.sub(r"\(.*?\)$", "", word) for word in setting["value"].split()
+                         if word != "|")
+    return frozenset(word for word in words if word)
+
+
+def _headline_title(title: str, keywords: frozenset[str] = frozenset()) -> str:
     title = _KEYWORD.sub("", title)
+    first, _, rest = title.partition(" ")
+    title = rest if first in keywords and rest.strip() else title
     title = _PRIORITY.sub("", title)
     title = _TAGS.sub("", title)
     return _COOKIE.sub("", title).strip()
@@ -88,6 +102,7 @@ def _captioned(rows: list[str], index: int) -> str:
 def org_markdown(source: str) -> list[tuple[str, int]]:
     """The file's Markdown lines with their source lines (see the module docstring)."""
     rows = source.splitlines()
+    keywords = _own_keywords(rows)
     titled = any((setting := _SETTING.match(row)) and setting["key"].upper() == "TITLE"
                  for row in rows)
     out: list[tuple[str, int]] = []
@@ -128,7 +143,8 @@ def org_markdown(source: str) -> list[tuple[str, int]]:
         if headline := _HEADLINE.match(raw):
             level = min(len(headline["stars"]) + titled, 6)
             out.append(("", number))
-            out.append(("#" * level + " " + _inline(_headline_title(headline["title"])), number))
+            title = _headline_title(headline["title"], keywords)
+            out.append(("#" * level + " " + _inline(title), number))
             out.append(("", number))
             continue
         if begin := _BEGIN.match(raw):
