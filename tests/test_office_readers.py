@@ -147,6 +147,22 @@ def test_a_pictures_label_holds_the_line_introducing_it_and_the_caption_after_it
     assert second.label == "chart Accuracy per class, as a bar chart."
 
 
+def test_a_picture_named_by_a_hash_is_named_by_the_heading_above_it_and_its_caption():
+    # LibreOffice names a pasted picture "Pictures/B6FE0954EFE748BA800D7305657A02FB.png": that
+    # says nothing, so the slide's title names it, even with a caption beside it
+    blocks = MarkdownBlocks("r.odp")
+    blocks.add("## Training curves", "r.odp slide 4")
+    blocks.add_picture("B6FE0954EFE748BA800D7305657A02FB.png")
+    blocks.add("epoch 1: train acc 81.2%, val acc 86.9%", "r.odp slide 4")
+    blocks.add("## Results", "r.odp slide 5")
+    blocks.add_picture("accuracy_per_class.png")
+    blocks.add("Accuracy per class.", "r.odp slide 5")
+    first, second = blocks.document("odp").images
+    assert first.label == ("B6FE0954EFE748BA800D7305657A02FB.png Training curves epoch 1: "
+                           "train acc 81.2%, val acc 86.9%")
+    assert second.label == "accuracy_per_class.png Accuracy per class."  # its name says it
+
+
 def test_an_rtf_file_reads_as_plain_text_with_its_tables():
     source = (r"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Calibri;}}"
               "\n{\\pard\\b Results\\b0\\par}\n{\\pard\\b Insights:\\b0  TF-IDF beat counts by "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 
 from toolkit.grading.html_reader import TITLE_POINTS
 from toolkit.grading.report_text import Document, ImageRef, parse_markdown, with_heading
@@ -122,6 +123,8 @@ class MarkdownBlocks:
             where = self.places[index] if index < len(self.places) else f"{self.path} (end)"
             earlier = set(self.places[:index])
             above = [line for line in lines if line.where in earlier]
-            document.images.append(with_heading(
-                ImageRef(f"{alt} {caption}".strip(), f"{where} (picture)"), above))
+            # a picture whose own name says nothing is named by the heading above it, whatever
+            # its caption says ("epoch 1: ..." beside a plot on a slide "Training curves")
+            image = with_heading(ImageRef(alt, f"{where} (picture)"), above)
+            document.images.append(replace(image, label=f"{image.label} {caption}".strip()))
         return document

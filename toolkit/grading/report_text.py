@@ -807,10 +807,14 @@ _GENERIC_IMAGE_WORDS = {"untitled", "image", "img", "screenshot", "screen", "sho
                         "bild", "capture", "scan", "file", "attachment"}
 
 
+_HASH_NAME = re.compile(r"\b[0-9a-f]{16,}\b|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b")
+
+
 def generic_image_label(label: str) -> bool:
     """Does an image's alt text and file name (its folders aside) say nothing of what it
     shows?"""
     names = " ".join(token.rsplit("/", 1)[-1] for token in label.lower().split())
+    names = _HASH_NAME.sub(" ", names)  # an office file's "Pictures/B6FE0954EFE7...png"
     words = re.findall(r"[a-z]+", names)
     return all(word in _GENERIC_IMAGE_WORDS or len(word) == 1 for word in words)
 
