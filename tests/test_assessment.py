@@ -1093,6 +1093,12 @@ def test_published_scores_in_percent_whatever_their_form(monkeypatch):
               "are at the top of that.")
     assert cites_published(ranged, (87.6, 92.5)) == "0.876"
     assert cites_published(ranged.replace("at the top of that", "done"), (87.6, 92.5)) is None
+    # the student's own score beside the published one compares them without a word for it
+    beside = "The Fashion-MNIST github page says 88.33% for an MLP and I got 88.6 with mine."
+    assert cites_published(beside, (88.33,)) == "88.33"
+    assert cites_published("The Fashion-MNIST github page says 88.33% for an MLP.",
+                           (88.33,)) is None
+    assert cites_published("| 2017 | 0.99 | 0.42 | blur |", (99.0,)) is None  # a table's row
 
 
 def test_partial_points_are_rounded_to_two_decimals():
@@ -1619,9 +1625,11 @@ def test_the_fashion_mnist_mlp_score_is_published_and_almost_the_same_compares()
                            "have 88.5% so it is almost the same.", (88.33,)) == "88.33"
     assert cites_published("keras.io says 0.9922, my reference run 99.19%, so basically "
                            "same", (99.22,)) == "0.9922"
-    # without a word that compares, two numbers side by side are no comparison
+    # the published score and the student's side by side compare them, as the rubric asks
+    # ("the published score ... next to the measured one"); the published one alone does not
     assert cites_published("The Fashion-MNIST page gives 88.33% for an MLP; we have 88.5%.",
-                           (88.33,)) is None
+                           (88.33,)) == "88.33"
+    assert cites_published("The Fashion-MNIST page gives 88.33% for an MLP.", (88.33,)) is None
 
 
 class ShortPartsLookForeign(StandIn):

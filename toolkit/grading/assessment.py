@@ -507,7 +507,8 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
         heading = [unit.heading] if not check.min_words and _values_under(unit) else []
         hits = find_keywords(searchable + heading, check.keywords, check.synonym_map)
         if check.published and len(hits) < check.min_keywords:
-            value = cites_published(" ".join(line.text for line in searchable), check.published)
+            value = cites_published(" ".join(line.text for line in searchable), check.published,
+                                    side_by_side=all(line.kind == "prose" for line in searchable))
             cited = next((line for line in searchable if value and value in line.text), None)
             if cited is not None:
                 hits["a published score"] = cited
@@ -626,20 +627,32 @@ def published_scores(lab: str) -> tuple[float, ...]:
     return ()
 
 
-def cites_published(text: str, published: tuple[float, ...]) -> str | None:
+def cites_published(text: str, published: tuple[float, ...], side_by_side: bool = True
+                    ) -> str | None:
     """The first of the ``published`` scores (to 0.05 points) that a sentence of ``text``
     names with where it comes from (a link, a year, "et al.", "LeCun's"), when ``text``
     compares ("lower", "gap", "than", ...); else ``None``. The student's own score that
     happens to equal a published one ("dropout 0.2 gave 98.4%, higher than ...") names no
-    source and does not count."""
-    if not _COMPARING.search(text):
-        return None
+    source and does not count. ``side_by_side`` (prose): a sentence that sets another score
+    beside the published one compares without a word for it ("the Fashion-MNIST page says
+    88.33% and I got 88.6"); a program's printed numbers do not."""
+    comparing = bool(_COMPARING.search(text))
     for sentence in SENTENCE_END.split(" ".join(text.replace("`", "").split())):
-        if _SOURCE.search(sentence):
-            for value, sign in _DECIMAL.findall(sentence):
-                if _is_published(_percent(value, sign), published):
-                    return value
+        if _SOURCE.search(sentence) and (
+                value := _published_compared(sentence, published, comparing, side_by_side)):
+            return value
     return None
+
+
+def _published_compared(sentence: str, published: tuple[float, ...], comparing: bool,
+                        side_by_side: bool) -> str | None:
+    """The published score a sentence names, when it compares (a word of ``comparing``, or
+    ``side_by_side`` another score of the student's in the sentence, not a table's row)."""
+    found = [(value, _percent(value, sign)) for value, sign in _DECIMAL.findall(sentence)]
+    beside = side_by_side and "|" not in sentence and any(
+        not _is_published(score, published) for _, score in found)
+    return next((value for value, score in found if _is_published(score, published)
+                 and (comparing or beside)), None)
 
 
 def _is_published(score: float, published: tuple[float, ...], within: float = 0.05) -> bool:
@@ -820,13 +833,28 @@ def _structured(document: Document) -> bool:
                                "latex")
 
 
+def _names_published(lines: list[Line], check: TextCheck) -> bool:
+    """Does a sentence of prose compare with one of the lab's published scores, naming it
+    beside one of the check's words ("The paper says 71.3% top-1, so top-1 is worse")? A
+    table's row of confidences does not, nor a score no one compares ("in the paper VGG16
+    gets 71.3% top-1. i cant really compare")."""
+    if any(line.kind != "prose" for line in lines):
+        return False
+    text = " ".join(line.text for line in lines)
+    return any(keywords_in(sentence, check.keywords, check.synonyms) and _published_compared(
+        sentence, check.published, bool(_COMPARING.search(sentence)), True)
+        for sentence in SENTENCE_END.split(text))
+
+
 def _answers_another(paragraph: Section, check: TextCheck, context: TextContext) -> bool:
     """Does the paragraph answer another criterion rather than this check?
 
     When the paragraph holds all the keywords another criterion needs, and every sentence
     holding this check's keywords holds more of that criterion's (a list of hyperparameters
     is no improvement idea); or when the paragraph sits under the heading of a citation check
-    (a reference list).
+    (a reference list). A paragraph that names the lab's published score with one of the
+    check's words ("the paper says 71.3%") answers a check of published scores whatever other
+    words it holds.
     """
     lines = [line for line in paragraph.lines if line.kind in TEXT_KINDS]
     text = " ".join(line.text for line in lines)
@@ -834,6 +862,8 @@ def _answers_another(paragraph: Section, check: TextCheck, context: TextContext)
         return sum(bool(re.search(p, text, re.I)) for p in check.patterns) < 2
     if not check.keywords:
         return False
+    if check.published and _names_published(lines, check):
+        return False  # "the paper says 71.3%": the lab's published score, whatever else
     for rival in context.rivals:
         if rival.patterns and not rival.keywords and _titled(paragraph.title, rival.headings) \
                 and not _titled(paragraph.title, check.headings):
