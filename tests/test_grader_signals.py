@@ -205,6 +205,12 @@ def test_a_caption_in_parentheses_inside_a_sentence_is_a_figure(tmp_path):
     ("The whole run, including the evaluation on the test set and the error analysis, took "
      "5 minutes 40 seconds.", False, False),
     ("The flatten layer gives 1600 numbers per image.", False, False),
+    # A run's time said without naming training: in a lab that trains, mostly training
+    ("Network: 784 -> 512 -> 10, RMSprop, batch 128. Took about 1 min 50 s.", True, False),
+    ("It trains the network four times with dropout 0, 0.1, 0.2 and 0.5. It took around 7 "
+     "minutes in total.", True, False),
+    ("It took 1.2 s to predict the 10,000 test images.", False, True),
+    ("Downloading the weights took 3 minutes.", False, False),
     ("Each image took 0.3 s to classify once the model was loaded.", False, True),
     # Settings and scores are no times.
     ("I trained for 20 epochs with batch size 128 and dropout 0.5.", False, False),
@@ -528,3 +534,26 @@ def test_setup_notes_in_bullets_describe_the_setup_together(tmp_path):
                                      "- Speed: fast enough\n", encoding="utf-8")
     one = assess(read_submission("s", tmp_path / "one.md"), RUBRIC, lab="lab01_vgg16_inference")
     assert one.result("description").status != MET
+
+
+def test_the_labs_published_score_named_with_a_word_of_the_check_is_the_comparison(tmp_path):
+    # "The paper says 71.3% top-1": the comparison, although its sentences hold more of the
+    # metrics' words (top-1, top-5, accuracy) than of the comparison's
+    (tmp_path / "faq.md").write_text(
+        "# Lab 1 - VGG16 FAQ\n\n### How good was it?\n\nTop-1 accuracy 15/26 = 57.7%, top-5 "
+        "accuracy 24/26 = 92.3%.\n\n### Is that good?\n\nThe paper says 71.3% top-1, so top-1 "
+        "is worse but top-5 is better than their 90.1%. I only had 26 photos though.\n",
+        encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "faq.md"), RUBRIC,
+                   lab="lab01_vgg16_inference")
+    published = grade.result("comparison").requirements[0]
+    assert published.status == MET and "71.3%" in published.evidence[0]
+
+
+def test_rmsprop_and_neurons_are_hyperparameters(tmp_path):
+    (tmp_path / "report.txt").write_text(
+        "Setup\n\nThe network was 2 hidden layers with 512 neurons, RMSprop, batch 128.\n",
+        encoding="utf-8")
+    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
+                   lab="lab02_mlp_dropout")
+    assert grade.result("hyperparameters").status == MET
