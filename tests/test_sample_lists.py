@@ -64,6 +64,15 @@ def test_a_printed_table_of_every_sample_counts_its_errors_only():
     text = "\n".join(["photo    top-1 (prob)    true    top-5", *right, *wrong])
     count, first = count_samples(_lines(text, "output"), TRUTH)
     assert count == 6 and first.text.startswith("other_0.jpg")
+    # a probability after the class, without brackets, is still the class ("tabby 0.58");
+    # a digit class is the whole cell
+    table = "| photo | true class | top-1 (prob) |\n|---|---|---|\n" + "\n".join(
+        [f"| p{n}.jpg | tabby | tabby 0.{n + 10} |" for n in range(12)]
+        + [f"| q{n}.jpg | espresso | cup 44% |" for n in range(3)])
+    assert count_samples(_lines(table, "table"), TRUTH)[0] == 3
+    digits = "| index | true | predicted |\n|---|---|---|\n" + "\n".join(
+        [f"| {n} | 7 | 7 |" for n in range(12)] + [f"| x{n} | 4 | 9 0.91 |" for n in range(2)])
+    assert count_samples(_lines(digits, "table"), TRUTH)[0] == 2
 
 
 def test_list_items_naming_the_truth_and_what_the_model_read_it_as():

@@ -131,10 +131,21 @@ _TOP_1 = re.compile(r"\btop[- ]?1\b", re.I)
 _MARKUP = re.compile(r"[*_`]|\([^()]*\)")
 
 
+# A probability after the class, without brackets: "tabby 0.58", "cup: 44%"
+_TRAILING_SCORE = re.compile(r"\s*[:=,]?\s*\d*[.,]?\d+\s*%?\s*$")
+
+
+def _class_name(cell: str) -> str:
+    """The class a cell names, without markup or a probability after it (a digit class "7"
+    stays: it is the whole cell)."""
+    cell = _MARKUP.sub(" ", cell)
+    return _TRAILING_SCORE.sub("", cell) if _TRAILING_SCORE.sub("", cell).strip() else cell
+
+
 def _same_label(truth: str, predicted: str) -> bool:
-    """Do two cells name the same class ("espresso_maker" and "espresso_maker (0.81)")?"""
-    truth, predicted = (" ".join(_MARKUP.sub(" ", cell).lower().split())
-                        for cell in (truth, predicted))
+    """Do two cells name the same class ("espresso_maker" and "espresso_maker (0.81)",
+    "tabby" and "tabby 0.58")?"""
+    truth, predicted = (" ".join(_class_name(cell).lower().split()) for cell in (truth, predicted))
     return bool(truth) and truth == predicted
 
 
