@@ -34,7 +34,7 @@ from toolkit.grading.samples import (
     synthetic_record,
     write_run_folder,
 )
-from toolkit.grading.submissions import read_submission
+from toolkit.grading.submissions import NOT_A_SUBMISSION, read_submission
 from toolkit.reflection import write_reflection
 from toolkit.runs import read_record, write_json_atomic
 
@@ -269,7 +269,7 @@ def test_empty_pdf_symlink_and_malicious_submissions(graded):
     assert graded["code"] == 0
     book = _gradebook(out)
     assert book["empty"]["total"] == "0" and book["mallory"]["total"] == "0"
-    assert "- dave.pages: not a folder, .zip, .pdf, .ipynb, .docx, .html, .md or .txt: not graded" in (
+    assert f"- dave.pages: {NOT_A_SUBMISSION}" in (
         out / "summary.md").read_text()
     assert int(book["empty"]["warnings"]) == 1
     pdf = _grade(submissions, "pdf_student")

@@ -25,6 +25,7 @@ from toolkit.grading.samples import (
 )
 from toolkit.grading.submissions import (
     NOT_A_SUBMISSION,
+    TABLE_ALONE,
     decode_text,
     read_submission,
     student_id,
@@ -88,6 +89,7 @@ def test_survey_accounts_for_every_entry(tmp_path):
     (top / "dan.md").write_text(REPORT)
     (top / "erin.docx").write_bytes(b"PK")
     (top / "notes.exe").write_bytes(b"MZ")
+    (top / "roster.csv").write_text("name,id\nAlice,1\n")  # the instructor's, maybe
     (top / ".DS_Store").write_bytes(b"x")
     (top / ".hidden").mkdir()
     os.mkfifo(top / "pipe.md")
@@ -104,8 +106,9 @@ def test_survey_accounts_for_every_entry(tmp_path):
                    "a_b": "a_b-2", "feedback": "feedback-2"}
     assert [path.name for _, path in found.entries] == sorted(ids)
     reasons = dict(found.not_graded)
-    assert sorted(reasons) == [".DS_Store", ".hidden", "notes.exe", "pipe.md"]
+    assert sorted(reasons) == [".DS_Store", ".hidden", "notes.exe", "pipe.md", "roster.csv"]
     assert reasons["notes.exe"] == NOT_A_SUBMISSION
+    assert reasons["roster.csv"] == TABLE_ALONE
     assert "hidden" in reasons[".hidden"] and "hidden" in reasons[".DS_Store"]
     assert "named pipe" in reasons["pipe.md"]
     assert found.renamed == [

@@ -132,7 +132,11 @@ def student_id(name: str) -> str:
     return cleaned + "_" if cleaned.lower() in RESERVED_IDS else cleaned
 
 
-NOT_A_SUBMISSION = "not a folder, .zip, .pdf, .ipynb, .docx, .html, .md or .txt: not graded"
+NOT_A_SUBMISSION = ("not a folder, a .zip or a document the grader reads (.md, .txt, .pdf, "
+                    ".ipynb, .docx, .odt, .pptx, .html, .tex, .eml and more): not graded")
+# A table at the top of the class folder may be the instructor's (a roster): never a student
+TABLE_ALONE = ("a table alone is not a submission (it may be a roster): put it in the "
+               "student's folder, beside the report, to have it read; not graded")
 
 
 @dataclass
@@ -174,7 +178,8 @@ def survey(folder: Path | str, *, reserved: frozenset[str] = frozenset()) -> Cla
         elif entry.suffix.lower() in SUBMISSION_SUFFIXES:
             base = entry.stem
         else:
-            found.not_graded.append((entry.name, NOT_A_SUBMISSION))
+            found.not_graded.append((entry.name, TABLE_ALONE if entry.suffix.lower()
+                                     in TABLE_SUFFIXES else NOT_A_SUBMISSION))
             continue
         student = student_id(base)
         if student.casefold() in taken:
