@@ -536,24 +536,25 @@ def test_setup_notes_in_bullets_describe_the_setup_together(tmp_path):
     assert one.result("description").status != MET
 
 
+def _graded_text(tmp_path: Path, name: str, text: str, lab: str):
+    """The grade of a report of ``text`` saved as ``name``, graded as ``lab``."""
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return assess(read_submission("s", tmp_path / name), RUBRIC, lab=lab)
+
+
 def test_the_labs_published_score_named_with_a_word_of_the_check_is_the_comparison(tmp_path):
     # "The paper says 71.3% top-1": the comparison, although its sentences hold more of the
     # metrics' words (top-1, top-5, accuracy) than of the comparison's
-    (tmp_path / "faq.md").write_text(
+    grade = _graded_text(tmp_path, "faq.md", (
         "# Lab 1 - VGG16 FAQ\n\n### How good was it?\n\nTop-1 accuracy 15/26 = 57.7%, top-5 "
         "accuracy 24/26 = 92.3%.\n\n### Is that good?\n\nThe paper says 71.3% top-1, so top-1 "
-        "is worse but top-5 is better than their 90.1%. I only had 26 photos though.\n",
-        encoding="utf-8")
-    grade = assess(read_submission("s", tmp_path / "faq.md"), RUBRIC,
-                   lab="lab01_vgg16_inference")
+        "is worse but top-5 is better than their 90.1%. I only had 26 photos though.\n"),
+        "lab01_vgg16_inference")
     published = grade.result("comparison").requirements[0]
     assert published.status == MET and "71.3%" in published.evidence[0]
 
 
 def test_rmsprop_and_neurons_are_hyperparameters(tmp_path):
-    (tmp_path / "report.txt").write_text(
-        "Setup\n\nThe network was 2 hidden layers with 512 neurons, RMSprop, batch 128.\n",
-        encoding="utf-8")
-    grade = assess(read_submission("s", tmp_path / "report.txt"), RUBRIC,
-                   lab="lab02_mlp_dropout")
+    grade = _graded_text(tmp_path, "report.txt", "Setup\n\nThe network was 2 hidden layers "
+                         "with 512 neurons, RMSprop, batch 128.\n", "lab02_mlp_dropout")
     assert grade.result("hyperparameters").status == MET
