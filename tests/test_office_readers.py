@@ -161,6 +161,14 @@ def test_a_picture_named_by_a_hash_is_named_by_the_heading_above_it_and_its_capt
     assert first.label == ("B6FE0954EFE748BA800D7305657A02FB.png Training curves epoch 1: "
                            "train acc 81.2%, val acc 86.9%")
     assert second.label == "accuracy_per_class.png Accuracy per class."  # its name says it
+    # a caption names a picture whose name says nothing: the heading above is not its name
+    blocks = MarkdownBlocks("r.docx")
+    blocks.add("## First run: what went wrong", "r.docx paragraph 1")
+    blocks.add_picture("image1.png")
+    blocks.add("Figure 1: run 1, loss and accuracy per epoch", "r.docx paragraph 3")
+    [image] = [image for image in blocks.document("docx").images
+               if image.where.endswith("(picture)")]
+    assert image.label == "image1.png Figure 1: run 1, loss and accuracy per epoch"
 
 
 def test_an_rtf_file_reads_as_plain_text_with_its_tables():

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import replace
 
@@ -55,6 +56,11 @@ def hand_made_title(text: str, size: float) -> str:
 def cell_text(text: str) -> str:
     """A table cell's text on one line, its pipes escaped for a Markdown table."""
     return " ".join(text.split()).replace("|", "\\|")
+
+
+# A caption under a picture: "Figure 1: ...", "Fig. 2 - ...", "Chart 3."
+_CAPTION = re.compile(r"^\W{0,3}(?:fig(?:ure)?|chart|plot|graph|image|table)\.?\s*\d{0,3}"
+                      r"\s*[:.\-\u2013]", re.I)
 
 
 class MarkdownBlocks:
@@ -123,8 +129,11 @@ class MarkdownBlocks:
             where = self.places[index] if index < len(self.places) else f"{self.path} (end)"
             earlier = set(self.places[:index])
             above = [line for line in lines if line.where in earlier]
-            # a picture whose own name says nothing is named by the heading above it, whatever
-            # its caption says ("epoch 1: ..." beside a plot on a slide "Training curves")
-            image = with_heading(ImageRef(alt, f"{where} (picture)"), above)
+            # a picture whose own name says nothing is named by its caption ("Figure 1: ..."),
+            # else by the heading above it as well as the line beside it ("epoch 1: ..." next
+            # to a plot on a slide "Training curves")
+            image = ImageRef(alt, f"{where} (picture)")
+            if not _CAPTION.match(caption):
+                image = with_heading(image, above)
             document.images.append(replace(image, label=f"{image.label} {caption}".strip()))
         return document
