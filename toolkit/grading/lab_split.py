@@ -219,8 +219,8 @@ def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
             and (turn := _TALK_TURN.match(text)) and not NEXT_STEP.search(text[:turn.start()]):
         marker = _MARKER.match(text[turn.start("marker"):])
         if marker:  # the rest of the line is what was said about the lab
-            lab = lab_id(_number(marker["num"]))
-            return aliases.get(f"lab{_number(marker['num'])}", lab), \
+            number = _number(marker["num"])
+            return aliases.get(f"lab{number}", lab_id(number)), \
                 (0, "lab", marker["sep"].strip() or marker["sep"][:1],
                  len(marker["num"]) if marker["num"].isdigit() else "word"), ""
     spoken = _SPOKEN_MARKER.search(text) if line.kind == "prose" \

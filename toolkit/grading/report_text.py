@@ -682,8 +682,9 @@ def _lab_column(rows: list[tuple[Line, list[str]]]) -> int | None:
     for column in range(width):
         named = [column < len(cells) and bool(_LAB_COLUMN.match(cells[column]))
                  for _, cells in rows]
-        if sum(named) >= min(2, len(rows)) and all(lab or not any(cells[column + 1:]) for lab, (_, cells)
-                                   in zip(named, rows, strict=True)):
+        alone = [not any(cells[column + 1:]) for _, cells in rows]  # a note in its first cell
+        if sum(named) >= min(2, len(rows)) and all(
+                lab or empty for lab, empty in zip(named, alone, strict=True)):
             return column
     return None
 
