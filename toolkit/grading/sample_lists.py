@@ -139,7 +139,8 @@ def _class_name(cell: str) -> str:
     """The class a cell names, without markup or a probability after it (a digit class "7"
     stays: it is the whole cell)."""
     cell = _MARKUP.sub(" ", cell)
-    return _TRAILING_SCORE.sub("", cell) if _TRAILING_SCORE.sub("", cell).strip() else cell
+    name = _TRAILING_SCORE.sub("", cell)
+    return name if name.strip() else cell
 
 
 def _same_label(truth: str, predicted: str) -> bool:
