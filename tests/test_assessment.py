@@ -1098,6 +1098,10 @@ def test_published_scores_in_percent_whatever_their_form(monkeypatch):
     assert cites_published(beside, (88.33,)) == "88.33"
     assert cites_published("The Fashion-MNIST github page says 88.33% for an MLP.",
                            (88.33,)) is None
+    # ... even when the student's score equals it, said as the student's
+    equal = "The Keras mnist_mlp example says 98.40% and I got 98.4 on my laptop."
+    assert cites_published(equal, (98.40,)) == "98.40"
+    assert cites_published(equal.replace("I got", "also"), (98.40,)) is None
     assert cites_published("| 2017 | 0.99 | 0.42 | blur |", (99.0,)) is None  # a table's row
 
 

@@ -644,13 +644,23 @@ def cites_published(text: str, published: tuple[float, ...], side_by_side: bool 
     return None
 
 
+# The student's own score in a sentence ("and I got 98.4", "my run reached 98.4%"), which may
+# equal the published one it stands beside.
+_OWN_SCORE = re.compile(r"\b(?:I|we)\s+(?:\w+\s+)?(?:got|get|reached|obtained|achieved|"
+                        r"scored|measured|hit|ended up with)\b|"
+                        r"\b(?:my|our|mine)\s+(?:\w+\s+)?(?:score|accuracy|run|model|result)",
+                        re.I)
+
+
 def _published_compared(sentence: str, published: tuple[float, ...], comparing: bool,
                         side_by_side: bool) -> str | None:
     """The published score a sentence names, when it compares (a word of ``comparing``, or
-    ``side_by_side`` another score of the student's in the sentence, not a table's row)."""
+    ``side_by_side`` another score of the student's in the sentence, even an equal one the
+    sentence calls the student's, not a table's row)."""
     found = [(value, _percent(value, sign)) for value, sign in _DECIMAL.findall(sentence)]
-    beside = side_by_side and "|" not in sentence and any(
-        not _is_published(score, published) for _, score in found)
+    beside = side_by_side and "|" not in sentence and (
+        any(not _is_published(score, published) for _, score in found)
+        or (len(found) > 1 and bool(_OWN_SCORE.search(sentence))))
     return next((value for value, score in found if _is_published(score, published)
                  and (comparing or beside)), None)
 
