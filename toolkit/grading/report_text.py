@@ -973,11 +973,18 @@ def converted_document(path: str, lines: list[tuple[str, int]], format: str = "m
     return Document(path, format, parsed, images)
 
 
-def markdown_document(path: str, text: str, *,
-                      generated: frozenset[str] = frozenset()) -> Document:
-    """A Markdown file. ``generated``: stripped lines the reflection draft wrote itself."""
-    lines, images = parse_markdown(text, lambda n: f"{path}:{n}", generated=generated)
+def markdown_document(path: str, text: str, *, generated: frozenset[str] = frozenset(),
+                      line_numbers: Sequence[int] = ()) -> Document:
+    """A Markdown file. ``generated``: stripped lines the reflection draft wrote itself;
+    ``line_numbers``: each row's line in the file, where the text was rebuilt from it."""
+    lines, images = parse_markdown(text, lambda n: f"{path}:{_line_number(n, line_numbers)}",
+                                   generated=generated)
     return Document(path, "markdown", lines, images)
+
+
+def _line_number(row: int, line_numbers: Sequence[int]) -> int:
+    """The file's line of a text's row (counted from 1) rebuilt with ``line_numbers``."""
+    return line_numbers[row - 1] if 0 < row <= len(line_numbers) else row
 
 
 _LABEL_LINE = re.compile(r"^[^:]{1,40}:\s+\S")  # "Truth: positive", "Model said: negative"
@@ -1170,15 +1177,17 @@ def _quoted_kind(inner: str, next_row: str) -> str:
     return "quote"
 
 
-def plain_document(path: str, pages: list[str], format: str = "text") -> Document:
-    """Plain text or PDF text (one string per page): titles are guessed from their shape."""
+def plain_document(path: str, pages: list[str], format: str = "text",
+                   line_numbers: Sequence[int] = ()) -> Document:
+    """Plain text or PDF text (one string per page): titles are guessed from their shape.
+    ``line_numbers``: each row's line in the file, where the text was rebuilt from it."""
     doc = Document(path, format)
     org = format == "text" and _org_mode(pages)
     for page_number, page in enumerate(pages, 1):
         rows = grid_tables(psql_tables(page.splitlines()))
         for number, raw in enumerate(rows, 1):
             place = (f"{path} page {page_number} line {number}" if format == "pdf"
-                     else f"{path}:{number}")
+                     else f"{path}:{_line_number(number, line_numbers)}")
             stripped = raw.strip()
             if (quoted := _QUOTED.match(raw)) and not org:
                 inner = raw[quoted.end():].strip()

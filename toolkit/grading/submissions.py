@@ -568,6 +568,23 @@ def _parse(contents: dict[str, bytes], submission: Submission) -> None:
                            | IMAGE_SUFFIXES]
 
 
+def _author_text(path: str, text: str, submission: Submission) -> tuple[str, list[int]]:
+    """``(text, each line's line in the file)``: a chat export's author's messages alone, a
+    thread's posts without their counters (see :mod:`toolkit.grading.chat_export`); any
+    other text as it is (no line numbers needed)."""
+    from toolkit.grading.chat_export import author_only
+
+    chat = author_only(text)
+    if chat is None:
+        return text, []
+    if chat.author:
+        submission.warn(f"{path} reads as a chat export: only the {chat.kept} messages of "
+                        f"{chat.author} are graded as the student's words ({chat.left_out} by "
+                        f"others left out). If another speaker is the student, hand in their "
+                        f"messages alone")
+    return "\n".join(chat.lines), chat.numbers
+
+
 def _parse_file(path: str, data: bytes, submission: Submission,
                 runs_by_folder: dict[str, RunFolder]) -> None:
     """Read one report file (text, Markdown, PDF, notebook) into the submission."""
@@ -578,6 +595,7 @@ def _parse_file(path: str, data: bytes, submission: Submission,
         text = decode_text(path, data, submission)
         if text is None:
             return
+        text, line_numbers = _author_text(path, text, submission)
         run = runs_by_folder.get(folder)
         generated = (_draft_lines(run.record, run.annotations)
                      if run is not None and pure.name == "REFLECTION.md" else frozenset())
@@ -586,9 +604,10 @@ def _parse_file(path: str, data: bytes, submission: Submission,
                             f"it: the facts the draft filled in count as the student's "
                             f"words, so check its text criteria by hand")
         if suffix == ".txt":
-            submission.documents.append(plain_document(path, [text], "text"))
+            submission.documents.append(plain_document(path, [text], "text", line_numbers))
         else:
-            submission.documents.append(markdown_document(path, text, generated=generated))
+            submission.documents.append(markdown_document(path, text, generated=generated,
+                                                          line_numbers=line_numbers))
     elif suffix in WORD_SUFFIXES | HTML_SUFFIXES:
         _read_word_or_html(path, data, submission)
     elif suffix in OFFICE_SUFFIXES:
@@ -630,14 +649,17 @@ def _parse_file(path: str, data: bytes, submission: Submission,
         if text is not None:
             submission.documents.append(latex_document(path, text))
     elif suffix in SCRIPT_SUFFIXES:
-        from toolkit.grading.script_reader import is_notebook_script, percent_notebook
+        from toolkit.grading.script_reader import is_notebook_script, percent_notebook, script_prose
 
         # a script of code alone is code, not a report: it is not decoded, nor warned about
-        if is_notebook_script(data.decode("utf-8", errors="replace")):
+        source = data.decode("utf-8", errors="replace")
+        if is_notebook_script(source):
             text = decode_text(path, data, submission)
             notebook = percent_notebook(text) if text is not None else None
             if notebook is not None:
                 submission.documents.append(notebook_document(path, notebook))
+        elif (prose := script_prose(source)) is not None:  # a report in its docstrings
+            submission.documents.append(plain_document(path, [prose], "text"))
     elif suffix == ".pdf":
         pages = pdf_pages(path, data, submission)
         if pages:
