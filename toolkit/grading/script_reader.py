@@ -3,7 +3,12 @@
 A script whose cells are marked ``# %%`` and whose prose sits in ``# %% [markdown]`` cells is
 a notebook saved as text (Jupytext, VS Code, Spyder and PyCharm write it); it is read with
 Jupytext into the notebook it stands for, so its Markdown cells are the report and its code
-cells code. Any other Python file is code and is not read as a document.
+cells code.
+
+Another script may be the report itself, written in its docstrings and comments beside the
+code that produced the numbers (:func:`script_prose`): read when they hold a report's worth
+of prose (:data:`MIN_PROSE_WORDS`). Any other Python file is code and is not read as a
+document.
 
 Example:
     >>> notebook = percent_notebook("# %% [markdown]\\n# ## Results\\n# 99.1% test accuracy\\n")
@@ -13,7 +18,11 @@ Example:
 
 from __future__ import annotations
 
+import ast
+import io
 import re
+import textwrap
+import tokenize
 
 import nbformat
 
@@ -34,3 +43,45 @@ def percent_notebook(text: str) -> nbformat.NotebookNode | None:
     import jupytext  # only a class with such scripts pays for the import
 
     return jupytext.reads(text, fmt="py:percent")
+
+
+MIN_PROSE_WORDS = 150  # a helper's docstrings and comments are fewer words than a report
+_PRAGMA = re.compile(r"^#\s*(?:!|-\*-|noqa|type:|pragma|fmt:|%%)")  # "#!/usr/bin/env", "# noqa"
+_QUOTES = re.compile(r"^\s*[rRuUbB]{0,2}(?:\"\"\"|'''|\"|')|(?:\"\"\"|'''|\"|')\s*$")
+
+
+def _docstring_rows(tree: ast.Module) -> dict[int, tuple[int, int]]:
+    """``{first row: (first row, last row)}`` of every docstring (module, class, function),
+    rows counted from 1."""
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and node.body and isinstance(first := node.body[0], ast.Expr) \
+                and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            found[first.lineno] = (first.lineno, first.end_lineno or first.lineno)
+    return found
+
+
+def script_prose(text: str) -> str | None:
+    """The script's docstrings and comments, each on its own line of the file and the code
+    blanked (so evidence quotes the file's line numbers), when they hold
+    :data:`MIN_PROSE_WORDS` words or more; else ``None`` (a script of code)."""
+    try:
+        tree = ast.parse(text)
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (SyntaxError, tokenize.TokenError, ValueError):
+        return None
+    rows = text.splitlines()
+    prose = [""] * len(rows)
+    for first, last in _docstring_rows(tree).values():
+        block = textwrap.dedent("\n".join(_QUOTES.sub("", row) if row_number in (first, last)
+                                          else row for row_number, row
+                                          in enumerate(rows[first - 1:last], first)))
+        prose[first - 1:last] = block.splitlines() + [""] * (last - first + 1
+                                                           - len(block.splitlines()))
+    for token in tokens:
+        if token.type == tokenize.COMMENT and not _PRAGMA.match(token.string):
+            row = token.start[0] - 1
+            prose[row] = token.string.lstrip("#").strip()
+    words = sum(len(line.split()) for line in prose)
+    return "\n".join(prose) if words >= MIN_PROSE_WORDS else None
