@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 
 from toolkit.errors import CourseError
+from toolkit.grading.meaning import run_in_label
 from toolkit.grading.report_text import TIME_STAMP, Document, Line
 from toolkit.grading.submissions import Submission
 
@@ -207,6 +208,7 @@ class Marker:
     lab: str
     form: tuple  # (heading level or 0 for a plain line, word, separator, digits)
     number: int  # the lab's place in the syllabus (its order)
+    answer: str = ""  # the line after the marker, when an answer's label opens it
 
 
 def _marker(line: Line, aliases: LabMap) -> tuple[str, tuple, str] | None:
@@ -371,11 +373,12 @@ def heading_lab(text: str, lab_map: LabMap | None = None) -> str | None:
 
 
 def path_lab(path: str) -> str | None:
-    """The lab a file path names (``lab03/report.md``, ``runs/lab03_cnn_mnist/...``)."""
+    """The lab a file path names (``lab03/report.md``, ``runs/lab03_cnn_mnist/...``); a name
+    listing two labs (``reflection_lab3_lab6.txt``) names none: its text says which is which."""
     for part in reversed(PurePosixPath(path).parts):
-        match = _LAB_IN_PATH.search(part)
-        if match:
-            return lab_id(int(match["n"]))
+        named = {lab_id(int(match["n"])) for match in _LAB_IN_PATH.finditer(part)}
+        if named:
+            return named.pop() if len(named) == 1 else None
     return None
 
 
@@ -405,22 +408,38 @@ _GOES_ON = re.compile(r"(?:,|\b(?:in|on|of|to|the|a|an|and|or|but|with|for|from|
 def _markers(document: Document, aliases: LabMap) -> list[Marker]:
     """Every line that starts with a lab marker (a plain line: one that reads as a title)."""
     order = {lab: i for i, lab in enumerate(lab_ids())}
-    found = []
+    found, labelled = [], []
     first = next((i for i, line in enumerate(document.lines) if line.kind != "blank"), -1)
     for index, line in enumerate(document.lines):
         marker = _marker(line, aliases)
         if marker is None:
             continue
         lab, form, rest = marker
-        if line.kind == "prose" and not (_AFTER_MARKER.match(rest) or
-                                         len(_unstamped(line.text).split()) <= MAX_TITLE_WORDS or
-                                         (index == first and _title_sentence(line.text))):
-            continue  # "Lab 3 was harder than lab 2 because ...": a sentence, not a marker
         if line.kind == "prose" and index and document.lines[index - 1].kind == "prose" \
                 and _GOES_ON.search(document.lines[index - 1].text[-60:]):
             continue
-        found.append(Marker(index, lab, form, order.get(lab, len(order))))
-    return found
+        found_here = Marker(index, lab, form, order.get(lab, len(order)))
+        if line.kind == "prose" and not (_AFTER_MARKER.match(rest) or
+                                         len(_unstamped(line.text).split()) <= MAX_TITLE_WORDS or
+                                         (index == first and _title_sentence(line.text))):
+            if _answer_label(rest):  # the line without its marker, where the label opens it
+                labelled.append(replace(found_here, answer=line.text[
+                    len(line.text[:200]) - len(rest):].lstrip(" ,\u2013\u2014-")))
+            continue  # "Lab 3 was harder than lab 2 because ...": a sentence, not a marker
+        found.append(found_here)
+    # "Lab 6 learned: ...", "Lab 6 hard part: ...": a lab's answers, one per message of a
+    # chat or post of a thread, each after the lab's marker; said once ("Lab 2 MLP: 98.4%" in
+    # a report on lab 3), it is a line of the text
+    twice = Counter(marker.lab for marker in labelled)
+    found += [marker for marker in labelled if twice[marker.lab] > 1]
+    return sorted(found, key=lambda marker: marker.index)
+
+
+def _answer_label(rest: str) -> bool:
+    """Does the rest of a marker's line open with an answer's label ("learned: ...", ", what
+    I learned: ...") that names no lab?"""
+    label = run_in_label(rest.lstrip(" ,\u2013\u2014-"), any_case=True)
+    return label is not None and not _LAB_IN_PATH.search(label)
 
 
 def top_level_markers(markers: list[Marker]) -> list[Marker]:
@@ -510,12 +529,35 @@ def _split_document(document: Document, aliases: LabMap) -> dict[str | None, Doc
     document = _titles_apart(document, aliases)
     tops = top_level_markers(_markers(document, aliases))
     document = _title_lines_apart(document, tops)
+    if any(marker.answer for marker in tops):  # "Lab 6 learned: ...": the answer "learned: ..."
+        lines = list(document.lines)
+        for marker in tops:
+            if marker.answer:
+                lines[marker.index] = replace(lines[marker.index], text=marker.answer)
+        document = replace(document, lines=lines)
     levels = [m.form[0] for m in tops if m.form[0]]
     level = min(levels) if levels and len(levels) == len(tops) else 0
     starts = {marker.index: marker.lab for marker in tops}
     if tops and tops[0].index > 0 and (lab := _opening_lab(document, tops)):
         starts[0] = lab
-    return _share_joint_sections(document, cut_document(document, starts, level), tops)
+    return _share_joint_sections(document, cut_document(
+        document, starts, level, entries=_entry_level(document, tops)), tops)
+
+
+def _entry_level(document: Document, tops: list[Marker]) -> int:
+    """The level of a journal's entry headings ("### 2026-09-30 (Wed)" over "Lab 1 (VGG16).
+    I ran ..."), when every lab marker opens an entry, two or more; else 0. An entry that
+    opens with no marker ("No lab today. Group meeting ...") is about no lab."""
+    if len(tops) < 2 or any(marker.form[0] for marker in tops):
+        return 0
+    levels = set()
+    for marker in tops:
+        above = next((line for line in reversed(document.lines[:marker.index])
+                      if line.kind != "blank"), None)
+        if above is None or above.kind != "heading":
+            return 0
+        levels.add(above.level)
+    return levels.pop() if len(levels) == 1 else 0
 
 
 def _joint_sections(document: Document, tops: list[Marker]) -> list[tuple[int, int, set[str]]]:
@@ -559,11 +601,13 @@ def _share_joint_sections(document: Document, parts: dict[str | None, Document],
     return {lab: part for lab, part in result.items() if part.lines or part.images}
 
 
-def cut_document(document: Document, starts: dict[int, str], level: int = 0
-                 ) -> dict[str | None, Document]:
+def cut_document(document: Document, starts: dict[int, str], level: int = 0,
+                 entries: int = 0) -> dict[str | None, Document]:
     """``{lab: the document's part}``: each line of ``starts`` (its index -> lab) opens that
     lab's part; ``None`` holds the lines before the first. ``level``: the starts' heading
-    level, when they are all headings (a higher heading after them ends the lab's part)."""
+    level, when they are all headings (a higher heading after them ends the lab's part);
+    ``entries``: the level of the headings the starts open entries under (a journal's days),
+    where the next entry's heading ends the lab's part."""
     parts: dict[str | None, Document] = {}
     current: str | None = None
     for index, line in enumerate(document.lines):
@@ -571,6 +615,8 @@ def cut_document(document: Document, starts: dict[int, str], level: int = 0
             current = starts[index]
         elif level and line.kind == "heading" and current is not None and line.level < level:
             current = None  # a higher heading without a lab ends the lab's part
+        elif entries and line.kind == "heading" and line.level <= entries:
+            current = None  # the next entry, about its own lab or about none
         part = parts.setdefault(current, Document(document.path, document.format))
         part.lines.append(line)
     places = {id(line): lab for lab, part in parts.items() for line in part.lines}
