@@ -1562,11 +1562,14 @@ _QUESTION_NUMBER = re.compile(r"^\W{0,4}(?:Q|Question)\s?(?P<number>\d)\s?[:.)\]
 QUESTION_NUMBERS = 3  # this many numbered answers, in order, are the course's questions
 
 
-def _numbered_answers(paragraphs: list[Section], meaning: Meaning) -> dict[int, str]:
+def _numbered_answers(paragraphs: list[Section], meaning: Meaning, title: Line | None = None
+                      ) -> dict[int, str]:
     """id() of each paragraph answering a question by its number ("Q2) Installing NLTK ...")
     -> that question's criterion, when the rubric's criteria are all answers (a reflection)
     and each number comes once, in any order (a student may answer the question they care
-    about first: "2) Hard part was NLTK ..." / "1) Most interesting ...")."""
+    about first: "2) Hard part was NLTK ..." / "1) Most interesting ..."). Bare numbers
+    ("1. I understand now ...") under the document's ``title`` (the student's name) answer
+    the questions when they number every question in turn."""
     if not meaning.answered_once or set(meaning.criteria) != meaning.answered_once:
         return {}
     numbers: dict[int, int] = {}  # id() of a paragraph -> its question's number
@@ -1587,8 +1590,9 @@ def _numbered_answers(paragraphs: list[Section], meaning: Meaning) -> dict[int, 
         numbers = {id(paragraph): number for paragraph in paragraphs if paragraph.lines
                    and (number := _bare_numbers([paragraph.lines[0]]).get(0))}
         ordered = list(numbers.values())
-        if not all(_a_labs_heading(paragraph.heading) for paragraph in paragraphs
-                   if id(paragraph) in numbers):
+        every = ordered == list(range(1, len(meaning.criteria) + 1))
+        if not all(_a_labs_heading(paragraph.heading) or (every and paragraph.heading is title)
+                   for paragraph in paragraphs if id(paragraph) in numbers):
             return {}
     if not _each_once(ordered, len(meaning.criteria)):
         return {}
@@ -1620,6 +1624,12 @@ def _bare_numbers(lines: list[Line]) -> dict[int, int]:
             if line.kind == "prose" and (match := _BARE_NUMBER.match(line.text))}
 
 
+def _title_of(document: Document) -> Line | None:
+    """The document's first line, when it is a heading (its title, or the student's name)."""
+    first = next((line for line in document.lines if line.kind != "blank"), None)
+    return first if first is not None and first.kind == "heading" else None
+
+
 def _a_labs_heading(heading: Line | None) -> bool:
     """Is a numbered answer under no heading but its lab's ("L04:", "Lab 01:" of another
     course's numbering)? Under a question's heading ("## What I learned") the numbers count
@@ -1638,9 +1648,12 @@ def numbered_answers_apart(submission: Submission, questions: int) -> None:
         if not _in_turn(list(numbered.values()), questions):
             continue
         heading, under_a_question = None, False
+        title = _title_of(document)
+        every = list(numbered.values()) == list(range(1, questions + 1))
         for index, line in enumerate(lines):
             heading = line if line.kind == "heading" else heading
-            under_a_question |= index in numbered and not _a_labs_heading(heading)
+            under_a_question |= index in numbered and not _a_labs_heading(heading) \
+                and not (every and heading is title)
         if not under_a_question:
             document.lines = [new for index, line in enumerate(lines) for new in (
                 [Line("", line.where, "blank"), line] if index in numbered and index
@@ -1684,7 +1697,7 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
     for document in submission.documents:
         paragraphs = [p for p in _paragraphs(document) if p.lines]
         speakers = _speakers(paragraphs)
-        numbered = _numbered_answers(paragraphs, meaning)
+        numbered = _numbered_answers(paragraphs, meaning, _title_of(document))
         under = Counter(id(p.heading) for p in paragraphs if p.heading is not None)
         asked = _interview_questions(paragraphs)
         question = ""  # the interviewer's last question: it labels the answer below it
