@@ -74,6 +74,18 @@ def test_a_transcript_or_a_single_speaker_is_no_chat():
     log = "\n".join(f"[12:0{n}] me: epoch {n} done" for n in range(6))
     assert author_only(log) is None
     assert author_only("Plain text.\nNothing to see.") is None
+    # a TA asking the questions in a chat interviews the student: read as an interview,
+    # the questions labelling the answers
+    interview = "\n".join(
+        f"[Tue 14:0{n}] Priya (TA): {question}\n[Tue 14:1{n}] Dan: {answer}"
+        for n, (question, answer) in enumerate([
+            ("What did you learn?", "the preprocessing, coffee_mug 0.62 against 0.09"),
+            ("What was hard?", "the 528 MB download timed out twice"),
+            ("Where would you use it?", "sorting the photos of my shop")]))
+    assert author_only(interview) is None
+    # a training log's progress bars count nothing up: no thread
+    bars = "\n".join(f"250/250 - 31s - accuracy: 0.9{n} - loss: 0.2{n}" for n in range(5))
+    assert author_only(bars) is None
 
 
 THREAD = """@sam - thread, my reflection for lab 2 + lab 6

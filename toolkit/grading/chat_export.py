@@ -67,6 +67,11 @@ def _messages(rows: list[str]) -> list[tuple[int, str, str]] | None:
     # a transcript's "[00:01:10] So the first thing: ..." has a "speaker" per line, never twice
     if len(posts) < 2 or len(found) * 2 < len(after) or regulars * 3 < len(found) * 2:
         return None
+    # A speaker who mostly asks ("What was hard?") interviews the student: the questions
+    # label the answers, and the grader reads the talk as an interview.
+    asked = Counter(speaker for _, speaker, text in found if text.rstrip().endswith("?"))
+    if any(count >= 2 and count * 2 > posts[speaker] for speaker, count in asked.items()):
+        return None
     return found
 
 
@@ -85,13 +90,16 @@ def _author(rows: list[str], found: list[tuple[int, str, str]]) -> str:
 
 
 def _thread(rows: list[str]) -> ChatText | None:
-    """A thread's posts without their counters, when three posts or more count to one total."""
+    """A thread's posts without their counters, when three posts or more count up, one by
+    one, to one total."""
     counted = [(row, match) for row, raw in enumerate(rows) if (match := _COUNTER.match(raw))]
     totals = Counter(match["of"] for _, match in counted)
     if not totals:
         return None
     total, posts = totals.most_common(1)[0]
-    if posts < MIN_POSTS or int(total) < posts:
+    numbers = [int(match["n"]) for _, match in counted if match["of"] == total]
+    # posts count up to their total; a progress bar's "250/250 - 31s - loss: ..." does not
+    if posts < MIN_POSTS or int(total) < posts or numbers != sorted(set(numbers)):
         return None
     lines = list(rows)
     for row, match in counted:
