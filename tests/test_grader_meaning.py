@@ -532,40 +532,6 @@ def test_rubric_cues_are_read_and_checked(tmp_path):
     with pytest.raises(CourseError, match="not a regular expression"):
         load_rubric(tmp_path / "bad.toml")
 
-    assert [c.id for c in REFLECTION.criteria if c.cue_required] == ["critical"]
-    text = REFLECTION.path.read_text(encoding="utf-8").replace(
-        "cue_required = true", "cue_required = 'yes'", 1)
-    (tmp_path / "bad_flag.toml").write_text(text, encoding="utf-8")
-    with pytest.raises(CourseError, match="cue_required"):
-        load_rubric(tmp_path / "bad_flag.toml")
-
-
-@needs_encoder
-def test_a_paragraph_of_several_answers_gives_a_doubt_only_where_it_says_one(tmp_path):
-    # One paragraph per lab, its answers in turn: the encoder finds the results and the first
-    # attempt near a doubt, but the student doubts nothing (critical is cue_required). Said
-    # as a doubt ("I doubt my comparison is fair"), the same paragraph answers it.
-    vgg = ("The VGG16 lab was the first one and probably the easiest to run, because there is "
-           "no training at all. I learned that a pretrained network can recognise lots of "
-           "everyday things straight away, and that the heat maps show which part of the photo "
-           "it used. My first attempt went badly though. I wrote a small script for some extra "
-           "photos and skipped vgg16.preprocess_input, so my cat came out as prayer rug at 31%. "
-           "Once I added the preprocessing the same photo gave tabby at 0.62 and tiger cat at "
-           "0.21, which is what the lab runs gave too. Something like this could sort product "
-           "photos for my mum's online shop, training a small new head with the transfer "
-           "option. This lab made me want to learn more about computer vision in general.")
-    cnn = ("Then the CNN lab on MNIST: the reference convnet reached 99.18% after 15 epochs and "
-           "my strong design 99.41% after 10, against 98.3% for my MLP, with a tenth of the "
-           "parameters. The hardest part was time, about 95 seconds an epoch on my laptop. I "
-           "could read handwritten amounts on bank forms this way. I feel more confident "
-           "reading a model summary now. I doubt my comparison is fair: the MLP had 20 epochs, "
-           "the CNN 10, and I ran one seed.")
-    grades = assess_labs(_report(tmp_path, f"Reflection, labs 1 and 3\n\n{vgg}\n\n{cnn}\n",
-                                 "r.txt"), REFLECTION)
-    assert [grade.lab for grade in grades] == ["lab01_vgg16_inference", "lab03_cnn_mnist"]
-    assert grades[0].result("critical").status != MET
-    assert grades[1].result("critical").status == MET
-
 
 # --- samples -------------------------------------------------------------------------------
 
