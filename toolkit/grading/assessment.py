@@ -1675,15 +1675,11 @@ def _label_of(text: str) -> str | None:
 
 
 def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None = None,
-                       cues: dict[str, tuple[str, ...]] | None = None,
-                       said_by_cues: dict[str, tuple[str, ...]] | None = None
-                       ) -> Answers | None:
+                       cues: dict[str, tuple[str, ...]] | None = None) -> Answers | None:
     """id() of each paragraph's first line -> the criteria it answers by meaning; its label
     is a run-in label ("**Insights:** ...") or else the heading above it, unless that heading
     names ``lab`` (the part's title). ``None`` (the rules decide) for a document of more than
-    :data:`MAX_MEANING_PARAGRAPHS` paragraphs. ``said_by_cues``: the criteria a sentence of a
-    paragraph giving several answers answers only by saying one of their cues (the rubric's
-    ``cue_required``)."""
+    :data:`MAX_MEANING_PARAGRAPHS` paragraphs."""
     found = Answers()
     texts = [paragraph_text(p.lines) for doc in submission.documents for p in _paragraphs(doc)]
     every = [text for text in texts if enough_words(text)]
@@ -1750,16 +1746,7 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             parts = {criterion: sentences for criterion, sentences in (
                 meaning.by_sentence(text) if label is None else {}).items()
                 if criterion in criteria or criterion not in answered}
-            gated: set[str] = set()
-            if said_by_cues and parts:  # a paragraph giving several answers in turn answers a
-                # doubt only where it says one ("I doubt my comparison is fair"): a result with
-                # numbers near a doubt in meaning is none
-                sentences = sentences_with_words(text)
-                gated = {c for c, patterns in said_by_cues.items() if not any(
-                    re.search(pattern, sentence, re.I) for sentence in sentences
-                    for pattern in patterns)}
-                parts = {c: s for c, s in parts.items() if c not in gated}
-            found[id(paragraph.lines[0])] = (criteria - gated) | set(parts)
+            found[id(paragraph.lines[0])] = criteria | set(parts)
             if only := {c: s for c, s in parts.items() if c not in criteria}:
                 found.sentences[id(paragraph.lines[0])] = only
     names = meaning.names([draft_heading(label) for label in list(own_labels.values())
@@ -1902,9 +1889,8 @@ def assess(submission: Submission, rubric: Rubric, *, lab: str = "",
                             f"labs' objectives): another course's work? Its text earned no "
                             f"points; check it by hand")
     answers = answers_by_meaning(submission, meaning, lab, {
-        criterion.id: criterion.cues for criterion in rubric.criteria if criterion.cues}, {
-        criterion.id: criterion.cues for criterion in rubric.criteria
-        if criterion.cue_required and criterion.cues}) if meaning is not None else None
+        criterion.id: criterion.cues for criterion in rubric.criteria if criterion.cues}) \
+        if meaning is not None else None
     untouched = _untouched(submission)
     # In an untouched draft, the facts it filled in from the run (``generated`` lines) show
     # that the run happened: only the criteria the run alone can show read them.

@@ -206,10 +206,6 @@ class Criterion:
     # that give two answers in turn: a sentence that matches one and is not far from the
     # criterion in meaning answers it.
     cues: tuple[str, ...] = ()
-    # A paragraph giving several answers in turn answers it only when a sentence says one of
-    # its ``cues``: a doubt is said as one ("next time", "I am not sure"); a result with
-    # numbers the encoder finds near it is none.
-    cue_required: bool = False
     # The run alone can meet it (code ran, metrics, times, hyperparameters). In a submission
     # with no words of the student's own (an untouched draft), the other criteria earn nothing
     # from the run's record and figures: those show the run happened, never a write-up.
@@ -240,7 +236,7 @@ class Rubric:
 
 _RUBRIC_KEYS = {"name", "pass_mark"}
 _CRITERION_KEYS = {"id", "title", "points", "extra_credit", "feedback_met", "waive_if", "require",
-                   "examples", "run_evidence", "cues", "cue_required"}
+                   "examples", "run_evidence", "cues"}
 MAX_EXAMPLES, MAX_EXAMPLE_CHARS = 20, 1000
 _REQUIREMENT_KEYS = {"what", "points", "feedback", "waive_if", "record", "notebook", "figures",
                      "epoch_table", "annotations", "text", "full_run"}
@@ -415,7 +411,6 @@ def _criterion(table: dict, number: int) -> Criterion:
                      waive_if=_conditions(table.get("waive_if", []), where),
                      examples=_examples(table.get("examples", []), where),
                      cues=_patterns(table["cues"], where, "cues") if "cues" in table else (),
-                     cue_required=_flag(table, "cue_required", where),
                      run_evidence=_flag(table, "run_evidence", where))
 
 
