@@ -116,6 +116,18 @@ def test_a_threads_counters_come_off_and_its_labs_are_cut_at_their_labelled_post
     assert "learned: fine-tuning MiniLM" in lab6 and "lab 6 learned" not in lab6
 
 
+def test_a_one_lab_threads_answers_are_read_without_the_labs_marker(tmp_path):
+    thread = ("Ben's thread (lab 3)\n\n"
+              "1/3 lab 3 learned: 34,826 parameters beat my 669,706-parameter MLP\n"
+              "2/3 lab 3 hard part: 100 s an epoch on my laptop, so 10 epochs\n"
+              "3/3 lab 3 use: reading the amounts on the bank forms at my job\n")
+    [(lab, part)] = split_by_lab(_handed_in(tmp_path, thread, "thread.txt"))
+    assert lab == "lab03_cnn_mnist"
+    texts = [line.text for line in part.documents[0].lines]
+    assert "learned: 34,826 parameters beat my 669,706-parameter MLP" in texts
+    assert not any(text.startswith("lab 3") for text in texts)
+
+
 def test_a_lab_named_once_before_a_label_is_a_line_of_the_text(tmp_path):
     # "Lab 2 MLP: 98.4%" in a report on lab 3 compares; it opens no part of lab 2
     text = ("# CNN report (lab 3)\n\nThe CNN reached 99.2% test accuracy after 15 epochs.\n\n"

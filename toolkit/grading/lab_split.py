@@ -529,12 +529,7 @@ def _split_document(document: Document, aliases: LabMap) -> dict[str | None, Doc
     document = _titles_apart(document, aliases)
     tops = top_level_markers(_markers(document, aliases))
     document = _title_lines_apart(document, tops)
-    if any(marker.answer for marker in tops):  # "Lab 6 learned: ...": the answer "learned: ..."
-        lines = list(document.lines)
-        for marker in tops:
-            if marker.answer:
-                lines[marker.index] = replace(lines[marker.index], text=marker.answer)
-        document = replace(document, lines=lines)
+    document = _answers_apart(document, tops)
     levels = [m.form[0] for m in tops if m.form[0]]
     level = min(levels) if levels and len(levels) == len(tops) else 0
     starts = {marker.index: marker.lab for marker in tops}
@@ -542,6 +537,28 @@ def _split_document(document: Document, aliases: LabMap) -> dict[str | None, Doc
         starts[0] = lab
     return _share_joint_sections(document, cut_document(
         document, starts, level, entries=_entry_level(document, tops)), tops)
+
+
+def _answers_apart(document: Document, tops: list[Marker]) -> Document:
+    """The document with each answer that followed its lab's marker without it ("Lab 6
+    learned: ..." reads "learned: ...", labelled as an answer)."""
+    if not any(marker.answer for marker in tops):
+        return document
+    lines = list(document.lines)
+    for marker in tops:
+        if marker.answer:
+            lines[marker.index] = replace(lines[marker.index], text=marker.answer)
+    return replace(document, lines=lines)
+
+
+def _labelled_answers_apart(submission: Submission, aliases: LabMap) -> Submission:
+    """A one-lab submission whose answers each follow the lab's marker ("1/5 lab 3 learned:
+    ...", "2/5 lab 3 hard part: ..."): the answers without the markers."""
+    documents = [_answers_apart(document, top_level_markers(_markers(document, aliases)))
+                 for document in submission.documents]
+    if all(new is old for new, old in zip(documents, submission.documents, strict=True)):
+        return submission
+    return replace(submission, documents=documents, warnings=list(submission.warnings))
 
 
 def _entry_level(document: Document, tops: list[Marker]) -> int:
@@ -667,7 +684,7 @@ def split_by_lab(submission: Submission, lab_map: LabMap | None = None
         notebooks.setdefault(path_lab(notebook.path), []).append(notebook)
     labs = sorted({*documents, *(lab for lab in runs if lab), *(lab for lab in notebooks if lab)})
     if len(labs) <= 1:
-        return [(labs[0] if labs else "", submission)]
+        return [(labs[0] if labs else "", _labelled_answers_apart(submission, aliases))]
     run_folders = {run.path: lab for lab, found in runs.items() for run in found}
     result = []
     for lab in labs:
