@@ -114,6 +114,8 @@ def test_a_threads_counters_come_off_and_its_labs_are_cut_at_their_labelled_post
     assert "88.9%" in lab6 and "86.9%" not in lab6
     # the post's marker comes off its answer: "learned: ..." is labelled as an answer
     assert "learned: fine-tuning MiniLM" in lab6 and "lab 6 learned" not in lab6
+    # ... a post as short as a title too ("6/6 lab 6 hard part: it was slow, ...")
+    assert "hard part: it was slow" in lab6 and "lab 6 hard part" not in lab6
 
 
 def test_a_one_lab_threads_answers_are_read_without_the_labs_marker(tmp_path):

@@ -419,19 +419,21 @@ def _markers(document: Document, aliases: LabMap) -> list[Marker]:
                 and _GOES_ON.search(document.lines[index - 1].text[-60:]):
             continue
         found_here = Marker(index, lab, form, order.get(lab, len(order)))
+        if line.kind == "prose" and _answer_label(rest):  # the line without its marker
+            labelled.append(replace(found_here, answer=line.text[
+                len(line.text[:200]) - len(rest):].lstrip(" ,\u2013\u2014-")))
         if line.kind == "prose" and not (_AFTER_MARKER.match(rest) or
                                          len(_unstamped(line.text).split()) <= MAX_TITLE_WORDS or
                                          (index == first and _title_sentence(line.text))):
-            if _answer_label(rest):  # the line without its marker, where the label opens it
-                labelled.append(replace(found_here, answer=line.text[
-                    len(line.text[:200]) - len(rest):].lstrip(" ,\u2013\u2014-")))
             continue  # "Lab 3 was harder than lab 2 because ...": a sentence, not a marker
         found.append(found_here)
     # "Lab 6 learned: ...", "Lab 6 hard part: ...": a lab's answers, one per message of a
-    # chat or post of a thread, each after the lab's marker; said once ("Lab 2 MLP: 98.4%" in
-    # a report on lab 3), it is a line of the text
+    # chat or post of a thread, each after the lab's marker (however short: "Lab 4
+    # challenges: it was fine."); said once ("Lab 2 MLP: 98.4%" in a report on lab 3), it is
+    # a line of the text
     twice = Counter(marker.lab for marker in labelled)
-    found += [marker for marker in labelled if twice[marker.lab] > 1]
+    answers = {marker.index: marker for marker in labelled if twice[marker.lab] > 1}
+    found = [answers.pop(marker.index, marker) for marker in found] + list(answers.values())
     return sorted(found, key=lambda marker: marker.index)
 
 
