@@ -100,7 +100,7 @@ THREAD = """@sam - thread, my reflection for lab 2 + lab 6
 
 5/6 lab 6 learned: fine-tuning MiniLM gave 88.9% test against about 80% for the frozen baseline
 
-6/6 lab 6 hard part: it was slow, I used the CPU recipe
+6/6 lab 6 hard part: it was slow
 """
 
 
