@@ -46,7 +46,9 @@ def percent_notebook(text: str) -> nbformat.NotebookNode | None:
 
 
 MIN_PROSE_WORDS = 150  # a helper's docstrings and comments are fewer words than a report
-_PRAGMA = re.compile(r"^#\s*(?:!|-\*-|noqa|type:|pragma|fmt:|%%)")  # "#!/usr/bin/env", "# noqa"
+# A pragma, no prose: a shebang, an editor's coding line, a linter's or a cell's mark
+_PRAGMA = re.compile(r"^#\s*(?:!|-\*-|noqa|type:|pragma|fmt:|%%)")
+# A docstring's quotes, opening (perhaps after a prefix) or closing
 _QUOTES = re.compile(r"^\s*[rRuUbB]{0,2}(?:\"\"\"|'''|\"|')|(?:\"\"\"|'''|\"|')\s*$")
 
 
