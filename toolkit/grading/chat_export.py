@@ -45,8 +45,8 @@ class ChatText(NamedTuple):
     lines: list[str]    # the author's text: the note, then each message a paragraph
     numbers: list[int]  # each line's line in the file (from 1)
     author: str         # the speaker whose messages were kept ("" for a thread)
-    kept: int         # the author's messages (or the thread's posts)
-    left_out: int     # the other speakers' messages, blanked
+    kept: int           # the author's messages (or the thread's posts)
+    left_out: int       # the other speakers' messages, left out
 
 
 def _speaker(match: re.Match) -> str:
