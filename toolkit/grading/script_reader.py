@@ -52,16 +52,13 @@ _PRAGMA = re.compile(r"^#\s*(?:!|-\*-|noqa|type:|pragma|fmt:|%%)")
 _QUOTES = re.compile(r"^\s*[rRuUbB]{0,2}(?:\"\"\"|'''|\"|')|(?:\"\"\"|'''|\"|')\s*$")
 
 
-def _docstring_rows(tree: ast.Module) -> dict[int, tuple[int, int]]:
-    """``{first row: (first row, last row)}`` of every docstring (module, class, function),
-    rows counted from 1."""
-    found = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
-                and node.body and isinstance(first := node.body[0], ast.Expr) \
-                and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-            found[first.lineno] = (first.lineno, first.end_lineno or first.lineno)
-    return found
+def _docstring_rows(tree: ast.Module) -> list[tuple[int, int]]:
+    """``(first row, last row)`` of every docstring (module, class, function), rows counted
+    from 1."""
+    return [(first.lineno, first.end_lineno or first.lineno) for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body and isinstance(first := node.body[0], ast.Expr)
+            and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)]
 
 
 def script_prose(text: str) -> str | None:
@@ -75,7 +72,7 @@ def script_prose(text: str) -> str | None:
         return None
     rows = text.splitlines()
     prose = [""] * len(rows)
-    for first, last in _docstring_rows(tree).values():
+    for first, last in _docstring_rows(tree):
         block = textwrap.dedent("\n".join(_QUOTES.sub("", row) if row_number in (first, last)
                                           else row for row_number, row
                                           in enumerate(rows[first - 1:last], first)))

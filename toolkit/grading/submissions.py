@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from toolkit.error_analysis import ANNOTATION_COLUMNS, read_annotations_text
+from toolkit.grading.chat_export import author_only
 from toolkit.grading.notebook_check import NotebookCheck, check_notebook, read_notebook
 from toolkit.grading.report_text import (
     Document,
@@ -572,8 +573,6 @@ def _author_text(path: str, text: str, submission: Submission) -> tuple[str, lis
     """``(text, each line's line in the file)``: a chat export's author's messages alone, a
     thread's posts without their counters (see :mod:`toolkit.grading.chat_export`); any
     other text as it is (no line numbers needed)."""
-    from toolkit.grading.chat_export import author_only
-
     chat = author_only(text)
     if chat is None:
         return text, []
