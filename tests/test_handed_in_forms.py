@@ -253,3 +253,20 @@ def test_a_script_handed_in_as_the_report_is_graded(tmp_path):
     [grade] = assess_labs(submission, REPORT)
     assert grade.result("description").points == 1
     assert "lab01_report.py:5" in " ".join(grade.result("description").evidence)
+
+
+@needs_encoder
+def test_a_labelled_answer_too_short_says_how_many_words_it_has(tmp_path):
+    thread = ("Ben's thread (lab 3)\n\n"
+              "1/3 lab 3 learned: the reference convnet has 34,826 parameters and still beat my "
+              "669,706-parameter MLP, 99.2% against 98.4% test accuracy, because each 3x3 "
+              "filter is shared across the image.\n"
+              "2/3 lab 3 hard part: the strong design took 100 s per epoch on my laptop CPU, so "
+              "I ran 10 epochs instead of 15 and kept the cosine schedule.\n"
+              "3/3 lab 3 next: I can read a model summary now and want to try the strong "
+              "design on Fashion-MNIST.\n")
+    [grade] = assess_labs(_handed_in(tmp_path, thread, "thread.txt"), REFLECTION)
+    first = grade.result("growth").evidence[0]  # the first requirement's: an answer at all
+    # the answer is there but short: the feedback says so, not "no answer found"
+    assert "17 words written (18 expected)" in first and "no answer found" not in first
+    assert grade.result("growth").points == 0

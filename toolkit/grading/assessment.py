@@ -1217,6 +1217,11 @@ def _text_found(check: TextCheck, submission: Submission, context: TextContext
             if declined := _declined_in_turn(documents, context):
                 return MISSING, [f"{declined.lines[0].where}: the student wrote no answer: "
                                  f"\"{shorten(_unit_text(declined), 20)}\""], None
+            if stray and not (check.keywords or check.patterns or check.says):
+                # Only a word count, and a paragraph means the answer: it is too short
+                # ("17 words written (18 expected)"), not absent
+                best = max(stray, key=lambda o: o.student_words)
+                return MISSING, [best.evidence], None
             return MISSING, [f"no answer found: no paragraph means it, and none is under a "
                              f"heading like {headings}"], None
         return MISSING, [f"no heading like {headings}"], None
