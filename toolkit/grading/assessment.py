@@ -893,6 +893,10 @@ def _answers_another(paragraph: Section, check: TextCheck, context: TextContext)
 # What a student writes under a heading to say there is no answer: "N/A", "none", "-".
 _DECLINED = re.compile(r"^\W*(n/?a|none|nothing|not applicable|no answer|no idea|tbd|todo|"
                        r"skipped|-+|\u2013|\u2014|\?+|ditto|"
+                       # an answer promised for later: "(write tomorrow)", "will finish later"
+                       r"(?:(?:i\W?ll|i will|will|to)\s+)?(?:write|finish|add|fill(?:\s+in)?|do|"
+                       r"complete)(?:\s+(?:this|it|in))?\s+(?:later|tomorrow|soon|next week)|"
+                       r"later|tomorrow|tbc|coming soon|to be (?:written|added|done|completed)|"
                        # an answer that only points at another: "Same as lab 4.", "see above"
                        r"(?:see|same as|as|as in)\s+(?:above|below|before|earlier|lab\s*\d{1,2}|"
                        r"(?:the\s+)?(?:previous|last|first|other)\s+(?:one|lab|answer|question)))"
@@ -932,8 +936,18 @@ def _declined_in_turn(documents: list[Document], context: TextContext) -> Sectio
     return next((paragraph for doc in documents for paragraph in _paragraphs(doc)
                  if paragraph.lines and context.answers.label_of.get(
                      id(paragraph.lines[0])) == context.criterion
-                 and len(text := _ANSWER_NUMBER.sub("", _unit_text(paragraph))) <= 40
+                 and len(text := _answer_after_label(paragraph)) <= 40
                  and _DECLINED.match(text)), None)
+
+
+def _answer_after_label(paragraph: Section) -> str:
+    """The paragraph's text past its number and run-in label: "Critical: (write tomorrow)"
+    answers "(write tomorrow)"."""
+    text = _ANSWER_NUMBER.sub("", _unit_text(paragraph))
+    label = _label_of(text)
+    if label and (at := text.find(label)) >= 0:
+        text = text[at + len(label):].lstrip("*_:.-\u2013\u2014 ")
+    return text
 
 
 def _stray_paragraphs(check: TextCheck, documents: list[Document], context: TextContext
@@ -1176,6 +1190,12 @@ def _text_found(check: TextCheck, submission: Submission, context: TextContext
         return MISSING, [f"{heading.where}: the student wrote no answer under "
                          f"\"{shorten(heading.text, 60)}\" ("
                          f"{shorten(_unit_text(units[0][1]), 20)})"], None
+    if check.headings and context.answers is not None and (
+            declined := _declined_in_turn(documents, context)):
+        # "Critical: (write tomorrow)": the student's own label says the answer is not there;
+        # another paragraph is not read as it
+        return MISSING, [f"{declined.lines[0].where}: the student wrote no answer: "
+                         f"\"{shorten(_unit_text(declined), 20)}\""], None
     # The answer may sit under a heading of the student's own wording, or under none; there
     # it must also do what the answer does (``elsewhere``: propose, explain the errors).
     stray = [_check_unit(unit, _stray_check(unit, check, context), _structured(doc),
@@ -1214,9 +1234,6 @@ def _text_found(check: TextCheck, submission: Submission, context: TextContext
     if check.headings:
         headings = ", ".join(check.headings[:4])
         if context.answers is not None:  # by meaning, an answer needs no heading
-            if declined := _declined_in_turn(documents, context):
-                return MISSING, [f"{declined.lines[0].where}: the student wrote no answer: "
-                                 f"\"{shorten(_unit_text(declined), 20)}\""], None
             if stray and not (check.keywords or check.patterns or check.says):
                 # Only a word count, and a paragraph means the answer: it is too short
                 # ("17 words written (18 expected)"), not absent
@@ -1790,6 +1807,8 @@ def answers_in_sentences(submission: Submission, meaning: Meaning, answers: Answ
     meaning.prepare([sentence for _, _, sentence in cued])  # one request for them all
     added = Answers(answers)
     added.sentences = dict(answers.sentences)
+    # the student's labels still say what each paragraph is ("Critical: (write tomorrow)")
+    added.label_of, added.labelled = dict(answers.label_of), set(answers.labelled)
     for key, criterion, sentence in cued:
         if meaning.scores(sentence)[index[criterion]] >= FLOOR:
             added[key] = set(added.get(key, ())) | {criterion}
