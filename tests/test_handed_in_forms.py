@@ -1,6 +1,6 @@
 """Forms a reflection or report is handed in as: a chat export, a posted thread, a script whose
 docstring is the report, a file named after two labs, a journal with an entry a day, and five
-numbered answers under the student's name (issue 22, round 43)."""
+numbered answers under the student's name (issue 22, round 43); a video's subtitles (round 44)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from toolkit.grading.rubric import load_rubric
 from toolkit.grading.script_reader import script_prose
 from toolkit.grading.sentence_encoder import encoder_status
 from toolkit.grading.submissions import read_submission
+from toolkit.grading.subtitle_reader import subtitle_text
 from toolkit.resources import course_path
 
 REFLECTION = load_rubric(course_path("rubrics", "reflection.toml"))
@@ -270,3 +271,44 @@ def test_a_labelled_answer_too_short_says_how_many_words_it_has(tmp_path):
     # the answer is there but short: the feedback says so, not "no answer found"
     assert "17 words written (18 expected)" in first and "no answer found" not in first
     assert grade.result("growth").points == 0
+
+
+SUBTITLES = """1
+00:00:01,000 --> 00:00:03,500
+Hi, this is my video reflection for lab
+
+2
+00:00:03,800 --> 00:00:06,000
+three. So first, what I learned:
+the shared 3x3 filters.
+
+3
+00:00:09,000 --> 00:00:11,000
+Okay, challenges. The strong design took 95 s per epoch.
+"""
+
+
+def test_a_videos_subtitles_are_read_as_the_talk_sentence_by_sentence(tmp_path):
+    read = subtitle_text(SUBTITLES, ".srt")
+    assert read.cues == 3
+    # a sentence broken across cues is one row again, at the line its first words are on
+    assert read.lines[0] == "Hi, this is my video reflection for lab three."
+    assert read.numbers[0] == 3
+    assert "So first, what I learned: the shared 3x3 filters." in read.lines
+    # a pause of 3 s ends a paragraph
+    assert read.lines[read.lines.index("Okay, challenges.") - 1] == ""
+    submission = _handed_in(tmp_path, SUBTITLES, "reflection_lab3.srt")
+    [document] = submission.documents
+    texts = [line.text for line in document.lines]
+    assert "00:00:01,000" not in " ".join(texts) and "Okay, challenges." in texts
+    assert document.lines[texts.index("Okay, challenges.")].where == "reflection_lab3.srt:12"
+
+
+def test_webvtt_subtitles_lose_their_cue_tags_and_a_broken_file_is_one_warning(tmp_path):
+    vtt = ("WEBVTT\n\nNOTE recorded on my phone\n\n00:00:01.000 --> 00:00:03.000 align:start\n"
+           "<v Kwame>So first, what I <i>learned</i>.\n")
+    assert subtitle_text(vtt, ".vtt").lines == ["So first, what I learned."]
+    submission = _handed_in(tmp_path, "just some words, no cues\n", "talk.srt")
+    assert submission.documents == []
+    assert any("talk.srt is not a .srt subtitle file" in warning
+               for warning in submission.warnings)

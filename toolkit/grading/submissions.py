@@ -73,14 +73,17 @@ LATEX_SUFFIXES = {".tex"}  # an Overleaf project's source, read as text (never c
 BIB_SUFFIXES = {".bib"}
 # A saved e-mail: its body is a document, its attachments the submission's files.
 MAIL_SUFFIXES = {".eml"}
+# A video reflection's subtitles: what the student said, cue by cue.
+SUBTITLE_SUFFIXES = {".srt", ".vtt"}
 READ_SUFFIXES = TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES | OFFICE_SUFFIXES | HTML_SUFFIXES \
-    | LATEX_SUFFIXES | BIB_SUFFIXES | MAIL_SUFFIXES | {
+    | LATEX_SUFFIXES | BIB_SUFFIXES | MAIL_SUFFIXES | SUBTITLE_SUFFIXES | {
     ".ipynb", ".pdf", ".json"} | TABLE_SUFFIXES
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
 # A notebook saved as a script (Jupytext's percent format) is read when it holds prose cells.
 SCRIPT_SUFFIXES = {".py"}
 SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | SCRIPT_SUFFIXES | TEXT_SUFFIXES | MARKUP_SUFFIXES \
-    | WORD_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | OFFICE_SUFFIXES | MAIL_SUFFIXES
+    | WORD_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | OFFICE_SUFFIXES | MAIL_SUFFIXES \
+    | SUBTITLE_SUFFIXES
 DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
 DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
 # ... and the dated one written when REFLECTION.new.md holds edits too (toolkit.reflection)
@@ -134,7 +137,7 @@ def student_id(name: str) -> str:
 
 
 NOT_A_SUBMISSION = ("not a folder, a .zip or a document the grader reads (.md, .txt, .pdf, "
-                    ".ipynb, .docx, .odt, .pptx, .html, .tex, .eml and more): not graded")
+                    ".ipynb, .docx, .odt, .pptx, .html, .tex, .eml, .srt and more): not graded")
 # A table at the top of the class folder may be the instructor's (a roster): never a student
 TABLE_ALONE = ("a table alone is not a submission (it may be a roster): put it in the "
                "student's folder, beside the report, to have it read; not graded")
@@ -613,6 +616,19 @@ def _parse_file(path: str, data: bytes, submission: Submission,
         _read_office(path, data, submission)
     elif suffix in MAIL_SUFFIXES:
         _read_mail(path, data, submission)
+    elif suffix in SUBTITLE_SUFFIXES:
+        from toolkit.grading.subtitle_reader import SubtitleError, subtitle_text
+
+        text = decode_text(path, data, submission)
+        try:
+            talk = subtitle_text(text, suffix) if text is not None else None
+        except SubtitleError as error:
+            submission.warn(f"{path} is {error}: hand in the subtitles as the video site "
+                            f"exports them, or the reflection as a text")
+            talk = None
+        if talk is not None:
+            submission.documents.append(plain_document(path, ["\n".join(talk.lines)], "text",
+                                                       talk.numbers))
     elif suffix in TABLE_SUFFIXES and folder not in runs_by_folder:
         # A table the student made and handed in ("misclassified.csv" beside the README): a
         # document titled by its file name. A run folder's CSVs are the lab's, not theirs, and

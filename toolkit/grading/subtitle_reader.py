@@ -1,0 +1,103 @@
+"""A video reflection's subtitles (.srt, .vtt) read as what the student said.
+
+Some students record their reflection and hand in the video's subtitle file. Its cues are
+short timed pieces that break sentences anywhere ("reflection for lab three," / "the
+convolutional network one, on MNIST."), with numbers and time stamps between them. Read as
+plain text, nothing was graded: the suffix was not one the grader reads.
+
+:func:`subtitle_text` joins the cues into the talk again, one sentence a row, each row keeping
+the line of the file its sentence starts on, so the evidence quotes the file's own lines. A
+pause of :data:`PAUSE_SECONDS` or more between two cues ends a paragraph, as a speaker's
+pause does. The cues are parsed by ``webvtt-py`` (SubRip and WebVTT).
+
+Example:
+    >>> srt = ("1\\n00:00:01,000 --> 00:00:03,000\\nSo first, what I\\n\\n"
+    ...        "2\\n00:00:03,100 --> 00:00:05,000\\nlearned. The shapes clicked.\\n")
+    >>> read = subtitle_text(srt, ".srt")
+    >>> read.lines, read.numbers
+    (['So first, what I learned.', 'The shapes clicked.'], [3, 7])
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from bisect import bisect_right
+from typing import NamedTuple
+
+SUBTITLE_FORMATS = {".srt": "srt", ".vtt": "vtt"}
+PAUSE_SECONDS = 2.0  # silence between two cues that ends a paragraph
+# A sentence ends at ". ", "? " or "! " before what starts the next one
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+_TIMING = re.compile(r"-->")
+
+
+class SubtitleError(ValueError):
+    """The file is not a subtitle file the reader can parse."""
+
+
+class SubtitleText(NamedTuple):
+    lines: list[str]    # one sentence a row; a blank row where the speaker paused
+    numbers: list[int]  # each row's line in the file (from 1; 0 where unknown)
+    cues: int           # the cues read
+
+
+def _seconds(stamp: str) -> float:
+    """"00:01:02.500" (or "01:02.500") -> 62.5."""
+    parts = [float(part) for part in stamp.replace(",", ".").split(":")]
+    return sum(part * 60 ** power for power, part in enumerate(reversed(parts)))
+
+
+def subtitle_text(text: str, suffix: str) -> SubtitleText:
+    """The talk in a subtitle file, sentence by sentence (see the module's docstring)."""
+    import webvtt
+    from webvtt.errors import MalformedCaptionError, MalformedFileError
+
+    try:
+        captions = list(webvtt.from_buffer(io.BytesIO(text.encode("utf-8")),
+                                           format=SUBTITLE_FORMATS[suffix]))
+    except (MalformedFileError, MalformedCaptionError, ValueError) as error:
+        raise SubtitleError(f"not a {suffix} subtitle file ({error or 'no cue found'})") \
+            from error
+    if not captions:
+        raise SubtitleError(f"a {suffix} subtitle file without a cue")
+    rows = text.splitlines()
+    # each cue's text starts on the line after its timing line ("00:00:01,000 --> ...")
+    first_lines = [row + 2 for row, raw in enumerate(rows) if _TIMING.search(raw)]
+    numbered = len(first_lines) == len(captions)
+    talk, origins = "", []  # the joined text; (offset in it, line in the file) per cue line
+    lines: list[str] = []
+    numbers: list[int] = []
+    previous_end = None
+
+    def flush() -> None:
+        nonlocal talk, origins
+        for start, sentence in _sentences(talk):
+            lines.append(sentence)
+            numbers.append(origins[bisect_right([o for o, _ in origins], start) - 1][1])
+        talk, origins = "", []
+
+    for index, caption in enumerate(captions):
+        if previous_end is not None and _seconds(caption.start) - previous_end >= PAUSE_SECONDS \
+                and talk:
+            flush()
+            lines.append("")
+            numbers.append(numbers[-1] if numbers else 0)
+        previous_end = _seconds(caption.end)
+        for offset, part in enumerate(caption.text.splitlines()):
+            if part.strip():
+                origins.append((len(talk), first_lines[index] + offset if numbered else 0))
+                talk += part.strip() + " "
+    flush()
+    return SubtitleText(lines, numbers, len(captions))
+
+
+def _sentences(talk: str) -> list[tuple[int, str]]:
+    """``[(offset, sentence)]`` of the joined talk."""
+    found, start = [], 0
+    for end in [match.start() for match in _SENTENCE_END.finditer(talk)] + [len(talk)]:
+        if sentence := talk[start:end].strip():
+            found.append((start + len(talk[start:end]) - len(talk[start:end].lstrip()),
+                          sentence))
+        start = end
+    return found
