@@ -312,3 +312,21 @@ def test_webvtt_subtitles_lose_their_cue_tags_and_a_broken_file_is_one_warning(t
     assert submission.documents == []
     assert any("talk.srt is not a .srt subtitle file" in warning
                for warning in submission.warnings)
+
+
+def test_sentences_a_code_cell_prints_are_the_students_prose_and_computed_values_are_not():
+    from toolkit.grading.report_text import _code_lines
+
+    cell = ('# ---- CHALLENGES ----\n'
+            'print("Challenges: my first run used JAX, float32 and 3 epochs, about 37")\n'
+            "print('samples/s and 9.5 min; tensorflow with bfloat16 got it to 4 min.')\n"
+            'print(f"val {m[\'val_accuracy\']:.3f} on {len(x)} sentences of the dev split")\n'
+            'model.fit(x, y)\n')
+    lines = _code_lines(cell, "n.ipynb cell 9")
+    kinds = {line.text: line.kind for line in lines}
+    assert kinds["Challenges: my first run used JAX, float32 and 3 epochs, about 37"] == "prose"
+    assert kinds["samples/s and 9.5 min; tensorflow with bfloat16 got it to 4 min."] == "prose"
+    # an f-string prints the program's values, and a call is code
+    assert not any(text.startswith("val {") for text in kinds)
+    assert kinds["model.fit(x, y)"] == "code"
+    assert any(line.kind == "code" and "print(f" in line.text for line in lines)

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 import re
@@ -1309,18 +1310,36 @@ def _html_output_text(html) -> str:
 # "#!" line, a cell marker ("# %%") or a rule of hashes
 _COMMENT = re.compile(r"^\s*#(?![!%#])\s?(?P<text>.*)$")
 COMMENT_PROSE_WORDS = 8  # comment lines holding this many words together are written prose
+# A line printing a sentence the student typed: print("Challenges: my first run used JAX")
+_PRINTED = re.compile(r"^\s*print\(\s*(?P<literal>[rRuU]?(?P<quote>[\"']).*(?P=quote))\s*\)\s*$")
+
+
+def _written_text(raw: str) -> str | None:
+    """The words of a comment line, or of a line printing a plain string (no f-string: its
+    values are the program's), else ``None``."""
+    if match := _COMMENT.match(raw):
+        return match["text"].strip() or None
+    if match := _PRINTED.match(raw):
+        try:
+            value = ast.literal_eval(match["literal"])
+        except (ValueError, SyntaxError):
+            return None
+        return value.strip() if isinstance(value, str) and value.strip() else None
+    return None
 
 
 def _code_lines(source: str, where: str) -> list[Line]:
     """A code cell's lines as ``code``, except its comments written as prose: a run of
     comment lines of :data:`COMMENT_PROSE_WORDS` words or more is a paragraph of the
-    student's ("# challenge: my first try was --l2 1e-2 ..."), as a Markdown cell would be."""
+    student's ("# challenge: my first try was --l2 1e-2 ..."), as a Markdown cell would be.
+    Lines that print sentences the student typed (``print("Challenges: my first run ...")``)
+    are their prose too: an answer written in a code cell."""
     lines: list[Line] = []
     raws = source.splitlines()
     run: list[tuple[int, str]] = []  # (index, words) of the comment lines in a row
     for n, raw in enumerate([*raws, None]):
-        if raw is not None and (match := _COMMENT.match(raw)) and match["text"].strip():
-            run.append((n, match["text"].strip()))
+        if raw is not None and (text := _written_text(raw)):
+            run.append((n, text))
             continue
         if run:
             prose = len(WORD.findall(" ".join(text for _, text in run))) >= COMMENT_PROSE_WORDS
