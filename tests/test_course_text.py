@@ -477,6 +477,23 @@ def test_a_reviewers_notes_and_struck_out_text_are_not_the_students():
     assert remove_others_notes(submission) == 0  # the notes are gone: nothing more to take
 
 
+def test_a_paragraph_a_peer_reviewer_signed_with_their_role_is_not_the_students():
+    submission = _submission(
+        Line("Reviewer (Sam): Nora, you got 99.38% with the strong design but ran it", "r.md:1",
+             "prose"),
+        Line("for 8 epochs and the reference for 15, so the comparison is not fair.", "r.md:2",
+             "prose"),
+        Line("", "r.md:3", "blank"),
+        Line("Thanks Sam, I will add the seed runs here.", "r.md:4", "prose"),
+        Line("Peer reviewer Lea: add the split sizes.", "r.md:5", "prose"),
+        Line("", "r.md:6", "blank"),
+        Line("Reviewers often ask for more epochs: I kept 15.", "r.md:7", "prose"))
+    assert remove_others_notes(submission) == 3
+    kinds = [line.kind for line in submission.documents[0].lines]
+    # the reviewer's paragraph, wrapped over two lines, and Lea's note are theirs
+    assert kinds == ["prompt", "prompt", "blank", "prose", "prompt", "blank", "prose"]
+
+
 def test_a_students_first_person_claim_keeps_their_own_words_around_the_courses():
     """The course never writes "I": a sentence in the first person that restates a lab's
     docstring is the student's claim; the docstring's words are taken out of it, the rest is

@@ -288,13 +288,28 @@ def _without_notes(text: str) -> str:
     return _INSERTED.sub(lambda match: match["text"], _OTHERS_NOTE.sub(drop, text))
 
 
+# A paragraph a peer reviewer wrote into the student's document, under their role:
+# "Reviewer (Sam): For instance ...", "Peer reviewer Lea: ...", "Comment from Sam: ..."
+_REVIEWERS_PARAGRAPH = re.compile(
+    r"^\W{0,4}(?:(?:peer[- ]?)?reviewer|review comment|(?:comment|feedback|suggestion) from)"
+    r"(?:\s*\([^)\n]{1,40}\)|\s+[A-Z][\w.'-]{0,20}(?:\s+[A-Z][\w.'-]{0,20})?)?\s*:\s", re.I)
+
+
 def remove_others_notes(submission: Submission) -> int:
     """Take a reviewer's notes and struck-out text out of the student's lines; a line that
-    held nothing else becomes a ``prompt`` line (not the student's). Returns how many lines
+    held nothing else becomes a ``prompt`` line (not the student's), and so does a paragraph
+    a reviewer signed with their role ("Reviewer (Sam): ..."). Returns how many lines
     changed."""
     changed = 0
     for document in submission.documents:
+        reviewers = False  # inside a paragraph that opened with a reviewer's label
         for line in document.lines:
+            if line.kind in ("blank", "heading"):
+                reviewers = False
+            if line.kind in _KINDS and (reviewers or _REVIEWERS_PARAGRAPH.match(line.text)):
+                reviewers, line.kind = True, "prompt"
+                changed += 1
+                continue
             if line.kind not in _KINDS or "[" not in line.text:
                 continue
             kept = _without_notes(line.text)
