@@ -2711,6 +2711,25 @@ def test_a_table_of_answers_with_a_rating_beside_each_is_still_answers():
     assert [line.kind for line in lines] == ["table"] * len(errors)
 
 
+def test_a_quiz_exports_question_and_response_columns_are_answers_whatever_is_beside():
+    # A quiz's responses report: "| # | Question | Response | Status | Marks |"; the number,
+    # the status and the marks are the quiz's, the response is the student's answer
+    from toolkit.grading.report_text import answer_tables
+
+    rows = ["| # | Question | Response | Status | Marks |", "|---|---|---|---|---|",
+            "| 1 | What did this lab teach you? | Without dropout the validation loss rose from "
+            "epoch 4 while training accuracy kept climbing to 99.6%. | Complete | Not yet graded |",
+            "| 2 | What was hard? | The sweep of four rates took 38 minutes on my laptop, so I "
+            "cut the epochs from 20 to 12 for the seed runs. | Complete | Not yet graded |",
+            "| 3 | What would you do differently? | - | Not answered | Marked out of 2.00 |"]
+    lines = answer_tables([Line(row, f"q.html line {i}", "table")
+                           for i, row in enumerate(rows)])
+    prose = [line.text for line in lines if line.kind == "prose"]
+    assert any("Without dropout the validation loss rose" in text for text in prose)
+    assert not any("Not yet graded" in text or "Complete" in text for text in prose)
+    assert not any("differently" in text for text in prose)  # not answered: no answer
+
+
 def test_a_row_per_lab_and_prompt_with_its_prompt_cell_missing_keeps_the_columns_title():
     # a row cut short before its prompt's column: its answer keeps the column's own title
     rows = ["| Lab | Answer | Prompt |", "|---|---|---|",

@@ -520,8 +520,12 @@ def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
         # its first row is written above the separator
         header, body = None, [run[0], *run[2:]]
     rows = [(line, *_cells(line.text)) for line in body]
-    if header is not None and len(header) > 2:  # "| | Rating (1-5) | Why |": a value beside
-        rows = _beside_values(header, rows)     # each answer
+    if header is not None and (columns := _question_and_answer(header)) is not None:
+        # A quiz's or a form's export: "| # | Question | Response | Status | Marks |"
+        rows = [(line, cells[columns[0]], cells[columns[1]]) if len(cells) == len(header)
+                else (line,) for line, *cells in rows]
+    elif header is not None and len(header) > 2:  # "| | Rating (1-5) | Why |": a value
+        rows = _beside_values(header, rows)         # beside each answer
     if rows is None or any(len(row) != 3 or not row[1] for row in rows) or (
             header is not None and _NOT_ANSWERS.search(" ".join(header))):
         return None
@@ -538,6 +542,18 @@ def _answer_rows(run: list[Line]) -> list[tuple[Line, str, str]] | None:
     kept = {id(line) for line, _, _ in answered}
     return [(line, label, answer) for (line, _, answer), label in zip(rows, labels, strict=True)
             if id(line) in kept] if words >= ANSWER_CELL_WORDS else None
+
+
+# The header cells of a table's question and answer columns, whatever else is beside them
+_QUESTION_HEADER = re.compile(r"^\W*(questions?|prompts?|items?)\W*$", re.I)
+_ANSWER_HEADER = re.compile(r"^\W*((your |my )?(answers?|responses?|replies))\W*$", re.I)
+
+
+def _question_and_answer(header: list[str]) -> tuple[int, int] | None:
+    """``(question column, answer column)``, from 0, of a header that names both."""
+    question = next((n for n, cell in enumerate(header) if _QUESTION_HEADER.match(cell)), None)
+    answer = next((n for n, cell in enumerate(header) if _ANSWER_HEADER.match(cell)), None)
+    return (question, answer) if question is not None and answer is not None else None
 
 
 VALUE_CELL_WORDS = 3  # a cell beside the answers this short is a value (a rating, a date)
