@@ -10,6 +10,7 @@ import pytest
 
 from toolkit.grading.assessment import assess_labs
 from toolkit.grading.chat_export import author_only
+from toolkit.grading.git_log import commit_messages
 from toolkit.grading.lab_split import path_lab, split_by_lab
 from toolkit.grading.rubric import load_rubric
 from toolkit.grading.script_reader import script_prose
@@ -330,3 +331,51 @@ def test_sentences_a_code_cell_prints_are_the_students_prose_and_computed_values
     assert not any(text.startswith("val {") for text in kinds)
     assert kinds["model.fit(x, y)"] == "code"
     assert any(line.kind == "code" and "print(f" in line.text for line in lines)
+
+
+GIT_LOG = """commit d62eefc721b5041695f7d38543ae72c9e1dfa4f5
+Author: Mateusz K <mk@example.org>
+Date:   Sun Nov 15 23:41:09 2026 +0100
+
+    lab4 reflection: critical
+
+    Critical: I only ran unigrams. Should have tried --ngrams 1 3 on the
+    sentences with "but" that were wrong.
+
+commit 88a71cd4c934b871c51526ee9c09022847669000
+Author: Mateusz K <mk@example.org>
+Date:   Sun Nov 15 22:42:30 2026 +0100
+
+    fix typo
+
+commit 149bd17c4111646e949130090ecdcef4a6a956f6
+Author: Mateusz K <mk@example.org>
+Date:   Wed Oct 7 22:31:40 2026 +0200
+
+    lab1: notes on preprocessing
+
+    Learning insights: preprocess_input is not cosmetic. When I skipped it
+    the top-1 went from tabby (0.61) to doormat (0.18).
+"""
+
+
+def test_a_git_log_is_read_as_its_commit_messages_each_subject_a_heading(tmp_path):
+    read = commit_messages(GIT_LOG)
+    assert read.commits == 3
+    assert not any(line.startswith(("commit ", "Author:", "Date:")) for line in read.lines)
+    assert "## lab1: notes on preprocessing" in read.lines
+    # the body is unindented and keeps its lines' numbers in the file
+    body = read.lines.index("Critical: I only ran unigrams. Should have tried --ngrams 1 3 on the")
+    assert read.numbers[body] == 7
+    submission = _handed_in(tmp_path, GIT_LOG, "reflection.txt")
+    texts = [line.text for line in submission.documents[0].lines]
+    assert not any(text.startswith(("commit ", "Author:")) for text in texts)
+    assert submission.documents[0].lines[texts.index("lab1: notes on preprocessing")].kind \
+        == "heading"
+    parts = dict(split_by_lab(submission))
+    assert set(parts) == {"lab04_bag_of_words", "lab01_vgg16_inference"}
+    assert "tabby (0.61)" in _words(parts["lab01_vgg16_inference"])
+    assert "unigrams" in _words(parts["lab04_bag_of_words"])
+    assert "unigrams" not in _words(parts["lab01_vgg16_inference"])
+    # one commit quoted in a report is no git log
+    assert commit_messages(GIT_LOG.split("\n\ncommit 88a7")[0]) is None

@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 
 from toolkit.error_analysis import ANNOTATION_COLUMNS, read_annotations_text
 from toolkit.grading.chat_export import author_only
+from toolkit.grading.git_log import commit_messages
 from toolkit.grading.notebook_check import NotebookCheck, check_notebook, read_notebook
 from toolkit.grading.report_text import (
     Document,
@@ -596,6 +597,10 @@ def _parse_file(path: str, data: bytes, submission: Submission,
     if suffix in TEXT_SUFFIXES:
         text = decode_text(path, data, submission)
         if text is None:
+            return
+        if (log := commit_messages(text)) is not None:  # git log > reflection.txt
+            submission.documents.append(markdown_document(path, "\n".join(log.lines),
+                                                          line_numbers=log.numbers))
             return
         text, line_numbers = _author_text(path, text, submission)
         run = runs_by_folder.get(folder)
