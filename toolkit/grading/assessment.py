@@ -1807,8 +1807,9 @@ def answers_in_sentences(submission: Submission, meaning: Meaning, answers: Answ
     meaning.prepare([sentence for _, _, sentence in cued])  # one request for them all
     added = Answers(answers)
     added.sentences = dict(answers.sentences)
-    # the student's labels still say what each paragraph is ("Critical: (write tomorrow)")
-    added.label_of, added.labelled = dict(answers.label_of), set(answers.labelled)
+    # the student's labels still say which answer was left for later ("Critical: (write
+    # tomorrow)"); a label no longer rules a paragraph out: its second answer is looked for
+    added.label_of = dict(answers.label_of)
     for key, criterion, sentence in cued:
         if meaning.scores(sentence)[index[criterion]] >= FLOOR:
             added[key] = set(added.get(key, ())) | {criterion}
