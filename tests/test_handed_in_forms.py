@@ -379,3 +379,22 @@ def test_a_git_log_is_read_as_its_commit_messages_each_subject_a_heading(tmp_pat
     assert "unigrams" not in _words(parts["lab01_vgg16_inference"])
     # one commit quoted in a report is no git log
     assert commit_messages(GIT_LOG.split("\n\ncommit 88a7")[0]) is None
+
+
+def test_a_scanned_reports_space_aligned_table_counts_its_rows_not_titles(tmp_path):
+    # OCR of a printed report: a table's rows are columns of spaces; a row opening with its
+    # index ("12       Sneaker         Sandal") is no numbered section title ("5 Wrong ...")
+    rows = ["12       Sneaker         Sandal", "17       Pullover        Coat",
+            "23       Ankle boot      Sneaker", "25       Pullover        Coat",
+            "40       Shirt           T-shirt/top", "42       Coat            Pullover",
+            "49       Shirt           Pullover", "51       T-shirt/top     Shirt",
+            "66       Shirt           Coat", "68       Dress           Shirt"]
+    text = ("Lab 2 report\n\n5 Wrong predictions\n\nThe first ten wrong ones in the test set:\n\n"
+            "  index    true label      predicted\n" + "\n".join(f"  {row}" for row in rows)
+            + "\n\nAt 28 x 28 pixels a shirt and a pullover have the same outline.\n")
+    submission = _handed_in(tmp_path, text, "report_lab2.txt")
+    kinds = {line.text.strip(): line.kind for line in submission.documents[0].lines}
+    assert kinds["5 Wrong predictions"] == "heading"
+    assert kinds["12       Sneaker         Sandal"] != "heading"
+    [grade] = assess_labs(submission, REPORT)
+    assert grade.result("misclassified").points == 1

@@ -1046,6 +1046,10 @@ _MAIL_HEADER = re.compile(r"^(?:from|to|cc|bcc|sent|date|subject|reply-to)\s*:\s
                           r"(?:@|<[^>]*>|\d)", re.I)
 
 
+# Two or more spaces between words: a column's gap ("1  Introduction" has one, after its number)
+_COLUMN_GAP = re.compile(r"\S\s{2,}(?=\S)")
+
+
 def _looks_like_title(stripped: str) -> bool:
     """A heading of plain text or PDF: "Results:", "Why The Model Fails", "1. Introduction",
     "EVALUATION". List items ("1. image 247: true 4") and labelled lines ("Truth: positive")
@@ -1053,6 +1057,8 @@ def _looks_like_title(stripped: str) -> bool:
     words = stripped.rstrip(":").split()
     if not words or len(stripped) > 70 or stripped[-1] in ".,;!?)\"'+&/(\\" \
             or not stripped[0].isalnum() or "\t" in stripped:  # a tab: a table row
+        return False
+    if len(_COLUMN_GAP.findall(stripped)) >= 2:  # "12      Sneaker      Sandal": three columns
         return False
     numbered = _NUMBERED_TITLE.match(stripped)
     if numbered:
