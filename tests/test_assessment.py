@@ -1442,6 +1442,14 @@ def test_a_citation_counts_for_the_references_wherever_it_sits():
     run_folder = markdown_document("r.md", "# References\n\nmy run: "
                                            "runs/lab02_mlp_dropout/20261204-141233/\n")
     assert _status(references, run_folder)[0] != MET
+    # A Pandoc citation key naming author and year (an R Markdown report) is a citation in
+    # any paragraph; an e-mail address is none
+    pandoc = plain_document("r.txt", ["Lab 5 report\n\nMy LSTM is three points under the one "
+                                      "of @tai2015, trained on phrase labels as well.\n"])
+    assert _status(references, pandoc)[0] == MET
+    mailed = plain_document("r.txt", ["Lab 5 report\n\nQuestions to ana@uni2026.org, who "
+                                      "ran the LSTM on phrase labels as well.\n"])
+    assert _status(references, mailed)[0] != MET
 
 
 def test_a_programs_download_line_is_no_citation(tmp_path):
