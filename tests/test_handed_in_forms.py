@@ -1,6 +1,7 @@
 """Forms a reflection or report is handed in as: a chat export, a posted thread, a script whose
 docstring is the report, a file named after two labs, a journal with an entry a day, and five
-numbered answers under the student's name (issue 22, round 43); a video's subtitles (round 44)."""
+numbered answers under the student's name (issue 22, round 43); a video's subtitles,
+a git log, a quiz's responses, a scan's page furniture (round 44)."""
 
 from __future__ import annotations
 
@@ -398,3 +399,48 @@ def test_a_scanned_reports_space_aligned_table_counts_its_rows_not_titles(tmp_pa
     assert kinds["12       Sneaker         Sandal"] != "heading"
     [grade] = assess_labs(submission, REPORT)
     assert grade.result("misclassified").points == 1
+
+
+SCAN = """Priya Natarajan            DLK3 - Reflections            Matr. 7730415
+
+LAB 2 - MLP with dropout
+
+3. Application
+Dropout is useful for every model that overfits, e.g. in
+industry.
+
+_____________________________________________________________
+                                                  Page 1 of 2
+
+Priya Natarajan            DLK3 - Reflections            Matr. 7730415
+
+4. Growth
+I can now read the curves and say at which epoch the model
+starts to overfit; before, I only looked at the final accuracy, and
+
+_____________________________________________________________
+                                                  Page 2 of 2
+
+Priya Natarajan            DLK3 - Reflections            Matr. 7730415
+
+next I want to try --patience 3 and a learning-rate sweep.
+"""
+
+
+def test_a_scanned_pages_header_and_footer_are_not_the_students_words(tmp_path):
+    from toolkit.grading.report_text import plain_document
+
+    document = plain_document("scan_lab2.txt", [SCAN])
+    texts = [line.text.strip() for line in document.lines]
+    assert not any("Page 1 of 2" in text or "Matr. 7730415" in text for text in texts[1:])
+    # the short answer the footer interrupted stays short ...
+    application = texts.index("Dropout is useful for every model that overfits, e.g. in")
+    assert texts[application + 1] == "industry." and texts[application + 2] == ""
+    # ... and a sentence that runs on over the page break is one paragraph again
+    ends = texts.index("starts to overfit; before, I only looked at the final accuracy, and")
+    assert texts[ends + 1] == "next I want to try --patience 3 and a learning-rate sweep."
+    # a PDF's page header goes as well
+    pages = ["Lab report - page 1\n\nResults: 88.5% test accuracy.\n",
+             "Lab report - page 2\n\nThe shirts are the worst class.\n"]
+    pdf = [line.text for line in plain_document("r.pdf", pages, "pdf").lines]
+    assert "Lab report - page 2" not in pdf and "The shirts are the worst class." in pdf

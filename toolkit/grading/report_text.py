@@ -31,6 +31,7 @@ from functools import lru_cache
 from itertools import islice
 
 from toolkit.grading.markdown_dialects import html_table_rows, markdown_row, plain_rows
+from toolkit.grading.page_furniture import page_furniture, without_furniture
 
 PROSE_KINDS = ("prose",)
 TEXT_KINDS = ("prose", "table", "generated", "output")  # what keyword and number checks read
@@ -1206,9 +1207,22 @@ def plain_document(path: str, pages: list[str], format: str = "text",
     ``line_numbers``: each row's line in the file, where the text was rebuilt from it."""
     doc = Document(path, format)
     org = format == "text" and _org_mode(pages)
-    for page_number, page in enumerate(pages, 1):
-        rows = grid_tables(psql_tables(page.splitlines()))
+    paged = [grid_tables(psql_tables(page.splitlines())) for page in pages]
+    # A printed page's header and footer are not the student's words (see page_furniture);
+    # a PDF's paragraphs are found from its rows' ends, a text's are joined over the break
+    every_row = [row for rows in paged for row in rows]
+    if org or not every_row:
+        kept = set(range(len(every_row)))
+    elif format == "pdf":
+        kept = set(range(len(every_row))) - page_furniture(every_row)
+    else:
+        kept = set(without_furniture(every_row))
+    first_row = 0  # the page's first row in every_row
+    for page_number, rows in enumerate(paged, 1):
+        first_row += len(paged[page_number - 2]) if page_number > 1 else 0
         for number, raw in enumerate(rows, 1):
+            if first_row + number - 1 not in kept:
+                continue
             place = (f"{path} page {page_number} line {number}" if format == "pdf"
                      else f"{path}:{_line_number(number, line_numbers)}")
             stripped = raw.strip()
