@@ -32,8 +32,11 @@ from collections import Counter
 # A page's number: "Page 2 of 3", "page 2", "- 3 -", "3 / 4", "3 of 4"
 _PAGE = r"(?:page\s+\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?|\d{1,3}\s*(?:of|/)\s*\d{1,3}|-\s*\d{1,3}\s*-)"
 _PAGE_ALONE = re.compile(r"^\W*" + _PAGE + r"\W*$", re.I)
-# ... at a row's end, after a gap or a dash: "Lab report - page 2", "Deep Learning   1/4"
-_PAGE_AT_END = re.compile(r"(?:\s{2,}|\s[-\u2013\u2014|]\s|\s)" + _PAGE + r"\s*$", re.I)
+# ... at a row's end: "Lab report - page 2", or after a gap or a bar "Deep Learning   1/4"
+# (never "Epoch 1/3", a training log's)
+_PAGE_AT_END = re.compile(r"(?:\s[-\u2013\u2014|]?\s*page\s+\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?"
+                          r"|(?:\s{2,}|\s[-\u2013\u2014|]\s)(?:\d{1,3}\s*(?:of|/)\s*\d{1,3}|"
+                          r"-\s*\d{1,3}\s*-))\s*$", re.I)
 _RULE = re.compile(r"^\s*[_\-=~.\u2014\u2013]{10,}\s*$")
 MAX_FURNITURE_CHARS = 120
 NEAR_ROWS = 3  # a header's other rows sit this close to its page number
