@@ -1350,11 +1350,11 @@ COMMENT_PROSE_WORDS = 8  # comment lines holding this many words together are wr
 _PRINTED = re.compile(r"^\s*print\(\s*(?P<literal>[rRuU]?(?P<quote>[\"']).*(?P=quote))\s*\)\s*$")
 
 
-def _written_text(raw: str) -> str | None:
-    """The words of a comment line, or of a line printing a plain string (no f-string: its
-    values are the program's), else ``None``."""
-    if match := _COMMENT.match(raw):
-        return match["text"].strip() or None
+PRINTED_PROSE_WORDS = 16  # a cell printing this many words typed as text prints prose
+
+
+def _printed(raw: str) -> str | None:
+    """The plain string a line prints (no f-string: its values are the program's)."""
     if match := _PRINTED.match(raw):
         try:
             value = ast.literal_eval(match["literal"])
@@ -1362,6 +1362,14 @@ def _written_text(raw: str) -> str | None:
             return None
         return value.strip() if isinstance(value, str) and value.strip() else None
     return None
+
+
+def _written_text(raw: str, prints: bool) -> str | None:
+    """The words of a comment line, or (``prints``) of a line printing a plain string, else
+    ``None``."""
+    if match := _COMMENT.match(raw):
+        return match["text"].strip() or None
+    return _printed(raw) if prints else None
 
 
 def _code_lines(source: str, where: str) -> list[Line]:
@@ -1372,9 +1380,12 @@ def _code_lines(source: str, where: str) -> list[Line]:
     are their prose too: an answer written in a code cell."""
     lines: list[Line] = []
     raws = source.splitlines()
+    # a few printed results ("misclassified: 64 of 10000") are output; sentences are prose
+    prints = len(WORD.findall(" ".join(filter(None, map(_printed, raws))))) \
+        >= PRINTED_PROSE_WORDS
     run: list[tuple[int, str]] = []  # (index, words) of the comment lines in a row
     for n, raw in enumerate([*raws, None]):
-        if raw is not None and (text := _written_text(raw)):
+        if raw is not None and (text := _written_text(raw, prints)):
             run.append((n, text))
             continue
         if run:
