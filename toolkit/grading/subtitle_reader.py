@@ -5,30 +5,31 @@ short timed pieces that break sentences anywhere ("reflection for lab three," / 
 convolutional network one, on MNIST."), with numbers and time stamps between them. Read as
 plain text, nothing was graded: the suffix was not one the grader reads.
 
-:func:`subtitle_text` joins the cues into the talk again, one sentence a row, each row keeping
-the line of the file its sentence starts on, so the evidence quotes the file's own lines. A
-pause of :data:`PAUSE_SECONDS` or more between two cues ends a paragraph, as a speaker's
-pause does. The cues are parsed by ``webvtt-py`` (SubRip and WebVTT).
+:func:`subtitle_text` joins the cues into the talk again and wraps it as plain text is
+written, each row keeping the line of the file its first word is on, so the evidence quotes
+the file's own lines. A pause of :data:`PAUSE_SECONDS` or more between two cues ends a
+paragraph, as a speaker's pause does. The cues are parsed by ``webvtt-py`` (SubRip and
+WebVTT).
 
 Example:
     >>> srt = ("1\\n00:00:01,000 --> 00:00:03,000\\nSo first, what I\\n\\n"
     ...        "2\\n00:00:03,100 --> 00:00:05,000\\nlearned. The shapes clicked.\\n")
     >>> read = subtitle_text(srt, ".srt")
     >>> read.lines, read.numbers
-    (['So first, what I learned.', 'The shapes clicked.'], [3, 7])
+    (['So first, what I learned. The shapes clicked.'], [3])
 """
 
 from __future__ import annotations
 
 import io
 import re
+import textwrap
 from bisect import bisect_right
 from typing import NamedTuple
 
 SUBTITLE_FORMATS = {".srt": "srt", ".vtt": "vtt"}
 PAUSE_SECONDS = 2.0  # silence between two cues that ends a paragraph
-# A sentence ends at ". ", "? " or "! " before what starts the next one
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+WRAP_WIDTH = 80      # the talk's rows, as plain text is written
 _TIMING = re.compile(r"-->")
 
 
@@ -37,7 +38,7 @@ class SubtitleError(ValueError):
 
 
 class SubtitleText(NamedTuple):
-    lines: list[str]    # one sentence a row; a blank row where the speaker paused
+    lines: list[str]    # the talk, wrapped; a blank row where the speaker paused
     numbers: list[int]  # each row's line in the file (from 1; 0 where unknown)
     cues: int           # the cues read
 
@@ -49,7 +50,7 @@ def _seconds(stamp: str) -> float:
 
 
 def subtitle_text(text: str, suffix: str) -> SubtitleText:
-    """The talk in a subtitle file, sentence by sentence (see the module's docstring)."""
+    """The talk in a subtitle file, wrapped as plain text (see the module's docstring)."""
     import webvtt
     from webvtt.errors import MalformedCaptionError, MalformedFileError
 
@@ -65,16 +66,21 @@ def subtitle_text(text: str, suffix: str) -> SubtitleText:
     # each cue's text starts on the line after its timing line ("00:00:01,000 --> ...")
     first_lines = [row + 2 for row, raw in enumerate(rows) if _TIMING.search(raw)]
     numbered = len(first_lines) == len(captions)
-    talk, origins = "", []  # the joined text; (offset in it, line in the file) per cue line
+    talk, origins = "", []  # a paragraph's talk; (its offset, the line in the file) per piece
     lines: list[str] = []
     numbers: list[int] = []
     previous_end = None
 
     def flush() -> None:
         nonlocal talk, origins
-        for start, sentence in _sentences(talk):
-            lines.append(sentence)
-            numbers.append(origins[bisect_right([o for o, _ in origins], start) - 1][1])
+        starts = [offset for offset, _ in origins]
+        position = 0
+        for row in textwrap.wrap(talk, WRAP_WIDTH, break_long_words=False,
+                                 break_on_hyphens=False):
+            position = talk.find(row, position)
+            lines.append(row)
+            numbers.append(origins[bisect_right(starts, position) - 1][1])
+            position += len(row)
         talk, origins = "", []
 
     for index, caption in enumerate(captions):
@@ -87,17 +93,6 @@ def subtitle_text(text: str, suffix: str) -> SubtitleText:
         for offset, part in enumerate(caption.text.splitlines()):
             if part.strip():
                 origins.append((len(talk), first_lines[index] + offset if numbered else 0))
-                talk += part.strip() + " "
+                talk += " ".join(part.split()) + " "
     flush()
     return SubtitleText(lines, numbers, len(captions))
-
-
-def _sentences(talk: str) -> list[tuple[int, str]]:
-    """``[(offset, sentence)]`` of the joined talk."""
-    found, start = [], 0
-    for end in [match.start() for match in _SENTENCE_END.finditer(talk)] + [len(talk)]:
-        if sentence := talk[start:end].strip():
-            found.append((start + len(talk[start:end]) - len(talk[start:end].lstrip()),
-                          sentence))
-        start = end
-    return found
