@@ -453,3 +453,10 @@ def test_a_scanned_pages_header_and_footer_are_not_the_students_words(tmp_path):
              "Lab report - page 2\n\nThe shirts are the worst class.\n"]
     pdf = [line.text for line in plain_document("r.pdf", pages, "pdf").lines]
     assert "Lab report - page 2" not in pdf and "The shirts are the worst class." in pdf
+    # a thread's post counter alone on its row is no page number: the posts stay apart
+    from toolkit.grading.page_furniture import page_furniture
+
+    thread = ["1/3", "doing my reflection as a thread, numbers from my runs", "", "2/3",
+              "biggest thing I learned: frozen GloVe 76.0, fine-tuned 82.3", "", "3/3",
+              "growth: more comfortable with padding and OOV words now"]
+    assert page_furniture(thread) == set()

@@ -29,9 +29,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-# A page's number: "Page 2 of 3", "page 2", "- 3 -", "3 / 4", "3 of 4"
-_PAGE = r"(?:page\s+\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?|\d{1,3}\s*(?:of|/)\s*\d{1,3}|-\s*\d{1,3}\s*-)"
-_PAGE_ALONE = re.compile(r"^\W*" + _PAGE + r"\W*$", re.I)
+# A page's number alone on its row: "Page 2 of 3", "page 2", "- 3 -" (a bare "3/8" alone is
+# a thread's post counter)
+_PAGE_ALONE = re.compile(r"^\W*(?:page\s+\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?|-\s*\d{1,3}\s*-)\W*$",
+                         re.I)
 # ... at a row's end: "Lab report - page 2", or after a gap or a bar "Deep Learning   1/4"
 # (never "Epoch 1/3", a training log's)
 _PAGE_AT_END = re.compile(r"(?:\s[-\u2013\u2014|]?\s*page\s+\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?"
