@@ -128,6 +128,38 @@ def test_the_report_parsers_read_any_text(markdown, pages):
     assert check.ok is False and check.problems  # nothing here was executed: never "ok"
 
 
+# Rows of the forms the text readers look for: subtitle cues, commits, page furniture.
+handed_in_rows = st.lists(st.sampled_from([
+    "1", "00:00:01,000 --> 00:00:03,000", "00:01.000 --> 00:02.000 align:start", "WEBVTT",
+    "<v Ana>", "commit 5f1c0d3a9b7e6f5d4c3b2a1908f7e6d5c4b3a291", "Author: A <a@b.c>",
+    "Date:   Mon Nov 16 21:10:00 2026", "    lab3: what I learned", "Page 2 of 3", "- 3 -",
+    "Lab report - page 2", "Ana Lee   DLK3   1/4", "_" * 20, "", "Epoch 1/3"]) | text,
+    max_size=30)
+
+
+@FAST
+@given(handed_in_rows, st.sampled_from([".srt", ".vtt"]))
+def test_the_subtitle_git_log_and_page_readers_read_any_text(rows, suffix):
+    from toolkit.grading.git_log import commit_messages
+    from toolkit.grading.page_furniture import page_furniture, without_furniture
+    from toolkit.grading.subtitle_reader import SubtitleError, subtitle_text
+
+    joined = "\n".join(rows)
+    lines_in_file = len(joined.splitlines())  # a "\r" inside a row is a line break too
+    try:  # a subtitle file, or one clear error: nothing else escapes
+        talk = subtitle_text(joined, suffix)
+        assert len(talk.lines) == len(talk.numbers)
+        assert all(0 <= number <= lines_in_file + 1 for number in talk.numbers)
+    except SubtitleError:
+        pass
+    log = commit_messages(joined)
+    if log is not None:
+        assert len(log.lines) == len(log.numbers)
+        assert all(1 <= number <= lines_in_file for number in log.numbers)
+    kept = without_furniture(rows)
+    assert kept == sorted(set(kept)) and not set(kept) & page_furniture(rows)
+
+
 @FAST
 @given(text)
 def test_escaping_leaves_no_live_markup(value):
