@@ -54,7 +54,7 @@ def commit_messages(text: str) -> GitLog | None:
         if _COMMIT.match(row):
             subject_due = True
             continue
-        if subject_due and _HEADER.match(row) or not row.strip():
+        if (subject_due and _HEADER.match(row)) or not row.strip():
             continue
         message = row[4:] if row.startswith("    ") else row.strip()
         if lines and lines[-1] != "" and (subject_due or numbers[-1] < number - 1):

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import islice
+from itertools import accumulate, islice
 
 from toolkit.grading.markdown_dialects import html_table_rows, markdown_row, plain_rows
 from toolkit.grading.page_furniture import page_furniture, without_furniture
@@ -1217,11 +1217,10 @@ def plain_document(path: str, pages: list[str], format: str = "text",
         kept = set(range(len(every_row))) - page_furniture(every_row)
     else:
         kept = set(without_furniture(every_row))
-    first_row = 0  # the page's first row in every_row
+    first_rows = [0, *accumulate(len(rows) for rows in paged)]  # each page's, in every_row
     for page_number, rows in enumerate(paged, 1):
-        first_row += len(paged[page_number - 2]) if page_number > 1 else 0
         for number, raw in enumerate(rows, 1):
-            if first_row + number - 1 not in kept:
+            if first_rows[page_number - 1] + number - 1 not in kept:
                 continue
             place = (f"{path} page {page_number} line {number}" if format == "pdf"
                      else f"{path}:{_line_number(number, line_numbers)}")
@@ -1348,8 +1347,6 @@ _COMMENT = re.compile(r"^\s*#(?![!%#])\s?(?P<text>.*)$")
 COMMENT_PROSE_WORDS = 8  # comment lines holding this many words together are written prose
 # A line printing a sentence the student typed: print("Challenges: my first run used JAX")
 _PRINTED = re.compile(r"^\s*print\(\s*(?P<literal>[rRuU]?(?P<quote>[\"']).*(?P=quote))\s*\)\s*$")
-
-
 PRINTED_PROSE_WORDS = 16  # a cell printing this many words typed as text prints prose
 
 
@@ -1358,8 +1355,8 @@ def _printed(raw: str) -> str | None:
     if match := _PRINTED.match(raw):
         try:
             value = ast.literal_eval(match["literal"])
-        except (ValueError, SyntaxError):
-            return None
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return None  # not one plain string ("'a' + x"): the program's
         return value.strip() if isinstance(value, str) and value.strip() else None
     return None
 
