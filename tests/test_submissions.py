@@ -326,13 +326,24 @@ def test_a_single_file_is_the_whole_submission(tmp_path, monkeypatch):
 def test_text_is_utf8_with_bad_bytes_named_and_binary_refused():
     submission = submissions.Submission("s", Path("s"))
     assert decode_text("a.md", "\ufeff# Title\n".encode(), submission) == "# Title\n"
-    assert decode_text("b.md", b"caf\xe9 au lait", submission) == "caf\ufffd au lait"
+    # a UTF-8 file with one bad byte: only that byte is replaced
+    assert decode_text("b.md", "café \u2013 ".encode() + b"\xff", submission) \
+        == "café \u2013 \ufffd"
     assert decode_text("c.md", b"# x\n\x00\x01binary", submission) is None
     assert decode_text("d.md", b"x" * 8192 + b"\x00", submission) == "x" * 8192 + "\x00"
+    # Notepad's Windows-1252: curly quotes, dashes and accents are one byte each
+    assert decode_text("e.txt", b"\x93caf\xe9\x94 \x96 88 \xb1 1 %\r\n", submission) \
+        == "\u201ccaf\xe9\u201d \u2013 88 \xb1 1 %\r\n"
+    # a byte Windows-1252 leaves undefined: replaced, as in any text that is no UTF-8
+    assert decode_text("f.txt", b"caf\xe9 \x81", submission) == "caf\ufffd \ufffd"
     assert submission.warnings == [
-        "b.md is not valid UTF-8 (first bad byte at offset 3): unreadable characters were "
+        "b.md is not valid UTF-8 (first bad byte at offset 10): unreadable characters were "
         "replaced",
-        "c.md looks like a binary file, not text: skipped"]
+        "c.md looks like a binary file, not text: skipped",
+        "e.txt is not valid UTF-8 (first bad byte at offset 0): read as Windows-1252, the "
+        "encoding Notepad and Word save by default; if characters look wrong, save it as UTF-8",
+        "f.txt is not valid UTF-8 (first bad byte at offset 3): unreadable characters were "
+        "replaced"]
 
 
 def test_a_pdf_is_read_page_by_page_within_its_limits(tmp_path, monkeypatch):
@@ -630,12 +641,10 @@ def test_every_kind_of_report_is_read_under_its_own_name(tmp_path):
     assert [nb.path for nb in submission.notebooks] == ["lab.ipynb"]
     assert documents["notes.txt"].lines[0].text == "Plain notes"
     assert documents["XRay.md"].lines[0].text == "XX marks the spot"
-    assert "caf\ufffd" in documents["bad.html"].lines[-1].text
-    assert submission.warnings == [
-        "bad.html is not valid UTF-8 (first bad byte at offset 22): unreadable characters "
-        "were replaced",
-        "bad.md is not valid UTF-8 (first bad byte at offset 9): unreadable characters were "
-        "replaced"]
+    assert "caf\xe9" in documents["bad.html"].lines[-1].text  # saved in Windows-1252
+    assert [warning.split(":")[0] for warning in submission.warnings] == [
+        "bad.html is not valid UTF-8 (first bad byte at offset 22)",
+        "bad.md is not valid UTF-8 (first bad byte at offset 9)"]
 
 
 def test_the_annotated_drafts_lines_are_the_runs_too(tmp_path):
@@ -715,14 +724,15 @@ def test_only_errors_csv_files_are_annotations_and_a_broken_one_is_named(tmp_pat
     (student / "errors_b.csv").write_bytes(header.encode() + b"2,cat,dog,caf\xe9,fix\n")
     submission = read_submission("kim", student)
     assert list(submission.annotation_files) == ["errors_b.csv"]
-    assert submission.annotation_files["errors_b.csv"][0]["error_type"] == "caf\ufffd"
+    assert submission.annotation_files["errors_b.csv"][0]["error_type"] == "caf\xe9"
     # results.csv is no annotation file: a table the student handed in, read as a document;
     # errors_b.csv's annotated row is a sample the student shows
     assert _paths(submission) == ["errors_analysis.md", "errors_b.csv", "results.csv"]
     assert submission.warnings[0].startswith("errors.csv is not a readable CSV (")
     assert submission.warnings[1:] == [
-        "errors_b.csv is not valid UTF-8 (first bad byte at offset 54): unreadable "
-        "characters were replaced"]
+        "errors_b.csv is not valid UTF-8 (first bad byte at offset 54): read as Windows-1252, "
+        "the encoding Notepad and Word save by default; if characters look wrong, save it as "
+        "UTF-8"]
 
 
 def test_an_entry_that_cannot_be_looked_at_and_many_ids_alike(tmp_path, monkeypatch):

@@ -359,17 +359,36 @@ def _read_zip(path: Path, submission: Submission) -> dict[str, bytes]:
 
 
 def decode_text(path: str, data: bytes, submission: Submission) -> str | None:
-    """UTF-8 text; invalid bytes are replaced and reported, binary files refused."""
+    """UTF-8 text, else Windows-1252 text (reported); binary files refused."""
     if b"\x00" in data[:8192]:
         submission.warn(f"{path} looks like a binary file, not text: skipped")
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        submission.warn(f"{path} is not valid UTF-8 (first bad byte at offset {error.start}): "
-                        f"unreadable characters were replaced")
-        text = data.decode("utf-8", errors="replace")
+        text = _windows_text(data)
+        if text is not None:
+            submission.warn(f"{path} is not valid UTF-8 (first bad byte at offset "
+                            f"{error.start}): read as Windows-1252, the encoding Notepad and "
+                            f"Word save by default; if characters look wrong, save it as UTF-8")
+        else:
+            submission.warn(f"{path} is not valid UTF-8 (first bad byte at offset "
+                            f"{error.start}): unreadable characters were replaced")
+            text = data.decode("utf-8", errors="replace")
     return text.lstrip("\ufeff")
+
+
+def _windows_text(data: bytes) -> str | None:
+    """The text of a file saved in Windows-1252 (curly quotes, dashes and accents one byte
+    each), or ``None`` when the bytes say otherwise: a UTF-8 file with one bad byte also
+    holds valid multi-byte characters, and then only the bad bytes are replaced."""
+    if any(ord(char) > 0x7F and char != "\ufffd"
+           for char in data.decode("utf-8", errors="replace")):
+        return None
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:  # bytes Windows-1252 leaves undefined (0x81, 0x8D, ...)
+        return None
 
 
 def pdf_pages(path: str, data: bytes, submission: Submission) -> list[str]:
