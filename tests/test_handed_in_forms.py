@@ -319,6 +319,45 @@ def test_webvtt_subtitles_lose_their_cue_tags_and_a_broken_file_is_one_warning(t
                for warning in submission.warnings)
 
 
+INTERVIEW_VTT = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v TA Maria>So this is your interview for lab three. What did it teach you?
+
+00:00:04.500 --> 00:00:08.000
+<v Jonas>Mostly the shapes: Conv2D wants 28, 28, 1, and the reference convnet
+
+00:00:08.200 --> 00:00:12.000
+<v Jonas>has 34,826 parameters against 669,706 in my MLP, because the filters are shared.
+
+00:00:12.500 --> 00:00:14.000
+<v TA Maria>Mhm. And what went wrong?
+
+00:00:14.500 --> 00:00:20.000
+<v Jonas>One epoch took four minutes with JAX, so I switched to TensorFlow.
+"""
+
+
+def test_a_recorded_conversation_is_read_turn_by_turn_with_its_speakers_names():
+    read = subtitle_text(INTERVIEW_VTT, ".vtt")
+    paragraphs = "\n".join(read.lines).split("\n\n")
+    # each speaker's turn is a paragraph opening with their name, the cues of a turn joined
+    assert [paragraph.split(":")[0] for paragraph in paragraphs] == [
+        "TA Maria", "Jonas", "TA Maria", "Jonas"]
+    assert " ".join(paragraphs[1].split()).endswith("because the filters are shared.")
+    assert read.numbers[read.lines.index(paragraphs[1].splitlines()[0])] == 7
+
+
+@needs_encoder
+def test_the_interviewers_questions_in_a_recorded_conversation_are_not_the_students(tmp_path):
+    submission = _handed_in(tmp_path, INTERVIEW_VTT, "interview_lab3.vtt")
+    [grade] = assess_labs(submission, REFLECTION)
+    insights = grade.result("insights")
+    assert insights.points == 2 and "interview_lab3.vtt:7" in insights.evidence[0]
+    # the asker's turns earn nothing: "What went wrong?" answered by Jonas's own turn only
+    assert all("TA Maria" not in quote for result in grade.results for quote in result.evidence)
+
+
 def test_sentences_a_code_cell_prints_are_the_students_prose_and_computed_values_are_not():
     from toolkit.grading.report_text import _code_lines
 

@@ -8,7 +8,10 @@ plain text, nothing was graded: the suffix was not one the grader reads.
 :func:`subtitle_text` joins the cues into the talk again and wraps it as plain text is
 written, each row keeping the line of the file its first word is on, so the evidence quotes
 the file's own lines. A pause of :data:`PAUSE_SECONDS` or more between two cues ends a
-paragraph, as a speaker's pause does. The cues are parsed by ``webvtt-py`` (SubRip and
+paragraph, as a speaker's pause does. A recorded conversation's WebVTT names each cue's
+speaker, two or more of them (``<v TA Maria>What was hard?``): each turn is then a paragraph that opens with the
+speaker's name, as an interview written up is, so the asker's questions label the student's
+answers and are never the student's. The cues are parsed by ``webvtt-py`` (SubRip and
 WebVTT).
 
 Example:
@@ -83,13 +86,25 @@ def subtitle_text(text: str, suffix: str) -> SubtitleText:
             position += len(row)
         talk, origins = "", []
 
+    voices = [" ".join((getattr(caption, "voice", None) or "").split()) for caption in captions]
+    if len(set(voices) - {""}) < 2:
+        voices = [""] * len(captions)  # one speaker talking: a monologue, no turns
+    previous_voice = None
     for index, caption in enumerate(captions):
-        if previous_end is not None and _seconds(caption.start) - previous_end >= PAUSE_SECONDS \
-                and talk:
+        voice = voices[index]
+        turn = bool(voice) and voice != previous_voice
+        if (turn or previous_end is not None
+                and _seconds(caption.start) - previous_end >= PAUSE_SECONDS) and talk:
             flush()
             lines.append("")
             numbers.append(numbers[-1] if numbers else 0)
+        if turn or voice and not talk:
+            # a speaker's turn opens with their name, as an interview written up does
+            # ("TA Maria: What did lab three teach you?"): the grader then knows the asker
+            origins.append((len(talk), first_lines[index] if numbered else 0))
+            talk += f"{voice}: "
         previous_end = _seconds(caption.end)
+        previous_voice = voice or previous_voice
         for offset, part in enumerate(caption.text.splitlines()):
             if part.strip():
                 origins.append((len(talk), first_lines[index] + offset if numbered else 0))
