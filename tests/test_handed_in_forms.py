@@ -499,3 +499,128 @@ def test_a_scanned_pages_header_and_footer_are_not_the_students_words(tmp_path):
               "biggest thing I learned: frozen GloVe 76.0, fine-tuned 82.3", "", "3/3",
               "growth: more comfortable with padding and OOV words now"]
     assert page_furniture(thread) == set()
+
+
+OUTLINE = """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0">
+  <head><title>Reflections, labs 1 and 4</title></head>
+  <body>
+    <outline text="Lab 1 - VGG16">
+      <outline text="Insights">
+        <outline text="preprocess_input flips RGB to BGR and subtracts the ImageNet mean"/>
+        <outline text="without it my cat photo went from tabby 0.58 to window_screen 0.21"/>
+      </outline>
+      <outline text="Challenges" _note="The 528 MB download timed out twice on the dorm wifi."/>
+    </outline>
+    <outline text="Lab 4 - bag of words">
+      <outline text="Challenges" _note=""/>
+    </outline>
+  </body>
+</opml>
+"""
+
+
+def test_an_outliners_export_is_read_as_headings_notes_and_items(tmp_path):
+    submission = _handed_in(tmp_path, OUTLINE, "reflection.opml")
+    [document] = submission.documents
+    headings = [(line.level, line.text) for line in document.lines if line.kind == "heading"]
+    # the title, a lab's node, its questions; an empty note is a question left unanswered
+    assert headings == [(1, "Reflections, labs 1 and 4"), (2, "Lab 1 - VGG16"),
+                        (3, "Insights"), (3, "Challenges"), (2, "Lab 4 - bag of words"),
+                        (3, "Challenges")]
+    note = next(line for line in document.lines if line.text.startswith("The 528 MB"))
+    assert note.kind == "prose" and note.where == "reflection.opml:10"  # its element's line
+    assert "window_screen 0.21" in _words(submission)
+    broken = _handed_in(tmp_path, "<opml><head/></opml>", "broken.opml")
+    assert broken.documents == [] and broken.warnings[:1] == [
+        "broken.opml cannot be read as an outline: it has no <opml> outline with a <body>; "
+        "export it from the outliner again, or hand in the reflection as a text"]
+
+
+MAILBOX = """From kim@student.example Wed Oct 14 20:47:03 2026
+From: Kim <kim@student.example>
+Subject: Lab 1 reflection
+Content-Type: text/plain; charset="utf-8"
+
+Lab 1 insights: preprocess_input flips RGB to BGR; without it my cat became a window screen.
+
+From kim@student.example Wed Oct 28 22:55:41 2026
+From: Kim <kim@student.example>
+Subject: RE: Lab 1 reflection
+Content-Type: text/plain; charset="utf-8"
+
+Lab 2 insights: dropout 0.2 kept the validation loss flat after epoch 8, at 98.3%.
+>From now on I will write more.
+
+________________________________
+From: Dr. Keller <keller@uni.example>
+Sent: Thursday, October 15, 2026 09:12
+Subject: Re: Lab 1 reflection
+
+Please use your own numbers from lab 2 on, and say what you would do differently.
+"""
+
+
+def test_a_mailbox_is_read_message_by_message_without_the_replies_history(tmp_path):
+    submission = _handed_in(tmp_path, MAILBOX, "mails.mbox")
+    [document] = submission.documents
+    words = _words(submission)
+    assert "window screen" in words and "98.3%" in words and "From now on" in words
+    # Outlook's history below the rule is the instructor's mail, not the student's
+    assert "own numbers" not in words and "Dr. Keller" not in words and "Subject" not in words
+    lab2 = next(line for line in document.lines if line.text.startswith("Lab 2 insights"))
+    assert lab2.where == "mails.mbox:13"  # the file's line, not the message's
+    assert _handed_in(tmp_path, "From nobody\n\n", "empty.mbox").warnings[:1] == [
+        "empty.mbox cannot be read as a mailbox (no message in the mailbox could be read); "
+        "save the mails' text as a PDF or text file and hand it in again"]
+
+
+def test_a_mails_original_message_below_the_reply_is_not_the_students():
+    from toolkit.grading.eml_reader import own_text
+
+    reply = ("Dear Dr. Petrova,\n\nhere is my report. Test accuracy 67%.\n\nKevin\n\n"
+             "-----Original Message-----\nFrom: Dr. Elena Petrova\nSent: Thursday\n\n"
+             "I don't have your lab 1 report yet.\n")
+    assert own_text(reply) == "Dear Dr. Petrova,\n\nhere is my report. Test accuracy 67%.\n\nKevin\n"
+    # a student's own "From:" line at the top, or a rule of underscores with no header
+    # block below it, is no history
+    assert own_text("From: Kevin\nSent: today\n\nMy report.\n") == \
+        "From: Kevin\nSent: today\n\nMy report.\n"
+    assert own_text("Results\n__________\n\n88.6%\n") == "Results\n__________\n\n88.6%\n"
+
+
+SLACK = """[
+ {"type": "message", "subtype": "bot_message", "username": "CourseBot", "ts": "1794816000.2",
+  "text": "Reminder: reflections for labs 1-3 are due Friday."},
+ {"type": "message", "user": "U1", "ts": "1794820462.3",
+  "user_profile": {"real_name": "Daniel Kuehn"}, "text": "anyone else get ndim=3 in lab 3?"},
+ {"type": "message", "user": "U2", "ts": "1794949391.4",
+  "user_profile": {"real_name": "Amara Okafor"},
+  "text": "*Lab 1 (VGG16)*\\nlearned: VGG16 needs preprocess_input, my dog was a Labrador at 0.71"},
+ {"type": "message", "user": "U1", "ts": "1794949400.4",
+  "user_profile": {"real_name": "Daniel Kuehn"}, "text": "nice, mine was a bath towel"},
+ {"type": "message", "user": "U2", "ts": "1794949500.4",
+  "user_profile": {"real_name": "Amara Okafor"},
+  "text": "*Lab 3 (CNN on MNIST)* this one i liked more\\ninsight: shared filters, 34,826 params"}
+]
+"""
+
+
+def test_a_channels_json_export_is_its_authors_messages_split_by_lab(tmp_path):
+    submission = _handed_in(tmp_path, SLACK, "amara.json")
+    [document] = submission.documents
+    words = _words(submission)
+    assert "Labrador" in words and "34,826" in words
+    assert "bath towel" not in words and "ndim" not in words and "Reminder" not in words
+    assert submission.warnings == [
+        "amara.json reads as a chat export: only the 2 messages of Amara Okafor are graded as "
+        "the student's words (3 by others left out). If another speaker is the student, hand "
+        "in their messages alone"]
+    insight = next(line for line in document.lines if line.text.startswith("insight:"))
+    assert insight.where == "amara.json:13"  # the message's line in the file
+    # Slack's *bold* lab title opens each lab's part, also with words after it
+    assert [lab for lab, _ in split_by_lab(submission)] == ["lab01_vgg16_inference",
+                                                             "lab03_cnn_mnist"]
+    # a JSON file of results is no chat: read as the student's results
+    results = _handed_in(tmp_path, '{"test": {"accuracy": 0.803}}', "results.json")
+    assert "**accuracy:** 0.803" in _words(results)

@@ -11,7 +11,9 @@ stamp and name before each message hid the lab markers that open the author's me
 this is) and the author's messages without their stamps and names, each a paragraph of its
 own; every other speaker's message is left out. A thread's post counters are taken off. The
 author is the speaker the note names, else the one who wrote the most. Every line keeps its
-number in the file, so the evidence quotes the file's own lines.
+number in the file, so the evidence quotes the file's own lines. A channel exported as JSON
+(Slack's list of messages, Discord's and Teams' ``messages``) is read the same way:
+:func:`json_chat` writes it as such a chat, each line at the file line of its message.
 
 Example:
     >>> text = "\\n".join(["[14/10 20:41] Priya (TA): reflections due Friday",
@@ -25,8 +27,10 @@ Example:
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from datetime import datetime, timezone
 from typing import NamedTuple
 
 # A message's stamp, then its speaker: "[14/10/2026 20:41] Priya (TA): ...", "14/10/2026, 20:41
@@ -84,8 +88,10 @@ def _author(rows: list[str], found: list[tuple[int, str, str]]) -> str:
     if len(named) == 1:
         return named.pop()
     words = Counter()
-    for _, speaker, text in found:
-        words[speaker] += len(text.split())
+    ends = [row for row, _, _ in found[1:]] + [len(rows)]
+    for (row, speaker, text), end in zip(found, ends, strict=True):
+        # a message's own lines below its first count too (a pasted reflection)
+        words[speaker] += len(text.split()) + sum(len(more.split()) for more in rows[row + 1:end])
     return words.most_common(1)[0][0]
 
 
@@ -133,3 +139,95 @@ def author_only(text: str) -> ChatText | None:
             numbers.append(row + 1)
     kept = sum(1 for _, speaker, _ in found if speaker == author)
     return ChatText(lines, numbers, author, kept, len(found) - kept)
+
+
+# A JSON chat export's message fields: Slack ("text", "user_profile"."real_name"),
+# Discord ("content", "author"."name"), Teams ("body"."content", "from"."user"."displayName")
+_TEXT_KEYS = ("text", "content", "body", "message")
+_SPEAKER_PATHS = (("user_profile", "real_name"), ("user_profile", "display_name"),
+                  ("author", "nickname"), ("author", "name"), ("from", "user", "displayName"),
+                  ("user_name",), ("username",), ("author",), ("from",), ("user",))
+_TIME_KEYS = ("ts", "timestamp", "createdDateTime", "date")
+_HTML_TAG = re.compile(r"<[^>]{0,200}>")
+_SLACK_BOLD = re.compile(r"(?<![\w*])\*(?P<words>[^\s*](?:[^*\n]{0,200}[^\s*])?)\*(?![\w*])")
+
+
+def _field(message: dict, path: tuple[str, ...]):
+    value = message
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _stamp(message: dict) -> str:
+    """"[2026-11-18 14:03]" from a message's epoch seconds or ISO time ("" when none)."""
+    for key in _TIME_KEYS:
+        value = message.get(key)
+        try:
+            if isinstance(value, (int, float)) or (isinstance(value, str)
+                                                    and re.fullmatch(r"\d+(\.\d+)?", value)):
+                when = datetime.fromtimestamp(float(value), timezone.utc)
+            elif isinstance(value, str):
+                when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            else:
+                continue
+        except (ValueError, OverflowError, OSError):
+            continue
+        return when.strftime("[%Y-%m-%d %H:%M]")
+    return "[00:00]"
+
+
+def _message(message) -> tuple[str, str, str, str] | None:
+    """``(stamp, speaker, text, the text as exported)`` of one exported message, or
+    ``None``."""
+    if not isinstance(message, dict):
+        return None
+    text = next((value for key in _TEXT_KEYS
+                 if isinstance(value := (message.get(key) if not isinstance(message.get(key),
+                                                                            dict)
+                                         else message[key].get("content")), str)), None)
+    speaker = next((" ".join(value.split()) for path in _SPEAKER_PATHS
+                    if isinstance(value := _field(message, path), str) and value.strip()), None)
+    if text is None or speaker is None:
+        return None
+    exported = text
+    if "<" in text and ">" in text:  # Teams keeps a message as HTML
+        text = _HTML_TAG.sub(" ", text)
+    if "ts" in message:  # Slack's *bold* is Markdown's **bold** ("*Lab 3 (CNN)* ...")
+        text = _SLACK_BOLD.sub(r"**\g<words>**", text)
+    return _stamp(message), speaker.replace(":", " "), text, exported
+
+
+def json_chat(text: str) -> ChatText | None:
+    """A channel's JSON export read as its author's messages (see the module docstring), or
+    ``None`` when the JSON is no list of messages."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    items = data.get("messages") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        return None
+    messages = [found for item in items if (found := _message(item)) is not None]
+    if len(messages) < MIN_MESSAGES or len(messages) * 2 < len(items):
+        return None
+    file_rows = text.splitlines()
+    rows: list[str] = []
+    places: list[int] = []  # each chat row's line in the JSON file
+    at = 0
+    for stamp, speaker, words, exported in messages:
+        # the message's line in the file: its text's first words, as the file writes them
+        needles = {json.dumps(exported, ensure_ascii=ascii)[1:40] for ascii in (True, False)}
+        found = next((row for row in range(at, len(file_rows))
+                      if any(needle in file_rows[row] for needle in needles)), None)
+        if found is not None:
+            at = found
+        message_rows = words.splitlines() or [""]
+        rows.append(f"{stamp} {speaker}: {message_rows[0]}")
+        rows += message_rows[1:]
+        places += [at + 1] * len(message_rows)
+    chat = author_only("\n".join(rows))
+    if chat is None or not chat.author:
+        return None
+    return chat._replace(numbers=[places[number - 1] if 0 < number <= len(places) else 0
+                                  for number in chat.numbers])

@@ -57,10 +57,12 @@ MAX_DEPTH = 32                     # folder levels read inside a submission
 # Quarto and R Markdown documents are Markdown with code chunks and fenced divs.
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".qmd", ".rmd"}
 # Emacs Org mode, AsciiDoc, Typst, MediaWiki and reStructuredText: plain-text markup, turned
-# into Markdown.
+# into Markdown; an outliner's export (OPML) too.
 WIKI_SUFFIXES = {".wiki", ".mediawiki", ".wikitext"}
 RST_SUFFIXES = {".rst", ".rest"}
-MARKUP_SUFFIXES = {".org", ".adoc", ".asciidoc", ".typ"} | WIKI_SUFFIXES | RST_SUFFIXES
+OUTLINE_SUFFIXES = {".opml"}
+MARKUP_SUFFIXES = {".org", ".adoc", ".asciidoc", ".typ"} | WIKI_SUFFIXES | RST_SUFFIXES \
+    | OUTLINE_SUFFIXES
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 WORD_SUFFIXES = {".docx"}
 # Word processors' and slide decks' other files: LibreOffice's, PowerPoint's, Rich Text, and
@@ -72,8 +74,9 @@ TABLE_SUFFIXES = {".csv", ".tsv"}
 LATEX_SUFFIXES = {".tex"}  # an Overleaf project's source, read as text (never compiled)
 # A report's BibTeX file (refs.bib beside main.tex or report.typ): its reference list.
 BIB_SUFFIXES = {".bib"}
-# A saved e-mail: its body is a document, its attachments the submission's files.
-MAIL_SUFFIXES = {".eml"}
+# A saved e-mail: its body is a document, its attachments the submission's files; a mailbox
+# (.mbox): its messages, one after the other.
+MAIL_SUFFIXES = {".eml", ".mbox"}
 # A video reflection's subtitles: what the student said, cue by cue.
 SUBTITLE_SUFFIXES = {".srt", ".vtt"}
 READ_SUFFIXES = TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES | OFFICE_SUFFIXES | HTML_SUFFIXES \
@@ -82,7 +85,8 @@ READ_SUFFIXES = TEXT_SUFFIXES | MARKUP_SUFFIXES | WORD_SUFFIXES | OFFICE_SUFFIXE
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"}
 # A notebook saved as a script (Jupytext's percent format) is read when it holds prose cells.
 SCRIPT_SUFFIXES = {".py"}
-SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb"} | SCRIPT_SUFFIXES | TEXT_SUFFIXES | MARKUP_SUFFIXES \
+# a .json alone: a channel's chat export, or the student's results
+SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb", ".json"} | SCRIPT_SUFFIXES | TEXT_SUFFIXES | MARKUP_SUFFIXES \
     | WORD_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | OFFICE_SUFFIXES | MAIL_SUFFIXES \
     | SUBTITLE_SUFFIXES
 DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
@@ -502,15 +506,18 @@ def _load_runs(contents: dict[str, bytes], submission: Submission) -> None:
 def _open_mails(contents: dict[str, bytes], submission: Submission) -> dict[str, bytes]:
     """The submission's files with each saved mail's attachments beside them, named
     ``mail.eml/curves.png``, as a zip's members are (a figure or ``record.json`` mailed)."""
-    from toolkit.grading.eml_reader import read_mail
+    from toolkit.grading.eml_reader import read_mail, read_mailbox
 
     opened = dict(contents)
     budget = _Budget(submission)
     for path, data in contents.items():
-        if PurePosixPath(path).suffix.lower() not in MAIL_SUFFIXES:
+        suffix = PurePosixPath(path).suffix.lower()
+        if suffix not in MAIL_SUFFIXES:
             continue
         try:
-            attachments = read_mail(data).attachments
+            attachments = ([name_data for _, mail in read_mailbox(data)
+                            for name_data in mail.attachments] if suffix == ".mbox"
+                           else read_mail(data).attachments)
         except Exception:  # said once, when its body is read; it never stops the rest
             continue
         for name, attached in attachments:
@@ -526,9 +533,12 @@ def _open_mails(contents: dict[str, bytes], submission: Submission) -> dict[str,
 
 def _read_mail(path: str, data: bytes, submission: Submission) -> None:
     """A saved mail's text as one more document (its attachments were opened beside it)."""
-    from toolkit.grading.eml_reader import MailError, read_mail
+    from toolkit.grading.eml_reader import MailError, own_text, read_mail
     from toolkit.grading.html_reader import html_document
 
+    if PurePosixPath(path).suffix.lower() == ".mbox":
+        _read_mailbox(path, data, submission)
+        return
     try:
         mail = read_mail(data)
     except MailError as error:
@@ -540,7 +550,42 @@ def _read_mail(path: str, data: bytes, submission: Submission) -> None:
     if mail.body_kind == "html":
         submission.documents.append(html_document(path, mail.body))
     else:
-        submission.documents.append(plain_document(path, [mail.body], "text"))
+        submission.documents.append(plain_document(path, [own_text(mail.body)], "text"))
+
+
+def _read_mailbox(path: str, data: bytes, submission: Submission) -> None:
+    """A mailbox's plain-text messages as one document, in the order they were sent, each
+    row at its line in the file where it is found there; a message with only an HTML body
+    is a document of its own."""
+    from toolkit.grading.eml_reader import MailError, own_text, read_mailbox
+    from toolkit.grading.html_reader import html_document
+
+    try:
+        mails = read_mailbox(data)
+    except MailError as error:
+        submission.warn(f"{path} cannot be read as a mailbox ({error}); save the mails' text "
+                        f"as a PDF or text file and hand it in again")
+        return
+    file_rows = [row.strip() for row in data.decode("utf-8", errors="replace").splitlines()]
+    rows: list[str] = []
+    numbers: list[int] = []
+    for first_line, mail in mails:
+        if mail.body_kind == "html" and mail.body.strip():
+            submission.documents.append(html_document(path, mail.body))
+            continue
+        at = first_line  # the file's line of the row read last (from 1)
+        for row in own_text(mail.body).splitlines():
+            # a row as the file has it, a little further on (a quoted-printable body's
+            # rows are not: they keep the line of the row above)
+            ahead = file_rows[at:at + 60]
+            if row.strip() and row.strip() in ahead:
+                at += ahead.index(row.strip()) + 1
+            rows.append(row)
+            numbers.append(at)
+        rows.append("")  # one message ends before the next begins
+        numbers.append(at)
+    if any(row.strip() for row in rows):
+        submission.documents.append(plain_document(path, ["\n".join(rows)], "text", numbers))
 
 
 def _parse(contents: dict[str, bytes], submission: Submission) -> None:
@@ -600,11 +645,15 @@ def _author_text(path: str, text: str, submission: Submission) -> tuple[str, lis
     if chat is None:
         return text, []
     if chat.author:
-        submission.warn(f"{path} reads as a chat export: only the {chat.kept} messages of "
-                        f"{chat.author} are graded as the student's words ({chat.left_out} by "
-                        f"others left out). If another speaker is the student, hand in their "
-                        f"messages alone")
+        _say_chat(path, chat, submission)
     return "\n".join(chat.lines), chat.numbers
+
+
+def _say_chat(path: str, chat, submission: Submission) -> None:
+    submission.warn(f"{path} reads as a chat export: only the {chat.kept} messages of "
+                    f"{chat.author} are graded as the student's words ({chat.left_out} by "
+                    f"others left out). If another speaker is the student, hand in their "
+                    f"messages alone")
 
 
 def _parse_file(path: str, data: bytes, submission: Submission,
@@ -663,14 +712,29 @@ def _parse_file(path: str, data: bytes, submission: Submission,
     elif suffix == ".json" and pure.name != "record.json" and folder not in runs_by_folder:
         # The student's own results ("results.json" beside the README); a run folder's JSON
         # files are the lab's outputs, and record.json is read as the run record.
+        from toolkit.grading.chat_export import json_chat
         from toolkit.grading.json_reader import JsonFileError, json_document
 
         text = decode_text(path, data, submission)
+        # a channel's export (Slack, Discord, Teams): the student's messages alone
+        if text is not None and (chat := json_chat(text)) is not None:
+            _say_chat(path, chat, submission)
+            submission.documents.append(plain_document(path, ["\n".join(chat.lines)], "text",
+                                                       chat.numbers))
+            return
         try:
             if text is not None:
                 submission.documents.append(json_document(path, text))
         except JsonFileError as error:
             submission.warn(f"{path} is {error}: fix or remove it and hand it in again")
+    elif suffix in OUTLINE_SUFFIXES:
+        from toolkit.grading.opml_reader import OpmlError, opml_document
+
+        try:
+            submission.documents.append(opml_document(path, data))
+        except OpmlError as error:
+            submission.warn(f"{path} cannot be read as an outline: {error}; export it from "
+                            f"the outliner again, or hand in the reflection as a text")
     elif suffix in MARKUP_SUFFIXES:
         text = decode_text(path, data, submission)
         if text is not None:
