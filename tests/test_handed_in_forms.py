@@ -624,3 +624,23 @@ def test_a_channels_json_export_is_its_authors_messages_split_by_lab(tmp_path):
     # a JSON file of results is no chat: read as the student's results
     results = _handed_in(tmp_path, '{"test": {"accuracy": 0.803}}', "results.json")
     assert "**accuracy:** 0.803" in _words(results)
+
+
+NOTEPAD_REPORT = ("Lab 4 \u2013 Bag of words\r\n\r\nResults\r\n"
+                  "Test accuracy of the nine combinations (I copied it from the terminal):\r\n\r\n"
+                  "  binary   + logreg  80.4 %\r\n  count    + NB      81.5 %\r\n"
+                  "  tfidf    + NB      82.0 %\r\n\r\n"
+                  "Bag of words is simple and fast (all runs took less than one minute) and "
+                  "gives about 80 %, a \u201cgood\u201d baseline.\r\n")
+
+
+def test_a_notepad_report_in_windows_1252_reads_its_results_and_times(tmp_path):
+    (tmp_path / "lea.txt").write_bytes(NOTEPAD_REPORT.encode("cp1252"))
+    submission = read_submission("lea", tmp_path / "lea.txt")
+    assert "\u201cgood\u201d" in _words(submission)  # the curly quotes, not replaced
+    [grade] = assess_labs(submission, REPORT)
+    # the line that introduces the rows names their metric: the rows are the test results
+    metrics = grade.result("metrics")
+    assert metrics.points == 1 and "lea.txt:4" in metrics.evidence[0]
+    # "took less than one minute": a time in words is a time
+    assert grade.result("timing").points == 0.5

@@ -751,7 +751,7 @@ def _paragraphs(document: Document, section: Section | None = None) -> list[Sect
                 current = []
             current.append(line)
     notes = document.format == "text"
-    return [part for paragraph in _questions_joined(found)
+    return [part for paragraph in _values_joined(_questions_joined(found))
             for labelled in _label_list_split(paragraph)
             for part in (_notes_split(labelled) if notes else [labelled])]
 
@@ -775,6 +775,28 @@ def _questions_joined(paragraphs: list[Section]) -> list[Section]:
     return joined
 
 
+def _values_joined(paragraphs: list[Section]) -> list[Section]:
+    """A line that introduces the values below it ("Test accuracy of the nine combinations
+    (I copied it from the terminal):") and those rows of values ("  tfidf + NB   82.0 %"), a
+    blank line apart, are one paragraph: the line names what the numbers are."""
+    joined: list[Section] = []
+    for paragraph in paragraphs:
+        before = joined[-1] if joined else None
+        rows = [line for line in paragraph.lines if line.kind == "prose"]
+        if before is not None and before.heading is paragraph.heading \
+                and len(before.lines) == 1 and before.lines[0].kind == "prose" \
+                and before.lines[0].text.rstrip().endswith(":") \
+                and not NUMBER.search(before.lines[0].text) \
+                and len(rows) >= 2 and len(rows) == len(paragraph.lines) \
+                and all(NUMBER.search(line.text) and len(line.text) <= VALUE_ROW_CHARS
+                        for line in rows):
+            joined[-1] = Section(before.heading, before.lines + paragraph.lines)
+        else:
+            joined.append(paragraph)
+    return joined
+
+
+VALUE_ROW_CHARS = 80  # a row of values is short: a name or two and a number
 NOTES_LINES = 5  # lines of a paragraph of notes, one statement a line
 # A line of a plain-text table of settings: a name, two spaces or more, its value ("  batch
 # size     32")
