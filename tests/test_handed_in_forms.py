@@ -644,3 +644,14 @@ def test_a_notepad_report_in_windows_1252_reads_its_results_and_times(tmp_path):
     assert metrics.points == 1 and "lea.txt:4" in metrics.evidence[0]
     # "took less than one minute": a time in words is a time
     assert grade.result("timing").points == 0.5
+
+
+def test_a_posters_question_in_capitals_is_a_section_title():
+    from toolkit.grading.report_text import plain_document
+
+    poster = ("TRAINING CURVES\nTrain and val stay close.\n\nWHY?\nShirt and T-shirt look "
+              "alike at 28x28 pixels.\n\nCan a computer tell a shirt from a T-shirt?\n")
+    kinds = {line.text: line.kind for line in plain_document("p.txt", [poster]).lines}
+    assert kinds["WHY?"] == "heading" and kinds["TRAINING CURVES"] == "heading"
+    # a question in a sentence's case is the student's question, not a title
+    assert kinds["Can a computer tell a shirt from a T-shirt?"] == "prose"

@@ -1051,11 +1051,16 @@ _MAIL_HEADER = re.compile(r"^(?:from|to|cc|bcc|sent|date|subject|reply-to)\s*:\s
 _COLUMN_GAP = re.compile(r"\S\s{2,}(?=\S)")
 
 
+SHOUTED_QUESTION_WORDS = 4  # a question in capitals this short is a title
+
+
 def _looks_like_title(stripped: str) -> bool:
     """A heading of plain text or PDF: "Results:", "Why The Model Fails", "1. Introduction",
     "EVALUATION". List items ("1. image 247: true 4") and labelled lines ("Truth: positive")
     are not headings."""
     words = stripped.rstrip(":").split()
+    if stripped.endswith("?") and stripped.isupper() and len(words) <= SHOUTED_QUESTION_WORDS:
+        return stripped[0].isalpha()  # a poster's "WHY?", "WHAT NEXT?": a section's title
     if not words or len(stripped) > 70 or stripped[-1] in ".,;!?)\"'+&/(\\" \
             or not stripped[0].isalnum() or "\t" in stripped:  # a tab: a table row
         return False
