@@ -655,3 +655,16 @@ def test_a_posters_question_in_capitals_is_a_section_title():
     assert kinds["WHY?"] == "heading" and kinds["TRAINING CURVES"] == "heading"
     # a question in a sentence's case is the student's question, not a title
     assert kinds["Can a computer tell a shirt from a T-shirt?"] == "prose"
+
+
+def test_a_lab_marker_followed_by_an_equals_sign_opens_its_part(tmp_path):
+    thread = ("reflection thread, labs 5 + 6\n\n"
+              "1/4 LAB 5 = GloVe word vectors + an LSTM. king - man + woman = queen works.\n\n"
+              "2/4 my LSTM got 74% on the test set, the random embedding about the same.\n\n"
+              "3/4 LAB 6 = BERT. well, MiniLM, 88% against 74% for the LSTM.\n\n"
+              "4/4 challenges: colab kicked me out twice.\n")
+    parts = dict(split_by_lab(_handed_in(tmp_path, thread, "thread.txt")))
+    assert list(parts) == ["lab05_glove_lstm", "lab06_bert_finetune"]
+    assert "74% on the test set" in _words(parts["lab05_glove_lstm"])
+    assert "colab kicked me out" in _words(parts["lab06_bert_finetune"])
+    assert "88% against 74%" not in _words(parts["lab05_glove_lstm"])

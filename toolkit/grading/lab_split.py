@@ -51,8 +51,8 @@ _LAB_IN_PATH = re.compile(r"(?<![A-Za-z0-9])lab[\s_\-]*0?(?P<n>[1-9]\d?)(?!\d)",
 # the lab's name in brackets ("Lab 2 (MLP with dropout). I understood ...").
 _NAME_IN_BRACKETS = r"^(?:\s{0,3}\([^()\n]{1,60}\))?[*_]{0,2}\s{0,3}"
 # A marker in bold closes its run-in label, as a label's colon would ("**Lab 3 (CNN)** this
-# one I liked").
-_AFTER_MARKER = re.compile(_NAME_IN_BRACKETS + r"(?:[:.)\-\u2013\u2014]|[=~]{2,}\s*$|$)"
+# one I liked"); so does an equals sign ("LAB 5 = GloVe word vectors + an LSTM").
+_AFTER_MARKER = re.compile(_NAME_IN_BRACKETS + r"(?:[:.)\-\u2013\u2014]|=\s|[=~]{2,}\s*$|$)"
                            r"|^(?:\s{0,3}\([^()\n]{1,60}\))?(?:\*\*|__)\s+\S")
 # A paragraph of a letter or an essay that opens by naming its lab: "About lab 2 (MLP). ...",
 # "Regarding Lab 5: ...", "As for lab 3 - ..." (the marker then needs the colon, dash or stop).
