@@ -618,7 +618,9 @@ def test_a_channels_json_export_is_its_authors_messages_split_by_lab(tmp_path):
         "in their messages alone"]
     insight = next(line for line in document.lines if line.text.startswith("insight:"))
     assert insight.where == "amara.json:13"  # the message's line in the file
-    # Slack's *bold* lab title opens each lab's part, also with words after it
+    # Slack's *bold* lab title over a message is its title, and opens each lab's part,
+    # also with words after it
+    assert ("heading", "Lab 1 (VGG16)") in [(line.kind, line.text) for line in document.lines]
     assert [lab for lab, _ in split_by_lab(submission)] == ["lab01_vgg16_inference",
                                                              "lab03_cnn_mnist"]
     # a JSON file of results is no chat: read as the student's results

@@ -716,11 +716,12 @@ def _parse_file(path: str, data: bytes, submission: Submission,
         from toolkit.grading.json_reader import JsonFileError, json_document
 
         text = decode_text(path, data, submission)
-        # a channel's export (Slack, Discord, Teams): the student's messages alone
+        # a channel's export (Slack, Discord, Teams): the student's messages alone, in the
+        # Markdown the chat writes them in (a bold line over a message is its title)
         if text is not None and (chat := json_chat(text)) is not None:
             _say_chat(path, chat, submission)
-            submission.documents.append(plain_document(path, ["\n".join(chat.lines)], "text",
-                                                       chat.numbers))
+            submission.documents.append(markdown_document(path, "\n".join(chat.lines),
+                                                          line_numbers=chat.numbers))
             return
         try:
             if text is not None:
