@@ -160,7 +160,8 @@ def _field(message: dict, path: tuple[str, ...]):
 
 
 def _stamp(message: dict) -> str:
-    """"[2026-11-18 14:03]" from a message's epoch seconds or ISO time ("" when none)."""
+    """"[2026-11-18 14:03]" from a message's epoch seconds or ISO time ("[00:00]" when it
+    has none: the chat reader needs a stamp before the speaker)."""
     for key in _TIME_KEYS:
         value = message.get(key)
         try:
@@ -177,15 +178,22 @@ def _stamp(message: dict) -> str:
     return "[00:00]"
 
 
+def _text_of(message: dict) -> str | None:
+    for key in _TEXT_KEYS:
+        value = message.get(key)
+        if isinstance(value, dict):  # Teams: "body": {"contentType": "html", "content": ...}
+            value = value.get("content")
+        if isinstance(value, str):
+            return value
+    return None
+
+
 def _message(message) -> tuple[str, str, str, str] | None:
     """``(stamp, speaker, text, the text as exported)`` of one exported message, or
     ``None``."""
     if not isinstance(message, dict):
         return None
-    text = next((value for key in _TEXT_KEYS
-                 if isinstance(value := (message.get(key) if not isinstance(message.get(key),
-                                                                            dict)
-                                         else message[key].get("content")), str)), None)
+    text = _text_of(message)
     speaker = next((" ".join(value.split()) for path in _SPEAKER_PATHS
                     if isinstance(value := _field(message, path), str) and value.strip()), None)
     if text is None or speaker is None:

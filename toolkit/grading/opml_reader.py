@@ -7,9 +7,9 @@ a file of unknown kind, nothing was graded.
 
 :func:`opml_markdown` turns the outline into the Markdown the other readers give: the
 outline's title is the document's, a node with children or a note (even an empty one: a
-question not answered) is a heading one level
-deeper than its parent's (a long node text with children, a sentence, stays an item), its
-note the paragraph under it, and a leaf node a list item. Each line keeps the file line of
+question not answered) is a heading one level deeper than its parent's (a long node text
+with children, a sentence, stays an item), its note the paragraph under it, and a leaf node
+a list item. Each line keeps the file line of
 its ``<outline>`` element, so the evidence quotes the file's own lines. The XML is parsed by
 lxml without entities or network access.
 
@@ -68,8 +68,7 @@ def opml_markdown(data: bytes) -> list[tuple[str, int]]:
             text, note = _text(child.get("text")), (child.get("_note") or "").strip()
             # a node with a note, even an empty one, is a question with its answer under it
             labelled = child.find("outline") is not None or child.get("_note") is not None
-            if labelled and not indent \
-                    and len(text.split()) <= MAX_TITLE_WORDS:
+            if labelled and not indent and len(text.split()) <= MAX_TITLE_WORDS:
                 if lines and lines[-1][0]:
                     lines.append(("", where))  # a list of leaves above ends here
                 if text:

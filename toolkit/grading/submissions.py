@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from toolkit.error_analysis import ANNOTATION_COLUMNS, read_annotations_text
-from toolkit.grading.chat_export import author_only
+from toolkit.grading.chat_export import ChatText, author_only
 from toolkit.grading.git_log import commit_messages
 from toolkit.grading.notebook_check import NotebookCheck, check_notebook, read_notebook
 from toolkit.grading.report_text import (
@@ -86,9 +86,9 @@ SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".git", "__pycache__", ".backup"
 # A notebook saved as a script (Jupytext's percent format) is read when it holds prose cells.
 SCRIPT_SUFFIXES = {".py"}
 # a .json alone: a channel's chat export, or the student's results
-SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb", ".json"} | SCRIPT_SUFFIXES | TEXT_SUFFIXES | MARKUP_SUFFIXES \
-    | WORD_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | OFFICE_SUFFIXES | MAIL_SUFFIXES \
-    | SUBTITLE_SUFFIXES
+SUBMISSION_SUFFIXES = {".zip", ".pdf", ".ipynb", ".json"} | SCRIPT_SUFFIXES | TEXT_SUFFIXES \
+    | MARKUP_SUFFIXES | WORD_SUFFIXES | HTML_SUFFIXES | LATEX_SUFFIXES | OFFICE_SUFFIXES \
+    | MAIL_SUFFIXES | SUBTITLE_SUFFIXES
 DRAFT_MARK = "Draft written by kerascourse"  # the first line of every reflection draft
 DRAFT_NAMES = {"REFLECTION.new.md"}  # a fresh draft beside the student's edited reflection
 # ... and the dated one written when REFLECTION.new.md holds edits too (toolkit.reflection)
@@ -649,7 +649,8 @@ def _author_text(path: str, text: str, submission: Submission) -> tuple[str, lis
     return "\n".join(chat.lines), chat.numbers
 
 
-def _say_chat(path: str, chat, submission: Submission) -> None:
+def _say_chat(path: str, chat: ChatText, submission: Submission) -> None:
+    """One line on whose messages of a chat export are graded."""
     submission.warn(f"{path} reads as a chat export: only the {chat.kept} messages of "
                     f"{chat.author} are graded as the student's words ({chat.left_out} by "
                     f"others left out). If another speaker is the student, hand in their "

@@ -9,10 +9,10 @@ plain text, nothing was graded: the suffix was not one the grader reads.
 written, each row keeping the line of the file its first word is on, so the evidence quotes
 the file's own lines. A pause of :data:`PAUSE_SECONDS` or more between two cues ends a
 paragraph, as a speaker's pause does. A recorded conversation's WebVTT names each cue's
-speaker, two or more of them (``<v TA Maria>What was hard?``): each turn is then a paragraph that opens with the
-speaker's name, as an interview written up is, so the asker's questions label the student's
-answers and are never the student's. The cues are parsed by ``webvtt-py`` (SubRip and
-WebVTT).
+speaker, two or more of them (``<v TA Maria>What was hard?``): each turn is then a paragraph
+that opens with the speaker's name, as an interview written up is, so the asker's questions
+label the student's answers and are never the student's. The cues are parsed by
+``webvtt-py`` (SubRip and WebVTT).
 
 Example:
     >>> srt = ("1\\n00:00:01,000 --> 00:00:03,000\\nSo first, what I\\n\\n"
