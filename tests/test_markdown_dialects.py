@@ -197,3 +197,13 @@ def test_a_mermaid_mind_map_is_an_outline_of_labelled_answers():
     assert not any("root" in text or "icon" in text for _, text in lines)
     # any other diagram stays code
     assert ("code", "  A[Data] --> B[Model]") in lines
+
+
+def test_a_summary_with_tags_inside_is_a_title_without_them():
+    text = ("## Reflection\n\n<details>\n<summary><b>Critical reflection</b> \u2013 what would "
+            "you do differently, which questions remain open?</summary>\n\nOne seed each, so "
+            "the +0.52 points of augmentation are not proven.\n</details>\n")
+    lines = markdown_document("n.md", text).lines
+    title = next(line for line in lines if "Critical" in line.text)
+    assert title.kind == "heading" and "<b>" not in title.text and "**" not in title.text
+    assert title.text.startswith("Critical reflection \u2013 what would you do differently")

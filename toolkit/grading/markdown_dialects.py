@@ -55,6 +55,7 @@ _CELL_MAGIC = re.compile(r"^%%[A-Za-z]\w*")
 _CALLOUT = re.compile(r"^\s*>\s*\[!(?P<kind>[\w-]{1,30})\][+-]?\s*(?P<title>.*?)\s*$")
 _SUMMARY = re.compile(r"<summary>\s*(?P<title>.*?)\s*</summary>", re.I)
 _DETAILS = re.compile(r"</?details(?:\s[^>]*)?>", re.I)
+_INLINE_TAG = re.compile(r"</?(?:b|strong|i|em|u|code|span|small|mark)(?:\s[^<>]{0,200})?>", re.I)
 _TABLE_OPEN = re.compile(r"<table\b", re.I)
 _TABLE_CLOSE = re.compile(r"</table\s*>", re.I)
 # A mind map's node: an optional id, then its text in a shape ("root((Lab 2))", "[Results]",
@@ -96,6 +97,13 @@ def _comment_marks(stripped: str) -> int:
     return _CELL_MAGIC.sub("", stripped).count("%%")
 
 
+def _summary_title(match: re.Match) -> str:
+    """A ``<summary>``'s title in bold, without the tags inside it ("<b>Challenges</b> -
+    what went wrong?"): a title over what the ``<details>`` block holds."""
+    title = " ".join(_INLINE_TAG.sub("", match["title"]).split())
+    return f"**{title}**" if title else ""
+
+
 def _inline(row: str) -> str:
     if "`" in row:
         row = _ROLE.sub(_role, row)
@@ -105,7 +113,7 @@ def _inline(row: str) -> str:
     if "%%" in row:
         row = _COMMENT.sub("", row)
     if "<" in row:
-        row = _SUMMARY.sub(lambda m: f"**{m['title']}**" if m["title"] else "", row)
+        row = _SUMMARY.sub(_summary_title, row)
         row = _DETAILS.sub("", row)
     return row
 
