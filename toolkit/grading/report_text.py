@@ -45,7 +45,9 @@ _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")
 # after a bold label, "> **Challenges.** What ...?", is joined to its answer as a labelled
 # paragraph instead.)
 _QUOTED_QUESTION = re.compile(r"^\s{0,3}>\s?(?P<question>[^>\s*_].{2,200}\?)\s*$")
-_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<title>[^*_]{1,80}?)\1(?:\s*:)?\s*$")
+# (a bold question heads its answer however long: "**Critical reflection - what would you
+# do differently, which questions remain open?**" runs past 80 characters)
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<title>[^*_]{1,160}?)\1(?:\s*:)?\s*$")
 # A bold sentence stating a measured result ("**Keras network: 78.8% test accuracy.**") is
 # the student's emphasis on a finding, not a title: a percentage or a decimal, then a full stop.
 _MEASURED_SENTENCE = re.compile(r"(\d\s?%|\d\.\d).*[^.]\.\s*$")
