@@ -670,26 +670,3 @@ def test_a_lab_marker_followed_by_an_equals_sign_opens_its_part(tmp_path):
     assert "74% on the test set" in _words(parts["lab05_glove_lstm"])
     assert "colab kicked me out" in _words(parts["lab06_bert_finetune"])
     assert "88% against 74%" not in _words(parts["lab05_glove_lstm"])
-
-
-def test_one_word_that_is_two_keywords_counts_once():
-    from toolkit.grading.report_text import Line, find_keywords
-
-    synonyms = {"convolution": ("cnn", "filter")}
-    keywords = ("convolution", "CNN", "filter")
-    one_word = [Line("self-driving cars use CNNs, right?", "t.txt:1", "prose")]
-    assert list(find_keywords(one_word, keywords, synonyms)) == ["CNN"]
-    # three words: three keywords, also where one is another's synonym
-    three = [Line("a convolution net: the CNN shares its filters", "t.txt:2", "prose")]
-    assert list(find_keywords(three, keywords, synonyms)) == ["convolution", "CNN", "filter"]
-
-
-@needs_encoder
-def test_an_application_named_only_in_general_earns_the_answers_half_point(tmp_path):
-    text = ("# Lab 3 reflection\n\n## Application\n\nI think for images in general? Like medical "
-            "things maybe, or self-driving cars use CNNs, right? I don't have a specific thing "
-            "in mind yet, honestly.\n")
-    [grade] = assess_labs(_handed_in(tmp_path, text, "lab3.md"), REFLECTION)
-    # "images in general" and "I don't have a specific thing" name no data or problem, and
-    # "CNNs" is one keyword, however many of the rubric's lists it is in
-    assert grade.result("application").points == 0.5

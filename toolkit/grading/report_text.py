@@ -386,25 +386,17 @@ def mentions(text: str, keyword: str) -> bool:
 
 def find_keywords(lines: Iterable[Line], keywords: Iterable[str],
                   synonyms: dict[str, tuple[str, ...]] | None = None) -> dict[str, Line]:
-    """The first line holding each keyword (or one of its ``synonyms``) that occurs. A
-    keyword found only through a synonym that is itself another keyword found ("CNNs" is the
-    keyword "CNN" and the synonym of "convolution") is one word, counted once."""
+    """The first line holding each keyword (or one of its ``synonyms``) that occurs."""
     hits: dict[str, Line] = {}
-    through: dict[str, str] = {}  # a keyword found through a synonym -> that synonym
     lines = list(lines)
     synonyms = synonyms or {}
     for keyword in keywords:
         forms = (keyword, *synonyms.get(keyword.lower(), ()))
         for line in lines:
-            form = next((form for form in forms if mentions(line.text, form)), None)
-            if form is not None:
+            if any(mentions(line.text, form) for form in forms):
                 hits[keyword] = line
-                if form is not keyword:
-                    through[keyword] = form.lower()
                 break
-    found = {keyword.lower() for keyword in hits}
-    return {keyword: line for keyword, line in hits.items()
-            if through.get(keyword) not in found - {keyword.lower()}}
+    return hits
 
 
 @lru_cache(maxsize=65536)
