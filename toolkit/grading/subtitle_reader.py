@@ -93,12 +93,13 @@ def subtitle_text(text: str, suffix: str) -> SubtitleText:
     for index, caption in enumerate(captions):
         voice = voices[index]
         turn = bool(voice) and voice != previous_voice
-        if (turn or previous_end is not None
-                and _seconds(caption.start) - previous_end >= PAUSE_SECONDS) and talk:
+        paused = previous_end is not None \
+            and _seconds(caption.start) - previous_end >= PAUSE_SECONDS
+        if (turn or paused) and talk:
             flush()
             lines.append("")
             numbers.append(numbers[-1] if numbers else 0)
-        if turn or voice and not talk:
+        if turn or (voice and not talk):  # a new turn, or the same speaker after a pause
             # a speaker's turn opens with their name, as an interview written up does
             # ("TA Maria: What did lab three teach you?"): the grader then knows the asker
             origins.append((len(talk), first_lines[index] if numbered else 0))
