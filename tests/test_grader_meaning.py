@@ -999,6 +999,36 @@ def test_each_line_of_a_lowercase_label_list_is_its_own_answer(tmp_path):
         assert grade.result(criterion).points < 2, grade.result(criterion).evidence
 
 
+def test_labels_before_a_dash_on_consecutive_lines_are_a_list_of_answers():
+    lines = ["Insights - strong design 99.44% vs reference 99.17% with a tenth of the weights.",
+             "Challenges - JAX took 150 s an epoch on my CPU; TensorFlow did it in 58 s.",
+             "Critical - only 8 epochs and one seed; the 0.27-point gap may be noise."]
+    assert label_list(lines)
+    assert run_in_label(lines[1], any_case=True, dash=True) == "Challenges"
+    assert run_in_label(lines[1], any_case=True) is None  # only where a dash label is asked
+    # a dash in a sentence, after a longer phrase or a pronoun, is the sentence's own
+    assert run_in_label("The model - as I said - was big.", any_case=True, dash=True) is None
+    assert run_in_label("After the second run with a bigger batch - it crashed.",
+                        any_case=True, dash=True) is None
+
+
+@needs_encoder
+def test_each_line_after_a_dash_label_is_its_own_answer(tmp_path):
+    # Five one-line answers, no blank line between them: each is read under its own label,
+    # not the five as one paragraph quoted for every criterion.
+    text = ("Lab 3 - CNN on MNIST\n"
+            "Insights - strong design 99.44% vs reference 99.17%; 34,826 params beat my MLP.\n"
+            "Challenges - JAX backend took 150 s/epoch on CPU; TensorFlow did it in 58 s.\n"
+            "Application - a digit reader for handwritten meter readings at my part-time job.\n"
+            "Growth - can trace shapes (28,28,1) -> (1152) now; next: augmentation.\n"
+            "Critical - only 8 epochs, one seed; 0.27-point gap between designs may be noise.\n")
+    grade = assess(_report(tmp_path, text, "r.txt"), REFLECTION, lab="lab03_cnn_mnist")
+    for criterion, said in (("challenges", "JAX backend"), ("application", "meter readings"),
+                            ("critical", "only 8 epochs")):
+        evidence = " ".join(grade.result(criterion).evidence)
+        assert said in evidence, (criterion, evidence)
+
+
 def test_a_reflections_answer_in_sentences_is_judged_on_its_own_sentences():
     # One paragraph answers several criteria in turn: a generic closing sentence ("I would
     # maybe try some other things") is not made specific by the lab's words around it. A

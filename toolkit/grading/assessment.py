@@ -1764,7 +1764,7 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             # was cut at by its topic) names no criterion: its one paragraph is unlabelled
             # prose, read sentence by sentence when it answers several (another lab's marker
             # inside the part, "Lab 01: filters", stays a label).
-            label = run_in_label(text, any_case=True)
+            label = run_in_label(text, any_case=True, dash=len(paragraph.lines) == 1)
             if label and count == 1 and heading.rstrip().endswith("?") \
                     and not marked_label(text):
                 # the one answer under its question: "Same thesis data: the reviews are

@@ -127,15 +127,22 @@ ANSWER_MARK = re.compile(r"^\W{0,4}(?:A|Answer)\s?\d{0,2}\s?[:.)]\s", re.I)
 # chain of arrows ("Embedding -> LSTM -> Dense") is a model, not a label and its answer
 _ARROW_RUN_IN = re.compile(r"^\W{0,4}" + _ENUMERATOR + _LABEL_WORDS + r"\s{0,3}(?:-+>|=>|\u2192)\s")
 _ARROW = re.compile(r"-+>|=>|\u2192")
+# A label before a dash, in a list of answers one per line: "Challenges - OOM at batch 64 on
+# my 4 GB GPU; batch 16 fixed it." (a dash after a longer phrase is a sentence's own)
+_DASH_RUN_IN = re.compile(r"^\W{0,4}" + _ENUMERATOR + r"(?!(?i:the|a|an|this|that|it|there)\b)"
+                          + _LABEL_WORDS + r"\s+[-\u2013\u2014]\s+(?=\w)")
+DASH_LABEL_WORDS = 3
 
 
-def run_in_label(text: str, any_case: bool = False) -> str | None:
+def run_in_label(text: str, any_case: bool = False, dash: bool = False) -> str | None:
     """The label a paragraph starts with, if any (at most five words, or a question in bold).
     A label starts with a capital letter or is set in bold: a line of wrapped prose that
     starts "pictures: many are ..." continues the sentence above it. ``any_case``: the line
     starts a paragraph or a list of labelled lines, so "insights: vgg16 is big" is a label
     too (before a colon: "ok. so i ran it" opens a sentence). A transcript's time stamp
-    before the label is read past: "[00:02:58] What I learned. Um, ..."."""
+    before the label is read past: "[00:02:58] What I learned. Um, ...". ``dash``: a label
+    before a dash counts too ("Growth - can trace shapes now"), for a line of a list of
+    answers or a paragraph of one line."""
     text = TIME_STAMP.sub("", text, count=1)
     if question := _BOLD_QUESTION.match(text[:200]) or _QUESTION_MARK.match(text[:200]):
         return question["label"].strip()
@@ -154,6 +161,9 @@ def run_in_label(text: str, any_case: bool = False) -> str | None:
     if match and len(match["label"].split()) <= 3 and (match["label"][0].isupper() or any_case) \
             and not _ARROW.search(text[match.end():]):
         return match["label"].strip()
+    match = _DASH_RUN_IN.match(text[:60]) if dash else None
+    if match and len(match["label"].split()) <= DASH_LABEL_WORDS:
+        return match["label"].strip()
     return None
 
 
@@ -164,7 +174,7 @@ def label_list(texts: list[str]) -> bool:
     """Are these consecutive lines a list of labelled answers, one per line, whatever their
     case and length ("insights: vgg16 is really big" / "challenges: the download took
     forever" / ...)? Every line opens with a label of an answer (not "Accuracy: 98%")."""
-    labels = [run_in_label(text, any_case=True) for text in texts]
+    labels = [run_in_label(text, any_case=True, dash=True) for text in texts]
     return len(texts) >= LABEL_LIST_LINES and all(
         label is not None and not _DATA_LABEL.search(label) for label in labels)
 
