@@ -694,6 +694,9 @@ SAMPLE_ITEM_WORDS = 60
 # So is an item of this many sentences outside its quotes ("I tested 8 photos ... The panda
 # was "giant panda" 0.97. But the dumplings were "bagel", because ...").
 REASONING_SENTENCES = 3
+# A sample shown alone, not in a list of them, is quoted or short: '- "not bad" (true
+# positive, predicted negative)'
+LONE_SAMPLE_WORDS = 30
 
 
 # An item opening with the student's bold label of an answer ("- **Outside the lab:** ... with
@@ -725,8 +728,13 @@ def sample_lines(lines: Sequence[Line], truth_words: Sequence[str] = TRUTH_WORDS
     items = [item for item in _list_items(lines)
              if _shows_sample(item, truth_words) and count_words(item) <= SAMPLE_ITEM_WORDS
              and not _reasoning(item) and not _ANSWER_LABEL.match(item[0].text)]
-    if len(items) == 1 and not _marks_sample(items[0]):
-        items = []  # "- I think some labels in SST-2 are wrong": a truth word in a sentence
+    if len(items) == 1 and not (_marks_sample(items[0]) and (
+            _QUOTED.search(" ".join(line.text for line in items[0]))
+            or count_words(items[0]) <= LONE_SAMPLE_WORDS)):
+        # "- I think some labels in SST-2 are wrong": a truth word in a sentence; "3. I would
+        # use it on restaurant reviews ... a false negative (a bad review predicted positive)
+        # costs more ...": a numbered answer whose words name a prediction, no sample shown
+        items = []
     for item in items:
         found.update(id(line) for line in item)
     for block in _blocks(lines):
