@@ -522,6 +522,29 @@ def test_a_bracket_pointing_to_another_lab_is_no_label_of_a_sample():
     assert sample_lines(plain_document("r.txt", [shown]).lines)
 
 
+def test_a_numbered_answer_naming_a_prediction_is_no_sample_shown():
+    # One long numbered answer that speaks of a false negative ("a bad review predicted
+    # positive") is the student's reasoning; a short one showing a sample is a sample.
+    answer = ("3. I would use the same fine-tuning on my restaurant reviews, because the "
+              "negation problem is much smaller here. For a restaurant a false negative (a bad "
+              "review predicted positive) costs more than a false positive, because the owner "
+              "does not see the complaint, so I would move the threshold for more recall.\n")
+    assert not sample_lines(plain_document("r.txt", [answer]).lines)
+    shown = "3. the acting is not bad (predicted negative, true positive)\n"
+    assert sample_lines(plain_document("r.txt", [shown]).lines)
+
+
+def test_labelled_sample_blocks_with_capitalised_values_in_plain_text_count():
+    # "Predicted: T-shirt/top" and "Actual: Shirt" are a sample's values, not titles: each
+    # block of three lines is one misclassified sample.
+    blocks = "\n".join(f"Image: {4000 + i}\nPredicted: T-shirt/top\nActual: Shirt\n"
+                       for i in range(10))
+    lines = plain_document("r.txt", ["Some misclassified images:\n\n" + blocks]).lines
+    assert [line.text for line in lines if line.kind == "heading"] == ["Some misclassified images:"]
+    assert count_samples(lines, TRUTH)[0] == 10
+    assert plain_document("r.txt", ["Results:\n"]).lines[0].kind == "heading"
+
+
 def test_numbers_in_words_stems_and_synonyms():
     assert count_numbers(plain_document("r", ["about four points below, 0.87 and 12%"]).lines) \
         == 3

@@ -1008,6 +1008,11 @@ def _line_number(row: int, line_numbers: Sequence[int]) -> int:
 
 
 _LABEL_LINE = re.compile(r"^[^:]{1,40}:\s+\S")  # "Truth: positive", "Model said: negative"
+# A labelled value of a shown sample, whatever its value's case: "Predicted: T-shirt/top",
+# "Actual: Shirt", "True label: Positive" (a block of such lines is one sample)
+_SAMPLE_LABEL_LINE = re.compile(r"^(?:true|truth|actual|gold|expected|correct|predicted|"
+                                r"prediction|(?:true |actual |predicted |correct )?(?:label|class))"
+                                r"\s*:\s+\S", re.I)
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or",
                 "the", "to", "vs", "with", "it", "is", "its"}
 
@@ -1075,8 +1080,9 @@ def _looks_like_title(stripped: str) -> bool:
         return (len(rest_words) <= 8 and rest[0].isupper() and ":" not in rest.rstrip(":")
                 and not NUMBER.search(NAME_WITH_NUMBER.sub("", rest))  # "on SST-2"
                 and not re.search(r"[\"“]", rest))
-    if _LABEL_LINE.match(stripped) and not stripped.split(":", 1)[1].strip()[:1].isupper():
-        return False  # "Truth: positive": a labelled value, not a title
+    if _LABEL_LINE.match(stripped) and not stripped.split(":", 1)[1].strip()[:1].isupper() \
+            or _SAMPLE_LABEL_LINE.match(stripped):
+        return False  # "Truth: positive", "Actual: Shirt": a labelled value, not a title
     if _MAIL_HEADER.match(stripped):
         return False  # "From: Aisha Rahman <a.rahman@...>": an e-mail's header, no section
     if stripped.endswith(":") and len(words) <= 6:
