@@ -1605,6 +1605,27 @@ def test_a_use_named_only_in_general_is_filler_and_supplies_no_keyword():
     assert "used everywhere" in concrete_text and _status(specific, both)[0] == MET
 
 
+def test_a_use_for_any_or_every_project_is_filler_too():
+    # Quantifiers name no data or problem: "any neural network", "many NLP tasks", "in
+    # industry", "in the future"; a use with its data keeps its keywords.
+    reflection = load_rubric(Path(__file__).parents[1] / "course" / "rubrics" /
+                             "reflection.toml")
+    specific = next(c for c in reflection.criteria
+                    if c.id == "application").requirements[1]
+    for general in ("Dropout is useful for almost any neural network, because every network "
+                    "can overfit, so knowing regularization will be useful in industry.",
+                    "Word embeddings and LSTMs can be applied to many NLP tasks like "
+                    "sentiment analysis, machine translation and chatbots.",
+                    "Regularisation with dropout matters for any model trained on a small "
+                    "dataset, so it will help me a lot in the future."):
+        answer = markdown_document("r.md", f"## Where I would use it\n\n{general}\n")
+        assert _status(specific, answer)[0] != MET, general
+    concrete = markdown_document("r.md", (
+        "## Where I would use it\n\nAt the bakery where I work I would fine-tune the MiniLM "
+        "transformer on our 800 reviews every morning to flag complaints by sentiment.\n"))
+    assert _status(specific, concrete)[0] == MET
+
+
 def test_the_bag_of_words_labs_classifiers_are_course_concepts():
     reflection = load_rubric(Path(__file__).parents[1] / "course" / "rubrics" /
                              "reflection.toml")
