@@ -2633,6 +2633,26 @@ def test_a_slide_of_short_bullets_answers_two_criteria_at_most():
     assert 1 <= len(found[0]) <= 2, found[0]
 
 
+def test_a_paragraph_that_says_neither_half_of_growth_is_no_growth_answer_unless_labelled():
+    """Growth's answer says what the student can do now or what they will explore next: a
+    paragraph of results without a label says neither, so it never answers growth (however
+    near its numbers are to growth's examples); under a label it still may."""
+    meaning = Meaning.for_rubric(REFLECTION, HashEncoder())
+    growth = meaning.criteria.index("growth")
+    results = ("Test accuracy 98.22 / 98.38 / 98.31 / 98.27 % for the four dropout rates, all "
+               "within 0.2 points of each other, with the curves close together.")
+    assert meaning.says_nothing(growth, results)
+    assert not meaning.says_nothing(growth, "Now I can read learning curves on my own, and "
+                                            "next I want to try batch normalization.")
+    assert not meaning.says_nothing(meaning.criteria.index("insights"), results)
+    others = [f"Paragraph {n} about the dropout lab and its validation accuracy of 98.{n} %."
+              for n in range(4)]
+    found = meaning.assign([(results, None)] + [(text, None) for text in others])
+    assert "growth" not in found[0]
+    labelled = meaning.assign([(results, "Growth")] + [(text, None) for text in others])
+    assert "growth" in labelled[0]
+
+
 def test_of_many_close_answers_those_whose_cues_a_paragraph_says_come_first():
     """"The sweep was confusing": a challenge, though its text is nearer insights and doubts."""
     meaning = Meaning.for_rubric(REFLECTION, HashEncoder())

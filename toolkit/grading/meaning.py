@@ -315,6 +315,9 @@ class Meaning:
     # unlike a report's facts (task, data, hardware), which may be spread over paragraphs.
     answered_once: frozenset[str] = frozenset()
     cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # criterion -> its cues
+    # criterion -> what its answer says (growth: what the student can do now, what they will
+    # explore next): a paragraph without a label that says none of it is no such answer
+    says: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def for_rubric(cls, rubric: Rubric, encoder) -> Meaning:
@@ -335,7 +338,9 @@ class Meaning:
         return cls(encoder, criteria, vectors, rubric_topic=rubric_topic, labels=labels,
                    heading_names=heading_names,
                    answered_once=frozenset(c.id for c in rubric.criteria if c.cues),
-                   cues={c.id: tuple(c.cues) for c in rubric.criteria if c.cues})
+                   cues={c.id: tuple(c.cues) for c in rubric.criteria if c.cues},
+                   says={c.id: says for c in rubric.criteria if c.cues and (says := tuple(
+                       p for r in c.requirements if r.text is not None for p in r.text.says))})
 
     def assign(self, paragraphs: list[tuple[str, str | None]], *, one_to_one: bool = True
                ) -> list[set[str]]:
@@ -382,7 +387,8 @@ class Meaning:
                      if score >= best - margin and (similarity >= FLOOR
                                                     or says.get(row) == column)]
             found[i] = {self.criteria[column]
-                        for column in self._most_meant(close, scores[row], paragraphs[i][0])}
+                        for column in self._most_meant(close, scores[row], paragraphs[i][0])
+                        if paragraphs[i][1] or not self.says_nothing(column, paragraphs[i][0])}
         if not one_to_one:
             return found
         # One to one: each criterion also takes the paragraph that answers it best when every
@@ -390,10 +396,20 @@ class Meaning:
         # the closest criterion of one paragraph is often another's second best).
         rows, columns = linear_sum_assignment(-scores)
         for row, column in zip(rows, columns, strict=True):
+            text, label = paragraphs[usable[row]]
             if raw[row, column] >= FLOOR and scores[row, column] >= scores[row].max() - \
-                    ASSIGN_MARGIN:
+                    ASSIGN_MARGIN and (label or not self.says_nothing(column, text)):
                 found[usable[row]].add(self.criteria[column])
         return found
+
+    def says_nothing(self, column: int, text: str) -> bool:
+        """Does ``text`` say none of what an answer to the criterion in ``column`` says? A
+        results paragraph ("Test: 98.22 / 98.38 / 98.31%, all within 0.2 points") resembles
+        growth's examples in its numbers, but says neither what the student can do now nor
+        what they will explore next."""
+        patterns = self.says.get(self.criteria[column], ())
+        return bool(patterns) and not any(re.search(pattern, text[:MAX_CUED_CHARS], re.I)
+                                          for pattern in patterns)
 
     def _most_meant(self, columns: list[int], scores: np.ndarray, text: str) -> list[int]:
         """Of the criteria a paragraph is close to, the answers it means most: a paragraph
