@@ -388,7 +388,10 @@ class Meaning:
                                                     or says.get(row) == column)]
             found[i] = {self.criteria[column]
                         for column in self._most_meant(close, scores[row], paragraphs[i][0])
-                        if paragraphs[i][1] or not self.says_nothing(column, paragraphs[i][0])}
+                        # a paragraph's, not a sentence's: the next step may be the sentence
+                        # after the one that names its concepts
+                        if paragraphs[i][1] or not one_to_one
+                        or not self.says_nothing(column, paragraphs[i][0])}
         if not one_to_one:
             return found
         # One to one: each criterion also takes the paragraph that answers it best when every
