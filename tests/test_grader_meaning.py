@@ -2633,10 +2633,10 @@ def test_a_slide_of_short_bullets_answers_two_criteria_at_most():
     assert 1 <= len(found[0]) <= 2, found[0]
 
 
-def test_a_paragraph_that_says_neither_half_of_growth_is_no_growth_answer_unless_labelled():
+def test_a_paragraph_that_says_neither_half_of_growth_is_no_growth_answer():
     """Growth's answer says what the student can do now or what they will explore next: a
-    paragraph of results without a label says neither, so it never answers growth (however
-    near its numbers are to growth's examples); under a label it still may."""
+    paragraph of results without a label says neither, so it never answers growth, whatever
+    the encoder makes of it (see the next test for one under a label)."""
     meaning = Meaning.for_rubric(REFLECTION, HashEncoder())
     growth = meaning.criteria.index("growth")
     results = ("Test accuracy 98.22 / 98.38 / 98.31 / 98.27 % for the four dropout rates, all "
@@ -2649,8 +2649,29 @@ def test_a_paragraph_that_says_neither_half_of_growth_is_no_growth_answer_unless
               for n in range(4)]
     found = meaning.assign([(results, None)] + [(text, None) for text in others])
     assert "growth" not in found[0]
-    labelled = meaning.assign([(results, "Growth")] + [(text, None) for text in others])
-    assert "growth" in labelled[0]
+
+
+@needs_encoder
+def test_a_results_paragraph_takes_no_leftover_growth_but_answers_it_under_a_growth_label():
+    """Four answers and a line of results, no growth written: the one-to-one assignment gave
+    growth to the results (the paragraph left over); it says neither half, so it answers
+    no growth, unless the student's label says it does."""
+    meaning = Meaning.for_rubric(REFLECTION, load_encoder())
+    answers = [
+        "I learned that dropout closes the gap between the curves: without it training "
+        "accuracy reached 99.9% while validation stalled at 98.0%.",
+        "The hardest part was the learning-rate sweep: at 0.1 the network diverged to 11% "
+        "accuracy, and I fixed it by going back to 0.001 with Adam.",
+        "I could use a small network with dropout at my part-time job to predict late "
+        "invoices from about 4,000 labelled rows.",
+        "Looking back, I used one seed per dropout rate and only 10 epochs, so I am not sure "
+        "the 0.1-point gap between 0.1 and 0.2 is real."]
+    results = ("Test accuracy 98.22 / 98.38 / 98.31 / 98.27 % for the four dropout rates, all "
+               "within 0.2 points of each other.")
+    found = meaning.assign([(text, None) for text in answers] + [(results, None)])
+    assert not any("growth" in criteria for criteria in found), found
+    labelled = meaning.assign([(text, None) for text in answers] + [(results, "Growth")])
+    assert "growth" in labelled[-1]
 
 
 def test_of_many_close_answers_those_whose_cues_a_paragraph_says_come_first():
