@@ -410,9 +410,9 @@ class Meaning:
         results paragraph ("Test: 98.22 / 98.38 / 98.31%, all within 0.2 points") resembles
         growth's examples in its numbers, but says neither what the student can do now nor
         what they will explore next."""
-        patterns = self.says.get(self.criteria[column], ())
-        return bool(patterns) and not any(re.search(pattern, text[:MAX_CUED_CHARS], re.I)
-                                          for pattern in patterns)
+        criterion = self.criteria[column]
+        return criterion in self.says and not cues_said(text[:MAX_CUED_CHARS], {criterion},
+                                                        self.says)
 
     def _most_meant(self, columns: list[int], scores: np.ndarray, text: str) -> list[int]:
         """Of the criteria a paragraph is close to, the answers it means most: a paragraph
