@@ -2519,7 +2519,8 @@ def test_a_numbered_label_opens_its_own_answer_however_short():
     assert run_in_label("2. **What surprised me?** The gap") == "What surprised me?"
     assert run_in_label("3) bag of words could sort emails") is None
     assert starts_answer("(4) Myself: I improved my Python.")
-    assert not starts_answer("- **Snags:** x y z")  # unnumbered: eight words at least
+    assert not starts_answer("Snags: it broke twice")  # unmarked: eight words at least
+    assert not starts_answer("- **Snags:** x y")  # in bold on a list item: three at least
     assert starts_answer("- **Next time:** run the strong design for all 15 epochs, not 5")
     assert not starts_answer("- **Training time:** 14 minutes on the laptop CPU, about 9 s an epoch")
     wrapped = ("# Lab 1\n\n(1) New knowledge: VGG16 has 138 million parameters and 74% are in\n"
@@ -2912,3 +2913,21 @@ def test_the_hardware_may_be_in_a_tool_s_output_pasted_into_the_report(tmp_path)
     without = text.split("For completeness")[0]
     grade = assess(_report(tmp_path, without, "b.md"), RUBRIC, lab="lab04_bag_of_words")
     assert grade.result("description").status != MET
+
+
+def test_a_short_answer_after_a_label_in_bold_on_a_list_item_is_its_own_answer():
+    """A list of answers, each after a label in bold ("- **Application:** could be used for
+    customer reviews."): the short one is its own answer, not the end of the one above it
+    (whose sentence would then run on into it and take its place)."""
+    assert starts_answer("- **Application:** could be used for customer reviews.")
+    assert not starts_answer("- **Val acc:** 88.6%")  # a value, no answer
+    text = ("## Lab 6\n\n"
+            "- **Challenges:** negation is the big weakness, of my 199 test errors many had "
+            "a not in them. Training was fine, 2 epochs in 5 minutes.\n"
+            "- **Application:** could be used for customer reviews.\n"
+            "- **Growth:** I now know how to fine-tune a transformer with keras-hub and next "
+            "I want to try augmenting negations.\n")
+    paragraphs = [paragraph_text(p.lines)
+                  for p in _paragraphs(markdown_document("r.md", text))]
+    assert paragraphs[1] == "- **Application:** could be used for customer reviews."
+    assert len(paragraphs) == 3

@@ -186,6 +186,8 @@ _DATA_LABEL = re.compile(r"\b(text|sentence|review|input|image|photo|example|sam
                          r"note|source)\b",
                          re.I)
 ANSWER_MIN_WORDS = 8  # words after the label for a labelled line to start an answer
+MARKED_ANSWER_WORDS = 3  # ... after a label in bold on a list item ("- **Train:** 99%" is none)
+_BULLET = re.compile(r"^\s{0,6}[-*+\u2022]\s")
 
 
 # A label set in bold or italics at a line's start: "**Insights:** ...", "2. _Growth._ ..."
@@ -208,7 +210,12 @@ def starts_answer(text: str) -> bool:
     match = _RUN_IN.match(text[:80])
     if match and ":" not in match[0] and not marked_label(text):
         return False
-    # A numbered label ("(4) Myself: I improved my Python.") opens an item however short
+    # A numbered label ("(4) Myself: I improved my Python.") opens an item however short, and
+    # so does a list item's label set in bold ("- **Application:** could be used for customer
+    # reviews."): the student marked where each answer starts
+    if marked_label(text) and _BULLET.match(text) \
+            and len(WORD.findall(text)) - len(label.split()) >= MARKED_ANSWER_WORDS:
+        return True
     return bool(_ENUMERATED.match(text)) or \
         len(text.split()) - len(label.split()) >= ANSWER_MIN_WORDS
 
