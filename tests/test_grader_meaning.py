@@ -2931,3 +2931,22 @@ def test_a_short_answer_after_a_label_in_bold_on_a_list_item_is_its_own_answer()
                   for p in _paragraphs(markdown_document("r.md", text))]
     assert paragraphs[1] == "- **Application:** could be used for customer reviews."
     assert len(paragraphs) == 3
+
+
+def test_a_reflection_s_answer_in_a_table_under_its_heading_is_the_student_s_words(tmp_path):
+    # "| Problem | What I did |" under "Challenges": the cells are the answer; a table of names
+    # and values ("| full | 88.3% |") under a heading writes no answer
+    text = ("# Lab 1 reflection\n\n"
+            "## Challenges and how I solved them\n\n"
+            "| Problem | What I did |\n|---|---|\n"
+            "| The first image always took much longer (4.1 s) than the rest, so my average "
+            "latency looked terrible. | Realised it is the warm-up of the model and left the "
+            "first image out of the benchmark. |\n"
+            "| --benchmark with batch size 32 crashed with out of memory on my 8 GB laptop. | "
+            "Used batch 1, 2 and 8 instead; throughput went from 1.7 to 3.9 images/s. |\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab01_vgg16_inference")
+    assert grade.result("challenges").points == 2
+    values = ("# Lab 1 reflection\n\n## Challenges\n\n| run | top-1 |\n|---|---|\n"
+              "| float32 | 0.71 |\n| float16 | 0.70 |\n")
+    grade = assess(_report(tmp_path, values, "v.md"), REFLECTION, lab="lab01_vgg16_inference")
+    assert grade.result("challenges").points == 0

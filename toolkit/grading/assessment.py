@@ -473,6 +473,16 @@ def _values_under(unit: Section) -> bool:
         and values[0] and 2 * sum(values) > len(values)
 
 
+WRITTEN_CELL_WORDS = 5  # a table cell this long holds a sentence, not a name or a value
+
+
+def _written_rows(lines: list[Line]) -> list[Line]:
+    """The rows of a table with a sentence in a cell ("| Batch 32 ran out of memory on my
+    laptop | I used batch 8 |"), not those of names and values ("| full | 88.3% |")."""
+    return [line for line in lines if line.kind == "table" and max(
+        len(WORD.findall(cell)) for cell in line.text.split("|")) >= WRITTEN_CELL_WORDS]
+
+
 def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
                 on_topic: bool, cues: tuple[str, ...] = ()) -> _UnitOutcome:
     """Test one section (or paragraph) against a text check.
@@ -486,6 +496,8 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
         shown = sample_lines(unit.lines)  # and so are lines of results ("- full: 88.5%")
         prose = [line for line in prose if id(line) not in shown
                  and not _RESULT_LINE.match(line.text)]
+    if cues and on_topic:  # a reflection's answer written in a table under its heading
+        prose += _written_rows(unit.lines)  # ("| Problem | What I did |"): its cells' words
     if cues:  # an answer of the student's own (a reflection's): a retelling of the lab is none
         described = _lab_descriptions(unit.lines, cues)
         prose = [line for line in prose if id(line) not in described]
