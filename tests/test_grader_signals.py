@@ -210,6 +210,10 @@ def test_a_caption_in_parentheses_inside_a_sentence_is_a_figure(tmp_path):
     ("It trains the network four times with dropout 0, 0.1, 0.2 and 0.5. It took around 7 "
      "minutes in total.", True, False),
     ("It took 1.2 s to predict the 10,000 test images.", False, True),
+    # ... also when the sentence opens the line
+    ("It took about 8 minutes to run everything.", True, False),
+    ("The whole run took about 9 minutes, most of it was the Keras network.", True, False),
+    ("The weights download took 4 minutes.", False, False),
     ("Downloading the weights took 3 minutes.", False, False),
     ("Each image took 0.3 s to classify once the model was loaded.", False, True),
     # Settings and scores are no times.
