@@ -2950,3 +2950,18 @@ def test_a_reflection_s_answer_in_a_table_under_its_heading_is_the_student_s_wor
               "| float32 | 0.71 |\n| float16 | 0.70 |\n")
     grade = assess(_report(tmp_path, values, "v.md"), REFLECTION, lab="lab01_vgg16_inference")
     assert grade.result("challenges").points == 0
+
+
+def test_a_short_answer_s_evidence_quotes_its_words_without_their_bold_marks(tmp_path):
+    # The evidence of an answer sent to review shows the student's words as every other
+    # quote does, not the "**" that set its label in bold
+    text = ("# Lab 6 reflection\n\n"
+            "- **Challenges:** BERT-base ran out of memory on my 4 GB GPU at batch 32, so I "
+            "used the CPU recipe with all-MiniLM-L6-v2, which ran through in 6 minutes.\n"
+            "- **Application:** could be used for customer reviews.\n"
+            "- **Growth:** I now know how to fine-tune a transformer with keras-hub and next I "
+            "want to try augmenting negated sentences in the training set.\n")
+    grade = assess(_report(tmp_path, text), REFLECTION, lab="lab06_bert_finetune")
+    evidence = grade.result("application").requirements[0].evidence[0]
+    assert "words written" in evidence and '"- Application: could be used' in evidence
+    assert "**" not in evidence

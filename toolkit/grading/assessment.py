@@ -90,6 +90,7 @@ from toolkit.grading.report_text import (
     quote,
     shorten,
     with_sentence_end,
+    without_emphasis,
 )
 from toolkit.grading.rubric import Condition, Criterion, Requirement, Rubric, TextCheck
 from toolkit.grading.sample_lists import (
@@ -569,7 +570,8 @@ def _check_unit(unit: Section, check: TextCheck, structured: bool, *,
     failures = failures_objective + failures_judged
     if failures and where is not None:
         evidence = f"{where.where}: " + "; ".join(failures) + (
-            f' -- "{shorten(excerpt_line.text, 140)}"' if excerpt_line is not None else "")
+            f' -- "{shorten(without_emphasis(excerpt_line.text), 140)}"'
+            if excerpt_line is not None else "")
     has_content = words > 0 or (not structured and any(
         line.kind in TEXT_KINDS for line in unit.lines))
     return _UnitOutcome(not failures, bool(failures_judged) and not failures_objective

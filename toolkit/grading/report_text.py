@@ -249,11 +249,16 @@ def shorten(text: str, width: int = 160) -> str:
 _EMPHASIS = re.compile(r"(?<![\w*])(\*\*|\*)(?=[^\s*])(.+?)(?<=[^\s*])\1(?![\w*])")
 
 
+def without_emphasis(text: str) -> str:
+    """The text without its bold and italics marks (a page shows the student's words, not
+    how they were set)."""
+    return _EMPHASIS.sub(r"\2", text)
+
+
 def quote(line: Line, width: int = 160) -> str:
     """Evidence as people read it: ``REFLECTION.md:42: "the excerpt"``, without the bold and
-    italics marks (a page shows the student's words, not how they were set)."""
-    words = _EMPHASIS.sub(r"\2", line.text)
-    return f'{line.where}: "{shorten(words, width)}"'
+    italics marks."""
+    return f'{line.where}: "{shorten(without_emphasis(line.text), width)}"'
 
 
 _SENTENCE_DONE = re.compile(r"[.!?:;][\"')\]*_]*\s*$")
