@@ -1390,6 +1390,13 @@ def test_a_heading_naming_the_metric_names_the_values_listed_under_it():
     # a heading over prose names none of its facts ("## My report" is no report of a score)
     prose = "# Lab 4\n\n## Test accuracy\n\nNaive Bayes on tf-idf came out best, at 81.6.\n"
     assert _status(metrics, markdown_document("r.md", prose))[0] != MET
+    # ... and over values without bullets, one "name: value" a line
+    plain = ("Lab 2 report\n\nI trained the MLP four times.\n\nTest accuracy:\n"
+             "dropout 0.0: 98.02%\ndropout 0.2: 98.33%\n")
+    status, evidence = _status(metrics, plain_document("r.txt", [plain]))
+    assert status == MET and "98.02%" in evidence[0]
+    assert _status(metrics, plain_document("r.txt", [plain.replace("Test accuracy:", "Runs:")])
+                   )[0] != MET
 
 
 def test_a_speed_chart_of_lab_1_is_one_of_its_output_figures(tmp_path):

@@ -466,10 +466,11 @@ _RESULT_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])?\s*[^:\n]{1,60}:\s*[~≈]?
 def _values_under(unit: Section) -> bool:
     """Does the unit open with a list of values right under its heading, which then names
     them? "results (test accuracy):" over "- tf-idf + naive bayes 81.6%" and "- count + naive
-    bayes 81.1%" names the metric of the numbers below it; a heading over prose ("My report")
-    names no fact of it."""
+    bayes 81.1%" (or "dropout 0.2: 98.33%" without a bullet) names the metric of the numbers
+    below it; a heading over prose ("My report") names no fact of it."""
     lines = [line for line in unit.lines if line.kind in PROSE_KINDS]
-    values = [bool(LIST_ITEM.match(line.text) and NUMBER.search(line.text)) for line in lines]
+    values = [bool((LIST_ITEM.match(line.text) or _RESULT_LINE.match(line.text))
+                   and NUMBER.search(line.text)) for line in lines]
     return unit.heading is not None and unit.heading.kind == "heading" and len(values) >= 2 \
         and values[0] and 2 * sum(values) > len(values)
 
