@@ -1982,6 +1982,20 @@ def test_a_lab_named_as_the_next_step_opens_no_part_of_its_own(tmp_path):
     assert "Critical: every number" in " ".join(grades[0].result("critical").evidence)
 
 
+def test_a_hypothesis_among_the_errors_is_not_taken_by_the_extra_credit(tmp_path):
+    # The paragraph under "Errors" explains the confusions in words the qualitative-analysis
+    # extra credit also looks for ("similar", "look", "class"); it is the hypothesis still.
+    text = ("# Lab 3 report\n\n## Results\n\nThe CNN reached 90.6% test accuracy on "
+            "Fashion-MNIST after 5 epochs.\n\n## Errors\n\nThe worst class is Shirt. Some "
+            "wrong predictions I looked at:\n\n- a shirt predicted as T-shirt/top\n"
+            "- a pullover predicted as coat\n- a sandal predicted as sneaker\n\n"
+            "Shirts, T-shirts, pullovers and coats look very similar at this small size, so "
+            "it is hard for the model to tell them apart.\n")
+    grade = assess(_report(tmp_path, text), RUBRIC, lab="lab03_cnn_mnist")
+    assert grade.result("hypothesis").status == "met"
+    assert "look very similar" in " ".join(grade.result("hypothesis").evidence)
+
+
 @needs_encoder
 def test_bare_numbers_on_consecutive_lines_answer_the_course_questions_in_turn(tmp_path):
     # "1) ..." to "5) ..." on lines without a blank between them, under the lab's marker

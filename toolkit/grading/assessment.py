@@ -1485,10 +1485,13 @@ def _containing(document: Document, unit: Section) -> list[Section]:
 def _rivals(criterion: Criterion, rubric: Rubric | None
             ) -> tuple[tuple[TextCheck, ...], tuple[str, ...]]:
     """The text checks of the other criteria, and the criterion of each (see
-    :class:`TextContext`)."""
+    :class:`TextContext`). An extra credit is no rival of a required criterion: the
+    qualitative analysis it asks for ("shirts and coats look very similar at 28x28") is
+    often the hypothesis itself, and the paragraph answers both."""
     if rubric is None:
         return (), ()
     pairs = [(r.text, c.id) for c in rubric.criteria if c.id != criterion.id
+             and (criterion.extra_credit or not c.extra_credit)
              for r in c.requirements if r.text is not None]
     return tuple(check for check, _ in pairs), tuple(cid for _, cid in pairs)
 
