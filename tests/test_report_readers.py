@@ -667,6 +667,10 @@ IDEAS = [
      "estimate.\n", True),
     ("lab01_vgg16_inference", "# Lab 1 VGG16\n\n## Improvements\n\nMaybe a newer and better "
      "model would do better, and more photos would give a better estimate of it.\n", False),
+    # ideas are listed tersely: six words of the student's carry one, three do not
+    ("lab02_mlp_dropout", "# Lab 2 MLP\n\n## Improvements\n\nUse a CNN instead (lab 3).\n",
+     True),
+    ("lab02_mlp_dropout", "# Lab 2 MLP\n\n## Improvements\n\nUse a CNN.\n", False),
 ]
 
 
