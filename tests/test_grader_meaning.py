@@ -2011,6 +2011,24 @@ def test_a_hypothesis_among_the_errors_is_not_taken_by_the_extra_credit(tmp_path
 
 
 @needs_encoder
+def test_a_thematic_break_after_an_answer_is_no_answer_declined(tmp_path):
+    # "---" between two labs' parts sits under the last question's heading: a Markdown
+    # thematic break, not "-" written as the answer. The feedback quotes the short answer
+    # above it for review, and never says the student wrote none.
+    text = ("## Lab 2: An MLP with dropout\n\n### Critical reflection\n"
+            "*What would you do differently next time? Which questions remain open?*\n\n"
+            "Dropout 0 gave 98.18%, 0.1 gave 98.41%, 0.2 gave 98.27% and 0.5 gave 98.30% test "
+            "accuracy. The best was 0.1.\n\n---\n\n## Lab 3: Convolutional networks\n\n"
+            "### Learning insights\nThe convnet needs 34,826 parameters where my MLP needed "
+            "669,706, and it still reached 99.19% on MNIST after 15 epochs.\n")
+    grades = {grade.lab: grade for grade in assess_labs(_report(tmp_path, text, "r.md"),
+                                                        REFLECTION)}
+    evidence = " ".join(grades["lab02_mlp_dropout"].result("critical").evidence)
+    assert "wrote no answer" not in evidence
+    assert "Dropout 0 gave 98.18%" in evidence
+
+
+@needs_encoder
 def test_bare_numbers_on_consecutive_lines_answer_the_course_questions_in_turn(tmp_path):
     # "1) ..." to "5) ..." on lines without a blank between them, under the lab's marker
     # only: each is the answer its number names; "3) -" leaves the application open.

@@ -973,8 +973,14 @@ def _declined_in_turn(documents: list[Document], context: TextContext) -> Sectio
     return next((paragraph for doc in documents for paragraph in _paragraphs(doc)
                  if paragraph.lines and context.answers.label_of.get(
                      id(paragraph.lines[0])) == context.criterion
+                 and not _THEMATIC_BREAK.match(_unit_text(paragraph))
                  and len(text := _answer_after_label(paragraph)) <= 40
                  and _DECLINED.match(text)), None)
+
+
+# A line of three or more "-", "*" or "_" alone: Markdown's thematic break between two parts,
+# not an answer declined ("3) -" and "Critical: ---" are)
+_THEMATIC_BREAK = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")
 
 
 def _answer_after_label(paragraph: Section) -> str:
