@@ -2011,6 +2011,32 @@ def test_a_hypothesis_among_the_errors_is_not_taken_by_the_extra_credit(tmp_path
 
 
 @needs_encoder
+def test_a_label_alone_over_bullets_heads_the_bullets_not_the_answers_after_them(tmp_path):
+    # "**Struggles:**" alone on its line is read as a heading; it labels the three bullets
+    # below it, which answer together, and not the bold-labelled answers that follow.
+    text = ("# Reflection\n\n## Lab 1 - VGG16 / ImageNet\n\n"
+            "**Learned:** I learned how these big networks work and how the work somebody "
+            "else already did can be reused by everyone, and I understand deep learning much "
+            "better now than at the start.\n\n**Struggles:**\n\n- weights download took ages\n"
+            "- my iPhone photos (HEIC) were skipped as unreadable, so I exported them as JPG\n"
+            "- not sure what the Grad-CAM colours mean at first\n\n"
+            "**Real-world use:** At my internship we inspect welded parts from camera photos. "
+            "Grad-CAM would be a good sanity check there: if the heat map sits on the clamp "
+            "instead of the weld seam, the model is right for the wrong reason.\n\n"
+            "**Growth:** I can now load a keras.applications model, prepare the 224x224 input "
+            "and read the top-5 predictions on my own. Next I plan to compare ResNet50 with "
+            "VGG16 on the same photos.\n\n**Looking back:** I should have used --labels to "
+            "get real top-1 numbers for my 14 photos, and I only tried one model before "
+            "drawing conclusions about speed.\n")
+    [grade] = assess_labs(_report(tmp_path, text), REFLECTION)
+    challenges = " ".join(grade.result("challenges").evidence)
+    assert "weights download took ages" in challenges and "Looking back" not in challenges
+    assert grade.result("challenges").points >= 0.5
+    assert "Looking back: I should have" in " ".join(grade.result("critical").evidence)
+    assert grade.result("critical").points == 2
+
+
+@needs_encoder
 def test_a_thematic_break_after_an_answer_is_no_answer_declined(tmp_path):
     # "---" between two labs' parts sits under the last question's heading: a Markdown
     # thematic break, not "-" written as the answer. The feedback quotes the short answer

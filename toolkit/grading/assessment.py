@@ -1035,7 +1035,10 @@ def _labelled_lists(paragraphs: list[Section], context: TextContext) -> list[Sec
     for index, paragraph in enumerate(paragraphs):
         text = paragraph_text(paragraph.lines)
         label = _label_of(text) if paragraph.lines else None
-        if not label or len(WORD.findall(text)) > len(WORD.findall(label)) \
+        under_heading = _heads_list(paragraphs, index, context)
+        if under_heading:  # "**Struggles:**" alone on its line, read as a heading
+            index, paragraph = index - 1, Section(paragraph.heading, [])
+        elif not label or len(WORD.findall(text)) > len(WORD.findall(label)) \
                 or context.answers.label_of.get(id(paragraph.lines[0])) != context.criterion:
             continue
         items: list[Section] = []
@@ -1043,10 +1046,24 @@ def _labelled_lists(paragraphs: list[Section], context: TextContext) -> list[Sec
             if not (later.lines and LIST_ITEM.match(later.lines[0].text)
                     and later.heading is paragraph.heading):
                 break
+            if under_heading and context.answers.label_of.get(id(later.lines[0])) \
+                    != context.criterion:  # "1) ..." then "2) ...": answers numbered in turn
+                break
             items.append(later)
         if len(items) >= 2:
             found.append(Section(paragraph.heading, [line for p in items for line in p.lines]))
     return found
+
+
+def _heads_list(paragraphs: list[Section], index: int, context: TextContext) -> bool:
+    """Is ``paragraphs[index]`` the first item of a list right under a label set alone on
+    its line that names the criterion ("**Struggles:**" read as a heading, its bullets below
+    labelled by it)?"""
+    paragraph = paragraphs[index]
+    return bool(paragraph.lines and paragraph.title.rstrip().endswith(":")
+                and LIST_ITEM.match(paragraph.lines[0].text)
+                and (index == 0 or paragraphs[index - 1].heading is not paragraph.heading)
+                and context.answers.label_of.get(id(paragraph.lines[0])) == context.criterion)
 
 
 def _some_item_means(run: Section, context: TextContext) -> bool:
@@ -1742,6 +1759,28 @@ def _label_of(text: str) -> str | None:
     return run_in_label(text + " ")
 
 
+def _labelled_by_heading(paragraphs: list[Section]) -> tuple[Counter, set[int]]:
+    """How many paragraphs each heading labels, and id() of those it does not: a heading
+    labels the paragraphs below it up to the first one with a label of its own in bold. A
+    label set alone on its line ("**Struggles:**", read as a heading) over three bullets
+    heads those bullets, not the "**Real-world use:** ..." answers after them."""
+    under: Counter = Counter()
+    past_label: set[int] = set()
+    labelled: set[int] = set()  # id() of headings whose paragraphs met a label of their own
+    for paragraph in paragraphs:
+        if paragraph.heading is None:
+            continue
+        key = id(paragraph.heading)
+        if key not in labelled and paragraph.title.rstrip().endswith(":") \
+                and marked_label(paragraph_text(paragraph.lines)):
+            labelled.add(key)
+        if key in labelled:
+            past_label.add(id(paragraph))
+        else:
+            under[key] += 1
+    return under, past_label
+
+
 def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None = None,
                        cues: dict[str, tuple[str, ...]] | None = None) -> Answers | None:
     """id() of each paragraph's first line -> the criteria it answers by meaning; its label
@@ -1766,7 +1805,7 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
         paragraphs = [p for p in _paragraphs(document) if p.lines]
         speakers = _speakers(paragraphs)
         numbered = _numbered_answers(paragraphs, meaning, _title_of(document))
-        under = Counter(id(p.heading) for p in paragraphs if p.heading is not None)
+        under, past_label = _labelled_by_heading(paragraphs)
         asked = _interview_questions(paragraphs)
         question = ""  # the interviewer's last question: it labels the answer below it
         units = []
@@ -1783,7 +1822,7 @@ def answers_by_meaning(submission: Submission, meaning: Meaning, lab: str | None
             # (a heading over every paragraph, "Lab 3 reflection", tells them apart in nothing)
             count = under[id(paragraph.heading)]
             heading = paragraph.title if count <= MAX_LABELLED and (
-                count < len(paragraphs) or count == 1) else ""
+                count < len(paragraphs) or count == 1) and id(paragraph) not in past_label else ""
             # The heading of this lab ("## Lab 3", "Lab 6 - BERT", or the "3 March" the part
             # was cut at by its topic) names no criterion: its one paragraph is unlabelled
             # prose, read sentence by sentence when it answers several (another lab's marker
