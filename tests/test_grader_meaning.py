@@ -2037,6 +2037,18 @@ def test_a_label_alone_over_bullets_heads_the_bullets_not_the_answers_after_them
 
 
 @needs_encoder
+def test_lab_4s_grid_search_is_one_of_the_labs_concepts(tmp_path):
+    # The lab's grid search over vectorizer settings with cross-validation: a challenge in
+    # these concepts, with its numbers, is specific to the lab.
+    text = ("## Lab 4 - Bag of words\n\n### Challenges\n\nThe grid search over the vectorizer "
+            "settings with 3-fold cross-validation looked stuck: 16 settings took about 11 "
+            "minutes on my laptop, so I let it finish once and then cut the grid to 8.\n")
+    [grade] = assess_labs(_report(tmp_path, text), REFLECTION)
+    assert grade.lab == "lab04_bag_of_words"
+    assert grade.result("challenges").points == 2
+
+
+@needs_encoder
 def test_a_thematic_break_after_an_answer_is_no_answer_declined(tmp_path):
     # "---" between two labs' parts sits under the last question's heading: a Markdown
     # thematic break, not "-" written as the answer. The feedback quotes the short answer
