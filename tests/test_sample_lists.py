@@ -650,3 +650,16 @@ def test_a_rule_typed_under_a_plain_text_tables_header_does_not_end_it():
     # a line of words there is no rule: the header stands alone
     words = "\n".join(["  test index | true label | predicted | confidence", "  see below"] + rows)
     assert count_samples(_lines(words), TRUTH)[0] < 12
+
+
+def test_a_printout_of_one_error_per_line_counts_every_line():
+    # A notebook prints its errors as "index pred: X true: Y": the first line is a sample, not
+    # a header over the rest; a line whose prediction is the truth is no error, and the
+    # print() call that wrote them is code.
+    printout = "\n".join(f"{index} pred: {pred} true: {true}" for index, pred, true in (
+        (12, 6, 0), (17, 4, 2), (23, 9, 5), (25, 4, 2), (40, 6, 0), (42, 3, 6), (49, 6, 2),
+        (66, 3, 1), (68, 9, 7), (89, 6, 4), (90, 1, 1)))
+    count, first = count_samples(_lines(printout, "output"), TRUTH)
+    assert count == 10 and first.text == "12 pred: 6 true: 0"
+    code = _lines('print(i, "pred:", pred[i], "true:", y_test[i])', "code")
+    assert count_samples(code, TRUTH)[0] == 0

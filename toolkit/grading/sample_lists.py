@@ -309,6 +309,8 @@ def count_samples(lines: Sequence[Line], truth_words: Sequence[str]
         if any(_names_truth(cell, truth_words) for cell in table.header):
             candidates.append(_wrong_rows(table, truth_words))
     candidates.append(_text_table_rows(lines, truth_words))
+    # before a flattened table's: the first of such lines is no header over the rest
+    candidates.append(_label_pair_lines(lines))
     candidates.append(_flattened_table_rows(lines, truth_words))
     every_item = _list_items(lines)
     items = [item for item in every_item if _shows_sample(item, truth_words)]
@@ -661,6 +663,23 @@ def _shows_sample(item: list[Line], truth_words: Sequence[str]) -> bool:
     text = _POINTER.sub(" ", " ".join(line.text for line in item))
     return _names_truth(text, truth_words) or bool(
         _PREDICTED.search(text) and _BRACKETED.search(_CODE_SPAN.sub(" ", text)))
+
+
+# One sample per line as a program prints it: "12 pred: 6 true: 0", "true=pos pred=neg".
+_PAIR_PREDICTED = re.compile(r"\b(?:pred|predicted|prediction|guess)\s*[:=]\s*(?P<value>[\w.+-]+)",
+                            re.I)
+_PAIR_TRUE = re.compile(r"\b(?:true|truth|actual|gold|label|correct|target)\s*[:=]\s*"
+                        r"(?P<value>[\w.+-]+)", re.I)
+
+
+def _label_pair_lines(lines: Sequence[Line]) -> tuple[int, Line | None]:
+    """Lines that each give a prediction and a different truth as labelled values, not in
+    code: a notebook's printout of its errors ("12 pred: 6 true: 0" on ten lines)."""
+    found = [line for line in lines if line.kind != "code"
+             and (predicted := _PAIR_PREDICTED.search(line.text))
+             and (truth := _PAIR_TRUE.search(line.text))
+             and predicted["value"].lower() != truth["value"].lower()]
+    return len(found), found[0] if found else None
 
 
 def _inline_samples(lines: Sequence[Line]) -> tuple[int, Line | None]:
