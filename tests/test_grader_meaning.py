@@ -1576,8 +1576,8 @@ def test_the_evidence_of_a_labelled_question_and_its_answer_quotes_the_answer(tm
 
 @needs_encoder
 def test_short_idea_items_of_one_report_list_answer_together(tmp_path):
-    # Each idea alone is under the 15 words an answer needs; the list under one heading is
-    # one answer (a reflection's list items stay separate answers).
+    # The list under one heading is one answer (a reflection's list items stay separate
+    # answers); one idea alone counts from six words.
     text = ("# Lab 3: CNN on MNIST\n\n## Results\n\nTest accuracy 99.4% after 15 epochs.\n\n"
             "## What would help\n\n"
             "- Small random shifts and rotations as augmentation, never mirroring.\n\n"
@@ -1585,8 +1585,11 @@ def test_short_idea_items_of_one_report_list_answer_together(tmp_path):
             "- A wider first convolution block with batch norm.\n")  # paragraphs, as in Word
     grade = assess(_report(tmp_path, text), RUBRIC, lab="lab03_cnn_mnist")
     assert grade.result("improvements").points == 1, grade.result("improvements").evidence
-    one = text.split("\n\n- Training")[0]  # one idea of nine words is still too short
+    one = text.split("\n\n- Training")[0]  # one idea of nine words is an answer
     assert assess(_report(tmp_path, one), RUBRIC, lab="lab03_cnn_mnist").result(
+        "improvements").points == 1
+    tiny = one.split("- Small")[0] + "- Augmentation.\n"  # one word is too short
+    assert assess(_report(tmp_path, tiny), RUBRIC, lab="lab03_cnn_mnist").result(
         "improvements").points == 0
 
 
