@@ -35,9 +35,10 @@ ANSWERS = {
     "comparison": "My score is lower than the published one because this run trained for "
                   "fewer epochs on a smaller subset of the training data, with a simpler model "
                   "and no augmentation, on a two-core CPU budget.",
-    "misclassified": "Most errors confuse classes with similar shapes: shirts, T-shirts and "
-                     "coats look alike at 28 by 28 pixels, and the model was often quite sure "
-                     "of the wrong class even when the image is ambiguous to a person.",
+    # what the errors have in common, not why: the cause is the hypothesis's
+    "misclassified": "Most errors are shirts, T-shirts and coats taken for one another at 28 "
+                     "by 28 pixels, and the model was often quite sure of the wrong class, even "
+                     "on images a person reads at a glance.",
     "error types": "The annotated rows above come from errors.csv.",
     "hypothesis": "My hypothesis is that the model confuses upper-body garments because their "
                   "silhouettes are similar at low resolution; I would test it by measuring the "
