@@ -1055,12 +1055,18 @@ def _labelled_lists(paragraphs: list[Section], context: TextContext) -> list[Sec
     return found
 
 
+def _under_label_line(paragraph: Section) -> bool:
+    """Is the paragraph's heading a label set alone on its line ("**Struggles:**"), which the
+    readers take for a heading?"""
+    return paragraph.title.rstrip().endswith(":")
+
+
 def _heads_list(paragraphs: list[Section], index: int, context: TextContext) -> bool:
     """Is ``paragraphs[index]`` the first item of a list right under a label set alone on
     its line that names the criterion ("**Struggles:**" read as a heading, its bullets below
     labelled by it)?"""
     paragraph = paragraphs[index]
-    return bool(paragraph.lines and paragraph.title.rstrip().endswith(":")
+    return bool(paragraph.lines and _under_label_line(paragraph)
                 and LIST_ITEM.match(paragraph.lines[0].text)
                 and (index == 0 or paragraphs[index - 1].heading is not paragraph.heading)
                 and context.answers.label_of.get(id(paragraph.lines[0])) == context.criterion)
@@ -1771,7 +1777,7 @@ def _labelled_by_heading(paragraphs: list[Section]) -> tuple[Counter, set[int]]:
         if paragraph.heading is None:
             continue
         key = id(paragraph.heading)
-        if key not in labelled and paragraph.title.rstrip().endswith(":") \
+        if key not in labelled and _under_label_line(paragraph) \
                 and marked_label(paragraph_text(paragraph.lines)):
             labelled.add(key)
         if key in labelled:
